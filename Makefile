@@ -1,0 +1,186 @@
+# envctl — see README.md. `make run` and `make check` are the two commands.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+SHAREDIR = $(PREFIX)/share/envctl
+MANDIR   = $(PREFIX)/share/man/man1
+COMPLDIR = $(PREFIX)/share/bash-completion/completions
+
+BUILD ?= build
+CC    ?= cc
+
+PKGS      = ncursesw formw menuw panelw libcjson sqlite3 uuid libsodium
+TEST_PKGS = check
+
+# Debian packages: build libraries, then the tools the tests drive for real.
+DEB_PKGS = gcc make pkg-config libncurses-dev libcjson-dev libsqlite3-dev uuid-dev \
+	   libsodium-dev check sqlite3 tmux bubblewrap openssh-server openssh-client \
+	   nodejs clang libclang-rt-dev valgrind cppcheck
+
+# Error messages live in fixed buffers and truncate by design, hence
+# -Wno-format-truncation; everything else in the strict set is an error.
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+       -Wno-unused-parameter -Wno-format-truncation
+CSTD = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE
+OPT ?= -O2 -g
+SAN ?=
+SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SANFLAGS = $(if $(SAN),$(SANITIZE))
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+CPPFLAGS += -Isrc -DENVCTL_SHARE_DIR='"$(SHAREDIR)"'
+ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+LAYERS   = util schema store plugin core cli tui
+LIB_SRCS = $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB      = $(BUILD)/libenvctl.a
+BIN      = $(BUILD)/envctl
+
+# Bundled plugins: each src/plugins/NAME/ builds $(BUILD)/plugins/NAME/NAME
+# and ships the folder's manifest.json next to it.
+PLUGIN_NAMES = $(notdir $(wildcard src/plugins/*))
+PLUGIN_BINS  = $(foreach p,$(PLUGIN_NAMES),$(BUILD)/plugins/$(p)/$(p))
+PLUGIN_MANIFESTS = $(foreach p,$(PLUGIN_NAMES),$(BUILD)/plugins/$(p)/manifest.json)
+
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_SUPPORT = $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(UNIT_SUPPORT:%.c=$(BUILD)/%.o)
+UNIT_BIN  = $(BUILD)/tests/unit-tests
+TEST_HELPER_SRCS = $(wildcard tests/helpers/*.c)
+TEST_HELPERS = $(TEST_HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+
+.PHONY: all run check test unit e2e deps bench asan valgrind fuzz lint install uninstall clean
+
+all: $(BIN) $(PLUGIN_BINS) $(PLUGIN_MANIFESTS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(BUILD)/src/main.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/plugins/%/manifest.json: src/plugins/%/manifest.json
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+.SECONDEXPANSION:
+$(BUILD)/plugins/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard src/plugins/$$(notdir $$*)/*.c)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Each tests/unit/test_NAME.c defines `Suite *NAME_suite(void)`; the runner
+# learns the list from this generated file, so adding a suite edits nothing.
+$(BUILD)/tests/suites.inc: $(UNIT_SRCS)
+	@mkdir -p $(dir $@)
+	@for f in $(UNIT_SRCS); do echo "SUITE($$(basename $$f .c | sed 's/^test_//'))"; done \
+		> $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tests/unit/main.o: $(BUILD)/tests/suites.inc
+$(BUILD)/tests/unit/main.o: CPPFLAGS += -I$(BUILD)/tests
+
+$(UNIT_BIN): $(UNIT_OBJS) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
+
+# ---------------------------------------------------------------- set-up
+# Installs missing Debian packages when we may (root, or sudo without a
+# password); otherwise stops with the exact command to run.
+deps:
+	@command -v dpkg-query >/dev/null 2>&1 || { echo "deps: not a Debian system; install: $(DEB_PKGS)"; exit 0; }; \
+	missing=""; \
+	for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	[ -z "$$missing" ] && exit 0; \
+	echo "deps: installing missing Debian packages:$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	else echo "deps: cannot install as $$(id -un); run:"; \
+	     echo "  sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; fi; \
+	{ $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } || \
+	{ echo "deps: apt-get failed; run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; }
+
+# ---------------------------------------------------------------- use
+run: deps
+	@$(MAKE) --no-print-directory all
+	./$(BIN)
+
+check: deps
+	@$(MAKE) --no-print-directory test
+
+test: all $(UNIT_BIN) $(TEST_HELPERS)
+	@$(MAKE) --no-print-directory unit e2e
+
+unit: $(UNIT_BIN)
+	CK_FORK=yes CK_DEFAULT_TIMEOUT=60 ./$(UNIT_BIN)
+
+e2e: all $(TEST_HELPERS)
+	@ENVCTL_BIN=$(abspath $(BIN)) BUILD_DIR=$(abspath $(BUILD)) tests/e2e/run.sh
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT="-O1 -g" test
+
+valgrind: deps
+	@$(MAKE) --no-print-directory BUILD=build/vg OPT="-O0 -g" build/vg/tests/unit-tests
+	CK_FORK=no valgrind --quiet --error-exitcode=1 --leak-check=full \
+		--errors-for-leak-kinds=definite ./build/vg/tests/unit-tests
+
+bench: deps all
+	@BUILD_DIR=$(abspath $(BUILD)) ENVCTL_BIN=$(abspath $(BIN)) tests/bench/run.sh
+
+FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_SECONDS ?= 60
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 \
+		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+
+fuzz: deps $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do n=$$(basename $$f); \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		mkdir -p build/fuzz/corpus-$$n; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz_} 2>&1 \
+			| grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' ; \
+		test $${PIPESTATUS[0]} -eq 0 || exit 1; done
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+		--std=c11 -Isrc --suppress=missingIncludeSystem src
+
+# ---------------------------------------------------------------- install
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/forms $(DESTDIR)$(SHAREDIR)/migrations
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/envctl
+	install -m 644 forms/*.json $(DESTDIR)$(SHAREDIR)/forms/
+	if ls data/migrations/*.sql >/dev/null 2>&1; then install -m 644 data/migrations/*.sql $(DESTDIR)$(SHAREDIR)/migrations/; fi
+	for p in $(PLUGIN_NAMES); do \
+		install -d $(DESTDIR)$(SHAREDIR)/plugins/$$p; \
+		install -m 755 $(BUILD)/plugins/$$p/$$p $(DESTDIR)$(SHAREDIR)/plugins/$$p/$$p; \
+		install -m 644 src/plugins/$$p/manifest.json $(DESTDIR)$(SHAREDIR)/plugins/$$p/; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/envctl
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,157 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char provider_usage[] =
+	"usage: envctl provider list [--json]\n"
+	"       envctl provider show KEY [--json]\n"
+	"\n"
+	"Lists the sandbox providers in the registry: the built-in fake provider\n"
+	"and every plugin-backed one, with source, status, capabilities and\n"
+	"configSchema.\n";
+
+static cJSON *provider_caps_json(const Provider *p)
+{
+	cJSON *caps = cJSON_CreateObject();
+
+	if (!caps)
+		return NULL;
+	cJSON_AddBoolToObject(caps, "execute", (p->caps & PROVIDER_CAP_EXECUTE) != 0);
+	cJSON_AddBoolToObject(caps, "realizeWorkspace",
+			      (p->caps & PROVIDER_CAP_REALIZE_WORKSPACE) != 0);
+	cJSON_AddBoolToObject(caps, "testOnly", (p->caps & PROVIDER_CAP_TEST_ONLY) != 0);
+	return caps;
+}
+
+static char *provider_status_text(Provider *p)
+{
+	char *s = p->ops->describe_status ? p->ops->describe_status(p) : NULL;
+
+	return s ? s : strdup("ready");
+}
+
+static cJSON *provider_json(Provider *p, bool with_schema)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *status = provider_status_text(p);
+
+	if (!o || !status) {
+		cJSON_Delete(o);
+		free(status);
+		return NULL;
+	}
+	cJSON_AddStringToObject(o, "key", p->key);
+	cJSON_AddStringToObject(o, "displayName", p->display_name);
+	cJSON_AddStringToObject(o, "description", p->description);
+	cJSON_AddStringToObject(o, "source", provider_source_name(p->source));
+	cJSON_AddStringToObject(o, "origin", p->origin);
+	cJSON_AddStringToObject(o, "status", status);
+	cJSON_AddItemToObject(o, "capabilities", provider_caps_json(p));
+	if (with_schema)
+		cJSON_AddItemToObject(o, "configSchema", cJSON_Duplicate(p->config_schema, 1));
+	free(status);
+	return o;
+}
+
+static void provider_caps_text(const Provider *p, char *out, size_t n)
+{
+	snprintf(out, n, "%s%s%s", (p->caps & PROVIDER_CAP_EXECUTE) ? "execute " : "",
+		 (p->caps & PROVIDER_CAP_REALIZE_WORKSPACE) ? "workspace " : "",
+		 (p->caps & PROVIDER_CAP_TEST_ONLY) ? "test-only" : "");
+	if (!out[0])
+		snprintf(out, n, "-");
+}
+
+static int provider_list(App *app, bool json)
+{
+	Registry *r = &app->registry;
+
+	if (json) {
+		cJSON *arr = cJSON_CreateArray();
+
+		for (size_t i = 0; arr && i < r->count; i++)
+			cJSON_AddItemToArray(arr, provider_json(r->items[i], false));
+		return cli_print_json(arr);
+	}
+	printf("%-14s %-8s %-28s %-20s %s\n", "KEY", "SOURCE", "NAME", "CAPABILITIES", "STATUS");
+	for (size_t i = 0; i < r->count; i++) {
+		Provider *p = r->items[i];
+		char caps[64];
+		char *status = provider_status_text(p);
+
+		provider_caps_text(p, caps, sizeof caps);
+		printf("%-14s %-8s %-28s %-20s %s\n", p->key, provider_source_name(p->source),
+		       p->display_name, caps, status ? status : "?");
+		free(status);
+	}
+	for (size_t i = 0; i < r->problem_count; i++)
+		printf("problem: %s\n", r->problems[i]);
+	return 0;
+}
+
+static int provider_show(App *app, const char *key, bool json)
+{
+	Provider *p;
+	Error err;
+	char caps[64];
+	char *status, *schema;
+
+	error_clear(&err);
+	if (registry_require(&app->registry, key, &p, &err) != ST_OK)
+		return cli_fail(&err);
+	if (json)
+		return cli_print_json(provider_json(p, true));
+	status = provider_status_text(p);
+	schema = cJSON_Print(p->config_schema);
+	provider_caps_text(p, caps, sizeof caps);
+	printf("Key:          %s\nName:         %s\nDescription:  %s\nSource:       %s (%s)\n"
+	       "Status:       %s\nCapabilities: %s\nConfig schema:\n%s\n",
+	       p->key, p->display_name, p->description, provider_source_name(p->source), p->origin,
+	       status ? status : "?", caps, schema ? schema : "{}");
+	free(status);
+	free(schema);
+	return 0;
+}
+
+static int provider_run(App *app, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	const char *key = NULL;
+	bool json = false;
+
+	if (!sub)
+		return cli_usage_error(&cli_cmd_provider, "provider: missing subcommand");
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = true;
+		else if (argv[i][0] == '-')
+			return cli_usage_error(&cli_cmd_provider, "provider %s: unknown option \"%s\"",
+					       sub, argv[i]);
+		else if (!key)
+			key = argv[i];
+		else
+			return cli_usage_error(&cli_cmd_provider, "provider %s: unexpected \"%s\"",
+					       sub, argv[i]);
+	}
+	if (strcmp(sub, "list") == 0) {
+		if (key)
+			return cli_usage_error(&cli_cmd_provider, "provider list: unexpected \"%s\"",
+					       key);
+		return provider_list(app, json);
+	}
+	if (strcmp(sub, "show") == 0) {
+		if (!key)
+			return cli_usage_error(&cli_cmd_provider, "provider show: missing KEY");
+		return provider_show(app, key, json);
+	}
+	return cli_usage_error(&cli_cmd_provider, "provider: unknown subcommand \"%s\"", sub);
+}
+
+const CliCommand cli_cmd_provider = {
+	.name = "provider",
+	.summary = "list and show sandbox providers",
+	.usage = provider_usage,
+	.run = provider_run,
+};

@@ -1,0 +1,72 @@
+#include "core/lease_rules.h"
+
+#include <string.h>
+
+#include "util/json.h"
+
+const char *lease_rules_policy(const cJSON *config, const char *run_id)
+{
+	return json_is_true(config, "reuseLease") && run_id && run_id[0] ? LEASE_POLICY_REUSE
+									 : LEASE_POLICY_EPHEMERAL;
+}
+
+long lease_rules_find_reusable(Provider *p, const cJSON *config, const LeaseCandidate *cands,
+			       size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!cands[i].lease_policy || strcmp(cands[i].lease_policy, LEASE_POLICY_REUSE) != 0)
+			continue;
+		if (provider_matches_reusable_lease(p, config, cands[i].provider_lease_id,
+						    cands[i].metadata))
+			return (long)i;
+	}
+	return -1;
+}
+
+Status lease_rules_acquire(Provider *p, const AcquireInput *in, const char *reusable_id,
+			   const cJSON *reusable_metadata, LeaseHandle *out, bool *resumed,
+			   Error *resume_error, Error *err)
+{
+	*resumed = false;
+	memset(out, 0, sizeof *out);
+	if (strcmp(lease_rules_policy(in->config, in->run_id), LEASE_POLICY_REUSE) == 0 &&
+	    reusable_id && reusable_id[0]) {
+		LeaseInput rin = {
+			.config = in->config,
+			.environment_id = in->environment_id,
+			.provider_lease_id = reusable_id,
+			.lease_metadata = reusable_metadata,
+		};
+		Error rerr;
+		Status st;
+
+		error_clear(&rerr);
+		st = p->ops->resume_lease(p, &rin, out, &rerr);
+		if (st == ST_OK && out->provider_lease_id && out->provider_lease_id[0]) {
+			*resumed = true;
+			return ST_OK;
+		}
+		lease_handle_free(out);
+		if (st != ST_OK && resume_error)
+			*resume_error = rerr;
+	}
+	return p->ops->acquire_lease(p, in, out, err);
+}
+
+bool lease_rules_release_status_valid(const char *status)
+{
+	return status && (strcmp(status, "released") == 0 || strcmp(status, "expired") == 0 ||
+			  strcmp(status, "failed") == 0);
+}
+
+const char *lease_rules_final_status(const char *policy, const char *requested)
+{
+	if (policy && strcmp(policy, LEASE_POLICY_RETAIN) == 0 && strcmp(requested, "failed") == 0)
+		return "retained";
+	return requested;
+}
+
+bool lease_rules_sets_released_at(const char *final_status)
+{
+	return strcmp(final_status, "retained") != 0;
+}

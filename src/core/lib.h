@@ -1,0 +1,11 @@
+/* core: providers, registry and the actions both front ends call.
+ * No curses, no SQL text. */
+#ifndef ENVCTL_CORE_LIB_H
+#define ENVCTL_CORE_LIB_H
+
+#include "core/app.h"
+#include "core/lease_rules.h"
+#include "core/provider.h"
+#include "core/registry.h"
+
+#endif

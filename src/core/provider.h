@@ -1,0 +1,142 @@
+/* The sandbox provider interface (SPEC §3). A provider is a key, metadata
+ * and a table of operations; the built-in fake provider and every
+ * plugin-backed provider are just different tables, so the core never
+ * branches on which kind it holds. */
+#ifndef ENVCTL_CORE_PROVIDER_H
+#define ENVCTL_CORE_PROVIDER_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+#include "util/status.h"
+
+typedef enum ProviderSource {
+	PROVIDER_BUILTIN,
+	PROVIDER_PLUGIN,
+} ProviderSource;
+
+/* Capability flags, shown by `provider list` and used to refuse actions a
+ * provider cannot do before calling it. */
+enum {
+	PROVIDER_CAP_EXECUTE = 1u << 0,
+	PROVIDER_CAP_REALIZE_WORKSPACE = 1u << 1,
+	PROVIDER_CAP_TEST_ONLY = 1u << 2, /* fake: probes and demos, never real work */
+};
+
+typedef struct Provider Provider;
+
+typedef struct ValidateResult {
+	bool ok;
+	cJSON *errors;            /* array of strings, or NULL */
+	cJSON *warnings;          /* array of strings, or NULL */
+	cJSON *normalized_config; /* replaces the input when not NULL */
+} ValidateResult;
+
+typedef struct ProbeResult {
+	bool ok;
+	char *summary;
+	cJSON *details; /* object: diagnostics, metadata, ... */
+} ProbeResult;
+
+/* What acquire/resume hand back. provider_lease_id NULL from resume means
+ * the provider no longer has the lease. expires_at is ISO-8601 or NULL. */
+typedef struct LeaseHandle {
+	char *provider_lease_id;
+	cJSON *metadata;
+	char *expires_at;
+} LeaseHandle;
+
+typedef struct AcquireInput {
+	const cJSON *config; /* runtime config: secrets resolved */
+	const char *environment_id;
+	const char *run_id; /* NULL for an operator's test lease */
+	const char *issue_id;
+} AcquireInput;
+
+typedef struct LeaseInput {
+	const cJSON *config;
+	const char *environment_id;
+	const char *provider_lease_id;
+	const cJSON *lease_metadata;
+	const char *status; /* release only: released | expired | failed */
+} LeaseInput;
+
+typedef struct ExecInput {
+	const cJSON *config;
+	const char *environment_id;
+	const char *provider_lease_id;
+	const cJSON *lease_metadata;
+	const char *command;
+	const char *const *args; /* NULL-terminated, may be NULL */
+	const char *cwd;
+	const char *stdin_data;
+	long timeout_ms;
+} ExecInput;
+
+typedef struct ExecResult {
+	int exit_code; /* -1 when none (signal, timeout) */
+	char *signal;
+	bool timed_out;
+	char *out;
+	char *err;
+} ExecResult;
+
+typedef struct ProviderOps {
+	Status (*validate_config)(Provider *p, const cJSON *config, ValidateResult *out, Error *err);
+	Status (*probe)(Provider *p, const cJSON *config, ProbeResult *out, Error *err);
+	Status (*acquire_lease)(Provider *p, const AcquireInput *in, LeaseHandle *out, Error *err);
+	Status (*resume_lease)(Provider *p, const LeaseInput *in, LeaseHandle *out, Error *err);
+	Status (*release_lease)(Provider *p, const LeaseInput *in, Error *err);
+	Status (*destroy_lease)(Provider *p, const LeaseInput *in, Error *err);
+	/* NULL: the generic plugin rule of SPEC §3 applies. */
+	bool (*matches_reusable_lease)(Provider *p, const cJSON *config,
+				       const char *provider_lease_id, const cJSON *metadata);
+	/* NULL: the generic "loose" rule applies. Returns a new config or NULL. */
+	cJSON *(*config_from_lease_metadata)(Provider *p, const cJSON *metadata);
+	/* Optional (NULL when unsupported). */
+	Status (*realize_workspace)(Provider *p, const LeaseInput *in, const cJSON *workspace,
+				    cJSON **out, Error *err);
+	Status (*execute)(Provider *p, const ExecInput *in, ExecResult *out, Error *err);
+	/* Health line for the providers view ("ready", "worker pid 123, 2 restarts"). */
+	char *(*describe_status)(Provider *p);
+	void (*free_impl)(Provider *p);
+} ProviderOps;
+
+struct Provider {
+	const ProviderOps *ops;
+	char *key;
+	char *display_name;
+	char *description;
+	ProviderSource source;
+	unsigned caps;
+	cJSON *config_schema; /* owned */
+	char *origin;         /* where it came from: "builtin" or a plugin folder */
+	void *impl;
+};
+
+Provider *provider_new(const ProviderOps *ops, const char *key, const char *display_name,
+		       const char *description, ProviderSource source, unsigned caps,
+		       cJSON *config_schema, const char *origin, void *impl);
+void provider_free(Provider *p);
+const char *provider_source_name(ProviderSource s);
+
+void validate_result_free(ValidateResult *r);
+void probe_result_free(ProbeResult *r);
+void lease_handle_free(LeaseHandle *h);
+void exec_result_free(ExecResult *r);
+
+/* Generic rules of SPEC §3, used for every provider without its own. */
+bool provider_generic_matches(const cJSON *config, const char *provider_lease_id,
+			      const cJSON *metadata);
+cJSON *provider_generic_config_from_metadata(const cJSON *metadata);
+
+/* Dispatch: the provider's own rule when it has one, else the generic one. */
+bool provider_matches_reusable_lease(Provider *p, const cJSON *config,
+				     const char *provider_lease_id, const cJSON *metadata);
+cJSON *provider_config_from_lease_metadata(Provider *p, const cJSON *metadata);
+
+/* Keys the host adds to lease metadata for its own bookkeeping; the loose
+ * config-from-metadata rule strips them. */
+bool provider_is_host_metadata_key(const char *key);
+
+#endif

@@ -1,0 +1,19 @@
+#include <sodium.h>
+#include <stdio.h>
+#include <sys/resource.h>
+
+#include "cli/cli.h"
+
+int main(int argc, char **argv)
+{
+	/* Secrets pass through this process's memory: never let a crash write
+	 * them to a core file. */
+	struct rlimit nocore = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &nocore);
+	if (sodium_init() < 0) {
+		fputs("envctl: libsodium failed to initialise\n", stderr);
+		return 1;
+	}
+	return cli_main(argc, argv);
+}

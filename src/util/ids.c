@@ -1,0 +1,93 @@
+#include "util/ids.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <uuid/uuid.h>
+
+void id_new(char out[UUID_STR_LEN])
+{
+	uuid_t u;
+
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, out);
+}
+
+bool id_is_uuid(const char *s)
+{
+	uuid_t u;
+
+	return s && strlen(s) == 36 && uuid_parse(s, u) == 0;
+}
+
+int64_t time_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void time_format_ms(int64_t ms, char out[TIME_STR_LEN])
+{
+	time_t sec = (time_t)(ms / 1000);
+	unsigned frac = (unsigned)(ms % 1000) % 1000u;
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&sec, &tm);
+	n = strftime(out, TIME_STR_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, TIME_STR_LEN - n, ".%03uZ", frac);
+}
+
+void time_now_iso(char out[TIME_STR_LEN])
+{
+	time_format_ms(time_now_ms(), out);
+}
+
+int64_t time_parse_iso(const char *s)
+{
+	struct tm tm;
+	int ms = 0, n = 0;
+
+	if (!s)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+		return -1;
+	if (s[n] == '.') {
+		int digits = 0;
+
+		for (n++; s[n] >= '0' && s[n] <= '9'; n++, digits++)
+			if (digits < 3)
+				ms = ms * 10 + (s[n] - '0');
+		while (digits++ < 3)
+			ms *= 10;
+	}
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+void time_age(const char *iso, int64_t now_ms, char *out, int outlen)
+{
+	int64_t t = time_parse_iso(iso);
+	int64_t s;
+
+	if (t < 0) {
+		snprintf(out, (size_t)outlen, "-");
+		return;
+	}
+	s = (now_ms - t) / 1000;
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(out, (size_t)outlen, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(out, (size_t)outlen, "%lldm", (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(out, (size_t)outlen, "%lldh", (long long)(s / 3600));
+	else
+		snprintf(out, (size_t)outlen, "%lldd", (long long)(s / 86400));
+}

@@ -1,0 +1,124 @@
+#include "util/json.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/fs.h"
+
+static bool json_object_contains_all(const cJSON *a, const cJSON *b)
+{
+	const cJSON *item;
+
+	cJSON_ArrayForEach(item, a) {
+		const cJSON *other = cJSON_GetObjectItemCaseSensitive(b, item->string);
+
+		if (!other || !json_equal(item, other))
+			return false;
+	}
+	return true;
+}
+
+bool json_equal(const cJSON *a, const cJSON *b)
+{
+	if (!a || !b)
+		return a == b;
+	if (cJSON_IsNumber(a) && cJSON_IsNumber(b))
+		return a->valuedouble == b->valuedouble;
+	if ((a->type & 0xFF) != (b->type & 0xFF))
+		return false;
+	if (cJSON_IsString(a))
+		return strcmp(a->valuestring, b->valuestring) == 0;
+	if (cJSON_IsBool(a) || cJSON_IsNull(a))
+		return true;
+	if (cJSON_IsArray(a)) {
+		const cJSON *x = a->child, *y = b->child;
+
+		for (; x && y; x = x->next, y = y->next)
+			if (!json_equal(x, y))
+				return false;
+		return !x && !y;
+	}
+	if (cJSON_IsObject(a))
+		return cJSON_GetArraySize(a) == cJSON_GetArraySize(b) &&
+		       json_object_contains_all(a, b) && json_object_contains_all(b, a);
+	return false;
+}
+
+const char *json_get_string(const cJSON *obj, const char *key)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+bool json_is_true(const cJSON *obj, const char *key)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, key));
+}
+
+bool json_get_bool(const cJSON *obj, const char *key, bool dflt)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsBool(item) ? cJSON_IsTrue(item) : dflt;
+}
+
+bool json_set(cJSON *obj, const char *key, cJSON *item)
+{
+	if (!obj || !item) {
+		cJSON_Delete(item);
+		return false;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(obj, key))
+		return cJSON_ReplaceItemInObjectCaseSensitive(obj, key, item) ||
+		       (cJSON_Delete(item), false);
+	return cJSON_AddItemToObject(obj, key, item) || (cJSON_Delete(item), false);
+}
+
+bool json_set_string(cJSON *obj, const char *key, const char *value)
+{
+	return json_set(obj, key, cJSON_CreateString(value));
+}
+
+bool json_set_bool(cJSON *obj, const char *key, bool value)
+{
+	return json_set(obj, key, cJSON_CreateBool(value));
+}
+
+cJSON *json_parse_named(const char *text, const char *what, Error *err)
+{
+	const char *end = NULL;
+	cJSON *item = cJSON_ParseWithOpts(text, &end, 1);
+
+	if (!item) {
+		size_t off = end ? (size_t)(end - text) : 0;
+
+		error_set(err, ST_E_INVALID,
+			  "%s is not valid JSON (error near byte %zu); fix the JSON and try again",
+			  what, off);
+	}
+	return item;
+}
+
+cJSON *json_parse_file(const char *path, Error *err)
+{
+	char *text;
+	cJSON *item;
+	const char *what = strcmp(path, "-") == 0 ? "standard input" : path;
+
+	text = fs_read_file(path, NULL, err);
+	if (!text)
+		return NULL;
+	item = json_parse_named(text, what, err);
+	free(text);
+	return item;
+}
+
+char *json_print(const cJSON *item)
+{
+	return cJSON_PrintUnformatted(item);
+}

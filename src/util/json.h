@@ -1,0 +1,33 @@
+/* cJSON helpers shared by every layer. */
+#ifndef ENVCTL_UTIL_JSON_H
+#define ENVCTL_UTIL_JSON_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+
+#include "util/status.h"
+
+/* Structural equality: object key order is ignored, numbers compare by
+ * value (1 == 1.0), arrays compare element by element. NULL equals only
+ * NULL. Upstream compares JSON.stringify output, which makes {"a":1,"b":2}
+ * differ from {"b":2,"a":1}; this is the deliberate fix (SPEC §3). */
+bool json_equal(const cJSON *a, const cJSON *b);
+
+/* Typed getters that tolerate a missing key or the wrong type. */
+const char *json_get_string(const cJSON *obj, const char *key);
+bool json_is_true(const cJSON *obj, const char *key);
+bool json_get_bool(const cJSON *obj, const char *key, bool dflt);
+
+/* Adds or replaces key in obj (takes ownership of item; frees it on failure). */
+bool json_set(cJSON *obj, const char *key, cJSON *item);
+bool json_set_string(cJSON *obj, const char *key, const char *value);
+bool json_set_bool(cJSON *obj, const char *key, bool value);
+
+/* Parses text; on failure the error names `what` and the byte offset. */
+cJSON *json_parse_named(const char *text, const char *what, Error *err);
+/* Reads and parses a file ("-" is stdin). */
+cJSON *json_parse_file(const char *path, Error *err);
+/* Compact printing; caller frees. */
+char *json_print(const cJSON *item);
+
+#endif

@@ -1,0 +1,11 @@
+/* util: the bottom layer. No curses, no SQL, no providers. */
+#ifndef ENVCTL_UTIL_LIB_H
+#define ENVCTL_UTIL_LIB_H
+
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/ids.h"
+#include "util/json.h"
+#include "util/status.h"
+
+#endif

@@ -1,0 +1,110 @@
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "util/json.h"
+
+static bool eq(const char *a, const char *b)
+{
+	cJSON *x = tu_json(a), *y = tu_json(b);
+	bool r = json_equal(x, y);
+
+	cJSON_Delete(x);
+	cJSON_Delete(y);
+	return r;
+}
+
+START_TEST(key_order_ignored)
+{
+	cJSON *a = tu_json("{\"a\":1,\"b\":2}"), *b = tu_json("{\"b\":2,\"a\":1}");
+	char *sa = cJSON_PrintUnformatted(a), *sb = cJSON_PrintUnformatted(b);
+
+	/* Upstream's JSON.stringify comparison sees these as different... */
+	ck_assert_str_ne(sa, sb);
+	/* ...structural comparison does not. */
+	ck_assert(json_equal(a, b));
+	free(sa);
+	free(sb);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+}
+END_TEST
+
+START_TEST(numbers_by_value)
+{
+	ck_assert(eq("1", "1.0"));
+	ck_assert(eq("[1e2]", "[100]"));
+	ck_assert(!eq("1", "2"));
+	ck_assert(!eq("1", "\"1\""));
+}
+END_TEST
+
+START_TEST(nested_and_arrays)
+{
+	ck_assert(eq("{\"x\":{\"p\":[1,{\"q\":true,\"r\":null}]}}",
+		     "{\"x\":{\"p\":[1,{\"r\":null,\"q\":true}]}}"));
+	ck_assert(!eq("[1,2]", "[2,1]"));
+	ck_assert(!eq("[1,2]", "[1,2,3]"));
+	ck_assert(!eq("{\"a\":1}", "{\"a\":1,\"b\":2}"));
+	ck_assert(!eq("{\"a\":1,\"b\":2}", "{\"a\":1}"));
+	ck_assert(!eq("true", "false"));
+	ck_assert(!eq("null", "false"));
+	ck_assert(!eq("{}", "[]"));
+	ck_assert(eq("\"s\"", "\"s\""));
+	{
+		cJSON *one = tu_json("1");
+
+		ck_assert(!json_equal(NULL, one));
+		cJSON_Delete(one);
+	}
+	ck_assert(json_equal(NULL, NULL));
+}
+END_TEST
+
+START_TEST(getters_and_setters)
+{
+	cJSON *o = tu_json("{\"s\":\"v\",\"b\":true,\"n\":3}");
+
+	ck_assert_str_eq(json_get_string(o, "s"), "v");
+	ck_assert_ptr_null(json_get_string(o, "n"));
+	ck_assert_ptr_null(json_get_string(o, "missing"));
+	ck_assert(json_is_true(o, "b"));
+	ck_assert(!json_is_true(o, "s"));
+	ck_assert(json_get_bool(o, "missing", true));
+	ck_assert(json_set_string(o, "s", "w"));
+	ck_assert_str_eq(json_get_string(o, "s"), "w");
+	ck_assert_int_eq(cJSON_GetArraySize(o), 3);
+	ck_assert(json_set_bool(o, "new", false));
+	ck_assert_int_eq(cJSON_GetArraySize(o), 4);
+	cJSON_Delete(o);
+}
+END_TEST
+
+START_TEST(parse_error_names_source)
+{
+	Error err;
+	cJSON *j;
+
+	error_clear(&err);
+	j = json_parse_named("{\"a\": tru}", "config file x.json", &err);
+	ck_assert_ptr_null(j);
+	ck_assert_int_eq(err.status, ST_E_INVALID);
+	ck_assert_msg(strstr(err.msg, "config file x.json") != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "byte") != NULL, "%s", err.msg);
+}
+END_TEST
+
+TEST_SUITE(json)
+{
+	Suite *s = suite_create("json");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, key_order_ignored);
+	tcase_add_test(tc, numbers_by_value);
+	tcase_add_test(tc, nested_and_arrays);
+	tcase_add_test(tc, getters_and_setters);
+	tcase_add_test(tc, parse_error_names_source);
+	suite_add_tcase(s, tc);
+	return s;
+}
