@@ -69,7 +69,7 @@ char *buf_take(Buf *b)
 {
 	char *s;
 
-	if (!b->data && !buf_reserve(b, 0))
+	if (!b->data && !buf_append(b, "", 0))
 		return NULL;
 	s = b->data;
 	b->data = NULL;

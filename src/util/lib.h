@@ -6,6 +6,7 @@
 #include "util/fs.h"
 #include "util/ids.h"
 #include "util/json.h"
+#include "util/jsonptr.h"
 #include "util/status.h"
 
 #endif
