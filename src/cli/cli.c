@@ -131,6 +131,7 @@ int cli_main(int argc, char **argv)
 	error_clear(&err);
 	if (app_init(&app, db, &err) != ST_OK)
 		return cli_fail(&err);
+	app_set_actor(&app, "cli");
 	app.readonly = readonly;
 	app.no_color = no_color;
 	if (optind >= argc) {

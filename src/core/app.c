@@ -1,7 +1,11 @@
 #include "core/app.h"
 
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <unistd.h>
 
 #include "util/fs.h"
 
@@ -26,6 +30,7 @@ Status app_init(App *app, const char *db_path, Error *err)
 	app->db_path = db_path ? strdup(db_path) : app_default_db_path();
 	if (!app->db_path)
 		return error_set(err, ST_E_NOMEM, "out of memory");
+	app_set_actor(app, "envctl");
 	app->forms_dir = fs_find_resource_dir("forms");
 	if (registry_init(&app->registry, app->forms_dir, err) != ST_OK) {
 		app_free(app);
@@ -40,4 +45,12 @@ void app_free(App *app)
 	free(app->forms_dir);
 	free(app->db_path);
 	memset(app, 0, sizeof *app);
+}
+
+void app_set_actor(App *app, const char *frontend)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	const char *user = pw ? pw->pw_name : getenv("USER");
+
+	snprintf(app->actor, sizeof app->actor, "%s:%s", frontend, user ? user : "unknown");
 }
