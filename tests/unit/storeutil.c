@@ -74,6 +74,27 @@ char *tu_sql_text(const char *db_path, const char *sql)
 	return out;
 }
 
+char *tu_sql_plan(const char *db_path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char q[4096], out[4096] = "";
+
+	snprintf(q, sizeof q, "EXPLAIN QUERY PLAN %s", sql);
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK, "%s: %s", q,
+		      sqlite3_errmsg(db));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(st, 3);
+
+		strncat(out, d ? d : "", sizeof out - strlen(out) - 2);
+		strcat(out, ";");
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return strdup(out);
+}
+
 int tu_file_contains(const char *path, const char *needle)
 {
 	size_t len = 0, n = strlen(needle);

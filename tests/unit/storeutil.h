@@ -16,6 +16,8 @@ Store *tu_store_open(const char *dir);
 void tu_sql(const char *db_path, const char *sql);
 /* The first column of the first row as text (or "" when none); caller frees. */
 char *tu_sql_text(const char *db_path, const char *sql);
+/* EXPLAIN QUERY PLAN details joined with ';'; caller frees. */
+char *tu_sql_plan(const char *db_path, const char *sql);
 /* Does the file contain the bytes of needle? */
 int tu_file_contains(const char *path, const char *needle);
 /* File mode bits (07777) or -1. */
