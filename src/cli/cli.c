@@ -9,6 +9,10 @@
 /* Subcommand groups. Each lives in its own cmd_*.c. */
 static const CliCommand *const cli_commands[] = {
 	&cli_cmd_provider,
+	&cli_cmd_env,
+	&cli_cmd_secret,
+	&cli_cmd_activity,
+	&cli_cmd_db,
 };
 
 #define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])
@@ -132,6 +136,10 @@ int cli_main(int argc, char **argv)
 	if (app_init(&app, db, &err) != ST_OK)
 		return cli_fail(&err);
 	app.readonly = readonly;
+	if (app_set_actor(&app, "cli", &err) != ST_OK) {
+		app_free(&app);
+		return cli_fail(&err);
+	}
 	app.no_color = no_color;
 	if (optind >= argc) {
 		rc = cli_no_command(&app);
