@@ -13,6 +13,7 @@ static const CliCommand *const cli_commands[] = {
 	&cli_cmd_secret,
 	&cli_cmd_activity,
 	&cli_cmd_db,
+	&cli_cmd_plugin,
 };
 
 #define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])

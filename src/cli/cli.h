@@ -66,5 +66,9 @@ extern const CliCommand cli_cmd_env;
 extern const CliCommand cli_cmd_secret;
 extern const CliCommand cli_cmd_activity;
 extern const CliCommand cli_cmd_db;
+extern const CliCommand cli_cmd_plugin;
+
+/* `envctl plugin lint FILE [--strict] [--json]`; argv[0] is "lint". */
+int cli_plugin_lint(App *app, int argc, char **argv);
 
 #endif
