@@ -106,6 +106,11 @@ static int cli_no_command(App *app)
 
 int cli_main(int argc, char **argv)
 {
+	return cli_main_hooked(argc, argv, NULL);
+}
+
+int cli_main_hooked(int argc, char **argv, CliAppHook hook)
+{
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "readonly", no_argument, NULL, 'r' },
@@ -137,7 +142,7 @@ int cli_main(int argc, char **argv)
 	if (app_init(&app, db, &err) != ST_OK)
 		return cli_fail(&err);
 	app.readonly = readonly;
-	if (app_set_actor(&app, "cli", &err) != ST_OK) {
+	if (app_set_actor(&app, "cli", &err) != ST_OK || (hook && hook(&app, &err) != ST_OK)) {
 		app_free(&app);
 		return cli_fail(&err);
 	}

@@ -19,6 +19,10 @@ typedef struct CliCommand {
 } CliCommand;
 
 int cli_main(int argc, char **argv);
+/* cli_main with a hook run once the App is set up (before the command):
+ * a test harness registers extra providers there. */
+typedef Status (*CliAppHook)(App *app, Error *err);
+int cli_main_hooked(int argc, char **argv, CliAppHook hook);
 
 /* Shared output helpers. */
 int cli_usage_error(const CliCommand *cmd, const char *fmt, ...)

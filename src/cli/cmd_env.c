@@ -268,8 +268,7 @@ static int env_cmd_save(App *app, const char *sub, const char *target_or_name, E
 		for (size_t i = 0; i < a->sets.count; i++) {
 			if (env_parse_set(app, provider, a->sets.items[i], &pointers[i], &values[i],
 					  &err) != ST_OK) {
-				rc = err.status == ST_E_USAGE ? cli_usage_error(&cli_cmd_env, "%s", err.msg)
-							      : cli_fail(&err);
+				rc = cli_fail(&err);
 				goto done;
 			}
 			sets[i].pointer = pointers[i];

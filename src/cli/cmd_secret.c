@@ -111,7 +111,12 @@ static int secret_list(App *app, bool all, bool json)
 		store_secret_list_free(&l);
 		return cli_print_json(arr);
 	}
-	printf("%-36s %-9s %-7s %-10s %s\n", "NAME", "STATUS", "VERSION", "LAST USED", "USED BY");
+	int w = 4;
+
+	for (size_t i = 0; i < l.count; i++)
+		if ((int)strlen(l.items[i].name) > w)
+			w = (int)strlen(l.items[i].name);
+	printf("%-*s %-9s %-7s %-10s %s\n", w, "NAME", "STATUS", "VERSION", "LAST USED", "USED BY");
 	for (size_t i = 0; i < l.count; i++) {
 		const StoreSecret *sec = &l.items[i];
 		char used[16] = "never", by[512];
@@ -119,8 +124,8 @@ static int secret_list(App *app, bool all, bool json)
 		if (sec->last_resolved_at)
 			time_age(sec->last_resolved_at, now, used, sizeof used);
 		secret_print_bindings(sec, by, sizeof by);
-		printf("%-36s %-9s v%-6ld %-10s %s\n", sec->name, sec->status, sec->current_version,
-		       used, by);
+		printf("%-*s %-9s v%-6ld %-10s %s\n", w, sec->name, sec->status,
+		       sec->current_version, used, by);
 	}
 	if (l.count == 0)
 		printf("(no secrets; create one with `envctl secret create NAME --value-file -`)\n");

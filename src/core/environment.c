@@ -39,9 +39,10 @@ static cJSON *env_detach_provider(const cJSON *schema, cJSON *config)
 	return cJSON_DetachItemFromObjectCaseSensitive(config, "provider");
 }
 
+/* Back in first place, where people expect to read it. */
 static void env_reattach_provider(cJSON *config, cJSON *provider)
 {
-	if (provider)
+	if (provider && !cJSON_InsertItemInArray(config, 0, provider))
 		cJSON_AddItemToObject(config, "provider", provider);
 }
 
@@ -116,11 +117,24 @@ static void env_secret_name(const char *provider, const char *env_name, const ch
 	snprintf(out, n, "environment-%s-%s-%s-%08x", p, e, f, randombytes_random());
 }
 
+static bool env_field_add(cJSON *fields, const char *name)
+{
+	const cJSON *f;
+	cJSON *s;
+
+	cJSON_ArrayForEach(f, fields)
+		if (cJSON_IsString(f) && strcmp(f->valuestring, name) == 0)
+			return true;
+	s = cJSON_CreateString(name);
+	return s && cJSON_AddItemToArray(fields, s);
+}
+
 /* Changed field names: leaves of the config that differ, as
- * "config/<pointer>"; arrays and scalars compare as a whole. */
+ * "config/<pointer>"; arrays and scalars compare as a whole, an object
+ * that appears or goes counts by its leaves. */
 static bool env_diff(const cJSON *a, const cJSON *b, const char *ptr, cJSON *out)
 {
-	if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
+	if ((cJSON_IsObject(a) || !a) && (cJSON_IsObject(b) || !b) && (a || b)) {
 		const cJSON *item;
 
 		cJSON_ArrayForEach(item, a) {
@@ -150,28 +164,16 @@ static bool env_diff(const cJSON *a, const cJSON *b, const char *ptr, cJSON *out
 		return true;
 	{
 		Buf name = BUF_INIT;
-		cJSON *s;
+		bool ok;
 
 		if (!buf_printf(&name, "config%s", ptr)) {
 			buf_free(&name);
 			return false;
 		}
-		s = cJSON_CreateString(name.data);
+		ok = env_field_add(out, name.data);
 		buf_free(&name);
-		return s && cJSON_AddItemToArray(out, s);
+		return ok;
 	}
-}
-
-static bool env_field_add(cJSON *fields, const char *name)
-{
-	const cJSON *f;
-	cJSON *s;
-
-	cJSON_ArrayForEach(f, fields)
-		if (cJSON_IsString(f) && strcmp(f->valuestring, name) == 0)
-			return true;
-	s = cJSON_CreateString(name);
-	return s && cJSON_AddItemToArray(fields, s);
 }
 
 /* Writes an activity row whose changed fields come from a cJSON array. */
@@ -545,8 +547,13 @@ static Status env_build_candidate(const EnvSaveInput *in, const StoreEnv *old, c
 	if (!cand)
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < in->set_count; i++) {
-		cJSON *v = cJSON_Duplicate(in->sets[i].value, 1);
+		cJSON *v;
 
+		if (!in->sets[i].value) { /* empty text: the field goes */
+			jsonptr_remove(cand, in->sets[i].pointer);
+			continue;
+		}
+		v = cJSON_Duplicate(in->sets[i].value, 1);
 		if (!v || jsonptr_set(cand, in->sets[i].pointer, v, err) != ST_OK) {
 			json_wipe(cand);
 			return v ? error_prefix(err, "--set %s: ", in->sets[i].pointer)

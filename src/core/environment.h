@@ -12,7 +12,8 @@
 
 #include "core/app.h"
 
-/* One `--set PTR=VALUE`: a JSON Pointer and an already typed value. */
+/* One `--set PTR=VALUE`: a JSON Pointer and an already typed value
+ * (NULL removes the field, as empty form text does). */
 typedef struct EnvSet {
 	const char *pointer;
 	const cJSON *value;
@@ -77,7 +78,8 @@ Status env_display_config(App *app, const StoreEnv *env, cJSON **out, Error *err
 
 /* Parses "PTR=VALUE" for `--set` against the provider's schema: PTR is a
  * JSON Pointer ("/image"; a bare key "image" is taken as "/image"), VALUE
- * is coerced to the field's type. A secret field is refused, since argv is
+ * is coerced to the field's type (empty text gives *value NULL: remove the
+ * field). A secret field is refused, since argv is
  * visible to every user of the machine: use a config file. */
 Status env_parse_set(App *app, const char *provider_key, const char *assignment, char **pointer,
 		     cJSON **value, Error *err);
