@@ -24,6 +24,9 @@ CREATE TABLE environments (
 	-- Secret fields hold secret ids, never values.
 	config      TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(config)),
 	metadata    TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata)),
+	-- Bumped by every update: a save that read revision N refuses to
+	-- write over N+1 (two consoles editing one environment).
+	revision    INTEGER NOT NULL DEFAULT 1,
 	created_at  TEXT NOT NULL,
 	updated_at  TEXT NOT NULL
 );

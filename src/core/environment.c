@@ -639,7 +639,7 @@ Status env_save(App *app, const EnvSaveInput *in, StoreEnv *out, EnvSaveReport *
 	if (editing) {
 		if (store_env_get(s, old.id, &row, err) != ST_OK)
 			goto fail;
-		if (strcmp(row.updated_at, old.updated_at) != 0) {
+		if (row.revision != old.revision) {
 			error_set(err, ST_E_CONFLICT,
 				  "environment %s was changed by someone else while this save was "
 				  "being checked; look at it again and retry",

@@ -6,7 +6,7 @@
 
 #define ENV_COLS                                                                          \
 	"e.id, e.name, e.description, e.driver, e.status, e.provider, e.config, e.metadata, " \
-	"e.created_at, e.updated_at"
+	"e.created_at, e.updated_at, e.revision"
 
 void store_env_clear(StoreEnv *e)
 {
@@ -38,6 +38,7 @@ static Status store_env_read(sqlite3_stmt *st, int col, StoreEnv *e, Error *err)
 	e->metadata = store_col_json(st, col + 7, "{}");
 	store_col_copy(st, col + 8, e->created_at, sizeof e->created_at);
 	store_col_copy(st, col + 9, e->updated_at, sizeof e->updated_at);
+	e->revision = (long)sqlite3_column_int64(st, col + 10);
 	if (oom || !e->config || !e->metadata || !e->name || !e->status || !e->provider) {
 		store_env_clear(e);
 		return error_set(err, oom ? ST_E_NOMEM : ST_E_STORE,
@@ -76,6 +77,7 @@ Status store_env_insert(Store *s, StoreEnv *e, Error *err)
 		time_now_iso(e->created_at);
 	if (!e->updated_at[0])
 		memcpy(e->updated_at, e->created_at, sizeof e->updated_at);
+	e->revision = 1;
 	st = store_stmt(s,
 			"INSERT INTO environments (id, name, description, driver, status, provider, "
 			"config, metadata, created_at, updated_at) "
@@ -111,8 +113,8 @@ Status store_env_update(Store *s, StoreEnv *e, Error *err)
 	time_now_iso(e->updated_at);
 	st = store_stmt(s,
 			"UPDATE environments SET name = ?2, description = ?3, driver = ?4, "
-			"status = ?5, provider = ?6, config = ?7, metadata = ?8, updated_at = ?9 "
-			"WHERE id = ?1",
+			"status = ?5, provider = ?6, config = ?7, metadata = ?8, updated_at = ?9, "
+			"revision = revision + 1 WHERE id = ?1 RETURNING revision",
 			err);
 	if (!st)
 		return err->status;
@@ -129,12 +131,18 @@ Status store_env_update(Store *s, StoreEnv *e, Error *err)
 	}
 	store_bind_text(st, 9, e->updated_at);
 	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		e->revision = (long)sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+		store_stmt_done(s, st);
+		if (rc != SQLITE_DONE)
+			return store_env_constraint(s, rc, e, err, "saving the environment");
+		return ST_OK;
+	}
 	store_stmt_done(s, st);
 	if (rc != SQLITE_DONE)
 		return store_env_constraint(s, rc, e, err, "saving the environment");
-	if (sqlite3_changes(s->db) == 0)
-		return error_set(err, ST_E_NOT_FOUND, "environment %s no longer exists", e->id);
-	return ST_OK;
+	return error_set(err, ST_E_NOT_FOUND, "environment %s no longer exists", e->id);
 }
 
 Status store_env_get(Store *s, const char *id_or_name, StoreEnv *out, Error *err)
@@ -242,11 +250,11 @@ Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Erro
 			return err->status;
 		}
 		out->count++;
-		row->has_probe = sqlite3_column_type(st, 10) != SQLITE_NULL;
-		row->probe_ok = sqlite3_column_int(st, 10) != 0;
-		store_col_copy(st, 11, row->probe_at, sizeof row->probe_at);
-		row->probe_summary = store_col_dup(st, 12, &oom);
-		row->active_leases = (long)sqlite3_column_int64(st, 13);
+		row->has_probe = sqlite3_column_type(st, 11) != SQLITE_NULL;
+		row->probe_ok = sqlite3_column_int(st, 11) != 0;
+		store_col_copy(st, 12, row->probe_at, sizeof row->probe_at);
+		row->probe_summary = store_col_dup(st, 13, &oom);
+		row->active_leases = (long)sqlite3_column_int64(st, 14);
 		if (oom) {
 			store_stmt_done(s, st);
 			store_env_list_free(out);

@@ -74,6 +74,7 @@ typedef struct StoreEnv {
 	char *provider; /* provider key */
 	cJSON *config;  /* secret fields hold secret ids */
 	cJSON *metadata;
+	long revision;  /* 1 on insert, +1 on every update */
 	char created_at[TIME_STR_LEN];
 	char updated_at[TIME_STR_LEN];
 } StoreEnv;
@@ -83,8 +84,8 @@ void store_env_clear(StoreEnv *e);
 /* Inserts e. An empty id gets a new UUID and empty times get now (both
  * written back into e). A taken name is ST_E_CONFLICT. */
 Status store_env_insert(Store *s, StoreEnv *e, Error *err);
-/* Rewrites every column but id and created_at; sets updated_at to now
- * (written back). ST_E_NOT_FOUND when the id is gone. */
+/* Rewrites every column but id and created_at; sets updated_at to now and
+ * bumps revision (both written back). ST_E_NOT_FOUND when the id is gone. */
 Status store_env_update(Store *s, StoreEnv *e, Error *err);
 /* By id, else by exact name. */
 Status store_env_get(Store *s, const char *id_or_name, StoreEnv *out, Error *err);

@@ -74,7 +74,9 @@ START_TEST(test_env_crud)
 	got.name = strdup("beta");
 	free(got.status);
 	got.status = strdup("archived");
+	ck_assert_int_eq(got.revision, 1);
 	ck_assert_int_eq(store_env_update(s, &got, &err), ST_OK);
+	ck_assert_int_eq(got.revision, 2);
 	store_env_clear(&got);
 	ck_assert_int_eq(store_env_get(s, "alpha", &got, &err), ST_E_NOT_FOUND);
 	ck_assert_ptr_nonnull(strstr(err.msg, "alpha"));

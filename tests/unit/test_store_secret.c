@@ -110,13 +110,15 @@ START_TEST(test_create_encrypts_and_resolves)
 	ck_assert_uint_eq(sec.bindings.count, 1);
 	ck_assert_str_eq(sec.bindings.items[0].target_name, "e1");
 	ck_assert_str_eq(sec.bindings.items[0].config_path, "/token");
-	/* the database file holds no plaintext anywhere */
+	/* the database file and its WAL (present while open) hold no plaintext */
+	cfg = tu_path(f.dir, "envctl.db-wal");
+	ck_assert_int_eq(tu_mode(cfg), 0600);
+	ck_assert(!tu_file_contains(cfg, PLAIN));
+	ck_assert(!tu_file_contains(f.path, PLAIN));
+	free(cfg);
 	store_close(f.s);
 	f.s = NULL;
 	ck_assert(!tu_file_contains(f.path, PLAIN));
-	cfg = tu_path(f.dir, "envctl.db-wal");
-	ck_assert(!tu_file_contains(cfg, PLAIN));
-	free(cfg);
 	store_secret_clear(&sec);
 	store_env_clear(&env);
 	fx_close(&f);
