@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/args.h"
 #include "cli/cli.h"
 #include "core/lease.h"
 #include "util/fs.h"
@@ -64,25 +63,26 @@ static int lease_cmd_acquire(App *app, int argc, char **argv)
 {
 	const char *run = NULL, *issue = NULL, *ttl = NULL;
 	bool json = false, retain = false;
-	CliOpt opts[] = { { "run", &run, NULL, NULL }, { "issue", &issue, NULL, NULL },
-			  { "ttl", &ttl, NULL, NULL }, { "json", NULL, &json, NULL },
-			  { "retain-on-failure", NULL, &retain, NULL }, { NULL, NULL, NULL, NULL } };
+	CliOpt opts[] = { { "--run", CLI_VALUE, &run }, { "--issue", CLI_VALUE, &issue },
+			  { "--ttl", CLI_VALUE, &ttl }, { "--json", CLI_FLAG, &json },
+			  { "--retain-on-failure", CLI_FLAG, &retain }, { NULL, CLI_FLAG, NULL } };
 	LeaseAcquireRequest req;
 	LeaseAcquireResult res;
-	CliArgs a;
+	const char *pos[1];
+	int npos;
 	Error err;
 	char *end = NULL;
 	int rc;
 
-	if (!cli_args_parse(&cli_cmd_lease, argc, argv, 2, opts, &a, 1, &rc))
+	if ((rc = cli_parse(&cli_cmd_lease, "acquire", argc, argv, 2, opts, pos, 1, &npos)))
 		return rc;
-	if (a.npos != 1)
+	if (npos != 1)
 		return cli_usage_error(&cli_cmd_lease, "lease acquire: missing ENV");
 	memset(&req, 0, sizeof req);
-	req.environment = a.pos[0];
+	req.environment = pos[0];
 	req.run_id = run;
 	req.issue_id = issue;
-	req.actor = app->actor;
+	req.actor = app_actor(app);
 	req.retain_on_failure = retain;
 	if (ttl) {
 		req.ttl_seconds = strtol(ttl, &end, 10);
@@ -136,18 +136,17 @@ static int lease_cmd_list(App *app, int argc, char **argv)
 {
 	const char *status = NULL, *env = NULL, *provider = NULL, *limit = NULL;
 	bool json = false;
-	CliOpt opts[] = { { "status", &status, NULL, NULL }, { "env", &env, NULL, NULL },
-			  { "provider", &provider, NULL, NULL }, { "limit", &limit, NULL, NULL },
-			  { "json", NULL, &json, NULL }, { NULL, NULL, NULL, NULL } };
+	CliOpt opts[] = { { "--status", CLI_VALUE, &status }, { "--env", CLI_VALUE, &env },
+			  { "--provider", CLI_VALUE, &provider }, { "--limit", CLI_VALUE, &limit },
+			  { "--json", CLI_FLAG, &json }, { NULL, CLI_FLAG, NULL } };
 	StoreLeaseFilter f;
 	LeaseListCtx c = { .first = true };
 	StoreEnv e;
 	Store *s;
-	CliArgs a;
 	Error err;
-	int rc;
+	int rc, npos;
 
-	if (!cli_args_parse(&cli_cmd_lease, argc, argv, 2, opts, &a, 0, &rc))
+	if ((rc = cli_parse(&cli_cmd_lease, "list", argc, argv, 2, opts, NULL, 0, &npos)))
 		return rc;
 	memset(&f, 0, sizeof f);
 	memset(&e, 0, sizeof e);
@@ -185,19 +184,19 @@ static int lease_cmd_one(App *app, int argc, char **argv)
 {
 	const char *sub = argv[1], *status = NULL, *reason = NULL;
 	bool json = false, yes = false;
-	CliOpt opts[] = { { "json", NULL, &json, NULL }, { "status", &status, NULL, NULL },
-			  { "reason", &reason, NULL, NULL }, { "yes", NULL, &yes, NULL },
-			  { NULL, NULL, NULL, NULL } };
+	CliOpt opts[] = { { "--json", CLI_FLAG, &json }, { "--status", CLI_VALUE, &status },
+			  { "--reason", CLI_VALUE, &reason }, { "--yes", CLI_FLAG, &yes },
+			  { NULL, CLI_FLAG, NULL } };
 	StoreLease l;
 	Store *s;
-	CliArgs a;
+	const char *pos[1];
 	Error err;
 	Status st;
-	int rc;
+	int rc, npos;
 
-	if (!cli_args_parse(&cli_cmd_lease, argc, argv, 2, opts, &a, 1, &rc))
+	if ((rc = cli_parse(&cli_cmd_lease, sub, argc, argv, 2, opts, pos, 1, &npos)))
 		return rc;
-	if (a.npos != 1)
+	if (npos != 1)
 		return cli_usage_error(&cli_cmd_lease, "lease %s: missing lease ID", sub);
 	if ((status || reason) && strcmp(sub, "release") != 0)
 		return cli_usage_error(&cli_cmd_lease, "lease %s: --status and --reason go with release", sub);
@@ -206,17 +205,17 @@ static int lease_cmd_one(App *app, int argc, char **argv)
 	error_clear(&err);
 	memset(&l, 0, sizeof l);
 	if (strcmp(sub, "show") == 0) {
-		st = app_store(app, &s, &err) == ST_OK ? store_lease_get(s, a.pos[0], &l, &err) : err.status;
+		st = app_store(app, &s, &err) == ST_OK ? store_lease_get(s, pos[0], &l, &err) : err.status;
 	} else if (strcmp(sub, "resume") == 0) {
-		st = lease_resume(app, a.pos[0], app->actor, &l, &err);
+		st = lease_resume(app, pos[0], app_actor(app), &l, &err);
 	} else if (strcmp(sub, "release") == 0) {
-		st = lease_release(app, a.pos[0], status ? status : "released", reason, app->actor, &l, &err);
+		st = lease_release(app, pos[0], status ? status : "released", reason, app_actor(app), &l, &err);
 	} else {
 		if (!yes)
 			return cli_usage_error(&cli_cmd_lease,
 					       "lease destroy: destroying sandbox of lease %s cannot be undone; add --yes to confirm",
-					       a.pos[0]);
-		st = lease_destroy(app, a.pos[0], app->actor, &l, &err);
+					       pos[0]);
+		st = lease_destroy(app, pos[0], app_actor(app), &l, &err);
 	}
 	if (st != ST_OK) {
 		store_lease_clear(&l);
@@ -233,16 +232,15 @@ static int lease_cmd_one(App *app, int argc, char **argv)
 static int lease_cmd_sweep(App *app, int argc, char **argv)
 {
 	bool json = false;
-	CliOpt opts[] = { { "json", NULL, &json, NULL }, { NULL, NULL, NULL, NULL } };
+	CliOpt opts[] = { { "--json", CLI_FLAG, &json }, { NULL, CLI_FLAG, NULL } };
 	LeaseSweepReport r;
-	CliArgs a;
 	Error err;
-	int rc;
+	int rc, npos;
 
-	if (!cli_args_parse(&cli_cmd_lease, argc, argv, 2, opts, &a, 0, &rc))
+	if ((rc = cli_parse(&cli_cmd_lease, "sweep", argc, argv, 2, opts, NULL, 0, &npos)))
 		return rc;
 	error_clear(&err);
-	if (lease_sweep(app, app->actor, &r, &err) != ST_OK)
+	if (lease_sweep(app, app_actor(app), &r, &err) != ST_OK)
 		return cli_fail(&err);
 	if (json) {
 		cJSON *o = cJSON_CreateObject();
@@ -264,43 +262,56 @@ static int lease_cmd_sweep(App *app, int argc, char **argv)
 static int lease_cmd_exec(App *app, int argc, char **argv)
 {
 	const char *timeout = NULL, *cwd = NULL, *stdin_file = NULL;
-	CliOpt opts[] = { { "timeout", &timeout, NULL, NULL }, { "cwd", &cwd, NULL, NULL },
-			  { "stdin-file", &stdin_file, NULL, NULL }, { NULL, NULL, NULL, NULL } };
+	CliOpt opts[] = { { "--timeout", CLI_VALUE, &timeout }, { "--cwd", CLI_VALUE, &cwd },
+			  { "--stdin-file", CLI_VALUE, &stdin_file }, { NULL, CLI_FLAG, NULL } };
 	LeaseExecRequest req;
 	ExecResult r;
-	CliArgs a;
 	Error err;
 	char *input = NULL;
-	int rc;
+	const char **pos;
+	int rc, npos;
 
-	if (!cli_args_parse(&cli_cmd_lease, argc, argv, 2, opts, &a, 1, &rc))
+	/* "--" ends the options; the command and its arguments follow the id
+	 * as positionals, NULL-terminated for the provider. */
+	pos = calloc((size_t)argc + 1, sizeof *pos);
+	if (!pos)
+		return status_exit_code(ST_E_NOMEM);
+	if ((rc = cli_parse(&cli_cmd_lease, "exec", argc, argv, 2, opts, pos, argc, &npos))) {
+		free(pos);
 		return rc;
-	if (a.npos != 1)
-		return cli_usage_error(&cli_cmd_lease, "lease exec: missing lease ID");
-	if (a.nrest < 1)
-		return cli_usage_error(&cli_cmd_lease, "lease exec: missing command after --");
+	}
+	if (npos < 2) {
+		free(pos);
+		return cli_usage_error(&cli_cmd_lease, "lease exec: missing %s",
+				       npos ? "command after --" : "lease ID");
+	}
 	memset(&req, 0, sizeof req);
-	req.lease_id = a.pos[0];
-	req.command = a.rest[0];
-	req.args = (const char *const *)(a.rest + 1);
+	req.lease_id = pos[0];
+	req.command = pos[1];
+	req.args = pos + 2;
 	req.cwd = cwd;
-	req.actor = app->actor;
+	req.actor = app_actor(app);
 	if (timeout) {
 		char *end;
 
 		req.timeout_ms = strtol(timeout, &end, 10);
-		if (*end || req.timeout_ms <= 0)
+		if (*end || req.timeout_ms <= 0) {
+			free(pos);
 			return cli_usage_error(&cli_cmd_lease, "lease exec: --timeout takes milliseconds, not \"%s\"", timeout);
+		}
 	}
 	error_clear(&err);
 	if (stdin_file) {
 		input = fs_read_file(stdin_file, NULL, &err);
-		if (!input)
+		if (!input) {
+			free(pos);
 			return cli_fail(&err);
+		}
 		req.stdin_data = input;
 	}
 	rc = lease_exec(app, &req, &r, &err);
 	free(input);
+	free(pos);
 	if (rc != ST_OK)
 		return cli_fail(&err);
 	if (r.out)

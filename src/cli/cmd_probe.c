@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/args.h"
 #include "cli/cli.h"
 #include "core/probe.h"
 #include "util/json.h"
@@ -54,21 +53,21 @@ static int probe_run(App *app, int argc, char **argv)
 {
 	const char *provider = NULL, *file = NULL;
 	bool json = false;
-	CliOpt opts[] = { { "provider", &provider, NULL, NULL }, { "config-file", &file, NULL, NULL },
-			  { "json", NULL, &json, NULL }, { NULL, NULL, NULL, NULL } };
+	CliOpt opts[] = { { "--provider", CLI_VALUE, &provider },
+			  { "--config-file", CLI_VALUE, &file }, { "--json", CLI_FLAG, &json },
+			  { NULL, CLI_FLAG, NULL } };
 	StoreProbe p;
-	CliArgs a;
 	Error err;
 	cJSON *config;
-	int rc;
+	int rc, npos;
 
-	if (!cli_args_parse(&cli_cmd_probe_config, argc, argv, 1, opts, &a, 0, &rc))
+	if ((rc = cli_parse(&cli_cmd_probe_config, "", argc, argv, 1, opts, NULL, 0, &npos)))
 		return rc;
 	if (!provider || !file)
 		return cli_usage_error(&cli_cmd_probe_config,
 				       "probe-config: --provider and --config-file are required");
 	error_clear(&err);
-	config = json_parse_file(file, &err);
+	config = cli_read_json_secret(file, &err);
 	if (!config)
 		return cli_fail(&err);
 	if (!cJSON_IsObject(config)) {
@@ -76,7 +75,7 @@ static int probe_run(App *app, int argc, char **argv)
 		error_set(&err, ST_E_INVALID, "%s: a config must be a JSON object", file);
 		return cli_fail(&err);
 	}
-	rc = probe_draft(app, provider, config, app->actor, &p, &err);
+	rc = probe_draft(app, provider, config, app_actor(app), &p, &err);
 	/* The draft may hold typed secret values: wipe before freeing. */
 	json_wipe(config);
 	if (rc != ST_OK)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/environment.h"
+#include "core/runtime.h"
 #include "core/lease_rules.h"
 #include "core/redact.h"
 #include "util/ids.h"
@@ -102,8 +103,7 @@ static bool lease_store_metadata(StoreLease *l, const cJSON *m)
 	return true;
 }
 
-bool lease_is_destroyed(const StoreLease *l);
-bool lease_is_destroyed(const StoreLease *l)
+static bool lease_is_destroyed(const StoreLease *l)
 {
 	cJSON *m = lease_metadata(l);
 	bool r = cJSON_GetObjectItemCaseSensitive(m, LEASE_DESTROYED_KEY) != NULL;
@@ -162,7 +162,7 @@ static void lease_scrub_metadata(const LeaseCtx *c, cJSON *metadata)
 		    strcmp(echoed->valuestring, plain->valuestring) == 0)
 			cJSON_SetValuestring(echoed, stored->valuestring);
 	}
-	redact_json(metadata, (const char *const *)c->rt.secrets);
+	redact_json(metadata, c->rt.secrets);
 }
 
 static void lease_scrub_error(const LeaseCtx *c, Error *err)
@@ -173,7 +173,7 @@ static void lease_scrub_error(const LeaseCtx *c, Error *err)
 		error_set(err, err->status, "provider call failed (message withheld)");
 		return;
 	}
-	msg = redact_string(msg, (const char *const *)c->rt.secrets);
+	msg = redact_string(msg, c->rt.secrets);
 	snprintf(err->msg, sizeof err->msg, "%s", msg);
 	free(msg);
 }
@@ -258,8 +258,8 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 	memset(out, 0, sizeof *out);
 	memset(&scan, 0, sizeof scan);
 	memset(&h, 0, sizeof h);
-	if (app->readonly)
-		return error_set(err, ST_E_USAGE, "read-only mode: acquiring a lease is disabled");
+	if (app_check_writable(app, "acquiring a lease", err) != ST_OK)
+		return err->status;
 	if (lease_ctx_load(app, req->environment, "lease.acquire", NULL, req->run_id, &c, err) !=
 	    ST_OK)
 		return err->status;
@@ -371,8 +371,8 @@ Status lease_resume(App *app, const char *lease_id, const char *actor, StoreLeas
 
 	memset(out, 0, sizeof *out);
 	memset(&h, 0, sizeof h);
-	if (app->readonly)
-		return error_set(err, ST_E_USAGE, "read-only mode: resuming a lease is disabled");
+	if (app_check_writable(app, "resuming a lease", err) != ST_OK)
+		return err->status;
 	if (app_store(app, &s, err) != ST_OK || store_lease_get(s, lease_id, out, err) != ST_OK)
 		return err->status;
 	if (!out->provider_lease_id || lease_is_destroyed(out))
@@ -546,9 +546,8 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 
 	memset(out, 0, sizeof *out);
 	memset(&env, 0, sizeof env);
-	if (app->readonly)
-		return error_set(err, ST_E_USAGE, "read-only mode: %s a lease is disabled",
-				 destroy ? "destroying" : "releasing");
+	if (app_check_writable(app, destroy ? "destroying a lease" : "releasing a lease", err) != ST_OK)
+		return err->status;
 	if (!destroy && !lease_rules_release_status_valid(status))
 		return error_set(err, ST_E_USAGE,
 				 "release status \"%s\" is not one of released, expired, failed",
@@ -676,8 +675,8 @@ Status lease_sweep(App *app, const char *actor, LeaseSweepReport *out, Error *er
 	int64_t now_ms = time_now_ms();
 
 	memset(out, 0, sizeof *out);
-	if (app->readonly)
-		return error_set(err, ST_E_USAGE, "read-only mode: the sweep is disabled");
+	if (app_check_writable(app, "the sweep", err) != ST_OK)
+		return err->status;
 	if (app_store(app, &s, err) != ST_OK)
 		return err->status;
 	time_format_ms(now_ms, now);
@@ -751,8 +750,8 @@ Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error 
 
 	memset(out, 0, sizeof *out);
 	memset(&l, 0, sizeof l);
-	if (app->readonly)
-		return error_set(err, ST_E_USAGE, "read-only mode: executing in a lease is disabled");
+	if (app_check_writable(app, "executing in a lease", err) != ST_OK)
+		return err->status;
 	if (app_store(app, &s, err) != ST_OK || store_lease_get(s, req->lease_id, &l, err) != ST_OK)
 		return err->status;
 	if (strcmp(l.status, "active") != 0 || lease_is_destroyed(&l)) {
@@ -785,8 +784,8 @@ Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error 
 		lease_scrub_error(&c, err);
 		goto done;
 	}
-	out->out = redact_string(out->out, (const char *const *)c.rt.secrets);
-	out->err = redact_string(out->err, (const char *const *)c.rt.secrets);
+	out->out = redact_string(out->out, c.rt.secrets);
+	out->err = redact_string(out->err, c.rt.secrets);
 	lease_set_now(&l.last_used_at);
 	store_lease_update(s, &l, "active", NULL);
 done:
