@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/probe.h"
@@ -14,8 +15,7 @@ static const char probe_usage[] =
 	"probe result is stored, with secret values redacted.\n"
 	"Exit codes: 0 probe ok, 1 probe failed, 3 unknown provider, 4 invalid config.\n";
 
-cJSON *cli_probe_json(const StoreProbe *p);
-cJSON *cli_probe_json(const StoreProbe *p)
+static cJSON *cli_probe_json(const StoreProbe *p)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -36,8 +36,7 @@ cJSON *cli_probe_json(const StoreProbe *p)
 	return o;
 }
 
-int cli_probe_print(const StoreProbe *p, const char *name, bool json);
-int cli_probe_print(const StoreProbe *p, const char *name, bool json)
+static int cli_probe_print(const StoreProbe *p, const char *name, bool json)
 {
 	if (json) {
 		int rc = cli_print_json(cli_probe_json(p));
@@ -47,6 +46,98 @@ int cli_probe_print(const StoreProbe *p, const char *name, bool json)
 	printf("%s %s: %s (%lld ms)\n", p->ok ? "OK  " : "FAIL", name, p->summary ? p->summary : "",
 	       p->duration_ms);
 	return p->ok ? 0 : 1;
+}
+
+static bool probe_progress(const ProbeAllReport *r, void *ud)
+{
+	const ProbeAllItem *it = &r->items[r->count - 1];
+	bool tty = *(bool *)ud;
+	int width = 30, filled = r->total ? (int)(r->count * (size_t)width / r->total) : width;
+
+	if (tty) {
+		fprintf(stderr, "\r\033[K%s %s: %s\n", it->ok ? "ok  " : "FAIL", it->env_name,
+			it->summary ? it->summary : "");
+		fprintf(stderr, "[%.*s%*s] %zu/%zu probed, %zu failed", filled,
+			"==============================", width - filled, "", r->count, r->total,
+			r->count - r->ok);
+		fflush(stderr);
+	}
+	return true;
+}
+
+int cli_env_probe(App *app, int argc, char **argv)
+{
+	const char *parallel = NULL, *pos[1] = { NULL };
+	bool json = false, all = false, tty = isatty(STDERR_FILENO);
+	const CliOpt opts[] = { { "--all", CLI_FLAG, &all }, { "--parallel", CLI_VALUE, &parallel },
+				{ "--json", CLI_FLAG, &json }, { NULL, CLI_FLAG, NULL } };
+	ProbeAllReport r;
+	StoreProbe p;
+	Error err;
+	long n = 0;
+	int rc, npos;
+
+	if ((rc = cli_parse(&cli_cmd_env, "probe", argc, argv, 2, opts, pos, 1, &npos)))
+		return rc;
+	if (all == (npos == 1))
+		return cli_usage_error(&cli_cmd_env, "env probe: give an environment or --all");
+	if (parallel) {
+		char *end;
+
+		n = strtol(parallel, &end, 10);
+		if (*end || n < 1 || n > 256)
+			return cli_usage_error(&cli_cmd_env, "env probe: --parallel takes 1 to 256, not \"%s\"", parallel);
+	}
+	error_clear(&err);
+	if (!all) {
+		if (probe_environment(app, pos[0], app_actor(app), &p, &err) != ST_OK)
+			return cli_fail(&err);
+		rc = cli_probe_print(&p, pos[0], json);
+		store_probe_clear(&p);
+		return rc;
+	}
+	if (probe_all(app, (size_t)n, app_actor(app), probe_progress, &tty, &r, &err) != ST_OK)
+		return cli_fail(&err);
+	if (tty && r.total)
+		fputs("\n", stderr);
+	if (json) {
+		cJSON *o = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+
+		for (size_t i = 0; o && arr && i < r.count; i++) {
+			cJSON *it = cJSON_CreateObject();
+
+			if (!it)
+				break;
+			cJSON_AddStringToObject(it, "environmentId", r.items[i].env_id);
+			cJSON_AddStringToObject(it, "name", r.items[i].env_name ? r.items[i].env_name : "");
+			cJSON_AddBoolToObject(it, "ok", r.items[i].ok);
+			cJSON_AddStringToObject(it, "summary", r.items[i].summary ? r.items[i].summary : "");
+			cJSON_AddNumberToObject(it, "durationMs", (double)r.items[i].duration_ms);
+			cJSON_AddItemToArray(arr, it);
+		}
+		if (o) {
+			cJSON_AddNumberToObject(o, "total", (double)r.total);
+			cJSON_AddNumberToObject(o, "ok", (double)r.ok);
+			cJSON_AddNumberToObject(o, "failed", (double)(r.count - r.ok));
+			cJSON_AddNumberToObject(o, "elapsedMs", (double)r.elapsed_ms);
+			cJSON_AddItemToObject(o, "results", arr);
+		} else {
+			cJSON_Delete(arr);
+		}
+		rc = cli_print_json(o);
+	} else {
+		printf("%-24s %-6s %8s  %s\n", "ENVIRONMENT", "RESULT", "MS", "SUMMARY");
+		for (size_t i = 0; i < r.count; i++)
+			printf("%-24s %-6s %8lld  %s\n", r.items[i].env_name, r.items[i].ok ? "ok" : "FAIL",
+			       r.items[i].duration_ms, r.items[i].summary ? r.items[i].summary : "");
+		printf("%zu probed, %zu ok, %zu failed in %lld ms\n", r.count, r.ok, r.count - r.ok,
+		       r.elapsed_ms);
+		rc = 0;
+	}
+	if (!rc && r.ok != r.count)
+		rc = 1;
+	probe_all_report_free(&r);
+	return rc;
 }
 
 static int probe_run(App *app, int argc, char **argv)

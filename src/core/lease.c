@@ -16,6 +16,7 @@
 #include "util/jsonptr.h"
 
 #define LEASE_DESTROYED_KEY "envctlDestroyedAt"
+#define LEASE_ID_KEY "envctlLeaseId"
 #define LEASE_REUSE_SCAN 50
 /* A phase older than this is stale even if its pid looks alive (pids are
  * reused). Longer than any provider call may take. */
@@ -289,11 +290,35 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 		goto done;
 	}
 	memcpy(l->environment_id, c.env.id, sizeof l->environment_id);
+	id_new(l->id);
+	{
+		/* Until the provider answers, the only handle on the sandbox
+		 * is our own id: keep it where a reconciling destroy finds it. */
+		cJSON *intent = cJSON_CreateObject();
+
+		if (!intent || !json_set_string(intent, LEASE_ID_KEY, l->id) ||
+		    !lease_store_metadata(l, intent)) {
+			cJSON_Delete(intent);
+			st = error_set(err, ST_E_NOMEM, "out of memory");
+			goto done;
+		}
+		cJSON_Delete(intent);
+	}
 	if ((st = store_lease_insert(c.store, l, err)) != ST_OK)
 		goto done;
+	{
+		/* Read back what the store filled in (times), so later
+		 * rewrites of the row carry them. */
+		char id[UUID_STR_LEN];
+
+		memcpy(id, l->id, sizeof id);
+		store_lease_clear(l);
+		if ((st = store_lease_get(c.store, id, l, err)) != ST_OK)
+			goto done;
+	}
 	lease_crash_point("acquire:intent");
 
-	in = (AcquireInput){ c.rt.config, c.env.id, req->run_id, req->issue_id };
+	in = (AcquireInput){ c.rt.config, c.env.id, req->run_id, req->issue_id, l->id };
 	error_clear(&resume_err);
 	st = lease_rules_acquire(c.provider, &in, scan.have ? scan.found.provider_lease_id : NULL,
 				 NULL, &h, &out->resumed, &resume_err, err);
@@ -640,13 +665,13 @@ static void lease_sweep_reconcile(App *app, Store *s, StoreLease *l, const char 
 	if (!was)
 		return;
 	if (lease_phase_is(l, "acquiring")) {
+		/* The provider may have made a sandbox we never heard of: ask it
+		 * to destroy whatever it made for this lease id. Until that
+		 * succeeds the row stays a pending cleanup, retried like any. */
 		lease_set(&l->status, "failed");
 		lease_set_now(&l->released_at);
-		if (l->provider_lease_id) {
-			lease_provider_cleanup(app, l, true, "failed", &perr);
-		} else {
-			lease_set(&l->cleanup_status, "success");
-		}
+		error_clear(&perr);
+		lease_provider_cleanup(app, l, true, "failed", &perr);
 		lease_set(&l->failure_reason,
 			  "envctl stopped while the provider was acquiring this lease; it was never handed out");
 	} else {
