@@ -75,10 +75,14 @@ $(BUILD)/plugins/%/manifest.json: src/plugins/%/manifest.json
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-.SECONDEXPANSION:
-$(BUILD)/plugins/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard src/plugins/$$(notdir $$*)/*.c)) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+# One explicit link rule per plugin (a pattern rule would substitute its
+# stem into the patsubst below).
+define PLUGIN_RULE
+$(BUILD)/plugins/$(1)/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/plugins/$(1)/*.c)) $(LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach p,$(PLUGIN_NAMES),$(eval $(call PLUGIN_RULE,$(p))))
 
 # Each tests/unit/test_NAME.c defines `Suite *NAME_suite(void)`; the runner
 # learns the list from this generated file, so adding a suite edits nothing.

@@ -6,6 +6,7 @@
 #include "core/app.h"
 #include "core/lease_rules.h"
 #include "core/provider.h"
+#include "core/provider_plugin.h"
 #include "core/registry.h"
 
 #endif

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -127,6 +129,10 @@ static void proc_child(const PluginProcSpec *s, const char *exe, int in_fd, int 
 					fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC);
 			}
 	}
+	if (s->private_bind_src &&
+	    (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	     mount(s->private_bind_src, s->private_bind_dst, NULL, MS_BIND, NULL) != 0))
+		goto fail;
 	proc_set_limit(RLIMIT_CPU, s->cpu_seconds);
 	proc_set_limit(RLIMIT_AS, s->memory_bytes);
 	proc_set_limit(RLIMIT_NPROC, s->max_processes);

@@ -26,6 +26,12 @@ typedef struct PluginProcSpec {
 	long cpu_seconds;        /* RLIMIT_CPU; 0: unchanged */
 	long memory_bytes;       /* RLIMIT_AS; 0: unchanged */
 	long max_processes;      /* RLIMIT_NPROC; 0: unchanged */
+	/* Root only: in a private mount namespace of the child, bind-mount
+	 * private_bind_src onto private_bind_dst before dropping to uid, so
+	 * the unprivileged child reaches a directory whose parents it could
+	 * not traverse. */
+	const char *private_bind_src;
+	const char *private_bind_dst;
 	bool set_ids;            /* run as uid/gid (with no supplementary groups) */
 	uid_t uid;
 	gid_t gid;
