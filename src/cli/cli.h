@@ -28,5 +28,6 @@ int cli_print_json(cJSON *json);
 bool cli_wants_help(int argc, char **argv);
 
 extern const CliCommand cli_cmd_provider;
+extern const CliCommand cli_cmd_plugin;
 
 #endif

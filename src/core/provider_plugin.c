@@ -46,8 +46,8 @@ static cJSON *pp_base_params(Provider *p, const cJSON *config, const char *envir
 	    (issue_id && !json_set_string(params, "issueId", issue_id)) ||
 	    !json_set(params, "config", cfg)) {
 		if (!params)
-			plugin_json_wipe_delete(cfg);
-		plugin_json_wipe_delete(params);
+			json_wipe(cfg);
+		json_wipe(params);
 		return NULL;
 	}
 	return params;
@@ -89,7 +89,7 @@ static Status pp_call(Provider *p, const char *method, cJSON *params, long timeo
 	if (!params)
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	st = plugin_worker_call(pp_impl(p)->worker, method, params, timeout_ms, result, err);
-	plugin_json_wipe_delete(params);
+	json_wipe(params);
 	pp_refresh_caps(p);
 	return st;
 }
@@ -121,13 +121,13 @@ static Status pp_validate(Provider *p, const cJSON *config, ValidateResult *out,
 	if (!params || !cfg || !json_set_string(params, "driverKey", p->key) ||
 	    !json_set(params, "config", cfg)) {
 		if (!params)
-			plugin_json_wipe_delete(cfg);
-		plugin_json_wipe_delete(params);
+			json_wipe(cfg);
+		json_wipe(params);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	if (plugin_worker_supports(pp_impl(p)->worker, "environmentValidateConfig") == 0) {
 		/* Nothing to ask: the core already validated against the schema. */
-		plugin_json_wipe_delete(params);
+		json_wipe(params);
 		out->ok = true;
 		return ST_OK;
 	}
@@ -148,7 +148,7 @@ static Status pp_validate(Provider *p, const cJSON *config, ValidateResult *out,
 		/* The worker never saw `provider`: put the host's key back. */
 		if (!out->normalized_config ||
 		    !json_set_string(out->normalized_config, "provider", p->key)) {
-			plugin_json_wipe_delete(result);
+			json_wipe(result);
 			validate_result_free(out);
 			return error_set(err, ST_E_NOMEM, "out of memory");
 		}
@@ -158,7 +158,7 @@ static Status pp_validate(Provider *p, const cJSON *config, ValidateResult *out,
 		cJSON_AddItemToArray(out->errors,
 				     cJSON_CreateString("the plugin rejected the config without saying why"));
 	}
-	plugin_json_wipe_delete(result);
+	json_wipe(result);
 	return ST_OK;
 }
 
@@ -252,7 +252,7 @@ static Status pp_acquire(Provider *p, const AcquireInput *in, LeaseHandle *out, 
 		snprintf(run, sizeof run, "operator-%s", uuid);
 	}
 	if (params && !json_set_string(params, "runId", in->run_id ? in->run_id : run)) {
-		plugin_json_wipe_delete(params);
+		json_wipe(params);
 		params = NULL;
 	}
 	st = pp_call(p, "environmentAcquireLease", params, pp_lease_timeout(p, in->config), &result,
@@ -279,7 +279,7 @@ static cJSON *pp_lease_params(Provider *p, const LeaseInput *in)
 							 : cJSON_CreateNull()) ||
 	    (in->lease_metadata &&
 	     !json_set(params, "leaseMetadata", cJSON_Duplicate(in->lease_metadata, 1)))) {
-		plugin_json_wipe_delete(params);
+		json_wipe(params);
 		return NULL;
 	}
 	return params;
@@ -361,7 +361,7 @@ static Status pp_realize(Provider *p, const LeaseInput *in, const cJSON *workspa
 	    (!json_set(params, "lease", pp_lease_object(in->provider_lease_id, in->lease_metadata)) ||
 	     !json_set(params, "workspace",
 		       workspace ? cJSON_Duplicate(workspace, 1) : cJSON_CreateObject()))) {
-		plugin_json_wipe_delete(params);
+		json_wipe(params);
 		params = NULL;
 	}
 	st = pp_call(p, "environmentRealizeWorkspace", params, pp_lease_timeout(p, in->config),
@@ -389,7 +389,7 @@ static Status pp_execute(Provider *p, const ExecInput *in, ExecResult *out, Erro
 	memset(out, 0, sizeof *out);
 	if (!(p->caps & PROVIDER_CAP_EXECUTE) ||
 	    plugin_worker_supports(pp_impl(p)->worker, "environmentExecute") == 0) {
-		plugin_json_wipe_delete(params);
+		json_wipe(params);
 		return error_set(err, ST_E_UNSUPPORTED, "provider %s (plugin %s) cannot execute commands",
 				 p->key, pp_impl(p)->manifest->id);
 	}
@@ -406,7 +406,7 @@ static Status pp_execute(Provider *p, const ExecInput *in, ExecResult *out, Erro
 		    (in->stdin_data && !json_set_string(params, "stdin", in->stdin_data)) ||
 		    (in->timeout_ms > 0 &&
 		     !json_set(params, "timeoutMs", cJSON_CreateNumber((double)in->timeout_ms)))) {
-			plugin_json_wipe_delete(params);
+			json_wipe(params);
 			params = NULL;
 		}
 	}

@@ -4,6 +4,7 @@
 #define ENVCTL_PLUGIN_LIB_H
 
 #include "plugin/discover.h"
+#include "plugin/import.h"
 #include "plugin/log.h"
 #include "plugin/manifest.h"
 #include "plugin/rpc.h"

@@ -69,27 +69,6 @@ bool plugin_rpc_method_valid(const char *method)
 	return true;
 }
 
-static void plugin_json_wipe(cJSON *json)
-{
-	for (cJSON *it = json; it; it = it->next) {
-		if (it->valuestring)
-			sodium_memzero(it->valuestring, strlen(it->valuestring));
-		if (it->child)
-			plugin_json_wipe(it->child);
-	}
-}
-
-void plugin_json_wipe_delete(cJSON *json)
-{
-	if (!json)
-		return;
-	/* Only this node and its children: never its siblings. */
-	if (json->valuestring)
-		sodium_memzero(json->valuestring, strlen(json->valuestring));
-	plugin_json_wipe(json->child);
-	cJSON_Delete(json);
-}
-
 void plugin_wipe_free(char *s)
 {
 	if (!s)

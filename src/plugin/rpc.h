@@ -1,6 +1,7 @@
 /* JSON-RPC 2.0 pieces shared by the host runtime (worker.c) and the
  * worker-side helpers (serve.c): the error codes of SPEC §5, their mapping
- * to our statuses, and wiping JSON that carried resolved secrets. */
+ * to our statuses; JSON that carried resolved secrets is freed with
+ * json_wipe (util/json.h). */
 #ifndef ENVCTL_PLUGIN_RPC_H
 #define ENVCTL_PLUGIN_RPC_H
 
@@ -34,9 +35,6 @@ const char *plugin_rpc_code_name(int code);
 /* Method names are protocol identifiers: letters, digits, '.', '_', '/'. */
 bool plugin_rpc_method_valid(const char *method);
 
-/* Overwrites every string in the tree with zeros (resolved secrets travel
- * in params), then deletes it. */
-void plugin_json_wipe_delete(cJSON *json);
 /* Zeroes and frees a string that held JSON with secrets. */
 void plugin_wipe_free(char *s);
 

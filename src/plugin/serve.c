@@ -70,7 +70,7 @@ static void serve_reply(ServeState *st, const cJSON *id, cJSON *result, int code
 		cJSON_AddItemToObject(resp, "result", result ? result : cJSON_CreateNull());
 	}
 	serve_send(st, resp);
-	plugin_json_wipe_delete(resp);
+	json_wipe(resp);
 }
 
 static const PluginHandler *serve_find(const PluginServeSpec *spec, const char *method)
@@ -103,7 +103,7 @@ static void *serve_call_main(void *arg)
 	} else {
 		serve_reply(st, id, result, 0, NULL);
 	}
-	plugin_json_wipe_delete(call->req);
+	json_wipe(call->req);
 	free(call);
 	pthread_mutex_lock(&st->mu);
 	if (--st->active == 0)
@@ -194,7 +194,7 @@ int plugin_serve(const PluginServeSpec *spec)
 		} else {
 			serve_reply(&st, id, NULL, PLUGIN_RPC_INTERNAL_ERROR, "out of memory");
 		}
-		plugin_json_wipe_delete(req);
+		json_wipe(req);
 	}
 	pthread_mutex_lock(&st.mu);
 	while (st.active > 0)
