@@ -14,6 +14,7 @@ static const char plugin_usage[] =
 	"       envctl plugin log KEY [--lines N]\n"
 	"       envctl plugin restart KEY [--json]\n"
 	"       envctl plugin import DIR [--inherit-env VAR]... [--no-link] [--force]\n"
+	"       envctl plugin lint FILE [--strict] [--json]\n"
 	"\n"
 	"Plugins are folders with a manifest.json, found on $ENVCTL_PLUGIN_PATH,\n"
 	"in $XDG_DATA_HOME/envctl/plugins and among the bundled plugins. KEY is a\n"
@@ -21,7 +22,13 @@ static const char plugin_usage[] =
 	"afresh and asks it for its health. `import` makes a package built with\n"
 	"@paperclipai/plugin-sdk loadable: it evaluates the manifest module named\n"
 	"in package.json with node, writes DIR/manifest.json and links DIR into\n"
-	"$XDG_DATA_HOME/envctl/plugins.\n";
+	"$XDG_DATA_HOME/envctl/plugins.\n"
+	"\n"
+	"  lint FILE   check a plugin manifest (a file with environmentDrivers) or a\n"
+	"              bare configSchema: \"error:\" lines for what would break forms\n"
+	"              and saves, \"warning:\" lines for what operators would trip on.\n"
+	"              Exit 0 when clean (or warnings only), 1 for warnings with\n"
+	"              --strict, 2 for errors. FILE \"-\" reads standard input.\n";
 
 typedef struct PluginArgs {
 	const char *target;
@@ -30,7 +37,6 @@ typedef struct PluginArgs {
 	bool force;
 	long lines;
 	char **inherit; /* NULL-terminated */
-	size_t inherit_count;
 } PluginArgs;
 
 static cJSON *plugin_driver_json(App *app, const PluginManifest *m, const PluginDriver *d)
@@ -301,77 +307,110 @@ static int plugin_import_cmd(App *app, const PluginArgs *a)
 	return 0;
 }
 
-typedef struct PluginSub {
-	const char *name;
-	bool needs_target;
-	int (*run)(App *app, const PluginArgs *a);
-} PluginSub;
+/* Parses `plugin SUB [TARGET] [options]` (argv[0] is SUB) and runs fn. */
+static int plugin_with_args(App *app, int argc, char **argv, bool needs_target,
+			    int (*fn)(App *app, const PluginArgs *a))
+{
+	const char *sub = argv[0], *pos[1] = { NULL }, *lines = NULL;
+	CliList inherit = { NULL, 0 };
+	PluginArgs a = { .lines = 200 };
+	const CliOpt opts[] = {
+		{ "--json", CLI_FLAG, &a.json },
+		{ "--no-link", CLI_FLAG, &a.no_link },
+		{ "--force", CLI_FLAG, &a.force },
+		{ "--lines", CLI_VALUE, &lines },
+		{ "--inherit-env", CLI_MULTI, &inherit },
+		{ NULL, CLI_FLAG, NULL },
+	};
+	int npos = 0, rc;
 
-static const PluginSub plugin_subs[] = {
-	{ "list", false, plugin_list },
-	{ "show", true, plugin_show },
-	{ "log", true, plugin_log },
-	{ "restart", true, plugin_restart },
-	{ "import", true, plugin_import_cmd },
+	rc = cli_parse(&cli_cmd_plugin, sub, argc, argv, 1, opts, pos, needs_target ? 1 : 0, &npos);
+	if (rc) {
+		cli_list_free(&inherit);
+		return rc;
+	}
+	if (needs_target && npos == 0) {
+		cli_list_free(&inherit);
+		return cli_usage_error(&cli_cmd_plugin, "plugin %s: missing %s", sub,
+				       strcmp(sub, "import") == 0 ? "DIR" : "KEY");
+	}
+	if (lines) {
+		char *end;
+
+		a.lines = strtol(lines, &end, 10);
+		if (*end || a.lines < 1) {
+			cli_list_free(&inherit);
+			return cli_usage_error(&cli_cmd_plugin,
+					       "plugin %s: --lines needs a positive number", sub);
+		}
+	}
+	a.target = pos[0];
+	a.inherit = calloc(inherit.count + 1, sizeof *a.inherit);
+	if (!a.inherit) {
+		cli_list_free(&inherit);
+		fputs("envctl: out of memory\n", stderr);
+		return status_exit_code(ST_E_NOMEM);
+	}
+	for (size_t i = 0; i < inherit.count; i++)
+		a.inherit[i] = (char *)inherit.items[i];
+	rc = fn(app, &a);
+	free(a.inherit);
+	cli_list_free(&inherit);
+	return rc;
+}
+
+static int plugin_list_cmd(App *app, int argc, char **argv)
+{
+	return plugin_with_args(app, argc, argv, false, plugin_list);
+}
+
+static int plugin_show_cmd(App *app, int argc, char **argv)
+{
+	return plugin_with_args(app, argc, argv, true, plugin_show);
+}
+
+static int plugin_log_cmd(App *app, int argc, char **argv)
+{
+	return plugin_with_args(app, argc, argv, true, plugin_log);
+}
+
+static int plugin_restart_cmd(App *app, int argc, char **argv)
+{
+	return plugin_with_args(app, argc, argv, true, plugin_restart);
+}
+
+static int plugin_import_run(App *app, int argc, char **argv)
+{
+	return plugin_with_args(app, argc, argv, true, plugin_import_cmd);
+}
+
+/* One row per subcommand: adding one is one line here. argv[0] of the
+ * handler is the subcommand's name. */
+static const struct {
+	const char *name;
+	int (*run)(App *app, int argc, char **argv);
+} plugin_subcommands[] = {
+	{ "list", plugin_list_cmd },
+	{ "show", plugin_show_cmd },
+	{ "log", plugin_log_cmd },
+	{ "restart", plugin_restart_cmd },
+	{ "import", plugin_import_run },
+	{ "lint", cli_plugin_lint },
 };
 
 static int plugin_run(App *app, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	const PluginSub *s = NULL;
-	PluginArgs a = { .lines = 200 };
-	char *inherit[32] = { NULL };
-	int rc;
-
-	if (!sub)
+	if (argc < 2)
 		return cli_usage_error(&cli_cmd_plugin, "plugin: missing subcommand");
-	for (size_t i = 0; i < sizeof plugin_subs / sizeof plugin_subs[0]; i++)
-		if (strcmp(sub, plugin_subs[i].name) == 0)
-			s = &plugin_subs[i];
-	if (!s)
-		return cli_usage_error(&cli_cmd_plugin, "plugin: unknown subcommand \"%s\"", sub);
-	a.inherit = inherit;
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
-			a.json = true;
-		} else if (strcmp(argv[i], "--no-link") == 0) {
-			a.no_link = true;
-		} else if (strcmp(argv[i], "--force") == 0) {
-			a.force = true;
-		} else if (strcmp(argv[i], "--lines") == 0 && i + 1 < argc) {
-			char *end;
-
-			a.lines = strtol(argv[++i], &end, 10);
-			if (*end || a.lines < 1)
-				return cli_usage_error(&cli_cmd_plugin, "plugin log: --lines needs a "
-									"positive number");
-		} else if (strcmp(argv[i], "--inherit-env") == 0 && i + 1 < argc) {
-			if (a.inherit_count + 1 >= sizeof inherit / sizeof inherit[0])
-				return cli_usage_error(&cli_cmd_plugin, "plugin import: too many "
-									"--inherit-env");
-			inherit[a.inherit_count++] = argv[++i];
-		} else if (argv[i][0] == '-') {
-			return cli_usage_error(&cli_cmd_plugin, "plugin %s: unknown option \"%s\"", sub,
-					       argv[i]);
-		} else if (!a.target) {
-			a.target = argv[i];
-		} else {
-			return cli_usage_error(&cli_cmd_plugin, "plugin %s: unexpected \"%s\"", sub,
-					       argv[i]);
-		}
-	}
-	if (s->needs_target && !a.target)
-		return cli_usage_error(&cli_cmd_plugin, "plugin %s: missing %s", sub,
-				       strcmp(sub, "import") == 0 ? "DIR" : "KEY");
-	if (!s->needs_target && a.target)
-		return cli_usage_error(&cli_cmd_plugin, "plugin %s: unexpected \"%s\"", sub, a.target);
-	rc = s->run(app, &a);
-	return rc;
+	for (size_t i = 0; i < sizeof plugin_subcommands / sizeof plugin_subcommands[0]; i++)
+		if (strcmp(argv[1], plugin_subcommands[i].name) == 0)
+			return plugin_subcommands[i].run(app, argc - 1, argv + 1);
+	return cli_usage_error(&cli_cmd_plugin, "plugin: unknown subcommand \"%s\"", argv[1]);
 }
 
 const CliCommand cli_cmd_plugin = {
 	.name = "plugin",
-	.summary = "list, inspect, restart and import provider plugins",
+	.summary = "list, inspect, restart, import and lint provider plugins",
 	.usage = plugin_usage,
 	.run = plugin_run,
 };

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "schema/schema.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -230,6 +231,30 @@ static void plugin_manifest_load_driver(PluginManifest *m, const cJSON *d, size_
 	m->driver_count++;
 }
 
+/* The schema engine's lint judges each configSchema (bad $ref, invalid
+ * pattern, a default that fails its own schema...); the manifest's other
+ * fields are checked above, so only configSchema findings are taken. */
+static void plugin_manifest_lint_schemas(PluginManifest *m)
+{
+	LintReport r;
+	Error err;
+
+	error_clear(&err);
+	if (schema_lint_manifest(m->json, &r, &err) != ST_OK)
+		return;
+	for (size_t i = 0; i < r.count; i++) {
+		const LintFinding *f = &r.items[i];
+
+		if (!f->pointer || !strstr(f->pointer, "/configSchema"))
+			continue;
+		if (f->level == LINT_ERROR)
+			plugin_manifest_error(m, "%s: %s", f->pointer, f->message);
+		else
+			plugin_manifest_warning(m, "%s: %s", f->pointer, f->message);
+	}
+	lint_report_free(&r);
+}
+
 static void plugin_manifest_check(PluginManifest *m)
 {
 	const cJSON *api, *drivers, *d, *pc;
@@ -275,6 +300,7 @@ static void plugin_manifest_check(PluginManifest *m)
 		plugin_manifest_load_driver(m, d, i++);
 	if (i == 0)
 		plugin_manifest_warning(m, "declares no environmentDrivers, so it adds no provider");
+	plugin_manifest_lint_schemas(m);
 }
 
 PluginManifest *plugin_manifest_from_json(const char *dir, cJSON *json)
