@@ -56,7 +56,7 @@ UNIT_BIN  = $(BUILD)/tests/unit-tests
 TEST_HELPER_SRCS = $(wildcard tests/helpers/*.c)
 TEST_HELPERS = $(TEST_HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all run check test unit e2e deps bench asan valgrind fuzz lint install uninstall clean
+.PHONY: all run check test unit e2e deps bench asan valgrind fuzz lint install uninstall clean helpers
 
 all: $(BIN) $(PLUGIN_BINS) $(PLUGIN_MANIFESTS)
 
@@ -111,6 +111,8 @@ $(BUILD)/tests/unit/main.o: CPPFLAGS += -I$(BUILD)/tests
 $(UNIT_BIN): $(UNIT_OBJS) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
+helpers: $(TEST_HELPERS)
+
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
@@ -145,7 +147,9 @@ check: deps
 test: all $(UNIT_BIN) $(TEST_HELPERS)
 	@$(MAKE) --no-print-directory unit e2e
 
-unit: $(UNIT_BIN)
+# The plugin suites drive real workers: the test helpers and the bundled
+# plugins of this build.
+unit: $(UNIT_BIN) $(TEST_HELPERS) $(PLUGIN_BINS) $(PLUGIN_MANIFESTS)
 	CK_FORK=yes CK_DEFAULT_TIMEOUT=60 ./$(UNIT_BIN)
 
 e2e: all $(TEST_HELPERS)
@@ -155,11 +159,11 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT="-O1 -g" test
 
 valgrind: deps
-	@$(MAKE) --no-print-directory BUILD=build/vg OPT="-O0 -g" build/vg/tests/unit-tests
+	@$(MAKE) --no-print-directory BUILD=build/vg OPT="-O0 -g" all helpers build/vg/tests/unit-tests
 	CK_FORK=no valgrind --quiet --error-exitcode=1 --leak-check=full \
 		--errors-for-leak-kinds=definite ./build/vg/tests/unit-tests
 
-bench: deps all
+bench: deps all $(TEST_HELPERS)
 	@BUILD_DIR=$(abspath $(BUILD)) ENVCTL_BIN=$(abspath $(BIN)) tests/bench/run.sh
 
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
