@@ -91,13 +91,27 @@ static void proc_set_limit(int resource, long value)
 	setrlimit(resource, &rl);
 }
 
+/* What the child was doing when it failed, reported with errno. */
+enum { PROC_STEP_STDIO, PROC_STEP_BIND, PROC_STEP_IDS, PROC_STEP_CWD, PROC_STEP_EXEC };
+
+static const char *proc_step_name(int step)
+{
+	switch (step) {
+	case PROC_STEP_STDIO: return "setting up its descriptors";
+	case PROC_STEP_BIND: return "bind-mounting its directory";
+	case PROC_STEP_IDS: return "switching to its user";
+	case PROC_STEP_CWD: return "entering its working directory";
+	default: return "executing it";
+	}
+}
+
 /* The child: everything here is async-signal-safe. */
 static void proc_child(const PluginProcSpec *s, const char *exe, int in_fd, int out_fd,
 		       int err_fd, int report_fd, long maxfd)
 {
 	struct sigaction dfl;
 	sigset_t none;
-	int e;
+	int report[2] = { PROC_STEP_STDIO, 0 };
 
 	memset(&dfl, 0, sizeof dfl);
 	dfl.sa_handler = SIG_DFL;
@@ -129,6 +143,7 @@ static void proc_child(const PluginProcSpec *s, const char *exe, int in_fd, int 
 					fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC);
 			}
 	}
+	report[0] = PROC_STEP_BIND;
 	if (s->private_bind_src &&
 	    (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
 	     mount(s->private_bind_src, s->private_bind_dst, NULL, MS_BIND, NULL) != 0))
@@ -136,19 +151,22 @@ static void proc_child(const PluginProcSpec *s, const char *exe, int in_fd, int 
 	proc_set_limit(RLIMIT_CPU, s->cpu_seconds);
 	proc_set_limit(RLIMIT_AS, s->memory_bytes);
 	proc_set_limit(RLIMIT_NPROC, s->max_processes);
+	report[0] = PROC_STEP_IDS;
 	if (s->set_ids) {
 		if (setgroups(0, NULL) != 0 || setresgid(s->gid, s->gid, s->gid) != 0 ||
 		    setresuid(s->uid, s->uid, s->uid) != 0)
 			goto fail;
 	}
+	report[0] = PROC_STEP_CWD;
 	if (s->cwd && chdir(s->cwd) != 0)
 		goto fail;
 	else if (!s->cwd && s->set_ids && chdir("/") != 0)
 		goto fail;
+	report[0] = PROC_STEP_EXEC;
 	execve(exe, (char *const *)s->argv, s->envp ? s->envp : environ);
 fail:
-	e = errno;
-	(void)!write(report_fd, &e, sizeof e);
+	report[1] = errno;
+	(void)!write(report_fd, report, sizeof report);
 	_exit(127);
 }
 
@@ -175,7 +193,7 @@ Status plugin_proc_run(const PluginProcSpec *s, PluginProcResult *res, Error *er
 	size_t in_off = 0;
 	int64_t deadline = s->timeout_ms > 0 ? proc_mono_ms() + s->timeout_ms : 0;
 	int64_t reaped_at = 0;
-	int child_errno = 0, status = 0;
+	int report[2] = { 0, 0 }, status = 0;
 	bool out_open = true, err_open = true, reaped = false, nomem = false;
 	ssize_t n;
 	pid_t pid;
@@ -199,12 +217,15 @@ Status plugin_proc_run(const PluginProcSpec *s, PluginProcResult *res, Error *er
 		proc_child(s, exe, in[0], out[1], errp[1], rep[1], maxfd);
 	proc_close(&rep[1]);
 	do
-		n = read(rep[0], &child_errno, sizeof child_errno);
+		n = read(rep[0], report, sizeof report);
 	while (n < 0 && errno == EINTR);
 	proc_close(&rep[0]);
 	if (n > 0) {
 		waitpid(pid, NULL, 0);
-		error_set(err, ST_E_IO, "cannot run %s: %s", exe, strerror(child_errno));
+		error_set(err, report[1] == ENOENT && report[0] != PROC_STEP_EXEC ? ST_E_NOT_FOUND
+										   : ST_E_IO,
+			  "cannot run %s: %s: %s", exe, proc_step_name(report[0]),
+			  strerror(report[1]));
 		goto fail;
 	}
 	proc_close(&in[0]);

@@ -265,6 +265,8 @@ static void tw_handle(Worker *w, const cJSON *req)
 	if (strcmp(mode, "crash") == 0)
 		exit(3);
 	if (strcmp(mode, "segv") == 0) {
+		/* Default action even under a sanitizer's handler: die of it. */
+		signal(SIGSEGV, SIG_DFL);
 		raise(SIGSEGV);
 		for (;;)
 			pause();
