@@ -343,8 +343,9 @@ static cJSON *ssh_metadata(const cJSON *config, const SshConfig *c, const char *
 	cJSON *m = cJSON_IsObject(config) ? cJSON_Duplicate(config, 1) : cJSON_CreateObject();
 	char *ws = ssh_workspace(c, id);
 
-	/* Everything but the key: lease metadata is stored in the database. */
-	cJSON_DeleteItemFromObjectCaseSensitive(m, "privateKey");
+	/* The whole config, key included, so the generic reuse rule can compare
+	 * it: the host turns an echoed secret back into its secret id before
+	 * it stores the metadata (SPEC §3 compares secret fields as ids). */
 	json_set_string(m, "workspaceId", id);
 	json_set_string(m, "workspacePath", ws ? ws : "");
 	json_set_bool(m, "reuseLease", c->reuse);
