@@ -188,10 +188,13 @@ lint:
 
 # ---------------------------------------------------------------- install
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/forms $(DESTDIR)$(SHAREDIR)/migrations
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/forms $(DESTDIR)$(SHAREDIR)/demo \
+		$(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPLDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/envctl
 	install -m 644 forms/*.json $(DESTDIR)$(SHAREDIR)/forms/
-	if ls data/migrations/*.sql >/dev/null 2>&1; then install -m 644 data/migrations/*.sql $(DESTDIR)$(SHAREDIR)/migrations/; fi
+	install -m 644 data/demo/*.json $(DESTDIR)$(SHAREDIR)/demo/
+	install -m 644 doc/envctl.1 $(DESTDIR)$(MANDIR)/envctl.1
+	install -m 644 data/completion/envctl.bash $(DESTDIR)$(COMPLDIR)/envctl
 	for p in $(PLUGIN_NAMES); do \
 		install -d $(DESTDIR)$(SHAREDIR)/plugins/$$p; \
 		install -m 755 $(BUILD)/plugins/$$p/$$p $(DESTDIR)$(SHAREDIR)/plugins/$$p/$$p; \
@@ -199,7 +202,7 @@ install: all
 	done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/envctl
+	rm -f $(DESTDIR)$(BINDIR)/envctl $(DESTDIR)$(MANDIR)/envctl.1 $(DESTDIR)$(COMPLDIR)/envctl
 	rm -rf $(DESTDIR)$(SHAREDIR)
 
 clean:
