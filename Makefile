@@ -184,7 +184,9 @@ fuzz: deps $(FUZZ_BINS)
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-		--std=c11 -Isrc --suppress=missingIncludeSystem src
+		--std=c11 -Isrc -I$(BUILD)/gen --suppress=missingIncludeSystem \
+		--include=.ci/cppcheck-macros.h \
+		src tests/helpers
 
 # ---------------------------------------------------------------- install
 install: all

@@ -119,6 +119,7 @@ static const char *lease_env_name(const LeaseListCtx *c, const char *id)
 	StoreEnvSummary key;
 	const StoreEnvSummary *hit;
 
+	memset(&key, 0, sizeof key);
 	memcpy(key.env.id, id, sizeof key.env.id);
 	hit = bsearch(&key, c->envs.items, c->envs.count, sizeof *c->envs.items, lease_env_cmp);
 	return hit ? hit->env.name : id;
