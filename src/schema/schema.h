@@ -132,6 +132,9 @@ typedef struct SchemaIssues {
  * matches, the messages of the closest branch are given when one branch
  * is clearly closest.
  *
+ * At most 1000 issues are listed; a last one ("more problems were
+ * found...") says when others were left out.
+ *
  * Numbers: integers are whole numbers within int64 (1.0 yes, 1.5 and
  * 1e30 no); multipleOf is decided in decimal on the shortest text of each
  * number (0.3 is a multiple of 0.1). Patterns are searched, not anchored
@@ -183,6 +186,8 @@ typedef struct LintFinding {
 	char *message;
 } LintFinding;
 
+/* errors and warnings are the totals; items lists at most 1000 findings
+ * (plus one note saying more were left out). */
 typedef struct LintReport {
 	LintFinding *items;
 	size_t count;

@@ -25,6 +25,7 @@ typedef struct FormCtx {
 	Status st;
 	const cJSON **anc; /* every node merged into a field on the current path */
 	size_t anc_count, anc_cap;
+	size_t fields;
 } FormCtx;
 
 static bool form_fail(FormCtx *f, Status st, const char *what, const char *pointer)
@@ -439,8 +440,8 @@ static SchemaField *form_build(FormCtx *f, const FormSet *seeds, const char *key
 		form_fail(f, ST_E_INVALID, "fields nest more than 64 levels deep", pointer);
 		return NULL;
 	}
-	if (!schema_ctx_step(f->sctx, f->err)) {
-		form_fail(f, ST_E_INVALID, "the form has too many fields", pointer);
+	if (++f->fields > SCHEMA_MAX_FIELDS || !schema_ctx_step(f->sctx, f->err)) {
+		form_fail(f, ST_E_INVALID, "the form would have more than 20000 fields", pointer);
 		return NULL;
 	}
 	for (size_t i = 0; ok && i < seeds->count; i++)

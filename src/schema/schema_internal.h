@@ -28,11 +28,19 @@
 /* Longest $ref/allOf/anyOf/oneOf chain (applied to one value). */
 #define SCHEMA_MAX_CHAIN 256
 /* Work units (schema node applications, form fields) per call. */
-#define SCHEMA_STEP_BUDGET 2000000
+#define SCHEMA_STEP_BUDGET 1000000
 /* Most nodes merged into one form field (through $ref and the combiners). */
 #define SCHEMA_MAX_MERGE 256
-/* Longest pattern accepted, and the largest expanded size of one. */
+/* Longest pattern accepted. */
 #define SCHEMA_MAX_PATTERN 4096
+/* What one call may build: a DAG of references could otherwise make
+ * these exponential in the schema's size. */
+#define SCHEMA_MAX_FIELDS 20000     /* form fields */
+#define SCHEMA_MAX_SECRETS 4096     /* secret patterns or paths */
+#define SCHEMA_MAX_DEFAULTS 100000  /* values created by defaults */
+/* Issues and findings listed; past these a last entry says so. */
+#define SCHEMA_MAX_ISSUES 1000
+#define SCHEMA_MAX_FINDINGS 1000
 
 /* ------------------------------------------------------------ pointer map */
 

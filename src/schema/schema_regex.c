@@ -11,7 +11,7 @@
  * Lookaround, backreferences, \p{...} and the empty class [] have no POSIX
  * equivalent: such a pattern is a schema error, never a crash. Counted
  * repetition is limited (each count at most 1000, the expanded pattern at
- * most 20000 atoms) so a hostile schema cannot make regcomp build a huge
+ * most 4000 atoms) so a hostile schema cannot make regcomp build a huge
  * automaton. As in JSON Schema, a pattern is searched for anywhere in the
  * string unless anchored with ^ and $. */
 #include <ctype.h>
@@ -22,7 +22,7 @@
 #include "schema/schema_internal.h"
 
 #define SCHEMA_RX_MAX_COUNT 1000
-#define SCHEMA_RX_MAX_SIZE 20000
+#define SCHEMA_RX_MAX_SIZE 4000
 #define SCHEMA_RX_MAX_GROUPS 64
 
 typedef struct SchemaRx {

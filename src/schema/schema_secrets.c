@@ -94,6 +94,13 @@ static bool sec_add(SecCtx *s, const char *pointer)
 	for (size_t i = 0; i < s->count; i++)
 		if (strcmp(s->paths[i], pointer) == 0)
 			return true;
+	if (s->count >= SCHEMA_MAX_SECRETS) {
+		if (s->st == ST_OK)
+			s->st = error_set(s->err, ST_E_INVALID,
+					  "more than %d secret fields: the schema (or config) is too "
+					  "large to handle", SCHEMA_MAX_SECRETS);
+		return false;
+	}
 	if (s->count + 1 >= s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 8;
 		char **p = realloc(s->paths, cap * sizeof *p);
