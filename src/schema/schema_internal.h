@@ -105,6 +105,18 @@ bool schema_regex_match(const regex_t *re, const char *text);
 
 /* ------------------------------------------------------------ helpers */
 
+/* x when it is an array (an object), else NULL: for iterating a keyword
+ * that may hold the wrong kind of value. */
+static inline const cJSON *schema_json_array(const cJSON *x)
+{
+	return cJSON_IsArray(x) ? x : NULL;
+}
+
+static inline const cJSON *schema_json_object(const cJSON *x)
+{
+	return cJSON_IsObject(x) ? x : NULL;
+}
+
 /* "string" -> SCHEMA_STRING; SCHEMA_ANY for an unknown name (*known false). */
 SchemaType schema_type_from_name(const char *name, bool *known);
 const char *schema_type_name(SchemaType t);

@@ -71,9 +71,10 @@ static bool sec_collect(SecCtx *s, SecSet *set, const cJSON *node)
 	for (size_t l = 0; l < 3; l++) {
 		const cJSON *list = cJSON_GetObjectItemCaseSensitive(node, lists[l]), *m;
 
-		cJSON_ArrayForEach(m, (cJSON_IsArray(list) ? list : NULL))
+		cJSON_ArrayForEach(m, schema_json_array(list)) {
 			if (!sec_collect(s, set, m))
 				return false;
+		}
 	}
 	return true;
 }
@@ -182,7 +183,7 @@ static bool sec_patterns(SecCtx *s, const SecSet *set, const char *pointer, size
 	for (size_t i = 0; ok && i < set->count; i++) {
 		const cJSON *props = cJSON_GetObjectItemCaseSensitive(set->items[i], "properties"), *p;
 
-		cJSON_ArrayForEach(p, (cJSON_IsObject(props) ? props : NULL)) {
+		cJSON_ArrayForEach(p, schema_json_object(props)) {
 			bool earlier = false;
 
 			/* Each key once, with the seeds of every node. */

@@ -135,7 +135,7 @@ static bool def_fill_properties(DefCtx *d, const DefSet *set, cJSON *obj, size_t
 	for (size_t i = 0; i < set->count && d->st == ST_OK; i++) {
 		const cJSON *props = cJSON_GetObjectItemCaseSensitive(set->items[i], "properties"), *p;
 
-		cJSON_ArrayForEach(p, (cJSON_IsObject(props) ? props : NULL)) {
+		cJSON_ArrayForEach(p, schema_json_object(props)) {
 			cJSON *v;
 
 			if (cJSON_GetObjectItemCaseSensitive(obj, p->string))
@@ -266,9 +266,10 @@ static bool def_apply(DefCtx *d, const DefSet *set, cJSON *value, size_t depth)
 		if (d->st == ST_OK)
 			def_fill_properties(d, set, value, depth);
 	} else if (def_seeds(d, set, "items", NULL, kid)) {
-		cJSON_ArrayForEach(m, value)
+		cJSON_ArrayForEach(m, value) {
 			if (!def_apply(d, kid, m, depth + 1))
 				break;
+		}
 	}
 	d->anc_count = mark;
 	free(kid);
