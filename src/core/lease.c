@@ -379,6 +379,8 @@ done:
 	lease_handle_free(&h);
 	store_lease_clear(&scan.found);
 	lease_ctx_clear(&c);
+	if (st != ST_OK)
+		lease_acquire_result_clear(out);
 	return st;
 }
 
@@ -600,10 +602,13 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 	lease_activity(s, actor, destroy ? "environment.lease_destroyed" : "environment.lease_released",
 		       out, env.name, pst == ST_OK ? NULL : perr.msg);
 	store_env_clear(&env);
-	if (pst != ST_OK)
-		return error_set(err, pst,
-				 "lease %s is %s, but the provider's cleanup failed: %s; `envctl lease sweep` will retry",
-				 lease_id, out->status, perr.msg);
+	if (pst != ST_OK) {
+		error_set(err, pst,
+			  "lease %s is %s, but the provider's cleanup failed: %s; `envctl lease sweep` will retry",
+			  lease_id, out->status, perr.msg);
+		store_lease_clear(out);
+		return pst;
+	}
 	return ST_OK;
 }
 
