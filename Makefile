@@ -174,24 +174,32 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(BUILD)/gen/migrations.inc
 	clang $(CPPFLAGS) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 \
 		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
 
+# Recipes run under /bin/sh (no PIPESTATUS): the log goes to a file, and a
+# failing run prints its tail; crash inputs land in build/fuzz/.
 fuzz: deps $(FUZZ_BINS)
 	@for f in $(FUZZ_BINS); do n=$$(basename $$f); \
 		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
 		mkdir -p build/fuzz/corpus-$$n; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz_} 2>&1 \
-			| grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' ; \
-		test $${PIPESTATUS[0]} -eq 0 || exit 1; done
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/$$n- \
+			build/fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz_} >build/fuzz/$$n.log 2>&1; rc=$$?; \
+		grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' build/fuzz/$$n.log; \
+		if [ $$rc -ne 0 ]; then tail -40 build/fuzz/$$n.log; exit 1; fi; done
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-		--std=c11 -Isrc --suppress=missingIncludeSystem src
+		--std=c11 -Isrc -I$(BUILD)/gen --suppress=missingIncludeSystem \
+		--include=.ci/cppcheck-macros.h \
+		src tests/helpers
 
 # ---------------------------------------------------------------- install
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/forms $(DESTDIR)$(SHAREDIR)/migrations
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/forms $(DESTDIR)$(SHAREDIR)/demo \
+		$(DESTDIR)$(MANDIR) $(DESTDIR)$(COMPLDIR)
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/envctl
 	install -m 644 forms/*.json $(DESTDIR)$(SHAREDIR)/forms/
-	if ls data/migrations/*.sql >/dev/null 2>&1; then install -m 644 data/migrations/*.sql $(DESTDIR)$(SHAREDIR)/migrations/; fi
+	install -m 644 data/demo/*.json $(DESTDIR)$(SHAREDIR)/demo/
+	install -m 644 doc/envctl.1 $(DESTDIR)$(MANDIR)/envctl.1
+	install -m 644 data/completion/envctl.bash $(DESTDIR)$(COMPLDIR)/envctl
 	for p in $(PLUGIN_NAMES); do \
 		install -d $(DESTDIR)$(SHAREDIR)/plugins/$$p; \
 		install -m 755 $(BUILD)/plugins/$$p/$$p $(DESTDIR)$(SHAREDIR)/plugins/$$p/$$p; \
@@ -199,7 +207,7 @@ install: all
 	done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/envctl
+	rm -f $(DESTDIR)$(BINDIR)/envctl $(DESTDIR)$(MANDIR)/envctl.1 $(DESTDIR)$(COMPLDIR)/envctl
 	rm -rf $(DESTDIR)$(SHAREDIR)
 
 clean:

@@ -16,6 +16,8 @@ static const CliCommand *const cli_commands[] = {
 	&cli_cmd_plugin,
 	&cli_cmd_lease,
 	&cli_cmd_probe_config,
+	&cli_cmd_demo,
+	&cli_cmd_complete,
 };
 
 #define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])
@@ -43,6 +45,12 @@ static void cli_print_usage(FILE *out)
 		"Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 invalid input,\n"
 		"5 conflict, 6 provider error, 7 database error, 8 secret store error,\n"
 		"9 timed out, 10 not supported, 11 I/O error, 12 out of memory, 13 busy.\n");
+}
+
+void cli_print_command_names(void)
+{
+	for (size_t i = 0; i < CLI_COMMAND_COUNT; i++)
+		printf("%s\n", cli_commands[i]->name);
 }
 
 int cli_usage_error(const CliCommand *cmd, const char *fmt, ...)

@@ -10,9 +10,10 @@
 static const char probe_usage[] =
 	"usage: envctl probe-config --provider KEY --config-file F|- [--json]\n"
 	"\n"
-	"Probes a draft config that is not saved: secret fields may hold plaintext\n"
-	"(read from the file, never from argv) or ids of existing secrets. Only the\n"
-	"probe result is stored, with secret values redacted.\n"
+	"Probes a draft config that is not saved: secret fields hold the values to\n"
+	"try, read from the file (never from argv). Defaults are applied and the\n"
+	"config is checked against the provider's schema first. Only the probe\n"
+	"result is stored, with secret values redacted.\n"
 	"Exit codes: 0 probe ok, 1 probe failed, 3 unknown provider, 4 invalid config.\n";
 
 static cJSON *cli_probe_json(const StoreProbe *p)

@@ -30,7 +30,7 @@ typedef struct SchemaField SchemaField;
 /* One node of the ordered form tree. Pointers to cJSON are borrowed from
  * the schema the form was loaded from: keep the schema alive. */
 struct SchemaField {
-	char *key;         /* property name; NULL for the root and array items */
+	char *key;         /* property name; NULL for the root and the templates */
 	char *pointer;     /* JSON Pointer of the value ("" root, "/a/b", "/list/-" item template) */
 	char *title;       /* title, else the key in Title Case */
 	char *description; /* may be NULL */
@@ -38,7 +38,8 @@ struct SchemaField {
 	bool required;
 	bool read_only;
 	bool textarea;     /* format: "textarea" */
-	bool secret;       /* format: "secret-ref" */
+	bool secret;       /* format: "secret-ref" (from any merged node: a secret
+			    * in one branch is a secret, as in discovery) */
 	bool uri;          /* format: "uri" */
 	bool credential_warning; /* named like a credential but not secret-ref */
 	const cJSON *default_value;
@@ -52,7 +53,7 @@ struct SchemaField {
 	double multiple_of;
 	bool has_min_items, has_max_items;
 	long min_items, max_items;
-	char *pattern;
+	char *pattern;     /* as written in the schema (ECMA syntax) */
 	SchemaField **children; /* object properties, in schema order */
 	size_t child_count;
 	SchemaField *items;      /* array item template, or NULL */
@@ -76,8 +77,9 @@ struct SchemaField {
  * Rendering model, in detail:
  *  - A field merges its own schema node, its $ref target, its allOf
  *    members and its oneOf/anyOf branches, in that order. For a scalar
- *    keyword (title, type, bounds, format, default, ...) the first node
- *    that states it wins, so a node's own annotations override its $ref.
+ *    keyword (title, type, bounds, default, ...) the first node that
+ *    states it wins, so a node's own annotations override its $ref;
+ *    the formats (textarea, secret-ref, uri) of all nodes add up.
  *  - Properties are the ordered union over those nodes. A property named
  *    in several branches is one field; when the branches give it
  *    different const/enum values (a discriminator such as
@@ -132,6 +134,9 @@ typedef struct SchemaIssues {
  * matches, the messages of the closest branch are given when one branch
  * is clearly closest.
  *
+ * At most 1000 issues are listed; a last one ("more problems were
+ * found...") says when others were left out.
+ *
  * Numbers: integers are whole numbers within int64 (1.0 yes, 1.5 and
  * 1e30 no); multipleOf is decided in decimal on the shortest text of each
  * number (0.3 is a multiple of 0.1). Patterns are searched, not anchored
@@ -145,9 +150,16 @@ char *schema_issues_join(const SchemaIssues *issues, const char *sep);
 /* ------------------------------------------------------------ values */
 
 /* The initial form values: every default, recursively (objects with
- * defaults inside become objects). Never NULL on success. */
+ * defaults inside become objects). Never NULL on success ({} when the
+ * schema has no defaults). A node's own default wins over its $ref's;
+ * an object default is completed with its properties' defaults; arrays
+ * get only an explicit default; allOf members all contribute, of a
+ * oneOf/anyOf only the first branch (initial values never mix
+ * alternatives); a recursive $ref is not followed. */
 cJSON *schema_defaults(const cJSON *schema, Error *err);
-/* Fills in defaults missing from config (in place). */
+/* Fills in defaults missing from config (in place), following the config
+ * into objects, array items and additionalProperties values; keys already
+ * present are never changed. */
 Status schema_apply_defaults(const cJSON *schema, cJSON *config, Error *err);
 /* Converts form text to the field's JSON type: "12a" for an integer field
  * is an error naming the field ("Port (/port): must be an integer, not
@@ -165,10 +177,16 @@ Status schema_coerce(const SchemaField *field, const char *text, cJSON **out, Er
 /* ------------------------------------------------------------ secrets */
 
 /* Every format:"secret-ref" location in the schema, through properties,
- * allOf/anyOf/oneOf, $ref and array items ("/hosts/-/password" for items).
- * Returns a NULL-terminated array of strings; free with schema_paths_free. */
+ * allOf/anyOf/oneOf, $ref and array items ("/hosts/-/password" for items,
+ * "/env/" "*" for the values of an additionalProperties map). A field that
+ * is a secret in any branch is a secret. A recursive schema's patterns
+ * stop where it repeats (schema_secret_paths follows the config to any
+ * depth). Returns a NULL-terminated array of strings (empty when there
+ * are none); free with schema_paths_free. More than 4096 is an error. */
 Status schema_secret_patterns(const cJSON *schema, char ***out, Error *err);
-/* The concrete secret pointers present in config ("/hosts/0/password").
+/* The concrete secret pointers present in config ("/hosts/0/password"),
+ * in config order, RFC 6901 escaped ("/a~1b" for key "a/b"; "a.b" stays
+ * "/a.b"). Only keys the config holds are listed, whatever their value.
  * Free with schema_paths_free. */
 Status schema_secret_paths(const cJSON *schema, const cJSON *config, char ***out, Error *err);
 void schema_paths_free(char **paths);
@@ -183,6 +201,8 @@ typedef struct LintFinding {
 	char *message;
 } LintFinding;
 
+/* errors and warnings are the totals; items lists at most 1000 findings
+ * (plus one note saying more were left out). */
 typedef struct LintReport {
 	LintFinding *items;
 	size_t count;

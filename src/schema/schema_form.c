@@ -25,6 +25,7 @@ typedef struct FormCtx {
 	Status st;
 	const cJSON **anc; /* every node merged into a field on the current path */
 	size_t anc_count, anc_cap;
+	size_t fields;
 } FormCtx;
 
 static bool form_fail(FormCtx *f, Status st, const char *what, const char *pointer)
@@ -94,9 +95,10 @@ static bool form_expand(FormCtx *f, FormSet *set, const cJSON *node, bool branch
 
 		if (!cJSON_IsArray(list))
 			continue;
-		cJSON_ArrayForEach(m, list)
+		cJSON_ArrayForEach(m, list) {
 			if (!form_expand(f, set, m, branch || combiners[c].branch, pointer))
 				return false;
+		}
 	}
 	return true;
 }
@@ -169,9 +171,10 @@ static void form_type(SchemaField *fld, const FormSet *set)
 		const cJSON *m;
 
 		fld->type = form_type_of_value(fld->enum_values->child);
-		cJSON_ArrayForEach(m, fld->enum_values)
+		cJSON_ArrayForEach(m, fld->enum_values) {
 			if (fld->type == SCHEMA_INTEGER && form_type_of_value(m) == SCHEMA_NUMBER)
 				fld->type = SCHEMA_NUMBER;
+		}
 	} else if (fld->default_value)
 		fld->type = form_type_of_value(fld->default_value);
 	else
@@ -224,9 +227,10 @@ static bool form_choices(FormCtx *f, SchemaField *fld, const FormSet *set)
 			bool dup = false;
 			cJSON *copy;
 
-			cJSON_ArrayForEach(have, u)
+			cJSON_ArrayForEach(have, u) {
 				if ((dup = json_equal(have, m)))
 					break;
+			}
 			if (dup)
 				continue;
 			copy = cJSON_Duplicate(m, 1);
@@ -247,9 +251,10 @@ static bool form_required_in(const cJSON *node, const char *key)
 {
 	const cJSON *req = cJSON_GetObjectItemCaseSensitive(node, "required"), *m;
 
-	cJSON_ArrayForEach(m, (cJSON_IsArray(req) ? req : NULL))
+	cJSON_ArrayForEach(m, schema_json_array(req)) {
 		if (cJSON_IsString(m) && strcmp(m->valuestring, key) == 0)
 			return true;
+	}
 	return false;
 }
 
@@ -269,7 +274,7 @@ static bool form_is_required(FormCtx *f, const FormSet *set, const char *key)
 			const cJSON *list = cJSON_GetObjectItemCaseSensitive(n, groups[g]), *m;
 			bool all = cJSON_IsArray(list) && list->child;
 
-			cJSON_ArrayForEach(m, (cJSON_IsArray(list) ? list : NULL)) {
+			cJSON_ArrayForEach(m, schema_json_array(list)) {
 				const cJSON *t = schema_ref_target(f->sctx, m);
 
 				if (!form_required_in(m, key) && !(t && form_required_in(t, key))) {
@@ -354,7 +359,7 @@ static bool form_children(FormCtx *f, SchemaField *fld, const FormSet *set, size
 		const cJSON *props = cJSON_GetObjectItemCaseSensitive(set->items[i].node, "properties");
 		const cJSON *p;
 
-		cJSON_ArrayForEach(p, (cJSON_IsObject(props) ? props : NULL)) {
+		cJSON_ArrayForEach(p, schema_json_object(props)) {
 			bool seen = false;
 
 			for (size_t k = 0; k < nkeys && !seen; k++)
@@ -439,8 +444,8 @@ static SchemaField *form_build(FormCtx *f, const FormSet *seeds, const char *key
 		form_fail(f, ST_E_INVALID, "fields nest more than 64 levels deep", pointer);
 		return NULL;
 	}
-	if (!schema_ctx_step(f->sctx, f->err)) {
-		form_fail(f, ST_E_INVALID, "the form has too many fields", pointer);
+	if (++f->fields > SCHEMA_MAX_FIELDS || !schema_ctx_step(f->sctx, f->err)) {
+		form_fail(f, ST_E_INVALID, "the form would have more than 20000 fields", pointer);
 		return NULL;
 	}
 	for (size_t i = 0; ok && i < seeds->count; i++)

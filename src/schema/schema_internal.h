@@ -28,11 +28,19 @@
 /* Longest $ref/allOf/anyOf/oneOf chain (applied to one value). */
 #define SCHEMA_MAX_CHAIN 256
 /* Work units (schema node applications, form fields) per call. */
-#define SCHEMA_STEP_BUDGET 2000000
+#define SCHEMA_STEP_BUDGET 1000000
 /* Most nodes merged into one form field (through $ref and the combiners). */
 #define SCHEMA_MAX_MERGE 256
-/* Longest pattern accepted, and the largest expanded size of one. */
+/* Longest pattern accepted. */
 #define SCHEMA_MAX_PATTERN 4096
+/* What one call may build: a DAG of references could otherwise make
+ * these exponential in the schema's size. */
+#define SCHEMA_MAX_FIELDS 20000     /* form fields */
+#define SCHEMA_MAX_SECRETS 4096     /* secret patterns or paths */
+#define SCHEMA_MAX_DEFAULTS 100000  /* values created by defaults */
+/* Issues and findings listed; past these a last entry says so. */
+#define SCHEMA_MAX_ISSUES 1000
+#define SCHEMA_MAX_FINDINGS 1000
 
 /* ------------------------------------------------------------ pointer map */
 
@@ -96,6 +104,18 @@ bool schema_regex_compile(const char *pattern, regex_t *out, char *msg, size_t m
 bool schema_regex_match(const regex_t *re, const char *text);
 
 /* ------------------------------------------------------------ helpers */
+
+/* x when it is an array (an object), else NULL: for iterating a keyword
+ * that may hold the wrong kind of value. */
+static inline const cJSON *schema_json_array(const cJSON *x)
+{
+	return cJSON_IsArray(x) ? x : NULL;
+}
+
+static inline const cJSON *schema_json_object(const cJSON *x)
+{
+	return cJSON_IsObject(x) ? x : NULL;
+}
 
 /* "string" -> SCHEMA_STRING; SCHEMA_ANY for an unknown name (*known false). */
 SchemaType schema_type_from_name(const char *name, bool *known);

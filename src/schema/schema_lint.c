@@ -142,8 +142,9 @@ static void lint_collect(LintCtx *l, LintSet *set, const cJSON *node, bool branc
 	for (size_t i = 0; i < (branches ? 3u : 1u); i++) {
 		const cJSON *list = cJSON_GetObjectItemCaseSensitive(node, lists[i]), *m;
 
-		cJSON_ArrayForEach(m, (cJSON_IsArray(list) ? list : NULL))
+		cJSON_ArrayForEach(m, schema_json_array(list)) {
 			lint_collect(l, set, m, branches);
+		}
 	}
 }
 
@@ -591,8 +592,9 @@ static void lint_node(LintCtx *l, const cJSON *node, const char *ptr, size_t dep
 			lint_at(l, LINT_ERROR, ptr, defs[i], "must be an object mapping names to schemas");
 			continue;
 		}
-		cJSON_ArrayForEach(m, kw)
+		cJSON_ArrayForEach(m, kw) {
 			lint_sub(l, m, ptr, defs[i], m->string, depth);
+		}
 	}
 }
 
@@ -730,8 +732,9 @@ Status schema_lint_manifest(const cJSON *manifest, LintReport *out, Error *err)
 	if (worker) {
 		bool ok = cJSON_IsArray(worker) && worker->child;
 
-		cJSON_ArrayForEach(d, (cJSON_IsArray(worker) ? worker : NULL))
+		cJSON_ArrayForEach(d, schema_json_array(worker)) {
 			ok &= cJSON_IsString(d) && d->valuestring[0];
+		}
 		if (!ok)
 			LINT_ADD(&l, LINT_ERROR, "/worker",
 				 "worker must be a non-empty list of strings: the program and its "

@@ -371,9 +371,10 @@ static bool schema_check_cycles(SchemaCheck *c, const cJSON *node, size_t depth)
 
 		if (!cJSON_IsArray(list))
 			continue;
-		cJSON_ArrayForEach(m, list)
+		cJSON_ArrayForEach(m, list) {
 			if (cJSON_IsObject(m) && !schema_check_cycles(c, m, depth + 1))
 				return false;
+		}
 	}
 	if (!schema_map_put(&c->color, node, (void *)(uintptr_t)2))
 		return schema_check_nomem(c);

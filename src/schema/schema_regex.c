@@ -11,7 +11,7 @@
  * Lookaround, backreferences, \p{...} and the empty class [] have no POSIX
  * equivalent: such a pattern is a schema error, never a crash. Counted
  * repetition is limited (each count at most 1000, the expanded pattern at
- * most 20000 atoms) so a hostile schema cannot make regcomp build a huge
+ * most 4000 atoms) so a hostile schema cannot make regcomp build a huge
  * automaton. As in JSON Schema, a pattern is searched for anywhere in the
  * string unless anchored with ^ and $. */
 #include <ctype.h>
@@ -22,7 +22,7 @@
 #include "schema/schema_internal.h"
 
 #define SCHEMA_RX_MAX_COUNT 1000
-#define SCHEMA_RX_MAX_SIZE 20000
+#define SCHEMA_RX_MAX_SIZE 4000
 #define SCHEMA_RX_MAX_GROUPS 64
 
 typedef struct SchemaRx {
@@ -30,6 +30,7 @@ typedef struct SchemaRx {
 	Buf out;
 	size_t size[SCHEMA_RX_MAX_GROUPS + 1]; /* expanded atoms per open group */
 	size_t last;     /* expanded size of the last atom (for a quantifier) */
+	bool can_repeat; /* the last thing was an atom a quantifier may follow */
 	int depth;
 	char *msg;
 	size_t msglen;
@@ -54,6 +55,7 @@ static bool schema_rx_put(SchemaRx *rx, const char *s)
 static bool schema_rx_atom(SchemaRx *rx, size_t size)
 {
 	rx->last = size;
+	rx->can_repeat = true;
 	rx->size[rx->depth] += size;
 	if (rx->size[rx->depth] > SCHEMA_RX_MAX_SIZE)
 		return schema_rx_fail(rx, "the pattern is too large once its repetitions are expanded");
@@ -298,6 +300,17 @@ static bool schema_rx_bracket(SchemaRx *rx)
 	return ok;
 }
 
+/* A quantifier needs something to repeat; "a++" or "(*)" is an error in
+ * ECMA, and glibc would copy the operand for each stacked "+". */
+static bool schema_rx_quantifier(SchemaRx *rx)
+{
+	if (!rx->can_repeat)
+		return schema_rx_fail(rx, "nothing to repeat: a quantifier (*, +, ?, {n,m}) must "
+					  "follow a character, a class or a group");
+	rx->can_repeat = false;
+	return true;
+}
+
 /* {n}, {n,}, {n,m}: returns false (not a quantifier) leaving rx->p alone. */
 static bool schema_rx_count(const char *p, long *lo, long *hi, const char **end)
 {
@@ -336,6 +349,7 @@ static bool schema_rx_translate(SchemaRx *rx)
 				char esc[3] = { '\\', *rx->p, 0 };
 
 				rx->p++;
+				rx->can_repeat = false;
 				if (!schema_rx_put(rx, esc))
 					return false;
 				continue; /* an assertion: nothing to repeat */
@@ -372,6 +386,7 @@ static bool schema_rx_translate(SchemaRx *rx)
 				return schema_rx_fail(rx, "groups are nested too deeply");
 			rx->depth++;
 			rx->size[rx->depth] = 0;
+			rx->can_repeat = false;
 			if (!schema_rx_put(rx, "("))
 				return false;
 			continue;
@@ -387,8 +402,19 @@ static bool schema_rx_translate(SchemaRx *rx)
 			rx->p++;
 			ch[0] = c;
 			ch[1] = 0;
-			if (!schema_rx_put(rx, ch))
+			if (!schema_rx_quantifier(rx) || !schema_rx_put(rx, ch))
 				return false;
+			if (c == '+') {
+				/* regcomp expands x+ to x x*. */
+				if (rx->last > SCHEMA_RX_MAX_SIZE)
+					return schema_rx_fail(rx, "the pattern is too large once its "
+								  "repetitions are expanded");
+				rx->size[rx->depth] += rx->last;
+				rx->last *= 2;
+				if (rx->size[rx->depth] > SCHEMA_RX_MAX_SIZE)
+					return schema_rx_fail(rx, "the pattern is too large once its "
+								  "repetitions are expanded");
+			}
 			if (*rx->p == '?') /* lazy: same answer for match/no-match */
 				rx->p++;
 			continue;
@@ -401,6 +427,8 @@ static bool schema_rx_translate(SchemaRx *rx)
 					return schema_rx_fail(rx, "a repetition count is larger than 1000");
 				if (hi >= 0 && hi < lo)
 					return schema_rx_fail(rx, "a repetition {n,m} has m smaller than n");
+				if (!schema_rx_quantifier(rx))
+					return false;
 				if (hi < 0)
 					snprintf(q, sizeof q, "{%ld,}", lo);
 				else if (hi == lo)
@@ -439,6 +467,7 @@ static bool schema_rx_translate(SchemaRx *rx)
 		case '|':
 			rx->p++;
 			rx->last = 0;
+			rx->can_repeat = false;
 			if (!schema_rx_put(rx, "|"))
 				return false;
 			continue;
@@ -448,7 +477,9 @@ static bool schema_rx_translate(SchemaRx *rx)
 			ch[1] = 0;
 			if (!schema_rx_put(rx, ch))
 				return false;
-			if (c != '^' && c != '$' && !schema_rx_atom(rx, 1))
+			if (c == '^' || c == '$')
+				rx->can_repeat = false;
+			else if (!schema_rx_atom(rx, 1))
 				return false;
 			continue;
 		}

@@ -71,9 +71,10 @@ static bool sec_collect(SecCtx *s, SecSet *set, const cJSON *node)
 	for (size_t l = 0; l < 3; l++) {
 		const cJSON *list = cJSON_GetObjectItemCaseSensitive(node, lists[l]), *m;
 
-		cJSON_ArrayForEach(m, (cJSON_IsArray(list) ? list : NULL))
+		cJSON_ArrayForEach(m, schema_json_array(list)) {
 			if (!sec_collect(s, set, m))
 				return false;
+		}
 	}
 	return true;
 }
@@ -94,6 +95,13 @@ static bool sec_add(SecCtx *s, const char *pointer)
 	for (size_t i = 0; i < s->count; i++)
 		if (strcmp(s->paths[i], pointer) == 0)
 			return true;
+	if (s->count >= SCHEMA_MAX_SECRETS) {
+		if (s->st == ST_OK)
+			s->st = error_set(s->err, ST_E_INVALID,
+					  "more than %d secret fields: the schema (or config) is too "
+					  "large to handle", SCHEMA_MAX_SECRETS);
+		return false;
+	}
 	if (s->count + 1 >= s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 8;
 		char **p = realloc(s->paths, cap * sizeof *p);
@@ -175,7 +183,7 @@ static bool sec_patterns(SecCtx *s, const SecSet *set, const char *pointer, size
 	for (size_t i = 0; ok && i < set->count; i++) {
 		const cJSON *props = cJSON_GetObjectItemCaseSensitive(set->items[i], "properties"), *p;
 
-		cJSON_ArrayForEach(p, (cJSON_IsObject(props) ? props : NULL)) {
+		cJSON_ArrayForEach(p, schema_json_object(props)) {
 			bool earlier = false;
 
 			/* Each key once, with the seeds of every node. */

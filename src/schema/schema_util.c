@@ -404,6 +404,15 @@ bool schema_issues_add(SchemaIssues *list, const char *pointer, const char *mess
 {
 	SchemaIssue *it;
 
+	/* Past the cap one last issue says more were found; the rest are
+	 * dropped (nobody reads 100000 lines, and the duplicate check below
+	 * stays cheap). */
+	if (list->count > SCHEMA_MAX_ISSUES)
+		return true;
+	if (list->count == SCHEMA_MAX_ISSUES) {
+		pointer = "";
+		message = "more problems were found; only the first 1000 are listed";
+	}
 	/* allOf [A, A] and overlapping branches repeat findings: keep one. */
 	for (size_t i = 0; i < list->count; i++)
 		if (strcmp(list->items[i].pointer, pointer) == 0 &&
@@ -497,6 +506,22 @@ bool schema_lint_add(LintReport *r, LintLevel level, const char *prefix, const c
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* Past the cap findings are counted (the exit code must stay right)
+	 * but not listed; one uncounted note says so. */
+	if (r->count >= SCHEMA_MAX_FINDINGS) {
+		if (level == LINT_ERROR)
+			r->errors++;
+		else
+			r->warnings++;
+		if (r->count > SCHEMA_MAX_FINDINGS)
+			return true;
+		level = LINT_WARNING;
+		prefix = "";
+		pointer = "";
+		plen = qlen = 0;
+		snprintf(msg, sizeof msg, "more findings were left out; only the first %d are listed",
+			 SCHEMA_MAX_FINDINGS);
+	}
 	for (size_t i = 0; i < r->count; i++) {
 		f = &r->items[i];
 		if (f->level == level && strlen(f->pointer) == plen + qlen &&
@@ -525,11 +550,12 @@ bool schema_lint_add(LintReport *r, LintLevel level, const char *prefix, const c
 	}
 	memcpy(f->pointer, prefix ? prefix : "", plen);
 	memcpy(f->pointer + plen, pointer ? pointer : "", qlen + 1);
-	r->count++;
-	if (level == LINT_ERROR)
-		r->errors++;
-	else
-		r->warnings++;
+	if (r->count++ < SCHEMA_MAX_FINDINGS) {
+		if (level == LINT_ERROR)
+			r->errors++;
+		else
+			r->warnings++;
+	}
 	return true;
 }
 

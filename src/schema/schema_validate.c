@@ -97,7 +97,7 @@ static bool schema_val_type(SchemaVal *v, const cJSON *node, const cJSON *value,
 			    SchemaIssues *out, bool *type_ok)
 {
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(node, "type"), *m;
-	SchemaType names[16];
+	SchemaType names[16] = { SCHEMA_ANY };
 	size_t n = 0;
 	Buf msg = BUF_INIT;
 	bool ok;
@@ -350,8 +350,9 @@ static bool schema_val_branches(SchemaVal *v, const cJSON *list, bool one, const
 	char msg[160];
 	bool ok = true;
 
-	cJSON_ArrayForEach(m, list)
+	cJSON_ArrayForEach(m, list) {
 		n++;
+	}
 	if (!n)
 		return true;
 	tries = calloc(n, sizeof *tries);
@@ -412,9 +413,10 @@ static bool schema_val_choices(SchemaVal *v, const cJSON *node, const cJSON *val
 		const cJSON *m;
 		bool found = false;
 
-		cJSON_ArrayForEach(m, en)
+		cJSON_ArrayForEach(m, en) {
 			if ((found = json_equal(m, value)))
 				break;
+		}
 		if (!found) {
 			v->hard++;
 			ok = buf_puts(&msg, "must be one of ") && schema_val_list(&msg, en) &&
@@ -473,9 +475,10 @@ static bool schema_val_node(SchemaVal *v, const cJSON *node, const cJSON *value,
 	if (cJSON_IsArray(kw)) {
 		const cJSON *m;
 
-		cJSON_ArrayForEach(m, kw)
+		cJSON_ArrayForEach(m, kw) {
 			if (!schema_val_node(v, m, value, out, depth + 1))
 				return false;
+		}
 	}
 	kw = cJSON_GetObjectItemCaseSensitive(node, "anyOf");
 	if (cJSON_IsArray(kw) && !schema_val_branches(v, kw, false, value, out, depth))

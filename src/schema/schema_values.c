@@ -24,6 +24,7 @@ typedef struct DefCtx {
 	Status st;
 	const cJSON **anc; /* nodes whose defaults are being built (the path) */
 	size_t anc_count, anc_cap;
+	size_t made; /* values created */
 } DefCtx;
 
 typedef struct DefSet {
@@ -134,7 +135,7 @@ static bool def_fill_properties(DefCtx *d, const DefSet *set, cJSON *obj, size_t
 	for (size_t i = 0; i < set->count && d->st == ST_OK; i++) {
 		const cJSON *props = cJSON_GetObjectItemCaseSensitive(set->items[i], "properties"), *p;
 
-		cJSON_ArrayForEach(p, (cJSON_IsObject(props) ? props : NULL)) {
+		cJSON_ArrayForEach(p, schema_json_object(props)) {
 			cJSON *v;
 
 			if (cJSON_GetObjectItemCaseSensitive(obj, p->string))
@@ -164,6 +165,13 @@ static cJSON *def_for_set(DefCtx *d, const DefSet *set, size_t depth)
 
 	if (depth > SCHEMA_MAX_FORM_DEPTH || def_on_path(d, set) || !def_step(d))
 		return NULL;
+	if (++d->made > SCHEMA_MAX_DEFAULTS) {
+		if (d->st == ST_OK)
+			d->st = error_set(d->err, ST_E_INVALID,
+					  "the defaults expand to more than %d values; the schema "
+					  "repeats itself too much", SCHEMA_MAX_DEFAULTS);
+		return NULL;
+	}
 	for (size_t i = 0; i < set->count; i++) {
 		if (!dflt)
 			dflt = cJSON_GetObjectItemCaseSensitive(set->items[i], "default");
@@ -258,9 +266,10 @@ static bool def_apply(DefCtx *d, const DefSet *set, cJSON *value, size_t depth)
 		if (d->st == ST_OK)
 			def_fill_properties(d, set, value, depth);
 	} else if (def_seeds(d, set, "items", NULL, kid)) {
-		cJSON_ArrayForEach(m, value)
+		cJSON_ArrayForEach(m, value) {
 			if (!def_apply(d, kid, m, depth + 1))
 				break;
+		}
 	}
 	d->anc_count = mark;
 	free(kid);

@@ -344,6 +344,74 @@ START_TEST(hostile_patterns)
 }
 END_TEST
 
+START_TEST(caps_on_what_is_built)
+{
+	/* d0 has four properties that are all d1, d1 four that are all d2...:
+	 * 4^10 fields, secrets and defaults if nothing stopped it. */
+	Buf s = BUF_INIT;
+	cJSON *schema, *value;
+	SchemaField *root = (SchemaField *)1;
+	SchemaIssues issues;
+	LintReport r;
+	char **paths = (char **)1;
+	Error err;
+
+	buf_puts(&s, "{\"$ref\":\"#/definitions/d0\",\"definitions\":{");
+	for (int i = 0; i < 10; i++)
+		buf_printf(&s, "\"d%d\":{\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"#/definitions/d%d\"},"
+			       "\"b\":{\"$ref\":\"#/definitions/d%d\"},\"c\":{\"$ref\":\"#/definitions/d%d\"},"
+			       "\"d\":{\"$ref\":\"#/definitions/d%d\"}}},", i, i + 1, i + 1, i + 1, i + 1);
+	buf_puts(&s, "\"d10\":{\"type\":\"string\",\"format\":\"secret-ref\",\"default\":\"x\"}}}");
+	schema = tu_json(s.data);
+	ck_assert_int_eq(schema_form_load(schema, &root, &err), ST_E_INVALID);
+	ck_assert_ptr_null(root);
+	ck_assert_ptr_nonnull(strstr(err.msg, "more than 20000 fields"));
+	ck_assert_int_eq(schema_secret_patterns(schema, &paths, &err), ST_E_INVALID);
+	ck_assert_ptr_null(paths);
+	ck_assert_ptr_nonnull(strstr(err.msg, "more than 4096 secret fields"));
+	ck_assert_ptr_null(schema_defaults(schema, &err));
+	ck_assert_ptr_nonnull(strstr(err.msg, "more than 100000 values"));
+	value = tu_json("{\"a\":{\"b\":{}}}");
+	ck_assert_int_eq(schema_validate(schema, value, &issues, &err), ST_OK);
+	ck_assert_uint_eq(issues.count, 0);
+	ck_assert_int_eq(schema_lint(schema, &r, &err), ST_OK);
+	lint_report_free(&r);
+	cJSON_Delete(value);
+	cJSON_Delete(schema);
+
+	/* 3000 problems: 1000 listed and a note. */
+	schema = tu_json("{\"type\":\"array\",\"items\":{\"type\":\"string\"}}");
+	value = cJSON_CreateArray();
+	for (int i = 0; i < 3000; i++)
+		cJSON_AddItemToArray(value, cJSON_CreateNumber(i));
+	ck_assert_int_eq(schema_validate(schema, value, &issues, &err), ST_OK);
+	ck_assert_uint_eq(issues.count, 1001);
+	ck_assert_str_eq(issues.items[999].pointer, "/999");
+	ck_assert_str_eq(issues.items[1000].pointer, "");
+	ck_assert_str_eq(issues.items[1000].message,
+			 "more problems were found; only the first 1000 are listed");
+	schema_issues_free(&issues);
+	cJSON_Delete(value);
+	cJSON_Delete(schema);
+
+	/* 1500 warnings and then an error: all counted, 1000 listed. */
+	buf_reset(&s);
+	buf_puts(&s, "{\"properties\":{");
+	for (int i = 0; i < 1500; i++)
+		buf_printf(&s, "\"p%d\":{\"type\":\"string\"},", i);
+	buf_puts(&s, "\"z\":{\"type\":\"bogus\",\"description\":\"Z.\"}}}");
+	schema = tu_json(s.data);
+	ck_assert_int_eq(schema_lint(schema, &r, &err), ST_OK);
+	ck_assert_uint_eq(r.count, 1001);
+	ck_assert_uint_eq(r.warnings, 1500);
+	ck_assert_uint_eq(r.errors, 1);
+	ck_assert_ptr_nonnull(strstr(r.items[1000].message, "more findings were left out"));
+	lint_report_free(&r);
+	cJSON_Delete(schema);
+	buf_free(&s);
+}
+END_TEST
+
 TEST_SUITE(schema_stress)
 {
 	Suite *s = suite_create("schema_stress");
@@ -357,6 +425,7 @@ TEST_SUITE(schema_stress)
 	tcase_add_test(tc, deep_and_recursive);
 	tcase_add_test(tc, exponential_ref_dag);
 	tcase_add_test(tc, hostile_patterns);
+	tcase_add_test(tc, caps_on_what_is_built);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -121,6 +121,8 @@ START_TEST(string_lengths_and_pattern)
 	CHECK("{\"pattern\":\"^[\\\\]\\\\-^]+$\"}", "\"a\"", "(root): must match the pattern ^[\\]\\-^]+$");
 	CHECK("{\"pattern\":\"^\\\\S+\\\\s\\\\W$\"}", "\"ab !\"", "");
 	CHECK("{\"pattern\":\"{x}\"}", "\"a{x}\"", "");
+	CHECK("{\"pattern\":\"^a+?b*?c??d{1,2}?$\"}", "\"aabd\"", "");
+	CHECK("{\"pattern\":\"^(a+)+$\"}", "\"aaa\"", "");
 }
 END_TEST
 
@@ -312,6 +314,14 @@ START_TEST(schema_errors_not_crashes)
 	SCHEMA_ERROR("{\"pattern\":\"a)\"}", "\"a\"", "no matching (");
 	SCHEMA_ERROR("{\"pattern\":\"[]\"}", "\"a\"", "empty class");
 	SCHEMA_ERROR("{\"pattern\":\"a\\\\\"}", "\"a\"", "lone backslash");
+	/* Stacked quantifiers: an ECMA syntax error, and glibc would double
+	 * the operand for each "+" (the fuzzer found this one). */
+	SCHEMA_ERROR("{\"pattern\":\"\xa4\xa1\xa3++++++++++++++++++++++\"}", "\"a\"", "nothing to repeat");
+	SCHEMA_ERROR("{\"pattern\":\"a{2}{3}\"}", "\"a\"", "nothing to repeat");
+	SCHEMA_ERROR("{\"pattern\":\"*a\"}", "\"a\"", "nothing to repeat");
+	SCHEMA_ERROR("{\"pattern\":\"(|+)\"}", "\"a\"", "nothing to repeat");
+	SCHEMA_ERROR("{\"pattern\":\"^*\"}", "\"a\"", "nothing to repeat");
+	SCHEMA_ERROR("{\"pattern\":\"((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)\"}", "\"a\"", "too large");
 	/* A self-referencing $ref is an error, not endless recursion. */
 	SCHEMA_ERROR("{\"definitions\":{\"a\":{\"$ref\":\"#/definitions/a\"}},"
 		     "\"properties\":{\"x\":{\"$ref\":\"#/definitions/a\"}}}", "{\"x\":1}",

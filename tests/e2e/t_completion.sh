@@ -1,0 +1,29 @@
+# Bash completion completes `envctl env probe <TAB>` with names from the
+# database, lease ids for lease commands, and never creates a database.
+. "$(dirname "$0")/lib.sh"
+export PATH="$(dirname "$ENVCTL_BIN"):$PATH"
+. "$(dirname "$0")/../../data/completion/envctl.bash"
+complete_line() { # words... -> COMPREPLY joined by spaces
+	COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()
+	_envctl; echo "${COMPREPLY[*]}"
+}
+r=$(complete_line envctl env probe "")
+[ -z "$r" ] || [ "$r" = "--all" ] || fail "completion before any database: $r"
+[ ! -e "$ENVCTL_DB" ] || fail "completion created the database"
+expect_rc 0 envctl env create alpha --provider fake
+expect_rc 0 envctl env create beta --provider fake
+r=$(complete_line envctl env probe "")
+contains "$r" "alpha"
+contains "$r" "beta"
+r=$(complete_line envctl env probe al)
+[ "$r" = "alpha" ] || fail "prefix completion: $r"
+r=$(complete_line envctl le)
+[ "$r" = "lease" ] || fail "command completion: $r"
+expect_rc 0 envctl lease acquire alpha --json
+id=$(json_get "$out" j.id)
+r=$(complete_line envctl lease release "")
+[ "$r" = "$id" ] || fail "lease id completion: $r"
+r=$(complete_line envctl --db "$PWD/other.db" env show "")
+[ "$r" = "--all" ] || fail "--db honoured: $r"
+r=$(complete_line envctl env create x --provider "")
+contains "$r" "fake"
