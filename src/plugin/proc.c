@@ -183,6 +183,45 @@ static bool proc_append(Buf *b, const char *data, size_t n, size_t max, bool *tr
 	return buf_append(b, data, n);
 }
 
+/* On a timeout, the child's own children go first: a supervisor such as
+ * bwrap then reaps them and exits by itself, instead of dying first and
+ * leaving them as orphans for init to reap (some container inits reap
+ * late, and unreaped zombies count against RLIMIT_NPROC). Returns false
+ * when there were none to kill. */
+static bool proc_kill_children(pid_t pid)
+{
+	char path[64], buf[512];
+	bool any = false;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	for (char *p = buf, *end; *p; p = end) {
+		long child = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (child > 0 && kill((pid_t)child, SIGKILL) == 0)
+			any = true;
+	}
+	return any;
+}
+
+static void proc_kill_all(pid_t pid, bool reaped)
+{
+	kill(-pid, SIGKILL);
+	if (!reaped)
+		kill(pid, SIGKILL);
+}
+
 Status plugin_proc_run(const PluginProcSpec *s, PluginProcResult *res, Error *err)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 }, rep[2] = { -1, -1 };
@@ -192,7 +231,7 @@ Status plugin_proc_run(const PluginProcSpec *s, PluginProcResult *res, Error *er
 	Buf ob = BUF_INIT, eb = BUF_INIT;
 	size_t in_off = 0;
 	int64_t deadline = s->timeout_ms > 0 ? proc_mono_ms() + s->timeout_ms : 0;
-	int64_t reaped_at = 0;
+	int64_t reaped_at = 0, kill_at = 0;
 	int report[2] = { 0, 0 }, status = 0;
 	bool out_open = true, err_open = true, reaped = false, nomem = false;
 	ssize_t n;
@@ -253,9 +292,14 @@ Status plugin_proc_run(const PluginProcSpec *s, PluginProcResult *res, Error *er
 		}
 		if (deadline && !res->timed_out && proc_mono_ms() >= deadline) {
 			res->timed_out = true;
-			kill(-pid, SIGKILL);
-			if (!reaped)
-				kill(pid, SIGKILL);
+			if (!reaped && proc_kill_children(pid))
+				kill_at = proc_mono_ms() + 500;
+			else
+				proc_kill_all(pid, reaped);
+		}
+		if (kill_at && proc_mono_ms() >= kill_at) {
+			kill_at = 0;
+			proc_kill_all(pid, reaped);
 		}
 		if (reaped && res->timed_out) {
 			/* Do not wait on pipes a killed child's escapees may hold. */

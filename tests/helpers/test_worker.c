@@ -473,5 +473,7 @@ int main(void)
 	free(line);
 	while (tw_linger)
 		pause();
+	pthread_attr_destroy(&attr);
+	cJSON_Delete(w.host_answers);
 	return 0;
 }

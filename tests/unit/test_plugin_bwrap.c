@@ -258,14 +258,15 @@ START_TEST(limits_and_timeout)
 
 	acquire(cfg, NULL, &h);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ck_assert_int_eq(run(cfg, &h, "sleep 10", 0, &r, &err), ST_OK);
+	ck_assert_msg(run(cfg, &h, "sleep 10", 0, &r, &err) == ST_OK, "%s", err.msg);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ck_assert(r.timed_out);
+	ck_assert_msg(r.timed_out, "sleep 10 ended on its own: exit %d, stderr %s", r.exit_code,
+		      r.err);
 	ck_assert_int_eq(r.exit_code, -1);
 	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 3);
 	exec_result_free(&r);
 	/* A per-call timeout overrides the config's. */
-	ck_assert_int_eq(run(cfg, &h, "sleep 0.6; echo done", 3000, &r, &err), ST_OK);
+	ck_assert_msg(run(cfg, &h, "sleep 0.6; echo done", 3000, &r, &err) == ST_OK, "%s", err.msg);
 	ck_assert(!r.timed_out);
 	ck_assert_str_eq(r.out, "done\n");
 	exec_result_free(&r);

@@ -245,6 +245,9 @@ static Status bw_run(const BwConfig *c, const char *ws, const char *cwd, const c
 				 "bubblewrap (bwrap) is not installed; install the bubblewrap package");
 	ok = bw_push(&argv, &n, &cap, bwrap) && bw_push(&argv, &n, &cap, "--die-with-parent") &&
 	     bw_push(&argv, &n, &cap, "--new-session") && bw_push(&argv, &n, &cap, "--unshare-all") &&
+	     /* The command is the namespace's init: no bwrap init in between to be
+	      * orphaned (and left unreaped) when the command ends. */
+	     bw_push(&argv, &n, &cap, "--as-pid-1") &&
 	     (!c->allow_network || bw_push(&argv, &n, &cap, "--share-net")) &&
 	     bw_push_system(&argv, &n, &cap, links) && bw_push(&argv, &n, &cap, "--proc") &&
 	     bw_push(&argv, &n, &cap, "/proc") && bw_push(&argv, &n, &cap, "--dev") &&
