@@ -1,6 +1,7 @@
 # Lease actions through the CLI: fake provider, reuse, statuses, conflicts,
 # exit codes, JSON shape, exec passthrough and secrets kept out of output.
 . "$(dirname "$0")/lib.sh"
+export ENVCTL_SHARE_DIR="$(cd "$(dirname "$0")/../.." && pwd)"
 fl() { "$BUILD_DIR/tests/helpers/envctl_flaky" "$@"; }
 export FLAKY_STATE="$PWD/sandboxes"; mkdir -p "$FLAKY_STATE"
 

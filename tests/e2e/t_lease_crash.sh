@@ -2,6 +2,7 @@
 # destroy; after `lease sweep` the database and the provider agree — no
 # sandbox at the provider that no lease tracks, no active lease without one.
 . "$(dirname "$0")/lib.sh"
+export ENVCTL_SHARE_DIR="$(cd "$(dirname "$0")/../.." && pwd)"
 fl() { "$BUILD_DIR/tests/helpers/envctl_flaky" "$@"; }
 export FLAKY_STATE="$PWD/sandboxes"; mkdir -p "$FLAKY_STATE"
 printf '{"token":"t"}' > cfg.json
