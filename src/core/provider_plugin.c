@@ -251,7 +251,11 @@ static Status pp_acquire(Provider *p, const AcquireInput *in, LeaseHandle *out, 
 		id_new(uuid);
 		snprintf(run, sizeof run, "operator-%s", uuid);
 	}
-	if (params && !json_set_string(params, "runId", in->run_id ? in->run_id : run)) {
+	/* envctlLeaseId is ours, beyond Paperclip's params: a worker that names
+	 * its sandbox after it can destroy it after a crash cut the acquire
+	 * short (leaseMetadata.envctlLeaseId, providerLeaseId null). */
+	if (params && (!json_set_string(params, "runId", in->run_id ? in->run_id : run) ||
+		       (in->lease_id && !json_set_string(params, "envctlLeaseId", in->lease_id)))) {
 		json_wipe(params);
 		params = NULL;
 	}

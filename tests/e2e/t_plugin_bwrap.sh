@@ -56,3 +56,12 @@ expect_rc 0 envctl lease destroy "$l2" --yes
 [ ! -e "$ws_root/$wsid" ] || fail "workspace left after destroy"
 expect_rc 0 envctl plugin log bwrap
 contains "$out" "removed workspace $ws_root/$wsid"
+
+# A crash after the worker made a workspace but before envctl recorded it:
+# the sweep finds the workspace by the host's lease id and removes it.
+before=$(ls "$ws_root" | wc -l)
+ENVCTL_CRASH_AT=acquire:provider envctl lease acquire box >/dev/null 2>&1 && fail "did not crash"
+[ "$(ls "$ws_root" | wc -l)" -eq $((before + 1)) ] || fail "the crashed acquire made no workspace"
+expect_rc 0 envctl lease sweep --json
+[ "$(json_get "$out" j.reconciled)" = 1 ] || fail "sweep reconciled: $out"
+[ "$(ls "$ws_root" | wc -l)" -eq "$before" ] || fail "orphan workspace left: $(ls "$ws_root")"

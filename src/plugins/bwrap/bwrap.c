@@ -115,6 +115,11 @@ static const char *bw_lease_id(const cJSON *params, char out[UUID_STR_LEN])
 
 	if (!id && lease)
 		id = json_get_string(lease, "providerLeaseId");
+	/* After a crash the host knows only its own lease id, which acquire
+	 * used as the workspace name. */
+	if (!id)
+		id = json_get_string(cJSON_GetObjectItemCaseSensitive(params, "leaseMetadata"),
+				     "envctlLeaseId");
 	if (id && strncmp(id, BW_ID_PREFIX, strlen(BW_ID_PREFIX)) == 0)
 		id += strlen(BW_ID_PREFIX);
 	if (!id || !id_is_uuid(id))
@@ -481,7 +486,13 @@ static Status bw_acquire(void *ctx, const cJSON *params, cJSON **result, Error *
 	(void)ctx;
 	if (bw_config(config, &c, err) != ST_OK)
 		return err->status;
-	id_new(id);
+	/* Named after the host's lease id when given, so a crash between this
+	 * answer and the host's record of it leaves a workspace the host can
+	 * still find and destroy. */
+	if (id_is_uuid(json_get_string(params, "envctlLeaseId")))
+		snprintf(id, sizeof id, "%s", json_get_string(params, "envctlLeaseId"));
+	else
+		id_new(id);
 	if (bw_workspace(&c, id, true, &ws, err) != ST_OK)
 		return err->status;
 	if (c.setup_script && c.setup_script[0]) {
