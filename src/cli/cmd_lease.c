@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 #include "core/lease.h"
 #include "util/fs.h"
+#include "util/json.h"
 
 static const char lease_usage[] =
 	"usage: envctl lease acquire ENV [--run ID] [--issue ID] [--ttl SECONDS]\n"
@@ -16,6 +17,7 @@ static const char lease_usage[] =
 	"       envctl lease destroy ID --yes [--json]\n"
 	"       envctl lease sweep [--json]\n"
 	"       envctl lease exec ID [--timeout MS] [--cwd DIR] [--stdin-file F] -- CMD [ARGS...]\n"
+	"       envctl lease workspace ID [--local-path P] [--remote-path P] [--mode M] [--json]\n"
 	"\n"
 	"A lease acquired without --run is an operator's test lease: ephemeral, it\n"
 	"never resumes another. With --run and reuseLease on in the environment's\n"
@@ -361,6 +363,40 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 	return rc;
 }
 
+static int lease_cmd_workspace(App *app, int argc, char **argv)
+{
+	const char *local = NULL, *remote = NULL, *mode = NULL, *pos[1];
+	bool json = false;
+	CliOpt opts[] = { { "--local-path", CLI_VALUE, &local }, { "--remote-path", CLI_VALUE, &remote },
+			  { "--mode", CLI_VALUE, &mode }, { "--json", CLI_FLAG, &json },
+			  { NULL, CLI_FLAG, NULL } };
+	cJSON *ws, *out = NULL;
+	Error err;
+	int rc, npos;
+
+	if ((rc = cli_parse(&cli_cmd_lease, "workspace", argc, argv, 2, opts, pos, 1, &npos)))
+		return rc;
+	if (npos != 1)
+		return cli_usage_error(&cli_cmd_lease, "lease workspace: missing lease ID");
+	ws = cJSON_CreateObject();
+	if (!ws || (local && !cJSON_AddStringToObject(ws, "localPath", local)) ||
+	    (remote && !cJSON_AddStringToObject(ws, "remotePath", remote)) ||
+	    (mode && !cJSON_AddStringToObject(ws, "mode", mode))) {
+		cJSON_Delete(ws);
+		return status_exit_code(ST_E_NOMEM);
+	}
+	error_clear(&err);
+	rc = lease_realize_workspace(app, pos[0], ws, &out, &err);
+	cJSON_Delete(ws);
+	if (rc != ST_OK)
+		return cli_fail(&err);
+	if (json)
+		return cli_print_json(out);
+	printf("Workspace of lease %s: %s\n", pos[0], json_get_string(out, "cwd"));
+	cJSON_Delete(out);
+	return 0;
+}
+
 static int lease_run(App *app, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : NULL;
@@ -378,6 +414,8 @@ static int lease_run(App *app, int argc, char **argv)
 		return lease_cmd_sweep(app, argc, argv);
 	if (strcmp(sub, "exec") == 0)
 		return lease_cmd_exec(app, argc, argv);
+	if (strcmp(sub, "workspace") == 0)
+		return lease_cmd_workspace(app, argc, argv);
 	return cli_usage_error(&cli_cmd_lease, "lease: unknown subcommand \"%s\"", sub);
 }
 

@@ -824,6 +824,56 @@ done:
 	return st;
 }
 
+/* ------------------------------------------------------------ workspace */
+
+Status lease_realize_workspace(App *app, const char *lease_id, const cJSON *workspace,
+			       cJSON **out, Error *err)
+{
+	StoreLease l;
+	LeaseCtx c;
+	LeaseInput in;
+	cJSON *meta;
+	Store *s;
+	Status st;
+
+	*out = NULL;
+	memset(&l, 0, sizeof l);
+	if (app_check_writable(app, "realizing a workspace", err) != ST_OK)
+		return err->status;
+	if (app_store(app, &s, err) != ST_OK || store_lease_get(s, lease_id, &l, err) != ST_OK)
+		return err->status;
+	if (strcmp(l.status, "active") != 0 || lease_is_destroyed(&l)) {
+		st = error_set(err, ST_E_CONFLICT, "lease %s is %s; acquire or resume a lease first",
+			       lease_id, lease_is_destroyed(&l) ? "destroyed" : l.status);
+		store_lease_clear(&l);
+		return st;
+	}
+	if (lease_ctx_load(app, l.environment_id, "lease.workspace", l.id, l.heartbeat_run_id, &c,
+			   err) != ST_OK) {
+		store_lease_clear(&l);
+		return err->status;
+	}
+	if (!c.provider->ops->realize_workspace ||
+	    !(c.provider->caps & PROVIDER_CAP_REALIZE_WORKSPACE)) {
+		st = error_set(err, ST_E_UNSUPPORTED, "provider \"%s\" cannot realize workspaces",
+			       c.provider->key);
+		goto done;
+	}
+	meta = lease_metadata(&l);
+	in = (LeaseInput){ .config = c.rt.config, .environment_id = c.env.id,
+			   .provider_lease_id = l.provider_lease_id, .lease_metadata = meta };
+	st = c.provider->ops->realize_workspace(c.provider, &in, workspace, out, err);
+	cJSON_Delete(meta);
+	if (st != ST_OK)
+		lease_scrub_error(&c, err);
+	else
+		redact_json(*out, c.rt.secrets);
+done:
+	lease_ctx_clear(&c);
+	store_lease_clear(&l);
+	return st;
+}
+
 /* ------------------------------------------------------------ JSON */
 
 static void lease_json_str(cJSON *o, const char *key, const char *v)

@@ -83,6 +83,11 @@ typedef struct LeaseExecRequest {
 
 Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error *err);
 
+/* Asks the provider to realize a workspace in the lease's sandbox (SPEC
+ * §3 realize_workspace); *out gets {cwd, metadata?}. workspace may be NULL. */
+Status lease_realize_workspace(App *app, const char *lease_id, const cJSON *workspace,
+			       cJSON **out, Error *err);
+
 /* A lease as JSON (the CLI's --json shape): id, environmentId, status,
  * leasePolicy, provider, providerLeaseId, acquiredAt, lastUsedAt,
  * expiresAt, releasedAt, failureReason, cleanupStatus, metadata, ... */

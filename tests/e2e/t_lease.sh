@@ -48,10 +48,13 @@ expect_rc 0 envctl lease acquire demo --json
 expect_rc 10 envctl lease exec "$(json_get "$out" j.id)" -- true
 contains "$errout" "The fake sandbox provider cannot execute runs."
 expect_rc 2 envctl lease exec "$id2"
+expect_rc 0 envctl lease acquire demo --json
+expect_rc 10 envctl lease workspace "$(json_get "$out" j.id)"
+contains "$errout" "cannot realize workspaces"
 expect_rc 0 envctl lease sweep --json
 json_ok "$out"
 expect_rc 0 envctl env list --json
-[ "$(json_get "$out" 'j[0].activeLeases')" = 1 ] || fail "active lease count: $out"
+[ "$(json_get "$out" "j[0].activeLeases")" = 2 ] || fail "active lease count: $out"
 expect_rc 0 envctl activity --json
 contains "$out" "environment.lease_acquired"
 contains "$out" "environment.lease_released"

@@ -51,6 +51,12 @@ l2=$(json_get "$out" j.id)
 expect_rc 0 envctl lease exec "$l2" -- cat f
 [ "$out" = hi ] || fail "state lost: $out"
 
+# The provider realizes the workspace: its cwd inside the sandbox.
+expect_rc 0 envctl lease workspace "$l2" --json
+[ "$(json_get "$out" j.cwd)" = /workspace ] || fail "workspace cwd: $out"
+expect_rc 0 envctl lease list --provider fake --json
+[ "$(json_get "$out" j.length)" = 0 ] || fail "no fake leases expected"
+
 # Destroy removes the workspace.
 expect_rc 0 envctl lease destroy "$l2" --yes
 [ ! -e "$ws_root/$wsid" ] || fail "workspace left after destroy"
