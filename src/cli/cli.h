@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "core/app.h"
+#include "tui/tui.h"
 
 #define ENVCTL_VERSION "0.1.0"
 
