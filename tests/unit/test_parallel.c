@@ -1,0 +1,114 @@
+#include <check.h>
+#include <stdatomic.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/parallel.h"
+#include "testutil.h"
+
+typedef struct Ctx {
+	atomic_int in_flight;
+	atomic_int max_seen;
+	int done_count;
+	int ran[64];
+	int done_seen[64];
+	pthread_t caller;
+	bool done_on_caller;
+	int cancel_after;
+} Ctx;
+
+static void job(size_t i, void *ud)
+{
+	Ctx *c = ud;
+	int now = atomic_fetch_add(&c->in_flight, 1) + 1;
+	int seen = atomic_load(&c->max_seen);
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	while (now > seen && !atomic_compare_exchange_weak(&c->max_seen, &seen, now))
+		;
+	nanosleep(&ts, NULL);
+	c->ran[i]++;
+	atomic_fetch_sub(&c->in_flight, 1);
+}
+
+static void done(size_t i, void *ud)
+{
+	Ctx *c = ud;
+
+	if (!pthread_equal(pthread_self(), c->caller))
+		c->done_on_caller = false;
+	c->done_seen[i]++;
+	c->done_count++;
+}
+
+static bool cancelled(void *ud)
+{
+	Ctx *c = ud;
+
+	return c->cancel_after && c->done_count >= c->cancel_after;
+}
+
+static const ParallelOps ops = { job, done, cancelled };
+
+START_TEST(bounded_and_complete)
+{
+	Ctx c;
+	Error err;
+
+	memset(&c, 0, sizeof c);
+	c.caller = pthread_self();
+	c.done_on_caller = true;
+	ck_assert_int_eq(parallel_run(40, 4, &ops, &c, &err), ST_OK);
+	ck_assert_int_eq(c.done_count, 40);
+	for (int i = 0; i < 40; i++) {
+		ck_assert_int_eq(c.ran[i], 1);
+		ck_assert_int_eq(c.done_seen[i], 1);
+	}
+	ck_assert_int_le(atomic_load(&c.max_seen), 4);
+	ck_assert_int_ge(atomic_load(&c.max_seen), 2);
+	ck_assert(c.done_on_caller);
+}
+END_TEST
+
+START_TEST(cancel_stops_handing_out)
+{
+	Ctx c;
+	Error err;
+	int ran = 0;
+
+	memset(&c, 0, sizeof c);
+	c.caller = pthread_self();
+	c.done_on_caller = true;
+	c.cancel_after = 3;
+	ck_assert_int_eq(parallel_run(60, 2, &ops, &c, &err), ST_OK);
+	for (int i = 0; i < 60; i++)
+		ran += c.ran[i];
+	/* every job that ran was reported, and far fewer than all ran */
+	ck_assert_int_eq(ran, c.done_count);
+	ck_assert_int_lt(ran, 10);
+}
+END_TEST
+
+START_TEST(zero_jobs)
+{
+	Ctx c;
+	Error err;
+
+	memset(&c, 0, sizeof c);
+	ck_assert_int_eq(parallel_run(0, 4, &ops, &c, &err), ST_OK);
+	ck_assert_int_eq(c.done_count, 0);
+}
+END_TEST
+
+TEST_SUITE(parallel)
+{
+	Suite *s = suite_create("parallel");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, bounded_and_complete);
+	tcase_add_test(tc, cancel_stops_handing_out);
+	tcase_add_test(tc, zero_jobs);
+	suite_add_tcase(s, tc);
+	return s;
+}
