@@ -225,6 +225,10 @@ static void tui_draw_footer(Tui *t)
 		tui_footer_item(t, x, TUI_KEY_ESC, "Esc", "stop waiting (the work goes on)");
 		return;
 	}
+	if (t->prompt == TUI_PROMPT_COMMAND && t->completions[0]) {
+		tui_screen_text(&t->scr, LINES - 1, 1, COLS - 2, TONE_FOOTER, false, t->completions);
+		return;
+	}
 	if (t->prompt == TUI_PROMPT_COMMAND) {
 		x = tui_footer_item(t, x, TUI_KEY_ENTER, "Enter", "run");
 		x = tui_footer_item(t, x, TUI_KEY_TAB, "Tab", "complete");
@@ -448,7 +452,8 @@ static void tui_complete(Tui *t)
 		n = m;
 	}
 	if (n == 0) {
-		tui_flash(t, TUI_FLASH_WARN, "no command starts with \"%s\"", t->prompt_buf);
+		snprintf(t->completions, sizeof t->completions, "no command starts with \"%s\"",
+			 t->prompt_buf);
 		return;
 	}
 	common = strlen(cands[0]);
@@ -475,7 +480,7 @@ static void tui_complete(Tui *t)
 
 		snprintf(list + len, sizeof list - len, "%s:%s", i ? " " : "", cands[i]);
 	}
-	tui_flash(t, TUI_FLASH_INFO, "%s", list);
+	snprintf(t->completions, sizeof t->completions, "%s", list);
 }
 
 static void tui_filter_apply(Tui *t, TuiView *v)
@@ -495,6 +500,7 @@ static void tui_prompt_key(Tui *t, int key)
 	TuiView *v = tui_top(t);
 	size_t len = strlen(t->prompt_buf);
 
+	t->completions[0] = 0;
 	if (key == TUI_KEY_ESC) {
 		if (t->prompt == TUI_PROMPT_FILTER && v) {
 			t->prompt_buf[0] = 0;
@@ -573,6 +579,7 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 	case TUI_ACT_COMMAND:
 		t->prompt = TUI_PROMPT_COMMAND;
 		t->prompt_buf[0] = 0;
+		t->completions[0] = 0;
 		break;
 	case TUI_ACT_FILTER:
 		if (!v || !v->ops->filterable) {

@@ -145,6 +145,7 @@ struct Tui {
 	TuiPromptKind prompt;
 	char prompt_buf[256];
 	char prompt_saved[TUI_FILTER_MAX]; /* the filter before `/`, restored by Esc */
+	char completions[256];             /* what Tab found, shown while typing */
 	/* the flash line */
 	char flash[512];
 	TuiFlashLevel flash_level;
