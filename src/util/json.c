@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "util/buf.h"
 #include "util/fs.h"
 
@@ -121,4 +123,25 @@ cJSON *json_parse_file(const char *path, Error *err)
 char *json_print(const cJSON *item)
 {
 	return cJSON_PrintUnformatted(item);
+}
+
+static void json_zero(cJSON *item)
+{
+	for (; item; item = item->next) {
+		if (item->string)
+			sodium_memzero(item->string, strlen(item->string));
+		if (cJSON_IsString(item) && item->valuestring)
+			sodium_memzero(item->valuestring, strlen(item->valuestring));
+		json_zero(item->child);
+	}
+}
+
+void json_wipe(cJSON *item)
+{
+	if (!item)
+		return;
+	json_zero(item->child);
+	if (cJSON_IsString(item) && item->valuestring)
+		sodium_memzero(item->valuestring, strlen(item->valuestring));
+	cJSON_Delete(item);
 }

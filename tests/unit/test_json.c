@@ -95,6 +95,16 @@ START_TEST(parse_error_names_source)
 }
 END_TEST
 
+START_TEST(wipe_frees_nested)
+{
+	/* Under ASan/valgrind this proves the walk frees everything once. */
+	cJSON *j = tu_json("{\"a\":\"s3cret\",\"b\":[\"x\",{\"c\":\"y\"}],\"n\":1}");
+
+	json_wipe(j);
+	json_wipe(NULL);
+}
+END_TEST
+
 TEST_SUITE(json)
 {
 	Suite *s = suite_create("json");
@@ -105,6 +115,7 @@ TEST_SUITE(json)
 	tcase_add_test(tc, nested_and_arrays);
 	tcase_add_test(tc, getters_and_setters);
 	tcase_add_test(tc, parse_error_names_source);
+	tcase_add_test(tc, wipe_frees_nested);
 	suite_add_tcase(s, tc);
 	return s;
 }
