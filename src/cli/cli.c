@@ -9,6 +9,7 @@
 /* Subcommand groups. Each lives in its own cmd_*.c. */
 static const CliCommand *const cli_commands[] = {
 	&cli_cmd_provider,
+	&cli_cmd_plugin,
 };
 
 #define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])

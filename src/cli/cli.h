@@ -29,5 +29,9 @@ int cli_print_json(cJSON *json);
 bool cli_wants_help(int argc, char **argv);
 
 extern const CliCommand cli_cmd_provider;
+extern const CliCommand cli_cmd_plugin;
+
+/* `envctl plugin lint FILE [--strict] [--json]`; argv[0] is "lint". */
+int cli_plugin_lint(App *app, int argc, char **argv);
 
 #endif

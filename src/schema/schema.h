@@ -2,7 +2,7 @@
  * defaults, coercion, secret discovery and lint. No storage, no curses.
  *
  * This header is the contract other layers code against; the engine
- * behind it lives in src/schema/*.c. */
+ * behind it lives in src/schema/ (one .c file per module). */
 #ifndef ENVCTL_SCHEMA_SCHEMA_H
 #define ENVCTL_SCHEMA_SCHEMA_H
 
@@ -56,17 +56,46 @@ struct SchemaField {
 	SchemaField **children; /* object properties, in schema order */
 	size_t child_count;
 	SchemaField *items;      /* array item template, or NULL */
-	SchemaField *additional; /* additionalProperties value template (a map), or NULL */
+	SchemaField *additional; /* additionalProperties value template (a map), or NULL;
+				  * its pointer is the map's plus "/" "*" */
 	const cJSON *node;       /* the resolved schema node ($ref followed) */
+	/* Added with the engine (keep at the end: other layers zero-init). */
+	bool nullable;           /* the type array names "null": null is a valid value */
+	bool recursive;          /* a recursive $ref stops here: children are not
+				  * expanded; edit this value as JSON */
+	SchemaField *parent;     /* NULL for the root */
+	cJSON *owned_enum;       /* internal: storage behind a merged enum_values */
 };
 
 /* Builds the form tree of a schema. oneOf/anyOf branches are not rendered
  * as alternatives: allOf members are merged into the object, and for
  * oneOf/anyOf the properties of every branch are shown (validation picks
  * the branch). Fails on an invalid schema (unknown $ref, a $ref cycle,
- * a non-object schema), naming the JSON Pointer inside the schema. */
+ * a non-object schema), naming the JSON Pointer inside the schema.
+ *
+ * Rendering model, in detail:
+ *  - A field merges its own schema node, its $ref target, its allOf
+ *    members and its oneOf/anyOf branches, in that order. For a scalar
+ *    keyword (title, type, bounds, format, default, ...) the first node
+ *    that states it wins, so a node's own annotations override its $ref.
+ *  - Properties are the ordered union over those nodes. A property named
+ *    in several branches is one field; when the branches give it
+ *    different const/enum values (a discriminator such as
+ *    {"mode":{"const":"a"}} | {"mode":{"const":"b"}}) the field offers the
+ *    union as its enum.
+ *  - required: named by the node itself, its $ref or an allOf member, or
+ *    by every branch of one oneOf/anyOf. Branch-only requirements are
+ *    left to validation, which reports them with the branch's messages.
+ *  - A $ref back to a node being expanded (a tree whose children are
+ *    trees) stops there: that field has recursive = true and no children.
+ *  - A property whose schema is `false` is not shown.
+ *  - Nesting deeper than 64 fields is an error. */
 Status schema_form_load(const cJSON *schema, SchemaField **root_out, Error *err);
 void schema_field_free(SchemaField *f);
+/* The field that edits the value at pointer: "/hosts/3/name" finds the
+ * item template's "name", "/env/FOO" the map's value template. Template
+ * pointers ("/hosts/-/name", and "/env/" "*" for a map's template)
+ * work too. NULL when none. */
 const SchemaField *schema_field_find(const SchemaField *root, const char *pointer);
 
 /* ------------------------------------------------------------ validation */
@@ -79,12 +108,35 @@ typedef struct SchemaIssue {
 typedef struct SchemaIssues {
 	SchemaIssue *items;
 	size_t count;
+	size_t cap;
 } SchemaIssues;
 
 /* Validates value against schema and reports every violation at once in
  * out ("/port: must be at most 65535"). Returns ST_OK when the value was
  * checked (valid or not: look at out->count); an error status only when
- * the schema itself is broken (bad $ref, bad regex), with err naming it. */
+ * the schema itself is broken (bad $ref, bad regex), with err naming it.
+ * out is overwritten (it need not be initialised); free it with
+ * schema_issues_free whatever the result.
+ *
+ * Messages: "required" (at the missing property's pointer), "must be a
+ * string" (an integer, a number, a boolean, an object, an array, null;
+ * "a string or null" for a type array), "must be one of a, b", "must
+ * equal x", "must be at least N characters", "must be at most N
+ * characters", "must match the pattern P", "must be a URI such as
+ * https://example.com/path", "must be at least N", "must be at most N",
+ * "must be greater than N", "must be less than N", "must be a multiple of
+ * N", "must have at least N items", "must have at most N items", "unknown
+ * field" (additionalProperties: false), "not allowed" (a false schema),
+ * "must match one of the N alternatives", "must match exactly one of the
+ * N alternatives, but matches M". For a oneOf/anyOf that no branch
+ * matches, the messages of the closest branch are given when one branch
+ * is clearly closest.
+ *
+ * Numbers: integers are whole numbers within int64 (1.0 yes, 1.5 and
+ * 1e30 no); multipleOf is decided in decimal on the shortest text of each
+ * number (0.3 is a multiple of 0.1). Patterns are searched, not anchored
+ * (JSON Schema), and run as POSIX extended regexes after translating the
+ * common ECMA escapes; lookaround and backreferences are schema errors. */
 Status schema_validate(const cJSON *schema, const cJSON *value, SchemaIssues *out, Error *err);
 void schema_issues_free(SchemaIssues *issues);
 /* "/port: must be at most 65535; /apiKey: required" — caller frees. */
@@ -98,7 +150,16 @@ cJSON *schema_defaults(const cJSON *schema, Error *err);
 /* Fills in defaults missing from config (in place). */
 Status schema_apply_defaults(const cJSON *schema, cJSON *config, Error *err);
 /* Converts form text to the field's JSON type: "12a" for an integer field
- * is an error naming the field. */
+ * is an error naming the field ("Port (/port): must be an integer, not
+ * \"12a\""; a secret field's text is never quoted back).
+ *  - empty text (or NULL) -> *out = NULL: remove the key (for a required
+ *    field validation then says "required");
+ *  - enum/const: the member whose text matches, in the member's own type;
+ *  - string: the text as is; integer: optional sign and digits within
+ *    int64; number: JSON number syntax (surrounding blanks ignored);
+ *    boolean: true/false, yes/no, on/off, 1/0 (any case);
+ *  - object/array: JSON text of that type; null: "null";
+ *  - any other (untyped) field: JSON text if it parses, else the string. */
 Status schema_coerce(const SchemaField *field, const char *text, cJSON **out, Error *err);
 
 /* ------------------------------------------------------------ secrets */
@@ -127,17 +188,32 @@ typedef struct LintReport {
 	size_t count;
 	size_t errors;
 	size_t warnings;
+	size_t cap;
 } LintReport;
 
-/* Lints a bare configSchema. */
+/* Lints a bare configSchema. out is overwritten; free it with
+ * lint_report_free. Returns ST_OK when the schema was examined (look at
+ * out->errors and out->warnings); an error status only when memory ran out.
+ *
+ * Errors: schema not an object, unknown or non-local $ref, a $ref cycle,
+ * a pattern that does not compile, a default that fails its own schema, a
+ * required name that no property defines, malformed keywords (unknown
+ * type, negative minLength, multipleOf <= 0, minimum > maximum, ...).
+ * Warnings: a property without a description (and title), a property
+ * named like a credential that is not format "secret-ref" (its value
+ * would be stored in plain text), a secret field with a default, a
+ * keyword envctl does not support (it is ignored). */
 Status schema_lint(const cJSON *schema, LintReport *out, Error *err);
 /* Lints a plugin manifest (driverKey format and uniqueness, kind,
- * each driver's configSchema). */
+ * each driver's configSchema). A manifest is an object with an
+ * "environmentDrivers" array; unknown top-level keys are accepted. */
 Status schema_lint_manifest(const cJSON *manifest, LintReport *out, Error *err);
 void lint_report_free(LintReport *r);
 
 /* Does a property name look like a credential (key, token, secret,
  * password, privateKey, ...)? */
 bool schema_name_looks_secret(const char *name);
+/* Does a document look like a plugin manifest (has environmentDrivers)? */
+bool schema_is_manifest(const cJSON *doc);
 
 #endif

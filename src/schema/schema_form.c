@@ -1,0 +1,611 @@
+/* The form model: one SchemaField per value an operator edits, merged from
+ * every schema node that applies to it (see schema_form_load in schema.h
+ * for the rendering rules). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema/schema_internal.h"
+#include "util/json.h"
+#include "util/jsonptr.h"
+
+typedef struct FormNode {
+	const cJSON *node;
+	bool branch; /* reached through a oneOf/anyOf branch */
+} FormNode;
+
+typedef struct FormSet {
+	FormNode *items;
+	size_t count, cap;
+} FormSet;
+
+typedef struct FormCtx {
+	SchemaCtx *sctx;
+	Error *err;
+	Status st;
+	const cJSON **anc; /* every node merged into a field on the current path */
+	size_t anc_count, anc_cap;
+} FormCtx;
+
+static bool form_fail(FormCtx *f, Status st, const char *what, const char *pointer)
+{
+	if (f->st != ST_OK)
+		return false;
+	if (st == ST_E_NOMEM)
+		f->st = error_set(f->err, st, "out of memory");
+	else
+		f->st = error_set(f->err, st, "invalid schema: %s at %s", what,
+				  pointer[0] ? pointer : "the root");
+	return false;
+}
+
+static bool form_set_add(FormCtx *f, FormSet *set, const cJSON *node, bool branch,
+			 const char *pointer)
+{
+	for (size_t i = 0; i < set->count; i++) {
+		if (set->items[i].node == node) {
+			set->items[i].branch &= branch;
+			return true;
+		}
+	}
+	if (set->count >= SCHEMA_MAX_MERGE)
+		return form_fail(f, ST_E_INVALID,
+				 "more than 256 schemas merge into one field through $ref/allOf/anyOf/oneOf",
+				 pointer);
+	if (set->count == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 8;
+		FormNode *items = realloc(set->items, cap * sizeof *items);
+
+		if (!items)
+			return form_fail(f, ST_E_NOMEM, "", "");
+		set->items = items;
+		set->cap = cap;
+	}
+	set->items[set->count].node = node;
+	set->items[set->count].branch = branch;
+	set->count++;
+	return true;
+}
+
+/* Adds node and everything applied to the same value through it. The
+ * context check guarantees these chains end. */
+static bool form_expand(FormCtx *f, FormSet *set, const cJSON *node, bool branch,
+			const char *pointer)
+{
+	static const struct { const char *kw; bool branch; } combiners[] = {
+		{ "allOf", false }, { "oneOf", true }, { "anyOf", true },
+	};
+	const cJSON *target;
+
+	if (!cJSON_IsObject(node))
+		return true;
+	for (size_t i = 0; i < set->count; i++)
+		if (set->items[i].node == node && (!set->items[i].branch || branch))
+			return true;
+	if (!schema_ctx_step(f->sctx, f->err))
+		return form_fail(f, ST_E_INVALID, "too many schemas to merge", pointer);
+	if (!form_set_add(f, set, node, branch, pointer))
+		return false;
+	target = schema_ref_target(f->sctx, node);
+	if (target && !form_expand(f, set, target, branch, pointer))
+		return false;
+	for (size_t c = 0; c < 3; c++) {
+		const cJSON *list = cJSON_GetObjectItemCaseSensitive(node, combiners[c].kw), *m;
+
+		if (!cJSON_IsArray(list))
+			continue;
+		cJSON_ArrayForEach(m, list)
+			if (!form_expand(f, set, m, branch || combiners[c].branch, pointer))
+				return false;
+	}
+	return true;
+}
+
+static const cJSON *form_first(const FormSet *set, const char *kw)
+{
+	for (size_t i = 0; i < set->count; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(set->items[i].node, kw);
+
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
+static bool form_first_count(const FormSet *set, const char *kw, long *out)
+{
+	const cJSON *v = form_first(set, kw);
+
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 ||
+	    v->valuedouble != floor(v->valuedouble) || v->valuedouble > 1e15)
+		return false;
+	*out = (long)v->valuedouble;
+	return true;
+}
+
+static bool form_first_number(const FormSet *set, const char *kw, double *out)
+{
+	const cJSON *v = form_first(set, kw);
+
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+		return false;
+	*out = v->valuedouble;
+	return true;
+}
+
+static SchemaType form_type_of_value(const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		return SCHEMA_STRING;
+	if (cJSON_IsNumber(v))
+		return schema_value_is_integer(v) ? SCHEMA_INTEGER : SCHEMA_NUMBER;
+	if (cJSON_IsBool(v))
+		return SCHEMA_BOOLEAN;
+	if (cJSON_IsObject(v))
+		return SCHEMA_OBJECT;
+	if (cJSON_IsArray(v))
+		return SCHEMA_ARRAY;
+	return SCHEMA_ANY;
+}
+
+static void form_type(SchemaField *fld, const FormSet *set)
+{
+	for (size_t i = 0; i < set->count; i++) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(set->items[i].node, "type");
+
+		if (cJSON_IsString(t) || cJSON_IsArray(t)) {
+			fld->type = schema_node_type(set->items[i].node, &fld->nullable);
+			return;
+		}
+	}
+	/* No type anywhere: infer it from the keywords that imply one. */
+	if (form_first(set, "properties") || form_first(set, "additionalProperties"))
+		fld->type = SCHEMA_OBJECT;
+	else if (form_first(set, "items"))
+		fld->type = SCHEMA_ARRAY;
+	else if (fld->const_value)
+		fld->type = form_type_of_value(fld->const_value);
+	else if (fld->enum_values && fld->enum_values->child) {
+		const cJSON *m;
+
+		fld->type = form_type_of_value(fld->enum_values->child);
+		cJSON_ArrayForEach(m, fld->enum_values)
+			if (fld->type == SCHEMA_INTEGER && form_type_of_value(m) == SCHEMA_NUMBER)
+				fld->type = SCHEMA_NUMBER;
+	} else if (fld->default_value)
+		fld->type = form_type_of_value(fld->default_value);
+	else
+		fld->type = SCHEMA_ANY;
+}
+
+/* enum/const: the first non-branch statement wins; when only branches
+ * state one, the field offers the union (a discriminator). */
+static bool form_choices(FormCtx *f, SchemaField *fld, const FormSet *set)
+{
+	size_t contributors = 0;
+	cJSON *u;
+
+	for (size_t i = 0; i < set->count; i++) {
+		const cJSON *n = set->items[i].node;
+		const cJSON *en = cJSON_GetObjectItemCaseSensitive(n, "enum");
+		const cJSON *cn = cJSON_GetObjectItemCaseSensitive(n, "const");
+
+		if (!cJSON_IsArray(en))
+			en = NULL;
+		if (!en && !cn)
+			continue;
+		if (!set->items[i].branch) {
+			fld->enum_values = en;
+			fld->const_value = en ? NULL : cn;
+			return true;
+		}
+		if (!contributors) {
+			fld->enum_values = en;
+			fld->const_value = en ? NULL : cn;
+		}
+		contributors++;
+	}
+	if (contributors < 2)
+		return true;
+	u = cJSON_CreateArray();
+	if (!u)
+		return form_fail(f, ST_E_NOMEM, "", "");
+	for (size_t i = 0; i < set->count; i++) {
+		const cJSON *n = set->items[i].node;
+		const cJSON *en = cJSON_GetObjectItemCaseSensitive(n, "enum");
+		const cJSON *cn = cJSON_GetObjectItemCaseSensitive(n, "const");
+		const cJSON *vals[1] = { cn };
+		const cJSON *m;
+
+		if (!cJSON_IsArray(en))
+			en = NULL;
+		for (m = en ? en->child : vals[0]; m; m = en ? m->next : NULL) {
+			const cJSON *have;
+			bool dup = false;
+			cJSON *copy;
+
+			cJSON_ArrayForEach(have, u)
+				if ((dup = json_equal(have, m)))
+					break;
+			if (dup)
+				continue;
+			copy = cJSON_Duplicate(m, 1);
+			if (!copy || !cJSON_AddItemToArray(u, copy)) {
+				cJSON_Delete(copy);
+				cJSON_Delete(u);
+				return form_fail(f, ST_E_NOMEM, "", "");
+			}
+		}
+	}
+	fld->owned_enum = u;
+	fld->enum_values = u;
+	fld->const_value = NULL;
+	return true;
+}
+
+static bool form_required_in(const cJSON *node, const char *key)
+{
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(node, "required"), *m;
+
+	cJSON_ArrayForEach(m, (cJSON_IsArray(req) ? req : NULL))
+		if (cJSON_IsString(m) && strcmp(m->valuestring, key) == 0)
+			return true;
+	return false;
+}
+
+/* Required by a non-branch node, or by every branch of one oneOf/anyOf. */
+static bool form_is_required(FormCtx *f, const FormSet *set, const char *key)
+{
+	static const char *const groups[] = { "oneOf", "anyOf" };
+
+	for (size_t i = 0; i < set->count; i++) {
+		const cJSON *n = set->items[i].node;
+
+		if (set->items[i].branch)
+			continue;
+		if (form_required_in(n, key))
+			return true;
+		for (size_t g = 0; g < 2; g++) {
+			const cJSON *list = cJSON_GetObjectItemCaseSensitive(n, groups[g]), *m;
+			bool all = cJSON_IsArray(list) && list->child;
+
+			cJSON_ArrayForEach(m, (cJSON_IsArray(list) ? list : NULL)) {
+				const cJSON *t = schema_ref_target(f->sctx, m);
+
+				if (!form_required_in(m, key) && !(t && form_required_in(t, key))) {
+					all = false;
+					break;
+				}
+			}
+			if (all)
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool form_anc_push(FormCtx *f, const FormSet *set)
+{
+	if (f->anc_count + set->count > f->anc_cap) {
+		size_t cap = (f->anc_count + set->count) * 2;
+		const cJSON **a = realloc(f->anc, cap * sizeof *a);
+
+		if (!a)
+			return form_fail(f, ST_E_NOMEM, "", "");
+		f->anc = a;
+		f->anc_cap = cap;
+	}
+	for (size_t i = 0; i < set->count; i++)
+		f->anc[f->anc_count++] = set->items[i].node;
+	return true;
+}
+
+static bool form_recursive(const FormCtx *f, const FormSet *set)
+{
+	for (size_t i = 0; i < set->count; i++)
+		for (size_t j = 0; j < f->anc_count; j++)
+			if (set->items[i].node == f->anc[j])
+				return true;
+	return false;
+}
+
+static char *form_strdup(FormCtx *f, const char *s)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		form_fail(f, ST_E_NOMEM, "", "");
+	return d;
+}
+
+static SchemaField *form_build(FormCtx *f, const FormSet *seeds, const char *key,
+			       const char *pointer, const char *default_title,
+			       SchemaField *parent, size_t depth);
+
+/* Collects the subschemas every node of set has under kw (optionally the
+ * member named name) as seeds for a child field. */
+static bool form_seeds(FormCtx *f, const FormSet *set, const char *kw, const char *name,
+		       FormSet *out, bool *all_false, const char *pointer)
+{
+	*all_false = true;
+	for (size_t i = 0; i < set->count; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(set->items[i].node, kw);
+
+		if (name)
+			v = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, name) : NULL;
+		if (!v)
+			continue;
+		if (cJSON_IsFalse(v))
+			continue;
+		*all_false = false;
+		if (cJSON_IsObject(v) && !form_set_add(f, out, v, set->items[i].branch, pointer))
+			return false;
+	}
+	return true;
+}
+
+static bool form_children(FormCtx *f, SchemaField *fld, const FormSet *set, size_t depth)
+{
+	const char **keys = NULL;
+	size_t nkeys = 0, cap = 0;
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < set->count; i++) {
+		const cJSON *props = cJSON_GetObjectItemCaseSensitive(set->items[i].node, "properties");
+		const cJSON *p;
+
+		cJSON_ArrayForEach(p, (cJSON_IsObject(props) ? props : NULL)) {
+			bool seen = false;
+
+			for (size_t k = 0; k < nkeys && !seen; k++)
+				seen = strcmp(keys[k], p->string) == 0;
+			if (seen)
+				continue;
+			if (nkeys == cap) {
+				const char **nk = realloc(keys, (cap = cap ? cap * 2 : 16) * sizeof *nk);
+
+				if (!nk) {
+					ok = form_fail(f, ST_E_NOMEM, "", "");
+					break;
+				}
+				keys = nk;
+			}
+			keys[nkeys++] = p->string;
+		}
+	}
+	if (ok && nkeys) {
+		fld->children = calloc(nkeys, sizeof *fld->children);
+		if (!fld->children)
+			ok = form_fail(f, ST_E_NOMEM, "", "");
+	}
+	for (size_t k = 0; ok && k < nkeys; k++) {
+		FormSet seeds = { NULL, 0, 0 };
+		bool all_false;
+		char *ptr = jsonptr_append(fld->pointer, keys[k]);
+		SchemaField *child = NULL;
+
+		if (!ptr) {
+			ok = form_fail(f, ST_E_NOMEM, "", "");
+			break;
+		}
+		ok = form_seeds(f, set, "properties", keys[k], &seeds, &all_false, ptr);
+		if (ok && !all_false) {
+			child = form_build(f, &seeds, keys[k], ptr, NULL, fld, depth + 1);
+			ok = child != NULL;
+			if (ok) {
+				child->required = form_is_required(f, set, keys[k]);
+				fld->children[fld->child_count++] = child;
+			}
+		}
+		free(seeds.items);
+		free(ptr);
+	}
+	free(keys);
+	return ok;
+}
+
+/* items and additionalProperties: one template field each. */
+static bool form_template(FormCtx *f, SchemaField *fld, const FormSet *set, const char *kw,
+			  const char *token, const char *title, SchemaField **out, size_t depth)
+{
+	FormSet seeds = { NULL, 0, 0 };
+	bool all_false, ok;
+	char *ptr = jsonptr_append(fld->pointer, token);
+
+	if (!ptr)
+		return form_fail(f, ST_E_NOMEM, "", "");
+	ok = form_seeds(f, set, kw, NULL, &seeds, &all_false, ptr);
+	if (ok && seeds.count) {
+		*out = form_build(f, &seeds, NULL, ptr, title, fld, depth + 1);
+		ok = *out != NULL;
+	}
+	free(seeds.items);
+	free(ptr);
+	return ok;
+}
+
+static SchemaField *form_build(FormCtx *f, const FormSet *seeds, const char *key,
+			       const char *pointer, const char *default_title,
+			       SchemaField *parent, size_t depth)
+{
+	FormSet set = { NULL, 0, 0 };
+	SchemaField *fld;
+	const cJSON *v;
+	const char *format;
+	size_t anc_mark = f->anc_count;
+	bool ok = true;
+
+	if (depth > SCHEMA_MAX_FORM_DEPTH) {
+		form_fail(f, ST_E_INVALID, "fields nest more than 64 levels deep", pointer);
+		return NULL;
+	}
+	if (!schema_ctx_step(f->sctx, f->err)) {
+		form_fail(f, ST_E_INVALID, "the form has too many fields", pointer);
+		return NULL;
+	}
+	for (size_t i = 0; ok && i < seeds->count; i++)
+		ok = form_expand(f, &set, seeds->items[i].node, seeds->items[i].branch, pointer);
+	fld = calloc(1, sizeof *fld);
+	if (!ok || !fld) {
+		if (ok)
+			form_fail(f, ST_E_NOMEM, "", "");
+		free(set.items);
+		free(fld);
+		return NULL;
+	}
+	fld->parent = parent;
+	fld->key = form_strdup(f, key);
+	fld->pointer = form_strdup(f, pointer);
+	v = form_first(&set, "title");
+	if (cJSON_IsString(v))
+		fld->title = form_strdup(f, v->valuestring);
+	else if (key)
+		fld->title = schema_title_case(key);
+	else
+		fld->title = form_strdup(f, default_title ? default_title : "");
+	if (!fld->title)
+		form_fail(f, ST_E_NOMEM, "", "");
+	v = form_first(&set, "description");
+	if (cJSON_IsString(v))
+		fld->description = form_strdup(f, v->valuestring);
+	fld->node = set.count ? set.items[0].node : NULL;
+	for (size_t i = 0; i < set.count; i++) {
+		if (!cJSON_GetObjectItemCaseSensitive(set.items[i].node, "$ref")) {
+			fld->node = set.items[i].node;
+			break;
+		}
+	}
+	fld->default_value = form_first(&set, "default");
+	fld->read_only = cJSON_IsTrue(form_first(&set, "readOnly"));
+	v = form_first(&set, "format");
+	format = cJSON_IsString(v) ? v->valuestring : "";
+	fld->textarea = strcmp(format, "textarea") == 0;
+	fld->secret = strcmp(format, "secret-ref") == 0;
+	fld->uri = strcmp(format, "uri") == 0;
+	fld->has_min_length = form_first_count(&set, "minLength", &fld->min_length);
+	fld->has_max_length = form_first_count(&set, "maxLength", &fld->max_length);
+	fld->has_min_items = form_first_count(&set, "minItems", &fld->min_items);
+	fld->has_max_items = form_first_count(&set, "maxItems", &fld->max_items);
+	fld->has_minimum = form_first_number(&set, "minimum", &fld->minimum);
+	fld->has_maximum = form_first_number(&set, "maximum", &fld->maximum);
+	fld->exclusive_minimum = fld->has_minimum && cJSON_IsTrue(form_first(&set, "exclusiveMinimum"));
+	fld->exclusive_maximum = fld->has_maximum && cJSON_IsTrue(form_first(&set, "exclusiveMaximum"));
+	{
+		double x;
+
+		/* Draft 6+: exclusiveMinimum is itself the bound; keep the tighter. */
+		if (form_first_number(&set, "exclusiveMinimum", &x) &&
+		    (!fld->has_minimum || x >= fld->minimum)) {
+			fld->has_minimum = fld->exclusive_minimum = true;
+			fld->minimum = x;
+		}
+		if (form_first_number(&set, "exclusiveMaximum", &x) &&
+		    (!fld->has_maximum || x <= fld->maximum)) {
+			fld->has_maximum = fld->exclusive_maximum = true;
+			fld->maximum = x;
+		}
+		fld->has_multiple_of = form_first_number(&set, "multipleOf", &x) && x > 0;
+		fld->multiple_of = fld->has_multiple_of ? x : 0;
+	}
+	v = form_first(&set, "pattern");
+	if (cJSON_IsString(v))
+		fld->pattern = form_strdup(f, v->valuestring);
+	if (f->st == ST_OK)
+		form_choices(f, fld, &set);
+	form_type(fld, &set);
+	fld->credential_warning = key && !fld->secret && schema_name_looks_secret(key) &&
+				  (fld->type == SCHEMA_STRING || fld->type == SCHEMA_ANY);
+	fld->recursive = form_recursive(f, &set);
+	if (f->st == ST_OK && !fld->recursive && form_anc_push(f, &set)) {
+		if (form_first(&set, "properties"))
+			form_children(f, fld, &set, depth);
+		if (f->st == ST_OK && form_first(&set, "items"))
+			form_template(f, fld, &set, "items", "-", "Item", &fld->items, depth);
+		if (f->st == ST_OK && cJSON_IsObject(form_first(&set, "additionalProperties")))
+			form_template(f, fld, &set, "additionalProperties", "*", "Value",
+				      &fld->additional, depth);
+	}
+	f->anc_count = anc_mark;
+	free(set.items);
+	if (f->st != ST_OK) {
+		schema_field_free(fld);
+		return NULL;
+	}
+	return fld;
+}
+
+Status schema_form_load(const cJSON *schema, SchemaField **root_out, Error *err)
+{
+	SchemaCtx sctx;
+	FormCtx f = { .err = err, .st = ST_OK };
+	FormNode seed = { schema, false };
+	FormSet seeds = { &seed, 1, 1 };
+	Status st;
+
+	*root_out = NULL;
+	st = schema_ctx_init(&sctx, schema, NULL, NULL, err);
+	if (st != ST_OK)
+		return st;
+	f.sctx = &sctx;
+	*root_out = form_build(&f, &seeds, NULL, "", NULL, NULL, 0);
+	free(f.anc);
+	schema_ctx_free(&sctx);
+	return f.st;
+}
+
+void schema_field_free(SchemaField *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->child_count; i++)
+		schema_field_free(f->children[i]);
+	free(f->children);
+	schema_field_free(f->items);
+	schema_field_free(f->additional);
+	free(f->key);
+	free(f->pointer);
+	free(f->title);
+	free(f->description);
+	free(f->pattern);
+	cJSON_Delete(f->owned_enum);
+	free(f);
+}
+
+const SchemaField *schema_field_find(const SchemaField *root, const char *pointer)
+{
+	const SchemaField *f = root;
+	const char *p = pointer;
+	Buf tok = BUF_INIT;
+
+	if (!root || !pointer || (pointer[0] && pointer[0] != '/'))
+		return NULL;
+	while (f && *p) {
+		const SchemaField *next = NULL;
+		bool index = true;
+
+		buf_reset(&tok);
+		if (!buf_puts(&tok, "")) {
+			f = NULL;
+			break;
+		}
+		for (p++; *p && *p != '/'; p++) {
+			char c = *p;
+
+			if (p[0] == '~' && (p[1] == '0' || p[1] == '1'))
+				c = *++p == '0' ? '~' : '/';
+			buf_putc(&tok, c);
+		}
+		for (size_t i = 0; i < f->child_count && !next; i++)
+			if (strcmp(f->children[i]->key, tok.data) == 0)
+				next = f->children[i];
+		for (const char *c = tok.data; *c; c++)
+			index &= *c >= '0' && *c <= '9';
+		if (!next && f->items && (strcmp(tok.data, "-") == 0 || (index && tok.len)))
+			next = f->items;
+		if (!next && f->additional)
+			next = f->additional;
+		f = next;
+	}
+	buf_free(&tok);
+	return f;
+}

@@ -1,0 +1,546 @@
+/* Small pieces the schema modules share: an address map, type names,
+ * number formatting and decimal multipleOf, issue and finding lists. */
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema/schema_internal.h"
+#include "util/json.h"
+
+/* ------------------------------------------------------------ map */
+
+static size_t schema_map_slot(const void *key, size_t cap)
+{
+	uintptr_t h = (uintptr_t)key;
+
+	/* Fibonacci hashing spreads aligned addresses over the table. */
+	h ^= h >> 17;
+	h *= (uintptr_t)0x9E3779B97F4A7C15ull;
+	return (size_t)(h >> 7) & (cap - 1);
+}
+
+static bool schema_map_grow(SchemaMap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 64;
+	const void **keys = calloc(cap, sizeof *keys);
+	void **vals = calloc(cap, sizeof *vals);
+
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return false;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		size_t j;
+
+		if (!m->keys[i])
+			continue;
+		for (j = schema_map_slot(m->keys[i], cap); keys[j]; j = (j + 1) & (cap - 1))
+			;
+		keys[j] = m->keys[i];
+		vals[j] = m->vals[i];
+	}
+	free(m->keys);
+	free(m->vals);
+	m->keys = keys;
+	m->vals = vals;
+	m->cap = cap;
+	return true;
+}
+
+bool schema_map_put(SchemaMap *m, const void *key, void *val)
+{
+	size_t j;
+
+	if (!key)
+		return false;
+	if ((m->count + 1) * 2 > m->cap && !schema_map_grow(m))
+		return false;
+	for (j = schema_map_slot(key, m->cap); m->keys[j]; j = (j + 1) & (m->cap - 1)) {
+		if (m->keys[j] == key) {
+			m->vals[j] = val;
+			return true;
+		}
+	}
+	m->keys[j] = key;
+	m->vals[j] = val;
+	m->count++;
+	return true;
+}
+
+void *schema_map_get(const SchemaMap *m, const void *key, bool *found)
+{
+	if (found)
+		*found = false;
+	if (!m->cap || !key)
+		return NULL;
+	for (size_t j = schema_map_slot(key, m->cap); m->keys[j]; j = (j + 1) & (m->cap - 1)) {
+		if (m->keys[j] == key) {
+			if (found)
+				*found = true;
+			return m->vals[j];
+		}
+	}
+	return NULL;
+}
+
+void schema_map_free(SchemaMap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof *m);
+}
+
+/* ------------------------------------------------------------ types */
+
+static const char *const schema_type_names[] = {
+	[SCHEMA_ANY] = "any",         [SCHEMA_STRING] = "string",   [SCHEMA_NUMBER] = "number",
+	[SCHEMA_INTEGER] = "integer", [SCHEMA_BOOLEAN] = "boolean", [SCHEMA_OBJECT] = "object",
+	[SCHEMA_ARRAY] = "array",     [SCHEMA_NULL] = "null",
+};
+
+SchemaType schema_type_from_name(const char *name, bool *known)
+{
+	if (known)
+		*known = false;
+	if (!name)
+		return SCHEMA_ANY;
+	for (size_t i = SCHEMA_STRING; i <= SCHEMA_NULL; i++) {
+		if (strcmp(name, schema_type_names[i]) == 0) {
+			if (known)
+				*known = true;
+			return (SchemaType)i;
+		}
+	}
+	return SCHEMA_ANY;
+}
+
+const char *schema_type_name(SchemaType t)
+{
+	return t <= SCHEMA_NULL ? schema_type_names[t] : "any";
+}
+
+SchemaType schema_node_type(const cJSON *node, bool *nullable)
+{
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(node, "type");
+	const cJSON *m;
+	SchemaType first = SCHEMA_ANY;
+	bool null_seen = false, have = false;
+
+	if (nullable)
+		*nullable = false;
+	if (cJSON_IsString(type)) {
+		SchemaType t = schema_type_from_name(type->valuestring, NULL);
+
+		if (nullable)
+			*nullable = t == SCHEMA_NULL;
+		return t;
+	}
+	if (!cJSON_IsArray(type))
+		return SCHEMA_ANY;
+	cJSON_ArrayForEach(m, type) {
+		SchemaType t;
+
+		if (!cJSON_IsString(m))
+			continue;
+		t = schema_type_from_name(m->valuestring, NULL);
+		if (t == SCHEMA_NULL) {
+			null_seen = true;
+		} else if (!have) {
+			first = t;
+			have = true;
+		}
+	}
+	if (nullable)
+		*nullable = null_seen;
+	/* ["null"] alone is the null type. */
+	return have ? first : null_seen ? SCHEMA_NULL : SCHEMA_ANY;
+}
+
+bool schema_value_is_integer(const cJSON *v)
+{
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return false;
+	d = v->valuedouble;
+	/* int64 is [-2^63, 2^63): both bounds are exact doubles. */
+	return isfinite(d) && d == floor(d) && d >= -9223372036854775808.0 &&
+	       d < 9223372036854775808.0;
+}
+
+bool schema_value_has_type(const cJSON *v, SchemaType t)
+{
+	switch (t) {
+	case SCHEMA_ANY: return true;
+	case SCHEMA_STRING: return cJSON_IsString(v);
+	case SCHEMA_NUMBER: return cJSON_IsNumber(v) && isfinite(v->valuedouble);
+	case SCHEMA_INTEGER: return schema_value_is_integer(v);
+	case SCHEMA_BOOLEAN: return cJSON_IsBool(v);
+	case SCHEMA_OBJECT: return cJSON_IsObject(v);
+	case SCHEMA_ARRAY: return cJSON_IsArray(v);
+	case SCHEMA_NULL: return cJSON_IsNull(v);
+	}
+	return false;
+}
+
+const char *schema_node_format(const cJSON *node)
+{
+	return json_get_string(node, "format");
+}
+
+/* ------------------------------------------------------------ text */
+
+char *schema_title_case(const char *key)
+{
+	Buf b = BUF_INIT;
+	bool word_start = true;
+	size_t n = strlen(key);
+
+	if (!buf_puts(&b, ""))
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)key[i];
+		unsigned char prev = i ? (unsigned char)key[i - 1] : 0;
+		unsigned char next = (unsigned char)key[i + 1];
+		bool ok = true;
+
+		if (c == '_' || c == '-' || c == '.' || c == ' ') {
+			word_start = true;
+			continue;
+		}
+		/* camelCase and ACRONYMWord boundaries: "apiKey", "URLPath". */
+		if (i && isupper(c) &&
+		    (islower(prev) || isdigit(prev) || (isupper(prev) && islower(next))))
+			word_start = true;
+		if (word_start && b.len)
+			ok = buf_putc(&b, ' ');
+		if (ok)
+			ok = buf_putc(&b, (char)(word_start ? toupper(c) : c));
+		word_start = false;
+		if (!ok) {
+			buf_free(&b);
+			return NULL;
+		}
+	}
+	return buf_take(&b);
+}
+
+void schema_format_number(double d, char *out, size_t n)
+{
+	if (!isfinite(d)) {
+		snprintf(out, n, "%s", isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
+		return;
+	}
+	if (d == floor(d) && fabs(d) < 1e15) {
+		snprintf(out, n, "%.0f", d);
+		return;
+	}
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(out, n, "%.*g", prec, d);
+		if (strtod(out, NULL) == d)
+			return;
+	}
+}
+
+bool schema_render_value(Buf *b, const cJSON *v)
+{
+	char num[64];
+	char *text;
+	bool ok;
+
+	if (cJSON_IsString(v))
+		return buf_puts(b, v->valuestring);
+	if (cJSON_IsNumber(v)) {
+		schema_format_number(v->valuedouble, num, sizeof num);
+		return buf_puts(b, num);
+	}
+	text = cJSON_PrintUnformatted(v);
+	if (!text)
+		return false;
+	ok = buf_puts(b, text);
+	free(text);
+	return ok;
+}
+
+size_t schema_utf8_length(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* ------------------------------------------------------------ multipleOf */
+
+__extension__ typedef unsigned __int128 SchemaU128;
+
+/* The shortest decimal that reads back as d: d == digits * 10^exp, with
+ * digits < 10^17 and no trailing zeros. */
+static void schema_decimal(double d, uint64_t *digits, int *exp)
+{
+	char buf[64];
+	int prec;
+
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(buf, sizeof buf, "%.*e", prec - 1, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	if (prec > 17)
+		prec = 17;
+	snprintf(buf, sizeof buf, "%.*e", prec - 1, fabs(d));
+	{
+		uint64_t m = 0;
+		int nd = 0, e;
+		char *p = buf;
+
+		for (; *p && *p != 'e'; p++) {
+			if (isdigit((unsigned char)*p)) {
+				m = m * 10 + (uint64_t)(*p - '0');
+				nd++;
+			}
+		}
+		e = *p == 'e' ? atoi(p + 1) : 0;
+		e -= nd - 1;
+		while (m && m % 10 == 0) {
+			m /= 10;
+			e++;
+		}
+		*digits = m;
+		*exp = m ? e : 0;
+	}
+}
+
+/* base^k mod m without overflow. */
+static uint64_t schema_powmod10(int k, uint64_t m)
+{
+	SchemaU128 r = 1 % m;
+
+	for (int i = 0; i < k; i++)
+		r = (r * 10) % m;
+	return (uint64_t)r;
+}
+
+bool schema_is_multiple_of(double value, double m)
+{
+	uint64_t a, b;
+	int p, q;
+
+	if (!isfinite(value) || !isfinite(m) || m <= 0)
+		return false;
+	if (value == 0)
+		return true;
+	/* value = a * 10^p and m = b * 10^q, exactly as an operator reads
+	 * them. value/m is whole iff a*10^(p-e) is divisible by b*10^(q-e),
+	 * e = min(p, q); one of the two powers is 10^0. */
+	schema_decimal(value, &a, &p);
+	schema_decimal(m, &b, &q);
+	if (b == 0)
+		return false;
+	if (p >= q) {
+		SchemaU128 r = ((SchemaU128)(a % b) * schema_powmod10(p - q, b)) % b;
+
+		return r == 0;
+	}
+	/* m has the larger exponent: b * 10^(q-p) must divide a (< 10^17). */
+	if (q - p > 17)
+		return false;
+	{
+		SchemaU128 big = b;
+
+		for (int i = 0; i < q - p; i++)
+			big *= 10;
+		return (SchemaU128)a % big == 0;
+	}
+}
+
+/* ------------------------------------------------------------ uri */
+
+/* Our rule for format "uri": an RFC 3986 scheme (a letter, then letters,
+ * digits, "+", "-" or "."), a ":", then at least one character, with no
+ * blanks or control characters anywhere. For the network schemes (http,
+ * https, ws, wss, ftp, ssh, git) a "//" and a non-empty host must follow,
+ * since "https:foo" is never what an operator meant. */
+bool schema_uri_valid(const char *s)
+{
+	static const char *const net[] = { "http", "https", "ws", "wss", "ftp", "ssh", "git" };
+	const char *colon, *rest;
+	size_t scheme_len;
+
+	if (!s || !isalpha((unsigned char)s[0]))
+		return false;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			return false;
+	for (colon = s + 1; *colon && *colon != ':'; colon++)
+		if (!isalnum((unsigned char)*colon) && *colon != '+' && *colon != '-' &&
+		    *colon != '.')
+			return false;
+	if (*colon != ':' || !colon[1])
+		return false;
+	scheme_len = (size_t)(colon - s);
+	rest = colon + 1;
+	for (size_t i = 0; i < sizeof net / sizeof net[0]; i++) {
+		if (strlen(net[i]) == scheme_len && strncasecmp(s, net[i], scheme_len) == 0) {
+			if (strncmp(rest, "//", 2) != 0)
+				return false;
+			rest += 2;
+			return *rest && *rest != '/' && *rest != '?' && *rest != '#';
+		}
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------ issues */
+
+bool schema_issues_add(SchemaIssues *list, const char *pointer, const char *message)
+{
+	SchemaIssue *it;
+
+	/* allOf [A, A] and overlapping branches repeat findings: keep one. */
+	for (size_t i = 0; i < list->count; i++)
+		if (strcmp(list->items[i].pointer, pointer) == 0 &&
+		    strcmp(list->items[i].message, message) == 0)
+			return true;
+	if (list->count == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 8;
+		SchemaIssue *items = realloc(list->items, cap * sizeof *items);
+
+		if (!items)
+			return false;
+		list->items = items;
+		list->cap = cap;
+	}
+	it = &list->items[list->count];
+	it->pointer = strdup(pointer);
+	it->message = strdup(message);
+	if (!it->pointer || !it->message) {
+		free(it->pointer);
+		free(it->message);
+		return false;
+	}
+	list->count++;
+	return true;
+}
+
+bool schema_issues_addf(SchemaIssues *list, const char *pointer, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return schema_issues_add(list, pointer, msg);
+}
+
+bool schema_issues_move(SchemaIssues *dst, SchemaIssues *src)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < src->count && ok; i++)
+		ok = schema_issues_add(dst, src->items[i].pointer, src->items[i].message);
+	schema_issues_free(src);
+	return ok;
+}
+
+void schema_issues_free(SchemaIssues *issues)
+{
+	if (!issues)
+		return;
+	for (size_t i = 0; i < issues->count; i++) {
+		free(issues->items[i].pointer);
+		free(issues->items[i].message);
+	}
+	free(issues->items);
+	memset(issues, 0, sizeof *issues);
+}
+
+char *schema_issues_join(const SchemaIssues *issues, const char *sep)
+{
+	Buf b = BUF_INIT;
+	bool ok = buf_puts(&b, "");
+
+	for (size_t i = 0; ok && issues && i < issues->count; i++) {
+		const SchemaIssue *it = &issues->items[i];
+
+		if (i)
+			ok = buf_puts(&b, sep ? sep : "; ");
+		if (ok)
+			ok = buf_printf(&b, "%s: %s", it->pointer[0] ? it->pointer : "(root)",
+					it->message);
+	}
+	if (!ok) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_take(&b);
+}
+
+/* ------------------------------------------------------------ lint */
+
+bool schema_lint_add(LintReport *r, LintLevel level, const char *prefix, const char *pointer,
+		     const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	LintFinding *f;
+	size_t plen = prefix ? strlen(prefix) : 0, qlen = pointer ? strlen(pointer) : 0;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	for (size_t i = 0; i < r->count; i++) {
+		f = &r->items[i];
+		if (f->level == level && strlen(f->pointer) == plen + qlen &&
+		    strncmp(f->pointer, prefix ? prefix : "", plen) == 0 &&
+		    strcmp(f->pointer + plen, pointer ? pointer : "") == 0 &&
+		    strcmp(f->message, msg) == 0)
+			return true;
+	}
+	if (r->count == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 8;
+		LintFinding *items = realloc(r->items, cap * sizeof *items);
+
+		if (!items)
+			return false;
+		r->items = items;
+		r->cap = cap;
+	}
+	f = &r->items[r->count];
+	f->level = level;
+	f->pointer = malloc(plen + qlen + 1);
+	f->message = strdup(msg);
+	if (!f->pointer || !f->message) {
+		free(f->pointer);
+		free(f->message);
+		return false;
+	}
+	memcpy(f->pointer, prefix ? prefix : "", plen);
+	memcpy(f->pointer + plen, pointer ? pointer : "", qlen + 1);
+	r->count++;
+	if (level == LINT_ERROR)
+		r->errors++;
+	else
+		r->warnings++;
+	return true;
+}
+
+void lint_report_free(LintReport *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->count; i++) {
+		free(r->items[i].pointer);
+		free(r->items[i].message);
+	}
+	free(r->items);
+	memset(r, 0, sizeof *r);
+}
