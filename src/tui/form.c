@@ -93,6 +93,8 @@ struct TuiForm {
 	/* layout */
 	int scroll;
 	int content_h;
+	int clip_top, clip_bottom; /* screen lines a draw may touch */
+	int avail;                 /* content lines shown at the last draw */
 	int last_y, last_x, last_h, last_w, label_w, top_lines;
 	char hint[128];
 };
@@ -189,6 +191,20 @@ static void form_draft_set(TuiForm *f, int part, const char *pointer, const char
 			   const char *error)
 {
 	FormDraft *d = form_draft_find(f, part, pointer), *n;
+	char tag[300];
+	const char *at;
+
+	/* The engine names the field ("Port (/port): must be ..."); the form
+	 * shows the message at the field and the pointer in the summary, so
+	 * keep only what follows the name. */
+	snprintf(tag, sizeof tag, "(%s): ", pointer);
+	at = strstr(error, tag);
+	if (at) {
+		error = at + strlen(tag);
+	} else if ((at = strstr(error, " (/")) && (at = strstr(at, "): "))) {
+		/* An array item's field is named by its template ("/hosts/-/port"). */
+		error = at + 3;
+	}
 
 	if (d) {
 		free(d->text);
@@ -347,7 +363,7 @@ static void form_build_field(TuiForm *f, int part, const SchemaField *fd, const 
 			if (!ip)
 				continue;
 			snprintf(item_label, sizeof item_label, "%s %d",
-				 fd->items->title && fd->items->key ? fd->items->title : "Item", i + 1);
+				 fd->items->title && fd->items->title[0] ? fd->items->title : "Item", i + 1);
 			form_build_field(f, part, fd->items, ip, item_label, depth + 1, !fd->read_only);
 			free(ip);
 		}
@@ -765,7 +781,9 @@ bool tui_form_focus(TuiForm *f, int part, const char *pointer)
 
 /* ------------------------------------------------------------ editing */
 
-static void form_step(TuiForm *f, int dir)
+/* Moves the focus to the next focusable row in dir; Tab wraps around the
+ * ends, arrows and pages stop there. */
+static void form_step_ex(TuiForm *f, int dir, bool wrap)
 {
 	int i;
 
@@ -775,15 +793,21 @@ static void form_step(TuiForm *f, int dir)
 	i = f->focus;
 	for (size_t n = 0; n < f->row_count; n++) {
 		i += dir;
-		if (i < 0)
-			i = (int)f->row_count - 1;
-		if (i >= (int)f->row_count)
-			i = 0;
+		if (i < 0 || i >= (int)f->row_count) {
+			if (!wrap)
+				return;
+			i = i < 0 ? (int)f->row_count - 1 : 0;
+		}
 		if (f->rows[i].focusable) {
 			form_move_to(f, i);
 			return;
 		}
 	}
+}
+
+static void form_step(TuiForm *f, int dir)
+{
+	form_step_ex(f, dir, true);
 }
 
 static void form_insert(TuiForm *f, int key)
@@ -1119,20 +1143,24 @@ int tui_form_key(TuiForm *f, int key)
 		return form_picker_key(f, r, key);
 	switch (key) {
 	case TUI_KEY_TAB:
-	case TUI_FN(KEY_DOWN):
 		form_step(f, 1);
 		return TUI_FORM_CONSUMED;
 	case TUI_FN(KEY_BTAB):
-	case TUI_FN(KEY_UP):
 		form_step(f, -1);
+		return TUI_FORM_CONSUMED;
+	case TUI_FN(KEY_DOWN):
+		form_step_ex(f, 1, false);
+		return TUI_FORM_CONSUMED;
+	case TUI_FN(KEY_UP):
+		form_step_ex(f, -1, false);
 		return TUI_FORM_CONSUMED;
 	case TUI_FN(KEY_NPAGE):
 		for (int i = 0; i < 8; i++)
-			form_step(f, 1);
+			form_step_ex(f, 1, false);
 		return TUI_FORM_CONSUMED;
 	case TUI_FN(KEY_PPAGE):
 		for (int i = 0; i < 8; i++)
-			form_step(f, -1);
+			form_step_ex(f, -1, false);
 		return TUI_FORM_CONSUMED;
 	case TUI_CTRL('s'):
 		form_commit(f);
@@ -1241,7 +1269,7 @@ static int form_row_height(TuiForm *f, const FormRow *r)
 			h++;
 		return h;
 	case FR_HEADING:
-		h += form_desc_lines(r) && r->depth > 0 ? 1 : 0;
+		h += form_desc_lines(r) && r->field != f->parts[r->part].root ? 1 : 0;
 		if (form_issue(f, r->part, r->pointer))
 			h++;
 		return h;
@@ -1388,7 +1416,7 @@ static void form_field_value(TuiForm *f, TuiScreen *s, const FormRow *r, int y, 
 		if (stored)
 			snprintf(buf, sizeof buf, "%s (secret %s)", mask, label);
 		else if (cJSON_IsString(v) && v->valuestring[0])
-			snprintf(buf, sizeof buf, "%s (new value, saved encrypted)", mask);
+			snprintf(buf, sizeof buf, "%s (new value)", mask);
 		else
 			buf[0] = 0;
 		free(label);
@@ -1419,6 +1447,8 @@ static void form_field_value(TuiForm *f, TuiScreen *s, const FormRow *r, int y, 
 				char line[512];
 				size_t len;
 
+				if (y + i < f->clip_top || y + i >= f->clip_bottom)
+					continue;
 				tui_screen_fill(s, y + i, x, w, tone);
 				if (li >= n)
 					continue;
@@ -1456,11 +1486,13 @@ static void form_field_value(TuiForm *f, TuiScreen *s, const FormRow *r, int y, 
 					len = sizeof line - 1;
 				memcpy(line, p, len);
 				line[len] = 0;
-				tui_screen_fill(s, y + i, x, w, tone);
-				tui_screen_text(s, y + i, x, w, tone, false, line);
 				p += len;
 				if (*p == '\n')
 					p++;
+				if (y + i < f->clip_top || y + i >= f->clip_bottom)
+					continue;
+				tui_screen_fill(s, y + i, x, w, tone);
+				tui_screen_text(s, y + i, x, w, tone, false, line);
 			}
 		} else {
 			tui_screen_fill(s, y, x, w, tone);
@@ -1554,6 +1586,8 @@ void tui_form_draw(TuiForm *f, TuiScreen *s, int y, int x, int h, int w, int *cu
 	if (avail < 1)
 		return;
 	label_w = w / 3 > 30 ? 30 : w / 3;
+	f->clip_top = y + top_lines;
+	f->clip_bottom = y + h;
 	f->last_y = y;
 	f->last_x = x;
 	f->last_h = h;
@@ -1584,6 +1618,8 @@ void tui_form_draw(TuiForm *f, TuiScreen *s, int y, int x, int h, int w, int *cu
 		if (r->y + r->h <= f->scroll || r->y >= f->scroll + avail)
 			continue;
 #define IN_VIEW(yy) ((yy) >= y + top_lines && (yy) < y + h)
+		if (focused && r->kind != FR_BUTTON && IN_VIEW(ry))
+			tui_screen_text(s, ry, x, 1, TONE_TITLE, false, s->utf8 ? "▸" : ">");
 		switch (r->kind) {
 		case FR_BUTTON:
 			if (!IN_VIEW(ry))
@@ -1597,7 +1633,7 @@ void tui_form_draw(TuiForm *f, TuiScreen *s, int y, int x, int h, int w, int *cu
 				const SchemaField *fd = r->field;
 
 				snprintf(label, sizeof label, "%s%s", r->label,
-					 fd && fd->required && r->depth > 0 ? " *" : "");
+					 fd && fd->required ? " *" : "");
 				tui_screen_text(s, ry, x + 1 + indent, w - 2 - indent, TONE_TITLE, false,
 						label);
 				if (fd && fd->type == SCHEMA_ARRAY) {
@@ -1611,7 +1647,7 @@ void tui_form_draw(TuiForm *f, TuiScreen *s, int y, int x, int h, int w, int *cu
 				}
 			}
 			line = 1;
-			if (form_desc_lines(r) && r->depth > 0) {
+			if (form_desc_lines(r) && r->field != f->parts[r->part].root) {
 				if (IN_VIEW(ry + line))
 					tui_screen_text(s, ry + line, x + 3 + indent, w - 4 - indent, TONE_DIM,
 							false, r->field->description);
@@ -1678,10 +1714,10 @@ void tui_form_draw(TuiForm *f, TuiScreen *s, int y, int x, int h, int w, int *cu
 			if (fd->credential_warning) {
 				if (IN_VIEW(ry + line))
 					tui_screen_text(s, ry + line, vx, vw, TONE_WARN, false,
-							s->utf8 ? "⚠ looks like a credential but is not "
-								  "marked secret (format: secret-ref)"
-								: "! looks like a credential but is not "
-								  "marked secret (format: secret-ref)");
+							s->utf8 ? "⚠ named like a credential, stored in "
+								  "plain text: mark it format secret-ref"
+								: "! named like a credential, stored in "
+								  "plain text: mark it format secret-ref");
 				line++;
 			}
 			d = form_draft_find(f, r->part, r->pointer);
@@ -1695,12 +1731,7 @@ void tui_form_draw(TuiForm *f, TuiScreen *s, int y, int x, int h, int w, int *cu
 		}
 #undef IN_VIEW
 	}
-	if (f->content_h > avail) {
-		char pos[32];
-
-		snprintf(pos, sizeof pos, "%d%%", (f->scroll + avail) * 100 / f->content_h);
-		tui_screen_text_right(s, y + h - 1, x + w - 6, 5, TONE_DIM, pos);
-	}
+	f->avail = avail;
 	if (picker_row)
 		form_draw_picker(f, s, picker_row, picker_y, picker_x, w - (picker_x - x) - 1, y + h);
 }
@@ -1711,7 +1742,7 @@ int tui_form_mouse(TuiForm *f, int kind, int y, int x)
 
 	if (kind == TUI_MOUSE_WHEEL_UP || kind == TUI_MOUSE_WHEEL_DOWN) {
 		for (int i = 0; i < 3; i++)
-			form_step(f, kind == TUI_MOUSE_WHEEL_UP ? -1 : 1);
+			form_step_ex(f, kind == TUI_MOUSE_WHEEL_UP ? -1 : 1, false);
 		return TUI_FORM_CONSUMED;
 	}
 	if (y < f->last_y + f->top_lines || y >= f->last_y + f->last_h || x < f->last_x ||
@@ -1744,6 +1775,14 @@ int tui_form_mouse(TuiForm *f, int kind, int y, int x)
 	return TUI_FORM_IGNORED;
 }
 
+void tui_form_position(const TuiForm *f, char *out, size_t n)
+{
+	if (f->content_h > f->avail && f->avail > 0)
+		snprintf(out, n, "%d%%", (f->scroll + f->avail) * 100 / f->content_h);
+	else
+		snprintf(out, n, "%s", "");
+}
+
 const char *tui_form_hint(const TuiForm *fc)
 {
 	TuiForm *f = (TuiForm *)fc;
@@ -1753,7 +1792,7 @@ const char *tui_form_hint(const TuiForm *fc)
 	if (!r)
 		return f->hint;
 	if (f->picker)
-		snprintf(f->hint, sizeof f->hint, "Up/Down choose  Enter pick  Esc close");
+		snprintf(f->hint, sizeof f->hint, "Up/Down choose  Enter pick");
 	else if (r->kind == FR_BUTTON)
 		snprintf(f->hint, sizeof f->hint, "Enter press");
 	else if (r->kind == FR_ADD)

@@ -70,6 +70,8 @@ bool tui_form_dirty(const TuiForm *f);
 const char *tui_form_focus_pointer(const TuiForm *f, int *part);
 /* Moves the focus to the field at pointer in part; false when absent. */
 bool tui_form_focus(TuiForm *f, int part, const char *pointer);
+/* "57%" when the form is taller than the screen, else "". */
+void tui_form_position(const TuiForm *f, char *out, size_t n);
 /* What the focused field's footer keys are ("Space toggle" ...). */
 const char *tui_form_hint(const TuiForm *f);
 

@@ -46,6 +46,7 @@ Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err)
 	if (!v)
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	v->ops = ops;
+	v->serial = ++t->next_serial;
 	snprintf(v->title, sizeof v->title, "%s", ops->name);
 	if (ops->open && ops->open(t, v, arg, err) != ST_OK) {
 		free(v);
@@ -53,6 +54,14 @@ Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err)
 	}
 	t->stack[t->depth++] = v;
 	return ST_OK;
+}
+
+TuiView *tui_find_serial(Tui *t, unsigned serial)
+{
+	for (int i = 0; i < t->depth; i++)
+		if (t->stack[i]->serial == serial)
+			return t->stack[i];
+	return NULL;
 }
 
 static void tui_view_free(Tui *t, TuiView *v)
@@ -240,6 +249,14 @@ static void tui_draw_footer(Tui *t)
 		tui_footer_item(t, x, TUI_KEY_ESC, "Esc", "clear filter");
 		return;
 	}
+	if (v && v->ops->hint) {
+		const char *h = v->ops->hint(t, v);
+
+		if (h && h[0]) {
+			x += tui_screen_text(&t->scr, LINES - 1, x, COLS - x, TONE_KEY, false, h);
+			x += 2;
+		}
+	}
 	if (v && v->ops->keys) {
 		for (const TuiKey *k = v->ops->keys; k->key; k++) {
 			if (!tui_key_shown(t, v, k))
@@ -254,6 +271,9 @@ static void tui_draw_footer(Tui *t)
 		x = tui_footer_item(t, x, '/', "/", "filter");
 	for (const TuiKey *k = tui_keys_global; k->key; k++) {
 		if (!tui_key_shown(t, NULL, k))
+			continue;
+		/* A view that takes typing (a form) is left with its own keys. */
+		if (k->action == TUI_ACT_BACK && v && v->ops->key)
 			continue;
 		tui_key_name(k->key, label, sizeof label);
 		x = tui_footer_item(t, x, k->key, label,

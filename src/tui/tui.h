@@ -58,6 +58,9 @@ typedef struct TuiViewOps {
 	void (*reload)(Tui *t, TuiView *v, bool live);
 	/* Whether an action makes sense now (hides it from the footer). */
 	bool (*enabled)(Tui *t, TuiView *v, int action);
+	/* Keys that matter for what is focused now (forms), shown first in
+	 * the footer. */
+	const char *(*hint)(Tui *t, TuiView *v);
 	/* Where the "12/345" position comes from, when not the table. */
 	const char *(*status)(Tui *t, TuiView *v);
 } TuiViewOps;
@@ -66,6 +69,7 @@ typedef struct TuiViewOps {
 
 struct TuiView {
 	const TuiViewOps *ops;
+	unsigned serial; /* unique per push: how a finished job finds its view */
 	void *state;
 	TuiTable *table; /* set by table views: navigation, sort, mouse come free */
 	char title[160];
@@ -141,6 +145,7 @@ struct Tui {
 	bool quit;
 	TuiView *stack[TUI_STACK_MAX];
 	int depth;
+	unsigned next_serial;
 	/* the `:` / `/` prompt */
 	TuiPromptKind prompt;
 	char prompt_buf[256];
@@ -166,6 +171,8 @@ struct Tui {
 Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err);
 void tui_pop(Tui *t);
 TuiView *tui_top(Tui *t);
+/* The open view with this serial, or NULL when it was closed. */
+TuiView *tui_find_serial(Tui *t, unsigned serial);
 /* Replaces the whole stack with one view (what `:leases` does). */
 Status tui_switch(Tui *t, const TuiViewOps *ops, Error *err);
 
