@@ -33,7 +33,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
-CPPFLAGS += -Isrc -DENVCTL_SHARE_DIR='"$(SHAREDIR)"'
+CPPFLAGS += -Isrc -I$(BUILD)/gen -DENVCTL_SHARE_DIR='"$(SHAREDIR)"'
 ALL_CFLAGS = $(CSTD) $(WARN) $(OPT) $(SANFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 
@@ -70,6 +70,20 @@ $(LIB): $(LIB_OBJS)
 
 $(BIN): $(BUILD)/src/main.o $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# The SQL migrations are compiled into the binary (one C string per
+# data/migrations/NNNN_name.sql), so a build tree, an installed copy and a
+# test runner all migrate the same way with nothing to find at run time.
+MIGRATIONS = $(sort $(wildcard data/migrations/*.sql))
+$(BUILD)/gen/migrations.inc: $(MIGRATIONS) Makefile
+	@mkdir -p $(dir $@)
+	@for f in $(MIGRATIONS); do \
+		b=$$(basename $$f .sql); \
+		printf '{ %d, "%s",\n' "$$(echo $$b | sed 's/_.*//; s/^0*//')" "$$b"; \
+		sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; \
+		printf '},\n'; \
+	done > $@.tmp && mv $@.tmp $@
+$(BUILD)/src/store/migrate.o: $(BUILD)/gen/migrations.inc
 
 $(BUILD)/plugins/%/manifest.json: src/plugins/%/manifest.json
 	@mkdir -p $(dir $@)
@@ -147,7 +161,7 @@ bench: deps all
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(BUILD)/gen/migrations.inc
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 \
 		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)

@@ -9,6 +9,10 @@
 /* Subcommand groups. Each lives in its own cmd_*.c. */
 static const CliCommand *const cli_commands[] = {
 	&cli_cmd_provider,
+	&cli_cmd_env,
+	&cli_cmd_secret,
+	&cli_cmd_activity,
+	&cli_cmd_db,
 	&cli_cmd_plugin,
 };
 
@@ -104,6 +108,11 @@ static int cli_no_command(App *app, const TuiOptions *opts)
 
 int cli_main(int argc, char **argv)
 {
+	return cli_main_hooked(argc, argv, NULL);
+}
+
+int cli_main_hooked(int argc, char **argv, CliAppHook hook)
+{
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "readonly", no_argument, NULL, 'r' },
@@ -142,6 +151,10 @@ int cli_main(int argc, char **argv)
 	if (app_init(&app, db, &err) != ST_OK)
 		return cli_fail(&err);
 	app.readonly = readonly;
+	if (app_set_actor(&app, "cli", &err) != ST_OK || (hook && hook(&app, &err) != ST_OK)) {
+		app_free(&app);
+		return cli_fail(&err);
+	}
 	app.no_color = no_color;
 	if (optind >= argc) {
 		tui.readonly = readonly;

@@ -4,6 +4,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/app.h"
 #include "tui/tui.h"
@@ -19,6 +20,10 @@ typedef struct CliCommand {
 } CliCommand;
 
 int cli_main(int argc, char **argv);
+/* cli_main with a hook run once the App is set up (before the command):
+ * a test harness registers extra providers there. */
+typedef Status (*CliAppHook)(App *app, Error *err);
+int cli_main_hooked(int argc, char **argv, CliAppHook hook);
 
 /* Shared output helpers. */
 int cli_usage_error(const CliCommand *cmd, const char *fmt, ...)
@@ -28,7 +33,44 @@ int cli_fail(const Error *err);
 int cli_print_json(cJSON *json);
 bool cli_wants_help(int argc, char **argv);
 
+/* Option parsing shared by the subcommands. Options may come before,
+ * between or after positionals; "--name=value" and "--name value" both
+ * work; "--" ends options. */
+typedef enum CliOptKind { CLI_FLAG, CLI_VALUE, CLI_MULTI } CliOptKind;
+
+typedef struct CliList {
+	const char **items;
+	size_t count;
+} CliList;
+
+typedef struct CliOpt {
+	const char *name; /* "--json" */
+	CliOptKind kind;
+	void *target;     /* bool *, const char **, or CliList * */
+} CliOpt;
+
+/* Parses argv[start..] into opts and up to max_pos positionals (pos[]).
+ * Returns 0, or prints a usage error for `envctl <cmd> <sub>` and returns
+ * its exit code. Free CliList items with cli_list_free. */
+int cli_parse(const CliCommand *cmd, const char *sub, int argc, char **argv, int start,
+	      const CliOpt *opts, const char **pos, int max_pos, int *npos);
+void cli_list_free(CliList *l);
+
+/* Reads a secret value from a file or "-" (stdin) without leaving copies
+ * behind; one trailing newline (\n or \r\n) is dropped, so
+ * `echo value | envctl secret create NAME --value-file -` stores "value".
+ * Free with cli_secret_free, which wipes it. */
+Status cli_read_secret(const char *path, char **value, size_t *len, Error *err);
+void cli_secret_free(char *value, size_t len);
+/* Reads and parses a JSON file that may hold secret values; the text is
+ * wiped. Free the result with json_wipe. */
+cJSON *cli_read_json_secret(const char *path, Error *err);
+
 extern const CliCommand cli_cmd_provider;
+extern const CliCommand cli_cmd_env;
+extern const CliCommand cli_cmd_secret;
+extern const CliCommand cli_cmd_activity;
+extern const CliCommand cli_cmd_db;
 extern const CliCommand cli_cmd_plugin;
 
 /* `envctl plugin lint FILE [--strict] [--json]`; argv[0] is "lint". */

@@ -1,7 +1,10 @@
 #include "core/app.h"
 
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/fs.h"
 
@@ -36,8 +39,61 @@ Status app_init(App *app, const char *db_path, Error *err)
 
 void app_free(App *app)
 {
+	store_close(app->store);
+	free(app->actor);
 	registry_free(&app->registry);
 	free(app->forms_dir);
 	free(app->db_path);
 	memset(app, 0, sizeof *app);
+}
+
+Status app_store(App *app, Store **out, Error *err)
+{
+	if (!app->store && store_open(app->db_path, &app->store, err) != ST_OK) {
+		*out = NULL;
+		return err->status;
+	}
+	*out = app->store;
+	return ST_OK;
+}
+
+static const char *app_login(void)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	const char *user = getenv("USER");
+
+	if (pw && pw->pw_name && pw->pw_name[0])
+		return pw->pw_name;
+	return user && user[0] ? user : "unknown";
+}
+
+Status app_set_actor(App *app, const char *frontend, Error *err)
+{
+	char actor[256];
+	char *copy;
+
+	snprintf(actor, sizeof actor, "%s:%s", frontend, app_login());
+	copy = strdup(actor);
+	if (!copy)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	free(app->actor);
+	app->actor = copy;
+	return ST_OK;
+}
+
+const char *app_actor(App *app)
+{
+	if (!app->actor && app_set_actor(app, "envctl", NULL) != ST_OK)
+		return "envctl";
+	return app->actor;
+}
+
+Status app_check_writable(const App *app, const char *what, Error *err)
+{
+	if (app->readonly)
+		return error_set(err, ST_E_UNSUPPORTED,
+				 "cannot %s: envctl runs read-only (--readonly); run without it "
+				 "to make changes",
+				 what);
+	return ST_OK;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "core/registry.h"
+#include "store/store.h"
 
 typedef struct App {
 	Registry registry;
@@ -13,11 +14,23 @@ typedef struct App {
 	char *db_path;   /* --db, else $ENVCTL_DB, else the XDG default */
 	bool readonly;
 	bool no_color;
-	void *store;     /* opened on first use by the store layer */
+	Store *store;    /* opened on first use by app_store */
+	char *actor;     /* "cli:alice", "tui:alice": who activity rows name */
 } App;
 
 /* Finds the forms, registers the built-in providers. db_path may be NULL. */
 Status app_init(App *app, const char *db_path, Error *err);
 void app_free(App *app);
+
+/* The store, opened on first use at app->db_path (so commands that need no
+ * database, like `provider list`, never create one). The handle belongs to
+ * the thread that calls this first; other threads open their own. */
+Status app_store(App *app, Store **out, Error *err);
+/* Names the front end in activity rows: "<frontend>:<login name>". */
+Status app_set_actor(App *app, const char *frontend, Error *err);
+/* "cli:alice" (or "envctl:<user>" when no front end said who it is). */
+const char *app_actor(App *app);
+/* ST_OK unless the console runs read-only; what names the refused action. */
+Status app_check_writable(const App *app, const char *what, Error *err);
 
 #endif

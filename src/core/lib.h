@@ -4,8 +4,10 @@
 #define ENVCTL_CORE_LIB_H
 
 #include "core/app.h"
+#include "core/environment.h"
 #include "core/lease_rules.h"
 #include "core/provider.h"
 #include "core/registry.h"
+#include "core/secrets.h"
 
 #endif

@@ -1,0 +1,179 @@
+/* Option parsing and careful input reading shared by the subcommands. */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/json.h"
+
+static const CliOpt *cli_find_opt(const CliOpt *opts, const char *arg, size_t len)
+{
+	for (size_t i = 0; opts && opts[i].name; i++)
+		if (strlen(opts[i].name) == len && strncmp(opts[i].name, arg, len) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static bool cli_list_push(CliList *l, const char *v)
+{
+	const char **n = realloc(l->items, (l->count + 1) * sizeof *n);
+
+	if (!n)
+		return false;
+	l->items = n;
+	l->items[l->count++] = v;
+	return true;
+}
+
+void cli_list_free(CliList *l)
+{
+	free(l->items);
+	l->items = NULL;
+	l->count = 0;
+}
+
+int cli_parse(const CliCommand *cmd, const char *sub, int argc, char **argv, int start,
+	      const CliOpt *opts, const char **pos, int max_pos, int *npos)
+{
+	bool only_pos = false;
+
+	*npos = 0;
+	for (int i = start; i < argc; i++) {
+		const char *arg = argv[i];
+		const char *eq, *value = NULL;
+		const CliOpt *o;
+
+		if (!only_pos && strcmp(arg, "--") == 0) {
+			only_pos = true;
+			continue;
+		}
+		if (only_pos || arg[0] != '-' || strcmp(arg, "-") == 0) {
+			if (*npos >= max_pos)
+				return cli_usage_error(cmd, "%s %s: unexpected \"%s\"", cmd->name, sub,
+						       arg);
+			pos[(*npos)++] = arg;
+			continue;
+		}
+		eq = strchr(arg, '=');
+		o = cli_find_opt(opts, arg, eq ? (size_t)(eq - arg) : strlen(arg));
+		if (!o)
+			return cli_usage_error(cmd, "%s %s: unknown option \"%.*s\"", cmd->name, sub,
+					       (int)(eq ? eq - arg : (long)strlen(arg)), arg);
+		if (o->kind == CLI_FLAG) {
+			if (eq)
+				return cli_usage_error(cmd, "%s %s: %s takes no value", cmd->name,
+						       sub, o->name);
+			*(bool *)o->target = true;
+			continue;
+		}
+		if (eq)
+			value = eq + 1;
+		else if (i + 1 < argc)
+			value = argv[++i];
+		else
+			return cli_usage_error(cmd, "%s %s: %s needs a value", cmd->name, sub,
+					       o->name);
+		if (o->kind == CLI_VALUE) {
+			*(const char **)o->target = value;
+		} else if (!cli_list_push(o->target, value)) {
+			fputs("envctl: out of memory\n", stderr);
+			return status_exit_code(ST_E_NOMEM);
+		}
+	}
+	return 0;
+}
+
+void cli_secret_free(char *value, size_t len)
+{
+	if (!value)
+		return;
+	sodium_memzero(value, len);
+	free(value);
+}
+
+/* Grows by copying and wiping, never realloc, so no stale copy of the
+ * value is left in freed memory. */
+static Status cli_read_all(const char *path, char **out, size_t *len_out, Error *err)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	size_t cap = 256, len = 0, n;
+	char *buf;
+
+	*out = NULL;
+	*len_out = 0;
+	if (!f)
+		return error_set(err, errno == ENOENT ? ST_E_NOT_FOUND : ST_E_IO,
+				 "cannot read %s: %s", path, strerror(errno));
+	buf = malloc(cap);
+	if (!buf) {
+		if (f != stdin)
+			fclose(f);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	/* stdio buffers hold a copy too: read unbuffered. */
+	setvbuf(f, NULL, _IONBF, 0);
+	while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (cap - len - 1 == 0) {
+			char *bigger = cap > 64 * 1024 * 1024 ? NULL : malloc(cap * 2);
+
+			if (!bigger) {
+				cli_secret_free(buf, cap);
+				if (f != stdin)
+					fclose(f);
+				return error_set(err, ST_E_NOMEM, "%s is too large", path);
+			}
+			memcpy(bigger, buf, len);
+			cli_secret_free(buf, cap);
+			buf = bigger;
+			cap *= 2;
+		}
+	}
+	if (ferror(f)) {
+		cli_secret_free(buf, cap);
+		if (f != stdin)
+			fclose(f);
+		return error_set(err, ST_E_IO, "cannot read %s", path);
+	}
+	if (f != stdin)
+		fclose(f);
+	buf[len] = '\0';
+	*out = buf;
+	*len_out = len;
+	return ST_OK;
+}
+
+Status cli_read_secret(const char *path, char **value, size_t *len, Error *err)
+{
+	if (cli_read_all(path, value, len, err) != ST_OK)
+		return err->status;
+	if (*len > 0 && (*value)[*len - 1] == '\n') {
+		(*value)[--*len] = '\0';
+		if (*len > 0 && (*value)[*len - 1] == '\r')
+			(*value)[--*len] = '\0';
+	}
+	if (*len == 0 || strlen(*value) != *len) {
+		cli_secret_free(*value, *len + 1);
+		*value = NULL;
+		return error_set(err, ST_E_INVALID,
+				 *len == 0 ? "the secret value from %s is empty"
+					   : "the secret value from %s contains a NUL byte",
+				 strcmp(path, "-") == 0 ? "stdin" : path);
+	}
+	return ST_OK;
+}
+
+cJSON *cli_read_json_secret(const char *path, Error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	cJSON *json;
+
+	if (cli_read_all(path, &text, &len, err) != ST_OK)
+		return NULL;
+	json = json_parse_named(text, strcmp(path, "-") == 0 ? "stdin" : path, err);
+	cli_secret_free(text, len);
+	return json;
+}

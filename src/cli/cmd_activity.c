@@ -1,0 +1,108 @@
+/* envctl activity [--json] [--limit N] [--entity ID] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char activity_usage[] =
+	"usage: envctl activity [--json] [--limit N] [--entity ID]\n"
+	"\n"
+	"What changed, newest first: action, who, which entity and the names of the\n"
+	"fields that changed (never their values). --limit defaults to 50.\n";
+
+static cJSON *activity_json(const StoreActivity *a)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddNumberToObject(o, "id", (double)a->id);
+	cJSON_AddStringToObject(o, "createdAt", a->created_at);
+	cJSON_AddStringToObject(o, "actor", a->actor);
+	cJSON_AddStringToObject(o, "action", a->action);
+	cJSON_AddStringToObject(o, "entityType", a->entity_type);
+	if (a->entity_id)
+		cJSON_AddStringToObject(o, "entityId", a->entity_id);
+	else
+		cJSON_AddNullToObject(o, "entityId");
+	if (a->entity_name)
+		cJSON_AddStringToObject(o, "entityName", a->entity_name);
+	else
+		cJSON_AddNullToObject(o, "entityName");
+	cJSON_AddItemToObject(o, "changedFields", cJSON_Duplicate(a->changed_fields, 1));
+	cJSON_AddItemToObject(o, "details", cJSON_Duplicate(a->details, 1));
+	return o;
+}
+
+static int activity_run(App *app, int argc, char **argv)
+{
+	const char *limit_text = NULL, *entity = NULL, *pos[1];
+	bool json = false;
+	const CliOpt opts[] = {
+		{ "--json", CLI_FLAG, &json },
+		{ "--limit", CLI_VALUE, &limit_text },
+		{ "--entity", CLI_VALUE, &entity },
+		{ NULL, CLI_FLAG, NULL },
+	};
+	StoreActivityList l;
+	Store *s;
+	Error err;
+	long limit = 50;
+	int npos, rc;
+
+	rc = cli_parse(&cli_cmd_activity, "", argc, argv, 1, opts, pos, 0, &npos);
+	if (rc)
+		return rc;
+	if (limit_text) {
+		char *end;
+
+		limit = strtol(limit_text, &end, 10);
+		if (*end || limit <= 0)
+			return cli_usage_error(&cli_cmd_activity,
+					       "activity: --limit needs a positive number, not \"%s\"",
+					       limit_text);
+	}
+	error_clear(&err);
+	if (app_store(app, &s, &err) != ST_OK ||
+	    store_activity_list(s, entity, limit, 0, &l, &err) != ST_OK)
+		return cli_fail(&err);
+	if (json) {
+		cJSON *arr = cJSON_CreateArray();
+
+		for (size_t i = 0; arr && i < l.count; i++)
+			cJSON_AddItemToArray(arr, activity_json(&l.items[i]));
+		store_activity_list_free(&l);
+		return cli_print_json(arr);
+	}
+	printf("%-24s %-16s %-22s %-24s %s\n", "TIME", "ACTOR", "ACTION", "ENTITY", "FIELDS");
+	for (size_t i = 0; i < l.count; i++) {
+		const StoreActivity *a = &l.items[i];
+		char fields[512] = "";
+		size_t used = 0;
+		const cJSON *f;
+
+		cJSON_ArrayForEach(f, a->changed_fields) {
+			int w;
+
+			if (!cJSON_IsString(f) || used >= sizeof fields)
+				continue;
+			w = snprintf(fields + used, sizeof fields - used, "%s%s", used ? "," : "",
+				     f->valuestring);
+			if (w > 0)
+				used += (size_t)w;
+		}
+		printf("%-24s %-16s %-22s %-24s %s\n", a->created_at, a->actor, a->action,
+		       a->entity_name ? a->entity_name : a->entity_id ? a->entity_id : "-",
+		       fields[0] ? fields : "-");
+	}
+	store_activity_list_free(&l);
+	return 0;
+}
+
+const CliCommand cli_cmd_activity = {
+	.name = "activity",
+	.summary = "show what changed, by whom (names of fields, never values)",
+	.usage = activity_usage,
+	.run = activity_run,
+};

@@ -1,0 +1,105 @@
+/* envctl db check|backup|path */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const char db_usage[] =
+	"usage: envctl db check [--json]\n"
+	"       envctl db backup FILE\n"
+	"       envctl db path\n"
+	"\n"
+	"check runs SQLite's integrity and foreign-key checks and the console's own:\n"
+	"orphan secrets, dangling bindings, secrets without a current version and\n"
+	"ciphertext left behind by a delete. It exits 0 when clean, 1 when not.\n"
+	"backup writes a consistent copy (SQLite online backup) to a new 0600 file,\n"
+	"even while other consoles write; it never overwrites.\n";
+
+static int db_check(App *app, bool json)
+{
+	StoreCheckReport r;
+	Store *s;
+	Error err;
+	int rc;
+
+	error_clear(&err);
+	if (app_store(app, &s, &err) != ST_OK || store_check(s, &r, &err) != ST_OK)
+		return cli_fail(&err);
+	rc = r.count ? status_exit_code(ST_E_FAIL) : 0;
+	if (json) {
+		cJSON *o = cJSON_CreateObject(), *p = cJSON_CreateArray();
+
+		for (size_t i = 0; p && i < r.count; i++)
+			cJSON_AddItemToArray(p, cJSON_CreateString(r.problems[i]));
+		if (o) {
+			cJSON_AddBoolToObject(o, "ok", r.count == 0);
+			cJSON_AddStringToObject(o, "path", store_path(s));
+			cJSON_AddNumberToObject(o, "schemaVersion", store_schema_version(s));
+			cJSON_AddItemToObject(o, "problems", p);
+			cJSON_AddNumberToObject(o, "environments", (double)r.environments);
+			cJSON_AddNumberToObject(o, "leases", (double)r.leases);
+			cJSON_AddNumberToObject(o, "secrets", (double)r.secrets);
+			cJSON_AddNumberToObject(o, "bindings", (double)r.bindings);
+			cJSON_AddNumberToObject(o, "activity", (double)r.activity);
+		} else {
+			cJSON_Delete(p);
+		}
+		store_check_report_free(&r);
+		cli_print_json(o);
+		return rc;
+	}
+	for (size_t i = 0; i < r.count; i++)
+		printf("problem: %s\n", r.problems[i]);
+	printf("%s: %s (schema version %d): %ld environments, %ld leases, %ld secrets, "
+	       "%ld bindings, %ld activity rows; %zu problem%s\n",
+	       r.count ? "damaged" : "ok", store_path(s), store_schema_version(s), r.environments,
+	       r.leases, r.secrets, r.bindings, r.activity, r.count, r.count == 1 ? "" : "s");
+	store_check_report_free(&r);
+	return rc;
+}
+
+static int db_run(App *app, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL, *pos[1] = { NULL };
+	bool json = false;
+	const CliOpt opts[] = {
+		{ "--json", CLI_FLAG, &json },
+		{ NULL, CLI_FLAG, NULL },
+	};
+	Store *s;
+	Error err;
+	int npos, rc;
+
+	if (!sub)
+		return cli_usage_error(&cli_cmd_db, "db: missing subcommand");
+	rc = cli_parse(&cli_cmd_db, sub, argc, argv, 2, opts, pos, 1, &npos);
+	if (rc)
+		return rc;
+	error_clear(&err);
+	if (strcmp(sub, "check") == 0) {
+		if (npos)
+			return cli_usage_error(&cli_cmd_db, "db check: unexpected \"%s\"", pos[0]);
+		return db_check(app, json);
+	}
+	if (strcmp(sub, "path") == 0) {
+		printf("%s\n", app->db_path);
+		return 0;
+	}
+	if (strcmp(sub, "backup") == 0) {
+		if (!npos)
+			return cli_usage_error(&cli_cmd_db, "db backup: missing FILE");
+		if (app_store(app, &s, &err) != ST_OK || store_backup(s, pos[0], &err) != ST_OK)
+			return cli_fail(&err);
+		printf("backed up %s to %s\n", store_path(s), pos[0]);
+		return 0;
+	}
+	return cli_usage_error(&cli_cmd_db, "db: unknown subcommand \"%s\"", sub);
+}
+
+const CliCommand cli_cmd_db = {
+	.name = "db",
+	.summary = "check the database, back it up",
+	.usage = db_usage,
+	.run = db_run,
+};

@@ -1,0 +1,393 @@
+/* envctl env create|edit|archive|unarchive|delete|list|show */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/environment.h"
+#include "util/ids.h"
+#include "util/json.h"
+#include "util/jsonptr.h"
+
+static const char env_usage[] =
+	"usage: envctl env create NAME --provider KEY [--description T]\n"
+	"                         [--set PTR=VALUE ...] [--config-file F|-] [--json]\n"
+	"       envctl env edit NAME|ID [--name NEW] [--description T]\n"
+	"                         [--set PTR=VALUE ...] [--config-file F|-] [--json]\n"
+	"       envctl env archive NAME|ID\n"
+	"       envctl env unarchive NAME|ID\n"
+	"       envctl env delete NAME|ID [--force]\n"
+	"       envctl env list [--status active|archived] [--provider KEY] [--json]\n"
+	"       envctl env show NAME|ID [--json]\n"
+	"\n"
+	"The config is checked by the provider and against its configSchema\n"
+	"(`envctl provider show KEY`). --set PTR=VALUE sets one field by JSON Pointer\n"
+	"(\"/image\", or just \"image\"), typed by the schema. --config-file reads a JSON\n"
+	"object (\"-\" for stdin); on edit its top-level fields replace the stored ones\n"
+	"and a null removes one.\n"
+	"\n"
+	"Secret fields (format secret-ref) are never taken from --set, which other\n"
+	"users can see: put them in the config file. A new value becomes an encrypted\n"
+	"secret and the config keeps its id; an existing secret id or\n"
+	"{\"secretRef\": ID} refers to that secret; \"\" removes the field. Output shows\n"
+	"a secret field as {\"secretRef\": ID, \"name\": ..., \"version\": N}, never its\n"
+	"value.\n"
+	"\n"
+	"delete removes the secrets the environment created; it is refused while the\n"
+	"environment has active leases unless --force.\n";
+
+/* ------------------------------------------------------------ output */
+
+static cJSON *env_cmd_json(App *app, const StoreEnv *e, Error *err)
+{
+	cJSON *o = cJSON_CreateObject(), *config = NULL;
+
+	if (!o) {
+		error_set(err, ST_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (env_display_config(app, e, &config, err) != ST_OK) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	cJSON_AddStringToObject(o, "id", e->id);
+	cJSON_AddStringToObject(o, "name", e->name);
+	cJSON_AddStringToObject(o, "description", e->description ? e->description : "");
+	cJSON_AddStringToObject(o, "driver", e->driver);
+	cJSON_AddStringToObject(o, "status", e->status);
+	cJSON_AddStringToObject(o, "provider", e->provider);
+	cJSON_AddItemToObject(o, "config", config);
+	cJSON_AddItemToObject(o, "metadata", cJSON_Duplicate(e->metadata, 1));
+	cJSON_AddStringToObject(o, "createdAt", e->created_at);
+	cJSON_AddStringToObject(o, "updatedAt", e->updated_at);
+	return o;
+}
+
+static bool env_cmd_is_ref(const cJSON *v)
+{
+	return cJSON_IsObject(v) && cJSON_GetObjectItemCaseSensitive(v, "secretRef");
+}
+
+static void env_cmd_print_config(const cJSON *node, const char *ptr)
+{
+	const cJSON *item;
+	int i = 0;
+
+	if (env_cmd_is_ref(node)) {
+		const cJSON *name = cJSON_GetObjectItemCaseSensitive(node, "name");
+		const cJSON *version = cJSON_GetObjectItemCaseSensitive(node, "version");
+		const char *status = json_get_string(node, "status");
+
+		printf("  %s = ******** (secret %s, version %d%s%s)\n", ptr,
+		       cJSON_IsString(name) ? name->valuestring : "?",
+		       cJSON_IsNumber(version) ? version->valueint : 0, status ? ", " : "",
+		       status ? status : "");
+		return;
+	}
+	if (cJSON_IsObject(node) && node->child) {
+		cJSON_ArrayForEach(item, node) {
+			char *sub;
+
+			if (!ptr[0] && strcmp(item->string, "provider") == 0)
+				continue;
+			sub = jsonptr_append(ptr, item->string);
+			if (sub)
+				env_cmd_print_config(item, sub);
+			free(sub);
+		}
+		return;
+	}
+	if (cJSON_IsArray(node) && node->child && cJSON_IsObject(node->child)) {
+		cJSON_ArrayForEach(item, node) {
+			char idx[32], *sub;
+
+			snprintf(idx, sizeof idx, "%d", i++);
+			sub = jsonptr_append(ptr, idx);
+			if (sub)
+				env_cmd_print_config(item, sub);
+			free(sub);
+		}
+		return;
+	}
+	{
+		char *text = cJSON_PrintUnformatted(node);
+
+		if (cJSON_IsString(node))
+			printf("  %s = %s\n", ptr, node->valuestring);
+		else
+			printf("  %s = %s\n", ptr, text ? text : "?");
+		free(text);
+	}
+}
+
+static int env_cmd_show(App *app, const StoreEnv *e, bool json)
+{
+	Error err;
+	cJSON *config = NULL;
+
+	error_clear(&err);
+	if (json) {
+		cJSON *o = env_cmd_json(app, e, &err);
+
+		if (!o)
+			return cli_fail(&err);
+		return cli_print_json(o);
+	}
+	if (env_display_config(app, e, &config, &err) != ST_OK)
+		return cli_fail(&err);
+	printf("Name:         %s\nID:           %s\nProvider:     %s\nStatus:       %s\n"
+	       "Description:  %s\nCreated:      %s\nUpdated:      %s\nConfig:\n",
+	       e->name, e->id, e->provider, e->status,
+	       e->description && e->description[0] ? e->description : "-", e->created_at,
+	       e->updated_at);
+	env_cmd_print_config(config, "");
+	cJSON_Delete(config);
+	return 0;
+}
+
+static int env_cmd_list(App *app, const char *status, const char *provider, bool json)
+{
+	StoreEnvFilter f = { .status = status, .provider = provider };
+	StoreEnvList l;
+	Error err;
+	int64_t now = time_now_ms();
+
+	error_clear(&err);
+	if (env_list(app, &f, &l, &err) != ST_OK)
+		return cli_fail(&err);
+	if (json) {
+		cJSON *arr = cJSON_CreateArray();
+
+		for (size_t i = 0; arr && i < l.count; i++) {
+			const StoreEnvSummary *row = &l.items[i];
+			cJSON *o = env_cmd_json(app, &row->env, &err), *probe;
+
+			if (!o) {
+				cJSON_Delete(arr);
+				store_env_list_free(&l);
+				return cli_fail(&err);
+			}
+			if (row->has_probe && (probe = cJSON_CreateObject())) {
+				cJSON_AddBoolToObject(probe, "ok", row->probe_ok);
+				cJSON_AddStringToObject(probe, "summary",
+							row->probe_summary ? row->probe_summary : "");
+				cJSON_AddStringToObject(probe, "at", row->probe_at);
+				cJSON_AddItemToObject(o, "lastProbe", probe);
+			} else {
+				cJSON_AddNullToObject(o, "lastProbe");
+			}
+			cJSON_AddNumberToObject(o, "activeLeases", (double)row->active_leases);
+			cJSON_AddItemToArray(arr, o);
+		}
+		store_env_list_free(&l);
+		return cli_print_json(arr);
+	}
+	printf("%-24s %-12s %-9s %-14s %-7s %s\n", "NAME", "PROVIDER", "STATUS", "LAST PROBE",
+	       "LEASES", "DESCRIPTION");
+	for (size_t i = 0; i < l.count; i++) {
+		const StoreEnvSummary *row = &l.items[i];
+		char probe[32] = "-", age[16];
+
+		if (row->has_probe) {
+			time_age(row->probe_at, now, age, sizeof age);
+			snprintf(probe, sizeof probe, "%s %s", row->probe_ok ? "ok" : "failed", age);
+		}
+		printf("%-24s %-12s %-9s %-14s %-7ld %s\n", row->env.name, row->env.provider,
+		       row->env.status, probe, row->active_leases,
+		       row->env.description ? row->env.description : "");
+	}
+	if (l.count == 0)
+		printf("(no environments; create one with `envctl env create NAME --provider fake`)\n");
+	store_env_list_free(&l);
+	return 0;
+}
+
+/* ------------------------------------------------------------ save */
+
+typedef struct EnvArgs {
+	const char *provider, *description, *config_file, *name;
+	CliList sets;
+	bool json, force;
+} EnvArgs;
+
+static int env_cmd_save(App *app, const char *sub, const char *target_or_name, EnvArgs *a)
+{
+	EnvSaveInput in = { 0 };
+	EnvSaveReport report;
+	EnvSet *sets = NULL;
+	char **pointers = NULL;
+	cJSON **values = NULL, *config = NULL;
+	StoreEnv saved, current;
+	const char *provider = a->provider;
+	Error err;
+	int rc = 0;
+
+	error_clear(&err);
+	memset(&current, 0, sizeof current);
+	if (a->config_file) {
+		config = cli_read_json_secret(a->config_file, &err);
+		if (!config)
+			return cli_fail(&err);
+		if (!cJSON_IsObject(config)) {
+			json_wipe(config);
+			error_set(&err, ST_E_INVALID, "%s must hold a JSON object",
+				  strcmp(a->config_file, "-") == 0 ? "stdin" : a->config_file);
+			return cli_fail(&err);
+		}
+	}
+	if (strcmp(sub, "create") == 0) {
+		if (!provider)
+			provider = json_get_string(config, "provider");
+		if (!provider) {
+			json_wipe(config);
+			return cli_usage_error(&cli_cmd_env, "env create: missing --provider KEY");
+		}
+		in.name = target_or_name;
+	} else {
+		if (env_get(app, target_or_name, &current, &err) != ST_OK) {
+			json_wipe(config);
+			return cli_fail(&err);
+		}
+		in.target = current.id;
+		in.name = a->name;
+		if (!provider)
+			provider = current.provider;
+	}
+	in.provider = strcmp(sub, "create") == 0 ? provider : a->provider;
+	in.description = a->description;
+	in.config = config;
+	if (a->sets.count) {
+		sets = calloc(a->sets.count, sizeof *sets);
+		pointers = calloc(a->sets.count, sizeof *pointers);
+		values = calloc(a->sets.count, sizeof *values);
+		if (!sets || !pointers || !values) {
+			error_set(&err, ST_E_NOMEM, "out of memory");
+			rc = cli_fail(&err);
+			goto done;
+		}
+		for (size_t i = 0; i < a->sets.count; i++) {
+			if (env_parse_set(app, provider, a->sets.items[i], &pointers[i], &values[i],
+					  &err) != ST_OK) {
+				rc = cli_fail(&err);
+				goto done;
+			}
+			sets[i].pointer = pointers[i];
+			sets[i].value = values[i];
+		}
+		in.sets = sets;
+		in.set_count = a->sets.count;
+	}
+	if (env_save(app, &in, &saved, &report, &err) != ST_OK) {
+		rc = cli_fail(&err);
+		goto done;
+	}
+	{
+		const cJSON *w;
+
+		cJSON_ArrayForEach(w, report.warnings)
+			if (cJSON_IsString(w))
+				fprintf(stderr, "envctl: warning: %s\n", w->valuestring);
+	}
+	if (a->json) {
+		rc = env_cmd_show(app, &saved, true);
+	} else {
+		printf("%s environment %s (%s)", strcmp(sub, "create") == 0 ? "created" : "saved",
+		       saved.name, saved.id);
+		if (report.secrets_created || report.secrets_rotated || report.secrets_deleted)
+			printf("; secrets: %d created, %d rotated, %d deleted", report.secrets_created,
+			       report.secrets_rotated, report.secrets_deleted);
+		printf("\n");
+	}
+	env_save_report_free(&report);
+	store_env_clear(&saved);
+done:
+	for (size_t i = 0; i < a->sets.count && pointers && values; i++) {
+		free(pointers[i]);
+		cJSON_Delete(values[i]);
+	}
+	free(pointers);
+	free(values);
+	free(sets);
+	json_wipe(config);
+	store_env_clear(&current);
+	return rc;
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+static int env_cmd_run(App *app, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL, *pos[1] = { NULL };
+	const char *status = NULL;
+	EnvArgs a;
+	const CliOpt opts[] = {
+		{ "--provider", CLI_VALUE, &a.provider },
+		{ "--description", CLI_VALUE, &a.description },
+		{ "--config-file", CLI_VALUE, &a.config_file },
+		{ "--name", CLI_VALUE, &a.name },
+		{ "--set", CLI_MULTI, &a.sets },
+		{ "--status", CLI_VALUE, &status },
+		{ "--json", CLI_FLAG, &a.json },
+		{ "--force", CLI_FLAG, &a.force },
+		{ NULL, CLI_FLAG, NULL },
+	};
+	StoreEnv e;
+	Error err;
+	int npos, rc;
+
+	memset(&a, 0, sizeof a);
+	if (!sub)
+		return cli_usage_error(&cli_cmd_env, "env: missing subcommand");
+	rc = cli_parse(&cli_cmd_env, sub, argc, argv, 2, opts, pos, 1, &npos);
+	if (rc) {
+		cli_list_free(&a.sets);
+		return rc;
+	}
+	error_clear(&err);
+	if (strcmp(sub, "list") == 0) {
+		cli_list_free(&a.sets);
+		if (npos)
+			return cli_usage_error(&cli_cmd_env, "env list: unexpected \"%s\"", pos[0]);
+		return env_cmd_list(app, status, a.provider, a.json);
+	}
+	if (!npos) {
+		cli_list_free(&a.sets);
+		return cli_usage_error(&cli_cmd_env, "env %s: missing %s", sub,
+				       strcmp(sub, "create") == 0 ? "NAME" : "NAME or ID");
+	}
+	if (strcmp(sub, "create") == 0 || strcmp(sub, "edit") == 0) {
+		rc = env_cmd_save(app, sub, pos[0], &a);
+		cli_list_free(&a.sets);
+		return rc;
+	}
+	cli_list_free(&a.sets);
+	if (strcmp(sub, "show") == 0) {
+		if (env_get(app, pos[0], &e, &err) != ST_OK)
+			return cli_fail(&err);
+		rc = env_cmd_show(app, &e, a.json);
+		store_env_clear(&e);
+		return rc;
+	}
+	if (strcmp(sub, "archive") == 0 || strcmp(sub, "unarchive") == 0) {
+		bool archive = sub[0] == 'a';
+
+		if (env_archive(app, pos[0], archive, &err) != ST_OK)
+			return cli_fail(&err);
+		printf("%s environment %s\n", archive ? "archived" : "restored", pos[0]);
+		return 0;
+	}
+	if (strcmp(sub, "delete") == 0) {
+		if (env_delete(app, pos[0], a.force, &err) != ST_OK)
+			return cli_fail(&err);
+		printf("deleted environment %s\n", pos[0]);
+		return 0;
+	}
+	return cli_usage_error(&cli_cmd_env, "env: unknown subcommand \"%s\"", sub);
+}
+
+const CliCommand cli_cmd_env = {
+	.name = "env",
+	.summary = "create, edit, archive, delete, list and show environments",
+	.usage = env_usage,
+	.run = env_cmd_run,
+};

@@ -1,0 +1,273 @@
+/* envctl secret create|rotate|verify|disable|enable|delete|list|show */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/secrets.h"
+#include "util/ids.h"
+
+static const char secret_usage[] =
+	"usage: envctl secret create NAME --value-file F|- [--description T] [--json]\n"
+	"       envctl secret rotate NAME|ID --value-file F|-\n"
+	"       envctl secret verify NAME|ID --value-file F|-\n"
+	"       envctl secret disable NAME|ID\n"
+	"       envctl secret enable NAME|ID\n"
+	"       envctl secret delete NAME|ID [--force]\n"
+	"       envctl secret list [--all] [--json]\n"
+	"       envctl secret show NAME|ID [--json]\n"
+	"\n"
+	"Secrets are encrypted at rest (XChaCha20-Poly1305) with the master key from\n"
+	"ENVCTL_MASTER_KEY or $XDG_CONFIG_HOME/envctl/master.key. A value is read from a\n"
+	"file or from stdin (-), never from the command line; one trailing newline is\n"
+	"dropped. A stored value is never printed again.\n"
+	"\n"
+	"verify exits 0 when the value matches the current version, 1 when not.\n"
+	"delete refuses while an environment uses the secret; --force removes the\n"
+	"field from those environments' configs.\n";
+
+static cJSON *secret_json(const StoreSecret *sec)
+{
+	cJSON *o = cJSON_CreateObject(), *bindings = cJSON_CreateArray();
+
+	if (!o || !bindings) {
+		cJSON_Delete(o);
+		cJSON_Delete(bindings);
+		return NULL;
+	}
+	cJSON_AddStringToObject(o, "id", sec->id);
+	cJSON_AddStringToObject(o, "name", sec->name);
+	cJSON_AddStringToObject(o, "description", sec->description ? sec->description : "");
+	cJSON_AddStringToObject(o, "provider", sec->provider);
+	cJSON_AddStringToObject(o, "status", sec->status);
+	cJSON_AddStringToObject(o, "origin", sec->origin);
+	if (sec->created_by_environment_id)
+		cJSON_AddStringToObject(o, "createdByEnvironmentId", sec->created_by_environment_id);
+	else
+		cJSON_AddNullToObject(o, "createdByEnvironmentId");
+	cJSON_AddNumberToObject(o, "currentVersion", (double)sec->current_version);
+	cJSON_AddNumberToObject(o, "latestVersion", (double)sec->latest_version);
+	cJSON_AddStringToObject(o, "createdAt", sec->created_at);
+	cJSON_AddStringToObject(o, "updatedAt", sec->updated_at);
+	if (sec->last_resolved_at)
+		cJSON_AddStringToObject(o, "lastResolvedAt", sec->last_resolved_at);
+	else
+		cJSON_AddNullToObject(o, "lastResolvedAt");
+	if (sec->last_rotated_at)
+		cJSON_AddStringToObject(o, "lastRotatedAt", sec->last_rotated_at);
+	else
+		cJSON_AddNullToObject(o, "lastRotatedAt");
+	for (size_t i = 0; i < sec->bindings.count; i++) {
+		const StoreBinding *b = &sec->bindings.items[i];
+		cJSON *bj = cJSON_CreateObject();
+
+		if (!bj)
+			continue;
+		cJSON_AddStringToObject(bj, "targetType", b->target_type);
+		cJSON_AddStringToObject(bj, "targetId", b->target_id);
+		if (b->target_name)
+			cJSON_AddStringToObject(bj, "targetName", b->target_name);
+		else
+			cJSON_AddNullToObject(bj, "targetName");
+		cJSON_AddStringToObject(bj, "configPath", b->config_path);
+		cJSON_AddItemToArray(bindings, bj);
+	}
+	cJSON_AddItemToObject(o, "bindings", bindings);
+	return o;
+}
+
+static void secret_print_bindings(const StoreSecret *sec, char *out, size_t n)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sec->bindings.count && used < n; i++) {
+		const StoreBinding *b = &sec->bindings.items[i];
+		int w = snprintf(out + used, n - used, "%s%s%s", i ? ", " : "",
+				 b->target_name ? b->target_name : b->target_id, b->config_path);
+
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+	if (!out[0])
+		snprintf(out, n, "-");
+}
+
+static int secret_list(App *app, bool all, bool json)
+{
+	StoreSecretList l;
+	Error err;
+	int64_t now = time_now_ms();
+
+	error_clear(&err);
+	if (secrets_list(app, all, &l, &err) != ST_OK)
+		return cli_fail(&err);
+	if (json) {
+		cJSON *arr = cJSON_CreateArray();
+
+		for (size_t i = 0; arr && i < l.count; i++)
+			cJSON_AddItemToArray(arr, secret_json(&l.items[i]));
+		store_secret_list_free(&l);
+		return cli_print_json(arr);
+	}
+	int w = 4;
+
+	for (size_t i = 0; i < l.count; i++)
+		if ((int)strlen(l.items[i].name) > w)
+			w = (int)strlen(l.items[i].name);
+	printf("%-*s %-9s %-7s %-10s %s\n", w, "NAME", "STATUS", "VERSION", "LAST USED", "USED BY");
+	for (size_t i = 0; i < l.count; i++) {
+		const StoreSecret *sec = &l.items[i];
+		char used[16] = "never", by[512];
+
+		if (sec->last_resolved_at)
+			time_age(sec->last_resolved_at, now, used, sizeof used);
+		secret_print_bindings(sec, by, sizeof by);
+		printf("%-*s %-9s v%-6ld %-10s %s\n", w, sec->name, sec->status,
+		       sec->current_version, used, by);
+	}
+	if (l.count == 0)
+		printf("(no secrets; create one with `envctl secret create NAME --value-file -`)\n");
+	store_secret_list_free(&l);
+	return 0;
+}
+
+static int secret_show(App *app, const char *which, bool json)
+{
+	StoreSecret sec;
+	Error err;
+	char by[1024];
+
+	error_clear(&err);
+	if (secrets_get(app, which, &sec, &err) != ST_OK)
+		return cli_fail(&err);
+	if (json) {
+		cJSON *o = secret_json(&sec);
+
+		store_secret_clear(&sec);
+		return cli_print_json(o);
+	}
+	secret_print_bindings(&sec, by, sizeof by);
+	printf("Name:         %s\nID:           %s\nStatus:       %s\nValue:        ******** "
+	       "(version %ld, %s)\nDescription:  %s\nOrigin:       %s\nCreated:      %s\n"
+	       "Rotated:      %s\nLast used:    %s\nUsed by:      %s\n",
+	       sec.name, sec.id, sec.status, sec.current_version, sec.provider,
+	       sec.description && sec.description[0] ? sec.description : "-", sec.origin,
+	       sec.created_at, sec.last_rotated_at ? sec.last_rotated_at : "never",
+	       sec.last_resolved_at ? sec.last_resolved_at : "never", by);
+	store_secret_clear(&sec);
+	return 0;
+}
+
+static int secret_run(App *app, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	const char *value_file = NULL, *description = NULL, *pos[1] = { NULL };
+	bool json = false, force = false, all = false;
+	const CliOpt opts[] = {
+		{ "--value-file", CLI_VALUE, &value_file },
+		{ "--description", CLI_VALUE, &description },
+		{ "--json", CLI_FLAG, &json },
+		{ "--force", CLI_FLAG, &force },
+		{ "--all", CLI_FLAG, &all },
+		{ NULL, CLI_FLAG, NULL },
+	};
+	char *value = NULL;
+	size_t len = 0;
+	int npos, rc;
+	Error err;
+
+	if (!sub)
+		return cli_usage_error(&cli_cmd_secret, "secret: missing subcommand");
+	rc = cli_parse(&cli_cmd_secret, sub, argc, argv, 2, opts, pos, 1, &npos);
+	if (rc)
+		return rc;
+	error_clear(&err);
+	if (strcmp(sub, "list") == 0) {
+		if (npos)
+			return cli_usage_error(&cli_cmd_secret, "secret list: unexpected \"%s\"",
+					       pos[0]);
+		return secret_list(app, all, json);
+	}
+	if (!npos)
+		return cli_usage_error(&cli_cmd_secret, "secret %s: missing NAME or ID", sub);
+	if (strcmp(sub, "show") == 0)
+		return secret_show(app, pos[0], json);
+	if (strcmp(sub, "create") == 0 || strcmp(sub, "rotate") == 0 ||
+	    strcmp(sub, "verify") == 0) {
+		if (!value_file)
+			return cli_usage_error(&cli_cmd_secret,
+					       "secret %s: give the value with --value-file FILE, or "
+					       "--value-file - to read stdin (never on the command line)",
+					       sub);
+		if (cli_read_secret(value_file, &value, &len, &err) != ST_OK)
+			return cli_fail(&err);
+	}
+	if (strcmp(sub, "create") == 0) {
+		StoreSecret sec;
+		Status st = secrets_create(app, pos[0], description, (const unsigned char *)value,
+					   len, &sec, &err);
+
+		cli_secret_free(value, len);
+		if (st != ST_OK)
+			return cli_fail(&err);
+		if (json) {
+			cJSON *o = secret_json(&sec);
+
+			store_secret_clear(&sec);
+			return cli_print_json(o);
+		}
+		printf("created secret %s (%s), version 1\n", sec.name, sec.id);
+		store_secret_clear(&sec);
+		return 0;
+	}
+	if (strcmp(sub, "rotate") == 0) {
+		long v = 0;
+		Status st = secrets_rotate(app, pos[0], (const unsigned char *)value, len, &v, &err);
+
+		cli_secret_free(value, len);
+		if (st != ST_OK)
+			return cli_fail(&err);
+		printf("rotated secret %s to version %ld\n", pos[0], v);
+		return 0;
+	}
+	if (strcmp(sub, "verify") == 0) {
+		bool match = false;
+		long v = 0;
+		Status st = secrets_verify(app, pos[0], (const unsigned char *)value, len, &match, &v,
+					   &err);
+
+		cli_secret_free(value, len);
+		if (st != ST_OK)
+			return cli_fail(&err);
+		if (match) {
+			printf("match: the value is secret %s's current version %ld\n", pos[0], v);
+			return 0;
+		}
+		printf("no match: the value is not secret %s's current version %ld\n", pos[0], v);
+		return status_exit_code(ST_E_FAIL);
+	}
+	if (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0) {
+		bool disable = sub[0] == 'd';
+
+		if (secrets_set_status(app, pos[0], disable ? "disabled" : "active", &err) != ST_OK)
+			return cli_fail(&err);
+		printf("%s secret %s\n", disable ? "disabled" : "enabled", pos[0]);
+		return 0;
+	}
+	if (strcmp(sub, "delete") == 0) {
+		if (secrets_delete(app, pos[0], force, &err) != ST_OK)
+			return cli_fail(&err);
+		printf("deleted secret %s\n", pos[0]);
+		return 0;
+	}
+	return cli_usage_error(&cli_cmd_secret, "secret: unknown subcommand \"%s\"", sub);
+}
+
+const CliCommand cli_cmd_secret = {
+	.name = "secret",
+	.summary = "create, rotate, verify, disable, delete and list secrets",
+	.usage = secret_usage,
+	.run = secret_run,
+};

@@ -1,0 +1,1131 @@
+#include "core/environment.h"
+
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema/schema.h"
+#include "util/buf.h"
+#include "util/ids.h"
+#include "util/json.h"
+#include "util/jsonptr.h"
+
+/* ------------------------------------------------------------ small helpers */
+
+void env_save_report_free(EnvSaveReport *r)
+{
+	if (!r)
+		return;
+	cJSON_Delete(r->warnings);
+	memset(r, 0, sizeof *r);
+}
+
+void env_config_wipe(cJSON *config)
+{
+	json_wipe(config);
+}
+
+/* The schema describes the provider's own fields; "provider" is the host's
+ * key in every stored config, so it is set aside while the schema looks,
+ * unless the schema declares it itself. */
+static cJSON *env_detach_provider(const cJSON *schema, cJSON *config)
+{
+	const cJSON *props = cJSON_GetObjectItemCaseSensitive(schema, "properties");
+
+	if (cJSON_GetObjectItemCaseSensitive(props, "provider"))
+		return NULL;
+	return cJSON_DetachItemFromObjectCaseSensitive(config, "provider");
+}
+
+/* Back in first place, where people expect to read it. */
+static void env_reattach_provider(cJSON *config, cJSON *provider)
+{
+	if (provider && !cJSON_InsertItemInArray(config, 0, provider))
+		cJSON_AddItemToObject(config, "provider", provider);
+}
+
+static Status env_secret_paths_of(const Provider *p, cJSON *config, char ***out, Error *err)
+{
+	cJSON *prov = env_detach_provider(p->config_schema, config);
+	Status st = schema_secret_paths(p->config_schema, config, out, err);
+
+	env_reattach_provider(config, prov);
+	if (st != ST_OK)
+		error_prefix(err, "provider %s's configSchema: ", p->key);
+	return st;
+}
+
+Status env_secret_paths(App *app, const char *provider_key, const cJSON *config, char ***out,
+			Error *err)
+{
+	Provider *p;
+	cJSON *copy;
+	Status st;
+
+	*out = NULL;
+	if (registry_require(&app->registry, provider_key, &p, err) != ST_OK)
+		return err->status;
+	copy = cJSON_Duplicate(config, 1);
+	if (!copy)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	st = env_secret_paths_of(p, copy, out, err);
+	json_wipe(copy);
+	return st;
+}
+
+static bool env_paths_has(char **paths, const char *path)
+{
+	for (size_t i = 0; paths && paths[i]; i++)
+		if (strcmp(paths[i], path) == 0)
+			return true;
+	return false;
+}
+
+/* Lower-case letters, digits and single dashes, at most max chars. */
+static void env_slug(const char *in, char *out, size_t max)
+{
+	size_t n = 0;
+	bool dash = false;
+
+	for (const unsigned char *c = (const unsigned char *)in; *c && n + 1 < max; c++) {
+		if (isalnum(*c)) {
+			if (dash && n > 0)
+				out[n++] = '-';
+			if (n + 1 < max)
+				out[n++] = (char)tolower(*c);
+			dash = false;
+		} else {
+			dash = true;
+		}
+	}
+	out[n] = '\0';
+	if (!n)
+		snprintf(out, max, "x");
+}
+
+/* environment-<provider>-<env-slug>-<field>-<8 hex> */
+static void env_secret_name(const char *provider, const char *env_name, const char *path,
+			    char *out, size_t n)
+{
+	char p[40], e[40], f[48];
+
+	env_slug(provider, p, sizeof p);
+	env_slug(env_name, e, sizeof e);
+	env_slug(path, f, sizeof f);
+	snprintf(out, n, "environment-%s-%s-%s-%08x", p, e, f, randombytes_random());
+}
+
+static bool env_field_add(cJSON *fields, const char *name)
+{
+	const cJSON *f;
+	cJSON *s;
+
+	cJSON_ArrayForEach(f, fields)
+		if (cJSON_IsString(f) && strcmp(f->valuestring, name) == 0)
+			return true;
+	s = cJSON_CreateString(name);
+	return s && cJSON_AddItemToArray(fields, s);
+}
+
+/* Changed field names: leaves of the config that differ, as
+ * "config/<pointer>"; arrays and scalars compare as a whole, an object
+ * that appears or goes counts by its leaves. */
+static bool env_diff(const cJSON *a, const cJSON *b, const char *ptr, cJSON *out)
+{
+	if ((cJSON_IsObject(a) || !a) && (cJSON_IsObject(b) || !b) && (a || b)) {
+		const cJSON *item;
+
+		cJSON_ArrayForEach(item, a) {
+			char *sub = jsonptr_append(ptr, item->string);
+			bool ok = sub && env_diff(item, cJSON_GetObjectItemCaseSensitive(b, item->string),
+						  sub, out);
+
+			free(sub);
+			if (!ok)
+				return false;
+		}
+		cJSON_ArrayForEach(item, b) {
+			char *sub;
+			bool ok;
+
+			if (cJSON_GetObjectItemCaseSensitive(a, item->string))
+				continue;
+			sub = jsonptr_append(ptr, item->string);
+			ok = sub && env_diff(NULL, item, sub, out);
+			free(sub);
+			if (!ok)
+				return false;
+		}
+		return true;
+	}
+	if (json_equal(a, b))
+		return true;
+	{
+		Buf name = BUF_INIT;
+		bool ok;
+
+		if (!buf_printf(&name, "config%s", ptr)) {
+			buf_free(&name);
+			return false;
+		}
+		ok = env_field_add(out, name.data);
+		buf_free(&name);
+		return ok;
+	}
+}
+
+/* Writes an activity row whose changed fields come from a cJSON array. */
+static Status env_activity(Store *s, App *app, const char *action, const char *type,
+			   const char *id, const char *name, const cJSON *fields, Error *err)
+{
+	size_t n = (size_t)cJSON_GetArraySize(fields);
+	const char **list = calloc(n + 1, sizeof *list);
+	StoreActivityNew a = { .actor = app_actor(app), .action = action, .entity_type = type,
+			       .entity_id = id, .entity_name = name };
+	const cJSON *f;
+	size_t i = 0;
+	Status st;
+
+	if (!list)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	cJSON_ArrayForEach(f, fields)
+		if (cJSON_IsString(f))
+			list[i++] = f->valuestring;
+	a.changed_fields = list;
+	st = store_activity_add(s, &a, err);
+	free(list);
+	return st;
+}
+
+static Status env_secret_activity(Store *s, App *app, const char *action, const char *secret_id,
+				  const char *env_name, const char *path, Error *err)
+{
+	StoreSecret sec;
+	const char *fields[3] = { NULL, NULL, NULL };
+	char bound[512];
+	StoreActivityNew a = { .actor = app_actor(app), .action = action, .entity_type = "secret",
+			       .entity_id = secret_id };
+	Status st;
+
+	if (store_secret_get(s, secret_id, &sec, err) != ST_OK)
+		return err->status;
+	a.entity_name = sec.name;
+	if (strcmp(action, "secret.deleted") != 0)
+		fields[0] = "value";
+	if (path) {
+		snprintf(bound, sizeof bound, "binding:%s%s", env_name, path);
+		fields[fields[0] ? 1 : 0] = bound;
+	}
+	a.changed_fields = fields;
+	st = store_activity_add(s, &a, err);
+	store_secret_clear(&sec);
+	return st;
+}
+
+/* ------------------------------------------------------------ validation */
+
+static Status env_join_errors(const cJSON *errors, Buf *out)
+{
+	const cJSON *e;
+
+	cJSON_ArrayForEach(e, errors) {
+		if (!cJSON_IsString(e))
+			continue;
+		if ((out->len && !buf_puts(out, "; ")) || !buf_puts(out, e->valuestring))
+			return ST_E_NOMEM;
+	}
+	return ST_OK;
+}
+
+/* Secret fields in their stored shape: {"secretRef": id} → id; "" or null →
+ * field removed (an empty secret is no secret). */
+static Status env_normalize_secrets(const Provider *p, cJSON *config, Error *err)
+{
+	char **paths = NULL;
+
+	if (env_secret_paths_of(p, config, &paths, err) != ST_OK)
+		return err->status;
+	for (size_t i = 0; paths[i]; i++) {
+		cJSON *v = jsonptr_get(config, paths[i]);
+		const char *ref;
+
+		if (!v)
+			continue;
+		if (cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == '\0')) {
+			jsonptr_remove(config, paths[i]);
+			continue;
+		}
+		if (cJSON_IsObject(v) && (ref = json_get_string(v, "secretRef")) != NULL) {
+			cJSON *id = cJSON_CreateString(ref);
+
+			if (!id || jsonptr_set(config, paths[i], id, err) != ST_OK) {
+				schema_paths_free(paths);
+				return err->status ? err->status
+						   : error_set(err, ST_E_NOMEM, "out of memory");
+			}
+		}
+	}
+	schema_paths_free(paths);
+	return ST_OK;
+}
+
+/* Provider first (its normalized config replaces ours), then the schema. */
+static Status env_validate(Provider *p, cJSON **config, EnvSaveReport *report, Error *err)
+{
+	ValidateResult vr;
+	SchemaIssues issues = { 0 };
+	cJSON *prov;
+	Buf msg = BUF_INIT;
+	Status st;
+
+	memset(&vr, 0, sizeof vr);
+	prov = env_detach_provider(p->config_schema, *config);
+	st = schema_apply_defaults(p->config_schema, *config, err);
+	env_reattach_provider(*config, prov);
+	if (st != ST_OK)
+		return error_prefix(err, "provider %s's configSchema: ", p->key);
+	if (p->ops->validate_config) {
+		if (p->ops->validate_config(p, *config, &vr, err) != ST_OK)
+			return error_prefix(err, "provider %s rejected the config: ", p->key);
+		if (!vr.ok) {
+			if (env_join_errors(vr.errors, &msg) != ST_OK) {
+				validate_result_free(&vr);
+				buf_free(&msg);
+				return error_set(err, ST_E_NOMEM, "out of memory");
+			}
+			error_set(err, ST_E_INVALID, "provider %s rejected the config: %s", p->key,
+				  msg.len ? msg.data : "no reason given");
+			validate_result_free(&vr);
+			buf_free(&msg);
+			return ST_E_INVALID;
+		}
+		if (vr.normalized_config) {
+			cJSON *n = cJSON_Duplicate(vr.normalized_config, 1);
+
+			if (!n || !json_set_string(n, "provider", p->key)) {
+				cJSON_Delete(n);
+				validate_result_free(&vr);
+				return error_set(err, ST_E_NOMEM, "out of memory");
+			}
+			json_wipe(*config);
+			*config = n;
+		}
+		if (report && cJSON_GetArraySize(vr.warnings) > 0) {
+			report->warnings = vr.warnings;
+			vr.warnings = NULL;
+		}
+		validate_result_free(&vr);
+	}
+	prov = env_detach_provider(p->config_schema, *config);
+	st = schema_validate(p->config_schema, *config, &issues, err);
+	env_reattach_provider(*config, prov);
+	if (st != ST_OK)
+		return error_prefix(err, "provider %s's configSchema: ", p->key);
+	if (issues.count > 0) {
+		char *joined = schema_issues_join(&issues, "; ");
+
+		error_set(err, ST_E_INVALID, "config for provider %s is invalid: %s", p->key,
+			  joined ? joined : "see the provider's schema");
+		free(joined);
+		schema_issues_free(&issues);
+		return ST_E_INVALID;
+	}
+	schema_issues_free(&issues);
+	return ST_OK;
+}
+
+/* ------------------------------------------------------------ secrets of a save */
+
+typedef struct EnvSaveCtx {
+	App *app;
+	Store *s;
+	Provider *p;
+	StoreEnv *env;         /* the row being written (id known) */
+	StoreBindingList old;  /* bindings before the save */
+	cJSON *changed;        /* changed field names */
+	EnvSaveReport *report;
+} EnvSaveCtx;
+
+static const StoreBinding *env_old_binding(const EnvSaveCtx *c, const char *path)
+{
+	for (size_t i = 0; i < c->old.count; i++)
+		if (strcmp(c->old.items[i].config_path, path) == 0)
+			return &c->old.items[i];
+	return NULL;
+}
+
+static bool env_mark(EnvSaveCtx *c, const char *path)
+{
+	char name[1024];
+
+	snprintf(name, sizeof name, "config%s", path);
+	return env_field_add(c->changed, name);
+}
+
+/* Replaces the plaintext at path with the secret id, wiping it first. */
+static Status env_put_id(cJSON *config, const char *path, const char *id, Error *err)
+{
+	cJSON *v = jsonptr_get(config, path);
+	cJSON *s;
+
+	if (cJSON_IsString(v) && v->valuestring)
+		sodium_memzero(v->valuestring, strlen(v->valuestring));
+	s = cJSON_CreateString(id);
+	if (!s)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	return jsonptr_set(config, path, s, err);
+}
+
+static Status env_secret_field(EnvSaveCtx *c, cJSON *config, const char *path, Error *err)
+{
+	const cJSON *v = jsonptr_get(config, path);
+	const StoreBinding *old = env_old_binding(c, path);
+	const char *value;
+	StoreSecret sec;
+	Status st;
+
+	if (!cJSON_IsString(v))
+		return error_set(err, ST_E_INVALID,
+				 "%s: a secret field holds a string (a new value or a secret id)",
+				 path);
+	value = v->valuestring;
+	/* An existing secret id: a reference, kept as is. */
+	if (id_is_uuid(value) && store_secret_get(c->s, value, &sec, err) == ST_OK) {
+		if (strcmp(sec.status, "active") != 0) {
+			error_set(err, ST_E_INVALID,
+				  "%s refers to secret %s, which is %s; enable it (envctl secret "
+				  "enable) or enter a new value",
+				  path, sec.name, sec.status);
+			store_secret_clear(&sec);
+			return ST_E_INVALID;
+		}
+		store_secret_clear(&sec);
+		if ((!old || strcmp(old->secret_id, value) != 0) && !env_mark(c, path))
+			return error_set(err, ST_E_NOMEM, "out of memory");
+		return ST_OK;
+	}
+	error_clear(err);
+	/* A value re-entered where this environment's own secret sat: rotate it
+	 * (unless it is the same value), so the old secret is not orphaned. */
+	if (old && store_secret_get(c->s, old->secret_id, &sec, err) == ST_OK) {
+		bool mine = strcmp(sec.origin, "environment") == 0 &&
+			    sec.created_by_environment_id &&
+			    strcmp(sec.created_by_environment_id, c->env->id) == 0 &&
+			    strcmp(sec.status, "deleted") != 0;
+
+		if (mine) {
+			bool same = false;
+			long version;
+			char id[UUID_STR_LEN];
+
+			snprintf(id, sizeof id, "%s", sec.id);
+			store_secret_clear(&sec);
+			if (store_secret_verify(c->s, id, (const unsigned char *)value, strlen(value),
+						&same, err) != ST_OK)
+				error_clear(err); /* no current version: rotate below */
+			if (!same) {
+				if (store_secret_rotate(c->s, id, (const unsigned char *)value,
+							strlen(value), &version, err) != ST_OK ||
+				    env_secret_activity(c->s, c->app, "secret.rotated", id,
+							c->env->name, NULL, err) != ST_OK)
+					return err->status;
+				if (c->report)
+					c->report->secrets_rotated++;
+				if (!env_mark(c, path))
+					return error_set(err, ST_E_NOMEM, "out of memory");
+			}
+			return env_put_id(config, path, id, err);
+		}
+		store_secret_clear(&sec);
+	}
+	error_clear(err);
+	/* A new value: a new secret, made for this environment and field. */
+	for (int attempt = 0;; attempt++) {
+		char name[160];
+		StoreSecretNew in = { .value = (const unsigned char *)value,
+				      .value_len = strlen(value),
+				      .created_by_environment_id = c->env->id,
+				      .created_by_path = path };
+
+		env_secret_name(c->p->key, c->env->name, path, name, sizeof name);
+		in.name = name;
+		in.description = "";
+		st = store_secret_create(c->s, &in, &sec, err);
+		if (st == ST_E_CONFLICT && attempt < 3)
+			continue;
+		if (st != ST_OK)
+			return error_prefix(err, "%s: ", path);
+		break;
+	}
+	st = env_secret_activity(c->s, c->app, "secret.created", sec.id, c->env->name, path, err);
+	if (st == ST_OK)
+		st = env_put_id(config, path, sec.id, err);
+	store_secret_clear(&sec);
+	if (st == ST_OK && !env_mark(c, path))
+		st = error_set(err, ST_E_NOMEM, "out of memory");
+	if (st == ST_OK && c->report)
+		c->report->secrets_created++;
+	return st;
+}
+
+/* Secret fields → ids, bindings synced, this environment's unbound
+ * secrets deleted. Runs inside the save's transaction. */
+static Status env_sync_secrets(EnvSaveCtx *c, cJSON *config, Error *err)
+{
+	char **paths = NULL, **deleted = NULL;
+	Status st = ST_OK;
+
+	if (store_binding_list_target(c->s, "environment", c->env->id, &c->old, err) != ST_OK)
+		return err->status;
+	if (env_secret_paths_of(c->p, config, &paths, err) != ST_OK)
+		return err->status;
+	for (size_t i = 0; st == ST_OK && paths[i]; i++) {
+		st = env_secret_field(c, config, paths[i], err);
+		if (st == ST_OK) {
+			const cJSON *id = jsonptr_get(config, paths[i]);
+
+			st = store_binding_set(c->s, id->valuestring, "environment", c->env->id,
+					       paths[i], err);
+		}
+	}
+	for (size_t i = 0; st == ST_OK && i < c->old.count; i++) {
+		if (env_paths_has(paths, c->old.items[i].config_path))
+			continue;
+		st = store_binding_remove(c->s, "environment", c->env->id,
+					  c->old.items[i].config_path, err);
+		if (st == ST_OK && !env_mark(c, c->old.items[i].config_path))
+			st = error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	schema_paths_free(paths);
+	if (st != ST_OK)
+		return st;
+	if (store_secret_delete_orphans(c->s, c->env->id, &deleted, err) != ST_OK)
+		return err->status;
+	for (size_t i = 0; st == ST_OK && deleted && deleted[i]; i++) {
+		st = env_secret_activity(c->s, c->app, "secret.deleted", deleted[i], c->env->name,
+					 NULL, err);
+		if (c->report)
+			c->report->secrets_deleted++;
+	}
+	store_ids_free(deleted);
+	return st;
+}
+
+/* ------------------------------------------------------------ save */
+
+static Status env_build_candidate(const EnvSaveInput *in, const StoreEnv *old, const char *provider,
+				  cJSON **out, Error *err)
+{
+	cJSON *cand;
+
+	*out = NULL;
+	if (old) {
+		cand = cJSON_Duplicate(old->config, 1);
+		if (cand && in->config) {
+			const cJSON *item;
+
+			if (!cJSON_IsObject(in->config)) {
+				cJSON_Delete(cand);
+				return error_set(err, ST_E_INVALID, "the config must be a JSON object");
+			}
+			cJSON_ArrayForEach(item, in->config) {
+				if (cJSON_IsNull(item)) {
+					cJSON_DeleteItemFromObjectCaseSensitive(cand, item->string);
+				} else if (!json_set(cand, item->string, cJSON_Duplicate(item, 1))) {
+					json_wipe(cand);
+					return error_set(err, ST_E_NOMEM, "out of memory");
+				}
+			}
+		}
+	} else {
+		if (in->config && !cJSON_IsObject(in->config))
+			return error_set(err, ST_E_INVALID, "the config must be a JSON object");
+		cand = in->config ? cJSON_Duplicate(in->config, 1) : cJSON_CreateObject();
+	}
+	if (!cand)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < in->set_count; i++) {
+		cJSON *v;
+
+		if (!in->sets[i].value) { /* empty text: the field goes */
+			jsonptr_remove(cand, in->sets[i].pointer);
+			continue;
+		}
+		v = cJSON_Duplicate(in->sets[i].value, 1);
+		if (!v || jsonptr_set(cand, in->sets[i].pointer, v, err) != ST_OK) {
+			json_wipe(cand);
+			return v ? error_prefix(err, "--set %s: ", in->sets[i].pointer)
+				 : error_set(err, ST_E_NOMEM, "out of memory");
+		}
+	}
+	if (!json_set_string(cand, "provider", provider)) {
+		json_wipe(cand);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	*out = cand;
+	return ST_OK;
+}
+
+static bool env_str_eq(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static bool env_set_str(char **dst, const char *src)
+{
+	char *d = strdup(src ? src : "");
+
+	if (!d)
+		return false;
+	free(*dst);
+	*dst = d;
+	return true;
+}
+
+Status env_save(App *app, const EnvSaveInput *in, StoreEnv *out, EnvSaveReport *report,
+		Error *err)
+{
+	StoreEnv old, row;
+	bool editing = in->target != NULL;
+	const char *provider_key;
+	EnvSaveCtx c;
+	cJSON *cand = NULL;
+	Provider *p;
+	Store *s;
+	Status st;
+
+	memset(&old, 0, sizeof old);
+	memset(&row, 0, sizeof row);
+	memset(&c, 0, sizeof c);
+	if (out)
+		memset(out, 0, sizeof *out);
+	if (report)
+		memset(report, 0, sizeof *report);
+	if (app_check_writable(app, editing ? "edit an environment" : "create an environment",
+			       err) != ST_OK ||
+	    app_store(app, &s, err) != ST_OK)
+		return err->status;
+	if (editing) {
+		if (store_env_get(s, in->target, &old, err) != ST_OK)
+			return err->status;
+		if (in->provider && strcmp(in->provider, old.provider) != 0) {
+			error_set(err, ST_E_INVALID,
+				  "environment %s uses provider %s; a provider cannot be changed — "
+				  "create a new environment instead",
+				  old.name, old.provider);
+			store_env_clear(&old);
+			return ST_E_INVALID;
+		}
+		provider_key = old.provider;
+	} else {
+		if (!in->name || !in->name[0])
+			return error_set(err, ST_E_INVALID, "an environment needs a name");
+		if (!in->provider || !in->provider[0])
+			return error_set(err, ST_E_INVALID,
+					 "an environment needs a provider (see `envctl provider list`)");
+		provider_key = in->provider;
+	}
+	if (registry_require(&app->registry, provider_key, &p, err) != ST_OK ||
+	    env_build_candidate(in, editing ? &old : NULL, provider_key, &cand, err) != ST_OK ||
+	    env_normalize_secrets(p, cand, err) != ST_OK ||
+	    env_validate(p, &cand, report, err) != ST_OK)
+		goto fail_early;
+
+	/* From here on the database: one transaction, write lock held. */
+	if (store_begin(s, err) != ST_OK)
+		goto fail_early;
+	if (editing) {
+		if (store_env_get(s, old.id, &row, err) != ST_OK)
+			goto fail;
+		if (row.revision != old.revision) {
+			error_set(err, ST_E_CONFLICT,
+				  "environment %s was changed by someone else while this save was "
+				  "being checked; look at it again and retry",
+				  old.name);
+			goto fail;
+		}
+		if ((in->name && !env_set_str(&row.name, in->name)) ||
+		    (in->description && !env_set_str(&row.description, in->description))) {
+			error_set(err, ST_E_NOMEM, "out of memory");
+			goto fail;
+		}
+	} else {
+		row.name = strdup(in->name);
+		row.description = strdup(in->description ? in->description : "");
+		row.provider = strdup(provider_key);
+		row.driver = strdup("sandbox");
+		row.status = strdup("active");
+		row.config = cJSON_CreateObject(); /* placeholder: no plaintext is ever written */
+		row.metadata = in->metadata ? cJSON_Duplicate(in->metadata, 1) : cJSON_CreateObject();
+		if (!row.name || !row.description || !row.provider || !row.driver || !row.status ||
+		    !row.config || !row.metadata) {
+			error_set(err, ST_E_NOMEM, "out of memory");
+			goto fail;
+		}
+		if (store_env_insert(s, &row, err) != ST_OK)
+			goto fail;
+	}
+	if (editing && in->metadata) {
+		cJSON *m = cJSON_Duplicate(in->metadata, 1);
+
+		if (!m) {
+			error_set(err, ST_E_NOMEM, "out of memory");
+			goto fail;
+		}
+		cJSON_Delete(row.metadata);
+		row.metadata = m;
+	}
+	c.app = app;
+	c.s = s;
+	c.p = p;
+	c.env = &row;
+	c.report = report;
+	c.changed = cJSON_CreateArray();
+	if (!c.changed) {
+		error_set(err, ST_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (env_sync_secrets(&c, cand, err) != ST_OK)
+		goto fail;
+	/* cand holds only secret ids now. */
+	if (editing) {
+		if (!env_str_eq(old.name, row.name) && !env_field_add(c.changed, "name"))
+			goto oom;
+		if (!env_str_eq(old.description, row.description) &&
+		    !env_field_add(c.changed, "description"))
+			goto oom;
+		if (!json_equal(old.metadata, row.metadata) && !env_field_add(c.changed, "metadata"))
+			goto oom;
+		if (!env_diff(old.config, cand, "", c.changed))
+			goto oom;
+	} else {
+		const cJSON *item;
+
+		if (!env_field_add(c.changed, "name") || !env_field_add(c.changed, "provider") ||
+		    (row.description[0] && !env_field_add(c.changed, "description")))
+			goto oom;
+		cJSON_ArrayForEach(item, cand) {
+			char *ptr;
+			bool ok;
+
+			if (strcmp(item->string, "provider") == 0)
+				continue;
+			ptr = jsonptr_append("", item->string);
+			ok = ptr && env_diff(NULL, item, ptr, c.changed);
+			free(ptr);
+			if (!ok)
+				goto oom;
+		}
+	}
+	cJSON_Delete(row.config);
+	row.config = cand;
+	cand = NULL;
+	if (store_env_update(s, &row, err) != ST_OK)
+		goto fail;
+	if (env_activity(s, app, editing ? "environment.updated" : "environment.created",
+			 "environment", row.id, row.name, c.changed, err) != ST_OK)
+		goto fail;
+	if (store_commit(s, err) != ST_OK)
+		goto cleanup;
+	st = ST_OK;
+	if (out) {
+		st = store_env_get(s, row.id, out, err);
+	}
+	store_env_clear(&row);
+	store_env_clear(&old);
+	store_binding_list_free(&c.old);
+	cJSON_Delete(c.changed);
+	return st;
+oom:
+	error_set(err, ST_E_NOMEM, "out of memory");
+fail:
+	store_rollback(s);
+cleanup:
+	store_binding_list_free(&c.old);
+	cJSON_Delete(c.changed);
+	store_env_clear(&row);
+fail_early:
+	json_wipe(cand);
+	store_env_clear(&old);
+	if (report)
+		env_save_report_free(report);
+	return err->status;
+}
+
+/* ------------------------------------------------------------ archive/delete */
+
+Status env_archive(App *app, const char *id_or_name, bool archived, Error *err)
+{
+	static const char *const fields[] = { "status", NULL };
+	const char *want = archived ? "archived" : "active";
+	StoreEnv e;
+	Store *s;
+
+	if (app_check_writable(app, archived ? "archive an environment" : "restore an environment",
+			       err) != ST_OK ||
+	    app_store(app, &s, err) != ST_OK || store_begin(s, err) != ST_OK)
+		return err->status;
+	if (store_env_get(s, id_or_name, &e, err) != ST_OK)
+		goto fail;
+	if (strcmp(e.status, want) != 0) {
+		StoreActivityNew a = { .actor = app_actor(app), .action = "environment.updated",
+				       .entity_type = "environment", .entity_id = e.id,
+				       .entity_name = e.name, .changed_fields = fields };
+
+		if (!env_set_str(&e.status, want)) {
+			error_set(err, ST_E_NOMEM, "out of memory");
+			goto fail_env;
+		}
+		if (store_env_update(s, &e, err) != ST_OK || store_activity_add(s, &a, err) != ST_OK)
+			goto fail_env;
+	}
+	store_env_clear(&e);
+	return store_commit(s, err);
+fail_env:
+	store_env_clear(&e);
+fail:
+	store_rollback(s);
+	return err->status;
+}
+
+Status env_delete(App *app, const char *id_or_name, bool force, Error *err)
+{
+	StoreActivityNew a = { .actor = NULL, .action = "environment.deleted",
+			       .entity_type = "environment" };
+	char **deleted = NULL;
+	long active = 0;
+	StoreEnv e;
+	Store *s;
+
+	if (app_check_writable(app, "delete an environment", err) != ST_OK ||
+	    app_store(app, &s, err) != ST_OK || store_begin(s, err) != ST_OK)
+		return err->status;
+	if (store_env_get(s, id_or_name, &e, err) != ST_OK)
+		goto fail;
+	if (store_lease_count_active(s, e.id, &active, err) != ST_OK)
+		goto fail_env;
+	if (active > 0 && !force) {
+		error_set(err, ST_E_CONFLICT,
+			  "environment %s has %ld active lease%s; release %s first, or use --force "
+			  "to delete it with %s (the provider is not told)",
+			  e.name, active, active == 1 ? "" : "s", active == 1 ? "it" : "them",
+			  active == 1 ? "it" : "them");
+		goto fail_env;
+	}
+	if (store_env_delete(s, e.id, err) != ST_OK ||
+	    store_secret_delete_orphans(s, e.id, &deleted, err) != ST_OK)
+		goto fail_env;
+	a.actor = app_actor(app);
+	a.entity_id = e.id;
+	a.entity_name = e.name;
+	if (store_activity_add(s, &a, err) != ST_OK)
+		goto fail_env;
+	for (size_t i = 0; deleted && deleted[i]; i++)
+		if (env_secret_activity(s, app, "secret.deleted", deleted[i], e.name, NULL, err) !=
+		    ST_OK)
+			goto fail_env;
+	store_ids_free(deleted);
+	store_env_clear(&e);
+	return store_commit(s, err);
+fail_env:
+	store_ids_free(deleted);
+	store_env_clear(&e);
+fail:
+	store_rollback(s);
+	return err->status;
+}
+
+Status env_get(App *app, const char *id_or_name, StoreEnv *out, Error *err)
+{
+	Store *s;
+
+	memset(out, 0, sizeof *out);
+	if (app_store(app, &s, err) != ST_OK)
+		return err->status;
+	return store_env_get(s, id_or_name, out, err);
+}
+
+Status env_list(App *app, const StoreEnvFilter *f, StoreEnvList *out, Error *err)
+{
+	Store *s;
+
+	memset(out, 0, sizeof *out);
+	if (app_store(app, &s, err) != ST_OK)
+		return err->status;
+	return store_env_list(s, f, out, err);
+}
+
+/* ------------------------------------------------------------ views */
+
+static cJSON *env_secret_ref(const char *id, const StoreSecret *sec)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "secretRef", id);
+	if (sec) {
+		cJSON_AddStringToObject(o, "name", sec->name);
+		cJSON_AddNumberToObject(o, "version", (double)sec->current_version);
+		if (strcmp(sec->status, "active") != 0)
+			cJSON_AddStringToObject(o, "status", sec->status);
+	} else {
+		cJSON_AddNullToObject(o, "name");
+		cJSON_AddNullToObject(o, "version");
+		cJSON_AddStringToObject(o, "status", "missing");
+	}
+	return o;
+}
+
+static Status env_ref_at(Store *s, cJSON *config, const char *path, Error *err)
+{
+	const cJSON *v = jsonptr_get(config, path);
+	StoreSecret sec;
+	Error ignored;
+	cJSON *ref;
+	bool found;
+
+	if (!cJSON_IsString(v))
+		return ST_OK; /* already a reference object, or absent */
+	error_clear(&ignored);
+	found = store_secret_get(s, v->valuestring, &sec, &ignored) == ST_OK;
+	/* Not an id at all would be a value: never show it. */
+	ref = env_secret_ref(id_is_uuid(v->valuestring) ? v->valuestring : "(not a secret id)",
+			     found ? &sec : NULL);
+	if (found)
+		store_secret_clear(&sec);
+	if (!ref)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	return jsonptr_set(config, path, ref, err);
+}
+
+Status env_display_config(App *app, const StoreEnv *env, cJSON **out, Error *err)
+{
+	StoreBindingList bl;
+	char **paths = NULL;
+	Provider *p;
+	cJSON *config;
+	Store *s;
+
+	*out = NULL;
+	if (app_store(app, &s, err) != ST_OK)
+		return err->status;
+	config = cJSON_Duplicate(env->config, 1);
+	if (!config)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	if (store_binding_list_target(s, "environment", env->id, &bl, err) != ST_OK) {
+		cJSON_Delete(config);
+		return err->status;
+	}
+	for (size_t i = 0; i < bl.count; i++) {
+		if (env_ref_at(s, config, bl.items[i].config_path, err) != ST_OK) {
+			store_binding_list_free(&bl);
+			cJSON_Delete(config);
+			return err->status;
+		}
+	}
+	store_binding_list_free(&bl);
+	/* The schema's secret fields too, bound or not (a plugin that is gone
+	 * leaves only the bindings to go by). */
+	p = registry_find(&app->registry, env->provider);
+	if (p) {
+		Error ignored;
+
+		error_clear(&ignored);
+		if (env_secret_paths_of(p, config, &paths, &ignored) == ST_OK) {
+			for (size_t i = 0; paths[i]; i++) {
+				if (env_ref_at(s, config, paths[i], err) != ST_OK) {
+					schema_paths_free(paths);
+					cJSON_Delete(config);
+					return err->status;
+				}
+			}
+			schema_paths_free(paths);
+		}
+	}
+	*out = config;
+	return ST_OK;
+}
+
+/* ------------------------------------------------------------ --set */
+
+/* "/hosts/0/password" → "/hosts/-/password", to match schema patterns. */
+static char *env_pattern_of(const char *pointer)
+{
+	Buf b = BUF_INIT;
+	const char *p = pointer;
+
+	while (*p) {
+		const char *next = strchr(p + 1, '/');
+		size_t len = next ? (size_t)(next - p) : strlen(p);
+		bool digits = len > 1;
+
+		for (size_t i = 1; i < len; i++)
+			digits = digits && isdigit((unsigned char)p[i]);
+		if (!(digits ? buf_puts(&b, "/-") : buf_append(&b, p, len))) {
+			buf_free(&b);
+			return NULL;
+		}
+		p += len;
+	}
+	return buf_take(&b);
+}
+
+static const SchemaField *env_find_field(const SchemaField *root, const char *pointer,
+					 const char *pattern)
+{
+	const SchemaField *f = schema_field_find(root, pointer);
+	char *parent;
+	const char *slash;
+
+	if (!f && pattern)
+		f = schema_field_find(root, pattern);
+	if (f)
+		return f;
+	/* A key of an additionalProperties map. */
+	slash = strrchr(pattern ? pattern : pointer, '/');
+	if (!slash)
+		return NULL;
+	parent = strndup(pattern ? pattern : pointer, (size_t)(slash - (pattern ? pattern : pointer)));
+	if (!parent)
+		return NULL;
+	f = parent[0] ? schema_field_find(root, parent) : root;
+	free(parent);
+	return f ? f->additional : NULL;
+}
+
+Status env_parse_set(App *app, const char *provider_key, const char *assignment, char **pointer,
+		     cJSON **value, Error *err)
+{
+	const char *eq = strchr(assignment, '=');
+	char *ptr = NULL, *pattern = NULL, **patterns = NULL;
+	SchemaField *root = NULL;
+	const SchemaField *f;
+	Provider *p;
+	bool secret = false;
+	Status st = ST_OK;
+
+	*pointer = NULL;
+	*value = NULL;
+	if (!eq || eq == assignment)
+		return error_set(err, ST_E_USAGE,
+				 "--set needs POINTER=VALUE (e.g. --set /image=ubuntu:24.04)");
+	if (registry_require(&app->registry, provider_key, &p, err) != ST_OK)
+		return err->status;
+	{
+		Buf b = BUF_INIT;
+
+		if ((assignment[0] != '/' && !buf_putc(&b, '/')) ||
+		    !buf_append(&b, assignment, (size_t)(eq - assignment))) {
+			buf_free(&b);
+			return error_set(err, ST_E_NOMEM, "out of memory");
+		}
+		ptr = buf_take(&b);
+	}
+	pattern = env_pattern_of(ptr);
+	if (!pattern) {
+		st = error_set(err, ST_E_NOMEM, "out of memory");
+		goto done;
+	}
+	if (schema_secret_patterns(p->config_schema, &patterns, err) != ST_OK) {
+		st = error_prefix(err, "provider %s's configSchema: ", p->key);
+		goto done;
+	}
+	secret = env_paths_has(patterns, pattern) || env_paths_has(patterns, ptr);
+	if (schema_form_load(p->config_schema, &root, err) != ST_OK) {
+		st = error_prefix(err, "provider %s's configSchema: ", p->key);
+		goto done;
+	}
+	f = env_find_field(root, ptr, pattern);
+	if (secret || (f && f->secret)) {
+		/* The value is not repeated: it is probably the secret. */
+		st = error_set(err, ST_E_USAGE,
+			       "--set %s: this is a secret field, and the command line is visible to "
+			       "every user of this machine; put it in a JSON file and pass "
+			       "--config-file FILE (or --config-file - to read stdin)",
+			       ptr);
+		goto done;
+	}
+	if (f) {
+		st = schema_coerce(f, eq + 1, value, err);
+		if (st != ST_OK)
+			error_prefix(err, "--set %s: ", ptr);
+	} else {
+		/* Not in the schema: JSON when it parses, else text; validation
+		 * decides whether the field may exist at all. */
+		*value = cJSON_Parse(eq + 1);
+		if (!*value)
+			*value = cJSON_CreateString(eq + 1);
+		if (!*value)
+			st = error_set(err, ST_E_NOMEM, "out of memory");
+	}
+done:
+	schema_field_free(root);
+	schema_paths_free(patterns);
+	free(pattern);
+	if (st == ST_OK)
+		*pointer = ptr;
+	else
+		free(ptr);
+	return st;
+}
+
+/* ------------------------------------------------------------ resolution */
+
+Status env_resolve_runtime_config(App *app, const StoreEnv *env, const EnvResolveCtx *ctx,
+				  cJSON **out, Error *err)
+{
+	char **paths = NULL;
+	Provider *p;
+	cJSON *config;
+	Store *s;
+	Status st = ST_OK;
+
+	*out = NULL;
+	if (app_store(app, &s, err) != ST_OK ||
+	    registry_require(&app->registry, env->provider, &p, err) != ST_OK)
+		return err->status;
+	config = cJSON_Duplicate(env->config, 1);
+	if (!config)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	if (env_secret_paths_of(p, config, &paths, err) != ST_OK) {
+		cJSON_Delete(config);
+		return err->status;
+	}
+	for (size_t i = 0; st == ST_OK && paths[i]; i++) {
+		const cJSON *v = jsonptr_get(config, paths[i]);
+		StoreResolve req = {
+			.secret_id = cJSON_IsString(v) ? v->valuestring : NULL,
+			.consumer = ctx && ctx->consumer ? ctx->consumer : "unknown",
+			.environment_id = env->id,
+			.config_path = paths[i],
+			.lease_id = ctx ? ctx->lease_id : NULL,
+			.run_id = ctx ? ctx->run_id : NULL,
+		};
+		char *plain = NULL;
+		size_t len = 0;
+		cJSON *item;
+
+		st = store_secret_resolve(s, &req, &plain, &len, err);
+		if (st != ST_OK) {
+			error_prefix(err, "environment %s: ", env->name);
+			break;
+		}
+		item = cJSON_CreateString(plain);
+		store_secret_value_free(plain, len);
+		if (!item) {
+			st = error_set(err, ST_E_NOMEM, "out of memory");
+			break;
+		}
+		st = jsonptr_set(config, paths[i], item, err);
+	}
+	schema_paths_free(paths);
+	if (st != ST_OK) {
+		json_wipe(config);
+		return st;
+	}
+	*out = config;
+	return ST_OK;
+}

@@ -1,0 +1,134 @@
+/* The activity table: who changed what, with field names, never values. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+void store_activity_clear(StoreActivity *a)
+{
+	if (!a)
+		return;
+	free(a->actor);
+	free(a->action);
+	free(a->entity_type);
+	free(a->entity_id);
+	free(a->entity_name);
+	cJSON_Delete(a->changed_fields);
+	cJSON_Delete(a->details);
+	memset(a, 0, sizeof *a);
+}
+
+void store_activity_list_free(StoreActivityList *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->count; i++)
+		store_activity_clear(&l->items[i]);
+	free(l->items);
+	memset(l, 0, sizeof *l);
+}
+
+Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
+{
+	char now[TIME_STR_LEN];
+	cJSON *fields = cJSON_CreateArray();
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!fields)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	for (size_t i = 0; a->changed_fields && a->changed_fields[i]; i++) {
+		cJSON *f = cJSON_CreateString(a->changed_fields[i]);
+
+		if (!f || !cJSON_AddItemToArray(fields, f)) {
+			cJSON_Delete(f);
+			cJSON_Delete(fields);
+			return error_set(err, ST_E_NOMEM, "out of memory");
+		}
+	}
+	time_now_iso(now);
+	st = store_stmt(s,
+			"INSERT INTO activity (created_at, actor, action, entity_type, entity_id, "
+			"entity_name, changed_fields, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			err);
+	if (!st) {
+		cJSON_Delete(fields);
+		return err->status;
+	}
+	store_bind_text(st, 1, now);
+	store_bind_text(st, 2, a->actor ? a->actor : "unknown");
+	store_bind_text(st, 3, a->action);
+	store_bind_text(st, 4, a->entity_type);
+	store_bind_text(st, 5, a->entity_id);
+	store_bind_text(st, 6, a->entity_name);
+	rc = store_bind_json(st, 7, fields, "[]");
+	cJSON_Delete(fields);
+	if (rc != SQLITE_OK || store_bind_json(st, 8, a->details, "{}") != SQLITE_OK) {
+		store_stmt_done(s, st);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	rc = sqlite3_step(st);
+	store_stmt_done(s, st);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, err, "recording activity");
+	return ST_OK;
+}
+
+Status store_activity_list(Store *s, const char *entity_id, long limit, long offset,
+			   StoreActivityList *out, Error *err)
+{
+	sqlite3_stmt *st = store_stmt(s,
+				      "SELECT id, created_at, actor, action, entity_type, entity_id, "
+				      "entity_name, changed_fields, details FROM activity "
+				      "WHERE ?1 IS NULL OR entity_id = ?1 "
+				      "ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3",
+				      err);
+	size_t cap = 0;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (!st)
+		return err->status;
+	store_bind_text(st, 1, entity_id);
+	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	sqlite3_bind_int64(st, 3, offset > 0 ? offset : 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		StoreActivity *a;
+		bool oom = false;
+
+		if (out->count == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			StoreActivity *n = realloc(out->items, ncap * sizeof *n);
+
+			if (!n) {
+				store_stmt_done(s, st);
+				store_activity_list_free(out);
+				return error_set(err, ST_E_NOMEM, "out of memory");
+			}
+			out->items = n;
+			cap = ncap;
+		}
+		a = &out->items[out->count++];
+		memset(a, 0, sizeof *a);
+		a->id = sqlite3_column_int64(st, 0);
+		store_col_copy(st, 1, a->created_at, sizeof a->created_at);
+		a->actor = store_col_dup(st, 2, &oom);
+		a->action = store_col_dup(st, 3, &oom);
+		a->entity_type = store_col_dup(st, 4, &oom);
+		a->entity_id = store_col_dup(st, 5, &oom);
+		a->entity_name = store_col_dup(st, 6, &oom);
+		a->changed_fields = store_col_json(st, 7, "[]");
+		a->details = store_col_json(st, 8, "{}");
+		if (oom || !a->changed_fields || !a->details) {
+			store_stmt_done(s, st);
+			store_activity_list_free(out);
+			return error_set(err, ST_E_NOMEM, "out of memory");
+		}
+	}
+	store_stmt_done(s, st);
+	if (rc != SQLITE_DONE) {
+		store_activity_list_free(out);
+		return store_sql_error(s, rc, err, "reading activity");
+	}
+	return ST_OK;
+}

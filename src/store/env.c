@@ -1,0 +1,270 @@
+/* The environments table. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+#define ENV_COLS                                                                          \
+	"e.id, e.name, e.description, e.driver, e.status, e.provider, e.config, e.metadata, " \
+	"e.created_at, e.updated_at, e.revision"
+
+void store_env_clear(StoreEnv *e)
+{
+	if (!e)
+		return;
+	free(e->name);
+	free(e->description);
+	free(e->driver);
+	free(e->status);
+	free(e->provider);
+	cJSON_Delete(e->config);
+	cJSON_Delete(e->metadata);
+	memset(e, 0, sizeof *e);
+}
+
+/* Reads the ENV_COLS columns starting at col. */
+static Status store_env_read(sqlite3_stmt *st, int col, StoreEnv *e, Error *err)
+{
+	bool oom = false;
+
+	memset(e, 0, sizeof *e);
+	store_col_copy(st, col + 0, e->id, sizeof e->id);
+	e->name = store_col_dup(st, col + 1, &oom);
+	e->description = store_col_dup(st, col + 2, &oom);
+	e->driver = store_col_dup(st, col + 3, &oom);
+	e->status = store_col_dup(st, col + 4, &oom);
+	e->provider = store_col_dup(st, col + 5, &oom);
+	e->config = store_col_json(st, col + 6, "{}");
+	e->metadata = store_col_json(st, col + 7, "{}");
+	store_col_copy(st, col + 8, e->created_at, sizeof e->created_at);
+	store_col_copy(st, col + 9, e->updated_at, sizeof e->updated_at);
+	e->revision = (long)sqlite3_column_int64(st, col + 10);
+	if (oom || !e->config || !e->metadata || !e->name || !e->status || !e->provider) {
+		store_env_clear(e);
+		return error_set(err, oom ? ST_E_NOMEM : ST_E_STORE,
+				 "cannot read environment row (%s)",
+				 oom ? "out of memory" : "malformed JSON column");
+	}
+	return ST_OK;
+}
+
+static Status store_env_constraint(Store *s, int rc, const StoreEnv *e, Error *err,
+				   const char *what)
+{
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return error_set(err, ST_E_CONFLICT,
+					 "an environment named \"%s\" already exists; pick another "
+					 "name",
+					 e->name ? e->name : "");
+		if (rc == SQLITE_CONSTRAINT_CHECK)
+			return error_set(err, ST_E_INVALID,
+					 "environment \"%s\": name must not be empty and status must "
+					 "be active or archived",
+					 e->name ? e->name : "");
+	}
+	return store_sql_error(s, rc, err, what);
+}
+
+Status store_env_insert(Store *s, StoreEnv *e, Error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!e->id[0])
+		id_new(e->id);
+	if (!e->created_at[0])
+		time_now_iso(e->created_at);
+	if (!e->updated_at[0])
+		memcpy(e->updated_at, e->created_at, sizeof e->updated_at);
+	e->revision = 1;
+	st = store_stmt(s,
+			"INSERT INTO environments (id, name, description, driver, status, provider, "
+			"config, metadata, created_at, updated_at) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			err);
+	if (!st)
+		return err->status;
+	store_bind_text(st, 1, e->id);
+	store_bind_text(st, 2, e->name ? e->name : "");
+	store_bind_text(st, 3, e->description ? e->description : "");
+	store_bind_text(st, 4, e->driver ? e->driver : "sandbox");
+	store_bind_text(st, 5, e->status ? e->status : "active");
+	store_bind_text(st, 6, e->provider ? e->provider : "");
+	if (store_bind_json(st, 7, e->config, "{}") != SQLITE_OK ||
+	    store_bind_json(st, 8, e->metadata, "{}") != SQLITE_OK) {
+		store_stmt_done(s, st);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	store_bind_text(st, 9, e->created_at);
+	store_bind_text(st, 10, e->updated_at);
+	rc = sqlite3_step(st);
+	store_stmt_done(s, st);
+	if (rc != SQLITE_DONE)
+		return store_env_constraint(s, rc, e, err, "saving the environment");
+	return ST_OK;
+}
+
+Status store_env_update(Store *s, StoreEnv *e, Error *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	time_now_iso(e->updated_at);
+	st = store_stmt(s,
+			"UPDATE environments SET name = ?2, description = ?3, driver = ?4, "
+			"status = ?5, provider = ?6, config = ?7, metadata = ?8, updated_at = ?9, "
+			"revision = revision + 1 WHERE id = ?1 RETURNING revision",
+			err);
+	if (!st)
+		return err->status;
+	store_bind_text(st, 1, e->id);
+	store_bind_text(st, 2, e->name ? e->name : "");
+	store_bind_text(st, 3, e->description ? e->description : "");
+	store_bind_text(st, 4, e->driver ? e->driver : "sandbox");
+	store_bind_text(st, 5, e->status ? e->status : "active");
+	store_bind_text(st, 6, e->provider ? e->provider : "");
+	if (store_bind_json(st, 7, e->config, "{}") != SQLITE_OK ||
+	    store_bind_json(st, 8, e->metadata, "{}") != SQLITE_OK) {
+		store_stmt_done(s, st);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	store_bind_text(st, 9, e->updated_at);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		e->revision = (long)sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+		store_stmt_done(s, st);
+		if (rc != SQLITE_DONE)
+			return store_env_constraint(s, rc, e, err, "saving the environment");
+		return ST_OK;
+	}
+	store_stmt_done(s, st);
+	if (rc != SQLITE_DONE)
+		return store_env_constraint(s, rc, e, err, "saving the environment");
+	return error_set(err, ST_E_NOT_FOUND, "environment %s no longer exists", e->id);
+}
+
+Status store_env_get(Store *s, const char *id_or_name, StoreEnv *out, Error *err)
+{
+	sqlite3_stmt *st;
+	Status res;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	/* The id lookup first: a name that looks like another's id never wins. */
+	st = store_stmt(s,
+			"SELECT " ENV_COLS " FROM environments e WHERE e.id = ?1 "
+			"UNION ALL SELECT " ENV_COLS " FROM environments e WHERE e.name = ?1 "
+			"LIMIT 1",
+			err);
+	if (!st)
+		return err->status;
+	store_bind_text(st, 1, id_or_name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		res = store_env_read(st, 0, out, err);
+	else if (rc == SQLITE_DONE)
+		res = error_set(err, ST_E_NOT_FOUND,
+				"no environment named or with id \"%s\" (see `envctl env list`)",
+				id_or_name);
+	else
+		res = store_sql_error(s, rc, err, "reading the environment");
+	store_stmt_done(s, st);
+	return res;
+}
+
+Status store_env_delete(Store *s, const char *id, Error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, "DELETE FROM environments WHERE id = ?1", err);
+	int rc;
+
+	if (!st)
+		return err->status;
+	store_bind_text(st, 1, id);
+	rc = sqlite3_step(st);
+	store_stmt_done(s, st);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, err, "deleting the environment");
+	if (sqlite3_changes(s->db) == 0)
+		return error_set(err, ST_E_NOT_FOUND, "environment %s no longer exists", id);
+	return ST_OK;
+}
+
+void store_env_list_free(StoreEnvList *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->count; i++) {
+		store_env_clear(&l->items[i].env);
+		free(l->items[i].probe_summary);
+	}
+	free(l->items);
+	memset(l, 0, sizeof *l);
+}
+
+Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Error *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	/* Last probe through probes_env_created, active leases through the
+	 * partial index leases_active_env: one pass, no per-row round trips. */
+	st = store_stmt(s,
+			"SELECT " ENV_COLS ", p.ok, p.created_at, p.summary, "
+			"(SELECT count(*) FROM leases l WHERE l.environment_id = e.id "
+			" AND l.status = 'active') "
+			"FROM environments e LEFT JOIN probes p ON p.id = "
+			"(SELECT p2.id FROM probes p2 WHERE p2.environment_id = e.id "
+			" ORDER BY p2.created_at DESC LIMIT 1) "
+			"WHERE (?1 IS NULL OR e.status = ?1) AND (?2 IS NULL OR e.provider = ?2) "
+			"ORDER BY e.name",
+			err);
+	if (!st)
+		return err->status;
+	store_bind_text(st, 1, f ? f->status : NULL);
+	store_bind_text(st, 2, f ? f->provider : NULL);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		StoreEnvSummary *row;
+		bool oom = false;
+
+		if (out->count == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			StoreEnvSummary *n = realloc(out->items, ncap * sizeof *n);
+
+			if (!n) {
+				store_stmt_done(s, st);
+				store_env_list_free(out);
+				return error_set(err, ST_E_NOMEM, "out of memory");
+			}
+			out->items = n;
+			cap = ncap;
+		}
+		row = &out->items[out->count];
+		memset(row, 0, sizeof *row);
+		if (store_env_read(st, 0, &row->env, err) != ST_OK) {
+			store_stmt_done(s, st);
+			store_env_list_free(out);
+			return err->status;
+		}
+		out->count++;
+		row->has_probe = sqlite3_column_type(st, 11) != SQLITE_NULL;
+		row->probe_ok = sqlite3_column_int(st, 11) != 0;
+		store_col_copy(st, 12, row->probe_at, sizeof row->probe_at);
+		row->probe_summary = store_col_dup(st, 13, &oom);
+		row->active_leases = (long)sqlite3_column_int64(st, 14);
+		if (oom) {
+			store_stmt_done(s, st);
+			store_env_list_free(out);
+			return error_set(err, ST_E_NOMEM, "out of memory");
+		}
+	}
+	store_stmt_done(s, st);
+	if (rc != SQLITE_DONE) {
+		store_env_list_free(out);
+		return store_sql_error(s, rc, err, "listing environments");
+	}
+	return ST_OK;
+}

@@ -1,0 +1,81 @@
+/* Shared by the store's own .c files only: the Store struct, the prepared
+ * statement cache and the crypto helpers. Nothing above store/ includes it. */
+#ifndef ENVCTL_STORE_INTERNAL_H
+#define ENVCTL_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define STORE_KEY_BYTES 32
+#define STORE_FP_BYTES 32
+
+/* Subkeys derived from the master key; the master key itself is wiped as
+ * soon as they exist. Lives in sodium_malloc'd memory (guard pages, locked,
+ * read-only after load). */
+typedef struct StoreKeys {
+	unsigned char enc[STORE_KEY_BYTES];   /* XChaCha20-Poly1305 */
+	unsigned char fp[STORE_KEY_BYTES];    /* keyed BLAKE2b fingerprints */
+	unsigned char check[STORE_KEY_BYTES]; /* the database's key check value */
+} StoreKeys;
+
+typedef struct StoreStmt {
+	char *sql;
+	sqlite3_stmt *st;
+	bool busy;
+} StoreStmt;
+
+struct Store {
+	sqlite3 *db;
+	char *path;
+	StoreKeys *keys;
+	char key_source[4096];
+	int version;
+	int tx_depth;
+	StoreStmt *stmts;
+	size_t stmt_count;
+	size_t stmt_cap;
+};
+
+/* A prepared statement for sql, reset and ready to bind: from the cache,
+ * or a fresh one when the cached one is in use further up the stack (a
+ * callback calling back into the store). Pair with store_stmt_done. */
+sqlite3_stmt *store_stmt(Store *s, const char *sql, Error *err);
+void store_stmt_done(Store *s, sqlite3_stmt *st);
+
+/* Maps an SQLite result to a Status and one sentence (busy, full disk,
+ * corrupt file, constraint) naming what was being done. */
+Status store_sql_error(Store *s, int rc, Error *err, const char *what);
+/* Runs SQL with no result rows. */
+Status store_exec(Store *s, const char *sql, Error *err);
+
+/* Binding helpers: NULL binds SQL NULL. */
+int store_bind_text(sqlite3_stmt *st, int idx, const char *v);
+int store_bind_json(sqlite3_stmt *st, int idx, const cJSON *v, const char *dflt);
+/* Column helpers: a strdup of the column (NULL for SQL NULL; *oom set when
+ * the copy failed). */
+char *store_col_dup(sqlite3_stmt *st, int col, bool *oom);
+const char *store_col_text(sqlite3_stmt *st, int col);
+void store_col_copy(sqlite3_stmt *st, int col, char *out, size_t n);
+cJSON *store_col_json(sqlite3_stmt *st, int col, const char *dflt_text);
+
+/* Migrations (migrate.c). */
+Status store_migrate(Store *s, Error *err);
+
+/* Crypto (crypto.c). */
+Status store_crypto_load(const char *key_file, bool may_generate, StoreKeys **out, char *source,
+			 size_t source_len, Error *err);
+void store_crypto_free(StoreKeys *keys);
+void store_crypto_check_value(const StoreKeys *keys, char hex[2 * STORE_FP_BYTES + 1]);
+Status store_crypto_encrypt(const StoreKeys *keys, const char *secret_id, long version,
+			    const unsigned char *value, size_t len, unsigned char **blob,
+			    size_t *blob_len, Error *err);
+/* The value comes back malloc'd and NUL-terminated; wipe it after use. */
+Status store_crypto_decrypt(const StoreKeys *keys, const char *secret_name, const char *secret_id,
+			    long version, const unsigned char *blob, size_t blob_len, char **value,
+			    size_t *len, Error *err);
+void store_crypto_fingerprint(const StoreKeys *keys, const char *secret_id,
+			      const unsigned char *value, size_t len,
+			      unsigned char out[STORE_FP_BYTES]);
+
+#endif

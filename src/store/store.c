@@ -1,0 +1,506 @@
+/* Opening the database, connection settings, transactions and the
+ * prepared-statement cache every other store file goes through. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/internal.h"
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/json.h"
+
+/* ------------------------------------------------------------ helpers */
+
+Status store_sql_error(Store *s, int rc, Error *err, const char *what)
+{
+	const char *msg = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+	const char *path = s && s->path ? s->path : "the database";
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return error_set(err, ST_E_BUSY,
+				 "%s: database %s stayed locked by another envctl for more than "
+				 "%d s; try again when it finishes",
+				 what, path, STORE_BUSY_TIMEOUT_MS / 1000);
+	case SQLITE_FULL:
+		return error_set(err, ST_E_IO, "%s: the disk holding %s is full", what, path);
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		return error_set(err, ST_E_IO, "%s: cannot read or write %s: %s", what, path, msg);
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return error_set(err, ST_E_STORE, "%s: %s is read-only for this user: %s", what,
+				 path, msg);
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return error_set(err, ST_E_STORE,
+				 "%s: %s is damaged or is not an envctl database (%s); restore it "
+				 "from a backup (envctl db backup)",
+				 what, path, msg);
+	case SQLITE_CONSTRAINT:
+		return error_set(err, ST_E_CONFLICT, "%s: %s", what, msg);
+	case SQLITE_NOMEM:
+		return error_set(err, ST_E_NOMEM, "%s: out of memory", what);
+	default:
+		return error_set(err, ST_E_STORE, "%s: %s", what, msg);
+	}
+}
+
+Status store_exec(Store *s, const char *sql, Error *err)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+
+	sqlite3_free(msg);
+	if (rc != SQLITE_OK)
+		return store_sql_error(s, rc, err, "database command failed");
+	return ST_OK;
+}
+
+sqlite3_stmt *store_stmt(Store *s, const char *sql, Error *err)
+{
+	StoreStmt *slot = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	for (size_t i = 0; i < s->stmt_count; i++) {
+		if (s->stmts[i].sql == sql || strcmp(s->stmts[i].sql, sql) == 0) {
+			slot = &s->stmts[i];
+			break;
+		}
+	}
+	if (slot && !slot->busy) {
+		slot->busy = true;
+		return slot->st;
+	}
+	rc = sqlite3_prepare_v3(s->db, sql, -1, slot ? 0 : SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK) {
+		store_sql_error(s, rc, err, "preparing a query");
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	if (slot)
+		return st; /* in use further up: a one-off copy, finalized when done */
+	if (s->stmt_count == s->stmt_cap) {
+		size_t cap = s->stmt_cap ? s->stmt_cap * 2 : 32;
+		StoreStmt *n = realloc(s->stmts, cap * sizeof *n);
+
+		if (!n) {
+			sqlite3_finalize(st);
+			error_set(err, ST_E_NOMEM, "out of memory");
+			return NULL;
+		}
+		s->stmts = n;
+		s->stmt_cap = cap;
+	}
+	slot = &s->stmts[s->stmt_count];
+	slot->sql = strdup(sql);
+	if (!slot->sql) {
+		sqlite3_finalize(st);
+		error_set(err, ST_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	slot->st = st;
+	slot->busy = true;
+	s->stmt_count++;
+	return st;
+}
+
+void store_stmt_done(Store *s, sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < s->stmt_count; i++) {
+		if (s->stmts[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			s->stmts[i].busy = false;
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+int store_bind_text(sqlite3_stmt *st, int idx, const char *v)
+{
+	return v ? sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, idx);
+}
+
+int store_bind_json(sqlite3_stmt *st, int idx, const cJSON *v, const char *dflt)
+{
+	char *text;
+	int rc;
+
+	if (!v)
+		return sqlite3_bind_text(st, idx, dflt, -1, SQLITE_STATIC);
+	text = cJSON_PrintUnformatted(v);
+	if (!text)
+		return SQLITE_NOMEM;
+	rc = sqlite3_bind_text(st, idx, text, -1, free);
+	return rc;
+}
+
+const char *store_col_text(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+char *store_col_dup(sqlite3_stmt *st, int col, bool *oom)
+{
+	const char *t = store_col_text(st, col);
+	char *d;
+
+	if (!t)
+		return NULL;
+	d = strdup(t);
+	if (!d)
+		*oom = true;
+	return d;
+}
+
+void store_col_copy(sqlite3_stmt *st, int col, char *out, size_t n)
+{
+	const char *t = store_col_text(st, col);
+
+	snprintf(out, n, "%s", t ? t : "");
+}
+
+cJSON *store_col_json(sqlite3_stmt *st, int col, const char *dflt_text)
+{
+	const char *t = store_col_text(st, col);
+
+	return cJSON_Parse(t ? t : dflt_text);
+}
+
+/* ------------------------------------------------------------ accessors */
+
+const char *store_path(const Store *s)
+{
+	return s->path;
+}
+
+const char *store_key_source(const Store *s)
+{
+	return s->key_source;
+}
+
+int store_schema_version(const Store *s)
+{
+	return s->version;
+}
+
+bool store_in_transaction(const Store *s)
+{
+	return s->tx_depth > 0;
+}
+
+/* ------------------------------------------------------------ transactions */
+
+Status store_begin(Store *s, Error *err)
+{
+	char sql[64];
+	Status st;
+
+	if (s->tx_depth == 0)
+		snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
+	else
+		snprintf(sql, sizeof sql, "SAVEPOINT envctl_%d", s->tx_depth);
+	st = store_exec(s, sql, err);
+	if (st != ST_OK)
+		return error_prefix(err, "starting a transaction: ");
+	s->tx_depth++;
+	return ST_OK;
+}
+
+Status store_commit(Store *s, Error *err)
+{
+	char sql[64];
+
+	if (s->tx_depth <= 0)
+		return error_set(err, ST_E_STORE, "commit without a transaction (a bug in envctl)");
+	if (s->tx_depth == 1)
+		snprintf(sql, sizeof sql, "COMMIT");
+	else
+		snprintf(sql, sizeof sql, "RELEASE envctl_%d", s->tx_depth - 1);
+	if (store_exec(s, sql, err) != ST_OK) {
+		store_rollback(s);
+		return error_prefix(err, "saving the change: ");
+	}
+	s->tx_depth--;
+	return ST_OK;
+}
+
+void store_rollback(Store *s)
+{
+	char sql[96];
+
+	if (s->tx_depth <= 0)
+		return;
+	s->tx_depth--;
+	if (s->tx_depth == 0)
+		snprintf(sql, sizeof sql, "ROLLBACK");
+	else
+		snprintf(sql, sizeof sql, "ROLLBACK TO envctl_%d; RELEASE envctl_%d", s->tx_depth,
+			 s->tx_depth);
+	/* A failed rollback leaves SQLite to roll back itself; nothing to report. */
+	sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+}
+
+/* ------------------------------------------------------------ open */
+
+static char *store_dirname(const char *path)
+{
+	char *copy = strdup(path);
+	char *slash;
+
+	if (!copy)
+		return NULL;
+	slash = strrchr(copy, '/');
+	if (!slash) {
+		free(copy);
+		return strdup(".");
+	}
+	if (slash == copy)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return copy;
+}
+
+/* The database and its -wal/-shm hold ciphertext, fingerprints and every
+ * config: 0600. SQLite gives -wal/-shm the main file's mode, so creating
+ * the main file 0600 first covers all three; an existing file that is
+ * wider is narrowed (it is ours). */
+static Status store_prepare_file(const char *path, Error *err)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	char *dir = store_dirname(path);
+	int fd;
+
+	if (!dir)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	if (!fs_is_dir(dir) && fs_mkdir_p(dir, 0700, err) != ST_OK) {
+		free(dir);
+		return error_prefix(err, "creating the database directory: ");
+	}
+	free(dir);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return ST_OK;
+	}
+	if (errno != EEXIST)
+		return error_set(err, ST_E_IO, "cannot create database %s: %s", path,
+				 strerror(errno));
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		char p[PATH_MAX];
+		struct stat st;
+
+		snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
+		if (lstat(p, &st) != 0)
+			continue;
+		if (i == 0 && !S_ISREG(st.st_mode))
+			return error_set(err, ST_E_INVALID,
+					 "database path %s is not a regular file", path);
+		if ((st.st_mode & 077) && st.st_uid == geteuid())
+			chmod(p, st.st_mode & 0700);
+	}
+	return ST_OK;
+}
+
+static Status store_pragma(Store *s, const char *sql, const char *what, Error *err)
+{
+	char *msg = NULL;
+	int rc;
+
+	/* Switching to WAL needs a moment of exclusive access; another console
+	 * opening at the same instant makes it BUSY without the busy handler,
+	 * so retry for the length of the busy timeout. */
+	for (int tries = 0;; tries++) {
+		rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+		sqlite3_free(msg);
+		msg = NULL;
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || tries * 20 >= STORE_BUSY_TIMEOUT_MS)
+			break;
+		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
+	}
+	if (rc != SQLITE_OK)
+		return store_sql_error(s, rc, err, what);
+	return ST_OK;
+}
+
+static Status store_text_query(Store *s, const char *sql, char *out, size_t n, Error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (!st)
+		return err->status;
+	out[0] = '\0';
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		store_col_copy(st, 0, out, n);
+	store_stmt_done(s, st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sql_error(s, rc, err, "reading database settings");
+	return ST_OK;
+}
+
+static Status store_get_meta(Store *s, const char *key, char *out, size_t n, Error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = ?1", err);
+	int rc;
+
+	if (!st)
+		return err->status;
+	out[0] = '\0';
+	store_bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		store_col_copy(st, 0, out, n);
+	store_stmt_done(s, st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sql_error(s, rc, err, "reading the database's key check");
+	return ST_OK;
+}
+
+/* The first opener records the check value of its key; every later open
+ * compares, so a wrong key is refused before any secret is touched. */
+static Status store_check_key(Store *s, const StoreOptions *opts, Error *err)
+{
+	char stored[2 * STORE_FP_BYTES + 16], mine[2 * STORE_FP_BYTES + 1];
+	sqlite3_stmt *st;
+	char now[TIME_STR_LEN];
+	int rc;
+
+	if (store_get_meta(s, "key_check", stored, sizeof stored, err) != ST_OK)
+		return err->status;
+	if (store_crypto_load(opts ? opts->key_file : NULL, stored[0] == '\0', &s->keys,
+			      s->key_source, sizeof s->key_source, err) != ST_OK) {
+		if (stored[0] && err->status == ST_E_NOT_FOUND)
+			return error_set(err, ST_E_CRYPTO,
+					 "%s; database %s was created with a master key: set "
+					 "ENVCTL_MASTER_KEY or restore the key file",
+					 error_text(err), s->path);
+		return err->status;
+	}
+	store_crypto_check_value(s->keys, mine);
+	if (!stored[0]) {
+		if (store_begin(s, err) != ST_OK)
+			return err->status;
+		time_now_iso(now);
+		st = store_stmt(s,
+				"INSERT OR IGNORE INTO meta (key, value) VALUES ('key_check', ?1), "
+				"('key_check_alg', 'blake2b-kdf-v1'), ('created_at', ?2)",
+				err);
+		if (!st) {
+			store_rollback(s);
+			return err->status;
+		}
+		store_bind_text(st, 1, mine);
+		store_bind_text(st, 2, now);
+		rc = sqlite3_step(st);
+		store_stmt_done(s, st);
+		if (rc != SQLITE_DONE) {
+			store_rollback(s);
+			return store_sql_error(s, rc, err, "recording the master key check");
+		}
+		if (store_commit(s, err) != ST_OK)
+			return err->status;
+		/* Another console may have won the race with its own key. */
+		if (store_get_meta(s, "key_check", stored, sizeof stored, err) != ST_OK)
+			return err->status;
+	}
+	if (strcmp(stored, mine) != 0) {
+		if (strcmp(s->key_source, "ENVCTL_MASTER_KEY") == 0)
+			return error_set(err, ST_E_CRYPTO,
+					 "the master key from ENVCTL_MASTER_KEY does not match the key "
+					 "database %s was created with; unset it or set the right key",
+					 s->path);
+		return error_set(err, ST_E_CRYPTO,
+				 "the master key from file %s does not match the key database %s "
+				 "was created with; set ENVCTL_MASTER_KEY or restore the right key "
+				 "file",
+				 s->key_source, s->path);
+	}
+	return ST_OK;
+}
+
+Status store_open(const char *path, Store **out, Error *err)
+{
+	return store_open_ex(path, NULL, out, err);
+}
+
+Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Error *err)
+{
+	Store *s;
+	char mode[32];
+	int rc;
+
+	*out = NULL;
+	if (!path || !path[0])
+		return error_set(err, ST_E_USAGE, "no database path (use --db PATH or ENVCTL_DB)");
+	if (sodium_init() < 0)
+		return error_set(err, ST_E_CRYPTO, "libsodium failed to initialise");
+	if (store_prepare_file(path, err) != ST_OK)
+		return err->status;
+	s = calloc(1, sizeof *s);
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	rc = sqlite3_open_v2(path, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+				     SQLITE_OPEN_NOFOLLOW,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		store_sql_error(s, rc, err, "opening the database");
+		store_close(s);
+		return err->status;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	/* WAL: readers never block the writer and a committed transaction is in
+	 * the -wal file before COMMIT returns, so killing envctl loses nothing
+	 * it acknowledged. synchronous=FULL also fsyncs the WAL at each commit,
+	 * so an acknowledged save survives a power cut too (NORMAL would only
+	 * risk the last few commits on power loss, never corruption). */
+	if (store_pragma(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", err) != ST_OK ||
+	    store_text_query(s, "PRAGMA journal_mode", mode, sizeof mode, err) != ST_OK ||
+	    (strcmp(mode, "wal") != 0 &&
+	     store_pragma(s, "PRAGMA journal_mode = WAL", "switching to WAL", err) != ST_OK) ||
+	    store_pragma(s, "PRAGMA synchronous = FULL", "setting durability", err) != ST_OK ||
+	    store_migrate(s, err) != ST_OK || store_check_key(s, opts, err) != ST_OK) {
+		store_close(s);
+		return err->status;
+	}
+	*out = s;
+	return ST_OK;
+}
+
+void store_close(Store *s)
+{
+	if (!s)
+		return;
+	while (s->tx_depth > 0)
+		store_rollback(s);
+	for (size_t i = 0; i < s->stmt_count; i++) {
+		sqlite3_finalize(s->stmts[i].st);
+		free(s->stmts[i].sql);
+	}
+	free(s->stmts);
+	if (s->db)
+		sqlite3_close_v2(s->db);
+	store_crypto_free(s->keys);
+	free(s->path);
+	free(s);
+}

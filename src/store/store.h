@@ -1,0 +1,418 @@
+/* store: the console's memory — SQLite tables of SPEC §2 and the secrets
+ * kept in them, encrypted at rest (SPEC §4).
+ *
+ * Nothing of SQLite shows through this header: a Store is an opaque handle
+ * and every row is a plain C struct, so a PostgreSQL backend can sit behind
+ * the same API. The store knows no providers and no schemas; it knows JSON
+ * only as text it keeps and as cJSON values it hands back.
+ *
+ * Threads: a Store handle belongs to the thread that opened it. Another
+ * thread (a TUI worker, a probe pool) opens its own handle on the same
+ * path; with WAL that is cheap, readers never block the writer, and writers
+ * queue behind one another for up to the busy timeout.
+ *
+ * Strings in the row structs below are owned by the struct (free with the
+ * matching *_clear) unless a comment says "borrowed". */
+#ifndef ENVCTL_STORE_STORE_H
+#define ENVCTL_STORE_STORE_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/ids.h"
+#include "util/status.h"
+
+typedef struct Store Store;
+
+/* How long a writer waits for another console's transaction to finish
+ * before giving up with ST_E_BUSY. */
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+/* ------------------------------------------------------------ open/close */
+
+typedef struct StoreOptions {
+	/* The master key file; NULL means $XDG_CONFIG_HOME/envctl/master.key.
+	 * ENVCTL_MASTER_KEY, when set, wins over any file. */
+	const char *key_file;
+} StoreOptions;
+
+/* Opens (creating when missing) the database at path: the parent directory
+ * is created 0700, the file and its -wal/-shm 0600; pending migrations are
+ * applied, each in one transaction; the master key is loaded and checked
+ * against the value the database was created with. A database written by
+ * a newer envctl is refused, naming both schema versions. */
+Status store_open(const char *path, Store **out, Error *err);
+Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Error *err);
+void store_close(Store *s);
+
+const char *store_path(const Store *s);
+/* Where the master key came from: "ENVCTL_MASTER_KEY" or the key file path. */
+const char *store_key_source(const Store *s);
+int store_schema_version(const Store *s);
+/* The newest schema version this build knows. */
+int store_schema_version_latest(void);
+
+/* Transactions. begin takes the write lock at once (waiting up to the busy
+ * timeout for another writer), so a read-then-write sequence never fails
+ * half way with "database is locked". They nest: an inner begin/commit is a
+ * savepoint. rollback undoes the innermost level. */
+Status store_begin(Store *s, Error *err);
+Status store_commit(Store *s, Error *err);
+void store_rollback(Store *s);
+bool store_in_transaction(const Store *s);
+
+/* ------------------------------------------------------------ environments */
+
+typedef struct StoreEnv {
+	char id[UUID_STR_LEN];
+	char *name;
+	char *description;
+	char *driver;   /* "sandbox" */
+	char *status;   /* active | archived */
+	char *provider; /* provider key */
+	cJSON *config;  /* secret fields hold secret ids */
+	cJSON *metadata;
+	long revision;  /* 1 on insert, +1 on every update */
+	char created_at[TIME_STR_LEN];
+	char updated_at[TIME_STR_LEN];
+} StoreEnv;
+
+void store_env_clear(StoreEnv *e);
+
+/* Inserts e. An empty id gets a new UUID and empty times get now (both
+ * written back into e). A taken name is ST_E_CONFLICT. */
+Status store_env_insert(Store *s, StoreEnv *e, Error *err);
+/* Rewrites every column but id and created_at; sets updated_at to now and
+ * bumps revision (both written back). ST_E_NOT_FOUND when the id is gone. */
+Status store_env_update(Store *s, StoreEnv *e, Error *err);
+/* By id, else by exact name. */
+Status store_env_get(Store *s, const char *id_or_name, StoreEnv *out, Error *err);
+/* Deletes the row; its leases and probes go with it and its bindings are
+ * removed. Secrets are the caller's business (see core env_delete). */
+Status store_env_delete(Store *s, const char *id, Error *err);
+
+typedef struct StoreEnvFilter {
+	const char *status;   /* NULL: any */
+	const char *provider; /* NULL: any */
+} StoreEnvFilter;
+
+/* One row of the environments view: the environment with its last probe and
+ * its count of active leases. */
+typedef struct StoreEnvSummary {
+	StoreEnv env;
+	bool has_probe;
+	bool probe_ok;
+	char probe_at[TIME_STR_LEN];
+	char *probe_summary;
+	long active_leases;
+} StoreEnvSummary;
+
+typedef struct StoreEnvList {
+	StoreEnvSummary *items;
+	size_t count;
+} StoreEnvList;
+
+/* Ordered by name. */
+Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Error *err);
+void store_env_list_free(StoreEnvList *l);
+
+/* ------------------------------------------------------------ leases */
+
+typedef struct StoreLease {
+	char id[UUID_STR_LEN];
+	char environment_id[UUID_STR_LEN];
+	char *heartbeat_run_id;  /* nullable */
+	char *issue_id;          /* nullable */
+	char *status;            /* active | released | expired | failed | retained */
+	char *lease_policy;      /* ephemeral | reuse_by_environment | retain_on_failure */
+	char *provider;
+	char *provider_lease_id; /* nullable */
+	char *acquired_at;
+	char *last_used_at;
+	char *expires_at;        /* nullable */
+	char *released_at;       /* nullable */
+	char *failure_reason;    /* nullable */
+	char *cleanup_status;    /* nullable | pending | success | failed */
+	char *metadata_json;     /* JSON text, never NULL once read */
+	char *phase;             /* nullable: intent being carried out */
+	long cleanup_attempts;
+	char *next_cleanup_at;   /* nullable */
+	char *updated_at;
+} StoreLease;
+
+void store_lease_clear(StoreLease *l);
+/* A deep copy (for keeping a row seen in a callback). */
+Status store_lease_copy(const StoreLease *src, StoreLease *dst, Error *err);
+
+/* Inserts l. Empty id → new UUID; NULL acquired_at/last_used_at → now;
+ * NULL metadata_json → "{}". The id is written back. */
+Status store_lease_insert(Store *s, StoreLease *l, Error *err);
+Status store_lease_get(Store *s, const char *id, StoreLease *out, Error *err);
+/* Rewrites every mutable column of the row l->id — but only while its
+ * status is still expected_status (NULL: whatever it is). When another
+ * console changed it first: ST_E_CONFLICT "lease ... is already released".
+ * One statement, so it is atomic with or without a transaction. */
+Status store_lease_update(Store *s, const StoreLease *l, const char *expected_status,
+			  Error *err);
+
+typedef struct StoreLeaseFilter {
+	const char *status;         /* NULL: any */
+	const char *environment_id; /* NULL: any */
+	const char *provider;       /* NULL: any */
+	const char *expires_before; /* active leases with expires_at < this (the sweep) */
+	const char *cleanup_due_at; /* cleanup pending/failed with next_cleanup_at <= this */
+	bool oldest_first;          /* default: newest acquired first */
+	/* Keyset window: rows after (after_acquired_at, after_id) in list order;
+	 * both or neither. Cheap at any depth, unlike offset. */
+	const char *after_acquired_at;
+	const char *after_id;
+	long offset;
+	long limit; /* 0: no limit */
+} StoreLeaseFilter;
+
+/* Called once per row. The row and its strings are borrowed: valid only
+ * during the call (copy with store_lease_copy to keep it). Returning false
+ * stops the walk (not an error). */
+typedef bool (*StoreLeaseFn)(const StoreLease *row, void *ctx);
+
+/* Streams matching leases in list order: nothing is built up in memory, so
+ * a window over 100,000 leases costs what the window holds. */
+Status store_lease_each(Store *s, const StoreLeaseFilter *f, StoreLeaseFn fn, void *ctx,
+			Error *err);
+/* How many rows the filter matches (offset and limit ignored). */
+Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *err);
+/* The reuse lookup of SPEC §3: the environment's reuse_by_environment
+ * leases, most recently used first, through the leases_reuse index.
+ * statuses: NULL-terminated list of statuses to consider (NULL: any). */
+Status store_lease_reuse_candidates(Store *s, const char *environment_id,
+				    const char *const *statuses, long limit, StoreLeaseFn fn,
+				    void *ctx, Error *err);
+Status store_lease_count_active(Store *s, const char *environment_id, long *out, Error *err);
+
+/* ------------------------------------------------------------ secrets */
+
+#define STORE_SECRET_PROVIDER "local_encrypted"
+
+typedef struct StoreBinding {
+	char secret_id[UUID_STR_LEN];
+	char *target_type;  /* "environment" */
+	char *target_id;
+	char *target_name;  /* the environment's name when it exists, else NULL */
+	char *config_path;  /* JSON Pointer */
+	char *created_at;
+} StoreBinding;
+
+typedef struct StoreBindingList {
+	StoreBinding *items;
+	size_t count;
+} StoreBindingList;
+
+typedef struct StoreSecret {
+	char id[UUID_STR_LEN];
+	char *name;
+	char *description;
+	char *provider;          /* local_encrypted */
+	char *status;            /* active | disabled | deleted */
+	char *origin;            /* operator | environment */
+	char *created_by_environment_id; /* nullable */
+	char *created_by_path;   /* nullable */
+	long latest_version;
+	long current_version;    /* 0: none */
+	char *created_at;
+	char *updated_at;
+	char *last_resolved_at;  /* nullable: last successful resolution */
+	char *last_rotated_at;   /* nullable */
+	StoreBindingList bindings; /* filled by get and list */
+} StoreSecret;
+
+typedef struct StoreSecretList {
+	StoreSecret *items;
+	size_t count;
+} StoreSecretList;
+
+void store_secret_clear(StoreSecret *sec);
+void store_secret_list_free(StoreSecretList *l);
+void store_binding_list_free(StoreBindingList *l);
+
+typedef struct StoreSecretNew {
+	const char *name;
+	const char *description;        /* NULL: "" */
+	const unsigned char *value;     /* the plaintext; never stored as such */
+	size_t value_len;
+	/* Set by the environment save flow; NULL for an operator's secret. */
+	const char *created_by_environment_id;
+	const char *created_by_path;
+} StoreSecretNew;
+
+/* Creates the secret with version 1 as current. out (may be NULL) gets the
+ * row. A taken name is ST_E_CONFLICT; an empty value is ST_E_INVALID. */
+Status store_secret_create(Store *s, const StoreSecretNew *in, StoreSecret *out, Error *err);
+/* A new current version; the current one becomes previous and any older
+ * previous version is destroyed (its ciphertext dropped). */
+Status store_secret_rotate(Store *s, const char *id_or_name, const unsigned char *value,
+			   size_t value_len, long *new_version, Error *err);
+/* Does value match the current version's keyed fingerprint? */
+Status store_secret_verify(Store *s, const char *id_or_name, const unsigned char *value,
+			   size_t value_len, bool *match, Error *err);
+/* active <-> disabled. A disabled secret keeps its versions but does not
+ * resolve. */
+Status store_secret_set_status(Store *s, const char *id_or_name, const char *status,
+			       Error *err);
+/* Deletes the secret: status deleted, every version destroyed, name freed.
+ * While it is bound this is ST_E_CONFLICT naming the first users, unless
+ * force: then each binding is removed and the referencing config field is
+ * taken out of its environment (so no config points at a dead id).
+ * unbound (may be NULL) receives the removed bindings. */
+Status store_secret_delete(Store *s, const char *id_or_name, bool force,
+			   StoreBindingList *unbound, Error *err);
+/* By id, else by name among secrets not deleted. Fills bindings. */
+Status store_secret_get(Store *s, const char *id_or_name, StoreSecret *out, Error *err);
+/* Ordered by name, with bindings; deleted secrets only when asked. */
+Status store_secret_list(Store *s, bool include_deleted, StoreSecretList *out, Error *err);
+/* Environment-made secrets that nothing binds any more whose creator is
+ * environment_id or gone: deleted, ids appended to deleted (may be NULL;
+ * a NULL-terminated array the caller frees with store_ids_free). */
+Status store_secret_delete_orphans(Store *s, const char *environment_id, char ***deleted,
+				   Error *err);
+void store_ids_free(char **ids);
+
+/* A resolution request (SPEC §4 Resolution). */
+typedef struct StoreResolve {
+	const char *secret_id;
+	const char *consumer;       /* "probe", "acquire", "release", ... */
+	const char *environment_id; /* the binding target that must exist */
+	const char *config_path;    /* the bound path */
+	const char *lease_id;       /* nullable */
+	const char *run_id;         /* nullable */
+} StoreResolve;
+
+/* Decrypts the current version when the secret is active, has a current
+ * version and is bound to that environment at that path. Every attempt
+ * records an access event (outside any transaction it commits at once;
+ * call it outside one so failures are kept too). The value is malloc'd,
+ * NUL-terminated; release it with store_secret_value_free, which wipes it. */
+Status store_secret_resolve(Store *s, const StoreResolve *req, char **value, size_t *len,
+			    Error *err);
+void store_secret_value_free(char *value, size_t len);
+
+/* Bindings (SPEC §2): exactly one per (target_type, target_id, path). */
+Status store_binding_set(Store *s, const char *secret_id, const char *target_type,
+			 const char *target_id, const char *config_path, Error *err);
+/* ST_OK also when there was nothing to remove. */
+Status store_binding_remove(Store *s, const char *target_type, const char *target_id,
+			    const char *config_path, Error *err);
+Status store_binding_list_target(Store *s, const char *target_type, const char *target_id,
+				 StoreBindingList *out, Error *err);
+
+typedef struct StoreAccessEvent {
+	long long id;
+	char *secret_id;
+	long version;
+	char *consumer;
+	char *environment_id;
+	char *config_path;
+	char *lease_id;
+	char *run_id;
+	char *outcome; /* success | failure */
+	char *error;
+	char *created_at;
+} StoreAccessEvent;
+
+typedef struct StoreAccessEventList {
+	StoreAccessEvent *items;
+	size_t count;
+} StoreAccessEventList;
+
+/* Newest first. */
+Status store_access_event_list(Store *s, const char *secret_id, long limit,
+			       StoreAccessEventList *out, Error *err);
+void store_access_event_list_free(StoreAccessEventList *l);
+
+/* ------------------------------------------------------------ probes */
+
+typedef struct StoreProbe {
+	char id[UUID_STR_LEN];
+	char *environment_id; /* NULL: a draft */
+	char *provider;
+	bool ok;
+	char *summary;
+	cJSON *details;
+	long long duration_ms;
+	char created_at[TIME_STR_LEN];
+} StoreProbe;
+
+typedef struct StoreProbeList {
+	StoreProbe *items;
+	size_t count;
+} StoreProbeList;
+
+void store_probe_clear(StoreProbe *p);
+void store_probe_list_free(StoreProbeList *l);
+/* Empty id/created_at are filled in and written back. */
+Status store_probe_insert(Store *s, StoreProbe *p, Error *err);
+/* Newest first; environment_id NULL lists drafts. */
+Status store_probe_list(Store *s, const char *environment_id, long limit, StoreProbeList *out,
+			Error *err);
+/* ST_E_NOT_FOUND when the environment was never probed. */
+Status store_probe_last(Store *s, const char *environment_id, StoreProbe *out, Error *err);
+
+/* ------------------------------------------------------------ activity */
+
+typedef struct StoreActivity {
+	long long id;
+	char created_at[TIME_STR_LEN];
+	char *actor;          /* "cli:alice", "tui:alice" */
+	char *action;         /* environment.created, secret.rotated, ... */
+	char *entity_type;    /* environment | secret | lease */
+	char *entity_id;
+	char *entity_name;
+	cJSON *changed_fields; /* array of field names; never values */
+	cJSON *details;        /* object of non-secret facts (lease status, ...) */
+} StoreActivity;
+
+typedef struct StoreActivityList {
+	StoreActivity *items;
+	size_t count;
+} StoreActivityList;
+
+void store_activity_clear(StoreActivity *a);
+void store_activity_list_free(StoreActivityList *l);
+
+typedef struct StoreActivityNew {
+	const char *actor;
+	const char *action;
+	const char *entity_type;
+	const char *entity_id;
+	const char *entity_name;
+	const char *const *changed_fields; /* NULL-terminated, may be NULL */
+	const cJSON *details;              /* may be NULL */
+} StoreActivityNew;
+
+Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err);
+/* Newest first. entity_id NULL: all. */
+Status store_activity_list(Store *s, const char *entity_id, long limit, long offset,
+			   StoreActivityList *out, Error *err);
+
+/* ------------------------------------------------------------ maintenance */
+
+typedef struct StoreCheckReport {
+	char **problems; /* one sentence each */
+	size_t count;
+	long environments, leases, secrets, bindings, activity;
+} StoreCheckReport;
+
+/* SQLite's integrity and foreign-key checks, then the store's own rules:
+ * orphan environment secrets, bindings that dangle (no environment, a
+ * deleted secret, or a config that no longer holds the secret id at that
+ * path), secret ids in a config with no binding, destroyed versions that
+ * still hold ciphertext, and a current version on every live secret. */
+Status store_check(Store *s, StoreCheckReport *out, Error *err);
+void store_check_report_free(StoreCheckReport *r);
+
+/* An online backup (SQLite backup API) into a new file created 0600;
+ * refuses to overwrite. Consistent even while other consoles write. */
+Status store_backup(Store *s, const char *dest_path, Error *err);
+
+#endif

@@ -1,0 +1,80 @@
+# The leak test: save environments with secrets through the CLI, then look
+# for the plaintexts in the database, its WAL, the activity table, every
+# CLI output (human and JSON) and every error message. They appear nowhere.
+. "$(dirname "$0")/lib.sh"
+export ENVCTL_SHARE_DIR="$(cd "$(dirname "$0")/../.." && pwd)"
+tp() { "$BUILD_DIR/tests/helpers/envctl_testprov" "$@"; }
+LOG="$TMPDIR/all-output.log"
+: > "$LOG"
+run() { "$@" >>"$LOG" 2>&1; }
+S1='Pl41n-Api-Key-7f3e9'
+S2='Pl41n-Bridge-Token-a81c'
+S3='Pl41n-Host-Password-55d0'
+S4='Pl41n-Rotated-Key-c0de'
+S5='Pl41n-Operator-Secret-9b1d'
+S6='Pl41n-Bad-Config-Secret-0e0e'
+ALL="$S1 $S2 $S3 $S4 $S5 $S6"
+
+# Create the database, then keep a reader in an open transaction so the
+# WAL stays on disk, whole, to be searched (the last connection to close
+# checkpoints and removes it).
+run envctl db check
+mkfifo "$TMPDIR/reader.fifo"
+sqlite3 "$ENVCTL_DB" < "$TMPDIR/reader.fifo" > /dev/null 2>&1 &
+reader=$!
+exec 3> "$TMPDIR/reader.fifo"
+echo "BEGIN; SELECT count(*) FROM environments;" >&3
+
+cat > cfg.json <<JSON
+{"apiKey": "$S1", "bridge": {"authToken": "$S2", "region": "eu"},
+ "hosts": [{"name": "a", "password": "$S3"}]}
+JSON
+run tp env create leak1 --provider vault-test --config-file cfg.json || fail "create leak1"
+run tp env create leak1-json --provider vault-test --config-file cfg.json --json || fail "create json"
+printf '{"apiKey": "%s"}' "$S4" | run tp env edit leak1 --config-file - || fail "rotate via edit"
+printf '%s' "$S5" | run envctl secret create op --value-file - || fail "secret create"
+printf '%s' "$S5" | run envctl secret verify op --value-file -
+printf 'x%s' "$S5" | run envctl secret verify op --value-file -
+printf '%s' "$S4" | run envctl secret rotate op --value-file -
+# error paths that had a secret in their input
+printf '{"apiKey": "%s", "port": 123456}' "$S6" | run tp env create bad1 --provider vault-test --config-file -
+printf '{"apiKey": "%s", "endpoint": "reject"}' "$S6" | run tp env create bad2 --provider vault-test --config-file -
+printf '{"apiKey": "%s", "nope": "%s"}' "$S6" "$S6" | run tp env create bad3 --provider vault-test --config-file -
+printf '{"apiKey": "%s"' "$S6" | run tp env create bad4 --provider vault-test --config-file -
+printf '{"apiKey": "%s"}' "$S6" | run tp env create leak1 --provider vault-test --config-file -
+printf '{"apiKey": %s}' "12345" | run tp env create bad5 --provider vault-test --config-file -
+run tp env edit leak1 --set "apiKey=$S6"
+run tp env edit leak1 --set "/hosts/0/password=$S6"
+# every read view, human and JSON
+for cmd in "env list" "env list --json" "env show leak1" "env show leak1 --json" \
+	   "env show leak1-json --json" "secret list" "secret list --json" "secret list --all --json" \
+	   "secret show op" "secret show op --json" "activity" "activity --json --limit 1000" \
+	   "db check" "db check --json"; do
+	run tp $cmd
+done
+run tp env delete leak1-json
+run envctl db backup "$TMPDIR/backup.db"
+
+# the runtime config does carry the value: the resolution path works
+grep -q "secretRef" "$LOG" || fail "JSON output should show secret references"
+
+[ -s "$ENVCTL_DB-wal" ] || fail "expected a WAL file to search"
+for s in $ALL; do
+	grep -aq "$s" "$LOG" && fail "plaintext $s in CLI output or errors: $(grep -a "$s" "$LOG" | head -3)"
+	grep -aq "$s" "$ENVCTL_DB" && fail "plaintext $s in the database file"
+	grep -aq "$s" "$ENVCTL_DB-wal" && fail "plaintext $s in the WAL"
+	grep -aq "$s" "$TMPDIR/backup.db" && fail "plaintext $s in the backup"
+	sqlite3 "$ENVCTL_DB" "SELECT * FROM activity; SELECT * FROM secret_access_events; SELECT config FROM environments;" | grep -q "$s" && fail "plaintext $s in a table"
+done
+exec 3>&-
+wait "$reader"
+for s in $ALL; do
+	grep -aq "$s" "$ENVCTL_DB" && fail "plaintext $s in the database after checkpoint"
+done
+# and the error paths really were taken
+grep -q "must be at most 65535" "$LOG" || fail "schema error not seen"
+grep -q 'endpoint "reject" is refused' "$LOG" || fail "provider error not seen"
+grep -q "not valid JSON" "$LOG" || fail "JSON error not seen"
+grep -q "is a secret field" "$LOG" || fail "--set refusal not seen"
+grep -q "no match" "$LOG" || fail "verify mismatch not seen"
+true

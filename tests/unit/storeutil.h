@@ -1,0 +1,26 @@
+/* Helpers for the store and environment suites: real SQLite files in a
+ * fresh directory, with the master key file kept in that directory. */
+#ifndef ENVCTL_TESTS_STOREUTIL_H
+#define ENVCTL_TESTS_STOREUTIL_H
+
+#include "store/store.h"
+
+/* A fresh directory; XDG_CONFIG_HOME points into it and ENVCTL_MASTER_KEY
+ * is unset, so the key file is created there. Caller frees. */
+char *tu_store_dir(void);
+/* dir/name; caller frees. */
+char *tu_path(const char *dir, const char *name);
+/* Opens dir/envctl.db or fails the test. */
+Store *tu_store_open(const char *dir);
+/* Runs SQL directly on a database file (for tampering); fails the test on error. */
+void tu_sql(const char *db_path, const char *sql);
+/* The first column of the first row as text (or "" when none); caller frees. */
+char *tu_sql_text(const char *db_path, const char *sql);
+/* EXPLAIN QUERY PLAN details joined with ';'; caller frees. */
+char *tu_sql_plan(const char *db_path, const char *sql);
+/* Does the file contain the bytes of needle? */
+int tu_file_contains(const char *path, const char *needle);
+/* File mode bits (07777) or -1. */
+int tu_mode(const char *path);
+
+#endif

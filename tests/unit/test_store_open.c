@@ -1,0 +1,363 @@
+/* Opening the store: files and modes, migrations, versions, the master key. */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "storeutil.h"
+#include "testutil.h"
+#include "util/fs.h"
+
+#define KEY_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define KEY_B "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+START_TEST(test_open_creates_private_files)
+{
+	char *dir = tu_store_dir();
+	char *nested = tu_path(dir, "a/b/envctl.db");
+	char *adir = tu_path(dir, "a"), *bdir = tu_path(dir, "a/b");
+	char *wal = tu_path(dir, "a/b/envctl.db-wal"), *shm = tu_path(dir, "a/b/envctl.db-shm");
+	char *key = tu_path(dir, "config/envctl/master.key");
+	char *keydir = tu_path(dir, "config/envctl");
+	Store *s = NULL;
+	Error err;
+
+	umask(022);
+	error_clear(&err);
+	ck_assert_int_eq(store_open(nested, &s, &err), ST_OK);
+	ck_assert_int_eq(store_activity_add(s, &(StoreActivityNew){ .actor = "t", .action = "x",
+								    .entity_type = "environment" },
+					    &err),
+			 ST_OK);
+	ck_assert_int_eq(tu_mode(adir), 0700);
+	ck_assert_int_eq(tu_mode(bdir), 0700);
+	ck_assert_int_eq(tu_mode(nested), 0600);
+	ck_assert_int_eq(tu_mode(wal), 0600);
+	ck_assert_int_eq(tu_mode(shm), 0600);
+	ck_assert_int_eq(tu_mode(key), 0600);
+	ck_assert_int_eq(tu_mode(keydir), 0700);
+	ck_assert_int_eq(store_schema_version(s), store_schema_version_latest());
+	ck_assert_str_eq(store_key_source(s), key);
+	store_close(s);
+	free(dir), free(nested), free(adir), free(bdir), free(wal), free(shm), free(key);
+	free(keydir);
+}
+END_TEST
+
+START_TEST(test_open_narrows_wide_existing_file)
+{
+	char *dir = tu_store_dir();
+	char *path = tu_path(dir, "envctl.db");
+	Store *s;
+
+	store_close(tu_store_open(dir));
+	chmod(path, 0644);
+	s = tu_store_open(dir);
+	ck_assert_int_eq(tu_mode(path), 0600);
+	store_close(s);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_migrations_tracked_and_idempotent)
+{
+	char *dir = tu_store_dir();
+	char *path = tu_path(dir, "envctl.db");
+	char *v, *n, *mode, *fk;
+	Store *s = tu_store_open(dir);
+
+	store_close(s);
+	s = tu_store_open(dir); /* a second open applies nothing */
+	store_close(s);
+	v = tu_sql_text(path, "PRAGMA user_version");
+	n = tu_sql_text(path, "SELECT count(*) FROM schema_migrations");
+	mode = tu_sql_text(path, "PRAGMA journal_mode");
+	ck_assert_int_eq(atoi(v), store_schema_version_latest());
+	ck_assert_int_eq(atoi(n), store_schema_version_latest());
+	ck_assert_str_eq(mode, "wal");
+	/* every table of SPEC §2 */
+	fk = tu_sql_text(path, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
+			       "WHERE type = 'table' ORDER BY name)");
+	ck_assert_str_eq(fk, "activity,environments,leases,meta,probes,schema_migrations,"
+			     "secret_access_events,secret_bindings,secret_versions,secrets");
+	free(v), free(n), free(mode), free(fk);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_newer_database_refused)
+{
+	char *dir = tu_store_dir();
+	char *path = tu_path(dir, "envctl.db");
+	char want[64];
+	Store *s = NULL;
+	Error err;
+
+	store_close(tu_store_open(dir));
+	tu_sql(path, "PRAGMA user_version = 99");
+	error_clear(&err);
+	ck_assert_int_eq(store_open(path, &s, &err), ST_E_STORE);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(strstr(err.msg, "schema version 99"));
+	snprintf(want, sizeof want, "up to %d", store_schema_version_latest());
+	ck_assert_msg(strstr(err.msg, want) != NULL, "%s", err.msg);
+	ck_assert_ptr_nonnull(strstr(err.msg, "newer envctl"));
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_not_a_database)
+{
+	char *dir = tu_store_dir();
+	char *path = tu_path(dir, "envctl.db");
+	FILE *f = fopen(path, "w");
+	Store *s = NULL;
+	Error err;
+
+	ck_assert_ptr_nonnull(f);
+	fputs("this is not a database, just text that is long enough to have a header....", f);
+	fclose(f);
+	chmod(path, 0600);
+	error_clear(&err);
+	ck_assert_int_eq(store_open(path, &s, &err), ST_E_STORE);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not an envctl database"));
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_env_key_mismatch_names_variable)
+{
+	char *dir = tu_store_dir();
+	char *path = tu_path(dir, "envctl.db");
+	Store *s = NULL;
+	Error err;
+
+	setenv("ENVCTL_MASTER_KEY", KEY_A, 1);
+	store_close(tu_store_open(dir));
+	setenv("ENVCTL_MASTER_KEY", KEY_B, 1);
+	error_clear(&err);
+	ck_assert_int_eq(store_open(path, &s, &err), ST_E_CRYPTO);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(err.msg, "from ENVCTL_MASTER_KEY does not match") != NULL, "%s",
+		      err.msg);
+	ck_assert_ptr_null(strstr(err.msg, KEY_B));
+	/* the same key in base64 is the same key */
+	setenv("ENVCTL_MASTER_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", 1);
+	store_close(tu_store_open(dir));
+	/* and without the variable, the (new) key file does not match either */
+	unsetenv("ENVCTL_MASTER_KEY");
+	error_clear(&err);
+	ck_assert_int_eq(store_open(path, &s, &err), ST_E_CRYPTO);
+	ck_assert_msg(strstr(err.msg, "master key") != NULL, "%s", err.msg);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_file_key_mismatch_names_file)
+{
+	char *dir = tu_store_dir();
+	char *path = tu_path(dir, "envctl.db");
+	char *key = tu_path(dir, "config/envctl/master.key");
+	FILE *f;
+	Store *s = NULL;
+	Error err;
+
+	store_close(tu_store_open(dir));
+	ck_assert(fs_is_file(key));
+	/* someone puts a different key in the file */
+	unlink(key);
+	f = fopen(key, "w");
+	fputs(KEY_B "\n", f);
+	fclose(f);
+	chmod(key, 0600);
+	error_clear(&err);
+	ck_assert_int_eq(store_open(path, &s, &err), ST_E_CRYPTO);
+	ck_assert_msg(strstr(err.msg, key) != NULL, "%s", err.msg);
+	ck_assert_ptr_nonnull(strstr(err.msg, "does not match"));
+	free(key);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_key_file_never_overwritten)
+{
+	char *dir = tu_store_dir();
+	char *key = tu_path(dir, "config/envctl/master.key");
+	char *other = tu_path(dir, "other.db");
+	char *before, *after;
+	Store *s = NULL;
+	Error err;
+
+	store_close(tu_store_open(dir));
+	before = fs_read_file(key, NULL, NULL);
+	ck_assert_ptr_nonnull(before);
+	ck_assert_uint_eq(strlen(before), 45); /* base64 of 32 bytes + newline */
+	error_clear(&err);
+	ck_assert_int_eq(store_open(other, &s, &err), ST_OK); /* a second database, same key */
+	store_close(s);
+	store_close(tu_store_open(dir));
+	after = fs_read_file(key, NULL, NULL);
+	ck_assert_str_eq(before, after);
+	free(before), free(after), free(key), free(other), free(dir);
+}
+END_TEST
+
+START_TEST(test_missing_key_for_existing_database)
+{
+	char *dir = tu_store_dir();
+	char *path = tu_path(dir, "envctl.db");
+	char *key = tu_path(dir, "config/envctl/master.key");
+	Store *s = NULL;
+	Error err;
+
+	store_close(tu_store_open(dir));
+	unlink(key);
+	error_clear(&err);
+	ck_assert_int_eq(store_open(path, &s, &err), ST_E_CRYPTO);
+	ck_assert_msg(strstr(err.msg, "was created with a master key") != NULL, "%s", err.msg);
+	ck_assert(!fs_is_file(key)); /* no new key generated for an old database */
+	free(key), free(path), free(dir);
+}
+END_TEST
+
+START_TEST(test_bad_key_file)
+{
+	char *dir = tu_store_dir();
+	char *path = tu_path(dir, "envctl.db");
+	char *key = tu_path(dir, "config/envctl/master.key");
+	FILE *f;
+	Store *s = NULL;
+	Error err;
+
+	store_close(tu_store_open(dir));
+	chmod(key, 0644);
+	error_clear(&err);
+	ck_assert_int_eq(store_open(path, &s, &err), ST_E_CRYPTO);
+	ck_assert_msg(strstr(err.msg, "chmod 600") != NULL, "%s", err.msg);
+	unlink(key);
+	f = fopen(key, "w");
+	fputs("too-short\n", f);
+	fclose(f);
+	chmod(key, 0600);
+	error_clear(&err);
+	ck_assert_int_eq(store_open(path, &s, &err), ST_E_CRYPTO);
+	ck_assert_msg(strstr(err.msg, "does not hold a 32-byte key") != NULL, "%s", err.msg);
+	ck_assert_ptr_null(strstr(err.msg, "too-short"));
+	free(key), free(path), free(dir);
+}
+END_TEST
+
+START_TEST(test_bad_env_key)
+{
+	char *dir = tu_store_dir();
+	char *path = tu_path(dir, "envctl.db");
+	Store *s = NULL;
+	Error err;
+
+	setenv("ENVCTL_MASTER_KEY", "hunter2-not-a-key", 1);
+	error_clear(&err);
+	ck_assert_int_eq(store_open(path, &s, &err), ST_E_CRYPTO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "ENVCTL_MASTER_KEY must hold a 32-byte key"));
+	ck_assert_ptr_null(strstr(err.msg, "hunter2"));
+	unsetenv("ENVCTL_MASTER_KEY");
+	free(path), free(dir);
+}
+END_TEST
+
+START_TEST(test_transactions_nest_and_roll_back)
+{
+	char *dir = tu_store_dir();
+	Store *s = tu_store_open(dir);
+	StoreActivityNew a = { .actor = "t", .action = "a", .entity_type = "environment" };
+	StoreActivityList l;
+	Error err;
+
+	error_clear(&err);
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	ck_assert(store_in_transaction(s));
+	ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
+	store_rollback(s); /* only the inner one */
+	ck_assert_int_eq(store_commit(s, &err), ST_OK);
+	ck_assert(!store_in_transaction(s));
+	ck_assert_int_eq(store_activity_list(s, NULL, 0, 0, &l, &err), ST_OK);
+	ck_assert_uint_eq(l.count, 1);
+	store_activity_list_free(&l);
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
+	store_rollback(s);
+	ck_assert_int_eq(store_activity_list(s, NULL, 0, 0, &l, &err), ST_OK);
+	ck_assert_uint_eq(l.count, 1);
+	store_activity_list_free(&l);
+	ck_assert_int_eq(store_commit(s, &err), ST_E_STORE);
+	store_close(s);
+	free(dir);
+}
+END_TEST
+
+/* Two processes open a brand-new database at once: both migrate safely and
+ * agree on one key check. */
+START_TEST(test_concurrent_first_open)
+{
+	char *dir = tu_store_dir();
+	pid_t pids[4];
+	int status;
+
+	for (int i = 0; i < 4; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			char *path = tu_path(dir, "envctl.db");
+			Store *s = NULL;
+			Error err;
+
+			error_clear(&err);
+			if (store_open(path, &s, &err) != ST_OK) {
+				fprintf(stderr, "child: %s\n", err.msg);
+				_exit(1);
+			}
+			store_close(s);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	store_close(tu_store_open(dir));
+	free(dir);
+}
+END_TEST
+
+TEST_SUITE(store_open)
+{
+	Suite *s = suite_create("store_open");
+	TCase *tc = tcase_create("open");
+
+	tcase_add_test(tc, test_open_creates_private_files);
+	tcase_add_test(tc, test_open_narrows_wide_existing_file);
+	tcase_add_test(tc, test_migrations_tracked_and_idempotent);
+	tcase_add_test(tc, test_newer_database_refused);
+	tcase_add_test(tc, test_not_a_database);
+	tcase_add_test(tc, test_env_key_mismatch_names_variable);
+	tcase_add_test(tc, test_file_key_mismatch_names_file);
+	tcase_add_test(tc, test_key_file_never_overwritten);
+	tcase_add_test(tc, test_missing_key_for_existing_database);
+	tcase_add_test(tc, test_bad_key_file);
+	tcase_add_test(tc, test_bad_env_key);
+	tcase_add_test(tc, test_transactions_nest_and_roll_back);
+	tcase_add_test(tc, test_concurrent_first_open);
+	suite_add_tcase(s, tc);
+	return s;
+}

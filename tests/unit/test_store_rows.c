@@ -1,0 +1,566 @@
+/* Environments, leases, probes, activity, check and backup at the store
+ * level, and two processes writing one database. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "storeutil.h"
+#include "testutil.h"
+#include "util/fs.h"
+
+static Store *s;
+static char *dir, *path;
+static Error err;
+
+static void setup(void)
+{
+	dir = tu_store_dir();
+	path = tu_path(dir, "envctl.db");
+	s = tu_store_open(dir);
+	error_clear(&err);
+}
+
+static void teardown(void)
+{
+	store_close(s);
+	free(path);
+	free(dir);
+}
+
+static void mk_env(const char *name, StoreEnv *out)
+{
+	memset(out, 0, sizeof *out);
+	out->name = strdup(name);
+	out->provider = strdup("fake");
+	out->config = tu_json("{\"provider\":\"fake\",\"image\":\"ubuntu:24.04\"}");
+	ck_assert_msg(store_env_insert(s, out, &err) == ST_OK, "%s", err.msg);
+}
+
+static void mk_lease(const char *env_id, const char *status, const char *policy,
+		     const char *acquired, const char *used, StoreLease *out)
+{
+	memset(out, 0, sizeof *out);
+	snprintf(out->environment_id, sizeof out->environment_id, "%s", env_id);
+	out->status = (char *)status;
+	out->lease_policy = (char *)policy;
+	out->provider = (char *)"fake";
+	out->provider_lease_id = (char *)"sandbox://fake/x";
+	out->acquired_at = (char *)acquired;
+	out->last_used_at = (char *)used;
+	ck_assert_msg(store_lease_insert(s, out, &err) == ST_OK, "%s", err.msg);
+	/* the strings above are borrowed literals: forget them */
+	out->status = out->lease_policy = out->provider = out->provider_lease_id = NULL;
+	out->acquired_at = out->last_used_at = NULL;
+}
+
+START_TEST(test_env_crud)
+{
+	StoreEnv e, got;
+
+	mk_env("alpha", &e);
+	ck_assert(id_is_uuid(e.id));
+	ck_assert(e.created_at[0]);
+	ck_assert_int_eq(store_env_get(s, "alpha", &got, &err), ST_OK);
+	ck_assert_str_eq(got.id, e.id);
+	ck_assert_str_eq(got.status, "active");
+	ck_assert_str_eq(got.driver, "sandbox");
+	ck_assert_str_eq(cJSON_GetObjectItem(got.config, "image")->valuestring, "ubuntu:24.04");
+	store_env_clear(&got);
+	ck_assert_int_eq(store_env_get(s, e.id, &got, &err), ST_OK);
+	free(got.name);
+	got.name = strdup("beta");
+	free(got.status);
+	got.status = strdup("archived");
+	ck_assert_int_eq(got.revision, 1);
+	ck_assert_int_eq(store_env_update(s, &got, &err), ST_OK);
+	ck_assert_int_eq(got.revision, 2);
+	store_env_clear(&got);
+	ck_assert_int_eq(store_env_get(s, "alpha", &got, &err), ST_E_NOT_FOUND);
+	ck_assert_ptr_nonnull(strstr(err.msg, "alpha"));
+	ck_assert_int_eq(store_env_get(s, "beta", &got, &err), ST_OK);
+	ck_assert_str_eq(got.status, "archived");
+	ck_assert_str_ge(got.updated_at, got.created_at);
+	/* names are unique and non-empty; statuses are checked */
+	{
+		StoreEnv dup = { 0 };
+
+		dup.name = strdup("beta");
+		dup.provider = strdup("fake");
+		ck_assert_int_eq(store_env_insert(s, &dup, &err), ST_E_CONFLICT);
+		ck_assert_ptr_nonnull(strstr(err.msg, "\"beta\" already exists"));
+		free(dup.name);
+		dup.name = strdup("  ");
+		dup.id[0] = '\0';
+		ck_assert_int_eq(store_env_insert(s, &dup, &err), ST_E_INVALID);
+		store_env_clear(&dup);
+	}
+	ck_assert_int_eq(store_env_delete(s, got.id, &err), ST_OK);
+	ck_assert_int_eq(store_env_delete(s, got.id, &err), ST_E_NOT_FOUND);
+	store_env_clear(&got);
+	store_env_clear(&e);
+}
+END_TEST
+
+START_TEST(test_env_list_with_probe_and_leases)
+{
+	StoreEnv a, b;
+	StoreLease l1, l2, l3;
+	StoreProbe p1 = { 0 }, p2 = { 0 };
+	StoreEnvList list;
+	StoreEnvFilter active = { .status = "active" };
+
+	mk_env("b-env", &b);
+	mk_env("a-env", &a);
+	mk_lease(a.id, "active", "ephemeral", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z", &l1);
+	mk_lease(a.id, "active", "ephemeral", "2026-01-02T00:00:00.000Z", "2026-01-02T00:00:00.000Z", &l2);
+	mk_lease(a.id, "released", "ephemeral", "2026-01-03T00:00:00.000Z", "2026-01-03T00:00:00.000Z", &l3);
+	p1.environment_id = strdup(a.id);
+	p1.provider = strdup("fake");
+	p1.ok = false;
+	p1.summary = strdup("old");
+	snprintf(p1.created_at, sizeof p1.created_at, "2026-01-01T00:00:00.000Z");
+	ck_assert_int_eq(store_probe_insert(s, &p1, &err), ST_OK);
+	p2.environment_id = strdup(a.id);
+	p2.provider = strdup("fake");
+	p2.ok = true;
+	p2.summary = strdup("Fake sandbox provider is ready");
+	p2.duration_ms = 12;
+	ck_assert_int_eq(store_probe_insert(s, &p2, &err), ST_OK);
+	ck_assert_int_eq(store_env_list(s, NULL, &list, &err), ST_OK);
+	ck_assert_uint_eq(list.count, 2);
+	ck_assert_str_eq(list.items[0].env.name, "a-env");
+	ck_assert(list.items[0].has_probe);
+	ck_assert(list.items[0].probe_ok);
+	ck_assert_str_eq(list.items[0].probe_summary, "Fake sandbox provider is ready");
+	ck_assert_int_eq(list.items[0].active_leases, 2);
+	ck_assert(!list.items[1].has_probe);
+	ck_assert_int_eq(list.items[1].active_leases, 0);
+	store_env_list_free(&list);
+	free(b.status);
+	b.status = strdup("archived");
+	ck_assert_int_eq(store_env_update(s, &b, &err), ST_OK);
+	ck_assert_int_eq(store_env_list(s, &active, &list, &err), ST_OK);
+	ck_assert_uint_eq(list.count, 1);
+	store_env_list_free(&list);
+	/* deleting the environment takes its leases and probes with it */
+	ck_assert_int_eq(store_env_delete(s, a.id, &err), ST_OK);
+	{
+		char *n = tu_sql_text(path, "SELECT (SELECT count(*) FROM leases) || ',' || "
+					    "(SELECT count(*) FROM probes)");
+
+		ck_assert_str_eq(n, "0,0");
+		free(n);
+	}
+	store_probe_clear(&p1), store_probe_clear(&p2);
+	store_lease_clear(&l1), store_lease_clear(&l2), store_lease_clear(&l3);
+	store_env_clear(&a), store_env_clear(&b);
+}
+END_TEST
+
+START_TEST(test_lease_update_compare_and_set)
+{
+	StoreEnv e;
+	StoreLease l, got, other;
+
+	mk_env("e", &e);
+	mk_lease(e.id, "active", "ephemeral", NULL, NULL, &l);
+	ck_assert_int_eq(store_lease_get(s, l.id, &got, &err), ST_OK);
+	ck_assert_str_eq(got.status, "active");
+	ck_assert_str_eq(got.metadata_json, "{}");
+	ck_assert_ptr_nonnull(got.acquired_at);
+	ck_assert_str_eq(got.acquired_at, got.last_used_at);
+	/* two consoles read the same active lease ... */
+	ck_assert_int_eq(store_lease_get(s, l.id, &other, &err), ST_OK);
+	free(got.status);
+	got.status = strdup("released");
+	got.released_at = strdup("2026-01-01T00:00:00.000Z");
+	got.cleanup_status = strdup("success");
+	ck_assert_int_eq(store_lease_update(s, &got, "active", &err), ST_OK);
+	/* ... the second one loses */
+	free(other.status);
+	other.status = strdup("failed");
+	ck_assert_int_eq(store_lease_update(s, &other, "active", &err), ST_E_CONFLICT);
+	ck_assert_msg(strstr(err.msg, "is already released") != NULL, "%s", err.msg);
+	store_lease_clear(&got);
+	ck_assert_int_eq(store_lease_get(s, l.id, &got, &err), ST_OK);
+	ck_assert_str_eq(got.status, "released");
+	ck_assert_str_eq(got.cleanup_status, "success");
+	/* bad values are refused by the schema */
+	free(got.status);
+	got.status = strdup("exploded");
+	ck_assert_int_eq(store_lease_update(s, &got, NULL, &err), ST_E_INVALID);
+	snprintf(got.id, sizeof got.id, "00000000-0000-4000-8000-000000000000");
+	free(got.status);
+	got.status = strdup("active");
+	ck_assert_int_eq(store_lease_update(s, &got, NULL, &err), ST_E_NOT_FOUND);
+	store_lease_clear(&other);
+	ck_assert_int_eq(store_lease_get(s, got.id, &other, &err), ST_E_NOT_FOUND);
+	store_lease_clear(&got);
+	store_lease_clear(&l);
+	store_env_clear(&e);
+}
+END_TEST
+
+typedef struct Collect {
+	char ids[64][UUID_STR_LEN];
+	size_t n;
+	size_t stop_after;
+} Collect;
+
+static bool collect(const StoreLease *row, void *ctx)
+{
+	Collect *c = ctx;
+
+	snprintf(c->ids[c->n++], UUID_STR_LEN, "%s", row->id);
+	return c->stop_after == 0 || c->n < c->stop_after;
+}
+
+START_TEST(test_lease_list_filters_and_windows)
+{
+	StoreEnv a, b;
+	StoreLease ls[10];
+	char ts[TIME_STR_LEN];
+	Collect c;
+	long n;
+	StoreLeaseFilter f;
+
+	mk_env("a", &a);
+	mk_env("b", &b);
+	for (int i = 0; i < 10; i++) {
+		snprintf(ts, sizeof ts, "2026-01-01T00:00:%02d.000Z", i);
+		mk_lease(i % 2 ? b.id : a.id, i < 6 ? "active" : "released", "ephemeral", ts, ts,
+			 &ls[i]);
+	}
+	memset(&c, 0, sizeof c);
+	ck_assert_int_eq(store_lease_each(s, NULL, collect, &c, &err), ST_OK);
+	ck_assert_uint_eq(c.n, 10);
+	ck_assert_str_eq(c.ids[0], ls[9].id); /* newest first */
+	ck_assert_str_eq(c.ids[9], ls[0].id);
+	/* filters */
+	memset(&f, 0, sizeof f);
+	f.status = "active";
+	f.environment_id = a.id;
+	ck_assert_int_eq(store_lease_count(s, &f, &n, &err), ST_OK);
+	ck_assert_int_eq(n, 3); /* 0, 2, 4 */
+	memset(&c, 0, sizeof c);
+	ck_assert_int_eq(store_lease_each(s, &f, collect, &c, &err), ST_OK);
+	ck_assert_uint_eq(c.n, 3);
+	ck_assert_str_eq(c.ids[0], ls[4].id);
+	/* offset window */
+	memset(&f, 0, sizeof f);
+	f.limit = 3;
+	f.offset = 2;
+	memset(&c, 0, sizeof c);
+	ck_assert_int_eq(store_lease_each(s, &f, collect, &c, &err), ST_OK);
+	ck_assert_uint_eq(c.n, 3);
+	ck_assert_str_eq(c.ids[0], ls[7].id);
+	ck_assert_int_eq(store_lease_count(s, &f, &n, &err), ST_OK);
+	ck_assert_int_eq(n, 10); /* count ignores the window */
+	/* keyset window: after lease 5 going back in time */
+	memset(&f, 0, sizeof f);
+	f.after_acquired_at = "2026-01-01T00:00:05.000Z";
+	f.after_id = ls[5].id;
+	f.limit = 2;
+	memset(&c, 0, sizeof c);
+	ck_assert_int_eq(store_lease_each(s, &f, collect, &c, &err), ST_OK);
+	ck_assert_uint_eq(c.n, 2);
+	ck_assert_str_eq(c.ids[0], ls[4].id);
+	ck_assert_str_eq(c.ids[1], ls[3].id);
+	f.oldest_first = true;
+	memset(&c, 0, sizeof c);
+	ck_assert_int_eq(store_lease_each(s, &f, collect, &c, &err), ST_OK);
+	ck_assert_str_eq(c.ids[0], ls[6].id);
+	/* stopping early is not an error */
+	memset(&c, 0, sizeof c);
+	c.stop_after = 4;
+	ck_assert_int_eq(store_lease_each(s, NULL, collect, &c, &err), ST_OK);
+	ck_assert_uint_eq(c.n, 4);
+	/* provider filter and the expiry sweep */
+	memset(&f, 0, sizeof f);
+	f.provider = "nope";
+	ck_assert_int_eq(store_lease_count(s, &f, &n, &err), ST_OK);
+	ck_assert_int_eq(n, 0);
+	tu_sql(path, "UPDATE leases SET expires_at = '2026-01-01T00:00:03.000Z'");
+	memset(&f, 0, sizeof f);
+	f.expires_before = "2026-02-01T00:00:00.000Z";
+	ck_assert_int_eq(store_lease_count(s, &f, &n, &err), ST_OK);
+	ck_assert_int_eq(n, 6); /* only active ones */
+	ck_assert_int_eq(store_lease_count_active(s, a.id, &n, &err), ST_OK);
+	ck_assert_int_eq(n, 3);
+	for (int i = 0; i < 10; i++)
+		store_lease_clear(&ls[i]);
+	store_env_clear(&a), store_env_clear(&b);
+}
+END_TEST
+
+START_TEST(test_lease_reuse_candidates)
+{
+	StoreEnv a, b;
+	StoreLease l[5];
+	Collect c;
+	const char *active_only[] = { "active", NULL };
+
+	mk_env("a", &a);
+	mk_env("b", &b);
+	mk_lease(a.id, "active", "reuse_by_environment", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:09.000Z", &l[0]);
+	mk_lease(a.id, "released", "reuse_by_environment", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:10.000Z", &l[1]);
+	mk_lease(a.id, "active", "ephemeral", "2026-01-01T00:00:02.000Z", "2026-01-01T00:00:11.000Z", &l[2]);
+	mk_lease(b.id, "active", "reuse_by_environment", "2026-01-01T00:00:03.000Z", "2026-01-01T00:00:12.000Z", &l[3]);
+	mk_lease(a.id, "active", "reuse_by_environment", "2026-01-01T00:00:04.000Z", "2026-01-01T00:00:05.000Z", &l[4]);
+	memset(&c, 0, sizeof c);
+	ck_assert_int_eq(store_lease_reuse_candidates(s, a.id, NULL, 10, collect, &c, &err), ST_OK);
+	ck_assert_uint_eq(c.n, 3);
+	ck_assert_str_eq(c.ids[0], l[1].id); /* most recently used first */
+	ck_assert_str_eq(c.ids[1], l[0].id);
+	ck_assert_str_eq(c.ids[2], l[4].id);
+	memset(&c, 0, sizeof c);
+	ck_assert_int_eq(store_lease_reuse_candidates(s, a.id, active_only, 1, collect, &c, &err),
+			 ST_OK);
+	ck_assert_uint_eq(c.n, 1);
+	ck_assert_str_eq(c.ids[0], l[0].id);
+	/* the lookup goes through the reuse index */
+	{
+		char *plan = tu_sql_plan(path,
+					 "SELECT id FROM leases WHERE environment_id = 'x' AND "
+					 "lease_policy = 'reuse_by_environment' ORDER BY last_used_at "
+					 "DESC LIMIT 1");
+
+		ck_assert_msg(strstr(plan, "leases_reuse") != NULL, "%s", plan);
+		ck_assert_msg(strstr(plan, "TEMP B-TREE") == NULL, "%s", plan);
+		free(plan);
+	}
+	for (int i = 0; i < 5; i++)
+		store_lease_clear(&l[i]);
+	store_env_clear(&a), store_env_clear(&b);
+}
+END_TEST
+
+START_TEST(test_lease_needs_environment)
+{
+	StoreLease l = { 0 };
+
+	snprintf(l.environment_id, sizeof l.environment_id, "00000000-0000-4000-8000-000000000000");
+	ck_assert_int_eq(store_lease_insert(s, &l, &err), ST_E_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(test_probes_and_drafts)
+{
+	StoreEnv e;
+	StoreProbe p = { 0 }, last;
+	StoreProbeList l;
+
+	mk_env("e", &e);
+	ck_assert_int_eq(store_probe_last(s, e.id, &last, &err), ST_E_NOT_FOUND);
+	p.provider = strdup("fake");
+	p.ok = true;
+	p.summary = strdup("draft ok");
+	p.details = tu_json("{\"image\":\"x\"}");
+	ck_assert_int_eq(store_probe_insert(s, &p, &err), ST_OK); /* a draft */
+	ck_assert_int_eq(store_probe_list(s, NULL, 10, &l, &err), ST_OK);
+	ck_assert_uint_eq(l.count, 1);
+	ck_assert_str_eq(cJSON_GetObjectItem(l.items[0].details, "image")->valuestring, "x");
+	store_probe_list_free(&l);
+	store_probe_clear(&p);
+	for (int i = 0; i < 3; i++) {
+		memset(&p, 0, sizeof p);
+		p.environment_id = strdup(e.id);
+		p.provider = strdup("fake");
+		p.ok = i == 2;
+		p.summary = strdup(i == 2 ? "latest" : "older");
+		snprintf(p.created_at, sizeof p.created_at, "2026-01-01T00:00:0%d.000Z", i);
+		ck_assert_int_eq(store_probe_insert(s, &p, &err), ST_OK);
+		store_probe_clear(&p);
+	}
+	ck_assert_int_eq(store_probe_last(s, e.id, &last, &err), ST_OK);
+	ck_assert_str_eq(last.summary, "latest");
+	ck_assert(last.ok);
+	store_probe_clear(&last);
+	ck_assert_int_eq(store_probe_list(s, e.id, 2, &l, &err), ST_OK);
+	ck_assert_uint_eq(l.count, 2);
+	store_probe_list_free(&l);
+	store_env_clear(&e);
+}
+END_TEST
+
+START_TEST(test_activity)
+{
+	const char *fields[] = { "name", "config/image", NULL };
+	StoreActivityNew a = { .actor = "cli:alice", .action = "environment.updated",
+			       .entity_type = "environment", .entity_id = "id-1",
+			       .entity_name = "e", .changed_fields = fields };
+	StoreActivityList l;
+
+	ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
+	a.action = "environment.deleted";
+	a.changed_fields = NULL;
+	ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
+	a.entity_id = "id-2";
+	ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
+	ck_assert_int_eq(store_activity_list(s, NULL, 2, 0, &l, &err), ST_OK);
+	ck_assert_uint_eq(l.count, 2);
+	ck_assert_str_eq(l.items[0].entity_id, "id-2");
+	store_activity_list_free(&l);
+	ck_assert_int_eq(store_activity_list(s, "id-1", 0, 0, &l, &err), ST_OK);
+	ck_assert_uint_eq(l.count, 2);
+	ck_assert_str_eq(l.items[1].action, "environment.updated");
+	ck_assert_str_eq(l.items[1].actor, "cli:alice");
+	ck_assert_int_eq(cJSON_GetArraySize(l.items[1].changed_fields), 2);
+	ck_assert_str_eq(cJSON_GetArrayItem(l.items[1].changed_fields, 1)->valuestring,
+			 "config/image");
+	store_activity_list_free(&l);
+}
+END_TEST
+
+START_TEST(test_check_finds_problems)
+{
+	StoreCheckReport r;
+	StoreEnv e;
+	StoreSecret sec;
+	StoreSecretNew in = { .name = "x", .value = (const unsigned char *)"v", .value_len = 1 };
+	char q[512];
+
+	ck_assert_int_eq(store_check(s, &r, &err), ST_OK);
+	ck_assert_uint_eq(r.count, 0);
+	store_check_report_free(&r);
+	mk_env("e", &e);
+	in.created_by_environment_id = e.id;
+	in.created_by_path = "/k";
+	ck_assert_int_eq(store_secret_create(s, &in, &sec, &err), ST_OK);
+	ck_assert_int_eq(store_check(s, &r, &err), ST_OK);
+	ck_assert_uint_eq(r.count, 1);
+	ck_assert_msg(strstr(r.problems[0], "orphan secret: x") != NULL, "%s", r.problems[0]);
+	store_check_report_free(&r);
+	/* bound, but the config does not hold the id */
+	ck_assert_int_eq(store_binding_set(s, sec.id, "environment", e.id, "/k", &err), ST_OK);
+	ck_assert_int_eq(store_check(s, &r, &err), ST_OK);
+	ck_assert_uint_eq(r.count, 1);
+	ck_assert_msg(strstr(r.problems[0], "dangling binding") != NULL, "%s", r.problems[0]);
+	store_check_report_free(&r);
+	/* fix it: now clean */
+	snprintf(q, sizeof q, "UPDATE environments SET config = json_object('k', '%s')", sec.id);
+	tu_sql(path, q);
+	ck_assert_int_eq(store_check(s, &r, &err), ST_OK);
+	ck_assert_uint_eq(r.count, 0);
+	ck_assert_int_eq(r.environments, 1);
+	ck_assert_int_eq(r.secrets, 1);
+	ck_assert_int_eq(r.bindings, 1);
+	store_check_report_free(&r);
+	/* a binding whose environment vanished behind our back */
+	tu_sql(path, "DROP TRIGGER environments_unbind; DELETE FROM environments;");
+	ck_assert_int_eq(store_check(s, &r, &err), ST_OK);
+	{
+		bool gone = false;
+
+		for (size_t i = 0; i < r.count; i++)
+			gone = gone || strstr(r.problems[i], "is gone") != NULL;
+		ck_assert(gone);
+	}
+	store_check_report_free(&r);
+	store_secret_clear(&sec);
+	store_env_clear(&e);
+}
+END_TEST
+
+START_TEST(test_backup)
+{
+	StoreEnv e;
+	char *bk = tu_path(dir, "backup.db");
+	char *n;
+
+	mk_env("kept", &e);
+	ck_assert_int_eq(store_backup(s, bk, &err), ST_OK);
+	ck_assert_int_eq(tu_mode(bk), 0600);
+	n = tu_sql_text(bk, "SELECT name FROM environments");
+	ck_assert_str_eq(n, "kept");
+	free(n);
+	n = tu_sql_text(bk, "PRAGMA journal_mode");
+	ck_assert_str_eq(n, "delete");
+	free(n);
+	ck_assert_int_eq(store_backup(s, bk, &err), ST_E_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "already exists"));
+	free(bk);
+	store_env_clear(&e);
+}
+END_TEST
+
+/* Two processes write the same database at once, each through its own
+ * handle, in single statements and in transactions: nothing is lost. */
+START_TEST(test_two_processes_write)
+{
+	enum { PER_CHILD = 150 };
+	pid_t pids[2];
+	int status;
+	char *n;
+
+	for (int c = 0; c < 2; c++) {
+		pids[c] = fork();
+		ck_assert_int_ge(pids[c], 0);
+		if (pids[c] == 0) {
+			Store *cs = NULL;
+			Error cerr;
+
+			error_clear(&cerr);
+			if (store_open(path, &cs, &cerr) != ST_OK)
+				_exit(10);
+			for (int i = 0; i < PER_CHILD; i++) {
+				StoreEnv e = { 0 };
+				char name[64];
+				StoreActivityNew a = { .actor = "t", .action = "environment.created",
+						       .entity_type = "environment" };
+
+				snprintf(name, sizeof name, "c%d-%d", c, i);
+				e.name = name;
+				e.provider = (char *)"fake";
+				if (store_begin(cs, &cerr) != ST_OK)
+					_exit(11);
+				if (store_env_insert(cs, &e, &cerr) != ST_OK ||
+				    store_activity_add(cs, &a, &cerr) != ST_OK) {
+					store_rollback(cs);
+					_exit(12);
+				}
+				if (store_commit(cs, &cerr) != ST_OK)
+					_exit(13);
+				if (store_activity_add(cs, &a, &cerr) != ST_OK)
+					_exit(14);
+			}
+			store_close(cs);
+			_exit(0);
+		}
+	}
+	for (int c = 0; c < 2; c++) {
+		ck_assert_int_eq(waitpid(pids[c], &status, 0), pids[c]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child exit %d",
+			      WEXITSTATUS(status));
+	}
+	n = tu_sql_text(path, "SELECT (SELECT count(*) FROM environments) || ',' || "
+			      "(SELECT count(*) FROM activity)");
+	ck_assert_str_eq(n, "300,600");
+	free(n);
+}
+END_TEST
+
+TEST_SUITE(store_rows)
+{
+	Suite *su = suite_create("store_rows");
+	TCase *tc = tcase_create("rows");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_env_crud);
+	tcase_add_test(tc, test_env_list_with_probe_and_leases);
+	tcase_add_test(tc, test_lease_update_compare_and_set);
+	tcase_add_test(tc, test_lease_list_filters_and_windows);
+	tcase_add_test(tc, test_lease_reuse_candidates);
+	tcase_add_test(tc, test_lease_needs_environment);
+	tcase_add_test(tc, test_probes_and_drafts);
+	tcase_add_test(tc, test_activity);
+	tcase_add_test(tc, test_check_finds_problems);
+	tcase_add_test(tc, test_backup);
+	tcase_add_test(tc, test_two_processes_write);
+	suite_add_tcase(su, tc);
+	return su;
+}
