@@ -13,6 +13,10 @@ static void *job_main(void *arg)
 	TuiJob *job = arg;
 
 	job->run(job);
+	if (job->worker_app.store) {
+		store_close(job->worker_app.store);
+		job->worker_app.store = NULL;
+	}
 	pthread_mutex_lock(&job->mu);
 	job->finished = true;
 	pthread_mutex_unlock(&job->mu);
@@ -41,7 +45,9 @@ Status tui_job_start(Tui *t, const char *title, TuiJobRun run, TuiJobDone done, 
 	job->done = done;
 	job->arg = arg;
 	job->free_arg = free_arg;
-	job->app = t->app;
+	job->worker_app = *t->app;
+	job->worker_app.store = NULL;
+	job->app = &job->worker_app;
 	job->waiting = true;
 	job->started_ms = time_now_ms();
 	error_clear(&job->err);
@@ -126,6 +132,8 @@ void tui_job_poll(Tui *t)
 	else
 		tui_flash(t, TUI_FLASH_OK, "%s", job->summary[0] ? job->summary : job->title);
 	job_free(job);
+	/* Whatever the job changed, every open view shows it now. */
+	tui_reload_all(t);
 }
 
 void tui_job_draw(Tui *t)

@@ -79,11 +79,77 @@ bool tui_row_setf(TuiRow *row, size_t col, TuiTone tone, const char *fmt, ...)
 	return tui_row_set(row, col, buf, tone);
 }
 
+bool tui_row_set_key(TuiRow *row, size_t col, const char *key)
+{
+	char *copy;
+
+	if (col >= TUI_TABLE_MAXCOLS)
+		return false;
+	copy = strdup(key ? key : "");
+	if (!copy)
+		return false;
+	free(row->keys[col]);
+	row->keys[col] = copy;
+	return true;
+}
+
+void tui_rows_line(TuiRowSet *set, const char *field, const char *value, TuiTone tone)
+{
+	TuiRow *row = tui_rows_add(set, NULL);
+
+	if (!row)
+		return;
+	if (!value) {
+		/* A heading, with a blank row above unless it is the first. */
+		if (set->count > 1) {
+			tui_row_set(row, 0, "", TONE_NORMAL);
+			row = tui_rows_add(set, NULL);
+			if (!row)
+				return;
+		}
+		tui_row_set(row, 0, field, TONE_TITLE);
+		return;
+	}
+	tui_row_set(row, 0, field, TONE_DIM);
+	tui_row_set(row, 1, value, tone);
+}
+
+void tui_rows_wrapped(TuiRowSet *set, const char *field, const char *text, int width,
+		      TuiTone tone)
+{
+	const char *p = text ? text : "";
+	bool first = true;
+
+	do {
+		size_t len = strcspn(p, "\n"), cut = len;
+		char line[512];
+
+		if ((int)len > width) {
+			cut = (size_t)width;
+			while (cut > 0 && p[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = (size_t)width;
+		}
+		if (cut >= sizeof line)
+			cut = sizeof line - 1;
+		memcpy(line, p, cut);
+		line[cut] = 0;
+		tui_rows_line(set, first ? field : "", line, tone);
+		first = false;
+		p += cut;
+		while (*p == ' ' || *p == '\n')
+			p++;
+	} while (*p);
+}
+
 static void table_row_free(TuiRow *row)
 {
 	free(row->id);
-	for (size_t c = 0; c < TUI_TABLE_MAXCOLS; c++)
+	for (size_t c = 0; c < TUI_TABLE_MAXCOLS; c++) {
 		free(row->cells[c]);
+		free(row->keys[c]);
+	}
 	memset(row, 0, sizeof *row);
 }
 
@@ -109,6 +175,8 @@ static bool table_row_copy(TuiRowSet *out, const TuiRow *src)
 		return false;
 	for (size_t c = 0; c < TUI_TABLE_MAXCOLS; c++) {
 		if (src->cells[c] && !tui_row_set(row, c, src->cells[c], src->tones[c]))
+			return false;
+		if (src->keys[c] && !tui_row_set_key(row, c, src->keys[c]))
 			return false;
 	}
 	return true;
@@ -148,7 +216,9 @@ static int table_sort_cmp(const void *pa, const void *pb, void *arg)
 {
 	const TableSortCtx *c = arg;
 	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
-	int r = table_cell_cmp(c->set->rows[ia].cells[c->col], c->set->rows[ib].cells[c->col]);
+	const TuiRow *ra = &c->set->rows[ia], *rb = &c->set->rows[ib];
+	int r = table_cell_cmp(ra->keys[c->col] ? ra->keys[c->col] : ra->cells[c->col],
+			       rb->keys[c->col] ? rb->keys[c->col] : rb->cells[c->col]);
 
 	if (r == 0)
 		r = (ia > ib) - (ia < ib); /* stable: keep the source order */
@@ -311,7 +381,7 @@ void tui_table_draw(TuiTable *t, TuiScreen *s, int y, int x, int h, int w)
 			snprintf(msg, sizeof msg, "no rows match \"%s\" (Esc clears the filter)",
 				 t->filter);
 		else
-			snprintf(msg, sizeof msg, "nothing here yet");
+			snprintf(msg, sizeof msg, "%s", t->empty ? t->empty : "nothing here yet");
 		if (h > 1)
 			tui_screen_text(s, y + 1, x + 1, w - 1, TONE_DIM, false, msg);
 		return;
@@ -371,14 +441,22 @@ bool tui_table_action(TuiTable *t, int action)
 	case TUI_ACT_SORT_NEXT:
 		if (t->fixed_order)
 			return true;
-		t->sort_col = (t->sort_col + 1) % (int)t->ncols;
+		for (size_t n = 0; n < t->ncols; n++) {
+			t->sort_col = (t->sort_col + 1) % (int)t->ncols;
+			if (!t->cols[t->sort_col].nosort)
+				break;
+		}
 		t->sort_desc = false;
 		t->stale = true;
 		break;
 	case TUI_ACT_SORT_PREV:
 		if (t->fixed_order)
 			return true;
-		t->sort_col = (t->sort_col + (int)t->ncols - 1) % (int)t->ncols;
+		for (size_t n = 0; n < t->ncols; n++) {
+			t->sort_col = (t->sort_col + (int)t->ncols - 1) % (int)t->ncols;
+			if (!t->cols[t->sort_col].nosort)
+				break;
+		}
 		t->sort_desc = false;
 		t->stale = true;
 		break;
@@ -417,6 +495,8 @@ bool tui_table_mouse(TuiTable *t, int kind, int y, int x, bool *activated)
 		table_widths(t, t->w - 1, widths);
 		for (size_t c = 0; c < t->ncols; c++) {
 			if (x >= cx && x < cx + widths[c] + 1) {
+				if (t->cols[c].nosort)
+					break;
 				if ((int)c == t->sort_col)
 					t->sort_desc = !t->sort_desc;
 				else

@@ -17,11 +17,13 @@ typedef struct TuiColumn {
 	int width;  /* columns; with flex, the least it gets */
 	int flex;   /* share of the width left over (0 = fixed) */
 	bool right; /* right-aligned (numbers, ages) */
+	bool nosort; /* the source cannot order by it */
 } TuiColumn;
 
 typedef struct TuiRow {
 	char *id; /* what the row stands for (a key, an id) */
 	char *cells[TUI_TABLE_MAXCOLS];
+	char *keys[TUI_TABLE_MAXCOLS]; /* what a cell sorts by when not its text ("3m" by time) */
 	TuiTone tones[TUI_TABLE_MAXCOLS];
 } TuiRow;
 
@@ -61,6 +63,7 @@ typedef struct TuiTable {
 	int page;            /* rows shown at the last draw */
 	int y0, x0, w;       /* where the rows were drawn (mouse) */
 	char error[256];
+	const char *empty; /* what an empty, unfiltered table says (NULL: a default) */
 } TuiTable;
 
 void tui_table_init(TuiTable *t, const TuiColumn *cols, size_t ncols, TuiTableFetch fetch,
@@ -85,6 +88,13 @@ TuiRow *tui_rows_add(TuiRowSet *set, const char *id);
 bool tui_row_set(TuiRow *row, size_t col, const char *text, TuiTone tone);
 bool tui_row_setf(TuiRow *row, size_t col, TuiTone tone, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Sorts column col by key instead of the cell's text. */
+bool tui_row_set_key(TuiRow *row, size_t col, const char *key);
+/* Detail lists: a FIELD/VALUE row; value NULL makes field a section
+ * heading; a long value wraps over several rows at width. */
+void tui_rows_line(TuiRowSet *set, const char *field, const char *value, TuiTone tone);
+void tui_rows_wrapped(TuiRowSet *set, const char *field, const char *text, int width,
+		      TuiTone tone);
 void tui_rows_clear(TuiRowSet *set);
 void tui_rows_free(TuiRowSet *set);
 

@@ -13,6 +13,7 @@
 
 /* The views `:` can open, in the order completion lists them. */
 static const TuiViewOps *const tui_top_views[] = {
+	&tui_view_envs,
 	&tui_view_providers,
 };
 #define TUI_TOP_VIEW_COUNT (sizeof tui_top_views / sizeof tui_top_views[0])
@@ -96,6 +97,18 @@ Status tui_switch(Tui *t, const TuiViewOps *ops, Error *err)
 	for (int i = depth - 1; i >= 0; i--)
 		tui_view_free(t, keep[i]);
 	return ST_OK;
+}
+
+void tui_reload_all(Tui *t)
+{
+	for (int i = 0; i < t->depth; i++) {
+		TuiView *v = t->stack[i];
+
+		if (v->table)
+			tui_table_invalidate(v->table);
+		if (v->ops->reload)
+			v->ops->reload(t, v, true);
+	}
 }
 
 /* ------------------------------------------------------------ flash */
@@ -355,6 +368,15 @@ void tui_draw(Tui *t)
 		tui_draw_too_small(t, need_w, need_h);
 	} else {
 		tui_draw_header(t);
+		if (v && v->ops->overlay && t->depth > 1) {
+			TuiView *under = t->stack[t->depth - 2];
+			int cy = t->cur_y, cx = t->cur_x;
+
+			if (under->ops->draw)
+				under->ops->draw(t, under, 1, 0, LINES - 3, COLS);
+			t->cur_y = cy;
+			t->cur_x = cx;
+		}
 		if (v && v->ops->draw)
 			v->ops->draw(t, v, 1, 0, LINES - 3, COLS);
 		if (t->job && t->job->waiting)
@@ -859,7 +881,8 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 			  t->conf.problem_count > 1 ? " (and more)" : "");
 	t->next_refresh = time_now_ms() + t->conf.refresh_ms;
 	error_clear(&t->script_err);
-	if (tui_push(t, &tui_view_providers, NULL, err) != ST_OK) {
+	if (app_set_actor(app, "tui", err) != ST_OK ||
+	    tui_push(t, &tui_view_envs, NULL, err) != ST_OK) {
 		tui_screen_close(&t->scr);
 		tui_script_free(&t->script);
 		free(t);

@@ -44,6 +44,7 @@ typedef struct TuiViewOps {
 	const char *alias;          /* a second command name, or NULL */
 	const TuiKey *keys;         /* the view's own actions (ends with key 0) */
 	bool top_level;             /* reachable from `:` */
+	bool overlay;               /* drawn over the view beneath (dialogs) */
 	bool filterable;            /* `/` filters it */
 	int min_w, min_h;           /* below this the too-small screen shows */
 	Status (*open)(Tui *t, TuiView *v, const void *arg, Error *err);
@@ -95,7 +96,11 @@ struct TuiJob {
 	TuiJobDone done;
 	void *arg;
 	void (*free_arg)(void *arg);
+	/* The worker's own App: the console's, sharing its registry and
+	 * settings, but with its own store handle (a handle belongs to the
+	 * thread that opened it), closed when the work ends. */
 	App *app;
+	App worker_app;
 	/* shared, under mu */
 	size_t total, count;
 	char lines[TUI_JOB_LINES][200]; /* the latest per-item results */
@@ -192,7 +197,28 @@ void tui_frame(Tui *t, TuiView *v, int y, int x, int h, int w, const char *title
 /* Refuses a changing action in --readonly with a flash; true when refused. */
 bool tui_readonly_refuse(Tui *t, const char *what);
 
+/* A destructive action's confirmation (SPEC §6): a dialog naming what
+ * will be destroyed, with the focus on Cancel; only a deliberate move to
+ * the action button and Enter runs on_yes. */
+typedef struct TuiConfirm {
+	const char *title;   /* "Delete environment" */
+	const char *message; /* what goes, by name */
+	const char *yes;     /* the button: "Delete" */
+	void (*on_yes)(Tui *t, void *arg);
+	void *arg;
+	void (*free_arg)(void *arg);
+} TuiConfirm;
+
+/* Takes arg (frees it with free_arg) whatever the outcome. */
+Status tui_confirm(Tui *t, const TuiConfirm *c, Error *err);
+
+/* After a change, every open view reloads its data. */
+void tui_reload_all(Tui *t);
+
 /* The views (view_*.c). */
+extern const TuiViewOps tui_view_confirm;
+extern const TuiViewOps tui_view_envs;
+extern const TuiViewOps tui_view_env;
 extern const TuiViewOps tui_view_providers;
 extern const TuiViewOps tui_view_provider;
 extern const TuiViewOps tui_view_help;

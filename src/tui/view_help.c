@@ -8,8 +8,8 @@
 #include "tui/tui.h"
 
 static const TuiColumn help_cols[] = {
-	{ "KEY", 14, 0, false },
-	{ "ACTION", 30, 1, false },
+	{ "KEY", 14, 0, false, false },
+	{ "ACTION", 30, 1, false, false },
 };
 
 typedef struct HelpState {

@@ -20,16 +20,17 @@ static const TuiKey providers_keys[] = {
 };
 
 static const TuiColumn providers_cols[] = {
-	{ "KEY", 12, 1, false },
-	{ "SOURCE", 8, 0, false },
-	{ "STATUS", 14, 3, false },
-	{ "CAPABILITIES", 14, 0, false },
-	{ "NAME", 14, 2, false },
+	{ "KEY", 12, 1, false, false },
+	{ "SOURCE", 8, 0, false, false },
+	{ "STATUS", 14, 3, false, false },
+	{ "CAPABILITIES", 14, 0, false, false },
+	{ "NAME", 14, 2, false, false },
 };
 
 typedef struct ProvidersState {
 	TuiTable table;
 	TuiRowSet all;
+	bool pick; /* choosing the provider of a new environment */
 } ProvidersState;
 
 static void providers_caps(const Provider *p, char *out, size_t n)
@@ -93,9 +94,10 @@ static Status providers_open(Tui *t, TuiView *v, const void *arg, Error *err)
 	tui_table_init(&st->table, providers_cols, sizeof providers_cols / sizeof providers_cols[0],
 		       tui_table_mem_fetch, &st->all);
 	st->table.filter = v->filter;
+	st->pick = arg && !strcmp(arg, "pick");
 	v->state = st;
 	v->table = &st->table;
-	snprintf(v->title, sizeof v->title, "Providers");
+	snprintf(v->title, sizeof v->title, "%s", st->pick ? "pick a provider" : "Providers");
 	providers_load(t, st);
 	return ST_OK;
 }
@@ -117,7 +119,8 @@ static void providers_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 	int th = h - 2 - (probs ? probs + 1 : 0);
 
 	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, th, w - 2);
-	tui_frame(t, v, y, x, h, w, "Providers");
+	tui_frame(t, v, y, x, h, w,
+		  st->pick ? "New environment: pick its provider (Enter)" : "Providers");
 	for (int i = 0; i < probs; i++)
 		tui_screen_text(&t->scr, y + 1 + th + 1 + i, x + 2, w - 4, TONE_WARN, false,
 				r->problems[i]);
@@ -134,6 +137,16 @@ static bool providers_action(Tui *t, TuiView *v, int action)
 		return false;
 	switch (action) {
 	case TUI_ACT_OPEN:
+		if (st->pick) {
+			char arg[300];
+
+			/* The picker gives way to the new environment's form. */
+			snprintf(arg, sizeof arg, "env-new:%s", row->id);
+			tui_pop(t);
+			if (tui_push(t, &tui_view_form, arg, &err) != ST_OK)
+				tui_flash_error(t, &err);
+			return true;
+		}
 		if (tui_push(t, &tui_view_provider, row->id, &err) != ST_OK)
 			tui_flash_error(t, &err);
 		return true;
@@ -183,8 +196,8 @@ static const TuiKey provider_keys[] = {
 };
 
 static const TuiColumn provider_cols[] = {
-	{ "FIELD", 16, 0, false },
-	{ "VALUE", 20, 1, false },
+	{ "FIELD", 16, 0, false, false },
+	{ "VALUE", 20, 1, false, false },
 };
 
 typedef struct ProviderState {

@@ -274,7 +274,7 @@ static Status big_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, size_
 	return ST_OK;
 }
 
-static const TuiColumn big_cols[] = { { "ROW", 10, 1, false } };
+static const TuiColumn big_cols[] = { { "ROW", 10, 1, false, false } };
 
 START_TEST(table_fetches_a_window)
 {
@@ -322,7 +322,7 @@ START_TEST(table_mem_filter_and_sort)
 	TuiScreen s;
 	TuiTable t;
 	TuiRowSet all = { 0 };
-	static const TuiColumn cols[] = { { "NAME", 10, 1, false }, { "N", 4, 0, true } };
+	static const TuiColumn cols[] = { { "NAME", 10, 1, false, false }, { "N", 4, 0, true, false } };
 	const char *names[] = { "beta", "alpha", "gamma", "alphabet" };
 	const char *nums[] = { "10", "9", "100", "1" };
 
