@@ -28,6 +28,9 @@ $(screen)"
 export LC_ALL=C.UTF-8
 tm new-session -d -s t -x 100 -y 30 "$ENVCTL_BIN; echo \"exit=\$?\" >$TMPDIR/exit; sleep 0.2"
 tm set -g escape-time 0
+wait_for "Environments(0)"
+wait_for "no environments yet"
+tm send-keys -t t ":providers" Enter
 wait_for "Providers(1)"
 screen | grep -q "Enter open" || fail "no footer"
 
@@ -47,7 +50,9 @@ wait_for "Providers(1)"
 # Command mode completes and opens; Enter opens a provider's detail.
 tm send-keys -t t ":" "prov" Tab
 wait_for ":providers :prov"
-tm send-keys -t t Escape Enter
+tm send-keys -t t "i" Enter
+wait_for "Providers(1)"
+tm send-keys -t t Enter
 wait_for "Provider fake"
 wait_for "reuseLease"
 tm send-keys -t t q
@@ -59,7 +64,7 @@ wait_for 'no rows match "zzz"'
 tm send-keys -t t Escape
 wait_for "fake"
 
-# q on the first view quits with status 0.
+# q on the first view quits with status 0 (:providers replaced the stack).
 tm send-keys -t t q
 wait_gone
 [ "$(cat "$TMPDIR/exit")" = "exit=0" ] || fail "console exit: $(cat "$TMPDIR/exit")"
