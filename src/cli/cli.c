@@ -22,7 +22,7 @@ static void cli_print_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: envctl [--db PATH] [--readonly] [--no-color] [--no-mouse] [--ascii]\n"
-		"              [--script FILE] [COMMAND [ARGS...]]\n"
+		"              [--view NAME] [--script FILE] [COMMAND [ARGS...]]\n"
 		"\n"
 		"With no command, opens the console on the database.\n"
 		"\n"
@@ -38,6 +38,8 @@ static void cli_print_usage(FILE *out)
 		"  --no-color    no colours (also NO_COLOR)\n"
 		"  --no-mouse    the console ignores the mouse\n"
 		"  --ascii       ASCII box drawing in the console\n"
+		"  --view NAME   open the console on a view (environments, leases,\n"
+		"                providers, secrets, activity)\n"
 		"  --script FILE drive the console headless with a keystroke script\n"
 		"                (also $ENVCTL_TUI_SCRIPT; see README)\n"
 		"  --version     print the version\n"
@@ -120,6 +122,7 @@ int cli_main_hooked(int argc, char **argv, CliAppHook hook)
 		{ "no-mouse", no_argument, NULL, 'm' },
 		{ "ascii", no_argument, NULL, 'a' },
 		{ "script", required_argument, NULL, 's' },
+		{ "view", required_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -141,6 +144,7 @@ int cli_main_hooked(int argc, char **argv, CliAppHook hook)
 		case 'm': tui.no_mouse = true; break;
 		case 'a': tui.ascii = true; break;
 		case 's': tui.script_path = optarg; break;
+		case 'v': tui.start_view = optarg; break;
 		case 'V': printf("envctl %s\n", ENVCTL_VERSION); return 0;
 		case 'h': cli_print_usage(stdout); return 0;
 		default:

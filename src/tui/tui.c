@@ -1,6 +1,7 @@
 #include "tui/tui.h"
 
 #include <locale.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,10 @@
 /* The views `:` can open, in the order completion lists them. */
 static const TuiViewOps *const tui_top_views[] = {
 	&tui_view_envs,
+	&tui_view_leases,
 	&tui_view_providers,
+	&tui_view_secrets,
+	&tui_view_activity,
 };
 #define TUI_TOP_VIEW_COUNT (sizeof tui_top_views / sizeof tui_top_views[0])
 
@@ -24,6 +28,14 @@ static const char *const tui_extra_commands[] = { "q", "quit", "help", "dump", "
 
 #define TUI_MIN_W 40
 #define TUI_MIN_H 10
+
+static int64_t tui_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 int64_t tui_now(const Tui *t)
 {
@@ -392,8 +404,10 @@ void tui_draw(Tui *t)
 	}
 	wnoutrefresh(stdscr);
 	doupdate();
-	if (t->frames++ == 0)
+	if (t->frames++ == 0) {
 		t->first_frame_ms = time_now_ms();
+		t->first_frame_us = tui_mono_us() - t->start_us;
+	}
 }
 
 /* ------------------------------------------------------------ commands */
@@ -795,20 +809,86 @@ static void tui_wait_idle(Tui *t)
 	}
 }
 
+static void tui_key_time(Tui *t, int64_t us)
+{
+	if (t->key_count == t->key_cap) {
+		size_t cap = t->key_cap ? t->key_cap * 2 : 256;
+		int64_t *k = realloc(t->key_us, cap * sizeof *k);
+
+		if (!k)
+			return;
+		t->key_us = k;
+		t->key_cap = cap;
+	}
+	t->key_us[t->key_count++] = us;
+}
+
+static int tui_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Peak resident memory, from the kernel. */
+static long tui_peak_rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static void tui_write_stats(Tui *t)
+{
+	const char *path = getenv("ENVCTL_TUI_STATS");
+	FILE *f;
+	double sum = 0;
+
+	if (!path || !path[0] || !(f = fopen(path, "w")))
+		return;
+	qsort(t->key_us, t->key_count, sizeof *t->key_us, tui_cmp_i64);
+	for (size_t i = 0; i < t->key_count; i++)
+		sum += (double)t->key_us[i];
+	fprintf(f, "first_frame_ms %.2f\n", (double)t->first_frame_us / 1000.0);
+	fprintf(f, "keys %zu\n", t->key_count);
+	if (t->key_count) {
+		fprintf(f, "key_mean_ms %.3f\n", sum / (double)t->key_count / 1000.0);
+		fprintf(f, "key_p95_ms %.3f\n",
+			(double)t->key_us[t->key_count * 95 / 100] / 1000.0);
+		fprintf(f, "key_max_ms %.3f\n", (double)t->key_us[t->key_count - 1] / 1000.0);
+	}
+	fprintf(f, "peak_rss_kb %ld\n", tui_peak_rss_kb());
+	fclose(f);
+}
+
 static void tui_loop(Tui *t)
 {
 	TuiEvent ev;
 	Error err;
+	int64_t key_at = 0;
 
 	while (!t->quit) {
 		tui_job_poll(t);
 		tui_draw(t);
+		if (key_at) {
+			tui_key_time(t, tui_mono_us() - key_at);
+			key_at = 0;
+		}
 		tui_input_next(&t->scr, t->scripted ? &t->script : NULL, t->job ? 100 : 250, &ev);
 		switch (ev.kind) {
 		case TEV_NONE:
 			tui_tick(t);
 			break;
 		case TEV_KEY:
+			key_at = tui_mono_us();
 			tui_key(t, ev.key);
 			break;
 		case TEV_RESIZE:
@@ -845,6 +925,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 
 	if (!t)
 		return error_set(err, ST_E_NOMEM, "out of memory");
+	t->start_us = tui_mono_us();
 	t->app = app;
 	t->readonly = opts->readonly || app->readonly;
 	if (tui_load_script(t, opts, err) != ST_OK) {
@@ -881,14 +962,25 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 			  t->conf.problem_count > 1 ? " (and more)" : "");
 	t->next_refresh = time_now_ms() + t->conf.refresh_ms;
 	error_clear(&t->script_err);
-	if (app_set_actor(app, "tui", err) != ST_OK ||
-	    tui_push(t, &tui_view_envs, NULL, err) != ST_OK) {
+	{
+		const TuiViewOps *first = &tui_view_envs;
+
+		if (opts->start_view && !(first = tui_find_view(opts->start_view)))
+			error_set(err, ST_E_USAGE, "unknown view \"%s\" for --view; try environments, leases, providers, secrets, activity",
+				  opts->start_view);
+		if (!first || app_set_actor(app, "tui", err) != ST_OK ||
+		    tui_push(t, first, NULL, err) != ST_OK)
+			st = err->status;
+	}
+	if (st != ST_OK) {
 		tui_screen_close(&t->scr);
 		tui_script_free(&t->script);
 		free(t);
 		return err->status;
 	}
 	tui_loop(t);
+	tui_write_stats(t);
+	free(t->key_us);
 	tui_job_shutdown(t);
 	while (t->depth)
 		tui_pop(t);

@@ -28,6 +28,7 @@ typedef struct TuiOptions {
 	const char *script_text;
 	int width, height;
 	const char *config_path; /* NULL: $XDG_CONFIG_HOME/envctl/tui.conf */
+	const char *start_view;  /* open on this view (a `:` name) instead of environments */
 } TuiOptions;
 
 /* Runs the console until the operator quits. Returns ST_OK, or an error
@@ -170,6 +171,12 @@ struct Tui {
 	Error script_err;    /* why a script stopped (a failed <Dump>) */
 	int frames;          /* frames drawn (bench, tests) */
 	int64_t first_frame_ms;
+	/* $ENVCTL_TUI_STATS: what `make bench` reads — start to first frame,
+	 * and each key's time from arrival to its frame on screen. */
+	int64_t start_us;
+	int64_t first_frame_us;
+	int64_t *key_us;
+	size_t key_count, key_cap;
 };
 
 /* View stack. push takes arg for the view's open. */
@@ -219,6 +226,11 @@ void tui_reload_all(Tui *t);
 extern const TuiViewOps tui_view_confirm;
 extern const TuiViewOps tui_view_envs;
 extern const TuiViewOps tui_view_env;
+extern const TuiViewOps tui_view_secrets;
+extern const TuiViewOps tui_view_secret;
+extern const TuiViewOps tui_view_activity;
+extern const TuiViewOps tui_view_leases;
+extern const TuiViewOps tui_view_lease;
 extern const TuiViewOps tui_view_providers;
 extern const TuiViewOps tui_view_provider;
 extern const TuiViewOps tui_view_help;
