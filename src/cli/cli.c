@@ -14,6 +14,8 @@ static const CliCommand *const cli_commands[] = {
 	&cli_cmd_activity,
 	&cli_cmd_db,
 	&cli_cmd_plugin,
+	&cli_cmd_lease,
+	&cli_cmd_probe_config,
 };
 
 #define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])

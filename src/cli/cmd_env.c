@@ -19,6 +19,8 @@ static const char env_usage[] =
 	"       envctl env delete NAME|ID [--force]\n"
 	"       envctl env list [--status active|archived] [--provider KEY] [--json]\n"
 	"       envctl env show NAME|ID [--json]\n"
+	"       envctl env probe NAME|ID [--json]\n"
+	"       envctl env probe --all [--parallel N] [--json]\n"
 	"\n"
 	"The config is checked by the provider and against its configSchema\n"
 	"(`envctl provider show KEY`). --set PTR=VALUE sets one field by JSON Pointer\n"
@@ -34,7 +36,12 @@ static const char env_usage[] =
 	"value.\n"
 	"\n"
 	"delete removes the secrets the environment created; it is refused while the\n"
-	"environment has active leases unless --force.\n";
+	"environment has active leases unless --force.\n"
+	"\n"
+	"probe asks the provider whether the environment works and stores the result\n"
+	"(shown by env list). --all probes every active environment in parallel (at\n"
+	"most N at once, default 16), with progress on a terminal and a summary; it\n"
+	"exits 1 when any probe failed.\n";
 
 /* ------------------------------------------------------------ output */
 
@@ -338,6 +345,8 @@ static int env_cmd_run(App *app, int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	if (!sub)
 		return cli_usage_error(&cli_cmd_env, "env: missing subcommand");
+	if (strcmp(sub, "probe") == 0)
+		return cli_env_probe(app, argc, argv);
 	rc = cli_parse(&cli_cmd_env, sub, argc, argv, 2, opts, pos, 1, &npos);
 	if (rc) {
 		cli_list_free(&a.sets);

@@ -311,6 +311,9 @@ static Status env_validate(Provider *p, cJSON **config, EnvSaveReport *report, E
 			}
 			json_wipe(*config);
 			*config = n;
+			/* it may hold the values just entered */
+			json_wipe(vr.normalized_config);
+			vr.normalized_config = NULL;
 		}
 		if (report && cJSON_GetArraySize(vr.warnings) > 0) {
 			report->warnings = vr.warnings;

@@ -89,6 +89,8 @@ bool provider_is_host_metadata_key(const char *key)
 		"leaseId", "acquiredAt", "driverKey", "pluginKey",
 	};
 
+	if (strncmp(key, "envctl", 6) == 0)
+		return true;
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
 		if (strcmp(key, keys[i]) == 0)
 			return true;

@@ -51,6 +51,11 @@ typedef struct AcquireInput {
 	const char *environment_id;
 	const char *run_id; /* NULL for an operator's test lease */
 	const char *issue_id;
+	/* The host's lease id. A provider that names its sandbox after it
+	 * can be asked to destroy it after a crash cut the acquire short,
+	 * when only this id is known (lease_metadata.envctlLeaseId, with
+	 * provider_lease_id NULL). */
+	const char *lease_id;
 } AcquireInput;
 
 typedef struct LeaseInput {

@@ -477,11 +477,17 @@ static SchemaField *form_build(FormCtx *f, const FormSet *seeds, const char *key
 	}
 	fld->default_value = form_first(&set, "default");
 	fld->read_only = cJSON_IsTrue(form_first(&set, "readOnly"));
-	v = form_first(&set, "format");
-	format = cJSON_IsString(v) ? v->valuestring : "";
-	fld->textarea = strcmp(format, "textarea") == 0;
-	fld->secret = strcmp(format, "secret-ref") == 0;
-	fld->uri = strcmp(format, "uri") == 0;
+	/* Any node may add a format: a secret in one alternative is a secret
+	 * (the same rule as secret discovery), and a $ref'd secret can be
+	 * given "textarea" beside it. */
+	for (size_t i = 0; i < set.count; i++) {
+		format = schema_node_format(set.items[i].node);
+		if (!format)
+			continue;
+		fld->textarea |= strcmp(format, "textarea") == 0;
+		fld->secret |= strcmp(format, "secret-ref") == 0;
+		fld->uri |= strcmp(format, "uri") == 0;
+	}
 	fld->has_min_length = form_first_count(&set, "minLength", &fld->min_length);
 	fld->has_max_length = form_first_count(&set, "maxLength", &fld->max_length);
 	fld->has_min_items = form_first_count(&set, "minItems", &fld->min_items);

@@ -60,6 +60,12 @@ bool schema_name_looks_secret(const char *name)
 		"lookup", "group", "host", "map", "dedup", "dedupe", "routing", "object", "s3",
 		"bucket", "storage", "id", NULL,
 	};
+	/* A leading verb or flag word names a switch, not a credential
+	 * ("useToken", "requirePassword"). */
+	static const char *const flag_first[] = {
+		"use", "enable", "enabled", "disable", "disabled", "has", "is", "require", "requires",
+		"allow", "skip", "with", "no", "should", "rotate", NULL,
+	};
 	char words[16][32];
 	size_t n = 0, len = 0;
 
@@ -85,7 +91,7 @@ bool schema_name_looks_secret(const char *name)
 	}
 	if (len && n < 16)
 		words[n++][len] = '\0';
-	if (!n)
+	if (!n || (n >= 2 && lint_word_in(words[0], flag_first)))
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		/* "password"/"passphrase" anywhere: passwordHash, dbPasswordValue. */
@@ -321,34 +327,45 @@ static void lint_default(LintCtx *l, const cJSON *node, const char *ptr, bool se
 {
 	const cJSON *dflt = cJSON_GetObjectItemCaseSensitive(node, "default");
 	SchemaIssues issues = { NULL, 0, 0 };
+	Buf why = BUF_INIT, shown = BUF_INIT;
 	Error verr;
 	Status st;
+	char *dp;
 
-	/* Only on a clean document: validation follows $ref. */
+	/* Only on a document whose references can be followed safely. */
 	if (!dflt || !l->sctx.clean)
 		return;
+	dp = jsonptr_append(ptr, "default");
+	if (!dp) {
+		lint_nomem(l);
+		return;
+	}
 	error_clear(&verr);
 	st = schema_validate_ctx(&l->sctx, node, dflt, "", &issues, &verr);
 	if (st == ST_E_NOMEM) {
 		lint_nomem(l);
 	} else if (st != ST_OK) {
-		lint_at(l, LINT_ERROR, ptr, "default", error_text(&verr));
+		LINT_ADD(l, LINT_ERROR, dp, "%s", error_text(&verr));
 	} else if (issues.count) {
-		char *joined = schema_issues_join(&issues, "; ");
-		Buf shown = BUF_INIT;
+		/* "must be at most 65535", or "/port: ..." inside an object default. */
+		bool ok = buf_puts(&why, "") && schema_render_value(&shown, dflt);
 
-		if (!joined || !schema_render_value(&shown, dflt))
+		for (size_t i = 0; ok && i < issues.count; i++)
+			ok = buf_printf(&why, "%s%s%s%s", i ? "; " : "", issues.items[i].pointer,
+					issues.items[i].pointer[0] ? ": " : "", issues.items[i].message);
+		if (!ok)
 			lint_nomem(l);
 		else if (secret)
-			LINT_ADD(l, LINT_ERROR, ptr, "the default does not fit the field's own schema: %s",
-				 joined);
+			LINT_ADD(l, LINT_ERROR, dp, "the default does not fit the field's own schema: %s",
+				 why.data);
 		else
-			LINT_ADD(l, LINT_ERROR, ptr,
+			LINT_ADD(l, LINT_ERROR, dp,
 				 "the default %.60s%s does not fit the field's own schema: %s",
-				 shown.data, shown.len > 60 ? "..." : "", joined);
-		free(joined);
-		buf_free(&shown);
+				 shown.data, shown.len > 60 ? "..." : "", why.data);
 	}
+	buf_free(&why);
+	buf_free(&shown);
+	free(dp);
 	schema_issues_free(&issues);
 }
 
@@ -503,10 +520,18 @@ static void lint_node(LintCtx *l, const cJSON *node, const char *ptr, size_t dep
 			lint_at(l, LINT_ERROR, ptr, "multipleOf", "multipleOf must be greater than 0");
 	}
 	lint_required(l, node, ptr);
-	{
-		const char *f = schema_node_format(node);
+	if (cJSON_GetObjectItemCaseSensitive(node, "default")) {
+		LintSet *set = malloc(sizeof *set);
 
-		lint_default(l, node, ptr, f && strcmp(f, "secret-ref") == 0);
+		/* A secret's default is not repeated in the finding. */
+		if (!set) {
+			lint_nomem(l);
+			return;
+		}
+		set->count = 0;
+		lint_collect(l, set, node, true);
+		lint_default(l, node, ptr, lint_set_format(set, "secret-ref"));
+		free(set);
 	}
 	/* Subschemas. */
 	kw = cJSON_GetObjectItemCaseSensitive(node, "properties");

@@ -604,7 +604,9 @@ static Status store_unbind_config(Store *s, const StoreBinding *b, Error *err)
 	}
 	jsonptr_remove(config, b->config_path);
 	time_now_iso(now);
-	st = store_stmt(s, "UPDATE environments SET config = ?2, updated_at = ?3 WHERE id = ?1",
+	st = store_stmt(s,
+			"UPDATE environments SET config = ?2, updated_at = ?3, "
+			"revision = revision + 1 WHERE id = ?1",
 			err);
 	if (!st) {
 		cJSON_Delete(config);

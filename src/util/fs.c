@@ -151,7 +151,7 @@ char *fs_find_resource_dir(const char *name)
 
 	/* Build tree: build/envctl (or build/asan/envctl) next to ../forms. */
 	if (exe) {
-		static const char *const ups[] = { "..", "../..", "../share/envctl" };
+		static const char *const ups[] = { "..", "../..", "../../..", "../share/envctl" };
 
 		for (size_t i = 0; i < sizeof ups / sizeof ups[0]; i++) {
 			char *base = fs_join(exe, ups[i]);

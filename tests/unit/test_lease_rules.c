@@ -78,7 +78,7 @@ END_TEST
 
 START_TEST(resume_success)
 {
-	AcquireInput in = { reuse_cfg, "env", "run-2", NULL };
+	AcquireInput in = { reuse_cfg, "env", "run-2", NULL, NULL };
 	LeaseHandle h;
 	bool resumed;
 	Error err, rerr;
@@ -96,7 +96,7 @@ END_TEST
 
 START_TEST(resume_gone_falls_back)
 {
-	AcquireInput in = { reuse_cfg, "env", "run-2", NULL };
+	AcquireInput in = { reuse_cfg, "env", "run-2", NULL, NULL };
 	LeaseHandle h;
 	bool resumed = true;
 	Error err, rerr;
@@ -116,7 +116,7 @@ END_TEST
 
 START_TEST(resume_failure_falls_back_and_reports)
 {
-	AcquireInput in = { reuse_cfg, "env", "run-2", NULL };
+	AcquireInput in = { reuse_cfg, "env", "run-2", NULL, NULL };
 	LeaseHandle h;
 	bool resumed = true;
 	Error err, rerr;
@@ -136,7 +136,7 @@ END_TEST
 
 START_TEST(no_run_never_resumes)
 {
-	AcquireInput in = { reuse_cfg, "env", NULL, NULL };
+	AcquireInput in = { reuse_cfg, "env", NULL, NULL, NULL };
 	LeaseHandle h;
 	bool resumed;
 	Error err;

@@ -71,7 +71,7 @@ END_TEST
 START_TEST(fake_acquire_reuse_id)
 {
 	cJSON *cfg = tu_json("{\"provider\":\"fake\",\"image\":\"img\",\"reuseLease\":true}");
-	AcquireInput in = { cfg, "env-1", "run-1", NULL };
+	AcquireInput in = { cfg, "env-1", "run-1", NULL, NULL };
 	LeaseHandle h;
 	Error err;
 
@@ -89,7 +89,7 @@ END_TEST
 START_TEST(fake_acquire_fresh_id)
 {
 	cJSON *cfg = tu_json("{\"provider\":\"fake\",\"image\":\"img\",\"reuseLease\":false}");
-	AcquireInput in = { cfg, "env-1", "run-7", NULL };
+	AcquireInput in = { cfg, "env-1", "run-7", NULL, NULL };
 	LeaseHandle a, b;
 	Error err;
 	const char *prefix = "sandbox://fake/run-7/";

@@ -1,0 +1,359 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/lease.h"
+#include "util/fs.h"
+
+static const char lease_usage[] =
+	"usage: envctl lease acquire ENV [--run ID] [--issue ID] [--ttl SECONDS]\n"
+	"                            [--retain-on-failure] [--json]\n"
+	"       envctl lease list [--status S] [--env NAME] [--provider KEY] [--limit N] [--json]\n"
+	"       envctl lease show ID [--json]\n"
+	"       envctl lease resume ID [--json]\n"
+	"       envctl lease release ID [--status released|expired|failed] [--reason TEXT] [--json]\n"
+	"       envctl lease destroy ID --yes [--json]\n"
+	"       envctl lease sweep [--json]\n"
+	"       envctl lease exec ID [--timeout MS] [--cwd DIR] [--stdin-file F] -- CMD [ARGS...]\n"
+	"\n"
+	"A lease acquired without --run is an operator's test lease: ephemeral, it\n"
+	"never resumes another. With --run and reuseLease on in the environment's\n"
+	"config, the environment's most recently used matching lease is resumed.\n"
+	"`lease exec` passes the command's stdout, stderr and exit code through.\n"
+	"Exit codes: 0 ok, 2 usage, 3 not found, 5 conflict (already released),\n"
+	"6 provider error, 9 timed out, 10 not supported.\n";
+
+static void lease_print_human(const StoreLease *l)
+{
+	printf("Lease:          %s\n", l->id);
+	printf("Environment:    %s\n", l->environment_id);
+	printf("Status:         %s%s%s\n", l->status, l->phase ? " — " : "", l->phase ? l->phase : "");
+	printf("Policy:         %s\n", l->lease_policy);
+	printf("Provider:       %s\n", l->provider);
+	printf("Provider lease: %s\n", l->provider_lease_id ? l->provider_lease_id : "-");
+	printf("Run / issue:    %s / %s\n", l->heartbeat_run_id ? l->heartbeat_run_id : "-",
+	       l->issue_id ? l->issue_id : "-");
+	printf("Acquired:       %s\n", l->acquired_at);
+	printf("Last used:      %s\n", l->last_used_at);
+	printf("Expires:        %s\n", l->expires_at ? l->expires_at : "-");
+	printf("Released:       %s\n", l->released_at ? l->released_at : "-");
+	printf("Cleanup:        %s%s\n", l->cleanup_status ? l->cleanup_status : "-",
+	       l->cleanup_attempts > 1 ? " (retried)" : "");
+	if (l->failure_reason)
+		printf("Failure:        %s\n", l->failure_reason);
+	printf("Metadata:       %s\n", l->metadata_json ? l->metadata_json : "{}");
+}
+
+static int lease_print(const StoreLease *l, bool json, const char *extra_key, bool extra)
+{
+	cJSON *o;
+
+	if (!json) {
+		lease_print_human(l);
+		return 0;
+	}
+	o = lease_to_json(l);
+	if (o && extra_key)
+		cJSON_AddBoolToObject(o, extra_key, extra);
+	return cli_print_json(o);
+}
+
+static int lease_cmd_acquire(App *app, int argc, char **argv)
+{
+	const char *run = NULL, *issue = NULL, *ttl = NULL;
+	bool json = false, retain = false;
+	CliOpt opts[] = { { "--run", CLI_VALUE, &run }, { "--issue", CLI_VALUE, &issue },
+			  { "--ttl", CLI_VALUE, &ttl }, { "--json", CLI_FLAG, &json },
+			  { "--retain-on-failure", CLI_FLAG, &retain }, { NULL, CLI_FLAG, NULL } };
+	LeaseAcquireRequest req;
+	LeaseAcquireResult res;
+	const char *pos[1];
+	int npos;
+	Error err;
+	char *end = NULL;
+	int rc;
+
+	if ((rc = cli_parse(&cli_cmd_lease, "acquire", argc, argv, 2, opts, pos, 1, &npos)))
+		return rc;
+	if (npos != 1)
+		return cli_usage_error(&cli_cmd_lease, "lease acquire: missing ENV");
+	memset(&req, 0, sizeof req);
+	req.environment = pos[0];
+	req.run_id = run;
+	req.issue_id = issue;
+	req.actor = app_actor(app);
+	req.retain_on_failure = retain;
+	if (ttl) {
+		req.ttl_seconds = strtol(ttl, &end, 10);
+		if (*end || req.ttl_seconds <= 0)
+			return cli_usage_error(&cli_cmd_lease, "lease acquire: --ttl takes a positive number of seconds, not \"%s\"", ttl);
+	}
+	error_clear(&err);
+	if (lease_acquire(app, &req, &res, &err) != ST_OK)
+		return cli_fail(&err);
+	if (res.note[0])
+		fprintf(stderr, "envctl: note: %s\n", res.note);
+	if (!json)
+		printf("%s lease %s (%s)\n", res.resumed ? "Resumed" : "Acquired", res.lease.id,
+		       res.lease.provider_lease_id);
+	rc = json ? lease_print(&res.lease, true, "resumed", res.resumed) : 0;
+	lease_acquire_result_clear(&res);
+	return rc;
+}
+
+typedef struct LeaseListCtx {
+	bool json;
+	bool first;
+	long rows;
+} LeaseListCtx;
+
+static bool lease_list_row(const StoreLease *l, void *ud)
+{
+	LeaseListCtx *c = ud;
+
+	if (c->json) {
+		cJSON *o = lease_to_json(l);
+		char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+
+		cJSON_Delete(o);
+		if (!text)
+			return false;
+		fputs(c->first ? "\n" : ",\n", stdout);
+		fputs(text, stdout);
+		free(text);
+	} else {
+		printf("%-36s  %-36s  %-9s %-20s %-10s %-24s %s\n", l->id, l->environment_id,
+		       l->status, l->lease_policy, l->provider,
+		       l->provider_lease_id ? l->provider_lease_id : "-", l->acquired_at);
+	}
+	c->first = false;
+	c->rows++;
+	return true;
+}
+
+static int lease_cmd_list(App *app, int argc, char **argv)
+{
+	const char *status = NULL, *env = NULL, *provider = NULL, *limit = NULL;
+	bool json = false;
+	CliOpt opts[] = { { "--status", CLI_VALUE, &status }, { "--env", CLI_VALUE, &env },
+			  { "--provider", CLI_VALUE, &provider }, { "--limit", CLI_VALUE, &limit },
+			  { "--json", CLI_FLAG, &json }, { NULL, CLI_FLAG, NULL } };
+	StoreLeaseFilter f;
+	LeaseListCtx c = { .first = true };
+	StoreEnv e;
+	Store *s;
+	Error err;
+	int rc, npos;
+
+	if ((rc = cli_parse(&cli_cmd_lease, "list", argc, argv, 2, opts, NULL, 0, &npos)))
+		return rc;
+	memset(&f, 0, sizeof f);
+	memset(&e, 0, sizeof e);
+	f.status = status;
+	f.provider = provider;
+	if (limit) {
+		char *end;
+
+		f.limit = strtol(limit, &end, 10);
+		if (*end || f.limit < 0)
+			return cli_usage_error(&cli_cmd_lease, "lease list: --limit takes a number, not \"%s\"", limit);
+	}
+	error_clear(&err);
+	if (app_store(app, &s, &err) != ST_OK)
+		return cli_fail(&err);
+	if (env) {
+		if (store_env_get(s, env, &e, &err) != ST_OK)
+			return cli_fail(&err);
+		f.environment_id = e.id;
+	}
+	c.json = json;
+	if (json)
+		fputs("[", stdout);
+	else
+		printf("%-36s  %-36s  %-9s %-20s %-10s %-24s %s\n", "ID", "ENVIRONMENT", "STATUS",
+		       "POLICY", "PROVIDER", "PROVIDER LEASE", "ACQUIRED");
+	rc = store_lease_each(s, &f, lease_list_row, &c, &err) == ST_OK ? 0 : -1;
+	if (json)
+		fputs(c.first ? "]\n" : "\n]\n", stdout);
+	store_env_clear(&e);
+	return rc == 0 ? 0 : cli_fail(&err);
+}
+
+static int lease_cmd_one(App *app, int argc, char **argv)
+{
+	const char *sub = argv[1], *status = NULL, *reason = NULL;
+	bool json = false, yes = false;
+	CliOpt opts[] = { { "--json", CLI_FLAG, &json }, { "--status", CLI_VALUE, &status },
+			  { "--reason", CLI_VALUE, &reason }, { "--yes", CLI_FLAG, &yes },
+			  { NULL, CLI_FLAG, NULL } };
+	StoreLease l;
+	Store *s;
+	const char *pos[1];
+	Error err;
+	Status st;
+	int rc, npos;
+
+	if ((rc = cli_parse(&cli_cmd_lease, sub, argc, argv, 2, opts, pos, 1, &npos)))
+		return rc;
+	if (npos != 1)
+		return cli_usage_error(&cli_cmd_lease, "lease %s: missing lease ID", sub);
+	if ((status || reason) && strcmp(sub, "release") != 0)
+		return cli_usage_error(&cli_cmd_lease, "lease %s: --status and --reason go with release", sub);
+	if (yes && strcmp(sub, "destroy") != 0)
+		return cli_usage_error(&cli_cmd_lease, "lease %s: --yes goes with destroy", sub);
+	error_clear(&err);
+	memset(&l, 0, sizeof l);
+	if (strcmp(sub, "show") == 0) {
+		st = app_store(app, &s, &err) == ST_OK ? store_lease_get(s, pos[0], &l, &err) : err.status;
+	} else if (strcmp(sub, "resume") == 0) {
+		st = lease_resume(app, pos[0], app_actor(app), &l, &err);
+	} else if (strcmp(sub, "release") == 0) {
+		st = lease_release(app, pos[0], status ? status : "released", reason, app_actor(app), &l, &err);
+	} else {
+		if (!yes)
+			return cli_usage_error(&cli_cmd_lease,
+					       "lease destroy: destroying sandbox of lease %s cannot be undone; add --yes to confirm",
+					       pos[0]);
+		st = lease_destroy(app, pos[0], app_actor(app), &l, &err);
+	}
+	if (st != ST_OK) {
+		store_lease_clear(&l);
+		return cli_fail(&err);
+	}
+	if (!json && strcmp(sub, "show") != 0)
+		printf("Lease %s is %s%s.\n", l.id, strcmp(sub, "destroy") == 0 ? "destroyed and " : "",
+		       l.status);
+	rc = (json || strcmp(sub, "show") == 0) ? lease_print(&l, json, NULL, false) : 0;
+	store_lease_clear(&l);
+	return rc;
+}
+
+static int lease_cmd_sweep(App *app, int argc, char **argv)
+{
+	bool json = false;
+	CliOpt opts[] = { { "--json", CLI_FLAG, &json }, { NULL, CLI_FLAG, NULL } };
+	LeaseSweepReport r;
+	Error err;
+	int rc, npos;
+
+	if ((rc = cli_parse(&cli_cmd_lease, "sweep", argc, argv, 2, opts, NULL, 0, &npos)))
+		return rc;
+	error_clear(&err);
+	if (lease_sweep(app, app_actor(app), &r, &err) != ST_OK)
+		return cli_fail(&err);
+	if (json) {
+		cJSON *o = cJSON_CreateObject();
+
+		if (o) {
+			cJSON_AddNumberToObject(o, "expired", (double)r.expired);
+			cJSON_AddNumberToObject(o, "reconciled", (double)r.reconciled);
+			cJSON_AddNumberToObject(o, "cleanupRetried", (double)r.cleanup_retried);
+			cJSON_AddNumberToObject(o, "cleanupFixed", (double)r.cleanup_fixed);
+			cJSON_AddNumberToObject(o, "cleanupGaveUp", (double)r.cleanup_gave_up);
+		}
+		return cli_print_json(o);
+	}
+	printf("Sweep: %ld expired, %ld reconciled after a crash, %ld cleanups retried (%ld fixed, %ld given up).\n",
+	       r.expired, r.reconciled, r.cleanup_retried, r.cleanup_fixed, r.cleanup_gave_up);
+	return 0;
+}
+
+static int lease_cmd_exec(App *app, int argc, char **argv)
+{
+	const char *timeout = NULL, *cwd = NULL, *stdin_file = NULL;
+	CliOpt opts[] = { { "--timeout", CLI_VALUE, &timeout }, { "--cwd", CLI_VALUE, &cwd },
+			  { "--stdin-file", CLI_VALUE, &stdin_file }, { NULL, CLI_FLAG, NULL } };
+	LeaseExecRequest req;
+	ExecResult r;
+	Error err;
+	char *input = NULL;
+	const char **pos;
+	int rc, npos;
+
+	/* "--" ends the options; the command and its arguments follow the id
+	 * as positionals, NULL-terminated for the provider. */
+	pos = calloc((size_t)argc + 1, sizeof *pos);
+	if (!pos)
+		return status_exit_code(ST_E_NOMEM);
+	if ((rc = cli_parse(&cli_cmd_lease, "exec", argc, argv, 2, opts, pos, argc, &npos))) {
+		free(pos);
+		return rc;
+	}
+	if (npos < 2) {
+		free(pos);
+		return cli_usage_error(&cli_cmd_lease, "lease exec: missing %s",
+				       npos ? "command after --" : "lease ID");
+	}
+	memset(&req, 0, sizeof req);
+	req.lease_id = pos[0];
+	req.command = pos[1];
+	req.args = pos + 2;
+	req.cwd = cwd;
+	req.actor = app_actor(app);
+	if (timeout) {
+		char *end;
+
+		req.timeout_ms = strtol(timeout, &end, 10);
+		if (*end || req.timeout_ms <= 0) {
+			free(pos);
+			return cli_usage_error(&cli_cmd_lease, "lease exec: --timeout takes milliseconds, not \"%s\"", timeout);
+		}
+	}
+	error_clear(&err);
+	if (stdin_file) {
+		input = fs_read_file(stdin_file, NULL, &err);
+		if (!input) {
+			free(pos);
+			return cli_fail(&err);
+		}
+		req.stdin_data = input;
+	}
+	rc = lease_exec(app, &req, &r, &err);
+	free(input);
+	free(pos);
+	if (rc != ST_OK)
+		return cli_fail(&err);
+	if (r.out)
+		fputs(r.out, stdout);
+	if (r.err)
+		fputs(r.err, stderr);
+	if (r.timed_out) {
+		fprintf(stderr, "envctl: command timed out in lease %s\n", req.lease_id);
+		rc = status_exit_code(ST_E_TIMEOUT);
+	} else if (r.exit_code < 0) {
+		fprintf(stderr, "envctl: command ended by signal %s\n", r.signal ? r.signal : "?");
+		rc = 128 + 1;
+	} else {
+		rc = r.exit_code;
+	}
+	exec_result_free(&r);
+	return rc;
+}
+
+static int lease_run(App *app, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : NULL;
+
+	if (!sub)
+		return cli_usage_error(&cli_cmd_lease, "lease: missing subcommand");
+	if (strcmp(sub, "acquire") == 0)
+		return lease_cmd_acquire(app, argc, argv);
+	if (strcmp(sub, "list") == 0)
+		return lease_cmd_list(app, argc, argv);
+	if (strcmp(sub, "show") == 0 || strcmp(sub, "resume") == 0 ||
+	    strcmp(sub, "release") == 0 || strcmp(sub, "destroy") == 0)
+		return lease_cmd_one(app, argc, argv);
+	if (strcmp(sub, "sweep") == 0)
+		return lease_cmd_sweep(app, argc, argv);
+	if (strcmp(sub, "exec") == 0)
+		return lease_cmd_exec(app, argc, argv);
+	return cli_usage_error(&cli_cmd_lease, "lease: unknown subcommand \"%s\"", sub);
+}
+
+const CliCommand cli_cmd_lease = {
+	.name = "lease",
+	.summary = "acquire, list, resume, release, destroy, sweep and exec leases",
+	.usage = lease_usage,
+	.run = lease_run,
+};

@@ -1,0 +1,184 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/probe.h"
+#include "util/json.h"
+
+static const char probe_usage[] =
+	"usage: envctl probe-config --provider KEY --config-file F|- [--json]\n"
+	"\n"
+	"Probes a draft config that is not saved: secret fields may hold plaintext\n"
+	"(read from the file, never from argv) or ids of existing secrets. Only the\n"
+	"probe result is stored, with secret values redacted.\n"
+	"Exit codes: 0 probe ok, 1 probe failed, 3 unknown provider, 4 invalid config.\n";
+
+static cJSON *cli_probe_json(const StoreProbe *p)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddStringToObject(o, "id", p->id);
+	if (p->environment_id)
+		cJSON_AddStringToObject(o, "environmentId", p->environment_id);
+	else
+		cJSON_AddNullToObject(o, "environmentId");
+	cJSON_AddStringToObject(o, "provider", p->provider ? p->provider : "");
+	cJSON_AddBoolToObject(o, "ok", p->ok);
+	cJSON_AddStringToObject(o, "summary", p->summary ? p->summary : "");
+	cJSON_AddNumberToObject(o, "durationMs", (double)p->duration_ms);
+	cJSON_AddStringToObject(o, "createdAt", p->created_at);
+	cJSON_AddItemToObject(o, "details",
+			      p->details ? cJSON_Duplicate(p->details, 1) : cJSON_CreateObject());
+	return o;
+}
+
+static int cli_probe_print(const StoreProbe *p, const char *name, bool json)
+{
+	if (json) {
+		int rc = cli_print_json(cli_probe_json(p));
+
+		return rc ? rc : (p->ok ? 0 : 1);
+	}
+	printf("%s %s: %s (%lld ms)\n", p->ok ? "OK  " : "FAIL", name, p->summary ? p->summary : "",
+	       p->duration_ms);
+	return p->ok ? 0 : 1;
+}
+
+static bool probe_progress(const ProbeAllReport *r, void *ud)
+{
+	const ProbeAllItem *it = &r->items[r->count - 1];
+	bool tty = *(bool *)ud;
+	int width = 30, filled = r->total ? (int)(r->count * (size_t)width / r->total) : width;
+
+	if (tty) {
+		fprintf(stderr, "\r\033[K%s %s: %s\n", it->ok ? "ok  " : "FAIL", it->env_name,
+			it->summary ? it->summary : "");
+		fprintf(stderr, "[%.*s%*s] %zu/%zu probed, %zu failed", filled,
+			"==============================", width - filled, "", r->count, r->total,
+			r->count - r->ok);
+		fflush(stderr);
+	}
+	return true;
+}
+
+int cli_env_probe(App *app, int argc, char **argv)
+{
+	const char *parallel = NULL, *pos[1] = { NULL };
+	bool json = false, all = false, tty = isatty(STDERR_FILENO);
+	const CliOpt opts[] = { { "--all", CLI_FLAG, &all }, { "--parallel", CLI_VALUE, &parallel },
+				{ "--json", CLI_FLAG, &json }, { NULL, CLI_FLAG, NULL } };
+	ProbeAllReport r;
+	StoreProbe p;
+	Error err;
+	long n = 0;
+	int rc, npos;
+
+	if ((rc = cli_parse(&cli_cmd_env, "probe", argc, argv, 2, opts, pos, 1, &npos)))
+		return rc;
+	if (all == (npos == 1))
+		return cli_usage_error(&cli_cmd_env, "env probe: give an environment or --all");
+	if (parallel) {
+		char *end;
+
+		n = strtol(parallel, &end, 10);
+		if (*end || n < 1 || n > 256)
+			return cli_usage_error(&cli_cmd_env, "env probe: --parallel takes 1 to 256, not \"%s\"", parallel);
+	}
+	error_clear(&err);
+	if (!all) {
+		if (probe_environment(app, pos[0], app_actor(app), &p, &err) != ST_OK)
+			return cli_fail(&err);
+		rc = cli_probe_print(&p, pos[0], json);
+		store_probe_clear(&p);
+		return rc;
+	}
+	if (probe_all(app, (size_t)n, app_actor(app), probe_progress, &tty, &r, &err) != ST_OK)
+		return cli_fail(&err);
+	if (tty && r.total)
+		fputs("\n", stderr);
+	if (json) {
+		cJSON *o = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+
+		for (size_t i = 0; o && arr && i < r.count; i++) {
+			cJSON *it = cJSON_CreateObject();
+
+			if (!it)
+				break;
+			cJSON_AddStringToObject(it, "environmentId", r.items[i].env_id);
+			cJSON_AddStringToObject(it, "name", r.items[i].env_name ? r.items[i].env_name : "");
+			cJSON_AddBoolToObject(it, "ok", r.items[i].ok);
+			cJSON_AddStringToObject(it, "summary", r.items[i].summary ? r.items[i].summary : "");
+			cJSON_AddNumberToObject(it, "durationMs", (double)r.items[i].duration_ms);
+			cJSON_AddItemToArray(arr, it);
+		}
+		if (o) {
+			cJSON_AddNumberToObject(o, "total", (double)r.total);
+			cJSON_AddNumberToObject(o, "ok", (double)r.ok);
+			cJSON_AddNumberToObject(o, "failed", (double)(r.count - r.ok));
+			cJSON_AddNumberToObject(o, "elapsedMs", (double)r.elapsed_ms);
+			cJSON_AddItemToObject(o, "results", arr);
+		} else {
+			cJSON_Delete(arr);
+		}
+		rc = cli_print_json(o);
+	} else {
+		printf("%-24s %-6s %8s  %s\n", "ENVIRONMENT", "RESULT", "MS", "SUMMARY");
+		for (size_t i = 0; i < r.count; i++)
+			printf("%-24s %-6s %8lld  %s\n", r.items[i].env_name, r.items[i].ok ? "ok" : "FAIL",
+			       r.items[i].duration_ms, r.items[i].summary ? r.items[i].summary : "");
+		printf("%zu probed, %zu ok, %zu failed in %lld ms\n", r.count, r.ok, r.count - r.ok,
+		       r.elapsed_ms);
+		rc = 0;
+	}
+	if (!rc && r.ok != r.count)
+		rc = 1;
+	probe_all_report_free(&r);
+	return rc;
+}
+
+static int probe_run(App *app, int argc, char **argv)
+{
+	const char *provider = NULL, *file = NULL;
+	bool json = false;
+	CliOpt opts[] = { { "--provider", CLI_VALUE, &provider },
+			  { "--config-file", CLI_VALUE, &file }, { "--json", CLI_FLAG, &json },
+			  { NULL, CLI_FLAG, NULL } };
+	StoreProbe p;
+	Error err;
+	cJSON *config;
+	int rc, npos;
+
+	if ((rc = cli_parse(&cli_cmd_probe_config, "", argc, argv, 1, opts, NULL, 0, &npos)))
+		return rc;
+	if (!provider || !file)
+		return cli_usage_error(&cli_cmd_probe_config,
+				       "probe-config: --provider and --config-file are required");
+	error_clear(&err);
+	config = cli_read_json_secret(file, &err);
+	if (!config)
+		return cli_fail(&err);
+	if (!cJSON_IsObject(config)) {
+		cJSON_Delete(config);
+		error_set(&err, ST_E_INVALID, "%s: a config must be a JSON object", file);
+		return cli_fail(&err);
+	}
+	rc = probe_draft(app, provider, config, app_actor(app), &p, &err);
+	/* The draft may hold typed secret values: wipe before freeing. */
+	json_wipe(config);
+	if (rc != ST_OK)
+		return cli_fail(&err);
+	rc = cli_probe_print(&p, "draft", json);
+	store_probe_clear(&p);
+	return rc;
+}
+
+const CliCommand cli_cmd_probe_config = {
+	.name = "probe-config",
+	.summary = "probe an unsaved config (a draft)",
+	.usage = probe_usage,
+	.run = probe_run,
+};

@@ -1,0 +1,96 @@
+/* Lease actions (SPEC §3): acquire (with reuse), resume, release, destroy,
+ * sweep and execute. Each is one function called by both the CLI and the
+ * TUI. Every action that calls a provider writes its intent to the lease
+ * row first and its outcome after, so a crash at any point leaves a row
+ * the sweep can finish.
+ *
+ * Lease states (status / phase):
+ *   active   phase "acquiring"  row written, provider not yet answered
+ *   active   phase NULL         the sandbox is the operator's
+ *   active   phase "releasing" / "destroying"  provider call in flight
+ *   released | expired | failed | retained     final; cleanup_status says
+ *            whether the provider's cleanup succeeded (failed: the sweep
+ *            retries with backoff, at most LEASE_CLEANUP_MAX_ATTEMPTS).
+ * A destroyed sandbox is marked in the lease's metadata with the host key
+ * "envctlDestroyedAt" (host keys never count as provider config). */
+#ifndef ENVCTL_CORE_LEASE_H
+#define ENVCTL_CORE_LEASE_H
+
+#include <stdbool.h>
+
+#include "core/app.h"
+#include "store/store.h"
+
+#define LEASE_CLEANUP_MAX_ATTEMPTS 5
+#define LEASE_CLEANUP_BACKOFF_MS 30000
+
+typedef struct LeaseAcquireRequest {
+	const char *environment; /* id or name */
+	const char *run_id;      /* NULL: an operator's test lease (ephemeral) */
+	const char *issue_id;
+	long ttl_seconds;        /* > 0: expires_at when the provider sets none */
+	bool retain_on_failure;  /* policy retain_on_failure: a failed release keeps the sandbox */
+	const char *actor;
+} LeaseAcquireRequest;
+
+typedef struct LeaseAcquireResult {
+	StoreLease lease;
+	bool resumed;
+	/* A recovered problem worth showing ("resume of X failed: ...; a fresh
+	 * sandbox was acquired"), or "". */
+	char note[512];
+} LeaseAcquireResult;
+
+Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResult *out,
+		     Error *err);
+void lease_acquire_result_clear(LeaseAcquireResult *r);
+
+/* Resumes a lease by id: the provider confirms the sandbox still exists;
+ * the lease becomes active again with last_used_at now. A sandbox the
+ * provider no longer has is ST_E_NOT_FOUND. */
+Status lease_resume(App *app, const char *lease_id, const char *actor, StoreLease *out,
+		    Error *err);
+
+/* status: released | expired | failed (retain_on_failure + failed → retained).
+ * A lease that is no longer active is ST_E_CONFLICT "already released". */
+Status lease_release(App *app, const char *lease_id, const char *status, const char *reason,
+		     const char *actor, StoreLease *out, Error *err);
+
+/* Destroys the sandbox at the provider (any status but destroyed); an
+ * active lease becomes released. */
+Status lease_destroy(App *app, const char *lease_id, const char *actor, StoreLease *out,
+		     Error *err);
+
+typedef struct LeaseSweepReport {
+	long expired;          /* active leases past expires_at, released as expired */
+	long reconciled;       /* rows caught mid-call by a crash, finished */
+	long cleanup_retried;  /* failed cleanups tried again */
+	long cleanup_fixed;    /* ...of which now succeeded */
+	long cleanup_gave_up;  /* ...of which reached the attempt limit */
+} LeaseSweepReport;
+
+Status lease_sweep(App *app, const char *actor, LeaseSweepReport *out, Error *err);
+
+typedef struct LeaseExecRequest {
+	const char *lease_id;
+	const char *command;
+	const char *const *args; /* NULL-terminated, may be NULL */
+	const char *cwd;
+	const char *stdin_data;
+	long timeout_ms;
+	const char *actor;
+} LeaseExecRequest;
+
+Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error *err);
+
+/* A lease as JSON (the CLI's --json shape): id, environmentId, status,
+ * leasePolicy, provider, providerLeaseId, acquiredAt, lastUsedAt,
+ * expiresAt, releasedAt, failureReason, cleanupStatus, metadata, ... */
+cJSON *lease_to_json(const StoreLease *l);
+
+/* Test hook: when ENVCTL_CRASH_AT names this point, the process kills
+ * itself with SIGKILL there — how the crash-injection tests stop envctl
+ * between a provider call and the write of its outcome. */
+void lease_crash_point(const char *name);
+
+#endif

@@ -1,0 +1,267 @@
+#include "core/probe.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/environment.h"
+#include "core/runtime.h"
+#include "core/parallel.h"
+#include "core/redact.h"
+#include "util/buf.h"
+#include "util/ids.h"
+#include "util/json.h"
+
+/* Runs the provider's probe and shapes its answer into a probe row,
+ * redacting secret values. Thread-safe: touches no store. */
+static void probe_run_provider(Provider *p, const cJSON *runtime_config,
+			       const char **secrets, StoreProbe *row)
+{
+	ProbeResult r;
+	Error err;
+	int64_t t0 = time_now_ms();
+
+	memset(&r, 0, sizeof r);
+	error_clear(&err);
+	if (p->ops->probe(p, runtime_config, &r, &err) == ST_OK) {
+		row->ok = r.ok;
+		row->summary = r.summary ? r.summary : strdup(r.ok ? "ok" : "probe failed");
+		r.summary = NULL;
+		row->details = r.details;
+		r.details = NULL;
+	} else {
+		row->ok = false;
+		row->summary = strdup(error_text(&err));
+	}
+	row->duration_ms = time_now_ms() - t0;
+	row->summary = redact_string(row->summary, secrets);
+	redact_json(row->details, secrets);
+	probe_result_free(&r);
+}
+
+static Status probe_store(Store *s, StoreProbe *row, const char *actor, const StoreEnv *env,
+			  Error *err)
+{
+	Status st = store_probe_insert(s, row, err);
+
+	if (st == ST_OK && env) {
+		cJSON *details = cJSON_CreateObject();
+		StoreActivityNew a = {
+			.actor = actor ? actor : "envctl",
+			.action = "environment.probed",
+			.entity_type = "environment",
+			.entity_id = env->id,
+			.entity_name = env->name,
+			.details = details,
+		};
+		Error ignored;
+
+		if (details) {
+			cJSON_AddBoolToObject(details, "ok", row->ok);
+			cJSON_AddNumberToObject(details, "durationMs", (double)row->duration_ms);
+		}
+		store_activity_add(s, &a, &ignored);
+		cJSON_Delete(details);
+	}
+	return st;
+}
+
+Status probe_environment(App *app, const char *env_ref, const char *actor, StoreProbe *out,
+			 Error *err)
+{
+	StoreEnv env;
+	EnvRuntime rt;
+	Provider *p;
+	Store *s;
+	Status st;
+
+	memset(out, 0, sizeof *out);
+	memset(&env, 0, sizeof env);
+	memset(&rt, 0, sizeof rt);
+	if (app_store(app, &s, err) != ST_OK || store_env_get(s, env_ref, &env, err) != ST_OK)
+		return err->status;
+	if ((st = registry_require(&app->registry, env.provider, &p, err)) != ST_OK) {
+		error_prefix(err, "environment \"%s\": ", env.name);
+		goto done;
+	}
+	if ((st = env_runtime_resolve(app, &env, "probe", NULL, NULL, &rt, err)) != ST_OK)
+		goto done;
+	probe_run_provider(p, rt.config, rt.secrets, out);
+	env_runtime_clear(&rt);
+	out->environment_id = strdup(env.id);
+	out->provider = strdup(env.provider);
+	if (!out->summary || !out->environment_id || !out->provider) {
+		st = error_set(err, ST_E_NOMEM, "out of memory");
+		goto done;
+	}
+	if (app->readonly)
+		st = ST_OK; /* a read-only console may probe but records nothing */
+	else
+		st = probe_store(s, out, actor, &env, err);
+done:
+	store_env_clear(&env);
+	if (st != ST_OK)
+		store_probe_clear(out);
+	return st;
+}
+
+Status probe_draft(App *app, const char *provider_key, const cJSON *config, const char *actor,
+		   StoreProbe *out, Error *err)
+{
+	EnvRuntime rt;
+	Provider *p;
+	Store *s;
+	Status st;
+
+	memset(out, 0, sizeof *out);
+	memset(&rt, 0, sizeof rt);
+	if (registry_require(&app->registry, provider_key, &p, err) != ST_OK)
+		return err->status;
+	if (app_store(app, &s, err) != ST_OK)
+		return err->status;
+	if ((st = env_runtime_draft(app, p, config, &rt, err)) != ST_OK)
+		return st;
+	probe_run_provider(p, rt.config, rt.secrets, out);
+	env_runtime_clear(&rt);
+	out->provider = strdup(provider_key);
+	if (!out->summary || !out->provider) {
+		store_probe_clear(out);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	if (!app->readonly && (st = probe_store(s, out, actor, NULL, err)) != ST_OK)
+		store_probe_clear(out);
+	return st;
+}
+
+/* ------------------------------------------------------------ probe all */
+
+typedef struct ProbeJob {
+	StoreEnv env;
+	Provider *provider;
+	EnvRuntime rt;
+	StoreProbe row;
+	bool resolved;
+	Error err;
+} ProbeJob;
+
+typedef struct ProbeAllCtx {
+	App *app;
+	Store *store;
+	const char *actor;
+	ProbeJob *jobs;
+	ProbeAllReport *report;
+	ProbeProgressFn progress;
+	void *ud;
+	bool stop;
+} ProbeAllCtx;
+
+static void probe_all_run(size_t i, void *ud)
+{
+	ProbeAllCtx *c = ud;
+	ProbeJob *j = &c->jobs[i];
+
+	if (!j->resolved) {
+		j->row.ok = false;
+		j->row.summary = strdup(error_text(&j->err));
+		return;
+	}
+	probe_run_provider(j->provider, j->rt.config, j->rt.secrets, &j->row);
+}
+
+static void probe_all_done(size_t i, void *ud)
+{
+	ProbeAllCtx *c = ud;
+	ProbeJob *j = &c->jobs[i];
+	ProbeAllItem *item = &c->report->items[c->report->count];
+	Error err;
+
+	env_runtime_clear(&j->rt);
+	j->row.environment_id = strdup(j->env.id);
+	j->row.provider = strdup(j->env.provider);
+	if (j->row.summary && j->row.environment_id && j->row.provider && !c->app->readonly)
+		probe_store(c->store, &j->row, c->actor, &j->env, &err);
+	memcpy(item->env_id, j->env.id, sizeof item->env_id);
+	item->env_name = strdup(j->env.name);
+	item->ok = j->row.ok;
+	item->summary = j->row.summary ? strdup(j->row.summary) : NULL;
+	item->duration_ms = j->row.duration_ms;
+	c->report->count++;
+	if (item->ok)
+		c->report->ok++;
+	store_probe_clear(&j->row);
+	if (c->progress && !c->progress(c->report, c->ud))
+		c->stop = true;
+}
+
+static bool probe_all_cancelled(void *ud)
+{
+	return ((ProbeAllCtx *)ud)->stop;
+}
+
+void probe_all_report_free(ProbeAllReport *r)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		free(r->items[i].env_name);
+		free(r->items[i].summary);
+	}
+	free(r->items);
+	memset(r, 0, sizeof *r);
+}
+
+Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn progress,
+		 void *ud, ProbeAllReport *out, Error *err)
+{
+	static const ParallelOps ops = { probe_all_run, probe_all_done, probe_all_cancelled };
+	StoreEnvFilter f = { .status = "active" };
+	StoreEnvList list;
+	ProbeAllCtx c;
+	Store *s;
+	Status st;
+	int64_t t0 = time_now_ms();
+
+	memset(out, 0, sizeof *out);
+	memset(&list, 0, sizeof list);
+	if (app_store(app, &s, err) != ST_OK || store_env_list(s, &f, &list, err) != ST_OK)
+		return err->status;
+	memset(&c, 0, sizeof c);
+	c.app = app;
+	c.store = s;
+	c.actor = actor;
+	c.report = out;
+	c.progress = progress;
+	c.ud = ud;
+	c.jobs = calloc(list.count ? list.count : 1, sizeof *c.jobs);
+	out->items = calloc(list.count ? list.count : 1, sizeof *out->items);
+	if (!c.jobs || !out->items) {
+		free(c.jobs);
+		free(out->items);
+		out->items = NULL;
+		store_env_list_free(&list);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	out->total = list.count;
+	/* Secrets are resolved here, on the thread that owns the store; only
+	 * the provider calls run on the pool. */
+	for (size_t i = 0; i < list.count; i++) {
+		ProbeJob *j = &c.jobs[i];
+
+		j->env = list.items[i].env;
+		memset(&list.items[i].env, 0, sizeof list.items[i].env);
+		error_clear(&j->err);
+		if (registry_require(&app->registry, j->env.provider, &j->provider, &j->err) == ST_OK &&
+		    env_runtime_resolve(app, &j->env, "probe", NULL, NULL, &j->rt, &j->err) == ST_OK)
+			j->resolved = true;
+	}
+	st = parallel_run(list.count, parallel ? parallel : PROBE_DEFAULT_PARALLEL, &ops, &c, err);
+	if (st != ST_OK && out->count == list.count)
+		st = ST_OK; /* degraded to serial, but every probe ran */
+	out->cancelled = out->count < list.count;
+	out->elapsed_ms = time_now_ms() - t0;
+	for (size_t i = 0; i < list.count; i++) {
+		env_runtime_clear(&c.jobs[i].rt);
+		store_probe_clear(&c.jobs[i].row);
+		store_env_clear(&c.jobs[i].env);
+	}
+	free(c.jobs);
+	store_env_list_free(&list);
+	return st;
+}

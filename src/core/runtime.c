@@ -1,0 +1,78 @@
+#include "core/runtime.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/environment.h"
+#include "core/redact.h"
+#include "schema/schema.h"
+#include "util/json.h"
+
+static Status env_runtime_finish(App *app, const char *provider_key, EnvRuntime *out, Error *err)
+{
+	if (env_secret_paths(app, provider_key, out->config, &out->secret_paths, err) != ST_OK)
+		goto fail;
+	out->secrets = redact_collect(out->config, out->secret_paths);
+	if (!out->secrets) {
+		error_set(err, ST_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	return ST_OK;
+fail:
+	env_runtime_clear(out);
+	return err->status;
+}
+
+Status env_runtime_resolve(App *app, const StoreEnv *env, const char *consumer,
+			   const char *lease_id, const char *run_id, EnvRuntime *out, Error *err)
+{
+	EnvResolveCtx ctx = { consumer, lease_id, run_id };
+
+	memset(out, 0, sizeof *out);
+	if (env_resolve_runtime_config(app, env, &ctx, &out->config, err) != ST_OK)
+		return err->status;
+	return env_runtime_finish(app, env->provider, out, err);
+}
+
+Status env_runtime_draft(App *app, Provider *p, const cJSON *config, EnvRuntime *out,
+			 Error *err)
+{
+	SchemaIssues issues;
+	cJSON *provider;
+
+	memset(out, 0, sizeof *out);
+	memset(&issues, 0, sizeof issues);
+	out->config = cJSON_Duplicate(config, 1);
+	if (!out->config)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	provider = cJSON_DetachItemFromObjectCaseSensitive(out->config, "provider");
+	cJSON_Delete(provider);
+	if (schema_apply_defaults(p->config_schema, out->config, err) != ST_OK ||
+	    schema_validate(p->config_schema, out->config, &issues, err) != ST_OK)
+		goto fail;
+	if (issues.count) {
+		char *why = schema_issues_join(&issues, "; ");
+
+		error_set(err, ST_E_INVALID, "draft config for provider \"%s\" is invalid: %s",
+			  p->key, why ? why : "see the form");
+		free(why);
+		schema_issues_free(&issues);
+		goto fail;
+	}
+	if (!json_set_string(out->config, "provider", p->key)) {
+		error_set(err, ST_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	return env_runtime_finish(app, p->key, out, err);
+fail:
+	env_runtime_clear(out);
+	return err->status;
+}
+
+void env_runtime_clear(EnvRuntime *rt)
+{
+	free(rt->secrets);
+	schema_paths_free(rt->secret_paths);
+	env_config_wipe(rt->config);
+	memset(rt, 0, sizeof *rt);
+}

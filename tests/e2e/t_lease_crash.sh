@@ -1,0 +1,46 @@
+# Crash injection: envctl is SIGKILLed at each step of acquire, release and
+# destroy; after `lease sweep` the database and the provider agree — no
+# sandbox at the provider that no lease tracks, no active lease without one.
+. "$(dirname "$0")/lib.sh"
+fl() { "$BUILD_DIR/tests/helpers/envctl_flaky" "$@"; }
+export FLAKY_STATE="$PWD/sandboxes"; mkdir -p "$FLAKY_STATE"
+printf '{"token":"t"}' > cfg.json
+expect_rc 0 fl env create c --provider flaky --config-file cfg.json
+
+# agree: every sandbox file is the provider lease id of a lease whose
+# cleanup is not done, and every active lease has its sandbox file.
+agree() {
+	local leases files
+	leases=$(fl lease list --json) || fail "lease list"
+	files=$(ls "$FLAKY_STATE" | sort | tr '\n' ' ')
+	tracked=$(json_get "$leases" 'j.filter(l=>l.providerLeaseId && (l.status==="active" || l.cleanupStatus!=="success")).map(l=>l.providerLeaseId.replace("flaky://","")).sort().join(" ")')
+	[ "$files" = "$tracked " ] || [ "$files" = "$tracked" ] || fail "$1: provider has [$files], database tracks [$tracked]"
+	[ "$(json_get "$leases" 'j.filter(l=>l.phase).length')" = 0 ] || fail "$1: a lease is still mid-call: $leases"
+}
+
+for point in acquire:intent acquire:provider; do
+	ENVCTL_CRASH_AT=$point fl lease acquire c >/dev/null 2>&1 && fail "$point: did not crash"
+	expect_rc 0 fl lease sweep
+	agree "$point"
+done
+for point in release:intent release:provider destroy:intent destroy:provider; do
+	expect_rc 0 fl lease acquire c --json
+	id=$(json_get "$out" j.id)
+	case $point in
+	release:*) ENVCTL_CRASH_AT=$point fl lease release "$id" >/dev/null 2>&1 && fail "$point: did not crash" ;;
+	destroy:*) ENVCTL_CRASH_AT=$point fl lease destroy "$id" --yes >/dev/null 2>&1 && fail "$point: did not crash" ;;
+	esac
+	expect_rc 0 fl lease sweep --json
+	[ "$(json_get "$out" j.reconciled)" = 1 ] || fail "$point: sweep reconciled $(json_get "$out" j.reconciled)"
+	agree "$point"
+done
+expect_rc 0 fl db check
+
+# two consoles releasing the same lease: exactly one wins
+expect_rc 0 fl lease acquire c --json
+id=$(json_get "$out" j.id)
+FLAKY_SLEEP_MS=300 fl lease release "$id" >a.out 2>a.err & p1=$!
+fl lease release "$id" >b.out 2>b.err; rc2=$?
+wait $p1; rc1=$?
+[ $((rc1 == 0)) -ne $((rc2 == 0)) ] || fail "both or neither release won: $rc1 $rc2"
+cat a.err b.err | grep -q -e "already released" -e "busy in another console" || fail "loser's message: $(cat a.err b.err)"

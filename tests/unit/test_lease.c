@@ -1,0 +1,515 @@
+/* Lease and probe orchestration against real database files, the fake
+ * provider, and the flaky test provider (tests/helpers/flakyprov.h). */
+#include <check.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../helpers/flakyprov.h"
+#include "core/environment.h"
+#include "core/lease.h"
+#include "core/probe.h"
+#include "storeutil.h"
+#include "testutil.h"
+#include "util/json.h"
+
+static App app;
+static char *dir, *path, *state;
+static Error err;
+
+static void setup(void)
+{
+	dir = tu_store_dir();
+	path = tu_path(dir, "envctl.db");
+	state = tu_path(dir, "sandboxes");
+	ck_assert_int_eq(mkdir(state, 0700), 0);
+	setenv("FLAKY_STATE", state, 1);
+	memset(&app, 0, sizeof app);
+	error_clear(&err);
+	ck_assert_int_eq(registry_init(&app.registry, tu_forms_dir(), &err), ST_OK);
+	ck_assert_int_eq(flaky_register(&app.registry, &err), ST_OK);
+	app.db_path = strdup(path);
+	ck_assert_int_eq(app_set_actor(&app, "test", &err), ST_OK);
+}
+
+static void teardown(void)
+{
+	app_free(&app);
+	free(path);
+	free(state);
+	free(dir);
+}
+
+static void make_env(const char *name, const char *provider, const char *config_json)
+{
+	cJSON *config = tu_json(config_json);
+	EnvSaveInput in = { .name = name, .provider = provider, .config = config };
+	StoreEnv e;
+
+	ck_assert_msg(env_save(&app, &in, &e, NULL, &err) == ST_OK, "%s", err.msg);
+	store_env_clear(&e);
+	json_wipe(config);
+}
+
+static int sandboxes(void)
+{
+	char cmd[600], *n;
+	int count;
+
+	snprintf(cmd, sizeof cmd, "ls -1 '%s' | wc -l", state);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fgets(cmd, sizeof cmd, p);
+	pclose(p);
+	count = n ? atoi(n) : -1;
+	return count;
+}
+
+static Status acquire(const char *env, const char *run, LeaseAcquireResult *r)
+{
+	LeaseAcquireRequest req = { .environment = env, .run_id = run, .actor = "test" };
+
+	error_clear(&err);
+	return lease_acquire(&app, &req, r, &err);
+}
+
+START_TEST(fake_test_lease_is_ephemeral)
+{
+	LeaseAcquireResult r;
+
+	make_env("f", "fake", "{\"reuseLease\":true}");
+	ck_assert_int_eq(acquire("f", NULL, &r), ST_OK);
+	ck_assert_str_eq(r.lease.status, "active");
+	ck_assert_str_eq(r.lease.lease_policy, "ephemeral");
+	ck_assert(!r.resumed);
+	ck_assert_ptr_null(r.lease.phase);
+	ck_assert(strncmp(r.lease.provider_lease_id, "sandbox://fake/", 15) == 0);
+	lease_acquire_result_clear(&r);
+	/* and a second test lease never resumes the first */
+	ck_assert_int_eq(acquire("f", NULL, &r), ST_OK);
+	ck_assert(!r.resumed);
+	lease_acquire_result_clear(&r);
+}
+END_TEST
+
+START_TEST(reuse_resumes_most_recent_matching)
+{
+	LeaseAcquireResult a, b;
+	StoreLease l;
+
+	make_env("r", "fake", "{\"reuseLease\":true,\"image\":\"img:1\"}");
+	ck_assert_int_eq(acquire("r", "run-1", &a), ST_OK);
+	ck_assert_str_eq(a.lease.lease_policy, "reuse_by_environment");
+	ck_assert_int_eq(lease_release(&app, a.lease.id, "released", NULL, "t", &l, &err), ST_OK);
+	store_lease_clear(&l);
+	ck_assert_int_eq(acquire("r", "run-2", &b), ST_OK);
+	ck_assert(b.resumed);
+	ck_assert_str_eq(b.lease.provider_lease_id, a.lease.provider_lease_id);
+	ck_assert_str_ne(b.lease.id, a.lease.id);
+	ck_assert_msg(strstr(b.lease.metadata_json, "\"resumedLease\":true") != NULL, "%s",
+		      b.lease.metadata_json);
+	lease_acquire_result_clear(&a);
+	lease_acquire_result_clear(&b);
+}
+END_TEST
+
+START_TEST(reuse_skips_changed_config)
+{
+	LeaseAcquireResult a, b;
+	cJSON *patch = tu_json("{\"image\":\"img:2\"}");
+	EnvSaveInput in = { .target = "r", .config = patch };
+
+	make_env("r", "fake", "{\"reuseLease\":true,\"image\":\"img:1\"}");
+	ck_assert_int_eq(acquire("r", "run-1", &a), ST_OK);
+	ck_assert_int_eq(env_save(&app, &in, NULL, NULL, &err), ST_OK);
+	ck_assert_int_eq(acquire("r", "run-2", &b), ST_OK);
+	ck_assert(!b.resumed);
+	lease_acquire_result_clear(&a);
+	lease_acquire_result_clear(&b);
+	cJSON_Delete(patch);
+}
+END_TEST
+
+START_TEST(resume_gone_or_failing_acquires_fresh_with_note)
+{
+	LeaseAcquireResult a, b, c;
+
+	make_env("x", FLAKY_KEY, "{\"reuseLease\":true,\"token\":\"tok-PLAIN-1\"}");
+	ck_assert_int_eq(acquire("x", "run-1", &a), ST_OK);
+	ck_assert_int_eq(sandboxes(), 1);
+	setenv("FLAKY_RESUME", "gone", 1);
+	ck_assert_int_eq(acquire("x", "run-2", &b), ST_OK);
+	ck_assert(!b.resumed);
+	ck_assert_str_ne(b.lease.provider_lease_id, a.lease.provider_lease_id);
+	ck_assert_msg(strstr(b.note, "is gone at the provider") != NULL, "%s", b.note);
+	setenv("FLAKY_RESUME", "fail", 1);
+	ck_assert_int_eq(acquire("x", "run-3", &c), ST_OK);
+	ck_assert(!c.resumed);
+	ck_assert_msg(strstr(c.note, "resume timed out") != NULL, "%s", c.note);
+	unsetenv("FLAKY_RESUME");
+	lease_acquire_result_clear(&a);
+	lease_acquire_result_clear(&b);
+	lease_acquire_result_clear(&c);
+}
+END_TEST
+
+START_TEST(secrets_resolved_for_provider_and_scrubbed_after)
+{
+	LeaseAcquireResult a;
+	ExecResult x;
+	LeaseExecRequest req = { .command = "id", .actor = "t" };
+	char *meta;
+
+	make_env("x", FLAKY_KEY, "{\"reuseLease\":true,\"token\":\"tok-PLAIN-1\"}");
+	ck_assert_int_eq(acquire("x", "run-1", &a), ST_OK);
+	/* the provider echoed the token into its metadata: stored as the id */
+	ck_assert_msg(strstr(a.lease.metadata_json, "tok-PLAIN-1") == NULL, "%s", a.lease.metadata_json);
+	meta = tu_sql_text(path, "SELECT metadata FROM leases");
+	ck_assert_msg(strstr(meta, "tok-PLAIN-1") == NULL, "%s", meta);
+	free(meta);
+	req.lease_id = a.lease.id;
+	ck_assert_int_eq(lease_exec(&app, &req, &x, &err), ST_OK);
+	ck_assert_int_eq(x.exit_code, 3);
+	ck_assert_str_eq(x.out, "ran id with token [redacted]\n");
+	exec_result_free(&x);
+	lease_acquire_result_clear(&a);
+	ck_assert(!tu_file_contains(path, "tok-PLAIN-1"));
+}
+END_TEST
+
+START_TEST(acquire_failure_recorded_without_secret)
+{
+	LeaseAcquireResult a;
+	char *row;
+
+	make_env("x", FLAKY_KEY, "{\"token\":\"tok-PLAIN-2\"}");
+	setenv("FLAKY_ACQUIRE", "fail", 1);
+	ck_assert_int_eq(acquire("x", "run-1", &a), ST_E_PROVIDER);
+	ck_assert_msg(strstr(err.msg, "out of capacity") && !strstr(err.msg, "tok-PLAIN-2"), "%s", err.msg);
+	row = tu_sql_text(path, "SELECT status || '|' || failure_reason FROM leases");
+	ck_assert_msg(strncmp(row, "failed|", 7) == 0 && !strstr(row, "tok-PLAIN-2"), "%s", row);
+	free(row);
+	setenv("FLAKY_ACQUIRE", "noid", 1);
+	ck_assert_int_eq(acquire("x", "run-1", &a), ST_E_PROVIDER);
+	ck_assert_msg(strstr(err.msg, "returned no lease id") != NULL, "%s", err.msg);
+	unsetenv("FLAKY_ACQUIRE");
+}
+END_TEST
+
+START_TEST(release_twice_conflicts_and_retain_on_failure)
+{
+	LeaseAcquireResult a, b;
+	LeaseAcquireRequest req = { .environment = "f", .run_id = "r", .retain_on_failure = true };
+	StoreLease l;
+	char want[128];
+
+	make_env("f", "fake", "{}");
+	ck_assert_int_eq(acquire("f", NULL, &a), ST_OK);
+	ck_assert_int_eq(lease_release(&app, a.lease.id, "released", NULL, "t", &l, &err), ST_OK);
+	ck_assert_str_eq(l.status, "released");
+	ck_assert_ptr_nonnull(l.released_at);
+	ck_assert_str_eq(l.cleanup_status, "success");
+	store_lease_clear(&l);
+	ck_assert_int_eq(lease_release(&app, a.lease.id, "released", NULL, "t", &l, &err), ST_E_CONFLICT);
+	snprintf(want, sizeof want, "lease %s is already released", a.lease.id);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_int_eq(lease_release(&app, a.lease.id, "retained", NULL, "t", &l, &err), ST_E_USAGE);
+
+	ck_assert_int_eq(lease_acquire(&app, &req, &b, &err), ST_OK);
+	ck_assert_str_eq(b.lease.lease_policy, "retain_on_failure");
+	ck_assert_int_eq(lease_release(&app, b.lease.id, "failed", "tests broke", "t", &l, &err), ST_OK);
+	ck_assert_str_eq(l.status, "retained");
+	ck_assert_ptr_null(l.released_at);
+	ck_assert_str_eq(l.failure_reason, "tests broke");
+	store_lease_clear(&l);
+	lease_acquire_result_clear(&a);
+	lease_acquire_result_clear(&b);
+}
+END_TEST
+
+START_TEST(release_provider_failure_then_sweep_retries)
+{
+	LeaseAcquireResult a;
+	LeaseSweepReport r;
+	StoreLease l;
+	Store *s;
+	char *row;
+
+	make_env("x", FLAKY_KEY, "{\"token\":\"t\"}");
+	ck_assert_int_eq(acquire("x", NULL, &a), ST_OK);
+	setenv("FLAKY_RELEASE", "fail", 1);
+	ck_assert_int_eq(lease_release(&app, a.lease.id, "released", NULL, "t", &l, &err), ST_E_PROVIDER);
+	ck_assert_msg(strstr(err.msg, "cleanup failed: flaky: release failed") != NULL, "%s", err.msg);
+	row = tu_sql_text(path, "SELECT status || '|' || cleanup_status || '|' || cleanup_attempts FROM leases");
+	ck_assert_str_eq(row, "released|failed|1");
+	free(row);
+	ck_assert_int_eq(sandboxes(), 1);
+	/* not due yet: the sweep leaves it */
+	ck_assert_int_eq(lease_sweep(&app, "t", &r, &err), ST_OK);
+	ck_assert_int_eq(r.cleanup_retried, 0);
+	/* due, provider still failing: one more attempt recorded */
+	tu_sql(path, "UPDATE leases SET next_cleanup_at = '2000-01-01T00:00:00.000Z'");
+	ck_assert_int_eq(lease_sweep(&app, "t", &r, &err), ST_OK);
+	ck_assert_int_eq(r.cleanup_retried, 1);
+	ck_assert_int_eq(r.cleanup_fixed, 0);
+	row = tu_sql_text(path, "SELECT cleanup_attempts FROM leases");
+	ck_assert_str_eq(row, "2");
+	free(row);
+	/* due, provider healthy: fixed, and the sandbox is gone */
+	unsetenv("FLAKY_RELEASE");
+	tu_sql(path, "UPDATE leases SET next_cleanup_at = '2000-01-01T00:00:00.000Z'");
+	ck_assert_int_eq(lease_sweep(&app, "t", &r, &err), ST_OK);
+	ck_assert_int_eq(r.cleanup_fixed, 1);
+	ck_assert_int_eq(sandboxes(), 0);
+	row = tu_sql_text(path, "SELECT cleanup_status FROM leases");
+	ck_assert_str_eq(row, "success");
+	free(row);
+	ck_assert_int_eq(app_store(&app, &s, &err), ST_OK);
+	lease_acquire_result_clear(&a);
+}
+END_TEST
+
+START_TEST(sweep_expires_past_due)
+{
+	LeaseAcquireResult a, b;
+	LeaseAcquireRequest req = { .environment = "f", .ttl_seconds = 3600 };
+	LeaseSweepReport r;
+	char *row;
+
+	make_env("f", "fake", "{}");
+	ck_assert_int_eq(lease_acquire(&app, &req, &a, &err), ST_OK);
+	ck_assert_ptr_nonnull(a.lease.expires_at);
+	ck_assert_int_eq(lease_acquire(&app, &req, &b, &err), ST_OK);
+	ck_assert_int_eq(lease_sweep(&app, "t", &r, &err), ST_OK);
+	ck_assert_int_eq(r.expired, 0);
+	tu_sql(path, "UPDATE leases SET expires_at = '2000-01-01T00:00:00.000Z' WHERE rowid = 1");
+	ck_assert_int_eq(lease_sweep(&app, "t", &r, &err), ST_OK);
+	ck_assert_int_eq(r.expired, 1);
+	row = tu_sql_text(path, "SELECT group_concat(status, ',') FROM (SELECT status FROM leases ORDER BY rowid)");
+	ck_assert_str_eq(row, "expired,active");
+	free(row);
+	lease_acquire_result_clear(&a);
+	lease_acquire_result_clear(&b);
+}
+END_TEST
+
+START_TEST(sweep_reconciles_dead_phase)
+{
+	LeaseAcquireResult a, b;
+	LeaseSweepReport r;
+	char sql[256], *row;
+	pid_t dead = fork();
+
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	make_env("x", FLAKY_KEY, "{\"token\":\"t\"}");
+	ck_assert_int_eq(acquire("x", NULL, &a), ST_OK);
+	ck_assert_int_eq(acquire("x", NULL, &b), ST_OK);
+	ck_assert_int_eq(sandboxes(), 2);
+	/* a crash between intent and outcome, in a process now gone: */
+	snprintf(sql, sizeof sql,
+		 "UPDATE leases SET phase = 'acquiring pid=%d', provider_lease_id = NULL WHERE id = '%s'",
+		 (int)dead, a.lease.id);
+	tu_sql(path, sql);
+	snprintf(sql, sizeof sql, "UPDATE leases SET phase = 'releasing pid=%d' WHERE id = '%s'",
+		 (int)dead, b.lease.id);
+	tu_sql(path, sql);
+	ck_assert_int_eq(lease_sweep(&app, "t", &r, &err), ST_OK);
+	ck_assert_int_eq(r.reconciled, 2);
+	row = tu_sql_text(path, "SELECT group_concat(status || ':' || coalesce(phase,'-'), ',') FROM (SELECT * FROM leases ORDER BY rowid)");
+	ck_assert_str_eq(row, "failed:-,released:-");
+	free(row);
+	/* the interrupted release was finished at the provider */
+	ck_assert_int_eq(sandboxes(), 1);
+	/* a phase held by a live process is left alone */
+	snprintf(sql, sizeof sql, "UPDATE leases SET phase = 'releasing pid=%d', status = 'active' WHERE id = '%s'",
+		 (int)getppid(), b.lease.id);
+	tu_sql(path, sql);
+	ck_assert_int_eq(lease_sweep(&app, "t", &r, &err), ST_OK);
+	ck_assert_int_eq(r.reconciled, 0);
+	lease_acquire_result_clear(&a);
+	lease_acquire_result_clear(&b);
+}
+END_TEST
+
+START_TEST(destroy_and_reuse_skips_destroyed)
+{
+	LeaseAcquireResult a, b;
+	StoreLease l;
+
+	make_env("x", FLAKY_KEY, "{\"reuseLease\":true,\"token\":\"t\"}");
+	ck_assert_int_eq(acquire("x", "run-1", &a), ST_OK);
+	ck_assert_int_eq(lease_destroy(&app, a.lease.id, "t", &l, &err), ST_OK);
+	ck_assert_str_eq(l.status, "released");
+	ck_assert(strstr(l.metadata_json, "envctlDestroyedAt") != NULL);
+	store_lease_clear(&l);
+	ck_assert_int_eq(sandboxes(), 0);
+	ck_assert_int_eq(lease_destroy(&app, a.lease.id, "t", &l, &err), ST_E_CONFLICT);
+	ck_assert_msg(strstr(err.msg, "already destroyed") != NULL, "%s", err.msg);
+	ck_assert_int_eq(acquire("x", "run-2", &b), ST_OK);
+	ck_assert(!b.resumed);
+	ck_assert_str_eq(b.note, "");
+	lease_acquire_result_clear(&a);
+	lease_acquire_result_clear(&b);
+}
+END_TEST
+
+START_TEST(fake_cannot_execute_and_archived_refuses)
+{
+	LeaseAcquireResult a, b;
+	LeaseExecRequest req = { .command = "true" };
+	ExecResult x;
+	StoreLease l;
+
+	make_env("f", "fake", "{}");
+	ck_assert_int_eq(acquire("f", NULL, &a), ST_OK);
+	req.lease_id = a.lease.id;
+	ck_assert_int_eq(lease_exec(&app, &req, &x, &err), ST_E_UNSUPPORTED);
+	ck_assert_str_eq(err.msg, "The fake sandbox provider cannot execute runs.");
+	ck_assert_int_eq(env_archive(&app, "f", true, &err), ST_OK);
+	ck_assert_int_eq(acquire("f", NULL, &b), ST_E_CONFLICT);
+	ck_assert_msg(strstr(err.msg, "is archived") != NULL, "%s", err.msg);
+	app.readonly = true;
+	ck_assert_int_ne(lease_release(&app, a.lease.id, "released", NULL, "t", &l, &err), ST_OK);
+	ck_assert_msg(strstr(err.msg, "read-only") != NULL, "%s", err.msg);
+	app.readonly = false;
+	ck_assert_int_eq(lease_release(&app, a.lease.id, "released", NULL, "t", &l, &err), ST_OK);
+	store_lease_clear(&l);
+	lease_acquire_result_clear(&a);
+}
+END_TEST
+
+START_TEST(probe_saved_and_redacted)
+{
+	StoreProbe p;
+	char *rows;
+
+	make_env("x", FLAKY_KEY, "{\"token\":\"tok-PLAIN-3\"}");
+	setenv("FLAKY_PROBE", "echo", 1);
+	ck_assert_int_eq(probe_environment(&app, "x", "t", &p, &err), ST_OK);
+	ck_assert(p.ok);
+	ck_assert_str_eq(p.summary, "flaky ready ([redacted])");
+	store_probe_clear(&p);
+	setenv("FLAKY_PROBE", "fail", 1);
+	ck_assert_int_eq(probe_environment(&app, "x", "t", &p, &err), ST_OK);
+	ck_assert(!p.ok);
+	ck_assert_str_eq(p.summary, "flaky: probe refused with token [redacted]");
+	store_probe_clear(&p);
+	unsetenv("FLAKY_PROBE");
+	rows = tu_sql_text(path, "SELECT count(*) FROM probes WHERE environment_id IS NOT NULL");
+	ck_assert_str_eq(rows, "2");
+	free(rows);
+	ck_assert(!tu_file_contains(path, "tok-PLAIN-3"));
+}
+END_TEST
+
+START_TEST(probe_draft_persists_only_probe)
+{
+	cJSON *draft = tu_json("{\"token\":\"tok-DRAFT\",\"size\":\"m\"}");
+	cJSON *bad = tu_json("{\"size\":\"xl\"}");
+	StoreProbe p;
+	char *rows;
+
+	setenv("FLAKY_PROBE", "echo", 1);
+	ck_assert_int_eq(probe_draft(&app, FLAKY_KEY, draft, "t", &p, &err), ST_OK);
+	ck_assert_str_eq(p.summary, "flaky ready ([redacted])");
+	ck_assert_ptr_null(p.environment_id);
+	store_probe_clear(&p);
+	ck_assert_int_eq(probe_draft(&app, FLAKY_KEY, bad, "t", &p, &err), ST_E_INVALID);
+	ck_assert_msg(strstr(err.msg, "/size") != NULL, "%s", err.msg);
+	ck_assert_int_eq(probe_draft(&app, "nope", draft, "t", &p, &err), ST_E_NOT_FOUND);
+	rows = tu_sql_text(path, "SELECT (SELECT count(*) FROM probes) || ',' || (SELECT count(*) FROM environments) || ',' || (SELECT count(*) FROM secrets)");
+	ck_assert_str_eq(rows, "1,0,0");
+	free(rows);
+	ck_assert(!tu_file_contains(path, "tok-DRAFT"));
+	cJSON_Delete(draft);
+	cJSON_Delete(bad);
+}
+END_TEST
+
+static bool count_progress(const ProbeAllReport *r, void *ud)
+{
+	int *calls = ud;
+
+	(*calls)++;
+	return r->count < 1000;
+}
+
+START_TEST(probe_all_bounded_and_stored)
+{
+	ProbeAllReport r;
+	char name[16], *rows;
+	int calls = 0;
+
+	for (int i = 0; i < 12; i++) {
+		snprintf(name, sizeof name, "e%02d", i);
+		make_env(name, i % 3 ? "fake" : FLAKY_KEY, i % 3 ? "{}" : "{\"token\":\"t\"}");
+	}
+	ck_assert_int_eq(env_archive(&app, "e01", true, &err), ST_OK);
+	setenv("FLAKY_SLEEP_MS", "20", 1);
+	ck_assert_int_eq(probe_all(&app, 4, "t", count_progress, &calls, &r, &err), ST_OK);
+	ck_assert_int_eq(r.total, 11);
+	ck_assert_int_eq(r.count, 11);
+	ck_assert_int_eq(r.ok, 11);
+	ck_assert_int_eq(calls, 11);
+	ck_assert(!r.cancelled);
+	probe_all_report_free(&r);
+	rows = tu_sql_text(path, "SELECT count(DISTINCT environment_id) FROM probes");
+	ck_assert_str_eq(rows, "11");
+	free(rows);
+}
+END_TEST
+
+static bool stop_after_two(const ProbeAllReport *r, void *ud)
+{
+	(void)ud;
+	return r->count < 2;
+}
+
+START_TEST(probe_all_cancel)
+{
+	ProbeAllReport r;
+	char name[16];
+
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof name, "e%02d", i);
+		make_env(name, FLAKY_KEY, "{\"token\":\"t\"}");
+	}
+	setenv("FLAKY_SLEEP_MS", "30", 1);
+	ck_assert_int_eq(probe_all(&app, 2, "t", stop_after_two, NULL, &r, &err), ST_OK);
+	ck_assert(r.cancelled);
+	ck_assert_int_lt(r.count, 20);
+	ck_assert_int_ge(r.count, 2);
+	probe_all_report_free(&r);
+}
+END_TEST
+
+TEST_SUITE(lease)
+{
+	Suite *s = suite_create("lease");
+	TCase *tc = tcase_create("actions");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, fake_test_lease_is_ephemeral);
+	tcase_add_test(tc, reuse_resumes_most_recent_matching);
+	tcase_add_test(tc, reuse_skips_changed_config);
+	tcase_add_test(tc, resume_gone_or_failing_acquires_fresh_with_note);
+	tcase_add_test(tc, secrets_resolved_for_provider_and_scrubbed_after);
+	tcase_add_test(tc, acquire_failure_recorded_without_secret);
+	tcase_add_test(tc, release_twice_conflicts_and_retain_on_failure);
+	tcase_add_test(tc, release_provider_failure_then_sweep_retries);
+	tcase_add_test(tc, sweep_expires_past_due);
+	tcase_add_test(tc, sweep_reconciles_dead_phase);
+	tcase_add_test(tc, destroy_and_reuse_skips_destroyed);
+	tcase_add_test(tc, fake_cannot_execute_and_archived_refuses);
+	tcase_add_test(tc, probe_saved_and_redacted);
+	tcase_add_test(tc, probe_draft_persists_only_probe);
+	tcase_add_test(tc, probe_all_bounded_and_stored);
+	tcase_add_test(tc, probe_all_cancel);
+	suite_add_tcase(s, tc);
+	return s;
+}
