@@ -231,20 +231,30 @@ static bool tui_key_shown(Tui *t, TuiView *v, const TuiKey *k)
 	return true;
 }
 
-static int tui_footer_item(Tui *t, int x, int key, const char *label, const char *word)
+static int tui_footer_width(Tui *t, const char *label, const char *word)
 {
-	int used;
+	return tui_screen_width(&t->scr, label) + 1 + tui_screen_width(&t->scr, word);
+}
 
-	if (x >= COLS - 2)
-		return x;
-	used = tui_screen_text(&t->scr, LINES - 1, x, COLS - x, TONE_KEY, false, label);
-	used += tui_screen_text(&t->scr, LINES - 1, x + used, COLS - x - used, TONE_FOOTER, false,
-				" ");
-	used += tui_screen_text(&t->scr, LINES - 1, x + used, COLS - x - used, TONE_FOOTER, false,
-				word);
+/* One "key word" item at x, if it fits before limit; returns the next x. */
+static int tui_footer_item_to(Tui *t, int x, int limit, int key, const char *label,
+			      const char *word)
+{
+	int used, w = tui_footer_width(t, label, word);
+
+	if (x + w > limit)
+		return limit; /* no room: this and the rest are left out */
+	used = tui_screen_text(&t->scr, LINES - 1, x, w, TONE_KEY, false, label);
+	used += tui_screen_text(&t->scr, LINES - 1, x + used, w - used, TONE_FOOTER, false, " ");
+	used += tui_screen_text(&t->scr, LINES - 1, x + used, w - used, TONE_FOOTER, false, word);
 	if (key && t->footer_hit_count < (int)(sizeof t->footer_hits / sizeof t->footer_hits[0]))
 		t->footer_hits[t->footer_hit_count++] = (TuiFooterHit){ x, x + used, key };
 	return x + used + 2;
+}
+
+static int tui_footer_item(Tui *t, int x, int key, const char *label, const char *word)
+{
+	return tui_footer_item_to(t, x, COLS - 1, key, label, word);
 }
 
 static void tui_draw_footer(Tui *t)
@@ -274,35 +284,43 @@ static void tui_draw_footer(Tui *t)
 		tui_footer_item(t, x, TUI_KEY_ESC, "Esc", "clear filter");
 		return;
 	}
-	if (v && v->ops->hint) {
-		const char *h = v->ops->hint(t, v);
+	{
+		/* "? help" always shows, flush right: whatever else does not fit
+		 * is still listed there. */
+		int hw = tui_footer_width(t, "?", "help");
+		int limit = COLS - hw - 2;
 
-		if (h && h[0]) {
-			x += tui_screen_text(&t->scr, LINES - 1, x, COLS - x, TONE_KEY, false, h);
-			x += 2;
+		tui_footer_item_to(t, limit + 1, COLS, '?', "?", "help");
+		if (v && v->ops->hint) {
+			const char *h = v->ops->hint(t, v);
+
+			if (h && h[0]) {
+				x += tui_screen_text(&t->scr, LINES - 1, x, limit - x, TONE_KEY, false, h);
+				x += 2;
+			}
 		}
-	}
-	if (v && v->ops->keys) {
-		for (const TuiKey *k = v->ops->keys; k->key; k++) {
-			if (!tui_key_shown(t, v, k))
+		if (v && v->ops->keys) {
+			for (const TuiKey *k = v->ops->keys; k->key; k++) {
+				if (!tui_key_shown(t, v, k))
+					continue;
+				/* The footer shows one key per action: the first. */
+				tui_key_name(k->key, label, sizeof label);
+				x = tui_footer_item_to(t, x, limit, k->key, label, k->footer);
+			}
+		}
+		if (v && v->ops->filterable)
+			x = tui_footer_item_to(t, x, limit, '/', "/", "filter");
+		for (const TuiKey *k = tui_keys_global; k->key; k++) {
+			if (!tui_key_shown(t, NULL, k) || k->action == TUI_ACT_HELP)
 				continue;
-			tui_keymap_label(k, label, sizeof label);
-			/* The footer shows one key per action: the first. */
+			/* A view that takes typing (a form) is left with its own keys. */
+			if (k->action == TUI_ACT_BACK && v && v->ops->key)
+				continue;
 			tui_key_name(k->key, label, sizeof label);
-			x = tui_footer_item(t, x, k->key, label, k->footer);
+			x = tui_footer_item_to(t, x, limit, k->key, label,
+					       k->action == TUI_ACT_BACK && t->depth <= 1 ? "quit"
+											  : k->footer);
 		}
-	}
-	if (v && v->ops->filterable)
-		x = tui_footer_item(t, x, '/', "/", "filter");
-	for (const TuiKey *k = tui_keys_global; k->key; k++) {
-		if (!tui_key_shown(t, NULL, k))
-			continue;
-		/* A view that takes typing (a form) is left with its own keys. */
-		if (k->action == TUI_ACT_BACK && v && v->ops->key)
-			continue;
-		tui_key_name(k->key, label, sizeof label);
-		x = tui_footer_item(t, x, k->key, label,
-				    k->action == TUI_ACT_BACK && t->depth <= 1 ? "quit" : k->footer);
 	}
 }
 

@@ -144,10 +144,12 @@ static bool confirm_action(Tui *t, TuiView *v, int action)
 		st->focus_yes = !st->focus_yes;
 		return true;
 	case CONFIRM_ACT_PRESS:
-		if (st->focus_yes)
+		if (st->focus_yes) {
 			confirm_yes(t, v);
-		else
+		} else {
 			tui_pop(t);
+			tui_flash(t, TUI_FLASH_INFO, "cancelled");
+		}
 		return true;
 	case CONFIRM_ACT_CANCEL:
 		tui_pop(t);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/environment.h"
+#include "core/probe.h"
 #include "tui/tui.h"
 #include "util/ids.h"
 #include "util/json.h"
@@ -16,14 +17,25 @@ enum {
 	ENV_ACT_EDIT,
 	ENV_ACT_ARCHIVE,
 	ENV_ACT_DELETE,
+	ENV_ACT_PROBE,
+	ENV_ACT_PROBE_ALL,
+	ENV_ACT_ACQUIRE,
+	ENV_ACT_LEASES,
 };
 
 static const TuiKey envs_keys[] = {
-	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, TUI_KEY_FOOTER, "open",
+	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, 0, "open",
 	  "Open the environment: config, leases, probes, activity" },
 	{ 'n', 0, ENV_ACT_NEW, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "new",
 	  "New environment: pick a provider, fill its form" },
-	{ 'e', 0, ENV_ACT_EDIT, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "edit", "Edit the environment" },
+	{ 'e', 0, ENV_ACT_EDIT, TUI_KEY_CHANGES, "edit", "Edit the environment" },
+	{ 'p', 0, ENV_ACT_PROBE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "probe",
+	  "Probe the environment (the result is kept in its history)" },
+	{ 'P', 0, ENV_ACT_PROBE_ALL, TUI_KEY_CHANGES, "probe all",
+	  "Probe every active environment in parallel, with progress (Esc: stop waiting)" },
+	{ 'a', 0, ENV_ACT_ACQUIRE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "acquire",
+	  "Acquire a lease (run id and issue id are optional)" },
+	{ 'l', 0, ENV_ACT_LEASES, 0, "leases", "The environment's leases" },
 	{ 'A', 0, ENV_ACT_ARCHIVE, TUI_KEY_CHANGES, "archive",
 	  "Archive the environment (again: restore it)" },
 	{ 'D', TUI_FN(KEY_DC), ENV_ACT_DELETE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "delete",
@@ -139,6 +151,23 @@ typedef struct EnvAct {
 	bool flag;
 } EnvAct;
 
+static bool env_probe_progress(const ProbeAllReport *so_far, void *ud)
+{
+	TuiJob *job = ud;
+	const ProbeAllItem *it = so_far->count ? &so_far->items[so_far->count - 1] : NULL;
+	char line[300];
+
+	if (it) {
+		snprintf(line, sizeof line, "%-6s %s (%lld ms) %s", it->ok ? "ok" : "FAILED",
+			 it->env_name ? it->env_name : it->env_id, it->duration_ms,
+			 it->summary ? it->summary : "");
+		tui_job_progress(job, so_far->count, so_far->total, line);
+	} else {
+		tui_job_progress(job, 0, so_far->total, NULL);
+	}
+	return !tui_job_cancelled(job);
+}
+
 static void env_act_run(TuiJob *job)
 {
 	EnvAct *a = job->arg;
@@ -148,6 +177,34 @@ static void env_act_run(TuiJob *job)
 
 	error_clear(&err);
 	switch (a->op) {
+	case ENV_ACT_PROBE: {
+		StoreProbe pr = { 0 };
+
+		st = probe_environment(job->app, a->id, app_actor(job->app), &pr, &err);
+		if (st == ST_OK) {
+			snprintf(summary, sizeof summary, "probe of %s %s: %s", a->name,
+				 pr.ok ? "ok" : "FAILED", pr.summary ? pr.summary : "");
+			if (!pr.ok)
+				st = error_set(&err, ST_E_PROVIDER, "%s", summary);
+		}
+		store_probe_clear(&pr);
+		break;
+	}
+	case ENV_ACT_PROBE_ALL: {
+		ProbeAllReport rep = { 0 };
+
+		st = probe_all(job->app, PROBE_DEFAULT_PARALLEL, app_actor(job->app), env_probe_progress,
+			       job, &rep, &err);
+		if (st == ST_OK) {
+			snprintf(summary, sizeof summary, "probed %zu of %zu environments: %zu ok, %zu failed (%lld ms)%s",
+				 rep.count, rep.total, rep.ok, rep.count - rep.ok, rep.elapsed_ms,
+				 rep.cancelled ? ", stopped early" : "");
+			if (rep.ok < rep.count)
+				st = error_set(&err, ST_E_PROVIDER, "%s", summary);
+		}
+		probe_all_report_free(&rep);
+		break;
+	}
 	case ENV_ACT_ARCHIVE:
 		st = env_archive(job->app, a->id, a->flag, &err);
 		snprintf(summary, sizeof summary, "%s %s", a->flag ? "archived" : "restored", a->name);
@@ -196,14 +253,29 @@ static bool env_common_action(Tui *t, int action, const char *id)
 			tui_flash_error(t, &err);
 		return true;
 	}
+	if (action == ENV_ACT_PROBE_ALL) {
+		a.op = action;
+		env_act_start(t, &a, "probing every environment");
+		return true;
+	}
 	if (!id)
 		return false;
 	switch (action) {
+	case ENV_ACT_LEASES:
+		if (tui_push(t, &tui_view_leases, id, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
+	case ENV_ACT_ACQUIRE:
+		snprintf(arg, sizeof arg, "lease-acquire:%s", id);
+		if (tui_push(t, &tui_view_form, arg, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
 	case ENV_ACT_EDIT:
 		snprintf(arg, sizeof arg, "env-edit:%s", id);
 		if (tui_push(t, &tui_view_form, arg, &err) != ST_OK)
 			tui_flash_error(t, &err);
 		return true;
+	case ENV_ACT_PROBE:
 	case ENV_ACT_ARCHIVE:
 	case ENV_ACT_DELETE:
 		if (env_get(t->app, id, &env, &err) != ST_OK) {
@@ -215,7 +287,12 @@ static bool env_common_action(Tui *t, int action, const char *id)
 		snprintf(a.name, sizeof a.name, "%s", env.name);
 		a.flag = strcmp(env.status, "archived") != 0;
 		store_env_clear(&env);
-		if (action == ENV_ACT_ARCHIVE) {
+		if (action == ENV_ACT_PROBE) {
+			char title[300];
+
+			snprintf(title, sizeof title, "probing %s", a.name);
+			env_act_start(t, &a, title);
+		} else if (action == ENV_ACT_ARCHIVE) {
 			env_act_start(t, &a, a.flag ? "archiving" : "restoring");
 		} else {
 			char msg[600];
@@ -253,7 +330,7 @@ static bool envs_action(Tui *t, TuiView *v, int action)
 			tui_flash_error(t, &err);
 		return true;
 	}
-	if (!row && action != ENV_ACT_NEW) {
+	if (!row && action != ENV_ACT_NEW && action != ENV_ACT_PROBE_ALL) {
 		tui_flash(t, TUI_FLASH_INFO, "no environment selected");
 		return true;
 	}
@@ -264,7 +341,7 @@ static bool envs_enabled(Tui *t, TuiView *v, int action)
 {
 	EnvsState *st = v->state;
 
-	return action == ENV_ACT_NEW || st->table.total > 0;
+	return action == ENV_ACT_NEW || action == ENV_ACT_LEASES || st->table.total > 0;
 }
 
 static void envs_reload(Tui *t, TuiView *v, bool live)
@@ -292,6 +369,11 @@ const TuiViewOps tui_view_envs = {
 
 static const TuiKey env_keys[] = {
 	{ 'e', 0, ENV_ACT_EDIT, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "edit", "Edit the environment" },
+	{ 'p', 0, ENV_ACT_PROBE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "probe",
+	  "Probe the environment (the result is kept in its history)" },
+	{ 'a', 0, ENV_ACT_ACQUIRE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "acquire",
+	  "Acquire a lease (run id and issue id are optional)" },
+	{ 'l', 0, ENV_ACT_LEASES, TUI_KEY_FOOTER, "leases", "The environment's leases, live" },
 	{ 'A', 0, ENV_ACT_ARCHIVE, TUI_KEY_CHANGES, "archive",
 	  "Archive the environment (again: restore it)" },
 	{ 'D', TUI_FN(KEY_DC), ENV_ACT_DELETE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "delete",
@@ -417,7 +499,7 @@ static void env_load(Tui *t, EnvState *st)
 		env_config_rows(t, st, shown, "");
 	cJSON_Delete(shown);
 
-	tui_rows_line(&st->all, "Leases (newest 10)", NULL, TONE_NORMAL);
+	tui_rows_line(&st->all, "Recent leases", NULL, TONE_NORMAL);
 	{
 		StoreLeaseFilter f = { 0 };
 		EnvLeaseCtx c = { t, st, 0 };
@@ -430,7 +512,7 @@ static void env_load(Tui *t, EnvState *st)
 			tui_rows_line(&st->all, "", "(none)", TONE_DIM);
 	}
 
-	tui_rows_line(&st->all, "Probes (newest 10)", NULL, TONE_NORMAL);
+	tui_rows_line(&st->all, "Recent probes", NULL, TONE_NORMAL);
 	{
 		StoreProbeList probes = { 0 };
 
@@ -449,7 +531,7 @@ static void env_load(Tui *t, EnvState *st)
 		store_probe_list_free(&probes);
 	}
 
-	tui_rows_line(&st->all, "Activity (newest 10)", NULL, TONE_NORMAL);
+	tui_rows_line(&st->all, "Recent activity", NULL, TONE_NORMAL);
 	{
 		StoreActivityList acts = { 0 };
 

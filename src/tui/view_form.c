@@ -10,6 +10,8 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "core/environment.h"
+#include "core/lease.h"
+#include "core/probe.h"
 #include "core/secrets.h"
 #include "util/ids.h"
 
@@ -33,6 +35,7 @@ typedef enum FormKind {
 	FK_SECRET_NEW,
 	FK_SECRET_ROTATE,
 	FK_SECRET_VERIFY,
+	FK_LEASE_ACQUIRE,
 } FormKind;
 
 typedef struct FormViewState {
@@ -72,7 +75,7 @@ static const TuiKey form_keys[] = {
 /* ------------------------------------------------------------ draft probe */
 
 typedef struct DraftProbe {
-	Provider *p;
+	char provider[128];
 	cJSON *config; /* holds typed secrets: wiped when freed */
 	unsigned serial;
 } DraftProbe;
@@ -88,43 +91,25 @@ static void draft_probe_free(void *arg)
 static void draft_probe_run(TuiJob *job)
 {
 	DraftProbe *d = job->arg;
-	ValidateResult vr = { 0 };
-	ProbeResult pr = { 0 };
+	StoreProbe pr = { 0 };
 	Error err;
 	char line[600];
+	Status st;
 
 	error_clear(&err);
-	tui_job_progress(job, 0, 2, "validating the config with the provider");
-	if (d->p->ops->validate_config &&
-	    d->p->ops->validate_config(d->p, d->config, &vr, &err) != ST_OK) {
-		tui_job_finish(job, err.status, &err, NULL);
-		return;
-	}
-	if (d->p->ops->validate_config && !vr.ok) {
-		char *errs = vr.errors ? cJSON_PrintUnformatted(vr.errors) : NULL;
-
-		error_set(&err, ST_E_INVALID, "the provider rejects the config: %s",
-			  errs ? errs : "no reason given");
-		free(errs);
-		validate_result_free(&vr);
-		tui_job_finish(job, ST_E_INVALID, &err, NULL);
-		return;
-	}
-	tui_job_progress(job, 1, 2, "probing");
-	if (d->p->ops->probe(d->p, vr.normalized_config ? vr.normalized_config : d->config, &pr,
-			     &err) != ST_OK) {
-		validate_result_free(&vr);
-		tui_job_finish(job, err.status, &err, NULL);
+	tui_job_progress(job, 0, 1, "probing the unsaved config");
+	st = probe_draft(job->app, d->provider, d->config, app_actor(job->app), &pr, &err);
+	if (st != ST_OK) {
+		tui_job_finish(job, st, &err, NULL);
 		return;
 	}
 	snprintf(line, sizeof line, "probe %s: %s", pr.ok ? "ok" : "FAILED",
 		 pr.summary ? pr.summary : "");
-	tui_job_progress(job, 2, 2, line);
-	tui_job_finish(job, pr.ok ? ST_OK : ST_E_PROVIDER, NULL, line);
+	tui_job_progress(job, 1, 1, line);
 	if (!pr.ok)
-		error_set(&job->err, ST_E_PROVIDER, "%s", line);
-	probe_result_free(&pr);
-	validate_result_free(&vr);
+		error_set(&err, ST_E_PROVIDER, "%s", line);
+	tui_job_finish(job, pr.ok ? ST_OK : ST_E_PROVIDER, &err, line);
+	store_probe_clear(&pr);
 }
 
 static void draft_probe_done(Tui *t, TuiJob *job)
@@ -163,13 +148,7 @@ static void form_draft_probe(Tui *t, TuiView *v)
 		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
 		return;
 	}
-	/* Providers check the config is meant for them (SPEC §3). */
-	if (!json_set_string(d->config, "provider", p->key)) {
-		draft_probe_free(d);
-		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-		return;
-	}
-	d->p = p;
+	snprintf(d->provider, sizeof d->provider, "%s", p->key);
 	d->serial = v->serial;
 	error_clear(&err);
 	if (tui_job_start(t, "draft probe", draft_probe_run, draft_probe_done, d, draft_probe_free,
@@ -258,6 +237,25 @@ static void save_job_run(TuiJob *job)
 				 version);
 		break;
 	}
+	case FK_LEASE_ACQUIRE: {
+		LeaseAcquireRequest req = { 0 };
+		LeaseAcquireResult res = { 0 };
+		const char *run = json_get_string(j->header, "runId");
+		const char *issue = json_get_string(j->header, "issueId");
+
+		req.environment = j->target;
+		req.run_id = run && run[0] ? run : NULL;
+		req.issue_id = issue && issue[0] ? issue : NULL;
+		req.actor = app_actor(job->app);
+		st = lease_acquire(job->app, &req, &res, &err);
+		if (st == ST_OK)
+			snprintf(j->summary, sizeof j->summary, "%s lease %s (%s)%s%s",
+				 res.resumed ? "resumed" : "acquired",
+				 res.lease.provider_lease_id ? res.lease.provider_lease_id : res.lease.id,
+				 res.lease.lease_policy, res.note[0] ? ": " : "", res.note);
+		lease_acquire_result_clear(&res);
+		break;
+	}
 	case FK_SECRET_VERIFY: {
 		bool match = false;
 		long version = 0;
@@ -334,6 +332,7 @@ static void form_save(Tui *t, TuiView *v)
 		[FK_SECRET_NEW] = "creating the secret",
 		[FK_SECRET_ROTATE] = "rotating the secret",
 		[FK_SECRET_VERIFY] = "verifying the secret",
+		[FK_LEASE_ACQUIRE] = "acquiring a lease",
 	};
 
 	if (st->kind == FK_PREVIEW_FILE || st->kind == FK_PREVIEW_PROVIDER) {
@@ -518,6 +517,18 @@ static Status form_view_setup(Tui *t, TuiView *v, FormViewState *st, const char 
 			return error_set(err, ST_E_NOMEM, "out of memory");
 	} else if (!strncmp(what, "env-new:", 8) || !strncmp(what, "env-edit:", 9)) {
 		rc = form_setup_env(t, v, st, what, &header_init, err);
+	} else if (!strncmp(what, "lease-acquire:", 14)) {
+		StoreEnv env = { 0 };
+
+		st->kind = FK_LEASE_ACQUIRE;
+		if (env_get(t->app, what + 14, &env, err) != ST_OK)
+			return err->status;
+		snprintf(st->target, sizeof st->target, "%s", env.id);
+		snprintf(st->heading, sizeof st->heading, "Acquire a lease on %s", env.name);
+		snprintf(v->title, sizeof v->title, "acquire %s", env.name);
+		store_env_clear(&env);
+		if (!(st->schema = form_load_own(t, "lease-acquire.json", err)))
+			return err->status;
 	} else if (!strcmp(what, "secret-new")) {
 		st->kind = FK_SECRET_NEW;
 		snprintf(st->heading, sizeof st->heading, "New secret");
@@ -599,6 +610,10 @@ static Status form_view_setup(Tui *t, TuiView *v, FormViewState *st, const char 
 	case FK_SECRET_VERIFY:
 		tui_form_add_button(st->form, "Verify", BTN_SAVE);
 		tui_form_add_button(st->form, "Close", BTN_CLOSE);
+		break;
+	case FK_LEASE_ACQUIRE:
+		tui_form_add_button(st->form, "Acquire", BTN_SAVE);
+		tui_form_add_button(st->form, "Cancel", BTN_CLOSE);
 		break;
 	default:
 		tui_form_add_button(st->form, "Save", BTN_SAVE);

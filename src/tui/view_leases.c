@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/lease.h"
 #include "tui/tui.h"
 #include "util/ids.h"
 #include "util/json.h"
@@ -25,10 +26,143 @@ static const TuiColumn leases_cols[] = {
 };
 #define LEASES_COL_ACQUIRED 5
 
+enum {
+	LEASE_ACT_RELEASE = TUI_ACT_VIEW,
+	LEASE_ACT_RESUME,
+	LEASE_ACT_DESTROY,
+	LEASE_ACT_SWEEP,
+};
+
 static const TuiKey leases_keys[] = {
-	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, TUI_KEY_FOOTER, "open", "Open the lease" },
+	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, 0, "open", "Open the lease" },
+	{ 'r', 0, LEASE_ACT_RELEASE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "release",
+	  "Release the lease (the provider cleans up)" },
+	{ 'R', 0, LEASE_ACT_RESUME, TUI_KEY_CHANGES, "resume",
+	  "Resume the lease: the provider confirms the sandbox still exists" },
+	{ 'D', TUI_FN(KEY_DC), LEASE_ACT_DESTROY, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "destroy",
+	  "Destroy the sandbox at the provider (asks first)" },
+	{ 'w', 0, LEASE_ACT_SWEEP, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "sweep",
+	  "Sweep: expire overdue leases, finish interrupted ones, retry failed cleanups" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
+
+typedef struct LeaseAct {
+	int op;
+	char id[UUID_STR_LEN];
+	char label[200];
+} LeaseAct;
+
+static void lease_act_run(TuiJob *job)
+{
+	LeaseAct *a = job->arg;
+	StoreLease out = { 0 };
+	Error err;
+	Status st = ST_OK;
+	char summary[400] = "";
+	const char *actor = app_actor(job->app);
+
+	error_clear(&err);
+	switch (a->op) {
+	case LEASE_ACT_RELEASE:
+		st = lease_release(job->app, a->id, "released", NULL, actor, &out, &err);
+		snprintf(summary, sizeof summary, "released %s (cleanup %s)", a->label,
+			 out.cleanup_status ? out.cleanup_status : "-");
+		break;
+	case LEASE_ACT_RESUME:
+		st = lease_resume(job->app, a->id, actor, &out, &err);
+		snprintf(summary, sizeof summary, "resumed %s", a->label);
+		break;
+	case LEASE_ACT_DESTROY:
+		st = lease_destroy(job->app, a->id, actor, &out, &err);
+		snprintf(summary, sizeof summary, "destroyed %s", a->label);
+		break;
+	case LEASE_ACT_SWEEP: {
+		LeaseSweepReport rep = { 0 };
+
+		st = lease_sweep(job->app, actor, &rep, &err);
+		snprintf(summary, sizeof summary,
+			 "sweep: %ld expired, %ld interrupted finished, %ld cleanups retried (%ld fixed, "
+			 "%ld given up)",
+			 rep.expired, rep.reconciled, rep.cleanup_retried, rep.cleanup_fixed,
+			 rep.cleanup_gave_up);
+		break;
+	}
+	default:
+		break;
+	}
+	store_lease_clear(&out);
+	tui_job_finish(job, st, &err, summary);
+}
+
+static void lease_act_start(Tui *t, void *arg)
+{
+	LeaseAct *a = malloc(sizeof *a);
+	static const char *const titles[] = { "releasing", "resuming", "destroying", "sweeping" };
+	char title[300];
+	Error err;
+
+	if (!a) {
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	*a = *(LeaseAct *)arg;
+	snprintf(title, sizeof title, "%s %s", titles[a->op - LEASE_ACT_RELEASE], a->label);
+	error_clear(&err);
+	if (tui_job_start(t, title, lease_act_run, NULL, a, free, &err) != ST_OK)
+		tui_flash_error(t, &err);
+}
+
+/* The lease actions the list and the detail share. */
+static bool lease_common(Tui *t, int action, const char *id)
+{
+	LeaseAct a = { 0 };
+	StoreLease l = { 0 };
+	Store *s;
+	Error err;
+
+	error_clear(&err);
+	a.op = action;
+	if (action == LEASE_ACT_SWEEP) {
+		snprintf(a.label, sizeof a.label, "leases");
+		lease_act_start(t, &a);
+		return true;
+	}
+	if (action < LEASE_ACT_RELEASE || action > LEASE_ACT_DESTROY)
+		return false;
+	if (!id) {
+		tui_flash(t, TUI_FLASH_INFO, "no lease selected");
+		return true;
+	}
+	if (app_store(t->app, &s, &err) != ST_OK || store_lease_get(s, id, &l, &err) != ST_OK) {
+		tui_flash_error(t, &err);
+		return true;
+	}
+	snprintf(a.id, sizeof a.id, "%s", l.id);
+	snprintf(a.label, sizeof a.label, "%s", l.provider_lease_id ? l.provider_lease_id : l.id);
+	if (action == LEASE_ACT_DESTROY) {
+		char msg[600];
+		LeaseAct *copy = malloc(sizeof *copy);
+		TuiConfirm c = { "Destroy sandbox", msg, "Destroy", lease_act_start, copy, free };
+
+		if (!copy) {
+			store_lease_clear(&l);
+			tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+			return true;
+		}
+		*copy = a;
+		snprintf(msg, sizeof msg,
+			 "Destroy the %s sandbox %s (lease %s, %s)? The provider deletes it and "
+			 "whatever it holds; a run using it will fail.",
+			 l.provider, a.label, l.id, l.status);
+		store_lease_clear(&l);
+		if (tui_confirm(t, &c, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
+	}
+	store_lease_clear(&l);
+	lease_act_start(t, &a);
+	return true;
+}
 
 typedef struct NameCache {
 	char id[UUID_STR_LEN];
@@ -269,7 +403,14 @@ static bool leases_action(Tui *t, TuiView *v, int action)
 			tui_flash_error(t, &err);
 		return true;
 	}
-	return false;
+	return lease_common(t, action, row ? row->id : NULL);
+}
+
+static bool leases_enabled(Tui *t, TuiView *v, int action)
+{
+	LeasesState *st = v->state;
+
+	return action == LEASE_ACT_SWEEP || st->table.total > 0;
 }
 
 static void leases_reload(Tui *t, TuiView *v, bool live)
@@ -299,6 +440,7 @@ const TuiViewOps tui_view_leases = {
 	.draw = leases_draw,
 	.action = leases_action,
 	.reload = leases_reload,
+	.enabled = leases_enabled,
 };
 
 /* ------------------------------------------------------------ detail */
@@ -309,6 +451,12 @@ static const TuiColumn lease_cols[] = {
 };
 
 static const TuiKey lease_keys[] = {
+	{ 'r', 0, LEASE_ACT_RELEASE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "release",
+	  "Release the lease (the provider cleans up)" },
+	{ 'R', 0, LEASE_ACT_RESUME, TUI_KEY_CHANGES, "resume",
+	  "Resume the lease: the provider confirms the sandbox still exists" },
+	{ 'D', TUI_FN(KEY_DC), LEASE_ACT_DESTROY, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "destroy",
+	  "Destroy the sandbox at the provider (asks first)" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -414,6 +562,15 @@ static void lease_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 	tui_frame(t, v, y, x, h, w, "Lease");
 }
 
+static bool lease_action(Tui *t, TuiView *v, int action)
+{
+	LeaseState *st = v->state;
+
+	if (action == TUI_ACT_OPEN)
+		return true;
+	return lease_common(t, action, st->id);
+}
+
 static void lease_reload(Tui *t, TuiView *v, bool live)
 {
 	LeaseState *st = v->state;
@@ -432,5 +589,6 @@ const TuiViewOps tui_view_lease = {
 	.open = lease_open,
 	.close = lease_close,
 	.draw = lease_draw,
+	.action = lease_action,
 	.reload = lease_reload,
 };

@@ -13,7 +13,7 @@ enum {
 };
 
 static const TuiKey providers_keys[] = {
-	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, TUI_KEY_FOOTER, "open", "Open the provider's detail" },
+	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, 0, "open", "Open the provider's detail" },
 	{ 'f', 0, PROV_ACT_FORM, TUI_KEY_FOOTER, "form",
 	  "Preview the provider's config form (nothing is saved)" },
 	{ 0, 0, 0, 0, NULL, NULL },

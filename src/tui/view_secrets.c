@@ -18,7 +18,7 @@ enum {
 };
 
 static const TuiKey secrets_keys[] = {
-	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, TUI_KEY_FOOTER, "open",
+	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, 0, "open",
 	  "Open the secret: bindings and recent access" },
 	{ 'n', 0, SEC_ACT_NEW, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "new", "New secret" },
 	{ 'r', 0, SEC_ACT_ROTATE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "rotate",
@@ -360,7 +360,7 @@ static void secret_load(Tui *t, SecretState *st)
 			 b->config_path);
 		tui_rows_line(&st->all, b->target_type, buf, TONE_NORMAL);
 	}
-	tui_rows_line(&st->all, "Access (newest 20)", NULL, TONE_NORMAL);
+	tui_rows_line(&st->all, "Recent access", NULL, TONE_NORMAL);
 	if (app_store(t->app, &s, &err) == ST_OK &&
 	    store_access_event_list(s, sec.id, 20, &ev, &err) == ST_OK) {
 		if (!ev.count)

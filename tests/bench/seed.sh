@@ -19,7 +19,7 @@ SELECT printf('00000000-0000-4000-8000-%012d', i), printf('env-%04d', i),
        json_object('provider', 'fake', 'image', 'ubuntu:24.04', 'reuseLease', json(CASE WHEN i % 2 = 0 THEN 'true' ELSE 'false' END)),
        '2026-01-14T09:00:00.000Z', '2026-01-14T09:00:00.000Z'
 FROM n;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $leases)
+WITH RECURSIVE n(i) AS (SELECT 1 WHERE $leases > 0 UNION ALL SELECT i + 1 FROM n WHERE i < $leases)
 INSERT INTO leases (id, environment_id, heartbeat_run_id, status, lease_policy, provider,
                     provider_lease_id, acquired_at, last_used_at, expires_at, released_at,
                     failure_reason, metadata, updated_at)

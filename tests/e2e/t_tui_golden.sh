@@ -15,6 +15,12 @@ for script in "$gold"/*.keys; do
 	mkdir -p "$work"
 	args=$(sed -n 's/^# args: //p' "$script" | head -1)
 	envs=$(sed -n 's/^# env: //p' "$script" | head -1)
+	# Each script has its own database; NAME.setup (bash) may fill it first.
+	export ENVCTL_DB="$work/envctl.db"
+	if [ -e "$gold/$name.setup" ]; then
+		(cd "$work" && ROOT="$root" bash "$gold/$name.setup") >"$work/setup.out" 2>&1 ||
+			fail "$name: setup failed: $(cat "$work/setup.out")"
+	fi
 	# Scripts refer to fixtures as $ROOT/...; dumps land in the work dir.
 	sed "s|\$ROOT|$root|g" "$script" >"$work/script"
 	(cd "$work" && env $envs "$ENVCTL_BIN" $args --script "$work/script") >"$work/out" 2>&1 ||

@@ -32,7 +32,7 @@ wait_for "Environments(0)"
 wait_for "no environments yet"
 tm send-keys -t t ":providers" Enter
 wait_for "Providers(1)"
-screen | grep -q "Enter open" || fail "no footer"
+screen | grep -q "? help" || fail "no footer"
 
 # Help lists the view's keys, Esc closes it.
 tm send-keys -t t "?"
