@@ -1,6 +1,8 @@
 #include "tui/screen.h"
 
 #include <langinfo.h>
+#include <termios.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -359,6 +361,17 @@ Status tui_screen_open(TuiScreen *s, bool headless, int width, int height, bool 
 		resize_term(height, width);
 	set_escdelay(25);
 	cbreak();
+	if (!headless) {
+		/* ^S saves a form: take it (and ^Q) from the terminal's flow
+		 * control. endwin restores the shell's modes, IXON included. */
+		struct termios tio;
+
+		if (tcgetattr(STDIN_FILENO, &tio) == 0) {
+			tio.c_iflag &= ~(tcflag_t)IXON;
+			tcsetattr(STDIN_FILENO, TCSANOW, &tio);
+			def_prog_mode();
+		}
+	}
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
