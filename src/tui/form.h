@@ -13,12 +13,7 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 
-/* The schema header's opening comment names "src/schema/ *.c" without the
- * space; until that is fixed there, keep -Wcomment quiet for it. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wcomment"
 #include "schema/schema.h"
-#pragma GCC diagnostic pop
 #include "tui/screen.h"
 
 typedef struct TuiForm TuiForm;
