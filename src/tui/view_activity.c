@@ -109,7 +109,7 @@ static void activity_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 	}
 	st->table.empty = "no activity yet";
 	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
-	tui_frame(t, v, y, x, h, w, "Activity (newest first)");
+	tui_frame(t, v, y, x, h, w, "Activity");
 }
 
 static void activity_reload(Tui *t, TuiView *v, bool live)
