@@ -336,6 +336,8 @@ Status tui_screen_open(TuiScreen *s, bool headless, int width, int height, bool 
 		 * /dev/null, the size is fixed, and xterm's description is used so
 		 * the result does not depend on the caller's terminal. */
 		s->out = fopen("/dev/null", "w");
+		/* Two streams on /dev/null is the point: nothing to read, nowhere to draw. */
+		// cppcheck-suppress incompatibleFileOpen
 		s->in = fopen("/dev/null", "r");
 		if (!s->out || !s->in) {
 			tui_screen_close(s);
@@ -406,24 +408,28 @@ Status tui_screen_dump(TuiScreen *s, const char *path, Error *err)
 {
 	FILE *f = fopen(path, "w");
 	wchar_t *line;
+	char *out;
 	int cols = COLS;
 
 	if (!f)
 		return error_set(err, ST_E_IO, "cannot write the screen dump to %s", path);
 	line = calloc((size_t)cols + 1, sizeof *line);
-	if (!line) {
+	/* Four bytes per cell at most, and the newline. */
+	out = calloc((size_t)cols * 4 + 2, 1);
+	if (!line || !out) {
+		free(line);
+		free(out);
 		fclose(f);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	for (int y = 0; y < LINES; y++) {
 		int n = mvwinnwstr(curscr, y, 0, line, cols);
-		char out[4 * 512 + 8];
 		size_t len = 0;
 
 		if (n < 0)
 			n = 0;
 		line[n] = 0;
-		for (int i = 0; i < n && len < sizeof out - 8; i++)
+		for (int i = 0; i < n && i < cols; i++)
 			len += (size_t)tui_utf8_put((unsigned)line[i], out + len);
 		while (len > 0 && out[len - 1] == ' ')
 			len--;
@@ -431,6 +437,7 @@ Status tui_screen_dump(TuiScreen *s, const char *path, Error *err)
 		fwrite(out, 1, len + 1, f);
 	}
 	free(line);
+	free(out);
 	if (fclose(f) != 0)
 		return error_set(err, ST_E_IO, "cannot write the screen dump to %s", path);
 	return ST_OK;

@@ -175,6 +175,7 @@ typedef struct LeasesState {
 	NameCache names[LEASES_NAME_CACHE];
 	size_t name_count;
 	char env_id[UUID_STR_LEN]; /* fixed environment (opened from one), or "" */
+	char env_name[200];
 	char filter_error[300];
 } LeasesState;
 
@@ -200,6 +201,16 @@ static const char *leases_env_name(LeasesState *st, Store *s, const char *id)
 	if (!st->names[st->name_count].name)
 		return id;
 	return st->names[st->name_count++].name;
+}
+
+static void leases_env_title(LeasesState *st)
+{
+	Store *s;
+	Error err;
+
+	if (st->env_name[0] || app_store(st->t->app, &s, &err) != ST_OK)
+		return;
+	snprintf(st->env_name, sizeof st->env_name, "%s", leases_env_name(st, s, st->env_id));
 }
 
 static bool leases_is_status(const char *w)
@@ -384,11 +395,17 @@ static void leases_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 {
 	LeasesState *st = v->state;
 
+	char title[300];
+
 	st->table.empty = "no leases yet: acquire one from an environment (a)";
 	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
 	if (st->filter_error[0] && h > 3)
 		tui_screen_text(&t->scr, y + 2, x + 2, w - 4, TONE_ERROR, false, st->filter_error);
-	tui_frame(t, v, y, x, h, w, "Leases");
+	if (st->env_id[0] && st->name_count == 0)
+		leases_env_title(st);
+	snprintf(title, sizeof title, "%s%s", st->env_id[0] ? "Leases of " : "Leases",
+		 st->env_id[0] ? st->env_name : "");
+	tui_frame(t, v, y, x, h, w, title);
 }
 
 static bool leases_action(Tui *t, TuiView *v, int action)

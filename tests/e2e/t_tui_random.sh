@@ -28,6 +28,8 @@ gen() {
 	done
 	echo "<Resize 80x24>"
 }
+# Some data, so the data views, their actions and the forms get keys too.
+bash "$(dirname "$0")/../bench/seed.sh" 6 40 >/dev/null
 start=$(date +%s)
 runs=0
 while :; do
