@@ -42,6 +42,11 @@ enum {
 	TUI_ACT_SORT_PREV,
 	TUI_ACT_SORT_REVERSE,
 	TUI_ACT_OPEN,
+	TUI_ACT_GOTO1, /* one-key jumps to the top-level views, 1..5 */
+	TUI_ACT_GOTO2,
+	TUI_ACT_GOTO3,
+	TUI_ACT_GOTO4,
+	TUI_ACT_GOTO5,
 	TUI_ACT_VIEW = 100,
 };
 

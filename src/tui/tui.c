@@ -667,6 +667,17 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 	case TUI_ACT_REDRAW:
 		clearok(curscr, TRUE);
 		break;
+	case TUI_ACT_GOTO1:
+	case TUI_ACT_GOTO2:
+	case TUI_ACT_GOTO3:
+	case TUI_ACT_GOTO4:
+	case TUI_ACT_GOTO5:
+		/* The order of tui_top_views: environments, leases, providers,
+		 * secrets, activity. */
+		if ((size_t)(action - TUI_ACT_GOTO1) < TUI_TOP_VIEW_COUNT &&
+		    tui_switch(t, tui_top_views[action - TUI_ACT_GOTO1], &err) != ST_OK)
+			tui_flash_error(t, &err);
+		break;
 	case TUI_ACT_REFRESH:
 		if (v && v->table)
 			tui_table_invalidate(v->table);
