@@ -29,7 +29,7 @@ SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 SANFLAGS = $(if $(SAN),$(SANITIZE))
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 CHECK_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
@@ -56,7 +56,7 @@ UNIT_BIN  = $(BUILD)/tests/unit-tests
 TEST_HELPER_SRCS = $(wildcard tests/helpers/*.c)
 TEST_HELPERS = $(TEST_HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all run check test unit e2e deps bench asan valgrind fuzz lint install uninstall clean
+.PHONY: all run check test unit e2e deps bench asan valgrind fuzz lint install uninstall clean helpers
 
 all: $(BIN) $(PLUGIN_BINS) $(PLUGIN_MANIFESTS)
 
@@ -89,10 +89,14 @@ $(BUILD)/plugins/%/manifest.json: src/plugins/%/manifest.json
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-.SECONDEXPANSION:
-$(BUILD)/plugins/%: $$(patsubst %.c,$(BUILD)/%.o,$$(wildcard src/plugins/$$(notdir $$*)/*.c)) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+# One explicit link rule per plugin (a pattern rule would substitute its
+# stem into the patsubst below).
+define PLUGIN_RULE
+$(BUILD)/plugins/$(1)/$(1): $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/plugins/$(1)/*.c)) $(LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach p,$(PLUGIN_NAMES),$(eval $(call PLUGIN_RULE,$(p))))
 
 # Each tests/unit/test_NAME.c defines `Suite *NAME_suite(void)`; the runner
 # learns the list from this generated file, so adding a suite edits nothing.
@@ -106,6 +110,8 @@ $(BUILD)/tests/unit/main.o: CPPFLAGS += -I$(BUILD)/tests
 
 $(UNIT_BIN): $(UNIT_OBJS) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+helpers: $(TEST_HELPERS)
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -141,7 +147,9 @@ check: deps
 test: all $(UNIT_BIN) $(TEST_HELPERS)
 	@$(MAKE) --no-print-directory unit e2e
 
-unit: $(UNIT_BIN)
+# The plugin suites drive real workers: the test helpers and the bundled
+# plugins of this build.
+unit: $(UNIT_BIN) $(TEST_HELPERS) $(PLUGIN_BINS) $(PLUGIN_MANIFESTS)
 	CK_FORK=yes CK_DEFAULT_TIMEOUT=60 ./$(UNIT_BIN)
 
 e2e: all $(TEST_HELPERS)
@@ -151,7 +159,7 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT="-O1 -g" test
 
 valgrind: deps
-	@$(MAKE) --no-print-directory BUILD=build/vg OPT="-O0 -g" build/vg/tests/unit-tests
+	@$(MAKE) --no-print-directory BUILD=build/vg OPT="-O0 -g" all helpers build/vg/tests/unit-tests
 	CK_FORK=no valgrind --quiet --error-exitcode=1 --leak-check=full \
 		--errors-for-leak-kinds=definite ./build/vg/tests/unit-tests
 

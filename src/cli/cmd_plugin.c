@@ -1,12 +1,28 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/provider_plugin.h"
+#include "plugin/import.h"
+#include "util/buf.h"
+#include "util/json.h"
 
 static const char plugin_usage[] =
-	"usage: envctl plugin lint FILE [--strict] [--json]\n"
+	"usage: envctl plugin list [--json]\n"
+	"       envctl plugin show KEY [--json]\n"
+	"       envctl plugin log KEY [--lines N]\n"
+	"       envctl plugin restart KEY [--json]\n"
+	"       envctl plugin import DIR [--inherit-env VAR]... [--no-link] [--force]\n"
+	"       envctl plugin lint FILE [--strict] [--json]\n"
 	"\n"
-	"Plugin providers and their manifests.\n"
+	"Plugins are folders with a manifest.json, found on $ENVCTL_PLUGIN_PATH,\n"
+	"in $XDG_DATA_HOME/envctl/plugins and among the bundled plugins. KEY is a\n"
+	"plugin id or a provider key it declares. `restart` starts the worker\n"
+	"afresh and asks it for its health. `import` makes a package built with\n"
+	"@paperclipai/plugin-sdk loadable: it evaluates the manifest module named\n"
+	"in package.json with node, writes DIR/manifest.json and links DIR into\n"
+	"$XDG_DATA_HOME/envctl/plugins.\n"
 	"\n"
 	"  lint FILE   check a plugin manifest (a file with environmentDrivers) or a\n"
 	"              bare configSchema: \"error:\" lines for what would break forms\n"
@@ -14,12 +30,371 @@ static const char plugin_usage[] =
 	"              Exit 0 when clean (or warnings only), 1 for warnings with\n"
 	"              --strict, 2 for errors. FILE \"-\" reads standard input.\n";
 
+typedef struct PluginArgs {
+	const char *target;
+	bool json;
+	bool no_link;
+	bool force;
+	long lines;
+	char **inherit; /* NULL-terminated */
+} PluginArgs;
+
+static cJSON *plugin_driver_json(App *app, const PluginManifest *m, const PluginDriver *d)
+{
+	cJSON *o = cJSON_CreateObject();
+	Provider *p = registry_find(&app->registry, d->driver_key);
+	bool ours = p && provider_plugin_worker(p) &&
+		    strcmp(p->origin, m->dir) == 0;
+
+	cJSON_AddStringToObject(o, "driverKey", d->driver_key ? d->driver_key : "");
+	cJSON_AddStringToObject(o, "kind", d->kind ? d->kind : "environment_driver");
+	cJSON_AddStringToObject(o, "displayName", d->display_name ? d->display_name : "");
+	cJSON_AddBoolToObject(o, "registered", ours);
+	return o;
+}
+
+static cJSON *plugin_strings_json(char *const *items, size_t n)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; arr && items && (n ? i < n : items[i] != NULL); i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(items[i]));
+	return arr;
+}
+
+static cJSON *plugin_worker_json(PluginWorker *w)
+{
+	cJSON *o = cJSON_CreateObject();
+	PluginWorkerInfo info;
+	char *desc;
+
+	if (!w) {
+		cJSON_AddStringToObject(o, "state", "not loaded");
+		return o;
+	}
+	plugin_worker_info(w, &info);
+	desc = plugin_worker_describe(w);
+	cJSON_AddStringToObject(o, "state", plugin_worker_state_name(info.state));
+	cJSON_AddStringToObject(o, "status", desc ? desc : "");
+	cJSON_AddNumberToObject(o, "pid", info.pid);
+	cJSON_AddNumberToObject(o, "restarts", info.restarts);
+	cJSON_AddNumberToObject(o, "inFlight", (double)info.in_flight);
+	if (info.last_error[0])
+		cJSON_AddStringToObject(o, "lastError", info.last_error);
+	free(desc);
+	return o;
+}
+
+static cJSON *plugin_json(App *app, const PluginManifest *m, bool full)
+{
+	cJSON *o = cJSON_CreateObject(), *drivers;
+	PluginWorker *w = m->id ? plugin_host_find(app->plugin_host, m->id) : NULL;
+
+	cJSON_AddStringToObject(o, "id", m->id ? m->id : "");
+	cJSON_AddStringToObject(o, "name", m->name ? m->name : "");
+	cJSON_AddStringToObject(o, "version", m->version ? m->version : "");
+	cJSON_AddStringToObject(o, "dir", m->dir);
+	cJSON_AddBoolToObject(o, "ok", plugin_manifest_ok(m));
+	cJSON_AddItemToObject(o, "errors", plugin_strings_json(m->errors, m->error_count));
+	cJSON_AddItemToObject(o, "warnings", plugin_strings_json(m->warnings, m->warning_count));
+	drivers = cJSON_AddArrayToObject(o, "drivers");
+	for (size_t i = 0; i < m->driver_count; i++)
+		cJSON_AddItemToArray(drivers, plugin_driver_json(app, m, &m->drivers[i]));
+	cJSON_AddItemToObject(o, "worker", plugin_worker_json(w));
+	if (full) {
+		char *log = m->id ? plugin_log_path(plugin_host_log_dir(app->plugin_host), m->id) : NULL;
+
+		if (m->description)
+			cJSON_AddStringToObject(o, "description", m->description);
+		cJSON_AddItemToObject(o, "argv", plugin_strings_json(m->worker_argv, 0));
+		cJSON_AddItemToObject(o, "inheritEnv", plugin_strings_json(m->inherit_env, 0));
+		cJSON_AddBoolToObject(o, "sdk",
+				      cJSON_GetObjectItemCaseSensitive(m->json, "paperclipManifest") != NULL);
+		if (log)
+			cJSON_AddStringToObject(o, "log", log);
+		free(log);
+	}
+	return o;
+}
+
+static char *plugin_drivers_text(App *app, const PluginManifest *m)
+{
+	Buf b = BUF_INIT;
+
+	for (size_t i = 0; i < m->driver_count; i++) {
+		const PluginDriver *d = &m->drivers[i];
+		Provider *p = registry_find(&app->registry, d->driver_key);
+		bool ours = p && provider_plugin_worker(p) && strcmp(p->origin, m->dir) == 0;
+
+		buf_printf(&b, "%s%s%s", i ? ", " : "", d->driver_key ? d->driver_key : "?",
+			   ours ? "" : " (not used)");
+	}
+	return b.data ? buf_take(&b) : strdup("-");
+}
+
+static int plugin_list(App *app, const PluginArgs *a)
+{
+	const PluginCatalog *c = &app->plugins;
+
+	if (a->json) {
+		cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "plugins");
+		cJSON *problems = cJSON_AddArrayToObject(root, "problems");
+
+		for (size_t i = 0; i < c->count; i++)
+			cJSON_AddItemToArray(arr, plugin_json(app, c->items[i], false));
+		for (size_t i = 0; i < app->registry.problem_count; i++)
+			cJSON_AddItemToArray(problems, cJSON_CreateString(app->registry.problems[i]));
+		return cli_print_json(root);
+	}
+	if (c->count == 0)
+		printf("No plugins found (see `envctl plugin --help` for where they are looked for).\n");
+	else
+		printf("%-28s %-9s %-7s %-24s %s\n", "PLUGIN", "VERSION", "STATE", "PROVIDERS", "FOLDER");
+	for (size_t i = 0; i < c->count; i++) {
+		const PluginManifest *m = c->items[i];
+		char *drivers = plugin_drivers_text(app, m);
+
+		printf("%-28s %-9s %-7s %-24s %s\n", m->id ? m->id : "(no id)",
+		       m->version ? m->version : "-", plugin_manifest_ok(m) ? "ok" : "broken",
+		       drivers ? drivers : "-", m->dir);
+		free(drivers);
+	}
+	for (size_t i = 0; i < app->registry.problem_count; i++)
+		printf("problem: %s\n", app->registry.problems[i]);
+	return 0;
+}
+
+static int plugin_find(App *app, const char *key, PluginManifest **out)
+{
+	Buf known = BUF_INIT;
+	Error err;
+
+	*out = plugin_catalog_find(&app->plugins, key);
+	if (*out)
+		return 0;
+	for (size_t i = 0; i < app->plugins.count; i++)
+		if (app->plugins.items[i]->id)
+			buf_printf(&known, "%s%s", known.len ? ", " : "", app->plugins.items[i]->id);
+	error_set(&err, ST_E_NOT_FOUND, "unknown plugin \"%s\" (known plugins: %s)", key,
+		  known.data ? known.data : "none");
+	buf_free(&known);
+	return cli_fail(&err);
+}
+
+static int plugin_show(App *app, const PluginArgs *a)
+{
+	PluginManifest *m;
+	PluginWorker *w;
+	char *desc, *log;
+	int rc = plugin_find(app, a->target, &m);
+
+	if (rc)
+		return rc;
+	if (a->json)
+		return cli_print_json(plugin_json(app, m, true));
+	w = m->id ? plugin_host_find(app->plugin_host, m->id) : NULL;
+	desc = w ? plugin_worker_describe(w) : strdup("not loaded");
+	log = m->id ? plugin_log_path(plugin_host_log_dir(app->plugin_host), m->id) : NULL;
+	printf("Plugin:       %s\nName:         %s\nVersion:      %s\nFolder:       %s\n",
+	       m->id ? m->id : "(no id)", m->name ? m->name : "-", m->version ? m->version : "-",
+	       m->dir);
+	if (m->description)
+		printf("Description:  %s\n", m->description);
+	printf("Worker:      ");
+	for (size_t i = 0; m->worker_argv && m->worker_argv[i]; i++)
+		printf(" %s", m->worker_argv[i]);
+	printf("\nInherits:    ");
+	for (size_t i = 0; m->inherit_env && m->inherit_env[i]; i++)
+		printf(" %s", m->inherit_env[i]);
+	printf("\nState:        %s\nLog:          %s\nProviders:\n", desc ? desc : "?",
+	       log ? log : "-");
+	for (size_t i = 0; i < m->driver_count; i++) {
+		const PluginDriver *d = &m->drivers[i];
+		Provider *p = registry_find(&app->registry, d->driver_key);
+		bool ours = p && provider_plugin_worker(p) && strcmp(p->origin, m->dir) == 0;
+
+		printf("  %-16s %-18s %s%s\n", d->driver_key ? d->driver_key : "?",
+		       d->kind ? d->kind : "environment_driver",
+		       d->display_name ? d->display_name : "", ours ? "" : " (not used)");
+	}
+	for (size_t i = 0; i < m->error_count; i++)
+		printf("error: %s\n", m->errors[i]);
+	for (size_t i = 0; i < m->warning_count; i++)
+		printf("warning: %s\n", m->warnings[i]);
+	free(desc);
+	free(log);
+	return 0;
+}
+
+static int plugin_log(App *app, const PluginArgs *a)
+{
+	PluginManifest *m;
+	char *text;
+	Error err;
+	int rc = plugin_find(app, a->target, &m);
+
+	if (rc)
+		return rc;
+	error_clear(&err);
+	text = plugin_log_tail(plugin_host_log_dir(app->plugin_host), m->id ? m->id : "",
+			       (size_t)a->lines, &err);
+	if (!text)
+		return cli_fail(&err);
+	fputs(text, stdout);
+	free(text);
+	return 0;
+}
+
+static int plugin_restart(App *app, const PluginArgs *a)
+{
+	PluginManifest *m;
+	PluginWorker *w;
+	cJSON *health = NULL;
+	Error err;
+	char *desc;
+	int rc = plugin_find(app, a->target, &m);
+
+	if (rc)
+		return rc;
+	w = m->id ? plugin_host_find(app->plugin_host, m->id) : NULL;
+	error_clear(&err);
+	if (!w) {
+		char *errors = plugin_manifest_errors_text(m);
+
+		error_set(&err, ST_E_INVALID, "plugin %s is not loaded: %s", m->id ? m->id : m->dir,
+			  errors ? errors : "");
+		free(errors);
+		return cli_fail(&err);
+	}
+	if (plugin_worker_restart(w, &err) != ST_OK ||
+	    plugin_worker_call(w, "health", NULL, 0, &health, &err) != ST_OK)
+		return cli_fail(&err);
+	if (a->json) {
+		cJSON *o = plugin_worker_json(w);
+
+		cJSON_AddItemToObject(o, "health", health);
+		return cli_print_json(o);
+	}
+	desc = plugin_worker_describe(w);
+	printf("restarted %s: %s; health: %s\n", m->id, desc ? desc : "?",
+	       json_get_string(health, "status") ? json_get_string(health, "status") : "ok");
+	free(desc);
+	cJSON_Delete(health);
+	return 0;
+}
+
+static int plugin_import_cmd(App *app, const PluginArgs *a)
+{
+	PluginImportOptions o = { .inherit_env = a->inherit, .link = !a->no_link, .force = a->force };
+	PluginImportResult r;
+	Error err;
+
+	(void)app;
+	if (app->readonly) {
+		error_set(&err, ST_E_USAGE, "plugin import changes files; not allowed with --readonly");
+		return cli_fail(&err);
+	}
+	error_clear(&err);
+	if (plugin_import(a->target, &o, &r, &err) != ST_OK)
+		return cli_fail(&err);
+	printf("imported %s %s: providers %s\nmanifest: %s\n", r.id, r.version,
+	       r.drivers[0] ? r.drivers : "(none)", r.manifest_path);
+	if (r.link_path)
+		printf("linked:   %s\n", r.link_path);
+	else
+		printf("not linked: add its folder to ENVCTL_PLUGIN_PATH to use it\n");
+	plugin_import_result_free(&r);
+	return 0;
+}
+
+/* Parses `plugin SUB [TARGET] [options]` (argv[0] is SUB) and runs fn. */
+static int plugin_with_args(App *app, int argc, char **argv, bool needs_target,
+			    int (*fn)(App *app, const PluginArgs *a))
+{
+	const char *sub = argv[0], *pos[1] = { NULL }, *lines = NULL;
+	CliList inherit = { NULL, 0 };
+	PluginArgs a = { .lines = 200 };
+	const CliOpt opts[] = {
+		{ "--json", CLI_FLAG, &a.json },
+		{ "--no-link", CLI_FLAG, &a.no_link },
+		{ "--force", CLI_FLAG, &a.force },
+		{ "--lines", CLI_VALUE, &lines },
+		{ "--inherit-env", CLI_MULTI, &inherit },
+		{ NULL, CLI_FLAG, NULL },
+	};
+	int npos = 0, rc;
+
+	rc = cli_parse(&cli_cmd_plugin, sub, argc, argv, 1, opts, pos, needs_target ? 1 : 0, &npos);
+	if (rc) {
+		cli_list_free(&inherit);
+		return rc;
+	}
+	if (needs_target && npos == 0) {
+		cli_list_free(&inherit);
+		return cli_usage_error(&cli_cmd_plugin, "plugin %s: missing %s", sub,
+				       strcmp(sub, "import") == 0 ? "DIR" : "KEY");
+	}
+	if (lines) {
+		char *end;
+
+		a.lines = strtol(lines, &end, 10);
+		if (*end || a.lines < 1) {
+			cli_list_free(&inherit);
+			return cli_usage_error(&cli_cmd_plugin,
+					       "plugin %s: --lines needs a positive number", sub);
+		}
+	}
+	a.target = pos[0];
+	a.inherit = calloc(inherit.count + 1, sizeof *a.inherit);
+	if (!a.inherit) {
+		cli_list_free(&inherit);
+		fputs("envctl: out of memory\n", stderr);
+		return status_exit_code(ST_E_NOMEM);
+	}
+	for (size_t i = 0; i < inherit.count; i++)
+		a.inherit[i] = (char *)inherit.items[i];
+	rc = fn(app, &a);
+	free(a.inherit);
+	cli_list_free(&inherit);
+	return rc;
+}
+
+static int plugin_list_cmd(App *app, int argc, char **argv)
+{
+	return plugin_with_args(app, argc, argv, false, plugin_list);
+}
+
+static int plugin_show_cmd(App *app, int argc, char **argv)
+{
+	return plugin_with_args(app, argc, argv, true, plugin_show);
+}
+
+static int plugin_log_cmd(App *app, int argc, char **argv)
+{
+	return plugin_with_args(app, argc, argv, true, plugin_log);
+}
+
+static int plugin_restart_cmd(App *app, int argc, char **argv)
+{
+	return plugin_with_args(app, argc, argv, true, plugin_restart);
+}
+
+static int plugin_import_run(App *app, int argc, char **argv)
+{
+	return plugin_with_args(app, argc, argv, true, plugin_import_cmd);
+}
+
 /* One row per subcommand: adding one is one line here. argv[0] of the
  * handler is the subcommand's name. */
 static const struct {
 	const char *name;
 	int (*run)(App *app, int argc, char **argv);
 } plugin_subcommands[] = {
+	{ "list", plugin_list_cmd },
+	{ "show", plugin_show_cmd },
+	{ "log", plugin_log_cmd },
+	{ "restart", plugin_restart_cmd },
+	{ "import", plugin_import_run },
 	{ "lint", cli_plugin_lint },
 };
 
@@ -35,7 +410,7 @@ static int plugin_run(App *app, int argc, char **argv)
 
 const CliCommand cli_cmd_plugin = {
 	.name = "plugin",
-	.summary = "check plugin manifests and provider schemas",
+	.summary = "list, inspect, restart, import and lint provider plugins",
 	.usage = plugin_usage,
 	.run = plugin_run,
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/provider_plugin.h"
 #include "util/fs.h"
 
 static char *app_default_db_path(void)
@@ -23,6 +24,26 @@ static char *app_default_db_path(void)
 	return path;
 }
 
+static Status app_load_plugins(App *app, Error *err)
+{
+	PluginHostOptions opts = { .host_version = ENVCTL_VERSION };
+	char **dirs = plugin_search_dirs();
+
+	if (!dirs)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	app->plugin_host = plugin_host_new(&opts);
+	if (!app->plugin_host) {
+		plugin_dirs_free(dirs);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	if (plugin_catalog_load(&app->plugins, dirs, err) != ST_OK) {
+		plugin_dirs_free(dirs);
+		return err->status;
+	}
+	plugin_dirs_free(dirs);
+	return provider_plugins_register(&app->registry, &app->plugins, app->plugin_host, err);
+}
+
 Status app_init(App *app, const char *db_path, Error *err)
 {
 	memset(app, 0, sizeof *app);
@@ -30,7 +51,8 @@ Status app_init(App *app, const char *db_path, Error *err)
 	if (!app->db_path)
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	app->forms_dir = fs_find_resource_dir("forms");
-	if (registry_init(&app->registry, app->forms_dir, err) != ST_OK) {
+	if (registry_init(&app->registry, app->forms_dir, err) != ST_OK ||
+	    app_load_plugins(app, err) != ST_OK) {
 		app_free(app);
 		return err->status;
 	}
@@ -41,7 +63,10 @@ void app_free(App *app)
 {
 	store_close(app->store);
 	free(app->actor);
+	/* Providers point at workers, workers at manifests: free in that order. */
 	registry_free(&app->registry);
+	plugin_host_free(app->plugin_host);
+	plugin_catalog_free(&app->plugins);
 	free(app->forms_dir);
 	free(app->db_path);
 	memset(app, 0, sizeof *app);

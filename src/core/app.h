@@ -6,7 +6,12 @@
 #include <stdbool.h>
 
 #include "core/registry.h"
+#include "plugin/discover.h"
+#include "plugin/worker.h"
 #include "store/store.h"
+
+/* Also defined by cli.h; the two must stay token-identical. */
+#define ENVCTL_VERSION "0.1.0"
 
 typedef struct App {
 	Registry registry;
@@ -16,10 +21,15 @@ typedef struct App {
 	bool no_color;
 	Store *store;    /* opened on first use by app_store */
 	char *actor;     /* "cli:alice", "tui:alice": who activity rows name */
+	PluginCatalog plugins;   /* every plugin found, broken ones included */
+	PluginHost *plugin_host; /* their workers: started on first use */
 } App;
 
-/* Finds the forms, registers the built-in providers. db_path may be NULL. */
+/* Finds the forms, registers the built-in providers and the plugins' (found
+ * as plugin/discover.h says; their workers start on first use). A broken
+ * plugin is a registry problem, not a failure. db_path may be NULL. */
 Status app_init(App *app, const char *db_path, Error *err);
+/* Stops every plugin worker cleanly, then frees. */
 void app_free(App *app);
 
 /* The store, opened on first use at app->db_path (so commands that need no

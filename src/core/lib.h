@@ -7,6 +7,7 @@
 #include "core/environment.h"
 #include "core/lease_rules.h"
 #include "core/provider.h"
+#include "core/provider_plugin.h"
 #include "core/registry.h"
 #include "core/secrets.h"
 

@@ -1,0 +1,40 @@
+/* The worker side of the protocol, for plugins written in C (the bundled
+ * bwrap and ssh providers): reads JSON-RPC requests from stdin, runs each
+ * in its own thread so slow calls (a probe, a long execute) never hold up
+ * the others, and writes one response line per request to stdout.
+ * `initialize` answers with the handler list as supportedMethods; `health`
+ * and `shutdown` are built in. Parameters are wiped after each call since
+ * they carry resolved secrets. */
+#ifndef ENVCTL_PLUGIN_SERVE_H
+#define ENVCTL_PLUGIN_SERVE_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "util/status.h"
+
+/* Fills *result (may stay NULL: JSON null) or returns an error status with
+ * err; ST_E_UNSUPPORTED becomes "method not implemented", ST_E_INVALID
+ * "invalid params", the rest "worker error". */
+typedef Status (*PluginHandlerFn)(void *ctx, const cJSON *params, cJSON **result, Error *err);
+
+typedef struct PluginHandler {
+	const char *method;
+	PluginHandlerFn fn;
+} PluginHandler;
+
+typedef struct PluginServeSpec {
+	const char *name; /* for log lines */
+	const PluginHandler *handlers;
+	size_t count;
+	void *ctx;
+} PluginServeSpec;
+
+/* Serves until stdin closes or `shutdown`, waits for calls in flight, and
+ * returns the process exit code. */
+int plugin_serve(const PluginServeSpec *spec);
+
+/* One line on stderr, which the host keeps in the plugin's log. */
+void plugin_serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

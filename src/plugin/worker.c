@@ -1,0 +1,1393 @@
+#include "plugin/worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "plugin/rpc.h"
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/ids.h"
+#include "util/json.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+extern char **environ;
+
+#define PLUGIN_API_VERSION 1
+#define PLUGIN_READ_CHUNK 65536
+/* How long a worker whose stdout closed gets to exit on its own, so the
+ * error can carry its exit status. */
+#define PLUGIN_EXIT_WAIT_MS 500
+#define PLUGIN_ANSWERED_RING 32
+/* Host answers and requests queued for a worker that does not read them. */
+#define PLUGIN_MAX_OUTQ (64u * 1024u * 1024u)
+
+typedef struct PluginCallSlot {
+	struct PluginCallSlot *next;
+	long id;
+	const char *method;
+	bool done;
+	cJSON *result;
+	Status status;
+	char msg[900];
+} PluginCallSlot;
+
+struct PluginWorker {
+	PluginHost *host;
+	const PluginManifest *manifest;
+	const char *name; /* the plugin id, for messages */
+	PluginLog *log;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	PluginWorkerState state;
+	pid_t pid;
+	int in_fd, out_fd, err_fd;
+	int wake_r, wake_w;
+	pthread_t io;
+	bool io_joinable;
+	Buf outq;
+	size_t outq_off;
+	PluginCallSlot *calls;
+	long in_flight;
+	long next_id;
+	long long calls_ok;
+	bool stop_requested;
+	bool stop_expected; /* a clean stop: not a failure */
+	Status stop_status;
+	char stop_cause[600];
+	int starts, failures;
+	int64_t started_ms, next_start_ms;
+	char last_error[768];
+	char **methods;
+	bool methods_known;
+	struct {
+		long id;
+		char method[64];
+	} answered[PLUGIN_ANSWERED_RING];
+	unsigned answered_pos;
+};
+
+struct PluginHost {
+	char *host_version;
+	char *log_dir;
+	long default_timeout_ms;
+	long kill_grace_ms;
+	long backoff_base_ms;
+	long backoff_max_ms;
+	size_t max_line_bytes;
+	size_t log_max_bytes;
+	char instance_id[UUID_STR_LEN];
+	PluginWorker **workers;
+	size_t count;
+};
+
+/* ------------------------------------------------------------ time */
+
+static int64_t plugin_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits on the worker's condition until deadline (monotonic ms). Returns
+ * false when the deadline passed. */
+static bool plugin_wait_until(PluginWorker *w, int64_t deadline)
+{
+	struct timespec ts;
+
+	if (plugin_mono_ms() >= deadline)
+		return false;
+	ts.tv_sec = deadline / 1000;
+	ts.tv_nsec = (deadline % 1000) * 1000000;
+	return pthread_cond_timedwait(&w->cv, &w->mu, &ts) != ETIMEDOUT ||
+	       plugin_mono_ms() < deadline;
+}
+
+static void plugin_wake(PluginWorker *w)
+{
+	char c = 1;
+
+	if (w->wake_w >= 0)
+		(void)!write(w->wake_w, &c, 1);
+}
+
+/* ------------------------------------------------------------ host */
+
+static long plugin_env_timeout(void)
+{
+	const char *s = getenv("ENVCTL_PLUGIN_TIMEOUT_MS");
+	char *end;
+	long v;
+
+	if (!s || !s[0])
+		return PLUGIN_DEFAULT_TIMEOUT_MS;
+	v = strtol(s, &end, 10);
+	return (*end || v <= 0) ? PLUGIN_DEFAULT_TIMEOUT_MS : v;
+}
+
+PluginHost *plugin_host_new(const PluginHostOptions *opts)
+{
+	PluginHostOptions none = { 0 };
+	PluginHost *h = calloc(1, sizeof *h);
+
+	if (!h)
+		return NULL;
+	if (!opts)
+		opts = &none;
+	h->host_version = strdup(opts->host_version ? opts->host_version : "0.0.0");
+	h->log_dir = opts->log_dir ? strdup(opts->log_dir) : plugin_log_default_dir();
+	if (!h->host_version || !h->log_dir) {
+		plugin_host_free(h);
+		return NULL;
+	}
+	h->default_timeout_ms = opts->default_timeout_ms > 0 ? opts->default_timeout_ms
+							     : plugin_env_timeout();
+	h->kill_grace_ms = opts->kill_grace_ms > 0 ? opts->kill_grace_ms : 2000;
+	h->backoff_base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 100;
+	h->backoff_max_ms = opts->backoff_max_ms > 0 ? opts->backoff_max_ms : 5000;
+	h->max_line_bytes = opts->max_line_bytes ? opts->max_line_bytes : PLUGIN_DEFAULT_MAX_LINE;
+	h->log_max_bytes = opts->log_max_bytes;
+	id_new(h->instance_id);
+	return h;
+}
+
+static void plugin_worker_free(PluginWorker *w)
+{
+	if (!w)
+		return;
+	plugin_worker_stop(w);
+	pthread_mutex_lock(&w->mu);
+	if (w->io_joinable) {
+		pthread_join(w->io, NULL);
+		w->io_joinable = false;
+	}
+	pthread_mutex_unlock(&w->mu);
+	for (size_t i = 0; w->methods && w->methods[i]; i++)
+		free(w->methods[i]);
+	free(w->methods);
+	buf_wipe(&w->outq);
+	plugin_log_close(w->log);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}
+
+void plugin_host_free(PluginHost *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->count; i++)
+		plugin_worker_free(h->workers[i]);
+	free(h->workers);
+	free(h->host_version);
+	free(h->log_dir);
+	free(h);
+}
+
+PluginWorker *plugin_host_add(PluginHost *h, const PluginManifest *m)
+{
+	PluginWorker *w, **grown;
+	pthread_condattr_t ca;
+
+	if (!m || !m->id)
+		return NULL;
+	w = calloc(1, sizeof *w);
+	if (!w)
+		return NULL;
+	w->host = h;
+	w->manifest = m;
+	w->name = m->id;
+	w->in_fd = w->out_fd = w->err_fd = w->wake_r = w->wake_w = -1;
+	w->next_id = 1;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	w->log = plugin_log_open(h->log_dir, m->id, h->log_max_bytes);
+	grown = w->log ? realloc(h->workers, (h->count + 1) * sizeof *grown) : NULL;
+	if (!grown) {
+		plugin_log_close(w->log);
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		free(w);
+		return NULL;
+	}
+	h->workers = grown;
+	h->workers[h->count++] = w;
+	return w;
+}
+
+PluginWorker *plugin_host_find(const PluginHost *h, const char *plugin_id)
+{
+	for (size_t i = 0; h && plugin_id && i < h->count; i++)
+		if (strcmp(h->workers[i]->name, plugin_id) == 0)
+			return h->workers[i];
+	return NULL;
+}
+
+size_t plugin_host_count(const PluginHost *h)
+{
+	return h ? h->count : 0;
+}
+
+PluginWorker *plugin_host_at(const PluginHost *h, size_t i)
+{
+	return h && i < h->count ? h->workers[i] : NULL;
+}
+
+long plugin_host_default_timeout(const PluginHost *h)
+{
+	return h->default_timeout_ms;
+}
+
+const char *plugin_host_log_dir(const PluginHost *h)
+{
+	return h->log_dir;
+}
+
+const PluginManifest *plugin_worker_manifest(const PluginWorker *w)
+{
+	return w->manifest;
+}
+
+PluginLog *plugin_worker_log(PluginWorker *w)
+{
+	return w->log;
+}
+
+/* ------------------------------------------------------------ spawning */
+
+static bool plugin_env_keep(const char *entry, char *const *inherit)
+{
+	static const char *const base[] = { "PATH", "HOME", "LANG", "TMPDIR", "LANGUAGE" };
+	size_t name_len = strcspn(entry, "=");
+
+	if (!entry[name_len])
+		return false;
+	if (strncmp(entry, "LC_", 3) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
+		if (strlen(base[i]) == name_len && strncmp(entry, base[i], name_len) == 0)
+			return true;
+	for (size_t i = 0; inherit && inherit[i]; i++)
+		if (strlen(inherit[i]) == name_len && strncmp(entry, inherit[i], name_len) == 0 &&
+		    !plugin_env_name_forbidden(inherit[i]))
+			return true;
+	return false;
+}
+
+/* The worker's environment: a copy of the allowed entries. */
+static char **plugin_env_build(char *const *inherit)
+{
+	size_t n = 0, k = 0;
+	bool has_path = false;
+	char **env;
+
+	for (char **e = environ; e && *e; e++)
+		n++;
+	env = calloc(n + 2, sizeof *env);
+	if (!env)
+		return NULL;
+	for (char **e = environ; e && *e; e++) {
+		if (!plugin_env_keep(*e, inherit))
+			continue;
+		has_path |= strncmp(*e, "PATH=", 5) == 0;
+		if (!(env[k++] = strdup(*e)))
+			goto fail;
+	}
+	if (!has_path && !(env[k++] = strdup("PATH=/usr/local/bin:/usr/bin:/bin")))
+		goto fail;
+	return env;
+fail:
+	for (size_t i = 0; i < k; i++)
+		free(env[i]);
+	free(env);
+	return NULL;
+}
+
+static void plugin_strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Resolves the worker's argv[0]: with a '/', relative to the plugin folder;
+ * without, searched on the worker's PATH. */
+static char *plugin_resolve_exe(const PluginManifest *m, char *const *env, Error *err)
+{
+	const char *exe = m->worker_argv[0];
+	const char *path = "/usr/local/bin:/usr/bin:/bin";
+	char *copy, *save = NULL, *found = NULL;
+
+	if (strchr(exe, '/')) {
+		char *full;
+
+		while (exe[0] == '.' && exe[1] == '/')
+			exe += 2;
+		full = exe[0] == '/' ? strdup(exe) : fs_join(m->dir, exe);
+
+		if (!full) {
+			error_set(err, ST_E_NOMEM, "out of memory");
+			return NULL;
+		}
+		if (access(full, X_OK) != 0) {
+			error_set(err, ST_E_NOT_FOUND,
+				  "plugin %s: cannot start the worker: %s is not an executable file (%s); "
+				  "rebuild or reinstall the plugin",
+				  m->id, full, strerror(errno));
+			free(full);
+			return NULL;
+		}
+		return full;
+	}
+	for (char *const *e = env; *e; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	copy = strdup(path);
+	for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir && !found;
+	     dir = strtok_r(NULL, ":", &save)) {
+		char *cand = fs_join(dir, exe);
+
+		if (cand && access(cand, X_OK) == 0 && fs_is_file(cand))
+			found = cand;
+		else
+			free(cand);
+	}
+	free(copy);
+	if (!found)
+		error_set(err, ST_E_NOT_FOUND,
+			  "plugin %s: cannot start the worker: \"%s\" is not on PATH (%s); install it "
+			  "or name it with a path in the manifest's \"worker\"",
+			  m->id, exe, path);
+	return found;
+}
+
+/* Marks every descriptor from 3 up close-on-exec (async-signal-safe). */
+static int plugin_cloexec_from3(long maxfd)
+{
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	for (long fd = 3; fd < maxfd; fd++) {
+		int fl = fcntl((int)fd, F_GETFD);
+
+		if (fl >= 0)
+			fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC);
+	}
+	return 0;
+}
+
+static void plugin_close(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Forks and execs the worker. Only async-signal-safe calls happen between
+ * fork and exec: everything the child needs is prepared here first. */
+static Status plugin_spawn_locked(PluginWorker *w, Error *err)
+{
+	const PluginManifest *m = w->manifest;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	char **env = plugin_env_build(m->inherit_env);
+	char *exe = NULL;
+	long maxfd = sysconf(_SC_OPEN_MAX);
+	int child_errno = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (!env)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	exe = plugin_resolve_exe(m, env, err);
+	if (!exe) {
+		plugin_strv_free(env);
+		return err->status;
+	}
+	if (maxfd < 0 || maxfd > 65536)
+		maxfd = 65536;
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) ||
+	    pipe2(rep, O_CLOEXEC)) {
+		error_set(err, ST_E_IO, "plugin %s: cannot start the worker: pipe: %s", m->id,
+			  strerror(errno));
+		goto fail;
+	}
+	pid = fork();
+	if (pid < 0) {
+		error_set(err, ST_E_IO, "plugin %s: cannot start the worker: fork: %s", m->id,
+			  strerror(errno));
+		goto fail;
+	}
+	if (pid == 0) {
+		static const int reset[] = { SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD,
+					     SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH };
+		struct sigaction dfl;
+		sigset_t none;
+		int e;
+
+		memset(&dfl, 0, sizeof dfl);
+		dfl.sa_handler = SIG_DFL;
+		for (size_t i = 0; i < sizeof reset / sizeof reset[0]; i++)
+			sigaction(reset[i], &dfl, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* Its own process group, so stopping it reaches its children. */
+		setpgid(0, 0);
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
+			goto child_fail;
+		/* No descriptor of the console (database, other workers) leaks in. */
+		if (plugin_cloexec_from3(maxfd) != 0)
+			goto child_fail;
+		if (chdir(m->dir) != 0)
+			goto child_fail;
+		execve(exe, m->worker_argv, env);
+child_fail:
+		e = errno;
+		(void)!write(rep[1], &e, sizeof e);
+		_exit(127);
+	}
+	close(rep[1]);
+	rep[1] = -1;
+	do
+		n = read(rep[0], &child_errno, sizeof child_errno);
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		waitpid(pid, NULL, 0);
+		error_set(err, ST_E_IO, "plugin %s: cannot start the worker %s in %s: %s", m->id, exe,
+			  m->dir, strerror(child_errno));
+		goto fail;
+	}
+	plugin_close(&rep[0]);
+	close(in[0]);
+	close(out[1]);
+	close(errp[1]);
+	w->in_fd = in[1];
+	w->out_fd = out[0];
+	w->err_fd = errp[0];
+	fcntl(w->in_fd, F_SETFL, fcntl(w->in_fd, F_GETFL) | O_NONBLOCK);
+	fcntl(w->out_fd, F_SETFL, fcntl(w->out_fd, F_GETFL) | O_NONBLOCK);
+	fcntl(w->err_fd, F_SETFL, fcntl(w->err_fd, F_GETFL) | O_NONBLOCK);
+	w->pid = pid;
+	plugin_log_printf(w->log, "host", "started worker pid %d: %s (in %s)", (int)pid, exe,
+			  m->dir);
+	free(exe);
+	plugin_strv_free(env);
+	return ST_OK;
+fail:
+	for (int i = 0; i < 2; i++) {
+		plugin_close(&in[i]);
+		plugin_close(&out[i]);
+		plugin_close(&errp[i]);
+		plugin_close(&rep[i]);
+	}
+	free(exe);
+	plugin_strv_free(env);
+	return err->status;
+}
+
+/* ------------------------------------------------------------ calls */
+
+/* Fails every call in flight with cause (the worker is going away). */
+static void plugin_fail_calls_locked(PluginWorker *w, Status st, const char *cause)
+{
+	for (PluginCallSlot *c = w->calls; c; c = c->next) {
+		c->done = true;
+		c->status = st;
+		snprintf(c->msg, sizeof c->msg,
+			 "plugin %s: %s failed: %s; the worker will be restarted on the next call",
+			 w->name, c->method, cause);
+	}
+	w->calls = NULL;
+	pthread_cond_broadcast(&w->cv);
+}
+
+static PluginCallSlot *plugin_take_call_locked(PluginWorker *w, long id)
+{
+	for (PluginCallSlot **pp = &w->calls; *pp; pp = &(*pp)->next) {
+		PluginCallSlot *c = *pp;
+
+		if (c->id == id) {
+			*pp = c->next;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Asks the I/O thread to stop the current process with this cause. */
+static void plugin_request_stop_locked(PluginWorker *w, Status st, bool expected,
+				       const char *cause)
+{
+	if (w->state != PLUGIN_WORKER_STARTING && w->state != PLUGIN_WORKER_RUNNING)
+		return;
+	/* New calls now wait for the restart instead of joining a dying process. */
+	w->state = PLUGIN_WORKER_STOPPING;
+	if (!w->stop_requested) {
+		w->stop_requested = true;
+		w->stop_status = st;
+		snprintf(w->stop_cause, sizeof w->stop_cause, "%s", cause);
+	}
+	w->stop_expected |= expected;
+	plugin_wake(w);
+}
+
+/* Sends one request and waits for its answer until deadline. The lock is
+ * held on entry and exit and released while waiting. */
+static Status plugin_roundtrip_locked(PluginWorker *w, const char *method,
+				      const char *params_text, int64_t deadline, long timeout_ms,
+				      cJSON **result, Error *err)
+{
+	PluginCallSlot slot;
+	size_t before = w->outq.len;
+
+	memset(&slot, 0, sizeof slot);
+	slot.id = w->next_id++;
+	slot.method = method;
+	if (!buf_printf(&w->outq, "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"%s\",\"params\":",
+			slot.id, method) ||
+	    !buf_puts(&w->outq, params_text) || !buf_puts(&w->outq, "}\n")) {
+		w->outq.len = before;
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	slot.next = w->calls;
+	w->calls = &slot;
+	w->in_flight++;
+	plugin_wake(w);
+	while (!slot.done) {
+		if (!plugin_wait_until(w, deadline) && !slot.done) {
+			char cause[300];
+
+			plugin_take_call_locked(w, slot.id);
+			w->in_flight--;
+			snprintf(cause, sizeof cause, "%s did not answer within %ld ms (request %ld)",
+				 method, timeout_ms, slot.id);
+			plugin_log_printf(w->log, "host", "%s; stopping the worker", cause);
+			plugin_request_stop_locked(w, ST_E_TIMEOUT, false, cause);
+			return error_set(err, ST_E_TIMEOUT,
+					 "plugin %s: %s did not answer within %ld ms; the worker was "
+					 "stopped and will be restarted on the next call",
+					 w->name, method, timeout_ms);
+		}
+	}
+	w->in_flight--;
+	if (slot.status != ST_OK) {
+		cJSON_Delete(slot.result);
+		return error_set(err, slot.status, "%s", slot.msg);
+	}
+	*result = slot.result;
+	return ST_OK;
+}
+
+/* ------------------------------------------------------------ I/O thread */
+
+static void plugin_record_answered_locked(PluginWorker *w, long id, const char *method)
+{
+	unsigned i = w->answered_pos++ % PLUGIN_ANSWERED_RING;
+
+	w->answered[i].id = id;
+	snprintf(w->answered[i].method, sizeof w->answered[i].method, "%s", method);
+}
+
+static const char *plugin_answered_method_locked(PluginWorker *w, long id)
+{
+	for (unsigned i = 0; i < PLUGIN_ANSWERED_RING; i++)
+		if (w->answered[i].id == id && w->answered[i].method[0])
+			return w->answered[i].method;
+	return NULL;
+}
+
+/* Queues an answer to a request the worker sent the host. */
+static void plugin_answer_host_request(PluginWorker *w, const cJSON *id, const char *method)
+{
+	cJSON *resp = cJSON_CreateObject();
+	char *text;
+
+	if (!resp)
+		return;
+	cJSON_AddStringToObject(resp, "jsonrpc", "2.0");
+	cJSON_AddItemToObject(resp, "id", cJSON_Duplicate(id, 1));
+	if (strcmp(method, "config.get") == 0) {
+		/* envctl gives plugins no instance config: providers get theirs per
+		 * call in params.config. */
+		cJSON_AddItemToObject(resp, "result", cJSON_CreateObject());
+	} else {
+		cJSON *e = cJSON_AddObjectToObject(resp, "error");
+		char msg[256];
+
+		snprintf(msg, sizeof msg, "envctl does not support the host method \"%s\"", method);
+		cJSON_AddNumberToObject(e, "code", PLUGIN_RPC_METHOD_NOT_FOUND);
+		cJSON_AddStringToObject(e, "message", msg);
+	}
+	text = cJSON_PrintUnformatted(resp);
+	cJSON_Delete(resp);
+	if (!text)
+		return;
+	pthread_mutex_lock(&w->mu);
+	if (w->outq.len - w->outq_off < PLUGIN_MAX_OUTQ)
+		(void)(buf_puts(&w->outq, text) && buf_putc(&w->outq, '\n'));
+	pthread_mutex_unlock(&w->mu);
+	free(text);
+}
+
+static void plugin_log_notification(PluginWorker *w, const char *method, const cJSON *params)
+{
+	if (strcmp(method, "log") == 0) {
+		const char *level = json_get_string(params, "level");
+		const char *message = json_get_string(params, "message");
+		char source[48];
+
+		snprintf(source, sizeof source, "worker %s", level ? level : "log");
+		plugin_log_printf(w->log, source, "%s", message ? message : "(no message)");
+	}
+	/* Other notifications (metrics, spans) have no use in the console. */
+}
+
+/* Handles one line from the worker's stdout. Returns false and fills
+ * cause on a protocol violation. */
+static bool plugin_handle_line(PluginWorker *w, const char *line, size_t len, char *cause,
+			       size_t cause_len)
+{
+	const cJSON *id, *method, *error, *version;
+	cJSON *msg;
+	size_t i;
+
+	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'); i++)
+		;
+	if (i == len)
+		return true; /* blank lines are allowed, as the SDK allows them */
+	msg = cJSON_ParseWithLength(line, len);
+	if (!msg) {
+		plugin_log_printf(w->log, "host", "protocol error: stdout line of %zu bytes is not JSON "
+						  "(starts with \"%.60s\")",
+				  len, line);
+		snprintf(cause, cause_len, "the worker wrote a line to stdout that is not JSON");
+		return false;
+	}
+	version = cJSON_GetObjectItemCaseSensitive(msg, "jsonrpc");
+	if (!cJSON_IsObject(msg) || !cJSON_IsString(version) ||
+	    strcmp(version->valuestring, "2.0") != 0) {
+		cJSON_Delete(msg);
+		plugin_log_printf(w->log, "host", "protocol error: stdout line is not a JSON-RPC 2.0 "
+						  "message (starts with \"%.60s\")",
+				  line);
+		snprintf(cause, cause_len, "the worker wrote a message that is not JSON-RPC 2.0");
+		return false;
+	}
+	id = cJSON_GetObjectItemCaseSensitive(msg, "id");
+	method = cJSON_GetObjectItemCaseSensitive(msg, "method");
+	if (cJSON_IsString(method)) {
+		if (id && !cJSON_IsNull(id)) {
+			plugin_log_printf(w->log, "host", "worker asked the host for %s",
+					  method->valuestring);
+			plugin_answer_host_request(w, id, method->valuestring);
+		} else {
+			plugin_log_notification(w, method->valuestring,
+						cJSON_GetObjectItemCaseSensitive(msg, "params"));
+		}
+		cJSON_Delete(msg);
+		return true;
+	}
+	error = cJSON_GetObjectItemCaseSensitive(msg, "error");
+	if (!cJSON_IsNumber(id) || id->valuedouble != (double)(long)id->valuedouble) {
+		const char *emsg = json_get_string(error, "message");
+
+		snprintf(cause, cause_len,
+			 "the worker sent a response without a valid request id%s%s",
+			 emsg ? ": " : "", emsg ? emsg : "");
+		cJSON_Delete(msg);
+		return false;
+	}
+	pthread_mutex_lock(&w->mu);
+	{
+		long rid = (long)id->valuedouble;
+		PluginCallSlot *c = plugin_take_call_locked(w, rid);
+
+		if (!c) {
+			const char *twice = plugin_answered_method_locked(w, rid);
+
+			if (twice)
+				snprintf(cause, cause_len, "the worker answered request %ld (%s) twice",
+					 rid, twice);
+			else
+				snprintf(cause, cause_len,
+					 "the worker answered request id %ld, which envctl never sent "
+					 "or no longer waits for",
+					 rid);
+			pthread_mutex_unlock(&w->mu);
+			cJSON_Delete(msg);
+			return false;
+		}
+		plugin_record_answered_locked(w, rid, c->method);
+		c->done = true;
+		if (cJSON_IsObject(error)) {
+			const cJSON *code = cJSON_GetObjectItemCaseSensitive(error, "code");
+			const char *emsg = json_get_string(error, "message");
+			int icode = cJSON_IsNumber(code) ? (int)code->valuedouble
+							 : PLUGIN_RPC_WORKER_ERROR;
+
+			c->status = plugin_rpc_status_for_code(icode);
+			snprintf(c->msg, sizeof c->msg, "plugin %s: %s failed: %s (%s %d)", w->name,
+				 c->method, emsg && emsg[0] ? emsg : "no message",
+				 plugin_rpc_code_name(icode), icode);
+		} else {
+			cJSON *res = cJSON_DetachItemFromObjectCaseSensitive(msg, "result");
+
+			c->result = res ? res : cJSON_CreateNull();
+			c->status = c->result ? ST_OK : ST_E_NOMEM;
+			if (!c->result)
+				snprintf(c->msg, sizeof c->msg, "out of memory");
+		}
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	cJSON_Delete(msg);
+	return true;
+}
+
+/* Reads what is available on the worker's stderr into the log, a line at a
+ * time; over-long lines are flushed in pieces. Returns false at EOF. */
+static bool plugin_pump_stderr(PluginWorker *w, Buf *pending)
+{
+	char chunk[PLUGIN_READ_CHUNK];
+	ssize_t n = read(w->err_fd, chunk, sizeof chunk);
+	size_t start = 0;
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (pending->len)
+			plugin_log_write(w->log, "stderr", pending->data, pending->len);
+		buf_reset(pending);
+		return false;
+	}
+	if (n < 0)
+		return true;
+	for (size_t i = 0; i < (size_t)n; i++) {
+		if (chunk[i] != '\n')
+			continue;
+		if (pending->len) {
+			buf_append(pending, chunk + start, i - start);
+			plugin_log_write(w->log, "stderr", pending->data, pending->len);
+			buf_reset(pending);
+		} else {
+			plugin_log_write(w->log, "stderr", chunk + start, i - start);
+		}
+		start = i + 1;
+	}
+	buf_append(pending, chunk + start, (size_t)n - start);
+	if (pending->len >= PLUGIN_LOG_MAX_LINE) {
+		plugin_log_write(w->log, "stderr", pending->data, pending->len);
+		buf_reset(pending);
+	}
+	return true;
+}
+
+static bool plugin_exited(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof si);
+	/* WNOWAIT: the zombie keeps the process group alive for the sweep. */
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
+/* Waits up to ms for the process to exit, logging its stderr meanwhile. */
+static bool plugin_wait_exit(PluginWorker *w, Buf *errbuf, bool *err_open, long ms)
+{
+	int64_t end = plugin_mono_ms() + ms;
+
+	for (;;) {
+		struct pollfd p = { .fd = w->err_fd, .events = POLLIN };
+
+		if (plugin_exited(w->pid))
+			return true;
+		if (plugin_mono_ms() >= end)
+			return false;
+		if (*err_open) {
+			if (poll(&p, 1, 10) > 0)
+				*err_open = plugin_pump_stderr(w, errbuf);
+		} else {
+			poll(NULL, 0, 10);
+		}
+	}
+}
+
+static void plugin_describe_exit(int status, char *out, size_t n)
+{
+	if (WIFEXITED(status)) {
+		snprintf(out, n, "exited with status %d", WEXITSTATUS(status));
+	} else if (WIFSIGNALED(status)) {
+		const char *abbrev = sigabbrev_np(WTERMSIG(status));
+
+		snprintf(out, n, "was killed by signal %s%s", abbrev ? "SIG" : "",
+			 abbrev ? abbrev : "?");
+	} else {
+		snprintf(out, n, "stopped (status 0x%x)", status);
+	}
+}
+
+/* Ends the current process: fails calls in flight, TERM then KILL, reaps,
+ * and leaves the worker STOPPED with the backoff set. eof: stdout closed on
+ * its own, so give the process a moment to exit and report its status. */
+static void plugin_finish(PluginWorker *w, Status st, const char *cause, bool eof,
+			  Buf *errbuf, bool err_open)
+{
+	PluginHost *h = w->host;
+	char exit_text[128], final[700];
+	bool exited = false, killed = false, expected, while_running = false;
+	int status = 0;
+
+	pthread_mutex_lock(&w->mu);
+	w->state = PLUGIN_WORKER_STOPPING;
+	expected = w->stop_expected;
+	if (!eof)
+		plugin_fail_calls_locked(w, st, cause);
+	pthread_mutex_unlock(&w->mu);
+	if (eof) {
+		/* A crash closes stdout as the process dies: tell that apart from a
+		 * worker that closed its pipe and kept running. */
+		exited = plugin_wait_exit(w, errbuf, &err_open, 100);
+		while_running = !exited;
+	}
+	/* EOF on its stdin is how a well-behaved worker learns to exit. */
+	plugin_close(&w->in_fd);
+	if (eof && !exited)
+		exited = plugin_wait_exit(w, errbuf, &err_open, PLUGIN_EXIT_WAIT_MS);
+	else if (!eof && expected)
+		exited = plugin_wait_exit(w, errbuf, &err_open, h->kill_grace_ms);
+	if (!exited) {
+		kill(-w->pid, SIGTERM);
+		killed = true;
+		exited = plugin_wait_exit(w, errbuf, &err_open, h->kill_grace_ms);
+		if (!exited) {
+			plugin_log_printf(w->log, "host",
+					  "worker pid %d ignored SIGTERM for %ld ms; sending SIGKILL",
+					  (int)w->pid, h->kill_grace_ms);
+			kill(-w->pid, SIGKILL);
+		}
+	}
+	/* Children it left behind in its group go with it. */
+	kill(-w->pid, SIGKILL);
+	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	for (int i = 0; err_open && i < 64; i++) {
+		errno = 0;
+		err_open = plugin_pump_stderr(w, errbuf);
+		if (errno == EAGAIN)
+			break;
+	}
+	plugin_describe_exit(status, exit_text, sizeof exit_text);
+	if (!eof)
+		snprintf(final, sizeof final, "%s", cause);
+	else if (!while_running)
+		snprintf(final, sizeof final, "the worker %s", exit_text);
+	else if (!killed)
+		snprintf(final, sizeof final, "%s while running, then %s", cause, exit_text);
+	else
+		snprintf(final, sizeof final, "%s and did not exit, so it was killed", cause);
+	plugin_log_printf(w->log, "host", "worker pid %d %s%s%s", (int)w->pid, exit_text,
+			  expected ? "" : ": ", expected ? "" : final);
+	plugin_close(&w->out_fd);
+	plugin_close(&w->err_fd);
+	pthread_mutex_lock(&w->mu);
+	if (eof)
+		plugin_fail_calls_locked(w, st, final);
+	plugin_close(&w->wake_r);
+	plugin_close(&w->wake_w);
+	buf_wipe(&w->outq);
+	w->outq_off = 0;
+	w->pid = 0;
+	w->state = PLUGIN_WORKER_STOPPED;
+	w->methods_known = false;
+	if (expected) {
+		w->next_start_ms = 0;
+	} else {
+		long delay = h->backoff_base_ms;
+
+		for (int i = 0; i < w->failures && delay < h->backoff_max_ms; i++)
+			delay *= 2;
+		w->failures++;
+		w->next_start_ms = plugin_mono_ms() + (delay < h->backoff_max_ms ? delay
+										   : h->backoff_max_ms);
+		snprintf(w->last_error, sizeof w->last_error, "%s", final);
+	}
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* Writes queued bytes to the worker's stdin without blocking. Returns
+ * false when the pipe is closed. */
+static bool plugin_flush_outq(PluginWorker *w)
+{
+	bool ok = true;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->outq_off < w->outq.len) {
+		ssize_t n = plugin_write_nosigpipe(w->in_fd, w->outq.data + w->outq_off,
+						   w->outq.len - w->outq_off);
+
+		if (n > 0) {
+			w->outq_off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		ok = n < 0 && errno == EAGAIN;
+		break;
+	}
+	if (w->outq_off == w->outq.len) {
+		/* Requests carry resolved secrets: nothing stays behind. */
+		if (w->outq.data)
+			sodium_memzero(w->outq.data, w->outq.cap);
+		w->outq.len = 0;
+		w->outq_off = 0;
+	}
+	pthread_mutex_unlock(&w->mu);
+	return ok;
+}
+
+static void *plugin_io_main(void *arg)
+{
+	PluginWorker *w = arg;
+	PluginHost *h = w->host;
+	Buf line = BUF_INIT, errbuf = BUF_INIT;
+	bool err_open = true, eof = false;
+	char cause[600] = "";
+	Status st = ST_E_PROVIDER;
+	char *chunk = malloc(PLUGIN_READ_CHUNK);
+
+	if (!chunk) {
+		snprintf(cause, sizeof cause, "out of memory in the worker's I/O thread");
+		goto done;
+	}
+	for (;;) {
+		struct pollfd p[4];
+		nfds_t np = 0;
+		bool want_write;
+		int out_i, err_i = -1, in_i = -1;
+
+		pthread_mutex_lock(&w->mu);
+		if (w->stop_requested) {
+			st = w->stop_status;
+			snprintf(cause, sizeof cause, "%s", w->stop_cause);
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		want_write = w->outq_off < w->outq.len;
+		pthread_mutex_unlock(&w->mu);
+		p[np].fd = w->wake_r;
+		p[np++].events = POLLIN;
+		out_i = (int)np;
+		p[np].fd = w->out_fd;
+		p[np++].events = POLLIN;
+		if (err_open) {
+			err_i = (int)np;
+			p[np].fd = w->err_fd;
+			p[np++].events = POLLIN;
+		}
+		if (want_write) {
+			in_i = (int)np;
+			p[np].fd = w->in_fd;
+			p[np++].events = POLLOUT;
+		}
+		if (poll(p, np, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(cause, sizeof cause, "poll failed: %s", strerror(errno));
+			break;
+		}
+		if (p[0].revents) {
+			char drain[64];
+
+			while (read(w->wake_r, drain, sizeof drain) > 0)
+				;
+		}
+		if (in_i >= 0 && p[in_i].revents && !plugin_flush_outq(w)) {
+			snprintf(cause, sizeof cause, "the worker closed its stdin");
+			eof = true;
+			break;
+		}
+		if (err_i >= 0 && p[err_i].revents)
+			err_open = plugin_pump_stderr(w, &errbuf);
+		if (p[out_i].revents) {
+			ssize_t n = read(w->out_fd, chunk, PLUGIN_READ_CHUNK);
+			size_t start = 0;
+			bool bad = false;
+
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+				snprintf(cause, sizeof cause, "the worker closed its stdout");
+				eof = true;
+				break;
+			}
+			for (size_t i = 0; n > 0 && i < (size_t)n && !bad; i++) {
+				if (chunk[i] != '\n')
+					continue;
+				if (line.len + (i - start) > h->max_line_bytes) {
+					bad = true;
+					break;
+				}
+				buf_append(&line, chunk + start, i - start);
+				bad = !plugin_handle_line(w, line.data ? line.data : "", line.len, cause,
+							  sizeof cause);
+				buf_reset(&line);
+				start = i + 1;
+			}
+			if (!bad && n > 0) {
+				if (line.len + ((size_t)n - start) > h->max_line_bytes)
+					bad = true;
+				else
+					buf_append(&line, chunk + start, (size_t)n - start);
+			}
+			if (bad) {
+				if (!cause[0])
+					snprintf(cause, sizeof cause,
+						 "the worker wrote a line longer than the %zu-byte limit",
+						 h->max_line_bytes);
+				plugin_log_printf(w->log, "host", "protocol error: %s", cause);
+				break;
+			}
+		}
+	}
+done:
+	free(chunk);
+	buf_wipe(&line);
+	plugin_finish(w, st, cause, eof, &errbuf, err_open);
+	buf_free(&errbuf);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static char *plugin_initialize_params(PluginWorker *w)
+{
+	cJSON *p = cJSON_CreateObject(), *info;
+	char *text;
+
+	if (!p)
+		return NULL;
+	cJSON_AddItemToObject(p, "manifest",
+			      cJSON_Duplicate(plugin_manifest_initialize_json(w->manifest), 1));
+	cJSON_AddItemToObject(p, "config", cJSON_CreateObject());
+	info = cJSON_AddObjectToObject(p, "instanceInfo");
+	cJSON_AddStringToObject(info, "instanceId", w->host->instance_id);
+	cJSON_AddStringToObject(info, "hostVersion", w->host->host_version);
+	cJSON_AddNumberToObject(p, "apiVersion", PLUGIN_API_VERSION);
+	text = cJSON_PrintUnformatted(p);
+	cJSON_Delete(p);
+	return text;
+}
+
+static void plugin_set_methods_locked(PluginWorker *w, const cJSON *result)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(result, "supportedMethods");
+	size_t n = (size_t)cJSON_GetArraySize(list), k = 0;
+	const cJSON *item;
+
+	for (size_t i = 0; w->methods && w->methods[i]; i++)
+		free(w->methods[i]);
+	free(w->methods);
+	w->methods = calloc(n + 1, sizeof *w->methods);
+	if (!w->methods)
+		return;
+	cJSON_ArrayForEach(item, list)
+		if (cJSON_IsString(item) && (w->methods[k] = strdup(item->valuestring)))
+			k++;
+	w->methods_known = true;
+}
+
+static Status plugin_start_locked(PluginWorker *w, int64_t deadline, long timeout_ms, Error *err)
+{
+	int wake[2];
+	char *params;
+	cJSON *result = NULL;
+	long init_ms;
+	Status st;
+
+	if (w->io_joinable) {
+		pthread_join(w->io, NULL);
+		w->io_joinable = false;
+	}
+	if (!plugin_manifest_ok(w->manifest))
+		return error_set(err, ST_E_INVALID,
+				 "plugin %s: the manifest %s has errors; fix them (see `envctl plugin "
+				 "show %s`)",
+				 w->name, w->manifest->path, w->name);
+	w->state = PLUGIN_WORKER_STARTING;
+	w->stop_requested = false;
+	w->stop_expected = false;
+	w->stop_cause[0] = '\0';
+	w->methods_known = false;
+	if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+		st = error_set(err, ST_E_IO, "plugin %s: cannot start the worker: pipe: %s", w->name,
+			       strerror(errno));
+		goto fail;
+	}
+	w->wake_r = wake[0];
+	w->wake_w = wake[1];
+	st = plugin_spawn_locked(w, err);
+	if (st != ST_OK)
+		goto fail;
+	if (pthread_create(&w->io, NULL, plugin_io_main, w) != 0) {
+		kill(-w->pid, SIGKILL);
+		waitpid(w->pid, NULL, 0);
+		plugin_close(&w->in_fd);
+		plugin_close(&w->out_fd);
+		plugin_close(&w->err_fd);
+		w->pid = 0;
+		st = error_set(err, ST_E_NOMEM, "plugin %s: cannot create the worker's I/O thread",
+			       w->name);
+		goto fail;
+	}
+	w->io_joinable = true;
+	w->starts++;
+	w->started_ms = plugin_mono_ms();
+	params = plugin_initialize_params(w);
+	if (!params) {
+		plugin_request_stop_locked(w, ST_E_NOMEM, false, "out of memory");
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	/* initialize gets the host default, within what is left of the call. */
+	init_ms = w->host->default_timeout_ms < timeout_ms ? w->host->default_timeout_ms
+							   : timeout_ms;
+	if (plugin_mono_ms() + init_ms < deadline)
+		deadline = plugin_mono_ms() + init_ms;
+	st = plugin_roundtrip_locked(w, "initialize", params, deadline, init_ms, &result, err);
+	free(params);
+	if (st == ST_OK && !json_is_true(result, "ok")) {
+		st = error_set(err, ST_E_PROVIDER, "plugin %s: initialize answered ok:false", w->name);
+		plugin_request_stop_locked(w, ST_E_PROVIDER, false, "initialize answered ok:false");
+	}
+	if (st != ST_OK) {
+		cJSON_Delete(result);
+		plugin_request_stop_locked(w, st, false, "initialize failed");
+		return error_prefix(err, "cannot start the worker: ");
+	}
+	plugin_set_methods_locked(w, result);
+	cJSON_Delete(result);
+	if (w->state == PLUGIN_WORKER_STARTING)
+		w->state = PLUGIN_WORKER_RUNNING;
+	pthread_cond_broadcast(&w->cv);
+	return w->state == PLUGIN_WORKER_RUNNING
+		       ? ST_OK
+		       : error_set(err, ST_E_PROVIDER, "plugin %s: the worker stopped right after "
+						       "initialize: %s",
+				   w->name, w->last_error);
+fail:
+	plugin_close(&w->wake_r);
+	plugin_close(&w->wake_w);
+	w->state = PLUGIN_WORKER_STOPPED;
+	w->failures++;
+	w->next_start_ms = plugin_mono_ms() + w->host->backoff_base_ms;
+	snprintf(w->last_error, sizeof w->last_error, "%s", err->msg);
+	plugin_log_printf(w->log, "host", "%s", err->msg);
+	pthread_cond_broadcast(&w->cv);
+	return st;
+}
+
+/* Makes the worker RUNNING before deadline: waits out a start or stop in
+ * progress and the restart backoff, then starts it. */
+static Status plugin_ensure_running_locked(PluginWorker *w, int64_t deadline, long timeout_ms,
+					   bool skip_backoff, Error *err)
+{
+	for (;;) {
+		switch (w->state) {
+		case PLUGIN_WORKER_RUNNING:
+			return ST_OK;
+		case PLUGIN_WORKER_STARTING:
+		case PLUGIN_WORKER_STOPPING:
+			if (!plugin_wait_until(w, deadline) && w->state != PLUGIN_WORKER_RUNNING &&
+			    w->state != PLUGIN_WORKER_STOPPED)
+				return error_set(err, ST_E_TIMEOUT,
+						 "plugin %s: the worker was not ready within %ld ms",
+						 w->name, timeout_ms);
+			break;
+		case PLUGIN_WORKER_STOPPED:
+			if (!skip_backoff && w->next_start_ms > plugin_mono_ms()) {
+				if (w->next_start_ms >= deadline)
+					return error_set(err, ST_E_BUSY,
+							 "plugin %s: the worker is waiting %lld ms "
+							 "before restarting after: %s",
+							 w->name,
+							 (long long)(w->next_start_ms - plugin_mono_ms()),
+							 w->last_error);
+				plugin_wait_until(w, w->next_start_ms);
+				break;
+			}
+			return plugin_start_locked(w, deadline, timeout_ms, err);
+		}
+	}
+}
+
+static int plugin_supports_locked(PluginWorker *w, const char *method)
+{
+	if (!w->methods_known || !w->methods)
+		return -1;
+	for (size_t i = 0; w->methods[i]; i++)
+		if (strcmp(w->methods[i], method) == 0)
+			return 1;
+	return 0;
+}
+
+Status plugin_worker_call(PluginWorker *w, const char *method, const cJSON *params,
+			  long timeout_ms, cJSON **result, Error *err)
+{
+	int64_t deadline;
+	char *text;
+	Status st;
+
+	*result = NULL;
+	if (!plugin_rpc_method_valid(method))
+		return error_set(err, ST_E_INVALID, "plugin %s: invalid method name", w->name);
+	if (timeout_ms <= 0)
+		timeout_ms = w->host->default_timeout_ms;
+	deadline = plugin_mono_ms() + timeout_ms;
+	text = params ? cJSON_PrintUnformatted(params) : strdup("{}");
+	if (!text)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	pthread_mutex_lock(&w->mu);
+	st = plugin_ensure_running_locked(w, deadline, timeout_ms, false, err);
+	if (st == ST_OK && w->methods_known && strncmp(method, "environment", 11) == 0 &&
+	    plugin_supports_locked(w, method) == 0)
+		st = error_set(err, ST_E_UNSUPPORTED,
+			       "plugin %s does not implement %s (not in its supportedMethods)", w->name,
+			       method);
+	if (st == ST_OK) {
+		st = plugin_roundtrip_locked(w, method, text, deadline, timeout_ms, result, err);
+		if (st == ST_OK) {
+			w->failures = 0;
+			w->calls_ok++;
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	plugin_wipe_free(text);
+	return st;
+}
+
+Status plugin_worker_start(PluginWorker *w, Error *err)
+{
+	long timeout_ms = w->host->default_timeout_ms;
+	Status st;
+
+	pthread_mutex_lock(&w->mu);
+	st = plugin_ensure_running_locked(w, plugin_mono_ms() + timeout_ms, timeout_ms, true, err);
+	pthread_mutex_unlock(&w->mu);
+	return st;
+}
+
+void plugin_worker_stop(PluginWorker *w)
+{
+	long shutdown_ms = w->host->default_timeout_ms < 5000 ? w->host->default_timeout_ms : 5000;
+	cJSON *result = NULL;
+	Error err;
+
+	pthread_mutex_lock(&w->mu);
+	while (w->state == PLUGIN_WORKER_STARTING)
+		plugin_wait_until(w, plugin_mono_ms() + 1000);
+	if (w->state == PLUGIN_WORKER_RUNNING) {
+		w->stop_expected = true;
+		plugin_log_printf(w->log, "host", "stopping worker pid %d", (int)w->pid);
+		/* The SDK answers shutdown, then exits on its own. */
+		plugin_roundtrip_locked(w, "shutdown", "{}", plugin_mono_ms() + shutdown_ms,
+					shutdown_ms, &result, &err);
+		cJSON_Delete(result);
+		plugin_request_stop_locked(w, ST_E_PROVIDER, true, "the worker was stopped by envctl");
+	}
+	while (w->state != PLUGIN_WORKER_STOPPED)
+		pthread_cond_wait(&w->cv, &w->mu);
+	if (w->io_joinable) {
+		pthread_join(w->io, NULL);
+		w->io_joinable = false;
+	}
+	pthread_mutex_unlock(&w->mu);
+}
+
+Status plugin_worker_restart(PluginWorker *w, Error *err)
+{
+	plugin_worker_stop(w);
+	pthread_mutex_lock(&w->mu);
+	w->failures = 0;
+	w->next_start_ms = 0;
+	pthread_mutex_unlock(&w->mu);
+	return plugin_worker_start(w, err);
+}
+
+int plugin_worker_supports(PluginWorker *w, const char *method)
+{
+	int r;
+
+	pthread_mutex_lock(&w->mu);
+	r = plugin_supports_locked(w, method);
+	pthread_mutex_unlock(&w->mu);
+	return r;
+}
+
+void plugin_worker_info(PluginWorker *w, PluginWorkerInfo *out)
+{
+	int64_t now = plugin_mono_ms();
+
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&w->mu);
+	out->state = w->state;
+	out->pid = w->pid;
+	out->starts = w->starts;
+	out->restarts = w->starts > 0 ? w->starts - 1 : 0;
+	out->failures = w->failures;
+	out->in_flight = w->in_flight;
+	out->calls = w->calls_ok;
+	out->uptime_ms = w->state == PLUGIN_WORKER_RUNNING ? now - w->started_ms : 0;
+	out->restart_in_ms = w->state == PLUGIN_WORKER_STOPPED && w->next_start_ms > now
+				     ? w->next_start_ms - now
+				     : 0;
+	out->methods_known = w->methods_known;
+	snprintf(out->last_error, sizeof out->last_error, "%s", w->last_error);
+	pthread_mutex_unlock(&w->mu);
+}
+
+const char *plugin_worker_state_name(PluginWorkerState s)
+{
+	switch (s) {
+	case PLUGIN_WORKER_STARTING: return "starting";
+	case PLUGIN_WORKER_RUNNING: return "running";
+	case PLUGIN_WORKER_STOPPING: return "stopping";
+	default: return "stopped";
+	}
+}
+
+char *plugin_worker_describe(PluginWorker *w)
+{
+	PluginWorkerInfo info;
+	char *s = NULL;
+	int n;
+
+	plugin_worker_info(w, &info);
+	if (!plugin_manifest_ok(w->manifest))
+		n = asprintf(&s, "broken manifest");
+	else if (info.state == PLUGIN_WORKER_RUNNING)
+		n = asprintf(&s, "running (pid %d, up %llds, %d restart%s, %ld in flight)",
+			     (int)info.pid, (long long)(info.uptime_ms / 1000), info.restarts,
+			     info.restarts == 1 ? "" : "s", info.in_flight);
+	else if (info.state != PLUGIN_WORKER_STOPPED)
+		n = asprintf(&s, "%s", plugin_worker_state_name(info.state));
+	else if (info.starts == 0 && !info.last_error[0])
+		n = asprintf(&s, "not started (starts on first use)");
+	else if (info.last_error[0])
+		n = asprintf(&s, "stopped after: %s (restarts on the next call%s)", info.last_error,
+			     info.restart_in_ms ? ", after a backoff" : "");
+	else
+		n = asprintf(&s, "stopped");
+	return n < 0 ? NULL : s;
+}

@@ -1,0 +1,381 @@
+/* The bundled ssh provider against a real sshd on 127.0.0.1 (started by
+ * tests/helpers/test_sshd.sh on its own port), through the core Provider
+ * interface. The private key must never show up in any process's argv or
+ * environment, and its temporary file must be gone after each call. */
+#include <check.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/provider_plugin.h"
+#include "plugin_fixture.h"
+#include "testutil.h"
+#include "util/fs.h"
+#include "util/json.h"
+
+static char *tmp, *sshd_dir, *worker_tmp, *key, *known_hosts, *remote_root;
+static int port;
+static Registry reg;
+static PluginCatalog cat;
+static PluginHost *host;
+static Provider *ssh;
+
+static char *slurp(const char *dir, const char *name)
+{
+	char *path = fs_join(dir, name), *text = pf_read(path);
+
+	free(path);
+	return text;
+}
+
+static void setup(void)
+{
+	char *dirs[2] = { pf_bundled_dir(), NULL };
+	char cmd[1024], *logs, *port_text;
+	Error err;
+
+	tmp = tu_tmpdir();
+	sshd_dir = fs_join(tmp, "sshd");
+	worker_tmp = fs_join(tmp, "worker-tmp");
+	remote_root = fs_join(tmp, "remote");
+	logs = fs_join(tmp, "logs");
+	snprintf(cmd, sizeof cmd, "tests/helpers/test_sshd.sh start %s >/dev/null", sshd_dir);
+	ck_assert_msg(system(cmd) == 0, "could not start the test sshd");
+	port_text = slurp(sshd_dir, "port");
+	port = atoi(port_text);
+	free(port_text);
+	ck_assert_int_gt(port, 0);
+	key = slurp(sshd_dir, "user_key");
+	known_hosts = slurp(sshd_dir, "known_hosts");
+	error_clear(&err);
+	ck_assert_int_eq(fs_mkdir_p(worker_tmp, 0700, &err), ST_OK);
+	/* The worker inherits TMPDIR: its key files land where we can look. */
+	setenv("TMPDIR", worker_tmp, 1);
+	ck_assert_int_eq(registry_init(&reg, tu_forms_dir(), &err), ST_OK);
+	ck_assert_int_eq(plugin_catalog_load(&cat, dirs, &err), ST_OK);
+	host = pf_host(logs, 20000);
+	ck_assert_int_eq(provider_plugins_register(&reg, &cat, host, &err), ST_OK);
+	ssh = registry_find(&reg, "ssh");
+	ck_assert_ptr_nonnull(ssh);
+	free(dirs[0]);
+	free(logs);
+}
+
+static void teardown(void)
+{
+	char cmd[1024];
+
+	registry_free(&reg);
+	plugin_host_free(host);
+	plugin_catalog_free(&cat);
+	snprintf(cmd, sizeof cmd, "tests/helpers/test_sshd.sh stop %s", sshd_dir);
+	ck_assert_int_eq(system(cmd), 0);
+	unsetenv("TMPDIR");
+	free(key);
+	free(known_hosts);
+	free(remote_root);
+	free(worker_tmp);
+	free(sshd_dir);
+	free(tmp);
+}
+
+/* The runtime config: what the core hands over once the secret is resolved. */
+static cJSON *config(bool with_known_hosts, const char *extra)
+{
+	struct passwd *pw = getpwuid(getuid());
+	cJSON *c = cJSON_CreateObject();
+	char text[512];
+
+	cJSON_AddStringToObject(c, "provider", "ssh");
+	cJSON_AddStringToObject(c, "host", "127.0.0.1");
+	cJSON_AddNumberToObject(c, "port", port);
+	cJSON_AddStringToObject(c, "username", pw->pw_name);
+	cJSON_AddStringToObject(c, "privateKey", key);
+	if (with_known_hosts)
+		cJSON_AddStringToObject(c, "knownHosts", known_hosts);
+	cJSON_AddStringToObject(c, "remoteWorkspacePath", remote_root);
+	if (extra) {
+		cJSON *more, *item;
+
+		snprintf(text, sizeof text, "{%s}", extra);
+		more = tu_json(text);
+		while ((item = more->child)) {
+			cJSON_DetachItemViaPointer(more, item);
+			json_set(c, item->string, item);
+		}
+		cJSON_Delete(more);
+	}
+	return c;
+}
+
+START_TEST(probe_connects_and_checks_the_path)
+{
+	cJSON *cfg = config(true, NULL);
+	ProbeResult pr;
+	Error err;
+	char want[512];
+
+	error_clear(&err);
+	ck_assert_msg(ssh->ops->probe(ssh, cfg, &pr, &err) == ST_OK, "%s", err.msg);
+	ck_assert_msg(pr.ok, "%s", pr.summary);
+	snprintf(want, sizeof want, "@127.0.0.1:%d; %s does not exist yet and will be created.", port,
+		 remote_root);
+	ck_assert_msg(strstr(pr.summary, want), "%s", pr.summary);
+	probe_result_free(&pr);
+	mkdir(remote_root, 0755);
+	ck_assert_int_eq(ssh->ops->probe(ssh, cfg, &pr, &err), ST_OK);
+	ck_assert_ptr_nonnull(strstr(pr.summary, "is a writable directory"));
+	probe_result_free(&pr);
+	cJSON_Delete(cfg);
+}
+END_TEST
+
+START_TEST(probe_refuses_unknown_host_key)
+{
+	cJSON *cfg = config(false, "\"knownHosts\":\"[127.0.0.1]:1 ssh-ed25519 "
+				   "AAAAC3NzaC1lZDI1NTE5AAAAIB8hBs2ltFM4yEOh7zbyoE/w6yYd7P2c9o7l3zPWMOd5\"");
+	cJSON *none = config(false, NULL);
+	ProbeResult pr;
+	Error err;
+
+	error_clear(&err);
+	ck_assert_int_eq(ssh->ops->probe(ssh, cfg, &pr, &err), ST_OK);
+	ck_assert(!pr.ok);
+	ck_assert_msg(strstr(pr.summary, "Host key verification failed"), "%s", pr.summary);
+	probe_result_free(&pr);
+	ck_assert_int_eq(ssh->ops->probe(ssh, none, &pr, &err), ST_OK);
+	ck_assert(!pr.ok);
+	ck_assert_ptr_nonnull(strstr(pr.summary, "/knownHosts: required"));
+	probe_result_free(&pr);
+	cJSON_Delete(cfg);
+	cJSON_Delete(none);
+}
+END_TEST
+
+typedef struct ExecThread {
+	cJSON *cfg;
+	LeaseHandle *h;
+	const char *script;
+	long timeout;
+	Status st;
+	ExecResult r;
+	Error err;
+} ExecThread;
+
+static void *exec_thread(void *arg)
+{
+	ExecThread *t = arg;
+	const char *args[] = { "-c", t->script, NULL };
+	ExecInput in = { .config = t->cfg, .environment_id = "env-ssh",
+			 .provider_lease_id = t->h->provider_lease_id,
+			 .lease_metadata = t->h->metadata, .command = "sh", .args = args,
+			 .timeout_ms = t->timeout };
+
+	error_clear(&t->err);
+	t->st = ssh->ops->execute(ssh, &in, &t->r, &t->err);
+	return NULL;
+}
+
+/* A distinctive piece of the key: its second line. */
+static char *key_marker(void)
+{
+	const char *nl = strchr(key, '\n');
+	char *m = strndup(nl + 1, 40);
+
+	ck_assert_int_eq(strlen(m), 40);
+	return m;
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+	Error err;
+	size_t len = 0;
+	char *data = fs_read_file(path, &len, &err);
+	bool found = false;
+
+	for (size_t i = 0; data && i + strlen(needle) <= len && !found; i++)
+		found = memcmp(data + i, needle, strlen(needle)) == 0;
+	free(data);
+	return found;
+}
+
+/* Every process's argv and environment, searched for the marker. */
+static int scan_processes(const char *marker, int *scanned)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int hits = 0;
+
+	*scanned = 0;
+	while ((de = readdir(d))) {
+		char path[300];
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/cmdline", de->d_name);
+		hits += file_has(path, marker);
+		snprintf(path, sizeof path, "/proc/%s/environ", de->d_name);
+		hits += file_has(path, marker);
+		(*scanned)++;
+	}
+	closedir(d);
+	return hits;
+}
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+START_TEST(lease_lifecycle_and_key_hygiene)
+{
+	cJSON *cfg = config(true, "\"reuseLease\":true");
+	AcquireInput ain = { .config = cfg, .environment_id = "env-ssh", .run_id = "run-1" };
+	ExecThread t;
+	LeaseHandle h, again;
+	LeaseInput lin;
+	pthread_t th;
+	Error err;
+	char *marker = key_marker(), *file;
+	const char *ws;
+	int scanned, key_files = 0;
+
+	error_clear(&err);
+	ck_assert_msg(ssh->ops->acquire_lease(ssh, &ain, &h, &err) == ST_OK, "%s", err.msg);
+	ck_assert_ptr_nonnull(strstr(h.provider_lease_id, "ssh://127.0.0.1:"));
+	ws = json_get_string(h.metadata, "workspacePath");
+	ck_assert(fs_is_dir(ws));
+	/* The config comes back whole, so the generic reuse rule matches; the
+	 * lease action stores the key's secret id in its place. */
+	ck_assert_str_eq(json_get_string(h.metadata, "privateKey"), key);
+	ck_assert(provider_matches_reusable_lease(ssh, cfg, h.provider_lease_id, h.metadata));
+
+	memset(&t, 0, sizeof t);
+	t.cfg = cfg;
+	t.h = &h;
+	t.script = "echo hi > f; cat f; sleep 1";
+	pthread_create(&th, NULL, exec_thread, &t);
+	usleep(400 * 1000);
+	ck_assert_int_eq(scan_processes(marker, &scanned), 0);
+	ck_assert_int_gt(scanned, 3);
+	/* Meanwhile the key sits in a private 0600 file, and only there. */
+	{
+		DIR *d = opendir(worker_tmp);
+		struct dirent *de;
+
+		while ((de = readdir(d))) {
+			char path[1024];
+			struct stat st;
+
+			if (strncmp(de->d_name, "envctl-ssh-", 11) != 0)
+				continue;
+			snprintf(path, sizeof path, "%s/%s/key", worker_tmp, de->d_name);
+			if (stat(path, &st) == 0) {
+				key_files++;
+				ck_assert_int_eq(st.st_mode & 0777, 0600);
+			}
+		}
+		closedir(d);
+	}
+	ck_assert_int_eq(key_files, 1);
+	pthread_join(th, NULL);
+	ck_assert_msg(t.st == ST_OK, "%s", t.err.msg);
+	ck_assert_int_eq(t.r.exit_code, 0);
+	ck_assert_str_eq(t.r.out, "hi\n");
+	exec_result_free(&t.r);
+	file = fs_join(ws, "f");
+	ck_assert(fs_is_file(file));
+	free(file);
+	ck_assert_int_eq(count_entries(worker_tmp), 0);
+
+	memset(&lin, 0, sizeof lin);
+	lin.config = cfg;
+	lin.environment_id = "env-ssh";
+	lin.provider_lease_id = h.provider_lease_id;
+	lin.lease_metadata = h.metadata;
+	lin.status = "released";
+	ck_assert_int_eq(ssh->ops->release_lease(ssh, &lin, &err), ST_OK);
+	ck_assert(fs_is_dir(ws));
+	ck_assert_int_eq(ssh->ops->resume_lease(ssh, &lin, &again, &err), ST_OK);
+	ck_assert_str_eq(again.provider_lease_id, h.provider_lease_id);
+	ck_assert(json_is_true(again.metadata, "resumedLease"));
+	lease_handle_free(&again);
+	ck_assert_int_eq(ssh->ops->destroy_lease(ssh, &lin, &err), ST_OK);
+	ck_assert(!fs_is_dir(ws));
+	ck_assert_int_eq(ssh->ops->resume_lease(ssh, &lin, &again, &err), ST_OK);
+	ck_assert_ptr_null(again.provider_lease_id);
+	ck_assert_int_eq(count_entries(worker_tmp), 0);
+	lease_handle_free(&h);
+	free(marker);
+	cJSON_Delete(cfg);
+}
+END_TEST
+
+START_TEST(execute_timeout_and_exit_codes)
+{
+	cJSON *cfg = config(true, NULL);
+	AcquireInput ain = { .config = cfg, .environment_id = "env-ssh" };
+	ExecThread t;
+	LeaseHandle h;
+	LeaseInput lin;
+	Error err;
+
+	error_clear(&err);
+	ck_assert_msg(ssh->ops->acquire_lease(ssh, &ain, &h, &err) == ST_OK, "%s", err.msg);
+	memset(&t, 0, sizeof t);
+	t.cfg = cfg;
+	t.h = &h;
+	t.script = "echo out; echo err >&2; exit 3";
+	exec_thread(&t);
+	ck_assert_int_eq(t.st, ST_OK);
+	ck_assert_int_eq(t.r.exit_code, 3);
+	ck_assert_str_eq(t.r.out, "out\n");
+	ck_assert_str_eq(t.r.err, "err\n");
+	exec_result_free(&t.r);
+	t.script = "sleep 5";
+	t.timeout = 300;
+	exec_thread(&t);
+	ck_assert_int_eq(t.st, ST_OK);
+	ck_assert(t.r.timed_out);
+	ck_assert_int_eq(t.r.exit_code, -1);
+	exec_result_free(&t.r);
+	/* An ephemeral lease's workspace goes at release. */
+	memset(&lin, 0, sizeof lin);
+	lin.config = cfg;
+	lin.provider_lease_id = h.provider_lease_id;
+	lin.lease_metadata = h.metadata;
+	lin.status = "released";
+	ck_assert_int_eq(ssh->ops->release_lease(ssh, &lin, &err), ST_OK);
+	ck_assert(!fs_is_dir(json_get_string(h.metadata, "workspacePath")));
+	lease_handle_free(&h);
+	cJSON_Delete(cfg);
+}
+END_TEST
+
+TEST_SUITE(plugin_ssh)
+{
+	Suite *s = suite_create("plugin_ssh");
+	TCase *tc = tcase_create("ssh");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, probe_connects_and_checks_the_path);
+	tcase_add_test(tc, probe_refuses_unknown_host_key);
+	tcase_add_test(tc, lease_lifecycle_and_key_hygiene);
+	tcase_add_test(tc, execute_timeout_and_exit_codes);
+	suite_add_tcase(s, tc);
+	return s;
+}
