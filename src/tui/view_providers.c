@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/provider_plugin.h"
+#include "plugin/log.h"
+#include "plugin/worker.h"
 #include "tui/tui.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -295,6 +298,48 @@ static void provider_load(Tui *t, ProviderState *st)
 		provider_line(st, "", "test only: probes and demos, nothing can execute", TONE_WARN);
 	provider_wrapped(st, "Description", p->description, 60);
 	free(status);
+	{
+		PluginWorker *w = provider_plugin_worker(p);
+
+		if (w) {
+			PluginWorkerInfo info;
+			const PluginManifest *m = plugin_worker_manifest(w);
+			char *desc = plugin_worker_describe(w), buf[64], *log;
+			Error err;
+
+			plugin_worker_info(w, &info);
+			provider_line(st, "", "", TONE_NORMAL);
+			provider_line(st, "Plugin worker", NULL, TONE_NORMAL);
+			provider_line(st, "Plugin", m && m->id ? m->id : "?", TONE_NORMAL);
+			provider_line(st, "State", desc ? desc : plugin_worker_state_name(info.state),
+				      info.last_error[0] ? TONE_WARN : TONE_NORMAL);
+			snprintf(buf, sizeof buf, "%ld", (long)info.pid);
+			provider_line(st, "Pid", info.pid ? buf : "-", TONE_NORMAL);
+			snprintf(buf, sizeof buf, "%d", info.restarts);
+			provider_line(st, "Restarts", buf, info.restarts ? TONE_WARN : TONE_NORMAL);
+			snprintf(buf, sizeof buf, "%lld", info.calls);
+			provider_line(st, "Calls answered", buf, TONE_NORMAL);
+			provider_line(st, "Last error", info.last_error[0] ? info.last_error : "-",
+				      info.last_error[0] ? TONE_ERROR : TONE_DIM);
+			free(desc);
+			/* The plugin's own log: its stderr and log notifications. */
+			provider_line(st, "", "", TONE_NORMAL);
+			provider_line(st, "Recent log", NULL, TONE_NORMAL);
+			error_clear(&err);
+			log = m && m->id ? plugin_log_tail(plugin_host_log_dir(t->app->plugin_host), m->id,
+							   20, &err)
+					 : NULL;
+			if (!log || !log[0]) {
+				provider_line(st, "", log ? "(empty)" : error_text(&err), TONE_DIM);
+			} else {
+				char *save = NULL;
+
+				for (char *ln = strtok_r(log, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save))
+					provider_line(st, "", ln, TONE_NORMAL);
+			}
+			free(log);
+		}
+	}
 	provider_line(st, "", "", TONE_NORMAL);
 	provider_line(st, "Config fields", NULL, TONE_NORMAL);
 	props = cJSON_GetObjectItemCaseSensitive(p->config_schema, "properties");

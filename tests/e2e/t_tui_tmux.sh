@@ -31,35 +31,35 @@ tm set -g escape-time 0
 wait_for "Environments(0)"
 wait_for "no environments yet"
 tm send-keys -t t ":providers" Enter
-wait_for "Providers(1)"
+wait_for "Providers("
 screen | grep -q "? help" || fail "no footer"
 
 # Help lists the view's keys, Esc closes it.
 tm send-keys -t t "?"
 wait_for "Keys of Providers"
 tm send-keys -t t Escape
-wait_for "Providers(1)"
+wait_for "Providers("
 
 # Resize below the minimum and back.
 tm resize-window -t t -x 50 -y 10
 wait_for "terminal too small"
 wait_for "(need 60×12)"
 tm resize-window -t t -x 100 -y 30
-wait_for "Providers(1)"
+wait_for "Providers("
 
 # Command mode completes and opens; Enter opens a provider's detail.
 tm send-keys -t t ":" "prov" Tab
 wait_for ":providers :prov"
 tm send-keys -t t "i" Enter
-wait_for "Providers(1)"
-tm send-keys -t t Enter
+wait_for "Providers("
+tm send-keys -t t "/" "fake" Enter Enter
 wait_for "Provider fake"
 wait_for "reuseLease"
 tm send-keys -t t q
-wait_for "Providers(1)"
+wait_for "Providers("
 
 # A filter that matches nothing says so; Esc clears it.
-tm send-keys -t t "/" "zzz" Enter
+tm send-keys -t t "/" C-u "zzz" Enter
 wait_for 'no rows match "zzz"'
 tm send-keys -t t Escape
 wait_for "fake"
@@ -76,7 +76,7 @@ tm new-session -d -s t -x 100 -y 30 "$ENVCTL_BIN; echo \"exit=\$?\" >$TMPDIR/exi
 wait_for "no environments yet"
 tm send-keys -t t n
 wait_for "pick its provider"
-tm send-keys -t t Enter
+tm send-keys -t t "/" "fake" Enter Enter
 wait_for "New Fake sandbox"
 tm send-keys -t t "tmux-env" Tab "made in tmux" Tab C-u "alpine:3.20"
 # Resizing mid-form keeps what was typed.
