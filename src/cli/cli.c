@@ -16,6 +16,7 @@ static const CliCommand *const cli_commands[] = {
 	&cli_cmd_plugin,
 	&cli_cmd_lease,
 	&cli_cmd_probe_config,
+	&cli_cmd_demo,
 };
 
 #define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])

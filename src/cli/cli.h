@@ -76,6 +76,7 @@ extern const CliCommand cli_cmd_lease;
 /* `env probe`, which lives with the other probe commands in cmd_probe.c. */
 int cli_env_probe(App *app, int argc, char **argv);
 extern const CliCommand cli_cmd_probe_config;
+extern const CliCommand cli_cmd_demo;
 
 /* `envctl plugin lint FILE [--strict] [--json]`; argv[0] is "lint". */
 int cli_plugin_lint(App *app, int argc, char **argv);

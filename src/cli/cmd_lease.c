@@ -106,7 +106,23 @@ typedef struct LeaseListCtx {
 	bool json;
 	bool first;
 	long rows;
+	StoreEnvList envs; /* sorted by id, for names in the human table */
 } LeaseListCtx;
+
+static int lease_env_cmp(const void *a, const void *b)
+{
+	return strcmp(((const StoreEnvSummary *)a)->env.id, ((const StoreEnvSummary *)b)->env.id);
+}
+
+static const char *lease_env_name(const LeaseListCtx *c, const char *id)
+{
+	StoreEnvSummary key;
+	const StoreEnvSummary *hit;
+
+	memcpy(key.env.id, id, sizeof key.env.id);
+	hit = bsearch(&key, c->envs.items, c->envs.count, sizeof *c->envs.items, lease_env_cmp);
+	return hit ? hit->env.name : id;
+}
 
 static bool lease_list_row(const StoreLease *l, void *ud)
 {
@@ -123,9 +139,13 @@ static bool lease_list_row(const StoreLease *l, void *ud)
 		fputs(text, stdout);
 		free(text);
 	} else {
-		printf("%-36s  %-36s  %-9s %-20s %-10s %-24s %s\n", l->id, l->environment_id,
-		       l->status, l->lease_policy, l->provider,
-		       l->provider_lease_id ? l->provider_lease_id : "-", l->acquired_at);
+		const char *plid = l->provider_lease_id ? l->provider_lease_id : "-";
+		size_t n = strlen(plid);
+
+		/* The tail of a provider lease id is the part that differs. */
+		printf("%-36s  %-20.20s %-9s %-20s %-10.10s %s%-*s %.19s\n", l->id,
+		       lease_env_name(c, l->environment_id), l->status, l->lease_policy, l->provider,
+		       n > 30 ? "..." : "", n > 30 ? 27 : 30, n > 30 ? plid + n - 27 : plid, l->acquired_at);
 	}
 	c->first = false;
 	c->rows++;
@@ -168,14 +188,23 @@ static int lease_cmd_list(App *app, int argc, char **argv)
 		f.environment_id = e.id;
 	}
 	c.json = json;
-	if (json)
+	if (json) {
 		fputs("[", stdout);
-	else
-		printf("%-36s  %-36s  %-9s %-20s %-10s %-24s %s\n", "ID", "ENVIRONMENT", "STATUS",
+	} else {
+		if (store_env_list(s, NULL, &c.envs, &err) != ST_OK) {
+			store_env_clear(&e);
+			return cli_fail(&err);
+		}
+		qsort(c.envs.items, c.envs.count, sizeof *c.envs.items, lease_env_cmp);
+		printf("%-36s  %-20s %-9s %-20s %-10s %-30s %s\n", "ID", "ENVIRONMENT", "STATUS",
 		       "POLICY", "PROVIDER", "PROVIDER LEASE", "ACQUIRED");
+	}
 	rc = store_lease_each(s, &f, lease_list_row, &c, &err) == ST_OK ? 0 : -1;
 	if (json)
 		fputs(c.first ? "]\n" : "\n]\n", stdout);
+	else if (c.rows == 0)
+		printf("(no leases match; acquire one with `envctl lease acquire ENV`)\n");
+	store_env_list_free(&c.envs);
 	store_env_clear(&e);
 	return rc == 0 ? 0 : cli_fail(&err);
 }

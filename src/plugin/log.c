@@ -16,6 +16,7 @@
 
 struct PluginLog {
 	pthread_mutex_t mu;
+	char *dir;
 	char *path;
 	char *rotated; /* path + ".1" */
 	int fd;
@@ -66,9 +67,16 @@ char *plugin_log_path(const char *dir, const char *plugin_id)
 static void plugin_log_reopen_locked(PluginLog *log)
 {
 	struct stat st;
+	Error err;
 
 	if (log->fd >= 0)
 		close(log->fd);
+	log->fd = -1;
+	error_clear(&err);
+	if (fs_mkdir_p(log->dir, 0700, &err) != ST_OK) {
+		snprintf(log->problem, sizeof log->problem, "%s", err.msg);
+		return;
+	}
 	log->fd = open(log->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (log->fd < 0) {
 		snprintf(log->problem, sizeof log->problem, "cannot write %s: %s", log->path,
@@ -82,25 +90,20 @@ static void plugin_log_reopen_locked(PluginLog *log)
 PluginLog *plugin_log_open(const char *dir, const char *plugin_id, size_t max_bytes)
 {
 	PluginLog *log = calloc(1, sizeof *log);
-	Error err;
 
 	if (!log)
 		return NULL;
 	pthread_mutex_init(&log->mu, NULL);
 	log->fd = -1;
 	log->max_bytes = max_bytes ? max_bytes : PLUGIN_LOG_DEFAULT_MAX_BYTES;
+	log->dir = strdup(dir);
 	log->path = plugin_log_path(dir, plugin_id);
-	if (!log->path || asprintf(&log->rotated, "%s.1", log->path) < 0) {
+	if (!log->dir || !log->path || asprintf(&log->rotated, "%s.1", log->path) < 0) {
 		log->rotated = NULL;
 		plugin_log_close(log);
 		return NULL;
 	}
-	error_clear(&err);
-	if (fs_mkdir_p(dir, 0700, &err) != ST_OK) {
-		snprintf(log->problem, sizeof log->problem, "%s", err.msg);
-		return log;
-	}
-	plugin_log_reopen_locked(log);
+	/* The file appears with the first line: plugins never used leave none. */
 	return log;
 }
 
@@ -111,6 +114,7 @@ void plugin_log_close(PluginLog *log)
 	if (log->fd >= 0)
 		close(log->fd);
 	pthread_mutex_destroy(&log->mu);
+	free(log->dir);
 	free(log->path);
 	free(log->rotated);
 	free(log);
@@ -148,6 +152,8 @@ void plugin_log_write(PluginLog *log, const char *source, const char *text, size
 	if (!buf_putc(&line, '\n'))
 		goto out;
 	pthread_mutex_lock(&log->mu);
+	if (log->fd < 0 && !log->problem[0])
+		plugin_log_reopen_locked(log);
 	if (log->fd >= 0 && log->size + line.len > log->max_bytes) {
 		/* Another envctl may have rotated already; either way start afresh. */
 		if (rename(log->path, log->rotated) != 0 && errno != ENOENT)

@@ -23,9 +23,9 @@ char *plugin_log_default_dir(void);
  * Caller frees. */
 char *plugin_log_path(const char *dir, const char *plugin_id);
 
-/* Opens (creating dir) the log of plugin_id. Never fails for I/O: a log
- * that cannot be written drops its lines and says why in
- * plugin_log_problem(). NULL only when out of memory. */
+/* The log of plugin_id; dir and file are created with the first line.
+ * Never fails for I/O: a log that cannot be written drops its lines and
+ * says why in plugin_log_problem(). NULL only when out of memory. */
 PluginLog *plugin_log_open(const char *dir, const char *plugin_id, size_t max_bytes);
 void plugin_log_close(PluginLog *log);
 /* Why the log cannot be written, or NULL. */

@@ -19,7 +19,8 @@
  *   ask-host      ask the host config.get and secrets.resolve, answer both
  *   error         answer with a worker error
  *   log           send a `log` notification, then answer
- * `sleepMs` in the config delays environmentProbe (the bench).
+ * `sleepMs` in the config delays environmentProbe (the bench); `modeFor`
+ * limits the mode to one method.
  * TEST_WORKER_INIT (an inheritEnv variable) does the same for initialize:
  * crash, hang, fail (ok:false), garbage, noexec (no environmentExecute).
  * Methods `echo` (returns params) and `env` (returns the environment) let
@@ -260,6 +261,10 @@ static void tw_handle(Worker *w, const cJSON *req)
 
 	if (!mode)
 		mode = tw_str(params, "mode");
+	/* modeFor limits the misbehaviour to one method (so an environment
+	 * whose probe crashes can still be saved). */
+	if (tw_str(config, "modeFor") && strcmp(tw_str(config, "modeFor"), method) != 0)
+		mode = NULL;
 	if (!mode || strcmp(mode, "invalid") == 0)
 		mode = "ok";
 	if (strcmp(mode, "crash") == 0)

@@ -1,0 +1,54 @@
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "core/demo.h"
+#include "util/fs.h"
+
+static const char demo_usage[] =
+	"usage: envctl [--db PATH] demo\n"
+	"\n"
+	"Fills the selected database (--db, else $ENVCTL_DB, else the default) with\n"
+	"demo environments on the fake and bwrap providers, probes, and leases in\n"
+	"every status. Refuses a database that already holds environments.\n";
+
+static int demo_run(App *app, int argc, char **argv)
+{
+	DemoReport r;
+	Error err;
+	char *dir, *file;
+	int rc, npos;
+
+	if ((rc = cli_parse(&cli_cmd_demo, "", argc, argv, 1, NULL, NULL, 0, &npos)))
+		return rc;
+	error_clear(&err);
+	dir = fs_find_resource_dir("demo");
+	if (!dir)
+		dir = fs_find_resource_dir("data/demo");
+	file = dir ? fs_join(dir, "demo.json") : NULL;
+	free(dir);
+	if (!file) {
+		error_set(&err, ST_E_NOT_FOUND,
+			  "cannot find the demo data (demo/demo.json); reinstall envctl or set ENVCTL_SHARE_DIR");
+		return cli_fail(&err);
+	}
+	rc = demo_load(app, file, &r, &err);
+	free(file);
+	if (rc != ST_OK)
+		return cli_fail(&err);
+	printf("Loaded demo data into %s: %d environments, %d probes, %d leases", app->db_path,
+	       r.environments, r.probes, r.leases);
+	if (r.skipped)
+		printf(" (%d environment%s skipped: provider not installed)", r.skipped,
+		       r.skipped == 1 ? "" : "s");
+	printf(".\nOpen the console with `envctl` (add --db %s if that is not the default).\n",
+	       app->db_path);
+	return 0;
+}
+
+const CliCommand cli_cmd_demo = {
+	.name = "demo",
+	.summary = "fill an empty database with demo environments, probes and leases",
+	.usage = demo_usage,
+	.run = demo_run,
+};
