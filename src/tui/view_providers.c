@@ -13,6 +13,7 @@
 
 enum {
 	PROV_ACT_FORM = TUI_ACT_VIEW,
+	PROV_ACT_RESTART,
 };
 
 static const TuiKey providers_keys[] = {
@@ -195,6 +196,8 @@ const TuiViewOps tui_view_providers = {
 static const TuiKey provider_keys[] = {
 	{ 'f', 0, PROV_ACT_FORM, TUI_KEY_FOOTER, "form",
 	  "Preview the provider's config form (nothing is saved)" },
+	{ 'R', 0, PROV_ACT_RESTART, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "restart",
+	  "Restart the plugin's worker process (calls in flight fail)" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -392,12 +395,49 @@ static void provider_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 	tui_frame(t, v, y, x, h, w, title);
 }
 
+typedef struct RestartArg {
+	char key[128];
+} RestartArg;
+
+static void provider_restart_run(TuiJob *job)
+{
+	RestartArg *a = job->arg;
+	Provider *p = registry_find(&job->app->registry, a->key);
+	PluginWorker *w = p ? provider_plugin_worker(p) : NULL;
+	Error err;
+	Status st;
+	char summary[300];
+
+	error_clear(&err);
+	if (!w) {
+		st = error_set(&err, ST_E_UNSUPPORTED, "provider %s has no worker to restart", a->key);
+	} else {
+		st = plugin_worker_restart(w, &err);
+		snprintf(summary, sizeof summary, "restarted the worker of %s", a->key);
+	}
+	tui_job_finish(job, st, &err, summary);
+}
+
 static bool provider_action(Tui *t, TuiView *v, int action)
 {
 	ProviderState *st = v->state;
 	Error err;
 	char arg[300];
 
+	if (action == PROV_ACT_RESTART) {
+		RestartArg *a = calloc(1, sizeof *a);
+
+		error_clear(&err);
+		if (!a) {
+			tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+			return true;
+		}
+		snprintf(a->key, sizeof a->key, "%s", st->key);
+		if (tui_job_start(t, "restarting the worker", provider_restart_run, NULL, a, free,
+				  &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
+	}
 	if (action != PROV_ACT_FORM)
 		return false;
 	error_clear(&err);
@@ -412,6 +452,14 @@ static void provider_refresh(Tui *t, TuiView *v, bool live)
 	provider_load(t, v->state);
 }
 
+static bool provider_enabled(Tui *t, TuiView *v, int action)
+{
+	ProviderState *st = v->state;
+	Provider *p = registry_find(&t->app->registry, st->key);
+
+	return action != PROV_ACT_RESTART || (p && provider_plugin_worker(p));
+}
+
 const TuiViewOps tui_view_provider = {
 	.name = "provider",
 	.keys = provider_keys,
@@ -423,4 +471,5 @@ const TuiViewOps tui_view_provider = {
 	.draw = provider_draw,
 	.action = provider_action,
 	.reload = provider_refresh,
+	.enabled = provider_enabled,
 };
