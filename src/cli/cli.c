@@ -25,7 +25,8 @@ static const CliCommand *const cli_commands[] = {
 static void cli_print_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: envctl [--db PATH] [--readonly] [--no-color] [COMMAND [ARGS...]]\n"
+		"usage: envctl [--db PATH] [--readonly] [--no-color] [--no-mouse] [--ascii]\n"
+		"              [--view NAME] [--script FILE] [COMMAND [ARGS...]]\n"
 		"\n"
 		"With no command, opens the console on the database.\n"
 		"\n"
@@ -39,6 +40,12 @@ static void cli_print_usage(FILE *out)
 		"                $XDG_DATA_HOME/envctl/envctl.db)\n"
 		"  --readonly    refuse every action that changes anything\n"
 		"  --no-color    no colours (also NO_COLOR)\n"
+		"  --no-mouse    the console ignores the mouse\n"
+		"  --ascii       ASCII box drawing in the console\n"
+		"  --view NAME   open the console on a view (environments, leases,\n"
+		"                providers, secrets, activity)\n"
+		"  --script FILE drive the console headless with a keystroke script\n"
+		"                (also $ENVCTL_TUI_SCRIPT; see README)\n"
 		"  --version     print the version\n"
 		"  --help        this text; `envctl COMMAND --help` for a command\n"
 		"\n"
@@ -100,17 +107,14 @@ bool cli_wants_help(int argc, char **argv)
 	return false;
 }
 
-static int cli_no_command(App *app)
+/* No subcommand: the console. */
+static int cli_no_command(App *app, const TuiOptions *opts)
 {
-	/* Until the console lands, show what it would open on. */
-	printf("envctl %s: database %s\n\nProviders:\n", ENVCTL_VERSION, app->db_path);
-	for (size_t i = 0; i < app->registry.count; i++) {
-		const Provider *p = app->registry.items[i];
+	Error err;
 
-		printf("  %-12s %-8s %s\n", p->key, provider_source_name(p->source),
-		       p->display_name);
-	}
-	printf("\nThe interactive console is not built yet; see `envctl --help`.\n");
+	error_clear(&err);
+	if (tui_run(app, opts, &err) != ST_OK)
+		return cli_fail(&err);
 	return 0;
 }
 
@@ -125,11 +129,16 @@ int cli_main_hooked(int argc, char **argv, CliAppHook hook)
 		{ "db", required_argument, NULL, 'd' },
 		{ "readonly", no_argument, NULL, 'r' },
 		{ "no-color", no_argument, NULL, 'c' },
+		{ "no-mouse", no_argument, NULL, 'm' },
+		{ "ascii", no_argument, NULL, 'a' },
+		{ "script", required_argument, NULL, 's' },
+		{ "view", required_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db = NULL;
+	TuiOptions tui = { 0 };
 	bool readonly = false, no_color = getenv("NO_COLOR") && getenv("NO_COLOR")[0];
 	App app;
 	Error err;
@@ -142,6 +151,10 @@ int cli_main_hooked(int argc, char **argv, CliAppHook hook)
 		case 'd': db = optarg; break;
 		case 'r': readonly = true; break;
 		case 'c': no_color = true; break;
+		case 'm': tui.no_mouse = true; break;
+		case 'a': tui.ascii = true; break;
+		case 's': tui.script_path = optarg; break;
+		case 'v': tui.start_view = optarg; break;
 		case 'V': printf("envctl %s\n", ENVCTL_VERSION); return 0;
 		case 'h': cli_print_usage(stdout); return 0;
 		default:
@@ -158,7 +171,9 @@ int cli_main_hooked(int argc, char **argv, CliAppHook hook)
 	}
 	app.no_color = no_color;
 	if (optind >= argc) {
-		rc = cli_no_command(&app);
+		tui.readonly = readonly;
+		tui.no_color = no_color;
+		rc = cli_no_command(&app, &tui);
 		app_free(&app);
 		return rc;
 	}

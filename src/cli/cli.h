@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "core/app.h"
+#include "tui/tui.h"
 
 #define ENVCTL_VERSION "0.1.0"
 

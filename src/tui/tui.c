@@ -1,0 +1,1023 @@
+#include "tui/tui.h"
+
+#include <locale.h>
+#include <time.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/ids.h"
+
+/* The views `:` can open, in the order completion lists them. */
+static const TuiViewOps *const tui_top_views[] = {
+	&tui_view_envs,
+	&tui_view_leases,
+	&tui_view_providers,
+	&tui_view_secrets,
+	&tui_view_activity,
+};
+#define TUI_TOP_VIEW_COUNT (sizeof tui_top_views / sizeof tui_top_views[0])
+
+/* Commands beyond the view names. */
+static const char *const tui_extra_commands[] = { "q", "quit", "help", "dump", "form" };
+#define TUI_EXTRA_COUNT (sizeof tui_extra_commands / sizeof tui_extra_commands[0])
+
+#define TUI_MIN_W 40
+#define TUI_MIN_H 10
+
+static int64_t tui_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t tui_now(const Tui *t)
+{
+	return t->fixed_now ? t->fixed_now : time_now_ms();
+}
+
+/* ------------------------------------------------------------ stack */
+
+TuiView *tui_top(Tui *t)
+{
+	return t->depth ? t->stack[t->depth - 1] : NULL;
+}
+
+Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err)
+{
+	TuiView *v;
+
+	if (t->depth == TUI_STACK_MAX)
+		return error_set(err, ST_E_BUSY, "too many views open; press q to go back first");
+	v = calloc(1, sizeof *v);
+	if (!v)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	v->ops = ops;
+	v->serial = ++t->next_serial;
+	snprintf(v->title, sizeof v->title, "%s", ops->name);
+	if (ops->open && ops->open(t, v, arg, err) != ST_OK) {
+		free(v);
+		return err->status;
+	}
+	t->stack[t->depth++] = v;
+	return ST_OK;
+}
+
+TuiView *tui_find_serial(Tui *t, unsigned serial)
+{
+	for (int i = 0; i < t->depth; i++)
+		if (t->stack[i]->serial == serial)
+			return t->stack[i];
+	return NULL;
+}
+
+static void tui_view_free(Tui *t, TuiView *v)
+{
+	if (v->ops->close)
+		v->ops->close(t, v);
+	free(v);
+}
+
+void tui_pop(Tui *t)
+{
+	if (!t->depth)
+		return;
+	tui_view_free(t, t->stack[--t->depth]);
+	if (!t->depth)
+		t->quit = true;
+}
+
+Status tui_switch(Tui *t, const TuiViewOps *ops, Error *err)
+{
+	TuiView *keep[TUI_STACK_MAX];
+	int depth = t->depth;
+
+	/* Open the new view first: if it fails, the operator keeps the stack. */
+	memcpy(keep, t->stack, sizeof keep);
+	t->depth = 0;
+	if (tui_push(t, ops, NULL, err) != ST_OK) {
+		memcpy(t->stack, keep, sizeof keep);
+		t->depth = depth;
+		return err->status;
+	}
+	for (int i = depth - 1; i >= 0; i--)
+		tui_view_free(t, keep[i]);
+	return ST_OK;
+}
+
+void tui_reload_all(Tui *t)
+{
+	for (int i = 0; i < t->depth; i++) {
+		TuiView *v = t->stack[i];
+
+		if (v->table)
+			tui_table_invalidate(v->table);
+		if (v->ops->reload)
+			v->ops->reload(t, v, true);
+	}
+}
+
+/* ------------------------------------------------------------ flash */
+
+void tui_flash(Tui *t, TuiFlashLevel level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->flash, sizeof t->flash, fmt, ap);
+	va_end(ap);
+	t->flash_level = level;
+	/* Scripts see a flash until the next one, so goldens do not depend
+	 * on how fast the machine is. */
+	t->flash_until = t->scripted ? INT64_MAX
+				     : time_now_ms() + (level == TUI_FLASH_ERROR ? 8000 : 4000);
+}
+
+void tui_flash_error(Tui *t, const Error *err)
+{
+	tui_flash(t, TUI_FLASH_ERROR, "%s", error_text(err));
+}
+
+bool tui_readonly_refuse(Tui *t, const char *what)
+{
+	if (!t->readonly)
+		return false;
+	tui_flash(t, TUI_FLASH_WARN, "read-only console: %s is disabled (started with --readonly)",
+		  what);
+	return true;
+}
+
+/* ------------------------------------------------------------ drawing */
+
+void tui_frame(Tui *t, TuiView *v, int y, int x, int h, int w, const char *title)
+{
+	char head[300], pos[64];
+
+	if (v->table && v->table->fixed_order && v->filter[0])
+		snprintf(head, sizeof head, "%s /%s", title, v->filter);
+	else if (v->table && v->filter[0])
+		snprintf(head, sizeof head, "%s(%zu) /%s", title, v->table->total, v->filter);
+	else if (v->table && !v->table->fixed_order)
+		snprintf(head, sizeof head, "%s(%zu)", title, v->table->total);
+	else
+		snprintf(head, sizeof head, "%s", title);
+	tui_screen_box(&t->scr, y, x, h, w, head);
+	pos[0] = 0;
+	if (v->ops->status)
+		snprintf(pos, sizeof pos, "%s", v->ops->status(t, v));
+	else if (v->table && v->table->total)
+		snprintf(pos, sizeof pos, "%zu/%zu", v->table->sel + 1, v->table->total);
+	if (pos[0] && h > 1) {
+		int pw = tui_screen_width(&t->scr, pos);
+
+		if (pw + 4 < w) {
+			mvaddch(y + h - 1, x + w - pw - 4, ' ');
+			tui_screen_text(&t->scr, y + h - 1, x + w - pw - 3, pw, TONE_BORDER, false,
+					pos);
+			mvaddch(y + h - 1, x + w - 3, ' ');
+		}
+	}
+}
+
+static void tui_draw_header(Tui *t)
+{
+	char crumbs[512] = "", right[200] = "";
+	const char *sep = t->scr.utf8 ? " › " : " > ";
+	int rw, x;
+
+	for (int i = 0; i < t->depth; i++) {
+		size_t len = strlen(crumbs);
+
+		snprintf(crumbs + len, sizeof crumbs - len, "%s%s", i ? sep : "",
+			 t->stack[i]->title);
+	}
+	if (t->job && !t->job->waiting) {
+		size_t len = strlen(right);
+
+		pthread_mutex_lock(&t->job->mu);
+		snprintf(right + len, sizeof right - len, "%s %zu/%zu  ", t->job->title,
+			 t->job->count, t->job->total);
+		pthread_mutex_unlock(&t->job->mu);
+	}
+	if (t->readonly) {
+		size_t len = strlen(right);
+
+		snprintf(right + len, sizeof right - len, "READ-ONLY ");
+	}
+	tui_screen_fill(&t->scr, 0, 0, COLS, TONE_HEADER);
+	x = tui_screen_text(&t->scr, 0, 1, 7, TONE_HEADER, false, "envctl");
+	rw = tui_screen_width(&t->scr, right);
+	if (rw > COLS / 2)
+		rw = COLS / 2;
+	tui_screen_text(&t->scr, 0, x + 3, COLS - x - 4 - rw, TONE_HEADER, false, crumbs);
+	if (rw)
+		tui_screen_text_right(&t->scr, 0, COLS - rw, rw, TONE_HEADER, right);
+}
+
+static bool tui_key_shown(Tui *t, TuiView *v, const TuiKey *k)
+{
+	if (!(k->flags & TUI_KEY_FOOTER) || !k->footer)
+		return false;
+	if ((k->flags & TUI_KEY_CHANGES) && t->readonly)
+		return false;
+	if (v && v->ops->enabled && !v->ops->enabled(t, v, k->action))
+		return false;
+	return true;
+}
+
+static int tui_footer_width(Tui *t, const char *label, const char *word)
+{
+	return tui_screen_width(&t->scr, label) + 1 + tui_screen_width(&t->scr, word);
+}
+
+/* One "key word" item at x, if it fits before limit; returns the next x. */
+static int tui_footer_item_to(Tui *t, int x, int limit, int key, const char *label,
+			      const char *word)
+{
+	int used, w = tui_footer_width(t, label, word);
+
+	if (x + w > limit)
+		return limit; /* no room: this and the rest are left out */
+	used = tui_screen_text(&t->scr, LINES - 1, x, w, TONE_KEY, false, label);
+	used += tui_screen_text(&t->scr, LINES - 1, x + used, w - used, TONE_FOOTER, false, " ");
+	used += tui_screen_text(&t->scr, LINES - 1, x + used, w - used, TONE_FOOTER, false, word);
+	if (key && t->footer_hit_count < (int)(sizeof t->footer_hits / sizeof t->footer_hits[0]))
+		t->footer_hits[t->footer_hit_count++] = (TuiFooterHit){ x, x + used, key };
+	return x + used + 2;
+}
+
+static int tui_footer_item(Tui *t, int x, int key, const char *label, const char *word)
+{
+	return tui_footer_item_to(t, x, COLS - 1, key, label, word);
+}
+
+static void tui_draw_footer(Tui *t)
+{
+	TuiView *v = tui_top(t);
+	int x = 1;
+	char label[40];
+
+	t->footer_hit_count = 0;
+	tui_screen_fill(&t->scr, LINES - 1, 0, COLS, TONE_FOOTER);
+	if (t->job && t->job->waiting) {
+		tui_footer_item(t, x, TUI_KEY_ESC, "Esc", "stop waiting (the work goes on)");
+		return;
+	}
+	if (t->prompt == TUI_PROMPT_COMMAND && t->completions[0]) {
+		tui_screen_text(&t->scr, LINES - 1, 1, COLS - 2, TONE_FOOTER, false, t->completions);
+		return;
+	}
+	if (t->prompt == TUI_PROMPT_COMMAND) {
+		x = tui_footer_item(t, x, TUI_KEY_ENTER, "Enter", "run");
+		x = tui_footer_item(t, x, TUI_KEY_TAB, "Tab", "complete");
+		tui_footer_item(t, x, TUI_KEY_ESC, "Esc", "cancel");
+		return;
+	}
+	if (t->prompt == TUI_PROMPT_FILTER) {
+		x = tui_footer_item(t, x, TUI_KEY_ENTER, "Enter", "keep filter");
+		tui_footer_item(t, x, TUI_KEY_ESC, "Esc", "clear filter");
+		return;
+	}
+	{
+		/* "? help" always shows, flush right: whatever else does not fit
+		 * is still listed there. */
+		int hw = tui_footer_width(t, "?", "help");
+		int limit = COLS - hw - 2;
+
+		tui_footer_item_to(t, limit + 1, COLS, '?', "?", "help");
+		if (v && v->ops->hint) {
+			const char *h = v->ops->hint(t, v);
+
+			if (h && h[0]) {
+				x += tui_screen_text(&t->scr, LINES - 1, x, limit - x, TONE_KEY, false, h);
+				x += 2;
+			}
+		}
+		if (v && v->ops->keys) {
+			for (const TuiKey *k = v->ops->keys; k->key; k++) {
+				if (!tui_key_shown(t, v, k))
+					continue;
+				/* The footer shows one key per action: the first. */
+				tui_key_name(k->key, label, sizeof label);
+				x = tui_footer_item_to(t, x, limit, k->key, label, k->footer);
+			}
+		}
+		if (v && v->ops->filterable)
+			x = tui_footer_item_to(t, x, limit, '/', "/", "filter");
+		for (const TuiKey *k = tui_keys_global; k->key; k++) {
+			if (!tui_key_shown(t, NULL, k) || k->action == TUI_ACT_HELP)
+				continue;
+			/* A view that takes typing (a form) is left with its own keys. */
+			if (k->action == TUI_ACT_BACK && v && v->ops->key)
+				continue;
+			tui_key_name(k->key, label, sizeof label);
+			x = tui_footer_item_to(t, x, limit, k->key, label,
+					       k->action == TUI_ACT_BACK && t->depth <= 1 ? "quit"
+											  : k->footer);
+		}
+	}
+}
+
+static void tui_draw_message_line(Tui *t)
+{
+	int y = LINES - 2;
+	TuiTone tone = TONE_NORMAL;
+
+	move(y, 0);
+	clrtoeol();
+	if (t->prompt != TUI_PROMPT_NONE) {
+		int used = tui_screen_text(&t->scr, y, 0, 1, TONE_TITLE, false,
+					   t->prompt == TUI_PROMPT_COMMAND ? ":" : "/");
+		int tw = tui_screen_width(&t->scr, t->prompt_buf);
+		const char *shown = t->prompt_buf;
+
+		/* Keep the end of a long line in view, where the typing is. */
+		while (tw > COLS - 3 && *shown) {
+			const char *p = shown;
+
+			tui_utf8_next(&p);
+			tw -= tui_screen_width(&t->scr, "x");
+			shown = p;
+		}
+		tui_screen_text(&t->scr, y, used, COLS - used - 1, TONE_NORMAL, false, shown);
+		t->cur_y = y;
+		t->cur_x = used + tui_screen_width(&t->scr, shown);
+		if (t->cur_x >= COLS)
+			t->cur_x = COLS - 1;
+		return;
+	}
+	if (!t->flash[0] || time_now_ms() > t->flash_until)
+		return;
+	switch (t->flash_level) {
+	case TUI_FLASH_OK: tone = TONE_OK; break;
+	case TUI_FLASH_WARN: tone = TONE_WARN; break;
+	case TUI_FLASH_ERROR: tone = TONE_ERROR; break;
+	default: tone = TONE_NORMAL; break;
+	}
+	tui_screen_text(&t->scr, y, 1, COLS - 2, tone, false, t->flash);
+}
+
+static void tui_draw_too_small(Tui *t, int need_w, int need_h)
+{
+	char need[64], have[64];
+	const char *lines[4] = { "terminal too small", need, have, "enlarge it, or q to quit" };
+	int y = LINES / 2 - 2;
+
+	snprintf(need, sizeof need, "(need %d%s%d)", need_w, t->scr.g->times, need_h);
+	snprintf(have, sizeof have, "now %d%s%d", COLS, t->scr.g->times, LINES);
+	if (y < 0)
+		y = 0;
+	for (int i = 0; i < 4 && y + i < LINES; i++) {
+		int w = tui_screen_width(&t->scr, lines[i]);
+		int x = w < COLS ? (COLS - w) / 2 : 0;
+
+		tui_screen_text(&t->scr, y + i, x, COLS - x, i < 2 ? TONE_ERROR : TONE_DIM, false,
+				lines[i]);
+	}
+}
+
+void tui_draw(Tui *t)
+{
+	TuiView *v = tui_top(t);
+	int need_w = TUI_MIN_W, need_h = TUI_MIN_H;
+
+	t->cur_y = t->cur_x = -1;
+	erase();
+	if (v && v->ops->min_w > need_w)
+		need_w = v->ops->min_w;
+	if (v && v->ops->min_h > need_h)
+		need_h = v->ops->min_h;
+	t->too_small = COLS < need_w || LINES < need_h;
+	if (t->too_small) {
+		tui_draw_too_small(t, need_w, need_h);
+	} else {
+		tui_draw_header(t);
+		if (v && v->ops->overlay && t->depth > 1) {
+			TuiView *under = t->stack[t->depth - 2];
+			int cy = t->cur_y, cx = t->cur_x;
+
+			if (under->ops->draw)
+				under->ops->draw(t, under, 1, 0, LINES - 3, COLS);
+			t->cur_y = cy;
+			t->cur_x = cx;
+		}
+		if (v && v->ops->draw)
+			v->ops->draw(t, v, 1, 0, LINES - 3, COLS);
+		if (t->job && t->job->waiting)
+			tui_job_draw(t);
+		tui_draw_message_line(t);
+		tui_draw_footer(t);
+	}
+	if (t->cur_y >= 0) {
+		move(t->cur_y, t->cur_x);
+		curs_set(1);
+	} else {
+		curs_set(0);
+	}
+	wnoutrefresh(stdscr);
+	doupdate();
+	if (t->frames++ == 0) {
+		t->first_frame_ms = time_now_ms();
+		t->first_frame_us = tui_mono_us() - t->start_us;
+	}
+}
+
+/* ------------------------------------------------------------ commands */
+
+static const TuiViewOps *tui_find_view(const char *name)
+{
+	for (size_t i = 0; i < TUI_TOP_VIEW_COUNT; i++) {
+		const TuiViewOps *o = tui_top_views[i];
+
+		if (!strcmp(o->name, name) || (o->alias && !strcmp(o->alias, name)))
+			return o;
+	}
+	return NULL;
+}
+
+void tui_command(Tui *t, const char *line)
+{
+	char cmd[64] = "", arg[512] = "";
+	const TuiViewOps *ops;
+	Error err;
+
+	error_clear(&err);
+	while (*line == ' ' || *line == ':')
+		line++;
+	if (sscanf(line, "%63s %511[^\n]", cmd, arg) < 1)
+		return;
+	if (!strcmp(cmd, "q") || !strcmp(cmd, "quit") || !strcmp(cmd, "q!")) {
+		t->quit = true;
+		return;
+	}
+	if (!strcmp(cmd, "help")) {
+		TuiView *v = tui_top(t);
+
+		if (v && v->ops != &tui_view_help && tui_push(t, &tui_view_help, v, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return;
+	}
+	if (!strcmp(cmd, "dump")) {
+		if (!arg[0]) {
+			tui_flash(t, TUI_FLASH_ERROR, ":dump needs a file name (:dump /tmp/screen.txt)");
+			return;
+		}
+		tui_draw(t);
+		if (tui_screen_dump(&t->scr, arg, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		else
+			tui_flash(t, TUI_FLASH_OK, "screen written to %s", arg);
+		return;
+	}
+	if (!strcmp(cmd, "form")) {
+		if (!arg[0]) {
+			tui_flash(t, TUI_FLASH_ERROR,
+				  ":form needs a JSON Schema file (:form schema.json) to preview");
+			return;
+		}
+		if (tui_push(t, &tui_view_form, arg, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return;
+	}
+	ops = tui_find_view(cmd);
+	if (!ops) {
+		Buf names = BUF_INIT;
+
+		for (size_t i = 0; i < TUI_TOP_VIEW_COUNT; i++)
+			buf_printf(&names, " :%s", tui_top_views[i]->name);
+		tui_flash(t, TUI_FLASH_ERROR, "unknown command \":%s\"; try%s :help :q", cmd,
+			  names.data ? names.data : "");
+		buf_free(&names);
+		return;
+	}
+	if (tui_switch(t, ops, &err) != ST_OK)
+		tui_flash_error(t, &err);
+}
+
+/* Tab in command mode: completes the first word to the longest common
+ * prefix of the candidates and lists them when more than one remains. */
+static void tui_complete(Tui *t)
+{
+	const char *cands[TUI_TOP_VIEW_COUNT * 2 + TUI_EXTRA_COUNT];
+	size_t n = 0, plen = strlen(t->prompt_buf), common;
+	char list[256] = "";
+
+	if (strchr(t->prompt_buf, ' '))
+		return;
+	for (size_t i = 0; i < TUI_TOP_VIEW_COUNT; i++) {
+		cands[n++] = tui_top_views[i]->name;
+		if (tui_top_views[i]->alias)
+			cands[n++] = tui_top_views[i]->alias;
+	}
+	for (size_t i = 0; i < TUI_EXTRA_COUNT; i++)
+		cands[n++] = tui_extra_commands[i];
+	{
+		size_t m = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (!strncmp(cands[i], t->prompt_buf, plen))
+				cands[m++] = cands[i];
+		n = m;
+	}
+	if (n == 0) {
+		snprintf(t->completions, sizeof t->completions, "no command starts with \"%s\"",
+			 t->prompt_buf);
+		return;
+	}
+	common = strlen(cands[0]);
+	for (size_t i = 1; i < n; i++) {
+		size_t j = 0;
+
+		while (j < common && cands[i][j] == cands[0][j])
+			j++;
+		common = j;
+	}
+	if (common > plen && common < sizeof t->prompt_buf - 2) {
+		memcpy(t->prompt_buf, cands[0], common);
+		t->prompt_buf[common] = 0;
+	}
+	if (n == 1) {
+		size_t len = strlen(t->prompt_buf);
+
+		if (len + 1 < sizeof t->prompt_buf && (!strcmp(cands[0], "dump") || !strcmp(cands[0], "form")))
+			strcat(t->prompt_buf, " ");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(list);
+
+		snprintf(list + len, sizeof list - len, "%s:%s", i ? " " : "", cands[i]);
+	}
+	snprintf(t->completions, sizeof t->completions, "%s", list);
+}
+
+static void tui_filter_apply(Tui *t, TuiView *v)
+{
+	snprintf(v->filter, sizeof v->filter, "%s", t->prompt_buf);
+	if (v->table) {
+		/* Table sources filter as they fetch: no reload needed. */
+		v->table->sel = v->table->top = 0;
+		tui_table_invalidate(v->table);
+	} else if (v->ops->reload) {
+		v->ops->reload(t, v, false);
+	}
+}
+
+static void tui_prompt_key(Tui *t, int key)
+{
+	TuiView *v = tui_top(t);
+	size_t len = strlen(t->prompt_buf);
+
+	t->completions[0] = 0;
+	if (key == TUI_KEY_ESC) {
+		if (t->prompt == TUI_PROMPT_FILTER && v) {
+			t->prompt_buf[0] = 0;
+			tui_filter_apply(t, v);
+		}
+		t->prompt = TUI_PROMPT_NONE;
+		return;
+	}
+	if (key == TUI_KEY_ENTER) {
+		TuiPromptKind kind = t->prompt;
+		char line[sizeof t->prompt_buf];
+
+		t->prompt = TUI_PROMPT_NONE;
+		memcpy(line, t->prompt_buf, sizeof line);
+		if (kind == TUI_PROMPT_COMMAND)
+			tui_command(t, line);
+		return;
+	}
+	if (key == TUI_KEY_TAB) {
+		if (t->prompt == TUI_PROMPT_COMMAND)
+			tui_complete(t);
+		return;
+	}
+	if (key == TUI_FN(KEY_BACKSPACE)) {
+		if (len == 0) {
+			/* Backspace on an empty prompt leaves it, as in vim and k9s. */
+			t->prompt = TUI_PROMPT_NONE;
+			return;
+		}
+		while (len > 0 && ((unsigned char)t->prompt_buf[len - 1] & 0xc0) == 0x80)
+			len--;
+		t->prompt_buf[len ? len - 1 : 0] = 0;
+	} else if (key == TUI_CTRL('u')) {
+		t->prompt_buf[0] = 0;
+	} else if (key >= 0x20 && key != 0x7f && !(key & 0x40000000)) {
+		char enc[5];
+		int n = tui_utf8_put((unsigned)key, enc);
+
+		if (len + (size_t)n + 1 >= sizeof t->prompt_buf ||
+		    (t->prompt == TUI_PROMPT_FILTER && len + (size_t)n + 1 >= TUI_FILTER_MAX))
+			return;
+		memcpy(t->prompt_buf + len, enc, (size_t)n);
+		t->prompt_buf[len + (size_t)n] = 0;
+	} else {
+		return;
+	}
+	if (t->prompt == TUI_PROMPT_FILTER && v)
+		tui_filter_apply(t, v);
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+static void tui_global_action(Tui *t, TuiView *v, int action, int key)
+{
+	Error err;
+
+	error_clear(&err);
+	switch (action) {
+	case TUI_ACT_QUIT:
+		t->quit = true;
+		break;
+	case TUI_ACT_BACK:
+		if (key == TUI_KEY_ESC && v && v->filter[0]) {
+			t->prompt_buf[0] = 0;
+			tui_filter_apply(t, v);
+			break;
+		}
+		if (key == TUI_KEY_ESC && t->depth <= 1)
+			break; /* Esc never quits: only q does, from the first view */
+		tui_pop(t);
+		break;
+	case TUI_ACT_HELP:
+		if (v && v->ops != &tui_view_help && tui_push(t, &tui_view_help, v, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		break;
+	case TUI_ACT_COMMAND:
+		t->prompt = TUI_PROMPT_COMMAND;
+		t->prompt_buf[0] = 0;
+		t->completions[0] = 0;
+		break;
+	case TUI_ACT_FILTER:
+		if (!v || !v->ops->filterable) {
+			tui_flash(t, TUI_FLASH_INFO, "this view has no filter");
+			break;
+		}
+		t->prompt = TUI_PROMPT_FILTER;
+		snprintf(t->prompt_saved, sizeof t->prompt_saved, "%s", v->filter);
+		snprintf(t->prompt_buf, sizeof t->prompt_buf, "%s", v->filter);
+		break;
+	case TUI_ACT_REDRAW:
+		clearok(curscr, TRUE);
+		break;
+	case TUI_ACT_GOTO1:
+	case TUI_ACT_GOTO2:
+	case TUI_ACT_GOTO3:
+	case TUI_ACT_GOTO4:
+	case TUI_ACT_GOTO5:
+		/* The order of tui_top_views: environments, leases, providers,
+		 * secrets, activity. */
+		if ((size_t)(action - TUI_ACT_GOTO1) < TUI_TOP_VIEW_COUNT &&
+		    tui_switch(t, tui_top_views[action - TUI_ACT_GOTO1], &err) != ST_OK)
+			tui_flash_error(t, &err);
+		break;
+	case TUI_ACT_REFRESH:
+		if (v && v->table)
+			tui_table_invalidate(v->table);
+		if (v && v->ops->reload)
+			v->ops->reload(t, v, false);
+		break;
+	default:
+		break;
+	}
+}
+
+static void tui_key(Tui *t, int key)
+{
+	TuiView *v = tui_top(t);
+	const TuiKey *k;
+
+	if (t->job && t->job->waiting) {
+		if (key == TUI_KEY_ESC) {
+			t->job->waiting = false;
+			tui_flash(t, TUI_FLASH_INFO, "%s goes on in the background", t->job->title);
+		} else if (key == TUI_CTRL('c')) {
+			t->quit = true;
+		}
+		return;
+	}
+	if (t->prompt != TUI_PROMPT_NONE) {
+		tui_prompt_key(t, key);
+		return;
+	}
+	if (!v)
+		return;
+	if (t->too_small) {
+		/* Nothing can be seen to act on: only leaving works. */
+		k = tui_keymap_find(tui_keys_global, key);
+		if (k && (k->action == TUI_ACT_BACK || k->action == TUI_ACT_QUIT))
+			tui_global_action(t, v, k->action, key);
+		return;
+	}
+	if (v->ops->key && v->ops->key(t, v, key))
+		return;
+	k = tui_keymap_find(v->ops->keys, key);
+	if (k) {
+		if ((k->flags & TUI_KEY_CHANGES) && tui_readonly_refuse(t, k->footer ? k->footer : k->help))
+			return;
+		if (v->ops->action)
+			v->ops->action(t, v, k->action);
+		return;
+	}
+	if (v->table && (k = tui_keymap_find(tui_keys_table, key))) {
+		tui_table_action(v->table, k->action);
+		return;
+	}
+	if (v->table && key == TUI_KEY_ENTER && v->ops->action) {
+		v->ops->action(t, v, TUI_ACT_OPEN);
+		return;
+	}
+	k = tui_keymap_find(tui_keys_global, key);
+	if (k)
+		tui_global_action(t, v, k->action, key);
+}
+
+static void tui_mouse(Tui *t, const TuiEvent *ev)
+{
+	TuiView *v = tui_top(t);
+	bool activated = false;
+
+	if (ev->y == LINES - 1 && (ev->mouse == TUI_MOUSE_CLICK || ev->mouse == TUI_MOUSE_DOUBLE)) {
+		for (int i = 0; i < t->footer_hit_count; i++) {
+			if (ev->x >= t->footer_hits[i].x0 && ev->x < t->footer_hits[i].x1) {
+				tui_key(t, t->footer_hits[i].key);
+				return;
+			}
+		}
+		return;
+	}
+	if (!v || t->too_small || t->prompt != TUI_PROMPT_NONE || (t->job && t->job->waiting))
+		return;
+	if (v->ops->mouse && v->ops->mouse(t, v, ev))
+		return;
+	if (v->table && tui_table_mouse(v->table, (int)ev->mouse, ev->y, ev->x, &activated) &&
+	    activated && v->ops->action)
+		v->ops->action(t, v, TUI_ACT_OPEN);
+}
+
+static void tui_tick(Tui *t)
+{
+	TuiView *v = tui_top(t);
+	int64_t now = time_now_ms();
+
+	if (t->conf.refresh_ms <= 0 || now < t->next_refresh)
+		return;
+	t->next_refresh = now + t->conf.refresh_ms;
+	if (v && v->ops->reload && !t->too_small)
+		v->ops->reload(t, v, true);
+}
+
+/* ------------------------------------------------------------ run */
+
+static Status tui_load_script(Tui *t, const TuiOptions *opts, Error *err)
+{
+	const char *path = opts->script_path, *text = opts->script_text;
+	char *file = NULL;
+	Status st;
+
+	if (!path && !text) {
+		path = getenv("ENVCTL_TUI_SCRIPT");
+		text = getenv("ENVCTL_TUI_KEYS");
+		if (path && !path[0])
+			path = NULL;
+		if (text && !text[0])
+			text = NULL;
+	}
+	if (!path && !text)
+		return ST_OK;
+	if (path) {
+		file = fs_read_file(path, NULL, err);
+		if (!file)
+			return error_prefix(err, "console script: ");
+		text = file;
+	}
+	st = tui_script_parse(&t->script, text, err);
+	free(file);
+	if (st != ST_OK)
+		return st;
+	t->scripted = true;
+	return ST_OK;
+}
+
+static void tui_size(const TuiOptions *opts, int *w, int *h)
+{
+	const char *env = getenv("ENVCTL_TUI_SIZE");
+	int a, b;
+
+	*w = opts->width > 0 ? opts->width : 80;
+	*h = opts->height > 0 ? opts->height : 24;
+	if (opts->width <= 0 && env && sscanf(env, "%dx%d", &a, &b) == 2 && a > 0 && b > 0 &&
+	    a <= 1000 && b <= 1000) {
+		*w = a;
+		*h = b;
+	}
+}
+
+static void tui_wait_idle(Tui *t)
+{
+	int64_t deadline = time_now_ms() + 60000;
+
+	while (t->job) {
+		tui_job_poll(t);
+		if (!t->job)
+			break;
+		if (time_now_ms() > deadline) {
+			error_set(&t->script_err, ST_E_TIMEOUT,
+				  "console script: <Idle> waited 60 s for \"%s\"", t->job->title);
+			t->quit = true;
+			return;
+		}
+		napms(10);
+	}
+}
+
+static void tui_key_time(Tui *t, int64_t us)
+{
+	if (t->key_count == t->key_cap) {
+		size_t cap = t->key_cap ? t->key_cap * 2 : 256;
+		int64_t *k = realloc(t->key_us, cap * sizeof *k);
+
+		if (!k)
+			return;
+		t->key_us = k;
+		t->key_cap = cap;
+	}
+	t->key_us[t->key_count++] = us;
+}
+
+static int tui_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Peak resident memory, from the kernel. */
+static long tui_peak_rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static void tui_write_stats(Tui *t)
+{
+	const char *path = getenv("ENVCTL_TUI_STATS");
+	FILE *f;
+	double sum = 0;
+
+	if (!path || !path[0] || !(f = fopen(path, "w")))
+		return;
+	qsort(t->key_us, t->key_count, sizeof *t->key_us, tui_cmp_i64);
+	for (size_t i = 0; i < t->key_count; i++)
+		sum += (double)t->key_us[i];
+	fprintf(f, "first_frame_ms %.2f\n", (double)t->first_frame_us / 1000.0);
+	fprintf(f, "keys %zu\n", t->key_count);
+	if (t->key_count) {
+		fprintf(f, "key_mean_ms %.3f\n", sum / (double)t->key_count / 1000.0);
+		fprintf(f, "key_p95_ms %.3f\n",
+			(double)t->key_us[t->key_count * 95 / 100] / 1000.0);
+		fprintf(f, "key_max_ms %.3f\n", (double)t->key_us[t->key_count - 1] / 1000.0);
+	}
+	fprintf(f, "peak_rss_kb %ld\n", tui_peak_rss_kb());
+	fclose(f);
+}
+
+static void tui_loop(Tui *t)
+{
+	TuiEvent ev;
+	Error err;
+	int64_t key_at = 0;
+
+	while (!t->quit) {
+		tui_job_poll(t);
+		tui_draw(t);
+		if (key_at) {
+			tui_key_time(t, tui_mono_us() - key_at);
+			key_at = 0;
+		}
+		tui_input_next(&t->scr, t->scripted ? &t->script : NULL, t->job ? 100 : 250, &ev);
+		switch (ev.kind) {
+		case TEV_NONE:
+			tui_tick(t);
+			break;
+		case TEV_KEY:
+			key_at = tui_mono_us();
+			tui_key(t, ev.key);
+			break;
+		case TEV_RESIZE:
+			/* curses has the new size already; the next frame lays out to it. */
+			break;
+		case TEV_MOUSE:
+			tui_mouse(t, &ev);
+			break;
+		case TEV_DUMP:
+			error_clear(&err);
+			if (tui_screen_dump(&t->scr, ev.path, &err) != ST_OK) {
+				t->script_err = err;
+				t->quit = true;
+			}
+			break;
+		case TEV_IDLE:
+			tui_wait_idle(t);
+			break;
+		case TEV_QUIT:
+			t->quit = true;
+			break;
+		}
+	}
+}
+
+Status tui_run(App *app, const TuiOptions *opts, Error *err)
+{
+	Tui *t = calloc(1, sizeof *t);
+	char *conf_path = NULL;
+	const char *now_env = getenv("ENVCTL_TUI_NOW");
+	int w, h;
+	bool color;
+	Status st;
+
+	if (!t)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	t->start_us = tui_mono_us();
+	t->app = app;
+	t->readonly = opts->readonly || app->readonly;
+	if (tui_load_script(t, opts, err) != ST_OK) {
+		free(t);
+		return err->status;
+	}
+	if (!t->scripted && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
+		tui_script_free(&t->script);
+		free(t);
+		return error_set(err, ST_E_USAGE,
+				 "the console needs a terminal (standard input and output are not "
+				 "both a tty); run a subcommand instead (envctl --help), or drive "
+				 "it with --script FILE");
+	}
+	if (now_env && now_env[0])
+		t->fixed_now = time_parse_iso(now_env) > 0 ? time_parse_iso(now_env) : 0;
+	setlocale(LC_ALL, "");
+	tui_conf_defaults(&t->conf);
+	conf_path = opts->config_path ? strdup(opts->config_path) : tui_conf_default_path();
+	tui_conf_load(&t->conf, conf_path);
+	free(conf_path);
+	color = t->conf.color && !opts->no_color && !app->no_color &&
+		!(getenv("NO_COLOR") && getenv("NO_COLOR")[0]);
+	tui_size(opts, &w, &h);
+	st = tui_screen_open(&t->scr, t->scripted, w, h, color, t->conf.mouse && !opts->no_mouse,
+			     t->conf.ascii || opts->ascii, t->conf.theme, err);
+	if (st != ST_OK) {
+		tui_script_free(&t->script);
+		free(t);
+		return st;
+	}
+	if (t->conf.problem[0])
+		tui_flash(t, TUI_FLASH_WARN, "%s%s", t->conf.problem,
+			  t->conf.problem_count > 1 ? " (and more)" : "");
+	t->next_refresh = time_now_ms() + t->conf.refresh_ms;
+	error_clear(&t->script_err);
+	{
+		const TuiViewOps *first = &tui_view_envs;
+
+		if (opts->start_view && !(first = tui_find_view(opts->start_view)))
+			error_set(err, ST_E_USAGE, "unknown view \"%s\" for --view; try environments, leases, providers, secrets, activity",
+				  opts->start_view);
+		if (!first || app_set_actor(app, "tui", err) != ST_OK ||
+		    tui_push(t, first, NULL, err) != ST_OK)
+			st = err->status;
+	}
+	if (st != ST_OK) {
+		tui_screen_close(&t->scr);
+		tui_script_free(&t->script);
+		free(t);
+		return err->status;
+	}
+	tui_loop(t);
+	tui_write_stats(t);
+	free(t->key_us);
+	tui_job_shutdown(t);
+	while (t->depth)
+		tui_pop(t);
+	tui_screen_close(&t->scr);
+	tui_script_free(&t->script);
+	st = t->script_err.status;
+	if (st != ST_OK)
+		*err = t->script_err;
+	free(t);
+	return st;
+}

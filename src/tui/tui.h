@@ -1,0 +1,239 @@
+/* tui: the operators' console (SPEC §6). One App-owned state (Tui), a
+ * stack of views (tig's approach: each view is a TuiViewOps table), a
+ * main loop that never blocks on anything but input with a timeout, and
+ * the shared chrome: header, flash line, `:` command mode, `/` filter,
+ * `?` help, footer, the too-small screen. */
+#ifndef ENVCTL_TUI_TUI_H
+#define ENVCTL_TUI_TUI_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/app.h"
+#include "tui/conf.h"
+#include "tui/input.h"
+#include "tui/keymap.h"
+#include "tui/screen.h"
+#include "tui/table.h"
+
+typedef struct TuiOptions {
+	bool readonly;
+	bool no_color;
+	bool no_mouse;
+	bool ascii;
+	/* Test mode: a keystroke script (file, or inline text) runs the console
+	 * headless at width x height (default 80x24) and quits at its end. */
+	const char *script_path;
+	const char *script_text;
+	int width, height;
+	const char *config_path; /* NULL: $XDG_CONFIG_HOME/envctl/tui.conf */
+	const char *start_view;  /* open on this view (a `:` name) instead of environments */
+} TuiOptions;
+
+/* Runs the console until the operator quits. Returns ST_OK, or an error
+ * when the console could not start (no terminal, bad script). */
+Status tui_run(App *app, const TuiOptions *opts, Error *err);
+
+/* ------------------------------------------------------------ views */
+
+typedef struct Tui Tui;
+typedef struct TuiView TuiView;
+
+typedef struct TuiViewOps {
+	const char *name;           /* the `:` command that opens it, the help title */
+	const char *alias;          /* a second command name, or NULL */
+	const TuiKey *keys;         /* the view's own actions (ends with key 0) */
+	bool top_level;             /* reachable from `:` */
+	bool overlay;               /* drawn over the view beneath (dialogs) */
+	bool filterable;            /* `/` filters it */
+	int min_w, min_h;           /* below this the too-small screen shows */
+	Status (*open)(Tui *t, TuiView *v, const void *arg, Error *err);
+	void (*close)(Tui *t, TuiView *v);
+	void (*draw)(Tui *t, TuiView *v, int y, int x, int h, int w);
+	/* A key-table action; returns true when handled. */
+	bool (*action)(Tui *t, TuiView *v, int action);
+	/* Raw keys, before any table (text entry); true when consumed. */
+	bool (*key)(Tui *t, TuiView *v, int key);
+	bool (*mouse)(Tui *t, TuiView *v, const TuiEvent *ev);
+	/* Reload the data; live is the periodic refresh. */
+	void (*reload)(Tui *t, TuiView *v, bool live);
+	/* Whether an action makes sense now (hides it from the footer). */
+	bool (*enabled)(Tui *t, TuiView *v, int action);
+	/* Keys that matter for what is focused now (forms), shown first in
+	 * the footer. */
+	const char *(*hint)(Tui *t, TuiView *v);
+	/* Where the "12/345" position comes from, when not the table. */
+	const char *(*status)(Tui *t, TuiView *v);
+} TuiViewOps;
+
+#define TUI_FILTER_MAX 128
+
+struct TuiView {
+	const TuiViewOps *ops;
+	unsigned serial; /* unique per push: how a finished job finds its view */
+	void *state;
+	TuiTable *table; /* set by table views: navigation, sort, mouse come free */
+	char title[160];
+	char filter[TUI_FILTER_MAX];
+};
+
+/* ------------------------------------------------------------ jobs */
+
+typedef struct TuiJob TuiJob;
+typedef void (*TuiJobRun)(TuiJob *job);          /* on the worker thread */
+typedef void (*TuiJobDone)(Tui *t, TuiJob *job); /* on the UI thread, after */
+
+#define TUI_JOB_LINES 6
+
+/* One long call (a probe, probing every environment, an acquire) run on
+ * a worker thread while the console keeps drawing. The worker reports
+ * progress under mu; the UI polls it every tick. */
+struct TuiJob {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	char title[128];
+	TuiJobRun run;
+	TuiJobDone done;
+	void *arg;
+	void (*free_arg)(void *arg);
+	/* The worker's own App: the console's, sharing its registry and
+	 * settings, but with its own store handle (a handle belongs to the
+	 * thread that opened it), closed when the work ends. */
+	App *app;
+	App worker_app;
+	/* shared, under mu */
+	size_t total, count;
+	char lines[TUI_JOB_LINES][200]; /* the latest per-item results */
+	int line_count;
+	bool finished;
+	bool cancel; /* asked to stop early (checked between items) */
+	Status status;
+	Error err;
+	char summary[512];
+	/* UI thread only */
+	bool waiting; /* the progress box is up; Esc puts it in the background */
+	int64_t started_ms;
+};
+
+/* Starts run(job) on a worker thread; refuses (busy) while another runs. */
+Status tui_job_start(Tui *t, const char *title, TuiJobRun run, TuiJobDone done, void *arg,
+		     void (*free_arg)(void *), Error *err);
+/* Worker side: progress and one result line. */
+void tui_job_progress(TuiJob *job, size_t count, size_t total, const char *line);
+void tui_job_finish(TuiJob *job, Status st, const Error *err, const char *summary);
+bool tui_job_cancelled(TuiJob *job);
+bool tui_job_busy(const Tui *t);
+/* UI side: collects a finished job (runs its done), draws the progress box. */
+void tui_job_poll(Tui *t);
+void tui_job_draw(Tui *t);
+/* Waits for a running job before the console exits. */
+void tui_job_shutdown(Tui *t);
+
+/* ------------------------------------------------------------ state */
+
+#define TUI_STACK_MAX 16
+
+typedef enum TuiPromptKind { TUI_PROMPT_NONE, TUI_PROMPT_COMMAND, TUI_PROMPT_FILTER } TuiPromptKind;
+typedef enum TuiFlashLevel { TUI_FLASH_INFO, TUI_FLASH_OK, TUI_FLASH_WARN, TUI_FLASH_ERROR } TuiFlashLevel;
+
+typedef struct TuiFooterHit {
+	int x0, x1, key;
+} TuiFooterHit;
+
+struct Tui {
+	App *app;
+	TuiScreen scr;
+	TuiConf conf;
+	TuiScript script;
+	bool scripted;
+	bool readonly;
+	bool quit;
+	TuiView *stack[TUI_STACK_MAX];
+	int depth;
+	unsigned next_serial;
+	/* the `:` / `/` prompt */
+	TuiPromptKind prompt;
+	char prompt_buf[256];
+	char prompt_saved[TUI_FILTER_MAX]; /* the filter before `/`, restored by Esc */
+	char completions[256];             /* what Tab found, shown while typing */
+	/* the flash line */
+	char flash[512];
+	TuiFlashLevel flash_level;
+	int64_t flash_until;
+	int64_t next_refresh;
+	TuiJob *job;
+	TuiFooterHit footer_hits[24];
+	int footer_hit_count;
+	bool too_small;
+	int cur_y, cur_x;    /* where a view wants the cursor this frame, or -1 */
+	int64_t fixed_now;   /* $ENVCTL_TUI_NOW: a fixed clock for golden tests */
+	Error script_err;    /* why a script stopped (a failed <Dump>) */
+	int frames;          /* frames drawn (bench, tests) */
+	int64_t first_frame_ms;
+	/* $ENVCTL_TUI_STATS: what `make bench` reads — start to first frame,
+	 * and each key's time from arrival to its frame on screen. */
+	int64_t start_us;
+	int64_t first_frame_us;
+	int64_t *key_us;
+	size_t key_count, key_cap;
+};
+
+/* View stack. push takes arg for the view's open. */
+Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err);
+void tui_pop(Tui *t);
+TuiView *tui_top(Tui *t);
+/* The open view with this serial, or NULL when it was closed. */
+TuiView *tui_find_serial(Tui *t, unsigned serial);
+/* Replaces the whole stack with one view (what `:leases` does). */
+Status tui_switch(Tui *t, const TuiViewOps *ops, Error *err);
+
+void tui_flash(Tui *t, TuiFlashLevel level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void tui_flash_error(Tui *t, const Error *err);
+/* Runs a `:` command line ("leases", "dump /tmp/x", "q"). */
+void tui_command(Tui *t, const char *line);
+/* Draws one frame now. */
+void tui_draw(Tui *t);
+/* The clock views show ages against. */
+int64_t tui_now(const Tui *t);
+/* Draws the body frame of a view: its title with the row count and the
+ * filter, and the position on the bottom edge. The inside is
+ * (y+1, x+1, h-2, w-2). */
+void tui_frame(Tui *t, TuiView *v, int y, int x, int h, int w, const char *title);
+/* Refuses a changing action in --readonly with a flash; true when refused. */
+bool tui_readonly_refuse(Tui *t, const char *what);
+
+/* A destructive action's confirmation (SPEC §6): a dialog naming what
+ * will be destroyed, with the focus on Cancel; only a deliberate move to
+ * the action button and Enter runs on_yes. */
+typedef struct TuiConfirm {
+	const char *title;   /* "Delete environment" */
+	const char *message; /* what goes, by name */
+	const char *yes;     /* the button: "Delete" */
+	void (*on_yes)(Tui *t, void *arg);
+	void *arg;
+	void (*free_arg)(void *arg);
+} TuiConfirm;
+
+/* Takes arg (frees it with free_arg) whatever the outcome. */
+Status tui_confirm(Tui *t, const TuiConfirm *c, Error *err);
+
+/* After a change, every open view reloads its data. */
+void tui_reload_all(Tui *t);
+
+/* The views (view_*.c). */
+extern const TuiViewOps tui_view_confirm;
+extern const TuiViewOps tui_view_envs;
+extern const TuiViewOps tui_view_env;
+extern const TuiViewOps tui_view_secrets;
+extern const TuiViewOps tui_view_secret;
+extern const TuiViewOps tui_view_activity;
+extern const TuiViewOps tui_view_leases;
+extern const TuiViewOps tui_view_lease;
+extern const TuiViewOps tui_view_providers;
+extern const TuiViewOps tui_view_provider;
+extern const TuiViewOps tui_view_help;
+extern const TuiViewOps tui_view_form;
+
+#endif

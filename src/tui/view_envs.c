@@ -1,0 +1,623 @@
+/* The environments view (the console's first screen) and an
+ * environment's detail: config with secrets masked, leases, probe
+ * history, activity. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/environment.h"
+#include "core/probe.h"
+#include "tui/tui.h"
+#include "util/ids.h"
+#include "util/json.h"
+#include "util/jsonptr.h"
+
+enum {
+	ENV_ACT_NEW = TUI_ACT_VIEW,
+	ENV_ACT_EDIT,
+	ENV_ACT_ARCHIVE,
+	ENV_ACT_DELETE,
+	ENV_ACT_PROBE,
+	ENV_ACT_PROBE_ALL,
+	ENV_ACT_ACQUIRE,
+	ENV_ACT_LEASES,
+};
+
+static const TuiKey envs_keys[] = {
+	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, 0, "open",
+	  "Open the environment: config, leases, probes, activity" },
+	{ 'n', 0, ENV_ACT_NEW, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "new",
+	  "New environment: pick a provider, fill its form" },
+	{ 'e', 0, ENV_ACT_EDIT, TUI_KEY_CHANGES, "edit", "Edit the environment" },
+	{ 'p', 0, ENV_ACT_PROBE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "probe",
+	  "Probe the environment (the result is kept in its history)" },
+	{ 'P', 0, ENV_ACT_PROBE_ALL, TUI_KEY_CHANGES, "probe all",
+	  "Probe every active environment in parallel, with progress (Esc: stop waiting)" },
+	{ 'a', 0, ENV_ACT_ACQUIRE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "acquire",
+	  "Acquire a lease (run id and issue id are optional)" },
+	{ 'l', 0, ENV_ACT_LEASES, 0, "leases", "The environment's leases" },
+	{ 'A', 0, ENV_ACT_ARCHIVE, TUI_KEY_CHANGES, "archive",
+	  "Archive the environment (again: restore it)" },
+	{ 'D', TUI_FN(KEY_DC), ENV_ACT_DELETE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "delete",
+	  "Delete the environment and the secrets it made (asks first)" },
+	{ 0, 0, 0, 0, NULL, NULL },
+};
+
+static const TuiColumn envs_cols[] = {
+	{ "NAME", 14, 2, false, false },
+	{ "PROVIDER", 10, 0, false, false },
+	{ "STATUS", 8, 0, false, false },
+	{ "PROBE", 6, 0, false, false },
+	{ "PROBED", 6, 0, true, false },
+	{ "LEASES", 6, 0, true, false },
+	{ "DESCRIPTION", 10, 1, false, false },
+};
+
+typedef struct EnvsState {
+	TuiTable table;
+	TuiRowSet all;
+	char error[512];
+} EnvsState;
+
+static void envs_load(Tui *t, EnvsState *st)
+{
+	StoreEnvList list = { 0 };
+	Error err;
+
+	tui_rows_clear(&st->all);
+	tui_table_invalidate(&st->table);
+	error_clear(&err);
+	if (env_list(t->app, NULL, &list, &err) != ST_OK) {
+		snprintf(st->error, sizeof st->error, "%s", error_text(&err));
+		return;
+	}
+	st->error[0] = 0;
+	for (size_t i = 0; i < list.count; i++) {
+		const StoreEnvSummary *e = &list.items[i];
+		TuiRow *row = tui_rows_add(&st->all, e->env.id);
+		char age[16], leases[24];
+
+		if (!row)
+			break;
+		tui_row_set(row, 0, e->env.name, TONE_NORMAL);
+		tui_row_set(row, 1, e->env.provider, TONE_NORMAL);
+		tui_row_set(row, 2, e->env.status,
+			    strcmp(e->env.status, "active") ? TONE_DIM : TONE_NORMAL);
+		if (e->has_probe) {
+			time_age(e->probe_at, tui_now(t), age, sizeof age);
+			tui_row_set(row, 3, e->probe_ok ? "ok" : "FAILED", e->probe_ok ? TONE_OK : TONE_ERROR);
+			tui_row_set(row, 4, age, TONE_NORMAL);
+			/* Newest probe first when sorted descending: sort by time. */
+			tui_row_set_key(row, 4, e->probe_at);
+		} else {
+			tui_row_set(row, 3, "-", TONE_DIM);
+			tui_row_set(row, 4, "-", TONE_DIM);
+			tui_row_set_key(row, 4, "");
+		}
+		snprintf(leases, sizeof leases, "%ld", e->active_leases);
+		tui_row_set(row, 5, leases, e->active_leases ? TONE_OK : TONE_DIM);
+		tui_row_set(row, 6, e->env.description ? e->env.description : "", TONE_DIM);
+	}
+	store_env_list_free(&list);
+}
+
+static Status envs_open(Tui *t, TuiView *v, const void *arg, Error *err)
+{
+	EnvsState *st = calloc(1, sizeof *st);
+
+	if (!st)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	tui_table_init(&st->table, envs_cols, sizeof envs_cols / sizeof envs_cols[0],
+		       tui_table_mem_fetch, &st->all);
+	st->table.filter = v->filter;
+	v->state = st;
+	v->table = &st->table;
+	snprintf(v->title, sizeof v->title, "Environments");
+	envs_load(t, st);
+	return ST_OK;
+}
+
+static void envs_close(Tui *t, TuiView *v)
+{
+	EnvsState *st = v->state;
+
+	tui_table_free(&st->table);
+	tui_rows_free(&st->all);
+	free(st);
+}
+
+static void envs_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
+{
+	EnvsState *st = v->state;
+
+	if (st->error[0]) {
+		tui_screen_box(&t->scr, y, x, h, w, "Environments");
+		tui_screen_text(&t->scr, y + 1, x + 2, w - 4, TONE_ERROR, false, st->error);
+		return;
+	}
+	st->table.empty = t->readonly ? "no environments yet"
+				      : "no environments yet: n creates one (the fake provider needs "
+					"nothing else)";
+	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
+	tui_frame(t, v, y, x, h, w, "Environments");
+}
+
+/* ------------------------------------------------------------ actions */
+
+typedef struct EnvAct {
+	int op;
+	char id[UUID_STR_LEN + 8];
+	char name[256];
+	bool flag;
+} EnvAct;
+
+static bool env_probe_progress(const ProbeAllReport *so_far, void *ud)
+{
+	TuiJob *job = ud;
+	const ProbeAllItem *it = so_far->count ? &so_far->items[so_far->count - 1] : NULL;
+	char line[300];
+
+	if (it) {
+		snprintf(line, sizeof line, "%-6s %s (%lld ms) %s", it->ok ? "ok" : "FAILED",
+			 it->env_name ? it->env_name : it->env_id, it->duration_ms,
+			 it->summary ? it->summary : "");
+		tui_job_progress(job, so_far->count, so_far->total, line);
+	} else {
+		tui_job_progress(job, 0, so_far->total, NULL);
+	}
+	return !tui_job_cancelled(job);
+}
+
+static void env_act_run(TuiJob *job)
+{
+	EnvAct *a = job->arg;
+	Error err;
+	Status st = ST_OK;
+	char summary[400] = "";
+
+	error_clear(&err);
+	switch (a->op) {
+	case ENV_ACT_PROBE: {
+		StoreProbe pr = { 0 };
+
+		st = probe_environment(job->app, a->id, app_actor(job->app), &pr, &err);
+		if (st == ST_OK) {
+			snprintf(summary, sizeof summary, "probe of %s %s: %s", a->name,
+				 pr.ok ? "ok" : "FAILED", pr.summary ? pr.summary : "");
+			if (!pr.ok)
+				st = error_set(&err, ST_E_PROVIDER, "%s", summary);
+		}
+		store_probe_clear(&pr);
+		break;
+	}
+	case ENV_ACT_PROBE_ALL: {
+		ProbeAllReport rep = { 0 };
+
+		st = probe_all(job->app, PROBE_DEFAULT_PARALLEL, app_actor(job->app), env_probe_progress,
+			       job, &rep, &err);
+		if (st == ST_OK) {
+			snprintf(summary, sizeof summary, "probed %zu of %zu environments: %zu ok, %zu failed (%lld ms)%s",
+				 rep.count, rep.total, rep.ok, rep.count - rep.ok, rep.elapsed_ms,
+				 rep.cancelled ? ", stopped early" : "");
+			if (rep.ok < rep.count)
+				st = error_set(&err, ST_E_PROVIDER, "%s", summary);
+		}
+		probe_all_report_free(&rep);
+		break;
+	}
+	case ENV_ACT_ARCHIVE:
+		st = env_archive(job->app, a->id, a->flag, &err);
+		snprintf(summary, sizeof summary, "%s %s", a->flag ? "archived" : "restored", a->name);
+		break;
+	case ENV_ACT_DELETE:
+		st = env_delete(job->app, a->id, false, &err);
+		snprintf(summary, sizeof summary, "deleted environment %s", a->name);
+		break;
+	default:
+		break;
+	}
+	tui_job_finish(job, st, &err, summary);
+}
+
+static void env_act_start(Tui *t, const EnvAct *in, const char *title)
+{
+	EnvAct *a = malloc(sizeof *a);
+	Error err;
+
+	if (!a) {
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	*a = *in;
+	error_clear(&err);
+	if (tui_job_start(t, title, env_act_run, NULL, a, free, &err) != ST_OK)
+		tui_flash_error(t, &err);
+}
+
+static void env_delete_yes(Tui *t, void *arg)
+{
+	env_act_start(t, arg, "deleting the environment");
+}
+
+/* The actions both the list and the detail offer, on one environment. */
+static bool env_common_action(Tui *t, int action, const char *id)
+{
+	StoreEnv env = { 0 };
+	Error err;
+	EnvAct a = { 0 };
+	char arg[UUID_STR_LEN + 16];
+
+	error_clear(&err);
+	if (action == ENV_ACT_NEW) {
+		if (tui_push(t, &tui_view_providers, "pick", &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
+	}
+	if (action == ENV_ACT_PROBE_ALL) {
+		a.op = action;
+		env_act_start(t, &a, "probing every environment");
+		return true;
+	}
+	if (!id)
+		return false;
+	switch (action) {
+	case ENV_ACT_LEASES:
+		if (tui_push(t, &tui_view_leases, id, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
+	case ENV_ACT_ACQUIRE:
+		snprintf(arg, sizeof arg, "lease-acquire:%s", id);
+		if (tui_push(t, &tui_view_form, arg, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
+	case ENV_ACT_EDIT:
+		snprintf(arg, sizeof arg, "env-edit:%s", id);
+		if (tui_push(t, &tui_view_form, arg, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
+	case ENV_ACT_PROBE:
+	case ENV_ACT_ARCHIVE:
+	case ENV_ACT_DELETE:
+		if (env_get(t->app, id, &env, &err) != ST_OK) {
+			tui_flash_error(t, &err);
+			return true;
+		}
+		a.op = action;
+		snprintf(a.id, sizeof a.id, "%s", env.id);
+		snprintf(a.name, sizeof a.name, "%s", env.name);
+		a.flag = strcmp(env.status, "archived") != 0;
+		store_env_clear(&env);
+		if (action == ENV_ACT_PROBE) {
+			char title[300];
+
+			snprintf(title, sizeof title, "probing %s", a.name);
+			env_act_start(t, &a, title);
+		} else if (action == ENV_ACT_ARCHIVE) {
+			env_act_start(t, &a, a.flag ? "archiving" : "restoring");
+		} else {
+			char msg[600];
+			EnvAct *copy = malloc(sizeof *copy);
+			TuiConfirm c = { "Delete environment", msg, "Delete", env_delete_yes, copy, free };
+
+			if (!copy) {
+				tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+				return true;
+			}
+			*copy = a;
+			snprintf(msg, sizeof msg,
+				 "Delete environment \"%s\"? Its config, probe history and lease "
+				 "records go, and so do the secrets it created that nothing else "
+				 "uses. This cannot be undone.",
+				 a.name);
+			if (tui_confirm(t, &c, &err) != ST_OK)
+				tui_flash_error(t, &err);
+		}
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool envs_action(Tui *t, TuiView *v, int action)
+{
+	EnvsState *st = v->state;
+	const TuiRow *row = tui_table_selected(&st->table);
+	Error err;
+
+	error_clear(&err);
+	if (action == TUI_ACT_OPEN) {
+		if (row && tui_push(t, &tui_view_env, row->id, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
+	}
+	if (!row && action != ENV_ACT_NEW && action != ENV_ACT_PROBE_ALL) {
+		tui_flash(t, TUI_FLASH_INFO, "no environment selected");
+		return true;
+	}
+	return env_common_action(t, action, row ? row->id : NULL);
+}
+
+static bool envs_enabled(Tui *t, TuiView *v, int action)
+{
+	EnvsState *st = v->state;
+
+	return action == ENV_ACT_NEW || action == ENV_ACT_LEASES || st->table.total > 0;
+}
+
+static void envs_reload(Tui *t, TuiView *v, bool live)
+{
+	envs_load(t, v->state);
+}
+
+const TuiViewOps tui_view_envs = {
+	.name = "environments",
+	.alias = "env",
+	.keys = envs_keys,
+	.top_level = true,
+	.filterable = true,
+	.min_w = 60,
+	.min_h = 12,
+	.open = envs_open,
+	.close = envs_close,
+	.draw = envs_draw,
+	.action = envs_action,
+	.reload = envs_reload,
+	.enabled = envs_enabled,
+};
+
+/* ------------------------------------------------------------ detail */
+
+static const TuiKey env_keys[] = {
+	{ 'e', 0, ENV_ACT_EDIT, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "edit", "Edit the environment" },
+	{ 'p', 0, ENV_ACT_PROBE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "probe",
+	  "Probe the environment (the result is kept in its history)" },
+	{ 'a', 0, ENV_ACT_ACQUIRE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "acquire",
+	  "Acquire a lease (run id and issue id are optional)" },
+	{ 'l', 0, ENV_ACT_LEASES, TUI_KEY_FOOTER, "leases", "The environment's leases, live" },
+	{ 'A', 0, ENV_ACT_ARCHIVE, TUI_KEY_CHANGES, "archive",
+	  "Archive the environment (again: restore it)" },
+	{ 'D', TUI_FN(KEY_DC), ENV_ACT_DELETE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "delete",
+	  "Delete the environment and the secrets it made (asks first)" },
+	{ 0, 0, 0, 0, NULL, NULL },
+};
+
+static const TuiColumn env_cols[] = {
+	{ "FIELD", 18, 0, false, false },
+	{ "VALUE", 20, 1, false, false },
+};
+
+typedef struct EnvState {
+	TuiTable table;
+	TuiRowSet all;
+	char id[UUID_STR_LEN + 8];
+	char name[256];
+} EnvState;
+
+/* One row per leaf of the display config; secret references show as a
+ * mask with the secret's name and version, never a value. */
+static void env_config_rows(Tui *t, EnvState *st, const cJSON *node, const char *ptr)
+{
+	const cJSON *it;
+
+	if (cJSON_IsObject(node) && json_get_string(node, "secretRef")) {
+		const cJSON *ver = cJSON_GetObjectItemCaseSensitive(node, "version");
+		char buf[400], mask[64] = "";
+
+		for (int i = 0; i < 6; i++)
+			strcat(mask, t->scr.g->mask);
+		snprintf(buf, sizeof buf, "%s (secret %s v%d)", mask,
+			 json_get_string(node, "name") ? json_get_string(node, "name") : "?",
+			 cJSON_IsNumber(ver) ? ver->valueint : 0);
+		tui_rows_line(&st->all, ptr, buf, TONE_WARN);
+		return;
+	}
+	if ((cJSON_IsObject(node) || cJSON_IsArray(node)) && node->child) {
+		int i = 0;
+
+		cJSON_ArrayForEach(it, node) {
+			char idx[24], *cp;
+
+			snprintf(idx, sizeof idx, "%d", i++);
+			cp = jsonptr_append(ptr, cJSON_IsArray(node) ? idx : it->string);
+			if (cp)
+				env_config_rows(t, st, it, cp);
+			free(cp);
+		}
+		return;
+	}
+	{
+		char *text = cJSON_IsString(node) ? strdup(node->valuestring) : cJSON_PrintUnformatted(node);
+
+		tui_rows_line(&st->all, ptr[0] ? ptr : "/", text ? text : "", TONE_NORMAL);
+		free(text);
+	}
+}
+
+typedef struct EnvLeaseCtx {
+	Tui *t;
+	EnvState *st;
+	int n;
+} EnvLeaseCtx;
+
+static bool env_lease_row(const StoreLease *l, void *ctx)
+{
+	EnvLeaseCtx *c = ctx;
+	char age[16], line[600];
+
+	time_age(l->acquired_at, tui_now(c->t), age, sizeof age);
+	snprintf(line, sizeof line, "%-8s %-20s %s", l->status, l->lease_policy,
+		 l->provider_lease_id ? l->provider_lease_id : "-");
+	tui_rows_line(&c->st->all, age, line,
+		      !strcmp(l->status, "active") ? TONE_OK
+		      : !strcmp(l->status, "failed") ? TONE_ERROR
+						     : TONE_NORMAL);
+	c->n++;
+	return true;
+}
+
+static void env_load(Tui *t, EnvState *st)
+{
+	StoreEnv env = { 0 };
+	Store *s;
+	Error err;
+	cJSON *shown = NULL;
+	char buf[600], age[16];
+
+	tui_rows_clear(&st->all);
+	tui_table_invalidate(&st->table);
+	error_clear(&err);
+	if (env_get(t->app, st->id, &env, &err) != ST_OK || app_store(t->app, &s, &err) != ST_OK) {
+		tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
+		store_env_clear(&env);
+		return;
+	}
+	snprintf(st->name, sizeof st->name, "%s", env.name);
+	tui_rows_line(&st->all, "Environment", NULL, TONE_NORMAL);
+	tui_rows_line(&st->all, "Name", env.name, TONE_NORMAL);
+	tui_rows_line(&st->all, "Id", env.id, TONE_DIM);
+	{
+		Provider *p = registry_find(&t->app->registry, env.provider);
+
+		snprintf(buf, sizeof buf, "%s%s", env.provider,
+			 !p ? " (not registered: install its plugin)"
+			 : (p->caps & PROVIDER_CAP_TEST_ONLY) ? " (test only)"
+							      : "");
+		tui_rows_line(&st->all, "Provider", buf, p ? TONE_NORMAL : TONE_ERROR);
+	}
+	tui_rows_line(&st->all, "Status", env.status, TONE_NORMAL);
+	if (env.description && env.description[0])
+		tui_rows_wrapped(&st->all, "Description", env.description, 60, TONE_NORMAL);
+	tui_rows_line(&st->all, "Created", env.created_at, TONE_DIM);
+	tui_rows_line(&st->all, "Updated", env.updated_at, TONE_DIM);
+
+	tui_rows_line(&st->all, "Config", NULL, TONE_NORMAL);
+	if (env_display_config(t->app, &env, &shown, &err) != ST_OK)
+		tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
+	else if (!shown || !shown->child)
+		tui_rows_line(&st->all, "", "(empty: every field at its default)", TONE_DIM);
+	else
+		env_config_rows(t, st, shown, "");
+	cJSON_Delete(shown);
+
+	tui_rows_line(&st->all, "Recent leases", NULL, TONE_NORMAL);
+	{
+		StoreLeaseFilter f = { 0 };
+		EnvLeaseCtx c = { t, st, 0 };
+
+		f.environment_id = env.id;
+		f.limit = 10;
+		if (store_lease_each(s, &f, env_lease_row, &c, &err) != ST_OK)
+			tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
+		else if (!c.n)
+			tui_rows_line(&st->all, "", "(none)", TONE_DIM);
+	}
+
+	tui_rows_line(&st->all, "Recent probes", NULL, TONE_NORMAL);
+	{
+		StoreProbeList probes = { 0 };
+
+		if (store_probe_list(s, env.id, 10, &probes, &err) != ST_OK)
+			tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
+		else if (!probes.count)
+			tui_rows_line(&st->all, "", "(never probed)", TONE_DIM);
+		for (size_t i = 0; i < probes.count; i++) {
+			const StoreProbe *p = &probes.items[i];
+
+			time_age(p->created_at, tui_now(t), age, sizeof age);
+			snprintf(buf, sizeof buf, "%s %lldms %s", p->ok ? "ok    " : "FAILED",
+				 p->duration_ms, p->summary ? p->summary : "");
+			tui_rows_line(&st->all, age, buf, p->ok ? TONE_OK : TONE_ERROR);
+		}
+		store_probe_list_free(&probes);
+	}
+
+	tui_rows_line(&st->all, "Recent activity", NULL, TONE_NORMAL);
+	{
+		StoreActivityList acts = { 0 };
+
+		if (store_activity_list(s, env.id, 10, 0, &acts, &err) != ST_OK)
+			tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
+		for (size_t i = 0; i < acts.count; i++) {
+			const StoreActivity *a = &acts.items[i];
+			char *fields = a->changed_fields && cJSON_GetArraySize(a->changed_fields)
+					       ? cJSON_PrintUnformatted(a->changed_fields)
+					       : NULL;
+
+			time_age(a->created_at, tui_now(t), age, sizeof age);
+			snprintf(buf, sizeof buf, "%s by %s%s%s", a->action, a->actor,
+				 fields ? " " : "", fields ? fields : "");
+			tui_rows_line(&st->all, age, buf, TONE_NORMAL);
+			free(fields);
+		}
+		store_activity_list_free(&acts);
+	}
+	store_env_clear(&env);
+}
+
+static Status env_open(Tui *t, TuiView *v, const void *arg, Error *err)
+{
+	EnvState *st = calloc(1, sizeof *st);
+
+	if (!st)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	snprintf(st->id, sizeof st->id, "%s", (const char *)arg);
+	tui_table_init(&st->table, env_cols, 2, tui_table_mem_fetch, &st->all);
+	st->table.sort_col = -1;
+	st->table.fixed_order = true;
+	st->table.filter = v->filter;
+	v->state = st;
+	v->table = &st->table;
+	env_load(t, st);
+	snprintf(v->title, sizeof v->title, "%s", st->name[0] ? st->name : st->id);
+	return ST_OK;
+}
+
+static void env_close(Tui *t, TuiView *v)
+{
+	EnvState *st = v->state;
+
+	tui_table_free(&st->table);
+	tui_rows_free(&st->all);
+	free(st);
+}
+
+static void env_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
+{
+	EnvState *st = v->state;
+	char title[300];
+
+	snprintf(title, sizeof title, "Environment %s", st->name);
+	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
+	tui_frame(t, v, y, x, h, w, title);
+}
+
+static bool env_action(Tui *t, TuiView *v, int action)
+{
+	EnvState *st = v->state;
+
+	if (action == TUI_ACT_OPEN)
+		return true;
+	return env_common_action(t, action, st->id);
+}
+
+static void env_reload(Tui *t, TuiView *v, bool live)
+{
+	EnvState *st = v->state;
+	size_t sel = st->table.sel;
+
+	env_load(t, st);
+	st->table.sel = sel;
+}
+
+const TuiViewOps tui_view_env = {
+	.name = "environment",
+	.keys = env_keys,
+	.filterable = true,
+	.min_w = 60,
+	.min_h = 12,
+	.open = env_open,
+	.close = env_close,
+	.draw = env_draw,
+	.action = env_action,
+	.reload = env_reload,
+};

@@ -1,0 +1,797 @@
+/* The form screen: hosts a TuiForm as a view. Used for previewing a
+ * provider's config form or any schema file (`:form FILE`), and for the
+ * console's own forms (forms/). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/form.h"
+#include "tui/tui.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "core/environment.h"
+#include "core/lease.h"
+#include "core/probe.h"
+#include "core/secrets.h"
+#include "util/ids.h"
+
+enum {
+	BTN_SAVE = TUI_FORM_BUTTON,
+	BTN_VALIDATE,
+	BTN_PROBE,
+	BTN_CLOSE,
+};
+
+enum {
+	FORM_ACT_SAVE = TUI_ACT_VIEW,
+	FORM_ACT_CLOSE,
+};
+
+typedef enum FormKind {
+	FK_PREVIEW_FILE,
+	FK_PREVIEW_PROVIDER,
+	FK_ENV_NEW,
+	FK_ENV_EDIT,
+	FK_SECRET_NEW,
+	FK_SECRET_ROTATE,
+	FK_SECRET_VERIFY,
+	FK_LEASE_ACQUIRE,
+} FormKind;
+
+typedef struct FormViewState {
+	FormKind kind;
+	TuiForm *form;
+	cJSON *schema;  /* owned: the part drawn first */
+	cJSON *schema2; /* owned: the provider's config part of an environment form */
+	cJSON *stored;  /* edit: the stored config (secret ids), to spot removed keys */
+	int config_part; /* which part is the provider config (-1: none) */
+	char provider[128];
+	char target[128]; /* edit/rotate/verify: the id */
+	char heading[256];
+	bool esc_armed;
+	char pos[16];
+} FormViewState;
+
+static const TuiKey form_keys[] = {
+	{ TUI_KEY_TAB, TUI_FN(KEY_DOWN), TUI_ACT_NONE, 0, NULL, "Next field" },
+	{ TUI_FN(KEY_BTAB), TUI_FN(KEY_UP), TUI_ACT_NONE, 0, NULL, "Previous field" },
+	{ TUI_FN(KEY_PPAGE), TUI_FN(KEY_NPAGE), TUI_ACT_NONE, 0, NULL, "Jump eight fields" },
+	{ ' ', 0, TUI_ACT_NONE, 0, NULL,
+	  "Toggle a boolean, open an enum's choices, press a button, add an item" },
+	{ TUI_FN(KEY_LEFT), TUI_FN(KEY_RIGHT), TUI_ACT_NONE, 0, NULL,
+	  "Move in the text; cycle an enum's values" },
+	{ TUI_KEY_ENTER, 0, TUI_ACT_NONE, 0, NULL,
+	  "Next field (a new line in a textarea); press a button" },
+	{ TUI_CTRL('u'), 0, TUI_ACT_NONE, 0, NULL, "Clear the field" },
+	{ TUI_CTRL('d'), 0, TUI_ACT_NONE, 0, NULL, "Remove the array item or map entry" },
+	{ TUI_CTRL('t'), 0, TUI_ACT_NONE, 0, NULL,
+	  "Secret field: verify the typed value against the stored one (not saved)" },
+	{ TUI_CTRL('s'), 0, FORM_ACT_SAVE, TUI_KEY_FOOTER, "save", "Validate and save" },
+	{ TUI_KEY_ESC, 0, FORM_ACT_CLOSE, TUI_KEY_FOOTER, "close",
+	  "Close the form (twice when there are unsaved changes)" },
+	{ 0, 0, 0, 0, NULL, NULL },
+};
+
+/* ------------------------------------------------------------ draft probe */
+
+typedef struct DraftProbe {
+	char provider[128];
+	cJSON *config; /* holds typed secrets: wiped when freed */
+	unsigned serial;
+} DraftProbe;
+
+static void draft_probe_free(void *arg)
+{
+	DraftProbe *d = arg;
+
+	json_wipe(d->config); /* zeroes, then frees */
+	free(d);
+}
+
+static void draft_probe_run(TuiJob *job)
+{
+	DraftProbe *d = job->arg;
+	StoreProbe pr = { 0 };
+	Error err;
+	char line[600];
+	Status st;
+
+	error_clear(&err);
+	tui_job_progress(job, 0, 1, "probing the unsaved config");
+	st = probe_draft(job->app, d->provider, d->config, app_actor(job->app), &pr, &err);
+	if (st != ST_OK) {
+		tui_job_finish(job, st, &err, NULL);
+		return;
+	}
+	snprintf(line, sizeof line, "probe %s: %s", pr.ok ? "ok" : "FAILED",
+		 pr.summary ? pr.summary : "");
+	tui_job_progress(job, 1, 1, line);
+	if (!pr.ok)
+		error_set(&err, ST_E_PROVIDER, "%s", line);
+	tui_job_finish(job, pr.ok ? ST_OK : ST_E_PROVIDER, &err, line);
+	store_probe_clear(&pr);
+}
+
+static void draft_probe_done(Tui *t, TuiJob *job)
+{
+	DraftProbe *d = job->arg;
+	TuiView *v = tui_find_serial(t, d->serial);
+	const char *text = job->status == ST_OK ? job->summary : error_text(&job->err);
+
+	if (v && v->ops == &tui_view_form) {
+		FormViewState *st = v->state;
+
+		tui_form_set_note(st->form, job->status == ST_OK ? TONE_OK : TONE_ERROR, text);
+	}
+	tui_flash(t, job->status == ST_OK ? TUI_FLASH_OK : TUI_FLASH_ERROR, "draft %s", text);
+}
+
+static void form_draft_probe(Tui *t, TuiView *v)
+{
+	FormViewState *st = v->state;
+	Provider *p = registry_find(&t->app->registry, st->provider);
+	DraftProbe *d;
+	Error err;
+
+	if (!p) {
+		tui_flash(t, TUI_FLASH_ERROR, "provider \"%s\" is no longer registered", st->provider);
+		return;
+	}
+	if (tui_form_validate(st->form) > 0) {
+		tui_flash(t, TUI_FLASH_ERROR, "fix the problems shown before probing");
+		return;
+	}
+	d = calloc(1, sizeof *d);
+	if (!d || !(d->config = cJSON_Duplicate(
+			    tui_form_value(st->form, st->config_part >= 0 ? st->config_part : 0), 1))) {
+		free(d);
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	snprintf(d->provider, sizeof d->provider, "%s", p->key);
+	d->serial = v->serial;
+	error_clear(&err);
+	if (tui_job_start(t, "draft probe", draft_probe_run, draft_probe_done, d, draft_probe_free,
+			  &err) != ST_OK)
+		tui_flash_error(t, &err);
+}
+
+/* ------------------------------------------------------------ saving */
+
+static void form_view_validate(Tui *t, FormViewState *st);
+
+/* What a save job carries: copies of the form's values (they may hold
+ * typed secrets, so they are wiped when the job is freed). */
+typedef struct SaveJob {
+	FormKind kind;
+	unsigned serial;
+	char target[128];
+	char provider[128];
+	cJSON *header; /* environment header, or the secret form's value */
+	cJSON *config; /* environment config */
+	char summary[300];
+} SaveJob;
+
+static void save_job_free(void *arg)
+{
+	SaveJob *j = arg;
+
+	json_wipe(j->header);
+	json_wipe(j->config);
+	free(j);
+}
+
+static void save_job_run(TuiJob *job)
+{
+	SaveJob *j = job->arg;
+	Error err;
+	Status st = ST_OK;
+	const char *value = json_get_string(j->header, "value");
+	size_t vlen = value ? strlen(value) : 0;
+
+	error_clear(&err);
+	switch (j->kind) {
+	case FK_ENV_NEW:
+	case FK_ENV_EDIT: {
+		EnvSaveInput in = { 0 };
+		EnvSaveReport rep = { 0 };
+		StoreEnv out = { 0 };
+
+		in.target = j->kind == FK_ENV_EDIT ? j->target : NULL;
+		in.name = json_get_string(j->header, "name");
+		in.description = json_get_string(j->header, "description");
+		if (!in.description)
+			in.description = "";
+		in.provider = j->provider;
+		in.config = j->config;
+		st = env_save(job->app, &in, &out, &rep, &err);
+		if (st == ST_OK)
+			snprintf(j->summary, sizeof j->summary,
+				 "%s environment %s (%d secret%s created, %d rotated)",
+				 j->kind == FK_ENV_NEW ? "created" : "saved", out.name,
+				 rep.secrets_created, rep.secrets_created == 1 ? "" : "s",
+				 rep.secrets_rotated);
+		store_env_clear(&out);
+		env_save_report_free(&rep);
+		break;
+	}
+	case FK_SECRET_NEW: {
+		StoreSecret out = { 0 };
+
+		st = secrets_create(job->app, json_get_string(j->header, "name"),
+				    json_get_string(j->header, "description"),
+				    (const unsigned char *)(value ? value : ""), vlen, &out, &err);
+		if (st == ST_OK)
+			snprintf(j->summary, sizeof j->summary, "created secret %s (version 1)",
+				 out.name);
+		store_secret_clear(&out);
+		break;
+	}
+	case FK_SECRET_ROTATE: {
+		long version = 0;
+
+		st = secrets_rotate(job->app, j->target, (const unsigned char *)(value ? value : ""),
+				    vlen, &version, &err);
+		if (st == ST_OK)
+			snprintf(j->summary, sizeof j->summary, "rotated: version %ld is current",
+				 version);
+		break;
+	}
+	case FK_LEASE_ACQUIRE: {
+		LeaseAcquireRequest req = { 0 };
+		LeaseAcquireResult res = { 0 };
+		const char *run = json_get_string(j->header, "runId");
+		const char *issue = json_get_string(j->header, "issueId");
+
+		req.environment = j->target;
+		req.run_id = run && run[0] ? run : NULL;
+		req.issue_id = issue && issue[0] ? issue : NULL;
+		req.actor = app_actor(job->app);
+		st = lease_acquire(job->app, &req, &res, &err);
+		if (st == ST_OK)
+			snprintf(j->summary, sizeof j->summary, "%s lease %s (%s)%s%s",
+				 res.resumed ? "resumed" : "acquired",
+				 res.lease.provider_lease_id ? res.lease.provider_lease_id : res.lease.id,
+				 res.lease.lease_policy, res.note[0] ? ": " : "", res.note);
+		lease_acquire_result_clear(&res);
+		break;
+	}
+	case FK_SECRET_VERIFY: {
+		bool match = false;
+		long version = 0;
+
+		st = secrets_verify(job->app, j->target, (const unsigned char *)(value ? value : ""),
+				    vlen, &match, &version, &err);
+		if (st == ST_OK && !match)
+			st = error_set(&err, ST_E_FAIL, "the value does NOT match version %ld",
+				       version);
+		else if (st == ST_OK)
+			snprintf(j->summary, sizeof j->summary, "the value matches version %ld",
+				 version);
+		break;
+	}
+	default:
+		break;
+	}
+	tui_job_finish(job, st, &err, j->summary);
+}
+
+static void save_job_done(Tui *t, TuiJob *job)
+{
+	SaveJob *j = job->arg;
+	TuiView *v = tui_find_serial(t, j->serial);
+
+	if (job->status != ST_OK) {
+		if (v) {
+			FormViewState *st = v->state;
+
+			tui_form_set_note(st->form, TONE_ERROR, error_text(&job->err));
+		}
+		tui_flash_error(t, &job->err);
+		return;
+	}
+	/* Done: the form closes (a verify stays, to try another value). */
+	if (v && j->kind != FK_SECRET_VERIFY) {
+		while (tui_top(t) && tui_top(t) != v)
+			tui_pop(t);
+		tui_pop(t);
+	} else if (v) {
+		FormViewState *st = v->state;
+
+		tui_form_set_note(st->form, TONE_OK, job->summary);
+	}
+	tui_flash(t, TUI_FLASH_OK, "%s", job->summary);
+}
+
+/* The config to save for an edit: the form's config, plus an explicit
+ * null for each stored top-level key the form removed (a save merges
+ * top-level keys: one not given would stay). */
+static cJSON *form_edit_config(FormViewState *st, const cJSON *config)
+{
+	cJSON *out = cJSON_Duplicate(config, 1);
+	const cJSON *it;
+
+	if (!out)
+		return NULL;
+	cJSON_ArrayForEach(it, st->stored) {
+		if (!cJSON_GetObjectItemCaseSensitive(out, it->string))
+			cJSON_AddItemToObject(out, it->string, cJSON_CreateNull());
+	}
+	return out;
+}
+
+static void form_save(Tui *t, TuiView *v)
+{
+	FormViewState *st = v->state;
+	SaveJob *j;
+	Error err;
+	size_t n;
+	static const char *const titles[] = {
+		[FK_ENV_NEW] = "creating the environment",
+		[FK_ENV_EDIT] = "saving the environment",
+		[FK_SECRET_NEW] = "creating the secret",
+		[FK_SECRET_ROTATE] = "rotating the secret",
+		[FK_SECRET_VERIFY] = "verifying the secret",
+		[FK_LEASE_ACQUIRE] = "acquiring a lease",
+	};
+
+	if (st->kind == FK_PREVIEW_FILE || st->kind == FK_PREVIEW_PROVIDER) {
+		/* A preview has nothing to save: ^S validates. */
+		form_view_validate(t, st);
+		return;
+	}
+	if (st->kind != FK_SECRET_VERIFY && tui_readonly_refuse(t, "saving"))
+		return;
+	n = tui_form_validate(st->form);
+	if (n) {
+		tui_form_set_note(st->form, TONE_NORMAL, "");
+		tui_flash(t, TUI_FLASH_ERROR, "%zu problem%s: see the fields marked", n,
+			  n == 1 ? "" : "s");
+		return;
+	}
+	j = calloc(1, sizeof *j);
+	if (!j) {
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	j->kind = st->kind;
+	j->serial = v->serial;
+	snprintf(j->target, sizeof j->target, "%s", st->target);
+	snprintf(j->provider, sizeof j->provider, "%s", st->provider);
+	j->header = cJSON_Duplicate(tui_form_value(st->form, 0), 1);
+	if (st->config_part >= 0)
+		j->config = st->kind == FK_ENV_EDIT
+				    ? form_edit_config(st, tui_form_value(st->form, st->config_part))
+				    : cJSON_Duplicate(tui_form_value(st->form, st->config_part), 1);
+	if (!j->header || (st->config_part >= 0 && !j->config)) {
+		save_job_free(j);
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	error_clear(&err);
+	if (tui_job_start(t, titles[st->kind], save_job_run, save_job_done, j, save_job_free,
+			  &err) != ST_OK)
+		tui_flash_error(t, &err);
+}
+
+/* ------------------------------------------------------------ view */
+
+static Status form_view_load_file(FormViewState *st, const char *path, Error *err)
+{
+	cJSON *doc = json_parse_file(path, err), *drivers, *first;
+
+	if (!doc)
+		return err->status;
+	/* A plugin manifest previews its first driver's form. */
+	drivers = cJSON_GetObjectItemCaseSensitive(doc, "environmentDrivers");
+	first = cJSON_GetArrayItem(drivers, 0);
+	if (first && cJSON_GetObjectItemCaseSensitive(first, "configSchema")) {
+		cJSON *schema = cJSON_DetachItemFromObjectCaseSensitive(first, "configSchema");
+
+		snprintf(st->heading, sizeof st->heading, "%s",
+			 json_get_string(first, "displayName") ? json_get_string(first, "displayName")
+							       : path);
+		cJSON_Delete(doc);
+		doc = schema;
+	} else {
+		snprintf(st->heading, sizeof st->heading, "%s",
+			 json_get_string(doc, "title") ? json_get_string(doc, "title") : path);
+	}
+	st->schema = doc;
+	return ST_OK;
+}
+
+static cJSON *form_load_own(Tui *t, const char *name, Error *err)
+{
+	char *path = fs_join(t->app->forms_dir ? t->app->forms_dir : "forms", name);
+	cJSON *doc;
+
+	if (!path) {
+		error_set(err, ST_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	doc = json_parse_file(path, err);
+	free(path);
+	return doc;
+}
+
+/* The form's secret hooks for an edit: a stored secret id shows as its
+ * name and version, and a typed value can be verified against it. */
+static char *form_secret_label(void *ctx, const char *value)
+{
+	Tui *t = ctx;
+	Store *s;
+	StoreSecret sec = { 0 };
+	Error err;
+	char buf[300];
+
+	if (!id_is_uuid(value) || app_store(t->app, &s, &err) != ST_OK ||
+	    store_secret_get(s, value, &sec, &err) != ST_OK)
+		return NULL;
+	snprintf(buf, sizeof buf, "%s v%ld", sec.name, sec.current_version);
+	store_secret_clear(&sec);
+	return strdup(buf);
+}
+
+static Status form_secret_verify(void *ctx, const char *secret_id, const char *plaintext,
+				 bool *match, Error *err)
+{
+	Tui *t = ctx;
+	long version = 0;
+
+	return secrets_verify(t->app, secret_id, (const unsigned char *)plaintext,
+			      strlen(plaintext), match, &version, err);
+}
+
+static Status form_setup_env(Tui *t, TuiView *v, FormViewState *st, const char *what,
+			     cJSON **header_init, Error *err)
+{
+	StoreEnv env = { 0 };
+	Provider *p;
+
+	if (!strncmp(what, "env-new:", 8)) {
+		st->kind = FK_ENV_NEW;
+		if (registry_require(&t->app->registry, what + 8, &p, err) != ST_OK)
+			return err->status;
+		snprintf(st->provider, sizeof st->provider, "%s", p->key);
+		snprintf(st->heading, sizeof st->heading, "New %s environment", p->display_name);
+		snprintf(v->title, sizeof v->title, "new %s", p->key);
+		*header_init = cJSON_CreateObject();
+		if (!*header_init || !json_set_string(*header_init, "provider", p->key))
+			return error_set(err, ST_E_NOMEM, "out of memory");
+	} else {
+		st->kind = FK_ENV_EDIT;
+		if (env_get(t->app, what + 9, &env, err) != ST_OK)
+			return err->status;
+		p = registry_find(&t->app->registry, env.provider);
+		if (!p) {
+			error_set(err, ST_E_NOT_FOUND,
+				  "environment %s uses provider \"%s\", which is not registered; "
+				  "install its plugin to edit it",
+				  env.name, env.provider ? env.provider : "");
+			store_env_clear(&env);
+			return err->status;
+		}
+		snprintf(st->target, sizeof st->target, "%s", env.id);
+		snprintf(st->provider, sizeof st->provider, "%s", p->key);
+		snprintf(st->heading, sizeof st->heading, "Edit %s", env.name);
+		snprintf(v->title, sizeof v->title, "edit %s", env.name);
+		st->stored = env.config ? cJSON_Duplicate(env.config, 1) : cJSON_CreateObject();
+		/* The stored config names its provider (SPEC §3); the form's
+		 * header shows it, and the schema does not declare it. */
+		cJSON_DeleteItemFromObjectCaseSensitive(st->stored, "provider");
+		*header_init = cJSON_CreateObject();
+		if (*header_init) {
+			json_set_string(*header_init, "name", env.name);
+			if (env.description && env.description[0])
+				json_set_string(*header_init, "description", env.description);
+			json_set_string(*header_init, "provider", env.provider);
+		}
+		store_env_clear(&env);
+		if (!st->stored || !*header_init)
+			return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	if (!(st->schema2 = cJSON_Duplicate(p->config_schema, 1)))
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	if (!(st->schema = form_load_own(t, "environment.json", err)))
+		return err->status;
+	return ST_OK;
+}
+
+static Status form_view_setup(Tui *t, TuiView *v, FormViewState *st, const char *what, Error *err)
+{
+	cJSON *header_init = NULL;
+	Status rc = ST_OK;
+
+	st->config_part = -1;
+	if (!strncmp(what, "provider:", 9)) {
+		Provider *p;
+
+		st->kind = FK_PREVIEW_PROVIDER;
+		if (registry_require(&t->app->registry, what + 9, &p, err) != ST_OK)
+			return err->status;
+		snprintf(st->provider, sizeof st->provider, "%s", p->key);
+		snprintf(st->heading, sizeof st->heading, "%s", p->display_name);
+		snprintf(v->title, sizeof v->title, "form %s", p->key);
+		if (!(st->schema = cJSON_Duplicate(p->config_schema, 1)))
+			return error_set(err, ST_E_NOMEM, "out of memory");
+	} else if (!strncmp(what, "env-new:", 8) || !strncmp(what, "env-edit:", 9)) {
+		rc = form_setup_env(t, v, st, what, &header_init, err);
+	} else if (!strncmp(what, "lease-acquire:", 14)) {
+		StoreEnv env = { 0 };
+
+		st->kind = FK_LEASE_ACQUIRE;
+		if (env_get(t->app, what + 14, &env, err) != ST_OK)
+			return err->status;
+		snprintf(st->target, sizeof st->target, "%s", env.id);
+		snprintf(st->heading, sizeof st->heading, "Acquire a lease on %s", env.name);
+		snprintf(v->title, sizeof v->title, "acquire %s", env.name);
+		store_env_clear(&env);
+		if (!(st->schema = form_load_own(t, "lease-acquire.json", err)))
+			return err->status;
+	} else if (!strcmp(what, "secret-new")) {
+		st->kind = FK_SECRET_NEW;
+		snprintf(st->heading, sizeof st->heading, "New secret");
+		snprintf(v->title, sizeof v->title, "new secret");
+		if (!(st->schema = form_load_own(t, "secret.json", err)))
+			return err->status;
+	} else if (!strncmp(what, "secret-rotate:", 14) || !strncmp(what, "secret-verify:", 14)) {
+		StoreSecret sec = { 0 };
+		bool rotate = what[7] == 'r';
+
+		st->kind = rotate ? FK_SECRET_ROTATE : FK_SECRET_VERIFY;
+		if (secrets_get(t->app, what + 14, &sec, err) != ST_OK)
+			return err->status;
+		snprintf(st->target, sizeof st->target, "%s", sec.id);
+		snprintf(st->heading, sizeof st->heading, "%s secret %s (version %ld)",
+			 rotate ? "Rotate" : "Verify", sec.name, sec.current_version);
+		snprintf(v->title, sizeof v->title, "%s %s", rotate ? "rotate" : "verify", sec.name);
+		store_secret_clear(&sec);
+		if (!(st->schema = form_load_own(t, "secret-rotate.json", err)))
+			return err->status;
+		if (!rotate) {
+			cJSON *val = cJSON_GetObjectItemCaseSensitive(
+				cJSON_GetObjectItemCaseSensitive(st->schema, "properties"), "value");
+
+			json_set_string(val, "title", "Value to check");
+			json_set_string(val, "description",
+					"Compared with the current version's fingerprint; nothing "
+					"is stored or shown.");
+		}
+	} else {
+		st->kind = FK_PREVIEW_FILE;
+		if (form_view_load_file(st, what, err) != ST_OK)
+			return error_prefix(err, "cannot preview the form: ");
+		snprintf(v->title, sizeof v->title, "form");
+	}
+	if (rc != ST_OK) {
+		cJSON_Delete(header_init);
+		return rc;
+	}
+	{
+		TuiFormHooks hooks = { form_secret_label, form_secret_verify, t };
+
+		st->form = tui_form_new(st->kind == FK_ENV_EDIT ? &hooks : NULL);
+	}
+	if (!st->form) {
+		cJSON_Delete(header_init);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	rc = tui_form_add_part(st->form, st->schema2 ? "Environment" : NULL, st->schema, header_init,
+			       err);
+	cJSON_Delete(header_init);
+	if (rc != ST_OK)
+		return error_prefix(err, "cannot draw the form: ");
+	if (st->schema2) {
+		char title[300];
+
+		snprintf(title, sizeof title, "Config (%s)", st->provider);
+		if (tui_form_add_part(st->form, title, st->schema2,
+				      st->kind == FK_ENV_EDIT ? st->stored : NULL, err) != ST_OK)
+			return error_prefix(err, "cannot draw the form: ");
+		st->config_part = 1;
+	}
+	switch (st->kind) {
+	case FK_PREVIEW_FILE:
+		tui_form_add_button(st->form, "Validate", BTN_VALIDATE);
+		tui_form_add_button(st->form, "Close", BTN_CLOSE);
+		break;
+	case FK_PREVIEW_PROVIDER:
+		tui_form_add_button(st->form, "Validate", BTN_VALIDATE);
+		tui_form_add_button(st->form, "Probe draft", BTN_PROBE);
+		tui_form_add_button(st->form, "Close", BTN_CLOSE);
+		break;
+	case FK_ENV_NEW:
+	case FK_ENV_EDIT:
+		tui_form_add_button(st->form, "Save", BTN_SAVE);
+		tui_form_add_button(st->form, "Probe draft", BTN_PROBE);
+		tui_form_add_button(st->form, "Cancel", BTN_CLOSE);
+		break;
+	case FK_SECRET_VERIFY:
+		tui_form_add_button(st->form, "Verify", BTN_SAVE);
+		tui_form_add_button(st->form, "Close", BTN_CLOSE);
+		break;
+	case FK_LEASE_ACQUIRE:
+		tui_form_add_button(st->form, "Acquire", BTN_SAVE);
+		tui_form_add_button(st->form, "Cancel", BTN_CLOSE);
+		break;
+	default:
+		tui_form_add_button(st->form, "Save", BTN_SAVE);
+		tui_form_add_button(st->form, "Cancel", BTN_CLOSE);
+		break;
+	}
+	return ST_OK;
+}
+
+static void form_view_close(Tui *t, TuiView *v)
+{
+	FormViewState *st = v->state;
+
+	if (!st)
+		return;
+	tui_form_free(st->form);
+	cJSON_Delete(st->schema);
+	cJSON_Delete(st->schema2);
+	cJSON_Delete(st->stored);
+	free(st);
+}
+
+static Status form_view_open(Tui *t, TuiView *v, const void *arg, Error *err)
+{
+	FormViewState *st = calloc(1, sizeof *st);
+
+	if (!st)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	v->state = st;
+	if (form_view_setup(t, v, st, arg, err) != ST_OK) {
+		form_view_close(t, v);
+		v->state = NULL;
+		return err->status;
+	}
+	return ST_OK;
+}
+
+static void form_view_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
+{
+	FormViewState *st = v->state;
+	char title[300];
+
+	snprintf(title, sizeof title, "%s%s", st->heading,
+		 st->kind == FK_PREVIEW_FILE || st->kind == FK_PREVIEW_PROVIDER
+			 ? " (preview: nothing is saved)"
+			 : "");
+	tui_form_draw(st->form, &t->scr, y + 1, x + 1, h - 2, w - 2, &t->cur_y, &t->cur_x);
+	tui_frame(t, v, y, x, h, w, title);
+}
+
+static void form_view_validate(Tui *t, FormViewState *st)
+{
+	size_t n = tui_form_validate(st->form);
+
+	if (n == 0) {
+		tui_form_set_note(st->form, TONE_OK, "the config is valid");
+		tui_flash(t, TUI_FLASH_OK, "the config is valid");
+	} else {
+		tui_form_set_note(st->form, TONE_NORMAL, "");
+		tui_flash(t, TUI_FLASH_ERROR, "%zu problem%s: see the fields marked", n,
+			  n == 1 ? "" : "s");
+	}
+}
+
+static void form_view_close_request(Tui *t, TuiView *v)
+{
+	FormViewState *st = v->state;
+
+	bool dirty = tui_form_dirty(st->form);
+
+	if (dirty && !st->esc_armed) {
+		st->esc_armed = true;
+		tui_flash(t, TUI_FLASH_WARN, "unsaved changes: Esc again discards them");
+		return;
+	}
+	tui_pop(t);
+	if (dirty)
+		tui_flash(t, TUI_FLASH_INFO, "changes discarded");
+}
+
+static void form_view_result(Tui *t, TuiView *v, int r)
+{
+	FormViewState *st = v->state;
+
+	switch (r) {
+	case TUI_FORM_SUBMIT:
+	case BTN_SAVE:
+		form_save(t, v);
+		break;
+	case BTN_VALIDATE:
+		form_view_validate(t, st);
+		break;
+	case BTN_PROBE:
+		form_draft_probe(t, v);
+		break;
+	case BTN_CLOSE:
+		st->esc_armed = true;
+		tui_pop(t);
+		break;
+	default:
+		break;
+	}
+}
+
+static bool form_view_key(Tui *t, TuiView *v, int key)
+{
+	FormViewState *st = v->state;
+	int r;
+
+	if (key != TUI_KEY_ESC)
+		st->esc_armed = false;
+	r = tui_form_key(st->form, key);
+	if (r == TUI_FORM_CONSUMED)
+		return true;
+	if (r != TUI_FORM_IGNORED) {
+		form_view_result(t, v, r);
+		return true;
+	}
+	if (key == TUI_KEY_ESC || key == 'q') {
+		form_view_close_request(t, v);
+		return true;
+	}
+	/* Other printable keys on a non-text field do nothing, except the
+	 * console's own ? and :. */
+	if (key >= 0x20 && key < 0x7f && key != '?' && key != ':')
+		return true;
+	return false;
+}
+
+static bool form_view_action(Tui *t, TuiView *v, int action)
+{
+	if (action == FORM_ACT_SAVE) {
+		form_view_result(t, v, TUI_FORM_SUBMIT);
+		return true;
+	}
+	if (action == FORM_ACT_CLOSE) {
+		form_view_close_request(t, v);
+		return true;
+	}
+	return false;
+}
+
+static bool form_view_mouse(Tui *t, TuiView *v, const TuiEvent *ev)
+{
+	FormViewState *st = v->state;
+	int r = tui_form_mouse(st->form, (int)ev->mouse, ev->y, ev->x);
+
+	if (r >= TUI_FORM_SUBMIT)
+		form_view_result(t, v, r);
+	return r != TUI_FORM_IGNORED;
+}
+
+static const char *form_view_status(Tui *t, TuiView *v)
+{
+	FormViewState *st = v->state;
+
+	tui_form_position(st->form, st->pos, sizeof st->pos);
+	return st->pos;
+}
+
+static const char *form_view_hint(Tui *t, TuiView *v)
+{
+	FormViewState *st = v->state;
+
+	return tui_form_hint(st->form);
+}
+
+const TuiViewOps tui_view_form = {
+	.name = "form",
+	.keys = form_keys,
+	.min_w = 50,
+	.min_h = 12,
+	.open = form_view_open,
+	.close = form_view_close,
+	.draw = form_view_draw,
+	.action = form_view_action,
+	.key = form_view_key,
+	.mouse = form_view_mouse,
+	.hint = form_view_hint,
+	.status = form_view_status,
+};

@@ -1,0 +1,611 @@
+/* The leases view: every lease, newest first, live. It never loads the
+ * table: each draw asks the store for the window on screen (plus a screen
+ * either side) and for the count, so 100,000 leases cost what 60 do.
+ * `/` filters by status, environment and provider ("active",
+ * "env:web-1", "provider:fake", or several at once). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/lease.h"
+#include "tui/tui.h"
+#include "util/ids.h"
+#include "util/json.h"
+
+#define LEASES_NAME_CACHE 1024
+
+static const TuiColumn leases_cols[] = {
+	{ "ENVIRONMENT", 11, 1, false, true },
+	{ "STATUS", 8, 0, false, true },
+	{ "POLICY", 9, 0, false, true },
+	{ "PROVIDER", 8, 0, false, true },
+	{ "PROVIDER LEASE ID", 16, 2, false, true },
+	{ "ACQUIRED", 9, 0, true, false },
+	{ "EXPIRES", 9, 0, true, true },
+};
+#define LEASES_COL_ACQUIRED 5
+
+enum {
+	LEASE_ACT_RELEASE = TUI_ACT_VIEW,
+	LEASE_ACT_RESUME,
+	LEASE_ACT_DESTROY,
+	LEASE_ACT_SWEEP,
+};
+
+static const TuiKey leases_keys[] = {
+	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, 0, "open", "Open the lease" },
+	{ 'r', 0, LEASE_ACT_RELEASE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "release",
+	  "Release the lease (the provider cleans up)" },
+	{ 'R', 0, LEASE_ACT_RESUME, TUI_KEY_CHANGES, "resume",
+	  "Resume the lease: the provider confirms the sandbox still exists" },
+	{ 'D', TUI_FN(KEY_DC), LEASE_ACT_DESTROY, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "destroy",
+	  "Destroy the sandbox at the provider (asks first)" },
+	{ 'w', 0, LEASE_ACT_SWEEP, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "sweep",
+	  "Sweep: expire overdue leases, finish interrupted ones, retry failed cleanups" },
+	{ 0, 0, 0, 0, NULL, NULL },
+};
+
+typedef struct LeaseAct {
+	int op;
+	char id[UUID_STR_LEN];
+	char label[200];
+} LeaseAct;
+
+static void lease_act_run(TuiJob *job)
+{
+	LeaseAct *a = job->arg;
+	StoreLease out = { 0 };
+	Error err;
+	Status st = ST_OK;
+	char summary[400] = "";
+	const char *actor = app_actor(job->app);
+
+	error_clear(&err);
+	switch (a->op) {
+	case LEASE_ACT_RELEASE:
+		st = lease_release(job->app, a->id, "released", NULL, actor, &out, &err);
+		snprintf(summary, sizeof summary, "released %s (cleanup %s)", a->label,
+			 out.cleanup_status ? out.cleanup_status : "-");
+		break;
+	case LEASE_ACT_RESUME:
+		st = lease_resume(job->app, a->id, actor, &out, &err);
+		snprintf(summary, sizeof summary, "resumed %s", a->label);
+		break;
+	case LEASE_ACT_DESTROY:
+		st = lease_destroy(job->app, a->id, actor, &out, &err);
+		snprintf(summary, sizeof summary, "destroyed %s", a->label);
+		break;
+	case LEASE_ACT_SWEEP: {
+		LeaseSweepReport rep = { 0 };
+
+		st = lease_sweep(job->app, actor, &rep, &err);
+		snprintf(summary, sizeof summary,
+			 "sweep: %ld expired, %ld interrupted finished, %ld cleanups retried (%ld fixed, "
+			 "%ld given up)",
+			 rep.expired, rep.reconciled, rep.cleanup_retried, rep.cleanup_fixed,
+			 rep.cleanup_gave_up);
+		break;
+	}
+	default:
+		break;
+	}
+	store_lease_clear(&out);
+	tui_job_finish(job, st, &err, summary);
+}
+
+static void lease_act_start(Tui *t, void *arg)
+{
+	LeaseAct *a = malloc(sizeof *a);
+	static const char *const titles[] = { "releasing", "resuming", "destroying", "sweeping" };
+	char title[300];
+	Error err;
+
+	if (!a) {
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	*a = *(LeaseAct *)arg;
+	snprintf(title, sizeof title, "%s %s", titles[a->op - LEASE_ACT_RELEASE], a->label);
+	error_clear(&err);
+	if (tui_job_start(t, title, lease_act_run, NULL, a, free, &err) != ST_OK)
+		tui_flash_error(t, &err);
+}
+
+/* The lease actions the list and the detail share. */
+static bool lease_common(Tui *t, int action, const char *id)
+{
+	LeaseAct a = { 0 };
+	StoreLease l = { 0 };
+	Store *s;
+	Error err;
+
+	error_clear(&err);
+	a.op = action;
+	if (action == LEASE_ACT_SWEEP) {
+		snprintf(a.label, sizeof a.label, "leases");
+		lease_act_start(t, &a);
+		return true;
+	}
+	if (action < LEASE_ACT_RELEASE || action > LEASE_ACT_DESTROY)
+		return false;
+	if (!id) {
+		tui_flash(t, TUI_FLASH_INFO, "no lease selected");
+		return true;
+	}
+	if (app_store(t->app, &s, &err) != ST_OK || store_lease_get(s, id, &l, &err) != ST_OK) {
+		tui_flash_error(t, &err);
+		return true;
+	}
+	snprintf(a.id, sizeof a.id, "%s", l.id);
+	snprintf(a.label, sizeof a.label, "%s", l.provider_lease_id ? l.provider_lease_id : l.id);
+	if (action == LEASE_ACT_DESTROY) {
+		char msg[600];
+		LeaseAct *copy = malloc(sizeof *copy);
+		TuiConfirm c = { "Destroy sandbox", msg, "Destroy", lease_act_start, copy, free };
+
+		if (!copy) {
+			store_lease_clear(&l);
+			tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+			return true;
+		}
+		*copy = a;
+		snprintf(msg, sizeof msg,
+			 "Destroy the %s sandbox %s (lease %s, %s)? The provider deletes it and "
+			 "whatever it holds; a run using it will fail.",
+			 l.provider, a.label, l.id, l.status);
+		store_lease_clear(&l);
+		if (tui_confirm(t, &c, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
+	}
+	store_lease_clear(&l);
+	lease_act_start(t, &a);
+	return true;
+}
+
+typedef struct NameCache {
+	char id[UUID_STR_LEN];
+	char *name;
+} NameCache;
+
+typedef struct LeasesState {
+	Tui *t;
+	TuiTable table;
+	NameCache names[LEASES_NAME_CACHE];
+	size_t name_count;
+	char env_id[UUID_STR_LEN]; /* fixed environment (opened from one), or "" */
+	char env_name[200];
+	char filter_error[300];
+} LeasesState;
+
+static const char *leases_env_name(LeasesState *st, Store *s, const char *id)
+{
+	StoreEnv env = { 0 };
+	Error err;
+
+	for (size_t i = 0; i < st->name_count; i++)
+		if (!strcmp(st->names[i].id, id))
+			return st->names[i].name;
+	if (st->name_count == LEASES_NAME_CACHE) {
+		/* Bounded by the number of environments shown, not of leases. */
+		for (size_t i = 0; i < st->name_count; i++)
+			free(st->names[i].name);
+		st->name_count = 0;
+	}
+	if (store_env_get(s, id, &env, &err) != ST_OK)
+		return id;
+	snprintf(st->names[st->name_count].id, UUID_STR_LEN, "%s", id);
+	st->names[st->name_count].name = strdup(env.name);
+	store_env_clear(&env);
+	if (!st->names[st->name_count].name)
+		return id;
+	return st->names[st->name_count++].name;
+}
+
+static void leases_env_title(LeasesState *st)
+{
+	Store *s;
+	Error err;
+
+	if (st->env_name[0] || app_store(st->t->app, &s, &err) != ST_OK)
+		return;
+	snprintf(st->env_name, sizeof st->env_name, "%s", leases_env_name(st, s, st->env_id));
+}
+
+static bool leases_is_status(const char *w)
+{
+	static const char *const statuses[] = { "active", "released", "expired", "failed",
+						"retained" };
+
+	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+		if (!strcasecmp(w, statuses[i]))
+			return true;
+	return false;
+}
+
+/* Turns the `/` text into a store filter. Words: a status, a provider
+ * key, an environment name, or key:value with status/env/provider. */
+static Status leases_parse_filter(LeasesState *st, Store *s, const char *text,
+				  StoreLeaseFilter *f, char *status, char *env_id, char *provider,
+				  Error *err)
+{
+	char buf[TUI_FILTER_MAX], *save = NULL;
+
+	snprintf(buf, sizeof buf, "%s", text ? text : "");
+	for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		const char *val = w;
+		enum { K_ANY, K_STATUS, K_ENV, K_PROVIDER } k = K_ANY;
+
+		if (!strncasecmp(w, "status:", 7))
+			k = K_STATUS, val = w + 7;
+		else if (!strncasecmp(w, "env:", 4))
+			k = K_ENV, val = w + 4;
+		else if (!strncasecmp(w, "provider:", 9))
+			k = K_PROVIDER, val = w + 9;
+		if (k == K_ANY)
+			k = leases_is_status(val) ? K_STATUS
+			    : registry_find(&st->t->app->registry, val) ? K_PROVIDER
+									 : K_ENV;
+		if (k == K_STATUS) {
+			if (!leases_is_status(val))
+				return error_set(err, ST_E_INVALID,
+						 "\"%s\" is not a lease status (active, released, "
+						 "expired, failed, retained)",
+						 val);
+			snprintf(status, 16, "%s", val);
+			for (char *p = status; *p; p++)
+				*p = (char)(*p | 0x20);
+			f->status = status;
+		} else if (k == K_PROVIDER) {
+			snprintf(provider, 128, "%s", val);
+			f->provider = provider;
+		} else {
+			StoreEnv env = { 0 };
+
+			if (store_env_get(s, val, &env, err) != ST_OK)
+				return error_set(err, ST_E_NOT_FOUND,
+						 "no environment named \"%s\" (filter words: a status, "
+						 "a provider, an environment, or status:/env:/provider:)",
+						 val);
+			snprintf(env_id, UUID_STR_LEN, "%s", env.id);
+			store_env_clear(&env);
+			f->environment_id = env_id;
+		}
+	}
+	return ST_OK;
+}
+
+typedef struct LeasesFetch {
+	LeasesState *st;
+	Store *s;
+	TuiRowSet *out;
+} LeasesFetch;
+
+static bool leases_row(const StoreLease *l, void *ctx)
+{
+	LeasesFetch *c = ctx;
+	TuiRow *row = tui_rows_add(c->out, l->id);
+	int64_t now = tui_now(c->st->t);
+	char age[16];
+	TuiTone tone = !strcmp(l->status, "active")   ? TONE_OK
+		       : !strcmp(l->status, "failed") ? TONE_ERROR
+		       : !strcmp(l->status, "retained") ? TONE_WARN
+							: TONE_DIM;
+
+	if (!row)
+		return false;
+	tui_row_set(row, 0, leases_env_name(c->st, c->s, l->environment_id), TONE_NORMAL);
+	tui_row_set(row, 1, l->status, tone);
+	/* Short in the list; the detail spells the policy out. */
+	tui_row_set(row, 2,
+		    !strcmp(l->lease_policy, "reuse_by_environment") ? "reuse"
+		    : !strcmp(l->lease_policy, "retain_on_failure") ? "retain"
+								     : l->lease_policy,
+		    TONE_NORMAL);
+	tui_row_set(row, 3, l->provider, TONE_NORMAL);
+	tui_row_set(row, 4, l->provider_lease_id ? l->provider_lease_id : "-",
+		    l->provider_lease_id ? TONE_NORMAL : TONE_DIM);
+	time_age(l->acquired_at, now, age, sizeof age);
+	tui_row_set(row, 5, age, TONE_NORMAL);
+	if (l->expires_at && l->expires_at[0]) {
+		int64_t e = time_parse_iso(l->expires_at);
+		char buf[32];
+
+		if (e >= now) {
+			/* time_age counts from a past time: mirror it for the future. */
+			char mirror[TIME_STR_LEN];
+
+			time_format_ms(now - (e - now), mirror);
+			time_age(mirror, now, age, sizeof age);
+			snprintf(buf, sizeof buf, "in %s", age);
+			tui_row_set(row, 6, buf, TONE_NORMAL);
+		} else {
+			time_age(l->expires_at, now, age, sizeof age);
+			snprintf(buf, sizeof buf, "%s ago", age);
+			tui_row_set(row, 6, buf, !strcmp(l->status, "active") ? TONE_WARN : TONE_DIM);
+		}
+	} else {
+		tui_row_set(row, 6, "-", TONE_DIM);
+	}
+	return true;
+}
+
+static Status leases_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, size_t *total,
+			   Error *err)
+{
+	LeasesState *st = ctx;
+	StoreLeaseFilter f = { 0 };
+	char status[16], env_id[UUID_STR_LEN], provider[128];
+	LeasesFetch c = { st, NULL, out };
+	long count = 0;
+
+	if (app_store(st->t->app, &c.s, err) != ST_OK)
+		return err->status;
+	st->filter_error[0] = 0;
+	if (leases_parse_filter(st, c.s, q->filter, &f, status, env_id, provider, err) != ST_OK) {
+		snprintf(st->filter_error, sizeof st->filter_error, "%s", error_text(err));
+		*total = 0;
+		return ST_OK;
+	}
+	if (st->env_id[0])
+		f.environment_id = st->env_id;
+	f.oldest_first = !q->sort_desc;
+	if (store_lease_count(c.s, &f, &count, err) != ST_OK)
+		return err->status;
+	f.offset = (long)q->offset;
+	f.limit = (long)q->limit;
+	if (store_lease_each(c.s, &f, leases_row, &c, err) != ST_OK)
+		return err->status;
+	*total = (size_t)count;
+	return ST_OK;
+}
+
+static Status leases_open(Tui *t, TuiView *v, const void *arg, Error *err)
+{
+	LeasesState *st = calloc(1, sizeof *st);
+
+	if (!st)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	st->t = t;
+	if (arg)
+		snprintf(st->env_id, sizeof st->env_id, "%s", (const char *)arg);
+	tui_table_init(&st->table, leases_cols, sizeof leases_cols / sizeof leases_cols[0],
+		       leases_fetch, st);
+	st->table.sort_col = LEASES_COL_ACQUIRED;
+	st->table.sort_desc = true; /* newest first */
+	st->table.filter = v->filter;
+	v->state = st;
+	v->table = &st->table;
+	snprintf(v->title, sizeof v->title, "Leases");
+	return ST_OK;
+}
+
+static void leases_close(Tui *t, TuiView *v)
+{
+	LeasesState *st = v->state;
+
+	for (size_t i = 0; i < st->name_count; i++)
+		free(st->names[i].name);
+	tui_table_free(&st->table);
+	free(st);
+}
+
+static void leases_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
+{
+	LeasesState *st = v->state;
+
+	char title[300];
+
+	st->table.empty = "no leases yet: acquire one from an environment (a)";
+	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
+	if (st->filter_error[0] && h > 3)
+		tui_screen_text(&t->scr, y + 2, x + 2, w - 4, TONE_ERROR, false, st->filter_error);
+	if (st->env_id[0] && st->name_count == 0)
+		leases_env_title(st);
+	snprintf(title, sizeof title, "%s%s", st->env_id[0] ? "Leases of " : "Leases",
+		 st->env_id[0] ? st->env_name : "");
+	tui_frame(t, v, y, x, h, w, title);
+}
+
+static bool leases_action(Tui *t, TuiView *v, int action)
+{
+	LeasesState *st = v->state;
+	const TuiRow *row = tui_table_selected(&st->table);
+	Error err;
+
+	error_clear(&err);
+	if (action == TUI_ACT_OPEN && row) {
+		if (tui_push(t, &tui_view_lease, row->id, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
+	}
+	return lease_common(t, action, row ? row->id : NULL);
+}
+
+static bool leases_enabled(Tui *t, TuiView *v, int action)
+{
+	LeasesState *st = v->state;
+
+	return action == LEASE_ACT_SWEEP || st->table.total > 0;
+}
+
+static void leases_reload(Tui *t, TuiView *v, bool live)
+{
+	LeasesState *st = v->state;
+	const TuiRow *row = tui_table_selected(&st->table);
+	char id[UUID_STR_LEN] = "";
+
+	if (row && row->id)
+		snprintf(id, sizeof id, "%s", row->id);
+	tui_table_invalidate(&st->table);
+	/* Keep the same lease selected when it is still in the window. */
+	if (id[0] && tui_table_selected(&st->table))
+		tui_table_select_id(&st->table, id);
+}
+
+const TuiViewOps tui_view_leases = {
+	.name = "leases",
+	.alias = "lease",
+	.keys = leases_keys,
+	.top_level = true,
+	.filterable = true,
+	.min_w = 70,
+	.min_h = 12,
+	.open = leases_open,
+	.close = leases_close,
+	.draw = leases_draw,
+	.action = leases_action,
+	.reload = leases_reload,
+	.enabled = leases_enabled,
+};
+
+/* ------------------------------------------------------------ detail */
+
+static const TuiColumn lease_cols[] = {
+	{ "FIELD", 18, 0, false, false },
+	{ "VALUE", 20, 1, false, false },
+};
+
+static const TuiKey lease_keys[] = {
+	{ 'r', 0, LEASE_ACT_RELEASE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "release",
+	  "Release the lease (the provider cleans up)" },
+	{ 'R', 0, LEASE_ACT_RESUME, TUI_KEY_CHANGES, "resume",
+	  "Resume the lease: the provider confirms the sandbox still exists" },
+	{ 'D', TUI_FN(KEY_DC), LEASE_ACT_DESTROY, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "destroy",
+	  "Destroy the sandbox at the provider (asks first)" },
+	{ 0, 0, 0, 0, NULL, NULL },
+};
+
+typedef struct LeaseState {
+	TuiTable table;
+	TuiRowSet all;
+	char id[UUID_STR_LEN + 8];
+} LeaseState;
+
+static void lease_line(LeaseState *st, const char *field, const char *value)
+{
+	tui_rows_line(&st->all, field, value && value[0] ? value : "-",
+		      value && value[0] ? TONE_NORMAL : TONE_DIM);
+}
+
+static void lease_load(Tui *t, LeaseState *st)
+{
+	StoreLease l = { 0 };
+	StoreEnv env = { 0 };
+	Store *s;
+	Error err;
+	char buf[64];
+
+	tui_rows_clear(&st->all);
+	tui_table_invalidate(&st->table);
+	error_clear(&err);
+	if (app_store(t->app, &s, &err) != ST_OK || store_lease_get(s, st->id, &l, &err) != ST_OK) {
+		tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
+		return;
+	}
+	tui_rows_line(&st->all, "Lease", NULL, TONE_NORMAL);
+	lease_line(st, "Id", l.id);
+	if (store_env_get(s, l.environment_id, &env, &err) == ST_OK)
+		lease_line(st, "Environment", env.name);
+	else
+		lease_line(st, "Environment", l.environment_id);
+	store_env_clear(&env);
+	lease_line(st, "Status", l.status);
+	lease_line(st, "Policy", l.lease_policy);
+	lease_line(st, "Provider", l.provider);
+	lease_line(st, "Provider lease id", l.provider_lease_id);
+	lease_line(st, "Run id", l.heartbeat_run_id);
+	lease_line(st, "Issue id", l.issue_id);
+	lease_line(st, "Acquired", l.acquired_at);
+	lease_line(st, "Last used", l.last_used_at);
+	lease_line(st, "Expires", l.expires_at);
+	lease_line(st, "Released", l.released_at);
+	lease_line(st, "Failure", l.failure_reason);
+	lease_line(st, "Cleanup", l.cleanup_status);
+	snprintf(buf, sizeof buf, "%ld", l.cleanup_attempts);
+	lease_line(st, "Cleanup attempts", buf);
+	lease_line(st, "In progress", l.phase);
+	tui_rows_line(&st->all, "Metadata", NULL, TONE_NORMAL);
+	{
+		cJSON *m = cJSON_Parse(l.metadata_json ? l.metadata_json : "{}");
+		const cJSON *it;
+
+		cJSON_ArrayForEach(it, m) {
+			char *v = cJSON_IsString(it) ? strdup(it->valuestring) : cJSON_PrintUnformatted(it);
+
+			tui_rows_line(&st->all, it->string, v ? v : "", TONE_NORMAL);
+			free(v);
+		}
+		if (!m || !m->child)
+			tui_rows_line(&st->all, "", "(none)", TONE_DIM);
+		cJSON_Delete(m);
+	}
+	store_lease_clear(&l);
+}
+
+static Status lease_open(Tui *t, TuiView *v, const void *arg, Error *err)
+{
+	LeaseState *st = calloc(1, sizeof *st);
+
+	if (!st)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	snprintf(st->id, sizeof st->id, "%s", (const char *)arg);
+	tui_table_init(&st->table, lease_cols, 2, tui_table_mem_fetch, &st->all);
+	st->table.sort_col = -1;
+	st->table.fixed_order = true;
+	st->table.filter = v->filter;
+	v->state = st;
+	v->table = &st->table;
+	snprintf(v->title, sizeof v->title, "lease %.8s", st->id);
+	lease_load(t, st);
+	return ST_OK;
+}
+
+static void lease_close(Tui *t, TuiView *v)
+{
+	LeaseState *st = v->state;
+
+	tui_table_free(&st->table);
+	tui_rows_free(&st->all);
+	free(st);
+}
+
+static void lease_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
+{
+	LeaseState *st = v->state;
+
+	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
+	tui_frame(t, v, y, x, h, w, "Lease");
+}
+
+static bool lease_action(Tui *t, TuiView *v, int action)
+{
+	LeaseState *st = v->state;
+
+	if (action == TUI_ACT_OPEN)
+		return true;
+	return lease_common(t, action, st->id);
+}
+
+static void lease_reload(Tui *t, TuiView *v, bool live)
+{
+	LeaseState *st = v->state;
+	size_t sel = st->table.sel;
+
+	lease_load(t, st);
+	st->table.sel = sel;
+}
+
+const TuiViewOps tui_view_lease = {
+	.name = "lease",
+	.keys = lease_keys,
+	.filterable = true,
+	.min_w = 60,
+	.min_h = 12,
+	.open = lease_open,
+	.close = lease_close,
+	.draw = lease_draw,
+	.action = lease_action,
+	.reload = lease_reload,
+};

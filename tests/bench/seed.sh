@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# seed.sh ENVS LEASES: fills $ENVCTL_DB with ENVS fake environments
+# (env-0001 ...) and LEASES leases spread over them, with fixed ids and
+# times (leases one second apart, newest at 2026-01-15T12:00:00Z), so
+# golden screens and benchmarks see the same data every run. The database
+# is created by envctl itself (migrations, master key); rows go in through
+# sqlite3 in one transaction, which is what makes 100,000 leases quick.
+set -eu
+envs=${1:?envs} leases=${2:?leases}
+: "${ENVCTL_BIN:?}" "${ENVCTL_DB:?}"
+"$ENVCTL_BIN" env list >/dev/null
+sqlite3 "$ENVCTL_DB" <<SQL
+PRAGMA foreign_keys = ON;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $envs)
+INSERT INTO environments (id, name, description, provider, config, created_at, updated_at)
+SELECT printf('00000000-0000-4000-8000-%012d', i), printf('env-%04d', i),
+       CASE WHEN i % 3 = 0 THEN 'nightly builds' ELSE '' END, 'fake',
+       json_object('provider', 'fake', 'image', 'ubuntu:24.04', 'reuseLease', json(CASE WHEN i % 2 = 0 THEN 'true' ELSE 'false' END)),
+       '2026-01-14T09:00:00.000Z', '2026-01-14T09:00:00.000Z'
+FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 WHERE $leases > 0 UNION ALL SELECT i + 1 FROM n WHERE i < $leases)
+INSERT INTO leases (id, environment_id, heartbeat_run_id, status, lease_policy, provider,
+                    provider_lease_id, acquired_at, last_used_at, expires_at, released_at,
+                    failure_reason, metadata, updated_at)
+SELECT printf('10000000-0000-4000-8000-%012d', i),
+       printf('00000000-0000-4000-8000-%012d', (i - 1) % $envs + 1),
+       printf('run-%d', i),
+       CASE WHEN i % 10 < 3 THEN 'active' WHEN i % 10 < 8 THEN 'released'
+            WHEN i % 10 = 8 THEN 'expired' ELSE 'failed' END,
+       CASE WHEN i % 2 = 0 THEN 'reuse_by_environment' ELSE 'ephemeral' END,
+       'fake', printf('sandbox://fake/run-%d', i),
+       strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-15T12:00:00', printf('-%d seconds', i - 1)),
+       strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-15T12:00:00', printf('-%d seconds', i - 1)),
+       CASE WHEN i % 10 < 3 THEN strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-15T13:00:00', printf('-%d seconds', i - 1)) END,
+       CASE WHEN i % 10 BETWEEN 3 AND 7 THEN strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-15T12:30:00', printf('-%d seconds', i - 1)) END,
+       CASE WHEN i % 10 = 9 THEN 'provider said no' END,
+       json_object('provider', 'fake', 'image', 'ubuntu:24.04'),
+       strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-15T12:00:00', printf('-%d seconds', i - 1))
+FROM n;
+INSERT INTO probes (id, environment_id, provider, ok, summary, duration_ms, created_at)
+SELECT printf('20000000-0000-4000-8000-%012d', rowid), id, 'fake', rowid % 4 != 0,
+       CASE WHEN rowid % 4 != 0 THEN 'Fake sandbox provider is ready for image ubuntu:24.04.'
+            ELSE 'image pull failed' END, 3, '2026-01-15T11:55:00.000Z'
+FROM environments WHERE rowid <= 5;
+COMMIT;
+SQL

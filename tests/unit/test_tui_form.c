@@ -1,0 +1,306 @@
+/* The form renderer over real schemas (the schema engine's form tree):
+ * what typing does to the value, coercion errors kept at the field,
+ * arrays and maps, enum cycling, and the secret rules: typed characters
+ * echo as '*', a stored secret shows only its name and version, and
+ * neither ever reaches the screen. */
+#include <check.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "tui/form.h"
+#include "tui/input.h"
+#include "util/fs.h"
+#include "util/json.h"
+
+static const char *const kitchen_schema =
+	"{\"type\":\"object\",\"required\":[\"name\",\"port\"],\"properties\":{"
+	"\"name\":{\"type\":\"string\",\"minLength\":3},"
+	"\"port\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":65535,\"default\":8080},"
+	"\"size\":{\"type\":\"integer\",\"enum\":[1,2,4],\"default\":2},"
+	"\"on\":{\"type\":\"boolean\"},"
+	"\"password\":{\"type\":\"string\",\"format\":\"secret-ref\",\"title\":\"Password\"},"
+	"\"limits\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"integer\"}},"
+	"\"hosts\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"host\"],"
+	"\"properties\":{\"host\":{\"type\":\"string\"}}}}},"
+	"\"additionalProperties\":false}";
+
+typedef struct Fixture {
+	TuiScreen scr;
+	TuiForm *form;
+	cJSON *schema;
+} Fixture;
+
+static void fx_open(Fixture *fx, const cJSON *initial, const TuiFormHooks *hooks)
+{
+	Error err;
+
+	setlocale(LC_ALL, "C.UTF-8");
+	ck_assert_int_eq(tui_screen_open(&fx->scr, true, 100, 40, false, false, false, NULL, &err),
+			 ST_OK);
+	fx->schema = tu_json(kitchen_schema);
+	fx->form = tui_form_new(hooks);
+	ck_assert_ptr_nonnull(fx->form);
+	ck_assert_int_eq(tui_form_add_part(fx->form, NULL, fx->schema, initial, &err), ST_OK);
+	tui_form_add_button(fx->form, "Save", TUI_FORM_BUTTON);
+}
+
+static void fx_close(Fixture *fx)
+{
+	tui_form_free(fx->form);
+	cJSON_Delete(fx->schema);
+	tui_screen_close(&fx->scr);
+}
+
+static void type(Fixture *fx, const char *text)
+{
+	const char *p = text;
+
+	while (*p)
+		tui_form_key(fx->form, (int)tui_utf8_next(&p));
+}
+
+static void key(Fixture *fx, int k, int times)
+{
+	for (int i = 0; i < times; i++)
+		tui_form_key(fx->form, k);
+}
+
+/* What the form draws, as the screen dump has it. */
+static char *screen(Fixture *fx)
+{
+	char *dir = tu_tmpdir(), *path = fs_join(dir, "s.txt"), *text;
+	int cy, cx;
+	Error err;
+
+	erase();
+	tui_form_draw(fx->form, &fx->scr, 0, 0, 40, 100, &cy, &cx);
+	wnoutrefresh(stdscr);
+	doupdate();
+	ck_assert_int_eq(tui_screen_dump(&fx->scr, path, &err), ST_OK);
+	text = fs_read_file(path, NULL, &err);
+	ck_assert_ptr_nonnull(text);
+	free(path);
+	free(dir);
+	return text;
+}
+
+static char *value_text(Fixture *fx)
+{
+	return cJSON_PrintUnformatted(tui_form_value(fx->form, 0));
+}
+
+START_TEST(typing_builds_typed_values)
+{
+	Fixture fx;
+	char *v;
+
+	fx_open(&fx, NULL, NULL);
+	v = value_text(&fx);
+	/* Defaults first. */
+	ck_assert_str_eq(v, "{\"port\":8080,\"size\":2}");
+	free(v);
+	type(&fx, "web");
+	key(&fx, TUI_KEY_TAB, 1);
+	key(&fx, TUI_CTRL('u'), 1);
+	type(&fx, "443");
+	key(&fx, TUI_KEY_TAB, 1);
+	key(&fx, TUI_FN(KEY_RIGHT), 1); /* size: 2 -> 4 */
+	key(&fx, TUI_KEY_TAB, 1);
+	key(&fx, ' ', 1); /* on: toggled */
+	v = value_text(&fx);
+	ck_assert_str_eq(v, "{\"port\":443,\"size\":4,\"name\":\"web\",\"on\":true}");
+	free(v);
+	ck_assert_uint_eq(tui_form_validate(fx.form), 0);
+	fx_close(&fx);
+}
+END_TEST
+
+START_TEST(bad_text_stays_with_its_error)
+{
+	Fixture fx;
+	char *s;
+
+	fx_open(&fx, NULL, NULL);
+	key(&fx, TUI_KEY_TAB, 1);
+	key(&fx, TUI_CTRL('u'), 1);
+	type(&fx, "80a");
+	key(&fx, TUI_KEY_TAB, 1);
+	/* The integer field keeps its old value; the text and its error show. */
+	ck_assert_int_eq(cJSON_GetObjectItem(tui_form_value(fx.form, 0), "port")->valueint, 8080);
+	s = screen(&fx);
+	ck_assert_ptr_nonnull(strstr(s, "80a"));
+	ck_assert_ptr_nonnull(strstr(s, "must be an integer"));
+	free(s);
+	/* Validation adds the schema's problems to the summary. */
+	ck_assert_uint_eq(tui_form_validate(fx.form), 2); /* the draft, and name required */
+	s = screen(&fx);
+	ck_assert_ptr_nonnull(strstr(s, "2 problems: /port: must be an integer"));
+	ck_assert_ptr_nonnull(strstr(s, "/name: required"));
+	free(s);
+	/* Fixing it clears both the draft and, live, the summary entry. */
+	key(&fx, TUI_FN(KEY_BTAB), 1);
+	key(&fx, TUI_CTRL('u'), 1);
+	type(&fx, "70000");
+	key(&fx, TUI_KEY_TAB, 1);
+	s = screen(&fx);
+	ck_assert_ptr_null(strstr(s, "80a"));
+	ck_assert_ptr_nonnull(strstr(s, "must be at most 65535"));
+	free(s);
+	fx_close(&fx);
+}
+END_TEST
+
+START_TEST(typed_secret_never_shows)
+{
+	Fixture fx;
+	char *s;
+
+	fx_open(&fx, NULL, NULL);
+	ck_assert(tui_form_focus(fx.form, 0, "/password"));
+	type(&fx, "hunter2");
+	s = screen(&fx);
+	/* While typing: one '*' per character, never the text. */
+	ck_assert_ptr_nonnull(strstr(s, "*******"));
+	ck_assert_ptr_null(strstr(s, "hunter2"));
+	free(s);
+	key(&fx, TUI_KEY_TAB, 1);
+	s = screen(&fx);
+	ck_assert_ptr_nonnull(strstr(s, "●●●●●● (new value)"));
+	ck_assert_ptr_null(strstr(s, "hunter2"));
+	free(s);
+	/* The value goes to the save flow as typed. */
+	ck_assert_str_eq(json_get_string(tui_form_value(fx.form, 0), "password"), "hunter2");
+	/* Coming back starts empty: typing replaces, it never reveals. */
+	ck_assert(tui_form_focus(fx.form, 0, "/password"));
+	key(&fx, TUI_FN(KEY_BACKSPACE), 3);
+	key(&fx, TUI_KEY_TAB, 1);
+	ck_assert_str_eq(json_get_string(tui_form_value(fx.form, 0), "password"), "hunter2");
+	fx_close(&fx);
+}
+END_TEST
+
+static char *label_hook(void *ctx, const char *value)
+{
+	return !strcmp(value, "6f1c0e52-0000-4000-8000-000000000001") ? strdup("db-pass v3") : NULL;
+}
+
+static int verify_calls;
+
+static Status verify_hook(void *ctx, const char *id, const char *plaintext, bool *match, Error *err)
+{
+	verify_calls++;
+	*match = !strcmp(plaintext, "right");
+	return ST_OK;
+}
+
+START_TEST(stored_secret_shows_name_and_version)
+{
+	Fixture fx;
+	TuiFormHooks hooks = { label_hook, verify_hook, NULL };
+	cJSON *init = tu_json("{\"name\":\"web\",\"port\":1,"
+			      "\"password\":\"6f1c0e52-0000-4000-8000-000000000001\"}");
+	char *s;
+
+	fx_open(&fx, init, &hooks);
+	s = screen(&fx);
+	ck_assert_ptr_nonnull(strstr(s, "●●●●●● (secret db-pass v3)"));
+	ck_assert_ptr_null(strstr(s, "6f1c0e52"));
+	free(s);
+	/* ^T checks a typed value against it; what was typed is forgotten. */
+	ck_assert(tui_form_focus(fx.form, 0, "/password"));
+	type(&fx, "wrong");
+	key(&fx, TUI_CTRL('t'), 1);
+	s = screen(&fx);
+	ck_assert_ptr_nonnull(strstr(s, "does NOT match secret db-pass v3"));
+	free(s);
+	type(&fx, "right");
+	key(&fx, TUI_CTRL('t'), 1);
+	s = screen(&fx);
+	ck_assert_ptr_nonnull(strstr(s, "matches secret db-pass v3"));
+	free(s);
+	ck_assert_int_eq(verify_calls, 2);
+	key(&fx, TUI_KEY_TAB, 1);
+	/* Verifying replaced nothing: the reference stays. */
+	ck_assert_str_eq(json_get_string(tui_form_value(fx.form, 0), "password"),
+			 "6f1c0e52-0000-4000-8000-000000000001");
+	cJSON_Delete(init);
+	fx_close(&fx);
+}
+END_TEST
+
+START_TEST(maps_and_arrays)
+{
+	Fixture fx;
+	char *v;
+
+	fx_open(&fx, NULL, NULL);
+	/* "+ add entry" under limits: a key row, then its value. */
+	ck_assert(tui_form_focus(fx.form, 0, "/limits"));
+	key(&fx, TUI_KEY_ENTER, 1);
+	key(&fx, TUI_CTRL('u'), 1);
+	type(&fx, "cpu");
+	key(&fx, TUI_KEY_TAB, 1);
+	key(&fx, TUI_CTRL('u'), 1);
+	type(&fx, "4");
+	key(&fx, TUI_KEY_TAB, 1);
+	/* "+ add item" under hosts, twice; fill the second. */
+	ck_assert(tui_form_focus(fx.form, 0, "/hosts"));
+	key(&fx, TUI_KEY_ENTER, 1);
+	ck_assert(tui_form_focus(fx.form, 0, "/hosts"));
+	key(&fx, TUI_KEY_ENTER, 1);
+	key(&fx, TUI_KEY_TAB, 1);
+	type(&fx, "b.example");
+	key(&fx, TUI_KEY_TAB, 1);
+	v = value_text(&fx);
+	ck_assert_ptr_nonnull(strstr(v, "\"limits\":{\"cpu\":4}"));
+	ck_assert_ptr_nonnull(strstr(v, "\"hosts\":[{},{\"host\":\"b.example\"}]"));
+	free(v);
+	/* ^D on the first item removes it. */
+	ck_assert(tui_form_focus(fx.form, 0, "/hosts/0"));
+	key(&fx, TUI_CTRL('d'), 1);
+	v = value_text(&fx);
+	ck_assert_ptr_nonnull(strstr(v, "\"hosts\":[{\"host\":\"b.example\"}]"));
+	free(v);
+	/* ^D on a map key removes the entry. */
+	ck_assert(tui_form_focus(fx.form, 0, "/limits/cpu"));
+	key(&fx, TUI_CTRL('d'), 1);
+	v = value_text(&fx);
+	ck_assert_ptr_nonnull(strstr(v, "\"limits\":{}"));
+	free(v);
+	fx_close(&fx);
+}
+END_TEST
+
+START_TEST(buttons_and_submit)
+{
+	Fixture fx;
+	int r = 0;
+
+	fx_open(&fx, NULL, NULL);
+	ck_assert_int_eq(tui_form_key(fx.form, TUI_CTRL('s')), TUI_FORM_SUBMIT);
+	/* Tab from the last field reaches the button; Enter presses it. */
+	for (int i = 0; i < 30 && r != TUI_FORM_BUTTON; i++) {
+		tui_form_key(fx.form, TUI_KEY_TAB);
+		r = tui_form_key(fx.form, TUI_KEY_ENTER);
+	}
+	ck_assert_int_eq(r, TUI_FORM_BUTTON);
+	fx_close(&fx);
+}
+END_TEST
+
+TEST_SUITE(tui_form)
+{
+	Suite *s = suite_create("tui_form");
+	TCase *tc = tcase_create("form");
+
+	tcase_add_test(tc, typing_builds_typed_values);
+	tcase_add_test(tc, bad_text_stays_with_its_error);
+	tcase_add_test(tc, typed_secret_never_shows);
+	tcase_add_test(tc, stored_secret_shows_name_and_version);
+	tcase_add_test(tc, maps_and_arrays);
+	tcase_add_test(tc, buttons_and_submit);
+	suite_add_tcase(s, tc);
+	return s;
+}
