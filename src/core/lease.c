@@ -11,6 +11,7 @@
 #include "core/runtime.h"
 #include "core/lease_rules.h"
 #include "core/redact.h"
+#include "util/array.h"
 #include "util/ids.h"
 #include "util/json.h"
 #include "util/jsonptr.h"
@@ -636,15 +637,8 @@ static bool lease_sweep_collect(const StoreLease *row, void *ctx)
 {
 	SweepList *list = ctx;
 
-	if (list->count == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 16;
-		StoreLease *items = realloc(list->items, cap * sizeof *items);
-
-		if (!items)
-			return false;
-		list->items = items;
-		list->cap = cap;
-	}
+	if (!array_reserve(&list->items, &list->cap, list->count, sizeof *list->items))
+		return false;
 	if (store_lease_copy(row, &list->items[list->count], NULL) != ST_OK)
 		return false;
 	list->count++;

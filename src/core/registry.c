@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -56,16 +57,9 @@ Status registry_add(Registry *r, Provider *p, Error *err)
 		provider_free(p);
 		return ST_E_CONFLICT;
 	}
-	if (r->count == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 8;
-		Provider **items = realloc(r->items, cap * sizeof *items);
-
-		if (!items) {
-			provider_free(p);
-			return error_set(err, ST_E_NOMEM, "out of memory");
-		}
-		r->items = items;
-		r->cap = cap;
+	if (!array_reserve(&r->items, &r->cap, r->count, sizeof *r->items)) {
+		provider_free(p);
+		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	r->items[r->count++] = p;
 	return ST_OK;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "store/internal.h"
+#include "util/array.h"
 
 void store_activity_clear(StoreActivity *a)
 {
@@ -96,17 +97,10 @@ Status store_activity_list(Store *s, const char *entity_id, long limit, long off
 		StoreActivity *a;
 		bool oom = false;
 
-		if (out->count == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			StoreActivity *n = realloc(out->items, ncap * sizeof *n);
-
-			if (!n) {
-				store_stmt_done(s, st);
-				store_activity_list_free(out);
-				return error_set(err, ST_E_NOMEM, "out of memory");
-			}
-			out->items = n;
-			cap = ncap;
+		if (!array_reserve(&out->items, &cap, out->count, sizeof *out->items)) {
+			store_stmt_done(s, st);
+			store_activity_list_free(out);
+			return error_set(err, ST_E_NOMEM, "out of memory");
 		}
 		a = &out->items[out->count++];
 		memset(a, 0, sizeof *a);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "store/internal.h"
+#include "util/array.h"
 
 #define ENV_COLS                                                                          \
 	"e.id, e.name, e.description, e.driver, e.status, e.provider, e.config, e.metadata, " \
@@ -230,17 +231,10 @@ Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Erro
 		StoreEnvSummary *row;
 		bool oom = false;
 
-		if (out->count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			StoreEnvSummary *n = realloc(out->items, ncap * sizeof *n);
-
-			if (!n) {
-				store_stmt_done(s, st);
-				store_env_list_free(out);
-				return error_set(err, ST_E_NOMEM, "out of memory");
-			}
-			out->items = n;
-			cap = ncap;
+		if (!array_reserve(&out->items, &cap, out->count, sizeof *out->items)) {
+			store_stmt_done(s, st);
+			store_env_list_free(out);
+			return error_set(err, ST_E_NOMEM, "out of memory");
 		}
 		row = &out->items[out->count];
 		memset(row, 0, sizeof *row);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "store/internal.h"
+#include "util/array.h"
 
 void store_probe_clear(StoreProbe *p)
 {
@@ -100,17 +101,10 @@ Status store_probe_list(Store *s, const char *environment_id, long limit, StoreP
 	store_bind_text(st, 1, environment_id);
 	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			StoreProbe *n = realloc(out->items, ncap * sizeof *n);
-
-			if (!n) {
-				store_stmt_done(s, st);
-				store_probe_list_free(out);
-				return error_set(err, ST_E_NOMEM, "out of memory");
-			}
-			out->items = n;
-			cap = ncap;
+		if (!array_reserve(&out->items, &cap, out->count, sizeof *out->items)) {
+			store_stmt_done(s, st);
+			store_probe_list_free(out);
+			return error_set(err, ST_E_NOMEM, "out of memory");
 		}
 		if (store_probe_read(st, &out->items[out->count], err) != ST_OK) {
 			store_stmt_done(s, st);

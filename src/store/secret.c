@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/internal.h"
+#include "util/array.h"
 #include "util/jsonptr.h"
 
 #define SECRET_COLS                                                                       \
@@ -123,17 +124,10 @@ static Status store_bindings_query(Store *s, sqlite3_stmt *st, StoreBindingList 
 		StoreBinding *b;
 		bool oom = false;
 
-		if (out->count == cap) {
-			size_t ncap = cap ? cap * 2 : 4;
-			StoreBinding *n = realloc(out->items, ncap * sizeof *n);
-
-			if (!n) {
-				store_stmt_done(s, st);
-				store_binding_list_free(out);
-				return error_set(err, ST_E_NOMEM, "out of memory");
-			}
-			out->items = n;
-			cap = ncap;
+		if (!array_reserve(&out->items, &cap, out->count, sizeof *out->items)) {
+			store_stmt_done(s, st);
+			store_binding_list_free(out);
+			return error_set(err, ST_E_NOMEM, "out of memory");
 		}
 		b = &out->items[out->count++];
 		memset(b, 0, sizeof *b);
@@ -257,17 +251,10 @@ Status store_secret_list(Store *s, bool include_deleted, StoreSecretList *out, E
 		return err->status;
 	sqlite3_bind_int(st, 1, include_deleted);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (out->count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			StoreSecret *n = realloc(out->items, ncap * sizeof *n);
-
-			if (!n) {
-				store_stmt_done(s, st);
-				store_secret_list_free(out);
-				return error_set(err, ST_E_NOMEM, "out of memory");
-			}
-			out->items = n;
-			cap = ncap;
+		if (!array_reserve(&out->items, &cap, out->count, sizeof *out->items)) {
+			store_stmt_done(s, st);
+			store_secret_list_free(out);
+			return error_set(err, ST_E_NOMEM, "out of memory");
 		}
 		if (store_secret_read(st, &out->items[out->count], err) != ST_OK) {
 			store_stmt_done(s, st);
@@ -939,17 +926,10 @@ Status store_access_event_list(Store *s, const char *secret_id, long limit,
 		StoreAccessEvent *e;
 		bool oom = false;
 
-		if (out->count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			StoreAccessEvent *n = realloc(out->items, ncap * sizeof *n);
-
-			if (!n) {
-				store_stmt_done(s, st);
-				store_access_event_list_free(out);
-				return error_set(err, ST_E_NOMEM, "out of memory");
-			}
-			out->items = n;
-			cap = ncap;
+		if (!array_reserve(&out->items, &cap, out->count, sizeof *out->items)) {
+			store_stmt_done(s, st);
+			store_access_event_list_free(out);
+			return error_set(err, ST_E_NOMEM, "out of memory");
 		}
 		e = &out->items[out->count++];
 		memset(e, 0, sizeof *e);

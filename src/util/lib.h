@@ -2,6 +2,7 @@
 #ifndef ENVCTL_UTIL_LIB_H
 #define ENVCTL_UTIL_LIB_H
 
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/ids.h"
