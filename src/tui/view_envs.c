@@ -126,6 +126,40 @@ static void envs_close(Tui *t, TuiView *v)
 	free(st);
 }
 
+/* First run: what the console is for and the next step, with the
+ * providers that are installed to choose from. */
+static void envs_draw_welcome(Tui *t, int y, int x, int h, int w)
+{
+	static const char *const intro[] = {
+		"envctl keeps the sandbox environments of an AI-agent control plane:",
+		"configure them from each provider's schema, keep their secrets encrypted,",
+		"probe them, and acquire, release and watch leases.",
+		"",
+	};
+	const Registry *r = &t->app->registry;
+	char line[256];
+	int row = 0;
+
+	for (size_t i = 0; i < sizeof intro / sizeof intro[0] && row < h; i++)
+		tui_screen_text(&t->scr, y + row++, x, w, TONE_NORMAL, false, intro[i]);
+	if (row < h)
+		tui_screen_text(&t->scr, y + row++, x, w, TONE_NORMAL, false,
+				t->readonly ? "Installed providers (read-only: nothing can be created here):"
+					    : "Next step: press n to create an environment with one of these providers:");
+	for (size_t i = 0; i < r->count && row < h; i++) {
+		const Provider *p = r->items[i];
+
+		snprintf(line, sizeof line, "  %-12s %-8s %s", p->key, provider_source_name(p->source),
+			 p->display_name);
+		tui_screen_text(&t->scr, y + row++, x, w, TONE_DIM, false, line);
+	}
+	if (row + 1 < h) {
+		row++;
+		tui_screen_text(&t->scr, y + row, x, w, TONE_DIM, false,
+				"Or load demo data from a shell: envctl demo");
+	}
+}
+
 static void envs_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 {
 	EnvsState *st = v->state;
@@ -139,6 +173,8 @@ static void envs_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 				      : "no environments yet: n creates one (the fake provider needs "
 					"nothing else)";
 	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
+	if (st->table.total == 0 && !(st->table.filter && st->table.filter[0]))
+		envs_draw_welcome(t, y + 4, x + 2, h - 5, w - 4);
 	tui_frame(t, v, y, x, h, w, "Environments");
 }
 
