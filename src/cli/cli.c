@@ -32,7 +32,7 @@ static void cli_print_usage(FILE *out)
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < CLI_COMMAND_COUNT; i++)
-		fprintf(out, "  %-10s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
+		fprintf(out, "  %-13s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
 	fprintf(out,
 		"\n"
 		"Options:\n"

@@ -396,7 +396,7 @@ static int env_cmd_run(App *app, int argc, char **argv)
 
 const CliCommand cli_cmd_env = {
 	.name = "env",
-	.summary = "create, edit, archive, delete, list and show environments",
+	.summary = "create, edit, archive, delete, list, show and probe environments",
 	.usage = env_usage,
 	.run = env_cmd_run,
 };

@@ -421,7 +421,7 @@ static int lease_run(App *app, int argc, char **argv)
 
 const CliCommand cli_cmd_lease = {
 	.name = "lease",
-	.summary = "acquire, list, resume, release, destroy, sweep and exec leases",
+	.summary = "acquire, list, resume, release, destroy, sweep, exec in leases",
 	.usage = lease_usage,
 	.run = lease_run,
 };
