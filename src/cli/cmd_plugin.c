@@ -3,8 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/provider_plugin.h"
-#include "plugin/import.h"
+#include "core/plugins.h"
 #include "util/buf.h"
 #include "util/json.h"
 
@@ -42,14 +41,11 @@ typedef struct PluginArgs {
 static cJSON *plugin_driver_json(App *app, const PluginManifest *m, const PluginDriver *d)
 {
 	cJSON *o = cJSON_CreateObject();
-	Provider *p = registry_find(&app->registry, d->driver_key);
-	bool ours = p && provider_plugin_worker(p) &&
-		    strcmp(p->origin, m->dir) == 0;
 
 	cJSON_AddStringToObject(o, "driverKey", d->driver_key ? d->driver_key : "");
 	cJSON_AddStringToObject(o, "kind", d->kind ? d->kind : "environment_driver");
 	cJSON_AddStringToObject(o, "displayName", d->display_name ? d->display_name : "");
-	cJSON_AddBoolToObject(o, "registered", ours);
+	cJSON_AddBoolToObject(o, "registered", plugins_driver_registered(app, m, d->driver_key));
 	return o;
 }
 
@@ -62,34 +58,32 @@ static cJSON *plugin_strings_json(char *const *items, size_t n)
 	return arr;
 }
 
-static cJSON *plugin_worker_json(PluginWorker *w)
+static cJSON *plugin_worker_json(const PluginView *v)
 {
 	cJSON *o = cJSON_CreateObject();
-	PluginWorkerInfo info;
-	char *desc;
 
-	if (!w) {
-		cJSON_AddStringToObject(o, "state", "not loaded");
+	cJSON_AddStringToObject(o, "state", v->state);
+	if (!v->loaded)
 		return o;
-	}
-	plugin_worker_info(w, &info);
-	desc = plugin_worker_describe(w);
-	cJSON_AddStringToObject(o, "state", plugin_worker_state_name(info.state));
-	cJSON_AddStringToObject(o, "status", desc ? desc : "");
-	cJSON_AddNumberToObject(o, "pid", info.pid);
-	cJSON_AddNumberToObject(o, "restarts", info.restarts);
-	cJSON_AddNumberToObject(o, "inFlight", (double)info.in_flight);
-	if (info.last_error[0])
-		cJSON_AddStringToObject(o, "lastError", info.last_error);
-	free(desc);
+	cJSON_AddStringToObject(o, "status", v->status ? v->status : "");
+	cJSON_AddNumberToObject(o, "pid", v->info.pid);
+	cJSON_AddNumberToObject(o, "restarts", v->info.restarts);
+	cJSON_AddNumberToObject(o, "inFlight", (double)v->info.in_flight);
+	if (v->info.last_error[0])
+		cJSON_AddStringToObject(o, "lastError", v->info.last_error);
 	return o;
 }
 
 static cJSON *plugin_json(App *app, const PluginManifest *m, bool full)
 {
 	cJSON *o = cJSON_CreateObject(), *drivers;
-	PluginWorker *w = m->id ? plugin_host_find(app->plugin_host, m->id) : NULL;
+	PluginView v;
+	Error err;
 
+	if (!o || plugins_view(app, m, &v, &err) != ST_OK) {
+		cJSON_Delete(o);
+		return NULL;
+	}
 	cJSON_AddStringToObject(o, "id", m->id ? m->id : "");
 	cJSON_AddStringToObject(o, "name", m->name ? m->name : "");
 	cJSON_AddStringToObject(o, "version", m->version ? m->version : "");
@@ -100,20 +94,18 @@ static cJSON *plugin_json(App *app, const PluginManifest *m, bool full)
 	drivers = cJSON_AddArrayToObject(o, "drivers");
 	for (size_t i = 0; i < m->driver_count; i++)
 		cJSON_AddItemToArray(drivers, plugin_driver_json(app, m, &m->drivers[i]));
-	cJSON_AddItemToObject(o, "worker", plugin_worker_json(w));
+	cJSON_AddItemToObject(o, "worker", plugin_worker_json(&v));
 	if (full) {
-		char *log = m->id ? plugin_log_path(plugin_host_log_dir(app->plugin_host), m->id) : NULL;
-
 		if (m->description)
 			cJSON_AddStringToObject(o, "description", m->description);
 		cJSON_AddItemToObject(o, "argv", plugin_strings_json(m->worker_argv, 0));
 		cJSON_AddItemToObject(o, "inheritEnv", plugin_strings_json(m->inherit_env, 0));
 		cJSON_AddBoolToObject(o, "sdk",
 				      cJSON_GetObjectItemCaseSensitive(m->json, "paperclipManifest") != NULL);
-		if (log)
-			cJSON_AddStringToObject(o, "log", log);
-		free(log);
+		if (v.log_path)
+			cJSON_AddStringToObject(o, "log", v.log_path);
 	}
+	plugins_view_clear(&v);
 	return o;
 }
 
@@ -123,11 +115,9 @@ static char *plugin_drivers_text(App *app, const PluginManifest *m)
 
 	for (size_t i = 0; i < m->driver_count; i++) {
 		const PluginDriver *d = &m->drivers[i];
-		Provider *p = registry_find(&app->registry, d->driver_key);
-		bool ours = p && provider_plugin_worker(p) && strcmp(p->origin, m->dir) == 0;
 
 		buf_printf(&b, "%s%s%s", i ? ", " : "", d->driver_key ? d->driver_key : "?",
-			   ours ? "" : " (not used)");
+			   plugins_driver_registered(app, m, d->driver_key) ? "" : " (not used)");
 	}
 	return b.data ? buf_take(&b) : strdup("-");
 }
@@ -164,37 +154,19 @@ static int plugin_list(App *app, const PluginArgs *a)
 	return 0;
 }
 
-static int plugin_find(App *app, const char *key, PluginManifest **out)
-{
-	Buf known = BUF_INIT;
-	Error err;
-
-	*out = plugin_catalog_find(&app->plugins, key);
-	if (*out)
-		return 0;
-	for (size_t i = 0; i < app->plugins.count; i++)
-		if (app->plugins.items[i]->id)
-			buf_printf(&known, "%s%s", known.len ? ", " : "", app->plugins.items[i]->id);
-	error_set(&err, ST_E_NOT_FOUND, "unknown plugin \"%s\" (known plugins: %s)", key,
-		  known.data ? known.data : "none");
-	buf_free(&known);
-	return cli_fail(&err);
-}
-
 static int plugin_show(App *app, const PluginArgs *a)
 {
-	PluginManifest *m;
-	PluginWorker *w;
-	char *desc, *log;
-	int rc = plugin_find(app, a->target, &m);
+	const PluginManifest *m;
+	PluginView v;
+	Error err;
 
-	if (rc)
-		return rc;
+	error_clear(&err);
+	if (plugins_find(app, a->target, &m, &err) != ST_OK)
+		return cli_fail(&err);
 	if (a->json)
 		return cli_print_json(plugin_json(app, m, true));
-	w = m->id ? plugin_host_find(app->plugin_host, m->id) : NULL;
-	desc = w ? plugin_worker_describe(w) : strdup("not loaded");
-	log = m->id ? plugin_log_path(plugin_host_log_dir(app->plugin_host), m->id) : NULL;
+	if (plugins_view(app, m, &v, &err) != ST_OK)
+		return cli_fail(&err);
 	printf("Plugin:       %s\nName:         %s\nVersion:      %s\nFolder:       %s\n",
 	       m->id ? m->id : "(no id)", m->name ? m->name : "-", m->version ? m->version : "-",
 	       m->dir);
@@ -206,39 +178,31 @@ static int plugin_show(App *app, const PluginArgs *a)
 	printf("\nInherits:    ");
 	for (size_t i = 0; m->inherit_env && m->inherit_env[i]; i++)
 		printf(" %s", m->inherit_env[i]);
-	printf("\nState:        %s\nLog:          %s\nProviders:\n", desc ? desc : "?",
-	       log ? log : "-");
+	printf("\nState:        %s\nLog:          %s\nProviders:\n", v.status ? v.status : "?",
+	       v.log_path ? v.log_path : "-");
 	for (size_t i = 0; i < m->driver_count; i++) {
 		const PluginDriver *d = &m->drivers[i];
-		Provider *p = registry_find(&app->registry, d->driver_key);
-		bool ours = p && provider_plugin_worker(p) && strcmp(p->origin, m->dir) == 0;
 
 		printf("  %-16s %-18s %s%s\n", d->driver_key ? d->driver_key : "?",
 		       d->kind ? d->kind : "environment_driver",
-		       d->display_name ? d->display_name : "", ours ? "" : " (not used)");
+		       d->display_name ? d->display_name : "",
+		       plugins_driver_registered(app, m, d->driver_key) ? "" : " (not used)");
 	}
 	for (size_t i = 0; i < m->error_count; i++)
 		printf("error: %s\n", m->errors[i]);
 	for (size_t i = 0; i < m->warning_count; i++)
 		printf("warning: %s\n", m->warnings[i]);
-	free(desc);
-	free(log);
+	plugins_view_clear(&v);
 	return 0;
 }
 
 static int plugin_log(App *app, const PluginArgs *a)
 {
-	PluginManifest *m;
 	char *text;
 	Error err;
-	int rc = plugin_find(app, a->target, &m);
 
-	if (rc)
-		return rc;
 	error_clear(&err);
-	text = plugin_log_tail(plugin_host_log_dir(app->plugin_host), m->id ? m->id : "",
-			       (size_t)a->lines, &err);
-	if (!text)
+	if (plugins_log_tail(app, a->target, (size_t)a->lines, &text, &err) != ST_OK)
 		return cli_fail(&err);
 	fputs(text, stdout);
 	free(text);
@@ -247,40 +211,31 @@ static int plugin_log(App *app, const PluginArgs *a)
 
 static int plugin_restart(App *app, const PluginArgs *a)
 {
-	PluginManifest *m;
-	PluginWorker *w;
+	const PluginManifest *m;
 	cJSON *health = NULL;
+	PluginView v;
 	Error err;
-	char *desc;
-	int rc = plugin_find(app, a->target, &m);
+	int rc;
 
-	if (rc)
-		return rc;
-	w = m->id ? plugin_host_find(app->plugin_host, m->id) : NULL;
 	error_clear(&err);
-	if (!w) {
-		char *errors = plugin_manifest_errors_text(m);
-
-		error_set(&err, ST_E_INVALID, "plugin %s is not loaded: %s", m->id ? m->id : m->dir,
-			  errors ? errors : "");
-		free(errors);
+	if (plugins_restart(app, a->target, &health, &err) != ST_OK ||
+	    plugins_find(app, a->target, &m, &err) != ST_OK || plugins_view(app, m, &v, &err) != ST_OK) {
+		cJSON_Delete(health);
 		return cli_fail(&err);
 	}
-	if (plugin_worker_restart(w, &err) != ST_OK ||
-	    plugin_worker_call(w, "health", NULL, 0, &health, &err) != ST_OK)
-		return cli_fail(&err);
 	if (a->json) {
-		cJSON *o = plugin_worker_json(w);
+		cJSON *o = plugin_worker_json(&v);
 
 		cJSON_AddItemToObject(o, "health", health);
-		return cli_print_json(o);
+		rc = cli_print_json(o);
+	} else {
+		printf("restarted %s: %s; health: %s\n", m->id, v.status ? v.status : "?",
+		       json_get_string(health, "status") ? json_get_string(health, "status") : "ok");
+		cJSON_Delete(health);
+		rc = 0;
 	}
-	desc = plugin_worker_describe(w);
-	printf("restarted %s: %s; health: %s\n", m->id, desc ? desc : "?",
-	       json_get_string(health, "status") ? json_get_string(health, "status") : "ok");
-	free(desc);
-	cJSON_Delete(health);
-	return 0;
+	plugins_view_clear(&v);
+	return rc;
 }
 
 static int plugin_import_cmd(App *app, const PluginArgs *a)
@@ -289,13 +244,8 @@ static int plugin_import_cmd(App *app, const PluginArgs *a)
 	PluginImportResult r;
 	Error err;
 
-	(void)app;
-	if (app->readonly) {
-		error_set(&err, ST_E_USAGE, "plugin import changes files; not allowed with --readonly");
-		return cli_fail(&err);
-	}
 	error_clear(&err);
-	if (plugin_import(a->target, &o, &r, &err) != ST_OK)
+	if (plugins_import(app, a->target, &o, &r, &err) != ST_OK)
 		return cli_fail(&err);
 	printf("imported %s %s: providers %s\nmanifest: %s\n", r.id, r.version,
 	       r.drivers[0] ? r.drivers : "(none)", r.manifest_path);

@@ -4,9 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/provider_plugin.h"
-#include "plugin/log.h"
-#include "plugin/worker.h"
+#include "core/plugins.h"
 #include "tui/tui.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -301,37 +299,35 @@ static void provider_load(Tui *t, ProviderState *st)
 		provider_line(st, "", "test only: probes and demos, nothing can execute", TONE_WARN);
 	provider_wrapped(st, "Description", p->description, 60);
 	free(status);
-	{
-		PluginWorker *w = provider_plugin_worker(p);
+	if (p->source == PROVIDER_PLUGIN) {
+		const PluginManifest *m;
+		PluginView pv;
+		char buf[64], *log = NULL;
+		Error err;
 
-		if (w) {
-			PluginWorkerInfo info;
-			const PluginManifest *m = plugin_worker_manifest(w);
-			char *desc = plugin_worker_describe(w), buf[64], *log;
-			Error err;
+		error_clear(&err);
+		if (plugins_find(t->app, p->key, &m, &err) == ST_OK &&
+		    plugins_view(t->app, m, &pv, &err) == ST_OK) {
+			const PluginWorkerInfo *info = &pv.info;
 
-			plugin_worker_info(w, &info);
 			provider_line(st, "", "", TONE_NORMAL);
 			provider_line(st, "Plugin worker", NULL, TONE_NORMAL);
-			provider_line(st, "Plugin", m && m->id ? m->id : "?", TONE_NORMAL);
-			provider_line(st, "State", desc ? desc : plugin_worker_state_name(info.state),
-				      info.last_error[0] ? TONE_WARN : TONE_NORMAL);
-			snprintf(buf, sizeof buf, "%ld", (long)info.pid);
-			provider_line(st, "Pid", info.pid ? buf : "-", TONE_NORMAL);
-			snprintf(buf, sizeof buf, "%d", info.restarts);
-			provider_line(st, "Restarts", buf, info.restarts ? TONE_WARN : TONE_NORMAL);
-			snprintf(buf, sizeof buf, "%lld", info.calls);
+			provider_line(st, "Plugin", m->id ? m->id : "?", TONE_NORMAL);
+			provider_line(st, "State", pv.status ? pv.status : pv.state,
+				      info->last_error[0] ? TONE_WARN : TONE_NORMAL);
+			snprintf(buf, sizeof buf, "%ld", (long)info->pid);
+			provider_line(st, "Pid", info->pid ? buf : "-", TONE_NORMAL);
+			snprintf(buf, sizeof buf, "%d", info->restarts);
+			provider_line(st, "Restarts", buf, info->restarts ? TONE_WARN : TONE_NORMAL);
+			snprintf(buf, sizeof buf, "%lld", info->calls);
 			provider_line(st, "Calls answered", buf, TONE_NORMAL);
-			provider_line(st, "Last error", info.last_error[0] ? info.last_error : "-",
-				      info.last_error[0] ? TONE_ERROR : TONE_DIM);
-			free(desc);
+			provider_line(st, "Last error", info->last_error[0] ? info->last_error : "-",
+				      info->last_error[0] ? TONE_ERROR : TONE_DIM);
+			plugins_view_clear(&pv);
 			/* The plugin's own log: its stderr and log notifications. */
 			provider_line(st, "", "", TONE_NORMAL);
 			provider_line(st, "Recent log", NULL, TONE_NORMAL);
-			error_clear(&err);
-			log = m && m->id ? plugin_log_tail(plugin_host_log_dir(t->app->plugin_host), m->id,
-							   20, &err)
-					 : NULL;
+			plugins_log_tail(t->app, p->key, 20, &log, &err);
 			if (!log || !log[0]) {
 				provider_line(st, "", log ? "(empty)" : error_text(&err), TONE_DIM);
 			} else {
@@ -402,19 +398,13 @@ typedef struct RestartArg {
 static void provider_restart_run(TuiJob *job)
 {
 	RestartArg *a = job->arg;
-	Provider *p = registry_find(&job->app->registry, a->key);
-	PluginWorker *w = p ? provider_plugin_worker(p) : NULL;
 	Error err;
 	Status st;
 	char summary[300];
 
 	error_clear(&err);
-	if (!w) {
-		st = error_set(&err, ST_E_UNSUPPORTED, "provider %s has no worker to restart", a->key);
-	} else {
-		st = plugin_worker_restart(w, &err);
-		snprintf(summary, sizeof summary, "restarted the worker of %s", a->key);
-	}
+	st = plugins_restart(job->app, a->key, NULL, &err);
+	snprintf(summary, sizeof summary, "restarted the worker of %s", a->key);
 	tui_job_finish(job, st, &err, summary);
 }
 
@@ -457,7 +447,7 @@ static bool provider_enabled(Tui *t, TuiView *v, int action)
 	ProviderState *st = v->state;
 	Provider *p = registry_find(&t->app->registry, st->key);
 
-	return action != PROV_ACT_RESTART || (p && provider_plugin_worker(p));
+	return action != PROV_ACT_RESTART || (p && p->source == PROVIDER_PLUGIN);
 }
 
 const TuiViewOps tui_view_provider = {
