@@ -1,4 +1,5 @@
 #include "core/environment.h"
+#include "core/lease.h"
 
 #include <ctype.h>
 #include <sodium.h>
@@ -803,18 +804,34 @@ Status env_delete(App *app, const char *id_or_name, bool force, Error *err)
 	Store *s;
 
 	if (app_check_writable(app, "delete an environment", err) != ST_OK ||
-	    app_store(app, &s, err) != ST_OK || store_begin(s, err) != ST_OK)
+	    app_store(app, &s, err) != ST_OK)
 		return err->status;
 	if (store_env_get(s, id_or_name, &e, err) != ST_OK)
-		goto fail;
-	if (store_lease_count_active(s, e.id, &active, err) != ST_OK)
-		goto fail_env;
+		return err->status;
+	/* Deleting the rows must not leave a sandbox nobody tracks: with
+	 * --force the provider destroys each one first (outside the write
+	 * transaction: provider calls can be slow). */
+	if (lease_count_holding(app, e.id, &active, err) != ST_OK)
+		goto fail_env_out;
 	if (active > 0 && !force) {
 		error_set(err, ST_E_CONFLICT,
-			  "environment %s has %ld active lease%s; release %s first, or use --force "
-			  "to delete it with %s (the provider is not told)",
+			  "environment %s has %ld lease%s still holding a sandbox; release %s first, "
+			  "or use --force to destroy %s and delete the environment",
 			  e.name, active, active == 1 ? "" : "s", active == 1 ? "it" : "them",
 			  active == 1 ? "it" : "them");
+		goto fail_env_out;
+	}
+	if (active > 0 && lease_destroy_for_env(app, e.id, &active, err) != ST_OK) {
+		error_prefix(err, "environment %s was kept: ", e.name);
+		goto fail_env_out;
+	}
+	if (store_begin(s, err) != ST_OK)
+		goto fail_env_out;
+	if (store_lease_count_active(s, e.id, &active, err) != ST_OK)
+		goto fail_env;
+	if (active > 0) {
+		error_set(err, ST_E_CONFLICT,
+			  "a lease of environment %s was acquired meanwhile; try again", e.name);
 		goto fail_env;
 	}
 	if (store_env_delete(s, e.id, err) != ST_OK ||
@@ -835,8 +852,10 @@ Status env_delete(App *app, const char *id_or_name, bool force, Error *err)
 fail_env:
 	store_ids_free(deleted);
 	store_env_clear(&e);
-fail:
 	store_rollback(s);
+	return err->status;
+fail_env_out:
+	store_env_clear(&e);
 	return err->status;
 }
 

@@ -66,8 +66,10 @@ Status env_save(App *app, const EnvSaveInput *in, StoreEnv *out, EnvSaveReport *
 /* archived = true archives, false restores. */
 Status env_archive(App *app, const char *id_or_name, bool archived, Error *err);
 /* Removes the environment, its bindings and the secrets it created (those
- * no other environment uses). Refused while it has active leases unless
- * force (the lease rows go with it; the provider is not called). */
+ * no other environment uses). Refused while a lease of it still holds a
+ * sandbox (active, retained, or cleanup not done) unless force, which has
+ * the provider destroy each such sandbox first; if one cannot be destroyed
+ * the environment is kept and the error names the lease. */
 Status env_delete(App *app, const char *id_or_name, bool force, Error *err);
 Status env_get(App *app, const char *id_or_name, StoreEnv *out, Error *err);
 Status env_list(App *app, const StoreEnvFilter *f, StoreEnvList *out, Error *err);

@@ -416,7 +416,10 @@ Status lease_resume(App *app, const char *lease_id, const char *actor, StoreLeas
 	stored_meta = lease_metadata(out);
 	in = (LeaseInput){ .config = c.rt.config, .environment_id = c.env.id,
 			   .provider_lease_id = out->provider_lease_id, .lease_metadata = stored_meta };
-	st = c.provider->ops->resume_lease(c.provider, &in, &h, err);
+	st = c.provider->ops->resume_lease
+		     ? c.provider->ops->resume_lease(c.provider, &in, &h, err)
+		     : error_set(err, ST_E_UNSUPPORTED, "provider \"%s\" cannot resume leases",
+				 c.provider->key);
 	if (st != ST_OK) {
 		lease_scrub_error(&c, err);
 		goto done;
@@ -529,8 +532,13 @@ static Status lease_provider_cleanup(App *app, StoreLease *l, bool destroy, cons
 	in = (LeaseInput){ .config = c.rt.config, .environment_id = c.env.id,
 			   .provider_lease_id = l->provider_lease_id, .lease_metadata = meta,
 			   .status = status };
-	st = destroy ? c.provider->ops->destroy_lease(c.provider, &in, err)
-		     : c.provider->ops->release_lease(c.provider, &in, err);
+	{
+		Status (*op)(Provider *, const LeaseInput *, Error *) =
+			destroy ? c.provider->ops->destroy_lease : c.provider->ops->release_lease;
+
+		/* A provider without the operation keeps nothing to clean up. */
+		st = op ? op(c.provider, &in, err) : ST_OK;
+	}
 	lease_crash_point(destroy ? "destroy:provider" : "release:provider");
 	if (st != ST_OK) {
 		lease_scrub_error(&c, err);
@@ -588,7 +596,10 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 	lease_crash_point(destroy ? "destroy:intent" : "release:intent");
 	claimed_status = strdup(out->status);
 	error_clear(&perr);
-	pst = lease_provider_cleanup(app, out, destroy, destroy ? "released" : status, &perr);
+	if (!destroy && strcmp(lease_rules_final_status(out->lease_policy, status), "retained") == 0)
+		pst = ST_OK; /* retained: the sandbox stays for inspection */
+	else
+		pst = lease_provider_cleanup(app, out, destroy, destroy ? "released" : status, &perr);
 	if (!destroy)
 		lease_finish_status(out, status, reason);
 	else if (strcmp(out->status, "active") == 0)
@@ -651,6 +662,79 @@ static void lease_sweep_list_free(SweepList *list)
 		store_lease_clear(&list->items[i]);
 	free(list->items);
 	memset(list, 0, sizeof *list);
+}
+
+/* ------------------------------------------------------------ per environment */
+
+typedef struct HoldingScan {
+	SweepList *list;
+	long count;
+} HoldingScan;
+
+static bool lease_holds_sandbox(const StoreLease *l)
+{
+	if (lease_is_destroyed(l))
+		return false;
+	if (strcmp(l->status, "active") == 0 || strcmp(l->status, "retained") == 0)
+		return true;
+	return l->cleanup_status && strcmp(l->cleanup_status, "success") != 0;
+}
+
+static bool lease_holding_visit(const StoreLease *row, void *ctx)
+{
+	HoldingScan *h = ctx;
+
+	if (!lease_holds_sandbox(row))
+		return true;
+	h->count++;
+	return !h->list || lease_sweep_collect(row, h->list);
+}
+
+Status lease_count_holding(App *app, const char *environment_id, long *count, Error *err)
+{
+	StoreLeaseFilter f;
+	HoldingScan h = { NULL, 0 };
+	Store *s;
+
+	*count = 0;
+	memset(&f, 0, sizeof f);
+	f.environment_id = environment_id;
+	if (app_store(app, &s, err) != ST_OK ||
+	    store_lease_each(s, &f, lease_holding_visit, &h, err) != ST_OK)
+		return err->status;
+	*count = h.count;
+	return ST_OK;
+}
+
+Status lease_destroy_for_env(App *app, const char *environment_id, long *count, Error *err)
+{
+	SweepList list = { 0 };
+	HoldingScan h = { &list, 0 };
+	StoreLeaseFilter f;
+	Store *s;
+	Status st = ST_OK;
+
+	*count = 0;
+	memset(&f, 0, sizeof f);
+	f.environment_id = environment_id;
+	if (app_store(app, &s, err) != ST_OK ||
+	    store_lease_each(s, &f, lease_holding_visit, &h, err) != ST_OK)
+		return err->status;
+	for (size_t i = 0; i < list.count && st == ST_OK; i++) {
+		StoreLease done;
+		Error e;
+
+		error_clear(&e);
+		st = lease_destroy(app, list.items[i].id, app_actor(app), &done, &e);
+		if (st == ST_OK) {
+			(*count)++;
+			store_lease_clear(&done);
+		} else {
+			error_set(err, st, "could not destroy lease %s: %s", list.items[i].id, e.msg);
+		}
+	}
+	lease_sweep_list_free(&list);
+	return st;
 }
 
 /* A lease whose acquire was cut short: the provider may or may not have

@@ -61,6 +61,14 @@ Status lease_release(App *app, const char *lease_id, const char *status, const c
 Status lease_destroy(App *app, const char *lease_id, const char *actor, StoreLease *out,
 		     Error *err);
 
+/* Before an environment goes: destroys every lease of it that still holds
+ * a sandbox (active, or whose cleanup has not succeeded), so deleting the
+ * rows leaves nothing untracked at the provider. Stops at the first
+ * failure, naming the lease. *count gets how many were destroyed. */
+Status lease_destroy_for_env(App *app, const char *environment_id, long *count, Error *err);
+/* How many leases of the environment still hold a sandbox. */
+Status lease_count_holding(App *app, const char *environment_id, long *count, Error *err);
+
 typedef struct LeaseSweepReport {
 	long expired;          /* active leases past expires_at, released as expired */
 	long reconciled;       /* rows caught mid-call by a crash, finished */

@@ -29,8 +29,11 @@ Status lease_rules_acquire(Provider *p, const AcquireInput *in, const char *reus
 {
 	*resumed = false;
 	memset(out, 0, sizeof *out);
+	if (!p->ops->acquire_lease)
+		return error_set(err, ST_E_UNSUPPORTED, "provider \"%s\" cannot acquire leases",
+				 p->key);
 	if (strcmp(lease_rules_policy(in->config, in->run_id), LEASE_POLICY_REUSE) == 0 &&
-	    reusable_id && reusable_id[0]) {
+	    reusable_id && reusable_id[0] && p->ops->resume_lease) {
 		LeaseInput rin = {
 			.config = in->config,
 			.environment_id = in->environment_id,

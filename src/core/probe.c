@@ -22,7 +22,10 @@ static void probe_run_provider(Provider *p, const cJSON *runtime_config,
 
 	memset(&r, 0, sizeof r);
 	error_clear(&err);
-	if (p->ops->probe(p, runtime_config, &r, &err) == ST_OK) {
+	if (!p->ops->probe) {
+		row->ok = false;
+		row->summary = strdup("this provider cannot be probed");
+	} else if (p->ops->probe(p, runtime_config, &r, &err) == ST_OK) {
 		row->ok = r.ok;
 		row->summary = r.summary ? r.summary : strdup(r.ok ? "ok" : "probe failed");
 		r.summary = NULL;

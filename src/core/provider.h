@@ -86,6 +86,9 @@ typedef struct ExecResult {
 	char *err;
 } ExecResult;
 
+/* Every operation may be NULL: the core then refuses the action with a
+ * clear "cannot" (acquire, resume, probe), skips it (validate), or treats
+ * it as nothing to clean up (release, destroy). */
 typedef struct ProviderOps {
 	Status (*validate_config)(Provider *p, const cJSON *config, ValidateResult *out, Error *err);
 	Status (*probe)(Provider *p, const cJSON *config, ProbeResult *out, Error *err);

@@ -35,6 +35,19 @@ char *redact_string(char *s, const char *const *secrets)
 
 		if (!slen || !strstr(s, secret))
 			continue;
+		if (slen < REDACT_MIN_SUBSTRING) {
+			if (strcmp(s, secret) == 0) {
+				char *r = strdup(REDACTED);
+
+				if (!r) {
+					memset(s, 0, slen);
+					return s;
+				}
+				free(s);
+				s = r;
+			}
+			continue;
+		}
 		while ((hit = strstr(p, secret))) {
 			buf_append(&b, p, (size_t)(hit - p));
 			buf_puts(&b, REDACTED);

@@ -8,6 +8,9 @@
 #include <stddef.h>
 
 #define REDACTED "[redacted]"
+/* Shorter secrets are redacted only where a whole string equals them: as
+ * substrings they would blank out ordinary words ("t" in "destroy"). */
+#define REDACT_MIN_SUBSTRING 4
 
 /* Collects every string value found at the given pointers of config (the
  * resolved secret fields). Returns a NULL-terminated array of borrowed

@@ -479,7 +479,7 @@ START_TEST(test_delete_rules)
 	l.provider = (char *)TESTPROV_KEY;
 	ck_assert_int_eq(store_lease_insert(s, &l, &err), ST_OK);
 	ck_assert_int_eq(env_delete(&app, "d", false, &err), ST_E_CONFLICT);
-	ck_assert_msg(strstr(err.msg, "1 active lease") != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "1 lease still holding a sandbox") != NULL, "%s", err.msg);
 	ck_assert_int_eq(count("SELECT count(*) FROM environments"), 1);
 	ck_assert_int_eq(env_delete(&app, "d", true, &err), ST_OK);
 	ck_assert_int_eq(count("SELECT count(*) FROM environments"), 0);

@@ -431,6 +431,39 @@ START_TEST(probe_draft_persists_only_probe)
 }
 END_TEST
 
+START_TEST(delete_force_destroys_sandboxes_first)
+{
+	LeaseAcquireResult a, b;
+	LeaseAcquireRequest req = { .environment = "x", .run_id = "r", .retain_on_failure = true };
+	StoreLease l;
+	char *rows;
+
+	make_env("x", FLAKY_KEY, "{\"token\":\"t\"}");
+	ck_assert_int_eq(acquire("x", NULL, &a), ST_OK);
+	ck_assert_int_eq(lease_acquire(&app, &req, &b, &err), ST_OK);
+	ck_assert_int_eq(lease_release(&app, b.lease.id, "failed", "keep it", "t", &l, &err), ST_OK);
+	store_lease_clear(&l);
+	ck_assert_int_eq(sandboxes(), 2); /* one active, one retained */
+	ck_assert_int_eq(env_delete(&app, "x", false, &err), ST_E_CONFLICT);
+	ck_assert_msg(strstr(err.msg, "2 leases still holding a sandbox") != NULL, "%s", err.msg);
+	/* a provider that cannot destroy: the environment is kept */
+	setenv("FLAKY_DESTROY", "fail", 1);
+	ck_assert_int_eq(env_delete(&app, "x", true, &err), ST_E_PROVIDER);
+	ck_assert_msg(strstr(err.msg, "was kept") && strstr(err.msg, "destroy failed"), "%s", err.msg);
+	rows = tu_sql_text(path, "SELECT count(*) FROM environments");
+	ck_assert_str_eq(rows, "1");
+	free(rows);
+	unsetenv("FLAKY_DESTROY");
+	ck_assert_int_eq(env_delete(&app, "x", true, &err), ST_OK);
+	ck_assert_int_eq(sandboxes(), 0);
+	rows = tu_sql_text(path, "SELECT count(*) FROM environments");
+	ck_assert_str_eq(rows, "0");
+	free(rows);
+	lease_acquire_result_clear(&a);
+	lease_acquire_result_clear(&b);
+}
+END_TEST
+
 static bool count_progress(const ProbeAllReport *r, void *ud)
 {
 	int *calls = ud;
@@ -510,6 +543,7 @@ TEST_SUITE(lease)
 	tcase_add_test(tc, probe_draft_persists_only_probe);
 	tcase_add_test(tc, probe_all_bounded_and_stored);
 	tcase_add_test(tc, probe_all_cancel);
+	tcase_add_test(tc, delete_force_destroys_sandboxes_first);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -32,12 +32,26 @@ START_TEST(redacts_everywhere)
 }
 END_TEST
 
+START_TEST(short_secrets_only_whole_strings)
+{
+	const char *secrets[] = { "t", "abc", NULL };
+	char *s = redact_string(strdup("destroy failed: abc"), secrets);
+	char *w = redact_string(strdup("abc"), secrets);
+
+	ck_assert_str_eq(s, "destroy failed: abc");
+	ck_assert_str_eq(w, "[redacted]");
+	free(s);
+	free(w);
+}
+END_TEST
+
 TEST_SUITE(redact)
 {
 	Suite *s = suite_create("redact");
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, redacts_everywhere);
+	tcase_add_test(tc, short_secrets_only_whole_strings);
 	suite_add_tcase(s, tc);
 	return s;
 }
