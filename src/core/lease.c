@@ -847,6 +847,34 @@ done:
 
 /* ------------------------------------------------------------ execute */
 
+/* The prologue of the actions that work inside a live sandbox: the lease
+ * must be active and not destroyed; its environment's config is resolved
+ * for the call. On failure nothing is left to free. */
+static Status lease_open_active(App *app, const char *lease_id, const char *what,
+				const char *consumer, StoreLease *l, LeaseCtx *c, Error *err)
+{
+	Store *s;
+	Status st;
+
+	memset(l, 0, sizeof *l);
+	if (app_check_writable(app, what, err) != ST_OK)
+		return err->status;
+	if (app_store(app, &s, err) != ST_OK || store_lease_get(s, lease_id, l, err) != ST_OK)
+		return err->status;
+	if (strcmp(l->status, "active") != 0 || lease_is_destroyed(l)) {
+		st = error_set(err, ST_E_CONFLICT, "lease %s is %s; acquire or resume a lease first",
+			       lease_id, lease_is_destroyed(l) ? "destroyed" : l->status);
+		store_lease_clear(l);
+		return st;
+	}
+	if (lease_ctx_load(app, l->environment_id, consumer, l->id, l->heartbeat_run_id, c, err) !=
+	    ST_OK) {
+		store_lease_clear(l);
+		return err->status;
+	}
+	return ST_OK;
+}
+
 Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error *err)
 {
 	StoreLease l;
@@ -857,22 +885,10 @@ Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error 
 	Status st;
 
 	memset(out, 0, sizeof *out);
-	memset(&l, 0, sizeof l);
-	if (app_check_writable(app, "executing in a lease", err) != ST_OK)
+	if (lease_open_active(app, req->lease_id, "executing in a lease", "lease.execute", &l, &c,
+			      err) != ST_OK)
 		return err->status;
-	if (app_store(app, &s, err) != ST_OK || store_lease_get(s, req->lease_id, &l, err) != ST_OK)
-		return err->status;
-	if (strcmp(l.status, "active") != 0 || lease_is_destroyed(&l)) {
-		st = error_set(err, ST_E_CONFLICT, "lease %s is %s; acquire or resume a lease first",
-			       req->lease_id, lease_is_destroyed(&l) ? "destroyed" : l.status);
-		store_lease_clear(&l);
-		return st;
-	}
-	if (lease_ctx_load(app, l.environment_id, "lease.execute", l.id, l.heartbeat_run_id, &c,
-			   err) != ST_OK) {
-		store_lease_clear(&l);
-		return err->status;
-	}
+	s = c.store;
 	if (!c.provider->ops->execute) {
 		if (c.provider->caps & PROVIDER_CAP_TEST_ONLY)
 			st = error_set(err, ST_E_UNSUPPORTED, "The fake sandbox provider cannot execute runs.");
@@ -911,26 +927,12 @@ Status lease_realize_workspace(App *app, const char *lease_id, const cJSON *work
 	LeaseCtx c;
 	LeaseInput in;
 	cJSON *meta;
-	Store *s;
 	Status st;
 
 	*out = NULL;
-	memset(&l, 0, sizeof l);
-	if (app_check_writable(app, "realizing a workspace", err) != ST_OK)
+	if (lease_open_active(app, lease_id, "realizing a workspace", "lease.workspace", &l, &c,
+			      err) != ST_OK)
 		return err->status;
-	if (app_store(app, &s, err) != ST_OK || store_lease_get(s, lease_id, &l, err) != ST_OK)
-		return err->status;
-	if (strcmp(l.status, "active") != 0 || lease_is_destroyed(&l)) {
-		st = error_set(err, ST_E_CONFLICT, "lease %s is %s; acquire or resume a lease first",
-			       lease_id, lease_is_destroyed(&l) ? "destroyed" : l.status);
-		store_lease_clear(&l);
-		return st;
-	}
-	if (lease_ctx_load(app, l.environment_id, "lease.workspace", l.id, l.heartbeat_run_id, &c,
-			   err) != ST_OK) {
-		store_lease_clear(&l);
-		return err->status;
-	}
 	if (!c.provider->ops->realize_workspace ||
 	    !(c.provider->caps & PROVIDER_CAP_REALIZE_WORKSPACE)) {
 		st = error_set(err, ST_E_UNSUPPORTED, "provider \"%s\" cannot realize workspaces",
