@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "store/internal.h"
-#include "util/array.h"
 
 void store_activity_clear(StoreActivity *a)
 {
@@ -75,6 +74,30 @@ Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
 	return ST_OK;
 }
 
+static Status store_activity_row(sqlite3_stmt *st, void *elem, Error *err)
+{
+	StoreActivity *a = elem;
+	bool oom = false;
+
+	a->id = sqlite3_column_int64(st, 0);
+	store_col_copy(st, 1, a->created_at, sizeof a->created_at);
+	a->actor = store_col_dup(st, 2, &oom);
+	a->action = store_col_dup(st, 3, &oom);
+	a->entity_type = store_col_dup(st, 4, &oom);
+	a->entity_id = store_col_dup(st, 5, &oom);
+	a->entity_name = store_col_dup(st, 6, &oom);
+	a->changed_fields = store_col_json(st, 7, "[]");
+	a->details = store_col_json(st, 8, "{}");
+	if (oom || !a->changed_fields || !a->details)
+		return error_set(err, ST_E_NOMEM, "out of memory reading activity");
+	return ST_OK;
+}
+
+static void store_activity_list_free_cb(void *list)
+{
+	store_activity_list_free(list);
+}
+
 Status store_activity_list(Store *s, const char *entity_id, long limit, long offset,
 			   StoreActivityList *out, Error *err)
 {
@@ -84,8 +107,6 @@ Status store_activity_list(Store *s, const char *entity_id, long limit, long off
 				      "WHERE ?1 IS NULL OR entity_id = ?1 "
 				      "ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3",
 				      err);
-	size_t cap = 0;
-	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (!st)
@@ -93,36 +114,7 @@ Status store_activity_list(Store *s, const char *entity_id, long limit, long off
 	store_bind_text(st, 1, entity_id);
 	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
 	sqlite3_bind_int64(st, 3, offset > 0 ? offset : 0);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		StoreActivity *a;
-		bool oom = false;
-
-		if (!array_reserve(&out->items, &cap, out->count, sizeof *out->items)) {
-			store_stmt_done(s, st);
-			store_activity_list_free(out);
-			return error_set(err, ST_E_NOMEM, "out of memory");
-		}
-		a = &out->items[out->count++];
-		memset(a, 0, sizeof *a);
-		a->id = sqlite3_column_int64(st, 0);
-		store_col_copy(st, 1, a->created_at, sizeof a->created_at);
-		a->actor = store_col_dup(st, 2, &oom);
-		a->action = store_col_dup(st, 3, &oom);
-		a->entity_type = store_col_dup(st, 4, &oom);
-		a->entity_id = store_col_dup(st, 5, &oom);
-		a->entity_name = store_col_dup(st, 6, &oom);
-		a->changed_fields = store_col_json(st, 7, "[]");
-		a->details = store_col_json(st, 8, "{}");
-		if (oom || !a->changed_fields || !a->details) {
-			store_stmt_done(s, st);
-			store_activity_list_free(out);
-			return error_set(err, ST_E_NOMEM, "out of memory");
-		}
-	}
-	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE) {
-		store_activity_list_free(out);
-		return store_sql_error(s, rc, err, "reading activity");
-	}
-	return ST_OK;
+	return store_collect(s, st, &out->items, &out->count, sizeof *out->items,
+			     store_activity_row, store_activity_list_free_cb, out, "reading activity",
+			     err);
 }

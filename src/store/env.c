@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "store/internal.h"
-#include "util/array.h"
 
 #define ENV_COLS                                                                          \
 	"e.id, e.name, e.description, e.driver, e.status, e.provider, e.config, e.metadata, " \
@@ -204,11 +203,29 @@ void store_env_list_free(StoreEnvList *l)
 	memset(l, 0, sizeof *l);
 }
 
+static Status store_env_row(sqlite3_stmt *st, void *elem, Error *err)
+{
+	StoreEnvSummary *row = elem;
+	bool oom = false;
+
+	if (store_env_read(st, 0, &row->env, err) != ST_OK)
+		return err->status;
+	row->has_probe = sqlite3_column_type(st, 11) != SQLITE_NULL;
+	row->probe_ok = sqlite3_column_int(st, 11) != 0;
+	store_col_copy(st, 12, row->probe_at, sizeof row->probe_at);
+	row->probe_summary = store_col_dup(st, 13, &oom);
+	row->active_leases = (long)sqlite3_column_int64(st, 14);
+	return oom ? error_set(err, ST_E_NOMEM, "out of memory listing environments") : ST_OK;
+}
+
+static void store_env_list_free_cb(void *list)
+{
+	store_env_list_free(list);
+}
+
 Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Error *err)
 {
 	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc;
 
 	memset(out, 0, sizeof *out);
 	/* Last probe through probes_env_created, active leases through the
@@ -227,38 +244,6 @@ Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Erro
 		return err->status;
 	store_bind_text(st, 1, f ? f->status : NULL);
 	store_bind_text(st, 2, f ? f->provider : NULL);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		StoreEnvSummary *row;
-		bool oom = false;
-
-		if (!array_reserve(&out->items, &cap, out->count, sizeof *out->items)) {
-			store_stmt_done(s, st);
-			store_env_list_free(out);
-			return error_set(err, ST_E_NOMEM, "out of memory");
-		}
-		row = &out->items[out->count];
-		memset(row, 0, sizeof *row);
-		if (store_env_read(st, 0, &row->env, err) != ST_OK) {
-			store_stmt_done(s, st);
-			store_env_list_free(out);
-			return err->status;
-		}
-		out->count++;
-		row->has_probe = sqlite3_column_type(st, 11) != SQLITE_NULL;
-		row->probe_ok = sqlite3_column_int(st, 11) != 0;
-		store_col_copy(st, 12, row->probe_at, sizeof row->probe_at);
-		row->probe_summary = store_col_dup(st, 13, &oom);
-		row->active_leases = (long)sqlite3_column_int64(st, 14);
-		if (oom) {
-			store_stmt_done(s, st);
-			store_env_list_free(out);
-			return error_set(err, ST_E_NOMEM, "out of memory");
-		}
-	}
-	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE) {
-		store_env_list_free(out);
-		return store_sql_error(s, rc, err, "listing environments");
-	}
-	return ST_OK;
+	return store_collect(s, st, &out->items, &out->count, sizeof *out->items, store_env_row,
+			     store_env_list_free_cb, out, "listing environments", err);
 }

@@ -46,6 +46,17 @@ void store_stmt_done(Store *s, sqlite3_stmt *st);
 /* Maps an SQLite result to a Status and one sentence (busy, full disk,
  * corrupt file, constraint) naming what was being done. */
 Status store_sql_error(Store *s, int rc, Error *err, const char *what);
+/* Reads one row into a zeroed element; on failure err says why (the
+ * element may hold part of the row: the list's free handles it). */
+typedef Status (*StoreRowRead)(sqlite3_stmt *st, void *elem, Error *err);
+
+/* Steps st to its end, appending an element per row to the array at
+ * items_ptr (a T **) counted by *count; the statement is done after. On
+ * any failure free_list(list) frees what was read and err names `what`. */
+Status store_collect(Store *s, sqlite3_stmt *st, void *items_ptr, size_t *count,
+		     size_t elem_size, StoreRowRead read, void (*free_list)(void *list), void *list,
+		     const char *what, Error *err);
+
 /* Runs SQL with no result rows. */
 Status store_exec(Store *s, const char *sql, Error *err);
 

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "store/internal.h"
-#include "util/array.h"
 
 void store_probe_clear(StoreProbe *p)
 {
@@ -85,6 +84,16 @@ static Status store_probe_read(sqlite3_stmt *st, StoreProbe *p, Error *err)
 
 #define PROBE_COLS "id, environment_id, provider, ok, summary, details, duration_ms, created_at"
 
+static Status store_probe_row(sqlite3_stmt *st, void *elem, Error *err)
+{
+	return store_probe_read(st, elem, err);
+}
+
+static void store_probe_list_free_cb(void *list)
+{
+	store_probe_list_free(list);
+}
+
 Status store_probe_list(Store *s, const char *environment_id, long limit, StoreProbeList *out,
 			Error *err)
 {
@@ -92,33 +101,14 @@ Status store_probe_list(Store *s, const char *environment_id, long limit, StoreP
 				      "SELECT " PROBE_COLS " FROM probes WHERE environment_id IS ?1 "
 				      "ORDER BY created_at DESC, rowid DESC LIMIT ?2",
 				      err);
-	size_t cap = 0;
-	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, environment_id);
 	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!array_reserve(&out->items, &cap, out->count, sizeof *out->items)) {
-			store_stmt_done(s, st);
-			store_probe_list_free(out);
-			return error_set(err, ST_E_NOMEM, "out of memory");
-		}
-		if (store_probe_read(st, &out->items[out->count], err) != ST_OK) {
-			store_stmt_done(s, st);
-			store_probe_list_free(out);
-			return err->status;
-		}
-		out->count++;
-	}
-	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE) {
-		store_probe_list_free(out);
-		return store_sql_error(s, rc, err, "listing probes");
-	}
-	return ST_OK;
+	return store_collect(s, st, &out->items, &out->count, sizeof *out->items, store_probe_row,
+			     store_probe_list_free_cb, out, "listing probes", err);
 }
 
 Status store_probe_last(Store *s, const char *environment_id, StoreProbe *out, Error *err)

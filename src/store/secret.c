@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "store/internal.h"
-#include "util/array.h"
 #include "util/jsonptr.h"
 
 #define SECRET_COLS                                                                       \
@@ -113,42 +112,31 @@ static Status store_secret_read(sqlite3_stmt *st, StoreSecret *sec, Error *err)
 	return ST_OK;
 }
 
+static Status store_binding_row(sqlite3_stmt *st, void *elem, Error *err)
+{
+	StoreBinding *b = elem;
+	bool oom = false;
+
+	store_col_copy(st, 0, b->secret_id, sizeof b->secret_id);
+	b->target_type = store_col_dup(st, 1, &oom);
+	b->target_id = store_col_dup(st, 2, &oom);
+	b->target_name = store_col_dup(st, 3, &oom);
+	b->config_path = store_col_dup(st, 4, &oom);
+	b->created_at = store_col_dup(st, 5, &oom);
+	return oom ? error_set(err, ST_E_NOMEM, "out of memory reading secret bindings") : ST_OK;
+}
+
+static void store_binding_list_free_cb(void *list)
+{
+	store_binding_list_free(list);
+}
+
 static Status store_bindings_query(Store *s, sqlite3_stmt *st, StoreBindingList *out,
 				   Error *err)
 {
-	size_t cap = 0;
-	int rc;
-
 	memset(out, 0, sizeof *out);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		StoreBinding *b;
-		bool oom = false;
-
-		if (!array_reserve(&out->items, &cap, out->count, sizeof *out->items)) {
-			store_stmt_done(s, st);
-			store_binding_list_free(out);
-			return error_set(err, ST_E_NOMEM, "out of memory");
-		}
-		b = &out->items[out->count++];
-		memset(b, 0, sizeof *b);
-		store_col_copy(st, 0, b->secret_id, sizeof b->secret_id);
-		b->target_type = store_col_dup(st, 1, &oom);
-		b->target_id = store_col_dup(st, 2, &oom);
-		b->target_name = store_col_dup(st, 3, &oom);
-		b->config_path = store_col_dup(st, 4, &oom);
-		b->created_at = store_col_dup(st, 5, &oom);
-		if (oom) {
-			store_stmt_done(s, st);
-			store_binding_list_free(out);
-			return error_set(err, ST_E_NOMEM, "out of memory");
-		}
-	}
-	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE) {
-		store_binding_list_free(out);
-		return store_sql_error(s, rc, err, "reading secret bindings");
-	}
-	return ST_OK;
+	return store_collect(s, st, &out->items, &out->count, sizeof *out->items, store_binding_row,
+			     store_binding_list_free_cb, out, "reading secret bindings", err);
 }
 
 #define BINDING_SELECT                                                                    \
@@ -237,37 +225,30 @@ Status store_secret_get(Store *s, const char *id_or_name, StoreSecret *out, Erro
 	return ST_OK;
 }
 
+static Status store_secret_row(sqlite3_stmt *st, void *elem, Error *err)
+{
+	return store_secret_read(st, elem, err);
+}
+
+static void store_secret_list_free_cb(void *list)
+{
+	store_secret_list_free(list);
+}
+
 Status store_secret_list(Store *s, bool include_deleted, StoreSecretList *out, Error *err)
 {
 	sqlite3_stmt *st = store_stmt(s,
 				      "SELECT " SECRET_COLS " FROM secrets s "
 				      "WHERE ?1 OR s.status <> 'deleted' ORDER BY s.name, s.created_at",
 				      err);
-	size_t cap = 0;
-	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (!st)
 		return err->status;
 	sqlite3_bind_int(st, 1, include_deleted);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!array_reserve(&out->items, &cap, out->count, sizeof *out->items)) {
-			store_stmt_done(s, st);
-			store_secret_list_free(out);
-			return error_set(err, ST_E_NOMEM, "out of memory");
-		}
-		if (store_secret_read(st, &out->items[out->count], err) != ST_OK) {
-			store_stmt_done(s, st);
-			store_secret_list_free(out);
-			return err->status;
-		}
-		out->count++;
-	}
-	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE) {
-		store_secret_list_free(out);
-		return store_sql_error(s, rc, err, "listing secrets");
-	}
+	if (store_collect(s, st, &out->items, &out->count, sizeof *out->items, store_secret_row,
+			  store_secret_list_free_cb, out, "listing secrets", err) != ST_OK)
+		return err->status;
 	for (size_t i = 0; i < out->count; i++) {
 		if (store_secret_bindings(s, out->items[i].id, &out->items[i].bindings, err) !=
 		    ST_OK) {
@@ -905,6 +886,30 @@ Status store_secret_resolve(Store *s, const StoreResolve *req, char **value, siz
 	return res;
 }
 
+static Status store_access_event_row(sqlite3_stmt *st, void *elem, Error *err)
+{
+	StoreAccessEvent *e = elem;
+	bool oom = false;
+
+	e->id = sqlite3_column_int64(st, 0);
+	e->secret_id = store_col_dup(st, 1, &oom);
+	e->version = (long)sqlite3_column_int64(st, 2);
+	e->consumer = store_col_dup(st, 3, &oom);
+	e->environment_id = store_col_dup(st, 4, &oom);
+	e->config_path = store_col_dup(st, 5, &oom);
+	e->lease_id = store_col_dup(st, 6, &oom);
+	e->run_id = store_col_dup(st, 7, &oom);
+	e->outcome = store_col_dup(st, 8, &oom);
+	e->error = store_col_dup(st, 9, &oom);
+	e->created_at = store_col_dup(st, 10, &oom);
+	return oom ? error_set(err, ST_E_NOMEM, "out of memory reading access events") : ST_OK;
+}
+
+static void store_access_event_list_free_cb(void *list)
+{
+	store_access_event_list_free(list);
+}
+
 Status store_access_event_list(Store *s, const char *secret_id, long limit,
 			       StoreAccessEventList *out, Error *err)
 {
@@ -914,48 +919,15 @@ Status store_access_event_list(Store *s, const char *secret_id, long limit,
 				      "FROM secret_access_events WHERE secret_id = ?1 "
 				      "ORDER BY created_at DESC, id DESC LIMIT ?2",
 				      err);
-	size_t cap = 0;
-	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, secret_id);
 	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		StoreAccessEvent *e;
-		bool oom = false;
-
-		if (!array_reserve(&out->items, &cap, out->count, sizeof *out->items)) {
-			store_stmt_done(s, st);
-			store_access_event_list_free(out);
-			return error_set(err, ST_E_NOMEM, "out of memory");
-		}
-		e = &out->items[out->count++];
-		memset(e, 0, sizeof *e);
-		e->id = sqlite3_column_int64(st, 0);
-		e->secret_id = store_col_dup(st, 1, &oom);
-		e->version = (long)sqlite3_column_int64(st, 2);
-		e->consumer = store_col_dup(st, 3, &oom);
-		e->environment_id = store_col_dup(st, 4, &oom);
-		e->config_path = store_col_dup(st, 5, &oom);
-		e->lease_id = store_col_dup(st, 6, &oom);
-		e->run_id = store_col_dup(st, 7, &oom);
-		e->outcome = store_col_dup(st, 8, &oom);
-		e->error = store_col_dup(st, 9, &oom);
-		e->created_at = store_col_dup(st, 10, &oom);
-		if (oom) {
-			store_stmt_done(s, st);
-			store_access_event_list_free(out);
-			return error_set(err, ST_E_NOMEM, "out of memory");
-		}
-	}
-	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE) {
-		store_access_event_list_free(out);
-		return store_sql_error(s, rc, err, "reading access events");
-	}
-	return ST_OK;
+	return store_collect(s, st, &out->items, &out->count, sizeof *out->items,
+			     store_access_event_row, store_access_event_list_free_cb, out,
+			     "reading access events", err);
 }
 
 void store_access_event_list_free(StoreAccessEventList *l)

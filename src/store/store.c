@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "store/internal.h"
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -53,6 +54,38 @@ Status store_sql_error(Store *s, int rc, Error *err, const char *what)
 	default:
 		return error_set(err, ST_E_STORE, "%s: %s", what, msg);
 	}
+}
+
+Status store_collect(Store *s, sqlite3_stmt *st, void *items_ptr, size_t *count,
+		     size_t elem_size, StoreRowRead read, void (*free_list)(void *list), void *list,
+		     const char *what, Error *err)
+{
+	size_t cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char *items;
+
+		if (!array_reserve(items_ptr, &cap, *count, elem_size)) {
+			store_stmt_done(s, st);
+			free_list(list);
+			return error_set(err, ST_E_NOMEM, "out of memory %s", what);
+		}
+		memcpy(&items, items_ptr, sizeof items);
+		memset(items + *count * elem_size, 0, elem_size);
+		(*count)++;
+		if (read(st, items + (*count - 1) * elem_size, err) != ST_OK) {
+			store_stmt_done(s, st);
+			free_list(list);
+			return err->status;
+		}
+	}
+	store_stmt_done(s, st);
+	if (rc != SQLITE_DONE) {
+		free_list(list);
+		return store_sql_error(s, rc, err, what);
+	}
+	return ST_OK;
 }
 
 Status store_exec(Store *s, const char *sql, Error *err)
