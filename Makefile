@@ -128,13 +128,16 @@ deps:
 	done; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	[ -z "$$missing" ] && exit 0; \
-	echo "deps: installing missing Debian packages:$$missing"; \
-	if [ "$$(id -u)" = 0 ]; then SUDO=""; \
-	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	echo "deps: missing Debian packages:$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=""; echo "deps: installing them with apt-get"; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; echo "deps: installing them with sudo apt-get"; \
 	else echo "deps: cannot install as $$(id -un); run:"; \
 	     echo "  sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; fi; \
-	{ $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } || \
-	{ echo "deps: apt-get failed; run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1; }
+	for try in 1 2 3; do \
+		{ $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; } && exit 0; \
+		echo "deps: apt-get failed (attempt $$try of 3)"; sleep 5; \
+	done; \
+	echo "deps: run: sudo apt-get update && sudo apt-get install -y$$missing"; exit 1
 
 # ---------------------------------------------------------------- use
 run: deps
