@@ -116,6 +116,33 @@ static Status store_lease_check(Store *s, int rc, Error *err, const char *what)
 	return store_sql_error(s, rc, err, what);
 }
 
+/* Binds the mutable columns ?3..?19 the same way for insert and update;
+ * an insert fills what a new row may leave out, an update writes exactly
+ * what it is given (a NULL there is a bug the constraints should catch). */
+static void store_lease_bind(sqlite3_stmt *st, const StoreLease *l, const char *now,
+			     bool defaults)
+{
+	const char *acquired = l->acquired_at ? l->acquired_at : defaults ? now : NULL;
+
+	store_bind_text(st, 3, l->heartbeat_run_id);
+	store_bind_text(st, 4, l->issue_id);
+	store_bind_text(st, 5, l->status || !defaults ? l->status : "active");
+	store_bind_text(st, 6, l->lease_policy || !defaults ? l->lease_policy : "ephemeral");
+	store_bind_text(st, 7, l->provider || !defaults ? l->provider : "");
+	store_bind_text(st, 8, l->provider_lease_id);
+	store_bind_text(st, 9, acquired);
+	store_bind_text(st, 10, l->last_used_at || !defaults ? l->last_used_at : acquired);
+	store_bind_text(st, 11, l->expires_at);
+	store_bind_text(st, 12, l->released_at);
+	store_bind_text(st, 13, l->failure_reason);
+	store_bind_text(st, 14, l->cleanup_status);
+	store_bind_text(st, 15, l->metadata_json ? l->metadata_json : "{}");
+	store_bind_text(st, 16, l->phase);
+	sqlite3_bind_int64(st, 17, l->cleanup_attempts);
+	store_bind_text(st, 18, l->next_cleanup_at);
+	store_bind_text(st, 19, now);
+}
+
 Status store_lease_insert(Store *s, StoreLease *l, Error *err)
 {
 	char now[TIME_STR_LEN];
@@ -133,23 +160,7 @@ Status store_lease_insert(Store *s, StoreLease *l, Error *err)
 		return err->status;
 	store_bind_text(st, 1, l->id);
 	store_bind_text(st, 2, l->environment_id);
-	store_bind_text(st, 3, l->heartbeat_run_id);
-	store_bind_text(st, 4, l->issue_id);
-	store_bind_text(st, 5, l->status ? l->status : "active");
-	store_bind_text(st, 6, l->lease_policy ? l->lease_policy : "ephemeral");
-	store_bind_text(st, 7, l->provider ? l->provider : "");
-	store_bind_text(st, 8, l->provider_lease_id);
-	store_bind_text(st, 9, l->acquired_at ? l->acquired_at : now);
-	store_bind_text(st, 10, l->last_used_at ? l->last_used_at : l->acquired_at ? l->acquired_at : now);
-	store_bind_text(st, 11, l->expires_at);
-	store_bind_text(st, 12, l->released_at);
-	store_bind_text(st, 13, l->failure_reason);
-	store_bind_text(st, 14, l->cleanup_status);
-	store_bind_text(st, 15, l->metadata_json ? l->metadata_json : "{}");
-	store_bind_text(st, 16, l->phase);
-	sqlite3_bind_int64(st, 17, l->cleanup_attempts);
-	store_bind_text(st, 18, l->next_cleanup_at);
-	store_bind_text(st, 19, now);
+	store_lease_bind(st, l, now, true);
 	rc = sqlite3_step(st);
 	store_stmt_done(s, st);
 	if (rc != SQLITE_DONE)
@@ -202,23 +213,7 @@ Status store_lease_update(Store *s, const StoreLease *l, const char *expected_st
 		return err->status;
 	store_bind_text(st, 1, l->id);
 	store_bind_text(st, 2, expected_status);
-	store_bind_text(st, 3, l->heartbeat_run_id);
-	store_bind_text(st, 4, l->issue_id);
-	store_bind_text(st, 5, l->status);
-	store_bind_text(st, 6, l->lease_policy);
-	store_bind_text(st, 7, l->provider);
-	store_bind_text(st, 8, l->provider_lease_id);
-	store_bind_text(st, 9, l->acquired_at);
-	store_bind_text(st, 10, l->last_used_at);
-	store_bind_text(st, 11, l->expires_at);
-	store_bind_text(st, 12, l->released_at);
-	store_bind_text(st, 13, l->failure_reason);
-	store_bind_text(st, 14, l->cleanup_status);
-	store_bind_text(st, 15, l->metadata_json ? l->metadata_json : "{}");
-	store_bind_text(st, 16, l->phase);
-	sqlite3_bind_int64(st, 17, l->cleanup_attempts);
-	store_bind_text(st, 18, l->next_cleanup_at);
-	store_bind_text(st, 19, now);
+	store_lease_bind(st, l, now, false);
 	rc = sqlite3_step(st);
 	store_stmt_done(s, st);
 	if (rc != SQLITE_DONE)

@@ -125,23 +125,28 @@ char *json_print(const cJSON *item)
 	return cJSON_PrintUnformatted(item);
 }
 
-static void json_zero(cJSON *item)
+static void json_zero_list(cJSON *item)
 {
 	for (; item; item = item->next) {
 		if (item->string)
 			sodium_memzero(item->string, strlen(item->string));
 		if (cJSON_IsString(item) && item->valuestring)
 			sodium_memzero(item->valuestring, strlen(item->valuestring));
-		json_zero(item->child);
+		json_zero_list(item->child);
 	}
+}
+
+void json_zero(cJSON *item)
+{
+	if (!item)
+		return;
+	json_zero_list(item->child);
+	if (cJSON_IsString(item) && item->valuestring)
+		sodium_memzero(item->valuestring, strlen(item->valuestring));
 }
 
 void json_wipe(cJSON *item)
 {
-	if (!item)
-		return;
-	json_zero(item->child);
-	if (cJSON_IsString(item) && item->valuestring)
-		sodium_memzero(item->valuestring, strlen(item->valuestring));
+	json_zero(item);
 	cJSON_Delete(item);
 }

@@ -27,8 +27,9 @@ bool json_set_bool(cJSON *obj, const char *key, bool value);
 cJSON *json_parse_named(const char *text, const char *what, Error *err);
 /* Reads and parses a file ("-" is stdin). */
 cJSON *json_parse_file(const char *path, Error *err);
-/* For values that held secrets: zeroes every string (values and keys),
- * then frees the tree. */
+/* Zeroes every string of the tree (values and keys) in place. */
+void json_zero(cJSON *item);
+/* For values that held secrets: json_zero, then frees the tree. */
 void json_wipe(cJSON *item);
 /* Compact printing; caller frees. */
 char *json_print(const cJSON *item);

@@ -95,12 +95,28 @@ START_TEST(parse_error_names_source)
 }
 END_TEST
 
-START_TEST(wipe_frees_nested)
+START_TEST(zero_reaches_every_string)
 {
-	/* Under ASan/valgrind this proves the walk frees everything once. */
-	cJSON *j = tu_json("{\"a\":\"s3cret\",\"b\":[\"x\",{\"c\":\"y\"}],\"n\":1}");
+	cJSON *j = tu_json("{\"a\":\"s3cret\",\"b\":[\"x1\",{\"c\":\"y22\"}],\"n\":1}");
+	cJSON *one = cJSON_CreateString("alone");
+	const char *a = cJSON_GetObjectItem(j, "a")->valuestring;
+	cJSON *arr = cJSON_GetObjectItem(j, "b");
+	const char *x = cJSON_GetArrayItem(arr, 0)->valuestring;
+	const char *y = cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 1), "c")->valuestring;
+	const char *key = cJSON_GetObjectItem(j, "a")->string;
 
+	json_zero(j);
+	json_zero(one);
+	/* every byte of every value and key is zero, lengths and tree kept */
+	ck_assert(a[0] == 0 && a[5] == 0);
+	ck_assert(x[0] == 0 && x[1] == 0);
+	ck_assert(y[0] == 0 && y[2] == 0);
+	ck_assert(key[0] == 0);
+	ck_assert_int_eq(one->valuestring[0], 0);
+	ck_assert_int_eq(cJSON_GetArraySize(arr), 2);
+	ck_assert_int_eq(cJSON_GetArrayItem(j, 2)->valueint, 1);
 	json_wipe(j);
+	json_wipe(one);
 	json_wipe(NULL);
 }
 END_TEST
@@ -115,7 +131,7 @@ TEST_SUITE(json)
 	tcase_add_test(tc, nested_and_arrays);
 	tcase_add_test(tc, getters_and_setters);
 	tcase_add_test(tc, parse_error_names_source);
-	tcase_add_test(tc, wipe_frees_nested);
+	tcase_add_test(tc, zero_reaches_every_string);
 	suite_add_tcase(s, tc);
 	return s;
 }
