@@ -709,7 +709,7 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 		snprintf(out->note, sizeof out->note,
 			 "sandbox %s is gone at the provider; a fresh one was acquired",
 			 pick->lease.provider_lease_id);
-	} else if (!out->resumed && out->reuse.reuse_on) {
+	} else if (!out->resumed && out->reuse.reuse_on && out->reuse.count > 0) {
 		/* Reuse was on and nothing was resumed: say why, in one line. */
 		lease_reuse_summary(&out->reuse, out->note, sizeof out->note);
 	}
