@@ -673,7 +673,9 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 	pick = out->reuse.chosen >= 0 ? &out->reuse.items[out->reuse.chosen] : NULL;
 	lease_crash_point("acquire:intent");
 
-	in = (AcquireInput){ c.rt.config, c.env.id, req->run_id, req->issue_id, l->id };
+	/* The run's own lease resumed in place keeps its issue unless told. */
+	in = (AcquireInput){ c.rt.config, c.env.id, req->run_id,
+			     req->issue_id ? req->issue_id : same_row ? l->issue_id : NULL, l->id };
 	if (pick)
 		pick_meta = lease_metadata(&pick->lease);
 	error_clear(&resume_err);
