@@ -116,3 +116,17 @@ expect_rc 0 envctl lease exec "$l3" --env T=secret:tok-b -- true
 printf 'x' | envctl secret create loose --value-file - >/dev/null
 expect_rc 4 envctl lease exec "$l3" --env T=secret:loose -- true
 contains "$errout" "is not bound to environment"
+
+# A driver that declares supportsReusableLeases: false never resumes (docker does).
+cp -r "$src/tests/fixtures/plugins/reuse-node" noreuse
+node -e 'const f="noreuse/manifest.json", fs=require("fs"); const m=JSON.parse(fs.readFileSync(f,"utf8"));
+	m.id="test.noreuse"; m.environmentDrivers[0].driverKey="noreuse"; m.environmentDrivers[0].supportsReusableLeases=false;
+	fs.writeFileSync(f, JSON.stringify(m))'
+export ENVCTL_PLUGIN_PATH="$ENVCTL_PLUGIN_PATH:$PWD/noreuse"
+expect_rc 0 envctl env create nr --provider noreuse --set reuseLease=true
+expect_rc 0 envctl lease acquire nr --run r1 --json
+expect_rc 0 envctl lease release "$(json_get "$out" 'j.id')"
+expect_rc 0 envctl lease acquire nr --run r2 --json
+[ "$(json_get "$out" 'j.resumed')" = false ] || fail "a driver without reusable leases resumed: $out"
+expect_rc 0 envctl lease why nr --run r3
+contains "$out" "reuse is off: provider noreuse does not support reusable leases"
