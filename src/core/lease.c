@@ -1349,12 +1349,15 @@ static Status lease_exec_env(App *app, LeaseCtx *c, const StoreLease *l,
 		char name[256];
 		Status st;
 
+		/* Only the name is quoted back: the value may be meant to be private. */
 		if (!eq || !lease_env_name_valid(a, (size_t)(eq - a)) ||
 		    (size_t)(eq - a) >= sizeof name) {
 			json_wipe(env);
-			return error_set(err, ST_E_USAGE,
-					 "--env takes NAME=VALUE with NAME a variable name (letters, digits, _), not \"%.*s...\"",
-					 (int)(eq ? eq - a : 16), a);
+			return eq ? error_set(err, ST_E_USAGE,
+					      "--env takes NAME=VALUE with NAME a variable name (letters, digits, _), not \"%.*s\"",
+					      (int)(eq - a > 64 ? 64 : eq - a), a)
+				  : error_set(err, ST_E_USAGE,
+					      "--env takes NAME=VALUE (assignment %zu has no \"=\")", i + 1);
 		}
 		memcpy(name, a, (size_t)(eq - a));
 		name[eq - a] = '\0';
