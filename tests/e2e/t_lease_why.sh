@@ -117,6 +117,12 @@ printf 'x' | envctl secret create loose --value-file - >/dev/null
 expect_rc 4 envctl lease exec "$l3" --env T=secret:loose -- true
 contains "$errout" "is not bound to environment"
 
+# The console's acquire result says the same as the CLI's note.
+printf 'a r9 <C-s> <Idle> <Dump tui-acquire.txt>\n:q<Enter>\n' >tui.keys
+ENVCTL_TUI_SIZE=200x30 envctl --script tui.keys >tui.out 2>&1 || fail "console: $(cat tui.out)"
+contains "$(cat tui-acquire.txt)" "acquired lease reuse-node://"
+contains "$(cat tui-acquire.txt)" "no lease reused; lease $l3: active for run r3: in use"
+
 # A driver that declares supportsReusableLeases: false never resumes (docker does).
 cp -r "$src/tests/fixtures/plugins/reuse-node" noreuse
 node -e 'const f="noreuse/manifest.json", fs=require("fs"); const m=JSON.parse(fs.readFileSync(f,"utf8"));
