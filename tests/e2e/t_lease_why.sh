@@ -116,6 +116,12 @@ expect_rc 0 envctl lease exec "$l3" --env T=secret:tok-b -- true
 printf 'x' | envctl secret create loose --value-file - >/dev/null
 expect_rc 4 envctl lease exec "$l3" --env T=secret:loose -- true
 contains "$errout" "is not bound to environment"
+# config never carries the host's provider and streamRunLogs keys.
+expect_rc 0 envctl env create sr --provider reuse-node --set streamRunLogs=true --set region=eu
+expect_rc 0 envctl env probe sr
+c=$(call environmentProbe)
+[ "$(json_get "$c" 'j.configKeys')" = '["region","reuseLease"]' ] || fail "probe config keys: $c"
+expect_rc 0 envctl env delete sr
 
 # The console's acquire result says the same as the CLI's note.
 printf 'a r9 <C-s> <Idle> <Dump tui-acquire.txt>\n:q<Enter>\n' >tui.keys
