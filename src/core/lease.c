@@ -372,14 +372,9 @@ static bool lease_holder_visit(const StoreLease *row, void *ctx)
 static Status lease_collect_holders(Store *s, const char *env_id, const char *skip_id,
 				    HolderList *h, Error *err)
 {
-	StoreLeaseFilter f;
-
 	memset(h, 0, sizeof *h);
-	memset(&f, 0, sizeof f);
 	h->skip_id = skip_id;
-	f.environment_id = env_id;
-	f.status = "active";
-	return store_lease_each(s, &f, lease_holder_visit, h, err);
+	return store_lease_each_active(s, env_id, lease_holder_visit, h, err);
 }
 
 typedef struct ReuseScan {
@@ -497,12 +492,13 @@ void lease_acquire_result_clear(LeaseAcquireResult *r)
  * on it through a stale row. */
 static void lease_hand_over(Store *s, const StoreLease *l)
 {
+	/* The rows a reuse scan could pick: the same horizon, through the same
+	 * index, so an acquire costs the same with 10 or 100,000 old leases. */
+	static const char *const ended[] = { "released", "retained", "expired", "failed", NULL };
 	SweepList list = { 0 };
-	StoreLeaseFilter f;
 
-	memset(&f, 0, sizeof f);
-	f.environment_id = l->environment_id;
-	if (store_lease_each(s, &f, lease_sweep_collect, &list, NULL) != ST_OK)
+	if (store_lease_reuse_candidates(s, l->environment_id, ended, LEASE_REUSE_SCAN,
+					 lease_sweep_collect, &list, NULL) != ST_OK)
 		goto done;
 	for (size_t i = 0; i < list.count; i++) {
 		StoreLease *o = &list.items[i];
