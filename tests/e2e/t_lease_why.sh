@@ -39,6 +39,9 @@ expect_rc 0 envctl lease acquire e --run r2 --issue ISS-2 --json
 l2=$(json_get "$out" 'j.id')
 [ "$(json_get "$out" 'j.resumed')" = true ] || fail "r2 did not resume: $out"
 expect_rc 0 envctl lease release "$l2"
+# r1's row gave its sandbox away: resuming it by id is refused.
+expect_rc 5 envctl lease resume "$l1"
+contains "$errout" "gave its sandbox to lease $l2"
 
 cfg "{\"region\":\"us\",\"token\":{\"secretRef\":\"$tok_a\"},\"reuseLease\":true}"
 expect_rc 0 envctl lease why e --run r2
