@@ -20,7 +20,9 @@ _envctl()
 	case $prev in
 	--db|--config-file|--value-file|--stdin-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--provider) COMPREPLY=($(compgen -W "$(_envctl_words providers)" -- "$cur")); return ;;
-	--env) COMPREPLY=($(compgen -W "$(_envctl_words envs)" -- "$cur")); return ;;
+	--env) # lease exec --env takes K=V, not an environment
+		[ "$cmd:$sub" = lease:exec ] && return
+		COMPREPLY=($(compgen -W "$(_envctl_words envs)" -- "$cur")); return ;;
 	--status) COMPREPLY=($(compgen -W "active released expired failed retained archived" -- "$cur")); return ;;
 	esac
 	if [ -z "$cmd" ]; then
@@ -35,7 +37,7 @@ _envctl()
 		secret) subs="create rotate verify disable enable delete list show" ;;
 		db) subs="check backup path" ;;
 		plugin) subs="list show log restart import lint" ;;
-		lease) subs="acquire list show resume release destroy sweep exec" ;;
+		lease) subs="acquire why list show resume release destroy sweep exec workspace" ;;
 		complete) subs="commands envs leases providers secrets" ;;
 		esac
 		COMPREPLY=($(compgen -W "$subs" -- "$cur"))
@@ -45,8 +47,8 @@ _envctl()
 	case $cmd:$sub in
 	env:create) ;;
 	env:*) COMPREPLY=($(compgen -W "$(_envctl_words envs) --all" -- "$cur")) ;;
-	lease:acquire) COMPREPLY=($(compgen -W "$(_envctl_words envs)" -- "$cur")) ;;
-	lease:show|lease:resume|lease:release|lease:destroy|lease:exec)
+	lease:acquire|lease:why) COMPREPLY=($(compgen -W "$(_envctl_words envs)" -- "$cur")) ;;
+	lease:show|lease:resume|lease:release|lease:destroy|lease:exec|lease:workspace)
 		COMPREPLY=($(compgen -W "$(_envctl_words leases)" -- "$cur")) ;;
 	provider:show|plugin:show|plugin:log|plugin:restart)
 		COMPREPLY=($(compgen -W "$(_envctl_words providers)" -- "$cur")) ;;

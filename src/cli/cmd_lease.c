@@ -9,19 +9,27 @@
 
 static const char lease_usage[] =
 	"usage: envctl lease acquire ENV [--run ID] [--issue ID] [--ttl SECONDS]\n"
-	"                            [--retain-on-failure] [--json]\n"
+	"                            [--retain-on-failure] [--explain] [--json]\n"
+	"       envctl lease why ENV [--run ID] [--json]\n"
 	"       envctl lease list [--status S] [--env NAME] [--provider KEY] [--limit N] [--json]\n"
 	"       envctl lease show ID [--json]\n"
 	"       envctl lease resume ID [--json]\n"
 	"       envctl lease release ID [--status released|expired|failed] [--reason TEXT] [--json]\n"
 	"       envctl lease destroy ID --yes [--json]\n"
 	"       envctl lease sweep [--json]\n"
-	"       envctl lease exec ID [--timeout MS] [--cwd DIR] [--stdin-file F] -- CMD [ARGS...]\n"
+	"       envctl lease exec ID [--timeout MS] [--cwd DIR] [--env K=V]... [--stdin-file F]\n"
+	"                        -- CMD [ARGS...]\n"
 	"       envctl lease workspace ID [--local-path P] [--remote-path P] [--mode M] [--json]\n"
 	"\n"
 	"A lease acquired without --run is an operator's test lease: ephemeral, it\n"
 	"never resumes another. With --run and reuseLease on in the environment's\n"
-	"config, the environment's most recently used matching lease is resumed.\n"
+	"config, the environment's most recently used matching lease is resumed:\n"
+	"a released or retained one, or the same run's active one. `lease why`\n"
+	"(and `acquire --explain`) show each candidate and, per config key, why\n"
+	"it did or did not match; secret fields only as \"secret id differs\".\n"
+	"`lease exec` runs in the lease's workspace unless --cwd says otherwise;\n"
+	"--env K=secret:NAME passes a secret bound to the environment, resolved\n"
+	"for the call only.\n"
 	"`lease exec` passes the command's stdout, stderr and exit code through.\n"
 	"Exit codes: 0 ok, 2 usage, 3 not found, 5 conflict (already released),\n"
 	"6 provider error, 9 timed out, 10 not supported.\n";
@@ -64,10 +72,11 @@ static int lease_print(const StoreLease *l, bool json, const char *extra_key, bo
 static int lease_cmd_acquire(App *app, int argc, char **argv)
 {
 	const char *run = NULL, *issue = NULL, *ttl = NULL;
-	bool json = false, retain = false;
+	bool json = false, retain = false, explain = false;
 	CliOpt opts[] = { { "--run", CLI_VALUE, &run }, { "--issue", CLI_VALUE, &issue },
 			  { "--ttl", CLI_VALUE, &ttl }, { "--json", CLI_FLAG, &json },
-			  { "--retain-on-failure", CLI_FLAG, &retain }, { NULL, CLI_FLAG, NULL } };
+			  { "--retain-on-failure", CLI_FLAG, &retain },
+			  { "--explain", CLI_FLAG, &explain }, { NULL, CLI_FLAG, NULL } };
 	LeaseAcquireRequest req;
 	LeaseAcquireResult res;
 	const char *pos[1];
@@ -96,11 +105,63 @@ static int lease_cmd_acquire(App *app, int argc, char **argv)
 		return cli_fail(&err);
 	if (res.note[0])
 		fprintf(stderr, "envctl: note: %s\n", res.note);
-	if (!json)
+	if (!json) {
 		printf("%s lease %s (%s)\n", res.resumed ? "Resumed" : "Acquired", res.lease.id,
 		       res.lease.provider_lease_id);
-	rc = json ? lease_print(&res.lease, true, "resumed", res.resumed) : 0;
+		if (explain) {
+			char *text = lease_reuse_report_text(&res.reuse, pos[0], run);
+
+			if (text)
+				fputs(text, stdout);
+			free(text);
+		}
+		rc = 0;
+	} else {
+		cJSON *o = lease_to_json(&res.lease);
+
+		if (o) {
+			cJSON_AddBoolToObject(o, "resumed", res.resumed);
+			if (explain)
+				cJSON_AddItemToObject(o, "reuse",
+						      lease_reuse_report_json(&res.reuse,
+									      res.lease.environment_id,
+									      pos[0], run));
+		}
+		rc = cli_print_json(o);
+	}
 	lease_acquire_result_clear(&res);
+	return rc;
+}
+
+static int lease_cmd_why(App *app, int argc, char **argv)
+{
+	const char *run = NULL, *pos[1];
+	bool json = false;
+	CliOpt opts[] = { { "--run", CLI_VALUE, &run }, { "--json", CLI_FLAG, &json },
+			  { NULL, CLI_FLAG, NULL } };
+	LeaseWhy why;
+	Error err;
+	int rc, npos;
+
+	if ((rc = cli_parse(&cli_cmd_lease, "why", argc, argv, 2, opts, pos, 1, &npos)))
+		return rc;
+	if (npos != 1)
+		return cli_usage_error(&cli_cmd_lease, "lease why: missing ENV");
+	error_clear(&err);
+	if (lease_why(app, pos[0], run, &why, &err) != ST_OK)
+		return cli_fail(&err);
+	if (json) {
+		rc = cli_print_json(lease_reuse_report_json(&why.report, why.environment_id,
+							    why.environment_name, run));
+	} else {
+		char *text = lease_reuse_report_text(&why.report, why.environment_name, run);
+
+		rc = text ? 0 : status_exit_code(ST_E_NOMEM);
+		if (text)
+			fputs(text, stdout);
+		free(text);
+	}
+	lease_why_clear(&why);
 	return rc;
 }
 
@@ -294,8 +355,11 @@ static int lease_cmd_sweep(App *app, int argc, char **argv)
 static int lease_cmd_exec(App *app, int argc, char **argv)
 {
 	const char *timeout = NULL, *cwd = NULL, *stdin_file = NULL;
+	CliList envs = { NULL, 0 };
 	CliOpt opts[] = { { "--timeout", CLI_VALUE, &timeout }, { "--cwd", CLI_VALUE, &cwd },
-			  { "--stdin-file", CLI_VALUE, &stdin_file }, { NULL, CLI_FLAG, NULL } };
+			  { "--stdin-file", CLI_VALUE, &stdin_file }, { "--env", CLI_MULTI, &envs },
+			  { NULL, CLI_FLAG, NULL } };
+	const char **env = NULL;
 	LeaseExecRequest req;
 	ExecResult r;
 	Error err;
@@ -314,14 +378,25 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 	}
 	if (npos < 2) {
 		free(pos);
+		cli_list_free(&envs);
 		return cli_usage_error(&cli_cmd_lease, "lease exec: missing %s",
 				       npos ? "command after --" : "lease ID");
+	}
+	if (envs.count) {
+		env = calloc(envs.count + 1, sizeof *env);
+		if (!env) {
+			free(pos);
+			cli_list_free(&envs);
+			return status_exit_code(ST_E_NOMEM);
+		}
+		memcpy(env, envs.items, envs.count * sizeof *env);
 	}
 	memset(&req, 0, sizeof req);
 	req.lease_id = pos[0];
 	req.command = pos[1];
 	req.args = pos + 2;
 	req.cwd = cwd;
+	req.env = env;
 	req.actor = app_actor(app);
 	if (timeout) {
 		char *end;
@@ -329,6 +404,8 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 		req.timeout_ms = strtol(timeout, &end, 10);
 		if (*end || req.timeout_ms <= 0) {
 			free(pos);
+			free(env);
+			cli_list_free(&envs);
 			return cli_usage_error(&cli_cmd_lease, "lease exec: --timeout takes milliseconds, not \"%s\"", timeout);
 		}
 	}
@@ -337,6 +414,8 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 		input = fs_read_file(stdin_file, NULL, &err);
 		if (!input) {
 			free(pos);
+			free(env);
+			cli_list_free(&envs);
 			return cli_fail(&err);
 		}
 		req.stdin_data = input;
@@ -344,6 +423,8 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 	rc = lease_exec(app, &req, &r, &err);
 	free(input);
 	free(pos);
+	free(env);
+	cli_list_free(&envs);
 	if (rc != ST_OK)
 		return cli_fail(&err);
 	if (r.out)
@@ -405,6 +486,8 @@ static int lease_run(App *app, int argc, char **argv)
 		return cli_usage_error(&cli_cmd_lease, "lease: missing subcommand");
 	if (strcmp(sub, "acquire") == 0)
 		return lease_cmd_acquire(app, argc, argv);
+	if (strcmp(sub, "why") == 0)
+		return lease_cmd_why(app, argc, argv);
 	if (strcmp(sub, "list") == 0)
 		return lease_cmd_list(app, argc, argv);
 	if (strcmp(sub, "show") == 0 || strcmp(sub, "resume") == 0 ||
@@ -421,7 +504,7 @@ static int lease_run(App *app, int argc, char **argv)
 
 const CliCommand cli_cmd_lease = {
 	.name = "lease",
-	.summary = "acquire, list, resume, release, destroy, sweep, exec in leases",
+	.summary = "acquire, list, resume, release, destroy, sweep, exec in leases; why no reuse",
 	.usage = lease_usage,
 	.run = lease_run,
 };

@@ -7,17 +7,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "core/environment.h"
 #include "core/runtime.h"
 #include "core/lease_rules.h"
+#include "core/lease_reuse.h"
 #include "core/redact.h"
 #include "util/array.h"
 #include "util/ids.h"
 #include "util/json.h"
 #include "util/jsonptr.h"
 
-#define LEASE_DESTROYED_KEY "envctlDestroyedAt"
+#define LEASE_DESTROYED_KEY LEASE_KEY_DESTROYED
+#define LEASE_RESUMING_KEY LEASE_KEY_RESUMING
+#define LEASE_HANDED_KEY LEASE_KEY_HANDED
 #define LEASE_ID_KEY "envctlLeaseId"
+/* Where `lease workspace` realized the workspace: exec's default cwd. */
+#define LEASE_WORKSPACE_KEY "envctlWorkspaceCwd"
 #define LEASE_REUSE_SCAN 50
 /* A phase older than this is stale even if its pid looks alive (pids are
  * reused). Longer than any provider call may take. */
@@ -114,6 +121,17 @@ static bool lease_is_destroyed(const StoreLease *l)
 	return r;
 }
 
+/* The lease whose sandbox a later lease took over, or NULL (caller frees). */
+static char *lease_handed_to(const StoreLease *l)
+{
+	cJSON *m = lease_metadata(l);
+	const char *to = json_get_string(m, LEASE_HANDED_KEY);
+	char *r = to ? strdup(to) : NULL;
+
+	cJSON_Delete(m);
+	return r;
+}
+
 /* Everything a provider call needs, resolved for the duration of the call. */
 typedef struct LeaseCtx {
 	Store *store;
@@ -142,6 +160,27 @@ static Status lease_ctx_load(App *app, const char *env_ref, const char *consumer
 		goto fail;
 	}
 	if (env_runtime_resolve(app, &c->env, consumer, lease_id, run_id, &c->rt, err) != ST_OK)
+		goto fail;
+	return ST_OK;
+fail:
+	lease_ctx_clear(c);
+	return err->status;
+}
+
+/* The context without resolving any secret: for what only reads the stored
+ * config (the reuse report). rt.config stays NULL. */
+static Status lease_ctx_load_stored(App *app, const char *env_ref, LeaseCtx *c, Error *err)
+{
+	memset(c, 0, sizeof *c);
+	if (app_store(app, &c->store, err) != ST_OK)
+		return err->status;
+	if (store_env_get(c->store, env_ref, &c->env, err) != ST_OK)
+		return err->status;
+	if (registry_require(&app->registry, c->env.provider, &c->provider, err) != ST_OK) {
+		error_prefix(err, "environment \"%s\": ", c->env.name);
+		goto fail;
+	}
+	if (env_secret_paths(app, c->env.provider, c->env.config, &c->rt.secret_paths, err) != ST_OK)
 		goto fail;
 	return ST_OK;
 fail:
@@ -209,56 +248,408 @@ static void lease_activity(Store *s, const char *actor, const char *action, cons
 	cJSON_Delete(details);
 }
 
+typedef struct SweepList {
+	StoreLease *items;
+	size_t count, cap;
+} SweepList;
+
+static bool lease_sweep_collect(const StoreLease *row, void *ctx)
+{
+	SweepList *list = ctx;
+
+	if (!array_reserve(&list->items, &list->cap, list->count, sizeof *list->items))
+		return false;
+	if (store_lease_copy(row, &list->items[list->count], NULL) != ST_OK)
+		return false;
+	list->count++;
+	return true;
+}
+
+static void lease_sweep_list_free(SweepList *list)
+{
+	for (size_t i = 0; i < list->count; i++)
+		store_lease_clear(&list->items[i]);
+	free(list->items);
+	memset(list, 0, sizeof *list);
+}
+
+/* ------------------------------------------------------------ metadata */
+
+/* Paperclip's lease metadata: host bookkeeping, then the environment's
+ * stored config (secret fields as secret ids, never values), then what the
+ * provider returned, already scrubbed. The stored config is what the reuse
+ * rule compares with, so it must be there whatever the provider echoes.
+ * Keys in the host's envctl* namespace come only from the host. */
+static cJSON *lease_compose_metadata(const LeaseCtx *c, const cJSON *host_from,
+				     const cJSON *provider_meta)
+{
+	cJSON *m = cJSON_CreateObject();
+	const cJSON *item;
+
+	if (!m)
+		return NULL;
+	cJSON_ArrayForEach(item, host_from) {
+		if (item->string && strncmp(item->string, "envctl", 6) == 0 &&
+		    strcmp(item->string, LEASE_RESUMING_KEY) != 0 &&
+		    !json_set(m, item->string, cJSON_Duplicate(item, 1)))
+			goto fail;
+	}
+	cJSON_ArrayForEach(item, c->env.config) {
+		if (!json_set(m, item->string, cJSON_Duplicate(item, 1)))
+			goto fail;
+	}
+	cJSON_ArrayForEach(item, provider_meta) {
+		if (!item->string || strncmp(item->string, "envctl", 6) == 0)
+			continue;
+		if (!json_set(m, item->string, cJSON_Duplicate(item, 1)))
+			goto fail;
+	}
+	return m;
+fail:
+	cJSON_Delete(m);
+	return NULL;
+}
+
 /* ------------------------------------------------------------ acquire */
 
+typedef struct HolderList {
+	LeaseReuseHolder *items;
+	size_t count, cap;
+	const char *skip_id; /* the lease asking; never its own holder */
+} HolderList;
+
+static void lease_holders_free(HolderList *h)
+{
+	for (size_t i = 0; i < h->count; i++) {
+		free((char *)h->items[i].lease_id);
+		free((char *)h->items[i].run_id);
+		free((char *)h->items[i].sandbox);
+	}
+	free(h->items);
+	memset(h, 0, sizeof *h);
+}
+
+/* The sandbox an active row holds: its provider lease id, or, while its
+ * acquire is resuming one, the id it claimed. */
+static bool lease_holder_visit(const StoreLease *row, void *ctx)
+{
+	HolderList *h = ctx;
+	cJSON *meta;
+	const char *sandbox = row->provider_lease_id;
+	LeaseReuseHolder *it;
+	bool ok;
+
+	if (h->skip_id && strcmp(row->id, h->skip_id) == 0)
+		return true;
+	meta = row->metadata_json ? cJSON_Parse(row->metadata_json) : NULL;
+	if (cJSON_GetObjectItemCaseSensitive(meta, LEASE_DESTROYED_KEY)) {
+		cJSON_Delete(meta);
+		return true;
+	}
+	if (!sandbox || !sandbox[0])
+		sandbox = json_get_string(meta, LEASE_RESUMING_KEY);
+	if (!sandbox || !sandbox[0] ||
+	    !array_reserve(&h->items, &h->cap, h->count, sizeof *h->items)) {
+		cJSON_Delete(meta);
+		return sandbox == NULL || !sandbox[0];
+	}
+	it = &h->items[h->count];
+	it->lease_id = strdup(row->id);
+	it->run_id = row->heartbeat_run_id ? strdup(row->heartbeat_run_id) : NULL;
+	it->sandbox = strdup(sandbox);
+	ok = it->lease_id && it->sandbox && (!row->heartbeat_run_id || it->run_id);
+	cJSON_Delete(meta);
+	if (!ok) {
+		free((char *)it->lease_id);
+		free((char *)it->run_id);
+		free((char *)it->sandbox);
+		return false;
+	}
+	h->count++;
+	return true;
+}
+
+static Status lease_collect_holders(Store *s, const char *env_id, const char *skip_id,
+				    HolderList *h, Error *err)
+{
+	memset(h, 0, sizeof *h);
+	h->skip_id = skip_id;
+	return store_lease_each_active(s, env_id, lease_holder_visit, h, err);
+}
+
 typedef struct ReuseScan {
+	LeaseReuseReport *report;
 	Provider *provider;
 	const cJSON *config;
-	StoreLease found;
-	bool have;
+	char *const *secret_paths;
+	const char *run_id;
+	const HolderList *holders;
+	bool oom;
 } ReuseScan;
 
 static bool lease_reuse_visit(const StoreLease *row, void *ctx)
 {
 	ReuseScan *scan = ctx;
-	cJSON *meta;
-	bool match;
 
-	if (!row->provider_lease_id || !row->provider_lease_id[0] || row->phase)
-		return true;
-	meta = row->metadata_json ? cJSON_Parse(row->metadata_json) : NULL;
-	match = meta && !cJSON_GetObjectItemCaseSensitive(meta, LEASE_DESTROYED_KEY) &&
-		provider_matches_reusable_lease(scan->provider, scan->config,
-						row->provider_lease_id, meta);
-	cJSON_Delete(meta);
-	if (!match)
-		return true;
-	scan->have = store_lease_copy(row, &scan->found, NULL) == ST_OK;
-	return !scan->have;
+	if (!lease_reuse_consider(scan->report, scan->provider, scan->config, scan->secret_paths,
+				  scan->run_id, row, scan->holders->items, scan->holders->count)) {
+		scan->oom = true;
+		return false;
+	}
+	return true;
+}
+
+/* Decides whether reuse applies and, when it does, evaluates every
+ * candidate (the store's most recently used first). Run it inside the
+ * transaction that records the claim, so two acquires never pick one. */
+static Status lease_reuse_evaluate(LeaseCtx *c, const char *policy, const char *run_id,
+				   LeaseReuseReport *r, Error *err)
+{
+	HolderList holders;
+	ReuseScan scan;
+	unsigned caps = 0;
+	Error cap_err;
+	Status st;
+
+	lease_reuse_report_init(r);
+	error_clear(&cap_err);
+	/* A worker that cannot start fails the acquire itself, with its reason. */
+	provider_capabilities(c->provider, &caps, &cap_err);
+	if (!json_is_true(c->env.config, "reuseLease")) {
+		snprintf(r->off_reason, sizeof r->off_reason, "the config's reuseLease is not true");
+		return ST_OK;
+	}
+	if (!run_id || !run_id[0]) {
+		snprintf(r->off_reason, sizeof r->off_reason,
+			 "no run id: an operator's test lease never resumes another");
+		return ST_OK;
+	}
+	if (strcmp(policy, LEASE_POLICY_REUSE) != 0) {
+		snprintf(r->off_reason, sizeof r->off_reason, "the lease policy is %s", policy);
+		return ST_OK;
+	}
+	if (!(caps & PROVIDER_CAP_REUSABLE_LEASES)) {
+		snprintf(r->off_reason, sizeof r->off_reason,
+			 "provider %s does not support reusable leases (supportsReusableLeases)",
+			 c->provider->key);
+		return ST_OK;
+	}
+	r->reuse_on = true;
+	if ((st = lease_collect_holders(c->store, c->env.id, NULL, &holders, err)) != ST_OK)
+		return st;
+	scan = (ReuseScan){ r, c->provider, c->env.config, c->rt.secret_paths, run_id, &holders,
+			    false };
+	st = store_lease_reuse_candidates(c->store, c->env.id, NULL, LEASE_REUSE_SCAN,
+					  lease_reuse_visit, &scan, err);
+	lease_holders_free(&holders);
+	if (st == ST_OK && scan.oom)
+		st = error_set(err, ST_E_NOMEM, "out of memory");
+	return st;
+}
+
+Status lease_why(App *app, const char *environment, const char *run_id, LeaseWhy *out,
+		 Error *err)
+{
+	LeaseCtx c;
+	const char *policy;
+	Status st;
+
+	memset(out, 0, sizeof *out);
+	lease_reuse_report_init(&out->report);
+	/* Reading the config needs no secret: nothing here calls the provider
+	 * with it, so the stored config (secret ids) is enough. */
+	if (lease_ctx_load_stored(app, environment, &c, err) != ST_OK)
+		return err->status;
+	policy = lease_rules_policy(c.env.config, run_id);
+	st = lease_reuse_evaluate(&c, policy, run_id, &out->report, err);
+	if (st == ST_OK) {
+		memcpy(out->environment_id, c.env.id, sizeof out->environment_id);
+		snprintf(out->environment_name, sizeof out->environment_name, "%s", c.env.name);
+	}
+	lease_ctx_clear(&c);
+	if (st != ST_OK)
+		lease_why_clear(out);
+	return st;
+}
+
+void lease_why_clear(LeaseWhy *w)
+{
+	lease_reuse_report_free(&w->report);
+	memset(w, 0, sizeof *w);
+	w->report.chosen = -1;
 }
 
 void lease_acquire_result_clear(LeaseAcquireResult *r)
 {
 	store_lease_clear(&r->lease);
+	lease_reuse_report_free(&r->reuse);
 	memset(r, 0, sizeof *r);
+	r->reuse.chosen = -1;
+}
+
+/* Other rows that still point at the sandbox l now holds stop holding it:
+ * one sandbox, one live row, so a later destroy or reuse scan never acts
+ * on it through a stale row. */
+static void lease_hand_over(Store *s, const StoreLease *l)
+{
+	/* The rows a reuse scan could pick: the same horizon, through the same
+	 * index, so an acquire costs the same with 10 or 100,000 old leases. */
+	static const char *const ended[] = { "released", "retained", "expired", "failed", NULL };
+	SweepList list = { 0 };
+
+	if (store_lease_reuse_candidates(s, l->environment_id, ended, LEASE_REUSE_SCAN,
+					 lease_sweep_collect, &list, NULL) != ST_OK)
+		goto done;
+	for (size_t i = 0; i < list.count; i++) {
+		StoreLease *o = &list.items[i];
+		cJSON *meta;
+
+		if (strcmp(o->id, l->id) == 0 || strcmp(o->status, "active") == 0 ||
+		    !o->provider_lease_id || strcmp(o->provider_lease_id, l->provider_lease_id) != 0)
+			continue;
+		meta = lease_metadata(o);
+		if (cJSON_GetObjectItemCaseSensitive(meta, LEASE_DESTROYED_KEY) ||
+		    cJSON_GetObjectItemCaseSensitive(meta, LEASE_HANDED_KEY)) {
+			cJSON_Delete(meta);
+			continue;
+		}
+		if (json_set_string(meta, LEASE_HANDED_KEY, l->id) && lease_store_metadata(o, meta)) {
+			/* Its cleanup is the new lease's now. */
+			lease_set(&o->cleanup_status, "success");
+			lease_set(&o->next_cleanup_at, NULL);
+			store_lease_update(s, o, o->status, NULL);
+		}
+		cJSON_Delete(meta);
+	}
+done:
+	lease_sweep_list_free(&list);
+}
+
+/* The provider answered with sandbox id: in one write transaction, refuse
+ * it when another run's active lease holds it (a provider that names its
+ * sandbox after the environment hands the same one out again), else
+ * record l as its holder. */
+static Status lease_finish_acquire(Store *s, StoreLease *l, const char *run_id,
+				   const char *expected_status, Error *err)
+{
+	HolderList holders;
+	Status st;
+
+	if ((st = store_begin(s, err)) != ST_OK)
+		return st;
+	if ((st = lease_collect_holders(s, l->environment_id, l->id, &holders, err)) != ST_OK)
+		goto fail;
+	for (size_t i = 0; i < holders.count; i++) {
+		const LeaseReuseHolder *h = &holders.items[i];
+
+		if (strcmp(h->sandbox, l->provider_lease_id) != 0)
+			continue;
+		if (run_id && h->run_id && strcmp(h->run_id, run_id) == 0)
+			continue;
+		st = error_set(err, ST_E_CONFLICT,
+			       "the provider handed out sandbox %s, which active lease %s (run %s) holds; "
+			       "release that lease first",
+			       l->provider_lease_id, h->lease_id, h->run_id ? h->run_id : "(none)");
+		lease_holders_free(&holders);
+		goto fail;
+	}
+	lease_holders_free(&holders);
+	if ((st = store_lease_update(s, l, expected_status, err)) != ST_OK)
+		goto fail;
+	lease_hand_over(s, l);
+	return store_commit(s, err);
+fail:
+	store_rollback(s);
+	return st;
+}
+
+/* The intent, in the transaction of the reuse scan: either the same run's
+ * active lease is claimed (phase "resuming") and reused as the row, or a
+ * new row is inserted that names the sandbox it is about to resume. */
+static Status lease_acquire_intent(LeaseCtx *c, const LeaseAcquireRequest *req,
+				   const char *policy, LeaseAcquireResult *out, bool *same_row,
+				   Error *err)
+{
+	StoreLease *l = &out->lease;
+	const LeaseReuseCandidate *pick;
+	cJSON *intent;
+	Status st;
+
+	*same_row = false;
+	if ((st = store_begin(c->store, err)) != ST_OK)
+		return st;
+	if ((st = lease_reuse_evaluate(c, policy, req->run_id, &out->reuse, err)) != ST_OK)
+		goto fail;
+	pick = out->reuse.chosen >= 0 ? &out->reuse.items[out->reuse.chosen] : NULL;
+	if (pick && strcmp(pick->lease.status, "active") == 0) {
+		if ((st = store_lease_get(c->store, pick->lease.id, l, err)) != ST_OK)
+			goto fail;
+		if (!lease_set_phase(l, "resuming") || (req->issue_id && !lease_set(&l->issue_id, req->issue_id))) {
+			st = error_set(err, ST_E_NOMEM, "out of memory");
+			goto fail;
+		}
+		if ((st = store_lease_update(c->store, l, "active", err)) != ST_OK)
+			goto fail;
+		*same_row = true;
+		return store_commit(c->store, err);
+	}
+	/* Intent first: the row exists before the provider is asked. */
+	if (!lease_set(&l->status, "active") || !lease_set(&l->lease_policy, policy) ||
+	    !lease_set(&l->provider, c->provider->key) ||
+	    !lease_set(&l->heartbeat_run_id, req->run_id) || !lease_set(&l->issue_id, req->issue_id) ||
+	    !lease_set_phase(l, "acquiring")) {
+		st = error_set(err, ST_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	memcpy(l->environment_id, c->env.id, sizeof l->environment_id);
+	id_new(l->id);
+	/* Until the provider answers, the only handle on the sandbox is our
+	 * own id: keep it where a reconciling destroy finds it. The sandbox
+	 * being resumed is named too, so no other acquire claims it. */
+	intent = cJSON_CreateObject();
+	if (!intent || !json_set_string(intent, LEASE_ID_KEY, l->id) ||
+	    (pick && !json_set_string(intent, LEASE_RESUMING_KEY, pick->lease.provider_lease_id)) ||
+	    !lease_store_metadata(l, intent)) {
+		cJSON_Delete(intent);
+		st = error_set(err, ST_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	cJSON_Delete(intent);
+	if ((st = store_lease_insert(c->store, l, err)) != ST_OK)
+		goto fail;
+	{
+		/* Read back what the store filled in (times), so later
+		 * rewrites of the row carry them. */
+		char id[UUID_STR_LEN];
+
+		memcpy(id, l->id, sizeof id);
+		store_lease_clear(l);
+		if ((st = store_lease_get(c->store, id, l, err)) != ST_OK)
+			goto fail;
+	}
+	return store_commit(c->store, err);
+fail:
+	store_rollback(c->store);
+	store_lease_clear(l);
+	return st;
 }
 
 Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResult *out,
 		     Error *err)
 {
-	static const char *const reusable_statuses[] = { "active", "released", "expired", NULL };
 	LeaseCtx c;
 	StoreLease *l = &out->lease;
-	ReuseScan scan;
+	const LeaseReuseCandidate *pick;
 	LeaseHandle h;
 	AcquireInput in;
 	Error resume_err;
-	cJSON *meta = NULL;
+	cJSON *meta = NULL, *composed = NULL, *pick_meta = NULL;
 	const char *policy;
+	bool same_row = false;
 	Status st;
 
 	memset(out, 0, sizeof *out);
-	memset(&scan, 0, sizeof scan);
+	lease_reuse_report_init(&out->reuse);
 	memset(&h, 0, sizeof h);
 	if (app_check_writable(app, "acquiring a lease", err) != ST_OK)
 		return err->status;
@@ -273,56 +664,19 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 	}
 	policy = req->retain_on_failure ? LEASE_POLICY_RETAIN
 					: lease_rules_policy(c.env.config, req->run_id);
-	if (strcmp(policy, LEASE_POLICY_REUSE) == 0) {
-		scan.provider = c.provider;
-		scan.config = c.env.config; /* stored config: secret ids, never plaintext */
-		st = store_lease_reuse_candidates(c.store, c.env.id, reusable_statuses,
-						  LEASE_REUSE_SCAN, lease_reuse_visit, &scan, err);
-		if (st != ST_OK)
-			goto done;
-	}
-
-	/* Intent first: the row exists before the provider is asked. */
-	if (!lease_set(&l->status, "active") || !lease_set(&l->lease_policy, policy) ||
-	    !lease_set(&l->provider, c.provider->key) ||
-	    !lease_set(&l->heartbeat_run_id, req->run_id) || !lease_set(&l->issue_id, req->issue_id) ||
-	    !lease_set_phase(l, "acquiring")) {
-		st = error_set(err, ST_E_NOMEM, "out of memory");
+	if ((st = lease_acquire_intent(&c, req, policy, out, &same_row, err)) != ST_OK)
 		goto done;
-	}
-	memcpy(l->environment_id, c.env.id, sizeof l->environment_id);
-	id_new(l->id);
-	{
-		/* Until the provider answers, the only handle on the sandbox
-		 * is our own id: keep it where a reconciling destroy finds it. */
-		cJSON *intent = cJSON_CreateObject();
-
-		if (!intent || !json_set_string(intent, LEASE_ID_KEY, l->id) ||
-		    !lease_store_metadata(l, intent)) {
-			cJSON_Delete(intent);
-			st = error_set(err, ST_E_NOMEM, "out of memory");
-			goto done;
-		}
-		cJSON_Delete(intent);
-	}
-	if ((st = store_lease_insert(c.store, l, err)) != ST_OK)
-		goto done;
-	{
-		/* Read back what the store filled in (times), so later
-		 * rewrites of the row carry them. */
-		char id[UUID_STR_LEN];
-
-		memcpy(id, l->id, sizeof id);
-		store_lease_clear(l);
-		if ((st = store_lease_get(c.store, id, l, err)) != ST_OK)
-			goto done;
-	}
+	pick = out->reuse.chosen >= 0 ? &out->reuse.items[out->reuse.chosen] : NULL;
 	lease_crash_point("acquire:intent");
 
-	in = (AcquireInput){ c.rt.config, c.env.id, req->run_id, req->issue_id, l->id };
+	/* The run's own lease resumed in place keeps its issue unless told. */
+	in = (AcquireInput){ c.rt.config, c.env.id, req->run_id,
+			     req->issue_id ? req->issue_id : same_row ? l->issue_id : NULL, l->id };
+	if (pick)
+		pick_meta = lease_metadata(&pick->lease);
 	error_clear(&resume_err);
-	st = lease_rules_acquire(c.provider, &in, scan.have ? scan.found.provider_lease_id : NULL,
-				 NULL, &h, &out->resumed, &resume_err, err);
+	st = lease_rules_acquire(c.provider, &in, pick ? pick->lease.provider_lease_id : NULL,
+				 pick_meta, &h, &out->resumed, &resume_err, err);
 	lease_crash_point("acquire:provider");
 	if (st != ST_OK || !h.provider_lease_id || !h.provider_lease_id[0]) {
 		if (st == ST_OK)
@@ -330,12 +684,17 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 				       "provider \"%s\" returned no lease id for environment \"%s\"",
 				       c.provider->key, c.env.name);
 		lease_scrub_error(&c, err);
+		lease_set_phase(l, NULL);
+		if (same_row) {
+			/* The run's own lease stays as it was: only the resume failed. */
+			store_lease_update(c.store, l, "active", NULL);
+			goto done;
+		}
 		/* The provider said no: the row records the failure, nothing leaks. */
 		lease_set(&l->status, "failed");
 		lease_set(&l->failure_reason, err->msg);
 		lease_set_now(&l->released_at);
 		lease_set(&l->cleanup_status, "success");
-		lease_set_phase(l, NULL);
 		store_lease_update(c.store, l, "active", NULL);
 		goto done;
 	}
@@ -343,17 +702,27 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 		lease_scrub_error(&c, &resume_err);
 		snprintf(out->note, sizeof out->note,
 			 "resume of %s failed (%s); a fresh sandbox was acquired",
-			 scan.found.provider_lease_id, resume_err.msg);
-	} else if (scan.have && !out->resumed) {
+			 pick->lease.provider_lease_id, resume_err.msg);
+	} else if (pick && !out->resumed) {
 		snprintf(out->note, sizeof out->note,
 			 "sandbox %s is gone at the provider; a fresh one was acquired",
-			 scan.found.provider_lease_id);
+			 pick->lease.provider_lease_id);
+	} else if (!out->resumed && out->reuse.reuse_on && out->reuse.count > 0) {
+		/* Reuse was on and nothing was resumed: say why, in one line. */
+		lease_reuse_summary(&out->reuse, out->note, sizeof out->note);
 	}
 	meta = h.metadata ? h.metadata : cJSON_CreateObject();
 	h.metadata = NULL;
 	lease_scrub_metadata(&c, meta);
-	if (!lease_set(&l->provider_lease_id, h.provider_lease_id) ||
-	    !lease_store_metadata(l, meta) || !lease_set_phase(l, NULL)) {
+	{
+		cJSON *host = lease_metadata(l);
+
+		composed = lease_compose_metadata(&c, host, meta);
+		cJSON_Delete(host);
+	}
+	if (!composed || !lease_set(&l->provider_lease_id, h.provider_lease_id) ||
+	    !lease_store_metadata(l, composed) || !lease_set_phase(l, NULL) ||
+	    (same_row && !lease_set_now(&l->last_used_at))) {
 		st = error_set(err, ST_E_NOMEM, "out of memory");
 		goto done;
 	}
@@ -365,20 +734,33 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 		time_format_ms(time_now_ms() + req->ttl_seconds * 1000, when);
 		lease_set(&l->expires_at, when);
 	}
-	if ((st = store_lease_update(c.store, l, "active", err)) != ST_OK)
+	if ((st = lease_finish_acquire(c.store, l, req->run_id, "active", err)) != ST_OK) {
+		if (st == ST_E_CONFLICT && !same_row) {
+			/* Not ours to release: the sandbox is the other lease's. */
+			lease_set(&l->status, "failed");
+			lease_set(&l->failure_reason, err->msg);
+			lease_set_now(&l->released_at);
+			lease_set(&l->cleanup_status, "success");
+			lease_set(&l->provider_lease_id, NULL);
+			{
+				cJSON *host = cJSON_CreateObject();
+
+				if (host && json_set_string(host, LEASE_ID_KEY, l->id))
+					lease_store_metadata(l, host);
+				cJSON_Delete(host);
+			}
+			store_lease_update(c.store, l, "active", NULL);
+		}
 		goto done;
-	if (out->resumed) {
-		/* The earlier lease's sandbox now serves this one. */
-		lease_set_now(&scan.found.last_used_at);
-		store_lease_update(c.store, &scan.found, NULL, NULL);
 	}
 	lease_activity(c.store, req->actor, out->resumed ? "environment.lease_resumed"
 							: "environment.lease_acquired",
 		       l, c.env.name, out->note);
 done:
 	cJSON_Delete(meta);
+	cJSON_Delete(composed);
+	cJSON_Delete(pick_meta);
 	lease_handle_free(&h);
-	store_lease_clear(&scan.found);
 	lease_ctx_clear(&c);
 	if (st != ST_OK)
 		lease_acquire_result_clear(out);
@@ -410,12 +792,25 @@ Status lease_resume(App *app, const char *lease_id, const char *actor, StoreLeas
 	if (out->phase)
 		return error_set(err, ST_E_CONFLICT, "lease %s is busy (%s); try again or run `envctl lease sweep`",
 				 lease_id, out->phase);
+	{
+		char *handed = lease_handed_to(out);
+
+		if (handed) {
+			st = error_set(err, ST_E_CONFLICT,
+				       "lease %s gave its sandbox to lease %s; resume that one", lease_id,
+				       handed);
+			free(handed);
+			store_lease_clear(out);
+			return st;
+		}
+	}
 	if (lease_ctx_load(app, out->environment_id, "lease.resume", lease_id,
 			   out->heartbeat_run_id, &c, err) != ST_OK)
 		return err->status;
 	stored_meta = lease_metadata(out);
 	in = (LeaseInput){ .config = c.rt.config, .environment_id = c.env.id,
-			   .provider_lease_id = out->provider_lease_id, .lease_metadata = stored_meta };
+			   .issue_id = out->issue_id, .provider_lease_id = out->provider_lease_id,
+			   .lease_metadata = stored_meta };
 	st = c.provider->ops->resume_lease
 		     ? c.provider->ops->resume_lease(c.provider, &in, &h, err)
 		     : error_set(err, ST_E_UNSUPPORTED, "provider \"%s\" cannot resume leases",
@@ -435,16 +830,21 @@ Status lease_resume(App *app, const char *lease_id, const char *actor, StoreLeas
 	lease_scrub_metadata(&c, meta);
 	{
 		char *expected = strdup(out->status);
+		cJSON *composed = lease_compose_metadata(&c, stored_meta, meta);
 
-		if (!expected || !lease_set(&out->status, "active") ||
+		if (!expected || !composed || !lease_set(&out->status, "active") ||
 		    !lease_set(&out->provider_lease_id, h.provider_lease_id) ||
-		    !lease_store_metadata(out, meta) || !lease_set_now(&out->last_used_at) ||
+		    !lease_store_metadata(out, composed) || !lease_set_now(&out->last_used_at) ||
 		    !lease_set(&out->released_at, NULL)) {
 			free(expected);
+			cJSON_Delete(composed);
 			st = error_set(err, ST_E_NOMEM, "out of memory");
 			goto done;
 		}
-		st = store_lease_update(c.store, out, expected, err);
+		cJSON_Delete(composed);
+		/* Two runs never hold one sandbox: the check and the write
+		 * are one transaction (lease_finish_acquire). */
+		st = lease_finish_acquire(c.store, out, out->heartbeat_run_id, expected, err);
 		free(expected);
 	}
 	if (st == ST_OK)
@@ -530,8 +930,8 @@ static Status lease_provider_cleanup(App *app, StoreLease *l, bool destroy, cons
 	}
 	meta = lease_metadata(l);
 	in = (LeaseInput){ .config = c.rt.config, .environment_id = c.env.id,
-			   .provider_lease_id = l->provider_lease_id, .lease_metadata = meta,
-			   .status = status };
+			   .issue_id = l->issue_id, .provider_lease_id = l->provider_lease_id,
+			   .lease_metadata = meta, .status = status };
 	{
 		Status (*op)(Provider *, const LeaseInput *, Error *) =
 			destroy ? c.provider->ops->destroy_lease : c.provider->ops->release_lease;
@@ -639,31 +1039,6 @@ Status lease_destroy(App *app, const char *lease_id, const char *actor, StoreLea
 
 /* ------------------------------------------------------------ sweep */
 
-typedef struct SweepList {
-	StoreLease *items;
-	size_t count, cap;
-} SweepList;
-
-static bool lease_sweep_collect(const StoreLease *row, void *ctx)
-{
-	SweepList *list = ctx;
-
-	if (!array_reserve(&list->items, &list->cap, list->count, sizeof *list->items))
-		return false;
-	if (store_lease_copy(row, &list->items[list->count], NULL) != ST_OK)
-		return false;
-	list->count++;
-	return true;
-}
-
-static void lease_sweep_list_free(SweepList *list)
-{
-	for (size_t i = 0; i < list->count; i++)
-		store_lease_clear(&list->items[i]);
-	free(list->items);
-	memset(list, 0, sizeof *list);
-}
-
 /* ------------------------------------------------------------ per environment */
 
 typedef struct HoldingScan {
@@ -673,7 +1048,10 @@ typedef struct HoldingScan {
 
 static bool lease_holds_sandbox(const StoreLease *l)
 {
-	if (lease_is_destroyed(l))
+	char *handed = lease_handed_to(l);
+
+	free(handed);
+	if (lease_is_destroyed(l) || handed)
 		return false;
 	if (strcmp(l->status, "active") == 0 || strcmp(l->status, "retained") == 0)
 		return true;
@@ -875,12 +1253,152 @@ static Status lease_open_active(App *app, const char *lease_id, const char *what
 	return ST_OK;
 }
 
+/* The cwd exec uses when none is given: the realized workspace, else the
+ * provider's remoteCwd (Paperclip runs commands in the lease's workspace). */
+static const char *lease_default_cwd(const cJSON *meta)
+{
+	const char *cwd = json_get_string(meta, LEASE_WORKSPACE_KEY);
+
+	if (!cwd || !cwd[0])
+		cwd = json_get_string(meta, "remoteCwd");
+	return cwd && cwd[0] ? cwd : NULL;
+}
+
+static bool lease_env_name_valid(const char *name, size_t len)
+{
+	if (len == 0 || !(name[0] == '_' || (name[0] >= 'A' && name[0] <= 'Z') ||
+			  (name[0] >= 'a' && name[0] <= 'z')))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!(name[i] == '_' || (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9')))
+			return false;
+	return true;
+}
+
+/* A secret named in --env resolves only when it is bound to the lease's
+ * environment (SPEC §4: bound to that environment at that path); the
+ * binding's path is the one the access event records. */
+static Status lease_env_secret(App *app, LeaseCtx *c, const StoreLease *l, const char *var,
+			       const char *ref, char **value, size_t *len, Error *err)
+{
+	StoreSecret sec;
+	StoreBindingList bl;
+	StoreResolve rq;
+	const char *path = NULL;
+	Status st;
+
+	memset(&sec, 0, sizeof sec);
+	memset(&bl, 0, sizeof bl);
+	if (store_secret_get(c->store, ref, &sec, err) != ST_OK)
+		return error_prefix(err, "--env %s: ", var);
+	if ((st = store_binding_list_target(c->store, "environment", c->env.id, &bl, err)) != ST_OK)
+		goto done;
+	for (size_t i = 0; i < bl.count && !path; i++)
+		if (strcmp(bl.items[i].secret_id, sec.id) == 0)
+			path = bl.items[i].config_path;
+	if (!path) {
+		st = error_set(err, ST_E_INVALID,
+			       "--env %s: secret \"%s\" is not bound to environment \"%s\"; only secrets its config uses can be passed",
+			       var, sec.name, c->env.name);
+		goto done;
+	}
+	rq = (StoreResolve){ .secret_id = sec.id, .consumer = "lease.execute",
+			     .environment_id = c->env.id, .config_path = path, .lease_id = l->id,
+			     .run_id = l->heartbeat_run_id };
+	st = store_secret_resolve(c->store, &rq, value, len, err);
+	if (st != ST_OK)
+		error_prefix(err, "--env %s: ", var);
+	(void)app;
+done:
+	store_binding_list_free(&bl);
+	store_secret_clear(&sec);
+	return st;
+}
+
+/* Builds the env object of an execute. Every resolved value is also
+ * added to *secrets so the command's output is redacted of it. */
+static Status lease_exec_env(App *app, LeaseCtx *c, const StoreLease *l,
+			     const char *const *assignments, cJSON **out, char ***secrets,
+			     Error *err)
+{
+	cJSON *env;
+	size_t n = 0;
+
+	*out = NULL;
+	*secrets = NULL;
+	if (!assignments || !assignments[0])
+		return ST_OK;
+	env = cJSON_CreateObject();
+	for (size_t i = 0; assignments[i]; i++)
+		n++;
+	*secrets = calloc(n + 1, sizeof **secrets);
+	if (!env || !*secrets) {
+		cJSON_Delete(env);
+		free(*secrets);
+		*secrets = NULL;
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	n = 0;
+	for (size_t i = 0; assignments[i]; i++) {
+		const char *a = assignments[i], *eq = strchr(a, '=');
+		char name[256];
+		Status st;
+
+		/* Only the name is quoted back: the value may be meant to be private. */
+		if (!eq || !lease_env_name_valid(a, (size_t)(eq - a)) ||
+		    (size_t)(eq - a) >= sizeof name) {
+			json_wipe(env);
+			return eq ? error_set(err, ST_E_USAGE,
+					      "--env takes NAME=VALUE with NAME a variable name (letters, digits, _), not \"%.*s\"",
+					      (int)(eq - a > 64 ? 64 : eq - a), a)
+				  : error_set(err, ST_E_USAGE,
+					      "--env takes NAME=VALUE (assignment %zu has no \"=\")", i + 1);
+		}
+		memcpy(name, a, (size_t)(eq - a));
+		name[eq - a] = '\0';
+		if (strncmp(eq + 1, "secret:", 7) == 0) {
+			char *value = NULL;
+			size_t len = 0;
+
+			st = lease_env_secret(app, c, l, name, eq + 8, &value, &len, err);
+			if (st != ST_OK) {
+				json_wipe(env);
+				return st;
+			}
+			if (!json_set_string(env, name, value) || !((*secrets)[n] = strdup(value))) {
+				store_secret_value_free(value, len);
+				json_wipe(env);
+				return error_set(err, ST_E_NOMEM, "out of memory");
+			}
+			n++;
+			store_secret_value_free(value, len);
+		} else if (!json_set_string(env, name, eq + 1)) {
+			json_wipe(env);
+			return error_set(err, ST_E_NOMEM, "out of memory");
+		}
+	}
+	*out = env;
+	return ST_OK;
+}
+
+static void lease_wipe_strings(char **list)
+{
+	for (size_t i = 0; list && list[i]; i++) {
+		sodium_memzero(list[i], strlen(list[i]));
+		free(list[i]);
+	}
+	free(list);
+}
+
 Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error *err)
 {
 	StoreLease l;
 	LeaseCtx c;
 	ExecInput in;
-	cJSON *meta;
+	cJSON *meta = NULL, *env = NULL;
+	char **env_secrets = NULL;
+	unsigned caps = 0;
 	Store *s;
 	Status st;
 
@@ -889,7 +1407,11 @@ Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error 
 			      err) != ST_OK)
 		return err->status;
 	s = c.store;
-	if (!c.provider->ops->execute) {
+	if ((st = provider_capabilities(c.provider, &caps, err)) != ST_OK) {
+		lease_scrub_error(&c, err);
+		goto done;
+	}
+	if (!c.provider->ops->execute || !(caps & PROVIDER_CAP_EXECUTE)) {
 		if (c.provider->caps & PROVIDER_CAP_TEST_ONLY)
 			st = error_set(err, ST_E_UNSUPPORTED, "The fake sandbox provider cannot execute runs.");
 		else
@@ -897,22 +1419,39 @@ Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error 
 				       c.provider->key);
 		goto done;
 	}
+	if ((st = lease_exec_env(app, &c, &l, req->env, &env, &env_secrets, err)) != ST_OK)
+		goto done;
 	meta = lease_metadata(&l);
 	in = (ExecInput){ .config = c.rt.config, .environment_id = c.env.id,
-			  .provider_lease_id = l.provider_lease_id, .lease_metadata = meta,
-			  .command = req->command, .args = req->args, .cwd = req->cwd,
+			  .issue_id = l.issue_id, .provider_lease_id = l.provider_lease_id,
+			  .lease_metadata = meta, .expires_at = l.expires_at, .env = env,
+			  .command = req->command, .args = req->args,
+			  .cwd = req->cwd ? req->cwd : lease_default_cwd(meta),
 			  .stdin_data = req->stdin_data, .timeout_ms = req->timeout_ms };
 	st = c.provider->ops->execute(c.provider, &in, out, err);
 	cJSON_Delete(meta);
 	if (st != ST_OK) {
 		lease_scrub_error(&c, err);
+		if (env_secrets) {
+			char *msg = redact_string(strdup(err->msg), (const char **)env_secrets);
+
+			if (msg)
+				snprintf(err->msg, sizeof err->msg, "%s", msg);
+			free(msg);
+		}
 		goto done;
 	}
 	out->out = redact_string(out->out, c.rt.secrets);
 	out->err = redact_string(out->err, c.rt.secrets);
+	if (env_secrets) {
+		out->out = redact_string(out->out, (const char **)env_secrets);
+		out->err = redact_string(out->err, (const char **)env_secrets);
+	}
 	lease_set_now(&l.last_used_at);
 	store_lease_update(s, &l, "active", NULL);
 done:
+	json_wipe(env);
+	lease_wipe_strings(env_secrets);
 	lease_ctx_clear(&c);
 	store_lease_clear(&l);
 	return st;
@@ -927,27 +1466,42 @@ Status lease_realize_workspace(App *app, const char *lease_id, const cJSON *work
 	LeaseCtx c;
 	LeaseInput in;
 	cJSON *meta;
+	unsigned caps = 0;
 	Status st;
 
 	*out = NULL;
 	if (lease_open_active(app, lease_id, "realizing a workspace", "lease.workspace", &l, &c,
 			      err) != ST_OK)
 		return err->status;
-	if (!c.provider->ops->realize_workspace ||
-	    !(c.provider->caps & PROVIDER_CAP_REALIZE_WORKSPACE)) {
+	/* Capabilities before the call: an SDK plugin declares realizeWorkspace
+	 * only in its initialize answer. */
+	if ((st = provider_capabilities(c.provider, &caps, err)) != ST_OK) {
+		lease_scrub_error(&c, err);
+		goto done;
+	}
+	if (!c.provider->ops->realize_workspace || !(caps & PROVIDER_CAP_REALIZE_WORKSPACE)) {
 		st = error_set(err, ST_E_UNSUPPORTED, "provider \"%s\" cannot realize workspaces",
 			       c.provider->key);
 		goto done;
 	}
 	meta = lease_metadata(&l);
 	in = (LeaseInput){ .config = c.rt.config, .environment_id = c.env.id,
-			   .provider_lease_id = l.provider_lease_id, .lease_metadata = meta };
+			   .issue_id = l.issue_id, .provider_lease_id = l.provider_lease_id,
+			   .lease_metadata = meta, .expires_at = l.expires_at };
 	st = c.provider->ops->realize_workspace(c.provider, &in, workspace, out, err);
-	cJSON_Delete(meta);
-	if (st != ST_OK)
+	if (st != ST_OK) {
 		lease_scrub_error(&c, err);
-	else
+	} else {
+		const char *cwd;
+
 		redact_json(*out, c.rt.secrets);
+		cwd = json_get_string(*out, "cwd");
+		/* Remembered so `lease exec` runs there by default. */
+		if (cwd && json_set_string(meta, LEASE_WORKSPACE_KEY, cwd) &&
+		    lease_store_metadata(&l, meta) && lease_set_now(&l.last_used_at))
+			store_lease_update(c.store, &l, "active", NULL);
+	}
+	cJSON_Delete(meta);
 done:
 	lease_ctx_clear(&c);
 	store_lease_clear(&l);

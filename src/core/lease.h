@@ -19,6 +19,7 @@
 #include <stdbool.h>
 
 #include "core/app.h"
+#include "core/lease_reuse.h"
 #include "store/store.h"
 
 #define LEASE_CLEANUP_MAX_ATTEMPTS 5
@@ -37,13 +38,28 @@ typedef struct LeaseAcquireResult {
 	StoreLease lease;
 	bool resumed;
 	/* A recovered problem worth showing ("resume of X failed: ...; a fresh
-	 * sandbox was acquired"), or "". */
+	 * sandbox was acquired"), or why nothing was resumed although reuse
+	 * was on (lease_reuse_summary), or "". */
 	char note[512];
+	/* The reuse evaluation the acquire acted on (`--explain`). */
+	LeaseReuseReport reuse;
 } LeaseAcquireResult;
 
 Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResult *out,
 		     Error *err);
 void lease_acquire_result_clear(LeaseAcquireResult *r);
+
+/* `lease why`: the reuse evaluation an acquire for run_id would make now,
+ * without acquiring anything (the same function the acquire uses). */
+typedef struct LeaseWhy {
+	char environment_id[UUID_STR_LEN];
+	char environment_name[256];
+	LeaseReuseReport report;
+} LeaseWhy;
+
+Status lease_why(App *app, const char *environment, const char *run_id, LeaseWhy *out,
+		 Error *err);
+void lease_why_clear(LeaseWhy *w);
 
 /* Resumes a lease by id: the provider confirms the sandbox still exists;
  * the lease becomes active again with last_used_at now. A sandbox the
@@ -83,7 +99,13 @@ typedef struct LeaseExecRequest {
 	const char *lease_id;
 	const char *command;
 	const char *const *args; /* NULL-terminated, may be NULL */
+	/* NULL: the lease's workspace (the realized one, else the provider's
+	 * metadata.remoteCwd), else the provider's default. */
 	const char *cwd;
+	/* "K=V" (NULL-terminated, may be NULL). V of the form secret:NAME|ID
+	 * is a secret bound to the lease's environment, resolved for this
+	 * call only and wiped after. */
+	const char *const *env;
 	const char *stdin_data;
 	long timeout_ms;
 	const char *actor;

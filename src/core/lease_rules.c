@@ -37,6 +37,7 @@ Status lease_rules_acquire(Provider *p, const AcquireInput *in, const char *reus
 		LeaseInput rin = {
 			.config = in->config,
 			.environment_id = in->environment_id,
+			.issue_id = in->issue_id,
 			.provider_lease_id = reusable_id,
 			.lease_metadata = reusable_metadata,
 		};

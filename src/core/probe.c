@@ -14,7 +14,7 @@
 /* Runs the provider's probe and shapes its answer into a probe row,
  * redacting secret values. Thread-safe: touches no store. */
 static void probe_run_provider(Provider *p, const cJSON *runtime_config,
-			       const char **secrets, StoreProbe *row)
+			       const char *environment_id, const char **secrets, StoreProbe *row)
 {
 	ProbeResult r;
 	Error err;
@@ -25,7 +25,7 @@ static void probe_run_provider(Provider *p, const cJSON *runtime_config,
 	if (!p->ops->probe) {
 		row->ok = false;
 		row->summary = strdup("this provider cannot be probed");
-	} else if (p->ops->probe(p, runtime_config, &r, &err) == ST_OK) {
+	} else if (p->ops->probe(p, runtime_config, environment_id, &r, &err) == ST_OK) {
 		row->ok = r.ok;
 		row->summary = r.summary ? r.summary : strdup(r.ok ? "ok" : "probe failed");
 		r.summary = NULL;
@@ -88,7 +88,7 @@ Status probe_environment(App *app, const char *env_ref, const char *actor, Store
 	}
 	if ((st = env_runtime_resolve(app, &env, "probe", NULL, NULL, &rt, err)) != ST_OK)
 		goto done;
-	probe_run_provider(p, rt.config, rt.secrets, out);
+	probe_run_provider(p, rt.config, env.id, rt.secrets, out);
 	env_runtime_clear(&rt);
 	out->environment_id = strdup(env.id);
 	out->provider = strdup(env.provider);
@@ -123,7 +123,7 @@ Status probe_draft(App *app, const char *provider_key, const cJSON *config, cons
 		return err->status;
 	if ((st = env_runtime_draft(app, p, config, &rt, err)) != ST_OK)
 		return st;
-	probe_run_provider(p, rt.config, rt.secrets, out);
+	probe_run_provider(p, rt.config, NULL, rt.secrets, out);
 	env_runtime_clear(&rt);
 	out->provider = strdup(provider_key);
 	if (!out->summary || !out->provider) {
@@ -167,7 +167,7 @@ static void probe_all_run(size_t i, void *ud)
 		j->row.summary = strdup(error_text(&j->err));
 		return;
 	}
-	probe_run_provider(j->provider, j->rt.config, j->rt.secrets, &j->row);
+	probe_run_provider(j->provider, j->rt.config, j->env.id, j->rt.secrets, &j->row);
 }
 
 static void probe_all_done(size_t i, void *ud)

@@ -158,6 +158,14 @@ bool provider_matches_reusable_lease(Provider *p, const cJSON *config,
 	return provider_generic_matches(config, provider_lease_id, metadata);
 }
 
+Status provider_capabilities(Provider *p, unsigned *caps, Error *err)
+{
+	Status st = p->ops->load_capabilities ? p->ops->load_capabilities(p, err) : ST_OK;
+
+	*caps = __atomic_load_n(&p->caps, __ATOMIC_RELAXED);
+	return st;
+}
+
 cJSON *provider_config_from_lease_metadata(Provider *p, const cJSON *metadata)
 {
 	if (p->ops->config_from_lease_metadata)

@@ -21,6 +21,9 @@ enum {
 	PROVIDER_CAP_EXECUTE = 1u << 0,
 	PROVIDER_CAP_REALIZE_WORKSPACE = 1u << 1,
 	PROVIDER_CAP_TEST_ONLY = 1u << 2, /* fake: probes and demos, never real work */
+	/* Paperclip's supportsReusableLeases: without it a reuse config still
+	 * acquires per run, never resuming another lease (P). */
+	PROVIDER_CAP_REUSABLE_LEASES = 1u << 3,
 };
 
 typedef struct Provider Provider;
@@ -61,16 +64,21 @@ typedef struct AcquireInput {
 typedef struct LeaseInput {
 	const cJSON *config;
 	const char *environment_id;
+	const char *issue_id; /* the lease's issue, or NULL */
 	const char *provider_lease_id;
 	const cJSON *lease_metadata;
+	const char *expires_at; /* realize: the lease's expiry, or NULL */
 	const char *status; /* release only: released | expired | failed */
 } LeaseInput;
 
 typedef struct ExecInput {
 	const cJSON *config;
 	const char *environment_id;
+	const char *issue_id;
 	const char *provider_lease_id;
 	const cJSON *lease_metadata;
+	const char *expires_at;
+	const cJSON *env; /* object of strings (secret refs resolved), or NULL */
 	const char *command;
 	const char *const *args; /* NULL-terminated, may be NULL */
 	const char *cwd;
@@ -91,7 +99,9 @@ typedef struct ExecResult {
  * it as nothing to clean up (release, destroy). */
 typedef struct ProviderOps {
 	Status (*validate_config)(Provider *p, const cJSON *config, ValidateResult *out, Error *err);
-	Status (*probe)(Provider *p, const cJSON *config, ProbeResult *out, Error *err);
+	/* environment_id: the saved environment, NULL for a draft. */
+	Status (*probe)(Provider *p, const cJSON *config, const char *environment_id,
+			ProbeResult *out, Error *err);
 	Status (*acquire_lease)(Provider *p, const AcquireInput *in, LeaseHandle *out, Error *err);
 	Status (*resume_lease)(Provider *p, const LeaseInput *in, LeaseHandle *out, Error *err);
 	Status (*release_lease)(Provider *p, const LeaseInput *in, Error *err);
@@ -105,6 +115,9 @@ typedef struct ProviderOps {
 	Status (*realize_workspace)(Provider *p, const LeaseInput *in, const cJSON *workspace,
 				    cJSON **out, Error *err);
 	Status (*execute)(Provider *p, const ExecInput *in, ExecResult *out, Error *err);
+	/* Makes p->caps final before the first call (a plugin's worker is
+	 * started so its initialize answer counts); NULL: caps are static. */
+	Status (*load_capabilities)(Provider *p, Error *err);
 	/* Health line for the providers view ("ready", "worker pid 123, 2 restarts"). */
 	char *(*describe_status)(Provider *p);
 	void (*free_impl)(Provider *p);
@@ -142,6 +155,10 @@ cJSON *provider_generic_config_from_metadata(const cJSON *metadata);
 bool provider_matches_reusable_lease(Provider *p, const cJSON *config,
 				     const char *provider_lease_id, const cJSON *metadata);
 cJSON *provider_config_from_lease_metadata(Provider *p, const cJSON *metadata);
+
+/* p->caps once known (load_capabilities run when the provider has it).
+ * On failure *caps holds what is known without the worker. */
+Status provider_capabilities(Provider *p, unsigned *caps, Error *err);
 
 /* Keys the host adds to lease metadata for its own bookkeeping; the loose
  * config-from-metadata rule strips them. */

@@ -53,7 +53,8 @@ static Status fake_validate(Provider *p, const cJSON *config, ValidateResult *ou
 	return ST_OK;
 }
 
-static Status fake_probe(Provider *p, const cJSON *config, ProbeResult *out, Error *err)
+static Status fake_probe(Provider *p, const cJSON *config, const char *environment_id,
+			 ProbeResult *out, Error *err)
 {
 	Buf summary = BUF_INIT;
 
@@ -176,7 +177,8 @@ Provider *provider_fake_new(cJSON *schema)
 {
 	Provider *p = provider_new(&fake_ops, FAKE_KEY, "Fake sandbox (test only)",
 				   "Built-in provider for probes, demos and tests; it cannot execute.",
-				   PROVIDER_BUILTIN, PROVIDER_CAP_TEST_ONLY, schema, "builtin", NULL);
+				   PROVIDER_BUILTIN, PROVIDER_CAP_TEST_ONLY | PROVIDER_CAP_REUSABLE_LEASES,
+				   schema, "builtin", NULL);
 
 	if (!p)
 		cJSON_Delete(schema);

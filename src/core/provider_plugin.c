@@ -22,13 +22,16 @@ static PluginProvider *pp_impl(Provider *p)
 }
 
 /* The config a worker sees: the runtime config (secrets resolved) without
- * the host's `provider` key (SPEC §5). Wiped after the call. */
+ * the host's `provider` and `streamRunLogs` keys, as Paperclip sends it
+ * (SPEC §5). Wiped after the call. */
 static cJSON *pp_worker_config(const cJSON *config)
 {
 	cJSON *copy = config ? cJSON_Duplicate(config, 1) : cJSON_CreateObject();
 
-	if (copy)
+	if (copy) {
 		cJSON_DeleteItemFromObjectCaseSensitive(copy, "provider");
+		cJSON_DeleteItemFromObjectCaseSensitive(copy, "streamRunLogs");
+	}
 	return copy;
 }
 
@@ -64,21 +67,43 @@ static long pp_lease_timeout(Provider *p, const cJSON *config)
 	return base;
 }
 
+static unsigned pp_set_cap(unsigned caps, unsigned flag, bool on)
+{
+	return on ? caps | flag : caps & ~flag;
+}
+
 /* Refreshes the capability flags from the worker's supportedMethods once
- * it has answered initialize. */
+ * it has answered initialize. Reusable leases also need the manifest not
+ * to have declared them off (docker declares false). */
 static void pp_refresh_caps(Provider *p)
 {
 	PluginWorker *w = pp_impl(p)->worker;
 	int exec = plugin_worker_supports(w, "environmentExecute");
 	int realize = plugin_worker_supports(w, "environmentRealizeWorkspace");
+	int resume = plugin_worker_supports(w, "environmentResumeLease");
 	unsigned caps = __atomic_load_n(&p->caps, __ATOMIC_RELAXED);
 
 	if (exec < 0)
 		return;
-	caps = exec ? caps | PROVIDER_CAP_EXECUTE : caps & ~(unsigned)PROVIDER_CAP_EXECUTE;
-	caps = realize > 0 ? caps | PROVIDER_CAP_REALIZE_WORKSPACE
-			   : caps & ~(unsigned)PROVIDER_CAP_REALIZE_WORKSPACE;
+	caps = pp_set_cap(caps, PROVIDER_CAP_EXECUTE, exec > 0);
+	caps = pp_set_cap(caps, PROVIDER_CAP_REALIZE_WORKSPACE, realize > 0);
+	caps = pp_set_cap(caps, PROVIDER_CAP_REUSABLE_LEASES,
+			  resume > 0 && pp_impl(p)->driver->reusable_leases != 0);
 	__atomic_store_n(&p->caps, caps, __ATOMIC_RELAXED);
+}
+
+/* Capabilities before the first call: a worker that has not answered
+ * initialize yet is started, so an SDK plugin's supportedMethods (its only
+ * declaration of realizeWorkspace) count from the start. */
+static Status pp_load_caps(Provider *p, Error *err)
+{
+	PluginWorker *w = pp_impl(p)->worker;
+
+	if (plugin_worker_supports(w, "environmentExecute") < 0 &&
+	    plugin_worker_start(w, err) != ST_OK)
+		return err->status;
+	pp_refresh_caps(p);
+	return ST_OK;
 }
 
 static Status pp_call(Provider *p, const char *method, cJSON *params, long timeout_ms,
@@ -162,7 +187,8 @@ static Status pp_validate(Provider *p, const cJSON *config, ValidateResult *out,
 	return ST_OK;
 }
 
-static Status pp_probe(Provider *p, const cJSON *config, ProbeResult *out, Error *err)
+static Status pp_probe(Provider *p, const cJSON *config, const char *environment_id,
+		       ProbeResult *out, Error *err)
 {
 	cJSON *result = NULL, *details;
 	const cJSON *summary, *diags, *meta, *d;
@@ -170,7 +196,8 @@ static Status pp_probe(Provider *p, const cJSON *config, ProbeResult *out, Error
 	Status st;
 
 	memset(out, 0, sizeof *out);
-	st = pp_call(p, "environmentProbe", pp_base_params(p, config, NULL, NULL), 0, &result, err);
+	st = pp_call(p, "environmentProbe", pp_base_params(p, config, environment_id, NULL), 0,
+		     &result, err);
 	if (st != ST_OK)
 		return st;
 	out->ok = json_is_true(result, "ok");
@@ -272,9 +299,11 @@ static Status pp_acquire(Provider *p, const AcquireInput *in, LeaseHandle *out, 
 	return st;
 }
 
+/* resume, release, destroy: providerLeaseId, leaseMetadata and issueId,
+ * as Paperclip's host sends them. */
 static cJSON *pp_lease_params(Provider *p, const LeaseInput *in)
 {
-	cJSON *params = pp_base_params(p, in->config, in->environment_id, NULL);
+	cJSON *params = pp_base_params(p, in->config, in->environment_id, in->issue_id);
 
 	if (!params)
 		return NULL;
@@ -337,7 +366,9 @@ static Status pp_destroy(Provider *p, const LeaseInput *in, Error *err)
 	return pp_end_lease(p, "environmentDestroyLease", in, err);
 }
 
-static cJSON *pp_lease_object(const char *provider_lease_id, const cJSON *metadata)
+/* {providerLeaseId, metadata, expiresAt}: the lease execute and realize get. */
+static cJSON *pp_lease_object(const char *provider_lease_id, const cJSON *metadata,
+			      const char *expires_at)
 {
 	cJSON *lease = cJSON_CreateObject();
 
@@ -346,7 +377,9 @@ static cJSON *pp_lease_object(const char *provider_lease_id, const cJSON *metada
 							? cJSON_CreateString(provider_lease_id)
 							: cJSON_CreateNull()) ||
 	    !json_set(lease, "metadata",
-		      metadata ? cJSON_Duplicate(metadata, 1) : cJSON_CreateObject())) {
+		      metadata ? cJSON_Duplicate(metadata, 1) : cJSON_CreateObject()) ||
+	    !json_set(lease, "expiresAt",
+		      expires_at ? cJSON_CreateString(expires_at) : cJSON_CreateNull())) {
 		cJSON_Delete(lease);
 		return NULL;
 	}
@@ -356,13 +389,14 @@ static cJSON *pp_lease_object(const char *provider_lease_id, const cJSON *metada
 static Status pp_realize(Provider *p, const LeaseInput *in, const cJSON *workspace, cJSON **out,
 			 Error *err)
 {
-	cJSON *params = pp_base_params(p, in->config, in->environment_id, NULL);
+	cJSON *params = pp_base_params(p, in->config, in->environment_id, in->issue_id);
 	cJSON *result = NULL;
 	Status st;
 
 	*out = NULL;
 	if (params &&
-	    (!json_set(params, "lease", pp_lease_object(in->provider_lease_id, in->lease_metadata)) ||
+	    (!json_set(params, "lease", pp_lease_object(in->provider_lease_id, in->lease_metadata,
+						       in->expires_at)) ||
 	     !json_set(params, "workspace",
 		       workspace ? cJSON_Duplicate(workspace, 1) : cJSON_CreateObject()))) {
 		json_wipe(params);
@@ -384,7 +418,7 @@ static Status pp_realize(Provider *p, const LeaseInput *in, const cJSON *workspa
 
 static Status pp_execute(Provider *p, const ExecInput *in, ExecResult *out, Error *err)
 {
-	cJSON *params = pp_base_params(p, in->config, in->environment_id, NULL);
+	cJSON *params = pp_base_params(p, in->config, in->environment_id, in->issue_id);
 	cJSON *result = NULL, *args = NULL;
 	const cJSON *code, *sig;
 	long timeout;
@@ -403,9 +437,11 @@ static Status pp_execute(Provider *p, const ExecInput *in, ExecResult *out, Erro
 			cJSON_AddItemToArray(args, cJSON_CreateString(in->args[i]));
 		if (!args ||
 		    !json_set(params, "lease",
-			      pp_lease_object(in->provider_lease_id, in->lease_metadata)) ||
+			      pp_lease_object(in->provider_lease_id, in->lease_metadata,
+					      in->expires_at)) ||
 		    !json_set_string(params, "command", in->command ? in->command : "") ||
 		    !json_set(params, "args", args) ||
+		    (in->env && !json_set(params, "env", cJSON_Duplicate(in->env, 1))) ||
 		    (in->cwd && !json_set_string(params, "cwd", in->cwd)) ||
 		    (in->stdin_data && !json_set_string(params, "stdin", in->stdin_data)) ||
 		    (in->timeout_ms > 0 &&
@@ -458,6 +494,7 @@ static const ProviderOps plugin_provider_ops = {
 	.config_from_lease_metadata = NULL,
 	.realize_workspace = pp_realize,
 	.execute = pp_execute,
+	.load_capabilities = pp_load_caps,
 	.describe_status = pp_describe,
 	.free_impl = pp_free,
 };
@@ -483,6 +520,10 @@ Provider *provider_plugin_new(PluginHost *host, PluginWorker *w, const PluginMan
 		caps |= PROVIDER_CAP_EXECUTE;
 	if (d->caps & PLUGIN_DRIVER_REALIZE_WORKSPACE)
 		caps |= PROVIDER_CAP_REALIZE_WORKSPACE;
+	/* Until initialize says whether resume exists, only a declared false
+	 * rules reuse out (see pp_refresh_caps). */
+	if (d->reusable_leases != 0)
+		caps |= PROVIDER_CAP_REUSABLE_LEASES;
 	p = provider_new(&plugin_provider_ops, d->driver_key, d->display_name, d->description,
 			 PROVIDER_PLUGIN, caps, schema, m->dir, impl);
 	if (!p) {

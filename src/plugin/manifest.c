@@ -180,6 +180,26 @@ static unsigned plugin_driver_caps(PluginManifest *m, const cJSON *caps, size_t 
 	return out;
 }
 
+/* As Paperclip's resolveDeclaredSandboxCapabilities: the nested
+ * sandboxCapabilities.reusableLeases wins over the legacy flag. */
+static int plugin_driver_reusable(PluginManifest *m, const cJSON *d, const char *where)
+{
+	const cJSON *nested = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(d, "sandboxCapabilities"), "reusableLeases");
+	const cJSON *legacy = cJSON_GetObjectItemCaseSensitive(d, "supportsReusableLeases");
+	const cJSON *v = nested ? nested : legacy;
+
+	if (!v)
+		return -1;
+	if (!cJSON_IsBool(v)) {
+		plugin_manifest_error(m, "%s%s must be true or false", where,
+				      nested ? "sandboxCapabilities.reusableLeases"
+					     : "supportsReusableLeases");
+		return -1;
+	}
+	return cJSON_IsTrue(v) ? 1 : 0;
+}
+
 static void plugin_manifest_load_driver(PluginManifest *m, const cJSON *d, size_t index)
 {
 	PluginDriver *drv = &m->drivers[m->driver_count];
@@ -218,6 +238,7 @@ static void plugin_manifest_load_driver(PluginManifest *m, const cJSON *d, size_
 		plugin_manifest_error(m, "%sconfigSchema must be a JSON Schema object", where);
 	else
 		drv->config_schema = schema;
+	drv->reusable_leases = plugin_driver_reusable(m, d, where);
 	caps = cJSON_GetObjectItemCaseSensitive(d, "capabilities");
 	if (caps && !cJSON_IsArray(caps)) {
 		plugin_manifest_error(m, "%scapabilities must be an array of strings", where);

@@ -38,6 +38,10 @@ typedef struct PluginDriver {
 	const cJSON *config_schema; /* borrowed from the manifest's JSON */
 	unsigned caps;              /* PLUGIN_DRIVER_* */
 	bool caps_declared;         /* the manifest listed "capabilities" */
+	/* Paperclip's supportsReusableLeases, or sandboxCapabilities.
+	 * reusableLeases (which wins): 1 declared true, 0 declared false, -1
+	 * not declared. */
+	int reusable_leases;
 } PluginDriver;
 
 typedef struct PluginManifest {

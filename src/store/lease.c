@@ -402,6 +402,21 @@ oom:
 	return error_set(err, ST_E_NOMEM, "out of memory");
 }
 
+Status store_lease_each_active(Store *s, const char *environment_id, StoreLeaseFn fn, void *ctx,
+				Error *err)
+{
+	/* The literal status lets SQLite use the partial index leases_active_env. */
+	sqlite3_stmt *st = store_stmt(s,
+				      "SELECT " LEASE_COLS " FROM leases WHERE environment_id = ?1 "
+				      "AND status = 'active'",
+				      err);
+
+	if (!st)
+		return err->status;
+	store_bind_text(st, 1, environment_id);
+	return store_lease_walk(s, st, fn, ctx, err);
+}
+
 Status store_lease_count_active(Store *s, const char *environment_id, long *out, Error *err)
 {
 	/* The literal status lets SQLite use the partial index leases_active_env. */

@@ -189,6 +189,10 @@ Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *
 Status store_lease_reuse_candidates(Store *s, const char *environment_id,
 				    const char *const *statuses, long limit, StoreLeaseFn fn,
 				    void *ctx, Error *err);
+/* The environment's active leases, through the partial index leases_active_env:
+ * the cost follows the active rows, not the environment's history. */
+Status store_lease_each_active(Store *s, const char *environment_id, StoreLeaseFn fn, void *ctx,
+			       Error *err);
 Status store_lease_count_active(Store *s, const char *environment_id, long *out, Error *err);
 
 /* ------------------------------------------------------------ secrets */

@@ -21,14 +21,21 @@ expect_rc 0 envctl lease acquire demo --run run-2 --json
 [ "$(json_get "$out" j.resumed)" = true ] || fail "second run did not resume"
 id2=$(json_get "$out" j.id)
 
+# The fake names a reuse sandbox after its environment: while run-2 holds
+# it, no other lease gets it (issue #11: never two active leases on one
+# sandbox); the refused attempt stays as a failed row.
+expect_rc 5 envctl lease acquire demo --json
+contains "$errout" "which active lease $id2 (run run-2) holds"
+
 # operator test lease: ephemeral
-expect_rc 0 envctl lease acquire demo --json
+expect_rc 0 envctl env create scratch --provider fake
+expect_rc 0 envctl lease acquire scratch --json
 [ "$(json_get "$out" j.leasePolicy)" = ephemeral ] || fail "test lease not ephemeral"
 id3=$(json_get "$out" j.id)
 
 expect_rc 0 envctl lease list --json
 json_ok "$out"
-[ "$(json_get "$out" j.length)" = 3 ] || fail "3 leases expected: $out"
+[ "$(json_get "$out" j.length)" = 4 ] || fail "4 leases expected: $out"
 expect_rc 0 envctl lease list --status active --json
 [ "$(json_get "$out" j.length)" = 2 ] || fail "2 active expected"
 expect_rc 0 envctl lease list --env demo --provider fake --limit 1 --json
@@ -44,17 +51,17 @@ contains "$errout" "--yes"
 expect_rc 0 envctl lease destroy "$id2" --yes
 expect_rc 5 envctl lease destroy "$id2" --yes
 expect_rc 5 envctl lease exec "$id2" -- true
-expect_rc 0 envctl lease acquire demo --json
+expect_rc 0 envctl lease acquire scratch --json
 expect_rc 10 envctl lease exec "$(json_get "$out" j.id)" -- true
 contains "$errout" "The fake sandbox provider cannot execute runs."
 expect_rc 2 envctl lease exec "$id2"
-expect_rc 0 envctl lease acquire demo --json
+expect_rc 0 envctl lease acquire scratch --json
 expect_rc 10 envctl lease workspace "$(json_get "$out" j.id)"
 contains "$errout" "cannot realize workspaces"
 expect_rc 0 envctl lease sweep --json
 json_ok "$out"
 expect_rc 0 envctl env list --json
-[ "$(json_get "$out" "j[0].activeLeases")" = 2 ] || fail "active lease count: $out"
+[ "$(json_get "$out" 'j.find(e=>e.name==="scratch").activeLeases')" = 2 ] || fail "active lease count: $out"
 expect_rc 0 envctl activity --json
 contains "$out" "environment.lease_acquired"
 contains "$out" "environment.lease_released"

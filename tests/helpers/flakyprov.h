@@ -56,7 +56,8 @@ static void flaky_path(const char *id, char *out, size_t n)
 	snprintf(out, n, "%s/%s", state ? state : "/nonexistent", slash ? slash + 1 : id);
 }
 
-static Status flaky_probe(Provider *p, const cJSON *config, ProbeResult *out, Error *err)
+static Status flaky_probe(Provider *p, const cJSON *config, const char *environment_id,
+			  ProbeResult *out, Error *err)
 {
 	const char *mode = flaky_mode("FLAKY_PROBE");
 	char buf[256];
@@ -196,7 +197,8 @@ static Status flaky_register(Registry *r, Error *err)
 	if (!schema)
 		return error_set(err, ST_E_FAIL, "flaky schema does not parse");
 	p = provider_new(&flaky_ops, FLAKY_KEY, "Flaky (test)", "Test provider that fails on demand",
-			 PROVIDER_PLUGIN, PROVIDER_CAP_EXECUTE, schema, "test", NULL);
+			 PROVIDER_PLUGIN, PROVIDER_CAP_EXECUTE | PROVIDER_CAP_REUSABLE_LEASES, schema,
+			 "test", NULL);
 	if (!p) {
 		cJSON_Delete(schema);
 		return error_set(err, ST_E_NOMEM, "out of memory");

@@ -87,8 +87,16 @@ START_TEST(fake_test_lease_is_ephemeral)
 	ck_assert(!r.resumed);
 	ck_assert_ptr_null(r.lease.phase);
 	ck_assert(strncmp(r.lease.provider_lease_id, "sandbox://fake/", 15) == 0);
+	/* and a second test lease never resumes the first (released, since
+	 * the fake names its reuse sandbox after the environment and one
+	 * sandbox never has two active leases) */
+	{
+		StoreLease l;
+
+		ck_assert_int_eq(lease_release(&app, r.lease.id, "released", NULL, "t", &l, &err), ST_OK);
+		store_lease_clear(&l);
+	}
 	lease_acquire_result_clear(&r);
-	/* and a second test lease never resumes the first */
 	ck_assert_int_eq(acquire("f", NULL, &r), ST_OK);
 	ck_assert(!r.resumed);
 	lease_acquire_result_clear(&r);
@@ -122,11 +130,17 @@ START_TEST(reuse_skips_changed_config)
 	cJSON *patch = tu_json("{\"image\":\"img:2\"}");
 	EnvSaveInput in = { .target = "r", .config = patch };
 
+	StoreLease l;
+
 	make_env("r", "fake", "{\"reuseLease\":true,\"image\":\"img:1\"}");
 	ck_assert_int_eq(acquire("r", "run-1", &a), ST_OK);
+	ck_assert_int_eq(lease_release(&app, a.lease.id, "released", NULL, "t", &l, &err), ST_OK);
+	store_lease_clear(&l);
 	ck_assert_int_eq(env_save(&app, &in, NULL, NULL, &err), ST_OK);
 	ck_assert_int_eq(acquire("r", "run-2", &b), ST_OK);
 	ck_assert(!b.resumed);
+	/* the acquire says why nothing was resumed */
+	ck_assert_msg(strstr(b.note, "image differs") != NULL, "%s", b.note);
 	lease_acquire_result_clear(&a);
 	lease_acquire_result_clear(&b);
 	cJSON_Delete(patch);
@@ -137,14 +151,20 @@ START_TEST(resume_gone_or_failing_acquires_fresh_with_note)
 {
 	LeaseAcquireResult a, b, c;
 
+	StoreLease l;
+
 	make_env("x", FLAKY_KEY, "{\"reuseLease\":true,\"token\":\"tok-PLAIN-1\"}");
 	ck_assert_int_eq(acquire("x", "run-1", &a), ST_OK);
 	ck_assert_int_eq(sandboxes(), 1);
+	/* only released leases (or the same run's) are candidates */
+	tu_sql(path, "UPDATE leases SET status = 'released'");
 	setenv("FLAKY_RESUME", "gone", 1);
 	ck_assert_int_eq(acquire("x", "run-2", &b), ST_OK);
 	ck_assert(!b.resumed);
 	ck_assert_str_ne(b.lease.provider_lease_id, a.lease.provider_lease_id);
 	ck_assert_msg(strstr(b.note, "is gone at the provider") != NULL, "%s", b.note);
+	ck_assert_int_eq(lease_release(&app, b.lease.id, "released", NULL, "t", &l, &err), ST_OK);
+	store_lease_clear(&l);
 	setenv("FLAKY_RESUME", "fail", 1);
 	ck_assert_int_eq(acquire("x", "run-3", &c), ST_OK);
 	ck_assert(!c.resumed);
@@ -323,8 +343,10 @@ START_TEST(sweep_reconciles_dead_phase)
 	row = tu_sql_text(path, "SELECT group_concat(status || ':' || coalesce(phase,'-'), ',') FROM (SELECT * FROM leases ORDER BY rowid)");
 	ck_assert_str_eq(row, "failed:-,released:-");
 	free(row);
-	/* the interrupted release was finished at the provider */
-	ck_assert_int_eq(sandboxes(), 1);
+	/* the interrupted release was finished at the provider, and the
+	 * interrupted acquire's sandbox destroyed by the host lease id its
+	 * metadata keeps (envctlLeaseId) */
+	ck_assert_int_eq(sandboxes(), 0);
 	/* a phase held by a live process is left alone */
 	snprintf(sql, sizeof sql, "UPDATE leases SET phase = 'releasing pid=%d', status = 'active' WHERE id = '%s'",
 		 (int)getppid(), b.lease.id);
@@ -352,7 +374,8 @@ START_TEST(destroy_and_reuse_skips_destroyed)
 	ck_assert_msg(strstr(err.msg, "already destroyed") != NULL, "%s", err.msg);
 	ck_assert_int_eq(acquire("x", "run-2", &b), ST_OK);
 	ck_assert(!b.resumed);
-	ck_assert_str_eq(b.note, "");
+	/* reuse was on and nothing resumed: the note says why */
+	ck_assert_msg(strstr(b.note, "its sandbox was destroyed") != NULL, "%s", b.note);
 	lease_acquire_result_clear(&a);
 	lease_acquire_result_clear(&b);
 }

@@ -130,7 +130,7 @@ START_TEST(validate_and_probe)
 	ck_assert_ptr_nonnull(strstr(cJSON_GetArrayItem(v.errors, 0)->valuestring,
 				     "/workspaceRoot: must be an absolute path"));
 	validate_result_free(&v);
-	ck_assert_msg(bw->ops->probe(bw, cfg, &pr, &err) == ST_OK, "%s", err.msg);
+	ck_assert_msg(bw->ops->probe(bw, cfg, NULL, &pr, &err) == ST_OK, "%s", err.msg);
 	ck_assert_msg(pr.ok, "%s", pr.summary);
 	ck_assert_ptr_nonnull(strstr(pr.summary, "bubblewrap is ready"));
 	ck_assert_ptr_nonnull(strstr(pr.summary, "network off"));

@@ -69,6 +69,45 @@ START_TEST(valid_manifest)
 	ck_assert(!m->drivers[0].caps_declared);
 	ck_assert_uint_eq(m->drivers[0].caps, PLUGIN_DRIVER_EXECUTE);
 	ck_assert_ptr_eq(plugin_manifest_initialize_json(m), m->json);
+	ck_assert_int_eq(m->drivers[0].reusable_leases, -1);
+	plugin_manifest_free(m);
+	free(dir);
+}
+END_TEST
+
+/* Paperclip's supportsReusableLeases, with sandboxCapabilities.reusableLeases
+ * winning when both are there (resolveDeclaredSandboxCapabilities). */
+START_TEST(reusable_leases_declaration)
+{
+	static const char head[] =
+		"{\"id\":\"t.r\",\"name\":\"r\",\"version\":\"1\",\"apiVersion\":1,"
+		"\"worker\":[\"node\"],\"environmentDrivers\":[";
+	static const char *const drivers[] = {
+		"{\"driverKey\":\"a\",\"kind\":\"sandbox_provider\",\"displayName\":\"A\","
+		"\"configSchema\":{\"type\":\"object\"},\"supportsReusableLeases\":false}",
+		"{\"driverKey\":\"b\",\"kind\":\"sandbox_provider\",\"displayName\":\"B\","
+		"\"configSchema\":{\"type\":\"object\"},\"supportsReusableLeases\":false,"
+		"\"sandboxCapabilities\":{\"reusableLeases\":true}}",
+		"{\"driverKey\":\"c\",\"kind\":\"sandbox_provider\",\"displayName\":\"C\","
+		"\"configSchema\":{\"type\":\"object\"},\"supportsReusableLeases\":\"yes\"}",
+	};
+	char text[2048];
+	char *dir;
+	PluginManifest *m;
+
+	snprintf(text, sizeof text, "%s%s,%s]}", head, drivers[0], drivers[1]);
+	dir = write_manifest("reuse-ok", text);
+	m = plugin_manifest_load(dir);
+	ck_assert_msg(plugin_manifest_ok(m), "%s", m->error_count ? m->errors[0] : "");
+	ck_assert_int_eq(m->drivers[0].reusable_leases, 0);
+	ck_assert_int_eq(m->drivers[1].reusable_leases, 1);
+	plugin_manifest_free(m);
+	free(dir);
+	snprintf(text, sizeof text, "%s%s]}", head, drivers[2]);
+	dir = write_manifest("reuse-bad", text);
+	m = plugin_manifest_load(dir);
+	ck_assert(!plugin_manifest_ok(m));
+	ck_assert(has_error(m, "supportsReusableLeases must be true or false"));
 	plugin_manifest_free(m);
 	free(dir);
 }
@@ -333,6 +372,7 @@ TEST_SUITE(plugin_manifest)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, valid_manifest);
+	tcase_add_test(tc, reusable_leases_declaration);
 	tcase_add_test(tc, not_json_or_missing);
 	tcase_add_test(tc, missing_fields_all_reported);
 	tcase_add_test(tc, driver_problems);

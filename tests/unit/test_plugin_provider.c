@@ -61,7 +61,7 @@ START_TEST(probe_sends_config_without_provider)
 	ck_assert_str_eq(status, "not started (starts on first use)");
 	free(status);
 	error_clear(&err);
-	ck_assert_msg(tp->ops->probe(tp, cfg, &pr, &err) == ST_OK, "%s", err.msg);
+	ck_assert_msg(tp->ops->probe(tp, cfg, NULL, &pr, &err) == ST_OK, "%s", err.msg);
 	ck_assert(pr.ok);
 	ck_assert_str_eq(pr.summary, "Test worker is ready.");
 	sent = cJSON_GetObjectItem(cJSON_GetObjectItem(pr.details, "metadata"), "config");
@@ -163,7 +163,7 @@ START_TEST(lease_calls_get_config_timeout_on_top)
 	error_clear(&err);
 	ck_assert_msg(tp->ops->acquire_lease(tp, &in, &h, &err) == ST_OK, "%s", err.msg);
 	lease_handle_free(&h);
-	ck_assert_int_eq(tp->ops->probe(tp, cfg, &pr, &err), ST_E_TIMEOUT);
+	ck_assert_int_eq(tp->ops->probe(tp, cfg, NULL, &pr, &err), ST_E_TIMEOUT);
 	ck_assert_str_eq(err.msg, "plugin test.adapter: environmentProbe did not answer within 400 "
 				  "ms; the worker was stopped and will be restarted on the next call");
 	cJSON_Delete(cfg);
@@ -202,7 +202,7 @@ START_TEST(caps_follow_supported_methods)
 	setenv("TEST_WORKER_INIT", "noexec", 1);
 	ck_assert(tp->caps & PROVIDER_CAP_EXECUTE); /* assumed before the worker runs */
 	error_clear(&err);
-	ck_assert_int_eq(tp->ops->probe(tp, cfg, &pr, &err), ST_OK);
+	ck_assert_int_eq(tp->ops->probe(tp, cfg, NULL, &pr, &err), ST_OK);
 	probe_result_free(&pr);
 	ck_assert(!(tp->caps & PROVIDER_CAP_EXECUTE));
 	ck_assert_int_eq(tp->ops->execute(tp, &in, &r, &err), ST_E_UNSUPPORTED);

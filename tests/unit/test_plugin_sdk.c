@@ -133,7 +133,7 @@ START_TEST(validate_and_probe)
 	ck_assert_str_eq(cJSON_GetArrayItem(v.errors, 0)->valuestring,
 			 "root must be an absolute path");
 	validate_result_free(&v);
-	ck_assert_msg(sdk->ops->probe(sdk, cfg, &pr, &err) == ST_OK, "%s", err.msg);
+	ck_assert_msg(sdk->ops->probe(sdk, cfg, NULL, &pr, &err) == ST_OK, "%s", err.msg);
 	ck_assert(pr.ok);
 	snprintf(want, sizeof want, "sdk-local ready in %s; token present", root);
 	ck_assert_str_eq(pr.summary, want);

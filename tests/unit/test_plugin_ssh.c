@@ -121,14 +121,14 @@ START_TEST(probe_connects_and_checks_the_path)
 	char want[512];
 
 	error_clear(&err);
-	ck_assert_msg(ssh->ops->probe(ssh, cfg, &pr, &err) == ST_OK, "%s", err.msg);
+	ck_assert_msg(ssh->ops->probe(ssh, cfg, NULL, &pr, &err) == ST_OK, "%s", err.msg);
 	ck_assert_msg(pr.ok, "%s", pr.summary);
 	snprintf(want, sizeof want, "@127.0.0.1:%d; %s does not exist yet and will be created.", port,
 		 remote_root);
 	ck_assert_msg(strstr(pr.summary, want), "%s", pr.summary);
 	probe_result_free(&pr);
 	mkdir(remote_root, 0755);
-	ck_assert_int_eq(ssh->ops->probe(ssh, cfg, &pr, &err), ST_OK);
+	ck_assert_int_eq(ssh->ops->probe(ssh, cfg, NULL, &pr, &err), ST_OK);
 	ck_assert_ptr_nonnull(strstr(pr.summary, "is a writable directory"));
 	probe_result_free(&pr);
 	cJSON_Delete(cfg);
@@ -144,11 +144,11 @@ START_TEST(probe_refuses_unknown_host_key)
 	Error err;
 
 	error_clear(&err);
-	ck_assert_int_eq(ssh->ops->probe(ssh, cfg, &pr, &err), ST_OK);
+	ck_assert_int_eq(ssh->ops->probe(ssh, cfg, NULL, &pr, &err), ST_OK);
 	ck_assert(!pr.ok);
 	ck_assert_msg(strstr(pr.summary, "Host key verification failed"), "%s", pr.summary);
 	probe_result_free(&pr);
-	ck_assert_int_eq(ssh->ops->probe(ssh, none, &pr, &err), ST_OK);
+	ck_assert_int_eq(ssh->ops->probe(ssh, none, NULL, &pr, &err), ST_OK);
 	ck_assert(!pr.ok);
 	ck_assert_ptr_nonnull(strstr(pr.summary, "/knownHosts: required"));
 	probe_result_free(&pr);

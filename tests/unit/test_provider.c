@@ -45,7 +45,7 @@ START_TEST(fake_probe_summary)
 	ProbeResult r;
 	Error err;
 
-	ck_assert_int_eq(fake->ops->probe(fake, cfg, &r, &err), ST_OK);
+	ck_assert_int_eq(fake->ops->probe(fake, cfg, NULL, &r, &err), ST_OK);
 	ck_assert(r.ok);
 	ck_assert_str_eq(r.summary, "Fake sandbox provider is ready for image debian:12.");
 	ck_assert_str_eq(json_get_string(r.details, "image"), "debian:12");
@@ -61,7 +61,7 @@ START_TEST(fake_rejects_other_provider_config)
 	Error err;
 
 	error_clear(&err);
-	ck_assert_int_eq(fake->ops->probe(fake, cfg, &r, &err), ST_E_INVALID);
+	ck_assert_int_eq(fake->ops->probe(fake, cfg, NULL, &r, &err), ST_E_INVALID);
 	ck_assert_str_eq(err.msg,
 			 "Sandbox provider \"fake\" received config for provider \"e2b\".");
 	cJSON_Delete(cfg);
