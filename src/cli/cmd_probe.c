@@ -44,8 +44,13 @@ static int cli_probe_print(const StoreProbe *p, const char *name, bool json)
 
 		return rc ? rc : (p->ok ? 0 : 1);
 	}
-	printf("%s %s: %s (%lld ms)\n", p->ok ? "OK  " : "FAIL", name, p->summary ? p->summary : "",
-	       p->duration_ms);
+	{
+		char *line = probe_headline(p->summary, p->details);
+
+		printf("%s %s: %s (%lld ms)\n", p->ok ? "OK  " : "FAIL", name,
+		       line ? line : (p->summary ? p->summary : ""), p->duration_ms);
+		free(line);
+	}
 	return p->ok ? 0 : 1;
 }
 

@@ -11,6 +11,64 @@
 #include "util/ids.h"
 #include "util/json.h"
 
+/* The cause a failed probe gives besides its summary: the first error
+ * diagnostic (else the first diagnostic), else metadata.error, else an
+ * error field of the details. NULL when there is none. */
+static const char *probe_cause(const cJSON *details)
+{
+	const cJSON *diags = cJSON_GetObjectItemCaseSensitive(details, "diagnostics"), *d;
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(details, "metadata");
+	const cJSON *e;
+	const char *first = NULL;
+
+	if (!cJSON_IsArray(diags))
+		diags = NULL;
+	cJSON_ArrayForEach(d, diags) {
+		const char *msg = json_get_string(d, "message");
+		const char *sev = json_get_string(d, "severity");
+
+		if (!msg || !msg[0])
+			continue;
+		if (sev && strcmp(sev, "error") == 0)
+			return msg;
+		if (!first)
+			first = msg;
+	}
+	if (first)
+		return first;
+	if (json_get_string(meta, "error"))
+		return json_get_string(meta, "error");
+	e = cJSON_GetObjectItemCaseSensitive(details, "error");
+	if (cJSON_IsString(e))
+		return e->valuestring;
+	return json_get_string(e, "message");
+}
+
+char *probe_headline(const char *summary, const cJSON *details)
+{
+	const char *cause = probe_cause(details);
+	Buf b = BUF_INIT;
+	size_t n = 0;
+
+	if (!summary)
+		summary = "";
+	if (!cause || !cause[0] || strstr(summary, cause))
+		return strdup(summary);
+	if (!buf_printf(&b, "%s (cause: ", summary))
+		goto oom;
+	/* One line, no terminal controls (the text comes from the plugin), at
+	 * most 300 bytes of it. */
+	for (const char *c = cause; *c && n < 300; c++, n++)
+		if (!buf_putc(&b, ((unsigned char)*c < 0x20 || *c == 0x7f) ? ' ' : *c))
+			goto oom;
+	if ((cause[n] && !buf_puts(&b, "...")) || !buf_putc(&b, ')'))
+		goto oom;
+	return buf_take(&b);
+oom:
+	buf_free(&b);
+	return NULL;
+}
+
 /* Runs the provider's probe and shapes its answer into a probe row,
  * redacting secret values. Thread-safe: touches no store. */
 static void probe_run_provider(Provider *p, const cJSON *runtime_config,
@@ -185,7 +243,7 @@ static void probe_all_done(size_t i, void *ud)
 	memcpy(item->env_id, j->env.id, sizeof item->env_id);
 	item->env_name = strdup(j->env.name);
 	item->ok = j->row.ok;
-	item->summary = j->row.summary ? strdup(j->row.summary) : NULL;
+	item->summary = j->row.summary ? probe_headline(j->row.summary, j->row.details) : NULL;
 	item->duration_ms = j->row.duration_ms;
 	c->report->count++;
 	if (item->ok)

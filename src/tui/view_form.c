@@ -103,8 +103,13 @@ static void draft_probe_run(TuiJob *job)
 		tui_job_finish(job, st, &err, NULL);
 		return;
 	}
-	snprintf(line, sizeof line, "probe %s: %s", pr.ok ? "ok" : "FAILED",
-		 pr.summary ? pr.summary : "");
+	{
+		char *head = probe_headline(pr.summary, pr.details);
+
+		snprintf(line, sizeof line, "probe %s: %s", pr.ok ? "ok" : "FAILED",
+			 head ? head : (pr.summary ? pr.summary : ""));
+		free(head);
+	}
 	tui_job_progress(job, 1, 1, line);
 	if (!pr.ok)
 		error_set(&err, ST_E_PROVIDER, "%s", line);
