@@ -1317,6 +1317,23 @@ static const SchemaField *env_find_field(const SchemaField *root, const char *po
 	return f ? f->additional : NULL;
 }
 
+/* Is the --set text a secret reference (either shape)? Then *value is it
+ * (NULL when memory ran out). Anything else is left alone and never
+ * echoed: it is probably the secret itself. */
+static bool env_set_ref(const char *text, cJSON **value)
+{
+	cJSON *v = cJSON_Parse(text);
+	const cJSON *version;
+	bool ref = env_ref_id(v, &version) != NULL;
+
+	if (!ref) {
+		json_wipe(v);
+		return false;
+	}
+	*value = v;
+	return true;
+}
+
 Status env_parse_set(App *app, const char *provider_key, const char *assignment, char **pointer,
 		     cJSON **value, Error *err)
 {
@@ -1360,12 +1377,19 @@ Status env_parse_set(App *app, const char *provider_key, const char *assignment,
 		goto done;
 	}
 	f = env_find_field(root, ptr, pattern);
+	if ((secret || (f && f->secret)) && env_set_ref(eq + 1, value)) {
+		/* A reference names a secret, it is not one: fine on a command line. */
+		if (!*value)
+			st = error_set(err, ST_E_NOMEM, "out of memory");
+		goto done;
+	}
 	if (secret || (f && f->secret)) {
 		/* The value is not repeated: it is probably the secret. */
 		st = error_set(err, ST_E_USAGE,
 			       "--set %s: this is a secret field, and the command line is visible to "
 			       "every user of this machine; put it in a JSON file and pass "
-			       "--config-file FILE (or --config-file - to read stdin)",
+			       "--config-file FILE (or --config-file - to read stdin), or give a "
+			       "reference to a stored secret: {\"secretRef\": ID}",
 			       ptr);
 		goto done;
 	}
