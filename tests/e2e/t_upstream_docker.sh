@@ -40,7 +40,7 @@ cleanup() {
 	# a daemon killed hard leaves its containerd shims (and their
 	# containers) running: end the ones of this daemon, found by its dir
 	for p in /proc/[0-9]*; do
-		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "-address $d/exec/" || continue
+		{ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q -- "-address $d/exec/" || continue
 		pkill -9 -P "${p#/proc/}" 2>/dev/null
 		kill -9 "${p#/proc/}" 2>/dev/null
 	done
