@@ -57,10 +57,24 @@ char *probe_headline(const char *summary, const cJSON *details)
 	if (!buf_printf(&b, "%s (cause: ", summary))
 		goto oom;
 	/* One line, no terminal controls (the text comes from the plugin), at
-	 * most 300 bytes of it. */
-	for (const char *c = cause; *c && n < 300; c++, n++)
-		if (!buf_putc(&b, ((unsigned char)*c < 0x20 || *c == 0x7f) ? ' ' : *c))
+	 * most 300 bytes of it, not cutting a UTF-8 character in two. */
+	n = strlen(cause);
+	if (n > 300) {
+		n = 300;
+		while (n > 0 && ((unsigned char)cause[n] & 0xC0) == 0x80)
+			n--;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)cause[i];
+		/* C1 controls (U+0080..U+009F, "\xc2\x9b" is a CSI) go too. */
+		bool c1 = ch == 0xc2 && i + 1 < n && (unsigned char)cause[i + 1] >= 0x80 &&
+			  (unsigned char)cause[i + 1] <= 0x9f;
+
+		if (c1)
+			i++;
+		if (!buf_putc(&b, (ch < 0x20 || ch == 0x7f || c1) ? ' ' : (char)ch))
 			goto oom;
+	}
 	if ((cause[n] && !buf_puts(&b, "...")) || !buf_putc(&b, ')'))
 		goto oom;
 	return buf_take(&b);
