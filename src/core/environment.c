@@ -264,6 +264,41 @@ static bool env_put_label(Buf *out, const SchemaField *root, const char *pointer
 	return buf_puts(out, pointer);
 }
 
+/* For an object whose oneOf/anyOf no branch matched: what each
+ * alternative asks for (" (choose In Cluster: inCluster = true, or
+ * Kubeconfig: kubeconfig)"), so the operator knows what to give. */
+static bool env_put_alternatives(Buf *out, const SchemaField *root, const SchemaIssue *issue)
+{
+	const SchemaField *f = issue->pointer[0] ? schema_field_find(root, issue->pointer) : root;
+	bool ok = true;
+
+	if (!f || !f->choice_count || strncmp(issue->message, "must match", 10) != 0)
+		return true;
+	ok = buf_puts(out, " (choose ");
+	for (size_t i = 0; ok && i < f->choice_count; i++) {
+		const SchemaChoice *c = &f->choices[i];
+		const cJSON *req = cJSON_GetObjectItemCaseSensitive(c->branch, "required"), *m;
+		bool first = true;
+
+		ok = (!i || buf_puts(out, i + 1 == f->choice_count ? ", or " : ", ")) &&
+		     buf_puts(out, c->label);
+		cJSON_ArrayForEach(m, req) {
+			const cJSON *set;
+			char *v;
+
+			if (!ok || !cJSON_IsString(m))
+				continue;
+			set = cJSON_GetObjectItemCaseSensitive(c->sets, m->valuestring);
+			v = set ? json_print(set) : NULL;
+			ok = buf_puts(out, first ? ": " : " + ") && buf_puts(out, m->valuestring) &&
+			     (!v || (buf_puts(out, " = ") && buf_puts(out, v)));
+			free(v);
+			first = false;
+		}
+	}
+	return ok && buf_puts(out, ")");
+}
+
 /* "config for provider P is invalid: Image (/image): must be a string; ..." */
 static Status env_issues_error(const SchemaField *root, const SchemaIssues *issues,
 			       const char *what, const char *provider, Error *err)
@@ -274,7 +309,8 @@ static Status env_issues_error(const SchemaField *root, const SchemaIssues *issu
 	for (size_t i = 0; ok && i < issues->count; i++)
 		ok = (!i || buf_puts(&msg, "; ")) &&
 		     env_put_label(&msg, root, issues->items[i].pointer) && buf_puts(&msg, ": ") &&
-		     buf_puts(&msg, issues->items[i].message);
+		     buf_puts(&msg, issues->items[i].message) &&
+		     env_put_alternatives(&msg, root, &issues->items[i]);
 	if (!ok) {
 		buf_free(&msg);
 		return error_set(err, ST_E_NOMEM, "out of memory");

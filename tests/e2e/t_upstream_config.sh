@@ -93,6 +93,7 @@ plugin kubernetes
 printf '{}' >k0.json
 expect_rc 4 envctl env create k --provider kubernetes --config-file k0.json
 contains "$errout" "config for provider kubernetes is invalid: config: must match"
+contains "$errout" "(choose In Cluster: inCluster = true, or Kubeconfig: kubeconfig)"
 printf '{"inCluster": true, "egressMode": "open", "namespacePrefix": "a-prefix-far-longer-than-twenty"}' >k1.json
 expect_rc 4 envctl env create k --provider kubernetes --config-file k1.json
 contains "$errout" "Egress Mode (/egressMode): must be one of standard, cilium"

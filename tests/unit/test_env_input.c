@@ -113,7 +113,9 @@ static const struct {
 	{ "enum", "{\"name\":\"n\",\"inCluster\":true,\"mode\":\"c\"}",
 	  { "Mode (/mode): must be one of a, b" } },
 	{ "missing required", "{\"inCluster\":true}", { "Name (/name): required" } },
-	{ "anyOf, no branch satisfied", "{\"name\":\"n\"}", { "config: must match" } },
+	{ "anyOf, no branch satisfied", "{\"name\":\"n\"}",
+	  { "config: must match",
+	    "(choose In cluster: inCluster = true, or Kubeconfig: kubeconfig)" } },
 	/* the closest branch's message */
 	{ "anyOf, the const branch's value is wrong", "{\"name\":\"n\",\"inCluster\":false}",
 	  { "Kubeconfig (/kubeconfig): required" } },
