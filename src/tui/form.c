@@ -1701,6 +1701,15 @@ static void form_field_value(TuiForm *f, TuiScreen *s, const FormRow *r, int y, 
 		} else {
 			tui_screen_fill(s, y, x, w, tone);
 			tui_screen_text(s, y, x, w, tone, false, t ? t : "");
+			if (!v && !d && fd->default_value) {
+				/* Shown, not stored (#11): absent means the provider's
+				 * own default applies. */
+				char *dv = form_value_text(fd->default_value);
+
+				snprintf(buf, sizeof buf, "(default: %s)", dv ? dv : "");
+				free(dv);
+				tui_screen_text(s, y, x, w, TONE_DIM, false, buf);
+			}
 		}
 		free(t);
 	}

@@ -411,6 +411,26 @@ START_TEST(advanced_fields_fold_and_group)
 }
 END_TEST
 
+/* #11: editing a stored config that leaves a defaulted field out shows the
+ * default as a hint, and submits nothing for it. */
+START_TEST(default_shown_not_stored)
+{
+	Fixture fx;
+	cJSON *initial = tu_json("{\"name\":\"web\"}");
+	char *scr, *v;
+
+	fx_open(&fx, initial, NULL);
+	scr = screen(&fx);
+	ck_assert_msg(strstr(scr, "(default: 8080)") != NULL, "%s", scr);
+	free(scr);
+	v = value_text(&fx);
+	ck_assert_str_eq(v, "{\"name\":\"web\"}");
+	free(v);
+	cJSON_Delete(initial);
+	fx_close(&fx);
+}
+END_TEST
+
 TEST_SUITE(tui_form)
 {
 	Suite *s = suite_create("tui_form");
@@ -424,6 +444,7 @@ TEST_SUITE(tui_form)
 	tcase_add_test(tc, buttons_and_submit);
 	tcase_add_test(tc, alternatives_are_a_choice);
 	tcase_add_test(tc, advanced_fields_fold_and_group);
+	tcase_add_test(tc, default_shown_not_stored);
 	suite_add_tcase(s, tc);
 	return s;
 }
