@@ -321,6 +321,22 @@ static Status env_issues_error(const SchemaField *root, const SchemaIssues *issu
 	return ST_E_INVALID;
 }
 
+Status env_schema_issues_error(const cJSON *schema, const SchemaIssues *issues, const char *what,
+			       const char *provider, Error *err)
+{
+	SchemaField *root = NULL;
+	Error ignored;
+	Status st;
+
+	error_clear(&ignored);
+	/* Without a form model the pointers alone still say where. */
+	if (schema_form_load(schema, &root, &ignored) != ST_OK)
+		root = NULL;
+	st = env_issues_error(root, issues, what, provider, err);
+	schema_field_free(root);
+	return st;
+}
+
 /* Removes what stands for "left empty": null anywhere in an object, and ""
  * for a declared property that is not a map's entry (an env var may be ""
  * on purpose). */

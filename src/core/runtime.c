@@ -52,11 +52,7 @@ Status env_runtime_draft(App *app, Provider *p, const cJSON *config, EnvRuntime 
 	if (schema_validate(p->config_schema, out->config, &issues, err) != ST_OK)
 		goto fail;
 	if (issues.count) {
-		char *why = schema_issues_join(&issues, "; ");
-
-		error_set(err, ST_E_INVALID, "draft config for provider \"%s\" is invalid: %s",
-			  p->key, why ? why : "see the form");
-		free(why);
+		env_schema_issues_error(p->config_schema, &issues, "draft config", p->key, err);
 		schema_issues_free(&issues);
 		goto fail;
 	}
