@@ -62,7 +62,7 @@ static bool probe_progress(const ProbeAllReport *r, void *ud)
 
 	if (tty) {
 		fprintf(stderr, "\r\033[K%s %s: %s\n", it->ok ? "ok  " : "FAIL", it->env_name,
-			it->summary ? it->summary : "");
+			it->headline ? it->headline : (it->summary ? it->summary : ""));
 		fprintf(stderr, "[%.*s%*s] %zu/%zu probed, %zu failed", filled,
 			"==============================", width - filled, "", r->count, r->total,
 			r->count - r->ok);
@@ -135,7 +135,9 @@ int cli_env_probe(App *app, int argc, char **argv)
 		printf("%-24s %-6s %8s  %s\n", "ENVIRONMENT", "RESULT", "MS", "SUMMARY");
 		for (size_t i = 0; i < r.count; i++)
 			printf("%-24s %-6s %8lld  %s\n", r.items[i].env_name, r.items[i].ok ? "ok" : "FAIL",
-			       r.items[i].duration_ms, r.items[i].summary ? r.items[i].summary : "");
+			       r.items[i].duration_ms,
+			       r.items[i].headline ? r.items[i].headline
+						   : (r.items[i].summary ? r.items[i].summary : ""));
 		printf("%zu probed, %zu ok, %zu failed in %lld ms\n", r.count, r.ok, r.count - r.ok,
 		       r.elapsed_ms);
 		rc = 0;

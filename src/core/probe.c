@@ -257,7 +257,8 @@ static void probe_all_done(size_t i, void *ud)
 	memcpy(item->env_id, j->env.id, sizeof item->env_id);
 	item->env_name = strdup(j->env.name);
 	item->ok = j->row.ok;
-	item->summary = j->row.summary ? probe_headline(j->row.summary, j->row.details) : NULL;
+	item->summary = j->row.summary ? strdup(j->row.summary) : NULL;
+	item->headline = j->row.summary ? probe_headline(j->row.summary, j->row.details) : NULL;
 	item->duration_ms = j->row.duration_ms;
 	c->report->count++;
 	if (item->ok)
@@ -277,6 +278,7 @@ void probe_all_report_free(ProbeAllReport *r)
 	for (size_t i = 0; i < r->count; i++) {
 		free(r->items[i].env_name);
 		free(r->items[i].summary);
+		free(r->items[i].headline);
 	}
 	free(r->items);
 	memset(r, 0, sizeof *r);

@@ -33,6 +33,7 @@ typedef struct ProbeAllItem {
 	bool ok;
 	char *summary; /* or the error */
 	long long duration_ms;
+	char *headline; /* summary and cause, to show (probe_headline) */
 } ProbeAllItem;
 
 typedef struct ProbeAllReport {

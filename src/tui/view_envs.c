@@ -196,7 +196,7 @@ static bool env_probe_progress(const ProbeAllReport *so_far, void *ud)
 	if (it) {
 		snprintf(line, sizeof line, "%-6s %s (%lld ms) %s", it->ok ? "ok" : "FAILED",
 			 it->env_name ? it->env_name : it->env_id, it->duration_ms,
-			 it->summary ? it->summary : "");
+			 it->headline ? it->headline : (it->summary ? it->summary : ""));
 		tui_job_progress(job, so_far->count, so_far->total, line);
 	} else {
 		tui_job_progress(job, 0, so_far->total, NULL);

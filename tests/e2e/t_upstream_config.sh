@@ -79,6 +79,12 @@ expect_rc 1 envctl env probe m
 dt=$(( $(ms) - t ))
 [ $dt -lt 10000 ] || fail "the modal probe took $dt ms"
 contains "$out" "FAIL m: Modal sandbox probe failed. (cause: "
+# probe --all: the cause in the text; --json keeps summary and details apart
+expect_rc 1 envctl env probe --all
+contains "$out" "Modal sandbox probe failed. (cause: "
+contains "$out" "E2B sandbox probe failed for template base. (cause: "
+expect_rc 1 envctl env probe m --json
+[ "$(json_get "$out" j.summary)" = "Modal sandbox probe failed." ] || fail "json summary: $out"
 # an optional field left empty is absent, never ""
 expect_rc 0 envctl env edit m --set environment= --set /idleTimeoutMs= --json
 [ "$(json_get "$out" "'environment' in j.config")" = false ] || fail "empty environment stored: $out"
