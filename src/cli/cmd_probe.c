@@ -44,8 +44,13 @@ static int cli_probe_print(const StoreProbe *p, const char *name, bool json)
 
 		return rc ? rc : (p->ok ? 0 : 1);
 	}
-	printf("%s %s: %s (%lld ms)\n", p->ok ? "OK  " : "FAIL", name, p->summary ? p->summary : "",
-	       p->duration_ms);
+	{
+		char *line = probe_headline(p->summary, p->details);
+
+		printf("%s %s: %s (%lld ms)\n", p->ok ? "OK  " : "FAIL", name,
+		       line ? line : (p->summary ? p->summary : ""), p->duration_ms);
+		free(line);
+	}
 	return p->ok ? 0 : 1;
 }
 
@@ -57,7 +62,7 @@ static bool probe_progress(const ProbeAllReport *r, void *ud)
 
 	if (tty) {
 		fprintf(stderr, "\r\033[K%s %s: %s\n", it->ok ? "ok  " : "FAIL", it->env_name,
-			it->summary ? it->summary : "");
+			it->headline ? it->headline : (it->summary ? it->summary : ""));
 		fprintf(stderr, "[%.*s%*s] %zu/%zu probed, %zu failed", filled,
 			"==============================", width - filled, "", r->count, r->total,
 			r->count - r->ok);
@@ -130,7 +135,9 @@ int cli_env_probe(App *app, int argc, char **argv)
 		printf("%-24s %-6s %8s  %s\n", "ENVIRONMENT", "RESULT", "MS", "SUMMARY");
 		for (size_t i = 0; i < r.count; i++)
 			printf("%-24s %-6s %8lld  %s\n", r.items[i].env_name, r.items[i].ok ? "ok" : "FAIL",
-			       r.items[i].duration_ms, r.items[i].summary ? r.items[i].summary : "");
+			       r.items[i].duration_ms,
+			       r.items[i].headline ? r.items[i].headline
+						   : (r.items[i].summary ? r.items[i].summary : ""));
 		printf("%zu probed, %zu ok, %zu failed in %lld ms\n", r.count, r.ok, r.count - r.ok,
 		       r.elapsed_ms);
 		rc = 0;

@@ -240,16 +240,222 @@ static Status env_join_errors(const cJSON *errors, Buf *out)
 	return ST_OK;
 }
 
-/* Secret fields in their stored shape: {"secretRef": id} → id; "" or null →
- * field removed (an empty secret is no secret). */
-static Status env_normalize_secrets(const Provider *p, cJSON *config, Error *err)
+/* ------------------------------------------------------------ operator input and
+ * the provider's normalized config (#11, #19)
+ *
+ * Persisted as Paperclip persists it: an optional field left empty is
+ * absent, never "" or null; defaults are not filled in (the form shows
+ * them, and they are stored when the operator keeps them or the provider
+ * returns them). The operator's input is checked against the schema, every
+ * violation at once, before any provider call; the provider's
+ * normalizedConfig (null = absent) then replaces it, and each value the
+ * operator gave that it changed is reported as a warning. */
+
+/* "Image (/image)": the field's label from the form model, and its pointer
+ * so the operator can use it with --set. */
+static bool env_put_label(Buf *out, const SchemaField *root, const char *pointer)
+{
+	const SchemaField *f = root && pointer[0] ? schema_field_find(root, pointer) : NULL;
+
+	if (!pointer[0])
+		return buf_puts(out, "config");
+	if (f && f->title)
+		return buf_printf(out, "%s (%s)", f->title, pointer);
+	return buf_puts(out, pointer);
+}
+
+/* For an object whose oneOf/anyOf no branch matched: what each
+ * alternative asks for (" (choose In Cluster: inCluster = true, or
+ * Kubeconfig: kubeconfig)"), so the operator knows what to give. */
+static bool env_put_alternatives(Buf *out, const SchemaField *root, const SchemaIssue *issue)
+{
+	const SchemaField *f = issue->pointer[0] ? schema_field_find(root, issue->pointer) : root;
+	bool ok = true;
+
+	if (!f || !f->choice_count || strncmp(issue->message, "must match", 10) != 0)
+		return true;
+	ok = buf_puts(out, " (choose ");
+	for (size_t i = 0; ok && i < f->choice_count; i++) {
+		const SchemaChoice *c = &f->choices[i];
+		const cJSON *req = cJSON_GetObjectItemCaseSensitive(c->branch, "required"), *m;
+		bool first = true;
+
+		ok = (!i || buf_puts(out, i + 1 == f->choice_count ? ", or " : ", ")) &&
+		     buf_puts(out, c->label);
+		cJSON_ArrayForEach(m, req) {
+			const cJSON *set;
+			char *v;
+
+			if (!ok || !cJSON_IsString(m))
+				continue;
+			set = cJSON_GetObjectItemCaseSensitive(c->sets, m->valuestring);
+			v = set ? json_print(set) : NULL;
+			ok = buf_puts(out, first ? ": " : " + ") && buf_puts(out, m->valuestring) &&
+			     (!v || (buf_puts(out, " = ") && buf_puts(out, v)));
+			free(v);
+			first = false;
+		}
+	}
+	return ok && buf_puts(out, ")");
+}
+
+/* "config for provider P is invalid: Image (/image): must be a string; ..." */
+static Status env_issues_error(const SchemaField *root, const SchemaIssues *issues,
+			       const char *what, const char *provider, Error *err)
+{
+	Buf msg = BUF_INIT;
+	bool ok = true;
+
+	for (size_t i = 0; ok && i < issues->count; i++)
+		ok = (!i || buf_puts(&msg, "; ")) &&
+		     env_put_label(&msg, root, issues->items[i].pointer) && buf_puts(&msg, ": ") &&
+		     buf_puts(&msg, issues->items[i].message) &&
+		     env_put_alternatives(&msg, root, &issues->items[i]);
+	if (!ok) {
+		buf_free(&msg);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	error_set(err, ST_E_INVALID, "%s for provider %s is invalid: %s", what, provider,
+		  msg.data ? msg.data : "see the provider's schema");
+	buf_free(&msg);
+	return ST_E_INVALID;
+}
+
+Status env_schema_issues_error(const cJSON *schema, const SchemaIssues *issues, const char *what,
+			       const char *provider, Error *err)
+{
+	SchemaField *root = NULL;
+	Error ignored;
+	Status st;
+
+	error_clear(&ignored);
+	/* Without a form model the pointers alone still say where. */
+	if (schema_form_load(schema, &root, &ignored) != ST_OK)
+		root = NULL;
+	st = env_issues_error(root, issues, what, provider, err);
+	schema_field_free(root);
+	return st;
+}
+
+/* Removes what stands for "left empty": null anywhere in an object, and ""
+ * for a declared property that is not a map's entry (an env var may be ""
+ * on purpose). */
+static void env_drop_empty(const SchemaField *f, cJSON *obj)
+{
+	cJSON *item = obj ? obj->child : NULL;
+
+	if (!cJSON_IsObject(obj))
+		return;
+	while (item) {
+		cJSON *next = item->next;
+		const SchemaField *c = NULL;
+
+		for (size_t i = 0; f && item->string && i < f->child_count; i++)
+			if (f->children[i]->key && strcmp(f->children[i]->key, item->string) == 0)
+				c = f->children[i];
+		if (cJSON_IsNull(item) ||
+		    (c && cJSON_IsString(item) && !item->valuestring[0] &&
+		     (c->type == SCHEMA_STRING || c->type == SCHEMA_ANY))) {
+			cJSON_DeleteItemFromObjectCaseSensitive(obj, item->string);
+		} else if (cJSON_IsObject(item)) {
+			env_drop_empty(c ? c : (f ? f->additional : NULL), item);
+		}
+		item = next;
+	}
+}
+
+/* The secret id a reference names, for both shapes: ours {"secretRef": ID}
+ * (the display shape, whose name/version are informative) and Paperclip's
+ * {"type": "secret_ref", "secretId": ID, "version": N|"latest"}. NULL when
+ * v is not a reference object. */
+static const char *env_ref_id(const cJSON *v, const cJSON **version)
+{
+	const char *type;
+
+	*version = NULL;
+	if (!cJSON_IsObject(v))
+		return NULL;
+	if (cJSON_GetObjectItemCaseSensitive(v, "secretRef"))
+		return json_get_string(v, "secretRef") ? json_get_string(v, "secretRef") : "";
+	type = json_get_string(v, "type");
+	if (type && strcmp(type, "secret_ref") == 0) {
+		*version = cJSON_GetObjectItemCaseSensitive(v, "version");
+		return json_get_string(v, "secretId") ? json_get_string(v, "secretId") : "";
+	}
+	return NULL;
+}
+
+/* A reference must name an existing secret: a UUID that names none is an
+ * error, not a new secret holding that text. A bare UUID in a secret field
+ * might be the secret's value itself, so only an explicit reference object
+ * has its id repeated in the message. */
+static Status env_check_ref(Store *s, const SchemaField *root, const char *path, const char *id,
+			    const cJSON *version, bool explicit_ref, Error *err)
+{
+	Buf label = BUF_INIT;
+	StoreSecret sec;
+	Error lookup;
+	Status st = ST_OK;
+
+	if (!env_put_label(&label, root, path)) {
+		buf_free(&label);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	error_clear(&lookup);
+	if (!id_is_uuid(id)) {
+		st = error_set(err, ST_E_INVALID,
+			       "%s: a secret reference needs a secret id (a UUID: see `envctl secret "
+			       "list`)",
+			       label.data);
+	} else if (store_secret_get(s, id, &sec, &lookup) != ST_OK) {
+		if (lookup.status != ST_E_NOT_FOUND)
+			st = error_set(err, lookup.status, "%s: %s", label.data, lookup.msg);
+		else if (explicit_ref)
+			st = error_set(err, ST_E_INVALID,
+				       "%s refers to secret %s, which does not exist; see `envctl "
+				       "secret list`, or enter the secret's value instead",
+				       label.data, id);
+		else
+			st = error_set(err, ST_E_INVALID,
+				       "%s holds a secret id that names no secret; see `envctl secret "
+				       "list`, or, if that text is the secret's value, store it with "
+				       "`envctl secret create` and give {\"secretRef\": ID}",
+				       label.data);
+	} else {
+		if (cJSON_IsNumber(version) && (long)version->valuedouble != sec.current_version)
+			st = error_set(err, ST_E_INVALID,
+				       "%s refers to version %ld of secret %s, which is at version "
+				       "%ld; envctl uses a secret's current version: give \"version\": "
+				       "\"latest\" or leave version out",
+				       label.data, (long)version->valuedouble, sec.name,
+				       sec.current_version);
+		else if (version && !cJSON_IsNumber(version) && !cJSON_IsNull(version) &&
+			 !(cJSON_IsString(version) && strcmp(version->valuestring, "latest") == 0))
+			st = error_set(err, ST_E_INVALID,
+				       "%s: a secret reference's version is a number or \"latest\"",
+				       label.data);
+		store_secret_clear(&sec);
+	}
+	buf_free(&label);
+	return st;
+}
+
+/* Secret fields in their stored shape: a reference (either shape) → its
+ * id; "" or null → field removed (an empty secret is no secret); a bare
+ * secret id must name an existing secret. */
+static Status env_normalize_secrets(App *app, const Provider *p, const SchemaField *root,
+				    cJSON *config, Error *err)
 {
 	char **paths = NULL;
+	Store *s;
+	Status st = ST_OK;
 
-	if (env_secret_paths_of(p, config, &paths, err) != ST_OK)
+	if (app_store(app, &s, err) != ST_OK ||
+	    env_secret_paths_of(p, config, &paths, err) != ST_OK)
 		return err->status;
-	for (size_t i = 0; paths[i]; i++) {
+	for (size_t i = 0; st == ST_OK && paths[i]; i++) {
 		cJSON *v = jsonptr_get(config, paths[i]);
+		const cJSON *version;
 		const char *ref;
 
 		if (!v)
@@ -258,86 +464,232 @@ static Status env_normalize_secrets(const Provider *p, cJSON *config, Error *err
 			jsonptr_remove(config, paths[i]);
 			continue;
 		}
-		if (cJSON_IsObject(v) && (ref = json_get_string(v, "secretRef")) != NULL) {
-			cJSON *id = cJSON_CreateString(ref);
+		if (cJSON_IsString(v) && id_is_uuid(v->valuestring)) {
+			st = env_check_ref(s, root, paths[i], v->valuestring, NULL, false, err);
+			continue;
+		}
+		ref = env_ref_id(v, &version);
+		if (ref) {
+			cJSON *id;
 
-			if (!id || jsonptr_set(config, paths[i], id, err) != ST_OK) {
-				schema_paths_free(paths);
-				return err->status ? err->status
-						   : error_set(err, ST_E_NOMEM, "out of memory");
-			}
+			st = env_check_ref(s, root, paths[i], ref, version, true, err);
+			if (st != ST_OK)
+				break;
+			id = cJSON_CreateString(ref);
+			if (!id)
+				st = error_set(err, ST_E_NOMEM, "out of memory");
+			else
+				st = jsonptr_set(config, paths[i], id, err);
 		}
 	}
 	schema_paths_free(paths);
-	return ST_OK;
+	return st;
 }
 
-/* Provider first (its normalized config replaces ours), then the schema. */
-static Status env_validate(Provider *p, cJSON **config, EnvSaveReport *report, Error *err)
+/* Schema validation of a config (provider key set aside), with labels. */
+static Status env_schema_check(const Provider *p, const SchemaField *root, cJSON *config,
+			       const char *what, Error *err)
+{
+	SchemaIssues issues = { 0 };
+	cJSON *prov = env_detach_provider(p->config_schema, config);
+	Status st = schema_validate(p->config_schema, config, &issues, err);
+
+	env_reattach_provider(config, prov);
+	if (st != ST_OK) {
+		schema_issues_free(&issues);
+		return error_prefix(err, "provider %s's configSchema: ", p->key);
+	}
+	if (issues.count > 0)
+		st = env_issues_error(root, &issues, what, p->key, err);
+	schema_issues_free(&issues);
+	return st;
+}
+
+/* Is text one of the secret values the operator typed (or holds one)? A
+ * warning about a replaced plain field must not repeat it. */
+static bool env_mentions_secret(const cJSON *given, char **secret_paths, const char *text)
+{
+	for (size_t i = 0; secret_paths && secret_paths[i]; i++) {
+		const cJSON *v = jsonptr_get(given, secret_paths[i]);
+
+		if (cJSON_IsString(v) && v->valuestring[0] && strstr(text, v->valuestring))
+			return true;
+	}
+	return false;
+}
+
+/* Short printable JSON of a value for a warning: at most 60 characters,
+ * anything but printable ASCII as '?' (provider output is hostile). */
+static bool env_put_value(Buf *out, const cJSON *v)
+{
+	char *text = json_print(v);
+	size_t n;
+	bool ok;
+
+	if (!text)
+		return false;
+	n = strlen(text);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)text[i] < 0x20 || (unsigned char)text[i] > 0x7e)
+			text[i] = '?';
+	ok = n > 60 ? buf_append(out, text, 57) && buf_puts(out, "...") : buf_puts(out, text);
+	free(text);
+	return ok;
+}
+
+static bool env_warn(EnvSaveReport *report, const char *text)
+{
+	cJSON *s;
+
+	if (!report)
+		return true;
+	if (!report->warnings && !(report->warnings = cJSON_CreateArray()))
+		return false;
+	s = cJSON_CreateString(text);
+	return s && cJSON_AddItemToArray(report->warnings, s);
+}
+
+/* One warning per value the operator gave that the normalized config
+ * changed or dropped; objects are followed to their leaves. */
+static bool env_note_replaced(const SchemaField *root, const cJSON *given, const cJSON *norm,
+			      char **secret_paths, const char *provider, const char *ptr,
+			      EnvSaveReport *report)
+{
+	const cJSON *item;
+
+	cJSON_ArrayForEach(item, given) {
+		const cJSON *now = cJSON_GetObjectItemCaseSensitive(norm, item->string);
+		char *sub;
+		Buf w = BUF_INIT;
+		bool ok = true;
+
+		if (!ptr[0] && strcmp(item->string, "provider") == 0)
+			continue;
+		if (json_equal(item, now))
+			continue;
+		sub = jsonptr_append(ptr, item->string);
+		if (!sub)
+			return false;
+		if (cJSON_IsObject(item) && cJSON_IsObject(now)) {
+			ok = env_note_replaced(root, item, now, secret_paths, provider, sub, report);
+			free(sub);
+			if (!ok)
+				return false;
+			continue;
+		}
+		ok = env_put_label(&w, root, sub) && buf_printf(&w, ": provider %s ", provider);
+		if (ok && env_paths_has(secret_paths, sub)) {
+			ok = buf_puts(&w, now ? "changed the secret value you gave (not shown)"
+					      : "dropped the secret value you gave");
+		} else if (ok && !now) {
+			ok = buf_puts(&w, "dropped the value you gave (") && env_put_value(&w, item) &&
+			     buf_puts(&w, ")");
+		} else if (ok) {
+			char *text = json_print(now);
+
+			ok = text && buf_puts(&w, "replaced the value you gave (") &&
+			     env_put_value(&w, item) && buf_puts(&w, ") with ");
+			if (ok)
+				ok = env_mentions_secret(given, secret_paths, text)
+					     ? buf_puts(&w, "another value")
+					     : env_put_value(&w, now);
+			free(text);
+		}
+		ok = ok && env_warn(report, w.data);
+		buf_free(&w);
+		free(sub);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* The provider's normalizedConfig in the stored shape: null means absent,
+ * secret references as ids, checked against the schema like the input. */
+static Status env_take_normalized(App *app, Provider *p, const SchemaField *root,
+				  const cJSON *given, cJSON *norm, EnvSaveReport *report,
+				  Error *err)
+{
+	char **secret_paths = NULL;
+	Status st;
+
+	env_drop_empty(NULL, norm);
+	if (!json_set_string(norm, "provider", p->key))
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	if (env_normalize_secrets(app, p, root, norm, err) != ST_OK)
+		return error_prefix(err, "provider %s's normalized config: ", p->key);
+	st = env_schema_check(p, root, norm, "the normalized config returned", err);
+	if (st != ST_OK)
+		return st;
+	{
+		cJSON *copy = cJSON_Duplicate(given, 1);
+
+		if (!copy)
+			return error_set(err, ST_E_NOMEM, "out of memory");
+		st = env_secret_paths_of(p, copy, &secret_paths, err);
+		json_wipe(copy);
+		if (st != ST_OK)
+			return st;
+	}
+	if (!env_note_replaced(root, given, norm, secret_paths, p->key, "", report))
+		st = error_set(err, ST_E_NOMEM, "out of memory");
+	schema_paths_free(secret_paths);
+	return st;
+}
+
+/* The operator's config first (every violation, before any provider call),
+ * then the provider (its normalized config replaces ours). */
+static Status env_validate(App *app, Provider *p, cJSON **config, EnvSaveReport *report,
+			   Error *err)
 {
 	ValidateResult vr;
-	SchemaIssues issues = { 0 };
-	cJSON *prov;
+	SchemaField *root = NULL;
 	Buf msg = BUF_INIT;
 	Status st;
 
 	memset(&vr, 0, sizeof vr);
-	prov = env_detach_provider(p->config_schema, *config);
-	st = schema_apply_defaults(p->config_schema, *config, err);
-	env_reattach_provider(*config, prov);
-	if (st != ST_OK)
+	if (schema_form_load(p->config_schema, &root, err) != ST_OK)
 		return error_prefix(err, "provider %s's configSchema: ", p->key);
-	if (p->ops->validate_config) {
-		if (p->ops->validate_config(p, *config, &vr, err) != ST_OK)
-			return error_prefix(err, "provider %s rejected the config: ", p->key);
-		if (!vr.ok) {
-			if (env_join_errors(vr.errors, &msg) != ST_OK) {
-				validate_result_free(&vr);
-				buf_free(&msg);
-				return error_set(err, ST_E_NOMEM, "out of memory");
-			}
-			error_set(err, ST_E_INVALID, "provider %s rejected the config: %s", p->key,
-				  msg.len ? msg.data : "no reason given");
-			validate_result_free(&vr);
-			buf_free(&msg);
-			return ST_E_INVALID;
-		}
-		if (vr.normalized_config) {
-			cJSON *n = cJSON_Duplicate(vr.normalized_config, 1);
-
-			if (!n || !json_set_string(n, "provider", p->key)) {
-				cJSON_Delete(n);
-				validate_result_free(&vr);
-				return error_set(err, ST_E_NOMEM, "out of memory");
-			}
-			json_wipe(*config);
-			*config = n;
-			/* it may hold the values just entered */
-			json_wipe(vr.normalized_config);
-			vr.normalized_config = NULL;
-		}
-		if (report && cJSON_GetArraySize(vr.warnings) > 0) {
-			report->warnings = vr.warnings;
-			vr.warnings = NULL;
-		}
-		validate_result_free(&vr);
+	env_drop_empty(root, *config);
+	st = env_normalize_secrets(app, p, root, *config, err);
+	if (st == ST_OK)
+		st = env_schema_check(p, root, *config, "config", err);
+	if (st != ST_OK || !p->ops->validate_config)
+		goto done;
+	st = p->ops->validate_config(p, *config, &vr, err);
+	if (st != ST_OK) {
+		error_prefix(err, "provider %s rejected the config: ", p->key);
+		goto done;
 	}
-	prov = env_detach_provider(p->config_schema, *config);
-	st = schema_validate(p->config_schema, *config, &issues, err);
-	env_reattach_provider(*config, prov);
-	if (st != ST_OK)
-		return error_prefix(err, "provider %s's configSchema: ", p->key);
-	if (issues.count > 0) {
-		char *joined = schema_issues_join(&issues, "; ");
-
-		error_set(err, ST_E_INVALID, "config for provider %s is invalid: %s", p->key,
-			  joined ? joined : "see the provider's schema");
-		free(joined);
-		schema_issues_free(&issues);
-		return ST_E_INVALID;
+	if (!vr.ok) {
+		if (env_join_errors(vr.errors, &msg) != ST_OK)
+			st = error_set(err, ST_E_NOMEM, "out of memory");
+		else
+			st = error_set(err, ST_E_INVALID, "provider %s rejected the config: %s", p->key,
+				       msg.len ? msg.data : "no reason given");
+		goto done;
 	}
-	schema_issues_free(&issues);
-	return ST_OK;
+	if (report && cJSON_GetArraySize(vr.warnings) > 0) {
+		report->warnings = vr.warnings;
+		vr.warnings = NULL;
+	}
+	if (vr.normalized_config) {
+		cJSON *n = vr.normalized_config;
+
+		vr.normalized_config = NULL;
+		st = env_take_normalized(app, p, root, *config, n, report, err);
+		if (st != ST_OK) {
+			json_wipe(n); /* it may hold the values just entered */
+			goto done;
+		}
+		json_wipe(*config);
+		*config = n;
+	}
+done:
+	validate_result_free(&vr);
+	buf_free(&msg);
+	schema_field_free(root);
+	return st;
 }
 
 /* ------------------------------------------------------------ secrets of a save */
@@ -633,8 +985,7 @@ Status env_save(App *app, const EnvSaveInput *in, StoreEnv *out, EnvSaveReport *
 	}
 	if (registry_require(&app->registry, provider_key, &p, err) != ST_OK ||
 	    env_build_candidate(in, editing ? &old : NULL, provider_key, &cand, err) != ST_OK ||
-	    env_normalize_secrets(p, cand, err) != ST_OK ||
-	    env_validate(p, &cand, report, err) != ST_OK)
+	    env_validate(app, p, &cand, report, err) != ST_OK)
 		goto fail_early;
 
 	/* From here on the database: one transaction, write lock held. */
@@ -1018,6 +1369,23 @@ static const SchemaField *env_find_field(const SchemaField *root, const char *po
 	return f ? f->additional : NULL;
 }
 
+/* Is the --set text a secret reference (either shape)? Then *value is it
+ * (NULL when memory ran out). Anything else is left alone and never
+ * echoed: it is probably the secret itself. */
+static bool env_set_ref(const char *text, cJSON **value)
+{
+	cJSON *v = cJSON_Parse(text);
+	const cJSON *version;
+	bool ref = env_ref_id(v, &version) != NULL;
+
+	if (!ref) {
+		json_wipe(v);
+		return false;
+	}
+	*value = v;
+	return true;
+}
+
 Status env_parse_set(App *app, const char *provider_key, const char *assignment, char **pointer,
 		     cJSON **value, Error *err)
 {
@@ -1061,12 +1429,19 @@ Status env_parse_set(App *app, const char *provider_key, const char *assignment,
 		goto done;
 	}
 	f = env_find_field(root, ptr, pattern);
+	if ((secret || (f && f->secret)) && env_set_ref(eq + 1, value)) {
+		/* A reference names a secret, it is not one: fine on a command line. */
+		if (!*value)
+			st = error_set(err, ST_E_NOMEM, "out of memory");
+		goto done;
+	}
 	if (secret || (f && f->secret)) {
 		/* The value is not repeated: it is probably the secret. */
 		st = error_set(err, ST_E_USAGE,
 			       "--set %s: this is a secret field, and the command line is visible to "
 			       "every user of this machine; put it in a JSON file and pass "
-			       "--config-file FILE (or --config-file - to read stdin)",
+			       "--config-file FILE (or --config-file - to read stdin), or give a "
+			       "reference to a stored secret: {\"secretRef\": ID}",
 			       ptr);
 		goto done;
 	}

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "core/app.h"
+#include "schema/schema.h"
 
 /* One `--set PTR=VALUE`: a JSON Pointer and an already typed value
  * (NULL removes the field, as empty form text does). */
@@ -85,6 +86,12 @@ Status env_display_config(App *app, const StoreEnv *env, cJSON **out, Error *err
  * visible to every user of the machine: use a config file. */
 Status env_parse_set(App *app, const char *provider_key, const char *assignment, char **pointer,
 		     cJSON **value, Error *err);
+
+/* ST_E_INVALID with "<what> for provider P is invalid: " and every issue
+ * with its field's label and pointer ("Image (/image): must be a
+ * string"), and for an unmatched oneOf/anyOf what each alternative asks. */
+Status env_schema_issues_error(const cJSON *schema, const SchemaIssues *issues, const char *what,
+			       const char *provider, Error *err);
 
 /* Who is asking for plaintext, for the access events. */
 typedef struct EnvResolveCtx {

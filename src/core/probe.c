@@ -11,6 +11,78 @@
 #include "util/ids.h"
 #include "util/json.h"
 
+/* The cause a failed probe gives besides its summary: the first error
+ * diagnostic (else the first diagnostic), else metadata.error, else an
+ * error field of the details. NULL when there is none. */
+static const char *probe_cause(const cJSON *details)
+{
+	const cJSON *diags = cJSON_GetObjectItemCaseSensitive(details, "diagnostics"), *d;
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(details, "metadata");
+	const cJSON *e;
+	const char *first = NULL;
+
+	if (!cJSON_IsArray(diags))
+		diags = NULL;
+	cJSON_ArrayForEach(d, diags) {
+		const char *msg = json_get_string(d, "message");
+		const char *sev = json_get_string(d, "severity");
+
+		if (!msg || !msg[0])
+			continue;
+		if (sev && strcmp(sev, "error") == 0)
+			return msg;
+		if (!first)
+			first = msg;
+	}
+	if (first)
+		return first;
+	if (json_get_string(meta, "error"))
+		return json_get_string(meta, "error");
+	e = cJSON_GetObjectItemCaseSensitive(details, "error");
+	if (cJSON_IsString(e))
+		return e->valuestring;
+	return json_get_string(e, "message");
+}
+
+char *probe_headline(const char *summary, const cJSON *details)
+{
+	const char *cause = probe_cause(details);
+	Buf b = BUF_INIT;
+	size_t n = 0;
+
+	if (!summary)
+		summary = "";
+	if (!cause || !cause[0] || strstr(summary, cause))
+		return strdup(summary);
+	if (!buf_printf(&b, "%s (cause: ", summary))
+		goto oom;
+	/* One line, no terminal controls (the text comes from the plugin), at
+	 * most 300 bytes of it, not cutting a UTF-8 character in two. */
+	n = strlen(cause);
+	if (n > 300) {
+		n = 300;
+		while (n > 0 && ((unsigned char)cause[n] & 0xC0) == 0x80)
+			n--;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)cause[i];
+		/* C1 controls (U+0080..U+009F, "\xc2\x9b" is a CSI) go too. */
+		bool c1 = ch == 0xc2 && i + 1 < n && (unsigned char)cause[i + 1] >= 0x80 &&
+			  (unsigned char)cause[i + 1] <= 0x9f;
+
+		if (c1)
+			i++;
+		if (!buf_putc(&b, (ch < 0x20 || ch == 0x7f || c1) ? ' ' : (char)ch))
+			goto oom;
+	}
+	if ((cause[n] && !buf_puts(&b, "...")) || !buf_putc(&b, ')'))
+		goto oom;
+	return buf_take(&b);
+oom:
+	buf_free(&b);
+	return NULL;
+}
+
 /* Runs the provider's probe and shapes its answer into a probe row,
  * redacting secret values. Thread-safe: touches no store. */
 static void probe_run_provider(Provider *p, const cJSON *runtime_config,
@@ -186,6 +258,7 @@ static void probe_all_done(size_t i, void *ud)
 	item->env_name = strdup(j->env.name);
 	item->ok = j->row.ok;
 	item->summary = j->row.summary ? strdup(j->row.summary) : NULL;
+	item->headline = j->row.summary ? probe_headline(j->row.summary, j->row.details) : NULL;
 	item->duration_ms = j->row.duration_ms;
 	c->report->count++;
 	if (item->ok)
@@ -205,6 +278,7 @@ void probe_all_report_free(ProbeAllReport *r)
 	for (size_t i = 0; i < r->count; i++) {
 		free(r->items[i].env_name);
 		free(r->items[i].summary);
+		free(r->items[i].headline);
 	}
 	free(r->items);
 	memset(r, 0, sizeof *r);

@@ -12,6 +12,12 @@
 
 #define PROBE_DEFAULT_PARALLEL 16
 
+/* The line to show for a probe result: its summary, followed by the first
+ * diagnostic or error detail the provider gave ("Docker daemon probe
+ * failed. (cause: docker info failed: ...)"), on one line without control
+ * characters. Caller frees; NULL only when memory ran out. */
+char *probe_headline(const char *summary, const cJSON *details);
+
 Status probe_environment(App *app, const char *env_ref, const char *actor, StoreProbe *out,
 			 Error *err);
 
@@ -27,6 +33,7 @@ typedef struct ProbeAllItem {
 	bool ok;
 	char *summary; /* or the error */
 	long long duration_ms;
+	char *headline; /* summary and cause, to show (probe_headline) */
 } ProbeAllItem;
 
 typedef struct ProbeAllReport {

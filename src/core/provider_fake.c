@@ -49,6 +49,17 @@ static Status fake_validate(Provider *p, const cJSON *config, ValidateResult *ou
 	memset(out, 0, sizeof *out);
 	if (fake_check_config(config, err) != ST_OK)
 		return err->status;
+	/* As upstream's built-in: the normalized config carries the defaults,
+	 * so what is stored is what the provider runs with. */
+	out->normalized_config = cJSON_CreateObject();
+	if (!out->normalized_config ||
+	    !json_set_string(out->normalized_config, "provider", FAKE_KEY) ||
+	    !json_set_string(out->normalized_config, "image", fake_image(config)) ||
+	    !json_set_bool(out->normalized_config, "reuseLease", json_is_true(config, "reuseLease"))) {
+		cJSON_Delete(out->normalized_config);
+		out->normalized_config = NULL;
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
 	out->ok = true;
 	return ST_OK;
 }

@@ -47,15 +47,12 @@ Status env_runtime_draft(App *app, Provider *p, const cJSON *config, EnvRuntime 
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	provider = cJSON_DetachItemFromObjectCaseSensitive(out->config, "provider");
 	cJSON_Delete(provider);
-	if (schema_apply_defaults(p->config_schema, out->config, err) != ST_OK ||
-	    schema_validate(p->config_schema, out->config, &issues, err) != ST_OK)
+	/* As a save: the operator's values only, no defaults filled in (the
+	 * form shows them and submits the ones the operator kept). */
+	if (schema_validate(p->config_schema, out->config, &issues, err) != ST_OK)
 		goto fail;
 	if (issues.count) {
-		char *why = schema_issues_join(&issues, "; ");
-
-		error_set(err, ST_E_INVALID, "draft config for provider \"%s\" is invalid: %s",
-			  p->key, why ? why : "see the form");
-		free(why);
+		env_schema_issues_error(p->config_schema, &issues, "draft config", p->key, err);
 		schema_issues_free(&issues);
 		goto fail;
 	}

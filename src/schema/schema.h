@@ -27,6 +27,17 @@ typedef enum SchemaType {
 
 typedef struct SchemaField SchemaField;
 
+/* One alternative of an object's own oneOf/anyOf, offered to the operator
+ * as a choice (which branch), after which the form shows that branch's
+ * fields. */
+typedef struct SchemaChoice {
+	char *label;         /* the branch's title, else the titles of what it requires */
+	char **keys;         /* NULL-terminated: properties the branch requires or declares */
+	cJSON *sets;         /* object: the const values the branch requires, which
+			      * choosing it fills in ({"inCluster": true}) */
+	const cJSON *branch; /* borrowed from the schema */
+} SchemaChoice;
+
 /* One node of the ordered form tree. Pointers to cJSON are borrowed from
  * the schema the form was loaded from: keep the schema alive. */
 struct SchemaField {
@@ -66,12 +77,21 @@ struct SchemaField {
 				  * expanded; edit this value as JSON */
 	SchemaField *parent;     /* NULL for the root */
 	cJSON *owned_enum;       /* internal: storage behind a merged enum_values */
+	/* Form hints and alternatives (#11, #19). */
+	SchemaChoice *choices;   /* an object's oneOf/anyOf of at least two object
+				  * branches; NULL otherwise */
+	size_t choice_count;
+	char *group;             /* x-paperclip-group, or NULL */
+	bool advanced;           /* x-paperclip-advanced: folded behind "Advanced" */
 };
 
-/* Builds the form tree of a schema. oneOf/anyOf branches are not rendered
- * as alternatives: allOf members are merged into the object, and for
- * oneOf/anyOf the properties of every branch are shown (validation picks
- * the branch). Fails on an invalid schema (unknown $ref, a $ref cycle,
+/* Builds the form tree of a schema. allOf members are merged into the
+ * object; for oneOf/anyOf the properties of every branch are fields of the
+ * object, and an object's own oneOf/anyOf of object branches is also
+ * listed in choices, so a front end can offer the alternatives (which
+ * branch) and show only the chosen branch's fields. A const or enum that
+ * a single branch states is that branch's condition, not a fixed value:
+ * the field stays editable. Fails on an invalid schema (unknown $ref, a $ref cycle,
  * a non-object schema), naming the JSON Pointer inside the schema.
  *
  * Rendering model, in detail:
@@ -94,6 +114,14 @@ struct SchemaField {
  *  - Nesting deeper than 64 fields is an error. */
 Status schema_form_load(const cJSON *schema, SchemaField **root_out, Error *err);
 void schema_field_free(SchemaField *f);
+/* Which of obj's choices the value (obj's value) makes: the first branch
+ * whose required properties are present and whose const values match,
+ * else the first that holds a property only it names; -1 when none. */
+int schema_choice_of(const SchemaField *obj, const cJSON *value);
+/* Is key a property some choice names (shown only with its branch)? And
+ * does choice i name it? */
+bool schema_choice_owns(const SchemaField *obj, int choice, const char *key);
+bool schema_choice_is_branch_key(const SchemaField *obj, const char *key);
 /* The field that edits the value at pointer: "/hosts/3/name" finds the
  * item template's "name", "/env/FOO" the map's value template. Template
  * pointers ("/hosts/-/name", and "/env/" "*" for a map's template)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "schema/schema_internal.h"
+#include "util/buf.h"
 #include "util/json.h"
 #include "util/jsonptr.h"
 
@@ -208,6 +209,13 @@ static bool form_choices(FormCtx *f, SchemaField *fld, const FormSet *set)
 		}
 		contributors++;
 	}
+	/* One branch's const is the condition of that alternative (kubernetes'
+	 * anyOf: inCluster const true | kubeconfig required), not a fixed
+	 * value: the field stays editable and choosing the branch sets it. */
+	if (contributors == 1 && fld->const_value) {
+		fld->const_value = NULL;
+		return true;
+	}
 	if (contributors < 2)
 		return true;
 	u = cJSON_CreateArray();
@@ -321,6 +329,199 @@ static char *form_strdup(FormCtx *f, const char *s)
 	if (s && !d)
 		form_fail(f, ST_E_NOMEM, "", "");
 	return d;
+}
+
+/* ------------------------------------------------------------ hints and alternatives */
+
+/* Paperclip's form hints: x-paperclip-group names the section a field is
+ * shown in, x-paperclip-advanced folds it behind one "Advanced" toggle. A
+ * secret that holds a document (a kubeconfig, a PEM key) is edited as a
+ * textarea, as its own description asks for pasting it. */
+static void form_hints(FormCtx *f, SchemaField *fld, const FormSet *set)
+{
+	const cJSON *g = form_first(set, "x-paperclip-group");
+	static const char *const multiline[] = { "kubeconfig", "yaml", "pem", "private key",
+						 "certificate", "multi-line", "multiline" };
+
+	if (cJSON_IsString(g) && g->valuestring[0] && !(fld->group = form_strdup(f, g->valuestring)))
+		return;
+	fld->advanced = cJSON_IsTrue(form_first(set, "x-paperclip-advanced"));
+	if (fld->secret && !fld->textarea && fld->type == SCHEMA_STRING &&
+	    !(fld->has_max_length && fld->max_length < 256)) {
+		for (size_t i = 0; i < sizeof multiline / sizeof multiline[0] && !fld->textarea; i++)
+			fld->textarea = (fld->key && strcasestr(fld->key, multiline[i])) ||
+					(fld->description && strcasestr(fld->description, multiline[i]));
+	}
+}
+
+static const SchemaField *form_child(const SchemaField *obj, const char *key)
+{
+	for (size_t i = 0; i < obj->child_count; i++)
+		if (obj->children[i]->key && strcmp(obj->children[i]->key, key) == 0)
+			return obj->children[i];
+	return NULL;
+}
+
+static bool form_keys_add(char ***keys, size_t *n, const char *key)
+{
+	char **k;
+
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*keys)[i], key) == 0)
+			return true;
+	k = realloc(*keys, (*n + 2) * sizeof *k);
+	if (!k)
+		return false;
+	*keys = k;
+	if (!(k[*n] = strdup(key)))
+		return false;
+	k[++*n] = NULL;
+	return true;
+}
+
+/* One choice from one branch: its keys, its const values, its label. */
+static bool form_choice_build(FormCtx *f, const SchemaField *obj, const cJSON *branch, size_t idx,
+			      SchemaChoice *c)
+{
+	const cJSON *t = schema_ref_target(f->sctx, branch);
+	const cJSON *node = t ? t : branch;
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(node, "required");
+	const cJSON *props = cJSON_GetObjectItemCaseSensitive(node, "properties");
+	const cJSON *title = cJSON_GetObjectItemCaseSensitive(node, "title");
+	const cJSON *m;
+	size_t n = 0;
+	Buf label = BUF_INIT;
+
+	c->branch = node;
+	c->sets = cJSON_CreateObject();
+	c->keys = calloc(1, sizeof *c->keys);
+	if (!c->sets || !c->keys)
+		return false;
+	cJSON_ArrayForEach(m, schema_json_array(req)) {
+		if (cJSON_IsString(m) && !form_keys_add(&c->keys, &n, m->valuestring))
+			return false;
+	}
+	cJSON_ArrayForEach(m, schema_json_object(props)) {
+		const cJSON *cv = cJSON_GetObjectItemCaseSensitive(m, "const");
+
+		if (!form_keys_add(&c->keys, &n, m->string))
+			return false;
+		if (cv && !cJSON_AddItemToObject(c->sets, m->string, cJSON_Duplicate(cv, 1)))
+			return false;
+	}
+	if (cJSON_IsString(title) && title->valuestring[0]) {
+		if (!buf_puts(&label, title->valuestring))
+			goto oom;
+	} else {
+		for (size_t i = 0; c->keys[i]; i++) {
+			const SchemaField *cf = form_child(obj, c->keys[i]);
+
+			if ((i && !buf_puts(&label, " + ")) ||
+			    !buf_puts(&label, cf && cf->title ? cf->title : c->keys[i]))
+				goto oom;
+		}
+		if (!label.len && !buf_printf(&label, "Option %zu", idx + 1))
+			goto oom;
+	}
+	c->label = buf_take(&label);
+	return c->label != NULL;
+oom:
+	buf_free(&label);
+	return false;
+}
+
+/* The object's own oneOf (else anyOf), when it has at least two object
+ * branches: the alternatives the operator picks from. */
+static void form_alternatives(FormCtx *f, SchemaField *fld, const FormSet *set)
+{
+	static const char *const groups[] = { "oneOf", "anyOf" };
+
+	for (size_t i = 0; i < set->count && !fld->choices; i++) {
+		if (set->items[i].branch)
+			continue;
+		for (size_t g = 0; g < 2 && !fld->choices; g++) {
+			const cJSON *list = cJSON_GetObjectItemCaseSensitive(set->items[i].node, groups[g]);
+			const cJSON *m;
+			size_t n = 0;
+			bool objects = true;
+
+			cJSON_ArrayForEach(m, schema_json_array(list)) {
+				objects &= cJSON_IsObject(m);
+				n++;
+			}
+			if (!objects || n < 2 || n > 32)
+				continue;
+			fld->choices = calloc(n, sizeof *fld->choices);
+			if (!fld->choices) {
+				form_fail(f, ST_E_NOMEM, "", "");
+				return;
+			}
+			fld->choice_count = n;
+			n = 0;
+			cJSON_ArrayForEach(m, list) {
+				if (!form_choice_build(f, fld, m, n, &fld->choices[n])) {
+					form_fail(f, ST_E_NOMEM, "", "");
+					return;
+				}
+				n++;
+			}
+		}
+	}
+}
+
+static bool form_choice_matches(const SchemaChoice *c, const cJSON *value)
+{
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(c->branch, "required"), *m;
+
+	cJSON_ArrayForEach(m, schema_json_array(req)) {
+		if (cJSON_IsString(m) && !cJSON_GetObjectItemCaseSensitive(value, m->valuestring))
+			return false;
+	}
+	cJSON_ArrayForEach(m, c->sets) {
+		if (!json_equal(m, cJSON_GetObjectItemCaseSensitive(value, m->string)))
+			return false;
+	}
+	return true;
+}
+
+bool schema_choice_owns(const SchemaField *obj, int choice, const char *key)
+{
+	if (!obj || choice < 0 || (size_t)choice >= obj->choice_count)
+		return false;
+	for (char **k = obj->choices[choice].keys; k && *k; k++)
+		if (strcmp(*k, key) == 0)
+			return true;
+	return false;
+}
+
+bool schema_choice_is_branch_key(const SchemaField *obj, const char *key)
+{
+	for (size_t i = 0; obj && i < obj->choice_count; i++)
+		if (schema_choice_owns(obj, (int)i, key))
+			return true;
+	return false;
+}
+
+int schema_choice_of(const SchemaField *obj, const cJSON *value)
+{
+	if (!obj || !cJSON_IsObject(value))
+		return -1;
+	for (size_t i = 0; i < obj->choice_count; i++)
+		if (form_choice_matches(&obj->choices[i], value))
+			return (int)i;
+	for (size_t i = 0; i < obj->choice_count; i++) {
+		const cJSON *m;
+
+		cJSON_ArrayForEach(m, value) {
+			bool only = schema_choice_owns(obj, (int)i, m->string);
+
+			for (size_t j = 0; only && j < obj->choice_count; j++)
+				only = j == i || !schema_choice_owns(obj, (int)j, m->string);
+			if (only)
+				return (int)i;
+		}
+	}
+	return -1;
 }
 
 static SchemaField *form_build(FormCtx *f, const FormSet *seeds, const char *key,
@@ -537,6 +738,10 @@ static SchemaField *form_build(FormCtx *f, const FormSet *seeds, const char *key
 				      &fld->additional, depth);
 	}
 	f->anc_count = anc_mark;
+	if (f->st == ST_OK)
+		form_hints(f, fld, &set);
+	if (f->st == ST_OK && fld->child_count)
+		form_alternatives(f, fld, &set);
 	free(set.items);
 	if (f->st != ST_OK) {
 		schema_field_free(fld);
@@ -579,6 +784,15 @@ void schema_field_free(SchemaField *f)
 	free(f->description);
 	free(f->pattern);
 	cJSON_Delete(f->owned_enum);
+	for (size_t i = 0; i < f->choice_count; i++) {
+		free(f->choices[i].label);
+		for (char **k = f->choices[i].keys; k && *k; k++)
+			free(*k);
+		free(f->choices[i].keys);
+		cJSON_Delete(f->choices[i].sets);
+	}
+	free(f->choices);
+	free(f->group);
 	free(f);
 }
 

@@ -19,6 +19,11 @@ typedef struct LintCtx {
 	const char *prefix;
 	Error *err;
 	Status st;
+	/* The schemas whose allOf/anyOf/oneOf lead to the node being linted
+	 * (innermost last): a branch's `required` names properties of the same
+	 * instance, which the enclosing schema or a sibling branch may declare. */
+	const cJSON *owners[LINT_MAX_DEPTH + 1];
+	size_t owner_count;
 } LintCtx;
 
 static bool lint_nomem(LintCtx *l)
@@ -292,6 +297,19 @@ static bool lint_property_exists(LintCtx *l, const cJSON *node, const char *name
 	return found;
 }
 
+/* Does a schema that encloses this branch (or one of its other branches)
+ * declare the property, or accept any name through additionalProperties? */
+static bool lint_owner_defines(LintCtx *l, const char *name)
+{
+	for (size_t i = l->owner_count; i-- > 0;) {
+		bool is_map;
+
+		if (lint_property_exists(l, l->owners[i], name, &is_map) || is_map)
+			return true;
+	}
+	return false;
+}
+
 static void lint_required(LintCtx *l, const cJSON *node, const char *ptr)
 {
 	const cJSON *req = cJSON_GetObjectItemCaseSensitive(node, "required"), *m;
@@ -316,7 +334,8 @@ static void lint_required(LintCtx *l, const cJSON *node, const char *ptr)
 		}
 		if (!cJSON_IsString(m))
 			LINT_ADD(l, LINT_ERROR, ip, "required must list property names (strings)");
-		else if (!lint_property_exists(l, node, m->valuestring, &is_map) && !is_map)
+		else if (!lint_property_exists(l, node, m->valuestring, &is_map) && !is_map &&
+			 !lint_owner_defines(l, m->valuestring))
 			LINT_ADD(l, LINT_ERROR, ip,
 				 "\"%.100s\" is required but no property of that name is defined; "
 				 "add it to properties or remove it from required", m->valuestring);
@@ -395,7 +414,9 @@ static void lint_property(LintCtx *l, const char *key, const cJSON *prop, const 
 		if (type)
 			t = schema_node_type(set->items[i], NULL);
 	}
-	if (!cJSON_IsString(desc) || !desc->valuestring[0]) {
+	/* A branch that only narrows a property the enclosing schema declares
+	 * (inCluster: {const: true}) is described there. */
+	if ((!cJSON_IsString(desc) || !desc->valuestring[0]) && !lint_owner_defines(l, key)) {
 		char *tc = schema_title_case(key);
 
 		if (!tc)
@@ -426,8 +447,8 @@ static void lint_property(LintCtx *l, const char *key, const cJSON *prop, const 
 
 static void lint_node(LintCtx *l, const cJSON *node, const char *ptr, size_t depth);
 
-static void lint_sub(LintCtx *l, const cJSON *sub, const char *ptr, const char *kw,
-		     const char *token, size_t depth)
+static void lint_sub_of(LintCtx *l, const cJSON *parent, const cJSON *sub, const char *ptr,
+			const char *kw, const char *token, size_t depth)
 {
 	char *a = jsonptr_append(ptr, kw);
 	char *b = a && token ? jsonptr_append(a, token) : NULL;
@@ -437,10 +458,27 @@ static void lint_sub(LintCtx *l, const cJSON *sub, const char *ptr, const char *
 	} else if (!cJSON_IsObject(sub) && !cJSON_IsBool(sub)) {
 		LINT_ADD(l, LINT_ERROR, b ? b : a, "must be a schema (an object, or true/false)");
 	} else if (cJSON_IsObject(sub)) {
+		size_t owners = l->owner_count;
+		bool branch = strcmp(kw, "allOf") == 0 || strcmp(kw, "anyOf") == 0 ||
+			      strcmp(kw, "oneOf") == 0;
+
+		/* A branch describes the same instance as its parent; any other
+		 * subschema (a property, an item, a definition) a new one. */
+		if (!branch)
+			l->owner_count = 0;
+		else if (parent && l->owner_count < sizeof l->owners / sizeof l->owners[0])
+			l->owners[l->owner_count++] = parent;
 		lint_node(l, sub, b ? b : a, depth + 1);
+		l->owner_count = owners;
 	}
 	free(a);
 	free(b);
+}
+
+static void lint_sub(LintCtx *l, const cJSON *sub, const char *ptr, const char *kw,
+		     const char *token, size_t depth)
+{
+	lint_sub_of(l, NULL, sub, ptr, kw, token, depth);
 }
 
 static void lint_node(LintCtx *l, const cJSON *node, const char *ptr, size_t depth)
@@ -580,7 +618,7 @@ static void lint_node(LintCtx *l, const cJSON *node, const char *ptr, size_t dep
 			char tok[32];
 
 			snprintf(tok, sizeof tok, "%zu", idx++);
-			lint_sub(l, m, ptr, lists[i], tok, depth);
+			lint_sub_of(l, node, m, ptr, lists[i], tok, depth);
 		}
 	}
 	static const char *const defs[] = { "definitions", "$defs" };

@@ -23,6 +23,8 @@ typedef enum FormRowKind {
 	FR_MAPKEY,  /* the key of a map entry (its value is the next row) */
 	FR_ADD,     /* "+ add" under an array or a map */
 	FR_BUTTON,
+	FR_CHOICE,   /* which of an object's oneOf/anyOf alternatives (field: the object) */
+	FR_ADVANCED, /* the "Advanced" toggle that folds x-paperclip-advanced fields */
 } FormRowKind;
 
 typedef struct FormRow {
@@ -56,6 +58,14 @@ typedef struct FormDraft {
 	char *error;
 } FormDraft;
 
+/* An alternative the operator picked, which the value alone may not tell
+ * yet (nothing of the branch is filled in). */
+typedef struct FormPick {
+	int part;
+	char *pointer;
+	int choice;
+} FormPick;
+
 typedef struct FormButton {
 	char *label;
 	int id;
@@ -82,6 +92,9 @@ struct TuiForm {
 	FormRowKind focus_kind;
 	FormDraft *drafts;
 	size_t draft_count;
+	FormPick *picks;
+	size_t pick_count;
+	bool show_advanced;   /* the "Advanced" fields are unfolded */
 	bool show_issues;     /* after the first validation, errors update live */
 	bool dirty;
 	/* enum picker */
@@ -282,20 +295,126 @@ static FormRow *form_row_add(TuiForm *f, FormRowKind kind, int part, const Schem
 static void form_build_field(TuiForm *f, int part, const SchemaField *fd, const char *pointer,
 			     const char *label, int depth, bool removable);
 
-static void form_build_children(TuiForm *f, int part, const SchemaField *fd, const char *pointer,
-				int depth)
+/* The alternative shown for the object at pointer: the operator's pick,
+ * else what its value makes; -1 none yet. */
+static int form_choice_sel(const TuiForm *f, int part, const SchemaField *fd, const char *pointer)
 {
-	const cJSON *obj = jsonptr_get(f->parts[part].value, pointer);
+	for (size_t i = 0; i < f->pick_count; i++)
+		if (f->picks[i].part == part && !strcmp(f->picks[i].pointer, pointer))
+			return f->picks[i].choice;
+	return schema_choice_of(fd, jsonptr_get(f->parts[part].value, pointer));
+}
 
+/* Fields of another alternative than the one shown are hidden, and all
+ * of them until one is chosen. */
+static bool form_child_hidden(const TuiForm *f, const SchemaField *fd, int sel,
+			      const SchemaField *c)
+{
+	(void)f;
+	return fd->choice_count && schema_choice_is_branch_key(fd, c->key) &&
+	       !schema_choice_owns(fd, sel, c->key);
+}
+
+static bool form_has_issue_under(const TuiForm *f, int part, const char *pointer)
+{
+	size_t n = strlen(pointer);
+
+	for (size_t i = 0; i < f->parts[part].issues.count; i++) {
+		const char *ip = f->parts[part].issues.items[i].pointer;
+
+		if (!strncmp(ip, pointer, n) && (ip[n] == '\0' || ip[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* One pass over the children: the advanced ones or not; of the advanced,
+ * those of group (NULL: ungrouped). */
+static void form_build_pass(TuiForm *f, int part, const SchemaField *fd, const char *pointer,
+			    int depth, int sel, bool advanced, const char *group)
+{
 	for (size_t i = 0; i < fd->child_count; i++) {
 		const SchemaField *c = fd->children[i];
-		char *cp = jsonptr_append(pointer, c->key);
+		char *cp;
 
+		if (c->advanced != advanced || form_child_hidden(f, fd, sel, c))
+			continue;
+		if (advanced && (group ? !c->group || strcmp(c->group, group) : c->group != NULL))
+			continue;
+		cp = jsonptr_append(pointer, c->key);
 		if (!cp)
 			continue;
 		form_build_field(f, part, c, cp, c->title ? c->title : c->key, depth, false);
 		free(cp);
 	}
+}
+
+/* Paperclip's hints: x-paperclip-advanced fields fold behind one
+ * "Advanced" toggle (unfolded by the operator, or while one of them has a
+ * problem to show); inside it, x-paperclip-group names sub-sections (as
+ * in Paperclip, a group means nothing on a field that is not advanced). */
+static void form_build_advanced(TuiForm *f, int part, const SchemaField *fd, const char *pointer,
+				int depth, int sel)
+{
+	size_t advanced = 0;
+	bool issue = false;
+	char label[64];
+	FormRow *r;
+
+	for (size_t i = 0; i < fd->child_count; i++) {
+		const SchemaField *c = fd->children[i];
+		char *cp;
+
+		if (!c->advanced || form_child_hidden(f, fd, sel, c))
+			continue;
+		advanced++;
+		cp = jsonptr_append(pointer, c->key);
+		issue |= cp && f->show_issues && form_has_issue_under(f, part, cp);
+		free(cp);
+	}
+	if (!advanced)
+		return;
+	snprintf(label, sizeof label, "Advanced (%zu field%s)", advanced, advanced == 1 ? "" : "s");
+	r = form_row_add(f, FR_ADVANCED, part, fd, pointer, label, depth);
+	if (r)
+		r->focusable = true;
+	if (!f->show_advanced && !issue)
+		return;
+	form_build_pass(f, part, fd, pointer, depth + 1, sel, true, NULL);
+	for (size_t i = 0; i < fd->child_count; i++) {
+		const SchemaField *c = fd->children[i];
+		bool first = c->advanced && c->group && !form_child_hidden(f, fd, sel, c);
+		char gp[160];
+
+		for (size_t j = 0; first && j < i; j++)
+			first = !fd->children[j]->advanced || !fd->children[j]->group ||
+				form_child_hidden(f, fd, sel, fd->children[j]) ||
+				strcmp(fd->children[j]->group, c->group) != 0;
+		if (!first)
+			continue;
+		/* A sub-section heading: no field, and a pointer ("#group") that
+		 * no validation issue can have. */
+		snprintf(gp, sizeof gp, "#%s", c->group);
+		form_row_add(f, FR_HEADING, part, NULL, gp, c->group, depth + 1);
+		form_build_pass(f, part, fd, pointer, depth + 2, sel, true, c->group);
+	}
+}
+
+static void form_build_children(TuiForm *f, int part, const SchemaField *fd, const char *pointer,
+				int depth)
+{
+	const cJSON *obj = jsonptr_get(f->parts[part].value, pointer);
+	int sel = -1;
+
+	if (fd->choice_count) {
+		FormRow *r = form_row_add(f, FR_CHOICE, part, fd, pointer, "Use", depth);
+
+		sel = form_choice_sel(f, part, fd, pointer);
+		if (r)
+			r->focusable = !fd->read_only;
+	}
+	form_build_pass(f, part, fd, pointer, depth, sel, false, NULL);
+	form_build_advanced(f, part, fd, pointer, depth, sel);
 	if (fd->additional) {
 		/* A map: each entry is a key row and a value row, then "+ add". */
 		const cJSON *e;
@@ -666,6 +785,9 @@ void tui_form_free(TuiForm *f)
 	while (f->draft_count)
 		form_draft_drop(f, f->drafts[0].part, f->drafts[0].pointer);
 	free(f->drafts);
+	for (size_t i = 0; i < f->pick_count; i++)
+		free(f->picks[i].pointer);
+	free(f->picks);
 	form_rows_clear(f);
 	free(f->rows);
 	free(f->focus_ptr);
@@ -718,6 +840,7 @@ size_t tui_form_validate(TuiForm *f)
 
 	form_commit(f);
 	f->show_issues = true;
+	f->rows_stale = true; /* a problem in a folded field unfolds it */
 	form_revalidate(f);
 	for (int p = 0; p < f->part_count; p++)
 		n += f->parts[p].issues.count;
@@ -1133,6 +1256,65 @@ static int form_picker_key(TuiForm *f, FormRow *r, int key)
 	return TUI_FORM_CONSUMED;
 }
 
+/* Picks alternative i of the object at r: fills in the values the branch
+ * requires (in-cluster: inCluster = true) and drops what the operator gave
+ * for the other alternatives' own fields, so what is submitted is that
+ * branch. */
+static void form_choose(TuiForm *f, FormRow *r, int i)
+{
+	const SchemaField *fd = r->field;
+	const SchemaChoice *c = &fd->choices[i];
+	const cJSON *m;
+	FormPick *pick = NULL;
+	char *obj_ptr = form_strdup(r->pointer);
+	int part = r->part;
+
+	if (!obj_ptr)
+		return;
+	form_commit(f);
+	for (size_t k = 0; k < f->pick_count && !pick; k++)
+		if (f->picks[k].part == part && !strcmp(f->picks[k].pointer, obj_ptr))
+			pick = &f->picks[k];
+	if (!pick) {
+		FormPick *np = realloc(f->picks, (f->pick_count + 1) * sizeof *np);
+
+		if (!np) {
+			free(obj_ptr);
+			return;
+		}
+		f->picks = np;
+		pick = &f->picks[f->pick_count++];
+		pick->part = part;
+		pick->pointer = obj_ptr;
+		obj_ptr = NULL;
+	}
+	pick->choice = i;
+	for (size_t k = 0; k < fd->child_count; k++) {
+		const SchemaField *ch = fd->children[k];
+		char *cp;
+
+		if (!schema_choice_is_branch_key(fd, ch->key) || schema_choice_owns(fd, i, ch->key))
+			continue;
+		cp = jsonptr_append(pick->pointer, ch->key);
+		if (!cp)
+			continue;
+		form_drafts_drop_under(f, part, cp);
+		if (jsonptr_get(f->parts[part].value, cp))
+			form_set_value(f, part, cp, NULL);
+		free(cp);
+	}
+	cJSON_ArrayForEach(m, c->sets) {
+		char *cp = jsonptr_append(pick->pointer, m->string);
+
+		if (cp)
+			form_set_value(f, part, cp, cJSON_Duplicate(m, 1));
+		free(cp);
+	}
+	free(obj_ptr);
+	f->dirty = true;
+	f->rows_stale = true;
+}
+
 int tui_form_key(TuiForm *f, int key)
 {
 	FormRow *r = form_focused(f);
@@ -1200,6 +1382,28 @@ int tui_form_key(TuiForm *f, int key)
 		}
 		return form_text_key(f, r, key) ? TUI_FORM_CONSUMED : TUI_FORM_IGNORED;
 	case FR_HEADING:
+		return TUI_FORM_IGNORED;
+	case FR_CHOICE: {
+		int n = (int)r->field->choice_count;
+		int cur = form_choice_sel(f, r->part, r->field, r->pointer);
+
+		if (key == ' ' || key == TUI_KEY_ENTER || key == TUI_FN(KEY_RIGHT)) {
+			form_choose(f, r, cur + 1 < n ? cur + 1 : 0);
+			return TUI_FORM_CONSUMED;
+		}
+		if (key == TUI_FN(KEY_LEFT)) {
+			form_choose(f, r, cur > 0 ? cur - 1 : n - 1);
+			return TUI_FORM_CONSUMED;
+		}
+		return TUI_FORM_IGNORED;
+	}
+	case FR_ADVANCED:
+		if (key == ' ' || key == TUI_KEY_ENTER) {
+			form_commit(f);
+			f->show_advanced = !f->show_advanced;
+			f->rows_stale = true;
+			return TUI_FORM_CONSUMED;
+		}
 		return TUI_FORM_IGNORED;
 	case FR_FIELD:
 		break;
@@ -1497,6 +1701,15 @@ static void form_field_value(TuiForm *f, TuiScreen *s, const FormRow *r, int y, 
 		} else {
 			tui_screen_fill(s, y, x, w, tone);
 			tui_screen_text(s, y, x, w, tone, false, t ? t : "");
+			if (!v && !d && fd->default_value) {
+				/* Shown, not stored (#11): absent means the provider's
+				 * own default applies. */
+				char *dv = form_value_text(fd->default_value);
+
+				snprintf(buf, sizeof buf, "(default: %s)", dv ? dv : "");
+				free(dv);
+				tui_screen_text(s, y, x, w, TONE_DIM, false, buf);
+			}
 		}
 		free(t);
 	}
@@ -1665,6 +1878,38 @@ void tui_form_draw(TuiForm *f, TuiScreen *s, int y, int x, int h, int w, int *cu
 				tui_screen_text(s, ry, x + 1 + indent, w - 2 - indent,
 						focused ? TONE_SELECTED : TONE_DIM, false, r->label);
 			break;
+		case FR_ADVANCED:
+			if (IN_VIEW(ry)) {
+				bool open = false;
+
+				for (size_t k = i + 1; k < f->row_count && !open; k++)
+					open = f->rows[k].depth > r->depth;
+				snprintf(label, sizeof label, "%s %s", open ? "[-]" : "[+]", r->label);
+				tui_screen_text(s, ry, x + 1 + indent, w - 2 - indent,
+						focused ? TONE_SELECTED : TONE_TITLE, false, label);
+			}
+			break;
+		case FR_CHOICE:
+			if (IN_VIEW(ry)) {
+				const SchemaField *fd = r->field;
+				int sel = form_choice_sel(f, r->part, fd, r->pointer);
+				int vx = x + 1 + label_w + 1, vw = w - label_w - 3;
+				Buf b = BUF_INIT;
+				bool ok = true;
+
+				tui_screen_text(s, ry, x + 1 + indent, label_w - indent,
+						focused ? TONE_TITLE : TONE_NORMAL, false, "Use *");
+				for (size_t k = 0; ok && k < fd->choice_count; k++)
+					ok = buf_printf(&b, "%s%s %s", k ? "   " : "",
+							(int)k == sel ? (s->utf8 ? "(•)" : "(*)") : "( )",
+							fd->choices[k].label);
+				tui_screen_fill(s, ry, vx, vw, focused ? TONE_SELECTED : TONE_INPUT);
+				if (ok && b.data)
+					tui_screen_text(s, ry, vx, vw,
+							focused ? TONE_SELECTED : TONE_INPUT, false, b.data);
+				buf_free(&b);
+			}
+			break;
 		case FR_ITEM:
 			if (IN_VIEW(ry)) {
 				snprintf(label, sizeof label, "%s%s", r->label, focused ? "  (^D removes)" : "");
@@ -1795,6 +2040,10 @@ const char *tui_form_hint(const TuiForm *fc)
 		snprintf(f->hint, sizeof f->hint, "Up/Down choose  Enter pick");
 	else if (r->kind == FR_BUTTON)
 		snprintf(f->hint, sizeof f->hint, "Enter press");
+	else if (r->kind == FR_CHOICE)
+		snprintf(f->hint, sizeof f->hint, "Space/Left/Right choose the alternative");
+	else if (r->kind == FR_ADVANCED)
+		snprintf(f->hint, sizeof f->hint, "Enter show/hide the advanced fields");
 	else if (r->kind == FR_ADD)
 		snprintf(f->hint, sizeof f->hint, "Enter add");
 	else if (r->kind == FR_ITEM || r->kind == FR_MAPKEY)

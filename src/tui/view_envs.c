@@ -196,7 +196,7 @@ static bool env_probe_progress(const ProbeAllReport *so_far, void *ud)
 	if (it) {
 		snprintf(line, sizeof line, "%-6s %s (%lld ms) %s", it->ok ? "ok" : "FAILED",
 			 it->env_name ? it->env_name : it->env_id, it->duration_ms,
-			 it->summary ? it->summary : "");
+			 it->headline ? it->headline : (it->summary ? it->summary : ""));
 		tui_job_progress(job, so_far->count, so_far->total, line);
 	} else {
 		tui_job_progress(job, 0, so_far->total, NULL);
@@ -218,8 +218,11 @@ static void env_act_run(TuiJob *job)
 
 		st = probe_environment(job->app, a->id, app_actor(job->app), &pr, &err);
 		if (st == ST_OK) {
+			char *line = probe_headline(pr.summary, pr.details);
+
 			snprintf(summary, sizeof summary, "probe of %s %s: %s", a->name,
-				 pr.ok ? "ok" : "FAILED", pr.summary ? pr.summary : "");
+				 pr.ok ? "ok" : "FAILED", line ? line : (pr.summary ? pr.summary : ""));
+			free(line);
 			if (!pr.ok)
 				st = error_set(&err, ST_E_PROVIDER, "%s", summary);
 		}
@@ -559,9 +562,12 @@ static void env_load(Tui *t, EnvState *st)
 		for (size_t i = 0; i < probes.count; i++) {
 			const StoreProbe *p = &probes.items[i];
 
+			char *line = probe_headline(p->summary, p->details);
+
 			time_age(p->created_at, tui_now(t), age, sizeof age);
 			snprintf(buf, sizeof buf, "%s %lldms %s", p->ok ? "ok    " : "FAILED",
-				 p->duration_ms, p->summary ? p->summary : "");
+				 p->duration_ms, line ? line : (p->summary ? p->summary : ""));
+			free(line);
 			tui_rows_line(&st->all, age, buf, p->ok ? TONE_OK : TONE_ERROR);
 		}
 		store_probe_list_free(&probes);

@@ -103,8 +103,13 @@ static void draft_probe_run(TuiJob *job)
 		tui_job_finish(job, st, &err, NULL);
 		return;
 	}
-	snprintf(line, sizeof line, "probe %s: %s", pr.ok ? "ok" : "FAILED",
-		 pr.summary ? pr.summary : "");
+	{
+		char *head = probe_headline(pr.summary, pr.details);
+
+		snprintf(line, sizeof line, "probe %s: %s", pr.ok ? "ok" : "FAILED",
+			 head ? head : (pr.summary ? pr.summary : ""));
+		free(head);
+	}
 	tui_job_progress(job, 1, 1, line);
 	if (!pr.ok)
 		error_set(&err, ST_E_PROVIDER, "%s", line);
@@ -211,6 +216,20 @@ static void save_job_run(TuiJob *job)
 				 j->kind == FK_ENV_NEW ? "created" : "saved", out.name,
 				 rep.secrets_created, rep.secrets_created == 1 ? "" : "s",
 				 rep.secrets_rotated);
+		if (st == ST_OK && cJSON_GetArraySize(rep.warnings) > 0 &&
+		    cJSON_IsString(cJSON_GetArrayItem(rep.warnings, 0))) {
+			/* What the provider changed is never silent (#19). */
+			size_t used = strlen(j->summary);
+			int more = cJSON_GetArraySize(rep.warnings) - 1;
+
+			if (more > 0)
+				snprintf(j->summary + used, sizeof j->summary - used,
+					 "; warning: %s (+%d more)",
+					 cJSON_GetArrayItem(rep.warnings, 0)->valuestring, more);
+			else
+				snprintf(j->summary + used, sizeof j->summary - used, "; warning: %s",
+					 cJSON_GetArrayItem(rep.warnings, 0)->valuestring);
+		}
 		store_env_clear(&out);
 		env_save_report_free(&rep);
 		break;

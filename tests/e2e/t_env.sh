@@ -35,9 +35,15 @@ contains "$errout" 'already exists'
 expect_rc 0 envctl env create blank --provider fake --set image= --json
 [ "$(json_get "$out" 'j.config.image')" = "ubuntu:24.04" ] || fail "empty --set removes; default back"
 expect_rc 0 envctl env delete blank
+# An optional field left empty is absent (#11), in a file as with --set:
+# the provider's default applies, "" is never stored.
 printf '{"image": ""}' > empty-image.json
-expect_rc 4 envctl env create bad --provider fake --config-file empty-image.json
-contains "$errout" "/image: must be at least 1"
+expect_rc 0 envctl env create blank2 --provider fake --config-file empty-image.json --json
+[ "$(json_get "$out" 'j.config.image')" = "ubuntu:24.04" ] || fail "empty image in a file is absent"
+expect_rc 0 envctl env delete blank2
+printf '{"image": 7}' > bad-image.json
+expect_rc 4 envctl env create bad --provider fake --config-file bad-image.json
+contains "$errout" "Image (/image): must be a string"
 expect_rc 4 envctl env create bad --provider fake --set nope=1
 contains "$errout" "/nope: unknown field"
 expect_rc 4 envctl env create bad --provider fake --set reuseLease=maybe

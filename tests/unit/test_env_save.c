@@ -111,9 +111,10 @@ START_TEST(test_create_new_values_everywhere)
 	ck_assert_msg(save(NULL, "Prod EU", FULL_CONFIG, &e, &rep) == ST_OK, "%s", err.msg);
 	ck_assert_int_eq(rep.secrets_created, 4);
 	env_save_report_free(&rep);
-	/* defaults applied; provider key kept */
+	/* provider key kept; defaults are not filled in (#11: Paperclip stores
+	 * a default only when the operator or the provider gives it) */
 	ck_assert_str_eq(json_get_string(e.config, "provider"), TESTPROV_KEY);
-	ck_assert_int_eq(cJSON_GetObjectItem(e.config, "port")->valueint, 8200);
+	ck_assert_ptr_null(cJSON_GetObjectItem(e.config, "port"));
 	/* every secret field holds an id, bound at its path */
 	ck_assert(id_is_uuid(id_at(&e, "/apiKey")));
 	ck_assert(id_is_uuid(id_at(&e, "/bridge/authToken")));
@@ -241,7 +242,7 @@ START_TEST(test_empty_value_removes_field_and_secret)
 	}
 	/* "" on a required secret: refused, nothing changes */
 	ck_assert_int_eq(save("x", NULL, "{\"apiKey\":\"\"}", NULL, NULL), ST_E_INVALID);
-	ck_assert_msg(strstr(err.msg, "/apiKey: required") != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "(/apiKey): required") != NULL, "%s", err.msg);
 	ck_assert_int_eq(count("SELECT count(*) FROM secrets WHERE status = 'active'"), 3);
 	assert_clean();
 	free(bridge_id);
@@ -361,7 +362,7 @@ START_TEST(test_validation_before_anything_is_written)
 	ck_assert_int_eq(save(NULL, "v", "{\"apiKey\":\"PLAIN-x\",\"port\":70000,\"nope\":1}", NULL,
 			      NULL),
 			 ST_E_INVALID);
-	ck_assert_ptr_nonnull(strstr(err.msg, "/port: must be at most 65535"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "(/port): must be at most 65535"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "/nope: unknown field"));
 	ck_assert_ptr_null(strstr(err.msg, "PLAIN"));
 	ck_assert_int_eq(count("SELECT count(*) FROM secrets"), 0);
@@ -375,7 +376,14 @@ START_TEST(test_validation_before_anything_is_written)
 			      &rep),
 			 ST_OK);
 	ck_assert_str_eq(json_get_string(e.config, "endpoint"), "https://h.test");
-	ck_assert_int_eq(cJSON_GetArraySize(rep.warnings), 1);
+	/* the provider's own warning, and ours: a value the operator gave was
+	 * replaced, which is never silent (#19) */
+	ck_assert_int_eq(cJSON_GetArraySize(rep.warnings), 2);
+	ck_assert_str_eq(cJSON_GetArrayItem(rep.warnings, 0)->valuestring, "dropped a trailing slash");
+	ck_assert_msg(strstr(cJSON_GetArrayItem(rep.warnings, 1)->valuestring,
+			     "(/endpoint): provider vault-test replaced the value you gave "
+			     "(\"https://h.test/\") with \"https://h.test\"") != NULL,
+		      "%s", cJSON_GetArrayItem(rep.warnings, 1)->valuestring);
 	env_save_report_free(&rep);
 	store_env_clear(&e);
 	assert_clean();

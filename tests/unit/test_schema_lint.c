@@ -295,6 +295,43 @@ START_TEST(credential_names)
 }
 END_TEST
 
+
+/* #19: a branch's `required` refers to the instance's properties, which
+ * the enclosing schema declares (kubernetes: inCluster | kubeconfig); a
+ * name declared nowhere is still an error. */
+START_TEST(branch_required_declared_elsewhere)
+{
+	size_t e, w;
+	char *t = lint_text(
+		"{\"type\":\"object\",\"properties\":{"
+		"\"inCluster\":{\"type\":\"boolean\",\"description\":\"in-pod credentials\"},"
+		"\"kubeconfig\":{\"type\":\"string\",\"format\":\"secret-ref\","
+		"\"description\":\"a kubeconfig\"}},"
+		"\"anyOf\":[{\"properties\":{\"inCluster\":{\"const\":true}},\"required\":[\"inCluster\"]},"
+		"{\"required\":[\"kubeconfig\"]}]}",
+		&e, &w);
+
+	ck_assert_msg(e == 0 && w == 0, "%s", t);
+	free(t);
+	t = lint_text("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\","
+		      "\"description\":\"a\"}},\"anyOf\":[{\"required\":[\"a\"]},"
+		      "{\"required\":[\"nowhere\"]}]}",
+		      &e, &w);
+	ck_assert_uint_eq(e, 1);
+	has(t, "/anyOf/1/required/0: \"nowhere\" is required but no property");
+	lacks(t, "\"a\" is required");
+	free(t);
+	/* a property's own object is another instance: its branches do not
+	 * see the outer properties */
+	t = lint_text("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\","
+		      "\"description\":\"a\"},\"o\":{\"type\":\"object\",\"description\":\"o\","
+		      "\"anyOf\":[{\"required\":[\"a\"]},{\"required\":[\"a\"]}]}}}",
+		      &e, &w);
+	ck_assert_uint_eq(e, 2);
+	free(t);
+}
+END_TEST
+
 TEST_SUITE(schema_lint)
 {
 	Suite *s = suite_create("schema_lint");
@@ -307,6 +344,7 @@ TEST_SUITE(schema_lint)
 	tcase_add_test(tc, default_checks);
 	tcase_add_test(tc, manifest_shapes);
 	tcase_add_test(tc, credential_names);
+	tcase_add_test(tc, branch_required_declared_elsewhere);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -32,18 +32,24 @@ typedef struct Fixture {
 	cJSON *schema;
 } Fixture;
 
-static void fx_open(Fixture *fx, const cJSON *initial, const TuiFormHooks *hooks)
+static void fx_open_schema(Fixture *fx, const char *schema, const cJSON *initial,
+			   const TuiFormHooks *hooks)
 {
 	Error err;
 
 	setlocale(LC_ALL, "C.UTF-8");
 	ck_assert_int_eq(tui_screen_open(&fx->scr, true, 100, 40, false, false, false, NULL, &err),
 			 ST_OK);
-	fx->schema = tu_json(kitchen_schema);
+	fx->schema = tu_json(schema);
 	fx->form = tui_form_new(hooks);
 	ck_assert_ptr_nonnull(fx->form);
 	ck_assert_int_eq(tui_form_add_part(fx->form, NULL, fx->schema, initial, &err), ST_OK);
 	tui_form_add_button(fx->form, "Save", TUI_FORM_BUTTON);
+}
+
+static void fx_open(Fixture *fx, const cJSON *initial, const TuiFormHooks *hooks)
+{
+	fx_open_schema(fx, kitchen_schema, initial, hooks);
 }
 
 static void fx_close(Fixture *fx)
@@ -290,6 +296,141 @@ START_TEST(buttons_and_submit)
 }
 END_TEST
 
+
+/* The shape of Paperclip's kubernetes driver: either in-cluster
+ * credentials (a const in one anyOf branch) or a pasted kubeconfig. */
+static const char *const alt_schema =
+	"{\"type\":\"object\",\"properties\":{"
+	"\"inCluster\":{\"type\":\"boolean\",\"description\":\"Use the pod's ServiceAccount.\"},"
+	"\"kubeconfig\":{\"type\":\"string\",\"format\":\"secret-ref\",\"pattern\":\"\\\\S\","
+	"\"description\":\"Inline kubeconfig YAML. Paste a kubeconfig.\"},"
+	"\"namespacePrefix\":{\"type\":\"string\",\"maxLength\":20}},"
+	"\"anyOf\":[{\"properties\":{\"inCluster\":{\"const\":true}},\"required\":[\"inCluster\"]},"
+	"{\"required\":[\"kubeconfig\"]}]}";
+
+START_TEST(alternatives_are_a_choice)
+{
+	Fixture fx;
+	char *scr, *v;
+
+	fx_open_schema(&fx, alt_schema, NULL, NULL);
+	scr = screen(&fx);
+	/* a choice, not a fixed field; the branches' own fields wait for it */
+	ck_assert_msg(strstr(scr, "( ) In Cluster   ( ) Kubeconfig") != NULL, "%s", scr);
+	ck_assert_ptr_null(strstr(scr, "(fixed)"));
+	ck_assert_ptr_null(strstr(scr, "Kubeconfig  "));
+	ck_assert_ptr_nonnull(strstr(scr, "Namespace Prefix"));
+	free(scr);
+	/* choosing in-cluster submits inCluster: true */
+	ck_assert(tui_form_focus(fx.form, 0, ""));
+	key(&fx, ' ', 1);
+	v = value_text(&fx);
+	ck_assert_str_eq(v, "{\"inCluster\":true}");
+	free(v);
+	ck_assert_uint_eq(tui_form_validate(fx.form), 0);
+	/* the other alternative: inCluster goes, the kubeconfig is a
+	 * multi-line secret */
+	key(&fx, TUI_FN(KEY_RIGHT), 1);
+	scr = screen(&fx);
+	ck_assert_msg(strstr(scr, "( ) In Cluster   (•) Kubeconfig") != NULL, "%s", scr);
+	free(scr);
+	v = value_text(&fx);
+	ck_assert_str_eq(v, "{}");
+	free(v);
+	ck_assert(tui_form_focus(fx.form, 0, "/kubeconfig"));
+	type(&fx, "apiVersion: v1");
+	key(&fx, TUI_KEY_ENTER, 1);
+	type(&fx, "kind: Config");
+	key(&fx, TUI_KEY_TAB, 1);
+	v = value_text(&fx);
+	ck_assert_str_eq(v, "{\"kubeconfig\":\"apiVersion: v1\\nkind: Config\"}");
+	free(v);
+	scr = screen(&fx);
+	ck_assert_ptr_null(strstr(scr, "apiVersion"));
+	free(scr);
+	ck_assert_uint_eq(tui_form_validate(fx.form), 0);
+	fx_close(&fx);
+}
+END_TEST
+
+/* x-paperclip-advanced fields fold behind one toggle; inside it,
+ * x-paperclip-group makes sub-sections. */
+static const char *const hints_schema =
+	"{\"type\":\"object\",\"required\":[\"vmName\"],\"properties\":{"
+	"\"vmName\":{\"type\":\"string\"},"
+	"\"host\":{\"type\":\"string\",\"x-paperclip-advanced\":true,"
+	"\"x-paperclip-group\":\"SSH access\"},"
+	"\"sshPort\":{\"type\":\"integer\",\"maximum\":65535,\"x-paperclip-advanced\":true,"
+	"\"x-paperclip-group\":\"SSH access\"},"
+	"\"image\":{\"type\":\"string\",\"x-paperclip-advanced\":true,"
+	"\"x-paperclip-group\":\"VM resources\"},"
+	"\"timeoutMs\":{\"type\":\"number\",\"x-paperclip-advanced\":true}}}";
+
+START_TEST(advanced_fields_fold_and_group)
+{
+	Fixture fx;
+	char *scr;
+
+	fx_open_schema(&fx, hints_schema, NULL, NULL);
+	scr = screen(&fx);
+	ck_assert_msg(strstr(scr, "Advanced (4 fields)") != NULL, "%s", scr);
+	ck_assert_ptr_nonnull(strstr(scr, "Vm Name"));
+	ck_assert_ptr_null(strstr(scr, "Ssh Port"));
+	ck_assert_ptr_null(strstr(scr, "SSH access"));
+	free(scr);
+	ck_assert(tui_form_focus(fx.form, 0, "/vmName"));
+	type(&fx, "dev");
+	key(&fx, TUI_KEY_TAB, 1); /* the toggle */
+	key(&fx, TUI_KEY_ENTER, 1);
+	scr = screen(&fx);
+	{
+		const char *t = strstr(scr, "Timeout Ms"), *g1 = strstr(scr, "SSH access"),
+			   *h = strstr(scr, "Host"), *g2 = strstr(scr, "VM resources"),
+			   *im = strstr(scr, "Image");
+
+		ck_assert_msg(t && g1 && h && g2 && im, "%s", scr);
+		/* ungrouped first, then each group under its heading */
+		ck_assert(t < g1 && g1 < h && h < g2 && g2 < im);
+	}
+	free(scr);
+	/* folded again, a problem in an advanced field unfolds it */
+	ck_assert(tui_form_focus(fx.form, 0, "/sshPort"));
+	type(&fx, "70000");
+	key(&fx, TUI_KEY_TAB, 1);
+	ck_assert(tui_form_focus(fx.form, 0, "")); /* the toggle */
+	key(&fx, TUI_KEY_ENTER, 1);
+	scr = screen(&fx);
+	ck_assert_msg(strstr(scr, "Ssh Port") == NULL, "%s", scr);
+	free(scr);
+	ck_assert_uint_gt(tui_form_validate(fx.form), 0);
+	scr = screen(&fx);
+	ck_assert_msg(strstr(scr, "Ssh Port") != NULL, "%s", scr);
+	ck_assert_msg(strstr(scr, "must be at most 65535") != NULL, "%s", scr);
+	free(scr);
+	fx_close(&fx);
+}
+END_TEST
+
+/* #11: editing a stored config that leaves a defaulted field out shows the
+ * default as a hint, and submits nothing for it. */
+START_TEST(default_shown_not_stored)
+{
+	Fixture fx;
+	cJSON *initial = tu_json("{\"name\":\"web\"}");
+	char *scr, *v;
+
+	fx_open(&fx, initial, NULL);
+	scr = screen(&fx);
+	ck_assert_msg(strstr(scr, "(default: 8080)") != NULL, "%s", scr);
+	free(scr);
+	v = value_text(&fx);
+	ck_assert_str_eq(v, "{\"name\":\"web\"}");
+	free(v);
+	cJSON_Delete(initial);
+	fx_close(&fx);
+}
+END_TEST
+
 TEST_SUITE(tui_form)
 {
 	Suite *s = suite_create("tui_form");
@@ -301,6 +442,9 @@ TEST_SUITE(tui_form)
 	tcase_add_test(tc, stored_secret_shows_name_and_version);
 	tcase_add_test(tc, maps_and_arrays);
 	tcase_add_test(tc, buttons_and_submit);
+	tcase_add_test(tc, alternatives_are_a_choice);
+	tcase_add_test(tc, advanced_fields_fold_and_group);
+	tcase_add_test(tc, default_shown_not_stored);
 	suite_add_tcase(s, tc);
 	return s;
 }
