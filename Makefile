@@ -10,7 +10,7 @@ COMPLDIR = $(PREFIX)/share/bash-completion/completions
 BUILD ?= build
 CC    ?= cc
 
-PKGS      = ncursesw formw menuw panelw libcjson sqlite3 uuid libsodium
+PKGS      = ncursesw formw menuw panelw libcjson sqlite3 uuid libsodium libpcre2-8
 TEST_PKGS = check
 
 # Debian packages: build libraries, then the tools the tests drive for real.

@@ -143,6 +143,42 @@ typedef struct SchemaIssues {
  * (JSON Schema), and run as POSIX extended regexes after translating the
  * common ECMA escapes; lookaround and backreferences are schema errors. */
 Status schema_validate(const cJSON *schema, const cJSON *value, SchemaIssues *out, Error *err);
+
+/* Which JSON Schema rules apply. AUTO reads the root's $schema: draft-07
+ * (and -06/-04) URIs select draft-07 rules (a $ref hides its siblings),
+ * anything else 2020-12. Both read the other's spellings (items as a
+ * tuple + additionalItems, dependencies, definitions). */
+typedef enum SchemaDialect {
+	SCHEMA_DIALECT_AUTO,
+	SCHEMA_DIALECT_2020_12,
+	SCHEMA_DIALECT_DRAFT7,
+} SchemaDialect;
+
+/* Zero-initialised options are the defaults (what schema_validate uses). */
+typedef struct SchemaOptions {
+	SchemaDialect dialect;
+	/* format is an annotation only (2020-12's default vocabulary). By
+	 * default envctl asserts the formats it knows, as ajv with
+	 * ajv-formats does for Paperclip plugins (see README). */
+	bool format_annotation_only;
+	/* accept `true`/`false` as the whole schema (the test suite does;
+	 * a plugin's configSchema must be an object) */
+	bool allow_boolean_root;
+} SchemaOptions;
+
+/* schema_validate with options (opts may be NULL). */
+Status schema_validate_opts(const cJSON *schema, const cJSON *value, const SchemaOptions *opts,
+			    SchemaIssues *out, Error *err);
+
+/* A schema checked once and validated many times (the check — references,
+ * patterns, cycles — is most of the cost for a small value). Keep the
+ * schema alive while the compiled form is in use. */
+typedef struct SchemaCompiled SchemaCompiled;
+Status schema_compile(const cJSON *schema, const SchemaOptions *opts, SchemaCompiled **out,
+		      Error *err);
+Status schema_validate_compiled(SchemaCompiled *compiled, const cJSON *value, SchemaIssues *out,
+				Error *err);
+void schema_compiled_free(SchemaCompiled *compiled);
 void schema_issues_free(SchemaIssues *issues);
 /* "/port: must be at most 65535; /apiKey: required" — caller frees. */
 char *schema_issues_join(const SchemaIssues *issues, const char *sep);

@@ -361,43 +361,6 @@ bool schema_is_multiple_of(double value, double m)
 	}
 }
 
-/* ------------------------------------------------------------ uri */
-
-/* Our rule for format "uri": an RFC 3986 scheme (a letter, then letters,
- * digits, "+", "-" or "."), a ":", then at least one character, with no
- * blanks or control characters anywhere. For the network schemes (http,
- * https, ws, wss, ftp, ssh, git) a "//" and a non-empty host must follow,
- * since "https:foo" is never what an operator meant. */
-bool schema_uri_valid(const char *s)
-{
-	static const char *const net[] = { "http", "https", "ws", "wss", "ftp", "ssh", "git" };
-	const char *colon, *rest;
-	size_t scheme_len;
-
-	if (!s || !isalpha((unsigned char)s[0]))
-		return false;
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-			return false;
-	for (colon = s + 1; *colon && *colon != ':'; colon++)
-		if (!isalnum((unsigned char)*colon) && *colon != '+' && *colon != '-' &&
-		    *colon != '.')
-			return false;
-	if (*colon != ':' || !colon[1])
-		return false;
-	scheme_len = (size_t)(colon - s);
-	rest = colon + 1;
-	for (size_t i = 0; i < sizeof net / sizeof net[0]; i++) {
-		if (strlen(net[i]) == scheme_len && strncasecmp(s, net[i], scheme_len) == 0) {
-			if (strncmp(rest, "//", 2) != 0)
-				return false;
-			rest += 2;
-			return *rest && *rest != '/' && *rest != '?' && *rest != '#';
-		}
-	}
-	return true;
-}
-
 /* ------------------------------------------------------------ issues */
 
 bool schema_issues_add(SchemaIssues *list, const char *pointer, const char *message)
