@@ -160,6 +160,10 @@ typedef bool (*SchemaVisit)(void *arg, const cJSON *sub, const SchemaSub *how);
  * Under draft-07 rules a $ref hides the rest. Returns false when visit
  * stopped it. */
 bool schema_each_inplace(const SchemaCtx *ctx, const cJSON *node, SchemaVisit visit, void *arg);
+/* The one overflow rule of the walkers that merge the schemas applying to
+ * a value (defaults, secrets, form): more than SCHEMA_MAX_MERGE is an
+ * error naming where, never a silent cut. Returns ST_E_INVALID. */
+Status schema_merge_overflow(const SchemaCtx *ctx, const cJSON *node, Error *err);
 /* draft-07 rules and node has a $ref: its other keywords are ignored. */
 bool schema_ref_ignores_siblings(const SchemaCtx *ctx, const cJSON *node);
 

@@ -108,6 +108,16 @@ bool schema_each_inplace(const SchemaCtx *ctx, const cJSON *node, SchemaVisit vi
 	return true;
 }
 
+Status schema_merge_overflow(const SchemaCtx *ctx, const cJSON *node, Error *err)
+{
+	const char *p = schema_ctx_pointer(ctx, node);
+
+	return error_set(err, ST_E_INVALID,
+			 "invalid schema: more than %d schemas apply to one value (at %s) through "
+			 "$ref and the combiners; simplify the schema", SCHEMA_MAX_MERGE,
+			 p[0] ? p : "the root");
+}
+
 /* ------------------------------------------------------------ URIs */
 
 static int schema_hexval(char c)
