@@ -653,7 +653,7 @@ static const SchemaFormat schema_formats[] = {
 static const SchemaFormat *schema_format_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof schema_formats / sizeof schema_formats[0]; i++)
-		if (!strcmp(schema_formats[i].name, name))
+		if (schema_formats[i].name[0] == name[0] && !strcmp(schema_formats[i].name, name))
 			return &schema_formats[i];
 	return NULL;
 }

@@ -84,6 +84,7 @@ typedef struct SchemaCtx {
 	SchemaMap refs;      /* node -> the target of its $ref */
 	SchemaMap dynrefs;   /* node -> the static target of its $dynamicRef */
 	SchemaMap bases;     /* node -> its base URI (interned in strings) */
+	SchemaMap keywords;  /* node -> its keyword index (const cJSON *[SKW_COUNT], owned) */
 	SchemaName *names;
 	size_t names_count, names_cap;
 	char **strings;      /* owned strings the maps point into */
@@ -121,6 +122,65 @@ const cJSON *schema_ctx_resolve(const SchemaCtx *ctx, const cJSON *node, const c
 				bool *remote, bool *nomem);
 /* RFC 3986 reference resolution; caller frees; NULL when out of memory. */
 char *schema_uri_resolve(const char *base, const char *ref);
+
+/* ------------------------------------------------------------ keywords */
+
+/* The keywords validation reads, indexed once per schema node so a
+ * validation does not scan every node's members for every keyword. */
+typedef enum SchemaKw {
+	SKW_TYPE,
+	SKW_ENUM,
+	SKW_CONST,
+	SKW_MINLENGTH,
+	SKW_MAXLENGTH,
+	SKW_PATTERN,
+	SKW_FORMAT,
+	SKW_MINIMUM,
+	SKW_MAXIMUM,
+	SKW_EXCLUSIVEMINIMUM,
+	SKW_EXCLUSIVEMAXIMUM,
+	SKW_MULTIPLEOF,
+	SKW_ITEMS,
+	SKW_PREFIXITEMS,
+	SKW_ADDITIONALITEMS,
+	SKW_CONTAINS,
+	SKW_MINCONTAINS,
+	SKW_MAXCONTAINS,
+	SKW_MINITEMS,
+	SKW_MAXITEMS,
+	SKW_UNIQUEITEMS,
+	SKW_REQUIRED,
+	SKW_PROPERTIES,
+	SKW_PATTERNPROPERTIES,
+	SKW_ADDITIONALPROPERTIES,
+	SKW_PROPERTYNAMES,
+	SKW_MINPROPERTIES,
+	SKW_MAXPROPERTIES,
+	SKW_DEPENDENTREQUIRED,
+	SKW_DEPENDENCIES,
+	SKW_DEPENDENTSCHEMAS,
+	SKW_ALLOF,
+	SKW_ANYOF,
+	SKW_ONEOF,
+	SKW_NOT,
+	SKW_IF,
+	SKW_THEN,
+	SKW_ELSE,
+	SKW_UNEVALUATEDPROPERTIES,
+	SKW_UNEVALUATEDITEMS,
+	SKW_REF,
+	SKW_DYNAMICREF,
+	SKW_DYNAMICANCHOR,
+	SKW_CONTENTENCODING,
+	SKW_CONTENTMEDIATYPE,
+	SKW_COUNT
+} SchemaKw;
+
+/* The keyword values of a schema node, indexed by SchemaKw (NULL when
+ * absent). Nodes of the checked document are indexed once; any other
+ * object is indexed into scratch. */
+const cJSON *const *schema_ctx_keywords(const SchemaCtx *ctx, const cJSON *node,
+					const cJSON *scratch[SKW_COUNT]);
 
 /* ------------------------------------------------------------ the walk */
 
@@ -160,6 +220,9 @@ typedef bool (*SchemaVisit)(void *arg, const cJSON *sub, const SchemaSub *how);
  * Under draft-07 rules a $ref hides the rest. Returns false when visit
  * stopped it. */
 bool schema_each_inplace(const SchemaCtx *ctx, const cJSON *node, SchemaVisit visit, void *arg);
+/* The same with node's keyword index at hand (schema_ctx_keywords). */
+bool schema_each_inplace_k(const SchemaCtx *ctx, const cJSON *node, const cJSON *const *k,
+			   SchemaVisit visit, void *arg);
 /* The one overflow rule of the walkers that merge the schemas applying to
  * a value (defaults, secrets, form): more than SCHEMA_MAX_MERGE is an
  * error naming where, never a silent cut. Returns ST_E_INVALID. */

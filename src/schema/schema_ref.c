@@ -56,22 +56,37 @@ bool schema_ref_ignores_siblings(const SchemaCtx *ctx, const cJSON *node)
 
 bool schema_each_inplace(const SchemaCtx *ctx, const cJSON *node, SchemaVisit visit, void *arg)
 {
-	static const char *const singles[] = { "not", "if", "then", "else" };
-	static const SchemaApply single_kind[] = { SCHEMA_APPLY_NOT, SCHEMA_APPLY_IF,
-						   SCHEMA_APPLY_THEN, SCHEMA_APPLY_ELSE };
-	const cJSON *t, *kw, *m;
-	SchemaSub how;
+	const cJSON *scratch[SKW_COUNT];
 
 	if (!cJSON_IsObject(node))
 		return true;
-	if ((t = schema_ref_target(ctx, node))) {
+	return schema_each_inplace_k(ctx, node, schema_ctx_keywords(ctx, node, scratch), visit, arg);
+}
+
+bool schema_each_inplace_k(const SchemaCtx *ctx, const cJSON *node, const cJSON *const *k,
+			   SchemaVisit visit, void *arg)
+{
+	static const char *const singles[] = { "not", "if", "then", "else" };
+	static const SchemaApply single_kind[] = { SCHEMA_APPLY_NOT, SCHEMA_APPLY_IF,
+						   SCHEMA_APPLY_THEN, SCHEMA_APPLY_ELSE };
+	static const SchemaKw combiner_kw[SCHEMA_COMBINERS] = { SKW_ALLOF, SKW_ANYOF, SKW_ONEOF };
+	static const SchemaKw single_kw[] = { SKW_NOT, SKW_IF, SKW_THEN, SKW_ELSE };
+	const cJSON *t, *kw, *m;
+	SchemaSub how;
+
+	/* Most nodes have none: one look at the index. */
+	if (!k[SKW_REF] && !k[SKW_DYNAMICREF] && !k[SKW_ALLOF] && !k[SKW_ANYOF] && !k[SKW_ONEOF] &&
+	    !k[SKW_NOT] && !k[SKW_IF] && !k[SKW_THEN] && !k[SKW_ELSE] && !k[SKW_DEPENDENTSCHEMAS] &&
+	    !k[SKW_DEPENDENCIES])
+		return true;
+	if (k[SKW_REF] && (t = schema_ref_target(ctx, node))) {
 		how = (SchemaSub){ SCHEMA_APPLY_REF, "$ref", 0, NULL };
 		if (!visit(arg, t, &how))
 			return false;
 		if (ctx->draft7)
 			return true;
 	}
-	if ((t = schema_map_get(&ctx->dynrefs, node, NULL))) {
+	if (k[SKW_DYNAMICREF] && (t = schema_map_get(&ctx->dynrefs, node, NULL))) {
 		how = (SchemaSub){ SCHEMA_APPLY_DYNREF, "$dynamicRef", 0, NULL };
 		if (!visit(arg, t, &how))
 			return false;
@@ -79,7 +94,7 @@ bool schema_each_inplace(const SchemaCtx *ctx, const cJSON *node, SchemaVisit vi
 	for (size_t i = 0; i < SCHEMA_COMBINERS; i++) {
 		size_t idx = 0;
 
-		kw = cJSON_GetObjectItemCaseSensitive(node, schema_combiners[i]);
+		kw = k[combiner_kw[i]];
 		if (!cJSON_IsArray(kw))
 			continue;
 		cJSON_ArrayForEach(m, kw) {
@@ -90,13 +105,13 @@ bool schema_each_inplace(const SchemaCtx *ctx, const cJSON *node, SchemaVisit vi
 		}
 	}
 	for (size_t i = 0; i < 4; i++) {
-		kw = cJSON_GetObjectItemCaseSensitive(node, singles[i]);
+		kw = k[single_kw[i]];
 		how = (SchemaSub){ single_kind[i], singles[i], 0, NULL };
 		if (schema_is_schema(kw) && !visit(arg, kw, &how))
 			return false;
 	}
 	for (size_t i = 0; i < 2; i++) {
-		kw = cJSON_GetObjectItemCaseSensitive(node, i ? "dependencies" : "dependentSchemas");
+		kw = k[i ? SKW_DEPENDENCIES : SKW_DEPENDENTSCHEMAS];
 		if (!cJSON_IsObject(kw))
 			continue;
 		cJSON_ArrayForEach(m, kw) {
@@ -116,6 +131,102 @@ Status schema_merge_overflow(const SchemaCtx *ctx, const cJSON *node, Error *err
 			 "invalid schema: more than %d schemas apply to one value (at %s) through "
 			 "$ref and the combiners; simplify the schema", SCHEMA_MAX_MERGE,
 			 p[0] ? p : "the root");
+}
+
+/* ------------------------------------------------------------ keyword index */
+
+static const char *const schema_kw_names[SKW_COUNT] = {
+	[SKW_TYPE] = "type",
+	[SKW_ENUM] = "enum",
+	[SKW_CONST] = "const",
+	[SKW_MINLENGTH] = "minLength",
+	[SKW_MAXLENGTH] = "maxLength",
+	[SKW_PATTERN] = "pattern",
+	[SKW_FORMAT] = "format",
+	[SKW_MINIMUM] = "minimum",
+	[SKW_MAXIMUM] = "maximum",
+	[SKW_EXCLUSIVEMINIMUM] = "exclusiveMinimum",
+	[SKW_EXCLUSIVEMAXIMUM] = "exclusiveMaximum",
+	[SKW_MULTIPLEOF] = "multipleOf",
+	[SKW_ITEMS] = "items",
+	[SKW_PREFIXITEMS] = "prefixItems",
+	[SKW_ADDITIONALITEMS] = "additionalItems",
+	[SKW_CONTAINS] = "contains",
+	[SKW_MINCONTAINS] = "minContains",
+	[SKW_MAXCONTAINS] = "maxContains",
+	[SKW_MINITEMS] = "minItems",
+	[SKW_MAXITEMS] = "maxItems",
+	[SKW_UNIQUEITEMS] = "uniqueItems",
+	[SKW_REQUIRED] = "required",
+	[SKW_PROPERTIES] = "properties",
+	[SKW_PATTERNPROPERTIES] = "patternProperties",
+	[SKW_ADDITIONALPROPERTIES] = "additionalProperties",
+	[SKW_PROPERTYNAMES] = "propertyNames",
+	[SKW_MINPROPERTIES] = "minProperties",
+	[SKW_MAXPROPERTIES] = "maxProperties",
+	[SKW_DEPENDENTREQUIRED] = "dependentRequired",
+	[SKW_DEPENDENCIES] = "dependencies",
+	[SKW_DEPENDENTSCHEMAS] = "dependentSchemas",
+	[SKW_ALLOF] = "allOf",
+	[SKW_ANYOF] = "anyOf",
+	[SKW_ONEOF] = "oneOf",
+	[SKW_NOT] = "not",
+	[SKW_IF] = "if",
+	[SKW_THEN] = "then",
+	[SKW_ELSE] = "else",
+	[SKW_UNEVALUATEDPROPERTIES] = "unevaluatedProperties",
+	[SKW_UNEVALUATEDITEMS] = "unevaluatedItems",
+	[SKW_REF] = "$ref",
+	[SKW_DYNAMICREF] = "$dynamicRef",
+	[SKW_DYNAMICANCHOR] = "$dynamicAnchor",
+	[SKW_CONTENTENCODING] = "contentEncoding",
+	[SKW_CONTENTMEDIATYPE] = "contentMediaType",
+};
+
+/* One pass over the node's members; a keyword named twice keeps the
+ * first, as cJSON_GetObjectItemCaseSensitive does. */
+static void schema_kw_fill(const cJSON *node, const cJSON **out)
+{
+	memset(out, 0, SKW_COUNT * sizeof *out);
+	for (const cJSON *m = cJSON_IsObject(node) ? node->child : NULL; m; m = m->next) {
+		if (!m->string)
+			continue;
+		for (size_t i = 0; i < SKW_COUNT; i++) {
+			if (!out[i] && m->string[0] == schema_kw_names[i][0] &&
+			    !strcmp(m->string, schema_kw_names[i])) {
+				out[i] = m;
+				break;
+			}
+		}
+	}
+}
+
+const cJSON *const *schema_ctx_keywords(const SchemaCtx *ctx, const cJSON *node,
+					const cJSON *scratch[SKW_COUNT])
+{
+	const cJSON **k = schema_map_get(&ctx->keywords, node, NULL);
+
+	if (k)
+		return k;
+	schema_kw_fill(node, scratch);
+	return scratch;
+}
+
+static bool schema_kw_index(SchemaCtx *ctx, const cJSON *node)
+{
+	const cJSON **k;
+
+	if (!cJSON_IsObject(node) || schema_map_get(&ctx->keywords, node, NULL))
+		return true;
+	k = malloc(SKW_COUNT * sizeof *k);
+	if (!k)
+		return false;
+	schema_kw_fill(node, k);
+	if (!schema_map_put(&ctx->keywords, node, k)) {
+		free(k);
+		return false;
+	}
+	return true;
 }
 
 /* ------------------------------------------------------------ URIs */
@@ -717,6 +828,8 @@ static bool schema_check_node(SchemaCheck *c, const cJSON *node)
 
 	if (!cJSON_IsObject(node))
 		return true;
+	if (!schema_kw_index(ctx, node))
+		return schema_check_nomem(c);
 	if (!schema_ctx_step(ctx, c->err)) {
 		/* Too big to check: report it and stop in both modes. */
 		snprintf(msg, sizeof msg, "%s", error_text(c->err));
@@ -879,6 +992,9 @@ void schema_ctx_free(SchemaCtx *ctx)
 	for (size_t i = 0; i < ctx->regexes.cap; i++)
 		if (ctx->regexes.keys && ctx->regexes.keys[i])
 			schema_regex_free(ctx->regexes.vals[i]);
+	for (size_t i = 0; i < ctx->keywords.cap; i++)
+		if (ctx->keywords.keys && ctx->keywords.keys[i])
+			free(ctx->keywords.vals[i]);
 	for (size_t i = 0; i < ctx->strings_count; i++)
 		free(ctx->strings[i]);
 	free(ctx->strings);
@@ -888,6 +1004,7 @@ void schema_ctx_free(SchemaCtx *ctx)
 	schema_map_free(&ctx->refs);
 	schema_map_free(&ctx->dynrefs);
 	schema_map_free(&ctx->bases);
+	schema_map_free(&ctx->keywords);
 	free(ctx->order);
 	memset(ctx, 0, sizeof *ctx);
 }

@@ -337,6 +337,18 @@ bool schema_is_multiple_of(double value, double m)
 		return false;
 	if (value == 0)
 		return true;
+	/* Fast and exact where binary and decimal agree: whole numbers below
+	 * 2^53 with a whole m, and modest values with m a power of two no
+	 * smaller than 1/256 (0.5, 0.25: their decimal texts are exact). */
+	if (fabs(value) < 9007199254740992.0 && value == floor(value) && m == floor(m))
+		return fmod(value, m) == 0;
+	{
+		int e;
+		double f = frexp(m, &e);
+
+		if (f == 0.5 && e >= -7 && fabs(value) < 1099511627776.0)
+			return fmod(value, m) == 0;
+	}
 	/* value = a * 10^p and m = b * 10^q, exactly as an operator reads
 	 * them. value/m is whole iff a*10^(p-e) is divisible by b*10^(q-e),
 	 * e = min(p, q); one of the two powers is 10^0. */

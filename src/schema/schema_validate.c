@@ -15,6 +15,9 @@
 #include "schema/schema_internal.h"
 #include "util/json.h"
 
+/* A keyword of the node being applied (v->k is its index). */
+#define KW(name) (k[SKW_##name])
+
 typedef struct SchemaVal {
 	SchemaCtx *ctx;
 	Error *err;
@@ -25,6 +28,7 @@ typedef struct SchemaVal {
 		      * alternative the operator meant */
 	size_t fails; /* every issue raised (lists drop duplicates, so their
 		       * count cannot say whether a subschema failed) */
+	const cJSON *const *k; /* keyword index of the node whose keywords run now */
 	const char **scope; /* dynamic scope: base URIs entered, outermost first */
 	size_t scope_count, scope_cap;
 } SchemaVal;
@@ -65,6 +69,11 @@ static size_t schema_val_push(SchemaVal *v, const char *token)
 	size_t old = v->ptr.len;
 	bool ok = buf_putc(&v->ptr, '/');
 
+	if (ok && !strpbrk(token, "~/")) {
+		if (!buf_puts(&v->ptr, token))
+			schema_val_nomem(v);
+		return old;
+	}
 	for (const char *t = token; ok && *t; t++)
 		ok = *t == '~' ? buf_puts(&v->ptr, "~0") : *t == '/' ? buf_puts(&v->ptr, "~1")
 								   : buf_putc(&v->ptr, *t);
@@ -75,10 +84,14 @@ static size_t schema_val_push(SchemaVal *v, const char *token)
 
 static size_t schema_val_push_index(SchemaVal *v, size_t i)
 {
-	char tok[32];
+	char tok[32], *p = tok + sizeof tok - 1;
 
-	snprintf(tok, sizeof tok, "%zu", i);
-	return schema_val_push(v, tok);
+	*p = '\0';
+	do {
+		*--p = (char)('0' + i % 10);
+		i /= 10;
+	} while (i);
+	return schema_val_push(v, p);
 }
 
 static void schema_val_pop(SchemaVal *v, size_t old)
@@ -163,9 +176,9 @@ static bool schema_val_list(Buf *b, const cJSON *list)
 }
 
 /* The types a node names, deduplicated; n = 0 when it names none. */
-static size_t schema_val_types(const cJSON *node, SchemaType *names, size_t cap)
+static size_t schema_val_types(const cJSON *type, SchemaType *names, size_t cap)
 {
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(node, "type"), *m;
+	const cJSON *m;
 	size_t n = 0;
 	bool known;
 
@@ -195,7 +208,8 @@ static bool schema_val_type(SchemaVal *v, const cJSON *node, const cJSON *value,
 			    SchemaIssues *out, bool *type_ok)
 {
 	SchemaType names[16];
-	size_t n = schema_val_types(node, names, sizeof names / sizeof names[0]);
+	const cJSON *const *k = v->k;
+	size_t n = schema_val_types(KW(TYPE), names, sizeof names / sizeof names[0]);
 	Buf msg = BUF_INIT;
 	bool ok;
 
@@ -221,10 +235,8 @@ static bool schema_val_type(SchemaVal *v, const cJSON *node, const cJSON *value,
 }
 
 /* A non-negative whole bound such as minLength; false when malformed. */
-static bool schema_val_count(const cJSON *node, const char *kw, double *out)
+static bool schema_val_count(const cJSON *n, double *out)
 {
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(node, kw);
-
 	if (!cJSON_IsNumber(n) || !isfinite(n->valuedouble) || n->valuedouble < 0 ||
 	    n->valuedouble != floor(n->valuedouble))
 		return false;
@@ -232,10 +244,8 @@ static bool schema_val_count(const cJSON *node, const char *kw, double *out)
 	return true;
 }
 
-static bool schema_val_number_kw(const cJSON *node, const char *kw, double *out)
+static bool schema_val_number_kw(const cJSON *n, double *out)
 {
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(node, kw);
-
 	if (!cJSON_IsNumber(n) || !isfinite(n->valuedouble))
 		return false;
 	*out = n->valuedouble;
@@ -291,8 +301,9 @@ static bool schema_base64(const char *s, Buf *out)
  * contentMediaType application/json (2020-12 makes both annotations). */
 static bool schema_val_content(SchemaVal *v, const cJSON *node, const char *s, SchemaIssues *out)
 {
-	const char *enc = json_get_string(node, "contentEncoding");
-	const char *media = json_get_string(node, "contentMediaType");
+	const cJSON *const *k = v->k;
+	const char *enc = (cJSON_IsString(KW(CONTENTENCODING)) ? KW(CONTENTENCODING)->valuestring : NULL);
+	const char *media = (cJSON_IsString(KW(CONTENTMEDIATYPE)) ? KW(CONTENTMEDIATYPE)->valuestring : NULL);
 	Buf raw = BUF_INIT;
 	bool ok = true;
 
@@ -315,17 +326,18 @@ static bool schema_val_content(SchemaVal *v, const cJSON *node, const char *s, S
 static bool schema_val_string(SchemaVal *v, const cJSON *node, const cJSON *value,
 			      SchemaIssues *out)
 {
+	const cJSON *const *k = v->k;
 	const char *s = value->valuestring;
-	const cJSON *pattern = cJSON_GetObjectItemCaseSensitive(node, "pattern");
-	const char *format = schema_node_format(node);
+	const cJSON *pattern = KW(PATTERN);
+	const char *format = cJSON_IsString(KW(FORMAT)) ? KW(FORMAT)->valuestring : NULL;
 	char msg[600];
 	double lim;
 	size_t len = schema_utf8_length(s);
 
-	if (schema_val_count(node, "minLength", &lim) && (double)len < lim &&
+	if (schema_val_count(KW(MINLENGTH), &lim) && (double)len < lim &&
 	    !schema_val_bound(v, out, "must be at least", lim, "character"))
 		return false;
-	if (schema_val_count(node, "maxLength", &lim) && (double)len > lim &&
+	if (schema_val_count(KW(MAXLENGTH), &lim) && (double)len > lim &&
 	    !schema_val_bound(v, out, "must be at most", lim, "character"))
 		return false;
 	if (cJSON_IsString(pattern)) {
@@ -355,15 +367,16 @@ static bool schema_val_string(SchemaVal *v, const cJSON *node, const cJSON *valu
 static bool schema_val_number(SchemaVal *v, const cJSON *node, const cJSON *value,
 			      SchemaIssues *out)
 {
+	const cJSON *const *k = v->k;
 	double d = value->valuedouble, lim;
-	const cJSON *exmin = cJSON_GetObjectItemCaseSensitive(node, "exclusiveMinimum");
-	const cJSON *exmax = cJSON_GetObjectItemCaseSensitive(node, "exclusiveMaximum");
+	const cJSON *exmin = KW(EXCLUSIVEMINIMUM);
+	const cJSON *exmax = KW(EXCLUSIVEMAXIMUM);
 	char num[64], msg[128];
 
 	if (!isfinite(d))
 		return true; /* the type check already said so */
 	/* Draft 4 spells exclusiveness as a boolean next to minimum/maximum. */
-	if (schema_val_number_kw(node, "minimum", &lim)) {
+	if (schema_val_number_kw(KW(MINIMUM), &lim)) {
 		bool excl = cJSON_IsTrue(exmin);
 
 		if (excl ? d <= lim : d < lim) {
@@ -374,7 +387,7 @@ static bool schema_val_number(SchemaVal *v, const cJSON *node, const cJSON *valu
 				return false;
 		}
 	}
-	if (schema_val_number_kw(node, "maximum", &lim)) {
+	if (schema_val_number_kw(KW(MAXIMUM), &lim)) {
 		bool excl = cJSON_IsTrue(exmax);
 
 		if (excl ? d >= lim : d > lim) {
@@ -384,19 +397,19 @@ static bool schema_val_number(SchemaVal *v, const cJSON *node, const cJSON *valu
 				return false;
 		}
 	}
-	if (schema_val_number_kw(node, "exclusiveMinimum", &lim) && d <= lim) {
+	if (schema_val_number_kw(KW(EXCLUSIVEMINIMUM), &lim) && d <= lim) {
 		schema_format_number(lim, num, sizeof num);
 		snprintf(msg, sizeof msg, "must be greater than %s", num);
 		if (!schema_val_issue(v, out, msg))
 			return false;
 	}
-	if (schema_val_number_kw(node, "exclusiveMaximum", &lim) && d >= lim) {
+	if (schema_val_number_kw(KW(EXCLUSIVEMAXIMUM), &lim) && d >= lim) {
 		schema_format_number(lim, num, sizeof num);
 		snprintf(msg, sizeof msg, "must be less than %s", num);
 		if (!schema_val_issue(v, out, msg))
 			return false;
 	}
-	if (schema_val_number_kw(node, "multipleOf", &lim) && lim > 0 &&
+	if (schema_val_number_kw(KW(MULTIPLEOF), &lim) && lim > 0 &&
 	    !schema_is_multiple_of(d, lim)) {
 		schema_format_number(lim, num, sizeof num);
 		snprintf(msg, sizeof msg, "must be a multiple of %s", num);
@@ -436,22 +449,23 @@ static bool schema_val_test(SchemaVal *v, const cJSON *sub, const cJSON *value, 
 static bool schema_val_array(SchemaVal *v, const cJSON *node, const cJSON *value,
 			     SchemaIssues *out, size_t depth, SchemaEval *mine)
 {
-	const cJSON *items = cJSON_GetObjectItemCaseSensitive(node, "items");
-	const cJSON *prefix = cJSON_GetObjectItemCaseSensitive(node, "prefixItems");
-	const cJSON *extra = cJSON_GetObjectItemCaseSensitive(node, "additionalItems");
-	const cJSON *contains = cJSON_GetObjectItemCaseSensitive(node, "contains");
+	const cJSON *const *k = v->k;
+	const cJSON *items = KW(ITEMS);
+	const cJSON *prefix = KW(PREFIXITEMS);
+	const cJSON *extra = KW(ADDITIONALITEMS);
+	const cJSON *contains = KW(CONTAINS);
 	const cJSON *rest = NULL, *m, *t;
 	double lim, n = cJSON_GetArraySize(value);
 	size_t i = 0, ntuple = 0;
 	char msg[160];
 
-	if (schema_val_count(node, "minItems", &lim) && n < lim &&
+	if (schema_val_count(KW(MINITEMS), &lim) && n < lim &&
 	    !schema_val_bound(v, out, "must have at least", lim, "item"))
 		return false;
-	if (schema_val_count(node, "maxItems", &lim) && n > lim &&
+	if (schema_val_count(KW(MAXITEMS), &lim) && n > lim &&
 	    !schema_val_bound(v, out, "must have at most", lim, "item"))
 		return false;
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(node, "uniqueItems"))) {
+	if (cJSON_IsTrue(KW(UNIQUEITEMS))) {
 		size_t a = 0;
 
 		for (const cJSON *x = value->child; x; x = x->next, a++) {
@@ -509,9 +523,9 @@ static bool schema_val_array(SchemaVal *v, const cJSON *node, const cJSON *value
 		double lo = 1, hi = -1, found = 0;
 		bool ok = true;
 
-		if (schema_val_count(node, "minContains", &lim))
+		if (schema_val_count(KW(MINCONTAINS), &lim))
 			lo = lim;
-		if (schema_val_count(node, "maxContains", &lim))
+		if (schema_val_count(KW(MAXCONTAINS), &lim))
 			hi = lim;
 		i = 0;
 		for (m = value->child; m && ok; m = m->next, i++) {
@@ -561,16 +575,33 @@ static bool schema_val_required(SchemaVal *v, const cJSON *list, const cJSON *va
 	return true;
 }
 
+/* The member key of obj, searching on from the last hit: a config usually
+ * lists its keys in the schema's order, so each lookup is then one step
+ * instead of a scan of every property. */
+static const cJSON *schema_val_find(const cJSON *obj, const char *key, const cJSON **cursor)
+{
+	const cJSON *start = *cursor && (*cursor)->next ? (*cursor)->next : obj->child;
+
+	for (const cJSON *p = start; p; p = p->next)
+		if (p->string && !strcmp(p->string, key))
+			return *cursor = p;
+	for (const cJSON *p = obj->child; p && p != start; p = p->next)
+		if (p->string && !strcmp(p->string, key))
+			return *cursor = p;
+	return NULL;
+}
+
 static bool schema_val_object(SchemaVal *v, const cJSON *node, const cJSON *value,
 			      SchemaIssues *out, size_t depth, SchemaEval *mine)
 {
-	const cJSON *required = cJSON_GetObjectItemCaseSensitive(node, "required");
-	const cJSON *props = schema_json_object(cJSON_GetObjectItemCaseSensitive(node, "properties"));
+	const cJSON *const *k = v->k;
+	const cJSON *required = KW(REQUIRED);
+	const cJSON *props = schema_json_object(KW(PROPERTIES));
 	const cJSON *pprops =
-		schema_json_object(cJSON_GetObjectItemCaseSensitive(node, "patternProperties"));
-	const cJSON *extra = cJSON_GetObjectItemCaseSensitive(node, "additionalProperties");
-	const cJSON *names = cJSON_GetObjectItemCaseSensitive(node, "propertyNames");
-	const cJSON *m;
+		schema_json_object(KW(PATTERNPROPERTIES));
+	const cJSON *extra = KW(ADDITIONALPROPERTIES);
+	const cJSON *names = KW(PROPERTYNAMES);
+	const cJSON *m, *cursor = NULL;
 	double lim, n = cJSON_GetArraySize(value);
 	size_t i = 0;
 
@@ -578,15 +609,14 @@ static bool schema_val_object(SchemaVal *v, const cJSON *node, const cJSON *valu
 		extra = NULL;
 	if (cJSON_IsArray(required) && !schema_val_required(v, required, value, out, NULL))
 		return false;
-	if (schema_val_count(node, "minProperties", &lim) && n < lim &&
+	if (schema_val_count(KW(MINPROPERTIES), &lim) && n < lim &&
 	    !schema_val_bound(v, out, "must have at least", lim, "field"))
 		return false;
-	if (schema_val_count(node, "maxProperties", &lim) && n > lim &&
+	if (schema_val_count(KW(MAXPROPERTIES), &lim) && n > lim &&
 	    !schema_val_bound(v, out, "must have at most", lim, "field"))
 		return false;
-	for (int k = 0; k < 2; k++) {
-		const cJSON *deps =
-			cJSON_GetObjectItemCaseSensitive(node, k ? "dependencies" : "dependentRequired");
+	for (int d = 0; d < 2; d++) {
+		const cJSON *deps = d ? KW(DEPENDENCIES) : KW(DEPENDENTREQUIRED);
 
 		if (!cJSON_IsObject(deps))
 			continue;
@@ -596,8 +626,22 @@ static bool schema_val_object(SchemaVal *v, const cJSON *node, const cJSON *valu
 				return false;
 		}
 	}
+	/* Only a few properties of a large object (an "if" that looks at one
+	 * field): look them up instead of every member (same verdicts; the
+	 * issues come in schema order). */
+	if (props && !pprops && !extra && !mine && !(cJSON_IsObject(names) || cJSON_IsBool(names)) &&
+	    (double)cJSON_GetArraySize(props) * 8 < n) {
+		const cJSON *p;
+
+		cJSON_ArrayForEach(p, props) {
+			m = cJSON_GetObjectItemCaseSensitive(value, p->string);
+			if (m && !schema_val_member(v, p, m, m->string, 0, out, depth))
+				return false;
+		}
+		return true;
+	}
 	for (m = value->child; m; m = m->next, i++) {
-		const cJSON *sub = props ? cJSON_GetObjectItemCaseSensitive(props, m->string) : NULL;
+		const cJSON *sub = props ? schema_val_find(props, m->string, &cursor) : NULL;
 		bool matched = sub != NULL, ok = true;
 		size_t old;
 
@@ -665,8 +709,8 @@ static bool schema_val_object(SchemaVal *v, const cJSON *node, const cJSON *valu
 static bool schema_val_unevaluated(SchemaVal *v, const cJSON *node, const cJSON *value,
 				   SchemaIssues *out, size_t depth, SchemaEval *mine)
 {
-	const cJSON *u = cJSON_GetObjectItemCaseSensitive(
-		node, cJSON_IsObject(value) ? "unevaluatedProperties" : "unevaluatedItems");
+	const cJSON *const *k = v->k;
+	const cJSON *u = cJSON_IsObject(value) ? KW(UNEVALUATEDPROPERTIES) : KW(UNEVALUATEDITEMS);
 	const cJSON *m;
 	size_t i = 0;
 
@@ -759,8 +803,9 @@ static bool schema_val_branches(SchemaVal *v, const cJSON **list, size_t n, bool
 static bool schema_val_choices(SchemaVal *v, const cJSON *node, const cJSON *value,
 			       SchemaIssues *out)
 {
-	const cJSON *en = cJSON_GetObjectItemCaseSensitive(node, "enum");
-	const cJSON *cn = cJSON_GetObjectItemCaseSensitive(node, "const");
+	const cJSON *const *k = v->k;
+	const cJSON *en = KW(ENUM);
+	const cJSON *cn = KW(CONST);
 	Buf msg = BUF_INIT;
 	bool ok = true;
 
@@ -802,7 +847,8 @@ static bool schema_val_not_message(Buf *b, const cJSON *sub)
 	if (cJSON_IsObject(sub) && cJSON_IsArray(en) && cJSON_GetArraySize(sub) == 1)
 		return buf_puts(b, "must not be any of ") && schema_val_list(b, en);
 	n = cJSON_IsObject(sub) && cJSON_GetArraySize(sub) == 1
-		    ? schema_val_types(sub, names, sizeof names / sizeof names[0]) : 0;
+		    ? schema_val_types(cJSON_GetObjectItemCaseSensitive(sub, "type"), names,
+				       sizeof names / sizeof names[0]) : 0;
 	if (n) {
 		bool ok = buf_puts(b, "must not be ");
 
@@ -906,16 +952,20 @@ static bool schema_val_scope_push(SchemaVal *v, const char *base, bool *pushed)
 static bool schema_val_inplace(SchemaVal *v, const cJSON *node, const cJSON *value,
 			       SchemaIssues *out, size_t depth, SchemaEval *mine)
 {
+	const cJSON *const *k = v->k;
 	size_t nany = 0, none = 0;
 	const cJSON *kw;
 	SchemaNodeRun r = { .v = v, .node = node, .value = value, .out = out, .depth = depth, .mine = mine,
 			    .ok = true };
 	bool ok = true;
 
-	kw = cJSON_GetObjectItemCaseSensitive(node, "anyOf");
+	kw = KW(ANYOF);
 	nany = cJSON_IsArray(kw) ? (size_t)cJSON_GetArraySize(kw) : 0;
-	kw = cJSON_GetObjectItemCaseSensitive(node, "oneOf");
+	kw = KW(ONEOF);
 	none = cJSON_IsArray(kw) ? (size_t)cJSON_GetArraySize(kw) : 0;
+	if (!KW(REF) && !KW(DYNAMICREF) && !KW(ALLOF) && !nany && !none && !KW(NOT) && !KW(IF) &&
+	    !KW(DEPENDENTSCHEMAS) && !KW(DEPENDENCIES))
+		return true;
 	r.any = nany ? calloc(nany, sizeof *r.any) : NULL;
 	r.one = none ? calloc(none, sizeof *r.one) : NULL;
 	if ((nany && !r.any) || (none && !r.one)) {
@@ -923,7 +973,7 @@ static bool schema_val_inplace(SchemaVal *v, const cJSON *node, const cJSON *val
 		free(r.one);
 		return schema_val_nomem(v);
 	}
-	if (!schema_each_inplace(v->ctx, node, schema_val_visit, &r) || !r.ok)
+	if (!schema_each_inplace_k(v->ctx, node, k, schema_val_visit, &r) || !r.ok)
 		ok = false;
 	if (ok && r.nany)
 		ok = schema_val_branches(v, r.any, r.nany, false, value, out, depth, mine);
@@ -956,6 +1006,8 @@ static bool schema_val_node(SchemaVal *v, const cJSON *node, const cJSON *value,
 {
 	SchemaEval mine = { 0 };
 	SchemaEval *me = NULL;
+	const cJSON *scratch[SKW_COUNT];
+	const cJSON *const *k;
 	size_t fails = v->fails;
 	bool type_ok, pushed = false, ok = true;
 
@@ -985,19 +1037,21 @@ static bool schema_val_node(SchemaVal *v, const cJSON *node, const cJSON *value,
 		}
 		me = &mine;
 	}
+	k = schema_ctx_keywords(v->ctx, node, scratch);
 	if (schema_ref_ignores_siblings(v->ctx, node)) {
-		ok = schema_val_inplace(v, node, value, out, depth, me);
+		ok = (v->k = k, schema_val_inplace(v, node, value, out, depth, me));
 		goto done;
 	}
-	ok = schema_val_type(v, node, value, out, &type_ok) &&
-	     (!type_ok || schema_val_choices(v, node, value, out)) &&
-	     (!cJSON_IsString(value) || schema_val_string(v, node, value, out)) &&
-	     (!cJSON_IsNumber(value) || schema_val_number(v, node, value, out)) &&
-	     (!cJSON_IsArray(value) || schema_val_array(v, node, value, out, depth, me)) &&
-	     (!cJSON_IsObject(value) || schema_val_object(v, node, value, out, depth, me)) &&
-	     schema_val_inplace(v, node, value, out, depth, me);
+	/* v->k is set again before each group: the ones before recursed. */
+	ok = (v->k = k, schema_val_type(v, node, value, out, &type_ok)) &&
+	     (!type_ok || (v->k = k, schema_val_choices(v, node, value, out))) &&
+	     (!cJSON_IsString(value) || (v->k = k, schema_val_string(v, node, value, out))) &&
+	     (!cJSON_IsNumber(value) || (v->k = k, schema_val_number(v, node, value, out))) &&
+	     (!cJSON_IsArray(value) || (v->k = k, schema_val_array(v, node, value, out, depth, me))) &&
+	     (!cJSON_IsObject(value) || (v->k = k, schema_val_object(v, node, value, out, depth, me))) &&
+	     (v->k = k, schema_val_inplace(v, node, value, out, depth, me));
 	if (ok && me)
-		ok = schema_val_unevaluated(v, node, value, out, depth, me);
+		ok = (v->k = k, schema_val_unevaluated(v, node, value, out, depth, me));
 done:
 	if (ok && ev && me && v->fails == fails)
 		schema_eval_merge(ev, me);
