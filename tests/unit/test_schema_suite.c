@@ -6,7 +6,8 @@
  * that fails to resolve cannot hide among them).
  *
  * Each case runs under LC_ALL=C and under C.UTF-8 (setlocale), and the
- * verdicts must agree; none may take more than 10 ms. A case that fails
+ * verdicts must agree; none may take more than 10 ms (compiling its
+ * schema and validating, the faster of the two runs). A case that fails
  * must be listed as a known failure in expected.txt, and a listed case
  * that passes fails the test too, so the list stays exact.
  *
@@ -152,18 +153,20 @@ static long now_ns(void)
 /* Runs every case once; verdicts[] gets 1 valid, 0 invalid, -1 skipped. */
 typedef struct SuiteRun {
 	signed char *verdicts;
+	long *ns; /* time of each case */
 	size_t n, cap;
-	long max_ns;
-	char max_case[600];
 } SuiteRun;
 
-static void run_push(SuiteRun *r, signed char v)
+static void run_push(SuiteRun *r, signed char v, long ns)
 {
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 1024;
 		r->verdicts = realloc(r->verdicts, r->cap);
+		r->ns = realloc(r->ns, r->cap * sizeof *r->ns);
 		ck_assert_ptr_nonnull(r->verdicts);
+		ck_assert_ptr_nonnull(r->ns);
 	}
+	r->ns[r->n] = ns;
 	r->verdicts[r->n++] = v;
 }
 
@@ -191,7 +194,10 @@ static void suite_run(const char *root, const SuiteList *files, SuiteRun *run, S
 			const cJSON *tests = cJSON_GetObjectItemCaseSensitive(g, "tests"), *t;
 			const char *gdesc = cJSON_GetObjectItemCaseSensitive(g, "description")->valuestring;
 			SchemaCompiled *c = NULL;
+			long c0 = now_ns();
 			Status st = schema_compile(schema, &opts, &c, &err);
+			/* Each case is charged the whole compile as well. */
+			long compile_ns = now_ns() - c0;
 
 			if (st != ST_OK && remote && strstr(err.msg, "is not local")) {
 				char line[1200];
@@ -207,18 +213,13 @@ static void suite_run(const char *root, const SuiteList *files, SuiteRun *run, S
 				if (st != ST_OK) {
 					/* A schema error: skipped when remote (checked
 					 * against the list), else a failed case. */
-					run_push(run, strstr(err.msg, "is not local") ? -1 : 2);
+					run_push(run, strstr(err.msg, "is not local") ? -1 : 2, 0);
 					continue;
 				}
 				t0 = now_ns();
 				ck_assert_int_eq(schema_validate_compiled(c, data, &issues, &err), ST_OK);
-				dt = now_ns() - t0;
-				if (dt > run->max_ns) {
-					run->max_ns = dt;
-					snprintf(run->max_case, sizeof run->max_case, "%s: %s: %s", rel, gdesc,
-						 cJSON_GetObjectItemCaseSensitive(t, "description")->valuestring);
-				}
-				run_push(run, issues.count == 0);
+				dt = now_ns() - t0 + compile_ns;
+				run_push(run, issues.count == 0, dt);
 				schema_issues_free(&issues);
 			}
 			schema_compiled_free(c);
@@ -234,6 +235,8 @@ START_TEST(official_suite)
 	SuiteRun c_run = { 0 }, utf_run = { 0 };
 	bool *used;
 	size_t idx = 0, passed = 0, total = 0, skipped = 0, known = 0;
+	long max_ns = 0;
+	char max_case[600] = "";
 	Buf problems = BUF_INIT;
 	FILE *report = NULL;
 	const char *report_path = getenv("ENVCTL_SUITE_REPORT");
@@ -281,6 +284,15 @@ START_TEST(official_suite)
 				signed char got = c_run.verdicts[idx], got2 = utf_run.verdicts[idx];
 				char line[1500];
 
+				/* A case's time is the faster of its two runs: the machine
+				 * is shared, and a descheduled run says nothing about
+				 * the engine. */
+				long ns = c_run.ns[idx] < utf_run.ns[idx] ? c_run.ns[idx] : utf_run.ns[idx];
+
+				if (ns > max_ns) {
+					max_ns = ns;
+					snprintf(max_case, sizeof max_case, "%s: %s: %s", rel, gdesc, tdesc);
+				}
 				idx++;
 				if (got < 0) {
 					skipped++;
@@ -316,15 +328,13 @@ START_TEST(official_suite)
 		if (!used[i] && !strncmp(expected.items[i], "remote\t", 7))
 			buf_printf(&problems, "listed remote group no longer skipped: %s\n",
 				   expected.items[i]);
-	if (c_run.max_ns > SUITE_MAX_CASE_NS || utf_run.max_ns > SUITE_MAX_CASE_NS)
-		buf_printf(&problems, "a case took %.2f ms (limit 10 ms): %s\n",
-			   (c_run.max_ns > utf_run.max_ns ? c_run.max_ns : utf_run.max_ns) / 1e6,
-			   c_run.max_ns > utf_run.max_ns ? c_run.max_case : utf_run.max_case);
+	if (max_ns > SUITE_MAX_CASE_NS)
+		buf_printf(&problems, "a case took %.2f ms (limit 10 ms): %s\n", max_ns / 1e6, max_case);
 	fprintf(stderr,
 		"schema suite: %zu of %zu cases pass (%.2f %%), %zu known failures, %zu skipped "
 		"(remote), slowest case %.3f ms (%s)\n",
 		passed, total, total ? 100.0 * (double)passed / (double)total : 0.0, known, skipped,
-		c_run.max_ns / 1e6, c_run.max_case);
+		max_ns / 1e6, max_case);
 	if (problems.len)
 		fputs(problems.data, stderr);
 	ck_assert_msg(problems.len == 0, "the suite does not match expected.txt (%zu bytes of "
@@ -341,6 +351,8 @@ START_TEST(official_suite)
 	free(used);
 	free(c_run.verdicts);
 	free(utf_run.verdicts);
+	free(c_run.ns);
+	free(utf_run.ns);
 	buf_free(&problems);
 	free(root);
 }
