@@ -123,10 +123,30 @@ typedef struct LintSet {
 	size_t count;
 } LintSet;
 
+static void lint_collect(LintCtx *l, LintSet *set, const cJSON *node, bool branches);
+
+typedef struct LintCollect {
+	LintCtx *l;
+	LintSet *set;
+	bool branches;
+} LintCollect;
+
+/* Through schema_each_inplace: $ref and allOf always; with branches, every
+ * other in-place schema too (anyOf/oneOf, not, if/then/else,
+ * dependentSchemas), as secret discovery counts them. */
+static bool lint_collect_visit(void *arg, const cJSON *sub, const SchemaSub *how)
+{
+	LintCollect *c = arg;
+
+	if (c->branches || how->kind == SCHEMA_APPLY_REF || how->kind == SCHEMA_APPLY_DYNREF ||
+	    how->kind == SCHEMA_APPLY_ALL)
+		lint_collect(c->l, c->set, sub, c->branches);
+	return true;
+}
+
 static void lint_collect(LintCtx *l, LintSet *set, const cJSON *node, bool branches)
 {
-	const char *const *lists = schema_combiners;
-	const cJSON *t;
+	LintCollect c = { l, set, branches };
 
 	if (!cJSON_IsObject(node) || set->count >= SCHEMA_MAX_MERGE)
 		return;
@@ -136,16 +156,7 @@ static void lint_collect(LintCtx *l, LintSet *set, const cJSON *node, bool branc
 	set->items[set->count++] = node;
 	if (!l->sctx.clean)
 		return;
-	t = schema_ref_target(&l->sctx, node);
-	if (t)
-		lint_collect(l, set, t, branches);
-	for (size_t i = 0; i < (branches ? 3u : 1u); i++) {
-		const cJSON *list = cJSON_GetObjectItemCaseSensitive(node, lists[i]), *m;
-
-		cJSON_ArrayForEach(m, schema_json_array(list)) {
-			lint_collect(l, set, m, branches);
-		}
-	}
+	schema_each_inplace(&l->sctx, node, lint_collect_visit, &c);
 }
 
 static const cJSON *lint_set_first(const LintSet *set, const char *kw)
