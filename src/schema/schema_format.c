@@ -5,7 +5,9 @@
  *   duration              RFC 3339 Appendix A
  *   email                 RFC 5321 Mailbox (dot-string or quoted local
  *                         part, domain or [IPv4]/[IPv6:...] literal)
- *   hostname              RFC 1123 labels, at most 253 characters
+ *   hostname              RFC 1123 labels, at most 253 characters; an
+ *                         A-label (xn--) must be valid IDNA2008
+ *   idn-hostname idn-email  IDNA2008 labels (schema_idna.c)
  *   ipv4 ipv6             RFC 2673 dotted quad (no leading zeros), RFC 4291
  *   uri uri-reference     RFC 3986 (uri: absolute, and the network schemes
  *                         http(s), ws(s), ftp, ssh, git need a host)
@@ -15,9 +17,8 @@
  *   regex                 ECMA-262, as the pattern keyword compiles it
  *   uri-template          RFC 6570 expression braces
  *
- * Anything else (idn-hostname, idn-email, secret-ref, textarea, unknown
- * names) is an annotation: it passes. IDNA needs Unicode tables envctl
- * does not carry; see README. */
+ * Anything else (secret-ref, textarea, unknown names) is an annotation:
+ * it passes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,7 +295,19 @@ static bool fm_hostname_n(const char *s, size_t n)
 
 static bool fm_hostname(const char *s)
 {
-	return fm_hostname_n(s, strlen(s));
+	if (!fm_hostname_n(s, strlen(s)))
+		return false;
+	/* Only an A-label needs the IDNA machinery (and its PCRE2 tables). */
+	for (const char *p = s; *p; p++)
+		if ((p == s || p[-1] == '.') && (p[0] | 0x20) == 'x' && (p[1] | 0x20) == 'n' &&
+		    p[2] == '-' && p[3] == '-')
+			return schema_idna_hostname(s, false);
+	return true;
+}
+
+static bool fm_idn_hostname(const char *s)
+{
+	return schema_idna_hostname(s, true);
 }
 
 static bool fm_atext(char c)
@@ -302,7 +315,7 @@ static bool fm_atext(char c)
 	return fm_alpha(c) || fm_digit(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
 }
 
-static bool fm_email(const char *s)
+static bool fm_email_like(const char *s, bool idn)
 {
 	const char *at, *p = s, *d;
 	size_t dn;
@@ -313,7 +326,7 @@ static bool fm_email(const char *s)
 				p++;
 				if (!*p || (unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
 					return false;
-			} else if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) {
+			} else if ((unsigned char)*p < 0x20 || ((unsigned char)*p > 0x7e && !idn)) {
 				return false;
 			}
 		}
@@ -328,7 +341,7 @@ static bool fm_email(const char *s)
 				if (dot)
 					return false;
 				dot = true;
-			} else if (fm_atext(*p)) {
+			} else if (fm_atext(*p) || (idn && (unsigned char)*p >= 0x80)) {
 				dot = false;
 			} else {
 				return false;
@@ -345,8 +358,11 @@ static bool fm_email(const char *s)
 			return fm_ipv6_n(d + 6, dn - 7);
 		return fm_ipv4_n(d + 1, dn - 2);
 	}
-	return fm_hostname_n(d, dn);
+	return idn ? schema_idna_hostname(d, true) : fm_hostname_n(d, dn);
 }
+
+static bool fm_email(const char *s) { return fm_email_like(s, false); }
+static bool fm_idn_email(const char *s) { return fm_email_like(s, true); }
 
 static bool fm_uuid(const char *s)
 {
@@ -641,6 +657,8 @@ static const SchemaFormat schema_formats[] = {
 	{ "duration", fm_duration, "must be an ISO 8601 duration such as P1DT2H or PT30S" },
 	{ "uuid", fm_uuid, "must be a UUID such as 123e4567-e89b-12d3-a456-426614174000" },
 	{ "hostname", fm_hostname, "must be a host name such as api.example.com" },
+	{ "idn-hostname", fm_idn_hostname, "must be a host name such as xn--bcher-kva.example" },
+	{ "idn-email", fm_idn_email, "must be an email address such as ops@example.com" },
 	{ "ipv4", fm_ipv4, "must be an IPv4 address such as 192.0.2.1" },
 	{ "ipv6", fm_ipv6, "must be an IPv6 address such as 2001:db8::1" },
 	{ "json-pointer", fm_json_pointer, "must be a JSON Pointer such as /a/b" },

@@ -254,6 +254,10 @@ void schema_regex_free(SchemaRegex *re);
 /* Does s satisfy format? *known is false for a format envctl does not
  * check (it is then an annotation and s passes). */
 bool schema_format_valid(const char *format, const char *s, bool *known);
+/* A host name (labels split on "." and, with idn, the ideographic and
+ * fullwidth full stops) whose labels are LDH or IDNA2008 labels: A-labels
+ * always, U-labels only with idn (schema_idna.c). */
+bool schema_idna_hostname(const char *s, bool idn);
 /* The message for a value that fails format ("must be a URI such as ..."). */
 const char *schema_format_message(const char *format);
 

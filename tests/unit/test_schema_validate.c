@@ -164,8 +164,18 @@ START_TEST(format_uri)
 	CHECK("{\"format\":\"ipv6\"}", "\"::1\"", "");
 	CHECK("{\"format\":\"hostname\"}", "\"-a.example\"",
 	      "(root): must be a host name such as api.example.com");
+	/* IDNA2008 labels: A-labels in hostname, U-labels in idn-hostname. */
+	CHECK("{\"format\":\"hostname\"}", "\"xn--bcher-kva.example\"", "");
+	CHECK("{\"format\":\"hostname\"}", "\"xn--X.example\"",
+	      "(root): must be a host name such as api.example.com");
+	CHECK("{\"format\":\"idn-hostname\"}", "\"b\\u00fccher.example\"", "");
+	CHECK("{\"format\":\"idn-hostname\"}", "\"a\\u00b7l.example\"",
+	      "(root): must be a host name such as xn--bcher-kva.example");
+	CHECK("{\"format\":\"idn-hostname\"}", "\"a\\u05d0.example\"",
+	      "(root): must be a host name such as xn--bcher-kva.example");
+	CHECK("{\"format\":\"idn-email\"}", "\"\\u00e9@b\\u00fccher.example\"", "");
 	/* ...unknown ones are annotations, and so are non-strings. */
-	CHECK("{\"format\":\"idn-hostname\"}", "\"anything\"", "");
+	CHECK("{\"format\":\"color\"}", "\"anything\"", "");
 	CHECK("{\"format\":\"email\"}", "5", "");
 }
 END_TEST
