@@ -153,10 +153,13 @@ typedef struct SchemaIssues {
  * schema error (never fetched). Formats are asserted (see SchemaOptions). */
 Status schema_validate(const cJSON *schema, const cJSON *value, SchemaIssues *out, Error *err);
 
-/* Which JSON Schema rules apply. AUTO reads the root's $schema: draft-07
- * (and -06/-04) URIs select draft-07 rules (a $ref hides its siblings),
- * anything else 2020-12. Both read the other's spellings (items as a
- * tuple + additionalItems, dependencies, definitions). */
+/* Which JSON Schema rules apply. AUTO (the default) is 2020-12 whatever
+ * $schema says, as ajv 8 does: the siblings of a $ref apply even in a
+ * draft-07 document, so envctl never saves a config the plugin's ajv
+ * refuses. DRAFT7 gives strict draft-07 (a $ref hides its siblings;
+ * contentEncoding/contentMediaType asserted), as the test suite expects.
+ * Both read the other's spellings (items as a tuple + additionalItems,
+ * dependencies, definitions, "$id":"#anchor"). */
 typedef enum SchemaDialect {
 	SCHEMA_DIALECT_AUTO,
 	SCHEMA_DIALECT_2020_12,

@@ -922,16 +922,12 @@ static bool schema_check_cycles(SchemaCheck *c, const cJSON *node, size_t depth)
 	return true;
 }
 
-static bool schema_dialect_draft7(const cJSON *root, SchemaDialect d)
+/* AUTO applies the siblings of $ref whatever $schema says: ajv 8, which
+ * Paperclip plugins validate with, does so for draft-07 too, and a config
+ * envctl saves must not be one the plugin then refuses. */
+static bool schema_dialect_draft7(SchemaDialect d)
 {
-	const cJSON *s;
-
-	if (d != SCHEMA_DIALECT_AUTO)
-		return d == SCHEMA_DIALECT_DRAFT7;
-	s = cJSON_GetObjectItemCaseSensitive(root, "$schema");
-	return cJSON_IsString(s) && (strstr(s->valuestring, "draft-07") ||
-				     strstr(s->valuestring, "draft-06") ||
-				     strstr(s->valuestring, "draft-04"));
+	return d == SCHEMA_DIALECT_DRAFT7;
 }
 
 Status schema_ctx_init_opts(SchemaCtx *ctx, const cJSON *root, const SchemaOptions *opts,
@@ -955,7 +951,7 @@ Status schema_ctx_init_opts(SchemaCtx *ctx, const cJSON *root, const SchemaOptio
 			return error_set(err, ST_E_NOMEM, "out of memory");
 		return ST_OK;
 	}
-	ctx->draft7 = cJSON_IsObject(root) && schema_dialect_draft7(root, ctx->opts.dialect);
+	ctx->draft7 = cJSON_IsObject(root) && schema_dialect_draft7(ctx->opts.dialect);
 	/* The root's base: its $id, else "" (this document). */
 	go = schema_check_add(&c, root, strdup(""), "") && schema_ctx_name(ctx, 'r', "", root);
 	if (!go && c.st == ST_OK)

@@ -283,6 +283,27 @@ START_TEST(applicators_and_assertions)
 }
 END_TEST
 
+/* A draft-07 document keeps its $ref siblings by default (ajv 8 does);
+ * strict draft-07 rules are an option. */
+START_TEST(dialects)
+{
+	const char *doc = "{\"$schema\":\"http://json-schema.org/draft-07/schema#\","
+			  "\"definitions\":{\"a\":{\"type\":\"integer\"}},"
+			  "\"properties\":{\"p\":{\"$ref\":\"#/definitions/a\",\"maximum\":100}}}";
+	cJSON *schema = tu_json(doc), *value = tu_json("{\"p\":200}");
+	SchemaOptions strict = { .dialect = SCHEMA_DIALECT_DRAFT7 };
+	SchemaIssues issues;
+	Error err;
+
+	CHECK(doc, "{\"p\":200}", "/p: must be at most 100");
+	ck_assert_int_eq(schema_validate_opts(schema, value, &strict, &issues, &err), ST_OK);
+	ck_assert_uint_eq(issues.count, 0);
+	schema_issues_free(&issues);
+	cJSON_Delete(schema);
+	cJSON_Delete(value);
+}
+END_TEST
+
 START_TEST(numeric_bounds)
 {
 	CHECK(PORT, "{\"port\":65535}", "");
@@ -571,6 +592,7 @@ TEST_SUITE(schema_validate)
 	tcase_add_test(tc, ecma_patterns);
 	tcase_add_test(tc, patterns_ignore_locale);
 	tcase_add_test(tc, applicators_and_assertions);
+	tcase_add_test(tc, dialects);
 	tcase_add_test(tc, numeric_bounds);
 	tcase_add_test(tc, multiple_of_in_decimal);
 	tcase_add_test(tc, arrays);
