@@ -529,11 +529,6 @@ static bool fm_uri_like(const char *s, bool iri, bool relative_ok)
 	return s[n + 1] != '\0' && fm_uri_rest(s + n + 1, iri, need_host);
 }
 
-bool schema_uri_valid(const char *s)
-{
-	return s && fm_uri_like(s, false, false);
-}
-
 /* ------------------------------------------------------------ pointers */
 
 static bool fm_json_pointer(const char *s)

@@ -232,9 +232,6 @@ bool schema_ref_ignores_siblings(const SchemaCtx *ctx, const cJSON *node);
 
 /* ------------------------------------------------------------ $ref */
 
-/* Resolves a "#..." JSON Pointer fragment against root (percent-encoded
- * tokens allowed). NULL when it is not local or not there. */
-const cJSON *schema_ref_lookup(const cJSON *root, const char *ref, bool *is_local);
 /* The target of node's "$ref", or NULL when node has none (after the
  * context check, a $ref always resolves). */
 const cJSON *schema_ref_target(const SchemaCtx *ctx, const cJSON *node);
@@ -296,8 +293,6 @@ bool schema_is_multiple_of(double value, double m);
 size_t schema_utf8_length(const char *s);
 /* The format keyword, or NULL. */
 const char *schema_node_format(const cJSON *node);
-/* Is s a URI (format "uri", see schema_format.c)? */
-bool schema_uri_valid(const char *s);
 
 /* Issue lists. */
 bool schema_issues_add(SchemaIssues *list, const char *pointer, const char *message);

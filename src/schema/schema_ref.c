@@ -429,21 +429,6 @@ static bool schema_frag_decode(const char *frag, Buf *out)
 	return true;
 }
 
-const cJSON *schema_ref_lookup(const cJSON *root, const char *ref, bool *is_local)
-{
-	Buf ptr = BUF_INIT;
-	const cJSON *target = NULL;
-
-	if (is_local)
-		*is_local = ref && ref[0] == '#';
-	if (!ref || ref[0] != '#')
-		return NULL;
-	if (schema_frag_decode(ref + 1, &ptr))
-		target = jsonptr_get(root, ptr.data);
-	buf_free(&ptr);
-	return target;
-}
-
 const cJSON *schema_ref_target(const SchemaCtx *ctx, const cJSON *node)
 {
 	if (!cJSON_IsObject(node))

@@ -62,10 +62,6 @@ static char *suite_root(void)
 	return NULL;
 }
 
-typedef struct SuiteFile {
-	char *rel; /* "draft7/optional/format/uri.json" */
-} SuiteFile;
-
 typedef struct SuiteList {
 	char **items;
 	size_t count, cap;
