@@ -433,6 +433,8 @@ bool schema_idna_hostname(const char *s, bool idn)
 	bool ok = true, any_rtl = false;
 	Idna x;
 
+	/* Without memory for the property tables the name cannot be shown
+	 * valid: it is refused (formats have no error channel). */
 	if (!*s || !idna_init(&x))
 		return false;
 	for (const char *p = s; ok;) {
