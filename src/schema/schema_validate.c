@@ -456,7 +456,7 @@ static bool schema_val_array(SchemaVal *v, const cJSON *node, const cJSON *value
 	const cJSON *contains = KW(CONTAINS);
 	const cJSON *rest = NULL, *m, *t;
 	double lim, n = cJSON_GetArraySize(value);
-	size_t i = 0, ntuple = 0;
+	size_t i = 0;
 	char msg[160];
 
 	if (schema_val_count(KW(MINITEMS), &lim) && n < lim &&
@@ -509,7 +509,6 @@ static bool schema_val_array(SchemaVal *v, const cJSON *node, const cJSON *value
 				return false;
 			schema_eval_mark(mine, i);
 		}
-		ntuple = i;
 	}
 	if (rest) {
 		for (; m; m = m->next, i++)
@@ -518,7 +517,6 @@ static bool schema_val_array(SchemaVal *v, const cJSON *node, const cJSON *value
 		if (mine)
 			mine->all = true;
 	}
-	(void)ntuple;
 	if (contains && (cJSON_IsObject(contains) || cJSON_IsBool(contains))) {
 		double lo = 1, hi = -1, found = 0;
 		bool ok = true;
