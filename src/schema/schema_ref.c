@@ -29,14 +29,16 @@ static SchemaKwKind schema_kw_kind(const char *kw, const cJSON *val)
 					       "if", "then", "else", "contains", "propertyNames",
 					       "unevaluatedItems", "unevaluatedProperties" };
 
+	/* The first byte rules most names out (this runs for every member of
+	 * every schema node). */
 	for (size_t i = 0; i < sizeof maps / sizeof maps[0]; i++)
-		if (!strcmp(kw, maps[i]))
+		if (kw[0] == maps[i][0] && !strcmp(kw, maps[i]))
 			return SCHEMA_KW_MAP;
 	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
-		if (!strcmp(kw, lists[i]))
+		if (kw[0] == lists[i][0] && !strcmp(kw, lists[i]))
 			return SCHEMA_KW_LIST;
 	for (size_t i = 0; i < sizeof singles / sizeof singles[0]; i++)
-		if (!strcmp(kw, singles[i]))
+		if (kw[0] == singles[i][0] && !strcmp(kw, singles[i]))
 			return SCHEMA_KW_SINGLE;
 	if (!strcmp(kw, "items"))
 		return cJSON_IsArray(val) ? SCHEMA_KW_LIST : SCHEMA_KW_SINGLE;
@@ -735,10 +737,11 @@ static bool schema_check_pattern(SchemaCheck *c, const cJSON *key, const char *p
 }
 
 /* Resolves one $ref or $dynamicRef of node and records the target. */
-static bool schema_check_ref(SchemaCheck *c, const cJSON *node, const char *kw, SchemaMap *into)
+static bool schema_check_ref(SchemaCheck *c, const cJSON *node, const cJSON *ref, const char *kw,
+			     SchemaMap *into)
 {
 	SchemaCtx *ctx = c->ctx;
-	const cJSON *ref = cJSON_GetObjectItemCaseSensitive(node, kw), *t;
+	const cJSON *t;
 	const char *pointer = schema_ctx_pointer(ctx, node);
 	char *refptr, msg[1200];
 	bool remote, nomem, ok = true;
@@ -807,7 +810,8 @@ static bool schema_check_ref(SchemaCheck *c, const cJSON *node, const char *kw, 
 static bool schema_check_node(SchemaCheck *c, const cJSON *node)
 {
 	SchemaCtx *ctx = c->ctx;
-	const cJSON *pattern, *pp, *m;
+	const cJSON *pattern, *pp, *m, *scratch[SKW_COUNT];
+	const cJSON *const *k;
 	const char *pointer = schema_ctx_pointer(ctx, node);
 	char msg[1200];
 
@@ -822,20 +826,20 @@ static bool schema_check_node(SchemaCheck *c, const cJSON *node)
 		c->unsafe++;
 		return false;
 	}
-	if (!schema_check_ref(c, node, "$ref", &ctx->refs))
+	k = schema_ctx_keywords(ctx, node, scratch);
+	if (!schema_check_ref(c, node, k[SKW_REF], "$ref", &ctx->refs))
 		return false;
 	if (schema_ref_ignores_siblings(ctx, node))
 		return true;
-	if (!schema_check_ref(c, node, "$dynamicRef", &ctx->dynrefs))
+	if (!schema_check_ref(c, node, k[SKW_DYNAMICREF], "$dynamicRef", &ctx->dynrefs))
 		return false;
-	if (cJSON_GetObjectItemCaseSensitive(node, "unevaluatedProperties") ||
-	    cJSON_GetObjectItemCaseSensitive(node, "unevaluatedItems"))
+	if (k[SKW_UNEVALUATEDPROPERTIES] || k[SKW_UNEVALUATEDITEMS])
 		ctx->has_unevaluated = true;
-	pattern = cJSON_GetObjectItemCaseSensitive(node, "pattern");
+	pattern = k[SKW_PATTERN];
 	if (cJSON_IsString(pattern) &&
 	    !schema_check_pattern(c, pattern, pattern->valuestring, pointer, "pattern"))
 		return false;
-	pp = cJSON_GetObjectItemCaseSensitive(node, "patternProperties");
+	pp = k[SKW_PATTERNPROPERTIES];
 	if (cJSON_IsObject(pp)) {
 		cJSON_ArrayForEach(m, pp) {
 			char *kp = jsonptr_append(pointer, "patternProperties");
