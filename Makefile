@@ -10,7 +10,7 @@ COMPLDIR = $(PREFIX)/share/bash-completion/completions
 BUILD ?= build
 CC    ?= cc
 
-PKGS      = ncursesw formw menuw panelw libcjson sqlite3 uuid libsodium
+PKGS      = ncursesw formw menuw panelw libcjson sqlite3 uuid libsodium libpcre2-8
 TEST_PKGS = check
 
 # Debian packages: build libraries, then the tools the tests drive for real.
@@ -166,7 +166,7 @@ valgrind: deps
 	CK_FORK=no valgrind --quiet --error-exitcode=1 --leak-check=full \
 		--errors-for-leak-kinds=definite ./build/vg/tests/unit-tests
 
-bench: deps all $(TEST_HELPERS)
+bench: deps all $(TEST_HELPERS) $(UNIT_BIN)
 	@BUILD_DIR=$(abspath $(BUILD)) ENVCTL_BIN=$(abspath $(BIN)) tests/bench/run.sh
 
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)

@@ -158,7 +158,14 @@ typedef struct SchemaIssues {
  * N", "must have at least N items", "must have at most N items", "unknown
  * field" (additionalProperties: false), "not allowed" (a false schema),
  * "must match one of the N alternatives", "must match exactly one of the
- * N alternatives, but matches M". For a oneOf/anyOf that no branch
+ * N alternatives, but matches M", "must not equal x" / "must not be a
+ * string" / "must not match the schema under \"not\"", "must not repeat
+ * item N (items must be unique)" (at the duplicate), "must contain at
+ * least N items matching the \"contains\" schema", "must have at least N
+ * fields", "required when \"k\" is set" (dependentRequired), "the field
+ * name \"k\" is not allowed: ..." (propertyNames), "unexpected item"
+ * (unevaluatedItems: false), "no value is allowed here (the enum is
+ * empty)", and per format "must be an email address such as ...". For a oneOf/anyOf that no branch
  * matches, the messages of the closest branch are given when one branch
  * is clearly closest.
  *
@@ -167,10 +174,51 @@ typedef struct SchemaIssues {
  *
  * Numbers: integers are whole numbers within int64 (1.0 yes, 1.5 and
  * 1e30 no); multipleOf is decided in decimal on the shortest text of each
- * number (0.3 is a multiple of 0.1). Patterns are searched, not anchored
- * (JSON Schema), and run as POSIX extended regexes after translating the
- * common ECMA escapes; lookaround and backreferences are schema errors. */
+ * number (0.3 is a multiple of 0.1). Patterns are ECMA-262, searched, not
+ * anchored (JSON Schema), run on PCRE2 independently of the locale (see
+ * schema_pattern.c); a value a pattern cannot be checked against (match
+ * limits) is an issue, never accepted. A $ref to another document is a
+ * schema error (never fetched). Formats are asserted (see SchemaOptions). */
 Status schema_validate(const cJSON *schema, const cJSON *value, SchemaIssues *out, Error *err);
+
+/* Which JSON Schema rules apply. AUTO (the default) is 2020-12 whatever
+ * $schema says, as ajv 8 does: the siblings of a $ref apply even in a
+ * draft-07 document, so envctl never saves a config the plugin's ajv
+ * refuses. DRAFT7 gives strict draft-07 (a $ref hides its siblings;
+ * contentEncoding/contentMediaType asserted), as the test suite expects.
+ * Both read the other's spellings (items as a tuple + additionalItems,
+ * dependencies, definitions, "$id":"#anchor"). */
+typedef enum SchemaDialect {
+	SCHEMA_DIALECT_AUTO,
+	SCHEMA_DIALECT_2020_12,
+	SCHEMA_DIALECT_DRAFT7,
+} SchemaDialect;
+
+/* Zero-initialised options are the defaults (what schema_validate uses). */
+typedef struct SchemaOptions {
+	SchemaDialect dialect;
+	/* format is an annotation only (2020-12's default vocabulary). By
+	 * default envctl asserts the formats it knows, as ajv with
+	 * ajv-formats does for Paperclip plugins (see README). */
+	bool format_annotation_only;
+	/* accept `true`/`false` as the whole schema (the test suite does;
+	 * a plugin's configSchema must be an object) */
+	bool allow_boolean_root;
+} SchemaOptions;
+
+/* schema_validate with options (opts may be NULL). */
+Status schema_validate_opts(const cJSON *schema, const cJSON *value, const SchemaOptions *opts,
+			    SchemaIssues *out, Error *err);
+
+/* A schema checked once and validated many times (the check — references,
+ * patterns, cycles — is most of the cost for a small value). Keep the
+ * schema alive while the compiled form is in use. */
+typedef struct SchemaCompiled SchemaCompiled;
+Status schema_compile(const cJSON *schema, const SchemaOptions *opts, SchemaCompiled **out,
+		      Error *err);
+Status schema_validate_compiled(SchemaCompiled *compiled, const cJSON *value, SchemaIssues *out,
+				Error *err);
+void schema_compiled_free(SchemaCompiled *compiled);
 void schema_issues_free(SchemaIssues *issues);
 /* "/port: must be at most 65535; /apiKey: required" — caller frees. */
 char *schema_issues_join(const SchemaIssues *issues, const char *sep);
@@ -204,8 +252,11 @@ Status schema_coerce(const SchemaField *field, const char *text, cJSON **out, Er
 
 /* ------------------------------------------------------------ secrets */
 
-/* Every format:"secret-ref" location in the schema, through properties,
- * allOf/anyOf/oneOf, $ref and array items ("/hosts/-/password" for items,
+/* Every format:"secret-ref" location in the schema, through every
+ * applicator: properties, patternProperties and additionalProperties
+ * ("*"), prefixItems/tuple items (the index), items, contains and
+ * unevaluated* ("-"), and in place $ref, allOf/anyOf/oneOf, not,
+ * if/then/else, dependentSchemas ("/hosts/-/password" for items,
  * "/env/" "*" for the values of an additionalProperties map). A field that
  * is a secret in any branch is a secret. A recursive schema's patterns
  * stop where it repeats (schema_secret_paths follows the config to any
@@ -250,7 +301,9 @@ typedef struct LintReport {
  * Warnings: a property without a description (and title), a property
  * named like a credential that is not format "secret-ref" (its value
  * would be stored in plain text), a secret field with a default, a
- * keyword envctl does not support (it is ignored). */
+ * keyword the form cannot lay out (if/then/else, patternProperties,
+ * prefixItems and tuple items, additionalItems, dependentSchemas: they are
+ * validated), a keyword envctl does not know (it is ignored). */
 Status schema_lint(const cJSON *schema, LintReport *out, Error *err);
 /* Lints a plugin manifest (driverKey format and uniqueness, kind,
  * each driver's configSchema). A manifest is an object with an

@@ -128,10 +128,30 @@ typedef struct LintSet {
 	size_t count;
 } LintSet;
 
+static void lint_collect(LintCtx *l, LintSet *set, const cJSON *node, bool branches);
+
+typedef struct LintCollect {
+	LintCtx *l;
+	LintSet *set;
+	bool branches;
+} LintCollect;
+
+/* Through schema_each_inplace: $ref and allOf always; with branches, every
+ * other in-place schema too (anyOf/oneOf, not, if/then/else,
+ * dependentSchemas), as secret discovery counts them. */
+static bool lint_collect_visit(void *arg, const cJSON *sub, const SchemaSub *how)
+{
+	LintCollect *c = arg;
+
+	if (c->branches || how->kind == SCHEMA_APPLY_REF || how->kind == SCHEMA_APPLY_DYNREF ||
+	    how->kind == SCHEMA_APPLY_ALL)
+		lint_collect(c->l, c->set, sub, c->branches);
+	return true;
+}
+
 static void lint_collect(LintCtx *l, LintSet *set, const cJSON *node, bool branches)
 {
-	static const char *const lists[] = { "allOf", "anyOf", "oneOf" };
-	const cJSON *t;
+	LintCollect c = { l, set, branches };
 
 	if (!cJSON_IsObject(node) || set->count >= SCHEMA_MAX_MERGE)
 		return;
@@ -141,16 +161,7 @@ static void lint_collect(LintCtx *l, LintSet *set, const cJSON *node, bool branc
 	set->items[set->count++] = node;
 	if (!l->sctx.clean)
 		return;
-	t = schema_ref_target(&l->sctx, node);
-	if (t)
-		lint_collect(l, set, t, branches);
-	for (size_t i = 0; i < (branches ? 3u : 1u); i++) {
-		const cJSON *list = cJSON_GetObjectItemCaseSensitive(node, lists[i]), *m;
-
-		cJSON_ArrayForEach(m, schema_json_array(list)) {
-			lint_collect(l, set, m, branches);
-		}
-	}
+	schema_each_inplace(&l->sctx, node, lint_collect_visit, &c);
 }
 
 static const cJSON *lint_set_first(const LintSet *set, const char *kw)
@@ -182,7 +193,19 @@ static const char *const lint_known[] = {
 	"type", "enum", "const", "properties", "required", "additionalProperties", "items",
 	"minItems", "maxItems", "minLength", "maxLength", "pattern", "format", "minimum",
 	"maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "readOnly", "writeOnly",
-	"deprecated", "allOf", "anyOf", "oneOf", "$ref", "definitions", "$defs", NULL,
+	"deprecated", "allOf", "anyOf", "oneOf", "$ref", "definitions", "$defs",
+	/* Validated, and reported at the value's pointer, so a form shows them. */
+	"not", "uniqueItems", "contains", "minContains", "maxContains", "minProperties",
+	"maxProperties", "dependentRequired", "propertyNames", "unevaluatedProperties",
+	"unevaluatedItems", "$anchor", "$dynamicAnchor", "$dynamicRef", "$vocabulary",
+	"contentEncoding", "contentMediaType", "contentSchema", NULL,
+};
+
+/* Validated, but the form cannot lay them out: their fields are not shown
+ * (the value is still checked when saving; edit it as JSON). */
+static const char *const lint_form_blind[] = {
+	"if", "then", "else", "patternProperties", "prefixItems", "additionalItems",
+	"dependentSchemas", "dependencies", NULL,
 };
 
 static bool lint_count_kw(LintCtx *l, const cJSON *node, const char *ptr, const char *kw,
@@ -494,15 +517,23 @@ static void lint_node(LintCtx *l, const cJSON *node, const char *ptr, size_t dep
 		return;
 	}
 	for (kw = node->child; kw; kw = kw->next) {
-		if (!lint_word_in(kw->string, lint_known) && strncmp(kw->string, "x-", 2) != 0) {
+		bool blind = lint_word_in(kw->string, lint_form_blind);
+
+		if (blind || (!lint_word_in(kw->string, lint_known) && strncmp(kw->string, "x-", 2) != 0)) {
 			char *p = jsonptr_append(ptr, kw->string);
 
 			if (!p) {
 				lint_nomem(l);
 				return;
 			}
-			LINT_ADD(l, LINT_WARNING, p,
-				 "\"%.60s\" is not a keyword envctl supports; it is ignored", kw->string);
+			if (blind)
+				LINT_ADD(l, LINT_WARNING, p,
+					 "\"%.60s\" is validated, but the form cannot show the fields it "
+					 "adds; they are checked when saving (edit them as JSON)", kw->string);
+			else
+				LINT_ADD(l, LINT_WARNING, p,
+					 "\"%.60s\" is not a keyword envctl supports; it is ignored",
+					 kw->string);
 			free(p);
 		}
 	}
@@ -595,13 +626,57 @@ static void lint_node(LintCtx *l, const cJSON *node, const char *ptr, size_t dep
 	if (kw)
 		lint_sub(l, kw, ptr, "additionalProperties", NULL, depth);
 	kw = cJSON_GetObjectItemCaseSensitive(node, "items");
-	if (cJSON_IsArray(kw))
-		lint_at(l, LINT_ERROR, ptr, "items",
-			"items as a list (tuple form) is not supported; give one schema for every item");
-	else if (kw)
+	if (cJSON_IsArray(kw)) {
+		size_t idx = 0;
+
+		/* The draft-07 tuple: validated; the form cannot show it. */
+		lint_at(l, LINT_WARNING, ptr, "items",
+			"items as a list (a tuple) is validated, but the form cannot show it; the "
+			"value is checked when saving (edit it as JSON)");
+		cJSON_ArrayForEach(m, kw) {
+			char tok[32];
+
+			snprintf(tok, sizeof tok, "%zu", idx++);
+			lint_sub(l, m, ptr, "items", tok, depth);
+		}
+	} else if (kw) {
 		lint_sub(l, kw, ptr, "items", NULL, depth);
-	static const char *const lists[] = { "allOf", "anyOf", "oneOf" };
-	for (size_t i = 0; i < 3; i++) {
+	}
+	{
+		static const char *const singles[] = { "not", "if", "then", "else", "contains",
+						       "propertyNames", "additionalItems",
+						       "unevaluatedItems", "unevaluatedProperties" };
+		static const char *const maps[] = { "patternProperties", "dependentSchemas" };
+
+		for (size_t i = 0; i < sizeof singles / sizeof singles[0]; i++) {
+			kw = cJSON_GetObjectItemCaseSensitive(node, singles[i]);
+			if (kw)
+				lint_sub(l, kw, ptr, singles[i], NULL, depth);
+		}
+		for (size_t i = 0; i < 2; i++) {
+			kw = cJSON_GetObjectItemCaseSensitive(node, maps[i]);
+			if (kw && !cJSON_IsObject(kw)) {
+				lint_at(l, LINT_ERROR, ptr, maps[i], "must be an object mapping names to schemas");
+				continue;
+			}
+			cJSON_ArrayForEach(m, kw) {
+				lint_sub(l, m, ptr, maps[i], m->string, depth);
+			}
+		}
+		kw = cJSON_GetObjectItemCaseSensitive(node, "prefixItems");
+		if (kw) {
+			size_t idx = 0;
+
+			cJSON_ArrayForEach(m, schema_json_array(kw)) {
+				char tok[32];
+
+				snprintf(tok, sizeof tok, "%zu", idx++);
+				lint_sub(l, m, ptr, "prefixItems", tok, depth);
+			}
+		}
+	}
+	for (size_t i = 0; i < SCHEMA_COMBINERS; i++) {
+		const char *const *lists = schema_combiners;
 		size_t idx = 0;
 
 		kw = cJSON_GetObjectItemCaseSensitive(node, lists[i]);

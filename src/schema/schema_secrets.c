@@ -1,8 +1,11 @@
 /* Secret discovery: where format "secret-ref" fields are. Unlike
  * Paperclip (dotted paths, array items skipped), locations are JSON
  * Pointers and array items and additionalProperties maps are walked.
- * Every branch of allOf/anyOf/oneOf counts: a field that is a secret in
- * any alternative is a secret. */
+ * Every schema that applies counts (schema_each_inplace: $ref, the
+ * combiners, not, if/then/else, dependentSchemas), and so does every place
+ * a member can be described (properties, patternProperties,
+ * additionalProperties, prefixItems/tuple items, items, contains,
+ * unevaluated*): a field that is a secret in any alternative is a secret. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +46,20 @@ static bool sec_step(SecCtx *s)
 	return true;
 }
 
+static bool sec_collect(SecCtx *s, SecSet *set, const cJSON *node);
+
+static bool sec_collect_visit(void *arg, const cJSON *sub, const SchemaSub *how)
+{
+	void **a = arg;
+
+	return sec_collect(a[0], a[1], sub);
+}
+
+/* node and every schema applying to the same value (schema_each_inplace:
+ * $ref, the combiners, not, if/then/else, dependentSchemas, ...). */
 static bool sec_collect(SecCtx *s, SecSet *set, const cJSON *node)
 {
-	static const char *const lists[] = { "allOf", "anyOf", "oneOf" };
-	const cJSON *t;
+	void *arg[2] = { s, set };
 
 	if (!cJSON_IsObject(node))
 		return true;
@@ -55,6 +68,10 @@ static bool sec_collect(SecCtx *s, SecSet *set, const cJSON *node)
 			return true;
 	if (!sec_step(s))
 		return false;
+	if (set->count >= SCHEMA_MAX_MERGE) {
+		s->st = schema_merge_overflow(s->sctx, node, s->err);
+		return false;
+	}
 	if (set->count == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 8;
 		const cJSON **items = realloc(set->items, cap * sizeof *items);
@@ -65,18 +82,7 @@ static bool sec_collect(SecCtx *s, SecSet *set, const cJSON *node)
 		set->cap = cap;
 	}
 	set->items[set->count++] = node;
-	t = schema_ref_target(s->sctx, node);
-	if (t && !sec_collect(s, set, t))
-		return false;
-	for (size_t l = 0; l < 3; l++) {
-		const cJSON *list = cJSON_GetObjectItemCaseSensitive(node, lists[l]), *m;
-
-		cJSON_ArrayForEach(m, schema_json_array(list)) {
-			if (!sec_collect(s, set, m))
-				return false;
-		}
-	}
-	return true;
+	return schema_each_inplace(s->sctx, node, sec_collect_visit, arg) && s->st == ST_OK;
 }
 
 static bool sec_is_secret(const SecSet *set)
@@ -119,16 +125,98 @@ static bool sec_add(SecCtx *s, const char *pointer)
 	return true;
 }
 
-/* The seeds under kw (and member key) of every node of set. */
-static bool sec_seeds(SecCtx *s, const SecSet *set, const char *kw, const char *key, SecSet *out)
+/* Which members of a value a seed set is asked about. */
+typedef enum SecKind {
+	SEC_PROP,     /* the declared property key (properties) */
+	SEC_ANY_KEY,  /* any other key: additionalProperties, patternProperties, unevaluatedProperties */
+	SEC_TUPLE,    /* tuple entry index: prefixItems, or items as a list */
+	SEC_ANY_ITEM, /* any item: items, additionalItems, contains, unevaluatedItems */
+	SEC_MEMBER,   /* the concrete member key (or item index) of a config */
+} SecKind;
+
+static bool sec_seed(SecCtx *s, SecSet *out, const cJSON *v)
+{
+	return !cJSON_IsObject(v) || sec_collect(s, out, v);
+}
+
+/* The tuple of node (prefixItems, or draft-07 items as a list) and the
+ * schema for the items after it. */
+static const cJSON *sec_tuple(const SecCtx *s, const cJSON *node, const cJSON **rest)
+{
+	const cJSON *prefix = cJSON_GetObjectItemCaseSensitive(node, "prefixItems");
+	const cJSON *items = cJSON_GetObjectItemCaseSensitive(node, "items");
+
+	if (cJSON_IsArray(prefix) && !s->sctx->draft7) {
+		*rest = items;
+		return prefix;
+	}
+	if (cJSON_IsArray(items)) {
+		*rest = cJSON_GetObjectItemCaseSensitive(node, "additionalItems");
+		return items;
+	}
+	*rest = items;
+	return NULL;
+}
+
+/* The seeds of every node of set for the members kind/key/index names. */
+static bool sec_seeds(SecCtx *s, const SecSet *set, SecKind kind, const char *key, size_t index,
+		      bool is_array, SecSet *out)
 {
 	out->count = 0;
 	for (size_t i = 0; i < set->count; i++) {
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(set->items[i], kw);
+		const cJSON *n = set->items[i], *m, *rest, *tuple = sec_tuple(s, n, &rest);
+		const cJSON *props = schema_json_object(cJSON_GetObjectItemCaseSensitive(n, "properties"));
+		const cJSON *pprops =
+			schema_json_object(cJSON_GetObjectItemCaseSensitive(n, "patternProperties"));
+		bool matched = false, ok = true;
 
-		if (key)
-			v = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, key) : NULL;
-		if (cJSON_IsObject(v) && !sec_collect(s, out, v))
+		switch (kind) {
+		case SEC_PROP:
+			ok = sec_seed(s, out, props ? cJSON_GetObjectItemCaseSensitive(props, key) : NULL);
+			break;
+		case SEC_ANY_KEY:
+			cJSON_ArrayForEach(m, pprops) {
+				if (ok)
+					ok = sec_seed(s, out, m);
+			}
+			ok = ok && sec_seed(s, out, cJSON_GetObjectItemCaseSensitive(n, "additionalProperties")) &&
+			     sec_seed(s, out, cJSON_GetObjectItemCaseSensitive(n, "unevaluatedProperties"));
+			break;
+		case SEC_TUPLE:
+			ok = sec_seed(s, out, tuple ? cJSON_GetArrayItem(tuple, (int)index) : NULL);
+			break;
+		case SEC_ANY_ITEM:
+			ok = sec_seed(s, out, rest) &&
+			     sec_seed(s, out, cJSON_GetObjectItemCaseSensitive(n, "contains")) &&
+			     sec_seed(s, out, cJSON_GetObjectItemCaseSensitive(n, "unevaluatedItems"));
+			break;
+		case SEC_MEMBER:
+			if (is_array) {
+				size_t len = tuple ? (size_t)cJSON_GetArraySize(tuple) : 0;
+
+				ok = index < len ? sec_seed(s, out, cJSON_GetArrayItem(tuple, (int)index))
+						 : sec_seed(s, out, rest);
+				ok = ok && sec_seed(s, out, cJSON_GetObjectItemCaseSensitive(n, "contains")) &&
+				     sec_seed(s, out, cJSON_GetObjectItemCaseSensitive(n, "unevaluatedItems"));
+				break;
+			}
+			m = props ? cJSON_GetObjectItemCaseSensitive(props, key) : NULL;
+			matched = m != NULL;
+			ok = sec_seed(s, out, m);
+			cJSON_ArrayForEach(m, pprops) {
+				const SchemaRegex *re = schema_ctx_regex(s->sctx, m);
+
+				if (ok && re && schema_regex_match(re, key, strlen(key)) == 1) {
+					matched = true;
+					ok = sec_seed(s, out, m);
+				}
+			}
+			if (ok && !matched)
+				ok = sec_seed(s, out, cJSON_GetObjectItemCaseSensitive(n, "additionalProperties")) &&
+				     sec_seed(s, out, cJSON_GetObjectItemCaseSensitive(n, "unevaluatedProperties"));
+			break;
+		}
+		if (!ok)
 			return false;
 	}
 	return true;
@@ -145,14 +233,15 @@ static bool sec_on_path(const SecCtx *s, const SecSet *set)
 
 static bool sec_patterns(SecCtx *s, const SecSet *set, const char *pointer, size_t depth);
 
-static bool sec_pattern_child(SecCtx *s, const SecSet *set, const char *kw, const char *key,
-			      const char *pointer, const char *token, size_t depth)
+static bool sec_pattern_child(SecCtx *s, const SecSet *set, SecKind kind, const char *key,
+			      size_t index, const char *pointer, const char *token, size_t depth)
 {
 	SecSet kid = { NULL, 0, 0 };
 	char *ptr = jsonptr_append(pointer, token);
 	bool ok = ptr != NULL || sec_nomem(s);
 
-	ok = ok && sec_seeds(s, set, kw, key, &kid) && (!kid.count || sec_patterns(s, &kid, ptr, depth + 1));
+	ok = ok && sec_seeds(s, set, kind, key, index, false, &kid) &&
+	     (!kid.count || sec_patterns(s, &kid, ptr, depth + 1));
 	free(kid.items);
 	free(ptr);
 	return ok;
@@ -192,15 +281,32 @@ static bool sec_patterns(SecCtx *s, const SecSet *set, const char *pointer, size
 
 				earlier = cJSON_IsObject(q) && cJSON_GetObjectItemCaseSensitive(q, p->string);
 			}
-			if (!earlier && !(ok = sec_pattern_child(s, set, "properties", p->string, pointer,
+			if (!earlier && !(ok = sec_pattern_child(s, set, SEC_PROP, p->string, 0, pointer,
 								 p->string, depth)))
 				break;
 		}
 	}
+	/* Tuple entries by index ("/pair/0/password"), up to the longest. */
+	{
+		size_t longest = 0;
+
+		for (size_t i = 0; i < set->count; i++) {
+			const cJSON *rest, *t = sec_tuple(s, set->items[i], &rest);
+
+			if (t && (size_t)cJSON_GetArraySize(t) > longest)
+				longest = (size_t)cJSON_GetArraySize(t);
+		}
+		for (size_t i = 0; ok && i < longest; i++) {
+			char tok[32];
+
+			snprintf(tok, sizeof tok, "%zu", i);
+			ok = sec_pattern_child(s, set, SEC_TUPLE, NULL, i, pointer, tok, depth);
+		}
+	}
 	if (ok)
-		ok = sec_pattern_child(s, set, "items", NULL, pointer, "-", depth);
+		ok = sec_pattern_child(s, set, SEC_ANY_ITEM, NULL, 0, pointer, "-", depth);
 	if (ok)
-		ok = sec_pattern_child(s, set, "additionalProperties", NULL, pointer, "*", depth);
+		ok = sec_pattern_child(s, set, SEC_ANY_KEY, NULL, 0, pointer, "*", depth);
 	s->anc_count = mark;
 	return ok;
 }
@@ -224,21 +330,13 @@ static bool sec_paths(SecCtx *s, const SecSet *set, const cJSON *value, Buf *ptr
 		size_t old = ptr->len;
 		char idx[32];
 		const char *token = m->string;
-		bool declared = false;
 
 		if (cJSON_IsArray(value)) {
-			snprintf(idx, sizeof idx, "%zu", i++);
+			snprintf(idx, sizeof idx, "%zu", i);
 			token = idx;
-			ok = sec_seeds(s, set, "items", NULL, &kid);
-		} else {
-			for (size_t j = 0; j < set->count && !declared; j++) {
-				const cJSON *props = cJSON_GetObjectItemCaseSensitive(set->items[j], "properties");
-
-				declared = cJSON_IsObject(props) && cJSON_GetObjectItemCaseSensitive(props, token);
-			}
-			ok = sec_seeds(s, set, declared ? "properties" : "additionalProperties",
-				       declared ? token : NULL, &kid);
 		}
+		ok = sec_seeds(s, set, SEC_MEMBER, m->string, i, cJSON_IsArray(value), &kid);
+		i++;
 		if (!ok)
 			break;
 		if (!kid.count)

@@ -337,6 +337,18 @@ bool schema_is_multiple_of(double value, double m)
 		return false;
 	if (value == 0)
 		return true;
+	/* Fast and exact where binary and decimal agree: whole numbers below
+	 * 2^53 with a whole m, and modest values with m a power of two no
+	 * smaller than 1/256 (0.5, 0.25: their decimal texts are exact). */
+	if (fabs(value) < 9007199254740992.0 && value == floor(value) && m == floor(m))
+		return fmod(value, m) == 0;
+	{
+		int e;
+		double f = frexp(m, &e);
+
+		if (f == 0.5 && e >= -7 && fabs(value) < 1099511627776.0)
+			return fmod(value, m) == 0;
+	}
 	/* value = a * 10^p and m = b * 10^q, exactly as an operator reads
 	 * them. value/m is whole iff a*10^(p-e) is divisible by b*10^(q-e),
 	 * e = min(p, q); one of the two powers is 10^0. */
@@ -359,43 +371,6 @@ bool schema_is_multiple_of(double value, double m)
 			big *= 10;
 		return (SchemaU128)a % big == 0;
 	}
-}
-
-/* ------------------------------------------------------------ uri */
-
-/* Our rule for format "uri": an RFC 3986 scheme (a letter, then letters,
- * digits, "+", "-" or "."), a ":", then at least one character, with no
- * blanks or control characters anywhere. For the network schemes (http,
- * https, ws, wss, ftp, ssh, git) a "//" and a non-empty host must follow,
- * since "https:foo" is never what an operator meant. */
-bool schema_uri_valid(const char *s)
-{
-	static const char *const net[] = { "http", "https", "ws", "wss", "ftp", "ssh", "git" };
-	const char *colon, *rest;
-	size_t scheme_len;
-
-	if (!s || !isalpha((unsigned char)s[0]))
-		return false;
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-			return false;
-	for (colon = s + 1; *colon && *colon != ':'; colon++)
-		if (!isalnum((unsigned char)*colon) && *colon != '+' && *colon != '-' &&
-		    *colon != '.')
-			return false;
-	if (*colon != ':' || !colon[1])
-		return false;
-	scheme_len = (size_t)(colon - s);
-	rest = colon + 1;
-	for (size_t i = 0; i < sizeof net / sizeof net[0]; i++) {
-		if (strlen(net[i]) == scheme_len && strncasecmp(s, net[i], scheme_len) == 0) {
-			if (strncmp(rest, "//", 2) != 0)
-				return false;
-			rest += 2;
-			return *rest && *rest != '/' && *rest != '?' && *rest != '#';
-		}
-	}
-	return true;
 }
 
 /* ------------------------------------------------------------ issues */

@@ -6,7 +6,9 @@
  * its properties' defaults, recursively, when any exist; arrays only get
  * an explicit default. allOf members all contribute; of a oneOf/anyOf
  * only the first branch does, so the initial values never mix
- * alternatives. A recursive $ref is not followed for defaults. */
+ * alternatives; conditions (not, if/then/else, dependentSchemas) give no
+ * defaults. A recursive $ref is not followed for defaults. More than
+ * SCHEMA_MAX_MERGE schemas on one value is an error, as in every walker. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -50,37 +52,45 @@ static bool def_step(DefCtx *d)
 	return true;
 }
 
+static bool def_collect(DefCtx *d, DefSet *set, const cJSON *node);
+
+static bool def_collect_visit(void *arg, const cJSON *sub, const SchemaSub *how)
+{
+	void **a = arg;
+
+	switch (how->kind) {
+	case SCHEMA_APPLY_REF:
+	case SCHEMA_APPLY_DYNREF:
+	case SCHEMA_APPLY_ALL:
+		return def_collect(a[0], a[1], sub);
+	case SCHEMA_APPLY_ANY:
+	case SCHEMA_APPLY_ONE:
+		return how->index > 0 || def_collect(a[0], a[1], sub);
+	default:
+		/* not, if/then/else, dependentSchemas: conditions, not values */
+		return true;
+	}
+}
+
 /* node, its $ref, its allOf members and the first branch of each
- * oneOf/anyOf: the schemas whose defaults apply to one value. */
+ * anyOf/oneOf: the schemas whose defaults apply to one value. */
 static bool def_collect(DefCtx *d, DefSet *set, const cJSON *node)
 {
-	static const char *const lists[] = { "allOf", "oneOf", "anyOf" };
-	const cJSON *t;
+	void *arg[2] = { d, set };
 
 	if (!cJSON_IsObject(node))
 		return true;
 	for (size_t i = 0; i < set->count; i++)
 		if (set->items[i] == node)
 			return true;
-	if (set->count >= SCHEMA_MAX_MERGE || !def_step(d))
-		return set->count >= SCHEMA_MAX_MERGE; /* more is ignored, not an error */
-	set->items[set->count++] = node;
-	t = schema_ref_target(d->sctx, node);
-	if (t && !def_collect(d, set, t))
+	if (!def_step(d))
 		return false;
-	for (size_t l = 0; l < 3; l++) {
-		const cJSON *list = cJSON_GetObjectItemCaseSensitive(node, lists[l]), *m;
-
-		if (!cJSON_IsArray(list))
-			continue;
-		cJSON_ArrayForEach(m, list) {
-			if (!def_collect(d, set, m))
-				return false;
-			if (l > 0)
-				break;
-		}
+	if (set->count >= SCHEMA_MAX_MERGE) {
+		d->st = schema_merge_overflow(d->sctx, node, d->err);
+		return false;
 	}
-	return true;
+	set->items[set->count++] = node;
+	return schema_each_inplace(d->sctx, node, def_collect_visit, arg) && d->st == ST_OK;
 }
 
 static bool def_on_path(const DefCtx *d, const DefSet *set)

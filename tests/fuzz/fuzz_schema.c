@@ -5,7 +5,12 @@
  *  - every concrete secret path names a value that exists in the config;
  *  - every form field is found again by its own pointer;
  *  - a coerced value has its field's JSON type;
- *  - lint counts add up, joined issues are never NULL. */
+ *  - lint counts add up, joined issues are never NULL;
+ *  - a compiled schema gives the same verdict as schema_validate, twice;
+ *  - under draft-07 rules and with format as an annotation it still ends.
+ * A schema that is a JSON string is a pattern: {"pattern": it} is then
+ * checked against the value (or against the pattern text itself), which
+ * drives the ECMA-262 -> PCRE2 rewrite and the match limits directly. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,6 +83,42 @@ static void fuzz_fields(const SchemaField *root, const SchemaField *f, const cJS
 	fuzz_fields(root, f->additional, value, budget);
 }
 
+/* The compiled path agrees with the one-shot call, and is reusable. */
+static void fuzz_compiled(const cJSON *schema, const cJSON *value)
+{
+	static const SchemaOptions variants[] = {
+		{ SCHEMA_DIALECT_DRAFT7, false, false },
+		{ SCHEMA_DIALECT_2020_12, true, true },
+	};
+	SchemaCompiled *c = NULL;
+	SchemaIssues a, b, once;
+	Error err;
+
+	if (schema_validate(schema, value, &once, &err) != ST_OK) {
+		schema_issues_free(&once);
+		return;
+	}
+	if (schema_compile(schema, NULL, &c, &err) == ST_OK) {
+		Status s1 = schema_validate_compiled(c, value, &a, &err);
+		Status s2 = schema_validate_compiled(c, value, &b, &err);
+
+		FUZZ_ASSERT(s1 == s2);
+		if (s1 == ST_OK) {
+			FUZZ_ASSERT(a.count == b.count);
+			FUZZ_ASSERT((a.count == 0) == (once.count == 0));
+		}
+		schema_issues_free(&a);
+		schema_issues_free(&b);
+	}
+	schema_compiled_free(c);
+	schema_issues_free(&once);
+	for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+		if (schema_validate_opts(schema, value, &variants[i], &a, &err) != ST_OK)
+			FUZZ_ASSERT(a.count == 0 && err.msg[0]);
+		schema_issues_free(&a);
+	}
+}
+
 /* Totals match the list, except past the cap (1000 and a note). */
 static bool lint_counts_ok(const LintReport *r)
 {
@@ -101,10 +142,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!schema)
 		goto out;
+	if (cJSON_IsString(schema)) {
+		cJSON *wrap = cJSON_CreateObject();
+
+		if (!wrap || !cJSON_AddStringToObject(wrap, "pattern", schema->valuestring)) {
+			cJSON_Delete(wrap);
+			goto out;
+		}
+		if (!value)
+			value = cJSON_Duplicate(schema, 1);
+		cJSON_Delete(schema);
+		schema = wrap;
+	}
 	if (!value)
 		value = cJSON_Duplicate(schema, 1);
 	if (!value)
 		goto out;
+	fuzz_compiled(schema, value);
 
 	if (schema_form_load(schema, &root, &err) == ST_OK)
 		fuzz_fields(root, root, value, &budget);

@@ -110,7 +110,9 @@ START_TEST(warnings_schema)
 	has(t, "warning /properties/clientSecret: \"clientSecret\" looks like a credential");
 	has(t, "warning /properties/clientSecret/format: did you mean format \"secret-ref\"?");
 	has(t, "warning /properties/sshKey: a secret field has a default");
-	has(t, "warning /properties/tags/uniqueItems: \"uniqueItems\" is not a keyword envctl "
+	/* uniqueItems is validated now; a misspelling is still reported. */
+	lacks(t, "/properties/tags/uniqueItems");
+	has(t, "warning /properties/tags/uniqueItem: \"uniqueItem\" is not a keyword envctl "
 	       "supports; it is ignored");
 	lacks(t, "publicKey");
 	lacks(t, "maxTokens");
@@ -177,7 +179,8 @@ START_TEST(schema_errors)
 	has(t, "error /properties/h/pattern: pattern must be a string");
 	has(t, "error /properties/h/format: format must be a string");
 	has(t, "error /properties/h/readOnly: readOnly must be true or false");
-	has(t, "error /properties/i/items: items as a list (tuple form) is not supported");
+	has(t, "warning /properties/i/items: items as a list (a tuple) is validated, but the form "
+	       "cannot show it");
 	has(t, "error /properties/j/properties: properties must be an object");
 	has(t, "error /properties/j/allOf: allOf must be a non-empty list of schemas");
 	has(t, "error /properties/j/anyOf: anyOf must be a non-empty list of schemas");
@@ -189,6 +192,33 @@ START_TEST(schema_errors)
 	has(t, "error /properties/l/required/0: required must list property names");
 	lacks(t, "/properties/n/required");
 	lacks(t, "/properties/o/required");
+	free(t);
+}
+END_TEST
+
+/* What validation now checks is not reported as ignored; what a form
+ * cannot lay out is still reported, and the new subschemas are linted. */
+START_TEST(new_keywords)
+{
+	size_t e, w;
+	char *t;
+
+	t = lint_text("{\"description\":\"D.\",\"properties\":{"
+		      "\"a\":{\"description\":\"A.\",\"not\":{\"const\":\"root\"},\"minProperties\":1,"
+		      "\"propertyNames\":{\"pattern\":\"^[a-z]+$\"},\"unevaluatedProperties\":false},"
+		      "\"b\":{\"description\":\"B.\",\"if\":{\"required\":[]},\"then\":{\"pattern\":\"(\"}},"
+		      "\"c\":{\"description\":\"C.\",\"patternProperties\":{\"^x-\":{\"type\":\"nope\"}}},"
+		      "\"d\":{\"description\":\"D.\",\"prefixItems\":[{\"minLength\":-1}],"
+		      "\"contains\":{\"type\":\"string\"},\"uniqueItems\":true}}}", &e, &w);
+	lacks(t, "/properties/a/");
+	has(t, "warning /properties/b/if: \"if\" is validated, but the form cannot show the fields");
+	has(t, "warning /properties/b/then: \"then\" is validated");
+	has(t, "error /properties/b/then/pattern: invalid pattern");
+	has(t, "warning /properties/c/patternProperties: \"patternProperties\" is validated");
+	has(t, "error /properties/c/patternProperties/^x-/type");
+	has(t, "warning /properties/d/prefixItems: \"prefixItems\" is validated");
+	has(t, "error /properties/d/prefixItems/0/minLength");
+	lacks(t, "ignored");
 	free(t);
 }
 END_TEST
@@ -342,6 +372,7 @@ TEST_SUITE(schema_lint)
 	tcase_add_test(tc, warnings_schema);
 	tcase_add_test(tc, schema_errors);
 	tcase_add_test(tc, default_checks);
+	tcase_add_test(tc, new_keywords);
 	tcase_add_test(tc, manifest_shapes);
 	tcase_add_test(tc, credential_names);
 	tcase_add_test(tc, branch_required_declared_elsewhere);

@@ -48,6 +48,33 @@ static void paths_are(const cJSON *schema, const char *config, const char *want)
 	cJSON_Delete(c);
 }
 
+/* Discovery reaches through every applicator of 2020-12 (before, a secret
+ * under not/if/then/else, a tuple, patternProperties or dependentSchemas
+ * was never found, so it was stored as plain text). */
+START_TEST(new_branches)
+{
+	cJSON *s = tu_json("{\"properties\":{"
+			   "\"a\":{\"not\":{\"format\":\"secret-ref\"}},"
+			   "\"b\":{\"if\":{\"properties\":{\"m\":{\"const\":1}}},"
+			   "\"then\":{\"properties\":{\"tok\":{\"format\":\"secret-ref\"}}},"
+			   "\"else\":{\"properties\":{\"pw\":{\"format\":\"secret-ref\"}}}},"
+			   "\"c\":{\"prefixItems\":[{\"type\":\"string\"},{\"format\":\"secret-ref\"}]},"
+			   "\"d\":{\"patternProperties\":{\"^key-\":{\"format\":\"secret-ref\"}}},"
+			   "\"e\":{\"dependentSchemas\":{\"user\":{\"properties\":{\"password\":"
+			   "{\"format\":\"secret-ref\"}}}}},"
+			   "\"f\":{\"items\":[{\"format\":\"secret-ref\"}]},"
+			   "\"g\":{\"contains\":{\"properties\":{\"k\":{\"format\":\"secret-ref\"}}}},"
+			   "\"h\":{\"$ref\":\"#sec\"}},"
+			   "\"$defs\":{\"s\":{\"$anchor\":\"sec\",\"format\":\"secret-ref\"}}}");
+
+	patterns_are(s, "/a /b/tok /b/pw /c/1 /d/* /e/password /f/0 /g/-/k /h");
+	paths_are(s, "{\"d\":{\"key-1\":\"x\",\"other\":\"y\"},\"c\":[\"a\",\"b\"],"
+		  "\"b\":{\"m\":1,\"tok\":\"t\"},\"g\":[{\"k\":1}],\"e\":{\"user\":\"u\",\"password\":\"p\"}}",
+		  "/d/key-1 /c/1 /b/tok /g/0/k /e/password");
+	cJSON_Delete(s);
+}
+END_TEST
+
 START_TEST(fixtures)
 {
 	static const struct { const char *name, *want; } cases[] = {
@@ -168,6 +195,7 @@ TEST_SUITE(schema_secrets)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, fixtures);
+	tcase_add_test(tc, new_branches);
 	tcase_add_test(tc, keys_with_dot_and_slash);
 	tcase_add_test(tc, through_combiners_and_refs);
 	tcase_add_test(tc, array_items_and_maps);

@@ -8,6 +8,7 @@
 #include "schema/lib.h"
 #include "schema_tu.h"
 #include "testutil.h"
+#include "util/buf.h"
 #include "util/json.h"
 
 static void assert_json(const cJSON *got, const char *want)
@@ -175,6 +176,29 @@ static char *coerce(const char *schema, const char *pointer, const char *text)
 	"\"size\":{\"type\":\"integer\",\"enum\":[1,2,4]},\"region\":{\"enum\":[\"us\",\"eu\"]}," \
 	"\"fixed\":{\"const\":3},\"req\":{\"type\":\"integer\"}},\"required\":[\"req\"]}"
 
+/* One overflow rule: past SCHEMA_MAX_MERGE schemas on one value the
+ * defaults walk fails with the same error as the form (it used to drop
+ * the rest silently and return partial defaults). */
+START_TEST(defaults_overflow_is_an_error)
+{
+	Buf b = BUF_INIT;
+	cJSON *schema, *d;
+	Error err;
+
+	buf_puts(&b, "{\"allOf\":[");
+	for (int i = 0; i < 300; i++)
+		buf_printf(&b, "%s{\"properties\":{\"k%d\":{\"default\":%d}}}", i ? "," : "", i, i);
+	buf_puts(&b, "]}");
+	schema = tu_json(b.data);
+	error_clear(&err);
+	d = schema_defaults(schema, &err);
+	ck_assert_ptr_null(d);
+	ck_assert_msg(strstr(err.msg, "more than 256 schemas apply to one value"), "%s", err.msg);
+	cJSON_Delete(schema);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(coerce_types)
 {
 	COERCE(TYPED, "/name", " keep spaces ", "\" keep spaces \"");
@@ -266,6 +290,7 @@ TEST_SUITE(schema_values)
 	tcase_add_test(tc, defaults_from_fixtures);
 	tcase_add_test(tc, defaults_rules);
 	tcase_add_test(tc, apply_defaults_fills_gaps);
+	tcase_add_test(tc, defaults_overflow_is_an_error);
 	tcase_add_test(tc, coerce_types);
 	tcase_add_test(tc, coerce_enums_empty_and_secrets);
 	suite_add_tcase(s, tc);
