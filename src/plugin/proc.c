@@ -254,6 +254,8 @@ Status plugin_proc_run(const PluginProcSpec *s, PluginProcResult *res, Error *er
 	}
 	if (pid == 0)
 		proc_child(s, exe, in[0], out[1], errp[1], rep[1], maxfd);
+	if (s->on_start)
+		s->on_start(pid, s->on_start_arg);
 	proc_close(&rep[1]);
 	do
 		n = read(rep[0], report, sizeof report);

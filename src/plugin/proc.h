@@ -35,6 +35,11 @@ typedef struct PluginProcSpec {
 	bool set_ids;            /* run as uid/gid (with no supplementary groups) */
 	uid_t uid;
 	gid_t gid;
+	/* Called in the parent right after the fork with the child's pid
+	 * (the leader of its own process group), before it may have run:
+	 * bwrap records it so another call can stop the lease's commands. */
+	void (*on_start)(pid_t pid, void *arg);
+	void *on_start_arg;
 } PluginProcSpec;
 
 typedef struct PluginProcResult {
