@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/redact.h"
 #include "plugin/rpc.h"
+#include "schema/schema.h"
 #include "util/buf.h"
 #include "util/ids.h"
 #include "util/json.h"
@@ -81,14 +83,36 @@ static void pp_refresh_caps(Provider *p)
 	__atomic_store_n(&p->caps, caps, __ATOMIC_RELAXED);
 }
 
+/* The plaintexts at the schema's secret fields of the config a call
+ * sends, so the worker layer can redact its error text before cutting it.
+ * NULL (nothing to redact, or not computable: the core still redacts what
+ * it stores) is fine. Free with free() and schema_paths_free(*paths). */
+static const char **pp_call_secrets(const Provider *p, const cJSON *params, char ***paths)
+{
+	const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(params, "config");
+	Error ignored;
+
+	*paths = NULL;
+	if (!cJSON_IsObject(cfg) || !p->config_schema ||
+	    schema_secret_paths(p->config_schema, cfg, paths, &ignored) != ST_OK)
+		return NULL;
+	return redact_collect(cfg, *paths);
+}
+
 static Status pp_call(Provider *p, const char *method, cJSON *params, long timeout_ms,
 		      cJSON **result, Error *err)
 {
+	const char **secrets;
+	char **paths;
 	Status st;
 
 	if (!params)
 		return error_set(err, ST_E_NOMEM, "out of memory");
-	st = plugin_worker_call(pp_impl(p)->worker, method, params, timeout_ms, result, err);
+	secrets = pp_call_secrets(p, params, &paths);
+	st = plugin_worker_call_redacted(pp_impl(p)->worker, method, params, timeout_ms, secrets,
+					 result, err);
+	free(secrets);
+	schema_paths_free(paths);
 	json_wipe(params);
 	pp_refresh_caps(p);
 	return st;

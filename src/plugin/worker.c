@@ -19,6 +19,7 @@
 #include "util/fs.h"
 #include "util/ids.h"
 #include "util/json.h"
+#include "util/redact.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -42,6 +43,9 @@ typedef struct PluginCallSlot {
 	bool done;
 	cJSON *result;
 	Status status;
+	/* The plaintexts this call carries: its error text is redacted whole
+	 * before it is cut to fit msg. */
+	const char *const *secrets;
 	char msg[900];
 } PluginCallSlot;
 
@@ -507,14 +511,35 @@ fail:
 static void plugin_fail_calls_locked(PluginWorker *w, Status st, const char *cause)
 {
 	for (PluginCallSlot *c = w->calls; c; c = c->next) {
+		char *text = NULL;
+
 		c->done = true;
 		c->status = st;
-		snprintf(c->msg, sizeof c->msg,
-			 "plugin %s: %s failed: %s; the worker will be restarted on the next call",
-			 w->name, c->method, cause);
+		if (asprintf(&text,
+			     "plugin %s: %s failed: %s; the worker will be restarted on the next call",
+			     w->name, c->method, cause) < 0)
+			text = NULL;
+		redact_bounded(c->msg, sizeof c->msg, text ? text : "the worker stopped", c->secrets);
+		free(text);
 	}
 	w->calls = NULL;
 	pthread_cond_broadcast(&w->cv);
+}
+
+/* The error a worker answered, redacted whole before it is cut to fit. */
+static void plugin_slot_error(PluginCallSlot *c, const char *plugin, const char *emsg, int code)
+{
+	char *text = NULL;
+
+	if (asprintf(&text, "plugin %s: %s failed: %s (%s %d)", plugin, c->method,
+		     emsg && emsg[0] ? emsg : "no message", plugin_rpc_code_name(code), code) < 0)
+		text = NULL;
+	redact_bounded(c->msg, sizeof c->msg, text ? text : "the worker's error (out of memory)",
+		       c->secrets);
+	if (text) {
+		memset(text, 0, strlen(text));
+		free(text);
+	}
 }
 
 static PluginCallSlot *plugin_take_call_locked(PluginWorker *w, long id)
@@ -551,7 +576,7 @@ static void plugin_request_stop_locked(PluginWorker *w, Status st, bool expected
  * held on entry and exit and released while waiting. */
 static Status plugin_roundtrip_locked(PluginWorker *w, const char *method,
 				      const char *params_text, int64_t deadline, long timeout_ms,
-				      cJSON **result, Error *err)
+				      const char *const *secrets, cJSON **result, Error *err)
 {
 	PluginCallSlot slot;
 	size_t before = w->outq.len;
@@ -559,6 +584,7 @@ static Status plugin_roundtrip_locked(PluginWorker *w, const char *method,
 	memset(&slot, 0, sizeof slot);
 	slot.id = w->next_id++;
 	slot.method = method;
+	slot.secrets = secrets;
 	if (!buf_printf(&w->outq, "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"%s\",\"params\":",
 			slot.id, method) ||
 	    !buf_puts(&w->outq, params_text) || !buf_puts(&w->outq, "}\n")) {
@@ -746,9 +772,7 @@ static bool plugin_handle_line(PluginWorker *w, const char *line, size_t len, ch
 							 : PLUGIN_RPC_WORKER_ERROR;
 
 			c->status = plugin_rpc_status_for_code(icode);
-			snprintf(c->msg, sizeof c->msg, "plugin %s: %s failed: %s (%s %d)", w->name,
-				 c->method, emsg && emsg[0] ? emsg : "no message",
-				 plugin_rpc_code_name(icode), icode);
+			plugin_slot_error(c, w->name, emsg, icode);
 		} else {
 			cJSON *res = cJSON_DetachItemFromObjectCaseSensitive(msg, "result");
 
@@ -1169,7 +1193,8 @@ static Status plugin_start_locked(PluginWorker *w, int64_t deadline, long timeou
 							   : timeout_ms;
 	if (plugin_mono_ms() + init_ms < deadline)
 		deadline = plugin_mono_ms() + init_ms;
-	st = plugin_roundtrip_locked(w, "initialize", params, deadline, init_ms, &result, err);
+	st = plugin_roundtrip_locked(w, "initialize", params, deadline, init_ms, NULL, &result,
+				     err);
 	free(params);
 	if (st == ST_OK && !json_is_true(result, "ok")) {
 		st = error_set(err, ST_E_PROVIDER, "plugin %s: initialize answered ok:false", w->name);
@@ -1249,6 +1274,13 @@ static int plugin_supports_locked(PluginWorker *w, const char *method)
 Status plugin_worker_call(PluginWorker *w, const char *method, const cJSON *params,
 			  long timeout_ms, cJSON **result, Error *err)
 {
+	return plugin_worker_call_redacted(w, method, params, timeout_ms, NULL, result, err);
+}
+
+Status plugin_worker_call_redacted(PluginWorker *w, const char *method, const cJSON *params,
+				   long timeout_ms, const char *const *secrets, cJSON **result,
+				   Error *err)
+{
 	int64_t deadline;
 	char *text;
 	Status st;
@@ -1270,7 +1302,8 @@ Status plugin_worker_call(PluginWorker *w, const char *method, const cJSON *para
 			       "plugin %s does not implement %s (not in its supportedMethods)", w->name,
 			       method);
 	if (st == ST_OK) {
-		st = plugin_roundtrip_locked(w, method, text, deadline, timeout_ms, result, err);
+		st = plugin_roundtrip_locked(w, method, text, deadline, timeout_ms, secrets, result,
+					     err);
 		if (st == ST_OK) {
 			w->failures = 0;
 			w->calls_ok++;
@@ -1306,7 +1339,7 @@ void plugin_worker_stop(PluginWorker *w)
 		plugin_log_printf(w->log, "host", "stopping worker pid %d", (int)w->pid);
 		/* The SDK answers shutdown, then exits on its own. */
 		plugin_roundtrip_locked(w, "shutdown", "{}", plugin_mono_ms() + shutdown_ms,
-					shutdown_ms, &result, &err);
+					shutdown_ms, NULL, &result, &err);
 		cJSON_Delete(result);
 		plugin_request_stop_locked(w, ST_E_PROVIDER, true, "the worker was stopped by envctl");
 	}

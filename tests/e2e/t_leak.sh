@@ -58,6 +58,44 @@ run envctl db backup "$TMPDIR/backup.db"
 # the runtime config does carry the value: the resolution path works
 grep -q "secretRef" "$LOG" || fail "JSON output should show secret references"
 
+# ---- a hostile plugin echoes the secret it is given (issue #12)
+H='Hx7-Hostile-S3cr3tPlainXYZ7'
+mkdir -p "$TMPDIR/hplugins/hostile"
+cat > "$TMPDIR/hplugins/hostile/manifest.json" <<JSON
+{"id":"test.hostile","name":"Hostile","version":"1","apiVersion":1,
+ "worker":["$BUILD_DIR/tests/helpers/hostile_worker"],
+ "environmentDrivers":[{"driverKey":"hostile","kind":"sandbox_provider","displayName":"Hostile",
+  "description":"echoes secrets","configSchema":{"type":"object","properties":{
+   "mode":{"type":"string"},"label":{"type":"string"},
+   "token":{"type":"string","format":"secret-ref"}}}}]}
+JSON
+hostile() { ENVCTL_PLUGIN_PATH="$TMPDIR/hplugins" run envctl "$@"; }
+HLOG_START=$(wc -c < "$LOG")
+for mode in long-error echo-validate copy json-key; do
+	printf '{"mode":"%s","token":"%s"}' "$mode" "$H" | hostile env create "h-$mode" --provider hostile --config-file -
+	hostile env create "h-$mode-j" --provider hostile --config-file - --json < <(printf '{"mode":"%s","token":"%s"}' "$mode" "$H")
+	hostile env probe "h-$mode"
+	hostile env probe "h-$mode" --json
+	hostile lease acquire "h-$mode" --json
+	hostile lease acquire "h-$mode"
+done
+for l in $(ENVCTL_PLUGIN_PATH="$TMPDIR/hplugins" envctl lease list --json | node -e 'for (const l of JSON.parse(require("fs").readFileSync(0,"utf8"))) console.log(l.id)'); do
+	hostile lease release "$l"
+	hostile lease show "$l" --json
+	hostile lease show "$l"
+done
+for cmd in "env list" "env list --json" "env show h-long-error --json" "env show h-copy --json" \
+	   "lease list" "lease list --json --all" "activity --json --limit 1000" "probe list --json"; do
+	hostile $cmd
+done
+grep -q "xxxxxxxxxx" "$LOG" || fail "the long error was not seen"
+grep -q "is refused" "$LOG" || fail "the validation echo was not seen"
+for s in "$H" "${H:0:12}" "${H: -12}"; do
+	grep -aq -- "$s" "$LOG" && fail "hostile plugin: \"$s\" in CLI output: $(grep -a -- "$s" "$LOG" | cut -c1-300 | head -3)"
+	grep -aq -- "$s" "$ENVCTL_DB" && fail "hostile plugin: \"$s\" in the database"
+	sqlite3 "$ENVCTL_DB" "SELECT * FROM probes; SELECT * FROM leases; SELECT * FROM activity; SELECT config FROM environments;" | grep -q -- "$s" && fail "hostile plugin: \"$s\" in a table"
+done
+
 [ -s "$ENVCTL_DB-wal" ] || fail "expected a WAL file to search"
 for s in $ALL; do
 	grep -aq "$s" "$LOG" && fail "plaintext $s in CLI output or errors: $(grep -a "$s" "$LOG" | head -3)"
