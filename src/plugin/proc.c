@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -107,7 +108,7 @@ static const char *proc_step_name(int step)
 
 /* The child: everything here is async-signal-safe. */
 static void proc_child(const PluginProcSpec *s, const char *exe, int in_fd, int out_fd,
-		       int err_fd, int report_fd, long maxfd)
+		       int err_fd, int report_fd, long maxfd, pid_t parent)
 {
 	struct sigaction dfl;
 	sigset_t none;
@@ -121,6 +122,11 @@ static void proc_child(const PluginProcSpec *s, const char *exe, int in_fd, int 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setpgid(0, 0);
+	/* Its own process group keeps it out of the worker's, so a killed
+	 * worker would leave it running (an ssh holding a connection, with
+	 * ppid 1): it dies with the thread that started it instead. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(127);
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
 		goto fail;
 	if (s->pass_fd >= 0 && s->pass_fd != 3) {
@@ -235,7 +241,7 @@ Status plugin_proc_run(const PluginProcSpec *s, PluginProcResult *res, Error *er
 	int report[2] = { 0, 0 }, status = 0;
 	bool out_open = true, err_open = true, reaped = false, nomem = false;
 	ssize_t n;
-	pid_t pid;
+	pid_t pid, parent;
 
 	memset(res, 0, sizeof *res);
 	if (!exe)
@@ -247,13 +253,14 @@ Status plugin_proc_run(const PluginProcSpec *s, PluginProcResult *res, Error *er
 		error_set(err, ST_E_IO, "cannot run %s: %s", exe, strerror(errno));
 		goto fail;
 	}
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		error_set(err, ST_E_IO, "cannot run %s: fork: %s", exe, strerror(errno));
 		goto fail;
 	}
 	if (pid == 0)
-		proc_child(s, exe, in[0], out[1], errp[1], rep[1], maxfd);
+		proc_child(s, exe, in[0], out[1], errp[1], rep[1], maxfd, parent);
 	if (s->on_start)
 		s->on_start(pid, s->on_start_arg);
 	proc_close(&rep[1]);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -75,6 +76,10 @@ struct PluginWorker {
 	int starts, failures;
 	int64_t started_ms, next_start_ms;
 	char last_error[768];
+	/* The worker's own TMPDIR, made before it starts and removed once it
+	 * is reaped however it ended: what it kept there (ssh's key file)
+	 * does not outlive a killed worker. Empty when none. */
+	char tmpdir[PATH_MAX];
 	char **methods;
 	bool methods_known;
 	struct {
@@ -305,7 +310,7 @@ static char **plugin_env_build(char *const *inherit)
 
 	for (char **e = environ; e && *e; e++)
 		n++;
-	env = calloc(n + 2, sizeof *env);
+	env = calloc(n + 4, sizeof *env);
 	if (!env)
 		return NULL;
 	for (char **e = environ; e && *e; e++) {
@@ -404,6 +409,72 @@ static void plugin_close(int *fd)
 	*fd = -1;
 }
 
+/* Makes w->tmpdir under the console's TMPDIR and points the worker's
+ * environment at it, with the host's default call timeout, which the
+ * worker's own timeouts must stay below (so it reports them and cleans up
+ * before the host gives up and kills it). */
+static Status plugin_env_private(PluginWorker *w, char **env, Error *err)
+{
+	const char *base = getenv("TMPDIR");
+	size_t k = 0;
+	char *tmp_entry = NULL, *timeout_entry = NULL;
+
+	snprintf(w->tmpdir, sizeof w->tmpdir, "%s/envctl-worker-XXXXXX",
+		 base && base[0] == '/' ? base : "/tmp");
+	if (!mkdtemp(w->tmpdir)) {
+		w->tmpdir[0] = '\0';
+		return error_set(err, ST_E_IO,
+				 "plugin %s: cannot start the worker: cannot create its private "
+				 "directory under %s: %s",
+				 w->name, base && base[0] == '/' ? base : "/tmp", strerror(errno));
+	}
+	if (asprintf(&tmp_entry, "TMPDIR=%s", w->tmpdir) < 0)
+		tmp_entry = NULL;
+	if (asprintf(&timeout_entry, "ENVCTL_CALL_TIMEOUT_MS=%ld", w->host->default_timeout_ms) < 0)
+		timeout_entry = NULL;
+	if (!tmp_entry || !timeout_entry) {
+		free(tmp_entry);
+		free(timeout_entry);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	for (; env[k]; k++)
+		if (strncmp(env[k], "TMPDIR=", 7) == 0) {
+			free(env[k]);
+			env[k] = tmp_entry;
+			tmp_entry = NULL;
+		}
+	/* plugin_env_build left room for both. */
+	if (tmp_entry)
+		env[k++] = tmp_entry;
+	env[k++] = timeout_entry;
+	env[k] = NULL;
+	return ST_OK;
+}
+
+static void plugin_remove_tmpdir(PluginWorker *w)
+{
+	char parent[PATH_MAX], *slash;
+	Error err;
+	int fd;
+
+	if (!w->tmpdir[0])
+		return;
+	snprintf(parent, sizeof parent, "%s", w->tmpdir);
+	slash = strrchr(parent, '/');
+	if (slash) {
+		*slash = '\0';
+		fd = open(parent[0] ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		error_clear(&err);
+		if (fd < 0 || fs_remove_tree_at(fd, slash + 1, w->tmpdir, &err) != ST_OK)
+			plugin_log_printf(w->log, "host", "%s",
+					  fd < 0 ? "cannot open the worker's TMPDIR parent"
+						 : err.msg);
+		if (fd >= 0)
+			close(fd);
+	}
+	w->tmpdir[0] = '\0';
+}
+
 /* Forks and execs the worker. Only async-signal-safe calls happen between
  * fork and exec: everything the child needs is prepared here first. */
 static Status plugin_spawn_locked(PluginWorker *w, Error *err)
@@ -420,7 +491,9 @@ static Status plugin_spawn_locked(PluginWorker *w, Error *err)
 	if (!env)
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	exe = plugin_resolve_exe(m, env, err);
-	if (!exe) {
+	if (!exe || plugin_env_private(w, env, err) != ST_OK) {
+		free(exe);
+		plugin_remove_tmpdir(w);
 		plugin_strv_free(env);
 		return err->status;
 	}
@@ -500,6 +573,7 @@ fail:
 		plugin_close(&errp[i]);
 		plugin_close(&rep[i]);
 	}
+	plugin_remove_tmpdir(w);
 	free(exe);
 	plugin_strv_free(env);
 	return err->status;
@@ -912,6 +986,7 @@ static void plugin_finish(PluginWorker *w, Status st, const char *cause, bool eo
 	kill(-w->pid, SIGKILL);
 	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
 		;
+	plugin_remove_tmpdir(w);
 	for (int i = 0; err_open && i < 64; i++) {
 		errno = 0;
 		err_open = plugin_pump_stderr(w, errbuf);
@@ -1172,6 +1247,7 @@ static Status plugin_start_locked(PluginWorker *w, int64_t deadline, long timeou
 	if (pthread_create(&w->io, NULL, plugin_io_main, w) != 0) {
 		kill(-w->pid, SIGKILL);
 		waitpid(w->pid, NULL, 0);
+		plugin_remove_tmpdir(w);
 		plugin_close(&w->in_fd);
 		plugin_close(&w->out_fd);
 		plugin_close(&w->err_fd);

@@ -562,10 +562,14 @@ START_TEST(scrubbed_environment)
 		ck_assert_msg(strncmp(e, "PATH=", 5) == 0 || strncmp(e, "HOME=", 5) == 0 ||
 				      strncmp(e, "LANG", 4) == 0 || strncmp(e, "LC_", 3) == 0 ||
 				      strncmp(e, "TMPDIR=", 7) == 0 ||
+				      strncmp(e, "ENVCTL_CALL_TIMEOUT_MS=", 23) == 0 ||
 				      strncmp(e, "TEST_WORKER_INIT=", 17) == 0,
 			      "unexpected variable %s", e);
 		path |= strncmp(e, "PATH=", 5) == 0;
 		inherited |= strcmp(e, "TEST_WORKER_INIT=ok") == 0;
+		/* Its own TMPDIR, which the host removes when it goes. */
+		if (strncmp(e, "TMPDIR=", 7) == 0)
+			ck_assert_ptr_nonnull(strstr(e, "/envctl-worker-"));
 	}
 	ck_assert(path && inherited);
 	cJSON_Delete(r);
