@@ -417,13 +417,19 @@ static Status store_check_key(Store *s, const StoreOptions *opts, Error *err)
 
 	if (store_get_meta(s, "key_check", stored, sizeof stored, err) != ST_OK)
 		return err->status;
-	if (store_crypto_load(opts ? opts->key_file : NULL, stored[0] == '\0', &s->keys,
-			      s->key_source, sizeof s->key_source, err) != ST_OK) {
-		if (stored[0] && err->status == ST_E_NOT_FOUND)
+	if (store_crypto_load(opts ? opts->key_file : NULL, opts ? opts->key_text : NULL,
+			      stored[0] == '\0', &s->keys, s->key_source, sizeof s->key_source,
+			      err) != ST_OK) {
+		if (stored[0] && err->status == ST_E_NOT_FOUND) {
+			/* A copy: the message must not be formatted from itself. */
+			char why[sizeof err->msg];
+
+			snprintf(why, sizeof why, "%s", error_text(err));
 			return error_set(err, ST_E_CRYPTO,
 					 "%s; database %s was created with a master key: set "
 					 "ENVCTL_MASTER_KEY or restore the key file",
-					 error_text(err), s->path);
+					 why, s->path);
+		}
 		return err->status;
 	}
 	store_crypto_check_value(s->keys, mine);

@@ -36,6 +36,9 @@ typedef struct StoreOptions {
 	/* The master key file; NULL means $XDG_CONFIG_HOME/envctl/master.key.
 	 * ENVCTL_MASTER_KEY, when set, wins over any file. */
 	const char *key_file;
+	/* The text of ENVCTL_MASTER_KEY when the front end took it out of its
+	 * environment (app_init does); wins over the variable and any file. */
+	const char *key_text;
 } StoreOptions;
 
 /* Opens (creating when missing) the database at path: the parent directory

@@ -96,6 +96,16 @@ for s in "$H" "${H:0:12}" "${H: -12}"; do
 	sqlite3 "$ENVCTL_DB" "SELECT * FROM probes; SELECT * FROM leases; SELECT * FROM activity; SELECT config FROM environments;" | grep -q -- "$s" && fail "hostile plugin: \"$s\" in a table"
 done
 
+# A worker runs as the console's user: the master key is not in what it can
+# read of its parent (/proc/PPID/environ shows the original environment).
+MK=$(head -c 32 /dev/urandom | base64)
+mkdb="$TMPDIR/mk.db"
+ENVCTL_DB="$mkdb" ENVCTL_MASTER_KEY="$MK" ENVCTL_PLUGIN_PATH="$TMPDIR/hplugins" \
+	expect_rc 0 envctl env create mk --provider hostile --set mode=read-parent
+ENVCTL_DB="$mkdb" ENVCTL_MASTER_KEY="$MK" ENVCTL_PLUGIN_PATH="$TMPDIR/hplugins" \
+	expect_rc 0 envctl env probe mk
+contains "$out" "parent environ: clean"
+
 [ -s "$ENVCTL_DB-wal" ] || fail "expected a WAL file to search"
 for s in $ALL; do
 	grep -aq "$s" "$LOG" && fail "plaintext $s in CLI output or errors: $(grep -a "$s" "$LOG" | head -3)"

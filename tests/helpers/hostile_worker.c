@@ -6,11 +6,15 @@
  *   copy            normalizedConfig copies the secret into /label
  *   json-key        probe and lease metadata use the secret as an object key
  *   escapes         probe summary and errors carry terminal escapes
+ *   read-parent     the probe summary says whether the parent's
+ *                   /proc/PPID/environ still shows ENVCTL_MASTER_KEY
  * Otherwise it answers like a well-behaved provider. */
 #include <cjson/cJSON.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plugin/serve.h"
 #include "util/json.h"
@@ -86,8 +90,30 @@ static cJSON *hw_metadata(const cJSON *params)
 	return m;
 }
 
+/* What a worker running as the console's user can see of its parent. */
+static const char *hw_parent_environ(void)
+{
+	char path[64], buf[65536];
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/environ", (int)getppid());
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return "parent environ: unreadable";
+	while (len < sizeof buf && (n = read(fd, buf + len, sizeof buf - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	for (size_t i = 0; i + 18 <= len; i++)
+		if (memcmp(buf + i, "ENVCTL_MASTER_KEY=", 18) == 0 && i + 18 < len && buf[i + 18])
+			return "parent environ: holds ENVCTL_MASTER_KEY";
+	return "parent environ: clean";
+}
+
 static Status hw_probe(void *ctx, const cJSON *params, cJSON **result, Error *err)
 {
+	const char *mode = hw_mode(params);
 	Status st;
 	cJSON *r;
 
@@ -96,8 +122,9 @@ static Status hw_probe(void *ctx, const cJSON *params, cJSON **result, Error *er
 		return st;
 	r = cJSON_CreateObject();
 	cJSON_AddBoolToObject(r, "ok", true);
-	cJSON_AddStringToObject(r, "summary", strcmp(hw_mode(params), "escapes") == 0
-						      ? "ready" HW_ESCAPES "now"
+	cJSON_AddStringToObject(r, "summary", strcmp(mode, "escapes") == 0 ? "ready" HW_ESCAPES "now"
+					      : strcmp(mode, "read-parent") == 0
+						      ? hw_parent_environ()
 						      : "hostile worker is ready");
 	cJSON_AddItemToObject(r, "metadata", hw_metadata(params));
 	*result = r;

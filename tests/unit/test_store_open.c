@@ -225,6 +225,8 @@ START_TEST(test_missing_key_for_existing_database)
 	error_clear(&err);
 	ck_assert_int_eq(store_open(path, &s, &err), ST_E_CRYPTO);
 	ck_assert_msg(strstr(err.msg, "was created with a master key") != NULL, "%s", err.msg);
+	/* Issue #12: the message was formatted from itself ("; database ..."). */
+	ck_assert_msg(strncmp(err.msg, "master key file ", 16) == 0, "%s", err.msg);
 	ck_assert(!fs_is_file(key)); /* no new key generated for an old database */
 	free(key), free(path), free(dir);
 }
