@@ -76,9 +76,10 @@ struct PluginWorker {
 	int starts, failures;
 	int64_t started_ms, next_start_ms;
 	char last_error[768];
-	/* The worker's own TMPDIR, made before it starts and removed once it
-	 * is reaped however it ended: what it kept there (ssh's key file)
-	 * does not outlive a killed worker. Empty when none. */
+	/* The worker's private scratch directory (ENVCTL_WORKER_TMPDIR), made
+	 * before it starts and removed once it is reaped however it ended:
+	 * what it kept there (ssh's key file) does not outlive a killed
+	 * worker. Empty when none. */
 	char tmpdir[PATH_MAX];
 	char **methods;
 	bool methods_known;
@@ -409,10 +410,11 @@ static void plugin_close(int *fd)
 	*fd = -1;
 }
 
-/* Makes w->tmpdir under the console's TMPDIR and points the worker's
- * environment at it, with the host's default call timeout, which the
- * worker's own timeouts must stay below (so it reports them and cleans up
- * before the host gives up and kills it). */
+/* Makes w->tmpdir under the console's TMPDIR and names it to the worker
+ * as ENVCTL_WORKER_TMPDIR (TMPDIR itself is left alone: plugins may keep
+ * state there from one worker process to the next). Also passes the
+ * host's default call timeout, which the worker's own timeouts must stay
+ * below so it reports them and cleans up before the host kills it. */
 static Status plugin_env_private(PluginWorker *w, char **env, Error *err)
 {
 	const char *base = getenv("TMPDIR");
@@ -428,7 +430,7 @@ static Status plugin_env_private(PluginWorker *w, char **env, Error *err)
 				 "directory under %s: %s",
 				 w->name, base && base[0] == '/' ? base : "/tmp", strerror(errno));
 	}
-	if (asprintf(&tmp_entry, "TMPDIR=%s", w->tmpdir) < 0)
+	if (asprintf(&tmp_entry, "ENVCTL_WORKER_TMPDIR=%s", w->tmpdir) < 0)
 		tmp_entry = NULL;
 	if (asprintf(&timeout_entry, "ENVCTL_CALL_TIMEOUT_MS=%ld", w->host->default_timeout_ms) < 0)
 		timeout_entry = NULL;
@@ -437,15 +439,10 @@ static Status plugin_env_private(PluginWorker *w, char **env, Error *err)
 		free(timeout_entry);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
-	for (; env[k]; k++)
-		if (strncmp(env[k], "TMPDIR=", 7) == 0) {
-			free(env[k]);
-			env[k] = tmp_entry;
-			tmp_entry = NULL;
-		}
+	while (env[k])
+		k++;
 	/* plugin_env_build left room for both. */
-	if (tmp_entry)
-		env[k++] = tmp_entry;
+	env[k++] = tmp_entry;
 	env[k++] = timeout_entry;
 	env[k] = NULL;
 	return ST_OK;

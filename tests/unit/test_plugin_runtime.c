@@ -563,12 +563,13 @@ START_TEST(scrubbed_environment)
 				      strncmp(e, "LANG", 4) == 0 || strncmp(e, "LC_", 3) == 0 ||
 				      strncmp(e, "TMPDIR=", 7) == 0 ||
 				      strncmp(e, "ENVCTL_CALL_TIMEOUT_MS=", 23) == 0 ||
+				      strncmp(e, "ENVCTL_WORKER_TMPDIR=", 21) == 0 ||
 				      strncmp(e, "TEST_WORKER_INIT=", 17) == 0,
 			      "unexpected variable %s", e);
 		path |= strncmp(e, "PATH=", 5) == 0;
 		inherited |= strcmp(e, "TEST_WORKER_INIT=ok") == 0;
-		/* Its own TMPDIR, which the host removes when it goes. */
-		if (strncmp(e, "TMPDIR=", 7) == 0)
+		/* Its own scratch directory, which the host removes when it goes. */
+		if (strncmp(e, "ENVCTL_WORKER_TMPDIR=", 21) == 0)
 			ck_assert_ptr_nonnull(strstr(e, "/envctl-worker-"));
 	}
 	ck_assert(path && inherited);

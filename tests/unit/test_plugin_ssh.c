@@ -231,7 +231,7 @@ static int scan_processes(const char *marker, int *scanned)
 	return hits;
 }
 
-/* Key folders (envctl-ssh-*) in every worker's private TMPDIR under
+/* Key folders (envctl-ssh-*) in every worker's private scratch directory under
  * worker_tmp; with check_mode, each key file must be 0600. */
 static int count_key_files(bool check_mode)
 {
@@ -245,7 +245,7 @@ static int count_key_files(bool check_mode)
 		struct dirent *ke;
 
 		if (strncmp(de->d_name, "envctl-ssh-", 11) == 0)
-			n++; /* a worker without a private TMPDIR */
+			n++; /* a key folder outside any worker's scratch directory */
 		if (strncmp(de->d_name, "envctl-worker-", 14) != 0)
 			continue;
 		snprintf(wdir, sizeof wdir, "%s/%s", worker_tmp, de->d_name);
@@ -331,7 +331,7 @@ START_TEST(lease_lifecycle_and_key_hygiene)
 	ck_assert_int_eq(scan_processes(marker, &scanned), 0);
 	ck_assert_int_gt(scanned, 3);
 	/* Meanwhile the key sits in a private 0600 file in the worker's own
-	 * TMPDIR, and only there. */
+	 * scratch directory, and only there. */
 	key_files = count_key_files(true);
 	ck_assert_int_eq(key_files, 1);
 	pthread_join(th, NULL);

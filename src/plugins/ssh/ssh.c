@@ -162,7 +162,10 @@ static void ssh_shred(const char *path)
 static Status ssh_run(const SshConfig *c, const char *remote_cmd, const char *stdin_data,
 		      long timeout_ms, PluginProcResult *res, Error *err)
 {
-	const char *tmpdir = getenv("TMPDIR");
+	/* The host removes its worker's private directory when the worker
+	 * goes, killed or not: the key file cannot outlive this process. */
+	const char *tmpdir = getenv("ENVCTL_WORKER_TMPDIR") ? getenv("ENVCTL_WORKER_TMPDIR")
+							     : getenv("TMPDIR");
 	char dir[512], key[600], kh[600], port[16], connect[48], strict[48], khopt[640];
 	PluginProcSpec spec;
 	Status st;
