@@ -8,6 +8,7 @@
 
 #include "store/internal.h"
 #include "util/jsonptr.h"
+#include "util/term.h"
 
 #define SECRET_COLS                                                                       \
 	"s.id, s.name, s.description, s.provider, s.status, s.origin, "                     \
@@ -315,6 +316,16 @@ Status store_secret_create(Store *s, const StoreSecretNew *in, StoreSecret *out,
 		memset(out, 0, sizeof *out);
 	if (!in->name || !in->name[0])
 		return error_set(err, ST_E_INVALID, "a secret needs a name");
+	if (!term_text_clean(in->name)) {
+		char *shown = term_escaped(in->name);
+
+		error_set(err, ST_E_INVALID,
+			  "secret name \"%s\" holds a control character or invalid UTF-8; use "
+			  "printable text",
+			  shown ? shown : "?");
+		free(shown);
+		return ST_E_INVALID;
+	}
 	if (store_secret_value_check(in->name, in->value, in->value_len, err) != ST_OK)
 		return err->status;
 	id_new(id);

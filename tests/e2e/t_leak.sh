@@ -64,8 +64,8 @@ mkdir -p "$TMPDIR/hplugins/hostile"
 cat > "$TMPDIR/hplugins/hostile/manifest.json" <<JSON
 {"id":"test.hostile","name":"Hostile","version":"1","apiVersion":1,
  "worker":["$BUILD_DIR/tests/helpers/hostile_worker"],
- "environmentDrivers":[{"driverKey":"hostile","kind":"sandbox_provider","displayName":"Hostile",
-  "description":"echoes secrets","configSchema":{"type":"object","properties":{
+ "environmentDrivers":[{"driverKey":"hostile","kind":"sandbox_provider",
+  "displayName":"Hostile\u001b]0;PWN\u0007","description":"echoes secrets\u001b[2J","configSchema":{"type":"object","properties":{
    "mode":{"type":"string"},"label":{"type":"string"},
    "token":{"type":"string","format":"secret-ref"}}}}]}
 JSON
@@ -105,6 +105,34 @@ ENVCTL_DB="$mkdb" ENVCTL_MASTER_KEY="$MK" ENVCTL_PLUGIN_PATH="$TMPDIR/hplugins" 
 ENVCTL_DB="$mkdb" ENVCTL_MASTER_KEY="$MK" ENVCTL_PLUGIN_PATH="$TMPDIR/hplugins" \
 	expect_rc 0 envctl env probe mk
 contains "$out" "parent environ: clean"
+
+# ---- terminal escapes through the CLI (issue #12): refused in names,
+# escaped in every human-readable output, exact in JSON.
+ESC=$(printf '\033')
+ELOG="$TMPDIR/escapes.log"
+: > "$ELOG"
+erun() { ENVCTL_PLUGIN_PATH="$TMPDIR/hplugins" envctl "$@" >>"$ELOG" 2>&1; }
+envctl env create "$(printf 'bad\033]0;PWN\007')" --provider fake 2>"$TMPDIR/e.err" && fail "a name with an escape was accepted"
+contains "$(cat "$TMPDIR/e.err")" 'holds a control character or invalid UTF-8'
+cat "$TMPDIR/e.err" >> "$ELOG"
+printf 'v4lue-x' | erun secret create "$(printf 's\033[2J')" --value-file - && fail "a secret name with an escape was accepted"
+printf 'v4lue-x' | erun secret create "$(printf 'bad\377utf8')" --value-file - && fail "a name that is not UTF-8 was accepted"
+DESC=$(printf 'desc\033]0;PWN\007\033[2J end')
+erun env create esc-ok --provider fake --description "$DESC"
+erun env create h-esc --provider hostile --set mode=escapes
+for cmd in "env show esc-ok" "env list" "env probe h-esc" "env show h-esc" "provider list" \
+	   "provider show hostile" "plugin list" "plugin show hostile" "plugin log hostile" \
+	   "activity" "lease acquire h-esc"; do
+	erun $cmd
+done
+for l in $(ENVCTL_PLUGIN_PATH="$TMPDIR/hplugins" envctl lease list --json --env h-esc | node -e 'for (const l of JSON.parse(require("fs").readFileSync(0,"utf8"))) console.log(l.id)'); do
+	erun lease release "$l"
+	erun lease show "$l"
+done
+grep -q 'x1b]0;PWN' "$ELOG" || fail "the escaped forms were not seen: $(head -c 2000 "$ELOG")"
+grep -aq "$ESC" "$ELOG" && fail "a raw ESC reached the terminal: $(grep -a "$ESC" "$ELOG" | cat -v | head -5)"
+out=$(envctl env show esc-ok --json)
+[ "$(json_get "$out" j.description)" = "$DESC" ] || fail "JSON output is not exact: $out"
 
 [ -s "$ENVCTL_DB-wal" ] || fail "expected a WAL file to search"
 for s in $ALL; do
