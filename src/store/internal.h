@@ -72,6 +72,8 @@ cJSON *store_col_json(sqlite3_stmt *st, int col, const char *dflt_text);
 
 /* Migrations (migrate.c). */
 Status store_migrate(Store *s, Error *err);
+/* For read-only opens: the schema must be exactly this build's. */
+Status store_check_version(Store *s, Error *err);
 
 /* Crypto (crypto.c). */
 Status store_crypto_load(const char *key_file, const char *key_text, bool may_generate,

@@ -858,9 +858,14 @@ static Status store_resolve_inner(Store *s, const StoreResolve *req, long *versi
 		store_secret_clear(&sec);
 		return store_sql_error(s, rc, err, "checking the secret binding");
 	}
+	/* The newest version of all, next to the current one: a database edited
+	 * to mark an older version current again (a rollback to a value the
+	 * rotation meant to retire) is refused, not resolved. */
 	st = store_stmt(s,
-			"SELECT version, material FROM secret_versions WHERE secret_id = ?1 "
-			"AND status = 'current'",
+			"SELECT version, material, (SELECT max(version) FROM secret_versions "
+			"WHERE secret_id = ?1), (SELECT count(*) FROM secret_versions WHERE "
+			"secret_id = ?1 AND status = 'current') FROM secret_versions WHERE "
+			"secret_id = ?1 AND status = 'current'",
 			err);
 	if (!st) {
 		store_secret_clear(&sec);
@@ -868,7 +873,19 @@ static Status store_resolve_inner(Store *s, const StoreResolve *req, long *versi
 	}
 	store_bind_text(st, 1, sec.id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW && (sqlite3_column_int64(st, 0) != sec.latest_version ||
+				 sqlite3_column_int64(st, 2) != sec.latest_version ||
+				 sqlite3_column_int64(st, 3) != 1)) {
+		*version = (long)sqlite3_column_int64(st, 0);
+		res = error_set(err, ST_E_CRYPTO,
+				"secret %s: version %ld is marked current but the latest is %ld "
+				"(newest stored %lld, %lld current): the database was altered, "
+				"maybe rolled back to an old value; it was not used — rotate the "
+				"secret and run `envctl db check`",
+				sec.name, *version, sec.latest_version,
+				(long long)sqlite3_column_int64(st, 2),
+				(long long)sqlite3_column_int64(st, 3));
+	} else if (rc == SQLITE_ROW) {
 		*version = (long)sqlite3_column_int64(st, 0);
 		res = store_crypto_decrypt(s->keys, sec.name, sec.id, *version,
 					   sqlite3_column_blob(st, 1),
