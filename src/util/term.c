@@ -85,6 +85,20 @@ char *term_escaped(const char *s)
 	return buf_take(&b);
 }
 
+bool term_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < n;) {
+		int len = term_utf8_len(p + i, n - i);
+
+		if (len <= 0)
+			return false;
+		i += (size_t)len;
+	}
+	return true;
+}
+
 bool term_text_clean(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;

@@ -20,6 +20,8 @@
 size_t term_escape(Buf *out, const char *text, size_t n, bool more);
 /* A heap copy of s escaped as above (NULL: out of memory). */
 char *term_escaped(const char *s);
+/* True when the n bytes at s are valid UTF-8 (controls allowed). */
+bool term_utf8_valid(const char *s, size_t n);
 /* True when s is valid UTF-8 with no control character at all (names). */
 bool term_text_clean(const char *s);
 

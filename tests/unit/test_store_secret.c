@@ -419,6 +419,49 @@ START_TEST(test_check_decrypts_read_only)
 }
 END_TEST
 
+/* Issue #12: verify left no audit row and allowed 200 guesses a second;
+ * values that are not UTF-8 were stored and altered in transit. */
+START_TEST(test_verify_audited_and_limited)
+{
+	StoreSecretNew bad = { .name = "bin", .value = (const unsigned char *)"a\xff\xfe", .value_len = 3 };
+	Fixture f;
+	StoreSecret sec, out;
+	char q[256], *n;
+	bool match = true;
+
+	fx_open(&f);
+	mk_secret(&f, "pin", "1234-right", &sec);
+	ck_assert_int_eq(store_secret_verify(f.s, "pin", (const unsigned char *)"1234-right", 10,
+					     &match, &f.err),
+			 ST_OK);
+	ck_assert(match);
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(store_secret_verify(f.s, "pin", (const unsigned char *)"0000", 4,
+						     &match, &f.err),
+				 ST_OK);
+		ck_assert(!match);
+	}
+	/* the sixth in a minute is refused, even with the right value */
+	ck_assert_int_eq(store_secret_verify(f.s, "pin", (const unsigned char *)"1234-right", 10,
+					     &match, &f.err),
+			 ST_E_BUSY);
+	ck_assert_msg(strstr(f.err.msg, "5 wrong values were verified in the last 60 s") != NULL,
+		      "%s", f.err.msg);
+	snprintf(q, sizeof q,
+		 "SELECT count(*) || '/' || sum(outcome = 'failure') FROM secret_access_events "
+		 "WHERE secret_id = '%s' AND consumer = 'verify'",
+		 sec.id);
+	n = tu_sql_text(f.path, q);
+	ck_assert_str_eq(n, "7/6");
+	free(n);
+	error_clear(&f.err);
+	ck_assert_int_eq(store_secret_create(f.s, &bad, &out, &f.err), ST_E_INVALID);
+	ck_assert_msg(strstr(f.err.msg, "not valid UTF-8") != NULL, "%s", f.err.msg);
+	store_secret_clear(&sec);
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_missing_current_version)
 {
 	Fixture f;
@@ -618,6 +661,7 @@ TEST_SUITE(store_secret)
 	tcase_add_test(tc, test_tamper_swapped_between_secrets);
 	tcase_add_test(tc, test_tamper_version_mismatch);
 	tcase_add_test(tc, test_tamper_status_rollback);
+	tcase_add_test(tc, test_verify_audited_and_limited);
 	tcase_add_test(tc, test_check_decrypts_read_only);
 	tcase_add_test(tc, test_missing_current_version);
 	tcase_add_test(tc, test_tamper_row_from_other_key);
