@@ -383,7 +383,12 @@ static Status env_validate(Provider *p, cJSON **config, EnvSaveReport *report, E
 			free(typed);
 			schema_paths_free(typed_paths);
 			validate_result_free(&vr);
-			return error_prefix(err, "provider %s rejected the config: ", p->key);
+			/* Only an answer rejects: a worker that never started or never
+			 * answered did not look at the config at all. */
+			return st == ST_E_INVALID
+				       ? error_prefix(err, "provider %s rejected the config: ", p->key)
+				       : error_prefix(err, "provider %s could not check the config: ",
+						      p->key);
 		}
 		st = vr.normalized_config ? env_check_normalized(p, vr.normalized_config, typed, err)
 					  : ST_OK;
