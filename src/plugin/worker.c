@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +60,9 @@ struct PluginWorker {
 	pthread_cond_t cv;
 	PluginWorkerState state;
 	pid_t pid;
+	/* A pidfd for pid: its exit is noticed even while a grandchild still
+	 * holds the stdout pipe open (-1 on kernels without pidfd_open). */
+	int pid_fd;
 	int in_fd, out_fd, err_fd;
 	int wake_r, wake_w;
 	pthread_t io;
@@ -222,7 +226,7 @@ PluginWorker *plugin_host_add(PluginHost *h, const PluginManifest *m)
 	w->host = h;
 	w->manifest = m;
 	w->name = m->id;
-	w->in_fd = w->out_fd = w->err_fd = w->wake_r = w->wake_w = -1;
+	w->in_fd = w->out_fd = w->err_fd = w->wake_r = w->wake_w = w->pid_fd = -1;
 	w->next_id = 1;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_condattr_init(&ca);
@@ -558,6 +562,9 @@ child_fail:
 	fcntl(w->out_fd, F_SETFL, fcntl(w->out_fd, F_GETFL) | O_NONBLOCK);
 	fcntl(w->err_fd, F_SETFL, fcntl(w->err_fd, F_GETFL) | O_NONBLOCK);
 	w->pid = pid;
+	w->pid_fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (w->pid_fd >= 0)
+		fcntl(w->pid_fd, F_SETFD, FD_CLOEXEC);
 	plugin_log_printf(w->log, "host", "started worker pid %d: %s (in %s)", (int)pid, exe,
 			  m->dir);
 	free(exe);
@@ -983,6 +990,7 @@ static void plugin_finish(PluginWorker *w, Status st, const char *cause, bool eo
 	kill(-w->pid, SIGKILL);
 	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
 		;
+	plugin_close(&w->pid_fd);
 	plugin_remove_tmpdir(w);
 	for (int i = 0; err_open && i < 64; i++) {
 		errno = 0;
@@ -1065,7 +1073,7 @@ static void *plugin_io_main(void *arg)
 	PluginWorker *w = arg;
 	PluginHost *h = w->host;
 	Buf line = BUF_INIT, errbuf = BUF_INIT;
-	bool err_open = true, eof = false;
+	bool err_open = true, eof = false, gone = false;
 	char cause[600] = "";
 	Status st = ST_E_PROVIDER;
 	char *chunk = malloc(PLUGIN_READ_CHUNK);
@@ -1075,10 +1083,10 @@ static void *plugin_io_main(void *arg)
 		goto done;
 	}
 	for (;;) {
-		struct pollfd p[4];
+		struct pollfd p[5];
 		nfds_t np = 0;
 		bool want_write;
-		int out_i, err_i = -1, in_i = -1;
+		int out_i, err_i = -1, in_i = -1, pid_i = -1, ready;
 
 		pthread_mutex_lock(&w->mu);
 		if (w->stop_requested) {
@@ -1104,10 +1112,24 @@ static void *plugin_io_main(void *arg)
 			p[np].fd = w->in_fd;
 			p[np++].events = POLLOUT;
 		}
-		if (poll(p, np, -1) < 0) {
+		if (w->pid_fd >= 0 && !gone) {
+			pid_i = (int)np;
+			p[np].fd = w->pid_fd;
+			p[np++].events = POLLIN;
+		}
+		/* Once it has exited, only what is already in the pipe is read. */
+		ready = poll(p, np, gone ? 0 : -1);
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			snprintf(cause, sizeof cause, "poll failed: %s", strerror(errno));
+			break;
+		}
+		if (pid_i >= 0 && p[pid_i].revents)
+			gone = true;
+		if (gone && !(p[out_i].revents & POLLIN)) {
+			snprintf(cause, sizeof cause, "the worker exited");
+			eof = true;
 			break;
 		}
 		if (p[0].revents) {
@@ -1244,6 +1266,7 @@ static Status plugin_start_locked(PluginWorker *w, int64_t deadline, long timeou
 	if (pthread_create(&w->io, NULL, plugin_io_main, w) != 0) {
 		kill(-w->pid, SIGKILL);
 		waitpid(w->pid, NULL, 0);
+		plugin_close(&w->pid_fd);
 		plugin_remove_tmpdir(w);
 		plugin_close(&w->in_fd);
 		plugin_close(&w->out_fd);

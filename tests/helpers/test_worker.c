@@ -278,6 +278,14 @@ static void tw_handle(Worker *w, const cJSON *req)
 	}
 	if (strcmp(mode, "exit-clean") == 0)
 		exit(0);
+	if (strcmp(mode, "exit-leave-child") == 0) {
+		/* A grandchild keeps stdout open after the worker is gone. */
+		if (fork() == 0) {
+			sleep(30);
+			_exit(0);
+		}
+		exit(5);
+	}
 	if (strcmp(mode, "hang-hard") == 0) {
 		signal(SIGTERM, SIG_IGN);
 		tw_linger = 1;

@@ -16,6 +16,7 @@
 #include "plugin/lib.h"
 #include "plugin_fixture.h"
 #include "testutil.h"
+#include "util/ids.h"
 #include "util/fs.h"
 #include "util/json.h"
 
@@ -666,6 +667,24 @@ START_TEST(host_free_stops_workers)
 }
 END_TEST
 
+/* Issue #12: a grandchild holding stdout turned a worker's exit into a
+ * full call timeout; the exit is now seen at once (pidfd) and the
+ * grandchild, in the worker's process group, goes with it. */
+START_TEST(exit_seen_while_a_grandchild_holds_stdout)
+{
+	cJSON *r = NULL;
+	Error err;
+	int64_t t0 = time_now_ms();
+
+	ck_assert_int_eq(call_mode("environmentProbe", "exit-leave-child", NULL, 8000, &r, &err),
+			 ST_E_PROVIDER);
+	ck_assert_msg(strstr(err.msg, "the worker exited with status 5") != NULL, "%s", err.msg);
+	ck_assert_msg(time_now_ms() - t0 < 4000, "took %lld ms",
+		      (long long)(time_now_ms() - t0));
+	expect_ok_after();
+}
+END_TEST
+
 TEST_SUITE(plugin_runtime)
 {
 	Suite *s = suite_create("plugin_runtime");
@@ -699,6 +718,7 @@ TEST_SUITE(plugin_runtime)
 	tcase_add_test(tc, missing_worker_executable);
 	tcase_add_test(tc, stop_and_restart);
 	tcase_add_test(tc, host_free_stops_workers);
+	tcase_add_test(tc, exit_seen_while_a_grandchild_holds_stdout);
 	suite_add_tcase(s, tc);
 	return s;
 }
