@@ -98,7 +98,7 @@ static long json_depth_at(const char *text, size_t off)
 	long depth = 0, max = 0;
 	bool in_str = false;
 
-	for (size_t i = 0; text[i] && i <= off; i++) {
+	for (size_t i = 0; i <= off && text[i]; i++) {
 		char c = text[i];
 
 		if (in_str) {
