@@ -71,7 +71,7 @@ cat > "$TMPDIR/hplugins/hostile/manifest.json" <<JSON
 JSON
 hostile() { ENVCTL_PLUGIN_PATH="$TMPDIR/hplugins" run envctl "$@"; }
 HLOG_START=$(wc -c < "$LOG")
-for mode in long-error echo-validate copy json-key; do
+for mode in long-error echo-validate copy json-key id-secret; do
 	printf '{"mode":"%s","token":"%s"}' "$mode" "$H" | hostile env create "h-$mode" --provider hostile --config-file -
 	hostile env create "h-$mode-j" --provider hostile --config-file - --json < <(printf '{"mode":"%s","token":"%s"}' "$mode" "$H")
 	hostile env probe "h-$mode"
@@ -90,6 +90,7 @@ for cmd in "env list" "env list --json" "env show h-long-error --json" "env show
 done
 grep -q "xxxxxxxxxx" "$LOG" || fail "the long error was not seen"
 grep -q "is refused" "$LOG" || fail "the validation echo was not seen"
+grep -q "returned a providerLeaseId that holds a secret value" "$LOG" || fail "the secret lease id was not refused"
 for s in "$H" "${H:0:12}" "${H: -12}"; do
 	grep -aq -- "$s" "$LOG" && fail "hostile plugin: \"$s\" in CLI output: $(grep -a -- "$s" "$LOG" | cut -c1-300 | head -3)"
 	grep -aq -- "$s" "$ENVCTL_DB" && fail "hostile plugin: \"$s\" in the database"

@@ -5,6 +5,7 @@
  *   echo-validate   validation errors and warnings quote the secret
  *   copy            normalizedConfig copies the secret into /label
  *   json-key        probe and lease metadata use the secret as an object key
+ *   id-secret       the providerLeaseId carries the secret
  *   escapes         probe summary and errors carry terminal escapes
  *   read-parent     the probe summary says whether the parent's
  *                   /proc/PPID/environ still shows ENVCTL_MASTER_KEY
@@ -143,7 +144,14 @@ static Status hw_acquire(void *ctx, const cJSON *params, cJSON **result, Error *
 	if (strcmp(hw_mode(params), "long-error") != 0 && hw_fail(params, &st, err))
 		return st;
 	r = cJSON_CreateObject();
-	cJSON_AddStringToObject(r, "providerLeaseId", "hostile://lease");
+	if (strcmp(hw_mode(params), "id-secret") == 0) {
+		char id[300];
+
+		snprintf(id, sizeof id, "hostile://%s", hw_token(params));
+		cJSON_AddStringToObject(r, "providerLeaseId", id);
+	} else {
+		cJSON_AddStringToObject(r, "providerLeaseId", "hostile://lease");
+	}
 	cJSON_AddItemToObject(r, "metadata", hw_metadata(params));
 	*result = r;
 	return ST_OK;
