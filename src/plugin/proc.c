@@ -93,13 +93,21 @@ static void proc_set_limit(int resource, long value)
 }
 
 /* What the child was doing when it failed, reported with errno. */
-enum { PROC_STEP_STDIO, PROC_STEP_BIND, PROC_STEP_IDS, PROC_STEP_CWD, PROC_STEP_EXEC };
+enum {
+	PROC_STEP_STDIO,
+	PROC_STEP_BIND,
+	PROC_STEP_CGROUP,
+	PROC_STEP_IDS,
+	PROC_STEP_CWD,
+	PROC_STEP_EXEC
+};
 
 static const char *proc_step_name(int step)
 {
 	switch (step) {
 	case PROC_STEP_STDIO: return "setting up its descriptors";
 	case PROC_STEP_BIND: return "bind-mounting its directory";
+	case PROC_STEP_CGROUP: return "joining its cgroup";
 	case PROC_STEP_IDS: return "switching to its user";
 	case PROC_STEP_CWD: return "entering its working directory";
 	default: return "executing it";
@@ -154,6 +162,18 @@ static void proc_child(const PluginProcSpec *s, const char *exe, int in_fd, int 
 	    (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
 	     mount(s->private_bind_src, s->private_bind_dst, NULL, MS_BIND, NULL) != 0))
 		goto fail;
+	report[0] = PROC_STEP_CGROUP;
+	if (s->cgroup_procs) {
+		int cg = open(s->cgroup_procs, O_WRONLY | O_CLOEXEC);
+
+		/* "0" is the writing process itself. */
+		if (cg < 0 || write(cg, "0", 1) != 1) {
+			if (cg >= 0)
+				close(cg);
+			goto fail;
+		}
+		close(cg);
+	}
 	proc_set_limit(RLIMIT_CPU, s->cpu_seconds);
 	proc_set_limit(RLIMIT_AS, s->memory_bytes);
 	proc_set_limit(RLIMIT_NPROC, s->max_processes);

@@ -32,6 +32,9 @@ typedef struct PluginProcSpec {
 	 * not traverse. */
 	const char *private_bind_src;
 	const char *private_bind_dst;
+	/* A cgroup's cgroup.procs file the child joins before it drops
+	 * privileges and execs (NULL: none). */
+	const char *cgroup_procs;
 	bool set_ids;            /* run as uid/gid (with no supplementary groups) */
 	uid_t uid;
 	gid_t gid;

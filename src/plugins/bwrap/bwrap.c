@@ -325,6 +325,76 @@ static Status bw_stop_runs(const BwConfig *c, int rootfd, const char *id, Error 
 	return st;
 }
 
+/* ------------------------------------------------ a cgroup per lease
+ *
+ * Every sandbox runs as the same uid, so RLIMIT_NPROC (which counts all of
+ * a uid's processes) is one budget for all leases: one lease's fork bomb
+ * starves the others. Where the pids controller can be written (cgroup v1
+ * at /sys/fs/cgroup/pids, as root), each lease gets its own pids cgroup
+ * with pids.max = maxProcesses and RLIMIT_NPROC is not set; elsewhere the
+ * rlimit stays (README: Known limits). */
+
+#define BW_CGROUP_BASE "/sys/fs/cgroup/pids/envctl-bwrap"
+
+static bool bw_cgroup_path(const char *id, const char *file, char *out, size_t n)
+{
+	int len = file ? snprintf(out, n, "%s/%s/%s", BW_CGROUP_BASE, id, file)
+		       : snprintf(out, n, "%s/%s", BW_CGROUP_BASE, id);
+
+	return len > 0 && (size_t)len < n;
+}
+
+/* Makes the lease's cgroup with its limit; fills procs with the file the
+ * child joins. False when cgroups cannot be used here. */
+static bool bw_cgroup_prepare(const BwConfig *c, const char *id, char *procs, size_t n)
+{
+	char dir[PATH_MAX], max[PATH_MAX], value[32];
+	int fd, len;
+	bool ok;
+
+	if (!c->drop || c->max_processes <= 0 || !bw_cgroup_path(id, NULL, dir, sizeof dir) ||
+	    !bw_cgroup_path(id, "pids.max", max, sizeof max) ||
+	    !bw_cgroup_path(id, "cgroup.procs", procs, n))
+		return false;
+	if ((mkdir(BW_CGROUP_BASE, 0755) != 0 && errno != EEXIST) ||
+	    (mkdir(dir, 0755) != 0 && errno != EEXIST))
+		return false;
+	fd = open(max, O_WRONLY | O_CLOEXEC);
+	len = snprintf(value, sizeof value, "%ld", c->max_processes);
+	ok = fd >= 0 && write(fd, value, (size_t)len) == len;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Kills whatever is still in the lease's cgroup and removes it. */
+static void bw_cgroup_end(const char *id)
+{
+	char dir[PATH_MAX], procs[PATH_MAX], buf[4096];
+	int64_t deadline = bw_mono_ms() + BW_STOP_MS;
+
+	if (!bw_cgroup_path(id, NULL, dir, sizeof dir) ||
+	    !bw_cgroup_path(id, "cgroup.procs", procs, sizeof procs))
+		return;
+	while (rmdir(dir) != 0 && errno == EBUSY && bw_mono_ms() < deadline) {
+		int fd = open(procs, O_RDONLY | O_CLOEXEC);
+		ssize_t len = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		buf[len > 0 ? len : 0] = '\0';
+		for (char *p = buf, *end; *p; p = end) {
+			long pid = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (pid > 1)
+				kill((pid_t)pid, SIGKILL);
+		}
+		poll(NULL, 0, 10);
+	}
+}
+
 /* Ends workspace id: out of reach of new commands first (renamed to
  * .gone-<id>, which no call looks up), then every running command stopped,
  * then (when remove) the files. A .gone- left by a failed attempt is
@@ -359,6 +429,8 @@ static Status bw_end_workspace(const BwConfig *c, const char *id, bool remove, E
 	}
 	if (st == ST_OK)
 		st = bw_stop_runs(c, rootfd, id, err);
+	if (st == ST_OK)
+		bw_cgroup_end(id);
 	if (st == ST_OK && remove)
 		st = fs_remove_tree_at(rootfd, gone, what, err);
 	close(rootfd);
@@ -442,6 +514,7 @@ static Status bw_run(const BwConfig *c, const char *id, const char *ws, const ch
 	char *bwrap = plugin_proc_find("bwrap");
 	const char *stage = ws && c->drop ? bw_stage_dir() : NULL;
 	BwRun run = { .fd = -1, .dirfd = -1 };
+	char cgroup_procs[PATH_MAX];
 	bool ok;
 	Status st = ST_OK;
 
@@ -509,6 +582,10 @@ static Status bw_run(const BwConfig *c, const char *id, const char *ws, const ch
 	spec.cpu_seconds = c->cpu_seconds;
 	spec.memory_bytes = c->memory_mb > 0 ? c->memory_mb * 1024L * 1024L : 0;
 	spec.max_processes = c->max_processes;
+	if (ws && bw_cgroup_prepare(c, id, cgroup_procs, sizeof cgroup_procs)) {
+		spec.cgroup_procs = cgroup_procs;
+		spec.max_processes = 0; /* the lease's own pids.max instead */
+	}
 	spec.set_ids = c->drop;
 	spec.uid = c->uid;
 	spec.gid = (gid_t)c->uid;
