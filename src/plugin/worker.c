@@ -1117,8 +1117,10 @@ static void *plugin_io_main(void *arg)
 			p[np].fd = w->pid_fd;
 			p[np++].events = POLLIN;
 		}
-		/* Once it has exited, only what is already in the pipe is read. */
-		ready = poll(p, np, gone ? 0 : -1);
+		/* Once it has exited, only what is already in the pipe is read.
+		 * Without a pidfd (old kernels, valgrind) the exit is looked for
+		 * every 100 ms, without reaping it (plugin_finish does). */
+		ready = poll(p, np, gone ? 0 : w->pid_fd >= 0 ? -1 : 100);
 		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1127,6 +1129,13 @@ static void *plugin_io_main(void *arg)
 		}
 		if (pid_i >= 0 && p[pid_i].revents)
 			gone = true;
+		if (w->pid_fd < 0 && !gone) {
+			siginfo_t si;
+
+			memset(&si, 0, sizeof si);
+			gone = waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+			       si.si_pid == w->pid;
+		}
 		if (gone && !(p[out_i].revents & POLLIN)) {
 			snprintf(cause, sizeof cause, "the worker exited");
 			eof = true;
