@@ -17,15 +17,12 @@
 #include <unistd.h>
 
 #include "plugin/rpc.h"
+#include "plugin/spawn.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/ids.h"
 #include "util/json.h"
 #include "util/redact.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
 
 extern char **environ;
 
@@ -348,7 +345,7 @@ static char *plugin_resolve_exe(const PluginManifest *m, char *const *env, Error
 {
 	const char *exe = m->worker_argv[0];
 	const char *path = "/usr/local/bin:/usr/bin:/bin";
-	char *copy, *save = NULL, *found = NULL;
+	char *found;
 
 	if (strchr(exe, '/')) {
 		char *full;
@@ -374,37 +371,13 @@ static char *plugin_resolve_exe(const PluginManifest *m, char *const *env, Error
 	for (char *const *e = env; *e; e++)
 		if (strncmp(*e, "PATH=", 5) == 0)
 			path = *e + 5;
-	copy = strdup(path);
-	for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir && !found;
-	     dir = strtok_r(NULL, ":", &save)) {
-		char *cand = fs_join(dir, exe);
-
-		if (cand && access(cand, X_OK) == 0 && fs_is_file(cand))
-			found = cand;
-		else
-			free(cand);
-	}
-	free(copy);
+	found = plugin_spawn_find(exe, env);
 	if (!found)
 		error_set(err, ST_E_NOT_FOUND,
 			  "plugin %s: cannot start the worker: \"%s\" is not on PATH (%s); install it "
 			  "or name it with a path in the manifest's \"worker\"",
 			  m->id, exe, path);
 	return found;
-}
-
-/* Marks every descriptor from 3 up close-on-exec (async-signal-safe). */
-static int plugin_cloexec_from3(long maxfd)
-{
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return 0;
-	for (long fd = 3; fd < maxfd; fd++) {
-		int fl = fcntl((int)fd, F_GETFD);
-
-		if (fl >= 0)
-			fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC);
-	}
-	return 0;
 }
 
 static void plugin_close(int *fd)
@@ -481,12 +454,9 @@ static void plugin_remove_tmpdir(PluginWorker *w)
 static Status plugin_spawn_locked(PluginWorker *w, Error *err)
 {
 	const PluginManifest *m = w->manifest;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	char **env = plugin_env_build(m->inherit_env);
 	char *exe = NULL;
-	long maxfd = sysconf(_SC_OPEN_MAX);
-	int child_errno = 0;
-	ssize_t n;
 	pid_t pid;
 
 	if (!env)
@@ -498,60 +468,33 @@ static Status plugin_spawn_locked(PluginWorker *w, Error *err)
 		plugin_strv_free(env);
 		return err->status;
 	}
-	if (maxfd < 0 || maxfd > 65536)
-		maxfd = 65536;
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) ||
-	    pipe2(rep, O_CLOEXEC)) {
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
 		error_set(err, ST_E_IO, "plugin %s: cannot start the worker: pipe: %s", m->id,
 			  strerror(errno));
 		goto fail;
 	}
-	pid = fork();
-	if (pid < 0) {
-		error_set(err, ST_E_IO, "plugin %s: cannot start the worker: fork: %s", m->id,
-			  strerror(errno));
-		goto fail;
-	}
-	if (pid == 0) {
-		static const int reset[] = { SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD,
-					     SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH };
-		struct sigaction dfl;
-		sigset_t none;
-		int e;
+	{
+		PluginSpawnSpec sp = {
+			.exe = exe,
+			.argv = m->worker_argv,
+			.envp = env,
+			.cwd = m->dir,
+			.stdio = { in[0], out[1], errp[1] },
+			.pass_fd = -1,
+		};
+		PluginSpawnError se;
 
-		memset(&dfl, 0, sizeof dfl);
-		dfl.sa_handler = SIG_DFL;
-		for (size_t i = 0; i < sizeof reset / sizeof reset[0]; i++)
-			sigaction(reset[i], &dfl, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* Its own process group, so stopping it reaches its children. */
-		setpgid(0, 0);
-		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
-			goto child_fail;
-		/* No descriptor of the console (database, other workers) leaks in. */
-		if (plugin_cloexec_from3(maxfd) != 0)
-			goto child_fail;
-		if (chdir(m->dir) != 0)
-			goto child_fail;
-		execve(exe, m->worker_argv, env);
-child_fail:
-		e = errno;
-		(void)!write(rep[1], &e, sizeof e);
-		_exit(127);
+		pid = plugin_spawn(&sp, &se);
+		if (pid < 0) {
+			if (strcmp(se.step, "fork") == 0)
+				error_set(err, ST_E_IO, "plugin %s: cannot start the worker: fork: %s",
+					  m->id, strerror(se.errnum));
+			else
+				error_set(err, ST_E_IO, "plugin %s: cannot start the worker %s in %s: %s",
+					  m->id, exe, m->dir, strerror(se.errnum));
+			goto fail;
+		}
 	}
-	close(rep[1]);
-	rep[1] = -1;
-	do
-		n = read(rep[0], &child_errno, sizeof child_errno);
-	while (n < 0 && errno == EINTR);
-	if (n > 0) {
-		waitpid(pid, NULL, 0);
-		error_set(err, ST_E_IO, "plugin %s: cannot start the worker %s in %s: %s", m->id, exe,
-			  m->dir, strerror(child_errno));
-		goto fail;
-	}
-	plugin_close(&rep[0]);
 	close(in[0]);
 	close(out[1]);
 	close(errp[1]);
@@ -575,7 +518,6 @@ fail:
 		plugin_close(&in[i]);
 		plugin_close(&out[i]);
 		plugin_close(&errp[i]);
-		plugin_close(&rep[i]);
 	}
 	plugin_remove_tmpdir(w);
 	free(exe);

@@ -685,6 +685,39 @@ START_TEST(exit_seen_while_a_grandchild_holds_stdout)
 }
 END_TEST
 
+/* Issue #12: worker.c reset a short list of signals and proc.c another;
+ * a signal the console ignores (or blocks) must not stay so in a worker. */
+START_TEST(worker_starts_with_default_signals)
+{
+	struct sigaction ign, old_usr1, old_alrm;
+	sigset_t block, old_mask;
+	cJSON *r = NULL;
+	Error err;
+
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGUSR1, &ign, &old_usr1);
+	sigaction(SIGALRM, &ign, &old_alrm);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &block, &old_mask);
+	ck_assert_msg(call_mode("signals", "ok", NULL, 3000, &r, &err) == ST_OK, "%s", err.msg);
+	sigaction(SIGUSR1, &old_usr1, NULL);
+	sigaction(SIGALRM, &old_alrm, NULL);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	{
+		const cJSON *sig;
+
+		/* (the test worker ignores SIGPIPE itself) */
+		cJSON_ArrayForEach(sig, cJSON_GetObjectItem(r, "ignored"))
+			ck_assert_msg(sig->valueint != SIGUSR1 && sig->valueint != SIGALRM,
+				      "the worker started with signal %d ignored", sig->valueint);
+	}
+	ck_assert(!json_is_true(r, "usr1Blocked"));
+	cJSON_Delete(r);
+}
+END_TEST
+
 TEST_SUITE(plugin_runtime)
 {
 	Suite *s = suite_create("plugin_runtime");
@@ -719,6 +752,7 @@ TEST_SUITE(plugin_runtime)
 	tcase_add_test(tc, stop_and_restart);
 	tcase_add_test(tc, host_free_stops_workers);
 	tcase_add_test(tc, exit_seen_while_a_grandchild_holds_stdout);
+	tcase_add_test(tc, worker_starts_with_default_signals);
 	suite_add_tcase(s, tc);
 	return s;
 }
