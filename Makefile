@@ -117,6 +117,10 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
 
+# swap_race runs inside a bwrap sandbox under RLIMIT_AS, where a sanitizer
+# runtime cannot reserve its shadow memory: it is always built plain.
+$(BUILD)/tests/helpers/swap_race: SANFLAGS =
+
 # ---------------------------------------------------------------- set-up
 # Installs missing Debian packages when we may (root, or sudo without a
 # password); otherwise stops with the exact command to run.

@@ -1,5 +1,6 @@
 #include <sodium.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include "cli/cli.h"
@@ -11,6 +12,9 @@ int main(int argc, char **argv)
 	struct rlimit nocore = { 0, 0 };
 
 	setrlimit(RLIMIT_CORE, &nocore);
+	/* Nor let a plugin worker running as the same user read this process
+	 * through /proc/PID/mem or ptrace it (the master key is in here). */
+	prctl(PR_SET_DUMPABLE, 0);
 	if (sodium_init() < 0) {
 		fputs("envctl: libsodium failed to initialise\n", stderr);
 		return 1;

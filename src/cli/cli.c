@@ -1,10 +1,14 @@
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "util/term.h"
 
 /* Subcommand groups. Each lives in its own cmd_*.c. */
 static const CliCommand *const cli_commands[] = {
@@ -82,6 +86,107 @@ int cli_fail(const Error *err)
 	return status_exit_code(err->status == ST_OK ? ST_E_FAIL : err->status);
 }
 
+/* ------------------------------------------------ terminal-safe output
+ *
+ * A subcommand's stdout and stderr are replaced by streams that pass
+ * every byte through term_escape before it reaches the descriptor, so no
+ * printf in any command can hand a terminal an escape sequence from a
+ * name, a summary or a plugin's log. JSON and a command's passthrough
+ * output (lease exec) go to the descriptors unchanged: cli_write_raw. */
+
+typedef struct CliTermStream {
+	int fd;
+	char pending[4]; /* the start of a UTF-8 character cut by a flush */
+	size_t npending;
+} CliTermStream;
+
+static bool cli_write_fd(int fd, const char *data, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, data, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		data += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+static ssize_t cli_term_write(void *cookie, const char *data, size_t size)
+{
+	CliTermStream *t = cookie;
+	Buf in = BUF_INIT, out = BUF_INIT;
+	size_t used;
+	bool ok;
+
+	if (!buf_append(&in, t->pending, t->npending) || !buf_append(&in, data, size)) {
+		buf_free(&in);
+		errno = ENOMEM;
+		return -1;
+	}
+	used = term_escape(&out, in.data, in.len, true);
+	t->npending = in.len - used < sizeof t->pending ? in.len - used : 0;
+	memcpy(t->pending, in.data + used, t->npending);
+	ok = !out.len || cli_write_fd(t->fd, out.data, out.len);
+	buf_free(&in);
+	buf_free(&out);
+	return ok ? (ssize_t)size : -1;
+}
+
+static int cli_term_close(void *cookie)
+{
+	CliTermStream *t = cookie;
+	Buf out = BUF_INIT;
+
+	term_escape(&out, t->pending, t->npending, false);
+	if (out.len)
+		cli_write_fd(t->fd, out.data, out.len);
+	buf_free(&out);
+	free(t);
+	return 0;
+}
+
+static FILE *cli_term_stream(int fd)
+{
+	cookie_io_functions_t io = { .write = cli_term_write, .close = cli_term_close };
+	CliTermStream *t = calloc(1, sizeof *t);
+	FILE *f = t ? fopencookie(t, "w", io) : NULL;
+
+	if (!f) {
+		free(t);
+		return NULL;
+	}
+	t->fd = fd;
+	if (fd == STDERR_FILENO)
+		setvbuf(f, NULL, _IONBF, 0);
+	else if (isatty(fd))
+		setvbuf(f, NULL, _IOLBF, 0);
+	return f;
+}
+
+/* stdout and stderr are process-wide: so is this, set once before the
+ * subcommand runs (never for the console, which draws with curses). */
+static void cli_term_install(void)
+{
+	FILE *out = cli_term_stream(STDOUT_FILENO), *err = cli_term_stream(STDERR_FILENO);
+
+	fflush(stdout);
+	fflush(stderr);
+	if (out)
+		stdout = out;
+	if (err)
+		stderr = err;
+}
+
+void cli_write_raw(int fd, const char *text, size_t n)
+{
+	fflush(fd == STDERR_FILENO ? stderr : stdout);
+	(void)cli_write_fd(fd, text, n);
+}
+
 int cli_print_json(cJSON *json)
 {
 	char *text = json ? cJSON_Print(json) : NULL;
@@ -91,7 +196,8 @@ int cli_print_json(cJSON *json)
 		fputs("envctl: out of memory\n", stderr);
 		return status_exit_code(ST_E_NOMEM);
 	}
-	puts(text);
+	cli_write_raw(STDOUT_FILENO, text, strlen(text));
+	cli_write_raw(STDOUT_FILENO, "\n", 1);
 	free(text);
 	return 0;
 }
@@ -123,44 +229,15 @@ int cli_main(int argc, char **argv)
 	return cli_main_hooked(argc, argv, NULL);
 }
 
-int cli_main_hooked(int argc, char **argv, CliAppHook hook)
+
+static int cli_dispatch(int argc, char **argv, const char *db, bool readonly, bool no_color,
+			TuiOptions *tui_opts, CliAppHook hook)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "readonly", no_argument, NULL, 'r' },
-		{ "no-color", no_argument, NULL, 'c' },
-		{ "no-mouse", no_argument, NULL, 'm' },
-		{ "ascii", no_argument, NULL, 'a' },
-		{ "script", required_argument, NULL, 's' },
-		{ "view", required_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *db = NULL;
-	TuiOptions tui = { 0 };
-	bool readonly = false, no_color = getenv("NO_COLOR") && getenv("NO_COLOR")[0];
+	TuiOptions tui = *tui_opts;
 	App app;
 	Error err;
-	int c, rc;
+	int rc;
 
-	/* '+' stops at the first non-option: the rest belongs to the subcommand. */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'r': readonly = true; break;
-		case 'c': no_color = true; break;
-		case 'm': tui.no_mouse = true; break;
-		case 'a': tui.ascii = true; break;
-		case 's': tui.script_path = optarg; break;
-		case 'v': tui.start_view = optarg; break;
-		case 'V': printf("envctl %s\n", ENVCTL_VERSION); return 0;
-		case 'h': cli_print_usage(stdout); return 0;
-		default:
-			return cli_usage_error(NULL, "unknown option \"%s\"", argv[optind - 1]);
-		}
-	}
 	error_clear(&err);
 	if (app_init(&app, db, &err) != ST_OK)
 		return cli_fail(&err);
@@ -191,4 +268,57 @@ int cli_main_hooked(int argc, char **argv, CliAppHook hook)
 	}
 	app_free(&app);
 	return cli_usage_error(NULL, "unknown command \"%s\"", argv[optind]);
+}
+
+int cli_main_hooked(int argc, char **argv, CliAppHook hook)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "readonly", no_argument, NULL, 'r' },
+		{ "no-color", no_argument, NULL, 'c' },
+		{ "no-mouse", no_argument, NULL, 'm' },
+		{ "ascii", no_argument, NULL, 'a' },
+		{ "script", required_argument, NULL, 's' },
+		{ "view", required_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = NULL;
+	TuiOptions tui = { 0 };
+	bool readonly = false, no_color = getenv("NO_COLOR") && getenv("NO_COLOR")[0];
+	FILE *orig_out = stdout, *orig_err = stderr;
+	int c, rc;
+
+	/* '+' stops at the first non-option: the rest belongs to the subcommand. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'r': readonly = true; break;
+		case 'c': no_color = true; break;
+		case 'm': tui.no_mouse = true; break;
+		case 'a': tui.ascii = true; break;
+		case 's': tui.script_path = optarg; break;
+		case 'v': tui.start_view = optarg; break;
+		case 'V': printf("envctl %s\n", ENVCTL_VERSION); return 0;
+		case 'h': cli_print_usage(stdout); return 0;
+		default:
+			return cli_usage_error(NULL, "unknown option \"%s\"", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		cli_term_install();
+	rc = cli_dispatch(argc, argv, db, readonly, no_color, &tui, hook);
+	/* Closed (so a character cut at the end is written too) and put back:
+	 * a test may run several commands in one process. */
+	if (stdout != orig_out) {
+		fclose(stdout);
+		stdout = orig_out;
+	}
+	if (stderr != orig_err) {
+		fclose(stderr);
+		stderr = orig_err;
+	}
+	return rc;
 }

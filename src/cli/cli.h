@@ -31,6 +31,11 @@ int cli_usage_error(const CliCommand *cmd, const char *fmt, ...)
 int cli_fail(const Error *err);
 /* Prints formatted JSON to stdout and frees it; returns 0. */
 int cli_print_json(cJSON *json);
+/* Writes text to fd (STDOUT_FILENO / STDERR_FILENO) as is, after what the
+ * stream holds: for JSON and a command's passthrough output, which must
+ * stay exact. Everything else printed goes through the terminal-safe
+ * stdout/stderr. */
+void cli_write_raw(int fd, const char *text, size_t n);
 bool cli_wants_help(int argc, char **argv);
 
 /* Option parsing shared by the subcommands. Options may come before,

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -16,16 +17,29 @@ static const char db_usage[] =
 	"backup writes a consistent copy (SQLite online backup) to a new 0600 file,\n"
 	"even while other consoles write; it never overwrites.\n";
 
+/* An existing database is checked read-only (nothing written into the
+ * file being checked, a 0-byte file is an error); a missing one is created
+ * as any command would, then checked. */
 static int db_check(App *app, bool json)
 {
+	StoreOptions opts = { .key_text = app->master_key_text, .check_only = true };
 	StoreCheckReport r;
-	Store *s;
+	Store *own = NULL, *s;
 	Error err;
 	int rc;
 
 	error_clear(&err);
-	if (app_store(app, &s, &err) != ST_OK || store_check(s, &r, &err) != ST_OK)
+	if (access(app->db_path, F_OK) == 0) {
+		if (store_open_ex(app->db_path, &opts, &own, &err) != ST_OK)
+			return cli_fail(&err);
+		s = own;
+	} else if (app_store(app, &s, &err) != ST_OK) {
 		return cli_fail(&err);
+	}
+	if (store_check(s, &r, &err) != ST_OK) {
+		store_close(own);
+		return cli_fail(&err);
+	}
 	rc = r.count ? status_exit_code(ST_E_FAIL) : 0;
 	if (json) {
 		cJSON *o = cJSON_CreateObject(), *p = cJSON_CreateArray();
@@ -47,6 +61,7 @@ static int db_check(App *app, bool json)
 		}
 		store_check_report_free(&r);
 		cli_print_json(o);
+		store_close(own);
 		return rc;
 	}
 	for (size_t i = 0; i < r.count; i++)
@@ -56,6 +71,7 @@ static int db_check(App *app, bool json)
 	       r.count ? "damaged" : "ok", store_path(s), store_schema_version(s), r.environments,
 	       r.leases, r.secrets, r.bindings, r.activity, r.count, r.count == 1 ? "" : "s");
 	store_check_report_free(&r);
+	store_close(own);
 	return rc;
 }
 

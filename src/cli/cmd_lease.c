@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/lease.h"
@@ -199,8 +200,8 @@ static bool lease_list_row(const StoreLease *l, void *ud)
 		cJSON_Delete(o);
 		if (!text)
 			return false;
-		fputs(c->first ? "\n" : ",\n", stdout);
-		fputs(text, stdout);
+		cli_write_raw(STDOUT_FILENO, c->first ? "\n" : ",\n", c->first ? 1 : 2);
+		cli_write_raw(STDOUT_FILENO, text, strlen(text));
 		free(text);
 	} else {
 		const char *plid = l->provider_lease_id ? l->provider_lease_id : "-";
@@ -253,7 +254,7 @@ static int lease_cmd_list(App *app, int argc, char **argv)
 	}
 	c.json = json;
 	if (json) {
-		fputs("[", stdout);
+		cli_write_raw(STDOUT_FILENO, "[", 1);
 	} else {
 		if (store_env_list(s, NULL, &c.envs, &err) != ST_OK) {
 			store_env_clear(&e);
@@ -265,7 +266,7 @@ static int lease_cmd_list(App *app, int argc, char **argv)
 	}
 	rc = store_lease_each(s, &f, lease_list_row, &c, &err) == ST_OK ? 0 : -1;
 	if (json)
-		fputs(c.first ? "]\n" : "\n]\n", stdout);
+		cli_write_raw(STDOUT_FILENO, c.first ? "]\n" : "\n]\n", c.first ? 2 : 3);
 	else if (c.rows == 0)
 		printf("(no leases match; acquire one with `envctl lease acquire ENV`)\n");
 	store_env_list_free(&c.envs);
@@ -427,10 +428,11 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 	cli_list_free(&envs);
 	if (rc != ST_OK)
 		return cli_fail(&err);
+	/* The command's own output, passed through as it is. */
 	if (r.out)
-		fputs(r.out, stdout);
+		cli_write_raw(STDOUT_FILENO, r.out, strlen(r.out));
 	if (r.err)
-		fputs(r.err, stderr);
+		cli_write_raw(STDERR_FILENO, r.err, strlen(r.err));
 	if (r.timed_out) {
 		fprintf(stderr, "envctl: command timed out in lease %s\n", req.lease_id);
 		rc = status_exit_code(ST_E_TIMEOUT);

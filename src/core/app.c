@@ -1,6 +1,7 @@
 #include "core/app.h"
 
 #include <pwd.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +45,31 @@ static Status app_load_plugins(App *app, Error *err)
 	return provider_plugins_register(&app->registry, &app->plugins, app->plugin_host, err);
 }
 
+/* A plugin runs as the same user and could read the variable from
+ * /proc/PPID/environ, which shows the process's original environment
+ * block: the bytes are wiped there, not just unset. */
+static Status app_take_master_key(App *app, Error *err)
+{
+	char *value = getenv("ENVCTL_MASTER_KEY");
+	size_t len;
+
+	if (!value)
+		return ST_OK;
+	len = strlen(value);
+	app->master_key_text = sodium_malloc(len + 1);
+	if (!app->master_key_text)
+		return error_set(err, ST_E_NOMEM, "out of memory for the master key");
+	memcpy(app->master_key_text, value, len + 1);
+	sodium_memzero(value, len);
+	unsetenv("ENVCTL_MASTER_KEY");
+	return ST_OK;
+}
+
 Status app_init(App *app, const char *db_path, Error *err)
 {
 	memset(app, 0, sizeof *app);
+	if (app_take_master_key(app, err) != ST_OK)
+		return err->status;
 	app->db_path = db_path ? strdup(db_path) : app_default_db_path();
 	if (!app->db_path)
 		return error_set(err, ST_E_NOMEM, "out of memory");
@@ -69,12 +92,15 @@ void app_free(App *app)
 	plugin_catalog_free(&app->plugins);
 	free(app->forms_dir);
 	free(app->db_path);
+	sodium_free(app->master_key_text);
 	memset(app, 0, sizeof *app);
 }
 
 Status app_store(App *app, Store **out, Error *err)
 {
-	if (!app->store && store_open(app->db_path, &app->store, err) != ST_OK) {
+	StoreOptions opts = { .key_text = app->master_key_text };
+
+	if (!app->store && store_open_ex(app->db_path, &opts, &app->store, err) != ST_OK) {
 		*out = NULL;
 		return err->status;
 	}

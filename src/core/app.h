@@ -23,11 +23,16 @@ typedef struct App {
 	char *actor;     /* "cli:alice", "tui:alice": who activity rows name */
 	PluginCatalog plugins;   /* every plugin found, broken ones included */
 	PluginHost *plugin_host; /* their workers: started on first use */
+	/* ENVCTL_MASTER_KEY, moved out of the environment into locked memory
+	 * (sodium_malloc) by app_init; NULL when it was not set. */
+	char *master_key_text;
 } App;
 
 /* Finds the forms, registers the built-in providers and the plugins' (found
  * as plugin/discover.h says; their workers start on first use). A broken
- * plugin is a registry problem, not a failure. db_path may be NULL. */
+ * plugin is a registry problem, not a failure. db_path may be NULL.
+ * ENVCTL_MASTER_KEY is taken out of the process environment (its bytes
+ * wiped where /proc/PID/environ shows them) into app->master_key_text. */
 Status app_init(App *app, const char *db_path, Error *err);
 /* Stops every plugin worker cleanly, then frees. */
 void app_free(App *app);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/redact.h"
 #include "schema/schema.h"
 #include "util/buf.h"
 #include "util/ids.h"
@@ -637,6 +638,90 @@ static Status env_take_normalized(App *app, Provider *p, const SchemaField *root
 	return st;
 }
 
+/* ------------------------------------------------- what a plugin echoes
+ *
+ * A plugin's validation sees the values just typed: what it says back
+ * (errors, warnings) is redacted, and a normalizedConfig that copies one
+ * of them into a field that is not a secret is refused, or it would be
+ * saved and shown in clear. */
+
+/* The plaintexts at config's secret paths (borrowed from config); NULL
+ * with *paths NULL when there are none or they cannot be computed. */
+static const char **env_typed_secrets(const Provider *p, cJSON *config, char ***paths)
+{
+	Error ignored;
+
+	*paths = NULL;
+	if (env_secret_paths_of(p, config, paths, &ignored) != ST_OK)
+		return NULL;
+	return redact_collect(config, *paths);
+}
+
+static bool env_holds_secret(const char *text, const char *const *secrets)
+{
+	for (size_t i = 0; text && secrets && secrets[i]; i++)
+		if (strlen(secrets[i]) < REDACT_MIN_SUBSTRING ? strcmp(text, secrets[i]) == 0
+							      : strstr(text, secrets[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* The first pointer under node (at ptr) outside the secret paths whose
+ * key or string value holds a secret; caller frees. NULL: none. */
+static char *env_find_copied_secret(const cJSON *node, const char *ptr, char **secret_paths,
+				    const char *const *secrets)
+{
+	const cJSON *child;
+	int index = 0;
+
+	if (env_paths_has(secret_paths, ptr))
+		return NULL;
+	if (cJSON_IsString(node))
+		return env_holds_secret(node->valuestring, secrets) ? strdup(ptr[0] ? ptr : "/")
+								      : NULL;
+	cJSON_ArrayForEach(child, node) {
+		char token[24], *sub, *found;
+
+		if (child->string && env_holds_secret(child->string, secrets))
+			return strdup(ptr[0] ? ptr : "/");
+		snprintf(token, sizeof token, "%d", index++);
+		sub = jsonptr_append(ptr, child->string ? child->string : token);
+		if (!sub)
+			return strdup(ptr[0] ? ptr : "/");
+		found = env_find_copied_secret(child, sub, secret_paths, secrets);
+		free(sub);
+		if (found)
+			return found;
+	}
+	return NULL;
+}
+
+static Status env_check_normalized(const Provider *p, const cJSON *normalized,
+				   const char *const *secrets, Error *err)
+{
+	cJSON *copy;
+	char **paths = NULL, *where;
+
+	if (!secrets || !secrets[0])
+		return ST_OK;
+	copy = cJSON_Duplicate(normalized, 1);
+	if (!copy || env_secret_paths_of(p, copy, &paths, err) != ST_OK) {
+		json_wipe(copy);
+		return err->status ? err->status : error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	where = env_find_copied_secret(copy, "", paths, secrets);
+	schema_paths_free(paths);
+	json_wipe(copy);
+	if (!where)
+		return ST_OK;
+	error_set(err, ST_E_PROVIDER,
+		  "provider %s's normalizedConfig copies a secret value into %s, which is not a "
+		  "secret field; nothing was saved (report this to the plugin's author)",
+		  p->key, where);
+	free(where);
+	return ST_E_PROVIDER;
+}
+
 /* The operator's config first (every violation, before any provider call),
  * then the provider (its normalized config replaces ours). */
 static Status env_validate(App *app, Provider *p, cJSON **config, EnvSaveReport *report,
@@ -645,6 +730,8 @@ static Status env_validate(App *app, Provider *p, cJSON **config, EnvSaveReport 
 	ValidateResult vr;
 	SchemaField *root = NULL;
 	Buf msg = BUF_INIT;
+	const char **typed = NULL;
+	char **typed_paths = NULL;
 	Status st;
 
 	memset(&vr, 0, sizeof vr);
@@ -656,9 +743,17 @@ static Status env_validate(App *app, Provider *p, cJSON **config, EnvSaveReport 
 		st = env_schema_check(p, root, *config, "config", err);
 	if (st != ST_OK || !p->ops->validate_config)
 		goto done;
+	typed = env_typed_secrets(p, *config, &typed_paths);
 	st = p->ops->validate_config(p, *config, &vr, err);
+	redact_json(vr.errors, typed);
+	redact_json(vr.warnings, typed);
 	if (st != ST_OK) {
-		error_prefix(err, "provider %s rejected the config: ", p->key);
+		/* Only an answer rejects: a worker that never started or never
+		 * answered did not look at the config at all. */
+		if (st == ST_E_INVALID)
+			error_prefix(err, "provider %s rejected the config: ", p->key);
+		else
+			error_prefix(err, "provider %s could not check the config: ", p->key);
 		goto done;
 	}
 	if (!vr.ok) {
@@ -673,6 +768,12 @@ static Status env_validate(App *app, Provider *p, cJSON **config, EnvSaveReport 
 		report->warnings = vr.warnings;
 		vr.warnings = NULL;
 	}
+	if (vr.normalized_config &&
+	    (st = env_check_normalized(p, vr.normalized_config, typed, err)) != ST_OK) {
+		json_wipe(vr.normalized_config); /* it may hold the values just entered */
+		vr.normalized_config = NULL;
+		goto done;
+	}
 	if (vr.normalized_config) {
 		cJSON *n = vr.normalized_config;
 
@@ -686,6 +787,8 @@ static Status env_validate(App *app, Provider *p, cJSON **config, EnvSaveReport 
 		*config = n;
 	}
 done:
+	free(typed);
+	schema_paths_free(typed_paths);
 	validate_result_free(&vr);
 	buf_free(&msg);
 	schema_field_free(root);

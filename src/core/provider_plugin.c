@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/redact.h"
 #include "plugin/rpc.h"
+#include "schema/schema.h"
 #include "util/buf.h"
 #include "util/ids.h"
 #include "util/json.h"
@@ -106,14 +108,64 @@ static Status pp_load_caps(Provider *p, Error *err)
 	return ST_OK;
 }
 
+/* The plaintexts at the schema's secret fields of the config a call
+ * sends, so the worker layer can redact its error text before cutting it.
+ * NULL (nothing to redact, or not computable: the core still redacts what
+ * it stores) is fine. Free with free() and schema_paths_free(*paths). */
+static const char **pp_config_secrets(const Provider *p, const cJSON *cfg, char ***paths)
+{
+	Error ignored;
+
+	*paths = NULL;
+	if (!cJSON_IsObject(cfg) || !p->config_schema ||
+	    schema_secret_paths(p->config_schema, cfg, paths, &ignored) != ST_OK)
+		return NULL;
+	return redact_collect(cfg, *paths);
+}
+
+static const char **pp_call_secrets(const Provider *p, const cJSON *params, char ***paths)
+{
+	return pp_config_secrets(p, cJSON_GetObjectItemCaseSensitive(params, "config"), paths);
+}
+
+/* A providerLeaseId is stored and printed as is and handed back to the
+ * worker: one that holds a secret value is refused (redacting it would
+ * break the lease). */
+static Status pp_check_lease_id(Provider *p, const cJSON *config, const char *id,
+				Error *err)
+{
+	char **paths = NULL;
+	const char **secrets = pp_config_secrets(p, config, &paths);
+	char *copy = secrets ? strdup(id) : NULL;
+	bool leaks;
+
+	copy = copy ? redact_string(copy, secrets) : NULL;
+	leaks = copy && strcmp(copy, id) != 0;
+	free(copy);
+	free(secrets);
+	schema_paths_free(paths);
+	if (leaks)
+		return error_set(err, ST_E_PROVIDER,
+				 "plugin %s returned a providerLeaseId that holds a secret value; "
+				 "the lease was not recorded (report this to the plugin's author)",
+				 pp_impl(p)->manifest->id);
+	return ST_OK;
+}
+
 static Status pp_call(Provider *p, const char *method, cJSON *params, long timeout_ms,
 		      cJSON **result, Error *err)
 {
+	const char **secrets;
+	char **paths;
 	Status st;
 
 	if (!params)
 		return error_set(err, ST_E_NOMEM, "out of memory");
-	st = plugin_worker_call(pp_impl(p)->worker, method, params, timeout_ms, result, err);
+	secrets = pp_call_secrets(p, params, &paths);
+	st = plugin_worker_call_redacted(pp_impl(p)->worker, method, params, timeout_ms, secrets,
+					 result, err);
+	free(secrets);
+	schema_paths_free(paths);
 	json_wipe(params);
 	pp_refresh_caps(p);
 	return st;
@@ -247,6 +299,8 @@ static Status pp_lease_result(Provider *p, const cJSON *config, const cJSON *res
 				 pp_impl(p)->manifest->id);
 	if (!cJSON_IsString(id))
 		return ST_OK; /* null: the provider has no such lease (resume) */
+	if (pp_check_lease_id(p, config, id->valuestring, err) != ST_OK)
+		return err->status;
 	out->provider_lease_id = strdup(id->valuestring);
 	out->metadata = cJSON_IsObject(meta) ? cJSON_Duplicate(meta, 1) : cJSON_CreateObject();
 	if (cJSON_IsString(expires))

@@ -25,47 +25,6 @@ const char **redact_collect(const cJSON *config, char *const *pointers)
 	return out;
 }
 
-char *redact_string(char *s, const char *const *secrets)
-{
-	for (size_t i = 0; s && secrets && secrets[i]; i++) {
-		const char *secret = secrets[i];
-		size_t slen = strlen(secret);
-		Buf b = BUF_INIT;
-		const char *p = s, *hit;
-
-		if (!slen || !strstr(s, secret))
-			continue;
-		if (slen < REDACT_MIN_SUBSTRING) {
-			if (strcmp(s, secret) == 0) {
-				char *r = strdup(REDACTED);
-
-				if (!r) {
-					memset(s, 0, slen);
-					return s;
-				}
-				free(s);
-				s = r;
-			}
-			continue;
-		}
-		while ((hit = strstr(p, secret))) {
-			buf_append(&b, p, (size_t)(hit - p));
-			buf_puts(&b, REDACTED);
-			p = hit + slen;
-		}
-		buf_puts(&b, p);
-		if (!b.data) {
-			/* Out of memory: losing the text beats leaking the secret. */
-			buf_free(&b);
-			memset(s, 0, strlen(s));
-			return s;
-		}
-		free(s);
-		s = buf_take(&b);
-	}
-	return s;
-}
-
 void redact_json(cJSON *node, const char *const *secrets)
 {
 	cJSON *child;
@@ -86,6 +45,21 @@ void redact_json(cJSON *node, const char *const *secrets)
 		free(out);
 		return;
 	}
-	cJSON_ArrayForEach(child, node)
+	cJSON_ArrayForEach(child, node) {
+		/* A plugin may use a secret as an object key, too. */
+		if (child->string) {
+			char *key = strdup(child->string);
+
+			key = key ? redact_string(key, secrets) : NULL;
+			if (!key || strcmp(key, child->string) != 0) {
+				if (!(child->type & cJSON_StringIsConst))
+					cJSON_free(child->string);
+				child->type &= ~cJSON_StringIsConst;
+				child->string = key ? key : strdup(REDACTED);
+			} else {
+				free(key);
+			}
+		}
 		redact_json(child, secrets);
+	}
 }

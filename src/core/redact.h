@@ -7,19 +7,15 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-#define REDACTED "[redacted]"
-/* Shorter secrets are redacted only where a whole string equals them: as
- * substrings they would blank out ordinary words ("t" in "destroy"). */
-#define REDACT_MIN_SUBSTRING 4
+#include "util/redact.h"
+
 
 /* Collects every string value found at the given pointers of config (the
  * resolved secret fields). Returns a NULL-terminated array of borrowed
  * pointers into config; free the array (not the strings) with free(). */
 const char **redact_collect(const cJSON *config, char *const *pointers);
-/* Replaces, in every string of node (recursively, keys included as values
- * only), each occurrence of a secret with REDACTED. */
+/* Replaces, in every string and object key of node (recursively), each
+ * occurrence of a secret with REDACTED. */
 void redact_json(cJSON *node, const char *const *secrets);
-/* Same for a heap string; returns the (possibly reallocated) string. */
-char *redact_string(char *s, const char *const *secrets);
 
 #endif

@@ -94,12 +94,29 @@ Status secrets_verify(App *app, const char *id_or_name, const unsigned char *val
 	if (app_store(app, &s, err) != ST_OK ||
 	    store_secret_verify(s, id_or_name, value, len, match, err) != ST_OK)
 		return err->status;
-	if (current_version) {
-		if (store_secret_get(s, id_or_name, &sec, err) != ST_OK)
-			return err->status;
+	if (store_secret_get(s, id_or_name, &sec, err) != ST_OK)
+		return err->status;
+	if (current_version)
 		*current_version = sec.current_version;
-		store_secret_clear(&sec);
+	{
+		/* Audited like a change: who checked which secret, and whether it
+		 * matched (never the value). */
+		cJSON *details = cJSON_CreateObject();
+		StoreActivityNew a = {
+			.actor = app_actor(app),
+			.action = "secret.verified",
+			.entity_type = "secret",
+			.entity_id = sec.id,
+			.entity_name = sec.name,
+			.details = details,
+		};
+		Error ignored;
+
+		cJSON_AddBoolToObject(details, "match", *match);
+		store_activity_add(s, &a, &ignored);
+		cJSON_Delete(details);
 	}
+	store_secret_clear(&sec);
 	return ST_OK;
 }
 

@@ -1,6 +1,8 @@
 /* Secret actions shared by the CLI and the TUI: each checks read-only
  * mode, runs in one transaction and leaves an activity row (names, never
- * values). Listing and verifying change nothing and leave none. */
+ * values). Listing changes nothing. Verifying changes nothing either, but
+ * is audited (an access event and a secret.verified activity row) and
+ * refused after repeated wrong values (store_secret_verify). */
 #ifndef ENVCTL_CORE_SECRETS_H
 #define ENVCTL_CORE_SECRETS_H
 

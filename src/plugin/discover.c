@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/fs.h"
 
@@ -105,6 +107,46 @@ static bool plugin_catalog_has_dir(const PluginCatalog *c, const char *real)
 	return false;
 }
 
+static void plugin_manifest_problem(PluginManifest *m, char *msg)
+{
+	char **errs = msg ? realloc(m->errors, (m->error_count + 1) * sizeof *errs) : NULL;
+
+	if (!errs) {
+		free(msg);
+		return;
+	}
+	m->errors = errs;
+	errs[m->error_count++] = msg;
+}
+
+/* A plugin's worker runs as the operator: a folder (or manifest) that
+ * someone else owns or may write to lets them run code as the operator.
+ * Refused as ssh refuses such a ~/.ssh, naming the path and the fix. */
+static void plugin_check_owner(PluginManifest *m, const char *path)
+{
+	struct stat st;
+	char *msg = NULL;
+
+	if (lstat(path, &st) != 0)
+		return;
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		if (asprintf(&msg,
+			     "%s is owned by uid %d, not by you or root: its worker would run as "
+			     "you; chown it to yourself (or root), or remove it",
+			     path, (int)st.st_uid) < 0)
+			msg = NULL;
+	} else if (!S_ISLNK(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		if (asprintf(&msg,
+			     "%s is writable by %s (mode %04o): anyone there could change what "
+			     "runs as you; chmod go-w '%s'",
+			     path, st.st_mode & S_IWOTH ? "others" : "its group",
+			     (unsigned)(st.st_mode & 07777), path) < 0)
+			msg = NULL;
+	}
+	if (msg)
+		plugin_manifest_problem(m, msg);
+}
+
 static Status plugin_catalog_add(PluginCatalog *c, const char *folder, Error *err)
 {
 	char real[PATH_MAX];
@@ -117,6 +159,14 @@ static Status plugin_catalog_add(PluginCatalog *c, const char *folder, Error *er
 	m = plugin_manifest_load(real);
 	if (!m)
 		return error_set(err, ST_E_NOMEM, "out of memory");
+	{
+		char *manifest = fs_join(real, PLUGIN_MANIFEST_FILE);
+
+		plugin_check_owner(m, real);
+		if (manifest)
+			plugin_check_owner(m, manifest);
+		free(manifest);
+	}
 	for (size_t i = 0; m->id && i < c->count; i++) {
 		PluginManifest *o = c->items[i];
 		char *msg;

@@ -2,28 +2,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
-#include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "plugin/rpc.h"
+#include "plugin/spawn.h"
 #include "util/buf.h"
-#include "util/fs.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
-extern char **environ;
 
 static int64_t proc_mono_ms(void)
 {
@@ -35,23 +25,7 @@ static int64_t proc_mono_ms(void)
 
 char *plugin_proc_find(const char *name)
 {
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL, *found = NULL;
-
-	if (strchr(name, '/'))
-		return strdup(name);
-	copy = strdup(path && path[0] ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir && !found;
-	     dir = strtok_r(NULL, ":", &save)) {
-		char *cand = fs_join(dir, name);
-
-		if (cand && access(cand, X_OK) == 0 && fs_is_file(cand))
-			found = cand;
-		else
-			free(cand);
-	}
-	free(copy);
-	return found;
+	return plugin_spawn_find(name, NULL);
 }
 
 const char *plugin_proc_signal_name(int sig, char *buf, size_t n)
@@ -79,95 +53,6 @@ static void proc_close(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
-}
-
-static void proc_set_limit(int resource, long value)
-{
-	struct rlimit rl;
-
-	if (value <= 0)
-		return;
-	rl.rlim_cur = rl.rlim_max = (rlim_t)value;
-	setrlimit(resource, &rl);
-}
-
-/* What the child was doing when it failed, reported with errno. */
-enum { PROC_STEP_STDIO, PROC_STEP_BIND, PROC_STEP_IDS, PROC_STEP_CWD, PROC_STEP_EXEC };
-
-static const char *proc_step_name(int step)
-{
-	switch (step) {
-	case PROC_STEP_STDIO: return "setting up its descriptors";
-	case PROC_STEP_BIND: return "bind-mounting its directory";
-	case PROC_STEP_IDS: return "switching to its user";
-	case PROC_STEP_CWD: return "entering its working directory";
-	default: return "executing it";
-	}
-}
-
-/* The child: everything here is async-signal-safe. */
-static void proc_child(const PluginProcSpec *s, const char *exe, int in_fd, int out_fd,
-		       int err_fd, int report_fd, long maxfd)
-{
-	struct sigaction dfl;
-	sigset_t none;
-	int report[2] = { PROC_STEP_STDIO, 0 };
-
-	memset(&dfl, 0, sizeof dfl);
-	dfl.sa_handler = SIG_DFL;
-	for (int sig = 1; sig < 32; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	setpgid(0, 0);
-	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-		goto fail;
-	if (s->pass_fd >= 0 && s->pass_fd != 3) {
-		if (dup2(s->pass_fd, 3) < 0)
-			goto fail;
-	} else if (s->pass_fd == 3) {
-		int fl = fcntl(3, F_GETFD);
-
-		if (fl < 0 || fcntl(3, F_SETFD, fl & ~FD_CLOEXEC) < 0)
-			goto fail;
-	}
-	{
-		unsigned first = s->pass_fd >= 0 ? 4 : 3;
-
-		if (close_range(first, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
-			for (long fd = first; fd < maxfd; fd++) {
-				int fl = fcntl((int)fd, F_GETFD);
-
-				if (fl >= 0)
-					fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC);
-			}
-	}
-	report[0] = PROC_STEP_BIND;
-	if (s->private_bind_src &&
-	    (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-	     mount(s->private_bind_src, s->private_bind_dst, NULL, MS_BIND, NULL) != 0))
-		goto fail;
-	proc_set_limit(RLIMIT_CPU, s->cpu_seconds);
-	proc_set_limit(RLIMIT_AS, s->memory_bytes);
-	proc_set_limit(RLIMIT_NPROC, s->max_processes);
-	report[0] = PROC_STEP_IDS;
-	if (s->set_ids) {
-		if (setgroups(0, NULL) != 0 || setresgid(s->gid, s->gid, s->gid) != 0 ||
-		    setresuid(s->uid, s->uid, s->uid) != 0)
-			goto fail;
-	}
-	report[0] = PROC_STEP_CWD;
-	if (s->cwd && chdir(s->cwd) != 0)
-		goto fail;
-	else if (!s->cwd && s->set_ids && chdir("/") != 0)
-		goto fail;
-	report[0] = PROC_STEP_EXEC;
-	execve(exe, (char *const *)s->argv, s->envp ? s->envp : environ);
-fail:
-	report[1] = errno;
-	(void)!write(report_fd, report, sizeof report);
-	_exit(127);
 }
 
 static bool proc_append(Buf *b, const char *data, size_t n, size_t max, bool *truncated)
@@ -224,15 +109,14 @@ static void proc_kill_all(pid_t pid, bool reaped)
 
 Status plugin_proc_run(const PluginProcSpec *s, PluginProcResult *res, Error *err)
 {
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	size_t max = s->max_output ? s->max_output : PLUGIN_PROC_DEFAULT_MAX_OUTPUT;
-	long maxfd = sysconf(_SC_OPEN_MAX);
 	char *exe = plugin_proc_find(s->argv[0]);
 	Buf ob = BUF_INIT, eb = BUF_INIT;
 	size_t in_off = 0;
 	int64_t deadline = s->timeout_ms > 0 ? proc_mono_ms() + s->timeout_ms : 0;
 	int64_t reaped_at = 0, kill_at = 0;
-	int report[2] = { 0, 0 }, status = 0;
+	int status = 0;
 	bool out_open = true, err_open = true, reaped = false, nomem = false;
 	ssize_t n;
 	pid_t pid;
@@ -240,33 +124,41 @@ Status plugin_proc_run(const PluginProcSpec *s, PluginProcResult *res, Error *er
 	memset(res, 0, sizeof *res);
 	if (!exe)
 		return error_set(err, ST_E_NOT_FOUND, "cannot find \"%s\" on PATH", s->argv[0]);
-	if (maxfd < 0 || maxfd > 65536)
-		maxfd = 65536;
-	if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) || pipe2(rep, O_CLOEXEC) ||
+	if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) ||
 	    (s->stdin_data ? pipe2(in, O_CLOEXEC) : ((in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0))) {
 		error_set(err, ST_E_IO, "cannot run %s: %s", exe, strerror(errno));
 		goto fail;
 	}
-	pid = fork();
-	if (pid < 0) {
-		error_set(err, ST_E_IO, "cannot run %s: fork: %s", exe, strerror(errno));
-		goto fail;
+	{
+		PluginSpawnSpec sp = {
+			.exe = exe,
+			.argv = (char *const *)s->argv,
+			.envp = s->envp,
+			.cwd = s->cwd,
+			.stdio = { in[0], out[1], errp[1] },
+			.pass_fd = s->pass_fd,
+			.die_with_thread = true,
+			.private_bind_src = s->private_bind_src,
+			.private_bind_dst = s->private_bind_dst,
+			.cgroup_procs = s->cgroup_procs,
+			.cpu_seconds = s->cpu_seconds,
+			.memory_bytes = s->memory_bytes,
+			.max_processes = s->max_processes,
+			.set_ids = s->set_ids,
+			.uid = s->uid,
+			.gid = s->gid,
+		};
+		PluginSpawnError se;
+
+		pid = plugin_spawn(&sp, &se);
+		if (pid < 0) {
+			error_set(err, se.errnum == ENOENT && !se.at_exec ? ST_E_NOT_FOUND : ST_E_IO,
+				  "cannot run %s: %s: %s", exe, se.step, strerror(se.errnum));
+			goto fail;
+		}
 	}
-	if (pid == 0)
-		proc_child(s, exe, in[0], out[1], errp[1], rep[1], maxfd);
-	proc_close(&rep[1]);
-	do
-		n = read(rep[0], report, sizeof report);
-	while (n < 0 && errno == EINTR);
-	proc_close(&rep[0]);
-	if (n > 0) {
-		waitpid(pid, NULL, 0);
-		error_set(err, report[1] == ENOENT && report[0] != PROC_STEP_EXEC ? ST_E_NOT_FOUND
-										   : ST_E_IO,
-			  "cannot run %s: %s: %s", exe, proc_step_name(report[0]),
-			  strerror(report[1]));
-		goto fail;
-	}
+	if (s->on_start)
+		s->on_start(pid, s->on_start_arg);
 	proc_close(&in[0]);
 	proc_close(&out[1]);
 	proc_close(&errp[1]);
@@ -380,7 +272,6 @@ fail:
 		proc_close(&in[i]);
 		proc_close(&out[i]);
 		proc_close(&errp[i]);
-		proc_close(&rep[i]);
 	}
 	free(exe);
 	return err->status;

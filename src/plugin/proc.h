@@ -32,9 +32,17 @@ typedef struct PluginProcSpec {
 	 * not traverse. */
 	const char *private_bind_src;
 	const char *private_bind_dst;
+	/* A cgroup's cgroup.procs file the child joins before it drops
+	 * privileges and execs (NULL: none). */
+	const char *cgroup_procs;
 	bool set_ids;            /* run as uid/gid (with no supplementary groups) */
 	uid_t uid;
 	gid_t gid;
+	/* Called in the parent right after the fork with the child's pid
+	 * (the leader of its own process group), before it may have run:
+	 * bwrap records it so another call can stop the lease's commands. */
+	void (*on_start)(pid_t pid, void *arg);
+	void *on_start_arg;
 } PluginProcSpec;
 
 typedef struct PluginProcResult {

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -10,19 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "plugin/rpc.h"
+#include "plugin/spawn.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/ids.h"
 #include "util/json.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
+#include "util/redact.h"
 
 extern char **environ;
 
@@ -42,6 +42,9 @@ typedef struct PluginCallSlot {
 	bool done;
 	cJSON *result;
 	Status status;
+	/* The plaintexts this call carries: its error text is redacted whole
+	 * before it is cut to fit msg. */
+	const char *const *secrets;
 	char msg[900];
 } PluginCallSlot;
 
@@ -54,6 +57,9 @@ struct PluginWorker {
 	pthread_cond_t cv;
 	PluginWorkerState state;
 	pid_t pid;
+	/* A pidfd for pid: its exit is noticed even while a grandchild still
+	 * holds the stdout pipe open (-1 on kernels without pidfd_open). */
+	int pid_fd;
 	int in_fd, out_fd, err_fd;
 	int wake_r, wake_w;
 	pthread_t io;
@@ -71,6 +77,11 @@ struct PluginWorker {
 	int starts, failures;
 	int64_t started_ms, next_start_ms;
 	char last_error[768];
+	/* The worker's private scratch directory (ENVCTL_WORKER_TMPDIR), made
+	 * before it starts and removed once it is reaped however it ended:
+	 * what it kept there (ssh's key file) does not outlive a killed
+	 * worker. Empty when none. */
+	char tmpdir[PATH_MAX];
 	char **methods;
 	bool methods_known;
 	struct {
@@ -212,7 +223,7 @@ PluginWorker *plugin_host_add(PluginHost *h, const PluginManifest *m)
 	w->host = h;
 	w->manifest = m;
 	w->name = m->id;
-	w->in_fd = w->out_fd = w->err_fd = w->wake_r = w->wake_w = -1;
+	w->in_fd = w->out_fd = w->err_fd = w->wake_r = w->wake_w = w->pid_fd = -1;
 	w->next_id = 1;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_condattr_init(&ca);
@@ -301,7 +312,7 @@ static char **plugin_env_build(char *const *inherit)
 
 	for (char **e = environ; e && *e; e++)
 		n++;
-	env = calloc(n + 2, sizeof *env);
+	env = calloc(n + 4, sizeof *env);
 	if (!env)
 		return NULL;
 	for (char **e = environ; e && *e; e++) {
@@ -334,7 +345,7 @@ static char *plugin_resolve_exe(const PluginManifest *m, char *const *env, Error
 {
 	const char *exe = m->worker_argv[0];
 	const char *path = "/usr/local/bin:/usr/bin:/bin";
-	char *copy, *save = NULL, *found = NULL;
+	char *found;
 
 	if (strchr(exe, '/')) {
 		char *full;
@@ -360,37 +371,13 @@ static char *plugin_resolve_exe(const PluginManifest *m, char *const *env, Error
 	for (char *const *e = env; *e; e++)
 		if (strncmp(*e, "PATH=", 5) == 0)
 			path = *e + 5;
-	copy = strdup(path);
-	for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir && !found;
-	     dir = strtok_r(NULL, ":", &save)) {
-		char *cand = fs_join(dir, exe);
-
-		if (cand && access(cand, X_OK) == 0 && fs_is_file(cand))
-			found = cand;
-		else
-			free(cand);
-	}
-	free(copy);
+	found = plugin_spawn_find(exe, env);
 	if (!found)
 		error_set(err, ST_E_NOT_FOUND,
 			  "plugin %s: cannot start the worker: \"%s\" is not on PATH (%s); install it "
 			  "or name it with a path in the manifest's \"worker\"",
 			  m->id, exe, path);
 	return found;
-}
-
-/* Marks every descriptor from 3 up close-on-exec (async-signal-safe). */
-static int plugin_cloexec_from3(long maxfd)
-{
-	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return 0;
-	for (long fd = 3; fd < maxfd; fd++) {
-		int fl = fcntl((int)fd, F_GETFD);
-
-		if (fl >= 0)
-			fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC);
-	}
-	return 0;
 }
 
 static void plugin_close(int *fd)
@@ -400,80 +387,114 @@ static void plugin_close(int *fd)
 	*fd = -1;
 }
 
+/* Makes w->tmpdir under the console's TMPDIR and names it to the worker
+ * as ENVCTL_WORKER_TMPDIR (TMPDIR itself is left alone: plugins may keep
+ * state there from one worker process to the next). Also passes the
+ * host's default call timeout, which the worker's own timeouts must stay
+ * below so it reports them and cleans up before the host kills it. */
+static Status plugin_env_private(PluginWorker *w, char **env, Error *err)
+{
+	const char *base = getenv("TMPDIR");
+	size_t k = 0;
+	char *tmp_entry = NULL, *timeout_entry = NULL;
+
+	snprintf(w->tmpdir, sizeof w->tmpdir, "%s/envctl-worker-XXXXXX",
+		 base && base[0] == '/' ? base : "/tmp");
+	if (!mkdtemp(w->tmpdir)) {
+		w->tmpdir[0] = '\0';
+		return error_set(err, ST_E_IO,
+				 "plugin %s: cannot start the worker: cannot create its private "
+				 "directory under %s: %s",
+				 w->name, base && base[0] == '/' ? base : "/tmp", strerror(errno));
+	}
+	if (asprintf(&tmp_entry, "ENVCTL_WORKER_TMPDIR=%s", w->tmpdir) < 0)
+		tmp_entry = NULL;
+	if (asprintf(&timeout_entry, "ENVCTL_CALL_TIMEOUT_MS=%ld", w->host->default_timeout_ms) < 0)
+		timeout_entry = NULL;
+	if (!tmp_entry || !timeout_entry) {
+		free(tmp_entry);
+		free(timeout_entry);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	while (env[k])
+		k++;
+	/* plugin_env_build left room for both. */
+	env[k++] = tmp_entry;
+	env[k++] = timeout_entry;
+	env[k] = NULL;
+	return ST_OK;
+}
+
+static void plugin_remove_tmpdir(PluginWorker *w)
+{
+	char parent[PATH_MAX], *slash;
+	Error err;
+	int fd;
+
+	if (!w->tmpdir[0])
+		return;
+	snprintf(parent, sizeof parent, "%s", w->tmpdir);
+	slash = strrchr(parent, '/');
+	if (slash) {
+		*slash = '\0';
+		fd = open(parent[0] ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		error_clear(&err);
+		if (fd < 0 || fs_remove_tree_at(fd, slash + 1, w->tmpdir, &err) != ST_OK)
+			plugin_log_printf(w->log, "host", "%s",
+					  fd < 0 ? "cannot open the worker's TMPDIR parent"
+						 : err.msg);
+		if (fd >= 0)
+			close(fd);
+	}
+	w->tmpdir[0] = '\0';
+}
+
 /* Forks and execs the worker. Only async-signal-safe calls happen between
  * fork and exec: everything the child needs is prepared here first. */
 static Status plugin_spawn_locked(PluginWorker *w, Error *err)
 {
 	const PluginManifest *m = w->manifest;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 }, rep[2] = { -1, -1 };
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	char **env = plugin_env_build(m->inherit_env);
 	char *exe = NULL;
-	long maxfd = sysconf(_SC_OPEN_MAX);
-	int child_errno = 0;
-	ssize_t n;
 	pid_t pid;
 
 	if (!env)
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	exe = plugin_resolve_exe(m, env, err);
-	if (!exe) {
+	if (!exe || plugin_env_private(w, env, err) != ST_OK) {
+		free(exe);
+		plugin_remove_tmpdir(w);
 		plugin_strv_free(env);
 		return err->status;
 	}
-	if (maxfd < 0 || maxfd > 65536)
-		maxfd = 65536;
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) ||
-	    pipe2(rep, O_CLOEXEC)) {
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
 		error_set(err, ST_E_IO, "plugin %s: cannot start the worker: pipe: %s", m->id,
 			  strerror(errno));
 		goto fail;
 	}
-	pid = fork();
-	if (pid < 0) {
-		error_set(err, ST_E_IO, "plugin %s: cannot start the worker: fork: %s", m->id,
-			  strerror(errno));
-		goto fail;
-	}
-	if (pid == 0) {
-		static const int reset[] = { SIGPIPE, SIGINT, SIGQUIT, SIGTERM, SIGHUP, SIGCHLD,
-					     SIGTSTP, SIGTTIN, SIGTTOU, SIGWINCH };
-		struct sigaction dfl;
-		sigset_t none;
-		int e;
+	{
+		PluginSpawnSpec sp = {
+			.exe = exe,
+			.argv = m->worker_argv,
+			.envp = env,
+			.cwd = m->dir,
+			.stdio = { in[0], out[1], errp[1] },
+			.pass_fd = -1,
+		};
+		PluginSpawnError se;
 
-		memset(&dfl, 0, sizeof dfl);
-		dfl.sa_handler = SIG_DFL;
-		for (size_t i = 0; i < sizeof reset / sizeof reset[0]; i++)
-			sigaction(reset[i], &dfl, NULL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* Its own process group, so stopping it reaches its children. */
-		setpgid(0, 0);
-		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
-			goto child_fail;
-		/* No descriptor of the console (database, other workers) leaks in. */
-		if (plugin_cloexec_from3(maxfd) != 0)
-			goto child_fail;
-		if (chdir(m->dir) != 0)
-			goto child_fail;
-		execve(exe, m->worker_argv, env);
-child_fail:
-		e = errno;
-		(void)!write(rep[1], &e, sizeof e);
-		_exit(127);
+		pid = plugin_spawn(&sp, &se);
+		if (pid < 0) {
+			if (strcmp(se.step, "fork") == 0)
+				error_set(err, ST_E_IO, "plugin %s: cannot start the worker: fork: %s",
+					  m->id, strerror(se.errnum));
+			else
+				error_set(err, ST_E_IO, "plugin %s: cannot start the worker %s in %s: %s",
+					  m->id, exe, m->dir, strerror(se.errnum));
+			goto fail;
+		}
 	}
-	close(rep[1]);
-	rep[1] = -1;
-	do
-		n = read(rep[0], &child_errno, sizeof child_errno);
-	while (n < 0 && errno == EINTR);
-	if (n > 0) {
-		waitpid(pid, NULL, 0);
-		error_set(err, ST_E_IO, "plugin %s: cannot start the worker %s in %s: %s", m->id, exe,
-			  m->dir, strerror(child_errno));
-		goto fail;
-	}
-	plugin_close(&rep[0]);
 	close(in[0]);
 	close(out[1]);
 	close(errp[1]);
@@ -484,6 +505,9 @@ child_fail:
 	fcntl(w->out_fd, F_SETFL, fcntl(w->out_fd, F_GETFL) | O_NONBLOCK);
 	fcntl(w->err_fd, F_SETFL, fcntl(w->err_fd, F_GETFL) | O_NONBLOCK);
 	w->pid = pid;
+	w->pid_fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (w->pid_fd >= 0)
+		fcntl(w->pid_fd, F_SETFD, FD_CLOEXEC);
 	plugin_log_printf(w->log, "host", "started worker pid %d: %s (in %s)", (int)pid, exe,
 			  m->dir);
 	free(exe);
@@ -494,8 +518,8 @@ fail:
 		plugin_close(&in[i]);
 		plugin_close(&out[i]);
 		plugin_close(&errp[i]);
-		plugin_close(&rep[i]);
 	}
+	plugin_remove_tmpdir(w);
 	free(exe);
 	plugin_strv_free(env);
 	return err->status;
@@ -507,14 +531,35 @@ fail:
 static void plugin_fail_calls_locked(PluginWorker *w, Status st, const char *cause)
 {
 	for (PluginCallSlot *c = w->calls; c; c = c->next) {
+		char *text = NULL;
+
 		c->done = true;
 		c->status = st;
-		snprintf(c->msg, sizeof c->msg,
-			 "plugin %s: %s failed: %s; the worker will be restarted on the next call",
-			 w->name, c->method, cause);
+		if (asprintf(&text,
+			     "plugin %s: %s failed: %s; the worker will be restarted on the next call",
+			     w->name, c->method, cause) < 0)
+			text = NULL;
+		redact_bounded(c->msg, sizeof c->msg, text ? text : "the worker stopped", c->secrets);
+		free(text);
 	}
 	w->calls = NULL;
 	pthread_cond_broadcast(&w->cv);
+}
+
+/* The error a worker answered, redacted whole before it is cut to fit. */
+static void plugin_slot_error(PluginCallSlot *c, const char *plugin, const char *emsg, int code)
+{
+	char *text = NULL;
+
+	if (asprintf(&text, "plugin %s: %s failed: %s (%s %d)", plugin, c->method,
+		     emsg && emsg[0] ? emsg : "no message", plugin_rpc_code_name(code), code) < 0)
+		text = NULL;
+	redact_bounded(c->msg, sizeof c->msg, text ? text : "the worker's error (out of memory)",
+		       c->secrets);
+	if (text) {
+		memset(text, 0, strlen(text));
+		free(text);
+	}
 }
 
 static PluginCallSlot *plugin_take_call_locked(PluginWorker *w, long id)
@@ -551,7 +596,7 @@ static void plugin_request_stop_locked(PluginWorker *w, Status st, bool expected
  * held on entry and exit and released while waiting. */
 static Status plugin_roundtrip_locked(PluginWorker *w, const char *method,
 				      const char *params_text, int64_t deadline, long timeout_ms,
-				      cJSON **result, Error *err)
+				      const char *const *secrets, cJSON **result, Error *err)
 {
 	PluginCallSlot slot;
 	size_t before = w->outq.len;
@@ -559,6 +604,7 @@ static Status plugin_roundtrip_locked(PluginWorker *w, const char *method,
 	memset(&slot, 0, sizeof slot);
 	slot.id = w->next_id++;
 	slot.method = method;
+	slot.secrets = secrets;
 	if (!buf_printf(&w->outq, "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"%s\",\"params\":",
 			slot.id, method) ||
 	    !buf_puts(&w->outq, params_text) || !buf_puts(&w->outq, "}\n")) {
@@ -746,9 +792,7 @@ static bool plugin_handle_line(PluginWorker *w, const char *line, size_t len, ch
 							 : PLUGIN_RPC_WORKER_ERROR;
 
 			c->status = plugin_rpc_status_for_code(icode);
-			snprintf(c->msg, sizeof c->msg, "plugin %s: %s failed: %s (%s %d)", w->name,
-				 c->method, emsg && emsg[0] ? emsg : "no message",
-				 plugin_rpc_code_name(icode), icode);
+			plugin_slot_error(c, w->name, emsg, icode);
 		} else {
 			cJSON *res = cJSON_DetachItemFromObjectCaseSensitive(msg, "result");
 
@@ -888,6 +932,8 @@ static void plugin_finish(PluginWorker *w, Status st, const char *cause, bool eo
 	kill(-w->pid, SIGKILL);
 	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
 		;
+	plugin_close(&w->pid_fd);
+	plugin_remove_tmpdir(w);
 	for (int i = 0; err_open && i < 64; i++) {
 		errno = 0;
 		err_open = plugin_pump_stderr(w, errbuf);
@@ -969,7 +1015,7 @@ static void *plugin_io_main(void *arg)
 	PluginWorker *w = arg;
 	PluginHost *h = w->host;
 	Buf line = BUF_INIT, errbuf = BUF_INIT;
-	bool err_open = true, eof = false;
+	bool err_open = true, eof = false, gone = false;
 	char cause[600] = "";
 	Status st = ST_E_PROVIDER;
 	char *chunk = malloc(PLUGIN_READ_CHUNK);
@@ -979,10 +1025,10 @@ static void *plugin_io_main(void *arg)
 		goto done;
 	}
 	for (;;) {
-		struct pollfd p[4];
+		struct pollfd p[5];
 		nfds_t np = 0;
 		bool want_write;
-		int out_i, err_i = -1, in_i = -1;
+		int out_i, err_i = -1, in_i = -1, pid_i = -1, ready;
 
 		pthread_mutex_lock(&w->mu);
 		if (w->stop_requested) {
@@ -1008,10 +1054,33 @@ static void *plugin_io_main(void *arg)
 			p[np].fd = w->in_fd;
 			p[np++].events = POLLOUT;
 		}
-		if (poll(p, np, -1) < 0) {
+		if (w->pid_fd >= 0 && !gone) {
+			pid_i = (int)np;
+			p[np].fd = w->pid_fd;
+			p[np++].events = POLLIN;
+		}
+		/* Once it has exited, only what is already in the pipe is read.
+		 * Without a pidfd (old kernels, valgrind) the exit is looked for
+		 * every 100 ms, without reaping it (plugin_finish does). */
+		ready = poll(p, np, gone ? 0 : w->pid_fd >= 0 ? -1 : 100);
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			snprintf(cause, sizeof cause, "poll failed: %s", strerror(errno));
+			break;
+		}
+		if (pid_i >= 0 && p[pid_i].revents)
+			gone = true;
+		if (w->pid_fd < 0 && !gone) {
+			siginfo_t si;
+
+			memset(&si, 0, sizeof si);
+			gone = waitid(P_PID, (id_t)w->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+			       si.si_pid == w->pid;
+		}
+		if (gone && !(p[out_i].revents & POLLIN)) {
+			snprintf(cause, sizeof cause, "the worker exited");
+			eof = true;
 			break;
 		}
 		if (p[0].revents) {
@@ -1148,6 +1217,8 @@ static Status plugin_start_locked(PluginWorker *w, int64_t deadline, long timeou
 	if (pthread_create(&w->io, NULL, plugin_io_main, w) != 0) {
 		kill(-w->pid, SIGKILL);
 		waitpid(w->pid, NULL, 0);
+		plugin_close(&w->pid_fd);
+		plugin_remove_tmpdir(w);
 		plugin_close(&w->in_fd);
 		plugin_close(&w->out_fd);
 		plugin_close(&w->err_fd);
@@ -1169,7 +1240,8 @@ static Status plugin_start_locked(PluginWorker *w, int64_t deadline, long timeou
 							   : timeout_ms;
 	if (plugin_mono_ms() + init_ms < deadline)
 		deadline = plugin_mono_ms() + init_ms;
-	st = plugin_roundtrip_locked(w, "initialize", params, deadline, init_ms, &result, err);
+	st = plugin_roundtrip_locked(w, "initialize", params, deadline, init_ms, NULL, &result,
+				     err);
 	free(params);
 	if (st == ST_OK && !json_is_true(result, "ok")) {
 		st = error_set(err, ST_E_PROVIDER, "plugin %s: initialize answered ok:false", w->name);
@@ -1249,6 +1321,13 @@ static int plugin_supports_locked(PluginWorker *w, const char *method)
 Status plugin_worker_call(PluginWorker *w, const char *method, const cJSON *params,
 			  long timeout_ms, cJSON **result, Error *err)
 {
+	return plugin_worker_call_redacted(w, method, params, timeout_ms, NULL, result, err);
+}
+
+Status plugin_worker_call_redacted(PluginWorker *w, const char *method, const cJSON *params,
+				   long timeout_ms, const char *const *secrets, cJSON **result,
+				   Error *err)
+{
 	int64_t deadline;
 	char *text;
 	Status st;
@@ -1270,7 +1349,8 @@ Status plugin_worker_call(PluginWorker *w, const char *method, const cJSON *para
 			       "plugin %s does not implement %s (not in its supportedMethods)", w->name,
 			       method);
 	if (st == ST_OK) {
-		st = plugin_roundtrip_locked(w, method, text, deadline, timeout_ms, result, err);
+		st = plugin_roundtrip_locked(w, method, text, deadline, timeout_ms, secrets, result,
+					     err);
 		if (st == ST_OK) {
 			w->failures = 0;
 			w->calls_ok++;
@@ -1306,7 +1386,7 @@ void plugin_worker_stop(PluginWorker *w)
 		plugin_log_printf(w->log, "host", "stopping worker pid %d", (int)w->pid);
 		/* The SDK answers shutdown, then exits on its own. */
 		plugin_roundtrip_locked(w, "shutdown", "{}", plugin_mono_ms() + shutdown_ms,
-					shutdown_ms, &result, &err);
+					shutdown_ms, NULL, &result, &err);
 		cJSON_Delete(result);
 		plugin_request_stop_locked(w, ST_E_PROVIDER, true, "the worker was stopped by envctl");
 	}

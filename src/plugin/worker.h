@@ -86,6 +86,11 @@ const char *plugin_host_log_dir(const PluginHost *h);
  * worker's result (JSON null when it sent none); caller deletes it. */
 Status plugin_worker_call(PluginWorker *w, const char *method, const cJSON *params,
 			  long timeout_ms, cJSON **result, Error *err);
+/* Same, for a call whose params carry the given secret plaintexts: the
+ * worker's error text is redacted whole before it is cut to fit err. */
+Status plugin_worker_call_redacted(PluginWorker *w, const char *method, const cJSON *params,
+				   long timeout_ms, const char *const *secrets, cJSON **result,
+				   Error *err);
 /* Starts the worker now if it is not running (no backoff wait). */
 Status plugin_worker_start(PluginWorker *w, Error *err);
 /* Stops (cleanly when it can) and starts it again; resets the backoff. */

@@ -1,6 +1,7 @@
 /* `envctl db check` and `envctl db backup`. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,46 @@ static Status store_check_configs(Store *s, StoreCheckReport *r, Error *err)
 	return ST_OK;
 }
 
+/* Every current version must decrypt under this key: a damaged or
+ * swapped ciphertext shows here, not at the next probe. */
+static Status store_check_decrypt(Store *s, StoreCheckReport *r, Error *err)
+{
+	sqlite3_stmt *st = store_stmt(s,
+				      "SELECT s.id, s.name, v.version, v.material FROM secret_versions "
+				      "v JOIN secrets s ON s.id = v.secret_id WHERE v.status = "
+				      "'current' AND s.status <> 'deleted' ORDER BY s.name, v.version",
+				      err);
+	int rc;
+
+	if (!st)
+		return err->status;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char *value = NULL;
+		size_t len = 0;
+		Error derr;
+		bool ok = true;
+
+		error_clear(&derr);
+		if (store_crypto_decrypt(s->keys, store_col_text(st, 1), store_col_text(st, 0),
+					 (long)sqlite3_column_int64(st, 2), sqlite3_column_blob(st, 3),
+					 (size_t)sqlite3_column_bytes(st, 3), &value, &len,
+					 &derr) != ST_OK)
+			ok = store_problem(r, "undecryptable secret: %s", derr.msg);
+		if (value) {
+			sodium_memzero(value, len);
+			free(value);
+		}
+		if (!ok) {
+			store_stmt_done(s, st);
+			return error_set(err, ST_E_NOMEM, "out of memory");
+		}
+	}
+	store_stmt_done(s, st);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, err, "checking secret versions");
+	return ST_OK;
+}
+
 Status store_check(Store *s, StoreCheckReport *out, Error *err)
 {
 	memset(out, 0, sizeof *out);
@@ -164,7 +205,18 @@ Status store_check(Store *s, StoreCheckReport *out, Error *err)
 			     "WHERE (v.status = 'destroyed' OR s.status = 'deleted') AND "
 			     "(v.material IS NOT NULL OR v.fingerprint IS NOT NULL)",
 			     err) != ST_OK ||
-	    store_check_configs(s, out, err) != ST_OK)
+	    store_check_rows(s, out, "rolled back secret: ",
+			     "SELECT s.name || ' (' || s.id || '): version ' || v.version || ' is "
+			     "marked current but the latest is ' || s.latest_version || ' (newest "
+			     "stored ' || (SELECT max(version) FROM secret_versions x WHERE "
+			     "x.secret_id = s.id) || '); rotate it' FROM secret_versions v JOIN "
+			     "secrets s ON s.id = v.secret_id WHERE v.status = 'current' AND "
+			     "s.status <> 'deleted' AND (v.version <> s.latest_version OR v.version "
+			     "<> (SELECT max(version) FROM secret_versions x WHERE x.secret_id = "
+			     "s.id) OR (SELECT count(*) FROM secret_versions x WHERE x.secret_id = "
+			     "s.id AND x.status = 'current') > 1)",
+			     err) != ST_OK ||
+	    store_check_decrypt(s, out, err) != ST_OK || store_check_configs(s, out, err) != ST_OK)
 		goto fail;
 	if (store_count(s, "SELECT count(*) FROM environments", &out->environments, err) != ST_OK ||
 	    store_count(s, "SELECT count(*) FROM leases", &out->leases, err) != ST_OK ||

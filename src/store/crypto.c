@@ -204,10 +204,10 @@ static Status store_key_generate(const char *path, unsigned char key[STORE_KEY_B
 	return st;
 }
 
-Status store_crypto_load(const char *key_file, bool may_generate, StoreKeys **out, char *source,
-			 size_t source_len, Error *err)
+Status store_crypto_load(const char *key_file, const char *key_text, bool may_generate,
+			 StoreKeys **out, char *source, size_t source_len, Error *err)
 {
-	const char *env = getenv("ENVCTL_MASTER_KEY");
+	const char *env = key_text ? key_text : getenv("ENVCTL_MASTER_KEY");
 	unsigned char *master = NULL;
 	char *path = NULL;
 	StoreKeys *keys = NULL;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "store/internal.h"
+#include "util/term.h"
 
 #define ENV_COLS                                                                          \
 	"e.id, e.name, e.description, e.driver, e.status, e.provider, e.config, e.metadata, " \
@@ -66,11 +67,30 @@ static Status store_env_constraint(Store *s, int rc, const StoreEnv *e, Error *e
 	return store_sql_error(s, rc, err, what);
 }
 
+/* A name is printed everywhere (lists, the console, activity): no control
+ * character or invalid UTF-8 that a terminal would act on. */
+static Status store_env_name_check(const StoreEnv *e, Error *err)
+{
+	char *shown;
+
+	if (!e->name || term_text_clean(e->name))
+		return ST_OK;
+	shown = term_escaped(e->name);
+	error_set(err, ST_E_INVALID,
+		  "environment name \"%s\" holds a control character or invalid UTF-8; use "
+		  "printable text",
+		  shown ? shown : "?");
+	free(shown);
+	return ST_E_INVALID;
+}
+
 Status store_env_insert(Store *s, StoreEnv *e, Error *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
+	if (store_env_name_check(e, err) != ST_OK)
+		return err->status;
 	if (!e->id[0])
 		id_new(e->id);
 	if (!e->created_at[0])
@@ -110,6 +130,8 @@ Status store_env_update(Store *s, StoreEnv *e, Error *err)
 	sqlite3_stmt *st;
 	int rc;
 
+	if (store_env_name_check(e, err) != ST_OK)
+		return err->status;
 	time_now_iso(e->updated_at);
 	st = store_stmt(s,
 			"UPDATE environments SET name = ?2, description = ?3, driver = ?4, "

@@ -72,10 +72,12 @@ cJSON *store_col_json(sqlite3_stmt *st, int col, const char *dflt_text);
 
 /* Migrations (migrate.c). */
 Status store_migrate(Store *s, Error *err);
+/* For read-only opens: the schema must be exactly this build's. */
+Status store_check_version(Store *s, Error *err);
 
 /* Crypto (crypto.c). */
-Status store_crypto_load(const char *key_file, bool may_generate, StoreKeys **out, char *source,
-			 size_t source_len, Error *err);
+Status store_crypto_load(const char *key_file, const char *key_text, bool may_generate,
+			 StoreKeys **out, char *source, size_t source_len, Error *err);
 void store_crypto_free(StoreKeys *keys);
 void store_crypto_check_value(const StoreKeys *keys, char hex[2 * STORE_FP_BYTES + 1]);
 Status store_crypto_encrypt(const StoreKeys *keys, const char *secret_id, long version,

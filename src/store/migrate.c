@@ -109,3 +109,24 @@ Status store_migrate(Store *s, Error *err)
 	}
 	return store_user_version(s, &s->version, err);
 }
+
+Status store_check_version(Store *s, Error *err)
+{
+	int latest = store_schema_version_latest();
+
+	if (store_user_version(s, &s->version, err) != ST_OK)
+		return err->status;
+	if (s->version == 0)
+		return error_set(err, ST_E_STORE,
+				 "database %s has no envctl schema (version 0): not an envctl "
+				 "database, or never opened by envctl",
+				 s->path);
+	if (s->version != latest)
+		return error_set(err, ST_E_STORE,
+				 "database %s has schema version %d and this envctl has %d; %s",
+				 s->path, s->version, latest,
+				 s->version < latest ? "open it once with envctl to migrate it, then "
+						       "check again"
+						     : "upgrade envctl");
+	return ST_OK;
+}

@@ -8,6 +8,10 @@
 
 #include "store/internal.h"
 #include "util/jsonptr.h"
+#include "util/term.h"
+
+#define STORE_VERIFY_MISSES 5
+#define STORE_VERIFY_WINDOW_MS 60000
 
 #define SECRET_COLS                                                                       \
 	"s.id, s.name, s.description, s.provider, s.status, s.origin, "                     \
@@ -302,6 +306,13 @@ static Status store_secret_value_check(const char *what, const unsigned char *va
 		return error_set(err, ST_E_INVALID, "%s: the value is empty", what);
 	if (len > 1024 * 1024)
 		return error_set(err, ST_E_INVALID, "%s: the value is larger than 1 MiB", what);
+	/* Configs are JSON text: a value that is not UTF-8 (or holds NUL)
+	 * would reach the provider altered, so it is refused here. */
+	if (memchr(value, '\0', len) || !term_utf8_valid((const char *)value, len))
+		return error_set(err, ST_E_INVALID,
+				 "%s: the value is not valid UTF-8 text (binary data must be "
+				 "encoded, e.g. base64, before it is stored)",
+				 what);
 	return ST_OK;
 }
 
@@ -315,6 +326,16 @@ Status store_secret_create(Store *s, const StoreSecretNew *in, StoreSecret *out,
 		memset(out, 0, sizeof *out);
 	if (!in->name || !in->name[0])
 		return error_set(err, ST_E_INVALID, "a secret needs a name");
+	if (!term_text_clean(in->name)) {
+		char *shown = term_escaped(in->name);
+
+		error_set(err, ST_E_INVALID,
+			  "secret name \"%s\" holds a control character or invalid UTF-8; use "
+			  "printable text",
+			  shown ? shown : "?");
+		free(shown);
+		return ST_E_INVALID;
+	}
 	if (store_secret_value_check(in->name, in->value, in->value_len, err) != ST_OK)
 		return err->status;
 	id_new(id);
@@ -437,6 +458,73 @@ fail:
 	return err->status;
 }
 
+/* Every verify is an access event (consumer "verify"); "no match" ones
+ * count towards the lockout below. */
+static void store_verify_record(Store *s, const StoreSecret *sec, bool ok, const char *error)
+{
+	char now[TIME_STR_LEN];
+	sqlite3_stmt *st;
+	Error ignored;
+
+	time_now_iso(now);
+	st = store_stmt(s,
+			"INSERT INTO secret_access_events (secret_id, version, consumer, outcome, "
+			"error, created_at) VALUES (?1, ?2, 'verify', ?3, ?4, ?5)",
+			&ignored);
+	if (!st)
+		return;
+	store_bind_text(st, 1, sec->id);
+	if (sec->current_version > 0)
+		sqlite3_bind_int64(st, 2, sec->current_version);
+	store_bind_text(st, 3, ok ? "success" : "failure");
+	store_bind_text(st, 4, error);
+	store_bind_text(st, 5, now);
+	sqlite3_step(st);
+	store_stmt_done(s, st);
+}
+
+/* After STORE_VERIFY_MISSES wrong values within the window, verify is
+ * refused until the oldest of them leaves it: an online guesser gets a
+ * handful of tries a minute, not hundreds a second. */
+static Status store_verify_lockout(Store *s, const StoreSecret *sec, Error *err)
+{
+	char cutoff[TIME_STR_LEN];
+	int64_t now = time_now_ms(), oldest;
+	sqlite3_stmt *st;
+	long misses = 0;
+	Status res = ST_OK;
+	int rc;
+
+	time_format_ms(now - STORE_VERIFY_WINDOW_MS, cutoff);
+	st = store_stmt(s,
+			"SELECT count(*), min(created_at) FROM secret_access_events WHERE "
+			"secret_id = ?1 AND consumer = 'verify' AND error = 'no match' AND "
+			"created_at > ?2",
+			err);
+	if (!st)
+		return err->status;
+	store_bind_text(st, 1, sec->id);
+	store_bind_text(st, 2, cutoff);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		misses = (long)sqlite3_column_int64(st, 0);
+	oldest = rc == SQLITE_ROW && misses ? time_parse_iso(store_col_text(st, 1)) : now;
+	store_stmt_done(s, st);
+	if (rc != SQLITE_ROW)
+		return store_sql_error(s, rc, err, "reading the secret's verify attempts");
+	if (misses >= STORE_VERIFY_MISSES) {
+		int64_t wait_s = (oldest + STORE_VERIFY_WINDOW_MS - now) / 1000 + 1;
+
+		res = error_set(err, ST_E_BUSY,
+				"secret %s: %ld wrong values were verified in the last %d s; try "
+				"again in %lld s",
+				sec->name, misses, STORE_VERIFY_WINDOW_MS / 1000,
+				(long long)(wait_s > 0 ? wait_s : 1));
+		store_verify_record(s, sec, false, "refused: too many wrong values");
+	}
+	return res;
+}
+
 Status store_secret_verify(Store *s, const char *id_or_name, const unsigned char *value,
 			   size_t value_len, bool *match, Error *err)
 {
@@ -449,6 +537,10 @@ Status store_secret_verify(Store *s, const char *id_or_name, const unsigned char
 	*match = false;
 	if (store_secret_find_live(s, id_or_name, &sec, err) != ST_OK)
 		return err->status;
+	if (store_verify_lockout(s, &sec, err) != ST_OK) {
+		store_secret_clear(&sec);
+		return err->status;
+	}
 	st = store_stmt(s,
 			"SELECT fingerprint FROM secret_versions WHERE secret_id = ?1 "
 			"AND status = 'current'",
@@ -469,6 +561,7 @@ Status store_secret_verify(Store *s, const char *id_or_name, const unsigned char
 		} else {
 			store_crypto_fingerprint(s->keys, sec.id, value, value_len, mine);
 			*match = sodium_memcmp(mine, fp, STORE_FP_BYTES) == 0;
+			sodium_memzero(mine, sizeof mine);
 		}
 	} else if (rc == SQLITE_DONE) {
 		res = error_set(err, ST_E_NOT_FOUND, "secret %s has no current version", sec.name);
@@ -476,6 +569,8 @@ Status store_secret_verify(Store *s, const char *id_or_name, const unsigned char
 		res = store_sql_error(s, rc, err, "reading the secret");
 	}
 	store_stmt_done(s, st);
+	if (res == ST_OK)
+		store_verify_record(s, &sec, *match, *match ? NULL : "no match");
 	store_secret_clear(&sec);
 	return res;
 }
@@ -847,9 +942,14 @@ static Status store_resolve_inner(Store *s, const StoreResolve *req, long *versi
 		store_secret_clear(&sec);
 		return store_sql_error(s, rc, err, "checking the secret binding");
 	}
+	/* The newest version of all, next to the current one: a database edited
+	 * to mark an older version current again (a rollback to a value the
+	 * rotation meant to retire) is refused, not resolved. */
 	st = store_stmt(s,
-			"SELECT version, material FROM secret_versions WHERE secret_id = ?1 "
-			"AND status = 'current'",
+			"SELECT version, material, (SELECT max(version) FROM secret_versions "
+			"WHERE secret_id = ?1), (SELECT count(*) FROM secret_versions WHERE "
+			"secret_id = ?1 AND status = 'current') FROM secret_versions WHERE "
+			"secret_id = ?1 AND status = 'current'",
 			err);
 	if (!st) {
 		store_secret_clear(&sec);
@@ -857,7 +957,19 @@ static Status store_resolve_inner(Store *s, const StoreResolve *req, long *versi
 	}
 	store_bind_text(st, 1, sec.id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW && (sqlite3_column_int64(st, 0) != sec.latest_version ||
+				 sqlite3_column_int64(st, 2) != sec.latest_version ||
+				 sqlite3_column_int64(st, 3) != 1)) {
+		*version = (long)sqlite3_column_int64(st, 0);
+		res = error_set(err, ST_E_CRYPTO,
+				"secret %s: version %ld is marked current but the latest is %ld "
+				"(newest stored %lld, %lld current): the database was altered, "
+				"maybe rolled back to an old value; it was not used — rotate the "
+				"secret and run `envctl db check`",
+				sec.name, *version, sec.latest_version,
+				(long long)sqlite3_column_int64(st, 2),
+				(long long)sqlite3_column_int64(st, 3));
+	} else if (rc == SQLITE_ROW) {
 		*version = (long)sqlite3_column_int64(st, 0);
 		res = store_crypto_decrypt(s->keys, sec.name, sec.id, *version,
 					   sqlite3_column_blob(st, 1),

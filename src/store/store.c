@@ -313,9 +313,40 @@ static char *store_dirname(const char *path)
  * config: 0600. SQLite gives -wal/-shm the main file's mode, so creating
  * the main file 0600 first covers all three; an existing file that is
  * wider is narrowed (it is ours). */
-static Status store_prepare_file(const char *path, Error *err)
+/* Narrows an existing file (and its -wal/-shm/-journal) to the owner.
+ * Through a descriptor opened without following links: a -wal that is a
+ * symlink would otherwise make envctl chmod whatever it points at. */
+static Status store_narrow_files(const char *path, bool fix, Error *err)
 {
 	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		char p[PATH_MAX];
+		struct stat st;
+		int fd;
+
+		snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
+		if (lstat(p, &st) != 0)
+			continue;
+		if (!S_ISREG(st.st_mode))
+			return error_set(err, ST_E_INVALID,
+					 "database %s %s is not a regular file (%s); remove it",
+					 i == 0 ? "path" : "companion file", p,
+					 S_ISLNK(st.st_mode) ? "a symbolic link" : "not a file");
+		if (!fix || !(st.st_mode & 077) || st.st_uid != geteuid())
+			continue;
+		fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid())
+			fchmod(fd, st.st_mode & 0700);
+		close(fd);
+	}
+	return ST_OK;
+}
+
+static Status store_prepare_file(const char *path, Error *err)
+{
 	char *dir = store_dirname(path);
 	int fd;
 
@@ -334,20 +365,23 @@ static Status store_prepare_file(const char *path, Error *err)
 	if (errno != EEXIST)
 		return error_set(err, ST_E_IO, "cannot create database %s: %s", path,
 				 strerror(errno));
-	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-		char p[PATH_MAX];
-		struct stat st;
+	return store_narrow_files(path, true, err);
+}
 
-		snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
-		if (lstat(p, &st) != 0)
-			continue;
-		if (i == 0 && !S_ISREG(st.st_mode))
-			return error_set(err, ST_E_INVALID,
-					 "database path %s is not a regular file", path);
-		if ((st.st_mode & 077) && st.st_uid == geteuid())
-			chmod(p, st.st_mode & 0700);
-	}
-	return ST_OK;
+/* What `db check` needs before it opens: an existing, non-empty file. */
+static Status store_check_file(const char *path, Error *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return error_set(err, ST_E_NOT_FOUND, "database %s does not exist: %s", path,
+				 strerror(errno));
+	if (S_ISREG(st.st_mode) && st.st_size == 0)
+		return error_set(err, ST_E_STORE,
+				 "database %s is empty (0 bytes): not an envctl database, maybe "
+				 "truncated; restore it from a backup (or delete it to start afresh)",
+				 path);
+	return store_narrow_files(path, false, err);
 }
 
 static Status store_pragma(Store *s, const char *sql, const char *what, Error *err)
@@ -417,16 +451,26 @@ static Status store_check_key(Store *s, const StoreOptions *opts, Error *err)
 
 	if (store_get_meta(s, "key_check", stored, sizeof stored, err) != ST_OK)
 		return err->status;
-	if (store_crypto_load(opts ? opts->key_file : NULL, stored[0] == '\0', &s->keys,
-			      s->key_source, sizeof s->key_source, err) != ST_OK) {
-		if (stored[0] && err->status == ST_E_NOT_FOUND)
+	if (store_crypto_load(opts ? opts->key_file : NULL, opts ? opts->key_text : NULL,
+			      stored[0] == '\0' && !(opts && opts->check_only), &s->keys, s->key_source, sizeof s->key_source,
+			      err) != ST_OK) {
+		if (stored[0] && err->status == ST_E_NOT_FOUND) {
+			/* A copy: the message must not be formatted from itself. */
+			char why[sizeof err->msg];
+
+			snprintf(why, sizeof why, "%s", error_text(err));
 			return error_set(err, ST_E_CRYPTO,
 					 "%s; database %s was created with a master key: set "
 					 "ENVCTL_MASTER_KEY or restore the key file",
-					 error_text(err), s->path);
+					 why, s->path);
+		}
 		return err->status;
 	}
 	store_crypto_check_value(s->keys, mine);
+	if (!stored[0] && opts && opts->check_only)
+		return error_set(err, ST_E_STORE,
+				 "database %s has no master key check: it was never opened by envctl",
+				 s->path);
 	if (!stored[0]) {
 		if (store_begin(s, err) != ST_OK)
 			return err->status;
@@ -475,6 +519,7 @@ Status store_open(const char *path, Store **out, Error *err)
 
 Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Error *err)
 {
+	bool check = opts && opts->check_only;
 	Store *s;
 	char mode[32];
 	int rc;
@@ -484,7 +529,7 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 		return error_set(err, ST_E_USAGE, "no database path (use --db PATH or ENVCTL_DB)");
 	if (sodium_init() < 0)
 		return error_set(err, ST_E_CRYPTO, "libsodium failed to initialise");
-	if (store_prepare_file(path, err) != ST_OK)
+	if ((check ? store_check_file(path, err) : store_prepare_file(path, err)) != ST_OK)
 		return err->status;
 	s = calloc(1, sizeof *s);
 	if (!s || !(s->path = strdup(path))) {
@@ -492,8 +537,9 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	rc = sqlite3_open_v2(path, &s->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-				     SQLITE_OPEN_NOFOLLOW,
+			     (check ? SQLITE_OPEN_READONLY
+				    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+				     SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
 			     NULL);
 	if (rc != SQLITE_OK) {
 		store_sql_error(s, rc, err, "opening the database");
@@ -502,6 +548,16 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	if (check) {
+		/* Read-only: no journal switch, no migration, no key check row. */
+		if (store_pragma(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", err) != ST_OK ||
+		    store_check_version(s, err) != ST_OK || store_check_key(s, opts, err) != ST_OK) {
+			store_close(s);
+			return err->status;
+		}
+		*out = s;
+		return ST_OK;
+	}
 	/* WAL: readers never block the writer and a committed transaction is in
 	 * the -wal file before COMMIT returns, so killing envctl loses nothing
 	 * it acknowledged. synchronous=FULL also fsyncs the WAL at each commit,

@@ -36,6 +36,12 @@ typedef struct StoreOptions {
 	/* The master key file; NULL means $XDG_CONFIG_HOME/envctl/master.key.
 	 * ENVCTL_MASTER_KEY, when set, wins over any file. */
 	const char *key_file;
+	/* The text of ENVCTL_MASTER_KEY when the front end took it out of its
+	 * environment (app_init does); wins over the variable and any file. */
+	const char *key_text;
+	/* `db check`: open read-only, never create, migrate or write; a
+	 * missing or 0-byte file is an error. Only store_check and reads. */
+	bool check_only;
 } StoreOptions;
 
 /* Opens (creating when missing) the database at path: the parent directory

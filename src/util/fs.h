@@ -26,5 +26,9 @@ char *fs_xdg_config_dir(void);
  * build tree (../forms from build/), else $ENVCTL_SHARE_DIR/name, else the
  * installed share dir. Caller frees; NULL when not found. */
 char *fs_find_resource_dir(const char *name);
+/* Removes directory name of rootfd and everything in it through directory
+ * descriptors only (never following a symlink, never crossing into
+ * another device); what names it in errors. A missing name is success. */
+Status fs_remove_tree_at(int rootfd, const char *name, const char *what, Error *err);
 
 #endif

@@ -91,6 +91,33 @@ bool json_set_bool(cJSON *obj, const char *key, bool value)
 	return json_set(obj, key, cJSON_CreateBool(value));
 }
 
+/* How deeply arrays and objects are open at byte off (strings skipped):
+ * cJSON stops at CJSON_NESTING_LIMIT, which is no syntax error. */
+static long json_depth_at(const char *text, size_t off)
+{
+	long depth = 0, max = 0;
+	bool in_str = false;
+
+	for (size_t i = 0; i <= off && text[i]; i++) {
+		char c = text[i];
+
+		if (in_str) {
+			if (c == '\\' && text[i + 1])
+				i++;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max)
+				max = depth;
+		} else if (c == ']' || c == '}') {
+			depth--;
+		}
+	}
+	return max;
+}
+
 cJSON *json_parse_named(const char *text, const char *what, Error *err)
 {
 	const char *end = NULL;
@@ -99,9 +126,18 @@ cJSON *json_parse_named(const char *text, const char *what, Error *err)
 	if (!item) {
 		size_t off = end ? (size_t)(end - text) : 0;
 
-		error_set(err, ST_E_INVALID,
-			  "%s is not valid JSON (error near byte %zu); fix the JSON and try again",
-			  what, off);
+		long depth = json_depth_at(text, off);
+
+		if (depth >= CJSON_NESTING_LIMIT)
+			error_set(err, ST_E_INVALID,
+				  "%s nests arrays and objects %ld levels deep at byte %zu, beyond "
+				  "the limit of %d; flatten it",
+				  what, depth, off, CJSON_NESTING_LIMIT);
+		else
+			error_set(err, ST_E_INVALID,
+				  "%s is not valid JSON (error near byte %zu); fix the JSON and try "
+				  "again",
+				  what, off);
 	}
 	return item;
 }

@@ -58,6 +58,83 @@ run envctl db backup "$TMPDIR/backup.db"
 # the runtime config does carry the value: the resolution path works
 grep -q "secretRef" "$LOG" || fail "JSON output should show secret references"
 
+# ---- a hostile plugin echoes the secret it is given (issue #12)
+H='Hx7-Hostile-S3cr3tPlainXYZ7'
+mkdir -p "$TMPDIR/hplugins/hostile"
+cat > "$TMPDIR/hplugins/hostile/manifest.json" <<JSON
+{"id":"test.hostile","name":"Hostile","version":"1","apiVersion":1,
+ "worker":["$BUILD_DIR/tests/helpers/hostile_worker"],
+ "environmentDrivers":[{"driverKey":"hostile","kind":"sandbox_provider",
+  "displayName":"Hostile\u001b]0;PWN\u0007","description":"echoes secrets\u001b[2J","configSchema":{"type":"object","properties":{
+   "mode":{"type":"string"},"label":{"type":"string"},
+   "token":{"type":"string","format":"secret-ref"}}}}]}
+JSON
+hostile() { ENVCTL_PLUGIN_PATH="$TMPDIR/hplugins" run envctl "$@"; }
+HLOG_START=$(wc -c < "$LOG")
+for mode in long-error echo-validate copy json-key id-secret; do
+	printf '{"mode":"%s","token":"%s"}' "$mode" "$H" | hostile env create "h-$mode" --provider hostile --config-file -
+	hostile env create "h-$mode-j" --provider hostile --config-file - --json < <(printf '{"mode":"%s","token":"%s"}' "$mode" "$H")
+	hostile env probe "h-$mode"
+	hostile env probe "h-$mode" --json
+	hostile lease acquire "h-$mode" --json
+	hostile lease acquire "h-$mode"
+done
+for l in $(ENVCTL_PLUGIN_PATH="$TMPDIR/hplugins" envctl lease list --json | node -e 'for (const l of JSON.parse(require("fs").readFileSync(0,"utf8"))) console.log(l.id)'); do
+	hostile lease release "$l"
+	hostile lease show "$l" --json
+	hostile lease show "$l"
+done
+for cmd in "env list" "env list --json" "env show h-long-error --json" "env show h-copy --json" \
+	   "lease list" "lease list --json --all" "activity --json --limit 1000" "probe list --json"; do
+	hostile $cmd
+done
+grep -q "xxxxxxxxxx" "$LOG" || fail "the long error was not seen"
+grep -q "is refused" "$LOG" || fail "the validation echo was not seen"
+grep -q "returned a providerLeaseId that holds a secret value" "$LOG" || fail "the secret lease id was not refused"
+for s in "$H" "${H:0:12}" "${H: -12}"; do
+	grep -aq -- "$s" "$LOG" && fail "hostile plugin: \"$s\" in CLI output: $(grep -a -- "$s" "$LOG" | cut -c1-300 | head -3)"
+	grep -aq -- "$s" "$ENVCTL_DB" && fail "hostile plugin: \"$s\" in the database"
+	sqlite3 "$ENVCTL_DB" "SELECT * FROM probes; SELECT * FROM leases; SELECT * FROM activity; SELECT config FROM environments;" | grep -q -- "$s" && fail "hostile plugin: \"$s\" in a table"
+done
+
+# A worker runs as the console's user: the master key is not in what it can
+# read of its parent (/proc/PPID/environ shows the original environment).
+MK=$(head -c 32 /dev/urandom | base64)
+mkdb="$TMPDIR/mk.db"
+ENVCTL_DB="$mkdb" ENVCTL_MASTER_KEY="$MK" ENVCTL_PLUGIN_PATH="$TMPDIR/hplugins" \
+	expect_rc 0 envctl env create mk --provider hostile --set mode=read-parent
+ENVCTL_DB="$mkdb" ENVCTL_MASTER_KEY="$MK" ENVCTL_PLUGIN_PATH="$TMPDIR/hplugins" \
+	expect_rc 0 envctl env probe mk
+contains "$out" "parent environ: clean"
+
+# ---- terminal escapes through the CLI (issue #12): refused in names,
+# escaped in every human-readable output, exact in JSON.
+ESC=$(printf '\033')
+ELOG="$TMPDIR/escapes.log"
+: > "$ELOG"
+erun() { ENVCTL_PLUGIN_PATH="$TMPDIR/hplugins" envctl "$@" >>"$ELOG" 2>&1; }
+envctl env create "$(printf 'bad\033]0;PWN\007')" --provider fake 2>"$TMPDIR/e.err" && fail "a name with an escape was accepted"
+contains "$(cat "$TMPDIR/e.err")" 'holds a control character or invalid UTF-8'
+cat "$TMPDIR/e.err" >> "$ELOG"
+printf 'v4lue-x' | erun secret create "$(printf 's\033[2J')" --value-file - && fail "a secret name with an escape was accepted"
+printf 'v4lue-x' | erun secret create "$(printf 'bad\377utf8')" --value-file - && fail "a name that is not UTF-8 was accepted"
+DESC=$(printf 'desc\033]0;PWN\007\033[2J end')
+erun env create esc-ok --provider fake --description "$DESC"
+erun env create h-esc --provider hostile --set mode=escapes
+for cmd in "env show esc-ok" "env list" "env probe h-esc" "env show h-esc" "provider list" \
+	   "provider show hostile" "plugin list" "plugin show hostile" "plugin log hostile" \
+	   "activity" "lease acquire h-esc"; do
+	erun $cmd
+done
+for l in $(ENVCTL_PLUGIN_PATH="$TMPDIR/hplugins" envctl lease list --json --env h-esc | node -e 'for (const l of JSON.parse(require("fs").readFileSync(0,"utf8"))) console.log(l.id)'); do
+	erun lease release "$l"
+	erun lease show "$l"
+done
+grep -q 'x1b]0;PWN' "$ELOG" || fail "the escaped forms were not seen: $(head -c 2000 "$ELOG")"
+grep -aq "$ESC" "$ELOG" && fail "a raw ESC reached the terminal: $(grep -a "$ESC" "$ELOG" | cat -v | head -5)"
+out=$(envctl env show esc-ok --json)
+[ "$(json_get "$out" j.description)" = "$DESC" ] || fail "JSON output is not exact: $out"
+
 [ -s "$ENVCTL_DB-wal" ] || fail "expected a WAL file to search"
 for s in $ALL; do
 	grep -aq "$s" "$LOG" && fail "plaintext $s in CLI output or errors: $(grep -a "$s" "$LOG" | head -3)"

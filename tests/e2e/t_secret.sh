@@ -35,6 +35,14 @@ expect_rc 0 envctl secret rotate api --value-file v2
 contains "$out" "version 2"
 expect_rc 1 envctl secret verify api --value-file v1
 expect_rc 0 envctl secret verify api --value-file v2
+# every verify is audited (issue #12): an activity row saying whether it matched
+expect_rc 0 envctl activity --json --limit 1000
+[ "$(json_get "$out" 'j.filter(a => a.action === "secret.verified").length')" -ge 5 ] ||
+	fail "verify left no activity rows: $out"
+# a value that is not UTF-8 is refused, not altered in transit
+printf 'a\377b' > binval
+expect_rc 4 envctl secret create binary --value-file binval
+contains "$errout" "not valid UTF-8"
 expect_rc 0 envctl secret show api --json
 [ "$(json_get "$out" 'j.currentVersion')" = 2 ] || fail "version 2"
 [ "$(json_get "$out" 'j.lastRotatedAt === null')" = false ] || fail "lastRotatedAt"

@@ -147,6 +147,19 @@ static cJSON *tw_result(Worker *w, const char *method, const cJSON *params)
 		return cJSON_Duplicate(params, 1);
 	if (strcmp(method, "env") == 0)
 		return tw_env_array();
+	if (strcmp(method, "signals") == 0) {
+		/* The ignored and blocked signal sets it started with. */
+		struct sigaction sa;
+		sigset_t mask;
+		cJSON *o = cJSON_CreateObject(), *ign = cJSON_AddArrayToObject(o, "ignored");
+
+		for (int sig = 1; sig < 32; sig++)
+			if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+				cJSON_AddItemToArray(ign, cJSON_CreateNumber(sig));
+		sigprocmask(SIG_SETMASK, NULL, &mask);
+		cJSON_AddBoolToObject(o, "usr1Blocked", sigismember(&mask, SIGUSR1) == 1);
+		return o;
+	}
 	if (strcmp(method, "environmentValidateConfig") == 0) {
 		const char *mode = tw_str(config, "mode");
 
@@ -239,7 +252,7 @@ static cJSON *tw_result(Worker *w, const char *method, const cJSON *params)
 static bool tw_known(const char *method)
 {
 	static const char *const known[] = {
-		"health", "echo", "env", "environmentValidateConfig", "environmentProbe",
+		"health", "echo", "env", "signals", "environmentValidateConfig", "environmentProbe",
 		"environmentAcquireLease", "environmentResumeLease", "environmentReleaseLease",
 		"environmentDestroyLease", "environmentExecute", "environmentRealizeWorkspace",
 	};
@@ -278,6 +291,14 @@ static void tw_handle(Worker *w, const cJSON *req)
 	}
 	if (strcmp(mode, "exit-clean") == 0)
 		exit(0);
+	if (strcmp(mode, "exit-leave-child") == 0) {
+		/* A grandchild keeps stdout open after the worker is gone. */
+		if (fork() == 0) {
+			sleep(30);
+			_exit(0);
+		}
+		exit(5);
+	}
 	if (strcmp(mode, "hang-hard") == 0) {
 		signal(SIGTERM, SIG_IGN);
 		tw_linger = 1;

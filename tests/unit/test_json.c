@@ -121,6 +121,25 @@ START_TEST(zero_reaches_every_string)
 }
 END_TEST
 
+/* Issue #12: too deep said "not valid JSON near byte 1000". */
+START_TEST(too_deep_says_so)
+{
+	char text[3000];
+	Error err;
+
+	memset(text, '[', 1500);
+	memset(text + 1500, ']', 1500);
+	text[2999] = '\0';
+	text[2998] = ']';
+	error_clear(&err);
+	ck_assert_ptr_null(json_parse_named(text, "deep.json", &err));
+	ck_assert_msg(strstr(err.msg, "levels deep") != NULL && !strstr(err.msg, "not valid JSON"),
+		      "%s", err.msg);
+	ck_assert_ptr_null(json_parse_named("{\"a\": [1, }", "bad.json", &err));
+	ck_assert_msg(strstr(err.msg, "not valid JSON") != NULL, "%s", err.msg);
+}
+END_TEST
+
 TEST_SUITE(json)
 {
 	Suite *s = suite_create("json");
@@ -132,6 +151,7 @@ TEST_SUITE(json)
 	tcase_add_test(tc, getters_and_setters);
 	tcase_add_test(tc, parse_error_names_source);
 	tcase_add_test(tc, zero_reaches_every_string);
+	tcase_add_test(tc, too_deep_says_so);
 	suite_add_tcase(s, tc);
 	return s;
 }

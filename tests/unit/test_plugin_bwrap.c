@@ -2,6 +2,7 @@
  * real worker and real sandboxes. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,6 +297,70 @@ START_TEST(limits_and_timeout)
 }
 END_TEST
 
+typedef struct FillThread {
+	const cJSON *cfg;
+	const LeaseHandle *h;
+	ExecResult r;
+	Status st;
+} FillThread;
+
+static void *fill_thread(void *arg)
+{
+	FillThread *t = arg;
+	Error err;
+
+	t->st = run(t->cfg, t->h,
+		    "(for i in $(seq 40); do sleep 5 & done) 2>/dev/null; : > /workspace/full; "
+		    "while [ ! -e /workspace/stop ]; do :; done",
+		    8000, &t->r, &err);
+	return NULL;
+}
+
+/* Issue #12: every sandbox shared one RLIMIT_NPROC (one uid), so a lease
+ * that used up maxProcesses left none for the others. With a pids cgroup
+ * per lease (root, cgroup v1 pids), B still runs while A is full. */
+START_TEST(one_lease_cannot_starve_another)
+{
+	cJSON *cfg = config("\"maxProcesses\":16");
+	LeaseHandle a, b;
+	FillThread t;
+	pthread_t th;
+	ExecResult r;
+	Error err;
+	char *full, *stop;
+
+	if (geteuid() != 0 || access("/sys/fs/cgroup/pids", W_OK) != 0)
+		return; /* documented: the shared rlimit stays without cgroups */
+	acquire(cfg, NULL, &a);
+	acquire(cfg, NULL, &b);
+	full = fs_join(json_get_string(a.metadata, "workspacePath"), "full");
+	memset(&t, 0, sizeof t);
+	t.cfg = cfg;
+	t.h = &a;
+	pthread_create(&th, NULL, fill_thread, &t);
+	for (int i = 0; i < 500 && !fs_is_file(full); i++)
+		usleep(10 * 1000);
+	ck_assert_msg(fs_is_file(full), "lease A never filled up");
+	ck_assert_msg(run(cfg, &b, "sleep 0.1 & sleep 0.1 & wait; echo fine", 3000, &r, &err) ==
+			      ST_OK,
+		      "%s", err.msg);
+	ck_assert_msg(r.exit_code == 0 && strcmp(r.out, "fine\n") == 0,
+		      "lease B starved: exit %d, out %s, err %s", r.exit_code, r.out, r.err);
+	exec_result_free(&r);
+	stop = fs_join(json_get_string(a.metadata, "workspacePath"), "stop");
+	fclose(fopen(stop, "w"));
+	pthread_join(th, NULL);
+	free(stop);
+	destroy(cfg, &a);
+	exec_result_free(&t.r);
+	destroy(cfg, &b);
+	lease_handle_free(&a);
+	lease_handle_free(&b);
+	free(full);
+	cJSON_Delete(cfg);
+}
+END_TEST
+
 START_TEST(reuse_lease_resumed_and_kept)
 {
 	cJSON *cfg = config("\"reuseLease\":true");
@@ -417,6 +482,7 @@ TEST_SUITE(plugin_bwrap)
 	tcase_add_test(tc, cannot_write_outside_workspace);
 	tcase_add_test(tc, network_only_when_allowed);
 	tcase_add_test(tc, limits_and_timeout);
+	tcase_add_test(tc, one_lease_cannot_starve_another);
 	tcase_add_test(tc, reuse_lease_resumed_and_kept);
 	tcase_add_test(tc, ephemeral_release_removes_workspace);
 	tcase_add_test(tc, setup_script_and_env);

@@ -365,6 +365,49 @@ START_TEST(log_is_bounded_and_tailed)
 }
 END_TEST
 
+/* Issue #12: a folder others may write to (or owned by someone else) was
+ * loaded silently; its worker would run as the operator. */
+START_TEST(unsafe_folder_refused)
+{
+	char *root = fs_join(tmp, "unsafe");
+	char *a = pf_make_plugin(root, "wide", "wide.id", "kw", NULL);
+	char *b = pf_make_plugin(root, "owned", "owned.id", "ko", NULL);
+	char *c = pf_make_plugin(root, "fine", "fine.id", "kf", NULL);
+	char *manifest = fs_join(c, "manifest.json");
+	char *dirs[] = { root, NULL };
+	PluginCatalog cat;
+	Error err;
+
+	ck_assert_int_eq(chmod(a, 0777), 0);
+	ck_assert_int_eq(chmod(manifest, 0644), 0);
+	if (geteuid() == 0)
+		ck_assert_int_eq(chown(b, 12345, 12345), 0);
+	error_clear(&err);
+	ck_assert_int_eq(plugin_catalog_load(&cat, dirs, &err), ST_OK);
+	ck_assert_uint_eq(cat.count, 3);
+	for (size_t i = 0; i < cat.count; i++) {
+		const PluginManifest *m = cat.items[i];
+
+		if (strcmp(m->id, "wide.id") == 0) {
+			ck_assert(!plugin_manifest_ok(m));
+			ck_assert(has_error(m, "is writable by others (mode 0777)"));
+			ck_assert(has_error(m, "chmod go-w"));
+		} else if (strcmp(m->id, "owned.id") == 0) {
+			ck_assert(geteuid() != 0 || !plugin_manifest_ok(m));
+			ck_assert(geteuid() != 0 || has_error(m, "is owned by uid 12345, not by you"));
+		} else {
+			ck_assert(plugin_manifest_ok(m));
+		}
+	}
+	plugin_catalog_free(&cat);
+	free(manifest);
+	free(root);
+	free(a);
+	free(b);
+	free(c);
+}
+END_TEST
+
 TEST_SUITE(plugin_manifest)
 {
 	Suite *s = suite_create("plugin_manifest");
@@ -378,6 +421,7 @@ TEST_SUITE(plugin_manifest)
 	tcase_add_test(tc, driver_problems);
 	tcase_add_test(tc, discovery_and_dedupe);
 	tcase_add_test(tc, same_id_in_two_folders);
+	tcase_add_test(tc, unsafe_folder_refused);
 	tcase_add_test(tc, search_dirs_in_precedence_order);
 	tcase_add_test(tc, registration_conflicts_and_problems);
 	tcase_add_test(tc, log_is_bounded_and_tailed);

@@ -227,6 +227,62 @@ START_TEST(worker_crash_surfaces_as_provider_error)
 }
 END_TEST
 
+/* Issue #12: a worker's error of 840 x "x" + the secret was cut to fit
+ * before core redacted it, so the secret's first characters survived. */
+START_TEST(long_error_redacted_before_it_is_cut)
+{
+	static const char secret[] = "S3cr3tPlainXYZ7-abc";
+	char *root = fs_join(tmp, "hplugins"), *dir = fs_join(root, "h"), *path, *worker, *dirs[2];
+	char cfgtext[256], prefix[7];
+	PluginCatalog hcat;
+	Provider *hp;
+	ProbeResult r;
+	cJSON *cfg;
+	Error err;
+	FILE *f;
+
+	error_clear(&err);
+	ck_assert_int_eq(fs_mkdir_p(dir, 0755, &err), ST_OK);
+	path = fs_join(dir, "manifest.json");
+	worker = pf_helper_path("hostile_worker");
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+		"{\"id\":\"test.hostile\",\"name\":\"Hostile\",\"version\":\"1\",\"apiVersion\":1,"
+		"\"worker\":[\"%s\"],\"environmentDrivers\":[{\"driverKey\":\"hostile\","
+		"\"kind\":\"sandbox_provider\",\"displayName\":\"H\",\"description\":\"h\","
+		"\"configSchema\":{\"type\":\"object\",\"properties\":{\"mode\":{\"type\":\"string\"},"
+		"\"token\":{\"type\":\"string\",\"format\":\"secret-ref\"}}}}]}\n",
+		worker);
+	fclose(f);
+	dirs[0] = root;
+	dirs[1] = NULL;
+	ck_assert_int_eq(plugin_catalog_load(&hcat, dirs, &err), ST_OK);
+	ck_assert_int_eq(provider_plugins_register(&reg, &hcat, host, &err), ST_OK);
+	hp = registry_find(&reg, "hostile");
+	ck_assert_ptr_nonnull(hp);
+	snprintf(cfgtext, sizeof cfgtext, "{\"provider\":\"hostile\",\"mode\":\"long-error\","
+		 "\"token\":\"%s\"}", secret);
+	cfg = tu_json(cfgtext);
+	memset(&r, 0, sizeof r);
+	ck_assert_int_ne(hp->ops->probe(hp, cfg, NULL, &r, &err), ST_OK);
+	ck_assert_msg(strstr(err.msg, "xxxxxxxxxxxxxxxx") != NULL, "%s", err.msg);
+	memcpy(prefix, secret, 6);
+	prefix[6] = '\0';
+	ck_assert_msg(strstr(err.msg, prefix) == NULL, "secret prefix left in: ...%s",
+		      err.msg + (strlen(err.msg) > 60 ? strlen(err.msg) - 60 : 0));
+	probe_result_free(&r);
+	cJSON_Delete(cfg);
+	registry_free(&reg);
+	ck_assert_int_eq(registry_init(&reg, tu_forms_dir(), &err), ST_OK);
+	plugin_catalog_free(&hcat);
+	free(path);
+	free(worker);
+	free(dir);
+	free(root);
+}
+END_TEST
+
 TEST_SUITE(plugin_provider)
 {
 	Suite *s = suite_create("plugin_provider");
@@ -242,6 +298,7 @@ TEST_SUITE(plugin_provider)
 	tcase_add_test(tc, execute_maps_the_result);
 	tcase_add_test(tc, caps_follow_supported_methods);
 	tcase_add_test(tc, worker_crash_surfaces_as_provider_error);
+	tcase_add_test(tc, long_error_redacted_before_it_is_cut);
 	suite_add_tcase(s, tc);
 	return s;
 }

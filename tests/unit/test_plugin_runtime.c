@@ -16,6 +16,7 @@
 #include "plugin/lib.h"
 #include "plugin_fixture.h"
 #include "testutil.h"
+#include "util/ids.h"
 #include "util/fs.h"
 #include "util/json.h"
 
@@ -562,10 +563,15 @@ START_TEST(scrubbed_environment)
 		ck_assert_msg(strncmp(e, "PATH=", 5) == 0 || strncmp(e, "HOME=", 5) == 0 ||
 				      strncmp(e, "LANG", 4) == 0 || strncmp(e, "LC_", 3) == 0 ||
 				      strncmp(e, "TMPDIR=", 7) == 0 ||
+				      strncmp(e, "ENVCTL_CALL_TIMEOUT_MS=", 23) == 0 ||
+				      strncmp(e, "ENVCTL_WORKER_TMPDIR=", 21) == 0 ||
 				      strncmp(e, "TEST_WORKER_INIT=", 17) == 0,
 			      "unexpected variable %s", e);
 		path |= strncmp(e, "PATH=", 5) == 0;
 		inherited |= strcmp(e, "TEST_WORKER_INIT=ok") == 0;
+		/* Its own scratch directory, which the host removes when it goes. */
+		if (strncmp(e, "ENVCTL_WORKER_TMPDIR=", 21) == 0)
+			ck_assert_ptr_nonnull(strstr(e, "/envctl-worker-"));
 	}
 	ck_assert(path && inherited);
 	cJSON_Delete(r);
@@ -661,6 +667,57 @@ START_TEST(host_free_stops_workers)
 }
 END_TEST
 
+/* Issue #12: a grandchild holding stdout turned a worker's exit into a
+ * full call timeout; the exit is now seen at once (pidfd) and the
+ * grandchild, in the worker's process group, goes with it. */
+START_TEST(exit_seen_while_a_grandchild_holds_stdout)
+{
+	cJSON *r = NULL;
+	Error err;
+	int64_t t0 = time_now_ms();
+
+	ck_assert_int_eq(call_mode("environmentProbe", "exit-leave-child", NULL, 8000, &r, &err),
+			 ST_E_PROVIDER);
+	ck_assert_msg(strstr(err.msg, "the worker exited with status 5") != NULL, "%s", err.msg);
+	ck_assert_msg(time_now_ms() - t0 < 4000, "took %lld ms",
+		      (long long)(time_now_ms() - t0));
+	expect_ok_after();
+}
+END_TEST
+
+/* Issue #12: worker.c reset a short list of signals and proc.c another;
+ * a signal the console ignores (or blocks) must not stay so in a worker. */
+START_TEST(worker_starts_with_default_signals)
+{
+	struct sigaction ign, old_usr1, old_alrm;
+	sigset_t block, old_mask;
+	cJSON *r = NULL;
+	Error err;
+
+	memset(&ign, 0, sizeof ign);
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGUSR1, &ign, &old_usr1);
+	sigaction(SIGALRM, &ign, &old_alrm);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &block, &old_mask);
+	ck_assert_msg(call_mode("signals", "ok", NULL, 3000, &r, &err) == ST_OK, "%s", err.msg);
+	sigaction(SIGUSR1, &old_usr1, NULL);
+	sigaction(SIGALRM, &old_alrm, NULL);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	{
+		const cJSON *sig;
+
+		/* (the test worker ignores SIGPIPE itself) */
+		cJSON_ArrayForEach(sig, cJSON_GetObjectItem(r, "ignored"))
+			ck_assert_msg(sig->valueint != SIGUSR1 && sig->valueint != SIGALRM,
+				      "the worker started with signal %d ignored", sig->valueint);
+	}
+	ck_assert(!json_is_true(r, "usr1Blocked"));
+	cJSON_Delete(r);
+}
+END_TEST
+
 TEST_SUITE(plugin_runtime)
 {
 	Suite *s = suite_create("plugin_runtime");
@@ -694,6 +751,8 @@ TEST_SUITE(plugin_runtime)
 	tcase_add_test(tc, missing_worker_executable);
 	tcase_add_test(tc, stop_and_restart);
 	tcase_add_test(tc, host_free_stops_workers);
+	tcase_add_test(tc, exit_seen_while_a_grandchild_holds_stdout);
+	tcase_add_test(tc, worker_starts_with_default_signals);
 	suite_add_tcase(s, tc);
 	return s;
 }

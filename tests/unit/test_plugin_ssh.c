@@ -2,7 +2,11 @@
  * tests/helpers/test_sshd.sh on its own port), through the core Provider
  * interface. The private key must never show up in any process's argv or
  * environment, and its temporary file must be gone after each call. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <dirent.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -227,17 +231,72 @@ static int scan_processes(const char *marker, int *scanned)
 	return hits;
 }
 
-static int count_entries(const char *dir)
+/* Key folders (envctl-ssh-*) in every worker's private scratch directory under
+ * worker_tmp; with check_mode, each key file must be 0600. */
+static int count_key_files(bool check_mode)
 {
-	DIR *d = opendir(dir);
+	DIR *d = opendir(worker_tmp);
 	struct dirent *de;
 	int n = 0;
 
-	while (d && (de = readdir(d)))
-		n += de->d_name[0] != '.';
+	while (d && (de = readdir(d))) {
+		char wdir[1024];
+		DIR *w;
+		struct dirent *ke;
+
+		if (strncmp(de->d_name, "envctl-ssh-", 11) == 0)
+			n++; /* a key folder outside any worker's scratch directory */
+		if (strncmp(de->d_name, "envctl-worker-", 14) != 0)
+			continue;
+		snprintf(wdir, sizeof wdir, "%s/%s", worker_tmp, de->d_name);
+		w = opendir(wdir);
+		while (w && (ke = readdir(w))) {
+			char path[1300];
+			struct stat st;
+
+			if (strncmp(ke->d_name, "envctl-ssh-", 11) != 0)
+				continue;
+			n++;
+			snprintf(path, sizeof path, "%s/%s/key", wdir, ke->d_name);
+			if (check_mode && stat(path, &st) == 0)
+				ck_assert_int_eq(st.st_mode & 0777, 0600);
+		}
+		if (w)
+			closedir(w);
+	}
 	if (d)
 		closedir(d);
 	return n;
+}
+
+/* ssh processes whose argv names a file under worker_tmp. */
+static int count_our_ssh(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	while ((de = readdir(d))) {
+		char path[300];
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/cmdline", de->d_name);
+		n += file_has(path, worker_tmp) && file_has(path, "IdentitiesOnly");
+	}
+	closedir(d);
+	return n;
+}
+
+static void wait_clean(const char *what)
+{
+	for (int i = 0; i < 300; i++) {
+		if (count_key_files(false) == 0 && count_our_ssh() == 0)
+			return;
+		usleep(10 * 1000);
+	}
+	ck_abort_msg("%s: %d key folders and %d ssh processes left after 3 s", what,
+		     count_key_files(false), count_our_ssh());
 }
 
 START_TEST(lease_lifecycle_and_key_hygiene)
@@ -271,25 +330,9 @@ START_TEST(lease_lifecycle_and_key_hygiene)
 	usleep(400 * 1000);
 	ck_assert_int_eq(scan_processes(marker, &scanned), 0);
 	ck_assert_int_gt(scanned, 3);
-	/* Meanwhile the key sits in a private 0600 file, and only there. */
-	{
-		DIR *d = opendir(worker_tmp);
-		struct dirent *de;
-
-		while ((de = readdir(d))) {
-			char path[1024];
-			struct stat st;
-
-			if (strncmp(de->d_name, "envctl-ssh-", 11) != 0)
-				continue;
-			snprintf(path, sizeof path, "%s/%s/key", worker_tmp, de->d_name);
-			if (stat(path, &st) == 0) {
-				key_files++;
-				ck_assert_int_eq(st.st_mode & 0777, 0600);
-			}
-		}
-		closedir(d);
-	}
+	/* Meanwhile the key sits in a private 0600 file in the worker's own
+	 * scratch directory, and only there. */
+	key_files = count_key_files(true);
 	ck_assert_int_eq(key_files, 1);
 	pthread_join(th, NULL);
 	ck_assert_msg(t.st == ST_OK, "%s", t.err.msg);
@@ -299,7 +342,7 @@ START_TEST(lease_lifecycle_and_key_hygiene)
 	file = fs_join(ws, "f");
 	ck_assert(fs_is_file(file));
 	free(file);
-	ck_assert_int_eq(count_entries(worker_tmp), 0);
+	ck_assert_int_eq(count_key_files(false), 0);
 
 	memset(&lin, 0, sizeof lin);
 	lin.config = cfg;
@@ -317,7 +360,7 @@ START_TEST(lease_lifecycle_and_key_hygiene)
 	ck_assert(!fs_is_dir(ws));
 	ck_assert_int_eq(ssh->ops->resume_lease(ssh, &lin, &again, &err), ST_OK);
 	ck_assert_ptr_null(again.provider_lease_id);
-	ck_assert_int_eq(count_entries(worker_tmp), 0);
+	ck_assert_int_eq(count_key_files(false), 0);
 	lease_handle_free(&h);
 	free(marker);
 	cJSON_Delete(cfg);
@@ -365,6 +408,146 @@ START_TEST(execute_timeout_and_exit_codes)
 }
 END_TEST
 
+
+/* A loopback server that sends an SSH banner and then stalls. */
+static void *stall_server(void *arg)
+{
+	int *fds = arg, c;
+
+	while ((c = accept(fds[0], NULL, NULL)) >= 0) {
+		char buf[256];
+
+		(void)!write(c, "SSH-2.0-OpenSSH_9.9 stall\r\n", 27);
+		while (read(c, buf, sizeof buf) > 0)
+			;
+		close(c);
+	}
+	return NULL;
+}
+
+/* Issue #12: a host that stalls after its banner made the host's call
+ * timeout fire with (or before) the provider's own: the worker was killed
+ * with the key on disk and ssh left running with ppid 1. The provider now
+ * times out first and cleans up. */
+START_TEST(stalled_host_times_out_in_the_provider)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof a;
+	int fds[1], sport;
+	char *dirs[2] = { pf_bundled_dir(), NULL }, *logs = fs_join(tmp, "logs2");
+	PluginCatalog c2;
+	PluginHost *h2;
+	Registry r2;
+	Provider *s2;
+	ProbeResult pr;
+	pthread_t th;
+	cJSON *cfg;
+	Error err;
+
+	fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fds[0], (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(listen(fds[0], 4), 0);
+	getsockname(fds[0], (struct sockaddr *)&a, &alen);
+	sport = ntohs(a.sin_port);
+	pthread_create(&th, NULL, stall_server, fds);
+	pthread_detach(th);
+	error_clear(&err);
+	ck_assert_int_eq(registry_init(&r2, tu_forms_dir(), &err), ST_OK);
+	ck_assert_int_eq(plugin_catalog_load(&c2, dirs, &err), ST_OK);
+	h2 = pf_host(logs, 2000);
+	ck_assert_int_eq(provider_plugins_register(&r2, &c2, h2, &err), ST_OK);
+	s2 = registry_find(&r2, "ssh");
+	cfg = config(true, NULL);
+	cJSON_ReplaceItemInObject(cfg, "port", cJSON_CreateNumber(sport));
+	memset(&pr, 0, sizeof pr);
+	ck_assert_msg(s2->ops->probe(s2, cfg, NULL, &pr, &err) == ST_OK, "the host timed out first: %s",
+		      err.msg);
+	ck_assert(!pr.ok);
+	ck_assert_msg(strstr(pr.summary, "timed out after 1500 ms") != NULL, "%s", pr.summary);
+	probe_result_free(&pr);
+	wait_clean("after the stalled probe");
+	cJSON_Delete(cfg);
+	registry_free(&r2);
+	plugin_host_free(h2);
+	plugin_catalog_free(&c2);
+	close(fds[0]);
+	free(dirs[0]);
+	free(logs);
+}
+END_TEST
+
+/* Issue #12: the worker killed in the middle of a call (by the host on a
+ * timeout, or by anyone) left the key file and ssh behind. */
+START_TEST(killed_worker_leaves_no_key_or_ssh)
+{
+	cJSON *cfg = config(true, NULL);
+	AcquireInput ain = { .config = cfg, .environment_id = "env-ssh" };
+	PluginWorkerInfo info;
+	ExecThread t;
+	LeaseHandle h;
+	pthread_t th;
+	Error err;
+
+	error_clear(&err);
+	ck_assert_msg(ssh->ops->acquire_lease(ssh, &ain, &h, &err) == ST_OK, "%s", err.msg);
+	memset(&t, 0, sizeof t);
+	t.cfg = cfg;
+	t.h = &h;
+	t.script = "sleep 20";
+	t.timeout = 25000;
+	pthread_create(&th, NULL, exec_thread, &t);
+	for (int i = 0; i < 500 && count_our_ssh() == 0; i++)
+		usleep(10 * 1000);
+	ck_assert_int_gt(count_our_ssh(), 0);
+	ck_assert_int_eq(count_key_files(true), 1);
+	plugin_worker_info(plugin_host_at(host, 0), &info);
+	for (size_t i = 0; info.pid == 0 && plugin_host_at(host, i); i++)
+		plugin_worker_info(plugin_host_at(host, i), &info);
+	ck_assert_int_gt(info.pid, 0);
+	kill(info.pid, SIGKILL);
+	pthread_join(th, NULL);
+	ck_assert_int_ne(t.st, ST_OK);
+	wait_clean("after the worker was killed");
+	lease_handle_free(&h);
+	cJSON_Delete(cfg);
+}
+END_TEST
+
+/* Issue #12: after a crash the host knows only its own lease id; the
+ * remote workspace is named after it, and a release with nothing to find
+ * the workspace by is an error, not "cleanup success". */
+START_TEST(workspace_named_after_host_lease_id)
+{
+	static const char lid[] = "7d0c6a2e-2c4b-4e0f-9f57-0b7c1d2e3f40";
+	cJSON *cfg = config(true, NULL);
+	AcquireInput ain = { .config = cfg, .environment_id = "env-ssh", .lease_id = lid };
+	cJSON *meta = cJSON_CreateObject();
+	LeaseInput lin;
+	LeaseHandle h;
+	char *ws = fs_join(remote_root, lid);
+	Error err;
+
+	error_clear(&err);
+	ck_assert_msg(ssh->ops->acquire_lease(ssh, &ain, &h, &err) == ST_OK, "%s", err.msg);
+	ck_assert_msg(fs_is_dir(ws), "no workspace %s", ws);
+	memset(&lin, 0, sizeof lin);
+	lin.config = cfg;
+	lin.status = "released";
+	lin.lease_metadata = meta;
+	ck_assert_int_ne(ssh->ops->destroy_lease(ssh, &lin, &err), ST_OK);
+	ck_assert_msg(strstr(err.msg, "nothing to find it by") != NULL, "%s", err.msg);
+	json_set_string(meta, "envctlLeaseId", lid);
+	error_clear(&err);
+	ck_assert_msg(ssh->ops->destroy_lease(ssh, &lin, &err) == ST_OK, "%s", err.msg);
+	ck_assert(!fs_is_dir(ws));
+	lease_handle_free(&h);
+	cJSON_Delete(meta);
+	cJSON_Delete(cfg);
+	free(ws);
+}
+END_TEST
+
 TEST_SUITE(plugin_ssh)
 {
 	Suite *s = suite_create("plugin_ssh");
@@ -376,6 +559,9 @@ TEST_SUITE(plugin_ssh)
 	tcase_add_test(tc, probe_refuses_unknown_host_key);
 	tcase_add_test(tc, lease_lifecycle_and_key_hygiene);
 	tcase_add_test(tc, execute_timeout_and_exit_codes);
+	tcase_add_test(tc, stalled_host_times_out_in_the_provider);
+	tcase_add_test(tc, killed_worker_leaves_no_key_or_ssh);
+	tcase_add_test(tc, workspace_named_after_host_lease_id);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -64,6 +64,35 @@ START_TEST(test_open_narrows_wide_existing_file)
 }
 END_TEST
 
+/* Issue #12: a -wal symlink made envctl chmod its target. */
+START_TEST(test_wal_symlink_refused_target_untouched)
+{
+	char *dir = tu_store_dir();
+	char *path = tu_path(dir, "envctl.db");
+	char *wal = tu_path(dir, "envctl.db-wal"), *target = tu_path(dir, "victim");
+	FILE *f;
+	Store *s = NULL;
+	Error err;
+
+	store_close(tu_store_open(dir));
+	f = fopen(target, "w");
+	fclose(f);
+	chmod(target, 0644);
+	unlink(wal);
+	ck_assert_int_eq(symlink(target, wal), 0);
+	chmod(path, 0644); /* so the open wants to narrow modes */
+	error_clear(&err);
+	ck_assert_int_eq(store_open(path, &s, &err), ST_E_INVALID);
+	ck_assert_msg(strstr(err.msg, "is not a regular file (a symbolic link)") != NULL, "%s",
+		      err.msg);
+	ck_assert_int_eq(tu_mode(target), 0644);
+	free(wal);
+	free(target);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_migrations_tracked_and_idempotent)
 {
 	char *dir = tu_store_dir();
@@ -225,6 +254,8 @@ START_TEST(test_missing_key_for_existing_database)
 	error_clear(&err);
 	ck_assert_int_eq(store_open(path, &s, &err), ST_E_CRYPTO);
 	ck_assert_msg(strstr(err.msg, "was created with a master key") != NULL, "%s", err.msg);
+	/* Issue #12: the message was formatted from itself ("; database ..."). */
+	ck_assert_msg(strncmp(err.msg, "master key file ", 16) == 0, "%s", err.msg);
 	ck_assert(!fs_is_file(key)); /* no new key generated for an old database */
 	free(key), free(path), free(dir);
 }
@@ -347,6 +378,7 @@ TEST_SUITE(store_open)
 
 	tcase_add_test(tc, test_open_creates_private_files);
 	tcase_add_test(tc, test_open_narrows_wide_existing_file);
+	tcase_add_test(tc, test_wal_symlink_refused_target_untouched);
 	tcase_add_test(tc, test_migrations_tracked_and_idempotent);
 	tcase_add_test(tc, test_newer_database_refused);
 	tcase_add_test(tc, test_not_a_database);

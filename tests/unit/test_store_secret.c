@@ -1,6 +1,7 @@
 /* Secrets at rest: encryption round trip, fingerprints, rotation, every
  * tamper case, resolution rules and access events, delete rules. */
 #include <check.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,6 +330,138 @@ START_TEST(test_tamper_version_mismatch)
 }
 END_TEST
 
+/* Issue #12: marking the old version current again (status only) made
+ * providers get the pre-rotation value, and db check said clean. */
+START_TEST(test_tamper_status_rollback)
+{
+	StoreOptions check = { .check_only = true };
+	StoreCheckReport r;
+	Fixture f;
+	StoreSecret sec;
+	StoreEnv env;
+	Store *ro = NULL;
+	char q[512], *value = NULL;
+	long v;
+
+	fx_open(&f);
+	bound_secret(&f, "t", "first", &sec, &env);
+	ck_assert_int_eq(store_secret_rotate(f.s, sec.id, (const unsigned char *)"second", 6, &v,
+					     &f.err),
+			 ST_OK);
+	snprintf(q, sizeof q,
+		 "UPDATE secret_versions SET status = 'previous' WHERE secret_id = '%s'; "
+		 "UPDATE secret_versions SET status = 'current' WHERE secret_id = '%s' AND "
+		 "version = 1",
+		 sec.id, sec.id);
+	tu_sql(f.path, q);
+	ck_assert_int_eq(resolve(&f, sec.id, env.id, "/k", &value), ST_E_CRYPTO);
+	ck_assert_msg(strstr(f.err.msg, "rolled back") != NULL, "%s", f.err.msg);
+	/* also with latest_version set back: a newer version is still there */
+	snprintf(q, sizeof q, "UPDATE secrets SET latest_version = 1 WHERE id = '%s'", sec.id);
+	tu_sql(f.path, q);
+	ck_assert_int_eq(resolve(&f, sec.id, env.id, "/k", &value), ST_E_CRYPTO);
+	error_clear(&f.err);
+	ck_assert_msg(store_open_ex(f.path, &check, &ro, &f.err) == ST_OK, "%s", f.err.msg);
+	ck_assert_int_eq(store_check(ro, &r, &f.err), ST_OK);
+	ck_assert_uint_ge(r.count, 1);
+	ck_assert_msg(strstr(r.problems[0], "rolled back secret: ") != NULL, "%s", r.problems[0]);
+	store_check_report_free(&r);
+	store_close(ro);
+	store_secret_clear(&sec);
+	store_env_clear(&env);
+	fx_close(&f);
+}
+END_TEST
+
+/* Issue #12: db check trial-decrypts every current version, opens the
+ * file read-only, and refuses a 0-byte file instead of initialising it. */
+START_TEST(test_check_decrypts_read_only)
+{
+	StoreOptions check = { .check_only = true };
+	StoreCheckReport r;
+	Fixture f;
+	StoreSecret sec;
+	Store *ro = NULL;
+	char q[512], *empty;
+	struct stat before, after;
+	FILE *fp;
+
+	fx_open(&f);
+	mk_secret(&f, "dmg", "value-1", &sec);
+	snprintf(q, sizeof q,
+		 "UPDATE secret_versions SET material = substr(material, 1, 30) || "
+		 "zeroblob(length(material) - 30) WHERE secret_id = '%s'",
+		 sec.id);
+	tu_sql(f.path, q);
+	store_close(f.s);
+	f.s = NULL;
+	ck_assert_int_eq(stat(f.path, &before), 0);
+	ck_assert_msg(store_open_ex(f.path, &check, &ro, &f.err) == ST_OK, "%s", f.err.msg);
+	ck_assert_int_eq(store_check(ro, &r, &f.err), ST_OK);
+	ck_assert_uint_eq(r.count, 1);
+	ck_assert_msg(strstr(r.problems[0], "undecryptable secret: secret dmg version 1") != NULL,
+		      "%s", r.problems[0]);
+	store_check_report_free(&r);
+	store_close(ro);
+	ck_assert_int_eq(stat(f.path, &after), 0);
+	ck_assert(before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+		  before.st_mtim.tv_nsec == after.st_mtim.tv_nsec && before.st_size == after.st_size);
+	empty = tu_path(f.dir, "empty.db");
+	fp = fopen(empty, "w");
+	fclose(fp);
+	ck_assert_int_eq(store_open_ex(empty, &check, &ro, &f.err), ST_E_STORE);
+	ck_assert_msg(strstr(f.err.msg, "is empty (0 bytes)") != NULL, "%s", f.err.msg);
+	ck_assert_int_eq(stat(empty, &after), 0);
+	ck_assert_int_eq(after.st_size, 0);
+	free(empty);
+	store_secret_clear(&sec);
+	fx_close(&f);
+}
+END_TEST
+
+/* Issue #12: verify left no audit row and allowed 200 guesses a second;
+ * values that are not UTF-8 were stored and altered in transit. */
+START_TEST(test_verify_audited_and_limited)
+{
+	StoreSecretNew bad = { .name = "bin", .value = (const unsigned char *)"a\xff\xfe", .value_len = 3 };
+	Fixture f;
+	StoreSecret sec, out;
+	char q[256], *n;
+	bool match = true;
+
+	fx_open(&f);
+	mk_secret(&f, "pin", "1234-right", &sec);
+	ck_assert_int_eq(store_secret_verify(f.s, "pin", (const unsigned char *)"1234-right", 10,
+					     &match, &f.err),
+			 ST_OK);
+	ck_assert(match);
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(store_secret_verify(f.s, "pin", (const unsigned char *)"0000", 4,
+						     &match, &f.err),
+				 ST_OK);
+		ck_assert(!match);
+	}
+	/* the sixth in a minute is refused, even with the right value */
+	ck_assert_int_eq(store_secret_verify(f.s, "pin", (const unsigned char *)"1234-right", 10,
+					     &match, &f.err),
+			 ST_E_BUSY);
+	ck_assert_msg(strstr(f.err.msg, "5 wrong values were verified in the last 60 s") != NULL,
+		      "%s", f.err.msg);
+	snprintf(q, sizeof q,
+		 "SELECT count(*) || '/' || sum(outcome = 'failure') FROM secret_access_events "
+		 "WHERE secret_id = '%s' AND consumer = 'verify'",
+		 sec.id);
+	n = tu_sql_text(f.path, q);
+	ck_assert_str_eq(n, "7/6");
+	free(n);
+	error_clear(&f.err);
+	ck_assert_int_eq(store_secret_create(f.s, &bad, &out, &f.err), ST_E_INVALID);
+	ck_assert_msg(strstr(f.err.msg, "not valid UTF-8") != NULL, "%s", f.err.msg);
+	store_secret_clear(&sec);
+	fx_close(&f);
+}
+END_TEST
+
 START_TEST(test_missing_current_version)
 {
 	Fixture f;
@@ -527,6 +660,9 @@ TEST_SUITE(store_secret)
 	tcase_add_test(tc, test_tamper_flipped_byte);
 	tcase_add_test(tc, test_tamper_swapped_between_secrets);
 	tcase_add_test(tc, test_tamper_version_mismatch);
+	tcase_add_test(tc, test_tamper_status_rollback);
+	tcase_add_test(tc, test_verify_audited_and_limited);
+	tcase_add_test(tc, test_check_decrypts_read_only);
 	tcase_add_test(tc, test_missing_current_version);
 	tcase_add_test(tc, test_tamper_row_from_other_key);
 	tcase_add_test(tc, test_disable_enable);

@@ -18,12 +18,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "plugin/proc.h"
@@ -133,33 +137,305 @@ static char *bw_workspace_path(const BwConfig *c, const char *id)
 	return fs_join(c->root, id);
 }
 
-static int bw_chmod_cb(const char *path, const struct stat *st, int type, struct FTW *f)
+/* ------------------------------------------- a lease's running commands
+ *
+ * Every command run in a workspace is registered under ROOT/.runs as a file
+ * named "<workspace id>.<pid>.<tid>.<ns>" that its caller holds locked
+ * (flock) from before the fork until the child is reaped, with the bwrap
+ * pid written into it right after the fork. Calls come from any envctl
+ * process (each runs its own worker), so this file is how release and
+ * destroy find and stop a command another process started. */
+
+#define BW_RUNS_DIR ".runs"
+#define BW_STOP_MS 5000
+#define BW_MAX_KIDS 16
+
+typedef struct BwRun {
+	int dirfd;
+	int fd;
+	char name[UUID_STR_LEN + 64];
+} BwRun;
+
+static int64_t bw_mono_ms(void)
 {
-	(void)f;
-	/* A command may have left read-only directories behind. */
-	if (type == FTW_D && !S_ISLNK(st->st_mode))
-		chmod(path, 0700);
-	return 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int bw_remove_cb(const char *path, const struct stat *st, int type, struct FTW *f)
+static int bw_open_root(const BwConfig *c)
 {
-	(void)st;
-	(void)f;
-	if (type == FTW_DP)
-		return rmdir(path) == 0 || errno == ENOENT ? 0 : -1;
-	return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+	return open(c->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-static Status bw_remove_tree(const char *path, Error *err)
+static int bw_open_runs(int rootfd, bool create)
 {
-	if (!fs_is_dir(path))
-		return ST_OK;
-	nftw(path, bw_chmod_cb, 32, FTW_PHYS);
-	if (nftw(path, bw_remove_cb, 32, FTW_PHYS | FTW_DEPTH) != 0)
-		return error_set(err, ST_E_IO, "cannot remove workspace %s: %s", path,
-				 strerror(errno));
+	if (create && mkdirat(rootfd, BW_RUNS_DIR, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return openat(rootfd, BW_RUNS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+static Status bw_run_register(const BwConfig *c, const char *id, BwRun *run, Error *err)
+{
+	struct timespec ts;
+	int rootfd = bw_open_root(c);
+
+	run->fd = -1;
+	run->dirfd = rootfd >= 0 ? bw_open_runs(rootfd, true) : -1;
+	if (rootfd >= 0)
+		close(rootfd);
+	if (run->dirfd < 0)
+		return error_set(err, ST_E_IO, "cannot record the command under %s/%s: %s", c->root,
+				 BW_RUNS_DIR, strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(run->name, sizeof run->name, "%s.%d.%d.%lld%09ld", id, (int)getpid(), (int)gettid(),
+		 (long long)ts.tv_sec, ts.tv_nsec);
+	run->fd = openat(run->dirfd, run->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			 0600);
+	if (run->fd < 0 || flock(run->fd, LOCK_EX) != 0) {
+		error_set(err, ST_E_IO, "cannot record the command under %s/%s: %s", c->root,
+			  BW_RUNS_DIR, strerror(errno));
+		if (run->fd >= 0) {
+			unlinkat(run->dirfd, run->name, 0);
+			close(run->fd);
+		}
+		close(run->dirfd);
+		run->fd = run->dirfd = -1;
+		return ST_E_IO;
+	}
 	return ST_OK;
+}
+
+static void bw_run_started(pid_t pid, void *arg)
+{
+	const BwRun *run = arg;
+	char text[32];
+	int n = snprintf(text, sizeof text, "%d\n", (int)pid);
+
+	(void)!pwrite(run->fd, text, (size_t)n, 0);
+}
+
+/* Unlinked before the lock goes, so a waiting stop sees it finished. */
+static void bw_run_unregister(BwRun *run)
+{
+	if (run->fd < 0)
+		return;
+	unlinkat(run->dirfd, run->name, 0);
+	close(run->fd);
+	close(run->dirfd);
+	run->fd = run->dirfd = -1;
+}
+
+/* Kills one registered bwrap and the namespace under it: its children (the
+ * sandbox's pid 1, whose death takes every process of the pid namespace
+ * with it) by pidfd, which the caller then waits on, and its own process
+ * group. */
+static size_t bw_kill_sandbox(pid_t pid, int *kid_fds, size_t cap)
+{
+	char path[64], buf[512];
+	size_t nkids = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	for (char *p = buf, *end; *p && nkids < cap; p = end) {
+		long kid = strtol(p, &end, 10);
+		int pfd;
+
+		if (end == p)
+			break;
+		pfd = kid > 0 ? (int)syscall(SYS_pidfd_open, (pid_t)kid, 0) : -1;
+		if (pfd >= 0 && syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) == 0)
+			kid_fds[nkids++] = pfd;
+		else if (pfd >= 0)
+			close(pfd);
+	}
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	return nkids;
+}
+
+/* Stops every command of workspace id that any process registered, and
+ * waits (up to BW_STOP_MS) until each is reaped and its namespace gone. */
+static Status bw_stop_runs(const BwConfig *c, int rootfd, const char *id, Error *err)
+{
+	int dfd = bw_open_runs(rootfd, false), kid_fds[BW_MAX_KIDS];
+	int64_t deadline = bw_mono_ms() + BW_STOP_MS;
+	size_t idlen = strlen(id), nkids = 0;
+	Status st = ST_OK;
+	struct dirent *e;
+	DIR *d;
+
+	if (dfd < 0)
+		return errno == ENOENT ? ST_OK
+				       : error_set(err, ST_E_IO, "cannot read %s/%s: %s", c->root,
+						   BW_RUNS_DIR, strerror(errno));
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	while (st == ST_OK && (e = readdir(d))) {
+		int fd;
+
+		if (strncmp(e->d_name, id, idlen) != 0 || e->d_name[idlen] != '.')
+			continue;
+		fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* finished meanwhile */
+		while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			char text[32] = "";
+			ssize_t n = pread(fd, text, sizeof text - 1, 0);
+			long pid = n > 0 ? strtol(text, NULL, 10) : 0;
+
+			if (pid > 1 && nkids < BW_MAX_KIDS)
+				nkids += bw_kill_sandbox((pid_t)pid, kid_fds + nkids,
+							 BW_MAX_KIDS - nkids);
+			if (bw_mono_ms() >= deadline) {
+				st = error_set(err, ST_E_TIMEOUT,
+					       "a command of workspace %s (bwrap pid %ld) is still "
+					       "running %d ms after it was killed; the workspace is kept",
+					       id, pid, BW_STOP_MS);
+				break;
+			}
+			poll(NULL, 0, 10);
+		}
+		if (st == ST_OK)
+			unlinkat(dfd, e->d_name, 0); /* a crashed caller's record */
+		close(fd);
+	}
+	closedir(d);
+	for (size_t i = 0; i < nkids; i++) {
+		struct pollfd p = { .fd = kid_fds[i], .events = POLLIN };
+		int64_t left = deadline - bw_mono_ms();
+
+		if (st == ST_OK && poll(&p, 1, left > 0 ? (int)left : 0) != 1)
+			st = error_set(err, ST_E_TIMEOUT,
+				       "the sandbox of workspace %s did not end %d ms after it was "
+				       "killed; the workspace is kept",
+				       id, BW_STOP_MS);
+		close(kid_fds[i]);
+	}
+	return st;
+}
+
+/* ------------------------------------------------ a cgroup per lease
+ *
+ * Every sandbox runs as the same uid, so RLIMIT_NPROC (which counts all of
+ * a uid's processes) is one budget for all leases: one lease's fork bomb
+ * starves the others. Where the pids controller can be written (cgroup v1
+ * at /sys/fs/cgroup/pids, as root), each lease gets its own pids cgroup
+ * with pids.max = maxProcesses and RLIMIT_NPROC is not set; elsewhere the
+ * rlimit stays (README: Known limits). */
+
+#define BW_CGROUP_BASE "/sys/fs/cgroup/pids/envctl-bwrap"
+
+static bool bw_cgroup_path(const char *id, const char *file, char *out, size_t n)
+{
+	int len = file ? snprintf(out, n, "%s/%s/%s", BW_CGROUP_BASE, id, file)
+		       : snprintf(out, n, "%s/%s", BW_CGROUP_BASE, id);
+
+	return len > 0 && (size_t)len < n;
+}
+
+/* Makes the lease's cgroup with its limit; fills procs with the file the
+ * child joins. False when cgroups cannot be used here. */
+static bool bw_cgroup_prepare(const BwConfig *c, const char *id, char *procs, size_t n)
+{
+	char dir[PATH_MAX], max[PATH_MAX], value[32];
+	int fd, len;
+	bool ok;
+
+	if (!c->drop || c->max_processes <= 0 || !bw_cgroup_path(id, NULL, dir, sizeof dir) ||
+	    !bw_cgroup_path(id, "pids.max", max, sizeof max) ||
+	    !bw_cgroup_path(id, "cgroup.procs", procs, n))
+		return false;
+	if ((mkdir(BW_CGROUP_BASE, 0755) != 0 && errno != EEXIST) ||
+	    (mkdir(dir, 0755) != 0 && errno != EEXIST))
+		return false;
+	fd = open(max, O_WRONLY | O_CLOEXEC);
+	len = snprintf(value, sizeof value, "%ld", c->max_processes);
+	ok = fd >= 0 && write(fd, value, (size_t)len) == len;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Kills whatever is still in the lease's cgroup and removes it. */
+static void bw_cgroup_end(const char *id)
+{
+	char dir[PATH_MAX], procs[PATH_MAX], buf[4096];
+	int64_t deadline = bw_mono_ms() + BW_STOP_MS;
+
+	if (!bw_cgroup_path(id, NULL, dir, sizeof dir) ||
+	    !bw_cgroup_path(id, "cgroup.procs", procs, sizeof procs))
+		return;
+	while (rmdir(dir) != 0 && errno == EBUSY && bw_mono_ms() < deadline) {
+		int fd = open(procs, O_RDONLY | O_CLOEXEC);
+		ssize_t len = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		buf[len > 0 ? len : 0] = '\0';
+		for (char *p = buf, *end; *p; p = end) {
+			long pid = strtol(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (pid > 1)
+				kill((pid_t)pid, SIGKILL);
+		}
+		poll(NULL, 0, 10);
+	}
+}
+
+/* Ends workspace id: out of reach of new commands first (renamed to
+ * .gone-<id>, which no call looks up), then every running command stopped,
+ * then (when remove) the files. A .gone- left by a failed attempt is
+ * finished first. */
+static Status bw_end_workspace(const BwConfig *c, const char *id, bool remove, Error *err)
+{
+	char gone[UUID_STR_LEN + 8];
+	char *what = bw_workspace_path(c, id);
+	int rootfd = bw_open_root(c);
+	Status st = ST_OK;
+
+	if (!what) {
+		if (rootfd >= 0)
+			close(rootfd);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	if (rootfd < 0) {
+		st = errno == ENOENT ? ST_OK
+				     : error_set(err, ST_E_IO, "cannot open workspace root %s: %s",
+						 c->root, strerror(errno));
+		free(what);
+		return st;
+	}
+	snprintf(gone, sizeof gone, ".gone-%s", id);
+	if (remove) {
+		st = bw_stop_runs(c, rootfd, id, err);
+		if (st == ST_OK)
+			st = fs_remove_tree_at(rootfd, gone, what, err);
+		if (st == ST_OK && renameat(rootfd, id, rootfd, gone) != 0 && errno != ENOENT)
+			st = error_set(err, ST_E_IO, "cannot remove workspace %s: %s", what,
+				       strerror(errno));
+	}
+	if (st == ST_OK)
+		st = bw_stop_runs(c, rootfd, id, err);
+	if (st == ST_OK)
+		bw_cgroup_end(id);
+	if (st == ST_OK && remove)
+		st = fs_remove_tree_at(rootfd, gone, what, err);
+	close(rootfd);
+	free(what);
+	return st;
 }
 
 static bool bw_push(const char ***argv, size_t *n, size_t *cap, const char *arg)
@@ -223,9 +499,11 @@ static const char *bw_stage_dir(void)
 	return NULL;
 }
 
-/* Runs cmd in the sandbox with the workspace ws (NULL: none, for the
- * probe) at /workspace. */
-static Status bw_run(const BwConfig *c, const char *ws, const char *cwd, const cJSON *extra_env,
+/* Runs cmd in the sandbox with the workspace ws of lease id (both NULL:
+ * none, for the probe) at /workspace, registered so release and destroy
+ * can stop it. */
+static Status bw_run(const BwConfig *c, const char *id, const char *ws, const char *cwd,
+		     const cJSON *extra_env,
 		     const char *const *cmd, const char *stdin_data, long timeout_ms,
 		     PluginProcResult *res, Error *err)
 {
@@ -235,8 +513,10 @@ static Status bw_run(const BwConfig *c, const char *ws, const char *cwd, const c
 	PluginProcSpec spec;
 	char *bwrap = plugin_proc_find("bwrap");
 	const char *stage = ws && c->drop ? bw_stage_dir() : NULL;
+	BwRun run = { .fd = -1, .dirfd = -1 };
+	char cgroup_procs[PATH_MAX];
 	bool ok;
-	Status st;
+	Status st = ST_OK;
 
 	if (ws && c->drop && !stage) {
 		free(bwrap);
@@ -302,10 +582,21 @@ static Status bw_run(const BwConfig *c, const char *ws, const char *cwd, const c
 	spec.cpu_seconds = c->cpu_seconds;
 	spec.memory_bytes = c->memory_mb > 0 ? c->memory_mb * 1024L * 1024L : 0;
 	spec.max_processes = c->max_processes;
+	if (ws && bw_cgroup_prepare(c, id, cgroup_procs, sizeof cgroup_procs)) {
+		spec.cgroup_procs = cgroup_procs;
+		spec.max_processes = 0; /* the lease's own pids.max instead */
+	}
 	spec.set_ids = c->drop;
 	spec.uid = c->uid;
 	spec.gid = (gid_t)c->uid;
-	st = plugin_proc_run(&spec, res, err);
+	if (ws) {
+		st = bw_run_register(c, id, &run, err);
+		spec.on_start = bw_run_started;
+		spec.on_start_arg = &run;
+	}
+	if (st == ST_OK)
+		st = plugin_proc_run(&spec, res, err);
+	bw_run_unregister(&run);
 	free(argv);
 	free(bwrap);
 	return st;
@@ -421,7 +712,7 @@ static Status bw_probe(void *ctx, const cJSON *params, cJSON **result, Error *er
 		error_clear(err);
 		ok = false;
 	}
-	if (bw_run(&c, NULL, "/", NULL, cmd, NULL, 10000, &res, err) != ST_OK) {
+	if (bw_run(&c, NULL, NULL, "/", NULL, cmd, NULL, 10000, &res, err) != ST_OK) {
 		cJSON_AddItemToArray(diags, bw_diag("error", err->msg));
 		error_clear(err);
 		ok = false;
@@ -501,8 +792,8 @@ static Status bw_acquire(void *ctx, const cJSON *params, cJSON **result, Error *
 		char tail[600];
 		Error ignore;
 
-		if (bw_run(&c, ws, NULL, NULL, cmd, NULL, c.timeout_ms, &res, err) != ST_OK) {
-			bw_remove_tree(ws, &ignore);
+		if (bw_run(&c, id, ws, NULL, NULL, cmd, NULL, c.timeout_ms, &res, err) != ST_OK) {
+			bw_end_workspace(&c, id, true, &ignore);
 			free(ws);
 			return error_prefix(err, "setup script: ");
 		}
@@ -515,7 +806,7 @@ static Status bw_acquire(void *ctx, const cJSON *params, cJSON **result, Error *
 				error_set(err, ST_E_PROVIDER, "the setup script failed (exit %d): %s",
 					  res.exit_code, tail);
 			plugin_proc_result_free(&res);
-			bw_remove_tree(ws, &ignore);
+			bw_end_workspace(&c, id, true, &ignore);
 			free(ws);
 			return ST_E_PROVIDER;
 		}
@@ -560,19 +851,19 @@ static Status bw_end(const cJSON *params, bool destroy, Error *err)
 	char id[UUID_STR_LEN];
 	char *path;
 	BwConfig c;
+	bool keep;
 	Status st;
 
 	if (bw_config(config, &c, err) != ST_OK)
 		return err->status;
 	if (!bw_lease_id(params, id))
 		return ST_OK; /* not one of ours: nothing to remove */
-	if (!destroy && (c.reuse || json_is_true(meta, "reuseLease")))
-		return ST_OK; /* a reuse lease keeps its workspace for the next run */
+	/* A command still running ends with the lease either way; a reuse
+	 * lease keeps its files for the next run. */
+	keep = !destroy && (c.reuse || json_is_true(meta, "reuseLease"));
+	st = bw_end_workspace(&c, id, !keep, err);
 	path = bw_workspace_path(&c, id);
-	if (!path)
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	st = bw_remove_tree(path, err);
-	if (st == ST_OK)
+	if (st == ST_OK && !keep && path)
 		plugin_serve_log("removed workspace %s", path);
 	free(path);
 	return st;
@@ -631,7 +922,7 @@ static Status bw_execute(void *ctx, const cJSON *params, cJSON **result, Error *
 		free(cmd);
 		return err->status;
 	}
-	st = bw_run(&c, ws, cwd, cJSON_GetObjectItemCaseSensitive(params, "env"), cmd,
+	st = bw_run(&c, id, ws, cwd, cJSON_GetObjectItemCaseSensitive(params, "env"), cmd,
 		    json_get_string(params, "stdin"), timeout, &res, err);
 	free(ws);
 	free(cmd);

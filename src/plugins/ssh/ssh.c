@@ -25,7 +25,7 @@
 #define SSH_ID_PREFIX "ssh://"
 #define SSH_DEFAULT_PATH "/tmp/envctl-workspaces"
 #define SSH_DEFAULT_TIMEOUT_MS 60000
-#define SSH_CONTROL_TIMEOUT_MS 30000
+#define SSH_CONTROL_TIMEOUT_MS 20000
 
 typedef struct SshConfig {
 	const char *host;
@@ -162,7 +162,10 @@ static void ssh_shred(const char *path)
 static Status ssh_run(const SshConfig *c, const char *remote_cmd, const char *stdin_data,
 		      long timeout_ms, PluginProcResult *res, Error *err)
 {
-	const char *tmpdir = getenv("TMPDIR");
+	/* The host removes its worker's private directory when the worker
+	 * goes, killed or not: the key file cannot outlive this process. */
+	const char *tmpdir = getenv("ENVCTL_WORKER_TMPDIR") ? getenv("ENVCTL_WORKER_TMPDIR")
+							     : getenv("TMPDIR");
 	char dir[512], key[600], kh[600], port[16], connect[48], strict[48], khopt[640];
 	PluginProcSpec spec;
 	Status st;
@@ -215,19 +218,34 @@ static void ssh_tail(const char *text, char *out, size_t n)
 		 text + (len > n - 1 ? len - (n - 1) : 0));
 }
 
+/* Strictly below the host's call timeout (ENVCTL_CALL_TIMEOUT_MS, set by
+ * the host): a host that accepts the connection and stalls ends here, with
+ * ssh killed and the key removed, and not by the host killing this worker
+ * mid-call. */
+static long ssh_control_timeout(void)
+{
+	const char *t = getenv("ENVCTL_CALL_TIMEOUT_MS");
+	long host = t ? strtol(t, NULL, 10) : 0, ms = SSH_CONTROL_TIMEOUT_MS;
+
+	if (host > 0 && host * 3 / 4 < ms)
+		ms = host * 3 / 4;
+	return ms > 0 ? ms : 1;
+}
+
 /* Runs a control command (mkdir, rm, test) and turns failure into an
  * error naming the host. */
 static Status ssh_control(const SshConfig *c, const char *what, const char *cmd,
 			  PluginProcResult *res, Error *err)
 {
 	char tail[600];
+	long timeout = ssh_control_timeout();
 
-	if (ssh_run(c, cmd, NULL, SSH_CONTROL_TIMEOUT_MS, res, err) != ST_OK)
+	if (ssh_run(c, cmd, NULL, timeout, res, err) != ST_OK)
 		return err->status;
 	if (res->timed_out) {
 		plugin_proc_result_free(res);
-		return error_set(err, ST_E_TIMEOUT, "%s on %s@%s:%ld timed out", what, c->user,
-				 c->host, c->port);
+		return error_set(err, ST_E_TIMEOUT, "%s on %s@%s:%ld timed out after %ld ms", what,
+				 c->user, c->host, c->port, timeout);
 	}
 	if (res->exit_code == 255) {
 		ssh_tail(res->err, tail, sizeof tail);
@@ -246,7 +264,17 @@ static const char *ssh_lease_id(const cJSON *params, char out[UUID_STR_LEN])
 
 	if (!id && lease)
 		id = json_get_string(lease, "providerLeaseId");
-	if (!id || strncmp(id, SSH_ID_PREFIX, strlen(SSH_ID_PREFIX)) != 0)
+	/* After a crash the host knows only its own lease id, which acquire
+	 * used as the workspace name. */
+	if (!id) {
+		id = json_get_string(cJSON_GetObjectItemCaseSensitive(params, "leaseMetadata"),
+				     "envctlLeaseId");
+		if (!id_is_uuid(id))
+			return NULL;
+		snprintf(out, UUID_STR_LEN, "%s", id);
+		return out;
+	}
+	if (strncmp(id, SSH_ID_PREFIX, strlen(SSH_ID_PREFIX)) != 0)
 		return NULL;
 	slash = strrchr(id, '/');
 	if (!slash || !id_is_uuid(slash + 1))
@@ -376,7 +404,13 @@ static Status ssh_acquire(void *ctx, const cJSON *params, cJSON **result, Error 
 	(void)ctx;
 	if (ssh_config(config, &c, true, err) != ST_OK)
 		return err->status;
-	id_new(id);
+	/* Named after the host's lease id when given, so a crash between this
+	 * answer and the host's record of it leaves a workspace the host can
+	 * still find and remove. */
+	if (id_is_uuid(json_get_string(params, "envctlLeaseId")))
+		snprintf(id, sizeof id, "%s", json_get_string(params, "envctlLeaseId"));
+	else
+		id_new(id);
 	ws = ssh_workspace(&c, id);
 	if (!ws || !buf_puts(&cmd, "mkdir -p ") || !ssh_quote(&cmd, ws)) {
 		free(ws);
@@ -456,7 +490,13 @@ static Status ssh_end(const cJSON *params, bool destroy, Error *err)
 	if (ssh_config(config, &c, true, err) != ST_OK)
 		return err->status;
 	if (!ssh_lease_id(params, id))
-		return ST_OK;
+		/* Reporting success here would mark a workspace clean that may
+		 * still be on the host. */
+		return error_set(err, ST_E_NOT_FOUND,
+				 "the lease names no ssh workspace (no ssh:// providerLeaseId, no "
+				 "envctlLeaseId): nothing to find it by; remove it under %s on %s by "
+				 "hand",
+				 c.path, c.host);
 	if (!destroy && (c.reuse || json_is_true(meta, "reuseLease")))
 		return ST_OK; /* kept for the next run */
 	ws = ssh_workspace(&c, id);
