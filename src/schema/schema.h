@@ -220,8 +220,8 @@ typedef struct SchemaIssues {
  * At most 1000 issues are listed; a last one ("more problems were
  * found...") says when others were left out.
  *
- * Numbers: integers are whole numbers within int64 (1.0 yes, 1.5 and
- * 1e30 no); multipleOf is decided in decimal on the shortest text of each
+ * Numbers: an integer is any whole number (1.0 and 1e30 yes, 1.5 no), as
+ * ajv has it: a reader of a config integer range-checks it; multipleOf is decided in decimal on the shortest text of each
  * number (0.3 is a multiple of 0.1). Patterns are ECMA-262, searched, not
  * anchored (JSON Schema), run on PCRE2 independently of the locale (see
  * schema_pattern.c); a value a pattern cannot be checked against (match
@@ -349,9 +349,9 @@ typedef struct LintReport {
  * Warnings: a property without a description (and title), a property
  * named like a credential that is not format "secret-ref" (its value
  * would be stored in plain text), a secret field with a default, a
- * keyword the form cannot lay out (if/then/else, patternProperties,
- * prefixItems and tuple items, additionalItems, dependentSchemas: they are
- * validated), a keyword envctl does not know (it is ignored). */
+ * keyword whose fields the form shows whatever the value (additionalItems,
+ * dependentSchemas, dependencies with schemas: they are validated), a
+ * keyword envctl does not know (it is ignored). */
 Status schema_lint(const cJSON *schema, LintReport *out, Error *err);
 /* Lints a plugin manifest (driverKey format and uniqueness, kind,
  * each driver's configSchema). A manifest is an object with an
