@@ -511,8 +511,13 @@ static void form_build_field(TuiForm *f, int part, const SchemaField *fd, const 
 			ip = jsonptr_append(pointer, idx);
 			if (!ip)
 				continue;
+			long dup = schema_array_duplicate(fd, arr, (size_t)i);
+
 			if (pos)
 				snprintf(item_label, sizeof item_label, "%s", it->title);
+			else if (dup >= 0) /* uniqueItems: the repeat says what it repeats */
+				snprintf(item_label, sizeof item_label, "%s %d (= %ld)",
+					 it->title && it->title[0] ? it->title : "Item", i + 1, dup + 1);
 			else
 				snprintf(item_label, sizeof item_label, "%s %d",
 					 it->title && it->title[0] ? it->title : "Item", i + 1);

@@ -492,6 +492,32 @@ START_TEST(applicators_render)
 }
 END_TEST
 
+/* uniqueItems: a repeated row says which earlier row it repeats. */
+START_TEST(unique_items_row_marked)
+{
+	Fixture fx;
+	cJSON *init = tu_json("{\"tags\":[\"a\",\"b\",\"a\"]}");
+	char *scr;
+
+	fx_open_schema(&fx, "{\"type\":\"object\",\"properties\":{\"tags\":{\"type\":\"array\","
+			   "\"uniqueItems\":true,\"items\":{\"type\":\"string\",\"title\":\"Tag\"}}}}",
+			   init, NULL);
+	scr = screen(&fx);
+	ck_assert_msg(strstr(scr, "Tag 3 (= 1)") && strstr(scr, "Tag 2 ") && !strstr(scr, "Tag 2 (="),
+		      "%s", scr);
+	free(scr);
+	ck_assert(tui_form_focus(fx.form, 0, "/tags/2"));
+	key(&fx, TUI_CTRL('u'), 1);
+	type(&fx, "c");
+	key(&fx, TUI_KEY_TAB, 1);
+	scr = screen(&fx);
+	ck_assert_msg(strstr(scr, "Tag 3 ") && !strstr(scr, "(= 1)"), "%s", scr);
+	free(scr);
+	cJSON_Delete(init);
+	fx_close(&fx);
+}
+END_TEST
+
 TEST_SUITE(tui_form)
 {
 	Suite *s = suite_create("tui_form");
@@ -507,6 +533,7 @@ TEST_SUITE(tui_form)
 	tcase_add_test(tc, advanced_fields_fold_and_group);
 	tcase_add_test(tc, default_shown_not_stored);
 	tcase_add_test(tc, applicators_render);
+	tcase_add_test(tc, unique_items_row_marked);
 	suite_add_tcase(s, tc);
 	return s;
 }
