@@ -488,12 +488,12 @@ static Status env_normalize_secrets(App *app, const Provider *p, const SchemaFie
 }
 
 /* Schema validation of a config (provider key set aside), with labels. */
-static Status env_schema_check(const Provider *p, const SchemaField *root, cJSON *config,
+static Status env_schema_check(Provider *p, const SchemaField *root, cJSON *config,
 			       const char *what, Error *err)
 {
 	SchemaIssues issues = { 0 };
 	cJSON *prov = env_detach_provider(p->config_schema, config);
-	Status st = schema_validate(p->config_schema, config, &issues, err);
+	Status st = provider_schema_validate(p, config, &issues, err);
 
 	env_reattach_provider(config, prov);
 	if (st != ST_OK) {

@@ -13,6 +13,7 @@ Provider *provider_new(const ProviderOps *ops, const char *key, const char *disp
 
 	if (!p)
 		return NULL;
+	pthread_mutex_init(&p->schema_mu, NULL);
 	p->ops = ops;
 	p->source = source;
 	p->caps = caps;
@@ -30,6 +31,27 @@ Provider *provider_new(const ProviderOps *ops, const char *key, const char *disp
 	return p;
 }
 
+Status provider_schema_validate(Provider *p, const cJSON *config, SchemaIssues *out, Error *err)
+{
+	Status st;
+
+	pthread_mutex_lock(&p->schema_mu);
+	if (!p->schema_compiled && !p->schema_compile_tried) {
+		Error ignored;
+
+		/* A schema that does not compile is reported by schema_validate
+		 * below, on every call, as before; only success is cached. */
+		if (schema_compile(p->config_schema, NULL, &p->schema_compiled, &ignored) != ST_OK)
+			p->schema_compile_tried = true;
+	}
+	if (p->schema_compiled)
+		st = schema_validate_compiled(p->schema_compiled, config, out, err);
+	else
+		st = schema_validate(p->config_schema, config, out, err);
+	pthread_mutex_unlock(&p->schema_mu);
+	return st;
+}
+
 void provider_free(Provider *p)
 {
 	if (!p)
@@ -40,6 +62,8 @@ void provider_free(Provider *p)
 	free(p->display_name);
 	free(p->description);
 	free(p->origin);
+	pthread_mutex_destroy(&p->schema_mu);
+	schema_compiled_free(p->schema_compiled);
 	cJSON_Delete(p->config_schema);
 	free(p);
 }

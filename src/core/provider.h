@@ -6,8 +6,10 @@
 #define ENVCTL_CORE_PROVIDER_H
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdbool.h>
 
+#include "schema/schema.h"
 #include "util/status.h"
 
 typedef enum ProviderSource {
@@ -133,12 +135,25 @@ struct Provider {
 	cJSON *config_schema; /* owned */
 	char *origin;         /* where it came from: "builtin" or a plugin folder */
 	void *impl;
+	/* config_schema compiled on first use (provider_schema_validate): the
+	 * schema check is most of a validation's cost, and every save,
+	 * draft probe and `env validate` would redo it. The compiled form
+	 * holds PCRE2 match data, so one validation at a time (mu): a TUI
+	 * job may save while the console thread works. */
+	SchemaCompiled *schema_compiled;
+	bool schema_compile_tried; /* and failed: schema_validate reports why */
+	pthread_mutex_t schema_mu;
 };
 
 Provider *provider_new(const ProviderOps *ops, const char *key, const char *display_name,
 		       const char *description, ProviderSource source, unsigned caps,
 		       cJSON *config_schema, const char *origin, void *impl);
 void provider_free(Provider *p);
+/* schema_validate(p->config_schema, config, ...) through the provider's
+ * compiled schema (compiled once, on the first call). Same contract as
+ * schema_validate: ST_OK when checked (look at out->count), an error
+ * only for a broken schema. */
+Status provider_schema_validate(Provider *p, const cJSON *config, SchemaIssues *out, Error *err);
 const char *provider_source_name(ProviderSource s);
 
 void validate_result_free(ValidateResult *r);

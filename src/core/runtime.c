@@ -49,7 +49,7 @@ Status env_runtime_draft(App *app, Provider *p, const cJSON *config, EnvRuntime 
 	cJSON_Delete(provider);
 	/* As a save: the operator's values only, no defaults filled in (the
 	 * form shows them and submits the ones the operator kept). */
-	if (schema_validate(p->config_schema, out->config, &issues, err) != ST_OK)
+	if (provider_schema_validate(p, out->config, &issues, err) != ST_OK)
 		goto fail;
 	if (issues.count) {
 		env_schema_issues_error(p->config_schema, &issues, "draft config", p->key, err);

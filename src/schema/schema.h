@@ -27,6 +27,16 @@ typedef enum SchemaType {
 
 typedef struct SchemaField SchemaField;
 
+/* An object's own if/then/else: which properties each outcome adds. A
+ * key only a branch names is shown while that branch applies. */
+typedef struct SchemaCond {
+	const cJSON *if_node;  /* borrowed from the schema */
+	char **then_keys;      /* NULL-terminated: properties then declares or requires */
+	char **else_keys;
+	char **then_required;  /* what each outcome requires */
+	char **else_required;
+} SchemaCond;
+
 /* One alternative of an object's own oneOf/anyOf, offered to the operator
  * as a choice (which branch), after which the form shows that branch's
  * fields. */
@@ -83,6 +93,18 @@ struct SchemaField {
 	size_t choice_count;
 	char *group;             /* x-paperclip-group, or NULL */
 	bool advanced;           /* x-paperclip-advanced: folded behind "Advanced" */
+	/* The 2020-12 applicators (#13), see schema_form_load. */
+	SchemaCond *conds;       /* the object's if/then/else (with a then or an else) */
+	size_t cond_count;
+	const cJSON *dependent_required; /* object: trigger -> names it requires, or NULL */
+	SchemaField **tuple;     /* prefixItems (draft-07: items as an array): one field
+				  * per position, pointer "/list/0"; items is the rest */
+	size_t tuple_count;
+	const cJSON *key_patterns; /* patternProperties: the map's allowed names, or NULL */
+	bool closed_keys;        /* additionalProperties false: a name must match one */
+	const cJSON *key_names;  /* propertyNames schema, or NULL */
+	bool unique_items;       /* uniqueItems: schema_array_duplicate marks repeats */
+	char *not_text;          /* `not`, in plain words ("must not be \"root\""), or NULL */
 };
 
 /* Builds the form tree of a schema. allOf members are merged into the
@@ -111,6 +133,18 @@ struct SchemaField {
  *  - A $ref back to a node being expanded (a tree whose children are
  *    trees) stops there: that field has recursive = true and no children.
  *  - A property whose schema is `false` is not shown.
+ *  - The applicators go through the one walker (schema_each_inplace):
+ *    $ref, allOf merge; oneOf/anyOf, then/else and dependentSchemas are
+ *    branches (their properties are fields, their requirements are not
+ *    the field's); `if` and `not` are conditions, never fields. An
+ *    object's own if/then/else is listed in conds (schema_field_shown),
+ *    its dependentRequired in dependent_required; `not` becomes not_text.
+ *  - prefixItems is a tuple of fields; patternProperties is a map whose
+ *    value template is the first pattern's schema (when there is no
+ *    additionalProperties schema), its names checked by
+ *    schema_map_key_check.
+ *  - More than 256 schemas applying to one value is an error (the same
+ *    rule as validation, defaults and secret discovery).
  *  - Nesting deeper than 64 fields is an error. */
 Status schema_form_load(const cJSON *schema, SchemaField **root_out, Error *err);
 void schema_field_free(SchemaField *f);
@@ -122,6 +156,20 @@ int schema_choice_of(const SchemaField *obj, const cJSON *value);
  * does choice i name it? */
 bool schema_choice_owns(const SchemaField *obj, int choice, const char *key);
 bool schema_choice_is_branch_key(const SchemaField *obj, const char *key);
+/* if/then/else and dependentRequired against the object's current value
+ * (obj's value, may be NULL): is the property key shown — false only for a
+ * key that the outcome not taken alone names — and is it required now
+ * (required, or required by the outcome taken, or by a dependentRequired
+ * whose trigger the value holds)? A condition that cannot be decided
+ * (a $ref inside it) shows both outcomes and requires neither. */
+bool schema_field_shown(const SchemaField *obj, const cJSON *value, const char *key);
+bool schema_field_required_now(const SchemaField *obj, const cJSON *value, const char *key);
+/* A map's key as the operator types it (patternProperties, propertyNames,
+ * additionalProperties false): true when allowed, else false with why set
+ * ("the name must match ^[A-Z_]+$"). */
+bool schema_map_key_check(const SchemaField *map, const char *key, char *why, size_t whylen);
+/* uniqueItems: the first earlier row of array equal to row, or -1. */
+long schema_array_duplicate(const SchemaField *arr, const cJSON *array, size_t row);
 /* The field that edits the value at pointer: "/hosts/3/name" finds the
  * item template's "name", "/env/FOO" the map's value template. Template
  * pointers ("/hosts/-/name", and "/env/" "*" for a map's template)
@@ -172,8 +220,8 @@ typedef struct SchemaIssues {
  * At most 1000 issues are listed; a last one ("more problems were
  * found...") says when others were left out.
  *
- * Numbers: integers are whole numbers within int64 (1.0 yes, 1.5 and
- * 1e30 no); multipleOf is decided in decimal on the shortest text of each
+ * Numbers: an integer is any whole number (1.0 and 1e30 yes, 1.5 no), as
+ * ajv has it: a reader of a config integer range-checks it; multipleOf is decided in decimal on the shortest text of each
  * number (0.3 is a multiple of 0.1). Patterns are ECMA-262, searched, not
  * anchored (JSON Schema), run on PCRE2 independently of the locale (see
  * schema_pattern.c); a value a pattern cannot be checked against (match
@@ -301,9 +349,9 @@ typedef struct LintReport {
  * Warnings: a property without a description (and title), a property
  * named like a credential that is not format "secret-ref" (its value
  * would be stored in plain text), a secret field with a default, a
- * keyword the form cannot lay out (if/then/else, patternProperties,
- * prefixItems and tuple items, additionalItems, dependentSchemas: they are
- * validated), a keyword envctl does not know (it is ignored). */
+ * keyword whose fields the form shows whatever the value (additionalItems,
+ * dependentSchemas, dependencies with schemas: they are validated), a
+ * keyword envctl does not know (it is ignored). */
 Status schema_lint(const cJSON *schema, LintReport *out, Error *err);
 /* Lints a plugin manifest (driverKey format and uniqueness, kind,
  * each driver's configSchema). A manifest is an object with an

@@ -2,6 +2,7 @@
  * every schema node that applies to it (see schema_form_load in schema.h
  * for the rendering rules). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,10 +51,12 @@ static bool form_set_add(FormCtx *f, FormSet *set, const cJSON *node, bool branc
 			return true;
 		}
 	}
-	if (set->count >= SCHEMA_MAX_MERGE)
-		return form_fail(f, ST_E_INVALID,
-				 "more than 256 schemas merge into one field through $ref/allOf/anyOf/oneOf",
-				 pointer);
+	if (set->count >= SCHEMA_MAX_MERGE) {
+		/* The one overflow rule, worded as every other walker's. */
+		if (f->st == ST_OK)
+			f->st = schema_merge_overflow(f->sctx, node, f->err);
+		return false;
+	}
 	if (set->count == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 8;
 		FormNode *items = realloc(set->items, cap * sizeof *items);
@@ -69,15 +72,47 @@ static bool form_set_add(FormCtx *f, FormSet *set, const cJSON *node, bool branc
 	return true;
 }
 
-/* Adds node and everything applied to the same value through it. The
- * context check guarantees these chains end. */
+static bool form_expand(FormCtx *f, FormSet *set, const cJSON *node, bool branch,
+			const char *pointer);
+
+typedef struct FormWalk {
+	FormCtx *f;
+	FormSet *set;
+	bool branch;
+	const char *pointer;
+} FormWalk;
+
+/* What each in-place applicator means for the form: $ref and allOf are
+ * the field itself; oneOf/anyOf, then/else and dependentSchemas may
+ * apply (branches: their fields show, their requirements are not the
+ * field's); if and not are conditions on the value, never fields. */
+static bool form_expand_visit(void *arg, const cJSON *sub, const SchemaSub *how)
+{
+	FormWalk *w = arg;
+
+	switch (how->kind) {
+	case SCHEMA_APPLY_REF:
+	case SCHEMA_APPLY_DYNREF:
+	case SCHEMA_APPLY_ALL:
+		return form_expand(w->f, w->set, sub, w->branch, w->pointer);
+	case SCHEMA_APPLY_ANY:
+	case SCHEMA_APPLY_ONE:
+	case SCHEMA_APPLY_THEN:
+	case SCHEMA_APPLY_ELSE:
+	case SCHEMA_APPLY_DEPENDENT:
+		return form_expand(w->f, w->set, sub, true, w->pointer);
+	default:
+		return true;
+	}
+}
+
+/* Adds node and everything applied to the same value through it (the one
+ * walker, schema_each_inplace). The context check guarantees these
+ * chains end. */
 static bool form_expand(FormCtx *f, FormSet *set, const cJSON *node, bool branch,
 			const char *pointer)
 {
-	static const struct { const char *kw; bool branch; } combiners[] = {
-		{ "allOf", false }, { "oneOf", true }, { "anyOf", true },
-	};
-	const cJSON *target;
+	FormWalk w = { f, set, branch, pointer };
 
 	if (!cJSON_IsObject(node))
 		return true;
@@ -88,20 +123,7 @@ static bool form_expand(FormCtx *f, FormSet *set, const cJSON *node, bool branch
 		return form_fail(f, ST_E_INVALID, "too many schemas to merge", pointer);
 	if (!form_set_add(f, set, node, branch, pointer))
 		return false;
-	target = schema_ref_target(f->sctx, node);
-	if (target && !form_expand(f, set, target, branch, pointer))
-		return false;
-	for (size_t c = 0; c < 3; c++) {
-		const cJSON *list = cJSON_GetObjectItemCaseSensitive(node, combiners[c].kw), *m;
-
-		if (!cJSON_IsArray(list))
-			continue;
-		cJSON_ArrayForEach(m, list) {
-			if (!form_expand(f, set, m, branch || combiners[c].branch, pointer))
-				return false;
-		}
-	}
-	return true;
+	return schema_each_inplace(f->sctx, node, form_expand_visit, &w) && f->st == ST_OK;
 }
 
 static const cJSON *form_first(const FormSet *set, const char *kw)
@@ -162,9 +184,10 @@ static void form_type(SchemaField *fld, const FormSet *set)
 		}
 	}
 	/* No type anywhere: infer it from the keywords that imply one. */
-	if (form_first(set, "properties") || form_first(set, "additionalProperties"))
+	if (form_first(set, "properties") || form_first(set, "additionalProperties") ||
+	    form_first(set, "patternProperties"))
 		fld->type = SCHEMA_OBJECT;
-	else if (form_first(set, "items"))
+	else if (form_first(set, "items") || form_first(set, "prefixItems"))
 		fld->type = SCHEMA_ARRAY;
 	else if (fld->const_value)
 		fld->type = form_type_of_value(fld->const_value);
@@ -524,6 +547,327 @@ int schema_choice_of(const SchemaField *obj, const cJSON *value)
 	return -1;
 }
 
+/* ------------------------------------------------------------ 2020-12 applicators */
+
+static bool form_keys_has(char *const *keys, const char *key)
+{
+	for (; keys && *keys; keys++)
+		if (strcmp(*keys, key) == 0)
+			return true;
+	return false;
+}
+
+static void form_keys_free(char **keys)
+{
+	for (char **k = keys; k && *k; k++)
+		free(*k);
+	free(keys);
+}
+
+/* Declared by a node that always applies: such a field is always shown. */
+static bool form_declared_plainly(const FormSet *set, const char *key)
+{
+	for (size_t i = 0; i < set->count; i++) {
+		const cJSON *props = cJSON_GetObjectItemCaseSensitive(set->items[i].node, "properties");
+
+		if (!set->items[i].branch && cJSON_IsObject(props) &&
+		    cJSON_GetObjectItemCaseSensitive(props, key))
+			return true;
+	}
+	return false;
+}
+
+/* The keys an outcome (then or else, with its $ref) names and requires. */
+static bool form_outcome_keys(FormCtx *f, const FormSet *set, const cJSON *node, char ***keys,
+			      char ***required)
+{
+	const cJSON *t = cJSON_IsObject(node) ? schema_ref_target(f->sctx, node) : NULL;
+	const cJSON *nodes[2] = { node, t };
+	size_t nk = 0, nr = 0;
+
+	*keys = calloc(1, sizeof **keys);
+	*required = calloc(1, sizeof **required);
+	if (!*keys || !*required)
+		return false;
+	for (size_t i = 0; i < 2; i++) {
+		const cJSON *m;
+
+		if (!cJSON_IsObject(nodes[i]))
+			continue;
+		cJSON_ArrayForEach(m, schema_json_object(
+					      cJSON_GetObjectItemCaseSensitive(nodes[i], "properties"))) {
+			if (!form_declared_plainly(set, m->string) && !form_keys_add(keys, &nk, m->string))
+				return false;
+		}
+		cJSON_ArrayForEach(m, schema_json_array(
+					      cJSON_GetObjectItemCaseSensitive(nodes[i], "required"))) {
+			if (cJSON_IsString(m) && !form_keys_add(required, &nr, m->valuestring))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* The object's own if/then/else (from the nodes that always apply). */
+static void form_conditions(FormCtx *f, SchemaField *fld, const FormSet *set)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < set->count; i++) {
+		const cJSON *nd = set->items[i].node;
+
+		n += !set->items[i].branch && cJSON_GetObjectItemCaseSensitive(nd, "if") &&
+		     (cJSON_GetObjectItemCaseSensitive(nd, "then") ||
+		      cJSON_GetObjectItemCaseSensitive(nd, "else"));
+	}
+	if (!n)
+		return;
+	fld->conds = calloc(n, sizeof *fld->conds);
+	if (!fld->conds) {
+		form_fail(f, ST_E_NOMEM, "", "");
+		return;
+	}
+	for (size_t i = 0; i < set->count; i++) {
+		const cJSON *nd = set->items[i].node;
+		const cJSON *cif = cJSON_GetObjectItemCaseSensitive(nd, "if");
+		const cJSON *cthen = cJSON_GetObjectItemCaseSensitive(nd, "then");
+		const cJSON *celse = cJSON_GetObjectItemCaseSensitive(nd, "else");
+		SchemaCond *c;
+
+		if (set->items[i].branch || !cif || (!cthen && !celse))
+			continue;
+		c = &fld->conds[fld->cond_count++];
+		c->if_node = cif;
+		if (!form_outcome_keys(f, set, cthen, &c->then_keys, &c->then_required) ||
+		    !form_outcome_keys(f, set, celse, &c->else_keys, &c->else_required)) {
+			form_fail(f, ST_E_NOMEM, "", "");
+			return;
+		}
+	}
+}
+
+static const char *form_type_words(const char *t)
+{
+	static const char *const names[][2] = {
+		{ "string", "a string" },   { "number", "a number" },   { "integer", "an integer" },
+		{ "boolean", "a boolean" }, { "object", "an object" }, { "array", "an array" },
+		{ "null", "null" },
+	};
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(names[i][0], t) == 0)
+			return names[i][1];
+	return NULL;
+}
+
+/* `not` in the words the operator reads next to the field. */
+static void form_not_text(FormCtx *f, SchemaField *fld, const FormSet *set)
+{
+	const cJSON *n = NULL, *v;
+	Buf b = BUF_INIT;
+	bool ok = true;
+
+	for (size_t i = 0; i < set->count && !n; i++)
+		if (!set->items[i].branch)
+			n = cJSON_GetObjectItemCaseSensitive(set->items[i].node, "not");
+	if (!n)
+		return;
+	if (cJSON_IsTrue(n) || (cJSON_IsObject(n) && !n->child)) {
+		ok = buf_puts(&b, "no value is allowed here");
+	} else if (cJSON_IsObject(n) && (v = cJSON_GetObjectItemCaseSensitive(n, "const")) &&
+		   !n->child->next) {
+		char *t = cJSON_PrintUnformatted(v);
+
+		ok = t && buf_printf(&b, "must not be %s", t);
+		free(t);
+	} else if (cJSON_IsObject(n) && cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(n, "enum")) &&
+		   !n->child->next) {
+		const cJSON *m;
+
+		ok = buf_puts(&b, "must not be any of ");
+		cJSON_ArrayForEach(m, v) {
+			char *t = cJSON_PrintUnformatted(m);
+
+			ok = ok && t && buf_printf(&b, "%s%s", m == v->child ? "" : ", ", t);
+			free(t);
+		}
+	} else if (cJSON_IsObject(n) && cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(n, "type")) &&
+		   !n->child->next && form_type_words(v->valuestring)) {
+		ok = buf_printf(&b, "must not be %s", form_type_words(v->valuestring));
+	} else if (cJSON_IsObject(n) &&
+		   cJSON_IsString(v = cJSON_GetObjectItemCaseSensitive(n, "pattern")) &&
+		   !n->child->next) {
+		ok = buf_printf(&b, "must not match the pattern %s", v->valuestring);
+	} else if (cJSON_IsObject(n) &&
+		   cJSON_IsArray(v = cJSON_GetObjectItemCaseSensitive(n, "required")) &&
+		   !n->child->next && v->child) {
+		const cJSON *m;
+
+		ok = buf_puts(&b, "must not set ");
+		cJSON_ArrayForEach(m, v)
+			ok = ok && cJSON_IsString(m) &&
+			     buf_printf(&b, "%s\"%s\"", m == v->child ? "" : (m->next ? ", " : " and "),
+					m->valuestring);
+	} else if (!cJSON_IsFalse(n)) {
+		ok = buf_puts(&b, "must not match the schema under \"not\"");
+	}
+	if (!ok) {
+		buf_free(&b);
+		form_fail(f, ST_E_NOMEM, "", "");
+		return;
+	}
+	fld->not_text = b.len ? buf_take(&b) : NULL;
+	buf_free(&b);
+}
+
+/* 1 the condition holds for value, 0 it does not, -1 it cannot be
+ * decided on its own (a $ref out of it): both outcomes then show. */
+static int form_cond_holds(const SchemaCond *c, const cJSON *value)
+{
+	SchemaIssues issues;
+	Error err;
+	cJSON *empty = NULL;
+	int r;
+
+	if (cJSON_IsBool(c->if_node))
+		return cJSON_IsTrue(c->if_node);
+	if (!value && !(value = empty = cJSON_CreateObject()))
+		return -1;
+	r = schema_validate(c->if_node, value, &issues, &err) != ST_OK ? -1 : issues.count == 0;
+	schema_issues_free(&issues);
+	cJSON_Delete(empty);
+	return r;
+}
+
+bool schema_field_shown(const SchemaField *obj, const cJSON *value, const char *key)
+{
+	bool named = false;
+
+	for (size_t i = 0; obj && key && i < obj->cond_count; i++) {
+		const SchemaCond *c = &obj->conds[i];
+		bool in_then = form_keys_has(c->then_keys, key), in_else = form_keys_has(c->else_keys, key);
+		int h;
+
+		if (!in_then && !in_else)
+			continue;
+		named = true;
+		h = form_cond_holds(c, value);
+		if (h < 0 || (h && in_then) || (!h && in_else))
+			return true;
+	}
+	return !named;
+}
+
+bool schema_field_required_now(const SchemaField *obj, const cJSON *value, const char *key)
+{
+	const SchemaField *child;
+	const cJSON *trig;
+
+	if (!obj || !key)
+		return false;
+	child = form_child(obj, key);
+	if (child && child->required)
+		return true;
+	cJSON_ArrayForEach(trig, schema_json_object(obj->dependent_required)) {
+		const cJSON *m;
+
+		if (!cJSON_IsArray(trig) || !cJSON_IsObject(value) ||
+		    !cJSON_GetObjectItemCaseSensitive(value, trig->string))
+			continue;
+		cJSON_ArrayForEach(m, trig)
+			if (cJSON_IsString(m) && strcmp(m->valuestring, key) == 0)
+				return true;
+	}
+	for (size_t i = 0; i < obj->cond_count; i++) {
+		const SchemaCond *c = &obj->conds[i];
+		bool in_then = form_keys_has(c->then_required, key);
+		bool in_else = form_keys_has(c->else_required, key);
+		int h;
+
+		if (!in_then && !in_else)
+			continue;
+		h = form_cond_holds(c, value);
+		if ((h == 1 && in_then) || (h == 0 && in_else))
+			return true;
+	}
+	return false;
+}
+
+bool schema_map_key_check(const SchemaField *map, const char *key, char *why, size_t whylen)
+{
+	const cJSON *m;
+	bool matched = false;
+	Buf pats = BUF_INIT;
+
+	if (whylen)
+		why[0] = '\0';
+	if (!map || !key)
+		return false;
+	if (map->key_names) {
+		cJSON *name = cJSON_CreateString(key);
+		SchemaIssues issues;
+		Error err;
+		bool bad;
+
+		if (!name) {
+			snprintf(why, whylen, "out of memory");
+			return false;
+		}
+		if (cJSON_IsBool(map->key_names)) {
+			bad = cJSON_IsFalse(map->key_names);
+			memset(&issues, 0, sizeof issues);
+		} else {
+			bad = schema_validate(map->key_names, name, &issues, &err) == ST_OK && issues.count;
+		}
+		if (bad)
+			snprintf(why, whylen, "the name \"%s\" is not allowed: %s", key,
+				 issues.count ? issues.items[0].message : "no name is");
+		schema_issues_free(&issues);
+		cJSON_Delete(name);
+		if (bad)
+			return false;
+	}
+	if (form_child(map, key))
+		return true;
+	cJSON_ArrayForEach(m, schema_json_object(map->key_patterns)) {
+		char msg[128];
+		SchemaRegex *re = schema_regex_compile(m->string, msg, sizeof msg);
+
+		buf_printf(&pats, "%s%s", pats.len ? " or " : "", m->string);
+		if (re && schema_regex_match(re, key, strlen(key)) == 1)
+			matched = true;
+		schema_regex_free(re);
+	}
+	if (map->closed_keys && !matched) {
+		if (pats.len)
+			snprintf(why, whylen, "the name \"%s\" must match %s", key, pats.data);
+		else
+			snprintf(why, whylen, "the name \"%s\" is not one this object allows", key);
+		buf_free(&pats);
+		return false;
+	}
+	buf_free(&pats);
+	return true;
+}
+
+long schema_array_duplicate(const SchemaField *arr, const cJSON *array, size_t row)
+{
+	const cJSON *item, *m;
+	long j = 0;
+
+	if (!arr || !arr->unique_items || !cJSON_IsArray(array) ||
+	    !(item = cJSON_GetArrayItem(array, (int)row)))
+		return -1;
+	cJSON_ArrayForEach(m, array) {
+		if (m == item)
+			break;
+		if (json_equal(m, item))
+			return j;
+		j++;
+	}
+	return -1;
+}
+
 static SchemaField *form_build(FormCtx *f, const FormSet *seeds, const char *key,
 			       const char *pointer, const char *default_title,
 			       SchemaField *parent, size_t depth);
@@ -612,7 +956,8 @@ static bool form_children(FormCtx *f, SchemaField *fld, const FormSet *set, size
 
 /* items and additionalProperties: one template field each. */
 static bool form_template(FormCtx *f, SchemaField *fld, const FormSet *set, const char *kw,
-			  const char *token, const char *title, SchemaField **out, size_t depth)
+			  const char *name, const char *token, const char *title, SchemaField **out,
+			  size_t depth)
 {
 	FormSet seeds = { NULL, 0, 0 };
 	bool all_false, ok;
@@ -620,7 +965,7 @@ static bool form_template(FormCtx *f, SchemaField *fld, const FormSet *set, cons
 
 	if (!ptr)
 		return form_fail(f, ST_E_NOMEM, "", "");
-	ok = form_seeds(f, set, kw, NULL, &seeds, &all_false, ptr);
+	ok = form_seeds(f, set, kw, name, &seeds, &all_false, ptr);
 	if (ok && seeds.count) {
 		*out = form_build(f, &seeds, NULL, ptr, title, fld, depth + 1);
 		ok = *out != NULL;
@@ -628,6 +973,53 @@ static bool form_template(FormCtx *f, SchemaField *fld, const FormSet *set, cons
 	free(seeds.items);
 	free(ptr);
 	return ok;
+}
+
+
+/* prefixItems (draft-07: items as an array): one field per position. */
+static bool form_tuple(FormCtx *f, SchemaField *fld, const FormSet *set, size_t depth)
+{
+	const cJSON *list = form_first(set, "prefixItems");
+	size_t n;
+
+	if (!cJSON_IsArray(list))
+		list = form_first(set, "items");
+	if (!cJSON_IsArray(list) || !(n = (size_t)cJSON_GetArraySize(list)))
+		return true;
+	if (n > 64)
+		n = 64; /* a longer tuple is edited as JSON past its 64th position */
+	fld->tuple = calloc(n, sizeof *fld->tuple);
+	if (!fld->tuple)
+		return form_fail(f, ST_E_NOMEM, "", "");
+	for (size_t i = 0; i < n; i++) {
+		FormSet seeds = { NULL, 0, 0 };
+		char tok[24], title[32];
+		char *ptr;
+		bool ok = true;
+
+		snprintf(tok, sizeof tok, "%zu", i);
+		snprintf(title, sizeof title, "Item %zu", i + 1);
+		if (!(ptr = jsonptr_append(fld->pointer, tok)))
+			return form_fail(f, ST_E_NOMEM, "", "");
+		for (size_t s = 0; ok && s < set->count; s++) {
+			const cJSON *l = cJSON_GetObjectItemCaseSensitive(set->items[s].node, "prefixItems");
+			const cJSON *m;
+
+			if (!cJSON_IsArray(l))
+				l = cJSON_GetObjectItemCaseSensitive(set->items[s].node, "items");
+			m = cJSON_IsArray(l) ? cJSON_GetArrayItem(l, (int)i) : NULL;
+			if (cJSON_IsObject(m))
+				ok = form_set_add(f, &seeds, m, set->items[s].branch, ptr);
+		}
+		if (ok)
+			fld->tuple[fld->tuple_count] = form_build(f, &seeds, NULL, ptr, title, fld, depth + 1);
+		free(seeds.items);
+		free(ptr);
+		if (!ok || !fld->tuple[fld->tuple_count])
+			return false;
+		fld->tuple_count++;
+	}
+	return true;
 }
 
 static SchemaField *form_build(FormCtx *f, const FormSet *seeds, const char *key,
@@ -732,11 +1124,27 @@ static SchemaField *form_build(FormCtx *f, const FormSet *seeds, const char *key
 		if (form_first(&set, "properties"))
 			form_children(f, fld, &set, depth);
 		if (f->st == ST_OK && form_first(&set, "items"))
-			form_template(f, fld, &set, "items", "-", "Item", &fld->items, depth);
+			form_template(f, fld, &set, "items", NULL, "-", "Item", &fld->items, depth);
+		if (f->st == ST_OK)
+			form_tuple(f, fld, &set, depth);
 		if (f->st == ST_OK && cJSON_IsObject(form_first(&set, "additionalProperties")))
-			form_template(f, fld, &set, "additionalProperties", "*", "Value",
+			form_template(f, fld, &set, "additionalProperties", NULL, "*", "Value",
 				      &fld->additional, depth);
+		fld->key_patterns = schema_json_object(form_first(&set, "patternProperties"));
+		if (f->st == ST_OK && !fld->additional && fld->key_patterns && fld->key_patterns->child)
+			form_template(f, fld, &set, "patternProperties", fld->key_patterns->child->string,
+				      "*", "Value", &fld->additional, depth);
 	}
+	fld->closed_keys = cJSON_IsFalse(form_first(&set, "additionalProperties"));
+	fld->key_names = form_first(&set, "propertyNames");
+	fld->unique_items = cJSON_IsTrue(form_first(&set, "uniqueItems"));
+	fld->dependent_required = schema_json_object(form_first(&set, "dependentRequired"));
+	if (!fld->dependent_required)
+		fld->dependent_required = schema_json_object(form_first(&set, "dependencies"));
+	if (f->st == ST_OK)
+		form_conditions(f, fld, &set);
+	if (f->st == ST_OK)
+		form_not_text(f, fld, &set);
 	f->anc_count = anc_mark;
 	if (f->st == ST_OK)
 		form_hints(f, fld, &set);
@@ -793,6 +1201,17 @@ void schema_field_free(SchemaField *f)
 	}
 	free(f->choices);
 	free(f->group);
+	for (size_t i = 0; i < f->cond_count; i++) {
+		form_keys_free(f->conds[i].then_keys);
+		form_keys_free(f->conds[i].else_keys);
+		form_keys_free(f->conds[i].then_required);
+		form_keys_free(f->conds[i].else_required);
+	}
+	free(f->conds);
+	for (size_t i = 0; i < f->tuple_count; i++)
+		schema_field_free(f->tuple[i]);
+	free(f->tuple);
+	free(f->not_text);
 	free(f);
 }
 
@@ -825,6 +1244,9 @@ const SchemaField *schema_field_find(const SchemaField *root, const char *pointe
 				next = f->children[i];
 		for (const char *c = tok.data; *c; c++)
 			index &= *c >= '0' && *c <= '9';
+		if (!next && index && tok.len && f->tuple_count &&
+		    strtoul(tok.data, NULL, 10) < f->tuple_count && tok.len < 10)
+			next = f->tuple[strtoul(tok.data, NULL, 10)];
 		if (!next && f->items && (strcmp(tok.data, "-") == 0 || (index && tok.len)))
 			next = f->items;
 		if (!next && f->additional)

@@ -198,15 +198,32 @@ static const char *const lint_known[] = {
 	"not", "uniqueItems", "contains", "minContains", "maxContains", "minProperties",
 	"maxProperties", "dependentRequired", "propertyNames", "unevaluatedProperties",
 	"unevaluatedItems", "$anchor", "$dynamicAnchor", "$dynamicRef", "$vocabulary",
-	"contentEncoding", "contentMediaType", "contentSchema", NULL,
+	"contentEncoding", "contentMediaType", "contentSchema",
+	/* Validated, and laid out by the form (#13). */
+	"if", "then", "else", "patternProperties", "prefixItems", NULL,
 };
 
-/* Validated, but the form cannot lay them out: their fields are not shown
- * (the value is still checked when saving; edit it as JSON). */
+/* Validated, but the form cannot lay them out well: their fields show
+ * whatever the value (the value is still checked when saving). The form
+ * renders if/then/else, patternProperties, prefixItems and tuple items,
+ * uniqueItems, dependentRequired and not (schema_form_load). */
 static const char *const lint_form_blind[] = {
-	"if", "then", "else", "patternProperties", "prefixItems", "additionalItems",
-	"dependentSchemas", "dependencies", NULL,
+	"additionalItems", "dependentSchemas", "dependencies", NULL,
 };
+
+/* dependencies whose members are all lists is dependentRequired, which
+ * the form renders. */
+static bool lint_dependencies_required_only(const cJSON *kw)
+{
+	const cJSON *m;
+
+	if (strcmp(kw->string, "dependencies") != 0 || !cJSON_IsObject(kw))
+		return false;
+	cJSON_ArrayForEach(m, kw)
+		if (!cJSON_IsArray(m))
+			return false;
+	return true;
+}
 
 static bool lint_count_kw(LintCtx *l, const cJSON *node, const char *ptr, const char *kw,
 			  double *out)
@@ -517,9 +534,11 @@ static void lint_node(LintCtx *l, const cJSON *node, const char *ptr, size_t dep
 		return;
 	}
 	for (kw = node->child; kw; kw = kw->next) {
-		bool blind = lint_word_in(kw->string, lint_form_blind);
+		bool blind = lint_word_in(kw->string, lint_form_blind) &&
+			     !lint_dependencies_required_only(kw);
 
-		if (blind || (!lint_word_in(kw->string, lint_known) && strncmp(kw->string, "x-", 2) != 0)) {
+		if (blind || (!lint_word_in(kw->string, lint_known) &&
+			      !lint_dependencies_required_only(kw) && strncmp(kw->string, "x-", 2) != 0)) {
 			char *p = jsonptr_append(ptr, kw->string);
 
 			if (!p) {
@@ -528,8 +547,8 @@ static void lint_node(LintCtx *l, const cJSON *node, const char *ptr, size_t dep
 			}
 			if (blind)
 				LINT_ADD(l, LINT_WARNING, p,
-					 "\"%.60s\" is validated, but the form cannot show the fields it "
-					 "adds; they are checked when saving (edit them as JSON)", kw->string);
+					 "\"%.60s\" is validated, but the form shows the fields it adds "
+					 "whatever the value; they are checked when saving", kw->string);
 			else
 				LINT_ADD(l, LINT_WARNING, p,
 					 "\"%.60s\" is not a keyword envctl supports; it is ignored",
@@ -629,10 +648,7 @@ static void lint_node(LintCtx *l, const cJSON *node, const char *ptr, size_t dep
 	if (cJSON_IsArray(kw)) {
 		size_t idx = 0;
 
-		/* The draft-07 tuple: validated; the form cannot show it. */
-		lint_at(l, LINT_WARNING, ptr, "items",
-			"items as a list (a tuple) is validated, but the form cannot show it; the "
-			"value is checked when saving (edit it as JSON)");
+		/* The draft-07 tuple: the form shows it as prefixItems. */
 		cJSON_ArrayForEach(m, kw) {
 			char tok[32];
 

@@ -168,9 +168,11 @@ bool schema_value_is_integer(const cJSON *v)
 	if (!cJSON_IsNumber(v))
 		return false;
 	d = v->valuedouble;
-	/* int64 is [-2^63, 2^63): both bounds are exact doubles. */
-	return isfinite(d) && d == floor(d) && d >= -9223372036854775808.0 &&
-	       d < 9223372036854775808.0;
+	/* Any whole number, however large (1e308, a bignum), as ajv and the
+	 * suite have it: JSON has no integer width, and refusing what the
+	 * plugin's own ajv accepts would block a valid config. Code reading
+	 * a config value as a C integer must range-check it. */
+	return isfinite(d) && d == floor(d);
 }
 
 bool schema_value_has_type(const cJSON *v, SchemaType t)

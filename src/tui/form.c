@@ -306,13 +306,35 @@ static int form_choice_sel(const TuiForm *f, int part, const SchemaField *fd, co
 }
 
 /* Fields of another alternative than the one shown are hidden, and all
- * of them until one is chosen. */
-static bool form_child_hidden(const TuiForm *f, const SchemaField *fd, int sel,
+ * of them until one is chosen; so are those of the if/then/else outcome
+ * the object's value (obj) does not take. */
+static bool form_child_hidden(const cJSON *obj, const SchemaField *fd, int sel,
 			      const SchemaField *c)
 {
-	(void)f;
-	return fd->choice_count && schema_choice_is_branch_key(fd, c->key) &&
-	       !schema_choice_owns(fd, sel, c->key);
+	return (fd->choice_count && schema_choice_is_branch_key(fd, c->key) &&
+		!schema_choice_owns(fd, sel, c->key)) ||
+	       !schema_field_shown(fd, obj, c->key);
+}
+
+/* The "*": required, or required now (dependentRequired's trigger is
+ * filled, the if/then/else outcome taken requires it). */
+static bool form_required_now(const TuiForm *f, const FormRow *r)
+{
+	const SchemaField *fd = r->field;
+	char *parent;
+	bool req;
+
+	if (!fd || fd->required || !fd->parent || !fd->key || r->part < 0)
+		return fd && fd->required;
+	parent = strdup(r->pointer);
+	if (!parent)
+		return false;
+	if (strrchr(parent, '/'))
+		*strrchr(parent, '/') = '\0';
+	req = schema_field_required_now(fd->parent, jsonptr_get(f->parts[r->part].value, parent),
+					fd->key);
+	free(parent);
+	return req;
 }
 
 static bool form_has_issue_under(const TuiForm *f, int part, const char *pointer)
@@ -333,11 +355,13 @@ static bool form_has_issue_under(const TuiForm *f, int part, const char *pointer
 static void form_build_pass(TuiForm *f, int part, const SchemaField *fd, const char *pointer,
 			    int depth, int sel, bool advanced, const char *group)
 {
+	const cJSON *obj = jsonptr_get(f->parts[part].value, pointer);
+
 	for (size_t i = 0; i < fd->child_count; i++) {
 		const SchemaField *c = fd->children[i];
 		char *cp;
 
-		if (c->advanced != advanced || form_child_hidden(f, fd, sel, c))
+		if (c->advanced != advanced || form_child_hidden(obj, fd, sel, c))
 			continue;
 		if (advanced && (group ? !c->group || strcmp(c->group, group) : c->group != NULL))
 			continue;
@@ -360,12 +384,13 @@ static void form_build_advanced(TuiForm *f, int part, const SchemaField *fd, con
 	bool issue = false;
 	char label[64];
 	FormRow *r;
+	const cJSON *obj = jsonptr_get(f->parts[part].value, pointer);
 
 	for (size_t i = 0; i < fd->child_count; i++) {
 		const SchemaField *c = fd->children[i];
 		char *cp;
 
-		if (!c->advanced || form_child_hidden(f, fd, sel, c))
+		if (!c->advanced || form_child_hidden(obj, fd, sel, c))
 			continue;
 		advanced++;
 		cp = jsonptr_append(pointer, c->key);
@@ -383,12 +408,12 @@ static void form_build_advanced(TuiForm *f, int part, const SchemaField *fd, con
 	form_build_pass(f, part, fd, pointer, depth + 1, sel, true, NULL);
 	for (size_t i = 0; i < fd->child_count; i++) {
 		const SchemaField *c = fd->children[i];
-		bool first = c->advanced && c->group && !form_child_hidden(f, fd, sel, c);
+		bool first = c->advanced && c->group && !form_child_hidden(obj, fd, sel, c);
 		char gp[160];
 
 		for (size_t j = 0; first && j < i; j++)
 			first = !fd->children[j]->advanced || !fd->children[j]->group ||
-				form_child_hidden(f, fd, sel, fd->children[j]) ||
+				form_child_hidden(obj, fd, sel, fd->children[j]) ||
 				strcmp(fd->children[j]->group, c->group) != 0;
 		if (!first)
 			continue;
@@ -468,27 +493,42 @@ static void form_build_field(TuiForm *f, int part, const SchemaField *fd, const 
 		form_build_children(f, part, fd, pointer, depth + 1);
 		return;
 	}
-	if (fd->type == SCHEMA_ARRAY && fd->items) {
+	if (fd->type == SCHEMA_ARRAY && (fd->items || fd->tuple_count)) {
 		const cJSON *arr = jsonptr_get(f->parts[part].value, pointer);
 		int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
 
 		r = form_row_add(f, FR_HEADING, part, fd, pointer, label, depth);
 		for (int i = 0; i < n; i++) {
+			/* prefixItems: each position its own field, fixed in place */
+			bool pos = (size_t)i < fd->tuple_count;
+			const SchemaField *it = pos ? fd->tuple[i] : fd->items;
 			char idx[24], item_label[64];
 			char *ip;
 
+			if (!it)
+				continue;
 			snprintf(idx, sizeof idx, "%d", i);
 			ip = jsonptr_append(pointer, idx);
 			if (!ip)
 				continue;
-			snprintf(item_label, sizeof item_label, "%s %d",
-				 fd->items->title && fd->items->title[0] ? fd->items->title : "Item", i + 1);
-			form_build_field(f, part, fd->items, ip, item_label, depth + 1, !fd->read_only);
+			long dup = schema_array_duplicate(fd, arr, (size_t)i);
+
+			if (pos)
+				snprintf(item_label, sizeof item_label, "%s", it->title);
+			else if (dup >= 0) /* uniqueItems: the repeat says what it repeats */
+				snprintf(item_label, sizeof item_label, "%s %d (= %ld)",
+					 it->title && it->title[0] ? it->title : "Item", i + 1, dup + 1);
+			else
+				snprintf(item_label, sizeof item_label, "%s %d",
+					 it->title && it->title[0] ? it->title : "Item", i + 1);
+			form_build_field(f, part, it, ip, item_label, depth + 1, !fd->read_only && !pos);
 			free(ip);
 		}
-		r = form_row_add(f, FR_ADD, part, fd, pointer, "+ add item", depth + 1);
-		if (r)
-			r->focusable = !fd->read_only;
+		if (fd->items || (size_t)n < fd->tuple_count) {
+			r = form_row_add(f, FR_ADD, part, fd, pointer, "+ add item", depth + 1);
+			if (r)
+				r->focusable = !fd->read_only;
+		}
 		return;
 	}
 	r = form_row_add(f, FR_FIELD, part, fd, pointer, label, depth);
@@ -682,6 +722,7 @@ static void form_commit_mapkey(TuiForm *f, FormRow *r)
 {
 	const char *newkey = f->edit.data ? f->edit.data : "";
 	char *parent, *slash, *np;
+	char why[200];
 	cJSON *obj, *item;
 
 	if (!strcmp(newkey, r->label))
@@ -698,6 +739,11 @@ static void form_commit_mapkey(TuiForm *f, FormRow *r)
 		f->note_tone = TONE_ERROR;
 	} else if (cJSON_GetObjectItemCaseSensitive(obj, newkey)) {
 		snprintf(f->note, sizeof f->note, "%s: key \"%s\" is already there", parent, newkey);
+		f->note_tone = TONE_ERROR;
+	} else if (r->field && r->field->parent &&
+		   !schema_map_key_check(r->field->parent, newkey, why, sizeof why)) {
+		/* patternProperties/propertyNames: refused before it is stored */
+		snprintf(f->note, sizeof f->note, "%s: %s", parent, why);
 		f->note_tone = TONE_ERROR;
 	} else if ((item = cJSON_DetachItemFromObjectCaseSensitive(obj, r->label))) {
 		cJSON_AddItemToObject(obj, newkey, item);
@@ -1108,8 +1154,17 @@ static void form_add(TuiForm *f, FormRow *r)
 		if (!container)
 			return;
 	}
-	if (cJSON_IsArray(container) && fd->items) {
+	if (cJSON_IsArray(container) && (fd->items || fd->tuple_count)) {
+		size_t at = (size_t)cJSON_GetArraySize(container);
+		const SchemaField *tmpl = at < fd->tuple_count ? fd->tuple[at] : fd->items;
 		char idx[24];
+
+		if (!tmpl) {
+			snprintf(f->note, sizeof f->note, "%s holds exactly %zu items", fd->title,
+				 fd->tuple_count);
+			f->note_tone = TONE_WARN;
+			return;
+		}
 
 		if (fd->has_max_items && cJSON_GetArraySize(container) >= fd->max_items) {
 			snprintf(f->note, sizeof f->note, "%s holds at most %ld items", fd->title,
@@ -1118,9 +1173,10 @@ static void form_add(TuiForm *f, FormRow *r)
 			return;
 		}
 		snprintf(idx, sizeof idx, "%d", cJSON_GetArraySize(container));
-		cJSON_AddItemToArray(container, form_new_item(fd->items));
+		cJSON_AddItemToArray(container, form_new_item(tmpl));
 		target = jsonptr_append(r->pointer, idx);
-		kind = fd->items->type == SCHEMA_OBJECT && fd->items->child_count ? FR_ITEM : FR_FIELD;
+		kind = tmpl->type == SCHEMA_OBJECT && tmpl->child_count && tmpl == fd->items ? FR_ITEM
+											   : FR_FIELD;
 	} else if (cJSON_IsObject(container) && fd->additional) {
 		char key[32];
 
@@ -1846,7 +1902,7 @@ void tui_form_draw(TuiForm *f, TuiScreen *s, int y, int x, int h, int w, int *cu
 				const SchemaField *fd = r->field;
 
 				snprintf(label, sizeof label, "%s%s", r->label,
-					 fd && fd->required ? " *" : "");
+					 form_required_now(f, r) ? " *" : "");
 				tui_screen_text(s, ry, x + 1 + indent, w - 2 - indent, TONE_TITLE, false,
 						label);
 				if (fd && fd->type == SCHEMA_ARRAY) {
@@ -1940,7 +1996,8 @@ void tui_form_draw(TuiForm *f, TuiScreen *s, int y, int x, int h, int w, int *cu
 
 			line = 0;
 			if (IN_VIEW(ry)) {
-				snprintf(label, sizeof label, "%s%s", r->label, fd->required ? " *" : "");
+				snprintf(label, sizeof label, "%s%s", r->label,
+					 form_required_now(f, r) ? " *" : "");
 				tui_screen_text(s, ry, x + 1 + indent, label_w - indent,
 						focused ? TONE_TITLE : TONE_NORMAL, false, label);
 				form_field_value(f, s, r, ry, vx, vw, focused, cur_y, cur_x);

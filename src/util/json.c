@@ -118,11 +118,44 @@ static long json_depth_at(const char *text, size_t off)
 	return max;
 }
 
+/* The offset of an escaped NUL (\u0000) inside a string of JSON text, or
+ * -1. cJSON ends its C strings there, so "a\u0000b" would be read as "a"
+ * and checked, stored and used cut short; the text is refused instead. */
+static long json_nul_escape(const char *text)
+{
+	bool in_string = false;
+
+	for (const char *p = text; *p; p++) {
+		if (!in_string) {
+			in_string = *p == '"';
+			continue;
+		}
+		if (*p == '"') {
+			in_string = false;
+		} else if (*p == '\\') {
+			if (p[1] == 'u' && p[2] == '0' && p[3] == '0' && p[4] == '0' && p[5] == '0')
+				return (long)(p - text);
+			if (p[1])
+				p++;
+		}
+	}
+	return -1;
+}
+
 cJSON *json_parse_named(const char *text, const char *what, Error *err)
 {
 	const char *end = NULL;
-	cJSON *item = cJSON_ParseWithOpts(text, &end, 1);
+	long nul = json_nul_escape(text);
+	cJSON *item;
 
+	if (nul >= 0) {
+		error_set(err, ST_E_INVALID,
+			  "%s holds a NUL character (\\u0000) inside a string near byte %ld; envctl "
+			  "cannot keep it (text would be cut there): remove it and try again",
+			  what, nul);
+		return NULL;
+	}
+	item = cJSON_ParseWithOpts(text, &end, 1);
 	if (!item) {
 		size_t off = end ? (size_t)(end - text) : 0;
 

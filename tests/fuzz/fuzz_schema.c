@@ -3,7 +3,9 @@
  * Every entry point runs on it; besides crashes and leaks (ASan/UBSan),
  * it checks invariants the other layers rely on:
  *  - every concrete secret path names a value that exists in the config;
- *  - every form field is found again by its own pointer;
+ *  - every form field is found again by its own pointer (tuple positions
+ *    too), and the live form rules (if/then/else, dependentRequired, map
+ *    names, duplicate rows) answer for any value without crashing;
  *  - a coerced value has its field's JSON type;
  *  - lint counts add up, joined issues are never NULL;
  *  - a compiled schema gives the same verdict as schema_validate, twice;
@@ -76,8 +78,34 @@ static void fuzz_fields(const SchemaField *root, const SchemaField *f, const cJS
 	if (cJSON_IsString(value))
 		fuzz_coerce(f, value->valuestring);
 	for (size_t i = 0; i < f->child_count; i++) {
+		char why[200];
+
 		FUZZ_ASSERT(f->children[i]->parent == f);
+		(void)schema_field_shown(f, value, f->children[i]->key);
+		(void)schema_field_required_now(f, value, f->children[i]->key);
+		/* a declared property is always an allowed name... unless
+		 * propertyNames refuses it */
+		if (!schema_map_key_check(f, f->children[i]->key, why, sizeof why))
+			FUZZ_ASSERT(why[0] && f->key_names);
 		fuzz_fields(root, f->children[i], value, budget);
+	}
+	if (cJSON_IsObject(value)) {
+		const cJSON *m;
+		char why[200];
+
+		cJSON_ArrayForEach(m, value)
+			if (!schema_map_key_check(f, m->string, why, sizeof why))
+				FUZZ_ASSERT(why[0]);
+	}
+	if (cJSON_IsArray(value)) {
+		int n = cJSON_GetArraySize(value);
+
+		for (int i = 0; i < n && i < 16; i++)
+			FUZZ_ASSERT(schema_array_duplicate(f, value, (size_t)i) < i);
+	}
+	for (size_t i = 0; i < f->tuple_count; i++) {
+		FUZZ_ASSERT(f->tuple[i]->parent == f);
+		fuzz_fields(root, f->tuple[i], value, budget);
 	}
 	fuzz_fields(root, f->items, value, budget);
 	fuzz_fields(root, f->additional, value, budget);

@@ -140,6 +140,31 @@ START_TEST(too_deep_says_so)
 }
 END_TEST
 
+/* cJSON ends a string at an escaped NUL: "2020-01-01\u0000x" would be
+ * validated and stored as "2020-01-01". The text is refused instead
+ * (it was read cut short before). An escaped backslash before "u0000" is
+ * text, not a NUL. */
+START_TEST(nul_in_string_refused)
+{
+	Error err;
+	cJSON *j;
+
+	error_clear(&err);
+	j = json_parse_named("{\"d\":\"2020-01-01\\u0000x\"}", "config.json", &err);
+	ck_assert_ptr_null(j);
+	ck_assert_msg(strstr(err.msg, "config.json holds a NUL character") != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "near byte 16") != NULL, "%s", err.msg);
+	j = json_parse_named("{\"d\\u0000\":1}", "k", &err);
+	ck_assert_ptr_null(j);
+	j = json_parse_named("{\"d\":\"a\\\\u0000\",\"e\":\"\\\"\\\\\"}", "ok", &err);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_str_eq(cJSON_GetObjectItem(j, "d")->valuestring, "a\\u0000");
+	cJSON_Delete(j);
+	j = json_parse_named("{\"d\":\"\\u00001\"}", "k", &err);
+	ck_assert_ptr_null(j);
+}
+END_TEST
+
 TEST_SUITE(json)
 {
 	Suite *s = suite_create("json");
@@ -150,6 +175,7 @@ TEST_SUITE(json)
 	tcase_add_test(tc, nested_and_arrays);
 	tcase_add_test(tc, getters_and_setters);
 	tcase_add_test(tc, parse_error_names_source);
+	tcase_add_test(tc, nul_in_string_refused);
 	tcase_add_test(tc, zero_reaches_every_string);
 	tcase_add_test(tc, too_deep_says_so);
 	suite_add_tcase(s, tc);

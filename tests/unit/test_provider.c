@@ -240,6 +240,48 @@ START_TEST(generic_config_from_metadata_strips_host_keys)
 }
 END_TEST
 
+/* The core validates through the provider's compiled schema: compiled on
+ * the first call, reused after, with the same verdicts as schema_validate;
+ * a broken schema is not cached and keeps being reported. */
+START_TEST(schema_validate_compiled_once)
+{
+	Provider *p = provider_fake_new(cJSON_Parse(
+		"{\"type\":\"object\",\"properties\":{\"port\":{\"type\":\"integer\","
+		"\"maximum\":65535},\"name\":{\"pattern\":\"^[a-z]+$\"}},\"required\":[\"port\"]}"));
+	cJSON *bad = cJSON_Parse("{\"port\":70000,\"name\":\"A\"}");
+	cJSON *good = cJSON_Parse("{\"port\":22,\"name\":\"a\"}");
+	SchemaIssues issues;
+	Error err;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_null(p->schema_compiled);
+	ck_assert_int_eq(provider_schema_validate(p, bad, &issues, &err), ST_OK);
+	ck_assert_ptr_nonnull(p->schema_compiled);
+	ck_assert_uint_eq(issues.count, 2);
+	ck_assert_str_eq(issues.items[0].pointer, "/port");
+	ck_assert_str_eq(issues.items[0].message, "must be at most 65535");
+	schema_issues_free(&issues);
+	SchemaCompiled *first = p->schema_compiled;
+	ck_assert_int_eq(provider_schema_validate(p, good, &issues, &err), ST_OK);
+	ck_assert_ptr_eq(p->schema_compiled, first);
+	ck_assert_uint_eq(issues.count, 0);
+	schema_issues_free(&issues);
+	provider_free(p);
+
+	p = provider_fake_new(cJSON_Parse("{\"properties\":{\"a\":{\"$ref\":\"#/$defs/none\"}}}"));
+	ck_assert_ptr_nonnull(p);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_ne(provider_schema_validate(p, good, &issues, &err), ST_OK);
+		ck_assert_ptr_nonnull(strstr(err.msg, "/$defs/none"));
+		ck_assert_ptr_null(p->schema_compiled);
+		schema_issues_free(&issues);
+	}
+	provider_free(p);
+	cJSON_Delete(bad);
+	cJSON_Delete(good);
+}
+END_TEST
+
 START_TEST(registry_unknown_names_known)
 {
 	Provider *p;
@@ -293,6 +335,7 @@ TEST_SUITE(provider)
 	tcase_add_test(tc, fake_config_from_metadata);
 	tcase_add_test(tc, generic_matching);
 	tcase_add_test(tc, generic_config_from_metadata_strips_host_keys);
+	tcase_add_test(tc, schema_validate_compiled_once);
 	tcase_add_test(tc, registry_unknown_names_known);
 	tcase_add_test(tc, registry_duplicate_is_conflict);
 	tcase_add_test(tc, registry_missing_forms);

@@ -355,6 +355,213 @@ START_TEST(load_errors)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------ 2020-12 applicators (#13) */
+
+/* then/else fields are fields of the object, shown as the condition
+ * changes; the condition's own properties and `not`'s are not fields. */
+START_TEST(if_then_else_shows_the_outcome)
+{
+	cJSON *s = tu_json("{\"type\":\"object\",\"properties\":{\"mode\":{\"enum\":[\"ssh\",\"local\"]}},"
+			   "\"if\":{\"properties\":{\"mode\":{\"const\":\"ssh\"}},\"required\":[\"mode\"]},"
+			   "\"then\":{\"properties\":{\"host\":{\"type\":\"string\"}},\"required\":[\"host\"]},"
+			   "\"else\":{\"properties\":{\"dir\":{\"type\":\"string\"}}},"
+			   "\"not\":{\"properties\":{\"banned\":{}},\"required\":[\"banned\"]}}");
+	cJSON *ssh = tu_json("{\"mode\":\"ssh\"}"), *local = tu_json("{\"mode\":\"local\"}");
+	SchemaField *root = load(s);
+	char *keys = child_keys(root);
+
+	ck_assert_str_eq(keys, "mode,host,dir");
+	ck_assert_uint_eq(root->cond_count, 1);
+	ck_assert(!find(root, "/host")->required);
+	ck_assert_int_eq(find(root, "/host")->type, SCHEMA_STRING);
+	/* mode is declared outside the condition: always shown */
+	ck_assert(schema_field_shown(root, ssh, "mode") && schema_field_shown(root, local, "mode"));
+	ck_assert(schema_field_shown(root, ssh, "host"));
+	ck_assert(!schema_field_shown(root, ssh, "dir"));
+	ck_assert(!schema_field_shown(root, local, "host"));
+	ck_assert(schema_field_shown(root, local, "dir"));
+	/* nothing typed yet: the if requires mode, so else applies */
+	ck_assert(!schema_field_shown(root, NULL, "host"));
+	ck_assert(schema_field_shown(root, NULL, "dir"));
+	ck_assert(schema_field_required_now(root, ssh, "host"));
+	ck_assert(!schema_field_required_now(root, local, "host"));
+	ck_assert_str_eq(root->not_text, "must not match the schema under \"not\"");
+	free(keys);
+	schema_field_free(root);
+	cJSON_Delete(s);
+	cJSON_Delete(ssh);
+	cJSON_Delete(local);
+}
+END_TEST
+
+/* A condition that cannot be decided on its own shows both outcomes. */
+START_TEST(if_with_ref_shows_both)
+{
+	cJSON *s = tu_json("{\"$defs\":{\"on\":{\"const\":true}},\"properties\":{\"on\":{}},"
+			   "\"if\":{\"properties\":{\"on\":{\"$ref\":\"#/$defs/on\"}}},"
+			   "\"then\":{\"properties\":{\"a\":{}}},\"else\":{\"properties\":{\"b\":{}}}}");
+	cJSON *v = tu_json("{\"on\":true}");
+	SchemaField *root = load(s);
+
+	ck_assert(schema_field_shown(root, v, "a") && schema_field_shown(root, v, "b"));
+	schema_field_free(root);
+	cJSON_Delete(s);
+	cJSON_Delete(v);
+}
+END_TEST
+
+START_TEST(dependent_required_follows_the_trigger)
+{
+	const char *schemas[] = {
+		"{\"properties\":{\"user\":{},\"password\":{}},\"dependentRequired\":{\"user\":[\"password\"]}}",
+		"{\"properties\":{\"user\":{},\"password\":{}},\"dependencies\":{\"user\":[\"password\"]}}",
+	};
+
+	for (size_t i = 0; i < 2; i++) {
+		cJSON *s = tu_json(schemas[i]);
+		cJSON *empty = tu_json("{}"), *user = tu_json("{\"user\":\"a\"}");
+		SchemaField *root = load(s);
+
+		ck_assert(!find(root, "/password")->required);
+		ck_assert(!schema_field_required_now(root, empty, "password"));
+		ck_assert(schema_field_required_now(root, user, "password"));
+		ck_assert(!schema_field_required_now(root, user, "user"));
+		schema_field_free(root);
+		cJSON_Delete(s);
+		cJSON_Delete(empty);
+		cJSON_Delete(user);
+	}
+}
+END_TEST
+
+START_TEST(prefix_items_is_a_tuple)
+{
+	const char *schemas[] = {
+		"{\"properties\":{\"pair\":{\"prefixItems\":[{\"type\":\"string\",\"title\":\"Host\"},"
+		"{\"type\":\"integer\"}],\"items\":false}}}",
+		"{\"properties\":{\"pair\":{\"items\":[{\"type\":\"string\",\"title\":\"Host\"},"
+		"{\"type\":\"integer\"}],\"additionalItems\":false}}}",
+	};
+
+	for (size_t i = 0; i < 2; i++) {
+		cJSON *s = tu_json(schemas[i]);
+		SchemaField *root = load(s);
+		const SchemaField *pair = find(root, "/pair");
+
+		ck_assert_int_eq(pair->type, SCHEMA_ARRAY);
+		ck_assert_uint_eq(pair->tuple_count, 2);
+		ck_assert_ptr_null(pair->items);
+		ck_assert_str_eq(pair->tuple[0]->title, "Host");
+		ck_assert_str_eq(pair->tuple[0]->pointer, "/pair/0");
+		ck_assert_str_eq(pair->tuple[1]->title, "Item 2");
+		ck_assert_int_eq(pair->tuple[1]->type, SCHEMA_INTEGER);
+		ck_assert_ptr_eq(find(root, "/pair/1"), pair->tuple[1]);
+		ck_assert_ptr_null(schema_field_find(root, "/pair/2"));
+		schema_field_free(root);
+		cJSON_Delete(s);
+	}
+}
+END_TEST
+
+START_TEST(pattern_properties_map_checks_keys)
+{
+	cJSON *s = tu_json("{\"properties\":{\"env\":{\"type\":\"object\",\"patternProperties\":"
+			   "{\"^[A-Z_]+$\":{\"type\":\"string\"}},\"additionalProperties\":false,"
+			   "\"propertyNames\":{\"maxLength\":8}},"
+			   "\"open\":{\"patternProperties\":{\"^x-\":{\"type\":\"integer\"}}}}}");
+	SchemaField *root = load(s);
+	const SchemaField *env = find(root, "/env"), *open = find(root, "/open");
+	char why[200];
+
+	ck_assert_ptr_nonnull(env->additional);
+	ck_assert_str_eq(env->additional->pointer, "/env/*");
+	ck_assert_int_eq(env->additional->type, SCHEMA_STRING);
+	ck_assert_ptr_eq(find(root, "/env/PATH"), env->additional);
+	ck_assert(schema_map_key_check(env, "PATH", why, sizeof why));
+	ck_assert_str_eq(why, "");
+	ck_assert(!schema_map_key_check(env, "path", why, sizeof why));
+	ck_assert_str_eq(why, "the name \"path\" must match ^[A-Z_]+$");
+	ck_assert(!schema_map_key_check(env, "LONG_NAME_X", why, sizeof why));
+	ck_assert_str_eq(why, "the name \"LONG_NAME_X\" is not allowed: must be at most 8 characters");
+	/* not closed: any name goes, the pattern's names get its template */
+	ck_assert_int_eq(open->type, SCHEMA_OBJECT);
+	ck_assert(schema_map_key_check(open, "whatever", why, sizeof why));
+	ck_assert_int_eq(open->additional->type, SCHEMA_INTEGER);
+	schema_field_free(root);
+	cJSON_Delete(s);
+}
+END_TEST
+
+START_TEST(unique_items_marks_the_duplicate)
+{
+	cJSON *s = tu_json("{\"properties\":{\"tags\":{\"type\":\"array\",\"uniqueItems\":true},"
+			   "\"any\":{\"type\":\"array\"}}}");
+	cJSON *v = tu_json("[\"a\",{\"k\":1},\"a\",{\"k\":1.0},\"b\"]");
+	SchemaField *root = load(s);
+	const SchemaField *tags = find(root, "/tags");
+
+	ck_assert_int_eq(schema_array_duplicate(tags, v, 0), -1);
+	ck_assert_int_eq(schema_array_duplicate(tags, v, 1), -1);
+	ck_assert_int_eq(schema_array_duplicate(tags, v, 2), 0);
+	ck_assert_int_eq(schema_array_duplicate(tags, v, 3), 1);
+	ck_assert_int_eq(schema_array_duplicate(tags, v, 4), -1);
+	ck_assert_int_eq(schema_array_duplicate(tags, v, 9), -1);
+	ck_assert_int_eq(schema_array_duplicate(find(root, "/any"), v, 2), -1);
+	schema_field_free(root);
+	cJSON_Delete(s);
+	cJSON_Delete(v);
+}
+END_TEST
+
+START_TEST(not_in_plain_words)
+{
+	static const struct { const char *schema, *text; } cases[] = {
+		{ "{\"not\":{\"const\":\"root\"}}", "must not be \"root\"" },
+		{ "{\"not\":{\"enum\":[1,2]}}", "must not be any of 1, 2" },
+		{ "{\"not\":{\"type\":\"string\"}}", "must not be a string" },
+		{ "{\"not\":{\"type\":\"integer\"}}", "must not be an integer" },
+		{ "{\"not\":{\"pattern\":\"^tmp\"}}", "must not match the pattern ^tmp" },
+		{ "{\"not\":{\"required\":[\"a\",\"b\",\"c\"]}}", "must not set \"a\", \"b\" and \"c\"" },
+		{ "{\"not\":{}}", "no value is allowed here" },
+		{ "{\"not\":{\"minimum\":3,\"maximum\":5}}", "must not match the schema under \"not\"" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cJSON *s = tu_json(cases[i].schema);
+		SchemaField *root = load(s);
+
+		ck_assert_ptr_nonnull(root->not_text);
+		ck_assert_str_eq(root->not_text, cases[i].text);
+		schema_field_free(root);
+		cJSON_Delete(s);
+	}
+}
+END_TEST
+
+/* The form goes through the one walker with the one overflow rule: the
+ * message is the defaults' and secrets' (it had its own wording). */
+START_TEST(merge_overflow_is_the_common_error)
+{
+	Buf b = BUF_INIT;
+	cJSON *s;
+	SchemaField *root = NULL;
+	Error err;
+
+	buf_puts(&b, "{\"allOf\":[");
+	for (int i = 0; i < 300; i++)
+		buf_printf(&b, "%s{\"properties\":{\"k%d\":{}}}", i ? "," : "", i);
+	buf_puts(&b, "]}");
+	s = tu_json(b.data);
+	error_clear(&err);
+	ck_assert_int_ne(schema_form_load(s, &root, &err), ST_OK);
+	ck_assert_ptr_null(root);
+	ck_assert_msg(strstr(err.msg, "more than 256 schemas apply to one value"), "%s", err.msg);
+	cJSON_Delete(s);
+	buf_free(&b);
+}
+END_TEST
+
 TEST_SUITE(schema_form)
 {
 	Suite *s = suite_create("schema_form");
@@ -370,6 +577,14 @@ TEST_SUITE(schema_form)
 	tcase_add_test(tc, recursive_ref_stops);
 	tcase_add_test(tc, misc_fields);
 	tcase_add_test(tc, load_errors);
+	tcase_add_test(tc, if_then_else_shows_the_outcome);
+	tcase_add_test(tc, if_with_ref_shows_both);
+	tcase_add_test(tc, dependent_required_follows_the_trigger);
+	tcase_add_test(tc, prefix_items_is_a_tuple);
+	tcase_add_test(tc, pattern_properties_map_checks_keys);
+	tcase_add_test(tc, unique_items_marks_the_duplicate);
+	tcase_add_test(tc, not_in_plain_words);
+	tcase_add_test(tc, merge_overflow_is_the_common_error);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -431,6 +431,93 @@ START_TEST(default_shown_not_stored)
 }
 END_TEST
 
+/* The 2020-12 applicators through the one renderer (#13): then/else
+ * fields come and go with the condition, dependentRequired marks its
+ * field as the trigger is filled, prefixItems positions are their own
+ * fields, a patternProperties map refuses a name that does not match. */
+static const char *const applicators_schema =
+	"{\"type\":\"object\",\"properties\":{"
+	"\"mode\":{\"enum\":[\"local\",\"ssh\"],\"default\":\"local\"},"
+	"\"user\":{\"type\":\"string\"},\"password\":{\"type\":\"string\",\"format\":\"secret-ref\"},"
+	"\"pair\":{\"type\":\"array\",\"prefixItems\":[{\"type\":\"string\",\"title\":\"Host name\"},"
+	"{\"type\":\"integer\",\"title\":\"Port number\"}],\"items\":false},"
+	"\"env\":{\"type\":\"object\",\"patternProperties\":{\"^[A-Z_]+$\":{\"type\":\"string\"}},"
+	"\"additionalProperties\":false}},"
+	"\"dependentRequired\":{\"user\":[\"password\"]},"
+	"\"if\":{\"properties\":{\"mode\":{\"const\":\"ssh\"}},\"required\":[\"mode\"]},"
+	"\"then\":{\"properties\":{\"sshHost\":{\"type\":\"string\"}},\"required\":[\"sshHost\"]},"
+	"\"else\":{\"properties\":{\"workDir\":{\"type\":\"string\"}}}}";
+
+START_TEST(applicators_render)
+{
+	Fixture fx;
+	char *scr, *v;
+
+	fx_open_schema(&fx, applicators_schema, NULL, NULL);
+	scr = screen(&fx);
+	ck_assert_msg(strstr(scr, "Work Dir") && !strstr(scr, "Ssh Host"), "%s", scr);
+	ck_assert_msg(strstr(scr, "Password  ") && !strstr(scr, "Password *"), "%s", scr);
+	free(scr);
+	/* mode -> ssh: the then field shows, required; the else field goes */
+	ck_assert(tui_form_focus(fx.form, 0, "/mode"));
+	key(&fx, TUI_FN(KEY_RIGHT), 1);
+	scr = screen(&fx);
+	ck_assert_msg(strstr(scr, "Ssh Host *") && !strstr(scr, "Work Dir"), "%s", scr);
+	free(scr);
+	/* user filled: password is required now */
+	ck_assert(tui_form_focus(fx.form, 0, "/user"));
+	type(&fx, "ops");
+	key(&fx, TUI_KEY_TAB, 1);
+	scr = screen(&fx);
+	ck_assert_msg(strstr(scr, "Password *") != NULL, "%s", scr);
+	free(scr);
+	/* the tuple: each position is its own typed field, then no more */
+	ck_assert(tui_form_focus(fx.form, 0, "/pair"));
+	key(&fx, TUI_KEY_ENTER, 1);
+	type(&fx, "db");
+	key(&fx, TUI_KEY_TAB, 1);
+	ck_assert(tui_form_focus(fx.form, 0, "/pair"));
+	key(&fx, TUI_KEY_ENTER, 1);
+	ck_assert_str_eq(tui_form_focus_pointer(fx.form, NULL), "/pair/1");
+	key(&fx, TUI_CTRL('u'), 1);
+	type(&fx, "5432");
+	key(&fx, TUI_KEY_TAB, 1);
+	scr = screen(&fx);
+	ck_assert_msg(strstr(scr, "Host name") && strstr(scr, "Port number"), "%s", scr);
+	free(scr);
+	v = value_text(&fx);
+	ck_assert_msg(strstr(v, "\"pair\":[\"db\",5432]") != NULL, "%s", v);
+	free(v);
+	fx_close(&fx);
+}
+END_TEST
+
+/* uniqueItems: a repeated row says which earlier row it repeats. */
+START_TEST(unique_items_row_marked)
+{
+	Fixture fx;
+	cJSON *init = tu_json("{\"tags\":[\"a\",\"b\",\"a\"]}");
+	char *scr;
+
+	fx_open_schema(&fx, "{\"type\":\"object\",\"properties\":{\"tags\":{\"type\":\"array\","
+			   "\"uniqueItems\":true,\"items\":{\"type\":\"string\",\"title\":\"Tag\"}}}}",
+			   init, NULL);
+	scr = screen(&fx);
+	ck_assert_msg(strstr(scr, "Tag 3 (= 1)") && strstr(scr, "Tag 2 ") && !strstr(scr, "Tag 2 (="),
+		      "%s", scr);
+	free(scr);
+	ck_assert(tui_form_focus(fx.form, 0, "/tags/2"));
+	key(&fx, TUI_CTRL('u'), 1);
+	type(&fx, "c");
+	key(&fx, TUI_KEY_TAB, 1);
+	scr = screen(&fx);
+	ck_assert_msg(strstr(scr, "Tag 3 ") && !strstr(scr, "(= 1)"), "%s", scr);
+	free(scr);
+	cJSON_Delete(init);
+	fx_close(&fx);
+}
+END_TEST
+
 TEST_SUITE(tui_form)
 {
 	Suite *s = suite_create("tui_form");
@@ -445,6 +532,8 @@ TEST_SUITE(tui_form)
 	tcase_add_test(tc, alternatives_are_a_choice);
 	tcase_add_test(tc, advanced_fields_fold_and_group);
 	tcase_add_test(tc, default_shown_not_stored);
+	tcase_add_test(tc, applicators_render);
+	tcase_add_test(tc, unique_items_row_marked);
 	suite_add_tcase(s, tc);
 	return s;
 }

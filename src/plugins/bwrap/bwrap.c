@@ -63,7 +63,10 @@ static long bw_int(const cJSON *config, const char *key, long dflt)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(config, key);
 
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : dflt;
+	/* A schema integer may be any whole double (1e30): casting one past
+	 * long's range is undefined, so it counts as absent. */
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 9.2e18
+		       ? (long)v->valuedouble : dflt;
 }
 
 static Status bw_config(const cJSON *config, BwConfig *c, Error *err)

@@ -44,7 +44,10 @@ static long ssh_int(const cJSON *o, const char *key, long dflt)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	return cJSON_IsNumber(v) ? (long)v->valuedouble : dflt;
+	/* A schema integer may be any whole double (1e30): casting one past
+	 * long's range is undefined, so it counts as absent. */
+	return cJSON_IsNumber(v) && v->valuedouble > -9.2e18 && v->valuedouble < 9.2e18
+		       ? (long)v->valuedouble : dflt;
 }
 
 /* Values that end up as ssh arguments must not be mistaken for options. */
