@@ -369,13 +369,16 @@ static void tui_draw_too_small(Tui *t, int need_w, int need_h)
 {
 	char need[64], have[64];
 	const char *lines[4] = { "terminal too small", need, have, "enlarge it, or q to quit" };
-	int y = LINES / 2 - 2;
+	TuiView *v = tui_top(t);
+	int y = LINES / 2 - 2, n = 4;
 
 	snprintf(need, sizeof need, "(need %d%s%d)", need_w, t->scr.g->times, need_h);
 	snprintf(have, sizeof have, "now %d%s%d", COLS, t->scr.g->times, LINES);
+	if (v && v->ops->unsaved && v->ops->unsaved(t, v))
+		lines[3] = "unsaved changes are kept: enlarge it";
 	if (y < 0)
 		y = 0;
-	for (int i = 0; i < 4 && y + i < LINES; i++) {
+	for (int i = 0; i < n && y + i < LINES; i++) {
 		int w = tui_screen_width(&t->scr, lines[i]);
 		int x = w < COLS ? (COLS - w) / 2 : 0;
 
@@ -738,6 +741,15 @@ static void tui_key(Tui *t, int key)
 	if (t->too_small) {
 		/* Nothing can be seen to act on: only leaving works. */
 		k = tui_keymap_find(tui_keys_global, key);
+		if (k && k->action == TUI_ACT_BACK && v->ops->unsaved && v->ops->unsaved(t, v)) {
+			/* The guard holds at every size: what cannot be seen
+			 * cannot be confirmed, so nothing is discarded here. */
+			tui_flash(t, TUI_FLASH_WARN,
+				  "unsaved changes in %s are kept: enlarge the terminal to save or "
+				  "discard them",
+				  v->title[0] ? v->title : v->ops->name);
+			return;
+		}
 		if (k && (k->action == TUI_ACT_BACK || k->action == TUI_ACT_QUIT))
 			tui_global_action(t, v, k->action, key);
 		return;
