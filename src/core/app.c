@@ -74,7 +74,9 @@ void app_free(App *app)
 
 Status app_store(App *app, Store **out, Error *err)
 {
-	if (!app->store && store_open(app->db_path, &app->store, err) != ST_OK) {
+	StoreOptions opts = { .readonly = app->readonly };
+
+	if (!app->store && store_open_ex(app->db_path, &opts, &app->store, err) != ST_OK) {
 		*out = NULL;
 		return err->status;
 	}

@@ -36,6 +36,10 @@ typedef struct StoreOptions {
 	/* The master key file; NULL means $XDG_CONFIG_HOME/envctl/master.key.
 	 * ENVCTL_MASTER_KEY, when set, wins over any file. */
 	const char *key_file;
+	/* Opens an existing database read-only (--readonly): no directory,
+	 * file or WAL switch is created and no migration runs, so a database
+	 * in a directory this user cannot write still opens and browses. */
+	bool readonly;
 } StoreOptions;
 
 /* Opens (creating when missing) the database at path: the parent directory
