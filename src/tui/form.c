@@ -956,6 +956,58 @@ static void form_insert(TuiForm *f, int key)
 	f->dirty = true;
 }
 
+/* Inserts bytes at the cursor in one rebuild (see form_insert). */
+static bool form_insert_bytes(TuiForm *f, const char *bytes, size_t n)
+{
+	Buf nb = BUF_INIT;
+	const char *d = f->edit.data ? f->edit.data : "";
+
+	if (f->edit.len + n > 64 * 1024)
+		return false;
+	if (!buf_reserve(&nb, f->edit.len + n + 1) || !buf_append(&nb, d, f->cursor) ||
+	    !buf_append(&nb, bytes, n) || !buf_append(&nb, d + f->cursor, f->edit.len - f->cursor)) {
+		buf_wipe(&nb);
+		return false;
+	}
+	buf_wipe(&f->edit);
+	f->edit = nb;
+	f->cursor += n;
+	f->edit_dirty = true;
+	f->dirty = true;
+	return true;
+}
+
+int tui_form_paste(TuiForm *f, const char *text, size_t len)
+{
+	FormRow *r = form_focused(f);
+	bool multiline;
+	size_t n = len;
+
+	if (!r || f->picker || !(r->kind == FR_MAPKEY || (r->kind == FR_FIELD && form_is_text(r->field) &&
+							  !r->field->enum_values &&
+							  !r->field->read_only && !r->field->const_value)))
+		return TUI_FORM_IGNORED;
+	multiline = r->kind == FR_FIELD && (r->field->textarea || r->field->secret);
+	if (!multiline)
+		while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+			n--;
+	form_edit_load(f);
+	if (!form_insert_bytes(f, text, n)) {
+		snprintf(f->note, sizeof f->note,
+			 "%s: the paste does not fit (a field holds 64 KiB); nothing was inserted",
+			 r->label ? r->label : r->pointer);
+		f->note_tone = TONE_ERROR;
+		return TUI_FORM_CONSUMED;
+	}
+	if (!multiline && memchr(text, '\n', n)) {
+		snprintf(f->note, sizeof f->note,
+			 "%s is one line: the pasted line breaks are kept and will be checked on save",
+			 r->label ? r->label : r->pointer);
+		f->note_tone = TONE_WARN;
+	}
+	return TUI_FORM_CONSUMED;
+}
+
 static size_t form_prev_char(const char *s, size_t at)
 {
 	if (at == 0)
@@ -1613,8 +1665,23 @@ static void form_field_value(TuiForm *f, TuiScreen *s, const FormRow *r, int y, 
 		for (int i = 0; i < FORM_MASK_LEN; i++)
 			strcat(mask, s->g->mask);
 		if (focused && f->edit_loaded && f->edit.len) {
+			/* A fixed mask: the echo tells neither the length nor the
+			 * text; a multi-line value says how many lines it has, so a
+			 * pasted key can be seen to have arrived whole. */
+			size_t lines = 1;
+
+			for (size_t i = 0; i + 1 < f->edit.len; i++)
+				lines += f->edit.data[i] == '\n';
+			if (lines > 1)
+				snprintf(buf, sizeof buf, "%s typed, %zu lines (^U clears)", mask, lines);
+			else
+				snprintf(buf, sizeof buf, "%s typed (^U clears)", mask);
+			tui_screen_fill(s, y, x, w, tone);
+			tui_screen_text(s, y, x, w, tone, false, buf);
 			*cur_y = y;
-			*cur_x = form_draw_edit(s, y, x, w, f->edit.data, f->cursor, true, tone);
+			*cur_x = x + tui_screen_width(s, mask);
+			if (*cur_x >= x + w)
+				*cur_x = x + w - 1;
 			return;
 		}
 		if (stored)

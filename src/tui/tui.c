@@ -800,6 +800,35 @@ static void tui_mouse(Tui *t, const TuiEvent *ev)
 		v->ops->action(t, v, TUI_ACT_OPEN);
 }
 
+/* A paste goes to what takes text (the prompt, a form's field) and never
+ * runs keys: pasted text over a list must not press `D` or `r`. */
+static void tui_paste(Tui *t, const TuiEvent *ev)
+{
+	TuiView *v = tui_top(t);
+
+	if (ev->too_long) {
+		tui_flash(t, TUI_FLASH_ERROR,
+			  "paste refused: over %d KiB (read a long value from a file instead)",
+			  TUI_PASTE_MAX / 1024);
+		return;
+	}
+	if (t->prompt != TUI_PROMPT_NONE) {
+		/* One line: the prompt has no newline to take. */
+		for (const char *p = ev->text; *p && *p != '\n';) {
+			unsigned cp = tui_utf8_next(&p);
+
+			if (cp >= 0x20)
+				tui_prompt_key(t, (int)cp);
+		}
+		return;
+	}
+	if (v && !t->too_small && !(t->job && t->job->waiting) && v->ops->paste &&
+	    v->ops->paste(t, v, ev->text, ev->text_len))
+		return;
+	tui_flash(t, TUI_FLASH_WARN, "paste ignored: nothing here takes text (%zu bytes)",
+		  ev->text_len);
+}
+
 static void tui_tick(Tui *t)
 {
 	TuiView *v = tui_top(t);
@@ -976,6 +1005,11 @@ static void tui_loop(Tui *t)
 			break;
 		case TEV_QUIT:
 			t->quit = true;
+			break;
+		case TEV_PASTE:
+			key_at = tui_mono_us();
+			tui_paste(t, &ev);
+			tui_event_clear(&ev);
 			break;
 		}
 	}

@@ -56,6 +56,9 @@ typedef struct TuiViewOps {
 	/* Raw keys, before any table (text entry); true when consumed. */
 	bool (*key)(Tui *t, TuiView *v, int key);
 	bool (*mouse)(Tui *t, TuiView *v, const TuiEvent *ev);
+	/* A bracketed paste, as one block (it may hold a secret: never keep
+	 * or show it); true when taken. NULL: the view takes no text. */
+	bool (*paste)(Tui *t, TuiView *v, const char *text, size_t len);
 	/* Reload the data; live is the periodic refresh. */
 	void (*reload)(Tui *t, TuiView *v, bool live);
 	/* Whether an action makes sense now (hides it from the footer). */

@@ -785,6 +785,18 @@ static bool form_view_mouse(Tui *t, TuiView *v, const TuiEvent *ev)
 	return r != TUI_FORM_IGNORED;
 }
 
+static bool form_view_paste(Tui *t, TuiView *v, const char *text, size_t len)
+{
+	FormViewState *st = v->state;
+
+	st->esc_armed = false;
+	if (tui_form_paste(st->form, text, len) == TUI_FORM_IGNORED) {
+		tui_flash(t, TUI_FLASH_WARN, "paste ignored: move to a text field first");
+		return true;
+	}
+	return true;
+}
+
 static const char *form_view_status(Tui *t, TuiView *v)
 {
 	FormViewState *st = v->state;
@@ -818,6 +830,7 @@ const TuiViewOps tui_view_form = {
 	.action = form_view_action,
 	.key = form_view_key,
 	.mouse = form_view_mouse,
+	.paste = form_view_paste,
 	.hint = form_view_hint,
 	.status = form_view_status,
 	.unsaved = form_view_unsaved,

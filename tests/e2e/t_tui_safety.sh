@@ -55,4 +55,32 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 else
 	echo "note: not root or no setpriv: the read-only directory case is not run"
 fi
+# --- A 4-line OpenSSH-style key pasted (bracketed, tmux paste-buffer -p)
+# into the ssh form's Private key is stored whole; Known hosts stays empty.
+printf -- '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACBhc2RmYXNkZmFzZGZhc2RmYXNkZmFzZGZhc2RmYXNkZgAAAJgAAAAA\n-----END OPENSSH PRIVATE KEY-----\n' >"$TMPDIR/key"
+start "$ENVCTL_BIN"
+wait_for "web-1"
+tm send-keys -t t n
+wait_for "pick its provider"
+tm send-keys -t t "/" "ssh" Enter Enter
+wait_for "New SSH host environment"
+tm send-keys -t t "ssh-1" Tab Tab "example.invalid" Tab Tab "deploy" Tab
+wait_for "Private key"
+tm load-buffer -b key "$TMPDIR/key"
+tm paste-buffer -p -b key -t t
+wait_for "typed, 4 lines"
+screen | grep -q "BEGIN OPENSSH\|b3Blbn" && fail "the pasted key is on the screen"
+# Strict host key checking off (no Known hosts), then save.
+tm send-keys -t t Tab Tab Space C-s
+wait_for "created environment ssh-1"
+show=$(envctl env show ssh-1 --json) || fail "env show ssh-1"
+[ "$(json_get "$show" 'j.config.knownHosts === undefined ? "" : j.config.knownHosts')" = "" ] ||
+	fail "Known hosts got text: $(json_get "$show" 'j.config.knownHosts')"
+name=$(json_get "$show" 'j.config.privateKey.name')
+# verify drops one trailing newline from its file: the key keeps its own.
+printf '\n' | cat "$TMPDIR/key" - >"$TMPDIR/key.verify"
+expect_rc 0 envctl secret verify "$name" --value-file "$TMPDIR/key.verify"
+tm send-keys -t t q
+wait_gone
+
 echo "t_tui_safety: ok"

@@ -1,7 +1,7 @@
 /* The form renderer over real schemas (the schema engine's form tree):
  * what typing does to the value, coercion errors kept at the field,
  * arrays and maps, enum cycling, and the secret rules: typed characters
- * echo as '*', a stored secret shows only its name and version, and
+ * show as a fixed mask, a stored secret shows only its name and version, and
  * neither ever reaches the screen. */
 #include <check.h>
 #include <locale.h>
@@ -167,8 +167,9 @@ START_TEST(typed_secret_never_shows)
 	ck_assert(tui_form_focus(fx.form, 0, "/password"));
 	type(&fx, "hunter2");
 	s = screen(&fx);
-	/* While typing: one '*' per character, never the text. */
-	ck_assert_ptr_nonnull(strstr(s, "*******"));
+	/* While typing: a fixed mask, never the text nor its length (#14). */
+	ck_assert_ptr_nonnull(strstr(s, "●●●●●● typed"));
+	ck_assert_ptr_null(strstr(s, "*******"));
 	ck_assert_ptr_null(strstr(s, "hunter2"));
 	free(s);
 	key(&fx, TUI_KEY_TAB, 1);
@@ -413,6 +414,38 @@ END_TEST
 
 /* #11: editing a stored config that leaves a defaulted field out shows the
  * default as a hint, and submits nothing for it. */
+/* A bracketed paste is one block (#14): a multi-line key pasted into a
+ * secret stays whole in that field and the focus does not move; a
+ * one-line field drops only the trailing newline. */
+START_TEST(paste_is_one_block)
+{
+	static const char key_text[] = "-----BEGIN KEY-----\nAAAA\nBBBB\n-----END KEY-----\n";
+	Fixture fx;
+	int part;
+	char *s;
+
+	fx_open(&fx, NULL, NULL);
+	ck_assert(tui_form_focus(fx.form, 0, "/password"));
+	ck_assert_int_eq(tui_form_paste(fx.form, key_text, strlen(key_text)), TUI_FORM_CONSUMED);
+	ck_assert_str_eq(tui_form_focus_pointer(fx.form, &part), "/password");
+	s = screen(&fx);
+	ck_assert_ptr_nonnull(strstr(s, "typed, 4 lines"));
+	ck_assert_ptr_null(strstr(s, "AAAA"));
+	free(s);
+	ck_assert_uint_ge(tui_form_validate(fx.form), 1);
+	ck_assert_str_eq(json_get_string(tui_form_value(fx.form, 0), "password"), key_text);
+	ck_assert(tui_form_focus(fx.form, 0, "/name"));
+	ck_assert_int_eq(tui_form_paste(fx.form, "web-1\n", 6), TUI_FORM_CONSUMED);
+	ck_assert_str_eq(tui_form_focus_pointer(fx.form, &part), "/name");
+	tui_form_validate(fx.form);
+	ck_assert_str_eq(json_get_string(tui_form_value(fx.form, 0), "name"), "web-1");
+	/* A boolean takes no text. */
+	ck_assert(tui_form_focus(fx.form, 0, "/on"));
+	ck_assert_int_eq(tui_form_paste(fx.form, "x", 1), TUI_FORM_IGNORED);
+	fx_close(&fx);
+}
+END_TEST
+
 START_TEST(default_shown_not_stored)
 {
 	Fixture fx;
@@ -445,6 +478,7 @@ TEST_SUITE(tui_form)
 	tcase_add_test(tc, alternatives_are_a_choice);
 	tcase_add_test(tc, advanced_fields_fold_and_group);
 	tcase_add_test(tc, default_shown_not_stored);
+	tcase_add_test(tc, paste_is_one_block);
 	suite_add_tcase(s, tc);
 	return s;
 }
