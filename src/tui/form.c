@@ -1008,6 +1008,35 @@ int tui_form_paste(TuiForm *f, const char *text, size_t len)
 	return TUI_FORM_CONSUMED;
 }
 
+static void form_delete_range(TuiForm *f, size_t from, size_t to);
+
+const char *tui_form_focus_secret(TuiForm *f)
+{
+	FormRow *r = form_focused(f);
+
+	if (!r || r->kind != FR_FIELD || !r->field->secret || !form_is_text(r->field))
+		return NULL;
+	return r->label ? r->label : r->pointer;
+}
+
+int tui_form_replace_text(TuiForm *f, const char *text, size_t len)
+{
+	FormRow *r = form_focused(f);
+
+	if (!r || r->kind != FR_FIELD || !form_is_text(r->field) || r->field->read_only)
+		return TUI_FORM_IGNORED;
+	form_edit_load(f);
+	if (f->edit.len)
+		form_delete_range(f, 0, f->edit.len);
+	f->cursor = 0;
+	if (!form_insert_bytes(f, text, len)) {
+		snprintf(f->note, sizeof f->note, "%s: the value does not fit (a field holds 64 KiB)",
+			 r->label ? r->label : r->pointer);
+		f->note_tone = TONE_ERROR;
+	}
+	return TUI_FORM_CONSUMED;
+}
+
 static size_t form_prev_char(const char *s, size_t at)
 {
 	if (at == 0)
@@ -2119,8 +2148,15 @@ const char *tui_form_hint(const TuiForm *fc)
 		snprintf(f->hint, sizeof f->hint, "Space toggle");
 	else if (r->kind == FR_FIELD && r->field->enum_values)
 		snprintf(f->hint, sizeof f->hint, "Space choose  Left/Right cycle");
-	else if (r->kind == FR_FIELD && r->field->secret)
-		snprintf(f->hint, sizeof f->hint, "type to replace  ^T verify");
+	else if (r->kind == FR_FIELD && r->field->secret) {
+		char *label = NULL;
+		bool stored = form_secret_stored(f, r, &label);
+
+		free(label);
+		/* ^T only where there is a stored value to check against. */
+		snprintf(f->hint, sizeof f->hint, "type to replace  ^O from file%s",
+			 stored ? "  ^T verify" : "");
+	}
 	else if (r->kind == FR_FIELD && r->field->textarea)
 		snprintf(f->hint, sizeof f->hint, "Enter new line");
 	if (r->removable && r->kind == FR_FIELD) {

@@ -53,6 +53,12 @@ int tui_form_key(TuiForm *f, int key);
  * key stays whole), and a one-line field keeps all but the trailing one.
  * TUI_FORM_IGNORED when the focus is not on a text field. */
 int tui_form_paste(TuiForm *f, const char *text, size_t len);
+/* The focused field's label when it is a secret (^O reads its value
+ * from a file), else NULL. */
+const char *tui_form_focus_secret(TuiForm *f);
+/* Replaces the focused text field's text with text (a value read from a
+ * file); TUI_FORM_IGNORED when the focus is not on a text field. */
+int tui_form_replace_text(TuiForm *f, const char *text, size_t len);
 /* A click at screen (y, x) or the wheel; returns like tui_form_key. */
 int tui_form_mouse(TuiForm *f, int kind, int y, int x);
 

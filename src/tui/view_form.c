@@ -1,9 +1,14 @@
 /* The form screen: hosts a TuiForm as a view. Used for previewing a
  * provider's config form or any schema file (`:form FILE`), and for the
  * console's own forms (forms/). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tui/form.h"
 #include "tui/tui.h"
@@ -50,6 +55,10 @@ typedef struct FormViewState {
 	char heading[256];
 	bool esc_armed;
 	char pos[16];
+	/* ^O on a secret field: the path being typed, then read into it. */
+	bool file_prompt;
+	char file_path[1024];
+	char file_field[160];
 } FormViewState;
 
 static const TuiKey form_keys[] = {
@@ -66,6 +75,8 @@ static const TuiKey form_keys[] = {
 	{ TUI_CTRL('d'), 0, TUI_ACT_NONE, 0, NULL, "Remove the array item or map entry" },
 	{ TUI_CTRL('t'), 0, TUI_ACT_NONE, 0, NULL,
 	  "Secret field: verify the typed value against the stored one (not saved)" },
+	{ TUI_CTRL('o'), 0, TUI_ACT_NONE, 0, NULL,
+	  "Secret field: read its value from a file (one trailing newline dropped)" },
 	{ TUI_CTRL('s'), 0, FORM_ACT_SAVE, TUI_KEY_FOOTER, "save", "Validate and save" },
 	{ TUI_KEY_ESC, 0, FORM_ACT_CLOSE, TUI_KEY_FOOTER, "close",
 	  "Close the form (twice when there are unsaved changes)" },
@@ -681,6 +692,21 @@ static void form_view_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 			 : "");
 	tui_form_draw(st->form, &t->scr, y + 1, x + 1, h - 2, w - 2, &t->cur_y, &t->cur_x);
 	tui_frame(t, v, y, x, h, w, title);
+	if (st->file_prompt) {
+		char head[300];
+		int used;
+
+		snprintf(head, sizeof head, "Read %s from file (Enter reads, Esc cancels): ",
+			 st->file_field);
+		tui_screen_fill(&t->scr, y + h - 2, x + 1, w - 2, TONE_SELECTED);
+		used = tui_screen_text(&t->scr, y + h - 2, x + 1, w - 2, TONE_SELECTED, false, head);
+		tui_screen_text(&t->scr, y + h - 2, x + 1 + used, w - 2 - used, TONE_SELECTED, false,
+				st->file_path);
+		t->cur_y = y + h - 2;
+		t->cur_x = x + 1 + used + tui_screen_width(&t->scr, st->file_path);
+		if (t->cur_x >= x + w - 1)
+			t->cur_x = x + w - 2;
+	}
 }
 
 static void form_view_validate(Tui *t, FormViewState *st)
@@ -737,10 +763,96 @@ static void form_view_result(Tui *t, TuiView *v, int r)
 	}
 }
 
+/* Reads a secret's value from a file: one read(2) buffer sized from
+ * fstat, so no stdio or realloc copy is left behind, wiped after. One
+ * trailing newline is dropped, as `envctl secret create --value-file`
+ * does. */
+static void form_read_secret_file(Tui *t, FormViewState *st)
+{
+	int fd = open(st->file_path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	char *buf = NULL;
+	size_t len = 0, cap;
+	ssize_t n;
+
+	if (fd < 0) {
+		tui_flash(t, TUI_FLASH_ERROR, "cannot read %s: %s", st->file_path, strerror(errno));
+		return;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > 64 * 1024) {
+		tui_flash(t, TUI_FLASH_ERROR, "cannot use %s for %s: %s", st->file_path, st->file_field,
+			  S_ISREG(sb.st_mode) ? "over 64 KiB" : "not a regular file");
+		close(fd);
+		return;
+	}
+	cap = (size_t)sb.st_size + 1;
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	while (len < cap - 1 && (n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = 0;
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len && buf[len - 1] == '\r')
+		len--;
+	if (!len || memchr(buf, 0, len)) {
+		tui_flash(t, TUI_FLASH_ERROR, "%s: the value from %s is %s; nothing changed",
+			  st->file_field, st->file_path, len ? "not text (a NUL byte)" : "empty");
+	} else {
+		tui_form_replace_text(st->form, buf, len);
+		tui_flash(t, TUI_FLASH_OK, "%s: read %zu bytes from %s (save to store it)",
+			  st->file_field, len, st->file_path);
+	}
+	sodium_memzero(buf, cap);
+	free(buf);
+}
+
+static void form_file_prompt_key(Tui *t, FormViewState *st, int key)
+{
+	size_t len = strlen(st->file_path);
+
+	if (key == TUI_KEY_ESC) {
+		st->file_prompt = false;
+		tui_flash(t, TUI_FLASH_INFO, "cancelled");
+	} else if (key == TUI_KEY_ENTER) {
+		st->file_prompt = false;
+		if (st->file_path[0])
+			form_read_secret_file(t, st);
+	} else if (key == TUI_FN(KEY_BACKSPACE)) {
+		while (len > 0 && ((unsigned char)st->file_path[len - 1] & 0xc0) == 0x80)
+			len--;
+		if (len > 0)
+			len--;
+		st->file_path[len] = 0;
+	} else if (key == TUI_CTRL('u')) {
+		st->file_path[0] = 0;
+	} else if (key >= 0x20 && key != 0x7f && !(key & 0x40000000) && key <= 0x10ffff &&
+		   len + 5 < sizeof st->file_path) {
+		len += (size_t)tui_utf8_put((unsigned)key, st->file_path + len);
+		st->file_path[len] = 0;
+	}
+}
+
 static bool form_view_key(Tui *t, TuiView *v, int key)
 {
 	FormViewState *st = v->state;
 	int r;
+
+	if (st->file_prompt) {
+		form_file_prompt_key(t, st, key);
+		return true;
+	}
+	if (key == TUI_CTRL('o') && tui_form_focus_secret(st->form)) {
+		snprintf(st->file_field, sizeof st->file_field, "%s", tui_form_focus_secret(st->form));
+		st->file_path[0] = 0;
+		st->file_prompt = true;
+		return true;
+	}
 
 	if (key != TUI_KEY_ESC)
 		st->esc_armed = false;
@@ -788,6 +900,13 @@ static bool form_view_mouse(Tui *t, TuiView *v, const TuiEvent *ev)
 static bool form_view_paste(Tui *t, TuiView *v, const char *text, size_t len)
 {
 	FormViewState *st = v->state;
+
+	if (st->file_prompt) {
+		/* A path is one line. */
+		for (const char *p = text; *p && *p != '\n';)
+			form_file_prompt_key(t, st, (int)tui_utf8_next(&p));
+		return true;
+	}
 
 	st->esc_armed = false;
 	if (tui_form_paste(st->form, text, len) == TUI_FORM_IGNORED) {
