@@ -159,6 +159,38 @@ static bool lease_common(Tui *t, int action, const char *id)
 			tui_flash_error(t, &err);
 		return true;
 	}
+	if (action == LEASE_ACT_RELEASE && !strcmp(l.status, "active")) {
+		/* Releasing a live lease ends whatever runs in it and, unless the
+		 * environment reuses its sandboxes, the provider deletes it with
+		 * its workspace: that asks first, naming it. */
+		char msg[700], env_name[200] = "";
+		StoreEnv env = { 0 };
+		LeaseAct *copy = malloc(sizeof *copy);
+		TuiConfirm c = { "Release lease", msg, "Release", lease_act_start, copy, free };
+		bool keeps = l.lease_policy && !strcmp(l.lease_policy, "reuse_by_environment");
+
+		if (!copy) {
+			store_lease_clear(&l);
+			tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+			return true;
+		}
+		*copy = a;
+		if (store_env_get(s, l.environment_id, &env, &err) == ST_OK)
+			snprintf(env_name, sizeof env_name, "%s", env.name);
+		store_env_clear(&env);
+		snprintf(msg, sizeof msg,
+			 "Release the active lease %s of environment %s (%s, %s)? %s",
+			 a.label, env_name[0] ? env_name : l.environment_id, l.provider,
+			 l.lease_policy ? l.lease_policy : "ephemeral",
+			 keeps ? "The sandbox is kept for the environment's next run; a command "
+				 "running in it now is cut off."
+			       : "The provider destroys the sandbox and deletes its workspace with "
+				 "whatever it holds; a run using it will fail.");
+		store_lease_clear(&l);
+		if (tui_confirm(t, &c, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
+	}
 	store_lease_clear(&l);
 	lease_act_start(t, &a);
 	return true;

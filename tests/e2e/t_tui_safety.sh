@@ -83,4 +83,25 @@ expect_rc 0 envctl secret verify "$name" --value-file "$TMPDIR/key.verify"
 tm send-keys -t t q
 wait_gone
 
+# --- `d` on a secret that an environment uses asks first and names it;
+# Enter on the focused Cancel keeps it active.
+start "$ENVCTL_BIN" --view secrets
+wait_for "environment-ssh-ssh-1-privatekey"
+tm send-keys -t t d
+wait_for "Disable secret"
+wait_for "ssh-1/privateKey"
+tm send-keys -t t Enter
+wait_for "cancelled"
+[ "$(json_get "$(envctl secret show "$name" --json)" 'j.status')" = active ] || fail "Enter on Cancel disabled it"
+tm send-keys -t t d
+wait_for "Disable secret"
+tm send-keys -t t Tab Enter
+for _ in $(seq 1 100); do
+	[ "$(json_get "$(envctl secret show "$name" --json)" 'j.status')" = disabled ] && break
+	sleep 0.05
+done
+[ "$(json_get "$(envctl secret show "$name" --json)" 'j.status')" = disabled ] || fail "Disable did not disable"
+tm send-keys -t t q
+wait_gone
+
 echo "t_tui_safety: ok"
