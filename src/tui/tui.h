@@ -225,6 +225,9 @@ typedef struct TuiConfirm {
 
 /* Takes arg (frees it with free_arg) whatever the outcome. */
 Status tui_confirm(Tui *t, const TuiConfirm *c, Error *err);
+/* The same with a third button, alt, between Cancel and yes ("Reload"). */
+Status tui_confirm_alt(Tui *t, const TuiConfirm *c, const char *alt,
+		       void (*on_alt)(Tui *t, void *arg), Error *err);
 
 /* After a change, every open view reloads its data. */
 void tui_reload_all(Tui *t);

@@ -12,6 +12,7 @@
 
 #include "tui/form.h"
 #include "tui/tui.h"
+#include "util/buf.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "core/environment.h"
@@ -55,6 +56,10 @@ typedef struct FormViewState {
 	char heading[256];
 	bool esc_armed;
 	char pos[16];
+	/* edit: the revision and the header (name, description) the form
+	 * opened with, to refuse and explain a save over someone's change. */
+	long revision;
+	cJSON *opened_header;
 	/* ^O on a secret field: the path being typed, then read into it. */
 	bool file_prompt;
 	char file_path[1024];
@@ -185,6 +190,7 @@ typedef struct SaveJob {
 	char provider[128];
 	cJSON *header; /* environment header, or the secret form's value */
 	cJSON *config; /* environment config */
+	long expect_revision;
 	char summary[300];
 } SaveJob;
 
@@ -220,6 +226,7 @@ static void save_job_run(TuiJob *job)
 			in.description = "";
 		in.provider = j->provider;
 		in.config = j->config;
+		in.expect_revision = j->expect_revision;
 		st = env_save(job->app, &in, &out, &rep, &err);
 		if (st == ST_OK)
 			snprintf(j->summary, sizeof j->summary,
@@ -306,11 +313,17 @@ static void save_job_run(TuiJob *job)
 	tui_job_finish(job, st, &err, j->summary);
 }
 
+static void form_conflict(Tui *t, TuiView *v);
+
 static void save_job_done(Tui *t, TuiJob *job)
 {
 	SaveJob *j = job->arg;
 	TuiView *v = tui_find_serial(t, j->serial);
 
+	if (job->status == ST_E_CONFLICT && j->kind == FK_ENV_EDIT && v && tui_top(t) == v) {
+		form_conflict(t, v);
+		return;
+	}
 	if (job->status != ST_OK) {
 		if (v) {
 			FormViewState *st = v->state;
@@ -386,6 +399,7 @@ static void form_save(Tui *t, TuiView *v)
 	}
 	j->kind = st->kind;
 	j->serial = v->serial;
+	j->expect_revision = st->kind == FK_ENV_EDIT ? st->revision : 0;
 	snprintf(j->target, sizeof j->target, "%s", st->target);
 	snprintf(j->provider, sizeof j->provider, "%s", st->provider);
 	j->header = cJSON_Duplicate(tui_form_value(st->form, 0), 1);
@@ -402,6 +416,182 @@ static void form_save(Tui *t, TuiView *v)
 	if (tui_job_start(t, titles[st->kind], save_job_run, save_job_done, j, save_job_free,
 			  &err) != ST_OK)
 		tui_flash_error(t, &err);
+}
+
+/* ------------------------------------------------------------ conflict */
+
+/* The lost-update guard (#14): a save over a revision other than the one
+ * the form opened with is refused by the core; this dialog says, field by
+ * field, what changed there and what here (secrets only as changed or
+ * not), and offers Reload (their version, yours dropped), Overwrite
+ * (yours over theirs, if nobody saved again meanwhile) or Cancel. */
+typedef struct ConflictArg {
+	unsigned serial;
+	long revision; /* the revision Overwrite saves over */
+	char target[128];
+} ConflictArg;
+
+static bool conflict_same(const cJSON *a, const cJSON *b)
+{
+	if (!a || cJSON_IsNull(a))
+		return !b || cJSON_IsNull(b) || (cJSON_IsString(b) && !b->valuestring[0]);
+	if (!b || cJSON_IsNull(b))
+		return cJSON_IsString(a) && !a->valuestring[0];
+	return json_equal(a, b);
+}
+
+static bool conflict_is_secret(const cJSON *schema, const char *key)
+{
+	const cJSON *prop = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(schema, "properties"), key);
+	const char *format = json_get_string(prop, "format");
+
+	return (format && (!strcmp(format, "secret-ref") || !strcmp(format, "secret"))) ||
+	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(prop, "x-paperclip-secret")) ||
+	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(prop, "writeOnly"));
+}
+
+/* One object's keys: appends "  PREFIXkey: changed there|here|on both
+ * sides" for each that differs, and counts them. */
+static void conflict_keys(Buf *out, const char *prefix, const cJSON *opened, const cJSON *theirs,
+			  const cJSON *mine, const cJSON *schema, int *count)
+{
+	const cJSON *sets[3] = { opened, theirs, mine };
+	Buf seen = BUF_INIT;
+
+	buf_putc(&seen, '\n');
+	for (int s = 0; s < 3; s++) {
+		const cJSON *it;
+
+		cJSON_ArrayForEach(it, sets[s]) {
+			char mark[300];
+			const cJSON *o, *th, *mi;
+			bool there, here, secret;
+
+			if (!it->string || !strcmp(it->string, "provider"))
+				continue;
+			snprintf(mark, sizeof mark, "\n%s\n", it->string);
+			if (seen.data && strstr(seen.data, mark))
+				continue;
+			buf_puts(&seen, it->string);
+			buf_putc(&seen, '\n');
+			o = cJSON_GetObjectItemCaseSensitive(opened, it->string);
+			th = cJSON_GetObjectItemCaseSensitive(theirs, it->string);
+			mi = cJSON_GetObjectItemCaseSensitive(mine, it->string);
+			there = !conflict_same(o, th);
+			here = !conflict_same(o, mi);
+			secret = schema && conflict_is_secret(schema, it->string);
+			if (!there && !here && secret) {
+				/* A secret is named either way: changed or not. */
+				buf_printf(out, "\n  %s%s (secret): unchanged", prefix, it->string);
+				continue;
+			}
+			if (!there && !here)
+				continue;
+			(*count)++;
+			if (*count > 8)
+				continue;
+			buf_printf(out, "\n  %s%s%s: %s", prefix, it->string, secret ? " (secret)" : "",
+				   there && here ? "changed there and here"
+				   : there	 ? "changed there"
+						 : "changed here");
+		}
+	}
+	buf_free(&seen);
+}
+
+static void conflict_reload(Tui *t, void *arg)
+{
+	ConflictArg *a = arg;
+	TuiView *v = tui_find_serial(t, a->serial);
+	char what[160];
+	Error err;
+
+	if (!v)
+		return;
+	while (tui_top(t) && tui_top(t) != v)
+		tui_pop(t);
+	tui_pop(t);
+	snprintf(what, sizeof what, "env-edit:%s", a->target);
+	error_clear(&err);
+	if (tui_push(t, &tui_view_form, what, &err) != ST_OK)
+		tui_flash_error(t, &err);
+	else
+		tui_flash(t, TUI_FLASH_INFO, "reloaded at revision %ld: your changes were dropped",
+			  a->revision);
+}
+
+static void form_save(Tui *t, TuiView *v);
+
+static void conflict_overwrite(Tui *t, void *arg)
+{
+	ConflictArg *a = arg;
+	TuiView *v = tui_find_serial(t, a->serial);
+	FormViewState *st;
+
+	if (!v)
+		return;
+	st = v->state;
+	st->revision = a->revision;
+	form_save(t, v);
+}
+
+static void form_conflict(Tui *t, TuiView *v)
+{
+	FormViewState *st = v->state;
+	StoreEnv env = { 0 };
+	ConflictArg *a;
+	Buf msg = BUF_INIT;
+	cJSON *theirs_header = NULL, *theirs_config = NULL;
+	int count = 0;
+	Error err;
+	TuiConfirm c = { "Changed elsewhere", NULL, "Overwrite", conflict_overwrite, NULL, free };
+
+	error_clear(&err);
+	if (env_get(t->app, st->target, &env, &err) != ST_OK) {
+		tui_form_set_note(st->form, TONE_ERROR, error_text(&err));
+		tui_flash_error(t, &err);
+		return;
+	}
+	theirs_header = cJSON_CreateObject();
+	theirs_config = env.config ? cJSON_Duplicate(env.config, 1) : cJSON_CreateObject();
+	a = calloc(1, sizeof *a);
+	if (!theirs_header || !theirs_config || !a) {
+		free(a);
+		goto done;
+	}
+	json_set_string(theirs_header, "name", env.name);
+	if (env.description && env.description[0])
+		json_set_string(theirs_header, "description", env.description);
+	buf_printf(&msg,
+		   "%s was saved elsewhere after this form opened (revision %ld, now %ld). "
+		   "Field by field:",
+		   env.name, st->revision, env.revision);
+	conflict_keys(&msg, "", st->opened_header, theirs_header, tui_form_value(st->form, 0), NULL,
+		      &count);
+	conflict_keys(&msg, "config/", st->stored, theirs_config,
+		      tui_form_value(st->form, st->config_part), st->schema2, &count);
+	if (count > 8)
+		buf_printf(&msg, "\n  and %d more", count - 8);
+	if (!count)
+		buf_puts(&msg, "\n  (no field differs: the other save changed nothing you see)");
+	buf_puts(&msg, "\nReload shows theirs and drops yours; Overwrite saves all of yours over "
+		       "theirs.");
+	a->serial = v->serial;
+	a->revision = env.revision;
+	snprintf(a->target, sizeof a->target, "%s", st->target);
+	c.message = msg.data ? msg.data : "";
+	c.arg = a;
+	tui_form_set_note(st->form, TONE_WARN, "not saved: changed elsewhere meanwhile");
+	if (tui_confirm_alt(t, &c, "Reload", conflict_reload, &err) != ST_OK)
+		tui_flash_error(t, &err);
+	a = NULL;
+done:
+	free(a);
+	buf_free(&msg);
+	cJSON_Delete(theirs_header);
+	json_wipe(theirs_config);
+	store_env_clear(&env);
 }
 
 /* ------------------------------------------------------------ view */
@@ -517,8 +707,10 @@ static Status form_setup_env(Tui *t, TuiView *v, FormViewState *st, const char *
 				json_set_string(*header_init, "description", env.description);
 			json_set_string(*header_init, "provider", env.provider);
 		}
+		st->revision = env.revision;
 		store_env_clear(&env);
-		if (!st->stored || !*header_init)
+		if (!st->stored || !*header_init ||
+		    !(st->opened_header = cJSON_Duplicate(*header_init, 1)))
 			return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	if (!(st->schema2 = cJSON_Duplicate(p->config_schema, 1)))
@@ -663,6 +855,7 @@ static void form_view_close(Tui *t, TuiView *v)
 	cJSON_Delete(st->schema);
 	cJSON_Delete(st->schema2);
 	cJSON_Delete(st->stored);
+	cJSON_Delete(st->opened_header);
 	free(st);
 }
 

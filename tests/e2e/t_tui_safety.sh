@@ -29,6 +29,7 @@ start() { # start ARGS...: a fresh console session "t"
 	tm set -g escape-time 0
 }
 export LC_ALL=C.UTF-8
+here_gold="$(cd "$(dirname "$0")/../golden/tmux" && pwd)"
 envctl env create web-1 --provider fake --description "first" >/dev/null || fail "env create"
 
 # --- --readonly on a database in a directory this user cannot write
@@ -103,5 +104,47 @@ done
 [ "$(json_get "$(envctl secret show "$name" --json)" 'j.status')" = disabled ] || fail "Disable did not disable"
 tm send-keys -t t q
 wait_gone
+
+# --- Lost update: `e` opens the form at the environment's revision; the
+# CLI changes the description meanwhile; the form changes only the image;
+# ^S ends in the conflict view, which names both fields. Cancel keeps the
+# form; Reload shows the CLI's description; nothing was reverted.
+start "$ENVCTL_BIN"
+wait_for "web-1"
+tm send-keys -t t "/" "web-1" Enter e
+wait_for "Edit web-1"
+envctl env edit web-1 --description "from the CLI" >/dev/null || fail "cli edit"
+tm send-keys -t t Tab Tab "debian:12"
+tm send-keys -t t C-s
+wait_for "Changed elsewhere"
+wait_for "description: changed there"
+wait_for "config/image: changed here"
+# The dialog box alone, cut out of the screen at its own columns.
+dialog=$(screen | node -e '
+const l = require("fs").readFileSync(0, "utf8").split("\n").map(s => [...s]);
+const y = l.findIndex(r => r.join("").includes("┌─ Changed elsewhere"));
+const x = l[y].indexOf("┌"), w = l[y].indexOf("┐", x) - x + 1;
+for (let i = y; i < l.length; i++) {
+	const row = l[i].slice(x, x + w).join("");
+	console.log(row);
+	if (row.startsWith("└")) break;
+}')
+if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+	printf '%s\n' "$dialog" >"$here_gold/conflict.txt"
+else
+	diff -u "$here_gold/conflict.txt" <(printf '%s\n' "$dialog") || fail "the conflict view differs from tests/golden/tmux/conflict.txt"
+fi
+[ "$(json_get "$(envctl env show web-1 --json)" 'j.description')" = "from the CLI" ] || fail "the CLI's description was reverted"
+tm send-keys -t t Enter
+wait_for "not saved: changed elsewhere"
+# Saving again asks again; Reload drops the form's image and shows theirs.
+tm send-keys -t t C-s
+wait_for "Changed elsewhere"
+tm send-keys -t t Tab Enter
+wait_for "reloaded at revision"
+wait_for "from the CLI"
+tm send-keys -t t Escape q
+wait_gone
+[ "$(json_get "$(envctl env show web-1 --json)" 'j.description')" = "from the CLI" ] || fail "description lost"
 
 echo "t_tui_safety: ok"
