@@ -25,7 +25,8 @@ static const TuiViewOps *const tui_top_views[] = {
 /* Commands beyond the view names. */
 static void tui_request_quit(Tui *t);
 
-static const char *const tui_extra_commands[] = { "q", "quit", "help", "dump", "form" };
+static const char *const tui_extra_commands[] = { "q", "quit", "help", "dump", "form",
+						  "messages" };
 #define TUI_EXTRA_COUNT (sizeof tui_extra_commands / sizeof tui_extra_commands[0])
 
 #define TUI_MIN_W 40
@@ -135,6 +136,23 @@ void tui_flash(Tui *t, TuiFlashLevel level, const char *fmt, ...)
 	vsnprintf(t->flash, sizeof t->flash, fmt, ap);
 	va_end(ap);
 	t->flash_level = level;
+	{
+		TuiMessage *last = t->message_count
+					   ? &t->messages[(t->message_count - 1) % TUI_MESSAGES_MAX]
+					   : NULL;
+
+		if (last && last->level == level && !strcmp(last->text, t->flash)) {
+			last->repeats++;
+			last->at_ms = tui_now(t);
+		} else {
+			TuiMessage *m = &t->messages[t->message_count++ % TUI_MESSAGES_MAX];
+
+			m->at_ms = tui_now(t);
+			m->level = level;
+			m->repeats = 0;
+			snprintf(m->text, sizeof m->text, "%s", t->flash);
+		}
+	}
 	/* Scripts see a flash until the next one, so goldens do not depend
 	 * on how fast the machine is. */
 	t->flash_until = t->scripted ? INT64_MAX
@@ -446,6 +464,37 @@ static const TuiViewOps *tui_find_view(const char *name)
 	return NULL;
 }
 
+/* :messages: the session's flashes and errors with their times, whole. */
+static void tui_messages(Tui *t)
+{
+	static const char *const levels[] = { "info ", "ok   ", "warn ", "error" };
+	size_t first = t->message_count > TUI_MESSAGES_MAX ? t->message_count - TUI_MESSAGES_MAX : 0;
+	Buf b = BUF_INIT;
+	Error err;
+	char title[64];
+
+	if (first)
+		buf_printf(&b, "(%zu older messages dropped)\n", first);
+	for (size_t i = first; i < t->message_count; i++) {
+		const TuiMessage *m = &t->messages[i % TUI_MESSAGES_MAX];
+		time_t secs = (time_t)(m->at_ms / 1000);
+		struct tm tm;
+		char when[16] = "--:--:--";
+
+		if (gmtime_r(&secs, &tm))
+			strftime(when, sizeof when, "%H:%M:%S", &tm);
+		buf_printf(&b, "%s %s %s", when, levels[m->level], m->text);
+		if (m->repeats)
+			buf_printf(&b, " (x%d)", m->repeats + 1);
+		buf_putc(&b, '\n');
+	}
+	snprintf(title, sizeof title, "Messages (%zu, UTC)", t->message_count - first);
+	error_clear(&err);
+	if (tui_text_pane(t, title, b.data ? b.data : "", true, &err) != ST_OK)
+		tui_flash_error(t, &err);
+	buf_free(&b);
+}
+
 void tui_command(Tui *t, const char *line)
 {
 	char cmd[64] = "", arg[512] = "";
@@ -470,6 +519,10 @@ void tui_command(Tui *t, const char *line)
 
 		if (v && v->ops != &tui_view_help && tui_push(t, &tui_view_help, v, &err) != ST_OK)
 			tui_flash_error(t, &err);
+		return;
+	}
+	if (!strcmp(cmd, "messages") || !strcmp(cmd, "msg")) {
+		tui_messages(t);
 		return;
 	}
 	if (!strcmp(cmd, "dump")) {

@@ -143,6 +143,15 @@ void tui_job_shutdown(Tui *t);
 typedef enum TuiPromptKind { TUI_PROMPT_NONE, TUI_PROMPT_COMMAND, TUI_PROMPT_FILTER } TuiPromptKind;
 typedef enum TuiFlashLevel { TUI_FLASH_INFO, TUI_FLASH_OK, TUI_FLASH_WARN, TUI_FLASH_ERROR } TuiFlashLevel;
 
+#define TUI_MESSAGES_MAX 200
+
+typedef struct TuiMessage {
+	int64_t at_ms;
+	TuiFlashLevel level;
+	int repeats; /* the same text again straight after: counted, not repeated */
+	char text[512];
+} TuiMessage;
+
 typedef struct TuiFooterHit {
 	int x0, x1, key;
 } TuiFooterHit;
@@ -184,6 +193,9 @@ struct Tui {
 	int64_t first_frame_us;
 	int64_t *key_us;
 	size_t key_count, key_cap;
+	/* Every flash of the session, for :messages (a ring, newest last). */
+	TuiMessage messages[TUI_MESSAGES_MAX];
+	size_t message_count; /* ever recorded; the ring holds the last MAX */
 };
 
 /* View stack. push takes arg for the view's open. */
@@ -229,6 +241,15 @@ Status tui_confirm(Tui *t, const TuiConfirm *c, Error *err);
 Status tui_confirm_alt(Tui *t, const TuiConfirm *c, const char *alt,
 		       void (*on_alt)(Tui *t, void *arg), Error *err);
 
+/* The text pane (view_text.c): text read whole, wrapped and scrollable;
+ * at_end opens it at the bottom. */
+typedef struct TuiTextArg {
+	const char *title;
+	const char *text;
+	bool at_end;
+} TuiTextArg;
+Status tui_text_pane(Tui *t, const char *title, const char *text, bool at_end, Error *err);
+
 /* After a change, every open view reloads its data. */
 void tui_reload_all(Tui *t);
 
@@ -245,5 +266,6 @@ extern const TuiViewOps tui_view_providers;
 extern const TuiViewOps tui_view_provider;
 extern const TuiViewOps tui_view_help;
 extern const TuiViewOps tui_view_form;
+extern const TuiViewOps tui_view_text;
 
 #endif

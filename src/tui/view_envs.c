@@ -8,6 +8,7 @@
 #include "core/environment.h"
 #include "core/probe.h"
 #include "tui/tui.h"
+#include "util/buf.h"
 #include "util/ids.h"
 #include "util/json.h"
 #include "util/jsonptr.h"
@@ -21,6 +22,7 @@ enum {
 	ENV_ACT_PROBE_ALL,
 	ENV_ACT_ACQUIRE,
 	ENV_ACT_LEASES,
+	ENV_ACT_VIEW,
 };
 
 static const TuiKey envs_keys[] = {
@@ -413,6 +415,8 @@ static const TuiKey env_keys[] = {
 	{ 'a', 0, ENV_ACT_ACQUIRE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "acquire",
 	  "Acquire a lease (run id and issue id are optional)" },
 	{ 'l', 0, ENV_ACT_LEASES, TUI_KEY_FOOTER, "leases", "The environment's leases, live" },
+	{ 'v', 0, ENV_ACT_VIEW, TUI_KEY_FOOTER, "view",
+	  "Read the row whole (Enter too): a probe's summary and details, a long value" },
 	{ 'A', 0, ENV_ACT_ARCHIVE, TUI_KEY_CHANGES, "archive",
 	  "Archive the environment (again: restore it)" },
 	{ 'D', TUI_FN(KEY_DC), ENV_ACT_DELETE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "delete",
@@ -569,6 +573,13 @@ static void env_load(Tui *t, EnvState *st)
 				 p->duration_ms, line ? line : (p->summary ? p->summary : ""));
 			free(line);
 			tui_rows_line(&st->all, age, buf, p->ok ? TONE_OK : TONE_ERROR);
+			/* Enter/v reads the whole probe: the row knows which. */
+			if (st->all.count && !st->all.rows[st->all.count - 1].id) {
+				char pid[UUID_STR_LEN + 8];
+
+				snprintf(pid, sizeof pid, "probe:%s", p->id);
+				st->all.rows[st->all.count - 1].id = strdup(pid);
+			}
 		}
 		store_probe_list_free(&probes);
 	}
@@ -633,12 +644,62 @@ static void env_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 	tui_frame(t, v, y, x, h, w, title);
 }
 
+/* Enter/v: the selected row whole in the text pane; a probe row shows
+ * the probe's summary and its details as the provider gave them. */
+static void env_view_row(Tui *t, EnvState *st)
+{
+	const TuiRow *row = tui_table_selected(&st->table);
+	Buf b = BUF_INIT;
+	char title[400];
+	Error err;
+
+	if (!row || !row->cells[1] || !row->cells[1][0]) {
+		tui_flash(t, TUI_FLASH_INFO, "nothing to read on this row");
+		return;
+	}
+	error_clear(&err);
+	snprintf(title, sizeof title, "%s: %s", st->name, row->cells[0] && row->cells[0][0]
+								  ? row->cells[0]
+								  : "value");
+	if (row->id && !strncmp(row->id, "probe:", 6)) {
+		StoreProbeList probes = { 0 };
+		Store *s;
+
+		if (app_store(t->app, &s, &err) == ST_OK &&
+		    store_probe_list(s, st->id, 10, &probes, &err) == ST_OK) {
+			for (size_t i = 0; i < probes.count; i++) {
+				const StoreProbe *p = &probes.items[i];
+				char *details;
+
+				if (strcmp(p->id, row->id + 6))
+					continue;
+				details = p->details ? cJSON_Print(p->details) : NULL;
+				buf_printf(&b, "Probe %s: %s in %lld ms (%s)\n\nSummary:\n%s\n", p->created_at,
+					   p->ok ? "ok" : "FAILED", p->duration_ms, p->provider,
+					   p->summary ? p->summary : "");
+				if (details)
+					buf_printf(&b, "\nDetails:\n%s\n", details);
+				free(details);
+				snprintf(title, sizeof title, "%s: probe %s", st->name, p->created_at);
+			}
+		}
+		store_probe_list_free(&probes);
+	}
+	if (!b.data)
+		buf_puts(&b, row->cells[1]);
+	if (tui_text_pane(t, title, b.data ? b.data : "", false, &err) != ST_OK)
+		tui_flash_error(t, &err);
+	buf_free(&b);
+}
+
 static bool env_action(Tui *t, TuiView *v, int action)
 {
 	EnvState *st = v->state;
 
-	if (action == TUI_ACT_OPEN)
+	if (action == TUI_ACT_OPEN || action == ENV_ACT_VIEW) {
+		env_view_row(t, st);
 		return true;
+	}
 	return env_common_action(t, action, st->id);
 }
 
