@@ -96,6 +96,9 @@ struct TuiForm {
 	size_t pick_count;
 	bool show_advanced;   /* the "Advanced" fields are unfolded */
 	bool show_issues;     /* after the first validation, errors update live */
+	/* Fields left after an edit ("\npart:pointer\n" each): their problems
+	 * show at once, by the same schema checks a save runs (#14). */
+	Buf touched;
 	bool dirty;
 	/* enum picker */
 	bool picker;
@@ -237,11 +240,30 @@ static void form_draft_set(TuiForm *f, int part, const char *pointer, const char
 	d->error = form_strdup(error);
 }
 
+static bool form_touched(const TuiForm *f, int part, const char *pointer)
+{
+	char key[600];
+
+	if (!f->touched.data)
+		return false;
+	snprintf(key, sizeof key, "\n%d:%s\n", part, pointer);
+	return strstr(f->touched.data, key) != NULL;
+}
+
+static void form_touch(TuiForm *f, int part, const char *pointer)
+{
+	if (form_touched(f, part, pointer))
+		return;
+	if (!f->touched.len)
+		buf_putc(&f->touched, '\n');
+	buf_printf(&f->touched, "%d:%s\n", part, pointer);
+}
+
 static const char *form_issue(const TuiForm *f, int part, const char *pointer)
 {
 	const FormPart *p = &f->parts[part];
 
-	if (!f->show_issues)
+	if (!f->show_issues && !form_touched(f, part, pointer))
 		return NULL;
 	for (size_t i = 0; i < p->issues.count; i++)
 		if (!strcmp(p->issues.items[i].pointer, pointer))
@@ -747,6 +769,11 @@ static void form_commit(TuiForm *f)
 				form_draft_drop(f, r->part, r->pointer);
 				form_set_value(f, r->part, r->pointer, v);
 			}
+			/* Leaving an edited field checks it as a save would. */
+			form_touch(f, r->part, r->pointer);
+			if (!f->show_issues)
+				form_revalidate(f);
+			f->rows_stale = true;
 		}
 	}
 	form_edit_reset(f);
@@ -773,6 +800,7 @@ void tui_form_free(TuiForm *f)
 		return;
 	form_edit_reset(f);
 	buf_wipe(&f->edit);
+	buf_free(&f->touched);
 	for (int p = 0; p < f->part_count; p++) {
 		form_wipe_tree_secrets(&f->parts[p]);
 		cJSON_Delete(f->parts[p].value);
@@ -834,6 +862,8 @@ void tui_form_add_button(TuiForm *f, const char *label, int id)
 	f->rows_stale = true;
 }
 
+static void form_move_to(TuiForm *f, int idx);
+
 size_t tui_form_validate(TuiForm *f)
 {
 	size_t n = f->draft_count;
@@ -844,6 +874,20 @@ size_t tui_form_validate(TuiForm *f)
 	form_revalidate(f);
 	for (int p = 0; p < f->part_count; p++)
 		n += f->parts[p].issues.count;
+	if (n) {
+		/* The focus goes to the first field with a problem. */
+		form_ensure_rows(f);
+		for (size_t i = 0; i < f->row_count; i++) {
+			const FormRow *r = &f->rows[i];
+
+			if (r->focusable && r->kind == FR_FIELD &&
+			    (form_draft_find(f, r->part, r->pointer) ||
+			     form_issue(f, r->part, r->pointer))) {
+				form_move_to(f, (int)i);
+				break;
+			}
+		}
+	}
 	return n;
 }
 
@@ -1849,28 +1893,45 @@ static void form_draw_picker(TuiForm *f, TuiScreen *s, const FormRow *r, int y, 
 }
 
 /* The problems line at the top: how many, then each "pointer: message". */
+/* What the summary calls a field: its label as the form shows it (the
+ * pointer only for what has no row, e.g. a folded field). */
+static const char *form_label_for(const TuiForm *f, int part, const char *pointer)
+{
+	for (size_t i = 0; i < f->row_count; i++) {
+		const FormRow *r = &f->rows[i];
+
+		if (r->part == part && r->pointer && !strcmp(r->pointer, pointer) && r->label &&
+		    r->label[0] && (r->kind == FR_FIELD || r->kind == FR_HEADING))
+			return r->label;
+	}
+	return pointer[0] ? pointer : "/";
+}
+
 static int form_draw_summary(TuiForm *f, TuiScreen *s, int y, int x, int w)
 {
 	Buf b = BUF_INIT;
 	size_t count = f->draft_count;
 	int lines = 0;
 
-	if (f->show_issues)
-		for (int p = 0; p < f->part_count; p++)
-			count += f->parts[p].issues.count;
+	for (int p = 0; p < f->part_count; p++)
+		for (size_t i = 0; i < f->parts[p].issues.count; i++)
+			count += f->show_issues ||
+				 form_touched(f, p, f->parts[p].issues.items[i].pointer);
 	if (count) {
 		buf_printf(&b, "%zu problem%s: ", count, count == 1 ? "" : "s");
 		for (size_t i = 0; i < f->draft_count; i++)
 			buf_printf(&b, "%s%s: %s", i ? "; " : "",
-				   f->drafts[i].pointer[0] ? f->drafts[i].pointer : "/",
+				   form_label_for(f, f->drafts[i].part, f->drafts[i].pointer),
 				   f->drafts[i].error);
-		for (int p = 0; f->show_issues && p < f->part_count; p++)
-			for (size_t i = 0; i < f->parts[p].issues.count; i++)
+		for (int p = 0; p < f->part_count; p++)
+			for (size_t i = 0; i < f->parts[p].issues.count; i++) {
+				const char *ptr = f->parts[p].issues.items[i].pointer;
+
+				if (!f->show_issues && !form_touched(f, p, ptr))
+					continue;
 				buf_printf(&b, "%s%s: %s", b.len && b.data[b.len - 2] != ':' ? "; " : "",
-					   f->parts[p].issues.items[i].pointer[0]
-						   ? f->parts[p].issues.items[i].pointer
-						   : "/",
-					   f->parts[p].issues.items[i].message);
+					   form_label_for(f, p, ptr), f->parts[p].issues.items[i].message);
+			}
 		tui_screen_text(s, y + lines++, x, w, TONE_ERROR, false, b.data);
 	}
 	buf_free(&b);
