@@ -307,10 +307,13 @@ static void tui_draw_footer(Tui *t)
 	{
 		/* "? help" always shows, flush right: whatever else does not fit
 		 * is still listed there. */
-		int hw = tui_footer_width(t, "?", "help");
+		/* Where ? types (a form), F1 is the help key that works. */
+		bool typing = v && v->ops->paste;
+		int hw = tui_footer_width(t, typing ? "F1" : "?", "help");
 		int limit = COLS - hw - 2;
 
-		tui_footer_item_to(t, limit + 1, COLS, '?', "?", "help");
+		tui_footer_item_to(t, limit + 1, COLS, typing ? TUI_FN(KEY_F(1)) : '?',
+				   typing ? "F1" : "?", "help");
 		if (v && v->ops->hint) {
 			const char *h = v->ops->hint(t, v);
 

@@ -62,6 +62,7 @@ typedef struct FormViewState {
 	cJSON *opened_header;
 	/* ^O on a secret field: the path being typed, then read into it. */
 	bool file_prompt;
+	char hint[200];
 	char file_path[1024];
 	char file_field[160];
 } FormViewState;
@@ -1124,11 +1125,36 @@ static bool form_view_unsaved(Tui *t, TuiView *v)
 	return st && st->form && tui_form_dirty(st->form);
 }
 
+/* What ^S does in this form, when it is not "save" (#14: hints that
+ * tell the truth). */
+static const char *form_submit_word(const FormViewState *st)
+{
+	switch (st->kind) {
+	case FK_PREVIEW_FILE:
+	case FK_PREVIEW_PROVIDER: return "validate";
+	case FK_SECRET_VERIFY: return "verify";
+	case FK_LEASE_ACQUIRE: return "acquire";
+	default: return NULL;
+	}
+}
+
 static const char *form_view_hint(Tui *t, TuiView *v)
 {
 	FormViewState *st = v->state;
+	const char *h = tui_form_hint(st->form), *word = form_submit_word(st);
 
-	return tui_form_hint(st->form);
+	if (!word)
+		return h;
+	snprintf(st->hint, sizeof st->hint, "%s%s^S %s", h, h[0] ? "  " : "", word);
+	return st->hint;
+}
+
+static bool form_view_enabled(Tui *t, TuiView *v, int action)
+{
+	FormViewState *st = v->state;
+
+	/* The footer's "^S save" only where ^S saves; the hint says the rest. */
+	return action != FORM_ACT_SAVE || !form_submit_word(st);
 }
 
 const TuiViewOps tui_view_form = {
@@ -1144,6 +1170,7 @@ const TuiViewOps tui_view_form = {
 	.mouse = form_view_mouse,
 	.paste = form_view_paste,
 	.hint = form_view_hint,
+	.enabled = form_view_enabled,
 	.status = form_view_status,
 	.unsaved = form_view_unsaved,
 };

@@ -433,10 +433,12 @@ static void leases_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
 	if (st->filter_error[0] && h > 3)
 		tui_screen_text(&t->scr, y + 2, x + 2, w - 4, TONE_ERROR, false, st->filter_error);
-	if (st->env_id[0] && st->name_count == 0)
+	/* The name, once: the row fetch above may have filled the cache
+	 * already, so the title asks for it by what it lacks (#14). */
+	if (st->env_id[0] && !st->env_name[0])
 		leases_env_title(st);
-	snprintf(title, sizeof title, "%s%s", st->env_id[0] ? "Leases of " : "Leases",
-		 st->env_id[0] ? st->env_name : "");
+	snprintf(title, sizeof title, "%s%s%s", st->env_id[0] ? "Leases of " : "Leases",
+		 st->env_id[0] ? st->env_name : "", st->env_id[0] ? " " : "");
 	tui_frame(t, v, y, x, h, w, title);
 }
 
