@@ -68,6 +68,11 @@ Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err)
 		free(v);
 		return err->status;
 	}
+	/* A flash belongs to the view it was said over (#14); :messages
+	 * keeps it. (One said before the first view, e.g. a bad tui.conf,
+	 * stays.) */
+	if (t->depth)
+		t->flash[0] = 0;
 	t->stack[t->depth++] = v;
 	return ST_OK;
 }
@@ -92,6 +97,7 @@ void tui_pop(Tui *t)
 	if (!t->depth)
 		return;
 	tui_view_free(t, t->stack[--t->depth]);
+	t->flash[0] = 0;
 	if (!t->depth)
 		t->quit = true;
 }
@@ -111,6 +117,7 @@ Status tui_switch(Tui *t, const TuiViewOps *ops, Error *err)
 	}
 	for (int i = depth - 1; i >= 0; i--)
 		tui_view_free(t, keep[i]);
+	t->flash[0] = 0;
 	return ST_OK;
 }
 
