@@ -228,8 +228,14 @@ static void tui_draw_header(Tui *t)
 		size_t len = strlen(right);
 
 		pthread_mutex_lock(&t->job->mu);
-		snprintf(right + len, sizeof right - len, "%s %zu/%zu  ", t->job->title,
-			 t->job->count, t->job->total);
+		/* A count only where there is one: a single call shows its age,
+		 * not "0/0" (#14). */
+		if (t->job->total)
+			snprintf(right + len, sizeof right - len, "%s %zu/%zu  ", t->job->title,
+				 t->job->count, t->job->total);
+		else
+			snprintf(right + len, sizeof right - len, "%s %llds  ", t->job->title,
+				 (long long)((time_now_ms() - t->job->started_ms) / 1000));
 		pthread_mutex_unlock(&t->job->mu);
 	}
 	if (t->readonly) {

@@ -251,7 +251,8 @@ static void env_act_run(TuiJob *job)
 		snprintf(summary, sizeof summary, "%s %s", a->flag ? "archived" : "restored", a->name);
 		break;
 	case ENV_ACT_DELETE:
-		st = env_delete(job->app, a->id, false, &err);
+		/* flag: the operator was told the live leases go first. */
+		st = env_delete(job->app, a->id, a->flag, &err);
 		snprintf(summary, sizeof summary, "deleted environment %s", a->name);
 		break;
 	default:
@@ -336,20 +337,35 @@ static bool env_common_action(Tui *t, int action, const char *id)
 		} else if (action == ENV_ACT_ARCHIVE) {
 			env_act_start(t, &a, a.flag ? "archiving" : "restoring");
 		} else {
-			char msg[600];
+			char msg[800], leases[300] = "";
 			EnvAct *copy = malloc(sizeof *copy);
 			TuiConfirm c = { "Delete environment", msg, "Delete", env_delete_yes, copy, free };
+			Store *s;
+			long active = 0;
 
 			if (!copy) {
 				tui_flash(t, TUI_FLASH_ERROR, "out of memory");
 				return true;
 			}
+			/* The console's own force path: the dialog says the live
+			 * leases' sandboxes are destroyed first, so Delete can do it
+			 * (env delete --force is the CLI's). */
+			if (app_store(t->app, &s, &err) == ST_OK)
+				store_lease_count_active(s, a.id, &active, &err);
+			a.flag = active > 0;
+			if (active)
+				snprintf(leases, sizeof leases,
+					 " It has %ld active lease%s: %s destroyed first, and a run "
+					 "using %s will fail.",
+					 active, active == 1 ? "" : "s",
+					 active == 1 ? "its sandbox is" : "their sandboxes are",
+					 active == 1 ? "it" : "one");
 			*copy = a;
 			snprintf(msg, sizeof msg,
 				 "Delete environment \"%s\"? Its config, probe history and lease "
 				 "records go, and so do the secrets it created that nothing else "
-				 "uses. This cannot be undone.",
-				 a.name);
+				 "uses.%s This cannot be undone.",
+				 a.name, leases);
 			if (tui_confirm(t, &c, &err) != ST_OK)
 				tui_flash_error(t, &err);
 		}
