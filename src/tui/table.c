@@ -487,7 +487,8 @@ bool tui_table_action(TuiTable *t, int action)
 			if (!t->cols[t->sort_col].nosort)
 				break;
 		}
-		t->sort_desc = false;
+		/* The direction stays: moving to another column never reverses
+		 * the order on its own (S does, and the arrow shows it). */
 		t->stale = true;
 		break;
 	case TUI_ACT_SORT_PREV:
@@ -498,7 +499,8 @@ bool tui_table_action(TuiTable *t, int action)
 			if (!t->cols[t->sort_col].nosort)
 				break;
 		}
-		t->sort_desc = false;
+		/* The direction stays: moving to another column never reverses
+		 * the order on its own (S does, and the arrow shows it). */
 		t->stale = true;
 		break;
 	case TUI_ACT_SORT_REVERSE:

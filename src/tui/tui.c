@@ -52,6 +52,8 @@ TuiView *tui_top(Tui *t)
 	return t->depth ? t->stack[t->depth - 1] : NULL;
 }
 
+static void tui_sort_restore(Tui *t, TuiView *v);
+
 Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err)
 {
 	TuiView *v;
@@ -73,6 +75,7 @@ Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err)
 	 * stays.) */
 	if (t->depth)
 		t->flash[0] = 0;
+	tui_sort_restore(t, v);
 	t->stack[t->depth++] = v;
 	return ST_OK;
 }
@@ -85,8 +88,41 @@ TuiView *tui_find_serial(Tui *t, unsigned serial)
 	return NULL;
 }
 
+static void tui_sort_remember(Tui *t, const TuiView *v)
+{
+	int i;
+
+	if (!v->table || v->table->fixed_order)
+		return;
+	for (i = 0; i < t->sort_count && t->sorts[i].ops != v->ops; i++)
+		;
+	if (i == t->sort_count) {
+		if (t->sort_count == (int)(sizeof t->sorts / sizeof t->sorts[0]))
+			return;
+		t->sort_count++;
+	}
+	t->sorts[i].ops = v->ops;
+	t->sorts[i].col = v->table->sort_col;
+	t->sorts[i].desc = v->table->sort_desc;
+}
+
+static void tui_sort_restore(Tui *t, TuiView *v)
+{
+	if (!v->table || v->table->fixed_order)
+		return;
+	for (int i = 0; i < t->sort_count; i++) {
+		if (t->sorts[i].ops == v->ops && t->sorts[i].col < (int)v->table->ncols) {
+			v->table->sort_col = t->sorts[i].col;
+			v->table->sort_desc = t->sorts[i].desc;
+			v->table->stale = true;
+			return;
+		}
+	}
+}
+
 static void tui_view_free(Tui *t, TuiView *v)
 {
+	tui_sort_remember(t, v);
 	if (v->ops->close)
 		v->ops->close(t, v);
 	free(v);

@@ -196,6 +196,14 @@ struct Tui {
 	/* Every flash of the session, for :messages (a ring, newest last). */
 	TuiMessage messages[TUI_MESSAGES_MAX];
 	size_t message_count; /* ever recorded; the ring holds the last MAX */
+	/* The sort each kind of list view had when it closed, so `:leases`
+	 * and back keeps it (#14). */
+	struct {
+		const TuiViewOps *ops;
+		int col;
+		bool desc;
+	} sorts[16];
+	int sort_count;
 };
 
 /* View stack. push takes arg for the view's open. */
