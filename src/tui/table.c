@@ -95,8 +95,14 @@ bool tui_row_set_key(TuiRow *row, size_t col, const char *key)
 
 void tui_rows_line(TuiRowSet *set, const char *field, const char *value, TuiTone tone)
 {
-	TuiRow *row = tui_rows_add(set, NULL);
+	TuiRow *row;
 
+	if (value && strchr(value, '\n')) {
+		/* A line per line: a newline would show as '?' (#14). */
+		tui_rows_wrapped(set, field, value, 400, tone);
+		return;
+	}
+	row = tui_rows_add(set, NULL);
 	if (!row)
 		return;
 	if (!value) {
