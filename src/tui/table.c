@@ -311,6 +311,10 @@ static void table_ensure(TuiTable *t)
 		t->cache_off = q.offset;
 		t->stale = false;
 		t->total = total;
+		if (t->want_id[0]) {
+			tui_table_select_id(t, t->want_id);
+			t->want_id[0] = 0;
+		}
 		{
 			size_t old_top = t->top;
 

@@ -192,6 +192,7 @@ typedef struct SaveJob {
 	cJSON *header; /* environment header, or the secret form's value */
 	cJSON *config; /* environment config */
 	long expect_revision;
+	char saved_id[64]; /* a new environment's id, to select it in the list */
 	char summary[300];
 } SaveJob;
 
@@ -229,6 +230,8 @@ static void save_job_run(TuiJob *job)
 		in.config = j->config;
 		in.expect_revision = j->expect_revision;
 		st = env_save(job->app, &in, &out, &rep, &err);
+		if (st == ST_OK)
+			snprintf(j->saved_id, sizeof j->saved_id, "%s", out.id);
 		if (st == ST_OK)
 			snprintf(j->summary, sizeof j->summary,
 				 "%s environment %s (%d secret%s created, %d rotated)",
@@ -336,9 +339,19 @@ static void save_job_done(Tui *t, TuiJob *job)
 	}
 	/* Done: the form closes (a verify stays, to try another value). */
 	if (v && j->kind != FK_SECRET_VERIFY) {
+		TuiView *under;
+
 		while (tui_top(t) && tui_top(t) != v)
 			tui_pop(t);
 		tui_pop(t);
+		/* The environment just created is the one selected (#14). */
+		under = tui_top(t);
+		if (j->kind == FK_ENV_NEW && j->saved_id[0] && under && under->table &&
+		    under->ops == &tui_view_envs) {
+			snprintf(under->table->want_id, sizeof under->table->want_id, "%s",
+				 j->saved_id);
+			tui_table_invalidate(under->table);
+		}
 	} else if (v) {
 		FormViewState *st = v->state;
 
