@@ -147,4 +147,24 @@ tm send-keys -t t Escape q
 wait_gone
 [ "$(json_get "$(envctl env show web-1 --json)" 'j.description')" = "from the CLI" ] || fail "description lost"
 
+# --- The unsaved-changes guard holds on the too-small screen: Esc and q
+# there keep the form with what was typed.
+start "$ENVCTL_BIN"
+wait_for "web-1"
+tm send-keys -t t n
+wait_for "pick its provider"
+tm send-keys -t t "/" "fake" Enter Enter
+wait_for "New Fake sandbox (test only) environment"
+tm send-keys -t t "kept-env"
+wait_for "kept-env"
+tm resize-window -t t -x 40 -y 10
+wait_for "terminal too small"
+tm send-keys -t t Escape q Escape
+wait_for "unsaved changes are kept"
+tm resize-window -t t -x 120 -y 40
+wait_for "New Fake sandbox (test only) environment"
+wait_for "kept-env"
+tm send-keys -t t C-c C-c
+wait_gone
+
 echo "t_tui_safety: ok"
