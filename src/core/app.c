@@ -122,5 +122,12 @@ Status app_check_writable(const App *app, const char *what, Error *err)
 				 "cannot %s: envctl runs read-only (--readonly); run without it "
 				 "to make changes",
 				 what);
+	/* Said before anything is typed or asked of a provider (#14), not as
+	 * SQLite's "attempt to write a readonly database" at the end. */
+	if (app->store && store_readonly(app->store))
+		return error_set(err, ST_E_UNSUPPORTED,
+				 "cannot %s: database %s is read-only for this user; fix its "
+				 "permissions (file and directory), or browse with --readonly",
+				 what, store_path(app->store));
 	return ST_OK;
 }

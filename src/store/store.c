@@ -221,6 +221,11 @@ const char *store_path(const Store *s)
 	return s->path;
 }
 
+bool store_readonly(const Store *s)
+{
+	return s->readonly || sqlite3_db_readonly(s->db, "main") == 1;
+}
+
 const char *store_key_source(const Store *s)
 {
 	return s->key_source;

@@ -52,6 +52,9 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 void store_close(Store *s);
 
 const char *store_path(const Store *s);
+/* Whether writes will fail: opened read-only, or the file is not
+ * writable by this user (SQLite then opens it read-only). */
+bool store_readonly(const Store *s);
 /* Where the master key came from: "ENVCTL_MASTER_KEY" or the key file path. */
 const char *store_key_source(const Store *s);
 int store_schema_version(const Store *s);

@@ -1054,6 +1054,27 @@ int tui_form_paste(TuiForm *f, const char *text, size_t len)
 
 static void form_delete_range(TuiForm *f, size_t from, size_t to);
 
+char *tui_form_focus_help(TuiForm *f)
+{
+	FormRow *r = form_focused(f);
+	Buf b = BUF_INIT;
+	const FormDraft *d;
+	const char *issue;
+
+	if (!r || !r->field)
+		return NULL;
+	buf_printf(&b, "%s%s\n", r->label ? r->label : "", r->field->secret ? " (secret)" : "");
+	if (r->pointer && r->pointer[0])
+		buf_printf(&b, "%s\n", r->pointer);
+	if (r->field->description && r->field->description[0])
+		buf_printf(&b, "\n%s\n", r->field->description);
+	d = form_draft_find(f, r->part, r->pointer);
+	issue = d ? d->error : form_issue(f, r->part, r->pointer);
+	if (issue)
+		buf_printf(&b, "\nProblem: %s\n", issue);
+	return buf_take(&b);
+}
+
 const char *tui_form_focus_secret(TuiForm *f)
 {
 	FormRow *r = form_focused(f);

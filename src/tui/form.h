@@ -59,6 +59,10 @@ const char *tui_form_focus_secret(TuiForm *f);
 /* Replaces the focused text field's text with text (a value read from a
  * file); TUI_FORM_IGNORED when the focus is not on a text field. */
 int tui_form_replace_text(TuiForm *f, const char *text, size_t len);
+/* The focused field's label, pointer, whole description and problem, for
+ * the text pane (F2): what the form cuts to one line. NULL: nothing
+ * focused. The caller frees it. */
+char *tui_form_focus_help(TuiForm *f);
 /* A click at screen (y, x) or the wheel; returns like tui_form_key. */
 int tui_form_mouse(TuiForm *f, int kind, int y, int x);
 

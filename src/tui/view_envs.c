@@ -291,7 +291,12 @@ static bool env_common_action(Tui *t, int action, const char *id)
 
 	error_clear(&err);
 	if (action == ENV_ACT_NEW) {
-		if (tui_push(t, &tui_view_providers, "pick", &err) != ST_OK)
+		Store *s;
+
+		/* Refused up front, with the reason, before a form is filled in. */
+		if (app_store(t->app, &s, &err) != ST_OK ||
+		    app_check_writable(t->app, "create an environment", &err) != ST_OK ||
+		    tui_push(t, &tui_view_providers, "pick", &err) != ST_OK)
 			tui_flash_error(t, &err);
 		return true;
 	}

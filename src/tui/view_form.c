@@ -81,6 +81,8 @@ static const TuiKey form_keys[] = {
 	{ TUI_CTRL('d'), 0, TUI_ACT_NONE, 0, NULL, "Remove the array item or map entry" },
 	{ TUI_CTRL('t'), 0, TUI_ACT_NONE, 0, NULL,
 	  "Secret field: verify the typed value against the stored one (not saved)" },
+	{ TUI_FN(KEY_F(2)), 0, TUI_ACT_NONE, 0, NULL,
+	  "The focused field's whole description and problem, in the text pane" },
 	{ TUI_CTRL('o'), 0, TUI_ACT_NONE, 0, NULL,
 	  "Secret field: read its value from a file (one trailing newline dropped)" },
 	{ TUI_CTRL('s'), 0, FORM_ACT_SAVE, TUI_KEY_FOOTER, "save", "Validate and save" },
@@ -1052,6 +1054,16 @@ static bool form_view_key(Tui *t, TuiView *v, int key)
 
 	if (st->file_prompt) {
 		form_file_prompt_key(t, st, key);
+		return true;
+	}
+	if (key == TUI_FN(KEY_F(2))) {
+		char *help = tui_form_focus_help(st->form);
+		Error err;
+
+		error_clear(&err);
+		if (help && tui_text_pane(t, "Field help", help, false, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		free(help);
 		return true;
 	}
 	if (key == TUI_CTRL('o') && tui_form_focus_secret(st->form)) {

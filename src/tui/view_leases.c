@@ -159,15 +159,15 @@ static bool lease_common(Tui *t, int action, const char *id)
 			tui_flash_error(t, &err);
 		return true;
 	}
-	if (action == LEASE_ACT_RELEASE && !strcmp(l.status, "active")) {
-		/* Releasing a live lease ends whatever runs in it and, unless the
-		 * environment reuses its sandboxes, the provider deletes it with
-		 * its workspace: that asks first, naming it. */
+	if (action == LEASE_ACT_RELEASE && !strcmp(l.status, "active") &&
+	    !(l.lease_policy && !strcmp(l.lease_policy, "reuse_by_environment"))) {
+		/* Releasing a live lease the environment does not reuse has the
+		 * provider delete its sandbox and workspace: that asks first,
+		 * naming it. (A reused sandbox is kept: nothing is lost.) */
 		char msg[700], env_name[200] = "";
 		StoreEnv env = { 0 };
 		LeaseAct *copy = malloc(sizeof *copy);
 		TuiConfirm c = { "Release lease", msg, "Release", lease_act_start, copy, free };
-		bool keeps = l.lease_policy && !strcmp(l.lease_policy, "reuse_by_environment");
 
 		if (!copy) {
 			store_lease_clear(&l);
@@ -179,13 +179,11 @@ static bool lease_common(Tui *t, int action, const char *id)
 			snprintf(env_name, sizeof env_name, "%s", env.name);
 		store_env_clear(&env);
 		snprintf(msg, sizeof msg,
-			 "Release the active lease %s of environment %s (%s, %s)? %s",
+			 "Release the active lease %s of environment %s (%s, %s)? The provider "
+			 "destroys the sandbox and deletes its workspace with whatever it holds; "
+			 "a run using it will fail.",
 			 a.label, env_name[0] ? env_name : l.environment_id, l.provider,
-			 l.lease_policy ? l.lease_policy : "ephemeral",
-			 keeps ? "The sandbox is kept for the environment's next run; a command "
-				 "running in it now is cut off."
-			       : "The provider destroys the sandbox and deletes its workspace with "
-				 "whatever it holds; a run using it will fail.");
+			 l.lease_policy ? l.lease_policy : "ephemeral");
 		store_lease_clear(&l);
 		if (tui_confirm(t, &c, &err) != ST_OK)
 			tui_flash_error(t, &err);
