@@ -13,7 +13,8 @@ static const char env_usage[] =
 	"usage: envctl env create NAME --provider KEY [--description T]\n"
 	"                         [--set PTR=VALUE ...] [--config-file F|-] [--json]\n"
 	"       envctl env edit NAME|ID [--name NEW] [--description T]\n"
-	"                         [--set PTR=VALUE ...] [--config-file F|-] [--json]\n"
+	"                         [--set PTR=VALUE ...] [--config-file F|-] [--if-revision N]\n"
+	"                         [--json]\n"
 	"       envctl env archive NAME|ID\n"
 	"       envctl env unarchive NAME|ID\n"
 	"       envctl env delete NAME|ID [--force]\n"
@@ -65,6 +66,7 @@ static cJSON *env_cmd_json(App *app, const StoreEnv *e, Error *err)
 	cJSON_AddStringToObject(o, "id", e->id);
 	cJSON_AddStringToObject(o, "name", e->name);
 	cJSON_AddStringToObject(o, "description", e->description ? e->description : "");
+	cJSON_AddNumberToObject(o, "revision", (double)e->revision);
 	cJSON_AddStringToObject(o, "driver", e->driver);
 	cJSON_AddStringToObject(o, "status", e->status);
 	cJSON_AddStringToObject(o, "provider", e->provider);
@@ -217,7 +219,7 @@ static int env_cmd_list(App *app, const char *status, const char *provider, bool
 /* ------------------------------------------------------------ save */
 
 typedef struct EnvArgs {
-	const char *provider, *description, *config_file, *name;
+	const char *provider, *description, *config_file, *name, *if_revision;
 	CliList sets;
 	bool json, force;
 } EnvArgs;
@@ -262,6 +264,18 @@ static int env_cmd_save(App *app, const char *sub, const char *target_or_name, E
 		}
 		in.target = current.id;
 		in.name = a->name;
+		if (a->if_revision) {
+			char *end = NULL;
+
+			in.expect_revision = strtol(a->if_revision, &end, 10);
+			if (!end || *end || in.expect_revision < 1) {
+				json_wipe(config);
+				store_env_clear(&current);
+				return cli_usage_error(&cli_cmd_env,
+						       "env edit: --if-revision needs a revision number "
+						       "(\"revision\" in env show --json)");
+			}
+		}
 		if (!provider)
 			provider = current.provider;
 	}
@@ -337,6 +351,7 @@ static int env_cmd_run(App *app, int argc, char **argv)
 		{ "--description", CLI_VALUE, &a.description },
 		{ "--config-file", CLI_VALUE, &a.config_file },
 		{ "--name", CLI_VALUE, &a.name },
+		{ "--if-revision", CLI_VALUE, &a.if_revision },
 		{ "--set", CLI_MULTI, &a.sets },
 		{ "--status", CLI_VALUE, &status },
 		{ "--json", CLI_FLAG, &a.json },

@@ -98,7 +98,7 @@ void app_free(App *app)
 
 Status app_store(App *app, Store **out, Error *err)
 {
-	StoreOptions opts = { .key_text = app->master_key_text };
+	StoreOptions opts = { .key_text = app->master_key_text, .readonly = app->readonly };
 
 	if (!app->store && store_open_ex(app->db_path, &opts, &app->store, err) != ST_OK) {
 		*out = NULL;
@@ -146,5 +146,12 @@ Status app_check_writable(const App *app, const char *what, Error *err)
 				 "cannot %s: envctl runs read-only (--readonly); run without it "
 				 "to make changes",
 				 what);
+	/* Said before anything is typed or asked of a provider (#14), not as
+	 * SQLite's "attempt to write a readonly database" at the end. */
+	if (app->store && store_readonly(app->store))
+		return error_set(err, ST_E_UNSUPPORTED,
+				 "cannot %s: database %s is read-only for this user; fix its "
+				 "permissions (file and directory), or browse with --readonly",
+				 what, store_path(app->store));
 	return ST_OK;
 }

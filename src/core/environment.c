@@ -1077,6 +1077,14 @@ Status env_save(App *app, const EnvSaveInput *in, StoreEnv *out, EnvSaveReport *
 			store_env_clear(&old);
 			return ST_E_INVALID;
 		}
+		if (in->expect_revision && old.revision != in->expect_revision) {
+			error_set(err, ST_E_CONFLICT,
+				  "environment %s was changed elsewhere since revision %ld (it is at "
+				  "%ld now); look at the changes and save again",
+				  old.name, in->expect_revision, old.revision);
+			store_env_clear(&old);
+			return ST_E_CONFLICT;
+		}
 		provider_key = old.provider;
 	} else {
 		if (!in->name || !in->name[0])

@@ -35,6 +35,10 @@ typedef struct EnvSaveInput {
 	const EnvSet *sets; /* applied after the merge, in order */
 	size_t set_count;
 	const cJSON *metadata; /* NULL keeps ({} on create) */
+	/* edit: the revision the caller's copy was read at (a form when it
+	 * opened, `env edit --if-revision`); a save over any other is refused
+	 * with ST_E_CONFLICT, so nobody's change is reverted unseen. 0: none. */
+	long expect_revision;
 } EnvSaveInput;
 
 /* What a save did to secrets, for the caller's flash line. */

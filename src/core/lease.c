@@ -658,7 +658,8 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 		return err->status;
 	if (strcmp(c.env.status, "active") != 0) {
 		st = error_set(err, ST_E_CONFLICT,
-			       "environment \"%s\" is %s; unarchive it (env edit) before acquiring a lease",
+			       "environment \"%s\" is %s; restore it before acquiring a lease (A in "
+			       "the console, envctl env unarchive)",
 			       c.env.name, c.env.status);
 		goto done;
 	}

@@ -31,6 +31,7 @@ struct Store {
 	StoreKeys *keys;
 	char key_source[4096];
 	int version;
+	bool readonly; /* opened SQLITE_OPEN_READONLY: nothing is created or migrated */
 	int tx_depth;
 	StoreStmt *stmts;
 	size_t stmt_count;

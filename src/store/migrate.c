@@ -101,6 +101,11 @@ Status store_migrate(Store *s, Error *err)
 				 "database %s has schema version %d, written by a newer envctl; "
 				 "this envctl knows versions up to %d: upgrade envctl",
 				 s->path, current, latest);
+	if (s->readonly && current < latest)
+		return error_set(err, ST_E_UNSUPPORTED,
+				 "database %s has schema version %d and needs migrating to %d, "
+				 "which a read-only open cannot do; open it once without --readonly",
+				 s->path, current, latest);
 	for (size_t i = 0; i < STORE_MIGRATION_COUNT; i++) {
 		if (store_migrations[i].version <= current)
 			continue;

@@ -221,6 +221,11 @@ const char *store_path(const Store *s)
 	return s->path;
 }
 
+bool store_readonly(const Store *s)
+{
+	return s->readonly || sqlite3_db_readonly(s->db, "main") == 1;
+}
+
 const char *store_key_source(const Store *s)
 {
 	return s->key_source;
@@ -452,8 +457,8 @@ static Status store_check_key(Store *s, const StoreOptions *opts, Error *err)
 	if (store_get_meta(s, "key_check", stored, sizeof stored, err) != ST_OK)
 		return err->status;
 	if (store_crypto_load(opts ? opts->key_file : NULL, opts ? opts->key_text : NULL,
-			      stored[0] == '\0' && !(opts && opts->check_only), &s->keys, s->key_source, sizeof s->key_source,
-			      err) != ST_OK) {
+			      stored[0] == '\0' && !(opts && opts->check_only) && !s->readonly,
+			      &s->keys, s->key_source, sizeof s->key_source, err) != ST_OK) {
 		if (stored[0] && err->status == ST_E_NOT_FOUND) {
 			/* A copy: the message must not be formatted from itself. */
 			char why[sizeof err->msg];
@@ -471,6 +476,8 @@ static Status store_check_key(Store *s, const StoreOptions *opts, Error *err)
 		return error_set(err, ST_E_STORE,
 				 "database %s has no master key check: it was never opened by envctl",
 				 s->path);
+	if (!stored[0] && s->readonly)
+		return ST_OK;
 	if (!stored[0]) {
 		if (store_begin(s, err) != ST_OK)
 			return err->status;
@@ -512,6 +519,47 @@ static Status store_check_key(Store *s, const StoreOptions *opts, Error *err)
 	return ST_OK;
 }
 
+/* A read-only open of a WAL database needs its -shm file, which SQLite
+ * cannot create in a directory this user cannot write. With no -wal file
+ * there, the main file is the whole database (a writer would have created
+ * one beside it), so it is opened immutable: as it stands, without -shm. */
+static int store_open_readonly(Store *s, const char *path)
+{
+	char *dir = store_dirname(path), wal[PATH_MAX];
+	Buf uri = BUF_INIT;
+	bool dir_ro;
+	int rc;
+
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+						   SQLITE_OPEN_NOFOLLOW,
+			     NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	dir_ro = dir && access(dir, W_OK) != 0;
+	free(dir);
+	if (rc == SQLITE_OK || !dir_ro || access(wal, F_OK) == 0)
+		return rc;
+	sqlite3_close_v2(s->db);
+	s->db = NULL;
+	buf_puts(&uri, "file:");
+	for (const char *p = path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			buf_printf(&uri, "%%%02X", (unsigned char)*p);
+		else
+			buf_append(&uri, p, 1);
+	}
+	buf_puts(&uri, "?immutable=1");
+	if (!uri.data)
+		return SQLITE_NOMEM;
+	rc = sqlite3_open_v2(uri.data, &s->db,
+			     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW |
+				     SQLITE_OPEN_URI,
+			     NULL);
+	buf_free(&uri);
+	return rc;
+}
+
 Status store_open(const char *path, Store **out, Error *err)
 {
 	return store_open_ex(path, NULL, out, err);
@@ -523,24 +571,39 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 	Store *s;
 	char mode[32];
 	int rc;
+	bool readonly = opts && opts->readonly;
 
 	*out = NULL;
 	if (!path || !path[0])
 		return error_set(err, ST_E_USAGE, "no database path (use --db PATH or ENVCTL_DB)");
 	if (sodium_init() < 0)
 		return error_set(err, ST_E_CRYPTO, "libsodium failed to initialise");
-	if ((check ? store_check_file(path, err) : store_prepare_file(path, err)) != ST_OK)
+	if (readonly) {
+		struct stat sb;
+
+		if (lstat(path, &sb) != 0)
+			return error_set(err, errno == ENOENT ? ST_E_NOT_FOUND : ST_E_IO,
+					 "cannot open database %s read-only: %s%s", path,
+					 strerror(errno),
+					 errno == ENOENT ? " (--readonly never creates one)" : "");
+		if (!S_ISREG(sb.st_mode))
+			return error_set(err, ST_E_INVALID, "database path %s is not a regular file",
+					 path);
+	} else if ((check ? store_check_file(path, err) : store_prepare_file(path, err)) != ST_OK) {
 		return err->status;
+	}
 	s = calloc(1, sizeof *s);
 	if (!s || !(s->path = strdup(path))) {
 		free(s);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
-	rc = sqlite3_open_v2(path, &s->db,
-			     (check ? SQLITE_OPEN_READONLY
-				    : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-				     SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
-			     NULL);
+	s->readonly = readonly;
+	rc = readonly ? store_open_readonly(s, path)
+		      : sqlite3_open_v2(path, &s->db,
+					(check ? SQLITE_OPEN_READONLY
+					       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+						SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+					NULL);
 	if (rc != SQLITE_OK) {
 		store_sql_error(s, rc, err, "opening the database");
 		store_close(s);
@@ -563,6 +626,16 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 	 * it acknowledged. synchronous=FULL also fsyncs the WAL at each commit,
 	 * so an acknowledged save survives a power cut too (NORMAL would only
 	 * risk the last few commits on power loss, never corruption). */
+	if (readonly) {
+		/* Reading changes nothing: the journal mode stays as the writers
+		 * set it, and a missing key check is left for a writer to record. */
+		if (store_migrate(s, err) != ST_OK || store_check_key(s, opts, err) != ST_OK) {
+			store_close(s);
+			return err->status;
+		}
+		*out = s;
+		return ST_OK;
+	}
 	if (store_pragma(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", err) != ST_OK ||
 	    store_text_query(s, "PRAGMA journal_mode", mode, sizeof mode, err) != ST_OK ||
 	    (strcmp(mode, "wal") != 0 &&

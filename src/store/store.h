@@ -42,6 +42,10 @@ typedef struct StoreOptions {
 	/* `db check`: open read-only, never create, migrate or write; a
 	 * missing or 0-byte file is an error. Only store_check and reads. */
 	bool check_only;
+	/* Opens an existing database read-only (--readonly): no directory,
+	 * file or WAL switch is created and no migration runs, so a database
+	 * in a directory this user cannot write still opens and browses. */
+	bool readonly;
 } StoreOptions;
 
 /* Opens (creating when missing) the database at path: the parent directory
@@ -54,6 +58,9 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 void store_close(Store *s);
 
 const char *store_path(const Store *s);
+/* Whether writes will fail: opened read-only, or the file is not
+ * writable by this user (SQLite then opens it read-only). */
+bool store_readonly(const Store *s);
 /* Where the master key came from: "ENVCTL_MASTER_KEY" or the key file path. */
 const char *store_key_source(const Store *s);
 int store_schema_version(const Store *s);

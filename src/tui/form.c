@@ -96,6 +96,9 @@ struct TuiForm {
 	size_t pick_count;
 	bool show_advanced;   /* the "Advanced" fields are unfolded */
 	bool show_issues;     /* after the first validation, errors update live */
+	/* Fields left after an edit ("\npart:pointer\n" each): their problems
+	 * show at once, by the same schema checks a save runs (#14). */
+	Buf touched;
 	bool dirty;
 	/* enum picker */
 	bool picker;
@@ -237,11 +240,30 @@ static void form_draft_set(TuiForm *f, int part, const char *pointer, const char
 	d->error = form_strdup(error);
 }
 
+static bool form_touched(const TuiForm *f, int part, const char *pointer)
+{
+	char key[600];
+
+	if (!f->touched.data)
+		return false;
+	snprintf(key, sizeof key, "\n%d:%s\n", part, pointer);
+	return strstr(f->touched.data, key) != NULL;
+}
+
+static void form_touch(TuiForm *f, int part, const char *pointer)
+{
+	if (form_touched(f, part, pointer))
+		return;
+	if (!f->touched.len)
+		buf_putc(&f->touched, '\n');
+	buf_printf(&f->touched, "%d:%s\n", part, pointer);
+}
+
 static const char *form_issue(const TuiForm *f, int part, const char *pointer)
 {
 	const FormPart *p = &f->parts[part];
 
-	if (!f->show_issues)
+	if (!f->show_issues && !form_touched(f, part, pointer))
 		return NULL;
 	for (size_t i = 0; i < p->issues.count; i++)
 		if (!strcmp(p->issues.items[i].pointer, pointer))
@@ -793,6 +815,11 @@ static void form_commit(TuiForm *f)
 				form_draft_drop(f, r->part, r->pointer);
 				form_set_value(f, r->part, r->pointer, v);
 			}
+			/* Leaving an edited field checks it as a save would. */
+			form_touch(f, r->part, r->pointer);
+			if (!f->show_issues)
+				form_revalidate(f);
+			f->rows_stale = true;
 		}
 	}
 	form_edit_reset(f);
@@ -819,6 +846,7 @@ void tui_form_free(TuiForm *f)
 		return;
 	form_edit_reset(f);
 	buf_wipe(&f->edit);
+	buf_free(&f->touched);
 	for (int p = 0; p < f->part_count; p++) {
 		form_wipe_tree_secrets(&f->parts[p]);
 		cJSON_Delete(f->parts[p].value);
@@ -880,6 +908,8 @@ void tui_form_add_button(TuiForm *f, const char *label, int id)
 	f->rows_stale = true;
 }
 
+static void form_move_to(TuiForm *f, int idx);
+
 size_t tui_form_validate(TuiForm *f)
 {
 	size_t n = f->draft_count;
@@ -890,6 +920,20 @@ size_t tui_form_validate(TuiForm *f)
 	form_revalidate(f);
 	for (int p = 0; p < f->part_count; p++)
 		n += f->parts[p].issues.count;
+	if (n) {
+		/* The focus goes to the first field with a problem. */
+		form_ensure_rows(f);
+		for (size_t i = 0; i < f->row_count; i++) {
+			const FormRow *r = &f->rows[i];
+
+			if (r->focusable && r->kind == FR_FIELD &&
+			    (form_draft_find(f, r->part, r->pointer) ||
+			     form_issue(f, r->part, r->pointer))) {
+				form_move_to(f, (int)i);
+				break;
+			}
+		}
+	}
 	return n;
 }
 
@@ -1000,6 +1044,108 @@ static void form_insert(TuiForm *f, int key)
 	f->cursor += (size_t)n;
 	f->edit_dirty = true;
 	f->dirty = true;
+}
+
+/* Inserts bytes at the cursor in one rebuild (see form_insert). */
+static bool form_insert_bytes(TuiForm *f, const char *bytes, size_t n)
+{
+	Buf nb = BUF_INIT;
+	const char *d = f->edit.data ? f->edit.data : "";
+
+	if (f->edit.len + n > 64 * 1024)
+		return false;
+	if (!buf_reserve(&nb, f->edit.len + n + 1) || !buf_append(&nb, d, f->cursor) ||
+	    !buf_append(&nb, bytes, n) || !buf_append(&nb, d + f->cursor, f->edit.len - f->cursor)) {
+		buf_wipe(&nb);
+		return false;
+	}
+	buf_wipe(&f->edit);
+	f->edit = nb;
+	f->cursor += n;
+	f->edit_dirty = true;
+	f->dirty = true;
+	return true;
+}
+
+int tui_form_paste(TuiForm *f, const char *text, size_t len)
+{
+	FormRow *r = form_focused(f);
+	bool multiline;
+	size_t n = len;
+
+	if (!r || f->picker || !(r->kind == FR_MAPKEY || (r->kind == FR_FIELD && form_is_text(r->field) &&
+							  !r->field->enum_values &&
+							  !r->field->read_only && !r->field->const_value)))
+		return TUI_FORM_IGNORED;
+	multiline = r->kind == FR_FIELD && (r->field->textarea || r->field->secret);
+	if (!multiline)
+		while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+			n--;
+	form_edit_load(f);
+	if (!form_insert_bytes(f, text, n)) {
+		snprintf(f->note, sizeof f->note,
+			 "%s: the paste does not fit (a field holds 64 KiB); nothing was inserted",
+			 r->label ? r->label : r->pointer);
+		f->note_tone = TONE_ERROR;
+		return TUI_FORM_CONSUMED;
+	}
+	if (!multiline && memchr(text, '\n', n)) {
+		snprintf(f->note, sizeof f->note,
+			 "%s is one line: the pasted line breaks are kept and will be checked on save",
+			 r->label ? r->label : r->pointer);
+		f->note_tone = TONE_WARN;
+	}
+	return TUI_FORM_CONSUMED;
+}
+
+static void form_delete_range(TuiForm *f, size_t from, size_t to);
+
+char *tui_form_focus_help(TuiForm *f)
+{
+	FormRow *r = form_focused(f);
+	Buf b = BUF_INIT;
+	const FormDraft *d;
+	const char *issue;
+
+	if (!r || !r->field)
+		return NULL;
+	buf_printf(&b, "%s%s\n", r->label ? r->label : "", r->field->secret ? " (secret)" : "");
+	if (r->pointer && r->pointer[0])
+		buf_printf(&b, "%s\n", r->pointer);
+	if (r->field->description && r->field->description[0])
+		buf_printf(&b, "\n%s\n", r->field->description);
+	d = form_draft_find(f, r->part, r->pointer);
+	issue = d ? d->error : form_issue(f, r->part, r->pointer);
+	if (issue)
+		buf_printf(&b, "\nProblem: %s\n", issue);
+	return buf_take(&b);
+}
+
+const char *tui_form_focus_secret(TuiForm *f)
+{
+	FormRow *r = form_focused(f);
+
+	if (!r || r->kind != FR_FIELD || !r->field->secret || !form_is_text(r->field))
+		return NULL;
+	return r->label ? r->label : r->pointer;
+}
+
+int tui_form_replace_text(TuiForm *f, const char *text, size_t len)
+{
+	FormRow *r = form_focused(f);
+
+	if (!r || r->kind != FR_FIELD || !form_is_text(r->field) || r->field->read_only)
+		return TUI_FORM_IGNORED;
+	form_edit_load(f);
+	if (f->edit.len)
+		form_delete_range(f, 0, f->edit.len);
+	f->cursor = 0;
+	if (!form_insert_bytes(f, text, len)) {
+		snprintf(f->note, sizeof f->note, "%s: the value does not fit (a field holds 64 KiB)",
+			 r->label ? r->label : r->pointer);
+		f->note_tone = TONE_ERROR;
+	}
+	return TUI_FORM_CONSUMED;
 }
 
 static size_t form_prev_char(const char *s, size_t at)
@@ -1669,8 +1815,23 @@ static void form_field_value(TuiForm *f, TuiScreen *s, const FormRow *r, int y, 
 		for (int i = 0; i < FORM_MASK_LEN; i++)
 			strcat(mask, s->g->mask);
 		if (focused && f->edit_loaded && f->edit.len) {
+			/* A fixed mask: the echo tells neither the length nor the
+			 * text; a multi-line value says how many lines it has, so a
+			 * pasted key can be seen to have arrived whole. */
+			size_t lines = 1;
+
+			for (size_t i = 0; i + 1 < f->edit.len; i++)
+				lines += f->edit.data[i] == '\n';
+			if (lines > 1)
+				snprintf(buf, sizeof buf, "%s typed, %zu lines (^U clears)", mask, lines);
+			else
+				snprintf(buf, sizeof buf, "%s typed (^U clears)", mask);
+			tui_screen_fill(s, y, x, w, tone);
+			tui_screen_text(s, y, x, w, tone, false, buf);
 			*cur_y = y;
-			*cur_x = form_draw_edit(s, y, x, w, f->edit.data, f->cursor, true, tone);
+			*cur_x = x + tui_screen_width(s, mask);
+			if (*cur_x >= x + w)
+				*cur_x = x + w - 1;
 			return;
 		}
 		if (stored)
@@ -1809,28 +1970,45 @@ static void form_draw_picker(TuiForm *f, TuiScreen *s, const FormRow *r, int y, 
 }
 
 /* The problems line at the top: how many, then each "pointer: message". */
+/* What the summary calls a field: its label as the form shows it (the
+ * pointer only for what has no row, e.g. a folded field). */
+static const char *form_label_for(const TuiForm *f, int part, const char *pointer)
+{
+	for (size_t i = 0; i < f->row_count; i++) {
+		const FormRow *r = &f->rows[i];
+
+		if (r->part == part && r->pointer && !strcmp(r->pointer, pointer) && r->label &&
+		    r->label[0] && (r->kind == FR_FIELD || r->kind == FR_HEADING))
+			return r->label;
+	}
+	return pointer[0] ? pointer : "/";
+}
+
 static int form_draw_summary(TuiForm *f, TuiScreen *s, int y, int x, int w)
 {
 	Buf b = BUF_INIT;
 	size_t count = f->draft_count;
 	int lines = 0;
 
-	if (f->show_issues)
-		for (int p = 0; p < f->part_count; p++)
-			count += f->parts[p].issues.count;
+	for (int p = 0; p < f->part_count; p++)
+		for (size_t i = 0; i < f->parts[p].issues.count; i++)
+			count += f->show_issues ||
+				 form_touched(f, p, f->parts[p].issues.items[i].pointer);
 	if (count) {
 		buf_printf(&b, "%zu problem%s: ", count, count == 1 ? "" : "s");
 		for (size_t i = 0; i < f->draft_count; i++)
 			buf_printf(&b, "%s%s: %s", i ? "; " : "",
-				   f->drafts[i].pointer[0] ? f->drafts[i].pointer : "/",
+				   form_label_for(f, f->drafts[i].part, f->drafts[i].pointer),
 				   f->drafts[i].error);
-		for (int p = 0; f->show_issues && p < f->part_count; p++)
-			for (size_t i = 0; i < f->parts[p].issues.count; i++)
+		for (int p = 0; p < f->part_count; p++)
+			for (size_t i = 0; i < f->parts[p].issues.count; i++) {
+				const char *ptr = f->parts[p].issues.items[i].pointer;
+
+				if (!f->show_issues && !form_touched(f, p, ptr))
+					continue;
 				buf_printf(&b, "%s%s: %s", b.len && b.data[b.len - 2] != ':' ? "; " : "",
-					   f->parts[p].issues.items[i].pointer[0]
-						   ? f->parts[p].issues.items[i].pointer
-						   : "/",
-					   f->parts[p].issues.items[i].message);
+					   form_label_for(f, p, ptr), f->parts[p].issues.items[i].message);
+			}
 		tui_screen_text(s, y + lines++, x, w, TONE_ERROR, false, b.data);
 	}
 	buf_free(&b);
@@ -2109,8 +2287,15 @@ const char *tui_form_hint(const TuiForm *fc)
 		snprintf(f->hint, sizeof f->hint, "Space toggle");
 	else if (r->kind == FR_FIELD && r->field->enum_values)
 		snprintf(f->hint, sizeof f->hint, "Space choose  Left/Right cycle");
-	else if (r->kind == FR_FIELD && r->field->secret)
-		snprintf(f->hint, sizeof f->hint, "type to replace  ^T verify");
+	else if (r->kind == FR_FIELD && r->field->secret) {
+		char *label = NULL;
+		bool stored = form_secret_stored(f, r, &label);
+
+		free(label);
+		/* ^T only where there is a stored value to check against. */
+		snprintf(f->hint, sizeof f->hint, "type to replace  ^O from file%s",
+			 stored ? "  ^T verify" : "");
+	}
 	else if (r->kind == FR_FIELD && r->field->textarea)
 		snprintf(f->hint, sizeof f->hint, "Enter new line");
 	if (r->removable && r->kind == FR_FIELD) {

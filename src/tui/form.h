@@ -48,6 +48,21 @@ void tui_form_add_button(TuiForm *f, const char *label, int id);
 void tui_form_draw(TuiForm *f, TuiScreen *s, int y, int x, int h, int w, int *cur_y,
 		   int *cur_x);
 int tui_form_key(TuiForm *f, int key);
+/* A bracketed paste into the focused text field, as one block: it never
+ * moves the focus, its newlines stay in a textarea or a secret (a pasted
+ * key stays whole), and a one-line field keeps all but the trailing one.
+ * TUI_FORM_IGNORED when the focus is not on a text field. */
+int tui_form_paste(TuiForm *f, const char *text, size_t len);
+/* The focused field's label when it is a secret (^O reads its value
+ * from a file), else NULL. */
+const char *tui_form_focus_secret(TuiForm *f);
+/* Replaces the focused text field's text with text (a value read from a
+ * file); TUI_FORM_IGNORED when the focus is not on a text field. */
+int tui_form_replace_text(TuiForm *f, const char *text, size_t len);
+/* The focused field's label, pointer, whole description and problem, for
+ * the text pane (F2): what the form cuts to one line. NULL: nothing
+ * focused. The caller frees it. */
+char *tui_form_focus_help(TuiForm *f);
 /* A click at screen (y, x) or the wheel; returns like tui_form_key. */
 int tui_form_mouse(TuiForm *f, int kind, int y, int x);
 

@@ -1,11 +1,13 @@
 #include "tui/input.h"
 
 #include <curses.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tui/screen.h"
+#include "util/buf.h"
 #include "util/ids.h"
 
 typedef struct InputName {
@@ -22,6 +24,7 @@ static const InputName input_names[] = {
 	{ "PgDn", TUI_FN(KEY_NPAGE) }, { "Home", TUI_FN(KEY_HOME) }, { "End", TUI_FN(KEY_END) },
 	{ "BS", TUI_FN(KEY_BACKSPACE) }, { "Backspace", TUI_FN(KEY_BACKSPACE) },
 	{ "Del", TUI_FN(KEY_DC) }, { "Insert", TUI_FN(KEY_IC) },
+	{ "PasteBegin", TUI_FN(TUI_KEY_PASTE_BEGIN) }, { "PasteEnd", TUI_FN(TUI_KEY_PASTE_END) },
 };
 
 static bool script_push(TuiScript *s, TuiTok tok)
@@ -307,7 +310,79 @@ static mmask_t input_mouse_mask(TuiMouseKind k)
 	}
 }
 
+static void input_next_one(TuiScreen *scr, TuiScript *script, int timeout_ms, TuiEvent *ev);
+
+void tui_event_clear(TuiEvent *ev)
+{
+	if (ev->text) {
+		sodium_memzero(ev->text, ev->text_len);
+		free(ev->text);
+	}
+	ev->text = NULL;
+	ev->text_len = 0;
+}
+
+/* Reads a bracketed paste up to its end marker into one TEV_PASTE event.
+ * What arrives inside is text whatever it looks like: Enter is a newline,
+ * Esc and function keys are dropped. A terminal that never sends the end
+ * marker ends the paste after a second of silence. */
+static void input_paste(TuiScreen *scr, TuiScript *script, TuiEvent *ev)
+{
+	Buf b = BUF_INIT;
+	bool too_long = false;
+	TuiEvent k;
+
+	/* Reserved whole up front: a realloc would leave a copy of a pasted
+	 * secret behind in freed memory. */
+	if (!buf_reserve(&b, TUI_PASTE_MAX + 8))
+		too_long = true;
+	for (;;) {
+		input_next_one(scr, script, 1000, &k);
+		if (k.kind == TEV_NONE || k.kind == TEV_QUIT)
+			break;
+		if (k.kind != TEV_KEY)
+			continue;
+		if (k.key == TUI_FN(TUI_KEY_PASTE_END))
+			break;
+		if (too_long)
+			continue;
+		if (k.key == TUI_KEY_ENTER || k.key == '\t' ||
+		    (k.key >= 0x20 && k.key != 0x7f && !(k.key & 0x40000000) && k.key <= 0x10ffff)) {
+			char enc[5];
+			int n = tui_utf8_put((unsigned)k.key, enc);
+
+			if (b.len + (size_t)n > TUI_PASTE_MAX) {
+				too_long = true;
+				continue;
+			}
+			buf_append(&b, enc, (size_t)n);
+		}
+	}
+	memset(ev, 0, sizeof *ev);
+	ev->kind = TEV_PASTE;
+	if (too_long) {
+		buf_wipe(&b);
+		ev->too_long = true;
+		return;
+	}
+	if (!b.data && !buf_puts(&b, "")) {
+		ev->too_long = true;
+		return;
+	}
+	ev->text = b.data;
+	ev->text_len = b.len;
+}
+
 void tui_input_next(TuiScreen *scr, TuiScript *script, int timeout_ms, TuiEvent *ev)
+{
+	input_next_one(scr, script, timeout_ms, ev);
+	if (ev->kind == TEV_KEY && ev->key == TUI_FN(TUI_KEY_PASTE_BEGIN))
+		input_paste(scr, script, ev);
+	else if (ev->kind == TEV_KEY && ev->key == TUI_FN(TUI_KEY_PASTE_END))
+		ev->kind = TEV_NONE; /* a stray end marker */
+}
+
+static void input_next_one(TuiScreen *scr, TuiScript *script, int timeout_ms, TuiEvent *ev)
 {
 	TuiTok *tok;
 

@@ -18,6 +18,11 @@
 #define TUI_KEY_ESC 27
 #define TUI_KEY_ENTER '\n'
 #define TUI_KEY_TAB '\t'
+/* Curses key codes (beyond KEY_MAX) for the bracketed-paste markers. */
+#define TUI_KEY_PASTE_BEGIN 0x7200
+#define TUI_KEY_PASTE_END 0x7201
+/* A paste holds at most this much; a longer one is refused whole. */
+#define TUI_PASTE_MAX (256 * 1024)
 
 typedef enum TuiEventKind {
 	TEV_NONE,   /* the tick: nothing arrived within the refresh interval */
@@ -27,6 +32,7 @@ typedef enum TuiEventKind {
 	TEV_DUMP,   /* script: write the screen to path */
 	TEV_IDLE,   /* script: wait until background work is done */
 	TEV_QUIT,   /* the script ran out */
+	TEV_PASTE,  /* a bracketed paste: text (the caller wipes and frees it) */
 } TuiEventKind;
 
 typedef enum TuiMouseKind {
@@ -42,6 +48,9 @@ typedef struct TuiEvent {
 	TuiMouseKind mouse;
 	int x, y;
 	char path[512];
+	char *text;      /* TEV_PASTE: NUL-terminated, newlines as \n */
+	size_t text_len;
+	bool too_long;   /* TEV_PASTE: over TUI_PASTE_MAX; text is NULL */
 } TuiEvent;
 
 typedef enum TuiTokKind {
@@ -81,5 +90,7 @@ typedef struct TuiScreen TuiScreen;
 /* Next event: a key, a resize, a mouse event, or TEV_NONE after
  * timeout_ms. With a script, feeds its next token through curses first. */
 void tui_input_next(TuiScreen *scr, TuiScript *script, int timeout_ms, TuiEvent *ev);
+/* Wipes and frees a TEV_PASTE event's text. */
+void tui_event_clear(TuiEvent *ev);
 
 #endif

@@ -6,7 +6,8 @@
 #include "tui/input.h"
 
 const TuiKey tui_keys_global[] = {
-	{ '?', 0, TUI_ACT_HELP, TUI_KEY_FOOTER, "help", "Help: every key of this view" },
+	{ '?', TUI_FN(KEY_F(1)), TUI_ACT_HELP, TUI_KEY_FOOTER, "help",
+	  "Help: every key of this view (F1 also where ? types, in forms)" },
 	{ ':', 0, TUI_ACT_COMMAND, TUI_KEY_FOOTER, "cmd",
 	  "Command mode: :env :leases :providers :secrets :activity :q (Tab completes)" },
 	{ '/', 0, TUI_ACT_FILTER, 0, NULL, "Filter the rows (Enter keeps, Esc clears)" },
@@ -19,7 +20,7 @@ const TuiKey tui_keys_global[] = {
 	{ '5', 0, TUI_ACT_GOTO5, 0, NULL, "Activity" },
 	{ TUI_CTRL('r'), 0, TUI_ACT_REFRESH, 0, NULL, "Reload the view now" },
 	{ TUI_CTRL('l'), 0, TUI_ACT_REDRAW, 0, NULL, "Redraw the screen" },
-	{ TUI_CTRL('c'), 0, TUI_ACT_QUIT, 0, NULL, "Quit" },
+	{ TUI_CTRL('c'), 0, TUI_ACT_QUIT, 0, NULL, "Quit (twice over unsaved changes; :q! always)" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 

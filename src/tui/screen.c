@@ -1,6 +1,10 @@
 #include "tui/screen.h"
 
+#include "tui/input.h"
+
 #include <langinfo.h>
+#include <signal.h>
+#include <stdio.h>
 #include <termios.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -22,6 +26,8 @@ static const TuiGlyphs screen_glyphs_ascii = {
 	.toggle_on = "[x]", .toggle_off = "[ ]", .times = "x", .ellipsis = "~",
 	.bullet = "*",
 };
+
+static void screen_paste_mode(TuiScreen *s, bool on);
 
 void tui_screen_default_theme(TuiColorSpec *out)
 {
@@ -365,11 +371,15 @@ Status tui_screen_open(TuiScreen *s, bool headless, int width, int height, bool 
 	cbreak();
 	if (!headless) {
 		/* ^S saves a form: take it (and ^Q) from the terminal's flow
-		 * control. endwin restores the shell's modes, IXON included. */
+		 * control. ^C is a key too, not SIGINT: ncurses' handler would
+		 * exit(1) past the unsaved-form guard and the workers' shutdown.
+		 * ^Z and ^\ keep their signals. endwin restores the shell's
+		 * modes, IXON and VINTR included. */
 		struct termios tio;
 
 		if (tcgetattr(STDIN_FILENO, &tio) == 0) {
 			tio.c_iflag &= ~(tcflag_t)IXON;
+			tio.c_cc[VINTR] = _POSIX_VDISABLE;
 			tcsetattr(STDIN_FILENO, TCSANOW, &tio);
 			def_prog_mode();
 		}
@@ -381,7 +391,54 @@ Status tui_screen_open(TuiScreen *s, bool headless, int width, int height, bool 
 	s->color = want_color && has_colors();
 	screen_init_colors(s);
 	tui_screen_set_mouse(s, want_mouse);
+	screen_paste_mode(s, true);
 	return ST_OK;
+}
+
+/* Bracketed paste (#14): the terminal wraps pasted text in ESC[200~ and
+ * ESC[201~, which curses reports as two keys of our own, so a paste is
+ * one block and its newlines are text, not Enter. */
+static const char screen_paste_on[] = "\033[?2004h", screen_paste_off[] = "\033[?2004l";
+
+/* The handler curses installed for ^Z. A signal handler can reach no
+ * app state, so this is the one file-level variable: set once at open. */
+static struct sigaction screen_tstp_curses;
+
+/* ^Z: the shell gets its terminal back without bracketed paste, and the
+ * console turns it on again when it resumes. write(2) is
+ * async-signal-safe; curses' own handler does the stop and the redraw. */
+static void screen_tstp(int sig)
+{
+	ssize_t n = write(STDOUT_FILENO, screen_paste_off, sizeof screen_paste_off - 1);
+
+	if (screen_tstp_curses.sa_handler != SIG_DFL && screen_tstp_curses.sa_handler != SIG_IGN &&
+	    screen_tstp_curses.sa_handler)
+		screen_tstp_curses.sa_handler(sig);
+	n = write(STDOUT_FILENO, screen_paste_on, sizeof screen_paste_on - 1);
+	(void)n;
+}
+
+static void screen_paste_mode(TuiScreen *s, bool on)
+{
+	define_key("\033[200~", TUI_KEY_PASTE_BEGIN);
+	define_key("\033[201~", TUI_KEY_PASTE_END);
+	if (s->headless)
+		return;
+	fputs(on ? screen_paste_on : screen_paste_off, stdout);
+	fflush(stdout);
+	if (on) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = screen_tstp;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_RESTART;
+		if (sigaction(SIGTSTP, NULL, &screen_tstp_curses) == 0 &&
+		    screen_tstp_curses.sa_handler != SIG_IGN)
+			sigaction(SIGTSTP, &sa, NULL);
+	} else if (screen_tstp_curses.sa_handler) {
+		sigaction(SIGTSTP, &screen_tstp_curses, NULL);
+	}
 }
 
 void tui_screen_resize(TuiScreen *s, int width, int height)
@@ -393,6 +450,7 @@ void tui_screen_resize(TuiScreen *s, int width, int height)
 void tui_screen_close(TuiScreen *s)
 {
 	if (s->scr) {
+		screen_paste_mode(s, false);
 		endwin();
 		delscreen(s->scr);
 		s->scr = NULL;

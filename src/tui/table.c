@@ -95,8 +95,14 @@ bool tui_row_set_key(TuiRow *row, size_t col, const char *key)
 
 void tui_rows_line(TuiRowSet *set, const char *field, const char *value, TuiTone tone)
 {
-	TuiRow *row = tui_rows_add(set, NULL);
+	TuiRow *row;
 
+	if (value && strchr(value, '\n')) {
+		/* A line per line: a newline would show as '?' (#14). */
+		tui_rows_wrapped(set, field, value, 400, tone);
+		return;
+	}
+	row = tui_rows_add(set, NULL);
 	if (!row)
 		return;
 	if (!value) {
@@ -305,6 +311,10 @@ static void table_ensure(TuiTable *t)
 		t->cache_off = q.offset;
 		t->stale = false;
 		t->total = total;
+		if (t->want_id[0]) {
+			tui_table_select_id(t, t->want_id);
+			t->want_id[0] = 0;
+		}
 		{
 			size_t old_top = t->top;
 
@@ -315,23 +325,59 @@ static void table_ensure(TuiTable *t)
 	}
 }
 
-static void table_widths(const TuiTable *t, int w, int *widths)
+/* Column widths: each gets its least, then the room left goes first to
+ * what the flexible columns' content (the rows in the window, and the
+ * heading with its sort arrow) needs, in proportion when it does not all
+ * fit, and what remains by the flex shares (#14: a short NAME column
+ * no longer takes the room a long DESCRIPTION needs). */
+static void table_widths(const TuiTable *t, const TuiScreen *s, int w, int *widths)
 {
-	int sum = 0, flex = 0;
+	int sum = 0, flex = 0, want[TUI_TABLE_MAXCOLS] = { 0 }, want_sum = 0;
 
 	for (size_t i = 0; i < t->ncols; i++) {
 		widths[i] = t->cols[i].width;
 		sum += widths[i] + (i ? 1 : 0);
 		flex += t->cols[i].flex;
 	}
-	if (sum < w && flex > 0) {
+	if (sum >= w || flex <= 0)
+		return;
+	for (size_t i = 0; i < t->ncols; i++) {
+		int need;
+
+		if (!t->cols[i].flex)
+			continue;
+		need = tui_screen_width(s, t->cols[i].title) + 1;
+		for (size_t r = 0; r < t->cache.count; r++) {
+			const char *cell = t->cache.rows[r].cells[i];
+			int cw = cell ? tui_screen_width(s, cell) : 0;
+
+			if (cw > need)
+				need = cw;
+		}
+		want[i] = need > widths[i] ? need - widths[i] : 0;
+		want_sum += want[i];
+	}
+	{
 		int extra = w - sum, given = 0, last = -1;
 
 		for (size_t i = 0; i < t->ncols; i++) {
+			int add;
+
 			if (!t->cols[i].flex)
 				continue;
-			int add = extra * t->cols[i].flex / flex;
+			add = want_sum <= extra ? want[i]
+						: (int)((long long)extra * want[i] / want_sum);
+			widths[i] += add;
+			given += add;
+		}
+		extra -= given;
+		given = 0;
+		for (size_t i = 0; i < t->ncols && extra > 0; i++) {
+			int add;
 
+			if (!t->cols[i].flex)
+				continue;
+			add = extra * t->cols[i].flex / flex;
 			widths[i] += add;
 			given += add;
 			last = (int)i;
@@ -354,7 +400,8 @@ void tui_table_draw(TuiTable *t, TuiScreen *s, int y, int x, int h, int w)
 	t->w = w;
 	table_clamp(t);
 	table_ensure(t);
-	table_widths(t, w - 1, widths);
+	table_widths(t, s, w - 1, widths);
+	memcpy(t->widths, widths, sizeof t->widths);
 	/* Column headings, the sort column marked. */
 	tui_screen_fill(s, y, x, w, TONE_COLHEAD);
 	cx = x + 1;
@@ -364,7 +411,11 @@ void tui_table_draw(TuiTable *t, TuiScreen *s, int y, int x, int h, int w)
 
 		ind = (int)c == t->sort_col ? (t->sort_desc ? s->g->down : s->g->up) : "";
 		snprintf(head, sizeof head, "%s%s", t->cols[c].title, ind);
-		if (t->cols[c].right)
+		if (ind[0] && tui_screen_width(s, head) > cw && cw > 1) {
+			/* A narrow column cuts its title, never the sort arrow. */
+			tui_screen_text(s, y, cx, cw - 1, TONE_COLHEAD, false, t->cols[c].title);
+			tui_screen_text(s, y, cx + cw - 1, 1, TONE_COLHEAD, false, ind);
+		} else if (t->cols[c].right)
 			tui_screen_text_right(s, y, cx, cw, TONE_COLHEAD, head);
 		else
 			tui_screen_text(s, y, cx, cw, TONE_COLHEAD, false, head);
@@ -446,7 +497,8 @@ bool tui_table_action(TuiTable *t, int action)
 			if (!t->cols[t->sort_col].nosort)
 				break;
 		}
-		t->sort_desc = false;
+		/* The direction stays: moving to another column never reverses
+		 * the order on its own (S does, and the arrow shows it). */
 		t->stale = true;
 		break;
 	case TUI_ACT_SORT_PREV:
@@ -457,7 +509,8 @@ bool tui_table_action(TuiTable *t, int action)
 			if (!t->cols[t->sort_col].nosort)
 				break;
 		}
-		t->sort_desc = false;
+		/* The direction stays: moving to another column never reverses
+		 * the order on its own (S does, and the arrow shows it). */
 		t->stale = true;
 		break;
 	case TUI_ACT_SORT_REVERSE:
@@ -490,9 +543,9 @@ bool tui_table_mouse(TuiTable *t, int kind, int y, int x, bool *activated)
 		return true;
 	} else if (y == t->y0 - 1) {
 		/* A click on a heading sorts by that column (again: reverses). */
-		int widths[TUI_TABLE_MAXCOLS], cx = t->x0 + 1;
+		const int *widths = t->widths;
+		int cx = t->x0 + 1;
 
-		table_widths(t, t->w - 1, widths);
 		for (size_t c = 0; c < t->ncols; c++) {
 			if (x >= cx && x < cx + widths[c] + 1) {
 				if (t->cols[c].nosort)

@@ -62,6 +62,10 @@ typedef struct TuiTable {
 	int fetches;         /* how many times the source was asked (tests, bench) */
 	int page;            /* rows shown at the last draw */
 	int y0, x0, w;       /* where the rows were drawn (mouse) */
+	int widths[TUI_TABLE_MAXCOLS]; /* the columns as last drawn (mouse) */
+	/* Select this row once the next fetch brings it (a row just created
+	 * is not in the cache yet); cleared by that fetch either way. */
+	char want_id[64];
 	char error[256];
 	const char *empty; /* what an empty, unfiltered table says (NULL: a default) */
 } TuiTable;

@@ -23,7 +23,10 @@ static const TuiViewOps *const tui_top_views[] = {
 #define TUI_TOP_VIEW_COUNT (sizeof tui_top_views / sizeof tui_top_views[0])
 
 /* Commands beyond the view names. */
-static const char *const tui_extra_commands[] = { "q", "quit", "help", "dump", "form" };
+static void tui_request_quit(Tui *t);
+
+static const char *const tui_extra_commands[] = { "q", "quit", "help", "dump", "form",
+						  "messages" };
 #define TUI_EXTRA_COUNT (sizeof tui_extra_commands / sizeof tui_extra_commands[0])
 
 #define TUI_MIN_W 40
@@ -49,6 +52,8 @@ TuiView *tui_top(Tui *t)
 	return t->depth ? t->stack[t->depth - 1] : NULL;
 }
 
+static void tui_sort_restore(Tui *t, TuiView *v);
+
 Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err)
 {
 	TuiView *v;
@@ -65,6 +70,12 @@ Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err)
 		free(v);
 		return err->status;
 	}
+	/* A flash belongs to the view it was said over (#14); :messages
+	 * keeps it. (One said before the first view, e.g. a bad tui.conf,
+	 * stays.) */
+	if (t->depth)
+		t->flash[0] = 0;
+	tui_sort_restore(t, v);
 	t->stack[t->depth++] = v;
 	return ST_OK;
 }
@@ -77,8 +88,41 @@ TuiView *tui_find_serial(Tui *t, unsigned serial)
 	return NULL;
 }
 
+static void tui_sort_remember(Tui *t, const TuiView *v)
+{
+	int i;
+
+	if (!v->table || v->table->fixed_order)
+		return;
+	for (i = 0; i < t->sort_count && t->sorts[i].ops != v->ops; i++)
+		;
+	if (i == t->sort_count) {
+		if (t->sort_count == (int)(sizeof t->sorts / sizeof t->sorts[0]))
+			return;
+		t->sort_count++;
+	}
+	t->sorts[i].ops = v->ops;
+	t->sorts[i].col = v->table->sort_col;
+	t->sorts[i].desc = v->table->sort_desc;
+}
+
+static void tui_sort_restore(Tui *t, TuiView *v)
+{
+	if (!v->table || v->table->fixed_order)
+		return;
+	for (int i = 0; i < t->sort_count; i++) {
+		if (t->sorts[i].ops == v->ops && t->sorts[i].col < (int)v->table->ncols) {
+			v->table->sort_col = t->sorts[i].col;
+			v->table->sort_desc = t->sorts[i].desc;
+			v->table->stale = true;
+			return;
+		}
+	}
+}
+
 static void tui_view_free(Tui *t, TuiView *v)
 {
+	tui_sort_remember(t, v);
 	if (v->ops->close)
 		v->ops->close(t, v);
 	free(v);
@@ -89,6 +133,7 @@ void tui_pop(Tui *t)
 	if (!t->depth)
 		return;
 	tui_view_free(t, t->stack[--t->depth]);
+	t->flash[0] = 0;
 	if (!t->depth)
 		t->quit = true;
 }
@@ -108,6 +153,7 @@ Status tui_switch(Tui *t, const TuiViewOps *ops, Error *err)
 	}
 	for (int i = depth - 1; i >= 0; i--)
 		tui_view_free(t, keep[i]);
+	t->flash[0] = 0;
 	return ST_OK;
 }
 
@@ -133,6 +179,23 @@ void tui_flash(Tui *t, TuiFlashLevel level, const char *fmt, ...)
 	vsnprintf(t->flash, sizeof t->flash, fmt, ap);
 	va_end(ap);
 	t->flash_level = level;
+	{
+		TuiMessage *last = t->message_count
+					   ? &t->messages[(t->message_count - 1) % TUI_MESSAGES_MAX]
+					   : NULL;
+
+		if (last && last->level == level && !strcmp(last->text, t->flash)) {
+			last->repeats++;
+			last->at_ms = tui_now(t);
+		} else {
+			TuiMessage *m = &t->messages[t->message_count++ % TUI_MESSAGES_MAX];
+
+			m->at_ms = tui_now(t);
+			m->level = level;
+			m->repeats = 0;
+			snprintf(m->text, sizeof m->text, "%s", t->flash);
+		}
+	}
 	/* Scripts see a flash until the next one, so goldens do not depend
 	 * on how fast the machine is. */
 	t->flash_until = t->scripted ? INT64_MAX
@@ -201,8 +264,14 @@ static void tui_draw_header(Tui *t)
 		size_t len = strlen(right);
 
 		pthread_mutex_lock(&t->job->mu);
-		snprintf(right + len, sizeof right - len, "%s %zu/%zu  ", t->job->title,
-			 t->job->count, t->job->total);
+		/* A count only where there is one: a single call shows its age,
+		 * not "0/0" (#14). */
+		if (t->job->total)
+			snprintf(right + len, sizeof right - len, "%s %zu/%zu  ", t->job->title,
+				 t->job->count, t->job->total);
+		else
+			snprintf(right + len, sizeof right - len, "%s %llds  ", t->job->title,
+				 (long long)((time_now_ms() - t->job->started_ms) / 1000));
 		pthread_mutex_unlock(&t->job->mu);
 	}
 	if (t->readonly) {
@@ -287,10 +356,13 @@ static void tui_draw_footer(Tui *t)
 	{
 		/* "? help" always shows, flush right: whatever else does not fit
 		 * is still listed there. */
-		int hw = tui_footer_width(t, "?", "help");
+		/* Where ? types (a form), F1 is the help key that works. */
+		bool typing = v && v->ops->paste;
+		int hw = tui_footer_width(t, typing ? "F1" : "?", "help");
 		int limit = COLS - hw - 2;
 
-		tui_footer_item_to(t, limit + 1, COLS, '?', "?", "help");
+		tui_footer_item_to(t, limit + 1, COLS, typing ? TUI_FN(KEY_F(1)) : '?',
+				   typing ? "F1" : "?", "help");
 		if (v && v->ops->hint) {
 			const char *h = v->ops->hint(t, v);
 
@@ -367,13 +439,16 @@ static void tui_draw_too_small(Tui *t, int need_w, int need_h)
 {
 	char need[64], have[64];
 	const char *lines[4] = { "terminal too small", need, have, "enlarge it, or q to quit" };
-	int y = LINES / 2 - 2;
+	TuiView *v = tui_top(t);
+	int y = LINES / 2 - 2, n = 4;
 
 	snprintf(need, sizeof need, "(need %d%s%d)", need_w, t->scr.g->times, need_h);
 	snprintf(have, sizeof have, "now %d%s%d", COLS, t->scr.g->times, LINES);
+	if (v && v->ops->unsaved && v->ops->unsaved(t, v))
+		lines[3] = "unsaved changes are kept: enlarge it";
 	if (y < 0)
 		y = 0;
-	for (int i = 0; i < 4 && y + i < LINES; i++) {
+	for (int i = 0; i < n && y + i < LINES; i++) {
 		int w = tui_screen_width(&t->scr, lines[i]);
 		int x = w < COLS ? (COLS - w) / 2 : 0;
 
@@ -441,6 +516,37 @@ static const TuiViewOps *tui_find_view(const char *name)
 	return NULL;
 }
 
+/* :messages: the session's flashes and errors with their times, whole. */
+static void tui_messages(Tui *t)
+{
+	static const char *const levels[] = { "info ", "ok   ", "warn ", "error" };
+	size_t first = t->message_count > TUI_MESSAGES_MAX ? t->message_count - TUI_MESSAGES_MAX : 0;
+	Buf b = BUF_INIT;
+	Error err;
+	char title[64];
+
+	if (first)
+		buf_printf(&b, "(%zu older messages dropped)\n", first);
+	for (size_t i = first; i < t->message_count; i++) {
+		const TuiMessage *m = &t->messages[i % TUI_MESSAGES_MAX];
+		time_t secs = (time_t)(m->at_ms / 1000);
+		struct tm tm;
+		char when[16] = "--:--:--";
+
+		if (gmtime_r(&secs, &tm))
+			strftime(when, sizeof when, "%H:%M:%S", &tm);
+		buf_printf(&b, "%s %s %s", when, levels[m->level], m->text);
+		if (m->repeats)
+			buf_printf(&b, " (x%d)", m->repeats + 1);
+		buf_putc(&b, '\n');
+	}
+	snprintf(title, sizeof title, "Messages (%zu, UTC)", t->message_count - first);
+	error_clear(&err);
+	if (tui_text_pane(t, title, b.data ? b.data : "", true, &err) != ST_OK)
+		tui_flash_error(t, &err);
+	buf_free(&b);
+}
+
 void tui_command(Tui *t, const char *line)
 {
 	char cmd[64] = "", arg[512] = "";
@@ -452,8 +558,12 @@ void tui_command(Tui *t, const char *line)
 		line++;
 	if (sscanf(line, "%63s %511[^\n]", cmd, arg) < 1)
 		return;
-	if (!strcmp(cmd, "q") || !strcmp(cmd, "quit") || !strcmp(cmd, "q!")) {
+	if (!strcmp(cmd, "q!")) {
 		t->quit = true;
+		return;
+	}
+	if (!strcmp(cmd, "q") || !strcmp(cmd, "quit")) {
+		tui_request_quit(t);
 		return;
 	}
 	if (!strcmp(cmd, "help")) {
@@ -461,6 +571,10 @@ void tui_command(Tui *t, const char *line)
 
 		if (v && v->ops != &tui_view_help && tui_push(t, &tui_view_help, v, &err) != ST_OK)
 			tui_flash_error(t, &err);
+		return;
+	}
+	if (!strcmp(cmd, "messages") || !strcmp(cmd, "msg")) {
+		tui_messages(t);
 		return;
 	}
 	if (!strcmp(cmd, "dump")) {
@@ -627,6 +741,24 @@ static void tui_prompt_key(Tui *t, int key)
 
 /* ------------------------------------------------------------ dispatch */
 
+/* ^C (and :q) quit, but not over unsaved work on the first press: the
+ * same guard Esc has in a form. :q! and a second ^C quit regardless. */
+static void tui_request_quit(Tui *t)
+{
+	for (int i = t->depth - 1; i >= 0 && !t->quit_armed; i--) {
+		TuiView *v = t->stack[i];
+
+		if (v->ops->unsaved && v->ops->unsaved(t, v)) {
+			t->quit_armed = true;
+			tui_flash(t, TUI_FLASH_WARN,
+				  "unsaved changes in %s: ^C again quits and discards them",
+				  v->title[0] ? v->title : v->ops->name);
+			return;
+		}
+	}
+	t->quit = true;
+}
+
 static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 {
 	Error err;
@@ -634,7 +766,7 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 	error_clear(&err);
 	switch (action) {
 	case TUI_ACT_QUIT:
-		t->quit = true;
+		tui_request_quit(t);
 		break;
 	case TUI_ACT_BACK:
 		if (key == TUI_KEY_ESC && v && v->filter[0]) {
@@ -694,12 +826,14 @@ static void tui_key(Tui *t, int key)
 	TuiView *v = tui_top(t);
 	const TuiKey *k;
 
+	if (key != TUI_CTRL('c'))
+		t->quit_armed = false;
 	if (t->job && t->job->waiting) {
 		if (key == TUI_KEY_ESC) {
 			t->job->waiting = false;
 			tui_flash(t, TUI_FLASH_INFO, "%s goes on in the background", t->job->title);
 		} else if (key == TUI_CTRL('c')) {
-			t->quit = true;
+			tui_request_quit(t);
 		}
 		return;
 	}
@@ -712,6 +846,15 @@ static void tui_key(Tui *t, int key)
 	if (t->too_small) {
 		/* Nothing can be seen to act on: only leaving works. */
 		k = tui_keymap_find(tui_keys_global, key);
+		if (k && k->action == TUI_ACT_BACK && v->ops->unsaved && v->ops->unsaved(t, v)) {
+			/* The guard holds at every size: what cannot be seen
+			 * cannot be confirmed, so nothing is discarded here. */
+			tui_flash(t, TUI_FLASH_WARN,
+				  "unsaved changes in %s are kept: enlarge the terminal to save or "
+				  "discard them",
+				  v->title[0] ? v->title : v->ops->name);
+			return;
+		}
 		if (k && (k->action == TUI_ACT_BACK || k->action == TUI_ACT_QUIT))
 			tui_global_action(t, v, k->action, key);
 		return;
@@ -760,6 +903,35 @@ static void tui_mouse(Tui *t, const TuiEvent *ev)
 	if (v->table && tui_table_mouse(v->table, (int)ev->mouse, ev->y, ev->x, &activated) &&
 	    activated && v->ops->action)
 		v->ops->action(t, v, TUI_ACT_OPEN);
+}
+
+/* A paste goes to what takes text (the prompt, a form's field) and never
+ * runs keys: pasted text over a list must not press `D` or `r`. */
+static void tui_paste(Tui *t, const TuiEvent *ev)
+{
+	TuiView *v = tui_top(t);
+
+	if (ev->too_long) {
+		tui_flash(t, TUI_FLASH_ERROR,
+			  "paste refused: over %d KiB (read a long value from a file instead)",
+			  TUI_PASTE_MAX / 1024);
+		return;
+	}
+	if (t->prompt != TUI_PROMPT_NONE) {
+		/* One line: the prompt has no newline to take. */
+		for (const char *p = ev->text; *p && *p != '\n';) {
+			unsigned cp = tui_utf8_next(&p);
+
+			if (cp >= 0x20)
+				tui_prompt_key(t, (int)cp);
+		}
+		return;
+	}
+	if (v && !t->too_small && !(t->job && t->job->waiting) && v->ops->paste &&
+	    v->ops->paste(t, v, ev->text, ev->text_len))
+		return;
+	tui_flash(t, TUI_FLASH_WARN, "paste ignored: nothing here takes text (%zu bytes)",
+		  ev->text_len);
 }
 
 static void tui_tick(Tui *t)
@@ -938,6 +1110,11 @@ static void tui_loop(Tui *t)
 			break;
 		case TEV_QUIT:
 			t->quit = true;
+			break;
+		case TEV_PASTE:
+			key_at = tui_mono_us();
+			tui_paste(t, &ev);
+			tui_event_clear(&ev);
 			break;
 		}
 	}

@@ -56,6 +56,9 @@ typedef struct TuiViewOps {
 	/* Raw keys, before any table (text entry); true when consumed. */
 	bool (*key)(Tui *t, TuiView *v, int key);
 	bool (*mouse)(Tui *t, TuiView *v, const TuiEvent *ev);
+	/* A bracketed paste, as one block (it may hold a secret: never keep
+	 * or show it); true when taken. NULL: the view takes no text. */
+	bool (*paste)(Tui *t, TuiView *v, const char *text, size_t len);
 	/* Reload the data; live is the periodic refresh. */
 	void (*reload)(Tui *t, TuiView *v, bool live);
 	/* Whether an action makes sense now (hides it from the footer). */
@@ -65,6 +68,9 @@ typedef struct TuiViewOps {
 	const char *(*hint)(Tui *t, TuiView *v);
 	/* Where the "12/345" position comes from, when not the table. */
 	const char *(*status)(Tui *t, TuiView *v);
+	/* Whether quitting now would lose the operator's work (a form with
+	 * unsaved changes); NULL: never. */
+	bool (*unsaved)(Tui *t, TuiView *v);
 } TuiViewOps;
 
 #define TUI_FILTER_MAX 128
@@ -137,6 +143,15 @@ void tui_job_shutdown(Tui *t);
 typedef enum TuiPromptKind { TUI_PROMPT_NONE, TUI_PROMPT_COMMAND, TUI_PROMPT_FILTER } TuiPromptKind;
 typedef enum TuiFlashLevel { TUI_FLASH_INFO, TUI_FLASH_OK, TUI_FLASH_WARN, TUI_FLASH_ERROR } TuiFlashLevel;
 
+#define TUI_MESSAGES_MAX 200
+
+typedef struct TuiMessage {
+	int64_t at_ms;
+	TuiFlashLevel level;
+	int repeats; /* the same text again straight after: counted, not repeated */
+	char text[512];
+} TuiMessage;
+
 typedef struct TuiFooterHit {
 	int x0, x1, key;
 } TuiFooterHit;
@@ -149,6 +164,7 @@ struct Tui {
 	bool scripted;
 	bool readonly;
 	bool quit;
+	bool quit_armed; /* ^C was refused once for unsaved work: the next one quits */
 	TuiView *stack[TUI_STACK_MAX];
 	int depth;
 	unsigned next_serial;
@@ -177,6 +193,17 @@ struct Tui {
 	int64_t first_frame_us;
 	int64_t *key_us;
 	size_t key_count, key_cap;
+	/* Every flash of the session, for :messages (a ring, newest last). */
+	TuiMessage messages[TUI_MESSAGES_MAX];
+	size_t message_count; /* ever recorded; the ring holds the last MAX */
+	/* The sort each kind of list view had when it closed, so `:leases`
+	 * and back keeps it (#14). */
+	struct {
+		const TuiViewOps *ops;
+		int col;
+		bool desc;
+	} sorts[16];
+	int sort_count;
 };
 
 /* View stack. push takes arg for the view's open. */
@@ -218,6 +245,18 @@ typedef struct TuiConfirm {
 
 /* Takes arg (frees it with free_arg) whatever the outcome. */
 Status tui_confirm(Tui *t, const TuiConfirm *c, Error *err);
+/* The same with a third button, alt, between Cancel and yes ("Reload"). */
+Status tui_confirm_alt(Tui *t, const TuiConfirm *c, const char *alt,
+		       void (*on_alt)(Tui *t, void *arg), Error *err);
+
+/* The text pane (view_text.c): text read whole, wrapped and scrollable;
+ * at_end opens it at the bottom. */
+typedef struct TuiTextArg {
+	const char *title;
+	const char *text;
+	bool at_end;
+} TuiTextArg;
+Status tui_text_pane(Tui *t, const char *title, const char *text, bool at_end, Error *err);
 
 /* After a change, every open view reloads its data. */
 void tui_reload_all(Tui *t);
@@ -235,5 +274,6 @@ extern const TuiViewOps tui_view_providers;
 extern const TuiViewOps tui_view_provider;
 extern const TuiViewOps tui_view_help;
 extern const TuiViewOps tui_view_form;
+extern const TuiViewOps tui_view_text;
 
 #endif

@@ -8,21 +8,27 @@
 
 typedef struct ConfirmState {
 	char title[128];
-	char message[1024];
+	char message[2048];
 	char yes[32];
+	char alt[32];
 	void (*on_yes)(Tui *t, void *arg);
+	void (*on_alt)(Tui *t, void *arg);
 	void *arg;
 	void (*free_arg)(void *arg);
-	bool focus_yes;
-	int bx[2], by, bw[2]; /* the buttons, for the mouse */
+	int focus;   /* 0 Cancel, then alt (when there is one), then yes */
+	int buttons; /* 2 or 3 */
+	int bx[3], by, bw[3]; /* the buttons, for the mouse */
 } ConfirmState;
 
-enum { CONFIRM_ACT_SWITCH = TUI_ACT_VIEW, CONFIRM_ACT_PRESS, CONFIRM_ACT_CANCEL };
+#define CONFIRM_LINES 14
+
+enum { CONFIRM_ACT_SWITCH = TUI_ACT_VIEW, CONFIRM_ACT_PRESS, CONFIRM_ACT_CANCEL,
+       CONFIRM_ACT_SWITCH_BACK };
 
 static const TuiKey confirm_keys[] = {
 	{ TUI_KEY_TAB, TUI_FN(KEY_RIGHT), CONFIRM_ACT_SWITCH, TUI_KEY_FOOTER, "switch",
 	  "Move between Cancel and the action" },
-	{ TUI_FN(KEY_BTAB), TUI_FN(KEY_LEFT), CONFIRM_ACT_SWITCH, 0, NULL,
+	{ TUI_FN(KEY_BTAB), TUI_FN(KEY_LEFT), CONFIRM_ACT_SWITCH_BACK, 0, NULL,
 	  "Move between Cancel and the action" },
 	{ TUI_KEY_ENTER, ' ', CONFIRM_ACT_PRESS, TUI_KEY_FOOTER, "press",
 	  "Press the focused button (Cancel unless you moved)" },
@@ -30,18 +36,32 @@ static const TuiKey confirm_keys[] = {
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
-Status tui_confirm(Tui *t, const TuiConfirm *c, Error *err)
+typedef struct ConfirmArg {
+	const TuiConfirm *c;
+	const char *alt;
+	void (*on_alt)(Tui *t, void *arg);
+} ConfirmArg;
+
+Status tui_confirm_alt(Tui *t, const TuiConfirm *c, const char *alt,
+		       void (*on_alt)(Tui *t, void *arg), Error *err)
 {
-	Status st = tui_push(t, &tui_view_confirm, c, err);
+	ConfirmArg a = { c, alt, on_alt };
+	Status st = tui_push(t, &tui_view_confirm, &a, err);
 
 	if (st != ST_OK && c->free_arg)
 		c->free_arg(c->arg);
 	return st;
 }
 
+Status tui_confirm(Tui *t, const TuiConfirm *c, Error *err)
+{
+	return tui_confirm_alt(t, c, NULL, NULL, err);
+}
+
 static Status confirm_open(Tui *t, TuiView *v, const void *arg, Error *err)
 {
-	const TuiConfirm *c = arg;
+	const ConfirmArg *a = arg;
+	const TuiConfirm *c = a->c;
 	ConfirmState *st = calloc(1, sizeof *st);
 
 	if (!st)
@@ -49,6 +69,12 @@ static Status confirm_open(Tui *t, TuiView *v, const void *arg, Error *err)
 	snprintf(st->title, sizeof st->title, "%s", c->title);
 	snprintf(st->message, sizeof st->message, "%s", c->message);
 	snprintf(st->yes, sizeof st->yes, "%s", c->yes);
+	st->buttons = 2;
+	if (a->alt && a->on_alt) {
+		snprintf(st->alt, sizeof st->alt, "%s", a->alt);
+		st->on_alt = a->on_alt;
+		st->buttons = 3;
+	}
 	st->on_yes = c->on_yes;
 	st->arg = c->arg;
 	st->free_arg = c->free_arg;
@@ -71,12 +97,12 @@ static void confirm_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 	ConfirmState *st = v->state;
 	int bw = w - 8 < 64 ? w - 8 : 64, lines = 0, bh, by, bx, cx;
 	const char *p = st->message;
-	char wrapped[8][128];
+	char wrapped[CONFIRM_LINES][128];
 	char label[64];
 
-	/* Wrap the message to the dialog's width. */
-	while (*p && lines < 8) {
-		size_t len = strlen(p), cut = len, max = (size_t)(bw - 4);
+	/* Wrap the message to the dialog's width; a newline starts a line. */
+	while (*p && lines < CONFIRM_LINES) {
+		size_t len = strcspn(p, "\n"), cut = len, max = (size_t)(bw - 4);
 
 		if (len > max) {
 			cut = max;
@@ -92,6 +118,8 @@ static void confirm_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 		p += cut;
 		while (*p == ' ')
 			p++;
+		if (*p == '\n')
+			p++;
 	}
 	bh = lines + 4;
 	by = y + (h - bh) / 2;
@@ -103,26 +131,26 @@ static void confirm_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 		tui_screen_text(&t->scr, by + 1 + i, bx + 2, bw - 4, TONE_NORMAL, false, wrapped[i]);
 	st->by = by + bh - 2;
 	cx = bx + 2;
-	snprintf(label, sizeof label, "[ Cancel ]");
-	st->bx[0] = cx;
-	st->bw[0] = (int)strlen(label);
-	tui_screen_text(&t->scr, st->by, cx, bw - 4, st->focus_yes ? TONE_NORMAL : TONE_SELECTED,
-			false, label);
-	cx += st->bw[0] + 2;
-	snprintf(label, sizeof label, "[ %s ]", st->yes);
-	st->bx[1] = cx;
-	st->bw[1] = tui_screen_width(&t->scr, label);
-	tui_screen_text(&t->scr, st->by, cx, bx + bw - 2 - cx, st->focus_yes ? TONE_ERROR : TONE_NORMAL,
-			false, label);
+	for (int i = 0; i < st->buttons; i++) {
+		const char *name = i == 0 ? "Cancel" : (i == st->buttons - 1 ? st->yes : st->alt);
+		TuiTone tone = st->focus != i ? TONE_NORMAL
+					      : (i == st->buttons - 1 ? TONE_ERROR : TONE_SELECTED);
+
+		snprintf(label, sizeof label, "[ %s ]", name);
+		st->bx[i] = cx;
+		st->bw[i] = tui_screen_width(&t->scr, label);
+		tui_screen_text(&t->scr, st->by, cx, bx + bw - 2 - cx, tone, false, label);
+		cx += st->bw[i] + 2;
+	}
 	/* The focus, visible without colour too. */
-	tui_screen_text(&t->scr, st->by, st->bx[st->focus_yes ? 1 : 0] - 1, 1, TONE_TITLE, false,
+	tui_screen_text(&t->scr, st->by, st->bx[st->focus] - 1, 1, TONE_TITLE, false,
 			t->scr.utf8 ? "▸" : ">");
 }
 
-static void confirm_yes(Tui *t, TuiView *v)
+static void confirm_run(Tui *t, TuiView *v, bool alt)
 {
 	ConfirmState *st = v->state;
-	void (*on_yes)(Tui *, void *) = st->on_yes;
+	void (*on_yes)(Tui *, void *) = alt ? st->on_alt : st->on_yes;
 	void *arg = st->arg;
 	void (*free_arg)(void *) = st->free_arg;
 
@@ -141,11 +169,14 @@ static bool confirm_action(Tui *t, TuiView *v, int action)
 
 	switch (action) {
 	case CONFIRM_ACT_SWITCH:
-		st->focus_yes = !st->focus_yes;
+		st->focus = (st->focus + 1) % st->buttons;
+		return true;
+	case CONFIRM_ACT_SWITCH_BACK:
+		st->focus = (st->focus + st->buttons - 1) % st->buttons;
 		return true;
 	case CONFIRM_ACT_PRESS:
-		if (st->focus_yes) {
-			confirm_yes(t, v);
+		if (st->focus > 0) {
+			confirm_run(t, v, st->focus < st->buttons - 1);
 		} else {
 			tui_pop(t);
 			tui_flash(t, TUI_FLASH_INFO, "cancelled");
@@ -169,8 +200,12 @@ static bool confirm_mouse(Tui *t, TuiView *v, const TuiEvent *ev)
 	if (ev->y == st->by && ev->x >= st->bx[0] && ev->x < st->bx[0] + st->bw[0]) {
 		tui_pop(t);
 		tui_flash(t, TUI_FLASH_INFO, "cancelled");
-	} else if (ev->y == st->by && ev->x >= st->bx[1] && ev->x < st->bx[1] + st->bw[1]) {
-		confirm_yes(t, v);
+	} else {
+		for (int i = 1; i < st->buttons; i++)
+			if (ev->y == st->by && ev->x >= st->bx[i] && ev->x < st->bx[i] + st->bw[i]) {
+				confirm_run(t, v, i < st->buttons - 1);
+				break;
+			}
 	}
 	return true; /* a dialog is modal: clicks elsewhere do nothing */
 }

@@ -8,6 +8,7 @@
 #include "core/environment.h"
 #include "core/probe.h"
 #include "tui/tui.h"
+#include "util/buf.h"
 #include "util/ids.h"
 #include "util/json.h"
 #include "util/jsonptr.h"
@@ -21,6 +22,7 @@ enum {
 	ENV_ACT_PROBE_ALL,
 	ENV_ACT_ACQUIRE,
 	ENV_ACT_LEASES,
+	ENV_ACT_VIEW,
 };
 
 static const TuiKey envs_keys[] = {
@@ -249,7 +251,8 @@ static void env_act_run(TuiJob *job)
 		snprintf(summary, sizeof summary, "%s %s", a->flag ? "archived" : "restored", a->name);
 		break;
 	case ENV_ACT_DELETE:
-		st = env_delete(job->app, a->id, false, &err);
+		/* flag: the operator was told the live leases go first. */
+		st = env_delete(job->app, a->id, a->flag, &err);
 		snprintf(summary, sizeof summary, "deleted environment %s", a->name);
 		break;
 	default:
@@ -288,7 +291,12 @@ static bool env_common_action(Tui *t, int action, const char *id)
 
 	error_clear(&err);
 	if (action == ENV_ACT_NEW) {
-		if (tui_push(t, &tui_view_providers, "pick", &err) != ST_OK)
+		Store *s;
+
+		/* Refused up front, with the reason, before a form is filled in. */
+		if (app_store(t->app, &s, &err) != ST_OK ||
+		    app_check_writable(t->app, "create an environment", &err) != ST_OK ||
+		    tui_push(t, &tui_view_providers, "pick", &err) != ST_OK)
 			tui_flash_error(t, &err);
 		return true;
 	}
@@ -334,20 +342,35 @@ static bool env_common_action(Tui *t, int action, const char *id)
 		} else if (action == ENV_ACT_ARCHIVE) {
 			env_act_start(t, &a, a.flag ? "archiving" : "restoring");
 		} else {
-			char msg[600];
+			char msg[800], leases[300] = "";
 			EnvAct *copy = malloc(sizeof *copy);
 			TuiConfirm c = { "Delete environment", msg, "Delete", env_delete_yes, copy, free };
+			Store *s;
+			long active = 0;
 
 			if (!copy) {
 				tui_flash(t, TUI_FLASH_ERROR, "out of memory");
 				return true;
 			}
+			/* The console's own force path: the dialog says the live
+			 * leases' sandboxes are destroyed first, so Delete can do it
+			 * (env delete --force is the CLI's). */
+			if (app_store(t->app, &s, &err) == ST_OK)
+				store_lease_count_active(s, a.id, &active, &err);
+			a.flag = active > 0;
+			if (active)
+				snprintf(leases, sizeof leases,
+					 " It has %ld active lease%s: %s destroyed first, and a run "
+					 "using %s will fail.",
+					 active, active == 1 ? "" : "s",
+					 active == 1 ? "its sandbox is" : "their sandboxes are",
+					 active == 1 ? "it" : "one");
 			*copy = a;
 			snprintf(msg, sizeof msg,
 				 "Delete environment \"%s\"? Its config, probe history and lease "
 				 "records go, and so do the secrets it created that nothing else "
-				 "uses. This cannot be undone.",
-				 a.name);
+				 "uses.%s This cannot be undone.",
+				 a.name, leases);
 			if (tui_confirm(t, &c, &err) != ST_OK)
 				tui_flash_error(t, &err);
 		}
@@ -413,6 +436,8 @@ static const TuiKey env_keys[] = {
 	{ 'a', 0, ENV_ACT_ACQUIRE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "acquire",
 	  "Acquire a lease (run id and issue id are optional)" },
 	{ 'l', 0, ENV_ACT_LEASES, TUI_KEY_FOOTER, "leases", "The environment's leases, live" },
+	{ 'v', 0, ENV_ACT_VIEW, TUI_KEY_FOOTER, "view",
+	  "Read the row whole (Enter too): a probe's summary and details, a long value" },
 	{ 'A', 0, ENV_ACT_ARCHIVE, TUI_KEY_CHANGES, "archive",
 	  "Archive the environment (again: restore it)" },
 	{ 'D', TUI_FN(KEY_DC), ENV_ACT_DELETE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "delete",
@@ -569,6 +594,13 @@ static void env_load(Tui *t, EnvState *st)
 				 p->duration_ms, line ? line : (p->summary ? p->summary : ""));
 			free(line);
 			tui_rows_line(&st->all, age, buf, p->ok ? TONE_OK : TONE_ERROR);
+			/* Enter/v reads the whole probe: the row knows which. */
+			if (st->all.count && !st->all.rows[st->all.count - 1].id) {
+				char pid[UUID_STR_LEN + 8];
+
+				snprintf(pid, sizeof pid, "probe:%s", p->id);
+				st->all.rows[st->all.count - 1].id = strdup(pid);
+			}
 		}
 		store_probe_list_free(&probes);
 	}
@@ -633,12 +665,62 @@ static void env_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 	tui_frame(t, v, y, x, h, w, title);
 }
 
+/* Enter/v: the selected row whole in the text pane; a probe row shows
+ * the probe's summary and its details as the provider gave them. */
+static void env_view_row(Tui *t, EnvState *st)
+{
+	const TuiRow *row = tui_table_selected(&st->table);
+	Buf b = BUF_INIT;
+	char title[400];
+	Error err;
+
+	if (!row || !row->cells[1] || !row->cells[1][0]) {
+		tui_flash(t, TUI_FLASH_INFO, "nothing to read on this row");
+		return;
+	}
+	error_clear(&err);
+	snprintf(title, sizeof title, "%s: %s", st->name, row->cells[0] && row->cells[0][0]
+								  ? row->cells[0]
+								  : "value");
+	if (row->id && !strncmp(row->id, "probe:", 6)) {
+		StoreProbeList probes = { 0 };
+		Store *s;
+
+		if (app_store(t->app, &s, &err) == ST_OK &&
+		    store_probe_list(s, st->id, 10, &probes, &err) == ST_OK) {
+			for (size_t i = 0; i < probes.count; i++) {
+				const StoreProbe *p = &probes.items[i];
+				char *details;
+
+				if (strcmp(p->id, row->id + 6))
+					continue;
+				details = p->details ? cJSON_Print(p->details) : NULL;
+				buf_printf(&b, "Probe %s: %s in %lld ms (%s)\n\nSummary:\n%s\n", p->created_at,
+					   p->ok ? "ok" : "FAILED", p->duration_ms, p->provider,
+					   p->summary ? p->summary : "");
+				if (details)
+					buf_printf(&b, "\nDetails:\n%s\n", details);
+				free(details);
+				snprintf(title, sizeof title, "%s: probe %s", st->name, p->created_at);
+			}
+		}
+		store_probe_list_free(&probes);
+	}
+	if (!b.data)
+		buf_puts(&b, row->cells[1]);
+	if (tui_text_pane(t, title, b.data ? b.data : "", false, &err) != ST_OK)
+		tui_flash_error(t, &err);
+	buf_free(&b);
+}
+
 static bool env_action(Tui *t, TuiView *v, int action)
 {
 	EnvState *st = v->state;
 
-	if (action == TUI_ACT_OPEN)
+	if (action == TUI_ACT_OPEN || action == ENV_ACT_VIEW) {
+		env_view_row(t, st);
 		return true;
+	}
 	return env_common_action(t, action, st->id);
 }
 

@@ -1,12 +1,18 @@
 /* The form screen: hosts a TuiForm as a view. Used for previewing a
  * provider's config form or any schema file (`:form FILE`), and for the
  * console's own forms (forms/). */
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tui/form.h"
 #include "tui/tui.h"
+#include "util/buf.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "core/environment.h"
@@ -50,6 +56,15 @@ typedef struct FormViewState {
 	char heading[256];
 	bool esc_armed;
 	char pos[16];
+	/* edit: the revision and the header (name, description) the form
+	 * opened with, to refuse and explain a save over someone's change. */
+	long revision;
+	cJSON *opened_header;
+	/* ^O on a secret field: the path being typed, then read into it. */
+	bool file_prompt;
+	char hint[200];
+	char file_path[1024];
+	char file_field[160];
 } FormViewState;
 
 static const TuiKey form_keys[] = {
@@ -66,6 +81,10 @@ static const TuiKey form_keys[] = {
 	{ TUI_CTRL('d'), 0, TUI_ACT_NONE, 0, NULL, "Remove the array item or map entry" },
 	{ TUI_CTRL('t'), 0, TUI_ACT_NONE, 0, NULL,
 	  "Secret field: verify the typed value against the stored one (not saved)" },
+	{ TUI_FN(KEY_F(2)), 0, TUI_ACT_NONE, 0, NULL,
+	  "The focused field's whole description and problem, in the text pane" },
+	{ TUI_CTRL('o'), 0, TUI_ACT_NONE, 0, NULL,
+	  "Secret field: read its value from a file (one trailing newline dropped)" },
 	{ TUI_CTRL('s'), 0, FORM_ACT_SAVE, TUI_KEY_FOOTER, "save", "Validate and save" },
 	{ TUI_KEY_ESC, 0, FORM_ACT_CLOSE, TUI_KEY_FOOTER, "close",
 	  "Close the form (twice when there are unsaved changes)" },
@@ -174,6 +193,8 @@ typedef struct SaveJob {
 	char provider[128];
 	cJSON *header; /* environment header, or the secret form's value */
 	cJSON *config; /* environment config */
+	long expect_revision;
+	char saved_id[64]; /* a new environment's id, to select it in the list */
 	char summary[300];
 } SaveJob;
 
@@ -209,7 +230,10 @@ static void save_job_run(TuiJob *job)
 			in.description = "";
 		in.provider = j->provider;
 		in.config = j->config;
+		in.expect_revision = j->expect_revision;
 		st = env_save(job->app, &in, &out, &rep, &err);
+		if (st == ST_OK)
+			snprintf(j->saved_id, sizeof j->saved_id, "%s", out.id);
 		if (st == ST_OK)
 			snprintf(j->summary, sizeof j->summary,
 				 "%s environment %s (%d secret%s created, %d rotated)",
@@ -295,11 +319,17 @@ static void save_job_run(TuiJob *job)
 	tui_job_finish(job, st, &err, j->summary);
 }
 
+static void form_conflict(Tui *t, TuiView *v);
+
 static void save_job_done(Tui *t, TuiJob *job)
 {
 	SaveJob *j = job->arg;
 	TuiView *v = tui_find_serial(t, j->serial);
 
+	if (job->status == ST_E_CONFLICT && j->kind == FK_ENV_EDIT && v && tui_top(t) == v) {
+		form_conflict(t, v);
+		return;
+	}
 	if (job->status != ST_OK) {
 		if (v) {
 			FormViewState *st = v->state;
@@ -311,9 +341,19 @@ static void save_job_done(Tui *t, TuiJob *job)
 	}
 	/* Done: the form closes (a verify stays, to try another value). */
 	if (v && j->kind != FK_SECRET_VERIFY) {
+		TuiView *under;
+
 		while (tui_top(t) && tui_top(t) != v)
 			tui_pop(t);
 		tui_pop(t);
+		/* The environment just created is the one selected (#14). */
+		under = tui_top(t);
+		if (j->kind == FK_ENV_NEW && j->saved_id[0] && under && under->table &&
+		    under->ops == &tui_view_envs) {
+			snprintf(under->table->want_id, sizeof under->table->want_id, "%s",
+				 j->saved_id);
+			tui_table_invalidate(under->table);
+		}
 	} else if (v) {
 		FormViewState *st = v->state;
 
@@ -375,6 +415,7 @@ static void form_save(Tui *t, TuiView *v)
 	}
 	j->kind = st->kind;
 	j->serial = v->serial;
+	j->expect_revision = st->kind == FK_ENV_EDIT ? st->revision : 0;
 	snprintf(j->target, sizeof j->target, "%s", st->target);
 	snprintf(j->provider, sizeof j->provider, "%s", st->provider);
 	j->header = cJSON_Duplicate(tui_form_value(st->form, 0), 1);
@@ -391,6 +432,182 @@ static void form_save(Tui *t, TuiView *v)
 	if (tui_job_start(t, titles[st->kind], save_job_run, save_job_done, j, save_job_free,
 			  &err) != ST_OK)
 		tui_flash_error(t, &err);
+}
+
+/* ------------------------------------------------------------ conflict */
+
+/* The lost-update guard (#14): a save over a revision other than the one
+ * the form opened with is refused by the core; this dialog says, field by
+ * field, what changed there and what here (secrets only as changed or
+ * not), and offers Reload (their version, yours dropped), Overwrite
+ * (yours over theirs, if nobody saved again meanwhile) or Cancel. */
+typedef struct ConflictArg {
+	unsigned serial;
+	long revision; /* the revision Overwrite saves over */
+	char target[128];
+} ConflictArg;
+
+static bool conflict_same(const cJSON *a, const cJSON *b)
+{
+	if (!a || cJSON_IsNull(a))
+		return !b || cJSON_IsNull(b) || (cJSON_IsString(b) && !b->valuestring[0]);
+	if (!b || cJSON_IsNull(b))
+		return cJSON_IsString(a) && !a->valuestring[0];
+	return json_equal(a, b);
+}
+
+static bool conflict_is_secret(const cJSON *schema, const char *key)
+{
+	const cJSON *prop = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(schema, "properties"), key);
+	const char *format = json_get_string(prop, "format");
+
+	return (format && (!strcmp(format, "secret-ref") || !strcmp(format, "secret"))) ||
+	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(prop, "x-paperclip-secret")) ||
+	       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(prop, "writeOnly"));
+}
+
+/* One object's keys: appends "  PREFIXkey: changed there|here|on both
+ * sides" for each that differs, and counts them. */
+static void conflict_keys(Buf *out, const char *prefix, const cJSON *opened, const cJSON *theirs,
+			  const cJSON *mine, const cJSON *schema, int *count)
+{
+	const cJSON *sets[3] = { opened, theirs, mine };
+	Buf seen = BUF_INIT;
+
+	buf_putc(&seen, '\n');
+	for (int s = 0; s < 3; s++) {
+		const cJSON *it;
+
+		cJSON_ArrayForEach(it, sets[s]) {
+			char mark[300];
+			const cJSON *o, *th, *mi;
+			bool there, here, secret;
+
+			if (!it->string || !strcmp(it->string, "provider"))
+				continue;
+			snprintf(mark, sizeof mark, "\n%s\n", it->string);
+			if (seen.data && strstr(seen.data, mark))
+				continue;
+			buf_puts(&seen, it->string);
+			buf_putc(&seen, '\n');
+			o = cJSON_GetObjectItemCaseSensitive(opened, it->string);
+			th = cJSON_GetObjectItemCaseSensitive(theirs, it->string);
+			mi = cJSON_GetObjectItemCaseSensitive(mine, it->string);
+			there = !conflict_same(o, th);
+			here = !conflict_same(o, mi);
+			secret = schema && conflict_is_secret(schema, it->string);
+			if (!there && !here && secret) {
+				/* A secret is named either way: changed or not. */
+				buf_printf(out, "\n  %s%s (secret): unchanged", prefix, it->string);
+				continue;
+			}
+			if (!there && !here)
+				continue;
+			(*count)++;
+			if (*count > 8)
+				continue;
+			buf_printf(out, "\n  %s%s%s: %s", prefix, it->string, secret ? " (secret)" : "",
+				   there && here ? "changed there and here"
+				   : there	 ? "changed there"
+						 : "changed here");
+		}
+	}
+	buf_free(&seen);
+}
+
+static void conflict_reload(Tui *t, void *arg)
+{
+	ConflictArg *a = arg;
+	TuiView *v = tui_find_serial(t, a->serial);
+	char what[160];
+	Error err;
+
+	if (!v)
+		return;
+	while (tui_top(t) && tui_top(t) != v)
+		tui_pop(t);
+	tui_pop(t);
+	snprintf(what, sizeof what, "env-edit:%s", a->target);
+	error_clear(&err);
+	if (tui_push(t, &tui_view_form, what, &err) != ST_OK)
+		tui_flash_error(t, &err);
+	else
+		tui_flash(t, TUI_FLASH_INFO, "reloaded at revision %ld: your changes were dropped",
+			  a->revision);
+}
+
+static void form_save(Tui *t, TuiView *v);
+
+static void conflict_overwrite(Tui *t, void *arg)
+{
+	ConflictArg *a = arg;
+	TuiView *v = tui_find_serial(t, a->serial);
+	FormViewState *st;
+
+	if (!v)
+		return;
+	st = v->state;
+	st->revision = a->revision;
+	form_save(t, v);
+}
+
+static void form_conflict(Tui *t, TuiView *v)
+{
+	FormViewState *st = v->state;
+	StoreEnv env = { 0 };
+	ConflictArg *a;
+	Buf msg = BUF_INIT;
+	cJSON *theirs_header = NULL, *theirs_config = NULL;
+	int count = 0;
+	Error err;
+	TuiConfirm c = { "Changed elsewhere", NULL, "Overwrite", conflict_overwrite, NULL, free };
+
+	error_clear(&err);
+	if (env_get(t->app, st->target, &env, &err) != ST_OK) {
+		tui_form_set_note(st->form, TONE_ERROR, error_text(&err));
+		tui_flash_error(t, &err);
+		return;
+	}
+	theirs_header = cJSON_CreateObject();
+	theirs_config = env.config ? cJSON_Duplicate(env.config, 1) : cJSON_CreateObject();
+	a = calloc(1, sizeof *a);
+	if (!theirs_header || !theirs_config || !a) {
+		free(a);
+		goto done;
+	}
+	json_set_string(theirs_header, "name", env.name);
+	if (env.description && env.description[0])
+		json_set_string(theirs_header, "description", env.description);
+	buf_printf(&msg,
+		   "%s was saved elsewhere after this form opened (revision %ld, now %ld). "
+		   "Field by field:",
+		   env.name, st->revision, env.revision);
+	conflict_keys(&msg, "", st->opened_header, theirs_header, tui_form_value(st->form, 0), NULL,
+		      &count);
+	conflict_keys(&msg, "config/", st->stored, theirs_config,
+		      tui_form_value(st->form, st->config_part), st->schema2, &count);
+	if (count > 8)
+		buf_printf(&msg, "\n  and %d more", count - 8);
+	if (!count)
+		buf_puts(&msg, "\n  (no field differs: the other save changed nothing you see)");
+	buf_puts(&msg, "\nReload shows theirs and drops yours; Overwrite saves all of yours over "
+		       "theirs.");
+	a->serial = v->serial;
+	a->revision = env.revision;
+	snprintf(a->target, sizeof a->target, "%s", st->target);
+	c.message = msg.data ? msg.data : "";
+	c.arg = a;
+	tui_form_set_note(st->form, TONE_WARN, "not saved: changed elsewhere meanwhile");
+	if (tui_confirm_alt(t, &c, "Reload", conflict_reload, &err) != ST_OK)
+		tui_flash_error(t, &err);
+	a = NULL;
+done:
+	free(a);
+	buf_free(&msg);
+	cJSON_Delete(theirs_header);
+	json_wipe(theirs_config);
+	store_env_clear(&env);
 }
 
 /* ------------------------------------------------------------ view */
@@ -506,8 +723,10 @@ static Status form_setup_env(Tui *t, TuiView *v, FormViewState *st, const char *
 				json_set_string(*header_init, "description", env.description);
 			json_set_string(*header_init, "provider", env.provider);
 		}
+		st->revision = env.revision;
 		store_env_clear(&env);
-		if (!st->stored || !*header_init)
+		if (!st->stored || !*header_init ||
+		    !(st->opened_header = cJSON_Duplicate(*header_init, 1)))
 			return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	if (!(st->schema2 = cJSON_Duplicate(p->config_schema, 1)))
@@ -652,6 +871,7 @@ static void form_view_close(Tui *t, TuiView *v)
 	cJSON_Delete(st->schema);
 	cJSON_Delete(st->schema2);
 	cJSON_Delete(st->stored);
+	cJSON_Delete(st->opened_header);
 	free(st);
 }
 
@@ -681,6 +901,21 @@ static void form_view_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 			 : "");
 	tui_form_draw(st->form, &t->scr, y + 1, x + 1, h - 2, w - 2, &t->cur_y, &t->cur_x);
 	tui_frame(t, v, y, x, h, w, title);
+	if (st->file_prompt) {
+		char head[300];
+		int used;
+
+		snprintf(head, sizeof head, "Read %s from file (Enter reads, Esc cancels): ",
+			 st->file_field);
+		tui_screen_fill(&t->scr, y + h - 2, x + 1, w - 2, TONE_SELECTED);
+		used = tui_screen_text(&t->scr, y + h - 2, x + 1, w - 2, TONE_SELECTED, false, head);
+		tui_screen_text(&t->scr, y + h - 2, x + 1 + used, w - 2 - used, TONE_SELECTED, false,
+				st->file_path);
+		t->cur_y = y + h - 2;
+		t->cur_x = x + 1 + used + tui_screen_width(&t->scr, st->file_path);
+		if (t->cur_x >= x + w - 1)
+			t->cur_x = x + w - 2;
+	}
 }
 
 static void form_view_validate(Tui *t, FormViewState *st)
@@ -737,10 +972,106 @@ static void form_view_result(Tui *t, TuiView *v, int r)
 	}
 }
 
+/* Reads a secret's value from a file: one read(2) buffer sized from
+ * fstat, so no stdio or realloc copy is left behind, wiped after. One
+ * trailing newline is dropped, as `envctl secret create --value-file`
+ * does. */
+static void form_read_secret_file(Tui *t, FormViewState *st)
+{
+	int fd = open(st->file_path, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	char *buf = NULL;
+	size_t len = 0, cap;
+	ssize_t n;
+
+	if (fd < 0) {
+		tui_flash(t, TUI_FLASH_ERROR, "cannot read %s: %s", st->file_path, strerror(errno));
+		return;
+	}
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > 64 * 1024) {
+		tui_flash(t, TUI_FLASH_ERROR, "cannot use %s for %s: %s", st->file_path, st->file_field,
+			  S_ISREG(sb.st_mode) ? "over 64 KiB" : "not a regular file");
+		close(fd);
+		return;
+	}
+	cap = (size_t)sb.st_size + 1;
+	buf = malloc(cap);
+	if (!buf) {
+		close(fd);
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	while (len < cap - 1 && (n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = 0;
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len && buf[len - 1] == '\r')
+		len--;
+	if (!len || memchr(buf, 0, len)) {
+		tui_flash(t, TUI_FLASH_ERROR, "%s: the value from %s is %s; nothing changed",
+			  st->file_field, st->file_path, len ? "not text (a NUL byte)" : "empty");
+	} else {
+		tui_form_replace_text(st->form, buf, len);
+		tui_flash(t, TUI_FLASH_OK, "%s: read %zu bytes from %s (save to store it)",
+			  st->file_field, len, st->file_path);
+	}
+	sodium_memzero(buf, cap);
+	free(buf);
+}
+
+static void form_file_prompt_key(Tui *t, FormViewState *st, int key)
+{
+	size_t len = strlen(st->file_path);
+
+	if (key == TUI_KEY_ESC) {
+		st->file_prompt = false;
+		tui_flash(t, TUI_FLASH_INFO, "cancelled");
+	} else if (key == TUI_KEY_ENTER) {
+		st->file_prompt = false;
+		if (st->file_path[0])
+			form_read_secret_file(t, st);
+	} else if (key == TUI_FN(KEY_BACKSPACE)) {
+		while (len > 0 && ((unsigned char)st->file_path[len - 1] & 0xc0) == 0x80)
+			len--;
+		if (len > 0)
+			len--;
+		st->file_path[len] = 0;
+	} else if (key == TUI_CTRL('u')) {
+		st->file_path[0] = 0;
+	} else if (key >= 0x20 && key != 0x7f && !(key & 0x40000000) && key <= 0x10ffff &&
+		   len + 5 < sizeof st->file_path) {
+		len += (size_t)tui_utf8_put((unsigned)key, st->file_path + len);
+		st->file_path[len] = 0;
+	}
+}
+
 static bool form_view_key(Tui *t, TuiView *v, int key)
 {
 	FormViewState *st = v->state;
 	int r;
+
+	if (st->file_prompt) {
+		form_file_prompt_key(t, st, key);
+		return true;
+	}
+	if (key == TUI_FN(KEY_F(2))) {
+		char *help = tui_form_focus_help(st->form);
+		Error err;
+
+		error_clear(&err);
+		if (help && tui_text_pane(t, "Field help", help, false, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		free(help);
+		return true;
+	}
+	if (key == TUI_CTRL('o') && tui_form_focus_secret(st->form)) {
+		snprintf(st->file_field, sizeof st->file_field, "%s", tui_form_focus_secret(st->form));
+		st->file_path[0] = 0;
+		st->file_prompt = true;
+		return true;
+	}
 
 	if (key != TUI_KEY_ESC)
 		st->esc_armed = false;
@@ -785,6 +1116,25 @@ static bool form_view_mouse(Tui *t, TuiView *v, const TuiEvent *ev)
 	return r != TUI_FORM_IGNORED;
 }
 
+static bool form_view_paste(Tui *t, TuiView *v, const char *text, size_t len)
+{
+	FormViewState *st = v->state;
+
+	if (st->file_prompt) {
+		/* A path is one line. */
+		for (const char *p = text; *p && *p != '\n';)
+			form_file_prompt_key(t, st, (int)tui_utf8_next(&p));
+		return true;
+	}
+
+	st->esc_armed = false;
+	if (tui_form_paste(st->form, text, len) == TUI_FORM_IGNORED) {
+		tui_flash(t, TUI_FLASH_WARN, "paste ignored: move to a text field first");
+		return true;
+	}
+	return true;
+}
+
 static const char *form_view_status(Tui *t, TuiView *v)
 {
 	FormViewState *st = v->state;
@@ -793,11 +1143,43 @@ static const char *form_view_status(Tui *t, TuiView *v)
 	return st->pos;
 }
 
-static const char *form_view_hint(Tui *t, TuiView *v)
+static bool form_view_unsaved(Tui *t, TuiView *v)
 {
 	FormViewState *st = v->state;
 
-	return tui_form_hint(st->form);
+	return st && st->form && tui_form_dirty(st->form);
+}
+
+/* What ^S does in this form, when it is not "save" (#14: hints that
+ * tell the truth). */
+static const char *form_submit_word(const FormViewState *st)
+{
+	switch (st->kind) {
+	case FK_PREVIEW_FILE:
+	case FK_PREVIEW_PROVIDER: return "validate";
+	case FK_SECRET_VERIFY: return "verify";
+	case FK_LEASE_ACQUIRE: return "acquire";
+	default: return NULL;
+	}
+}
+
+static const char *form_view_hint(Tui *t, TuiView *v)
+{
+	FormViewState *st = v->state;
+	const char *h = tui_form_hint(st->form), *word = form_submit_word(st);
+
+	if (!word)
+		return h;
+	snprintf(st->hint, sizeof st->hint, "%s%s^S %s", h, h[0] ? "  " : "", word);
+	return st->hint;
+}
+
+static bool form_view_enabled(Tui *t, TuiView *v, int action)
+{
+	FormViewState *st = v->state;
+
+	/* The footer's "^S save" only where ^S saves; the hint says the rest. */
+	return action != FORM_ACT_SAVE || !form_submit_word(st);
 }
 
 const TuiViewOps tui_view_form = {
@@ -811,6 +1193,9 @@ const TuiViewOps tui_view_form = {
 	.action = form_view_action,
 	.key = form_view_key,
 	.mouse = form_view_mouse,
+	.paste = form_view_paste,
 	.hint = form_view_hint,
+	.enabled = form_view_enabled,
 	.status = form_view_status,
+	.unsaved = form_view_unsaved,
 };

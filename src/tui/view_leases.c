@@ -159,6 +159,36 @@ static bool lease_common(Tui *t, int action, const char *id)
 			tui_flash_error(t, &err);
 		return true;
 	}
+	if (action == LEASE_ACT_RELEASE && !strcmp(l.status, "active") &&
+	    !(l.lease_policy && !strcmp(l.lease_policy, "reuse_by_environment"))) {
+		/* Releasing a live lease the environment does not reuse has the
+		 * provider delete its sandbox and workspace: that asks first,
+		 * naming it. (A reused sandbox is kept: nothing is lost.) */
+		char msg[700], env_name[200] = "";
+		StoreEnv env = { 0 };
+		LeaseAct *copy = malloc(sizeof *copy);
+		TuiConfirm c = { "Release lease", msg, "Release", lease_act_start, copy, free };
+
+		if (!copy) {
+			store_lease_clear(&l);
+			tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+			return true;
+		}
+		*copy = a;
+		if (store_env_get(s, l.environment_id, &env, &err) == ST_OK)
+			snprintf(env_name, sizeof env_name, "%s", env.name);
+		store_env_clear(&env);
+		snprintf(msg, sizeof msg,
+			 "Release the active lease %s of environment %s (%s, %s)? The provider "
+			 "destroys the sandbox and deletes its workspace with whatever it holds; "
+			 "a run using it will fail.",
+			 a.label, env_name[0] ? env_name : l.environment_id, l.provider,
+			 l.lease_policy ? l.lease_policy : "ephemeral");
+		store_lease_clear(&l);
+		if (tui_confirm(t, &c, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
+	}
 	store_lease_clear(&l);
 	lease_act_start(t, &a);
 	return true;
@@ -401,10 +431,12 @@ static void leases_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
 	if (st->filter_error[0] && h > 3)
 		tui_screen_text(&t->scr, y + 2, x + 2, w - 4, TONE_ERROR, false, st->filter_error);
-	if (st->env_id[0] && st->name_count == 0)
+	/* The name, once: the row fetch above may have filled the cache
+	 * already, so the title asks for it by what it lacks (#14). */
+	if (st->env_id[0] && !st->env_name[0])
 		leases_env_title(st);
-	snprintf(title, sizeof title, "%s%s", st->env_id[0] ? "Leases of " : "Leases",
-		 st->env_id[0] ? st->env_name : "");
+	snprintf(title, sizeof title, "%s%s%s", st->env_id[0] ? "Leases of " : "Leases",
+		 st->env_id[0] ? st->env_name : "", st->env_id[0] ? " " : "");
 	tui_frame(t, v, y, x, h, w, title);
 }
 

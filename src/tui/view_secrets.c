@@ -7,6 +7,7 @@
 
 #include "core/secrets.h"
 #include "tui/tui.h"
+#include "util/buf.h"
 #include "util/ids.h"
 
 enum {
@@ -214,8 +215,38 @@ static bool secrets_common(Tui *t, int action, const char *id)
 		snprintf(a.name, sizeof a.name, "%s", sec.name);
 		snprintf(a.status, sizeof a.status, "%s",
 			 strcmp(sec.status, "active") ? "active" : "disabled");
-		if (action == SEC_ACT_DISABLE) {
+		if (action == SEC_ACT_DISABLE &&
+		    (strcmp(sec.status, "active") || !sec.bindings.count)) {
+			/* Enabling, or disabling what nothing uses: nothing breaks. */
 			sec_act_start(t, &a);
+		} else if (action == SEC_ACT_DISABLE) {
+			char msg[900];
+			Buf users = BUF_INIT;
+			SecAct *copy = malloc(sizeof *copy);
+			TuiConfirm c = { "Disable secret", msg, "Disable", sec_act_start, copy, free };
+
+			if (!copy) {
+				store_secret_clear(&sec);
+				tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+				return true;
+			}
+			*copy = a;
+			for (size_t i = 0; i < sec.bindings.count && i < 6; i++) {
+				const StoreBinding *b = &sec.bindings.items[i];
+
+				buf_printf(&users, "%s%s%s", i ? ", " : "",
+					   b->target_name ? b->target_name : b->target_id,
+					   b->config_path ? b->config_path : "");
+			}
+			if (sec.bindings.count > 6)
+				buf_printf(&users, " and %zu more", sec.bindings.count - 6);
+			snprintf(msg, sizeof msg,
+				 "Disable secret \"%s\"? It is used by %s; their probes, acquires "
+				 "and commands fail until it is enabled again (d).",
+				 sec.name, users.data ? users.data : "?");
+			buf_free(&users);
+			if (tui_confirm(t, &c, &err) != ST_OK)
+				tui_flash_error(t, &err);
 		} else {
 			char msg[700];
 			SecAct *copy = malloc(sizeof *copy);

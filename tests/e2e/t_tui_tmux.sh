@@ -94,7 +94,17 @@ wait_for "acquired lease"
 tm send-keys -t t ":leases" Enter
 wait_for "Leases(1)"
 wait_for "active"
+# Releasing an active lease asks first (#14), naming the lease and its
+# environment, focus on Cancel: Enter there keeps it.
 tm send-keys -t t r
+wait_for "Release the active lease"
+wait_for "environment tmux-env"
+tm send-keys -t t Enter
+wait_for "cancelled"
+[ "$(json_get "$(envctl lease list --json)" 'j[0].status')" = active ] || fail "Enter on Cancel released"
+tm send-keys -t t r
+wait_for "Release the active lease"
+tm send-keys -t t Tab Enter
 wait_for "released sandbox://fake/"
 tm send-keys -t t q
 wait_gone

@@ -475,6 +475,32 @@ START_TEST(test_concurrent_edit_refused)
 }
 END_TEST
 
+/* The form's lost-update guard (#14): a save that names the revision it
+ * read is refused once someone else saved, and changes nothing. */
+START_TEST(test_expect_revision)
+{
+	StoreEnv e, after;
+	EnvSaveInput in = { 0 };
+	long rev;
+
+	ck_assert_int_eq(save(NULL, "rv", FULL_CONFIG, &e, NULL), ST_OK);
+	rev = e.revision;
+	in.target = "rv";
+	in.description = "theirs";
+	ck_assert_msg(env_save(&app, &in, NULL, NULL, &err) == ST_OK, "%s", err.msg);
+	in.description = "mine";
+	in.expect_revision = rev;
+	ck_assert_int_eq(env_save(&app, &in, NULL, NULL, &err), ST_E_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "changed elsewhere since revision"));
+	ck_assert_int_eq(env_get(&app, "rv", &after, &err), ST_OK);
+	ck_assert_str_eq(after.description, "theirs");
+	in.expect_revision = after.revision;
+	ck_assert_msg(env_save(&app, &in, NULL, NULL, &err) == ST_OK, "%s", err.msg);
+	store_env_clear(&after);
+	store_env_clear(&e);
+}
+END_TEST
+
 START_TEST(test_delete_rules)
 {
 	StoreEnv e;
@@ -615,6 +641,7 @@ TEST_SUITE(env_save)
 	tcase_add_test(tc, test_resolution_rules);
 	tcase_add_test(tc, test_parse_set);
 	tcase_add_test(tc, test_fake_provider_saves);
+	tcase_add_test(tc, test_expect_revision);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -48,6 +48,35 @@ START_TEST(test_open_creates_private_files)
 }
 END_TEST
 
+/* --readonly (#14): an existing database opens read-only and refuses
+ * writes; a missing one is not created; nothing is made beside it. */
+START_TEST(test_readonly_open)
+{
+	char *dir = tu_store_dir();
+	char *path = tu_path(dir, "envctl.db"), *missing = tu_path(dir, "none/envctl.db");
+	char *nonedir = tu_path(dir, "none");
+	StoreOptions ro = { .readonly = true };
+	Store *s = NULL;
+	Error err;
+
+	s = tu_store_open(dir);
+	ck_assert(!store_readonly(s));
+	store_close(s);
+	error_clear(&err);
+	ck_assert_msg(store_open_ex(path, &ro, &s, &err) == ST_OK, "%s", error_text(&err));
+	ck_assert(store_readonly(s));
+	ck_assert_int_ne(store_activity_add(s, &(StoreActivityNew){ .actor = "t", .action = "x",
+								    .entity_type = "environment" },
+					    &err),
+			 ST_OK);
+	store_close(s);
+	ck_assert_int_eq(store_open_ex(missing, &ro, &s, &err), ST_E_NOT_FOUND);
+	ck_assert_ptr_nonnull(strstr(err.msg, "never creates"));
+	ck_assert_int_ne(access(nonedir, F_OK), 0);
+	free(path), free(missing), free(nonedir), free(dir);
+}
+END_TEST
+
 START_TEST(test_open_narrows_wide_existing_file)
 {
 	char *dir = tu_store_dir();
@@ -390,6 +419,7 @@ TEST_SUITE(store_open)
 	tcase_add_test(tc, test_bad_env_key);
 	tcase_add_test(tc, test_transactions_nest_and_roll_back);
 	tcase_add_test(tc, test_concurrent_first_open);
+	tcase_add_test(tc, test_readonly_open);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -317,6 +317,28 @@ START_TEST(table_fetches_a_window)
 }
 END_TEST
 
+/* Detail rows (#14): a value with newlines is a row per line, not one
+ * row with '?' where the newlines were; a paste's markers are keys. */
+START_TEST(detail_rows_split_newlines)
+{
+	TuiRowSet set = { 0 };
+	TuiScript sc;
+	Error err;
+
+	tui_rows_line(&set, "Known hosts", "host1 ssh-ed25519 AAAA\nhost2 ssh-rsa BBBB", TONE_NORMAL);
+	ck_assert_uint_eq(set.count, 2);
+	ck_assert_str_eq(set.rows[0].cells[0], "Known hosts");
+	ck_assert_str_eq(set.rows[0].cells[1], "host1 ssh-ed25519 AAAA");
+	ck_assert_str_eq(set.rows[1].cells[1], "host2 ssh-rsa BBBB");
+	tui_rows_free(&set);
+	ck_assert_int_eq(tui_script_parse(&sc, "<PasteBegin> a <PasteEnd>", &err), ST_OK);
+	ck_assert_uint_eq(sc.count, 3);
+	ck_assert_int_eq(sc.toks[0].key, TUI_FN(TUI_KEY_PASTE_BEGIN));
+	ck_assert_int_eq(sc.toks[2].key, TUI_FN(TUI_KEY_PASTE_END));
+	tui_script_free(&sc);
+}
+END_TEST
+
 START_TEST(table_mem_filter_and_sort)
 {
 	TuiScreen s;
@@ -367,6 +389,7 @@ TEST_SUITE(tui)
 	tcase_add_test(tc, utf8_roundtrip);
 	tcase_add_test(tc, text_clips_by_display_width);
 	tcase_add_test(tc, ascii_fallback_boxes);
+	tcase_add_test(tc, detail_rows_split_newlines);
 	tcase_add_test(tc, table_fetches_a_window);
 	tcase_add_test(tc, table_mem_filter_and_sort);
 	suite_add_tcase(s, tc);

@@ -1,7 +1,7 @@
 /* The form renderer over real schemas (the schema engine's form tree):
  * what typing does to the value, coercion errors kept at the field,
  * arrays and maps, enum cycling, and the secret rules: typed characters
- * echo as '*', a stored secret shows only its name and version, and
+ * show as a fixed mask, a stored secret shows only its name and version, and
  * neither ever reaches the screen. */
 #include <check.h>
 #include <locale.h>
@@ -142,11 +142,19 @@ START_TEST(bad_text_stays_with_its_error)
 	/* Validation adds the schema's problems to the summary. */
 	ck_assert_uint_eq(tui_form_validate(fx.form), 2); /* the draft, and name required */
 	s = screen(&fx);
-	ck_assert_ptr_nonnull(strstr(s, "2 problems: /port: must be an integer"));
-	ck_assert_ptr_nonnull(strstr(s, "/name: required"));
+	/* The summary names fields by label (#14); the focus went to the
+	 * first field with a problem. */
+	ck_assert_ptr_nonnull(strstr(s, "2 problems: Port: must be an integer"));
+	ck_assert_ptr_nonnull(strstr(s, "Name: required"));
+	ck_assert_ptr_null(strstr(s, "/name"));
 	free(s);
+	{
+		int part;
+
+		ck_assert_str_eq(tui_form_focus_pointer(fx.form, &part), "/name");
+	}
 	/* Fixing it clears both the draft and, live, the summary entry. */
-	key(&fx, TUI_FN(KEY_BTAB), 1);
+	ck_assert(tui_form_focus(fx.form, 0, "/port"));
 	key(&fx, TUI_CTRL('u'), 1);
 	type(&fx, "70000");
 	key(&fx, TUI_KEY_TAB, 1);
@@ -167,8 +175,9 @@ START_TEST(typed_secret_never_shows)
 	ck_assert(tui_form_focus(fx.form, 0, "/password"));
 	type(&fx, "hunter2");
 	s = screen(&fx);
-	/* While typing: one '*' per character, never the text. */
-	ck_assert_ptr_nonnull(strstr(s, "*******"));
+	/* While typing: a fixed mask, never the text nor its length (#14). */
+	ck_assert_ptr_nonnull(strstr(s, "●●●●●● typed"));
+	ck_assert_ptr_null(strstr(s, "*******"));
 	ck_assert_ptr_null(strstr(s, "hunter2"));
 	free(s);
 	key(&fx, TUI_KEY_TAB, 1);
@@ -413,6 +422,63 @@ END_TEST
 
 /* #11: editing a stored config that leaves a defaulted field out shows the
  * default as a hint, and submits nothing for it. */
+/* Leaving an edited field runs the save's checks on it at once (#14):
+ * 70000 over maximum 65535 shows before any save; untouched required
+ * fields stay quiet until one. */
+START_TEST(leaving_a_field_checks_it)
+{
+	Fixture fx;
+	char *s;
+
+	fx_open(&fx, NULL, NULL);
+	ck_assert(tui_form_focus(fx.form, 0, "/port"));
+	key(&fx, TUI_CTRL('u'), 1);
+	type(&fx, "70000");
+	s = screen(&fx);
+	ck_assert_ptr_null(strstr(s, "must be at most 65535"));
+	free(s);
+	key(&fx, TUI_KEY_TAB, 1);
+	s = screen(&fx);
+	ck_assert_ptr_nonnull(strstr(s, "must be at most 65535"));
+	ck_assert_msg(strstr(s, "1 problem: Port: must be at most 65535") != NULL, "%s", s);
+	ck_assert_ptr_null(strstr(s, "required"));
+	free(s);
+	fx_close(&fx);
+}
+END_TEST
+
+/* A bracketed paste is one block (#14): a multi-line key pasted into a
+ * secret stays whole in that field and the focus does not move; a
+ * one-line field drops only the trailing newline. */
+START_TEST(paste_is_one_block)
+{
+	static const char key_text[] = "-----BEGIN KEY-----\nAAAA\nBBBB\n-----END KEY-----\n";
+	Fixture fx;
+	int part;
+	char *s;
+
+	fx_open(&fx, NULL, NULL);
+	ck_assert(tui_form_focus(fx.form, 0, "/password"));
+	ck_assert_int_eq(tui_form_paste(fx.form, key_text, strlen(key_text)), TUI_FORM_CONSUMED);
+	ck_assert_str_eq(tui_form_focus_pointer(fx.form, &part), "/password");
+	s = screen(&fx);
+	ck_assert_ptr_nonnull(strstr(s, "typed, 4 lines"));
+	ck_assert_ptr_null(strstr(s, "AAAA"));
+	free(s);
+	ck_assert_uint_ge(tui_form_validate(fx.form), 1);
+	ck_assert_str_eq(json_get_string(tui_form_value(fx.form, 0), "password"), key_text);
+	ck_assert(tui_form_focus(fx.form, 0, "/name"));
+	ck_assert_int_eq(tui_form_paste(fx.form, "web-1\n", 6), TUI_FORM_CONSUMED);
+	ck_assert_str_eq(tui_form_focus_pointer(fx.form, &part), "/name");
+	tui_form_validate(fx.form);
+	ck_assert_str_eq(json_get_string(tui_form_value(fx.form, 0), "name"), "web-1");
+	/* A boolean takes no text. */
+	ck_assert(tui_form_focus(fx.form, 0, "/on"));
+	ck_assert_int_eq(tui_form_paste(fx.form, "x", 1), TUI_FORM_IGNORED);
+	fx_close(&fx);
+}
+END_TEST
+
 START_TEST(default_shown_not_stored)
 {
 	Fixture fx;
@@ -534,6 +600,8 @@ TEST_SUITE(tui_form)
 	tcase_add_test(tc, default_shown_not_stored);
 	tcase_add_test(tc, applicators_render);
 	tcase_add_test(tc, unique_items_row_marked);
+	tcase_add_test(tc, paste_is_one_block);
+	tcase_add_test(tc, leaving_a_field_checks_it);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,200 @@
+/* The text pane: anything the console had to cut (a probe's error, a
+ * long value, the session's messages) read whole, wrapped to the screen
+ * and scrollable. Nothing is lost for good (#14). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/tui.h"
+
+enum { TEXT_ACT_UP = TUI_ACT_VIEW, TEXT_ACT_DOWN, TEXT_ACT_PGUP, TEXT_ACT_PGDN, TEXT_ACT_HOME,
+       TEXT_ACT_END };
+
+static const TuiKey text_keys[] = {
+	{ 'k', TUI_FN(KEY_UP), TEXT_ACT_UP, 0, NULL, "Scroll up a line" },
+	{ 'j', TUI_FN(KEY_DOWN), TEXT_ACT_DOWN, 0, NULL, "Scroll down a line" },
+	{ TUI_FN(KEY_PPAGE), TUI_CTRL('b'), TEXT_ACT_PGUP, 0, NULL, "Page up" },
+	{ TUI_FN(KEY_NPAGE), ' ', TEXT_ACT_PGDN, 0, NULL, "Page down" },
+	{ 'g', TUI_FN(KEY_HOME), TEXT_ACT_HOME, 0, NULL, "Top" },
+	{ 'G', TUI_FN(KEY_END), TEXT_ACT_END, 0, NULL, "Bottom" },
+	{ 0, 0, 0, 0, NULL, NULL },
+};
+
+typedef struct TextState {
+	char *title;
+	char *text;
+	int scroll;
+	int lines;   /* wrapped lines at the last draw */
+	int page;    /* lines shown at the last draw */
+	bool at_end; /* opened at the bottom (messages: the newest last) */
+	char pos[32];
+} TextState;
+
+Status tui_text_pane(Tui *t, const char *title, const char *text, bool at_end, Error *err)
+{
+	TuiTextArg a = { title, text, at_end };
+
+	return tui_push(t, &tui_view_text, &a, err);
+}
+
+static Status text_open(Tui *t, TuiView *v, const void *arg, Error *err)
+{
+	const TuiTextArg *a = arg;
+	TextState *st = calloc(1, sizeof *st);
+
+	const char *src = a->text ? a->text : "";
+	size_t tabs = 0, n = 0;
+
+	for (const char *p = src; *p; p++)
+		tabs += *p == '\t';
+	if (!st || !(st->title = strdup(a->title ? a->title : "")) ||
+	    !(st->text = malloc(strlen(src) + tabs + 1))) {
+		if (st)
+			free(st->title);
+		free(st);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	/* Tabs (pretty-printed JSON) become two spaces, not '?'. */
+	for (const char *p = src; *p; p++) {
+		if (*p == '\t') {
+			st->text[n++] = ' ';
+			st->text[n++] = ' ';
+		} else {
+			st->text[n++] = *p;
+		}
+	}
+	st->text[n] = 0;
+	st->at_end = a->at_end;
+	st->scroll = a->at_end ? 1 << 30 : 0;
+	v->state = st;
+	snprintf(v->title, sizeof v->title, "%s", st->title);
+	return ST_OK;
+}
+
+static void text_close(Tui *t, TuiView *v)
+{
+	TextState *st = v->state;
+
+	free(st->title);
+	free(st->text);
+	free(st);
+}
+
+/* Where the next wrapped line of p starts, at most w columns on. */
+static const char *text_wrap(Tui *t, const char *p, int w, char *line, size_t n)
+{
+	const char *q = p, *brk = NULL;
+	int cols = 0;
+	size_t len;
+
+	while (*q && *q != '\n') {
+		const char *c = q;
+		char one[8];
+		int cw;
+
+		tui_utf8_next(&q);
+		memcpy(one, c, (size_t)(q - c));
+		one[q - c] = 0;
+		cw = tui_screen_width(&t->scr, one);
+		if (cols + cw > w) {
+			q = c;
+			break;
+		}
+		cols += cw;
+		if (*c == ' ')
+			brk = q;
+	}
+	if (*q && *q != '\n' && brk)
+		q = brk;
+	len = (size_t)(q - p) < n - 1 ? (size_t)(q - p) : n - 1;
+	memcpy(line, p, len);
+	line[len] = 0;
+	if (q == p && *q && *q != '\n')
+		tui_utf8_next(&q); /* a glyph wider than the pane: skip it */
+	if (*q == '\n')
+		q++;
+	return q;
+}
+
+static void text_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
+{
+	TextState *st = v->state;
+	int iw = w - 4, ih = h - 2, n = 0;
+	const char *p = st->text;
+	char line[1024];
+
+	if (iw < 1 || ih < 1)
+		return;
+	/* Count the wrapped lines, then draw the window of them. */
+	while (*p) {
+		p = text_wrap(t, p, iw, line, sizeof line);
+		n++;
+	}
+	st->lines = n;
+	st->page = ih;
+	if (st->scroll > n - ih)
+		st->scroll = n - ih;
+	if (st->scroll < 0)
+		st->scroll = 0;
+	p = st->text;
+	for (int i = 0; *p && i < st->scroll + ih; i++) {
+		p = text_wrap(t, p, iw, line, sizeof line);
+		if (i >= st->scroll)
+			tui_screen_text(&t->scr, y + 1 + i - st->scroll, x + 2, iw, TONE_NORMAL, false,
+					line);
+	}
+	if (!n)
+		tui_screen_text(&t->scr, y + 1, x + 2, iw, TONE_DIM, false, "(nothing)");
+	tui_frame(t, v, y, x, h, w, st->title);
+}
+
+static bool text_action(Tui *t, TuiView *v, int action)
+{
+	TextState *st = v->state;
+	int page = st->page > 1 ? st->page - 1 : 1;
+
+	switch (action) {
+	case TEXT_ACT_UP: st->scroll--; break;
+	case TEXT_ACT_DOWN: st->scroll++; break;
+	case TEXT_ACT_PGUP: st->scroll -= page; break;
+	case TEXT_ACT_PGDN: st->scroll += page; break;
+	case TEXT_ACT_HOME: st->scroll = 0; break;
+	case TEXT_ACT_END: st->scroll = 1 << 30; break;
+	default: return false;
+	}
+	if (st->scroll < 0)
+		st->scroll = 0;
+	return true;
+}
+
+static bool text_mouse(Tui *t, TuiView *v, const TuiEvent *ev)
+{
+	if (ev->mouse == TUI_MOUSE_WHEEL_UP)
+		return text_action(t, v, TEXT_ACT_UP);
+	if (ev->mouse == TUI_MOUSE_WHEEL_DOWN)
+		return text_action(t, v, TEXT_ACT_DOWN);
+	return false;
+}
+
+static const char *text_status(Tui *t, TuiView *v)
+{
+	TextState *st = v->state;
+	int last = st->scroll + st->page < st->lines ? st->scroll + st->page : st->lines;
+
+	snprintf(st->pos, sizeof st->pos, "%d-%d/%d", st->lines ? st->scroll + 1 : 0, last,
+		 st->lines);
+	return st->pos;
+}
+
+const TuiViewOps tui_view_text = {
+	.name = "text",
+	.keys = text_keys,
+	.min_w = 30,
+	.min_h = 8,
+	.open = text_open,
+	.close = text_close,
+	.draw = text_draw,
+	.action = text_action,
+	.mouse = text_mouse,
+	.status = text_status,
+};
