@@ -334,6 +334,28 @@ Status store_lease_each(Store *s, const StoreLeaseFilter *f, StoreLeaseFn fn, vo
 	return store_lease_walk(s, st, fn, ctx, err);
 }
 
+/* The filters lease_counts can answer: status, environment, provider. */
+static bool store_lease_countable(const StoreLeaseFilter *f)
+{
+	return !f || (!f->expires_before && !f->cleanup_due_at);
+}
+
+static bool store_lease_count_sql(const StoreLeaseFilter *f, Buf *sql)
+{
+	bool ok;
+
+	if (!store_lease_countable(f))
+		return store_lease_sql(f, true, sql);
+	ok = buf_puts(sql, "SELECT coalesce(sum(n), 0) FROM lease_counts WHERE 1");
+	if (f && f->status)
+		ok = ok && buf_puts(sql, " AND status = ?1");
+	if (f && f->environment_id)
+		ok = ok && buf_puts(sql, " AND environment_id = ?2");
+	if (f && f->provider)
+		ok = ok && buf_puts(sql, " AND provider = ?3");
+	return ok;
+}
+
 Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *err)
 {
 	Buf sql = BUF_INIT;
@@ -341,7 +363,7 @@ Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *
 	int rc;
 
 	*out = 0;
-	if (!store_lease_sql(f, true, &sql)) {
+	if (!store_lease_count_sql(f, &sql)) {
 		buf_free(&sql);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
@@ -359,57 +381,39 @@ Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *
 	return ST_OK;
 }
 
-Status store_lease_reuse_candidates(Store *s, const char *environment_id,
-				    const char *const *statuses, long limit, StoreLeaseFn fn,
-				    void *ctx, Error *err)
+/* Candidates through the partial index leases_reuse_candidates (released
+ * and retained rows only, so failed, expired or ephemeral rows newer than
+ * the match cost nothing), merged with the environment's few active reuse
+ * leases through leases_active_env; both arms come ordered, so the merge
+ * stops after limit rows. */
+#define STORE_LEASE_REUSE_SQL                                                              \
+	"SELECT " LEASE_COLS " FROM leases WHERE environment_id = ?1 "                      \
+	"AND lease_policy = 'reuse_by_environment' AND status IN ('released', 'retained') " \
+	"UNION ALL "                                                                        \
+	"SELECT " LEASE_COLS " FROM leases WHERE environment_id = ?1 AND status = 'active' " \
+	"AND lease_policy = 'reuse_by_environment' "                                        \
+	"ORDER BY last_used_at DESC, id DESC LIMIT ?2"
+
+Status store_lease_reuse_candidates(Store *s, const char *environment_id, long limit,
+				    StoreLeaseFn fn, void *ctx, Error *err)
 {
-	Buf list = BUF_INIT;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_stmt(s, STORE_LEASE_REUSE_SQL, err);
 
-	/* Statuses travel as one bound JSON array, so the SQL text is fixed. */
-	if (!buf_putc(&list, '['))
-		goto oom;
-	for (size_t i = 0; statuses && statuses[i]; i++) {
-		cJSON *item = cJSON_CreateString(statuses[i]);
-		char *text = item ? cJSON_PrintUnformatted(item) : NULL;
-		bool ok = text && (i == 0 || buf_putc(&list, ',')) && buf_puts(&list, text);
-
-		cJSON_Delete(item);
-		free(text);
-		if (!ok)
-			goto oom;
-	}
-	if (!buf_putc(&list, ']'))
-		goto oom;
-	st = store_stmt(s,
-			"SELECT " LEASE_COLS " FROM leases INDEXED BY leases_reuse "
-			"WHERE environment_id = ?1 AND lease_policy = 'reuse_by_environment' "
-			"AND (?2 = 0 OR status IN (SELECT value FROM json_each(?3))) "
-			"ORDER BY last_used_at DESC LIMIT ?4",
-			err);
-	if (!st) {
-		buf_free(&list);
+	if (!st)
 		return err->status;
-	}
 	store_bind_text(st, 1, environment_id);
-	sqlite3_bind_int(st, 2, statuses != NULL);
-	store_bind_text(st, 3, list.data);
-	sqlite3_bind_int64(st, 4, limit > 0 ? limit : -1);
-	buf_free(&list);
+	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
 	return store_lease_walk(s, st, fn, ctx, err);
-oom:
-	buf_free(&list);
-	return error_set(err, ST_E_NOMEM, "out of memory");
 }
+
+#define STORE_LEASE_ACTIVE_SQL \
+	"SELECT " LEASE_COLS " FROM leases WHERE environment_id = ?1 AND status = 'active'"
 
 Status store_lease_each_active(Store *s, const char *environment_id, StoreLeaseFn fn, void *ctx,
 				Error *err)
 {
 	/* The literal status lets SQLite use the partial index leases_active_env. */
-	sqlite3_stmt *st = store_stmt(s,
-				      "SELECT " LEASE_COLS " FROM leases WHERE environment_id = ?1 "
-				      "AND status = 'active'",
-				      err);
+	sqlite3_stmt *st = store_stmt(s, STORE_LEASE_ACTIVE_SQL, err);
 
 	if (!st)
 		return err->status;
@@ -436,5 +440,104 @@ Status store_lease_count_active(Store *s, const char *environment_id, long *out,
 	store_stmt_done(s, st);
 	if (rc != SQLITE_ROW)
 		return store_sql_error(s, rc, err, "counting active leases");
+	return ST_OK;
+}
+
+/* The SQL of a named query (see store_plan), with a filter whose values
+ * are placeholders: the plan depends on which terms exist, not on them. */
+static bool store_lease_named_sql(const char *name, Buf *sql)
+{
+	StoreLeaseFilter f;
+
+	if (!strcmp(name, "reuse"))
+		return buf_puts(sql, STORE_LEASE_REUSE_SQL);
+	if (!strcmp(name, "active"))
+		return buf_puts(sql, STORE_LEASE_ACTIVE_SQL);
+	memset(&f, 0, sizeof f);
+	if (!strncmp(name, "count", 5) || !strncmp(name, "list", 4)) {
+		bool count = name[0] == 'c';
+		const char *p = name + (count ? 5 : 4);
+
+		while (*p == ':') {
+			const char *w = p + 1;
+			size_t n = strcspn(w, ":");
+
+			if (n == 6 && !strncmp(w, "status", n))
+				f.status = "x";
+			else if (n == 3 && !strncmp(w, "env", n))
+				f.environment_id = "x";
+			else if (n == 8 && !strncmp(w, "provider", n))
+				f.provider = "x";
+			else if (n == 5 && !strncmp(w, "after", n))
+				f.after_acquired_at = f.after_id = "x";
+			else if (n == 6 && !strncmp(w, "oldest", n))
+				f.oldest_first = true;
+			else
+				return false;
+			p = w + n;
+		}
+		if (*p)
+			return false;
+		return count ? store_lease_count_sql(&f, sql) : store_lease_sql(&f, false, sql);
+	}
+	return false;
+}
+
+Status store_plan(Store *s, const char *name, char **out, Error *err)
+{
+	Buf sql = BUF_INIT, plan = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!buf_puts(&sql, "EXPLAIN QUERY PLAN "))
+		goto oom;
+	if (!store_lease_named_sql(name, &sql)) {
+		buf_free(&sql);
+		return error_set(err, ST_E_USAGE, "no store query named \"%s\"", name);
+	}
+	rc = sqlite3_prepare_v2(s->db, sql.data, -1, &st, NULL);
+	buf_free(&sql);
+	if (rc != SQLITE_OK)
+		return store_sql_error(s, rc, err, "explaining a query");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *detail = (const char *)sqlite3_column_text(st, 3);
+
+		if (!buf_puts(&plan, detail ? detail : "") || !buf_putc(&plan, '\n')) {
+			sqlite3_finalize(st);
+			goto oom;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		buf_free(&plan);
+		return store_sql_error(s, rc, err, "explaining a query");
+	}
+	if (!plan.data && !buf_puts(&plan, ""))
+		goto oom;
+	*out = plan.data;
+	return ST_OK;
+oom:
+	buf_free(&sql);
+	buf_free(&plan);
+	return error_set(err, ST_E_NOMEM, "out of memory");
+}
+
+Status store_change_counter(Store *s, int64_t *out, Error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, "PRAGMA data_version", err);
+	int rc;
+
+	*out = 0;
+	if (!st)
+		return err->status;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	store_stmt_done(s, st);
+	if (rc != SQLITE_ROW)
+		return store_sql_error(s, rc, err, "reading the change counter");
+	/* data_version ignores this connection's own commits. */
+	*out += sqlite3_total_changes64(s->db);
 	return ST_OK;
 }

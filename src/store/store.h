@@ -181,14 +181,30 @@ typedef bool (*StoreLeaseFn)(const StoreLease *row, void *ctx);
  * a window over 100,000 leases costs what the window holds. */
 Status store_lease_each(Store *s, const StoreLeaseFilter *f, StoreLeaseFn fn, void *ctx,
 			Error *err);
-/* How many rows the filter matches (offset and limit ignored). */
+/* How many rows the filter matches (offset and limit ignored). A filter on
+ * status, environment and provider only is answered from the lease_counts
+ * table the triggers keep, so it costs the same at 1M leases as at 10. */
 Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *err);
+
+/* The query plan (EXPLAIN QUERY PLAN, one detail per line) of a named
+ * store query, so tests can hold the indexes to the queries without SQL
+ * leaving the store. Names: "reuse", "active", "count", and "list" with
+ * any of the suffixes ":status", ":env", ":provider", ":after" (keyset),
+ * ":oldest" (e.g. "list:status:provider:after"). *out is malloc'd. */
+Status store_plan(Store *s, const char *name, char **out, Error *err);
+
+/* A number that changes whenever another connection commits a write
+ * (PRAGMA data_version, plus this handle's own commits): a view polls it
+ * and refetches only when it moved. */
+Status store_change_counter(Store *s, int64_t *out, Error *err);
 /* The reuse lookup of SPEC §3: the environment's reuse_by_environment
- * leases, most recently used first, through the leases_reuse index.
- * statuses: NULL-terminated list of statuses to consider (NULL: any). */
-Status store_lease_reuse_candidates(Store *s, const char *environment_id,
-				    const char *const *statuses, long limit, StoreLeaseFn fn,
-				    void *ctx, Error *err);
+ * leases that can be candidates — released or retained, or active (the
+ * same run's may be resumed; other runs' show why they are skipped) —
+ * most recently used first. Released/retained rows come through the
+ * partial index leases_reuse_candidates, so rows of any other status cost
+ * nothing however many there are. */
+Status store_lease_reuse_candidates(Store *s, const char *environment_id, long limit,
+				    StoreLeaseFn fn, void *ctx, Error *err);
 /* The environment's active leases, through the partial index leases_active_env:
  * the cost follows the active rows, not the environment's history. */
 Status store_lease_each_active(Store *s, const char *environment_id, StoreLeaseFn fn, void *ctx,
