@@ -531,6 +531,12 @@ void store_close(Store *s)
 		free(s->stmts[i].sql);
 	}
 	free(s->stmts);
+	if (s->db && s->version > 0) {
+		/* Keeps the planner's statistics fresh for the indexes the list
+		 * queries rely on; bounded, and never worth waiting for a lock. */
+		sqlite3_busy_timeout(s->db, 50);
+		sqlite3_exec(s->db, "PRAGMA analysis_limit = 400; PRAGMA optimize", NULL, NULL, NULL);
+	}
 	if (s->db)
 		sqlite3_close_v2(s->db);
 	store_crypto_free(s->keys);
