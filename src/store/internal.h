@@ -32,6 +32,7 @@ struct Store {
 	char key_source[4096];
 	int version;
 	int tx_depth;
+	long commits; /* transactions committed through this handle (commit hook) */
 	StoreStmt *stmts;
 	size_t stmt_count;
 	size_t stmt_cap;

@@ -468,6 +468,17 @@ static Status store_check_key(Store *s, const StoreOptions *opts, Error *err)
 	return ST_OK;
 }
 
+static int store_count_commit(void *ctx)
+{
+	((Store *)ctx)->commits++;
+	return 0; /* let it commit */
+}
+
+long store_commit_count(const Store *s)
+{
+	return s->commits;
+}
+
 Status store_open(const char *path, Store **out, Error *err)
 {
 	return store_open_ex(path, NULL, out, err);
@@ -501,6 +512,7 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 		return err->status;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_commit_hook(s->db, store_count_commit, s);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
 	/* WAL: readers never block the writer and a committed transaction is in
 	 * the -wal file before COMMIT returns, so killing envctl loses nothing

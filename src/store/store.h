@@ -62,6 +62,9 @@ Status store_begin(Store *s, Error *err);
 Status store_commit(Store *s, Error *err);
 void store_rollback(Store *s);
 bool store_in_transaction(const Store *s);
+/* How many transactions this handle has committed (each one an fsync with
+ * synchronous=FULL): what the lease write tests count. */
+long store_commit_count(const Store *s);
 
 /* ------------------------------------------------------------ environments */
 

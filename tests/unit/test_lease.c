@@ -103,6 +103,45 @@ START_TEST(fake_test_lease_is_ephemeral)
 }
 END_TEST
 
+/* Each action commits twice: its intent before the provider call and its
+ * outcome after, the activity row inside the outcome's transaction (it was
+ * six commits per pair: the activity rows committed on their own). */
+START_TEST(acquire_and_release_commit_intent_and_outcome_only)
+{
+	LeaseAcquireResult r;
+	StoreLease l;
+	Store *s;
+	long c0, c1, c2;
+
+	make_env("c", "fake", "{\"reuseLease\":true}");
+	ck_assert_int_eq(app_store(&app, &s, &err), ST_OK);
+	for (int i = 0; i < 2; i++) {
+		char run[16];
+
+		snprintf(run, sizeof run, "run-%d", i);
+		c0 = store_commit_count(s);
+		ck_assert_int_eq(acquire("c", run, &r), ST_OK);
+		ck_assert(r.resumed == (i == 1)); /* a fresh sandbox, then a resume */
+		c1 = store_commit_count(s);
+		ck_assert_int_eq(lease_release(&app, r.lease.id, "released", NULL, "t", &l, &err), ST_OK);
+		c2 = store_commit_count(s);
+		ck_assert_int_eq(c1 - c0, 2);
+		ck_assert_int_eq(c2 - c1, 2);
+		store_lease_clear(&l);
+		lease_acquire_result_clear(&r);
+	}
+	/* and nothing was lost by folding the records in */
+	{
+		char *n = tu_sql_text(path, "SELECT group_concat(action, ',') FROM (SELECT action "
+					    "FROM activity WHERE entity_type = 'lease' ORDER BY id)");
+
+		ck_assert_str_eq(n, "environment.lease_acquired,environment.lease_released,"
+				    "environment.lease_resumed,environment.lease_released");
+		free(n);
+	}
+}
+END_TEST
+
 START_TEST(reuse_resumes_most_recent_matching)
 {
 	LeaseAcquireResult a, b;
@@ -551,6 +590,7 @@ TEST_SUITE(lease)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, fake_test_lease_is_ephemeral);
+	tcase_add_test(tc, acquire_and_release_commit_intent_and_outcome_only);
 	tcase_add_test(tc, reuse_resumes_most_recent_matching);
 	tcase_add_test(tc, reuse_skips_changed_config);
 	tcase_add_test(tc, resume_gone_or_failing_acquires_fresh_with_note);
