@@ -193,22 +193,86 @@ Status store_lease_get(Store *s, const char *id, StoreLease *out, Error *err)
 	return res;
 }
 
+static bool store_lease_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The mutable columns ?3..?18 in bind order, as store_lease_bind binds them. */
+static const char *const store_lease_set_cols[] = {
+	"heartbeat_run_id", "issue_id", "status", "lease_policy", "provider",
+	"provider_lease_id", "acquired_at", "last_used_at", "expires_at", "released_at",
+	"failure_reason", "cleanup_status", "metadata", "phase", "cleanup_attempts",
+	"next_cleanup_at",
+};
+
+/* Which columns l changes against the stored row (bit i: column ?i+3).
+ * Only those go in the SET list, so SQLite rewrites only the indexes that
+ * hold them: a release touches the status indexes, not every index of the
+ * table (fewer pages per commit, and commits are what a lease write costs). */
+static unsigned store_lease_changed(Store *s, const StoreLease *l, Error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT " LEASE_COLS " FROM leases WHERE id = ?1", err);
+	StoreLease cur;
+	unsigned mask = 0;
+	int rc;
+
+	if (!st)
+		return ~0u;
+	store_bind_text(st, 1, l->id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *mine[] = { l->heartbeat_run_id, l->issue_id, l->status, l->lease_policy,
+				       l->provider, l->provider_lease_id, l->acquired_at,
+				       l->last_used_at, l->expires_at, l->released_at,
+				       l->failure_reason, l->cleanup_status,
+				       l->metadata_json ? l->metadata_json : "{}", l->phase };
+		const char *theirs[14];
+
+		store_lease_view(st, &cur);
+		theirs[0] = cur.heartbeat_run_id, theirs[1] = cur.issue_id, theirs[2] = cur.status;
+		theirs[3] = cur.lease_policy, theirs[4] = cur.provider;
+		theirs[5] = cur.provider_lease_id, theirs[6] = cur.acquired_at;
+		theirs[7] = cur.last_used_at, theirs[8] = cur.expires_at, theirs[9] = cur.released_at;
+		theirs[10] = cur.failure_reason, theirs[11] = cur.cleanup_status;
+		theirs[12] = cur.metadata_json, theirs[13] = cur.phase;
+		for (unsigned i = 0; i < 14; i++)
+			if (!store_lease_same(mine[i], theirs[i]))
+				mask |= 1u << i;
+		if (cur.cleanup_attempts != l->cleanup_attempts)
+			mask |= 1u << 14;
+		if (!store_lease_same(l->next_cleanup_at, cur.next_cleanup_at))
+			mask |= 1u << 15;
+	} else if (rc != SQLITE_DONE) {
+		mask = ~0u; /* cannot tell: write everything */
+	}
+	store_stmt_done(s, st);
+	return mask;
+}
+
 Status store_lease_update(Store *s, const StoreLease *l, const char *expected_status,
 			  Error *err)
 {
 	char now[TIME_STR_LEN], current[32];
 	sqlite3_stmt *st;
+	Buf sql = BUF_INIT;
+	unsigned mask;
+	bool ok;
 	int rc;
 
 	time_now_iso(now);
-	st = store_stmt(s,
-			"UPDATE leases SET heartbeat_run_id = ?3, issue_id = ?4, status = ?5, "
-			"lease_policy = ?6, provider = ?7, provider_lease_id = ?8, acquired_at = ?9, "
-			"last_used_at = ?10, expires_at = ?11, released_at = ?12, "
-			"failure_reason = ?13, cleanup_status = ?14, metadata = ?15, phase = ?16, "
-			"cleanup_attempts = ?17, next_cleanup_at = ?18, updated_at = ?19 "
-			"WHERE id = ?1 AND (?2 IS NULL OR status = ?2)",
-			err);
+	mask = store_lease_changed(s, l, err);
+	ok = buf_puts(&sql, "UPDATE leases SET ");
+	for (unsigned i = 0; ok && i < 16; i++)
+		if (mask & (1u << i))
+			ok = buf_printf(&sql, "%s = ?%u, ", store_lease_set_cols[i], i + 3);
+	ok = ok && buf_puts(&sql, "updated_at = ?19 WHERE id = ?1 AND (?2 IS NULL OR status = ?2)");
+	if (!ok) {
+		buf_free(&sql);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	st = store_stmt(s, sql.data, err);
+	buf_free(&sql);
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, l->id);
