@@ -150,7 +150,7 @@ typedef struct ProbeJob {
  * transaction per batch instead of one per result, a batch at most
  * PROBE_BATCH_MAX rows or PROBE_BATCH_MS old, so results still appear
  * while the run goes on and no write lock is held while waiting. */
-#define PROBE_BATCH_MAX 256
+#define PROBE_BATCH_MAX 4096
 #define PROBE_BATCH_MS 100
 
 typedef struct ProbeAllCtx {

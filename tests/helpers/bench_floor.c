@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 static long long now_ms(void)
 {
@@ -45,6 +44,25 @@ static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
 	return st;
 }
 
+/* Ids like envctl's: random UUIDv4 text (random ids land all over the
+ * primary key's B-tree, which is part of what a row costs). */
+static void uuid4(char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[16];
+
+	sqlite3_randomness(sizeof b, b);
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	for (int i = 0, o = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[36] = '\0';
+}
+
 static void run(sqlite3 *db, sqlite3_stmt *st, const char *a, const char *b)
 {
 	sqlite3_reset(st);
@@ -59,7 +77,7 @@ int main(int argc, char **argv)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *env, *ins, *upd, *act, *probe;
-	char env_id[64] = "", id[64], now[32];
+	char env_id[64] = "", id[64];
 	long n, tx;
 	long long t0;
 
@@ -93,19 +111,18 @@ int main(int argc, char **argv)
 			 "duration_ms, created_at) VALUES (?1, ?2, 'fake', 1, "
 			 "'Fake sandbox provider is ready for image ubuntu:24.04.', '{}', 0, "
 			 "strftime('%Y-%m-%dT%H:%M:%fZ'))");
-	snprintf(now, sizeof now, "%ld", (long)getpid());
 	t0 = now_ms();
 	if (!strcmp(argv[2], "probes")) {
 		exec(db, "BEGIN IMMEDIATE");
 		for (long i = 0; i < n; i++) {
-			snprintf(id, sizeof id, "f%s-%ld-%lld", now, i, t0);
+			uuid4(id);
 			run(db, probe, id, env_id);
 			run(db, act, env_id, "environment.probed");
 		}
 		exec(db, "COMMIT");
 	} else {
 		for (long i = 0; i < n; i++) {
-			snprintf(id, sizeof id, "f%s-%ld-%lld", now, i, t0);
+			uuid4(id);
 			exec(db, "BEGIN IMMEDIATE");
 			run(db, ins, id, env_id);
 			if (tx == 4) {
