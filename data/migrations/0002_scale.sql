@@ -9,6 +9,10 @@ DROP INDEX IF EXISTS leases_reuse;
 CREATE INDEX leases_reuse_candidates ON leases (environment_id, last_used_at DESC, id DESC)
 	WHERE lease_policy = 'reuse_by_environment' AND status IN ('released', 'retained');
 
+-- The environments view's window in its default order (names compare
+-- without case there, as the list always sorted them).
+CREATE INDEX environments_name_nocase ON environments (name COLLATE NOCASE);
+
 -- The leases view filtered by status and provider at once.
 CREATE INDEX leases_status_provider ON leases (status, provider, acquired_at DESC, id DESC);
 

@@ -160,9 +160,17 @@ static int env_cmd_list(App *app, const char *status, const char *provider, bool
 	Error err;
 	int64_t now = time_now_ms();
 
+	Store *s = NULL;
+
 	error_clear(&err);
-	if (env_list(app, &f, &l, &err) != ST_OK)
+	/* One snapshot for the list and every environment's bindings. */
+	if (json && app_store(app, &s, &err) == ST_OK)
+		store_read_begin(s, &err);
+	if (env_list(app, &f, &l, &err) != ST_OK) {
+		if (s)
+			store_read_end(s);
 		return cli_fail(&err);
+	}
 	if (json) {
 		cJSON *arr = cJSON_CreateArray();
 
@@ -173,6 +181,8 @@ static int env_cmd_list(App *app, const char *status, const char *provider, bool
 			if (!o) {
 				cJSON_Delete(arr);
 				store_env_list_free(&l);
+				if (s)
+					store_read_end(s);
 				return cli_fail(&err);
 			}
 			if (row->has_probe && (probe = cJSON_CreateObject())) {
@@ -188,6 +198,8 @@ static int env_cmd_list(App *app, const char *status, const char *provider, bool
 			cJSON_AddItemToArray(arr, o);
 		}
 		store_env_list_free(&l);
+		if (s)
+			store_read_end(s);
 		return cli_print_json(arr);
 	}
 	printf("%-24s %-12s %-9s %-14s %-7s %s\n", "NAME", "PROVIDER", "STATUS", "LAST PROBE",

@@ -33,6 +33,7 @@ struct Store {
 	int version;
 	int tx_depth;
 	long commits; /* transactions committed through this handle (commit hook) */
+	bool read_tx; /* inside store_read_begin's snapshot */
 	StoreStmt *stmts;
 	size_t stmt_count;
 	size_t stmt_cap;

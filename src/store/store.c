@@ -272,6 +272,24 @@ Status store_commit(Store *s, Error *err)
 	return ST_OK;
 }
 
+Status store_read_begin(Store *s, Error *err)
+{
+	if (s->tx_depth > 0)
+		return ST_OK; /* already inside a transaction: it is the snapshot */
+	if (store_exec(s, "BEGIN DEFERRED", err) != ST_OK)
+		return error_prefix(err, "starting a read: ");
+	s->read_tx = true;
+	return ST_OK;
+}
+
+void store_read_end(Store *s)
+{
+	if (!s->read_tx)
+		return;
+	s->read_tx = false;
+	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+}
+
 void store_rollback(Store *s)
 {
 	char sql[96];

@@ -65,6 +65,11 @@ bool store_in_transaction(const Store *s);
 /* How many transactions this handle has committed (each one an fsync with
  * synchronous=FULL): what the lease write tests count. */
 long store_commit_count(const Store *s);
+/* A read snapshot for a run of queries (listing 10,000 environments with
+ * their bindings): one shared lock instead of one per statement, and a
+ * consistent view. No writes inside; end it with store_read_end. */
+Status store_read_begin(Store *s, Error *err);
+void store_read_end(Store *s);
 
 /* ------------------------------------------------------------ environments */
 
@@ -120,6 +125,33 @@ typedef struct StoreEnvList {
 /* Ordered by name. */
 Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Error *err);
 void store_env_list_free(StoreEnvList *l);
+
+/* The environments view's window: only the rows on screen are read, so a
+ * view over 10,000 environments costs what one over 60 does. */
+enum {
+	STORE_ENV_SORT_NAME,
+	STORE_ENV_SORT_PROVIDER,
+	STORE_ENV_SORT_STATUS,
+	STORE_ENV_SORT_PROBE,  /* the probe cell: "-", "FAILED", "ok" */
+	STORE_ENV_SORT_PROBED, /* last probe time */
+	STORE_ENV_SORT_LEASES, /* active lease count */
+	STORE_ENV_SORT_DESCRIPTION,
+	STORE_ENV_SORT_COUNT
+};
+
+typedef struct StoreEnvWindow {
+	const char *text; /* case-insensitive substring of name, provider, status,
+			   * description or probe cell; NULL or "": all */
+	int sort;         /* STORE_ENV_SORT_* */
+	bool desc;
+	long offset, limit;
+} StoreEnvWindow;
+
+/* The row is borrowed for the call; returning false stops. */
+typedef bool (*StoreEnvFn)(const StoreEnvSummary *row, void *ctx);
+/* *total gets how many environments match the filter. */
+Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ctx, long *total,
+		      Error *err);
 
 /* ------------------------------------------------------------ leases */
 

@@ -183,6 +183,8 @@ typedef struct LeasesAnchor {
 /* The furthest a keyset seek may skip rows before a window is found from
  * an end instead (positions far from both edges: a mouse click deep in). */
 #define LEASES_SKIP_MAX 2000
+/* Unchanged data is refetched this often anyway: the ages move on. */
+#define LEASES_AGE_REFRESH_MS 15000
 
 typedef struct LeasesState {
 	Tui *t;
@@ -196,6 +198,7 @@ typedef struct LeasesState {
 	size_t total;
 	int64_t counted_at;
 	int64_t fetched_at; /* change counter at the last fetch */
+	int64_t fetched_ms; /* when (the ages on screen date from then) */
 	NameCache names[LEASES_NAME_CACHE];
 	size_t name_count;
 	char env_id[UUID_STR_LEN]; /* fixed environment (opened from one), or "" */
@@ -448,6 +451,7 @@ static Status leases_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, si
 	if (store_change_counter(c.s, &version, err) != ST_OK)
 		return err->status;
 	st->fetched_at = version;
+	st->fetched_ms = time_now_ms();
 	if (!st->counted || st->counted_at != version) {
 		long count = 0;
 
@@ -587,9 +591,11 @@ static void leases_reload(Tui *t, TuiView *v, bool live)
 	Error err;
 	int64_t version;
 
-	/* The live refresh: nothing written since the last fetch, nothing to do. */
+	/* The live refresh: nothing written since the last fetch, nothing to
+	 * fetch — except now and then, so the ages shown move on. */
 	error_clear(&err);
-	if (live && !st->table.stale && app_store(t->app, &s, &err) == ST_OK &&
+	if (live && !st->table.stale && time_now_ms() - st->fetched_ms < LEASES_AGE_REFRESH_MS &&
+	    app_store(t->app, &s, &err) == ST_OK &&
 	    store_change_counter(s, &version, &err) == ST_OK && version == st->fetched_at)
 		return;
 	row = tui_table_selected(&st->table);

@@ -296,6 +296,76 @@ START_TEST(test_lease_list_filters_and_windows)
 }
 END_TEST
 
+typedef struct EnvNames {
+	char names[16][32];
+	size_t n;
+} EnvNames;
+
+static bool env_name_collect(const StoreEnvSummary *row, void *ctx)
+{
+	EnvNames *c = ctx;
+
+	if (c->n < 16)
+		snprintf(c->names[c->n++], 32, "%s", row->env.name);
+	return true;
+}
+
+static void env_window(const char *text, int sort, bool desc, long offset, long limit,
+		       const char *want, long want_total)
+{
+	StoreEnvWindow w = { text, sort, desc, offset, limit };
+	EnvNames c;
+	char got[600] = "";
+	long total = -1;
+
+	memset(&c, 0, sizeof c);
+	ck_assert_msg(store_env_each(s, &w, env_name_collect, &c, &total, &err) == ST_OK, "%s",
+		      err.msg);
+	for (size_t i = 0; i < c.n; i++)
+		snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? "," : "", c.names[i]);
+	ck_assert_str_eq(got, want);
+	ck_assert_int_eq(total, want_total);
+}
+
+/* The environments view reads windows from the store, filtered and sorted
+ * there the way its in-memory table did it (names without case, ties in
+ * name order, the probe cell "-"/"FAILED"/"ok", lease counts as numbers). */
+START_TEST(test_env_window)
+{
+	StoreEnv e[4];
+	StoreLease l[3];
+	const char *names[] = { "beta", "Alpha", "gamma", "delta" };
+
+	for (int i = 0; i < 4; i++)
+		mk_env(names[i], &e[i]);
+	mk_lease(e[2].id, "active", "ephemeral", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z", &l[0]);
+	mk_lease(e[2].id, "active", "ephemeral", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:01.000Z", &l[1]);
+	mk_lease(e[0].id, "active", "ephemeral", "2026-01-01T00:00:02.000Z", "2026-01-01T00:00:02.000Z", &l[2]);
+	{
+		char sql[512];
+
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO probes (id, environment_id, provider, ok, created_at) VALUES "
+			 "('p1', '%s', 'fake', 1, '2026-01-01T00:00:00.000Z'), "
+			 "('p2', '%s', 'fake', 0, '2026-01-02T00:00:00.000Z')",
+			 e[3].id, e[0].id);
+		tu_sql(path, sql);
+	}
+	env_window(NULL, STORE_ENV_SORT_NAME, false, 0, 0, "Alpha,beta,delta,gamma", 4);
+	env_window(NULL, STORE_ENV_SORT_NAME, true, 1, 2, "delta,beta", 4);
+	env_window("", STORE_ENV_SORT_LEASES, true, 0, 0, "gamma,beta,Alpha,delta", 4);
+	env_window(NULL, STORE_ENV_SORT_PROBE, false, 0, 0, "Alpha,gamma,beta,delta", 4);
+	env_window(NULL, STORE_ENV_SORT_PROBED, true, 0, 0, "beta,delta,Alpha,gamma", 4);
+	env_window("ALP", STORE_ENV_SORT_NAME, false, 0, 0, "Alpha", 1);
+	env_window("failed", STORE_ENV_SORT_NAME, false, 0, 0, "beta", 1);
+	env_window("a", STORE_ENV_SORT_NAME, false, 1, 10, "beta,delta,gamma", 4);
+	for (int i = 0; i < 3; i++)
+		store_lease_clear(&l[i]);
+	for (int i = 0; i < 4; i++)
+		store_env_clear(&e[i]);
+}
+END_TEST
+
 START_TEST(test_lease_reuse_candidates)
 {
 	StoreEnv a, b;
@@ -688,6 +758,7 @@ TEST_SUITE(store_rows)
 	tcase_add_test(tc, test_lease_update_compare_and_set);
 	tcase_add_test(tc, test_lease_list_filters_and_windows);
 	tcase_add_test(tc, test_lease_reuse_candidates);
+	tcase_add_test(tc, test_env_window);
 	tcase_add_test(tc, test_lease_query_plans);
 	tcase_add_test(tc, test_lease_counts_follow_writes);
 	tcase_add_test(tc, test_change_counter_moves_on_writes);
