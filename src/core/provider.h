@@ -133,6 +133,11 @@ struct Provider {
 	cJSON *config_schema; /* owned */
 	char *origin;         /* where it came from: "builtin" or a plugin folder */
 	void *impl;
+	/* Whether configSchema has any secret-ref field: 0 not known yet, 1
+	 * none (every config's secret paths are empty: listing or probing
+	 * 10,000 environments skips 10,000 schema walks), -1 some. Set once,
+	 * possibly by two threads at once with the same value. */
+	_Atomic int secret_free;
 };
 
 Provider *provider_new(const ProviderOps *ops, const char *key, const char *display_name,

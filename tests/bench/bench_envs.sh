@@ -21,7 +21,7 @@ ff=$(for r in 1 2 3; do get first_frame_ms e$r; done | median)
 km=$(for r in 1 2 3; do get key_max_ms e$r; done | median)
 echo "environments view, $N environments (medians of 3; key max $km ms):"
 row "console environments view, $N envs: first frame (ms)" "20 (target)" "$ff" "$(ratio "$ff" 20)" "<= 20 ms"
-row "console environments view: peak RSS kB, 1k | $N envs" "$(get peak_rss_kb small)" "$(get peak_rss_kb e1)" "$(ratio "$(get peak_rss_kb e1)" "$(get peak_rss_kb small)")" "flat"
+row "console environments view: peak RSS kB, 1k vs $N envs" "$(get peak_rss_kb small)" "$(get peak_rss_kb e1)" "$(ratio "$(get peak_rss_kb e1)" "$(get peak_rss_kb small)")" "flat"
 
 export ENVCTL_DB="$PWD/envs-$N.db"
 Q="SELECT e.id, e.name, e.description, e.driver, e.status, e.provider, json(e.config) AS config, json(e.metadata) AS metadata, e.created_at AS createdAt, e.updated_at AS updatedAt, CASE WHEN p.id IS NULL THEN NULL ELSE json_object('ok', json(CASE p.ok WHEN 1 THEN 'true' ELSE 'false' END), 'summary', p.summary, 'at', p.created_at) END AS lastProbe, (SELECT count(*) FROM leases l WHERE l.environment_id = e.id AND l.status = 'active') AS activeLeases FROM environments e LEFT JOIN probes p ON p.id = (SELECT p2.id FROM probes p2 WHERE p2.environment_id = e.id ORDER BY p2.created_at DESC LIMIT 1) ORDER BY e.name"

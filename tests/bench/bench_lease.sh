@@ -99,6 +99,6 @@ for mix in failed retained other; do
 		bl "$big" why 200 >>wb
 	done
 	ws=$(median <ws) wb=$(median <wb)
-	row "reuse lookup, $mix rows newer (ms per lookup, 1k | $BIG)" "$ws" "$wb" "$(ratio "$wb" "$ws")" "<= 1.20"
+	row "reuse lookup, $mix rows newer (ms per lookup, 1k vs $BIG)" "$ws" "$wb" "$(ratio "$wb" "$ws")" "<= 1.20"
 	rm -f "$big" "$big"-*
 done
