@@ -95,8 +95,8 @@ for mix in failed retained other; do
 	bl "$small" why 20 >/dev/null && bl "$big" why 20 >/dev/null
 	: >ws && : >wb
 	for _ in $(seq "$ROUNDS"); do
-		bl "$small" why 200 >>ws
-		bl "$big" why 200 >>wb
+		bl "$small" why 2000 >>ws
+		bl "$big" why 2000 >>wb
 	done
 	ws=$(median <ws) wb=$(median <wb)
 	row "reuse lookup, $mix rows newer (ms per lookup, 1k vs $BIG)" "$ws" "$wb" "$(ratio "$wb" "$ws")" "<= 1.20"
