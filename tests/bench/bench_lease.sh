@@ -57,6 +57,22 @@ echo "4 processes x 100 pairs vs 1 x 400 (median ms: envctl $p1 -> $p4, floor4 $
 row "4 processes: speed-up over 1 process" "$(ratio "$q1" "$q4")x" "$(ratio "$p1" "$p4")x" \
 	"$(ratio "$(ratio "$p1" "$p4")" "$(ratio "$q1" "$q4")")" ">= 1.5x, or the floor's"
 
+# ---------------------------------------------------------------- query plans
+# Every list query and the reuse lookup, as the store runs them (the unit
+# test store_rows/test_lease_query_plans asserts the same).
+names="reuse active count count:status count:env count:provider"
+for f in "" :status :env :provider :status:provider :env:status :env:provider; do
+	for t in "" :after :oldest :oldest:after; do names="$names list$f$t"; done
+done
+# shellcheck disable=SC2086
+bl "$db" plan $names >plans.txt
+echo "query plans ($(wc -l <plans.txt) lines): $(grep -c 'SEARCH\|MERGE' plans.txt) searches/merges," \
+	"$(grep 'SCAN leases' plans.txt | grep -vc '^list\(:oldest\)\?: SCAN leases USING INDEX leases_acquired') scans of leases"
+sed 's/^/  /' plans.txt | grep -v 'USE TEMP B-TREE FOR ORDER BY' | head -60
+if grep 'SCAN leases' plans.txt | grep -vq '^list\(:oldest\)\?: SCAN leases USING INDEX leases_acquired'; then
+	echo "a list query scans leases"; exit 1
+fi
+
 # ---------------------------------------------------------------- reuse lookup
 # seed_mix DB N MIX: N reuse rows of the environment, all used later than
 # the match (2030 on), of one mix.

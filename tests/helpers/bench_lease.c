@@ -3,6 +3,8 @@
  *   bench_lease DB reuse N        N acquires with reuse on (each resumes)
  *   bench_lease DB why N          N reuse lookups (`lease why`: the evaluation
  *                                 an acquire makes, without its writes)
+ *   bench_lease DB plan NAME...   the query plan of each named store query
+ *                                 (store_plan), one "NAME: detail" per line
  * Prints one line of figures; with BENCH_MS=1 only the wall time in ms.
  * The database must hold an environment named "bench" (fake, reuseLease
  * true). */
@@ -31,8 +33,8 @@ int main(int argc, char **argv)
 	int64_t t0, t1;
 	char run[64];
 
-	if (argc != 4 || sodium_init() < 0) {
-		fprintf(stderr, "usage: bench_lease DB cycle|reuse N\n");
+	if (argc < 4 || sodium_init() < 0) {
+		fprintf(stderr, "usage: bench_lease DB cycle|reuse|why N | DB plan NAME...\n");
 		return 2;
 	}
 	n = atol(argv[3]);
@@ -40,6 +42,27 @@ int main(int argc, char **argv)
 	if (app_init(&app, argv[1], &err) != ST_OK || app_set_actor(&app, "bench", &err) != ST_OK) {
 		fprintf(stderr, "bench_lease: %s\n", err.msg);
 		return 1;
+	}
+	if (strcmp(argv[2], "plan") == 0) {
+		Store *s;
+
+		if (app_store(&app, &s, &err) != ST_OK) {
+			fprintf(stderr, "bench_lease: %s\n", err.msg);
+			return 1;
+		}
+		for (int i = 3; i < argc; i++) {
+			char *plan = NULL;
+
+			if (store_plan(s, argv[i], &plan, &err) != ST_OK) {
+				fprintf(stderr, "bench_lease: %s\n", err.msg);
+				return 1;
+			}
+			for (char *line = strtok(plan, "\n"); line; line = strtok(NULL, "\n"))
+				printf("%s: %s\n", argv[i], line);
+			free(plan);
+		}
+		app_free(&app);
+		return 0;
 	}
 	t0 = time_now_ms();
 	if (strcmp(argv[2], "why") == 0) {
