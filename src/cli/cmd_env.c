@@ -166,19 +166,31 @@ static int env_cmd_list(App *app, const char *status, const char *provider, bool
 	Error err;
 	int64_t now = time_now_ms();
 
-	error_clear(&err);
-	if (env_list(app, &f, &l, &err) != ST_OK)
-		return cli_fail(&err);
-	if (json) {
-		cJSON *arr = cJSON_CreateArray();
+	Store *s = NULL;
 
-		for (size_t i = 0; arr && i < l.count; i++) {
+	error_clear(&err);
+	/* One snapshot for the list and every environment's bindings. */
+	if (json && app_store(app, &s, &err) == ST_OK)
+		store_read_begin(s, &err);
+	if (env_list(app, &f, &l, &err) != ST_OK) {
+		if (s)
+			store_read_end(s);
+		return cli_fail(&err);
+	}
+	if (json) {
+		/* Streamed an element at a time: 10,000 environments never
+		 * become one tree and one 4 MB string. */
+		fputs("[", stdout);
+		for (size_t i = 0; i < l.count; i++) {
 			const StoreEnvSummary *row = &l.items[i];
 			cJSON *o = env_cmd_json(app, &row->env, &err), *probe;
+			char *text;
 
 			if (!o) {
-				cJSON_Delete(arr);
 				store_env_list_free(&l);
+				if (s)
+					store_read_end(s);
+				fputs("]\n", stdout);
 				return cli_fail(&err);
 			}
 			if (row->has_probe && (probe = cJSON_CreateObject())) {
@@ -191,10 +203,25 @@ static int env_cmd_list(App *app, const char *status, const char *provider, bool
 				cJSON_AddNullToObject(o, "lastProbe");
 			}
 			cJSON_AddNumberToObject(o, "activeLeases", (double)row->active_leases);
-			cJSON_AddItemToArray(arr, o);
+			text = cJSON_Print(o);
+			cJSON_Delete(o);
+			if (!text) {
+				store_env_list_free(&l);
+				if (s)
+					store_read_end(s);
+				fputs("]\n", stdout);
+				error_set(&err, ST_E_NOMEM, "out of memory");
+				return cli_fail(&err);
+			}
+			fputs(i ? ", " : "", stdout);
+			fputs(text, stdout);
+			free(text);
 		}
+		fputs("]\n", stdout);
 		store_env_list_free(&l);
-		return cli_print_json(arr);
+		if (s)
+			store_read_end(s);
+		return 0;
 	}
 	printf("%-24s %-12s %-9s %-14s %-7s %s\n", "NAME", "PROVIDER", "STATUS", "LAST PROBE",
 	       "LEASES", "DESCRIPTION");

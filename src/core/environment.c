@@ -48,10 +48,38 @@ static void env_reattach_provider(cJSON *config, cJSON *provider)
 		cJSON_AddItemToObject(config, "provider", provider);
 }
 
+/* 1 when the provider's schema has no secret field at all (memoized). */
+static bool env_schema_secret_free(const Provider *p)
+{
+	Provider *mp = (Provider *)p; /* the memo only */
+	int known = mp->secret_free;
+
+	if (known == 0) {
+		char **patterns = NULL;
+		Error ignored;
+
+		error_clear(&ignored);
+		known = schema_secret_patterns(p->config_schema, &patterns, &ignored) == ST_OK &&
+				patterns && !patterns[0]
+			? 1
+			: -1;
+		schema_paths_free(patterns);
+		mp->secret_free = known;
+	}
+	return known == 1;
+}
+
 static Status env_secret_paths_of(const Provider *p, cJSON *config, char ***out, Error *err)
 {
-	cJSON *prov = env_detach_provider(p->config_schema, config);
-	Status st = schema_secret_paths(p->config_schema, config, out, err);
+	cJSON *prov;
+	Status st;
+
+	if (env_schema_secret_free(p)) {
+		*out = calloc(1, sizeof **out);
+		return *out ? ST_OK : error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	prov = env_detach_provider(p->config_schema, config);
+	st = schema_secret_paths(p->config_schema, config, out, err);
 
 	env_reattach_provider(config, prov);
 	if (st != ST_OK)

@@ -248,6 +248,24 @@ static void lease_activity(Store *s, const char *actor, const char *action, cons
 	cJSON_Delete(details);
 }
 
+/* An outcome and the activity row that records it, in one transaction:
+ * one commit, and never an outcome without its record. */
+static Status lease_record(Store *s, const StoreLease *l, const char *expected_status,
+			   const char *actor, const char *action, const char *env_name,
+			   const char *note, Error *err)
+{
+	Status st;
+
+	if ((st = store_begin(s, err)) != ST_OK)
+		return st;
+	if ((st = store_lease_update(s, l, expected_status, err)) != ST_OK) {
+		store_rollback(s);
+		return st;
+	}
+	lease_activity(s, actor, action, l, env_name, note);
+	return store_commit(s, err);
+}
+
 typedef struct SweepList {
 	StoreLease *items;
 	size_t count, cap;
@@ -439,8 +457,8 @@ static Status lease_reuse_evaluate(LeaseCtx *c, const char *policy, const char *
 		return st;
 	scan = (ReuseScan){ r, c->provider, c->env.config, c->rt.secret_paths, run_id, &holders,
 			    false };
-	st = store_lease_reuse_candidates(c->store, c->env.id, NULL, LEASE_REUSE_SCAN,
-					  lease_reuse_visit, &scan, err);
+	st = store_lease_reuse_candidates(c->store, c->env.id, LEASE_REUSE_SCAN, lease_reuse_visit,
+					  &scan, err);
 	lease_holders_free(&holders);
 	if (st == ST_OK && scan.oom)
 		st = error_set(err, ST_E_NOMEM, "out of memory");
@@ -493,11 +511,10 @@ void lease_acquire_result_clear(LeaseAcquireResult *r)
 static void lease_hand_over(Store *s, const StoreLease *l)
 {
 	/* The rows a reuse scan could pick: the same horizon, through the same
-	 * index, so an acquire costs the same with 10 or 100,000 old leases. */
-	static const char *const ended[] = { "released", "retained", "expired", "failed", NULL };
+	 * index, so an acquire costs the same with 10 or 1,000,000 old leases. */
 	SweepList list = { 0 };
 
-	if (store_lease_reuse_candidates(s, l->environment_id, ended, LEASE_REUSE_SCAN,
+	if (store_lease_reuse_candidates(s, l->environment_id, LEASE_REUSE_SCAN,
 					 lease_sweep_collect, &list, NULL) != ST_OK)
 		goto done;
 	for (size_t i = 0; i < list.count; i++) {
@@ -530,7 +547,9 @@ done:
  * sandbox after the environment hands the same one out again), else
  * record l as its holder. */
 static Status lease_finish_acquire(Store *s, StoreLease *l, const char *run_id,
-				   const char *expected_status, Error *err)
+				   const char *expected_status, const char *actor,
+				   const char *action, const char *env_name, const char *note,
+				   Error *err)
 {
 	HolderList holders;
 	Status st;
@@ -557,6 +576,8 @@ static Status lease_finish_acquire(Store *s, StoreLease *l, const char *run_id,
 	if ((st = store_lease_update(s, l, expected_status, err)) != ST_OK)
 		goto fail;
 	lease_hand_over(s, l);
+	/* The record goes with the outcome: one commit for both. */
+	lease_activity(s, actor, action, l, env_name, note);
 	return store_commit(s, err);
 fail:
 	store_rollback(s);
@@ -735,7 +756,10 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 		time_format_ms(time_now_ms() + req->ttl_seconds * 1000, when);
 		lease_set(&l->expires_at, when);
 	}
-	if ((st = lease_finish_acquire(c.store, l, req->run_id, "active", err)) != ST_OK) {
+	if ((st = lease_finish_acquire(c.store, l, req->run_id, "active", req->actor,
+				       out->resumed ? "environment.lease_resumed"
+						    : "environment.lease_acquired",
+				       c.env.name, out->note, err)) != ST_OK) {
 		if (st == ST_E_CONFLICT && !same_row) {
 			/* Not ours to release: the sandbox is the other lease's. */
 			lease_set(&l->status, "failed");
@@ -754,9 +778,6 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 		}
 		goto done;
 	}
-	lease_activity(c.store, req->actor, out->resumed ? "environment.lease_resumed"
-							: "environment.lease_acquired",
-		       l, c.env.name, out->note);
 done:
 	cJSON_Delete(meta);
 	cJSON_Delete(composed);
@@ -845,11 +866,10 @@ Status lease_resume(App *app, const char *lease_id, const char *actor, StoreLeas
 		cJSON_Delete(composed);
 		/* Two runs never hold one sandbox: the check and the write
 		 * are one transaction (lease_finish_acquire). */
-		st = lease_finish_acquire(c.store, out, out->heartbeat_run_id, expected, err);
+		st = lease_finish_acquire(c.store, out, out->heartbeat_run_id, expected, actor,
+					  "environment.lease_resumed", c.env.name, NULL, err);
 		free(expected);
 	}
-	if (st == ST_OK)
-		lease_activity(c.store, actor, "environment.lease_resumed", out, c.env.name, NULL);
 done:
 	cJSON_Delete(meta);
 	cJSON_Delete(stored_meta);
@@ -1006,15 +1026,18 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 	else if (strcmp(out->status, "active") == 0)
 		lease_finish_status(out, "released", NULL);
 	lease_set_phase(out, NULL);
-	st = store_lease_update(s, out, claimed_status, err);
-	free(claimed_status);
-	if (st != ST_OK)
-		return st;
+	/* The environment's name for the record; the lease row does not hold it. */
 	if (store_env_get(s, out->environment_id, &env, NULL) != ST_OK)
 		env.name = NULL;
-	lease_activity(s, actor, destroy ? "environment.lease_destroyed" : "environment.lease_released",
-		       out, env.name, pst == ST_OK ? NULL : perr.msg);
+	st = lease_record(s, out, claimed_status, actor,
+			  destroy ? "environment.lease_destroyed" : "environment.lease_released",
+			  env.name, pst == ST_OK ? NULL : perr.msg, err);
+	free(claimed_status);
 	store_env_clear(&env);
+	if (st != ST_OK) {
+		store_lease_clear(out);
+		return st;
+	}
 	if (pst != ST_OK) {
 		error_set(err, pst,
 			  "lease %s is %s, but the provider's cleanup failed: %s; `envctl lease sweep` will retry",
@@ -1122,7 +1145,7 @@ static void lease_sweep_reconcile(App *app, Store *s, StoreLease *l, const char 
 				  LeaseSweepReport *r)
 {
 	char *was = strdup(l->status);
-	Error perr;
+	Error perr, ignored;
 
 	if (!was)
 		return;
@@ -1145,10 +1168,9 @@ static void lease_sweep_reconcile(App *app, Store *s, StoreLease *l, const char 
 			lease_finish_status(l, "released", NULL);
 	}
 	lease_set(&l->phase, NULL);
-	if (store_lease_update(s, l, was, NULL) == ST_OK) {
+	if (lease_record(s, l, was, actor, "environment.lease_reconciled", NULL, l->failure_reason,
+			 &ignored) == ST_OK)
 		r->reconciled++;
-		lease_activity(s, actor, "environment.lease_reconciled", l, NULL, l->failure_reason);
-	}
 	free(was);
 }
 
@@ -1213,10 +1235,15 @@ Status lease_sweep(App *app, const char *actor, LeaseSweepReport *out, Error *er
 			out->cleanup_fixed++;
 		else if (l->cleanup_attempts >= LEASE_CLEANUP_MAX_ATTEMPTS)
 			out->cleanup_gave_up++;
-		if (store_lease_update(s, l, l->status, NULL) == ST_OK)
-			lease_activity(s, actor, "environment.lease_cleanup_retried", l, NULL,
-				       strcmp(l->cleanup_status, "success") == 0 ? "cleanup succeeded"
-										 : perr.msg);
+		{
+			Error ignored;
+
+			lease_record(s, l, l->status, actor, "environment.lease_cleanup_retried",
+				     NULL,
+				     strcmp(l->cleanup_status, "success") == 0 ? "cleanup succeeded"
+										 : perr.msg,
+				     &ignored);
+		}
 	}
 	st = ST_OK;
 done:

@@ -1,8 +1,10 @@
 #include "core/parallel.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct ParallelState {
 	const ParallelOps *ops;
@@ -94,8 +96,27 @@ Status parallel_run(size_t n, size_t max_in_flight, const ParallelOps *ops, void
 		handed = st.stop ? st.next : n;
 		if (reported >= handed && (st.stop || st.next >= n))
 			break;
-		while (st.fin_count == 0)
-			pthread_cond_wait(&st.cond, &st.lock);
+		while (st.fin_count == 0) {
+			struct timespec until;
+
+			if (!ops->tick || ops->tick_ms <= 0) {
+				pthread_cond_wait(&st.cond, &st.lock);
+				continue;
+			}
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += ops->tick_ms / 1000;
+			until.tv_nsec += (ops->tick_ms % 1000) * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			if (pthread_cond_timedwait(&st.cond, &st.lock, &until) == ETIMEDOUT &&
+			    st.fin_count == 0) {
+				pthread_mutex_unlock(&st.lock);
+				ops->tick(ud);
+				pthread_mutex_lock(&st.lock);
+			}
+		}
 		i = st.finished[st.fin_head];
 		st.fin_head = (st.fin_head + 1) % n;
 		st.fin_count--;

@@ -20,6 +20,11 @@ typedef struct ParallelOps {
 	 * returning true stops handing out new jobs; jobs already running
 	 * finish and are still reported. */
 	bool (*cancelled)(void *ud);
+	/* Called on the calling thread at least every tick_ms while it waits
+	 * for a completion (may be NULL): what flushes batched results when
+	 * the next completion is slow to come. */
+	void (*tick)(void *ud);
+	long tick_ms;
 } ParallelOps;
 
 /* Returns ST_OK when every job was handed out (or cancelled), an error when

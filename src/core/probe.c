@@ -218,11 +218,21 @@ typedef struct ProbeJob {
 	Error err;
 } ProbeJob;
 
+/* Results wait here, in memory, and go to the store together: one
+ * transaction per batch instead of one per result, a batch at most
+ * PROBE_BATCH_MAX rows or PROBE_BATCH_MS old, so results still appear
+ * while the run goes on and no write lock is held while waiting. */
+#define PROBE_BATCH_MAX 4096
+#define PROBE_BATCH_MS 100
+
 typedef struct ProbeAllCtx {
 	App *app;
 	Store *store;
 	const char *actor;
 	ProbeJob *jobs;
+	size_t *pending; /* job indexes whose rows are not stored yet */
+	size_t pending_count;
+	int64_t pending_since;
 	ProbeAllReport *report;
 	ProbeProgressFn progress;
 	void *ud;
@@ -242,18 +252,64 @@ static void probe_all_run(size_t i, void *ud)
 	probe_run_provider(j->provider, j->rt.config, j->env.id, j->rt.secrets, &j->row);
 }
 
+/* Stores the pending rows in one transaction. A row that cannot be stored
+ * is dropped as before (the report still has it); a failed batch is
+ * retried row by row so one bad row does not cost the others. */
+static void probe_all_flush(ProbeAllCtx *c)
+{
+	Error err;
+	bool batched;
+
+	if (c->pending_count == 0)
+		return;
+	batched = store_begin(c->store, &err) == ST_OK;
+	for (size_t k = 0; k < c->pending_count; k++) {
+		ProbeJob *j = &c->jobs[c->pending[k]];
+
+		if (probe_store(c->store, &j->row, c->actor, &j->env, &err) != ST_OK && batched) {
+			store_rollback(c->store);
+			batched = false;
+			for (size_t r = 0; r < c->pending_count; r++) {
+				ProbeJob *o = &c->jobs[c->pending[r]];
+
+				o->row.id[0] = '\0';
+				o->row.created_at[0] = '\0';
+				probe_store(c->store, &o->row, c->actor, &o->env, &err);
+			}
+			break;
+		}
+	}
+	if (batched && store_commit(c->store, &err) != ST_OK)
+		store_rollback(c->store);
+	for (size_t k = 0; k < c->pending_count; k++)
+		store_probe_clear(&c->jobs[c->pending[k]].row);
+	c->pending_count = 0;
+}
+
+static void probe_all_tick(void *ud)
+{
+	ProbeAllCtx *c = ud;
+
+	if (c->pending_count > 0 && time_now_ms() - c->pending_since >= PROBE_BATCH_MS)
+		probe_all_flush(c);
+}
+
 static void probe_all_done(size_t i, void *ud)
 {
 	ProbeAllCtx *c = ud;
 	ProbeJob *j = &c->jobs[i];
 	ProbeAllItem *item = &c->report->items[c->report->count];
-	Error err;
+	bool keep = false;
 
 	env_runtime_clear(&j->rt);
 	j->row.environment_id = strdup(j->env.id);
 	j->row.provider = strdup(j->env.provider);
-	if (j->row.summary && j->row.environment_id && j->row.provider && !c->app->readonly)
-		probe_store(c->store, &j->row, c->actor, &j->env, &err);
+	if (j->row.summary && j->row.environment_id && j->row.provider && !c->app->readonly) {
+		if (c->pending_count == 0)
+			c->pending_since = time_now_ms();
+		c->pending[c->pending_count++] = i;
+		keep = true;
+	}
 	memcpy(item->env_id, j->env.id, sizeof item->env_id);
 	item->env_name = strdup(j->env.name);
 	item->ok = j->row.ok;
@@ -263,7 +319,11 @@ static void probe_all_done(size_t i, void *ud)
 	c->report->count++;
 	if (item->ok)
 		c->report->ok++;
-	store_probe_clear(&j->row);
+	if (!keep)
+		store_probe_clear(&j->row);
+	if (c->pending_count >= PROBE_BATCH_MAX ||
+	    (c->pending_count > 0 && time_now_ms() - c->pending_since >= PROBE_BATCH_MS))
+		probe_all_flush(c);
 	if (c->progress && !c->progress(c->report, c->ud))
 		c->stop = true;
 }
@@ -287,7 +347,8 @@ void probe_all_report_free(ProbeAllReport *r)
 Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn progress,
 		 void *ud, ProbeAllReport *out, Error *err)
 {
-	static const ParallelOps ops = { probe_all_run, probe_all_done, probe_all_cancelled };
+	static const ParallelOps ops = { probe_all_run, probe_all_done, probe_all_cancelled,
+					 probe_all_tick, PROBE_BATCH_MS / 2 };
 	StoreEnvFilter f = { .status = "active" };
 	StoreEnvList list;
 	ProbeAllCtx c;
@@ -307,9 +368,11 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 	c.progress = progress;
 	c.ud = ud;
 	c.jobs = calloc(list.count ? list.count : 1, sizeof *c.jobs);
+	c.pending = calloc(list.count ? list.count : 1, sizeof *c.pending);
 	out->items = calloc(list.count ? list.count : 1, sizeof *out->items);
-	if (!c.jobs || !out->items) {
+	if (!c.jobs || !c.pending || !out->items) {
 		free(c.jobs);
+		free(c.pending);
 		free(out->items);
 		out->items = NULL;
 		store_env_list_free(&list);
@@ -329,6 +392,8 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 			j->resolved = true;
 	}
 	st = parallel_run(list.count, parallel ? parallel : PROBE_DEFAULT_PARALLEL, &ops, &c, err);
+	probe_all_flush(&c);
+	free(c.pending);
 	if (st != ST_OK && out->count == list.count)
 		st = ST_OK; /* degraded to serial, but every probe ran */
 	out->cancelled = out->count < list.count;

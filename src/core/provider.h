@@ -143,6 +143,11 @@ struct Provider {
 	SchemaCompiled *schema_compiled;
 	bool schema_compile_tried; /* and failed: schema_validate reports why */
 	pthread_mutex_t schema_mu;
+	/* Whether configSchema has any secret-ref field: 0 not known yet, 1
+	 * none (every config's secret paths are empty: listing or probing
+	 * 10,000 environments skips 10,000 schema walks), -1 some. Set once,
+	 * possibly by two threads at once with the same value. */
+	_Atomic int secret_free;
 };
 
 Provider *provider_new(const ProviderOps *ops, const char *key, const char *display_name,

@@ -1,4 +1,5 @@
 /* The environments table. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -268,4 +269,117 @@ Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Erro
 	store_bind_text(st, 2, f ? f->provider : NULL);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items, store_env_row,
 			     store_env_list_free_cb, out, "listing environments", err);
+}
+
+/* The environments view's window. The probe cell's text ("ok", "FAILED",
+ * "-") and the columns the view shows are what the filter matches and the
+ * sorts order by, as the in-memory table did; ties keep name order. */
+static const char *const store_env_sort_sql[] = {
+	[STORE_ENV_SORT_NAME] = "e.name COLLATE NOCASE",
+	[STORE_ENV_SORT_PROVIDER] = "e.provider COLLATE NOCASE",
+	[STORE_ENV_SORT_STATUS] = "e.status COLLATE NOCASE",
+	[STORE_ENV_SORT_PROBE] = "probe_cell COLLATE NOCASE",
+	[STORE_ENV_SORT_PROBED] = "coalesce(p.created_at, '')",
+	[STORE_ENV_SORT_LEASES] = "active",
+	[STORE_ENV_SORT_DESCRIPTION] = "e.description COLLATE NOCASE",
+};
+
+#define STORE_ENV_WINDOW_FROM                                                               \
+	" FROM environments e LEFT JOIN probes p ON p.id = "                                \
+	"(SELECT p2.id FROM probes p2 WHERE p2.environment_id = e.id "                      \
+	" ORDER BY p2.created_at DESC LIMIT 1) "
+#define STORE_ENV_WINDOW_FILTER                                                             \
+	" WHERE (?1 IS NULL OR instr(lower(e.name), ?1) OR instr(lower(e.provider), ?1) "   \
+	"OR instr(lower(e.status), ?1) OR instr(lower(e.description), ?1) "                 \
+	"OR instr(lower(CASE WHEN p.id IS NULL THEN '-' WHEN p.ok THEN 'ok' ELSE 'FAILED' "  \
+	"END), ?1))"
+
+Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ctx, long *total,
+		      Error *err)
+{
+	char sql[2048], lower[512];
+	sqlite3_stmt *st;
+	int sort = w->sort >= 0 && w->sort < STORE_ENV_SORT_COUNT ? w->sort : STORE_ENV_SORT_NAME;
+	int rc;
+
+	/* The filter is matched case-insensitively, like the table's own. */
+	lower[0] = '\0';
+	if (w->text && w->text[0]) {
+		size_t i;
+
+		for (i = 0; w->text[i] && i + 1 < sizeof lower; i++)
+			lower[i] = (char)(w->text[i] >= 'A' && w->text[i] <= 'Z' ? w->text[i] + 32
+										   : w->text[i]);
+		lower[i] = '\0';
+	}
+	*total = 0;
+	if (w->text && w->text[0])
+		st = store_stmt(s, "SELECT count(*)" STORE_ENV_WINDOW_FROM STORE_ENV_WINDOW_FILTER, err);
+	else
+		st = store_stmt(s, "SELECT count(*) FROM environments WHERE ?1 IS NULL", err);
+	if (!st)
+		return err->status;
+	store_bind_text(st, 1, lower[0] ? lower : NULL);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*total = (long)sqlite3_column_int64(st, 0);
+	store_stmt_done(s, st);
+	if (rc != SQLITE_ROW)
+		return store_sql_error(s, rc, err, "counting environments");
+	/* Sorted by name (the usual case) the window walks the name index and
+	 * only its own rows look up their last probe and lease count (result
+	 * columns are computed after the offset is skipped). A filter or a
+	 * sort by probe needs the probe of every row: the join. */
+	if (!lower[0] && sort != STORE_ENV_SORT_PROBE && sort != STORE_ENV_SORT_PROBED)
+		snprintf(sql, sizeof sql,
+			 "SELECT " ENV_COLS ", "
+			 "(SELECT p.ok FROM probes p WHERE p.environment_id = e.id "
+			 " ORDER BY p.created_at DESC LIMIT 1), "
+			 "(SELECT p.created_at FROM probes p WHERE p.environment_id = e.id "
+			 " ORDER BY p.created_at DESC LIMIT 1), "
+			 "(SELECT p.summary FROM probes p WHERE p.environment_id = e.id "
+			 " ORDER BY p.created_at DESC LIMIT 1), "
+			 "(SELECT count(*) FROM leases l WHERE l.environment_id = e.id "
+			 " AND l.status = 'active') AS active "
+			 "FROM environments e WHERE ?1 IS NULL ORDER BY %s %s, e.name "
+			 "LIMIT ?2 OFFSET ?3",
+			 store_env_sort_sql[sort], w->desc ? "DESC" : "ASC");
+	else
+		snprintf(sql, sizeof sql,
+			 "SELECT " ENV_COLS ", p.ok, p.created_at, p.summary, "
+			 "(SELECT count(*) FROM leases l WHERE l.environment_id = e.id "
+			 " AND l.status = 'active') AS active, "
+			 "CASE WHEN p.id IS NULL THEN '-' WHEN p.ok THEN 'ok' ELSE 'FAILED' END AS probe_cell"
+			 STORE_ENV_WINDOW_FROM STORE_ENV_WINDOW_FILTER
+			 " ORDER BY %s %s, e.name LIMIT ?2 OFFSET ?3",
+			 store_env_sort_sql[sort], w->desc ? "DESC" : "ASC");
+	st = store_stmt(s, sql, err);
+	if (!st)
+		return err->status;
+	store_bind_text(st, 1, lower[0] ? lower : NULL);
+	sqlite3_bind_int64(st, 2, w->limit > 0 ? w->limit : -1);
+	sqlite3_bind_int64(st, 3, w->offset > 0 ? w->offset : 0);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		StoreEnvSummary row;
+		bool go;
+
+		memset(&row, 0, sizeof row);
+		if (store_env_row(st, &row, err) != ST_OK) {
+			store_env_clear(&row.env);
+			free(row.probe_summary);
+			store_stmt_done(s, st);
+			return err->status;
+		}
+		go = fn(&row, ctx);
+		store_env_clear(&row.env);
+		free(row.probe_summary);
+		if (!go) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	store_stmt_done(s, st);
+	if (rc != SQLITE_DONE)
+		return store_sql_error(s, rc, err, "listing environments");
+	return ST_OK;
 }

@@ -33,6 +33,8 @@ struct Store {
 	int version;
 	bool readonly; /* opened SQLITE_OPEN_READONLY: nothing is created or migrated */
 	int tx_depth;
+	long commits; /* transactions committed through this handle (commit hook) */
+	bool read_tx; /* inside store_read_begin's snapshot */
 	StoreStmt *stmts;
 	size_t stmt_count;
 	size_t stmt_cap;

@@ -193,22 +193,86 @@ Status store_lease_get(Store *s, const char *id, StoreLease *out, Error *err)
 	return res;
 }
 
+static bool store_lease_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The mutable columns ?3..?18 in bind order, as store_lease_bind binds them. */
+static const char *const store_lease_set_cols[] = {
+	"heartbeat_run_id", "issue_id", "status", "lease_policy", "provider",
+	"provider_lease_id", "acquired_at", "last_used_at", "expires_at", "released_at",
+	"failure_reason", "cleanup_status", "metadata", "phase", "cleanup_attempts",
+	"next_cleanup_at",
+};
+
+/* Which columns l changes against the stored row (bit i: column ?i+3).
+ * Only those go in the SET list, so SQLite rewrites only the indexes that
+ * hold them: a release touches the status indexes, not every index of the
+ * table (fewer pages per commit, and commits are what a lease write costs). */
+static unsigned store_lease_changed(Store *s, const StoreLease *l, Error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT " LEASE_COLS " FROM leases WHERE id = ?1", err);
+	StoreLease cur;
+	unsigned mask = 0;
+	int rc;
+
+	if (!st)
+		return ~0u;
+	store_bind_text(st, 1, l->id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *mine[] = { l->heartbeat_run_id, l->issue_id, l->status, l->lease_policy,
+				       l->provider, l->provider_lease_id, l->acquired_at,
+				       l->last_used_at, l->expires_at, l->released_at,
+				       l->failure_reason, l->cleanup_status,
+				       l->metadata_json ? l->metadata_json : "{}", l->phase };
+		const char *theirs[14];
+
+		store_lease_view(st, &cur);
+		theirs[0] = cur.heartbeat_run_id, theirs[1] = cur.issue_id, theirs[2] = cur.status;
+		theirs[3] = cur.lease_policy, theirs[4] = cur.provider;
+		theirs[5] = cur.provider_lease_id, theirs[6] = cur.acquired_at;
+		theirs[7] = cur.last_used_at, theirs[8] = cur.expires_at, theirs[9] = cur.released_at;
+		theirs[10] = cur.failure_reason, theirs[11] = cur.cleanup_status;
+		theirs[12] = cur.metadata_json, theirs[13] = cur.phase;
+		for (unsigned i = 0; i < 14; i++)
+			if (!store_lease_same(mine[i], theirs[i]))
+				mask |= 1u << i;
+		if (cur.cleanup_attempts != l->cleanup_attempts)
+			mask |= 1u << 14;
+		if (!store_lease_same(l->next_cleanup_at, cur.next_cleanup_at))
+			mask |= 1u << 15;
+	} else if (rc != SQLITE_DONE) {
+		mask = ~0u; /* cannot tell: write everything */
+	}
+	store_stmt_done(s, st);
+	return mask;
+}
+
 Status store_lease_update(Store *s, const StoreLease *l, const char *expected_status,
 			  Error *err)
 {
 	char now[TIME_STR_LEN], current[32];
 	sqlite3_stmt *st;
+	Buf sql = BUF_INIT;
+	unsigned mask;
+	bool ok;
 	int rc;
 
 	time_now_iso(now);
-	st = store_stmt(s,
-			"UPDATE leases SET heartbeat_run_id = ?3, issue_id = ?4, status = ?5, "
-			"lease_policy = ?6, provider = ?7, provider_lease_id = ?8, acquired_at = ?9, "
-			"last_used_at = ?10, expires_at = ?11, released_at = ?12, "
-			"failure_reason = ?13, cleanup_status = ?14, metadata = ?15, phase = ?16, "
-			"cleanup_attempts = ?17, next_cleanup_at = ?18, updated_at = ?19 "
-			"WHERE id = ?1 AND (?2 IS NULL OR status = ?2)",
-			err);
+	mask = store_lease_changed(s, l, err);
+	ok = buf_puts(&sql, "UPDATE leases SET ");
+	for (unsigned i = 0; ok && i < 16; i++)
+		if (mask & (1u << i))
+			ok = buf_printf(&sql, "%s = ?%u, ", store_lease_set_cols[i], i + 3);
+	ok = ok && buf_puts(&sql, "updated_at = ?19 WHERE id = ?1 AND (?2 IS NULL OR status = ?2)");
+	if (!ok) {
+		buf_free(&sql);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	st = store_stmt(s, sql.data, err);
+	buf_free(&sql);
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, l->id);
@@ -334,6 +398,28 @@ Status store_lease_each(Store *s, const StoreLeaseFilter *f, StoreLeaseFn fn, vo
 	return store_lease_walk(s, st, fn, ctx, err);
 }
 
+/* The filters lease_counts can answer: status, environment, provider. */
+static bool store_lease_countable(const StoreLeaseFilter *f)
+{
+	return !f || (!f->expires_before && !f->cleanup_due_at);
+}
+
+static bool store_lease_count_sql(const StoreLeaseFilter *f, Buf *sql)
+{
+	bool ok;
+
+	if (!store_lease_countable(f))
+		return store_lease_sql(f, true, sql);
+	ok = buf_puts(sql, "SELECT coalesce(sum(n), 0) FROM lease_counts WHERE 1");
+	if (f && f->status)
+		ok = ok && buf_puts(sql, " AND status = ?1");
+	if (f && f->environment_id)
+		ok = ok && buf_puts(sql, " AND environment_id = ?2");
+	if (f && f->provider)
+		ok = ok && buf_puts(sql, " AND provider = ?3");
+	return ok;
+}
+
 Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *err)
 {
 	Buf sql = BUF_INIT;
@@ -341,7 +427,7 @@ Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *
 	int rc;
 
 	*out = 0;
-	if (!store_lease_sql(f, true, &sql)) {
+	if (!store_lease_count_sql(f, &sql)) {
 		buf_free(&sql);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
@@ -359,57 +445,39 @@ Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *
 	return ST_OK;
 }
 
-Status store_lease_reuse_candidates(Store *s, const char *environment_id,
-				    const char *const *statuses, long limit, StoreLeaseFn fn,
-				    void *ctx, Error *err)
+/* Candidates through the partial index leases_reuse_candidates (released
+ * and retained rows only, so failed, expired or ephemeral rows newer than
+ * the match cost nothing), merged with the environment's few active reuse
+ * leases through leases_active_env; both arms come ordered, so the merge
+ * stops after limit rows. */
+#define STORE_LEASE_REUSE_SQL                                                              \
+	"SELECT " LEASE_COLS " FROM leases WHERE environment_id = ?1 "                      \
+	"AND lease_policy = 'reuse_by_environment' AND status IN ('released', 'retained') " \
+	"UNION ALL "                                                                        \
+	"SELECT " LEASE_COLS " FROM leases WHERE environment_id = ?1 AND status = 'active' " \
+	"AND lease_policy = 'reuse_by_environment' "                                        \
+	"ORDER BY last_used_at DESC, id DESC LIMIT ?2"
+
+Status store_lease_reuse_candidates(Store *s, const char *environment_id, long limit,
+				    StoreLeaseFn fn, void *ctx, Error *err)
 {
-	Buf list = BUF_INIT;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_stmt(s, STORE_LEASE_REUSE_SQL, err);
 
-	/* Statuses travel as one bound JSON array, so the SQL text is fixed. */
-	if (!buf_putc(&list, '['))
-		goto oom;
-	for (size_t i = 0; statuses && statuses[i]; i++) {
-		cJSON *item = cJSON_CreateString(statuses[i]);
-		char *text = item ? cJSON_PrintUnformatted(item) : NULL;
-		bool ok = text && (i == 0 || buf_putc(&list, ',')) && buf_puts(&list, text);
-
-		cJSON_Delete(item);
-		free(text);
-		if (!ok)
-			goto oom;
-	}
-	if (!buf_putc(&list, ']'))
-		goto oom;
-	st = store_stmt(s,
-			"SELECT " LEASE_COLS " FROM leases INDEXED BY leases_reuse "
-			"WHERE environment_id = ?1 AND lease_policy = 'reuse_by_environment' "
-			"AND (?2 = 0 OR status IN (SELECT value FROM json_each(?3))) "
-			"ORDER BY last_used_at DESC LIMIT ?4",
-			err);
-	if (!st) {
-		buf_free(&list);
+	if (!st)
 		return err->status;
-	}
 	store_bind_text(st, 1, environment_id);
-	sqlite3_bind_int(st, 2, statuses != NULL);
-	store_bind_text(st, 3, list.data);
-	sqlite3_bind_int64(st, 4, limit > 0 ? limit : -1);
-	buf_free(&list);
+	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
 	return store_lease_walk(s, st, fn, ctx, err);
-oom:
-	buf_free(&list);
-	return error_set(err, ST_E_NOMEM, "out of memory");
 }
+
+#define STORE_LEASE_ACTIVE_SQL \
+	"SELECT " LEASE_COLS " FROM leases WHERE environment_id = ?1 AND status = 'active'"
 
 Status store_lease_each_active(Store *s, const char *environment_id, StoreLeaseFn fn, void *ctx,
 				Error *err)
 {
 	/* The literal status lets SQLite use the partial index leases_active_env. */
-	sqlite3_stmt *st = store_stmt(s,
-				      "SELECT " LEASE_COLS " FROM leases WHERE environment_id = ?1 "
-				      "AND status = 'active'",
-				      err);
+	sqlite3_stmt *st = store_stmt(s, STORE_LEASE_ACTIVE_SQL, err);
 
 	if (!st)
 		return err->status;
@@ -436,5 +504,104 @@ Status store_lease_count_active(Store *s, const char *environment_id, long *out,
 	store_stmt_done(s, st);
 	if (rc != SQLITE_ROW)
 		return store_sql_error(s, rc, err, "counting active leases");
+	return ST_OK;
+}
+
+/* The SQL of a named query (see store_plan), with a filter whose values
+ * are placeholders: the plan depends on which terms exist, not on them. */
+static bool store_lease_named_sql(const char *name, Buf *sql)
+{
+	StoreLeaseFilter f;
+
+	if (!strcmp(name, "reuse"))
+		return buf_puts(sql, STORE_LEASE_REUSE_SQL);
+	if (!strcmp(name, "active"))
+		return buf_puts(sql, STORE_LEASE_ACTIVE_SQL);
+	memset(&f, 0, sizeof f);
+	if (!strncmp(name, "count", 5) || !strncmp(name, "list", 4)) {
+		bool count = name[0] == 'c';
+		const char *p = name + (count ? 5 : 4);
+
+		while (*p == ':') {
+			const char *w = p + 1;
+			size_t n = strcspn(w, ":");
+
+			if (n == 6 && !strncmp(w, "status", n))
+				f.status = "x";
+			else if (n == 3 && !strncmp(w, "env", n))
+				f.environment_id = "x";
+			else if (n == 8 && !strncmp(w, "provider", n))
+				f.provider = "x";
+			else if (n == 5 && !strncmp(w, "after", n))
+				f.after_acquired_at = f.after_id = "x";
+			else if (n == 6 && !strncmp(w, "oldest", n))
+				f.oldest_first = true;
+			else
+				return false;
+			p = w + n;
+		}
+		if (*p)
+			return false;
+		return count ? store_lease_count_sql(&f, sql) : store_lease_sql(&f, false, sql);
+	}
+	return false;
+}
+
+Status store_plan(Store *s, const char *name, char **out, Error *err)
+{
+	Buf sql = BUF_INIT, plan = BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!buf_puts(&sql, "EXPLAIN QUERY PLAN "))
+		goto oom;
+	if (!store_lease_named_sql(name, &sql)) {
+		buf_free(&sql);
+		return error_set(err, ST_E_USAGE, "no store query named \"%s\"", name);
+	}
+	rc = sqlite3_prepare_v2(s->db, sql.data, -1, &st, NULL);
+	buf_free(&sql);
+	if (rc != SQLITE_OK)
+		return store_sql_error(s, rc, err, "explaining a query");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *detail = (const char *)sqlite3_column_text(st, 3);
+
+		if (!buf_puts(&plan, detail ? detail : "") || !buf_putc(&plan, '\n')) {
+			sqlite3_finalize(st);
+			goto oom;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		buf_free(&plan);
+		return store_sql_error(s, rc, err, "explaining a query");
+	}
+	if (!plan.data && !buf_puts(&plan, ""))
+		goto oom;
+	*out = plan.data;
+	return ST_OK;
+oom:
+	buf_free(&sql);
+	buf_free(&plan);
+	return error_set(err, ST_E_NOMEM, "out of memory");
+}
+
+Status store_change_counter(Store *s, int64_t *out, Error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, "PRAGMA data_version", err);
+	int rc;
+
+	*out = 0;
+	if (!st)
+		return err->status;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	store_stmt_done(s, st);
+	if (rc != SQLITE_ROW)
+		return store_sql_error(s, rc, err, "reading the change counter");
+	/* data_version ignores this connection's own commits. */
+	*out += sqlite3_total_changes64(s->db);
 	return ST_OK;
 }

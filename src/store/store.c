@@ -277,6 +277,24 @@ Status store_commit(Store *s, Error *err)
 	return ST_OK;
 }
 
+Status store_read_begin(Store *s, Error *err)
+{
+	if (s->tx_depth > 0)
+		return ST_OK; /* already inside a transaction: it is the snapshot */
+	if (store_exec(s, "BEGIN DEFERRED", err) != ST_OK)
+		return error_prefix(err, "starting a read: ");
+	s->read_tx = true;
+	return ST_OK;
+}
+
+void store_read_end(Store *s)
+{
+	if (!s->read_tx)
+		return;
+	s->read_tx = false;
+	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+}
+
 void store_rollback(Store *s)
 {
 	char sql[96];
@@ -560,6 +578,17 @@ static int store_open_readonly(Store *s, const char *path)
 	return rc;
 }
 
+static int store_count_commit(void *ctx)
+{
+	((Store *)ctx)->commits++;
+	return 0; /* let it commit */
+}
+
+long store_commit_count(const Store *s)
+{
+	return s->commits;
+}
+
 Status store_open(const char *path, Store **out, Error *err)
 {
 	return store_open_ex(path, NULL, out, err);
@@ -610,6 +639,7 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 		return err->status;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_commit_hook(s->db, store_count_commit, s);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
 	if (check) {
 		/* Read-only: no journal switch, no migration, no key check row. */
@@ -660,6 +690,12 @@ void store_close(Store *s)
 		free(s->stmts[i].sql);
 	}
 	free(s->stmts);
+	if (s->db && s->version > 0) {
+		/* Keeps the planner's statistics fresh for the indexes the list
+		 * queries rely on; bounded, and never worth waiting for a lock. */
+		sqlite3_busy_timeout(s->db, 50);
+		sqlite3_exec(s->db, "PRAGMA analysis_limit = 400; PRAGMA optimize", NULL, NULL, NULL);
+	}
 	if (s->db)
 		sqlite3_close_v2(s->db);
 	store_crypto_free(s->keys);

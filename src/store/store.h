@@ -75,6 +75,14 @@ Status store_begin(Store *s, Error *err);
 Status store_commit(Store *s, Error *err);
 void store_rollback(Store *s);
 bool store_in_transaction(const Store *s);
+/* How many transactions this handle has committed (each one an fsync with
+ * synchronous=FULL): what the lease write tests count. */
+long store_commit_count(const Store *s);
+/* A read snapshot for a run of queries (listing 10,000 environments with
+ * their bindings): one shared lock instead of one per statement, and a
+ * consistent view. No writes inside; end it with store_read_end. */
+Status store_read_begin(Store *s, Error *err);
+void store_read_end(Store *s);
 
 /* ------------------------------------------------------------ environments */
 
@@ -130,6 +138,33 @@ typedef struct StoreEnvList {
 /* Ordered by name. */
 Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Error *err);
 void store_env_list_free(StoreEnvList *l);
+
+/* The environments view's window: only the rows on screen are read, so a
+ * view over 10,000 environments costs what one over 60 does. */
+enum {
+	STORE_ENV_SORT_NAME,
+	STORE_ENV_SORT_PROVIDER,
+	STORE_ENV_SORT_STATUS,
+	STORE_ENV_SORT_PROBE,  /* the probe cell: "-", "FAILED", "ok" */
+	STORE_ENV_SORT_PROBED, /* last probe time */
+	STORE_ENV_SORT_LEASES, /* active lease count */
+	STORE_ENV_SORT_DESCRIPTION,
+	STORE_ENV_SORT_COUNT
+};
+
+typedef struct StoreEnvWindow {
+	const char *text; /* case-insensitive substring of name, provider, status,
+			   * description or probe cell; NULL or "": all */
+	int sort;         /* STORE_ENV_SORT_* */
+	bool desc;
+	long offset, limit;
+} StoreEnvWindow;
+
+/* The row is borrowed for the call; returning false stops. */
+typedef bool (*StoreEnvFn)(const StoreEnvSummary *row, void *ctx);
+/* *total gets how many environments match the filter. */
+Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ctx, long *total,
+		      Error *err);
 
 /* ------------------------------------------------------------ leases */
 
@@ -194,14 +229,30 @@ typedef bool (*StoreLeaseFn)(const StoreLease *row, void *ctx);
  * a window over 100,000 leases costs what the window holds. */
 Status store_lease_each(Store *s, const StoreLeaseFilter *f, StoreLeaseFn fn, void *ctx,
 			Error *err);
-/* How many rows the filter matches (offset and limit ignored). */
+/* How many rows the filter matches (offset and limit ignored). A filter on
+ * status, environment and provider only is answered from the lease_counts
+ * table the triggers keep, so it costs the same at 1M leases as at 10. */
 Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *err);
+
+/* The query plan (EXPLAIN QUERY PLAN, one detail per line) of a named
+ * store query, so tests can hold the indexes to the queries without SQL
+ * leaving the store. Names: "reuse", "active", "count", and "list" with
+ * any of the suffixes ":status", ":env", ":provider", ":after" (keyset),
+ * ":oldest" (e.g. "list:status:provider:after"). *out is malloc'd. */
+Status store_plan(Store *s, const char *name, char **out, Error *err);
+
+/* A number that changes whenever another connection commits a write
+ * (PRAGMA data_version, plus this handle's own commits): a view polls it
+ * and refetches only when it moved. */
+Status store_change_counter(Store *s, int64_t *out, Error *err);
 /* The reuse lookup of SPEC §3: the environment's reuse_by_environment
- * leases, most recently used first, through the leases_reuse index.
- * statuses: NULL-terminated list of statuses to consider (NULL: any). */
-Status store_lease_reuse_candidates(Store *s, const char *environment_id,
-				    const char *const *statuses, long limit, StoreLeaseFn fn,
-				    void *ctx, Error *err);
+ * leases that can be candidates — released or retained, or active (the
+ * same run's may be resumed; other runs' show why they are skipped) —
+ * most recently used first. Released/retained rows come through the
+ * partial index leases_reuse_candidates, so rows of any other status cost
+ * nothing however many there are. */
+Status store_lease_reuse_candidates(Store *s, const char *environment_id, long limit,
+				    StoreLeaseFn fn, void *ctx, Error *err);
 /* The environment's active leases, through the partial index leases_active_env:
  * the cost follows the active rows, not the environment's history. */
 Status store_lease_each_active(Store *s, const char *environment_id, StoreLeaseFn fn, void *ctx,

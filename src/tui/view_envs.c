@@ -56,51 +56,63 @@ static const TuiColumn envs_cols[] = {
 };
 
 typedef struct EnvsState {
+	Tui *t;
 	TuiTable table;
-	TuiRowSet all;
 	char error[512];
 } EnvsState;
 
-static void envs_load(Tui *t, EnvsState *st)
-{
-	StoreEnvList list = { 0 };
-	Error err;
+typedef struct EnvsFetch {
+	Tui *t;
+	TuiRowSet *out;
+} EnvsFetch;
 
-	tui_rows_clear(&st->all);
-	tui_table_invalidate(&st->table);
-	error_clear(&err);
-	if (env_list(t->app, NULL, &list, &err) != ST_OK) {
-		snprintf(st->error, sizeof st->error, "%s", error_text(&err));
-		return;
+static bool envs_row(const StoreEnvSummary *e, void *ctx)
+{
+	EnvsFetch *c = ctx;
+	TuiRow *row = tui_rows_add(c->out, e->env.id);
+	char age[16], leases[24];
+
+	if (!row)
+		return false;
+	tui_row_set(row, 0, e->env.name, TONE_NORMAL);
+	tui_row_set(row, 1, e->env.provider, TONE_NORMAL);
+	tui_row_set(row, 2, e->env.status, strcmp(e->env.status, "active") ? TONE_DIM : TONE_NORMAL);
+	if (e->has_probe) {
+		time_age(e->probe_at, tui_now(c->t), age, sizeof age);
+		tui_row_set(row, 3, e->probe_ok ? "ok" : "FAILED", e->probe_ok ? TONE_OK : TONE_ERROR);
+		tui_row_set(row, 4, age, TONE_NORMAL);
+	} else {
+		tui_row_set(row, 3, "-", TONE_DIM);
+		tui_row_set(row, 4, "-", TONE_DIM);
+	}
+	snprintf(leases, sizeof leases, "%ld", e->active_leases);
+	tui_row_set(row, 5, leases, e->active_leases ? TONE_OK : TONE_DIM);
+	tui_row_set(row, 6, e->env.description ? e->env.description : "", TONE_DIM);
+	return true;
+}
+
+/* The window on screen, straight from the store (filtered and sorted
+ * there): 10,000 environments cost what the screen shows. The filter
+ * matches name, provider, status, description and the probe cell. */
+static Status envs_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, size_t *total,
+			 Error *err)
+{
+	EnvsState *st = ctx;
+	EnvsFetch c = { st->t, out };
+	StoreEnvWindow w = { q->filter, q->sort_col < 0 ? STORE_ENV_SORT_NAME : q->sort_col,
+			     q->sort_desc, (long)q->offset, (long)q->limit };
+	Store *s;
+	long n = 0;
+
+	*total = 0;
+	if (app_store(st->t->app, &s, err) != ST_OK ||
+	    store_env_each(s, &w, envs_row, &c, &n, err) != ST_OK) {
+		snprintf(st->error, sizeof st->error, "%s", error_text(err));
+		return err->status;
 	}
 	st->error[0] = 0;
-	for (size_t i = 0; i < list.count; i++) {
-		const StoreEnvSummary *e = &list.items[i];
-		TuiRow *row = tui_rows_add(&st->all, e->env.id);
-		char age[16], leases[24];
-
-		if (!row)
-			break;
-		tui_row_set(row, 0, e->env.name, TONE_NORMAL);
-		tui_row_set(row, 1, e->env.provider, TONE_NORMAL);
-		tui_row_set(row, 2, e->env.status,
-			    strcmp(e->env.status, "active") ? TONE_DIM : TONE_NORMAL);
-		if (e->has_probe) {
-			time_age(e->probe_at, tui_now(t), age, sizeof age);
-			tui_row_set(row, 3, e->probe_ok ? "ok" : "FAILED", e->probe_ok ? TONE_OK : TONE_ERROR);
-			tui_row_set(row, 4, age, TONE_NORMAL);
-			/* Newest probe first when sorted descending: sort by time. */
-			tui_row_set_key(row, 4, e->probe_at);
-		} else {
-			tui_row_set(row, 3, "-", TONE_DIM);
-			tui_row_set(row, 4, "-", TONE_DIM);
-			tui_row_set_key(row, 4, "");
-		}
-		snprintf(leases, sizeof leases, "%ld", e->active_leases);
-		tui_row_set(row, 5, leases, e->active_leases ? TONE_OK : TONE_DIM);
-		tui_row_set(row, 6, e->env.description ? e->env.description : "", TONE_DIM);
-	}
-	store_env_list_free(&list);
+	*total = (size_t)n;
+	return ST_OK;
 }
 
 static Status envs_open(Tui *t, TuiView *v, const void *arg, Error *err)
@@ -109,13 +121,13 @@ static Status envs_open(Tui *t, TuiView *v, const void *arg, Error *err)
 
 	if (!st)
 		return error_set(err, ST_E_NOMEM, "out of memory");
-	tui_table_init(&st->table, envs_cols, sizeof envs_cols / sizeof envs_cols[0],
-		       tui_table_mem_fetch, &st->all);
+	st->t = t;
+	tui_table_init(&st->table, envs_cols, sizeof envs_cols / sizeof envs_cols[0], envs_fetch,
+		       st);
 	st->table.filter = v->filter;
 	v->state = st;
 	v->table = &st->table;
 	snprintf(v->title, sizeof v->title, "Environments");
-	envs_load(t, st);
 	return ST_OK;
 }
 
@@ -124,7 +136,6 @@ static void envs_close(Tui *t, TuiView *v)
 	EnvsState *st = v->state;
 
 	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
 	free(st);
 }
 
@@ -408,7 +419,16 @@ static bool envs_enabled(Tui *t, TuiView *v, int action)
 
 static void envs_reload(Tui *t, TuiView *v, bool live)
 {
-	envs_load(t, v->state);
+	EnvsState *st = v->state;
+	const TuiRow *row = tui_table_selected(&st->table);
+	char id[UUID_STR_LEN] = "";
+
+	if (row && row->id)
+		snprintf(id, sizeof id, "%s", row->id);
+	tui_table_invalidate(&st->table);
+	/* Keep the same environment selected when it is still in the window. */
+	if (id[0] && tui_table_selected(&st->table))
+		tui_table_select_id(&st->table, id);
 }
 
 const TuiViewOps tui_view_envs = {

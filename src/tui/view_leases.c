@@ -1,6 +1,10 @@
 /* The leases view: every lease, newest first, live. It never loads the
  * table: each draw asks the store for the window on screen (plus a screen
- * either side) and for the count, so 100,000 leases cost what 60 do.
+ * either side), so 1,000,000 leases cost what 60 do. Windows are found by
+ * keyset from the edges of the last one (or from the far end for End), not
+ * by OFFSET; the total comes from the store's lease counts and is reused
+ * until the database changes; the live refresh asks the store's change
+ * counter first and refetches only when something was written.
  * `/` filters by status, environment and provider ("active",
  * "env:web-1", "provider:fake", or several at once). */
 #include <stdio.h>
@@ -199,9 +203,32 @@ typedef struct NameCache {
 	char *name;
 } NameCache;
 
+/* Where a window edge is in list order: its position and its key. */
+typedef struct LeasesAnchor {
+	size_t pos;
+	char acquired_at[TIME_STR_LEN];
+	char id[UUID_STR_LEN];
+} LeasesAnchor;
+
+/* The furthest a keyset seek may skip rows before a window is found from
+ * an end instead (positions far from both edges: a mouse click deep in). */
+#define LEASES_SKIP_MAX 2000
+/* Unchanged data is refetched this often anyway: the ages move on. */
+#define LEASES_AGE_REFRESH_MS 15000
+
 typedef struct LeasesState {
 	Tui *t;
 	TuiTable table;
+	/* What the anchors and the total belong to: filter text, order, fixed
+	 * environment, and the change counter when the total was read. */
+	char sig[TUI_FILTER_MAX + 80];
+	bool anchored;
+	LeasesAnchor first, last;
+	bool counted;
+	size_t total;
+	int64_t counted_at;
+	int64_t fetched_at; /* change counter at the last fetch */
+	int64_t fetched_ms; /* when (the ages on screen date from then) */
 	NameCache names[LEASES_NAME_CACHE];
 	size_t name_count;
 	char env_id[UUID_STR_LEN]; /* fixed environment (opened from one), or "" */
@@ -310,7 +337,16 @@ typedef struct LeasesFetch {
 	LeasesState *st;
 	Store *s;
 	TuiRowSet *out;
+	/* The first and last rows seen, in the order the store gave them. */
+	size_t seen;
+	LeasesAnchor head, tail;
 } LeasesFetch;
+
+static void leases_anchor_set(LeasesAnchor *a, const StoreLease *l)
+{
+	snprintf(a->acquired_at, sizeof a->acquired_at, "%s", l->acquired_at ? l->acquired_at : "");
+	snprintf(a->id, sizeof a->id, "%s", l->id);
+}
 
 static bool leases_row(const StoreLease *l, void *ctx)
 {
@@ -325,6 +361,9 @@ static bool leases_row(const StoreLease *l, void *ctx)
 
 	if (!row)
 		return false;
+	if (c->seen++ == 0)
+		leases_anchor_set(&c->head, l);
+	leases_anchor_set(&c->tail, l);
 	tui_row_set(row, 0, leases_env_name(c->st, c->s, l->environment_id), TONE_NORMAL);
 	tui_row_set(row, 1, l->status, tone);
 	/* Short in the list; the detail spells the policy out. */
@@ -361,14 +400,66 @@ static bool leases_row(const StoreLease *l, void *ctx)
 	return true;
 }
 
+/* Streams rows into out through the filter; reversed when the store was
+ * asked in the opposite order (windows found from the far end). */
+static Status leases_stream(LeasesFetch *c, const StoreLeaseFilter *f, bool reversed,
+			    Error *err)
+{
+	size_t from = c->out->count;
+
+	if (store_lease_each(c->s, f, leases_row, c, err) != ST_OK)
+		return err->status;
+	if (reversed) {
+		LeasesAnchor tmp = c->head;
+
+		for (size_t i = from, j = c->out->count; j > 0 && i < j - 1; i++, j--) {
+			TuiRow r = c->out->rows[i];
+
+			c->out->rows[i] = c->out->rows[j - 1];
+			c->out->rows[j - 1] = r;
+		}
+		c->head = c->tail;
+		c->tail = tmp;
+	}
+	return ST_OK;
+}
+
+/* The row just before position pos in list order, found by a short keyset
+ * seek backwards from the first anchor: *key gets it. */
+static Status leases_seek_back(LeasesFetch *c, const StoreLeaseFilter *base, size_t pos,
+			       LeasesAnchor *key, bool *found, Error *err)
+{
+	StoreLeaseFilter f = *base;
+	LeasesFetch probe = *c;
+	TuiRowSet scratch = { 0 };
+	Status st;
+
+	f.oldest_first = !base->oldest_first;
+	f.after_acquired_at = c->st->first.acquired_at;
+	f.after_id = c->st->first.id;
+	f.offset = (long)(c->st->first.pos - pos);
+	f.limit = 1;
+	probe.out = &scratch;
+	probe.seen = 0;
+	st = store_lease_each(c->s, &f, leases_row, &probe, err);
+	*found = st == ST_OK && probe.seen == 1;
+	if (*found)
+		*key = probe.head;
+	tui_rows_free(&scratch);
+	return st;
+}
+
 static Status leases_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, size_t *total,
 			   Error *err)
 {
 	LeasesState *st = ctx;
 	StoreLeaseFilter f = { 0 };
-	char status[16], env_id[UUID_STR_LEN], provider[128];
-	LeasesFetch c = { st, NULL, out };
-	long count = 0;
+	char status[16], env_id[UUID_STR_LEN], provider[128], sig[sizeof st->sig];
+	LeasesFetch c = { st, NULL, out, 0, { 0 }, { 0 } };
+	LeasesAnchor back;
+	int64_t version = 0;
+	size_t offset = q->offset, limit = q->limit, n;
+	bool reversed = false, found = false;
 
 	if (app_store(st->t->app, &c.s, err) != ST_OK)
 		return err->status;
@@ -376,18 +467,79 @@ static Status leases_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, si
 	if (leases_parse_filter(st, c.s, q->filter, &f, status, env_id, provider, err) != ST_OK) {
 		snprintf(st->filter_error, sizeof st->filter_error, "%s", error_text(err));
 		*total = 0;
+		st->anchored = st->counted = false;
 		return ST_OK;
 	}
 	if (st->env_id[0])
 		f.environment_id = st->env_id;
 	f.oldest_first = !q->sort_desc;
-	if (store_lease_count(c.s, &f, &count, err) != ST_OK)
+	snprintf(sig, sizeof sig, "%s|%d|%s", q->filter ? q->filter : "", q->sort_desc, st->env_id);
+	if (strcmp(sig, st->sig) != 0) {
+		snprintf(st->sig, sizeof st->sig, "%s", sig);
+		st->anchored = st->counted = false;
+	}
+	if (store_change_counter(c.s, &version, err) != ST_OK)
 		return err->status;
-	f.offset = (long)q->offset;
-	f.limit = (long)q->limit;
-	if (store_lease_each(c.s, &f, leases_row, &c, err) != ST_OK)
+	st->fetched_at = version;
+	st->fetched_ms = time_now_ms();
+	if (!st->counted || st->counted_at != version) {
+		long count = 0;
+
+		if (store_lease_count(c.s, &f, &count, err) != ST_OK)
+			return err->status;
+		st->total = (size_t)count;
+		st->counted_at = version;
+		st->counted = true;
+	}
+	n = st->total;
+	*total = n;
+	if (offset >= n)
+		return ST_OK;
+	f.limit = (long)limit;
+	if (offset == 0) {
+		/* the first window: straight from the index */
+	} else if (st->anchored && offset > st->last.pos && offset - st->last.pos <= LEASES_SKIP_MAX) {
+		f.after_acquired_at = st->last.acquired_at;
+		f.after_id = st->last.id;
+		f.offset = (long)(offset - st->last.pos - 1);
+	} else if (st->anchored && offset > st->first.pos &&
+		   offset - st->first.pos <= LEASES_SKIP_MAX) {
+		f.after_acquired_at = st->first.acquired_at;
+		f.after_id = st->first.id;
+		f.offset = (long)(offset - st->first.pos - 1);
+	} else if (st->anchored && offset <= st->first.pos &&
+		   st->first.pos - offset <= LEASES_SKIP_MAX) {
+		if (leases_seek_back(&c, &f, offset, &back, &found, err) != ST_OK)
+			return err->status;
+		if (found) {
+			/* back is the row at offset - 1: the window starts after it. */
+			f.after_acquired_at = back.acquired_at;
+			f.after_id = back.id;
+		} else {
+			f.offset = (long)offset; /* rows went away meanwhile */
+		}
+	} else if (n - offset < offset) {
+		/* Nearer the end (End, G): read the far end in reverse. */
+		size_t want = n - offset < limit ? n - offset : limit;
+
+		f.oldest_first = !f.oldest_first;
+		f.offset = (long)(n - offset - want);
+		f.limit = (long)want;
+		reversed = true;
+	} else {
+		f.offset = (long)offset;
+	}
+	if (leases_stream(&c, &f, reversed, err) != ST_OK)
 		return err->status;
-	*total = (size_t)count;
+	if (c.seen == 0) {
+		st->anchored = false;
+		return ST_OK;
+	}
+	st->first = c.head;
+	st->first.pos = offset;
+	st->last = c.tail;
+	st->last.pos = offset + c.seen - 1;
+	st->anchored = true;
 	return ST_OK;
 }
 
@@ -465,9 +617,20 @@ static bool leases_enabled(Tui *t, TuiView *v, int action)
 static void leases_reload(Tui *t, TuiView *v, bool live)
 {
 	LeasesState *st = v->state;
-	const TuiRow *row = tui_table_selected(&st->table);
+	const TuiRow *row;
 	char id[UUID_STR_LEN] = "";
+	Store *s;
+	Error err;
+	int64_t version;
 
+	/* The live refresh: nothing written since the last fetch, nothing to
+	 * fetch — except now and then, so the ages shown move on. */
+	error_clear(&err);
+	if (live && !st->table.stale && time_now_ms() - st->fetched_ms < LEASES_AGE_REFRESH_MS &&
+	    app_store(t->app, &s, &err) == ST_OK &&
+	    store_change_counter(s, &version, &err) == ST_OK && version == st->fetched_at)
+		return;
+	row = tui_table_selected(&st->table);
 	if (row && row->id)
 		snprintf(id, sizeof id, "%s", row->id);
 	tui_table_invalidate(&st->table);

@@ -103,6 +103,45 @@ START_TEST(fake_test_lease_is_ephemeral)
 }
 END_TEST
 
+/* Each action commits twice: its intent before the provider call and its
+ * outcome after, the activity row inside the outcome's transaction (it was
+ * six commits per pair: the activity rows committed on their own). */
+START_TEST(acquire_and_release_commit_intent_and_outcome_only)
+{
+	LeaseAcquireResult r;
+	StoreLease l;
+	Store *s;
+	long c0, c1, c2;
+
+	make_env("c", "fake", "{\"reuseLease\":true}");
+	ck_assert_int_eq(app_store(&app, &s, &err), ST_OK);
+	for (int i = 0; i < 2; i++) {
+		char run[16];
+
+		snprintf(run, sizeof run, "run-%d", i);
+		c0 = store_commit_count(s);
+		ck_assert_int_eq(acquire("c", run, &r), ST_OK);
+		ck_assert(r.resumed == (i == 1)); /* a fresh sandbox, then a resume */
+		c1 = store_commit_count(s);
+		ck_assert_int_eq(lease_release(&app, r.lease.id, "released", NULL, "t", &l, &err), ST_OK);
+		c2 = store_commit_count(s);
+		ck_assert_int_eq(c1 - c0, 2);
+		ck_assert_int_eq(c2 - c1, 2);
+		store_lease_clear(&l);
+		lease_acquire_result_clear(&r);
+	}
+	/* and nothing was lost by folding the records in */
+	{
+		char *n = tu_sql_text(path, "SELECT group_concat(action, ',') FROM (SELECT action "
+					    "FROM activity WHERE entity_type = 'lease' ORDER BY id)");
+
+		ck_assert_str_eq(n, "environment.lease_acquired,environment.lease_released,"
+				    "environment.lease_resumed,environment.lease_released");
+		free(n);
+	}
+}
+END_TEST
+
 START_TEST(reuse_resumes_most_recent_matching)
 {
 	LeaseAcquireResult a, b;
@@ -520,6 +559,59 @@ START_TEST(probe_all_bounded_and_stored)
 }
 END_TEST
 
+/* Results are stored in batches (not one commit each) yet become visible
+ * while the run goes on: when result c is reported, every earlier one is
+ * already in the database. (Old code: two commits per result.) */
+static bool rows_follow(const ProbeAllReport *r, void *ud)
+{
+	char *rows = tu_sql_text(path, "SELECT count(*) FROM probes");
+	int *lagging = ud;
+
+	if (atoi(rows) < (int)r->count - 1)
+		(*lagging)++;
+	free(rows);
+	return true;
+}
+
+START_TEST(probe_all_batches_writes_and_shows_them_early)
+{
+	ProbeAllReport r;
+	Store *s;
+	char name[16], *rows;
+	long c0;
+	int lagging = 0;
+
+	for (int i = 0; i < 300; i++) {
+		snprintf(name, sizeof name, "b%03d", i);
+		make_env(name, "fake", "{}");
+	}
+	ck_assert_int_eq(app_store(&app, &s, &err), ST_OK);
+	c0 = store_commit_count(s);
+	ck_assert_int_eq(probe_all(&app, 4, "t", NULL, NULL, &r, &err), ST_OK);
+	ck_assert_int_eq(r.count, 300);
+	probe_all_report_free(&r);
+	/* 300 results in a few batches, not 600 commits */
+	ck_assert_int_le(store_commit_count(s) - c0, 30);
+	rows = tu_sql_text(path, "SELECT count(*) || ' ' || (SELECT count(*) FROM activity WHERE "
+				 "action = 'environment.probed') FROM probes");
+	ck_assert_str_eq(rows, "300 300");
+	free(rows);
+	/* slow probes, one at a time: each result is stored before the next is reported */
+	tu_sql(path, "DELETE FROM environments WHERE name LIKE 'b%'");
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof name, "s%d", i);
+		make_env(name, FLAKY_KEY, "{\"token\":\"t\"}");
+	}
+	tu_sql(path, "DELETE FROM probes");
+	setenv("FLAKY_SLEEP_MS", "150", 1);
+	ck_assert_int_eq(probe_all(&app, 1, "t", rows_follow, &lagging, &r, &err), ST_OK);
+	unsetenv("FLAKY_SLEEP_MS");
+	ck_assert_int_eq(r.count, 4);
+	ck_assert_int_eq(lagging, 0);
+	probe_all_report_free(&r);
+}
+END_TEST
+
 static bool stop_after_two(const ProbeAllReport *r, void *ud)
 {
 	(void)ud;
@@ -551,6 +643,8 @@ TEST_SUITE(lease)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, fake_test_lease_is_ephemeral);
+	tcase_add_test(tc, acquire_and_release_commit_intent_and_outcome_only);
+	tcase_add_test(tc, probe_all_batches_writes_and_shows_them_early);
 	tcase_add_test(tc, reuse_resumes_most_recent_matching);
 	tcase_add_test(tc, reuse_skips_changed_config);
 	tcase_add_test(tc, resume_gone_or_failing_acquires_fresh_with_note);

@@ -49,7 +49,34 @@ static bool cancelled(void *ud)
 	return c->cancel_after && c->done_count >= c->cancel_after;
 }
 
-static const ParallelOps ops = { job, done, cancelled };
+static const ParallelOps ops = { .run = job, .done = done, .cancelled = cancelled };
+
+static atomic_int ticks;
+
+static void tick(void *ud)
+{
+	Ctx *c = ud;
+
+	if (pthread_equal(pthread_self(), c->caller))
+		atomic_fetch_add(&ticks, 1);
+}
+
+/* The caller is woken every tick_ms while no job finishes (what flushes
+ * batched probe results when the next result is slow). */
+START_TEST(tick_while_waiting)
+{
+	static const ParallelOps tops = { .run = job, .done = done, .tick = tick, .tick_ms = 2 };
+	Ctx c;
+	Error err;
+
+	memset(&c, 0, sizeof c);
+	c.caller = pthread_self();
+	atomic_store(&ticks, 0);
+	ck_assert_int_eq(parallel_run(5, 1, &tops, &c, &err), ST_OK);
+	ck_assert_int_eq(c.done_count, 5);
+	ck_assert_int_ge(atomic_load(&ticks), 1);
+}
+END_TEST
 
 START_TEST(bounded_and_complete)
 {
@@ -107,6 +134,7 @@ TEST_SUITE(parallel)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, bounded_and_complete);
+	tcase_add_test(tc, tick_while_waiting);
 	tcase_add_test(tc, cancel_stops_handing_out);
 	tcase_add_test(tc, zero_jobs);
 	suite_add_tcase(s, tc);

@@ -296,12 +296,81 @@ START_TEST(test_lease_list_filters_and_windows)
 }
 END_TEST
 
+typedef struct EnvNames {
+	char names[16][32];
+	size_t n;
+} EnvNames;
+
+static bool env_name_collect(const StoreEnvSummary *row, void *ctx)
+{
+	EnvNames *c = ctx;
+
+	if (c->n < 16)
+		snprintf(c->names[c->n++], 32, "%s", row->env.name);
+	return true;
+}
+
+static void env_window(const char *text, int sort, bool desc, long offset, long limit,
+		       const char *want, long want_total)
+{
+	StoreEnvWindow w = { text, sort, desc, offset, limit };
+	EnvNames c;
+	char got[600] = "";
+	long total = -1;
+
+	memset(&c, 0, sizeof c);
+	ck_assert_msg(store_env_each(s, &w, env_name_collect, &c, &total, &err) == ST_OK, "%s",
+		      err.msg);
+	for (size_t i = 0; i < c.n; i++)
+		snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", i ? "," : "", c.names[i]);
+	ck_assert_str_eq(got, want);
+	ck_assert_int_eq(total, want_total);
+}
+
+/* The environments view reads windows from the store, filtered and sorted
+ * there the way its in-memory table did it (names without case, ties in
+ * name order, the probe cell "-"/"FAILED"/"ok", lease counts as numbers). */
+START_TEST(test_env_window)
+{
+	StoreEnv e[4];
+	StoreLease l[3];
+	const char *names[] = { "beta", "Alpha", "gamma", "delta" };
+
+	for (int i = 0; i < 4; i++)
+		mk_env(names[i], &e[i]);
+	mk_lease(e[2].id, "active", "ephemeral", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z", &l[0]);
+	mk_lease(e[2].id, "active", "ephemeral", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:01.000Z", &l[1]);
+	mk_lease(e[0].id, "active", "ephemeral", "2026-01-01T00:00:02.000Z", "2026-01-01T00:00:02.000Z", &l[2]);
+	{
+		char sql[512];
+
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO probes (id, environment_id, provider, ok, created_at) VALUES "
+			 "('p1', '%s', 'fake', 1, '2026-01-01T00:00:00.000Z'), "
+			 "('p2', '%s', 'fake', 0, '2026-01-02T00:00:00.000Z')",
+			 e[3].id, e[0].id);
+		tu_sql(path, sql);
+	}
+	env_window(NULL, STORE_ENV_SORT_NAME, false, 0, 0, "Alpha,beta,delta,gamma", 4);
+	env_window(NULL, STORE_ENV_SORT_NAME, true, 1, 2, "delta,beta", 4);
+	env_window("", STORE_ENV_SORT_LEASES, true, 0, 0, "gamma,beta,Alpha,delta", 4);
+	env_window(NULL, STORE_ENV_SORT_PROBE, false, 0, 0, "Alpha,gamma,beta,delta", 4);
+	env_window(NULL, STORE_ENV_SORT_PROBED, true, 0, 0, "beta,delta,Alpha,gamma", 4);
+	env_window("ALP", STORE_ENV_SORT_NAME, false, 0, 0, "Alpha", 1);
+	env_window("failed", STORE_ENV_SORT_NAME, false, 0, 0, "beta", 1);
+	env_window("a", STORE_ENV_SORT_NAME, false, 1, 10, "beta,delta,gamma", 4);
+	for (int i = 0; i < 3; i++)
+		store_lease_clear(&l[i]);
+	for (int i = 0; i < 4; i++)
+		store_env_clear(&e[i]);
+}
+END_TEST
+
 START_TEST(test_lease_reuse_candidates)
 {
 	StoreEnv a, b;
-	StoreLease l[5];
+	StoreLease l[8];
 	Collect c;
-	const char *active_only[] = { "active", NULL };
 
 	mk_env("a", &a);
 	mk_env("b", &b);
@@ -310,31 +379,165 @@ START_TEST(test_lease_reuse_candidates)
 	mk_lease(a.id, "active", "ephemeral", "2026-01-01T00:00:02.000Z", "2026-01-01T00:00:11.000Z", &l[2]);
 	mk_lease(b.id, "active", "reuse_by_environment", "2026-01-01T00:00:03.000Z", "2026-01-01T00:00:12.000Z", &l[3]);
 	mk_lease(a.id, "active", "reuse_by_environment", "2026-01-01T00:00:04.000Z", "2026-01-01T00:00:05.000Z", &l[4]);
+	/* newer than every candidate, but never candidates themselves */
+	mk_lease(a.id, "failed", "reuse_by_environment", "2026-01-01T00:00:05.000Z", "2026-01-01T00:00:20.000Z", &l[5]);
+	mk_lease(a.id, "expired", "reuse_by_environment", "2026-01-01T00:00:06.000Z", "2026-01-01T00:00:21.000Z", &l[6]);
+	mk_lease(a.id, "retained", "reuse_by_environment", "2026-01-01T00:00:07.000Z", "2026-01-01T00:00:02.000Z", &l[7]);
 	memset(&c, 0, sizeof c);
-	ck_assert_int_eq(store_lease_reuse_candidates(s, a.id, NULL, 10, collect, &c, &err), ST_OK);
-	ck_assert_uint_eq(c.n, 3);
+	ck_assert_int_eq(store_lease_reuse_candidates(s, a.id, 10, collect, &c, &err), ST_OK);
+	ck_assert_uint_eq(c.n, 4);
 	ck_assert_str_eq(c.ids[0], l[1].id); /* most recently used first */
 	ck_assert_str_eq(c.ids[1], l[0].id);
 	ck_assert_str_eq(c.ids[2], l[4].id);
+	ck_assert_str_eq(c.ids[3], l[7].id);
 	memset(&c, 0, sizeof c);
-	ck_assert_int_eq(store_lease_reuse_candidates(s, a.id, active_only, 1, collect, &c, &err),
-			 ST_OK);
+	ck_assert_int_eq(store_lease_reuse_candidates(s, a.id, 1, collect, &c, &err), ST_OK);
 	ck_assert_uint_eq(c.n, 1);
-	ck_assert_str_eq(c.ids[0], l[0].id);
-	/* the lookup goes through the reuse index */
-	{
-		char *plan = tu_sql_plan(path,
-					 "SELECT id FROM leases WHERE environment_id = 'x' AND "
-					 "lease_policy = 'reuse_by_environment' ORDER BY last_used_at "
-					 "DESC LIMIT 1");
-
-		ck_assert_msg(strstr(plan, "leases_reuse") != NULL, "%s", plan);
-		ck_assert_msg(strstr(plan, "TEMP B-TREE") == NULL, "%s", plan);
-		free(plan);
-	}
-	for (int i = 0; i < 5; i++)
+	ck_assert_str_eq(c.ids[0], l[1].id);
+	for (int i = 0; i < 8; i++)
 		store_lease_clear(&l[i]);
 	store_env_clear(&a), store_env_clear(&b);
+}
+END_TEST
+
+/* Every list query the views and the reuse lookup run searches an index
+ * that delivers its order: no full scan of leases, no sort of the rows.
+ * (A plan check, not a timing test: it fails the day a query or an index
+ * changes so that they no longer fit.) */
+static void assert_plan(const char *name, const char *index)
+{
+	char *plan = NULL;
+
+	ck_assert_msg(store_plan(s, name, &plan, &err) == ST_OK, "%s: %s", name, err.msg);
+	/* The one walk allowed: the unfiltered first window, which reads the
+	 * list-order index from its start and stops after LIMIT rows. */
+	bool first_window = !strcmp(name, "list") || !strcmp(name, "list:oldest");
+
+	if (first_window)
+		ck_assert_msg(strstr(plan, "SCAN leases USING INDEX leases_acquired") != NULL ||
+			      strstr(plan, "SCAN leases") == NULL, "%s:\n%s", name, plan);
+	else
+		ck_assert_msg(strstr(plan, "SCAN leases") == NULL, "%s scans leases:\n%s", name,
+			      plan);
+	ck_assert_msg(strstr(plan, "TEMP B-TREE") == NULL || !strncmp(name, "reuse", 5),
+		      "%s sorts its rows:\n%s", name, plan);
+	if (index)
+		ck_assert_msg(strstr(plan, index) != NULL, "%s does not use %s:\n%s", name, index,
+			      plan);
+	free(plan);
+}
+
+START_TEST(test_lease_query_plans)
+{
+	char *plan = NULL;
+
+	/* the reuse lookup reads candidates only, whatever else is newer */
+	assert_plan("reuse", "leases_reuse_candidates");
+	assert_plan("reuse", "leases_active_env");
+	ck_assert_int_eq(store_plan(s, "reuse", &plan, &err), ST_OK);
+	/* the two arms are merged in order, the released/retained one unsorted */
+	ck_assert_msg(strstr(plan, "MERGE") != NULL, "%s", plan);
+	free(plan);
+	assert_plan("active", "leases_active_env");
+	/* the leases view: every filter, both orders, keyset windows */
+	static const char *const filters[][2] = {
+		{ "", "leases_acquired" },
+		{ ":status", "leases_status" },
+		{ ":env", "leases_env" },
+		{ ":provider", "leases_provider" },
+		{ ":status:provider", "leases_status_provider" },
+		{ ":env:status", NULL },
+		{ ":env:provider", NULL },
+	};
+	for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
+		static const char *const tails[] = { "", ":after", ":oldest", ":oldest:after" };
+
+		for (size_t k = 0; k < 4; k++) {
+			char name[96];
+
+			snprintf(name, sizeof name, "list%s%s", filters[i][0], tails[k]);
+			assert_plan(name, filters[i][1]);
+		}
+		{
+			char name[96];
+
+			/* the view's totals come from lease_counts, never from leases */
+			snprintf(name, sizeof name, "count%s", filters[i][0]);
+			ck_assert_int_eq(store_plan(s, name, &plan, &err), ST_OK);
+			ck_assert_msg(strstr(plan, "lease_counts") != NULL &&
+					      strstr(plan, "leases ") == NULL,
+				      "%s:\n%s", name, plan);
+			free(plan);
+		}
+	}
+	ck_assert_int_eq(store_plan(s, "list:nope", &plan, &err), ST_E_USAGE);
+}
+END_TEST
+
+START_TEST(test_lease_counts_follow_writes)
+{
+	StoreEnv a, b;
+	StoreLease l[3];
+	StoreLeaseFilter f;
+	long n;
+
+	mk_env("a", &a);
+	mk_env("b", &b);
+	mk_lease(a.id, "active", "ephemeral", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z", &l[0]);
+	mk_lease(a.id, "active", "ephemeral", "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:01.000Z", &l[1]);
+	mk_lease(b.id, "released", "ephemeral", "2026-01-01T00:00:02.000Z", "2026-01-01T00:00:02.000Z", &l[2]);
+	memset(&f, 0, sizeof f);
+	ck_assert_int_eq(store_lease_count(s, &f, &n, &err), ST_OK);
+	ck_assert_int_eq(n, 3);
+	f.status = "active";
+	ck_assert_int_eq(store_lease_count(s, &f, &n, &err), ST_OK);
+	ck_assert_int_eq(n, 2);
+	/* a status change moves the row between counts */
+	tu_sql(path, "UPDATE leases SET status = 'failed' WHERE acquired_at = '2026-01-01T00:00:01.000Z'");
+	ck_assert_int_eq(store_lease_count(s, &f, &n, &err), ST_OK);
+	ck_assert_int_eq(n, 1);
+	f.status = "failed";
+	f.environment_id = a.id;
+	ck_assert_int_eq(store_lease_count(s, &f, &n, &err), ST_OK);
+	ck_assert_int_eq(n, 1);
+	/* deleting an environment takes its leases out of the counts */
+	ck_assert_int_eq(store_env_delete(s, a.id, &err), ST_OK);
+	memset(&f, 0, sizeof f);
+	ck_assert_int_eq(store_lease_count(s, &f, &n, &err), ST_OK);
+	ck_assert_int_eq(n, 1);
+	f.provider = "fake";
+	f.status = "released";
+	ck_assert_int_eq(store_lease_count(s, &f, &n, &err), ST_OK);
+	ck_assert_int_eq(n, 1);
+	/* and the counts agree with the rows */
+	{
+		char *v = tu_sql_text(path, "SELECT (SELECT count(*) FROM leases) = "
+					     "(SELECT sum(n) FROM lease_counts)");
+
+		ck_assert_str_eq(v, "1");
+		free(v);
+	}
+	for (int i = 0; i < 3; i++)
+		store_lease_clear(&l[i]);
+	store_env_clear(&a), store_env_clear(&b);
+}
+END_TEST
+
+START_TEST(test_change_counter_moves_on_writes)
+{
+	int64_t v0, v1, v2;
+	StoreEnv a;
+
+	ck_assert_int_eq(store_change_counter(s, &v0, &err), ST_OK);
+	ck_assert_int_eq(store_change_counter(s, &v1, &err), ST_OK);
+	ck_assert(v0 == v1); /* nothing written: a poll costs no refetch */
+	tu_sql(path, "INSERT INTO meta (key, value) VALUES ('other', 'connection')");
+	ck_assert_int_eq(store_change_counter(s, &v1, &err), ST_OK);
+	ck_assert(v1 != v0); /* another connection's commit */
+	mk_env("own", &a);
+	ck_assert_int_eq(store_change_counter(s, &v2, &err), ST_OK);
+	ck_assert(v2 != v1); /* this handle's own write */
+	store_env_clear(&a);
 }
 END_TEST
 
@@ -555,6 +758,10 @@ TEST_SUITE(store_rows)
 	tcase_add_test(tc, test_lease_update_compare_and_set);
 	tcase_add_test(tc, test_lease_list_filters_and_windows);
 	tcase_add_test(tc, test_lease_reuse_candidates);
+	tcase_add_test(tc, test_env_window);
+	tcase_add_test(tc, test_lease_query_plans);
+	tcase_add_test(tc, test_lease_counts_follow_writes);
+	tcase_add_test(tc, test_change_counter_moves_on_writes);
 	tcase_add_test(tc, test_lease_needs_environment);
 	tcase_add_test(tc, test_probes_and_drafts);
 	tcase_add_test(tc, test_activity);

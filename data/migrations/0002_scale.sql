@@ -1,0 +1,58 @@
+-- envctl schema, version 2: indexes that fit the queries at 1M leases, and
+-- lease counts kept up to date by triggers so the views never COUNT(*).
+
+-- The reuse lookup (SPEC section 3) reads only candidates: released or
+-- retained reuse_by_environment leases (active ones come through
+-- leases_active_env). The old index carried no status, so every failed or
+-- expired row newer than the match cost a table lookup.
+DROP INDEX IF EXISTS leases_reuse;
+CREATE INDEX leases_reuse_candidates ON leases (environment_id, last_used_at DESC, id DESC)
+	WHERE lease_policy = 'reuse_by_environment' AND status IN ('released', 'retained');
+
+-- The environments view's window in its default order (names compare
+-- without case there, as the list always sorted them).
+CREATE INDEX environments_name_nocase ON environments (name COLLATE NOCASE);
+
+-- The leases view filtered by status and provider at once.
+CREATE INDEX leases_status_provider ON leases (status, provider, acquired_at DESC, id DESC);
+
+-- How many leases each (environment, provider, status) holds: the views'
+-- totals are a sum over this small table, exact and cheap at any size.
+CREATE TABLE lease_counts (
+	environment_id TEXT NOT NULL,
+	provider       TEXT NOT NULL,
+	status         TEXT NOT NULL,
+	n              INTEGER NOT NULL,
+	PRIMARY KEY (environment_id, provider, status)
+) WITHOUT ROWID;
+CREATE INDEX lease_counts_status ON lease_counts (status, provider);
+
+INSERT INTO lease_counts (environment_id, provider, status, n)
+SELECT environment_id, provider, status, count(*) FROM leases
+GROUP BY environment_id, provider, status;
+
+CREATE TRIGGER leases_count_insert AFTER INSERT ON leases
+BEGIN
+	INSERT INTO lease_counts (environment_id, provider, status, n)
+	VALUES (NEW.environment_id, NEW.provider, NEW.status, 1)
+	ON CONFLICT (environment_id, provider, status) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER leases_count_delete AFTER DELETE ON leases
+BEGIN
+	UPDATE lease_counts SET n = n - 1
+	WHERE environment_id = OLD.environment_id AND provider = OLD.provider
+	  AND status = OLD.status;
+END;
+
+CREATE TRIGGER leases_count_update AFTER UPDATE OF environment_id, provider, status ON leases
+WHEN OLD.environment_id IS NOT NEW.environment_id OR OLD.provider IS NOT NEW.provider
+  OR OLD.status IS NOT NEW.status
+BEGIN
+	UPDATE lease_counts SET n = n - 1
+	WHERE environment_id = OLD.environment_id AND provider = OLD.provider
+	  AND status = OLD.status;
+	INSERT INTO lease_counts (environment_id, provider, status, n)
+	VALUES (NEW.environment_id, NEW.provider, NEW.status, 1)
+	ON CONFLICT (environment_id, provider, status) DO UPDATE SET n = n + 1;
+END;

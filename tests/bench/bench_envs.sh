@@ -1,0 +1,42 @@
+# Environments at 10,000: the console's first screen (environments view),
+# `env list --json` against sqlite3 -json running the same query, and
+# `env probe --all` over fake environments against bare SQLite storing the
+# same rows (probe + activity) in one transaction.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+export LC_ALL=C.UTF-8 ENVCTL_TUI_NOW=2026-01-15T12:00:00.000Z
+N=${BENCH_ENVS:-10000}
+for n in 1000 "$N"; do
+	rm -f "envs-$n.db"*
+	ENVCTL_DB="$PWD/envs-$n.db" bash "$here/seed.sh" "$n" $((n * 2))
+done
+printf '<Down> <PgDn> <End> /env-09<Enter> <Esc> <C-r>\n' >keys-envs.txt
+get() { sed -n "s/^$1 //p" "stats-$2"; }
+for r in 1 2 3; do
+	ENVCTL_DB="$PWD/envs-$N.db" ENVCTL_TUI_STATS="$PWD/stats-e$r" "$ENVCTL_BIN" --script keys-envs.txt
+done
+ENVCTL_DB="$PWD/envs-1000.db" ENVCTL_TUI_STATS="$PWD/stats-small" "$ENVCTL_BIN" --script keys-envs.txt
+ff=$(for r in 1 2 3; do get first_frame_ms e$r; done | median)
+km=$(for r in 1 2 3; do get key_max_ms e$r; done | median)
+echo "environments view, $N environments (medians of 3; key max $km ms):"
+row "console environments view, $N envs: first frame (ms)" "20 (target)" "$ff" "$(ratio "$ff" 20)" "<= 20 ms"
+row "console environments view: peak RSS kB, 1k vs $N envs" "$(get peak_rss_kb small)" "$(get peak_rss_kb e1)" "$(ratio "$(get peak_rss_kb e1)" "$(get peak_rss_kb small)")" "flat"
+
+export ENVCTL_DB="$PWD/envs-$N.db"
+Q="SELECT e.id, e.name, e.description, e.driver, e.status, e.provider, json(e.config) AS config, json(e.metadata) AS metadata, e.created_at AS createdAt, e.updated_at AS updatedAt, CASE WHEN p.id IS NULL THEN NULL ELSE json_object('ok', json(CASE p.ok WHEN 1 THEN 'true' ELSE 'false' END), 'summary', p.summary, 'at', p.created_at) END AS lastProbe, (SELECT count(*) FROM leases l WHERE l.environment_id = e.id AND l.status = 'active') AS activeLeases FROM environments e LEFT JOIN probes p ON p.id = (SELECT p2.id FROM probes p2 WHERE p2.environment_id = e.id ORDER BY p2.created_at DESC LIMIT 1) ORDER BY e.name"
+: >js && : >jc
+for _ in 1 2 3 4 5; do
+	wall sqlite3 -json "$ENVCTL_DB" "$Q" >>js
+	wall "$ENVCTL_BIN" env list --json >>jc
+done
+row "env list --json, $N envs (ms)" "$(median <js)" "$(median <jc)" "$(ratio "$(median <jc)" "$(median <js)")" "<= 1.50"
+
+"$ENVCTL_BIN" env create bench --provider fake >/dev/null
+total=$(sqlite3 "$ENVCTL_DB" "SELECT count(*) FROM environments WHERE status = 'active'")
+: >ps && : >pc
+for _ in 1 2 3; do
+	"$BUILD_DIR/tests/helpers/bench_floor" "$ENVCTL_DB" probes "$total" >>ps
+	wall "$ENVCTL_BIN" env probe --all >>pc
+done
+row "env probe --all, $total fake envs (ms)" "$(median <ps)" "$(median <pc)" "$(ratio "$(median <pc)" "$(median <ps)")" "<= 1.50"

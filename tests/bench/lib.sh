@@ -1,0 +1,31 @@
+# Shared by the bench scripts: rows of the issue-16 table go to
+# $BENCH_TABLE as "measure|floor|envctl|ratio|target" and run.sh prints
+# them together at the end. The machine is shared and noisy: a figure is
+# the median of several runs, the floor and envctl interleaved in the
+# same loop so both see the same load.
+: "${BENCH_TABLE:=/dev/null}"
+ms() { date +%s%3N; }
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+# row MEASURE FLOOR ENVCTL RATIO TARGET
+row() {
+	printf '%s|%s|%s|%s|%s\n' "$1" "$2" "$3" "$4" "$5" >>"$BENCH_TABLE"
+	printf '  %-58s floor %-12s envctl %-12s ratio %-6s (target %s)\n' "$1" "$2" "$3" "$4" "$5"
+}
+# wall MS of "$@" > /dev/null
+wall() { local t0 t1; t0=$(ms); "$@" >/dev/null || return 1; t1=$(ms); echo $((t1 - t0)); }
+# fast_load DB: the bench's scratch databases load without a journal (a
+# crash only loses the scratch file); WAL is switched back on after.
+fast_sql() {
+	sqlite3 "$1" >/dev/null <<SQL
+PRAGMA journal_mode = DELETE;
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF;
+PRAGMA cache_size = -262144;
+PRAGMA foreign_keys = ON;
+BEGIN;
+$2
+COMMIT;
+PRAGMA journal_mode = WAL;
+SQL
+}

@@ -1,0 +1,153 @@
+/* What SQLite alone costs for the writes envctl makes, on the same database
+ * (same schema, indexes, triggers and pragmas: WAL, synchronous=FULL), so
+ * `make bench` can print envctl against a floor measured in the same run:
+ *   bench_floor DB pairs N TX   N lease acquire+release pairs, TX fsynced
+ *                               transactions per pair: 2 (insert+activity,
+ *                               update+activity) or 4 (the crash-safe
+ *                               protocol: intent, outcome, intent, outcome)
+ *   bench_floor DB probes N     N probe rows (and their activity rows) in
+ *                               one transaction
+ * Prints "<ms>" (wall time) on stdout. The database must hold an
+ * environment named "bench". */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void die(sqlite3 *db, const char *what)
+{
+	fprintf(stderr, "bench_floor: %s: %s\n", what, db ? sqlite3_errmsg(db) : "?");
+	exit(1);
+}
+
+static void exec(sqlite3 *db, const char *sql)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		die(db, sql);
+}
+
+static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		die(db, sql);
+	return st;
+}
+
+/* Ids like envctl's: random UUIDv4 text (random ids land all over the
+ * primary key's B-tree, which is part of what a row costs). */
+static void uuid4(char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char b[16];
+
+	sqlite3_randomness(sizeof b, b);
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	for (int i = 0, o = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[36] = '\0';
+}
+
+static void run(sqlite3 *db, sqlite3_stmt *st, const char *a, const char *b)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+	if (b)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		die(db, "step");
+}
+
+int main(int argc, char **argv)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *env, *ins, *upd, *act, *probe;
+	char env_id[64] = "", id[64];
+	long n, tx;
+	long long t0;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: bench_floor DB pairs N TX | DB probes N\n");
+		return 2;
+	}
+	n = atol(argv[3]);
+	tx = argc > 4 ? atol(argv[4]) : 2;
+	if (sqlite3_open(argv[1], &db) != SQLITE_OK)
+		die(db, "open");
+	sqlite3_busy_timeout(db, 5000);
+	exec(db, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL");
+	env = prep(db, "SELECT id FROM environments WHERE name = 'bench'");
+	if (sqlite3_step(env) == SQLITE_ROW)
+		snprintf(env_id, sizeof env_id, "%s", (const char *)sqlite3_column_text(env, 0));
+	sqlite3_finalize(env);
+	if (!env_id[0])
+		die(db, "no environment named bench");
+	ins = prep(db, "INSERT INTO leases (id, environment_id, status, lease_policy, provider, "
+		       "provider_lease_id, acquired_at, last_used_at, metadata, phase, updated_at) "
+		       "VALUES (?1, ?2, 'active', 'ephemeral', 'fake', 'sandbox://fake/x', "
+		       "strftime('%Y-%m-%dT%H:%M:%fZ'), strftime('%Y-%m-%dT%H:%M:%fZ'), "
+		       "'{\"provider\":\"fake\"}', 'acquiring', strftime('%Y-%m-%dT%H:%M:%fZ'))");
+	upd = prep(db, "UPDATE leases SET status = ?2, phase = NULL, "
+		       "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ') WHERE id = ?1");
+	act = prep(db, "INSERT INTO activity (created_at, actor, action, entity_type, entity_id, "
+		       "details) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ'), 'bench', ?2, 'lease', ?1, "
+		       "'{\"status\":\"active\",\"provider\":\"fake\"}')");
+	probe = prep(db, "INSERT INTO probes (id, environment_id, provider, ok, summary, details, "
+			 "duration_ms, created_at) VALUES (?1, ?2, 'fake', 1, "
+			 "'Fake sandbox provider is ready for image ubuntu:24.04.', '{}', 0, "
+			 "strftime('%Y-%m-%dT%H:%M:%fZ'))");
+	t0 = now_ms();
+	if (!strcmp(argv[2], "probes")) {
+		exec(db, "BEGIN IMMEDIATE");
+		for (long i = 0; i < n; i++) {
+			uuid4(id);
+			run(db, probe, id, env_id);
+			run(db, act, env_id, "environment.probed");
+		}
+		exec(db, "COMMIT");
+	} else {
+		for (long i = 0; i < n; i++) {
+			uuid4(id);
+			exec(db, "BEGIN IMMEDIATE");
+			run(db, ins, id, env_id);
+			if (tx == 4) {
+				exec(db, "COMMIT");
+				exec(db, "BEGIN IMMEDIATE");
+				run(db, upd, id, "active");
+			}
+			run(db, act, id, "environment.lease_acquired");
+			exec(db, "COMMIT");
+			exec(db, "BEGIN IMMEDIATE");
+			if (tx == 4) {
+				run(db, upd, id, "active");
+				exec(db, "COMMIT");
+				exec(db, "BEGIN IMMEDIATE");
+			}
+			run(db, upd, id, "released");
+			run(db, act, id, "environment.lease_released");
+			exec(db, "COMMIT");
+		}
+	}
+	printf("%lld\n", now_ms() - t0);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(upd);
+	sqlite3_finalize(act);
+	sqlite3_finalize(probe);
+	sqlite3_close(db);
+	return 0;
+}
