@@ -28,8 +28,9 @@ Status store_sql_error(Store *s, int rc, Error *err, const char *what)
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return error_set(err, ST_E_BUSY,
-				 "%s: database %s stayed locked by another envctl for more than "
-				 "%d s; try again when it finishes",
+				 "%s: database %s stayed locked by another program for more than "
+				 "%d s (another envctl console or command, or a tool such as "
+				 "sqlite3 holding a transaction open); try again when it finishes",
 				 what, path, STORE_BUSY_TIMEOUT_MS / 1000);
 	case SQLITE_FULL:
 		return error_set(err, ST_E_IO, "%s: the disk holding %s is full", what, path);

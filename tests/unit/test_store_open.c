@@ -8,6 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
+#include "store/internal.h"
 #include "storeutil.h"
 #include "testutil.h"
 #include "util/fs.h"
@@ -400,6 +403,20 @@ START_TEST(test_concurrent_first_open)
 }
 END_TEST
 
+/* Issue #14: a lock error named "another envctl" as the holder, which
+ * envctl cannot know (sqlite3 or any program may hold the lock). */
+START_TEST(test_lock_error_names_no_holder)
+{
+	Error err;
+
+	error_clear(&err);
+	ck_assert_int_eq(store_sql_error(NULL, SQLITE_BUSY, &err, "saving"), ST_E_BUSY);
+	ck_assert_msg(strstr(err.msg, "locked by another envctl") == NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "another program") != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "try again") != NULL, "%s", err.msg);
+}
+END_TEST
+
 TEST_SUITE(store_open)
 {
 	Suite *s = suite_create("store_open");
@@ -420,6 +437,7 @@ TEST_SUITE(store_open)
 	tcase_add_test(tc, test_transactions_nest_and_roll_back);
 	tcase_add_test(tc, test_concurrent_first_open);
 	tcase_add_test(tc, test_readonly_open);
+	tcase_add_test(tc, test_lock_error_names_no_holder);
 	suite_add_tcase(s, tc);
 	return s;
 }
