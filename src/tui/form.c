@@ -1403,17 +1403,18 @@ static void form_field_value(TuiForm *f, TuiScreen *s, const FormRow *r, int y, 
 	}
 	if (fd->secret) {
 		char *label = NULL;
-		bool stored = form_secret_stored(f, r, &label);
 		char mask[64] = "";
 
-		for (int i = 0; i < FORM_MASK_LEN; i++)
-			strcat(mask, s->g->mask);
+		/* While typing only the stars show: no label is asked for (an early
+		 * return after asking leaked it on every frame). */
 		if (focused && f->edit_loaded && f->edit.len) {
 			*cur_y = y;
 			*cur_x = form_draw_edit(s, y, x, w, f->edit.data, f->cursor, true, tone);
 			return;
 		}
-		if (stored)
+		for (int i = 0; i < FORM_MASK_LEN; i++)
+			strcat(mask, s->g->mask);
+		if (form_secret_stored(f, r, &label))
 			snprintf(buf, sizeof buf, "%s (secret %s)", mask, label);
 		else if (cJSON_IsString(v) && v->valuestring[0])
 			snprintf(buf, sizeof buf, "%s (new value)", mask);
