@@ -1,4 +1,5 @@
 /* envctl env create|edit|archive|unarchive|delete|list|show */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,10 +86,12 @@ static void env_cmd_print_config(const cJSON *node, const char *ptr)
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(node, "name");
 		const cJSON *version = cJSON_GetObjectItemCaseSensitive(node, "version");
 		const char *status = json_get_string(node, "status");
+		long vno;
 
 		printf("  %s = ******** (secret %s, version %d%s%s)\n", ptr,
 		       cJSON_IsString(name) ? name->valuestring : "?",
-		       cJSON_IsNumber(version) ? version->valueint : 0, status ? ", " : "",
+		       json_number_to_long(version, 0, INT_MAX, &vno) ? (int)vno : 0,
+		       status ? ", " : "",
 		       status ? status : "");
 		return;
 	}

@@ -69,6 +69,31 @@ bool json_get_bool(const cJSON *obj, const char *key, bool dflt)
 	return cJSON_IsBool(item) ? cJSON_IsTrue(item) : dflt;
 }
 
+bool json_number_to_long(const cJSON *item, long min, long max, long *out)
+{
+	/* 2^63 as a double; LONG_MAX itself is not representable. */
+	const double limit = 9223372036854775808.0;
+	double d;
+	long v;
+
+	if (!cJSON_IsNumber(item))
+		return false;
+	d = item->valuedouble;
+	/* The comparisons are false for NaN, so it is refused too. */
+	if (!(d >= -limit && d < limit) || d != floor(d))
+		return false;
+	v = (long)d;
+	if (v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool json_get_int_checked(const cJSON *obj, const char *key, long min, long max, long *out)
+{
+	return json_number_to_long(cJSON_GetObjectItemCaseSensitive(obj, key), min, max, out);
+}
+
 bool json_set(cJSON *obj, const char *key, cJSON *item)
 {
 	if (!obj || !item) {

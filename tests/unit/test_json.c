@@ -1,4 +1,5 @@
 #include <check.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,33 @@ START_TEST(getters_and_setters)
 }
 END_TEST
 
+/* Every JSON number that becomes a C integer passes this check first. */
+START_TEST(number_to_long_checks_range)
+{
+	cJSON *v = tu_json("{\"big\":1e999,\"neg\":-1e999,\"e10\":1e10,\"half\":2.5,"
+			   "\"two63\":9223372036854775808,\"m263\":-9223372036854775808,"
+			   "\"ok\":42,\"s\":\"42\"}");
+	long out = 7;
+
+	ck_assert(!json_get_int_checked(v, "big", LONG_MIN, LONG_MAX, &out));
+	ck_assert(!json_get_int_checked(v, "neg", LONG_MIN, LONG_MAX, &out));
+	ck_assert(!json_get_int_checked(v, "e10", INT_MIN, INT_MAX, &out));
+	ck_assert(!json_get_int_checked(v, "half", LONG_MIN, LONG_MAX, &out));
+	ck_assert(!json_get_int_checked(v, "two63", LONG_MIN, LONG_MAX, &out));
+	ck_assert(!json_get_int_checked(v, "s", LONG_MIN, LONG_MAX, &out));
+	ck_assert(!json_get_int_checked(v, "missing", LONG_MIN, LONG_MAX, &out));
+	ck_assert(!json_get_int_checked(v, "ok", 50, 60, &out));
+	ck_assert_int_eq(out, 7);
+	ck_assert(json_get_int_checked(v, "m263", LONG_MIN, LONG_MAX, &out));
+	ck_assert(out == LONG_MIN);
+	ck_assert(json_get_int_checked(v, "e10", LONG_MIN, LONG_MAX, &out));
+	ck_assert(out == 10000000000L);
+	ck_assert(json_get_int_checked(v, "ok", 0, 42, &out));
+	ck_assert_int_eq(out, 42);
+	cJSON_Delete(v);
+}
+END_TEST
+
 START_TEST(parse_error_names_source)
 {
 	Error err;
@@ -130,6 +158,7 @@ TEST_SUITE(json)
 	tcase_add_test(tc, numbers_by_value);
 	tcase_add_test(tc, nested_and_arrays);
 	tcase_add_test(tc, getters_and_setters);
+	tcase_add_test(tc, number_to_long_checks_range);
 	tcase_add_test(tc, parse_error_names_source);
 	tcase_add_test(tc, zero_reaches_every_string);
 	suite_add_tcase(s, tc);

@@ -57,9 +57,9 @@ typedef struct BwConfig {
 
 static long bw_int(const cJSON *config, const char *key, long dflt)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(config, key);
+	long v;
 
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 ? (long)v->valuedouble : dflt;
+	return json_get_int_checked(config, key, 0, LONG_MAX, &v) ? v : dflt;
 }
 
 static Status bw_config(const cJSON *config, BwConfig *c, Error *err)

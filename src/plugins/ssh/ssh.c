@@ -6,6 +6,7 @@
  * file in a private 0700 directory, handed to ssh with -i, and removed
  * right after. It never appears in an argv or an environment. Host keys
  * come from the config's knownHosts text, in a temporary file too. */
+#include <limits.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -42,9 +43,9 @@ typedef struct SshConfig {
 
 static long ssh_int(const cJSON *o, const char *key, long dflt)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	long v;
 
-	return cJSON_IsNumber(v) ? (long)v->valuedouble : dflt;
+	return json_get_int_checked(o, key, LONG_MIN, LONG_MAX, &v) ? v : dflt;
 }
 
 /* Values that end up as ssh arguments must not be mistaken for options. */
