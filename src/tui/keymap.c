@@ -19,7 +19,7 @@ const TuiKey tui_keys_global[] = {
 	{ '5', 0, TUI_ACT_GOTO5, 0, NULL, "Activity" },
 	{ TUI_CTRL('r'), 0, TUI_ACT_REFRESH, 0, NULL, "Reload the view now" },
 	{ TUI_CTRL('l'), 0, TUI_ACT_REDRAW, 0, NULL, "Redraw the screen" },
-	{ TUI_CTRL('c'), 0, TUI_ACT_QUIT, 0, NULL, "Quit" },
+	{ TUI_CTRL('c'), 0, TUI_ACT_QUIT, 0, NULL, "Quit (twice over unsaved changes; :q! always)" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 

@@ -365,11 +365,15 @@ Status tui_screen_open(TuiScreen *s, bool headless, int width, int height, bool 
 	cbreak();
 	if (!headless) {
 		/* ^S saves a form: take it (and ^Q) from the terminal's flow
-		 * control. endwin restores the shell's modes, IXON included. */
+		 * control. ^C is a key too, not SIGINT: ncurses' handler would
+		 * exit(1) past the unsaved-form guard and the workers' shutdown.
+		 * ^Z and ^\ keep their signals. endwin restores the shell's
+		 * modes, IXON and VINTR included. */
 		struct termios tio;
 
 		if (tcgetattr(STDIN_FILENO, &tio) == 0) {
 			tio.c_iflag &= ~(tcflag_t)IXON;
+			tio.c_cc[VINTR] = _POSIX_VDISABLE;
 			tcsetattr(STDIN_FILENO, TCSANOW, &tio);
 			def_prog_mode();
 		}

@@ -23,6 +23,8 @@ static const TuiViewOps *const tui_top_views[] = {
 #define TUI_TOP_VIEW_COUNT (sizeof tui_top_views / sizeof tui_top_views[0])
 
 /* Commands beyond the view names. */
+static void tui_request_quit(Tui *t);
+
 static const char *const tui_extra_commands[] = { "q", "quit", "help", "dump", "form" };
 #define TUI_EXTRA_COUNT (sizeof tui_extra_commands / sizeof tui_extra_commands[0])
 
@@ -452,8 +454,12 @@ void tui_command(Tui *t, const char *line)
 		line++;
 	if (sscanf(line, "%63s %511[^\n]", cmd, arg) < 1)
 		return;
-	if (!strcmp(cmd, "q") || !strcmp(cmd, "quit") || !strcmp(cmd, "q!")) {
+	if (!strcmp(cmd, "q!")) {
 		t->quit = true;
+		return;
+	}
+	if (!strcmp(cmd, "q") || !strcmp(cmd, "quit")) {
+		tui_request_quit(t);
 		return;
 	}
 	if (!strcmp(cmd, "help")) {
@@ -627,6 +633,24 @@ static void tui_prompt_key(Tui *t, int key)
 
 /* ------------------------------------------------------------ dispatch */
 
+/* ^C (and :q) quit, but not over unsaved work on the first press: the
+ * same guard Esc has in a form. :q! and a second ^C quit regardless. */
+static void tui_request_quit(Tui *t)
+{
+	for (int i = t->depth - 1; i >= 0 && !t->quit_armed; i--) {
+		TuiView *v = t->stack[i];
+
+		if (v->ops->unsaved && v->ops->unsaved(t, v)) {
+			t->quit_armed = true;
+			tui_flash(t, TUI_FLASH_WARN,
+				  "unsaved changes in %s: ^C again quits and discards them",
+				  v->title[0] ? v->title : v->ops->name);
+			return;
+		}
+	}
+	t->quit = true;
+}
+
 static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 {
 	Error err;
@@ -634,7 +658,7 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 	error_clear(&err);
 	switch (action) {
 	case TUI_ACT_QUIT:
-		t->quit = true;
+		tui_request_quit(t);
 		break;
 	case TUI_ACT_BACK:
 		if (key == TUI_KEY_ESC && v && v->filter[0]) {
@@ -694,12 +718,14 @@ static void tui_key(Tui *t, int key)
 	TuiView *v = tui_top(t);
 	const TuiKey *k;
 
+	if (key != TUI_CTRL('c'))
+		t->quit_armed = false;
 	if (t->job && t->job->waiting) {
 		if (key == TUI_KEY_ESC) {
 			t->job->waiting = false;
 			tui_flash(t, TUI_FLASH_INFO, "%s goes on in the background", t->job->title);
 		} else if (key == TUI_CTRL('c')) {
-			t->quit = true;
+			tui_request_quit(t);
 		}
 		return;
 	}

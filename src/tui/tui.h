@@ -65,6 +65,9 @@ typedef struct TuiViewOps {
 	const char *(*hint)(Tui *t, TuiView *v);
 	/* Where the "12/345" position comes from, when not the table. */
 	const char *(*status)(Tui *t, TuiView *v);
+	/* Whether quitting now would lose the operator's work (a form with
+	 * unsaved changes); NULL: never. */
+	bool (*unsaved)(Tui *t, TuiView *v);
 } TuiViewOps;
 
 #define TUI_FILTER_MAX 128
@@ -149,6 +152,7 @@ struct Tui {
 	bool scripted;
 	bool readonly;
 	bool quit;
+	bool quit_armed; /* ^C was refused once for unsaved work: the next one quits */
 	TuiView *stack[TUI_STACK_MAX];
 	int depth;
 	unsigned next_serial;

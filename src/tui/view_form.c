@@ -774,6 +774,13 @@ static const char *form_view_status(Tui *t, TuiView *v)
 	return st->pos;
 }
 
+static bool form_view_unsaved(Tui *t, TuiView *v)
+{
+	FormViewState *st = v->state;
+
+	return st && st->form && tui_form_dirty(st->form);
+}
+
 static const char *form_view_hint(Tui *t, TuiView *v)
 {
 	FormViewState *st = v->state;
@@ -794,4 +801,5 @@ const TuiViewOps tui_view_form = {
 	.mouse = form_view_mouse,
 	.hint = form_view_hint,
 	.status = form_view_status,
+	.unsaved = form_view_unsaved,
 };
