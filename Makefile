@@ -169,23 +169,50 @@ valgrind: deps
 bench: deps all $(TEST_HELPERS)
 	@BUILD_DIR=$(abspath $(BUILD)) ENVCTL_BIN=$(abspath $(BIN)) tests/bench/run.sh
 
+# libFuzzer harnesses (tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/).
+# The library is built once with clang for them (ASan+UBSan, UB aborts);
+# each harness links it with -fsanitize=fuzzer. FUZZ_SECONDS is the time of
+# each harness; FUZZ_TOTAL, when set, is shared out among them instead (the
+# CI smoke's bound). build/fuzz/fake_worker is the worker fuzz_worker_proc
+# drives: it answers initialize, then writes the fuzz input as its stdout.
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_SECONDS ?= 60
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(BUILD)/gen/migrations.inc
+FUZZ_TOTAL ?=
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = $(CSTD) -g -O1 $(FUZZ_SAN) $(PKG_CFLAGS)
+FUZZ_OBJS = $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
+FUZZ_LIB = build/fuzz/libenvctl-fuzz.a
+
+build/fuzz/obj/%.o: %.c $(BUILD)/gen/migrations.inc
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 \
-		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
+
+build/fuzz/fake_worker: tests/fuzz/fake_worker.c
+	@mkdir -p $(dir $@)
+	clang $(CSTD) -g -O1 -o $@ $<
 
 # Recipes run under /bin/sh (no PIPESTATUS): the log goes to a file, and a
-# failing run prints its tail; crash inputs land in build/fuzz/.
-fuzz: deps $(FUZZ_BINS)
-	@for f in $(FUZZ_BINS); do n=$$(basename $$f); \
-		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+# failing run prints its tail; crash inputs land in build/fuzz/. The
+# corpus a run grows stays in build/fuzz/corpus-NAME (the repo's seeds are
+# only read).
+fuzz: deps $(FUZZ_BINS) build/fuzz/fake_worker
+	@n_h=$(words $(FUZZ_BINS)); secs=$(FUZZ_SECONDS); \
+	if [ -n "$(FUZZ_TOTAL)" ]; then secs=$$(( $(FUZZ_TOTAL) / n_h )); [ $$secs -ge 1 ] || secs=1; fi; \
+	for f in $(FUZZ_BINS); do n=$$(basename $$f); \
+		echo "fuzz: $$n for $${secs}s"; \
 		mkdir -p build/fuzz/corpus-$$n; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/$$n- \
+		$$f -max_total_time=$$secs -print_final_stats=1 -artifact_prefix=build/fuzz/$$n- \
 			build/fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz_} >build/fuzz/$$n.log 2>&1; rc=$$?; \
 		grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' build/fuzz/$$n.log; \
+		grep -E '^#[0-9]+.*(DONE|cov:)' build/fuzz/$$n.log | tail -1; \
 		if [ $$rc -ne 0 ]; then tail -40 build/fuzz/$$n.log; exit 1; fi; done
 
 lint:

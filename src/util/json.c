@@ -11,13 +11,34 @@
 #include "util/buf.h"
 #include "util/fs.h"
 
-static bool json_object_contains_all(const cJSON *a, const cJSON *b)
+/* The k-th member of obj named key (k from 0), or NULL. */
+static const cJSON *json_member_nth(const cJSON *obj, const char *key, int k)
 {
 	const cJSON *item;
 
-	cJSON_ArrayForEach(item, a) {
-		const cJSON *other = cJSON_GetObjectItemCaseSensitive(b, item->string);
+	cJSON_ArrayForEach(item, obj) {
+		if (item->string && strcmp(item->string, key) == 0 && k-- == 0)
+			return item;
+	}
+	return NULL;
+}
 
+/* A JSON text may repeat a key ({"a":1,"a":2}) and cJSON keeps both: the
+ * k-th "a" of one object is compared with the k-th "a" of the other, so
+ * such an object still equals its own copy. */
+static bool json_object_contains_all(const cJSON *a, const cJSON *b)
+{
+	const cJSON *item, *prev;
+
+	cJSON_ArrayForEach(item, a) {
+		const cJSON *other;
+		int k = 0;
+
+		if (!item->string)
+			return false;
+		for (prev = a->child; prev != item; prev = prev->next)
+			k += prev->string && strcmp(prev->string, item->string) == 0;
+		other = json_member_nth(b, item->string, k);
 		if (!other || !json_equal(item, other))
 			return false;
 	}

@@ -109,6 +109,17 @@ START_TEST(number_to_long_checks_range)
 }
 END_TEST
 
+/* Found by fuzz_jsonptr: an object repeating a key was not equal to its
+ * own copy (each "a" was compared with the first "a" of the other). */
+START_TEST(repeated_keys_equal_their_copy)
+{
+	ck_assert(eq("{\"a\":1,\"a\":2}", "{\"a\":1,\"a\":2}"));
+	ck_assert(eq("{\"a\":1,\"b\":0,\"a\":2}", "{\"b\":0,\"a\":1,\"a\":2}"));
+	ck_assert(!eq("{\"a\":1,\"a\":2}", "{\"a\":2,\"a\":1}"));
+	ck_assert(!eq("{\"a\":1,\"a\":1}", "{\"a\":1,\"b\":1}"));
+}
+END_TEST
+
 START_TEST(parse_error_names_source)
 {
 	Error err;
@@ -159,6 +170,7 @@ TEST_SUITE(json)
 	tcase_add_test(tc, nested_and_arrays);
 	tcase_add_test(tc, getters_and_setters);
 	tcase_add_test(tc, number_to_long_checks_range);
+	tcase_add_test(tc, repeated_keys_equal_their_copy);
 	tcase_add_test(tc, parse_error_names_source);
 	tcase_add_test(tc, zero_reaches_every_string);
 	suite_add_tcase(s, tc);
