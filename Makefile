@@ -173,8 +173,11 @@ bench: deps all $(TEST_HELPERS)
 # The library is built once with clang for them (ASan+UBSan, UB aborts);
 # each harness links it with -fsanitize=fuzzer. FUZZ_SECONDS is the time of
 # each harness; FUZZ_TOTAL, when set, is shared out among them instead (the
-# CI smoke's bound). build/fuzz/fake_worker is the worker fuzz_worker_proc
-# drives: it answers initialize, then writes the fuzz input as its stdout.
+# CI smoke's bound). tests/fuzz/NAME.options holds extra libFuzzer flags
+# for a harness (slow ones start at full input length: libFuzzer's slow
+# ramp-up would keep their inputs tiny). build/fuzz/fake_worker is the
+# worker fuzz_worker_proc drives: it answers initialize, then writes the
+# fuzz input as its stdout.
 FUZZ_DIR ?= build/fuzz
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
@@ -182,7 +185,9 @@ FUZZ_SECONDS ?= 60
 FUZZ_TOTAL ?=
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = $(CSTD) -g -O1 $(FUZZ_SAN) $(PKG_CFLAGS)
-FUZZ_OBJS = $(LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
+# The front end the harnesses drive is the console; the CLI layer is left
+# out to keep the build short.
+FUZZ_OBJS = $(filter-out $(FUZZ_DIR)/obj/src/cli/%,$(LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o))
 FUZZ_LIB = $(FUZZ_DIR)/libenvctl-fuzz.a
 
 $(FUZZ_DIR)/obj/%.o: %.c $(BUILD)/gen/migrations.inc
@@ -210,7 +215,8 @@ fuzz: deps $(FUZZ_BINS) $(FUZZ_DIR)/fake_worker
 	for f in $(FUZZ_BINS); do n=$$(basename $$f); \
 		echo "fuzz: $$n for $${secs}s"; \
 		mkdir -p $(FUZZ_DIR)/corpus-$$n; \
-		$$f -max_total_time=$$secs -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/$$n- \
+		opts=$$(cat tests/fuzz/$$n.options 2>/dev/null); \
+		$$f -max_total_time=$$secs -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/$$n- $$opts \
 			$(FUZZ_DIR)/corpus-$$n tests/fuzz/corpus/$${n#fuzz_} >$(FUZZ_DIR)/$$n.log 2>&1; rc=$$?; \
 		grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' $(FUZZ_DIR)/$$n.log; \
 		grep -E '^#[0-9]+.*(DONE|cov:)' $(FUZZ_DIR)/$$n.log | tail -1; \
