@@ -420,11 +420,13 @@ static bool schema_rx_translate(SchemaRx *rx)
 			continue;
 		case '{':
 			if (schema_rx_count(rx->p, &lo, &hi, &end)) {
-				long mult = hi < 0 ? lo + 1 : hi;
+				long mult;
 				char q[64];
 
+				/* strtol saturates at LONG_MAX: check before lo + 1. */
 				if (lo > SCHEMA_RX_MAX_COUNT || hi > SCHEMA_RX_MAX_COUNT)
 					return schema_rx_fail(rx, "a repetition count is larger than 1000");
+				mult = hi < 0 ? lo + 1 : hi;
 				if (hi >= 0 && hi < lo)
 					return schema_rx_fail(rx, "a repetition {n,m} has m smaller than n");
 				if (!schema_rx_quantifier(rx))
