@@ -206,7 +206,8 @@ $(FUZZ_DIR)/fake_worker: tests/fuzz/fake_worker.c
 	clang $(CSTD) -g -O1 -o $@ $<
 
 # Recipes run under /bin/sh (no PIPESTATUS): the log goes to a file, and a
-# failing run prints its tail; crash inputs land in $(FUZZ_DIR)/. The
+# failing run prints its tail (ENVCTL_SHARE_DIR finds forms/ and data/ when
+# FUZZ_DIR is outside the tree); crash inputs land in $(FUZZ_DIR)/. The
 # corpus a run grows stays in $(FUZZ_DIR)/corpus-NAME (the repo's seeds are
 # only read).
 fuzz: deps $(FUZZ_BINS) $(FUZZ_DIR)/fake_worker
@@ -216,7 +217,7 @@ fuzz: deps $(FUZZ_BINS) $(FUZZ_DIR)/fake_worker
 		echo "fuzz: $$n for $${secs}s"; \
 		mkdir -p $(FUZZ_DIR)/corpus-$$n; \
 		opts=$$(cat tests/fuzz/$$n.options 2>/dev/null); \
-		$$f -max_total_time=$$secs -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/$$n- $$opts \
+		ENVCTL_SHARE_DIR=$(CURDIR) $$f -max_total_time=$$secs -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/$$n- $$opts \
 			$(FUZZ_DIR)/corpus-$$n tests/fuzz/corpus/$${n#fuzz_} >$(FUZZ_DIR)/$$n.log 2>&1; rc=$$?; \
 		grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' $(FUZZ_DIR)/$$n.log; \
 		grep -E '^#[0-9]+.*(DONE|cov:)' $(FUZZ_DIR)/$$n.log | tail -1; \
