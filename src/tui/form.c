@@ -976,6 +976,7 @@ static void form_add(TuiForm *f, FormRow *r)
 	const SchemaField *fd = r->field;
 	char *target = NULL;
 	FormRowKind kind = FR_FIELD;
+	int part;
 
 	if (!container) {
 		/* The container is absent: create it, then add into it. */
@@ -1014,9 +1015,12 @@ static void form_add(TuiForm *f, FormRow *r)
 	f->rows_stale = true;
 	if (f->show_issues)
 		form_revalidate(f);
+	/* The rebuild reallocates the rows r points into. */
+	part = r->part;
+	r = NULL;
 	form_rebuild(f);
 	for (size_t i = 0; target && i < f->row_count; i++) {
-		if (f->rows[i].kind == kind && f->rows[i].part == r->part &&
+		if (f->rows[i].kind == kind && f->rows[i].part == part &&
 		    !strcmp(f->rows[i].pointer, target)) {
 			f->focus = (int)i;
 			form_remember_focus(f);

@@ -266,6 +266,29 @@ START_TEST(typing_into_stored_secret_asks_no_label)
 }
 END_TEST
 
+/* Regression (found by fuzz_tui): adding an item rebuilt the rows, which
+ * reallocates them, and then read the add row's part through the stale
+ * pointer (heap-use-after-free under make asan / valgrind). Enough items
+ * to move the rows, each landing focused. */
+START_TEST(adding_many_items_keeps_focus)
+{
+	Fixture fx;
+	char ptr[32];
+
+	fx_open(&fx, NULL, NULL);
+	for (int i = 0; i < 40; i++) {
+		ck_assert(tui_form_focus(fx.form, 0, "/hosts"));
+		key(&fx, TUI_KEY_ENTER, 1);
+		type(&fx, "h");
+	}
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(tui_form_value(fx.form, 0), "hosts")),
+			 40);
+	snprintf(ptr, sizeof ptr, "/hosts/%d/host", 39);
+	ck_assert(tui_form_focus(fx.form, 0, ptr));
+	fx_close(&fx);
+}
+END_TEST
+
 START_TEST(maps_and_arrays)
 {
 	Fixture fx;
@@ -336,6 +359,7 @@ TEST_SUITE(tui_form)
 	tcase_add_test(tc, typed_secret_never_shows);
 	tcase_add_test(tc, stored_secret_shows_name_and_version);
 	tcase_add_test(tc, typing_into_stored_secret_asks_no_label);
+	tcase_add_test(tc, adding_many_items_keeps_focus);
 	tcase_add_test(tc, maps_and_arrays);
 	tcase_add_test(tc, buttons_and_submit);
 	suite_add_tcase(s, tc);
