@@ -150,6 +150,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	}
 	check_error(st, &err);
+	/* The worker has exited; its I/O thread may still be logging why. Join
+	 * it, so the next input starts afresh and the leak check after this one
+	 * does not catch that thread's buffers in flight. */
+	plugin_worker_stop(provider_plugin_worker(p));
 	cJSON_Delete(config);
 	cJSON_Delete(meta);
 	return 0;
