@@ -56,7 +56,7 @@ UNIT_BIN  = $(BUILD)/tests/unit-tests
 TEST_HELPER_SRCS = $(wildcard tests/helpers/*.c)
 TEST_HELPERS = $(TEST_HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all run check test unit e2e deps bench asan valgrind fuzz lint install uninstall clean helpers
+.PHONY: all run check test unit e2e deps bench asan valgrind fuzz soak lint install uninstall clean helpers
 
 all: $(BIN) $(PLUGIN_BINS) $(PLUGIN_MANIFESTS)
 
@@ -173,24 +173,68 @@ valgrind: deps
 bench: deps all $(TEST_HELPERS) $(UNIT_BIN)
 	@BUILD_DIR=$(abspath $(BUILD)) ENVCTL_BIN=$(abspath $(BIN)) tests/bench/run.sh
 
+# libFuzzer harnesses (tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/).
+# The library is built once with clang for them (ASan+UBSan, UB aborts);
+# each harness links it with -fsanitize=fuzzer. FUZZ_SECONDS is the time of
+# each harness; FUZZ_TOTAL, when set, is shared out among them instead (the
+# CI smoke's bound). tests/fuzz/NAME.options holds extra libFuzzer flags
+# for a harness (slow ones start at full input length: libFuzzer's slow
+# ramp-up would keep their inputs tiny). build/fuzz/fake_worker is the
+# worker fuzz_worker_proc drives: it answers initialize, then writes the
+# fuzz input as its stdout.
+FUZZ_DIR ?= build/fuzz
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 FUZZ_SECONDS ?= 60
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(BUILD)/gen/migrations.inc
+FUZZ_TOTAL ?=
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = $(CSTD) -g -O1 $(FUZZ_SAN) $(PKG_CFLAGS)
+# The front end the harnesses drive is the console; the CLI layer is left
+# out to keep the build short.
+FUZZ_OBJS = $(filter-out $(FUZZ_DIR)/obj/src/cli/%,$(LIB_SRCS:%.c=$(FUZZ_DIR)/obj/%.o))
+FUZZ_LIB = $(FUZZ_DIR)/libenvctl-fuzz.a
+
+$(FUZZ_DIR)/obj/%.o: %.c $(BUILD)/gen/migrations.inc
 	@mkdir -p $(dir $@)
-	clang $(CPPFLAGS) -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 \
-		-fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(PKG_LIBS)
+
+$(FUZZ_DIR)/fake_worker: tests/fuzz/fake_worker.c
+	@mkdir -p $(dir $@)
+	clang $(CSTD) -g -O1 -o $@ $<
 
 # Recipes run under /bin/sh (no PIPESTATUS): the log goes to a file, and a
-# failing run prints its tail; crash inputs land in build/fuzz/.
-fuzz: deps $(FUZZ_BINS)
-	@for f in $(FUZZ_BINS); do n=$$(basename $$f); \
-		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
-		mkdir -p build/fuzz/corpus-$$n; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=build/fuzz/$$n- \
-			build/fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz_} >build/fuzz/$$n.log 2>&1; rc=$$?; \
-		grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' build/fuzz/$$n.log; \
-		if [ $$rc -ne 0 ]; then tail -40 build/fuzz/$$n.log; exit 1; fi; done
+# failing run prints its tail (ENVCTL_SHARE_DIR finds forms/ and data/ when
+# FUZZ_DIR is outside the tree); crash inputs land in $(FUZZ_DIR)/. The
+# corpus a run grows stays in $(FUZZ_DIR)/corpus-NAME (the repo's seeds are
+# only read).
+fuzz: deps $(FUZZ_BINS) $(FUZZ_DIR)/fake_worker
+	@n_h=$(words $(FUZZ_BINS)); secs=$(FUZZ_SECONDS); \
+	if [ -n "$(FUZZ_TOTAL)" ]; then secs=$$(( $(FUZZ_TOTAL) / n_h )); [ $$secs -ge 1 ] || secs=1; fi; \
+	for f in $(FUZZ_BINS); do n=$$(basename $$f); \
+		echo "fuzz: $$n for $${secs}s"; \
+		mkdir -p $(FUZZ_DIR)/corpus-$$n; \
+		opts=$$(cat tests/fuzz/$$n.options 2>/dev/null); \
+		ENVCTL_SHARE_DIR=$(CURDIR) $$f -max_total_time=$$secs -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/$$n- $$opts \
+			$(FUZZ_DIR)/corpus-$$n tests/fuzz/corpus/$${n#fuzz_} >$(FUZZ_DIR)/$$n.log 2>&1; rc=$$?; \
+		grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' $(FUZZ_DIR)/$$n.log; \
+		grep -E '^#[0-9]+.*(DONE|cov:)' $(FUZZ_DIR)/$$n.log | tail -1; \
+		if [ $$rc -ne 0 ]; then tail -40 $(FUZZ_DIR)/$$n.log; exit 1; fi; done
+
+# The console under ASan on a demo database with random keys and resizes,
+# beside bwrap lease churn and lease listing + probe-all (tests/soak/soak.sh).
+# SECONDS=N sets its length. Not part of make check.
+SOAK_SECONDS = $(if $(SECONDS),$(SECONDS),60)
+soak: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT="-O1 -g" all helpers
+	@SOAK_SECONDS=$(SOAK_SECONDS) ENVCTL_BIN=$(abspath build/asan/envctl) \
+		BUILD_DIR=$(abspath build/asan) tests/soak/soak.sh
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \

@@ -1,4 +1,5 @@
 /* envctl env create|edit|archive|unarchive|delete|list|show */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,12 +34,13 @@ static const char env_usage[] =
 	"removes one.\n"
 	"\n"
 	"Secret values (format secret-ref) are never taken from --set, which other\n"
-	"users can see: put them in the config file. A new value becomes an encrypted\n"
-	"secret and the config keeps its id; an existing secret id, {\"secretRef\": ID}\n"
-	"or {\"type\": \"secret_ref\", \"secretId\": ID} refers to that secret (such a\n"
-	"reference is fine in --set); an id naming no secret is an error; \"\" removes\n"
-	"the field. Output shows a secret field as {\"secretRef\": ID, \"name\": ...,\n"
-	"\"version\": N}, never its value.\n"
+	"users can see, nor is an object or array holding one: put them in the\n"
+	"config file. A new value becomes an encrypted secret and the config keeps\n"
+	"its id; an existing secret id, {\"secretRef\": ID} or {\"type\":\n"
+	"\"secret_ref\", \"secretId\": ID} refers to that secret (such a reference is\n"
+	"fine in --set); an id naming no secret is an error; \"\" removes the field.\n"
+	"Output shows a secret field as {\"secretRef\": ID, \"name\": ..., \"version\":\n"
+	"N}, never its value.\n"
 	"\n"
 	"delete removes the secrets the environment created; it is refused while a\n"
 	"lease of the environment still holds a sandbox, unless --force, which has\n"
@@ -91,10 +93,12 @@ static void env_cmd_print_config(const cJSON *node, const char *ptr)
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(node, "name");
 		const cJSON *version = cJSON_GetObjectItemCaseSensitive(node, "version");
 		const char *status = json_get_string(node, "status");
+		long vno;
 
 		printf("  %s = ******** (secret %s, version %d%s%s)\n", ptr,
 		       cJSON_IsString(name) ? name->valuestring : "?",
-		       cJSON_IsNumber(version) ? version->valueint : 0, status ? ", " : "",
+		       json_number_to_long(version, 0, INT_MAX, &vno) ? (int)vno : 0,
+		       status ? ", " : "",
 		       status ? status : "");
 		return;
 	}

@@ -1,5 +1,6 @@
 #include "core/demo.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,8 +57,7 @@ static Status demo_leases(App *app, const cJSON *leases, DemoReport *out, Error 
 		if (!req.environment || env_get(app, req.environment, &env, &ignored) != ST_OK)
 			continue;
 		store_env_clear(&env);
-		if (cJSON_IsNumber(ttl))
-			req.ttl_seconds = (long)ttl->valuedouble;
+		json_number_to_long(ttl, 0, LONG_MAX / 1000, &req.ttl_seconds);
 		if (lease_acquire(app, &req, &r, err) != ST_OK)
 			return error_prefix(err, "demo lease on %s: ", req.environment);
 		if (release) {

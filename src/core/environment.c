@@ -1525,6 +1525,99 @@ static bool env_set_ref(const char *text, cJSON **value)
 	return true;
 }
 
+/* value placed at pointer in an otherwise empty config: {"bridge": value}
+ * for "/bridge", {"hosts": [value]} for "/hosts/3" (an index becomes an
+ * array, so the schema's items apply). Takes ownership of value. */
+static cJSON *env_wrap_at(const char *pointer, cJSON *value)
+{
+	size_t end = strlen(pointer);
+	cJSON *cur = value;
+
+	while (cur && end > 0) {
+		size_t start = end;
+		char *tok;
+		bool index = true;
+		cJSON *outer;
+
+		while (start > 0 && pointer[start - 1] != '/')
+			start--;
+		tok = strndup(pointer + start, end - start);
+		if (!tok) {
+			cJSON_Delete(cur);
+			return NULL;
+		}
+		/* Unescape in place: ~1 is '/', ~0 is '~' (RFC 6901). */
+		for (char *r = tok, *w = tok;; r++, w++) {
+			if (r[0] == '~' && (r[1] == '0' || r[1] == '1'))
+				*w = r[1] == '1' ? '/' : '~', r++;
+			else
+				*w = *r;
+			if (!*r)
+				break;
+		}
+		for (const char *c = tok; *c; c++)
+			index = index && isdigit((unsigned char)*c);
+		index = (index && tok[0]) || strcmp(tok, "-") == 0;
+		outer = index ? cJSON_CreateArray() : cJSON_CreateObject();
+		if (!outer || !(index ? cJSON_AddItemToArray(outer, cur)
+				      : cJSON_AddItemToObject(outer, tok, cur))) {
+			cJSON_Delete(outer);
+			cJSON_Delete(cur);
+			cur = NULL;
+		} else {
+			cur = outer;
+		}
+		free(tok);
+		end = start > 0 ? start - 1 : 0;
+	}
+	return cur;
+}
+
+/* Whether value, set at pointer, would hold a secret field at any depth
+ * (--set '/bridge={"authToken":"..."}'): such plaintext has been on the
+ * command line too. Names the first one found in where. */
+static Status env_set_holds_secret(const cJSON *schema, const char *pointer, const cJSON *value,
+				   bool *holds, char *where, size_t where_len, Error *err)
+{
+	cJSON *doc = env_wrap_at(pointer, cJSON_Duplicate(value, 1));
+	char **paths = NULL;
+	const cJSON *version;
+	size_t depth = 0;
+
+	*holds = false;
+	if (!doc)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	if (schema_secret_paths(schema, doc, &paths, err) != ST_OK) {
+		json_wipe(doc);
+		return err->status;
+	}
+	for (const char *c = pointer; *c; c++)
+		depth += *c == '/';
+	for (size_t i = 0; paths[i] && !*holds; i++) {
+		const cJSON *v = jsonptr_get(doc, paths[i]);
+		const char *rest = paths[i];
+
+		/* An empty value removes the field: nothing secret in it. */
+		if (!v || cJSON_IsNull(v) || (cJSON_IsString(v) && !v->valuestring[0]))
+			continue;
+		/* A reference object names a stored secret; it holds no value. */
+		if (cJSON_IsObject(v) && env_ref_id(v, &version))
+			continue;
+		*holds = true;
+		/* The path below the --set pointer, after the pointer as typed
+		 * (the wrapper turned any index into 0). */
+		for (size_t d = 0; d < depth && *rest; d++) {
+			rest = strchr(rest + 1, '/');
+			if (!rest)
+				rest = "";
+		}
+		snprintf(where, where_len, "%s%s", pointer, rest);
+	}
+	schema_paths_free(paths);
+	json_wipe(doc);
+	return ST_OK;
+}
+
 Status env_parse_set(App *app, const char *provider_key, const char *assignment, char **pointer,
 		     cJSON **value, Error *err)
 {
@@ -1596,6 +1689,24 @@ Status env_parse_set(App *app, const char *provider_key, const char *assignment,
 			*value = cJSON_CreateString(eq + 1);
 		if (!*value)
 			st = error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	if (st == ST_OK && *value && !cJSON_IsString(*value)) {
+		char where[512];
+		bool holds;
+
+		st = env_set_holds_secret(p->config_schema, ptr, *value, &holds, where, sizeof where,
+					  err);
+		if (st == ST_OK && holds)
+			st = error_set(err, ST_E_USAGE,
+				       "--set %s: the value holds the secret field %s, and the "
+				       "command line is visible to every user of this machine; put "
+				       "it in a JSON file and pass --config-file FILE (or "
+				       "--config-file - to read stdin)",
+				       ptr, where);
+		if (st != ST_OK) {
+			json_wipe(*value);
+			*value = NULL;
+		}
 	}
 done:
 	schema_field_free(root);

@@ -1,5 +1,6 @@
 #include "core/provider_plugin.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,12 +61,11 @@ static cJSON *pp_base_params(Provider *p, const cJSON *config, const char *envir
 
 static long pp_lease_timeout(Provider *p, const cJSON *config)
 {
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(config, "timeoutMs");
-	long base = plugin_host_default_timeout(pp_impl(p)->host);
+	long base = plugin_host_default_timeout(pp_impl(p)->host), t;
 
 	/* SPEC §5: lease calls get the config's timeoutMs on top of the default. */
-	if (cJSON_IsNumber(t) && t->valuedouble > 0 && t->valuedouble < 24.0 * 3600 * 1000)
-		return (long)t->valuedouble + base;
+	if (json_get_int_checked(config, "timeoutMs", 1, 24L * 3600 * 1000 - 1, &t))
+		return t + base;
 	return base;
 }
 
@@ -513,7 +513,12 @@ static Status pp_execute(Provider *p, const ExecInput *in, ExecResult *out, Erro
 		return st;
 	code = cJSON_GetObjectItemCaseSensitive(result, "exitCode");
 	sig = cJSON_GetObjectItemCaseSensitive(result, "signal");
-	out->exit_code = cJSON_IsNumber(code) ? code->valueint : -1;
+	{
+		long c;
+
+		/* An exit code that is no int (1e10, 2.5) is as unknown as a missing one. */
+		out->exit_code = json_number_to_long(code, INT_MIN, INT_MAX, &c) ? (int)c : -1;
+	}
 	out->signal = cJSON_IsString(sig) && sig->valuestring[0] ? strdup(sig->valuestring) : NULL;
 	out->timed_out = json_is_true(result, "timedOut");
 	out->out = strdup(json_get_string(result, "stdout") ? json_get_string(result, "stdout") : "");

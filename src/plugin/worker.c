@@ -716,6 +716,7 @@ static bool plugin_handle_line(PluginWorker *w, const char *line, size_t len, ch
 	const cJSON *id, *method, *error, *version;
 	cJSON *msg;
 	size_t i;
+	long rid;
 
 	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'); i++)
 		;
@@ -754,7 +755,8 @@ static bool plugin_handle_line(PluginWorker *w, const char *line, size_t len, ch
 		return true;
 	}
 	error = cJSON_GetObjectItemCaseSensitive(msg, "error");
-	if (!cJSON_IsNumber(id) || id->valuedouble != (double)(long)id->valuedouble) {
+	/* Our ids are positive longs; anything else (1e999, 1.5, -1) matches no call. */
+	if (!json_number_to_long(id, 1, LONG_MAX, &rid)) {
 		const char *emsg = json_get_string(error, "message");
 
 		snprintf(cause, cause_len,
@@ -765,7 +767,6 @@ static bool plugin_handle_line(PluginWorker *w, const char *line, size_t len, ch
 	}
 	pthread_mutex_lock(&w->mu);
 	{
-		long rid = (long)id->valuedouble;
 		PluginCallSlot *c = plugin_take_call_locked(w, rid);
 
 		if (!c) {
@@ -788,8 +789,11 @@ static bool plugin_handle_line(PluginWorker *w, const char *line, size_t len, ch
 		if (cJSON_IsObject(error)) {
 			const cJSON *code = cJSON_GetObjectItemCaseSensitive(error, "code");
 			const char *emsg = json_get_string(error, "message");
-			int icode = cJSON_IsNumber(code) ? (int)code->valuedouble
-							 : PLUGIN_RPC_WORKER_ERROR;
+			long lcode;
+			/* A code that is no int (1e10, 2.5, missing) is a plain worker error. */
+			int icode = json_number_to_long(code, INT_MIN, INT_MAX, &lcode)
+					    ? (int)lcode
+					    : PLUGIN_RPC_WORKER_ERROR;
 
 			c->status = plugin_rpc_status_for_code(icode);
 			plugin_slot_error(c, w->name, emsg, icode);

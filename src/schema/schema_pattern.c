@@ -366,15 +366,20 @@ static bool rx_counted(SchemaRx *rx, size_t *len)
 	const char *d = p;
 
 	*len = 0;
-	while (*p >= '0' && *p <= '9' && n <= SCHEMA_RX_MAX_COUNT)
-		n = n * 10 + (unsigned long)(*p++ - '0');
+	/* Every digit is read (the value capped past the limit): stopping
+	 * early would leave digits before the '}' and make a huge count a
+	 * literal brace instead of the error it is. */
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (n <= SCHEMA_RX_MAX_COUNT)
+			n = n * 10 + (unsigned long)(*p - '0');
 	if (p == d)
 		return true;
 	if (*p == ',') {
 		const char *e = ++p;
 
-		while (*p >= '0' && *p <= '9' && m <= SCHEMA_RX_MAX_COUNT)
-			m = m * 10 + (unsigned long)(*p++ - '0');
+		for (; *p >= '0' && *p <= '9'; p++)
+			if (m <= SCHEMA_RX_MAX_COUNT)
+				m = m * 10 + (unsigned long)(*p - '0');
 		has_m = p != e;
 	}
 	if (*p != '}')

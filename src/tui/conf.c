@@ -139,7 +139,8 @@ static void conf_line(TuiConf *c, char *line, const char *origin, int lineno)
 		char *end;
 		double secs = strtod(val, &end);
 
-		if (!*val || *end || secs < 0 || secs > 3600)
+		/* Written so that NaN ("refresh = nan") is refused: casting it is UB. */
+		if (!*val || *end || !(secs >= 0 && secs <= 3600))
 			conf_problem(c, origin, lineno, "refresh wants seconds (0-3600), got", val);
 		else
 			c->refresh_ms = (int)(secs * 1000 + 0.5);

@@ -1291,6 +1291,7 @@ static void form_add(TuiForm *f, FormRow *r)
 	const SchemaField *fd = r->field;
 	char *target = NULL;
 	FormRowKind kind = FR_FIELD;
+	int part;
 
 	if (!container) {
 		/* The container is absent: create it, then add into it. */
@@ -1339,9 +1340,12 @@ static void form_add(TuiForm *f, FormRow *r)
 	f->rows_stale = true;
 	if (f->show_issues)
 		form_revalidate(f);
+	/* The rebuild reallocates the rows r points into. */
+	part = r->part;
+	r = NULL;
 	form_rebuild(f);
 	for (size_t i = 0; target && i < f->row_count; i++) {
-		if (f->rows[i].kind == kind && f->rows[i].part == r->part &&
+		if (f->rows[i].kind == kind && f->rows[i].part == part &&
 		    !strcmp(f->rows[i].pointer, target)) {
 			f->focus = (int)i;
 			form_remember_focus(f);
@@ -1809,11 +1813,12 @@ static void form_field_value(TuiForm *f, TuiScreen *s, const FormRow *r, int y, 
 	}
 	if (fd->secret) {
 		char *label = NULL;
-		bool stored = form_secret_stored(f, r, &label);
 		char mask[64] = "";
 
 		for (int i = 0; i < FORM_MASK_LEN; i++)
 			strcat(mask, s->g->mask);
+		/* While typing only the mask shows: no label is asked for (an early
+		 * return after asking leaked it on every frame). */
 		if (focused && f->edit_loaded && f->edit.len) {
 			/* A fixed mask: the echo tells neither the length nor the
 			 * text; a multi-line value says how many lines it has, so a
@@ -1834,7 +1839,7 @@ static void form_field_value(TuiForm *f, TuiScreen *s, const FormRow *r, int y, 
 				*cur_x = x + w - 1;
 			return;
 		}
-		if (stored)
+		if (form_secret_stored(f, r, &label))
 			snprintf(buf, sizeof buf, "%s (secret %s)", mask, label);
 		else if (cJSON_IsString(v) && v->valuestring[0])
 			snprintf(buf, sizeof buf, "%s (new value)", mask);

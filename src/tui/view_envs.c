@@ -1,6 +1,7 @@
 /* The environments view (the console's first screen) and an
  * environment's detail: config with secrets masked, leases, probe
  * history, activity. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,12 +487,13 @@ static void env_config_rows(Tui *t, EnvState *st, const cJSON *node, const char 
 	if (cJSON_IsObject(node) && json_get_string(node, "secretRef")) {
 		const cJSON *ver = cJSON_GetObjectItemCaseSensitive(node, "version");
 		char buf[400], mask[64] = "";
+		long vno;
 
 		for (int i = 0; i < 6; i++)
 			strcat(mask, t->scr.g->mask);
 		snprintf(buf, sizeof buf, "%s (secret %s v%d)", mask,
 			 json_get_string(node, "name") ? json_get_string(node, "name") : "?",
-			 cJSON_IsNumber(ver) ? ver->valueint : 0);
+			 json_number_to_long(ver, 0, INT_MAX, &vno) ? (int)vno : 0);
 		tui_rows_line(&st->all, ptr, buf, TONE_WARN);
 		return;
 	}

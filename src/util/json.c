@@ -11,13 +11,34 @@
 #include "util/buf.h"
 #include "util/fs.h"
 
-static bool json_object_contains_all(const cJSON *a, const cJSON *b)
+/* The k-th member of obj named key (k from 0), or NULL. */
+static const cJSON *json_member_nth(const cJSON *obj, const char *key, int k)
 {
 	const cJSON *item;
 
-	cJSON_ArrayForEach(item, a) {
-		const cJSON *other = cJSON_GetObjectItemCaseSensitive(b, item->string);
+	cJSON_ArrayForEach(item, obj) {
+		if (item->string && strcmp(item->string, key) == 0 && k-- == 0)
+			return item;
+	}
+	return NULL;
+}
 
+/* A JSON text may repeat a key ({"a":1,"a":2}) and cJSON keeps both: the
+ * k-th "a" of one object is compared with the k-th "a" of the other, so
+ * such an object still equals its own copy. */
+static bool json_object_contains_all(const cJSON *a, const cJSON *b)
+{
+	const cJSON *item, *prev;
+
+	cJSON_ArrayForEach(item, a) {
+		const cJSON *other;
+		int k = 0;
+
+		if (!item->string)
+			return false;
+		for (prev = a->child; prev != item; prev = prev->next)
+			k += prev->string && strcmp(prev->string, item->string) == 0;
+		other = json_member_nth(b, item->string, k);
 		if (!other || !json_equal(item, other))
 			return false;
 	}
@@ -67,6 +88,31 @@ bool json_get_bool(const cJSON *obj, const char *key, bool dflt)
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
 
 	return cJSON_IsBool(item) ? cJSON_IsTrue(item) : dflt;
+}
+
+bool json_number_to_long(const cJSON *item, long min, long max, long *out)
+{
+	/* 2^63 as a double; LONG_MAX itself is not representable. */
+	const double limit = 9223372036854775808.0;
+	double d;
+	long v;
+
+	if (!cJSON_IsNumber(item))
+		return false;
+	d = item->valuedouble;
+	/* The comparisons are false for NaN, so it is refused too. */
+	if (!(d >= -limit && d < limit) || d != floor(d))
+		return false;
+	v = (long)d;
+	if (v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool json_get_int_checked(const cJSON *obj, const char *key, long min, long max, long *out)
+{
+	return json_number_to_long(cJSON_GetObjectItemCaseSensitive(obj, key), min, max, out);
 }
 
 bool json_set(cJSON *obj, const char *key, cJSON *item)

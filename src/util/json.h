@@ -17,6 +17,13 @@ bool json_equal(const cJSON *a, const cJSON *b);
 const char *json_get_string(const cJSON *obj, const char *key);
 bool json_is_true(const cJSON *obj, const char *key);
 bool json_get_bool(const cJSON *obj, const char *key, bool dflt);
+/* A JSON number that is a whole number in [min, max] becomes *out (true);
+ * anything else (not a number, fractional, infinite such as 1e999, out of
+ * range) is false and leaves *out alone. Every JSON number that becomes a C
+ * integer goes through here: casting a double that does not fit is UB. */
+bool json_number_to_long(const cJSON *item, long min, long max, long *out);
+/* The same for obj[key]. */
+bool json_get_int_checked(const cJSON *obj, const char *key, long min, long max, long *out);
 
 /* Adds or replaces key in obj (takes ownership of item; frees it on failure). */
 bool json_set(cJSON *obj, const char *key, cJSON *item);

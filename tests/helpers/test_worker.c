@@ -18,6 +18,8 @@
  *   exit-clean    exit(0) without answering
  *   ask-host      ask the host config.get and secrets.resolve, answer both
  *   error         answer with a worker error
+ *   huge-id       answer with the id 1e999 (no long holds it)
+ *   huge-code     answer with an error whose code is 1e10 (no int holds it)
  *   log           send a `log` notification, then answer
  * `sleepMs` in the config delays environmentProbe (the bench); `modeFor`
  * limits the mode to one method.
@@ -364,6 +366,20 @@ static void tw_handle(Worker *w, const cJSON *req)
 		cJSON_AddStringToObject(e, "message", "boom: the test worker failed on purpose");
 		cJSON_AddItemToObject(r, "error", e);
 		tw_send(w, r);
+		return;
+	}
+	if (strcmp(mode, "huge-id") == 0) {
+		tw_write_line(w, "{\"jsonrpc\":\"2.0\",\"id\":1e999,\"result\":{}}");
+		return;
+	}
+	if (strcmp(mode, "huge-code") == 0) {
+		char line[200];
+
+		snprintf(line, sizeof line,
+			 "{\"jsonrpc\":\"2.0\",\"id\":%.0f,\"error\":{\"code\":1e10,"
+			 "\"message\":\"odd code\"}}",
+			 cJSON_GetNumberValue(id));
+		tw_write_line(w, line);
 		return;
 	}
 	if (strcmp(mode, "ask-host") == 0) {

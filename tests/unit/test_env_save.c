@@ -608,6 +608,43 @@ START_TEST(test_parse_set)
 }
 END_TEST
 
+/* Regression: only a pointer that names a secret was refused, so setting
+ * its parent (an object, an array, an item) put the plaintext through argv
+ * and into the store. */
+START_TEST(test_parse_set_refuses_nested_secrets)
+{
+	static const char *const refused[][2] = {
+		{ "/bridge={\"authToken\":\"hunter2\",\"region\":\"eu\"}", "/bridge/authToken" },
+		{ "/hosts=[{\"name\":\"a\"},{\"name\":\"b\",\"password\":\"hunter2\"}]",
+		  "/hosts/1/password" },
+		{ "/hosts/4={\"name\":\"b\",\"password\":\"hunter2\"}", "/hosts/4/password" },
+		{ "/hosts/-={\"name\":\"b\",\"password\":\"hunter2\"}", "/hosts/-/password" },
+	};
+	char *ptr = NULL;
+	cJSON *v = NULL;
+
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		ck_assert_msg(env_parse_set(&app, TESTPROV_KEY, refused[i][0], &ptr, &v, &err) ==
+				      ST_E_USAGE,
+			      "%s was taken", refused[i][0]);
+		ck_assert_ptr_null(v);
+		ck_assert_ptr_null(ptr);
+		ck_assert_msg(strstr(err.msg, refused[i][1]) != NULL, "%s", err.msg);
+		ck_assert_ptr_nonnull(strstr(err.msg, "--config-file"));
+		ck_assert_ptr_null(strstr(err.msg, "hunter2"));
+	}
+	/* The same objects without the secret (or with it emptied) are fine. */
+	ck_assert_int_eq(env_parse_set(&app, TESTPROV_KEY, "/bridge={\"region\":\"eu\"}", &ptr, &v,
+				       &err),
+			 ST_OK);
+	free(ptr), cJSON_Delete(v);
+	ck_assert_int_eq(env_parse_set(&app, TESTPROV_KEY,
+				       "/hosts=[{\"name\":\"a\",\"password\":\"\"}]", &ptr, &v, &err),
+			 ST_OK);
+	free(ptr), cJSON_Delete(v);
+}
+END_TEST
+
 START_TEST(test_fake_provider_saves)
 {
 	StoreEnv e;
@@ -640,6 +677,7 @@ TEST_SUITE(env_save)
 	tcase_add_test(tc, test_archive_and_readonly);
 	tcase_add_test(tc, test_resolution_rules);
 	tcase_add_test(tc, test_parse_set);
+	tcase_add_test(tc, test_parse_set_refuses_nested_secrets);
 	tcase_add_test(tc, test_fake_provider_saves);
 	tcase_add_test(tc, test_expect_revision);
 	suite_add_tcase(s, tc);

@@ -1,4 +1,5 @@
 #include <check.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,44 @@ START_TEST(getters_and_setters)
 	ck_assert(json_set_bool(o, "new", false));
 	ck_assert_int_eq(cJSON_GetArraySize(o), 4);
 	cJSON_Delete(o);
+}
+END_TEST
+
+/* Every JSON number that becomes a C integer passes this check first. */
+START_TEST(number_to_long_checks_range)
+{
+	cJSON *v = tu_json("{\"big\":1e999,\"neg\":-1e999,\"e10\":1e10,\"half\":2.5,"
+			   "\"two63\":9223372036854775808,\"m263\":-9223372036854775808,"
+			   "\"ok\":42,\"s\":\"42\"}");
+	long out = 7;
+
+	ck_assert(!json_get_int_checked(v, "big", LONG_MIN, LONG_MAX, &out));
+	ck_assert(!json_get_int_checked(v, "neg", LONG_MIN, LONG_MAX, &out));
+	ck_assert(!json_get_int_checked(v, "e10", INT_MIN, INT_MAX, &out));
+	ck_assert(!json_get_int_checked(v, "half", LONG_MIN, LONG_MAX, &out));
+	ck_assert(!json_get_int_checked(v, "two63", LONG_MIN, LONG_MAX, &out));
+	ck_assert(!json_get_int_checked(v, "s", LONG_MIN, LONG_MAX, &out));
+	ck_assert(!json_get_int_checked(v, "missing", LONG_MIN, LONG_MAX, &out));
+	ck_assert(!json_get_int_checked(v, "ok", 50, 60, &out));
+	ck_assert_int_eq(out, 7);
+	ck_assert(json_get_int_checked(v, "m263", LONG_MIN, LONG_MAX, &out));
+	ck_assert(out == LONG_MIN);
+	ck_assert(json_get_int_checked(v, "e10", LONG_MIN, LONG_MAX, &out));
+	ck_assert(out == 10000000000L);
+	ck_assert(json_get_int_checked(v, "ok", 0, 42, &out));
+	ck_assert_int_eq(out, 42);
+	cJSON_Delete(v);
+}
+END_TEST
+
+/* Found by fuzz_jsonptr: an object repeating a key was not equal to its
+ * own copy (each "a" was compared with the first "a" of the other). */
+START_TEST(repeated_keys_equal_their_copy)
+{
+	ck_assert(eq("{\"a\":1,\"a\":2}", "{\"a\":1,\"a\":2}"));
+	ck_assert(eq("{\"a\":1,\"b\":0,\"a\":2}", "{\"b\":0,\"a\":1,\"a\":2}"));
+	ck_assert(!eq("{\"a\":1,\"a\":2}", "{\"a\":2,\"a\":1}"));
+	ck_assert(!eq("{\"a\":1,\"a\":1}", "{\"a\":1,\"b\":1}"));
 }
 END_TEST
 
@@ -174,6 +213,8 @@ TEST_SUITE(json)
 	tcase_add_test(tc, numbers_by_value);
 	tcase_add_test(tc, nested_and_arrays);
 	tcase_add_test(tc, getters_and_setters);
+	tcase_add_test(tc, number_to_long_checks_range);
+	tcase_add_test(tc, repeated_keys_equal_their_copy);
 	tcase_add_test(tc, parse_error_names_source);
 	tcase_add_test(tc, nul_in_string_refused);
 	tcase_add_test(tc, zero_reaches_every_string);

@@ -500,6 +500,28 @@ START_TEST(worker_error_answer)
 }
 END_TEST
 
+/* Regression: the id and the error code were cast from double unchecked,
+ * which is UB for 1e999 and 1e10 (the ASan build aborts the console; an
+ * optimised build printed code -2147483648). Both are protocol values that
+ * fit no integer: the id matches no call, the code is a plain worker error. */
+START_TEST(numbers_that_fit_no_integer)
+{
+	cJSON *r = NULL;
+	Error err;
+
+	ck_assert_int_eq(call_mode("environmentProbe", "huge-id", NULL, 3000, &r, &err),
+			 ST_E_PROVIDER);
+	expect_contains(err.msg, "plugin test.worker: environmentProbe failed: the worker sent a "
+				 "response without a valid request id");
+	expect_ok_after();
+	ck_assert_int_eq(call_mode("environmentProbe", "huge-code", NULL, 3000, &r, &err),
+			 ST_E_PROVIDER);
+	ck_assert_str_eq(err.msg, "plugin test.worker: environmentProbe failed: odd code "
+				  "(worker error -32002)");
+	expect_ok_after();
+}
+END_TEST
+
 START_TEST(initialize_crash)
 {
 	cJSON *r = NULL;
@@ -743,6 +765,7 @@ TEST_SUITE(plugin_runtime)
 	tcase_add_test(tc, clean_exit_mid_call);
 	tcase_add_test(tc, worker_requests_get_answers);
 	tcase_add_test(tc, worker_error_answer);
+	tcase_add_test(tc, numbers_that_fit_no_integer);
 	tcase_add_test(tc, initialize_crash);
 	tcase_add_test(tc, initialize_hang_and_not_ok);
 	tcase_add_test(tc, unsupported_method_refused_before_sending);

@@ -468,6 +468,9 @@ START_TEST(schema_errors_not_crashes)
 	SCHEMA_ERROR("{\"pattern\":\"\\\\a\"}", "\"x\"", "invalid escape \\a");
 	SCHEMA_ERROR("{\"pattern\":\"\\\\p{NoSuchThing}\"}", "\"x\"", "unknown property");
 	SCHEMA_ERROR("{\"pattern\":\"a{2000}\"}", "\"a\"", "larger than 1000");
+	/* Found by fuzz_schema: strtol saturates this to LONG_MAX, and {n,}
+	 * computed n + 1 before the range check (signed overflow). */
+	SCHEMA_ERROR("{\"pattern\":\"a{99999999999999999999,}\"}", "\"a\"", "larger than 1000");
 	SCHEMA_ERROR("{\"pattern\":\"((a{1000}){1000}){1000}\"}", "\"a\"", "too large");
 	SCHEMA_ERROR("{\"pattern\":\"(a\"}", "\"a\"", "never closed");
 	SCHEMA_ERROR("{\"pattern\":\"a)\"}", "\"a\"", "no matching (");

@@ -131,6 +131,13 @@ START_TEST(conf_values_and_problems)
 	ck_assert_ptr_nonnull(strstr(c.problem, "line 2"));
 	ck_assert_ptr_nonnull(strstr(c.problem, "soon"));
 	ck_assert_int_eq(c.theme[TONE_HEADER].bg, COLOR_CYAN);
+
+	/* Regression: NaN passed the range check (both comparisons false) and
+	 * was cast to int, which is UB (the ASan build aborts). */
+	tui_conf_defaults(&c);
+	tui_conf_parse(&c, "refresh = 3\nrefresh = nan\nrefresh = inf\nrefresh = -nan\n", "tui.conf");
+	ck_assert_int_eq(c.problem_count, 3);
+	ck_assert_int_eq(c.refresh_ms, 3000);
 }
 END_TEST
 

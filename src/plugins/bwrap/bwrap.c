@@ -61,12 +61,11 @@ typedef struct BwConfig {
 
 static long bw_int(const cJSON *config, const char *key, long dflt)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(config, key);
+	long v;
 
-	/* A schema integer may be any whole double (1e30): casting one past
-	 * long's range is undefined, so it counts as absent. */
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 9.2e18
-		       ? (long)v->valuedouble : dflt;
+	/* A schema integer may be any whole double (1e30): one past long's
+	 * range counts as absent rather than being cast (undefined). */
+	return json_get_int_checked(config, key, 0, LONG_MAX, &v) ? v : dflt;
 }
 
 static Status bw_config(const cJSON *config, BwConfig *c, Error *err)

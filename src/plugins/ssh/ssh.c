@@ -6,6 +6,7 @@
  * file in a private 0700 directory, handed to ssh with -i, and removed
  * right after. It never appears in an argv or an environment. Host keys
  * come from the config's knownHosts text, in a temporary file too. */
+#include <limits.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -42,12 +43,11 @@ typedef struct SshConfig {
 
 static long ssh_int(const cJSON *o, const char *key, long dflt)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	long v;
 
-	/* A schema integer may be any whole double (1e30): casting one past
-	 * long's range is undefined, so it counts as absent. */
-	return cJSON_IsNumber(v) && v->valuedouble > -9.2e18 && v->valuedouble < 9.2e18
-		       ? (long)v->valuedouble : dflt;
+	/* A schema integer may be any whole double (1e30): one past long's
+	 * range counts as absent rather than being cast (undefined). */
+	return json_get_int_checked(o, key, LONG_MIN, LONG_MAX, &v) ? v : dflt;
 }
 
 /* Values that end up as ssh arguments must not be mistaken for options. */
