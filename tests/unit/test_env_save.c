@@ -642,6 +642,20 @@ START_TEST(test_parse_set_refuses_nested_secrets)
 				       "/hosts=[{\"name\":\"a\",\"password\":\"\"}]", &ptr, &v, &err),
 			 ST_OK);
 	free(ptr), cJSON_Delete(v);
+	/* A reference to a stored secret holds no value: fine inside a value
+	 * too, in either shape (checked against the store at save). */
+	ck_assert_msg(env_parse_set(&app, TESTPROV_KEY,
+				    "/bridge={\"authToken\":{\"secretRef\":\"0b9f7c1e-1111-4222-8333-"
+				    "944455556666\"}}",
+				    &ptr, &v, &err) == ST_OK,
+		      "%s", err.msg);
+	free(ptr), cJSON_Delete(v);
+	ck_assert_msg(env_parse_set(&app, TESTPROV_KEY,
+				    "/bridge={\"authToken\":{\"type\":\"secret_ref\",\"secretId\":"
+				    "\"0b9f7c1e-1111-4222-8333-944455556666\"}}",
+				    &ptr, &v, &err) == ST_OK,
+		      "%s", err.msg);
+	free(ptr), cJSON_Delete(v);
 }
 END_TEST
 
