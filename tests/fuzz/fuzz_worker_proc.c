@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ProbeResult r;
 
 		memset(&r, 0, sizeof r);
-		st = p->ops->probe(p, config, &r, &err);
+		st = p->ops->probe(p, config, NULL, &r, &err);
 		if (st == ST_OK)
 			FUZZ_ASSERT(r.summary != NULL);
 		probe_result_free(&r);
