@@ -37,6 +37,13 @@ const TuiKey tui_keys_table[] = {
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
+const TuiKey tui_keys_row[] = {
+	{ 'y', 0, TUI_ACT_DESCRIBE, 0, NULL,
+	  "The row's JSON, as show --json prints it (secrets masked)" },
+	{ 'c', 0, TUI_ACT_COPY_ID, 0, NULL, "Copy the row's id to the clipboard (OSC 52)" },
+	{ 0, 0, 0, 0, NULL, NULL },
+};
+
 const TuiKey *tui_keymap_find(const TuiKey *table, int key)
 {
 	for (const TuiKey *k = table; k && k->key; k++)

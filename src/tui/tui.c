@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/ids.h"
@@ -821,6 +823,64 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 	}
 }
 
+/* OSC 52 asks the terminal (and tmux, with set-clipboard) to put the
+ * text on the clipboard: it works over ssh, where no X selection does.
+ * Base64 keeps whatever the id holds from being read as escapes. */
+static void tui_osc52(Tui *t, const char *text)
+{
+	size_t n = strlen(text), cap = sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
+	char *b64 = malloc(cap);
+
+	if (!b64)
+		return;
+	sodium_bin2base64(b64, cap, (const unsigned char *)text, n,
+			  sodium_base64_VARIANT_ORIGINAL);
+	if (t->scr.headless) {
+		/* Scripts have no terminal: keep it where a test can read it. */
+		snprintf(t->clipboard, sizeof t->clipboard, "%s", b64);
+	} else {
+		fprintf(stdout, "\033]52;c;%s\a", b64);
+		fflush(stdout);
+	}
+	free(b64);
+}
+
+static void tui_row_action(Tui *t, TuiView *v, int action)
+{
+	const TuiRow *row = v->table ? tui_table_selected(v->table) : NULL;
+	Error err;
+
+	error_clear(&err);
+	if (!row || !row->id) {
+		tui_flash(t, TUI_FLASH_INFO, "no row selected");
+		return;
+	}
+	if (action == TUI_ACT_COPY_ID) {
+		tui_osc52(t, row->id);
+		tui_flash(t, TUI_FLASH_OK, "copied %s to the clipboard", row->id);
+		return;
+	}
+	{
+		cJSON *o = v->ops->describe(t, v, &err);
+		char *text = o ? cJSON_Print(o) : NULL, title[200];
+
+		cJSON_Delete(o);
+		if (!text) {
+			if (err.status == ST_OK)
+				error_set(&err, ST_E_NOMEM, "out of memory describing %s", row->id);
+			tui_flash_error(t, &err);
+			return;
+		}
+		/* cJSON puts a tab after each colon: one space reads better. */
+		for (char *c = text; (c = strstr(c, ":\t")); c += 2)
+			c[1] = ' ';
+		snprintf(title, sizeof title, "%s · JSON", row->id);
+		if (tui_text_pane(t, title, text, false, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		free(text);
+	}
+}
+
 static void tui_key(Tui *t, int key)
 {
 	TuiView *v = tui_top(t);
@@ -867,6 +927,10 @@ static void tui_key(Tui *t, int key)
 			return;
 		if (v->ops->action)
 			v->ops->action(t, v, k->action);
+		return;
+	}
+	if (v->table && v->ops->describe && (k = tui_keymap_find(tui_keys_row, key))) {
+		tui_row_action(t, v, k->action);
 		return;
 	}
 	if (v->table && (k = tui_keymap_find(tui_keys_table, key))) {

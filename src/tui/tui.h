@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "core/app.h"
 #include "tui/conf.h"
 #include "tui/input.h"
@@ -71,6 +73,11 @@ typedef struct TuiViewOps {
 	/* Whether quitting now would lose the operator's work (a form with
 	 * unsaved changes); NULL: never. */
 	bool (*unsaved)(Tui *t, TuiView *v);
+	/* The selected row's full JSON for `y` (#15): the object the CLI's
+	 * `show --json` prints, from core/describe.h or lease_to_json, never a
+	 * second serialisation; secrets masked. NULL op: the rows have none.
+	 * Returns NULL with err set (or no row selected: err clear). */
+	cJSON *(*describe)(Tui *t, TuiView *v, Error *err);
 } TuiViewOps;
 
 #define TUI_FILTER_MAX 128
@@ -204,6 +211,7 @@ struct Tui {
 		bool desc;
 	} sorts[16];
 	int sort_count;
+	char clipboard[512]; /* headless: the last OSC 52 payload (base64), for tests */
 };
 
 /* View stack. push takes arg for the view's open. */

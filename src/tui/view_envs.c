@@ -7,6 +7,7 @@
 
 #include "core/environment.h"
 #include "core/probe.h"
+#include "core/describe.h"
 #include "tui/tui.h"
 #include "util/buf.h"
 #include "util/ids.h"
@@ -411,6 +412,19 @@ static void envs_reload(Tui *t, TuiView *v, bool live)
 	envs_load(t, v->state);
 }
 
+static cJSON *envs_describe(Tui *t, TuiView *v, Error *err)
+{
+	const TuiRow *row = tui_table_selected(v->table);
+	StoreEnv e;
+	cJSON *o;
+
+	if (!row || !row->id || env_get(t->app, row->id, &e, err) != ST_OK)
+		return NULL;
+	o = describe_env(t->app, &e, err);
+	store_env_clear(&e);
+	return o;
+}
+
 const TuiViewOps tui_view_envs = {
 	.name = "environments",
 	.alias = "env",
@@ -425,6 +439,7 @@ const TuiViewOps tui_view_envs = {
 	.action = envs_action,
 	.reload = envs_reload,
 	.enabled = envs_enabled,
+	.describe = envs_describe,
 };
 
 /* ------------------------------------------------------------ detail */

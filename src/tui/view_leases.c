@@ -476,6 +476,21 @@ static void leases_reload(Tui *t, TuiView *v, bool live)
 		tui_table_select_id(&st->table, id);
 }
 
+static cJSON *leases_describe(Tui *t, TuiView *v, Error *err)
+{
+	const TuiRow *row = tui_table_selected(v->table);
+	StoreLease l = { 0 };
+	Store *s;
+	cJSON *o;
+
+	if (!row || !row->id || app_store(t->app, &s, err) != ST_OK ||
+	    store_lease_get(s, row->id, &l, err) != ST_OK)
+		return NULL;
+	o = lease_to_json(&l);
+	store_lease_clear(&l);
+	return o;
+}
+
 const TuiViewOps tui_view_leases = {
 	.name = "leases",
 	.alias = "lease",
@@ -490,6 +505,7 @@ const TuiViewOps tui_view_leases = {
 	.action = leases_action,
 	.reload = leases_reload,
 	.enabled = leases_enabled,
+	.describe = leases_describe,
 };
 
 /* ------------------------------------------------------------ detail */

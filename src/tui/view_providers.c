@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/plugins.h"
+#include "core/describe.h"
 #include "tui/tui.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -174,6 +175,19 @@ static void providers_refresh(Tui *t, TuiView *v, bool live)
 		tui_flash(t, TUI_FLASH_INFO, "%zu providers", t->app->registry.count);
 }
 
+static cJSON *providers_describe(Tui *t, TuiView *v, Error *err)
+{
+	const TuiRow *row = tui_table_selected(v->table);
+	Provider *p = row && row->id ? registry_find(&t->app->registry, row->id) : NULL;
+
+	if (!p) {
+		if (row && row->id)
+			error_set(err, ST_E_NOT_FOUND, "provider %s is no longer registered", row->id);
+		return NULL;
+	}
+	return describe_provider(p, true);
+}
+
 const TuiViewOps tui_view_providers = {
 	.name = "providers",
 	.alias = "prov",
@@ -187,6 +201,7 @@ const TuiViewOps tui_view_providers = {
 	.draw = providers_draw,
 	.action = providers_action,
 	.reload = providers_refresh,
+	.describe = providers_describe,
 };
 
 /* ------------------------------------------------------------ detail */
