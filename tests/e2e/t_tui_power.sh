@@ -1,0 +1,68 @@
+# The console's power keys (#15) in a real terminal: y shows a row's JSON
+# with secrets masked, c puts the row's id on the clipboard (OSC 52,
+# which tmux takes with set-clipboard on).
+. "$(dirname "$0")/lib.sh"
+command -v tmux >/dev/null || { echo "SKIP: tmux is not installed"; exit 0; }
+sock="envctl-e2e-$$"
+tm() { tmux -L "$sock" -f /dev/null "$@"; }
+cleanup() { tm kill-server 2>/dev/null || true; }
+trap cleanup EXIT
+screen() { tm capture-pane -p -t t -S -100 2>/dev/null; }
+wait_for() {
+	for _ in $(seq 1 100); do
+		case "$(screen)" in *"$1"*) return 0;; esac
+		sleep 0.05
+	done
+	fail "the console never showed \"$1\"; screen:
+$(screen)"
+}
+export LC_ALL=C.UTF-8
+
+value='pl41n-DEPLOY-value-7'
+printf '%s' "$value" | "$ENVCTL_BIN" secret create deploy-key --value-file - >/dev/null
+sid=$("$ENVCTL_BIN" secret show deploy-key --json | sed -n 's/^[[:space:]]*"id":[[:space:]]*"\([^"]*\)".*/\1/p')
+"$ENVCTL_BIN" env create ssh-1 --provider ssh --set /host=example.invalid --set /username=deploy \
+	--set "/privateKey={\"secretRef\":\"$sid\"}" --set /strictHostKeyChecking=false >/dev/null 2>&1 ||
+	fail "env create ssh-1"
+eid=$("$ENVCTL_BIN" env show ssh-1 --json | sed -n 's/^[[:space:]]"id":[[:space:]]*"\([^"]*\)".*/\1/p')
+[ -n "$eid" ] || fail "no env id"
+
+tm new-session -d -s t -x 100 -y 40 "$ENVCTL_BIN; sleep 0.2"
+tm set -g escape-time 0
+tm set -g set-clipboard on
+wait_for "Environments(1)"
+
+# y: the environment's JSON, the secret field as a reference, never its value.
+tm send-keys -t t y
+wait_for "\"secretRef\": \"$sid\""
+wait_for '"name": "deploy-key"'
+case "$(screen)" in *"$value"*) fail "the secret's value reached the screen";; esac
+# The pane shows what the CLI prints: every line of env show --json is there.
+shown=$(screen)
+missing=$("$ENVCTL_BIN" env show ssh-1 --json | grep -o '"[A-Za-z]*":' | sort -u | while read -r k; do
+	case "$shown" in *"$k"*) ;; *) echo "$k";; esac
+done)
+[ -z "$missing" ] || fail "the pane lacks $missing of env show --json"
+tm send-keys -t t q
+wait_for "Environments(1)"
+
+# y on a secret: its bindings, no value.
+tm send-keys -t t 4
+wait_for "Secrets(1)"
+tm send-keys -t t y
+wait_for '"configPath": "/privateKey"'
+case "$(screen)" in *"$value"*) fail "the secret's value reached the screen";; esac
+tm send-keys -t t q
+
+# c: the id goes to the clipboard (tmux's buffer) and a flash says so.
+tm send-keys -t t 1
+wait_for "Environments(1)"
+tm send-keys -t t c
+wait_for "copied $eid to the clipboard"
+for _ in $(seq 1 100); do
+	[ "$(tm show-buffer 2>/dev/null)" = "$eid" ] && break
+	sleep 0.05
+done
+[ "$(tm show-buffer 2>/dev/null)" = "$eid" ] || fail "clipboard holds \"$(tm show-buffer 2>&1)\", not $eid"
+tm send-keys -t t q
+echo ok
