@@ -10,6 +10,7 @@
 
 #include "core/lease.h"
 #include "tui/tui.h"
+#include "util/buf.h"
 #include "util/ids.h"
 #include "util/json.h"
 
@@ -31,6 +32,7 @@ enum {
 	LEASE_ACT_RESUME,
 	LEASE_ACT_DESTROY,
 	LEASE_ACT_SWEEP,
+	LEASE_ACT_MARK,
 };
 
 static const TuiKey leases_keys[] = {
@@ -43,6 +45,8 @@ static const TuiKey leases_keys[] = {
 	  "Destroy the sandbox at the provider (asks first)" },
 	{ 'w', 0, LEASE_ACT_SWEEP, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "sweep",
 	  "Sweep: expire overdue leases, finish interrupted ones, retry failed cleanups" },
+	{ ' ', 0, LEASE_ACT_MARK, 0, NULL,
+	  "Mark the lease (again: unmark); r and D then act on every marked one, asking once" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -192,6 +196,151 @@ static bool lease_common(Tui *t, int action, const char *id)
 	store_lease_clear(&l);
 	lease_act_start(t, &a);
 	return true;
+}
+
+/* Release or destroy every marked lease (#15): one question naming them
+ * all, then one job that calls the same core action for each in turn. */
+typedef struct LeaseBatch {
+	int op;
+	unsigned view; /* the list whose marks go once the work starts */
+	size_t count;
+	char (*ids)[UUID_STR_LEN];
+} LeaseBatch;
+
+static void lease_batch_free(void *arg)
+{
+	LeaseBatch *b = arg;
+
+	if (b)
+		free(b->ids);
+	free(b);
+}
+
+static void lease_batch_run(TuiJob *job)
+{
+	LeaseBatch *b = job->arg;
+	const char *actor = app_actor(job->app);
+	const char *verb = b->op == LEASE_ACT_RELEASE ? "released" : "destroyed";
+	size_t done = 0, failed = 0;
+	char summary[400];
+	Error err, first;
+
+	error_clear(&first);
+	for (size_t i = 0; i < b->count && !tui_job_cancelled(job); i++) {
+		StoreLease out = { 0 };
+		Status st;
+		char line[300];
+
+		error_clear(&err);
+		st = b->op == LEASE_ACT_RELEASE
+			     ? lease_release(job->app, b->ids[i], "released", NULL, actor, &out, &err)
+			     : lease_destroy(job->app, b->ids[i], actor, &out, &err);
+		if (st == ST_OK) {
+			done++;
+			snprintf(line, sizeof line, "%s %s", verb,
+				 out.provider_lease_id ? out.provider_lease_id : b->ids[i]);
+		} else {
+			if (!failed++)
+				error_set(&first, st, "lease %s: %s", b->ids[i], error_text(&err));
+			snprintf(line, sizeof line, "failed %s: %s", b->ids[i], error_text(&err));
+		}
+		tui_job_progress(job, i + 1, b->count, line);
+		store_lease_clear(&out);
+	}
+	snprintf(summary, sizeof summary, "%s %zu of %zu leases", verb, done, b->count);
+	if (failed) {
+		Error all;
+
+		error_set(&all, first.status, "%s; %zu failed, first %s", summary, failed,
+			  error_text(&first));
+		tui_job_finish(job, all.status, &all, summary);
+		return;
+	}
+	tui_job_finish(job, ST_OK, NULL, summary);
+}
+
+static void lease_batch_start(Tui *t, void *arg)
+{
+	LeaseBatch *from = arg, *b = malloc(sizeof *b);
+	TuiView *v = tui_find_serial(t, from->view);
+	char title[100];
+	Error err;
+
+	if (!b) {
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	/* The dialog frees its arg after this: the job takes the ids over. */
+	*b = *from;
+	from->ids = NULL;
+	if (v && v->table)
+		tui_table_clear_marks(v->table);
+	snprintf(title, sizeof title, "%s %zu leases",
+		 b->op == LEASE_ACT_RELEASE ? "releasing" : "destroying", b->count);
+	error_clear(&err);
+	if (tui_job_start(t, title, lease_batch_run, NULL, b, lease_batch_free, &err) != ST_OK)
+		tui_flash_error(t, &err);
+}
+
+static void lease_batch_confirm(Tui *t, TuiView *v, int action)
+{
+	TuiTable *tb = v->table;
+	LeaseBatch *b = calloc(1, sizeof *b);
+	Buf msg = BUF_INIT;
+	char *text;
+	Store *s;
+	Error err;
+	TuiConfirm c = { action == LEASE_ACT_RELEASE ? "Release leases" : "Destroy sandboxes", NULL,
+			 action == LEASE_ACT_RELEASE ? "Release all" : "Destroy all", lease_batch_start,
+			 b, lease_batch_free };
+
+	error_clear(&err);
+	if (!b || !(b->ids = calloc(tb->mark_count, sizeof *b->ids))) {
+		lease_batch_free(b);
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	if (app_store(t->app, &s, &err) != ST_OK) {
+		lease_batch_free(b);
+		tui_flash_error(t, &err);
+		return;
+	}
+	b->op = action;
+	b->view = v->serial;
+	b->count = tb->mark_count;
+	buf_printf(&msg, "%s these %zu leases?\n",
+		   action == LEASE_ACT_RELEASE ? "Release" : "Destroy the sandboxes of", tb->mark_count);
+	for (size_t i = 0; i < tb->mark_count; i++) {
+		StoreLease l = { 0 };
+
+		snprintf(b->ids[i], sizeof b->ids[i], "%s", tb->marks[i]);
+		if (i >= 8)
+			continue;
+		if (store_lease_get(s, tb->marks[i], &l, &err) == ST_OK)
+			buf_printf(&msg, "  %s (%s, %s)\n",
+				   l.provider_lease_id ? l.provider_lease_id : l.id, l.status, l.provider);
+		else
+			buf_printf(&msg, "  %s (%s)\n", tb->marks[i], error_text(&err));
+		store_lease_clear(&l);
+		error_clear(&err);
+	}
+	if (tb->mark_count > 8)
+		buf_printf(&msg, "  and %zu more\n", tb->mark_count - 8);
+	buf_printf(&msg, action == LEASE_ACT_RELEASE
+				 ? "The provider destroys each sandbox the environment does not reuse, "
+				   "with its workspace; a run using one will fail."
+				 : "The provider deletes each and whatever it holds; a run using one will "
+				   "fail.");
+	text = buf_take(&msg);
+	if (!text) {
+		lease_batch_free(b);
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	c.message = text;
+	if (tui_confirm(t, &c, &err) != ST_OK)
+		tui_flash_error(t, &err);
+	free(text);
 }
 
 typedef struct NameCache {
@@ -447,6 +596,15 @@ static bool leases_action(Tui *t, TuiView *v, int action)
 	Error err;
 
 	error_clear(&err);
+	if (action == LEASE_ACT_MARK) {
+		if (!tui_table_toggle_mark(&st->table))
+			tui_flash(t, TUI_FLASH_INFO, "no lease selected");
+		return true;
+	}
+	if (st->table.mark_count && (action == LEASE_ACT_RELEASE || action == LEASE_ACT_DESTROY)) {
+		lease_batch_confirm(t, v, action);
+		return true;
+	}
 	if (action == TUI_ACT_OPEN && row) {
 		if (tui_push(t, &tui_view_lease, row->id, &err) != ST_OK)
 			tui_flash_error(t, &err);

@@ -16,6 +16,14 @@ wait_for() {
 	fail "the console never showed \"$1\"; screen:
 $(screen)"
 }
+wait_gone() {
+	for _ in $(seq 1 100); do
+		tm has-session -t t 2>/dev/null || return 0
+		sleep 0.05
+	done
+	fail "the console did not exit; screen:
+$(screen)"
+}
 export LC_ALL=C.UTF-8
 
 value='pl41n-DEPLOY-value-7'
@@ -64,5 +72,28 @@ for _ in $(seq 1 100); do
 	sleep 0.05
 done
 [ "$(tm show-buffer 2>/dev/null)" = "$eid" ] || fail "clipboard holds \"$(tm show-buffer 2>&1)\", not $eid"
+tm send-keys -t t q
+wait_gone
+
+# Marks: space marks three of four active leases; r asks once, naming
+# the three, and releases exactly those.
+"$ENVCTL_BIN" env create web-1 --provider fake >/dev/null
+for r in 1 2 3 4; do "$ENVCTL_BIN" lease acquire web-1 --run "run-$r" >/dev/null; done
+tm new-session -d -s t -x 120 -y 40 "$ENVCTL_BIN --view leases; sleep 0.2"
+wait_for "Leases(4)"
+tm send-keys -t t Space Space Space
+wait_for "│*web-1"
+tm send-keys -t t r
+wait_for "Release these 3 leases?"
+marked=$(screen | grep -o 'sandbox://fake/[^ ,)]*' | sort -u | wc -l)
+[ "$marked" -ge 3 ] || fail "the question names $marked leases: $(screen)"
+tm send-keys -t t Tab Enter
+wait_for "released 3 of 3 leases"
+expect_rc 0 envctl lease list --json
+[ "$(json_get "$out" 'j.filter(l => l.status === "released").length')" = 3 ] || fail "want 3 released: $out"
+[ "$(json_get "$out" 'j.filter(l => l.status === "active").length')" = 1 ] || fail "want 1 active: $out"
+# One question only: no dialog is left up, the list has no marks.
+case "$(screen)" in *"Release"*"lease"*"?"*) fail "a second question: $(screen)";; esac
+case "$(screen)" in *"│*web-1"*) fail "marks kept after the release: $(screen)";; esac
 tm send-keys -t t q
 echo ok
