@@ -265,6 +265,9 @@ typedef struct TuiTextArg {
 	bool at_end;
 } TuiTextArg;
 Status tui_text_pane(Tui *t, const char *title, const char *text, bool at_end, Error *err);
+/* The log pane: a provider's plugin log, live, following (f), wrapping
+ * (w), / keeps matching lines (#15). */
+Status tui_log_pane(Tui *t, const char *provider_key, Error *err);
 
 /* After a change, every open view reloads its data. */
 void tui_reload_all(Tui *t);
@@ -283,5 +286,6 @@ extern const TuiViewOps tui_view_provider;
 extern const TuiViewOps tui_view_help;
 extern const TuiViewOps tui_view_form;
 extern const TuiViewOps tui_view_text;
+extern const TuiViewOps tui_view_log;
 
 #endif

@@ -13,12 +13,15 @@
 enum {
 	PROV_ACT_FORM = TUI_ACT_VIEW,
 	PROV_ACT_RESTART,
+	PROV_ACT_LOG,
 };
 
 static const TuiKey providers_keys[] = {
 	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, 0, "open", "Open the provider's detail" },
 	{ 'f', 0, PROV_ACT_FORM, TUI_KEY_FOOTER, "form",
 	  "Preview the provider's config form (nothing is saved)" },
+	{ 'l', 0, PROV_ACT_LOG, 0, "log",
+	  "The plugin's whole log, live: f follows, w wraps, / keeps matching lines" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -153,6 +156,10 @@ static bool providers_action(Tui *t, TuiView *v, int action)
 		if (tui_push(t, &tui_view_provider, row->id, &err) != ST_OK)
 			tui_flash_error(t, &err);
 		return true;
+	case PROV_ACT_LOG:
+		if (tui_log_pane(t, row->id, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
 	case PROV_ACT_FORM: {
 		char arg[300];
 
@@ -211,6 +218,8 @@ static const TuiKey provider_keys[] = {
 	  "Preview the provider's config form (nothing is saved)" },
 	{ 'R', 0, PROV_ACT_RESTART, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "restart",
 	  "Restart the plugin's worker process (calls in flight fail)" },
+	{ 'l', 0, PROV_ACT_LOG, TUI_KEY_FOOTER, "log",
+	  "The plugin's whole log, live: f follows, w wraps, / keeps matching lines" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -443,6 +452,12 @@ static bool provider_action(Tui *t, TuiView *v, int action)
 			tui_flash_error(t, &err);
 		return true;
 	}
+	if (action == PROV_ACT_LOG) {
+		error_clear(&err);
+		if (tui_log_pane(t, st->key, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
+	}
 	if (action != PROV_ACT_FORM)
 		return false;
 	error_clear(&err);
@@ -462,7 +477,8 @@ static bool provider_enabled(Tui *t, TuiView *v, int action)
 	ProviderState *st = v->state;
 	Provider *p = registry_find(&t->app->registry, st->key);
 
-	return action != PROV_ACT_RESTART || (p && p->source == PROVIDER_PLUGIN);
+	return (action != PROV_ACT_RESTART && action != PROV_ACT_LOG) ||
+	       (p && p->source == PROVIDER_PLUGIN);
 }
 
 const TuiViewOps tui_view_provider = {
