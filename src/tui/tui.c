@@ -10,6 +10,8 @@
 
 #include <sodium.h>
 
+#include "core/environment.h"
+#include "core/secrets.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/ids.h"
@@ -549,6 +551,58 @@ static void tui_messages(Tui *t)
 	buf_free(&b);
 }
 
+/* `:env NAME`, `:lease ID`, `:secret NAME`, `:provider KEY` (#15): the
+ * item's detail over its list. The item is looked up first, so a name
+ * that is not there is an error that leaves the screen as it was. */
+static void tui_jump(Tui *t, const TuiViewOps *list, const char *what)
+{
+	const TuiViewOps *detail = NULL;
+	char id[256] = "";
+	Store *s;
+	Error err;
+
+	error_clear(&err);
+	if (list == &tui_view_envs) {
+		StoreEnv e = { 0 };
+
+		detail = &tui_view_env;
+		if (env_get(t->app, what, &e, &err) == ST_OK)
+			snprintf(id, sizeof id, "%s", e.id);
+		store_env_clear(&e);
+	} else if (list == &tui_view_leases) {
+		StoreLease l = { 0 };
+
+		detail = &tui_view_lease;
+		if (app_store(t->app, &s, &err) == ST_OK && store_lease_get(s, what, &l, &err) == ST_OK)
+			snprintf(id, sizeof id, "%s", l.id);
+		store_lease_clear(&l);
+	} else if (list == &tui_view_secrets) {
+		StoreSecret sec;
+
+		detail = &tui_view_secret;
+		if (secrets_get(t->app, what, &sec, &err) == ST_OK) {
+			snprintf(id, sizeof id, "%s", sec.id);
+			store_secret_clear(&sec);
+		}
+	} else if (list == &tui_view_providers) {
+		detail = &tui_view_provider;
+		if (registry_find(&t->app->registry, what))
+			snprintf(id, sizeof id, "%s", what);
+		else
+			error_set(&err, ST_E_NOT_FOUND,
+				  "no provider \"%s\" (:providers lists them)", what);
+	} else {
+		tui_flash(t, TUI_FLASH_ERROR, ":%s takes no argument", list->name);
+		return;
+	}
+	if (!id[0]) {
+		tui_flash_error(t, &err);
+		return;
+	}
+	if (tui_switch(t, list, &err) != ST_OK || tui_push(t, detail, id, &err) != ST_OK)
+		tui_flash_error(t, &err);
+}
+
 void tui_command(Tui *t, const char *line)
 {
 	char cmd[64] = "", arg[512] = "";
@@ -610,6 +664,10 @@ void tui_command(Tui *t, const char *line)
 		tui_flash(t, TUI_FLASH_ERROR, "unknown command \":%s\"; try%s :help :q", cmd,
 			  names.data ? names.data : "");
 		buf_free(&names);
+		return;
+	}
+	if (arg[0]) {
+		tui_jump(t, ops, arg);
 		return;
 	}
 	if (tui_switch(t, ops, &err) != ST_OK)
