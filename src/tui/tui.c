@@ -1,5 +1,6 @@
 #include "tui/tui.h"
 
+#include <fcntl.h>
 #include <locale.h>
 #include <time.h>
 #include <stdarg.h>
@@ -743,6 +744,67 @@ static void tui_filter_apply(Tui *t, TuiView *v)
 	}
 }
 
+/* ------------------------------------------------------------ history */
+
+static void tui_history_load(Tui *t)
+{
+	char *text, *save = NULL;
+	Error err;
+
+	error_clear(&err);
+	if (!t->history_path || !(text = fs_read_file(t->history_path, NULL, &err)))
+		return; /* no history yet */
+	for (char *ln = strtok_r(text, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+		if (t->history_count == TUI_HISTORY_MAX) {
+			memmove(t->history[0], t->history[1], sizeof t->history[0] * (TUI_HISTORY_MAX - 1));
+			t->history_count--;
+		}
+		snprintf(t->history[t->history_count++], sizeof t->history[0], "%s", ln);
+	}
+	free(text);
+}
+
+/* Keeps line as the newest entry and rewrites the file (0600: a command
+ * line names files and environments, nothing secret, but it is the
+ * operator's). Failing to save loses only the history. */
+static void tui_history_add(Tui *t, const char *line)
+{
+	FILE *f;
+	int fd;
+
+	if (!line[0] || (t->history_count && !strcmp(t->history[t->history_count - 1], line)))
+		return;
+	if (t->history_count == TUI_HISTORY_MAX) {
+		memmove(t->history[0], t->history[1], sizeof t->history[0] * (TUI_HISTORY_MAX - 1));
+		t->history_count--;
+	}
+	snprintf(t->history[t->history_count++], sizeof t->history[0], "%s", line);
+	if (!t->history_path)
+		return;
+	fd = open(t->history_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (int i = 0; i < t->history_count; i++)
+		fprintf(f, "%s\n", t->history[i]);
+	fclose(f);
+}
+
+static void tui_history_move(Tui *t, int delta)
+{
+	int pos = t->history_pos + delta;
+
+	if (pos < 0 || pos > t->history_count)
+		return;
+	t->history_pos = pos;
+	if (pos == t->history_count)
+		t->prompt_buf[0] = 0;
+	else
+		snprintf(t->prompt_buf, sizeof t->prompt_buf, "%s", t->history[pos]);
+}
+
 static void tui_prompt_key(Tui *t, int key)
 {
 	TuiView *v = tui_top(t);
@@ -763,8 +825,14 @@ static void tui_prompt_key(Tui *t, int key)
 
 		t->prompt = TUI_PROMPT_NONE;
 		memcpy(line, t->prompt_buf, sizeof line);
-		if (kind == TUI_PROMPT_COMMAND)
+		if (kind == TUI_PROMPT_COMMAND) {
+			tui_history_add(t, line);
 			tui_command(t, line);
+		}
+		return;
+	}
+	if (t->prompt == TUI_PROMPT_COMMAND && (key == TUI_FN(KEY_UP) || key == TUI_FN(KEY_DOWN))) {
+		tui_history_move(t, key == TUI_FN(KEY_UP) ? -1 : 1);
 		return;
 	}
 	if (key == TUI_KEY_TAB) {
@@ -845,6 +913,7 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 	case TUI_ACT_COMMAND:
 		t->prompt = TUI_PROMPT_COMMAND;
 		t->prompt_buf[0] = 0;
+		t->history_pos = t->history_count;
 		t->completions[0] = 0;
 		break;
 	case TUI_ACT_FILTER:
@@ -1274,6 +1343,21 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	tui_conf_defaults(&t->conf);
 	conf_path = opts->config_path ? strdup(opts->config_path) : tui_conf_default_path();
 	tui_conf_load(&t->conf, conf_path);
+	if (!t->scripted && conf_path) {
+		char *slash = strrchr(conf_path, '/');
+
+		/* tui.history beside tui.conf (the directory exists when tui.conf does,
+		 * or is made here). */
+		if (slash && (t->history_path = malloc((size_t)(slash - conf_path) + 16))) {
+			Error herr;
+
+			sprintf(t->history_path, "%.*s/tui.history", (int)(slash - conf_path), conf_path);
+			*slash = 0;
+			error_clear(&herr);
+			fs_mkdir_p(conf_path, 0700, &herr);
+			tui_history_load(t);
+		}
+	}
 	free(conf_path);
 	color = t->conf.color && !opts->no_color && !app->no_color &&
 		!(getenv("NO_COLOR") && getenv("NO_COLOR")[0]);
@@ -1282,6 +1366,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 			     t->conf.ascii || opts->ascii, t->conf.theme, err);
 	if (st != ST_OK) {
 		tui_script_free(&t->script);
+		free(t->history_path);
 		free(t);
 		return st;
 	}
@@ -1303,6 +1388,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	if (st != ST_OK) {
 		tui_screen_close(&t->scr);
 		tui_script_free(&t->script);
+		free(t->history_path);
 		free(t);
 		return err->status;
 	}
@@ -1314,6 +1400,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 		tui_pop(t);
 	tui_screen_close(&t->scr);
 	tui_script_free(&t->script);
+	free(t->history_path);
 	st = t->script_err.status;
 	if (st != ST_OK)
 		*err = t->script_err;

@@ -151,6 +151,7 @@ typedef enum TuiPromptKind { TUI_PROMPT_NONE, TUI_PROMPT_COMMAND, TUI_PROMPT_FIL
 typedef enum TuiFlashLevel { TUI_FLASH_INFO, TUI_FLASH_OK, TUI_FLASH_WARN, TUI_FLASH_ERROR } TuiFlashLevel;
 
 #define TUI_MESSAGES_MAX 200
+#define TUI_HISTORY_MAX 50
 
 typedef struct TuiMessage {
 	int64_t at_ms;
@@ -212,6 +213,12 @@ struct Tui {
 	} sorts[16];
 	int sort_count;
 	char clipboard[512]; /* headless: the last OSC 52 payload (base64), for tests */
+	/* `:` history (#15), newest last, kept in tui.history beside tui.conf
+	 * (not by scripts: a golden must not depend on the runs before it). */
+	char history[TUI_HISTORY_MAX][256];
+	int history_count;
+	int history_pos; /* where Up/Down is now; history_count: the line being typed */
+	char *history_path;
 };
 
 /* View stack. push takes arg for the view's open. */

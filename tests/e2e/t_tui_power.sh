@@ -130,7 +130,30 @@ if "$ENVCTL_BIN" env probe box >/dev/null 2>&1; then
 	tm send-keys -t t w
 	wait_for "cut "
 	tm send-keys -t t q q
+	wait_gone
 else
 	echo "note: bwrap cannot run here; the log part is not exercised"
 fi
+
+# Command history survives the run: Up recalls the last command of the
+# console before; Down goes back to an empty line.
+tm new-session -d -s t -x 100 -y 30 "$ENVCTL_BIN; sleep 0.2"
+wait_for "Environments("
+tm send-keys -t t ":secrets" Enter
+wait_for "Secrets("
+tm send-keys -t t ":activity" Enter
+wait_for "Activity("
+tm send-keys -t t q
+wait_gone
+[ "$(stat -c %a "$XDG_CONFIG_HOME/envctl/tui.history")" = 600 ] || fail "history file mode"
+tm new-session -d -s t -x 100 -y 30 "$ENVCTL_BIN; sleep 0.2"
+wait_for "Environments("
+tm send-keys -t t ":" Up Up
+wait_for ":secrets"
+tm send-keys -t t Down
+wait_for ":activity"
+tm send-keys -t t Up Enter
+wait_for "Secrets("
+tm send-keys -t t q
+wait_gone
 echo ok
