@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "core/lease.h"
+#include "core/lease_shell.h"
 #include "tui/tui.h"
 #include "util/buf.h"
 #include "util/ids.h"
@@ -33,6 +34,7 @@ enum {
 	LEASE_ACT_DESTROY,
 	LEASE_ACT_SWEEP,
 	LEASE_ACT_MARK,
+	LEASE_ACT_SHELL,
 };
 
 static const TuiKey leases_keys[] = {
@@ -45,6 +47,8 @@ static const TuiKey leases_keys[] = {
 	  "Destroy the sandbox at the provider (asks first)" },
 	{ 'w', 0, LEASE_ACT_SWEEP, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "sweep",
 	  "Sweep: expire overdue leases, finish interrupted ones, retry failed cleanups" },
+	{ 's', 0, LEASE_ACT_SHELL, TUI_KEY_CHANGES, "shell",
+	  "Shell into the active lease, line mode: each line one execute call (no PTY)" },
 	{ ' ', 0, LEASE_ACT_MARK, 0, NULL,
 	  "Mark the lease (again: unmark); r and D then act on every marked one, asking once" },
 	{ 0, 0, 0, 0, NULL, NULL },
@@ -116,6 +120,33 @@ static void lease_act_start(Tui *t, void *arg)
 		tui_flash_error(t, &err);
 }
 
+/* `s`: the console gives the terminal to the line-mode shell
+ * (core/lease_shell.c, the same loop as `envctl lease shell`) and comes
+ * back redrawn when it ends. */
+static void lease_shell(Tui *t, const char *id)
+{
+	Error err;
+	Status st;
+
+	error_clear(&err);
+	if (lease_shell_check(t->app, id, &err) != ST_OK) {
+		tui_flash_error(t, &err);
+		return;
+	}
+	if (!tui_screen_suspend(&t->scr)) {
+		tui_flash(t, TUI_FLASH_ERROR, "a shell needs a terminal: run envctl lease shell %s", id);
+		return;
+	}
+	st = lease_shell_loop(t->app, id, stdin, stdout, &err);
+	clearerr(stdin);
+	tui_screen_resume(&t->scr);
+	if (st != ST_OK)
+		tui_flash_error(t, &err);
+	else
+		tui_flash(t, TUI_FLASH_OK, "back from the shell in lease %s", id);
+	tui_reload_all(t);
+}
+
 /* The lease actions the list and the detail share. */
 static bool lease_common(Tui *t, int action, const char *id)
 {
@@ -129,6 +160,13 @@ static bool lease_common(Tui *t, int action, const char *id)
 	if (action == LEASE_ACT_SWEEP) {
 		snprintf(a.label, sizeof a.label, "leases");
 		lease_act_start(t, &a);
+		return true;
+	}
+	if (action == LEASE_ACT_SHELL) {
+		if (id)
+			lease_shell(t, id);
+		else
+			tui_flash(t, TUI_FLASH_INFO, "no lease selected");
 		return true;
 	}
 	if (action < LEASE_ACT_RELEASE || action > LEASE_ACT_DESTROY)
@@ -680,6 +718,8 @@ static const TuiKey lease_keys[] = {
 	  "Resume the lease: the provider confirms the sandbox still exists" },
 	{ 'D', TUI_FN(KEY_DC), LEASE_ACT_DESTROY, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "destroy",
 	  "Destroy the sandbox at the provider (asks first)" },
+	{ 's', 0, LEASE_ACT_SHELL, TUI_KEY_CHANGES, "shell",
+	  "Shell into the active lease, line mode: each line one execute call (no PTY)" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
