@@ -975,16 +975,17 @@ static void tui_osc52(Tui *t, const char *text)
 static void tui_row_action(Tui *t, TuiView *v, int action)
 {
 	const TuiRow *row = v->table ? tui_table_selected(v->table) : NULL;
+	const char *id = v->ops->self_id ? v->ops->self_id(t, v) : row ? row->id : NULL;
 	Error err;
 
 	error_clear(&err);
-	if (!row || !row->id) {
+	if (!id || !id[0]) {
 		tui_flash(t, TUI_FLASH_INFO, "no row selected");
 		return;
 	}
 	if (action == TUI_ACT_COPY_ID) {
-		tui_osc52(t, row->id);
-		tui_flash(t, TUI_FLASH_OK, "copied %s to the clipboard", row->id);
+		tui_osc52(t, id);
+		tui_flash(t, TUI_FLASH_OK, "copied %s to the clipboard", id);
 		return;
 	}
 	{
@@ -994,14 +995,14 @@ static void tui_row_action(Tui *t, TuiView *v, int action)
 		cJSON_Delete(o);
 		if (!text) {
 			if (err.status == ST_OK)
-				error_set(&err, ST_E_NOMEM, "out of memory describing %s", row->id);
+				error_set(&err, ST_E_NOMEM, "out of memory describing %s", id);
 			tui_flash_error(t, &err);
 			return;
 		}
 		/* cJSON puts a tab after each colon: one space reads better. */
 		for (char *c = text; (c = strstr(c, ":\t")); c += 2)
 			c[1] = ' ';
-		snprintf(title, sizeof title, "%s · JSON", row->id);
+		snprintf(title, sizeof title, "%s · JSON", id);
 		if (tui_text_pane(t, title, text, false, &err) != ST_OK)
 			tui_flash_error(t, &err);
 		free(text);

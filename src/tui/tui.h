@@ -78,6 +78,9 @@ typedef struct TuiViewOps {
 	 * second serialisation; secrets masked. NULL op: the rows have none.
 	 * Returns NULL with err set (or no row selected: err clear). */
 	cJSON *(*describe)(Tui *t, TuiView *v, Error *err);
+	/* Detail views: the id of the item they show, which `y` and `c` act
+	 * on instead of the selected row. NULL: the selected row's id. */
+	const char *(*self_id)(Tui *t, TuiView *v);
 } TuiViewOps;
 
 #define TUI_FILTER_MAX 128

@@ -880,6 +880,23 @@ static void env_reload(Tui *t, TuiView *v, bool live)
 	st->table.sel = sel;
 }
 
+static const char *env_self_id(Tui *t, TuiView *v)
+{
+	return ((EnvState *)v->state)->id;
+}
+
+static cJSON *env_describe(Tui *t, TuiView *v, Error *err)
+{
+	StoreEnv e;
+	cJSON *o;
+
+	if (env_get(t->app, env_self_id(t, v), &e, err) != ST_OK)
+		return NULL;
+	o = describe_env(t->app, &e, err);
+	store_env_clear(&e);
+	return o;
+}
+
 const TuiViewOps tui_view_env = {
 	.name = "environment",
 	.keys = env_keys,
@@ -891,4 +908,6 @@ const TuiViewOps tui_view_env = {
 	.draw = env_draw,
 	.action = env_action,
 	.reload = env_reload,
+	.describe = env_describe,
+	.self_id = env_self_id,
 };

@@ -843,6 +843,25 @@ static void lease_reload(Tui *t, TuiView *v, bool live)
 	st->table.sel = sel;
 }
 
+static const char *lease_self_id(Tui *t, TuiView *v)
+{
+	return ((LeaseState *)v->state)->id;
+}
+
+static cJSON *lease_describe(Tui *t, TuiView *v, Error *err)
+{
+	StoreLease l = { 0 };
+	Store *s;
+	cJSON *o;
+
+	if (app_store(t->app, &s, err) != ST_OK ||
+	    store_lease_get(s, lease_self_id(t, v), &l, err) != ST_OK)
+		return NULL;
+	o = lease_to_json(&l);
+	store_lease_clear(&l);
+	return o;
+}
+
 const TuiViewOps tui_view_lease = {
 	.name = "lease",
 	.keys = lease_keys,
@@ -854,4 +873,6 @@ const TuiViewOps tui_view_lease = {
 	.draw = lease_draw,
 	.action = lease_action,
 	.reload = lease_reload,
+	.describe = lease_describe,
+	.self_id = lease_self_id,
 };

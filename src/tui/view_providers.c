@@ -481,6 +481,23 @@ static bool provider_enabled(Tui *t, TuiView *v, int action)
 	       (p && p->source == PROVIDER_PLUGIN);
 }
 
+static const char *provider_self_id(Tui *t, TuiView *v)
+{
+	return ((ProviderState *)v->state)->key;
+}
+
+static cJSON *provider_describe(Tui *t, TuiView *v, Error *err)
+{
+	Provider *p = registry_find(&t->app->registry, provider_self_id(t, v));
+
+	if (!p) {
+		error_set(err, ST_E_NOT_FOUND, "provider %s is no longer registered",
+			  provider_self_id(t, v));
+		return NULL;
+	}
+	return describe_provider(p, true);
+}
+
 const TuiViewOps tui_view_provider = {
 	.name = "provider",
 	.keys = provider_keys,
@@ -493,4 +510,6 @@ const TuiViewOps tui_view_provider = {
 	.action = provider_action,
 	.reload = provider_refresh,
 	.enabled = provider_enabled,
+	.describe = provider_describe,
+	.self_id = provider_self_id,
 };

@@ -483,6 +483,23 @@ static void secret_reload(Tui *t, TuiView *v, bool live)
 	st->table.sel = sel;
 }
 
+static const char *secret_self_id(Tui *t, TuiView *v)
+{
+	return ((SecretState *)v->state)->id;
+}
+
+static cJSON *secret_describe(Tui *t, TuiView *v, Error *err)
+{
+	StoreSecret sec;
+	cJSON *o;
+
+	if (secrets_get(t->app, secret_self_id(t, v), &sec, err) != ST_OK)
+		return NULL;
+	o = describe_secret(&sec);
+	store_secret_clear(&sec);
+	return o;
+}
+
 const TuiViewOps tui_view_secret = {
 	.name = "secret",
 	.keys = secret_keys,
@@ -494,4 +511,6 @@ const TuiViewOps tui_view_secret = {
 	.draw = secret_draw,
 	.action = secret_action,
 	.reload = secret_reload,
+	.describe = secret_describe,
+	.self_id = secret_self_id,
 };
