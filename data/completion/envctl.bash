@@ -37,7 +37,7 @@ _envctl()
 		secret) subs="create rotate verify disable enable delete list show" ;;
 		db) subs="check backup path" ;;
 		plugin) subs="list show log restart import lint" ;;
-		lease) subs="acquire why list show resume release destroy sweep exec workspace" ;;
+		lease) subs="acquire why list show resume release destroy sweep exec workspace shell" ;;
 		complete) subs="commands envs leases providers secrets" ;;
 		esac
 		COMPREPLY=($(compgen -W "$subs" -- "$cur"))
@@ -48,7 +48,7 @@ _envctl()
 	env:create) ;;
 	env:*) COMPREPLY=($(compgen -W "$(_envctl_words envs) --all" -- "$cur")) ;;
 	lease:acquire|lease:why) COMPREPLY=($(compgen -W "$(_envctl_words envs)" -- "$cur")) ;;
-	lease:show|lease:resume|lease:release|lease:destroy|lease:exec|lease:workspace)
+	lease:show|lease:resume|lease:release|lease:destroy|lease:exec|lease:workspace|lease:shell)
 		COMPREPLY=($(compgen -W "$(_envctl_words leases)" -- "$cur")) ;;
 	provider:show|plugin:show|plugin:log|plugin:restart)
 		COMPREPLY=($(compgen -W "$(_envctl_words providers)" -- "$cur")) ;;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/describe.h"
 
 static const char activity_usage[] =
 	"usage: envctl activity [--json] [--limit N] [--entity ID]\n"
@@ -11,29 +12,6 @@ static const char activity_usage[] =
 	"What changed, newest first: action, who, which entity and the names of the\n"
 	"fields that changed (never their values). --limit defaults to 50.\n";
 
-static cJSON *activity_json(const StoreActivity *a)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (!o)
-		return NULL;
-	cJSON_AddNumberToObject(o, "id", (double)a->id);
-	cJSON_AddStringToObject(o, "createdAt", a->created_at);
-	cJSON_AddStringToObject(o, "actor", a->actor);
-	cJSON_AddStringToObject(o, "action", a->action);
-	cJSON_AddStringToObject(o, "entityType", a->entity_type);
-	if (a->entity_id)
-		cJSON_AddStringToObject(o, "entityId", a->entity_id);
-	else
-		cJSON_AddNullToObject(o, "entityId");
-	if (a->entity_name)
-		cJSON_AddStringToObject(o, "entityName", a->entity_name);
-	else
-		cJSON_AddNullToObject(o, "entityName");
-	cJSON_AddItemToObject(o, "changedFields", cJSON_Duplicate(a->changed_fields, 1));
-	cJSON_AddItemToObject(o, "details", cJSON_Duplicate(a->details, 1));
-	return o;
-}
 
 static int activity_run(App *app, int argc, char **argv)
 {
@@ -71,7 +49,7 @@ static int activity_run(App *app, int argc, char **argv)
 		cJSON *arr = cJSON_CreateArray();
 
 		for (size_t i = 0; arr && i < l.count; i++)
-			cJSON_AddItemToArray(arr, activity_json(&l.items[i]));
+			cJSON_AddItemToArray(arr, describe_activity(&l.items[i]));
 		store_activity_list_free(&l);
 		return cli_print_json(arr);
 	}

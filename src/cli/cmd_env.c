@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/describe.h"
 #include "core/environment.h"
 #include "util/ids.h"
 #include "util/json.h"
@@ -53,31 +54,6 @@ static const char env_usage[] =
 
 /* ------------------------------------------------------------ output */
 
-static cJSON *env_cmd_json(App *app, const StoreEnv *e, Error *err)
-{
-	cJSON *o = cJSON_CreateObject(), *config = NULL;
-
-	if (!o) {
-		error_set(err, ST_E_NOMEM, "out of memory");
-		return NULL;
-	}
-	if (env_display_config(app, e, &config, err) != ST_OK) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	cJSON_AddStringToObject(o, "id", e->id);
-	cJSON_AddStringToObject(o, "name", e->name);
-	cJSON_AddStringToObject(o, "description", e->description ? e->description : "");
-	cJSON_AddNumberToObject(o, "revision", (double)e->revision);
-	cJSON_AddStringToObject(o, "driver", e->driver);
-	cJSON_AddStringToObject(o, "status", e->status);
-	cJSON_AddStringToObject(o, "provider", e->provider);
-	cJSON_AddItemToObject(o, "config", config);
-	cJSON_AddItemToObject(o, "metadata", cJSON_Duplicate(e->metadata, 1));
-	cJSON_AddStringToObject(o, "createdAt", e->created_at);
-	cJSON_AddStringToObject(o, "updatedAt", e->updated_at);
-	return o;
-}
 
 static bool env_cmd_is_ref(const cJSON *v)
 {
@@ -145,7 +121,7 @@ static int env_cmd_show(App *app, const StoreEnv *e, bool json)
 
 	error_clear(&err);
 	if (json) {
-		cJSON *o = env_cmd_json(app, e, &err);
+		cJSON *o = describe_env(app, e, &err);
 
 		if (!o)
 			return cli_fail(&err);
@@ -187,7 +163,7 @@ static int env_cmd_list(App *app, const char *status, const char *provider, bool
 		fputs("[", stdout);
 		for (size_t i = 0; i < l.count; i++) {
 			const StoreEnvSummary *row = &l.items[i];
-			cJSON *o = env_cmd_json(app, &row->env, &err), *probe;
+			cJSON *o = describe_env(app, &row->env, &err), *probe;
 			char *text;
 
 			if (!o) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/lease_shell.h"
 #include "core/lease.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -21,6 +22,7 @@ static const char lease_usage[] =
 	"       envctl lease exec ID [--timeout MS] [--cwd DIR] [--env K=V]... [--stdin-file F]\n"
 	"                        -- CMD [ARGS...]\n"
 	"       envctl lease workspace ID [--local-path P] [--remote-path P] [--mode M] [--json]\n"
+	"       envctl lease shell ID\n"
 	"\n"
 	"A lease acquired without --run is an operator's test lease: ephemeral, it\n"
 	"never resumes another. With --run and reuseLease on in the environment's\n"
@@ -32,6 +34,9 @@ static const char lease_usage[] =
 	"--env K=secret:NAME passes a secret bound to the environment, resolved\n"
 	"for the call only.\n"
 	"`lease exec` passes the command's stdout, stderr and exit code through.\n"
+	"`lease shell` is line mode: each line read is one execute call (sh -c LINE)\n"
+	"in the lease, its output shown with terminal escapes made visible; no PTY,\n"
+	"nothing (cd, variables) carries over; \"exit\" or end of input leaves.\n"
 	"Exit codes: 0 ok, 2 usage, 3 not found, 5 conflict (already released),\n"
 	"6 provider error, 9 timed out, 10 not supported.\n";
 
@@ -480,6 +485,23 @@ static int lease_cmd_workspace(App *app, int argc, char **argv)
 	return 0;
 }
 
+static int lease_cmd_shell(App *app, int argc, char **argv)
+{
+	const char *pos[1];
+	CliOpt opts[] = { { NULL, CLI_FLAG, NULL } };
+	Error err;
+	int rc, npos;
+
+	if ((rc = cli_parse(&cli_cmd_lease, "shell", argc, argv, 2, opts, pos, 1, &npos)))
+		return rc;
+	if (npos < 1)
+		return cli_usage_error(&cli_cmd_lease, "lease shell: missing lease ID");
+	error_clear(&err);
+	if (lease_shell_loop(app, pos[0], stdin, stdout, &err) != ST_OK)
+		return cli_fail(&err);
+	return 0;
+}
+
 static int lease_run(App *app, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : NULL;
@@ -501,6 +523,8 @@ static int lease_run(App *app, int argc, char **argv)
 		return lease_cmd_exec(app, argc, argv);
 	if (strcmp(sub, "workspace") == 0)
 		return lease_cmd_workspace(app, argc, argv);
+	if (strcmp(sub, "shell") == 0)
+		return lease_cmd_shell(app, argc, argv);
 	return cli_usage_error(&cli_cmd_lease, "lease: unknown subcommand \"%s\"", sub);
 }
 

@@ -1,6 +1,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/plugins.h"
@@ -10,7 +14,7 @@
 static const char plugin_usage[] =
 	"usage: envctl plugin list [--json]\n"
 	"       envctl plugin show KEY [--json]\n"
-	"       envctl plugin log KEY [--lines N]\n"
+	"       envctl plugin log KEY [--lines N] [--follow]\n"
 	"       envctl plugin restart KEY [--json]\n"
 	"       envctl plugin import DIR [--inherit-env VAR]... [--no-link] [--force]\n"
 	"       envctl plugin lint FILE [--strict] [--json]\n"
@@ -23,6 +27,10 @@ static const char plugin_usage[] =
 	"in package.json with node, writes DIR/manifest.json and links DIR into\n"
 	"$XDG_DATA_HOME/envctl/plugins.\n"
 	"\n"
+	"  log KEY     the plugin's log (its stderr, log notifications, the host's\n"
+	"              notes): the last N lines (default 200); --follow then prints\n"
+	"              each line as it is written, across rotations, until interrupted.\n"
+	"\n"
 	"  lint FILE   check a plugin manifest (a file with environmentDrivers) or a\n"
 	"              bare configSchema: \"error:\" lines for what would break forms\n"
 	"              and saves, \"warning:\" lines for what operators would trip on.\n"
@@ -34,6 +42,7 @@ typedef struct PluginArgs {
 	bool json;
 	bool no_link;
 	bool force;
+	bool follow;
 	long lines;
 	char **inherit; /* NULL-terminated */
 } PluginArgs;
@@ -196,6 +205,50 @@ static int plugin_show(App *app, const PluginArgs *a)
 	return 0;
 }
 
+/* tail -F: what is appended after the tail was printed, polled (the log
+ * is written by another process, the worker's host, so there is nothing
+ * to wait on); a file that shrank was rotated: read the new one from its
+ * start. Lines were sanitised when written (no control characters). */
+static int plugin_log_follow(App *app, const PluginArgs *a)
+{
+	char *path, buf[8192];
+	struct stat sb;
+	off_t pos = 0;
+	Error err;
+
+	error_clear(&err);
+	if (plugins_log_file(app, a->target, &path, &err) != ST_OK)
+		return cli_fail(&err);
+	if (stat(path, &sb) == 0)
+		pos = sb.st_size;
+	for (;;) {
+		struct timespec nap = { 0, 200 * 1000 * 1000 };
+		int fd;
+
+		if (stat(path, &sb) == 0) {
+			if (sb.st_size < pos)
+				pos = 0;
+			if (sb.st_size > pos && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+				ssize_t n;
+
+				if (lseek(fd, pos, SEEK_SET) == pos) {
+					while ((n = read(fd, buf, sizeof buf)) > 0) {
+						if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+							break;
+						pos += n;
+					}
+				}
+				close(fd);
+				if (fflush(stdout) != 0 || ferror(stdout)) {
+					free(path);
+					return 0; /* the reader went away (a pipe to head) */
+				}
+			}
+		}
+		nanosleep(&nap, NULL);
+	}
+}
+
 static int plugin_log(App *app, const PluginArgs *a)
 {
 	char *text;
@@ -206,7 +259,8 @@ static int plugin_log(App *app, const PluginArgs *a)
 		return cli_fail(&err);
 	fputs(text, stdout);
 	free(text);
-	return 0;
+	fflush(stdout);
+	return a->follow ? plugin_log_follow(app, a) : 0;
 }
 
 static int plugin_restart(App *app, const PluginArgs *a)
@@ -268,6 +322,7 @@ static int plugin_with_args(App *app, int argc, char **argv, bool needs_target,
 		{ "--json", CLI_FLAG, &a.json },
 		{ "--no-link", CLI_FLAG, &a.no_link },
 		{ "--force", CLI_FLAG, &a.force },
+		{ "--follow", CLI_FLAG, &a.follow },
 		{ "--lines", CLI_VALUE, &lines },
 		{ "--inherit-env", CLI_MULTI, &inherit },
 		{ NULL, CLI_FLAG, NULL },

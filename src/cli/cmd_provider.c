@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/describe.h"
 
 static const char provider_usage[] =
 	"usage: envctl provider list [--json]\n"
@@ -12,48 +13,8 @@ static const char provider_usage[] =
 	"and every plugin-backed one, with source, status, capabilities and\n"
 	"configSchema.\n";
 
-static cJSON *provider_caps_json(const Provider *p)
-{
-	cJSON *caps = cJSON_CreateObject();
 
-	if (!caps)
-		return NULL;
-	cJSON_AddBoolToObject(caps, "execute", (p->caps & PROVIDER_CAP_EXECUTE) != 0);
-	cJSON_AddBoolToObject(caps, "realizeWorkspace",
-			      (p->caps & PROVIDER_CAP_REALIZE_WORKSPACE) != 0);
-	cJSON_AddBoolToObject(caps, "testOnly", (p->caps & PROVIDER_CAP_TEST_ONLY) != 0);
-	return caps;
-}
 
-static char *provider_status_text(Provider *p)
-{
-	char *s = p->ops->describe_status ? p->ops->describe_status(p) : NULL;
-
-	return s ? s : strdup("ready");
-}
-
-static cJSON *provider_json(Provider *p, bool with_schema)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *status = provider_status_text(p);
-
-	if (!o || !status) {
-		cJSON_Delete(o);
-		free(status);
-		return NULL;
-	}
-	cJSON_AddStringToObject(o, "key", p->key);
-	cJSON_AddStringToObject(o, "displayName", p->display_name);
-	cJSON_AddStringToObject(o, "description", p->description);
-	cJSON_AddStringToObject(o, "source", provider_source_name(p->source));
-	cJSON_AddStringToObject(o, "origin", p->origin);
-	cJSON_AddStringToObject(o, "status", status);
-	cJSON_AddItemToObject(o, "capabilities", provider_caps_json(p));
-	if (with_schema)
-		cJSON_AddItemToObject(o, "configSchema", cJSON_Duplicate(p->config_schema, 1));
-	free(status);
-	return o;
-}
 
 static void provider_caps_text(const Provider *p, char *out, size_t n)
 {
@@ -72,14 +33,14 @@ static int provider_list(App *app, bool json)
 		cJSON *arr = cJSON_CreateArray();
 
 		for (size_t i = 0; arr && i < r->count; i++)
-			cJSON_AddItemToArray(arr, provider_json(r->items[i], false));
+			cJSON_AddItemToArray(arr, describe_provider(r->items[i], false));
 		return cli_print_json(arr);
 	}
 	printf("%-14s %-8s %-28s %-20s %s\n", "KEY", "SOURCE", "NAME", "CAPABILITIES", "STATUS");
 	for (size_t i = 0; i < r->count; i++) {
 		Provider *p = r->items[i];
 		char caps[64];
-		char *status = provider_status_text(p);
+		char *status = describe_provider_status(p);
 
 		provider_caps_text(p, caps, sizeof caps);
 		printf("%-14s %-8s %-28s %-20s %s\n", p->key, provider_source_name(p->source),
@@ -102,8 +63,8 @@ static int provider_show(App *app, const char *key, bool json)
 	if (registry_require(&app->registry, key, &p, &err) != ST_OK)
 		return cli_fail(&err);
 	if (json)
-		return cli_print_json(provider_json(p, true));
-	status = provider_status_text(p);
+		return cli_print_json(describe_provider(p, true));
+	status = describe_provider_status(p);
 	schema = cJSON_Print(p->config_schema);
 	provider_caps_text(p, caps, sizeof caps);
 	printf("Key:          %s\nName:         %s\nDescription:  %s\nSource:       %s (%s)\n"

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/describe.h"
 #include "core/secrets.h"
 #include "util/ids.h"
 
@@ -26,55 +27,6 @@ static const char secret_usage[] =
 	"delete refuses while an environment uses the secret; --force removes the\n"
 	"field from those environments' configs.\n";
 
-static cJSON *secret_json(const StoreSecret *sec)
-{
-	cJSON *o = cJSON_CreateObject(), *bindings = cJSON_CreateArray();
-
-	if (!o || !bindings) {
-		cJSON_Delete(o);
-		cJSON_Delete(bindings);
-		return NULL;
-	}
-	cJSON_AddStringToObject(o, "id", sec->id);
-	cJSON_AddStringToObject(o, "name", sec->name);
-	cJSON_AddStringToObject(o, "description", sec->description ? sec->description : "");
-	cJSON_AddStringToObject(o, "provider", sec->provider);
-	cJSON_AddStringToObject(o, "status", sec->status);
-	cJSON_AddStringToObject(o, "origin", sec->origin);
-	if (sec->created_by_environment_id)
-		cJSON_AddStringToObject(o, "createdByEnvironmentId", sec->created_by_environment_id);
-	else
-		cJSON_AddNullToObject(o, "createdByEnvironmentId");
-	cJSON_AddNumberToObject(o, "currentVersion", (double)sec->current_version);
-	cJSON_AddNumberToObject(o, "latestVersion", (double)sec->latest_version);
-	cJSON_AddStringToObject(o, "createdAt", sec->created_at);
-	cJSON_AddStringToObject(o, "updatedAt", sec->updated_at);
-	if (sec->last_resolved_at)
-		cJSON_AddStringToObject(o, "lastResolvedAt", sec->last_resolved_at);
-	else
-		cJSON_AddNullToObject(o, "lastResolvedAt");
-	if (sec->last_rotated_at)
-		cJSON_AddStringToObject(o, "lastRotatedAt", sec->last_rotated_at);
-	else
-		cJSON_AddNullToObject(o, "lastRotatedAt");
-	for (size_t i = 0; i < sec->bindings.count; i++) {
-		const StoreBinding *b = &sec->bindings.items[i];
-		cJSON *bj = cJSON_CreateObject();
-
-		if (!bj)
-			continue;
-		cJSON_AddStringToObject(bj, "targetType", b->target_type);
-		cJSON_AddStringToObject(bj, "targetId", b->target_id);
-		if (b->target_name)
-			cJSON_AddStringToObject(bj, "targetName", b->target_name);
-		else
-			cJSON_AddNullToObject(bj, "targetName");
-		cJSON_AddStringToObject(bj, "configPath", b->config_path);
-		cJSON_AddItemToArray(bindings, bj);
-	}
-	cJSON_AddItemToObject(o, "bindings", bindings);
-	return o;
-}
 
 static void secret_print_bindings(const StoreSecret *sec, char *out, size_t n)
 {
@@ -107,7 +59,7 @@ static int secret_list(App *app, bool all, bool json)
 		cJSON *arr = cJSON_CreateArray();
 
 		for (size_t i = 0; arr && i < l.count; i++)
-			cJSON_AddItemToArray(arr, secret_json(&l.items[i]));
+			cJSON_AddItemToArray(arr, describe_secret(&l.items[i]));
 		store_secret_list_free(&l);
 		return cli_print_json(arr);
 	}
@@ -143,7 +95,7 @@ static int secret_show(App *app, const char *which, bool json)
 	if (secrets_get(app, which, &sec, &err) != ST_OK)
 		return cli_fail(&err);
 	if (json) {
-		cJSON *o = secret_json(&sec);
+		cJSON *o = describe_secret(&sec);
 
 		store_secret_clear(&sec);
 		return cli_print_json(o);
@@ -213,7 +165,7 @@ static int secret_run(App *app, int argc, char **argv)
 		if (st != ST_OK)
 			return cli_fail(&err);
 		if (json) {
-			cJSON *o = secret_json(&sec);
+			cJSON *o = describe_secret(&sec);
 
 			store_secret_clear(&sec);
 			return cli_print_json(o);

@@ -106,6 +106,17 @@ Status plugins_log_tail(App *app, const char *key, size_t lines, char **out, Err
 	return *out ? ST_OK : err->status;
 }
 
+Status plugins_log_file(App *app, const char *key, char **out, Error *err)
+{
+	const PluginManifest *m;
+
+	*out = NULL;
+	if (plugins_find(app, key, &m, err) != ST_OK)
+		return err->status;
+	*out = plugin_log_path(plugin_host_log_dir(app->plugin_host), m->id ? m->id : "");
+	return *out ? ST_OK : error_set(err, ST_E_NOMEM, "out of memory");
+}
+
 Status plugins_import(App *app, const char *dir, const PluginImportOptions *opts,
 		      PluginImportResult *out, Error *err)
 {

@@ -31,6 +31,10 @@ bool plugins_driver_registered(App *app, const PluginManifest *m, const char *dr
 Status plugins_restart(App *app, const char *key, cJSON **health, Error *err);
 /* The last lines of the plugin's log (stderr and log notifications). */
 Status plugins_log_tail(App *app, const char *key, size_t lines, char **out, Error *err);
+/* The file the plugin's log is written to (it may not exist yet; when it
+ * outgrows its bound it is renamed to PATH.1 and started afresh), for
+ * following it. The caller frees *out. */
+Status plugins_log_file(App *app, const char *key, char **out, Error *err);
 /* `plugin import`: refused in read-only mode. */
 Status plugins_import(App *app, const char *dir, const PluginImportOptions *opts,
 		      PluginImportResult *out, Error *err);

@@ -9,7 +9,7 @@ const TuiKey tui_keys_global[] = {
 	{ '?', TUI_FN(KEY_F(1)), TUI_ACT_HELP, TUI_KEY_FOOTER, "help",
 	  "Help: every key of this view (F1 also where ? types, in forms)" },
 	{ ':', 0, TUI_ACT_COMMAND, TUI_KEY_FOOTER, "cmd",
-	  "Command mode: :env :leases :providers :secrets :activity :q (Tab completes)" },
+	  "Command mode: :env [NAME] :lease [ID] :providers :secrets :activity :q (Tab completes, Up/Down: history)" },
 	{ '/', 0, TUI_ACT_FILTER, 0, NULL, "Filter the rows (Enter keeps, Esc clears)" },
 	{ 'q', TUI_KEY_ESC, TUI_ACT_BACK, TUI_KEY_FOOTER, "back",
 	  "Back to the previous view (quits from the first)" },
@@ -34,6 +34,13 @@ const TuiKey tui_keys_table[] = {
 	{ '>', 0, TUI_ACT_SORT_NEXT, 0, NULL, "Sort by the next column" },
 	{ '<', 0, TUI_ACT_SORT_PREV, 0, NULL, "Sort by the previous column" },
 	{ 'S', 0, TUI_ACT_SORT_REVERSE, 0, NULL, "Reverse the sort order" },
+	{ 0, 0, 0, 0, NULL, NULL },
+};
+
+const TuiKey tui_keys_row[] = {
+	{ 'y', 0, TUI_ACT_DESCRIBE, 0, NULL,
+	  "The row's JSON, as show --json prints it (secrets masked)" },
+	{ 'c', 0, TUI_ACT_COPY_ID, 0, NULL, "Copy the row's id to the clipboard (OSC 52)" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 

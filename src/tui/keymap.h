@@ -47,12 +47,16 @@ enum {
 	TUI_ACT_GOTO3,
 	TUI_ACT_GOTO4,
 	TUI_ACT_GOTO5,
+	TUI_ACT_DESCRIBE, /* rows: `y` the row's JSON, `c` its id to the clipboard */
+	TUI_ACT_COPY_ID,
 	TUI_ACT_VIEW = 100,
 };
 
 /* Tables end with an entry whose key is 0. */
 extern const TuiKey tui_keys_global[];
 extern const TuiKey tui_keys_table[];
+/* What every row that stands for an entity offers (views with describe). */
+extern const TuiKey tui_keys_row[];
 
 const TuiKey *tui_keymap_find(const TuiKey *table, int key);
 /* "Enter", "j/Down": the names of an entry's keys. */

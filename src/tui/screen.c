@@ -447,6 +447,31 @@ void tui_screen_resize(TuiScreen *s, int width, int height)
 	resize_term(height, width);
 }
 
+bool tui_screen_suspend(TuiScreen *s)
+{
+	bool mouse = s->mouse;
+
+	if (s->headless || !s->scr)
+		return false;
+	def_prog_mode();
+	if (mouse)
+		tui_screen_set_mouse(s, false);
+	s->mouse = mouse; /* to turn it on again */
+	screen_paste_mode(s, false);
+	endwin();
+	return true;
+}
+
+void tui_screen_resume(TuiScreen *s)
+{
+	reset_prog_mode();
+	screen_paste_mode(s, true);
+	if (s->mouse)
+		tui_screen_set_mouse(s, true);
+	clearok(curscr, TRUE);
+	refresh();
+}
+
 void tui_screen_close(TuiScreen *s)
 {
 	if (s->scr) {

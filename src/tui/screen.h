@@ -61,6 +61,11 @@ typedef struct TuiScreen {
 Status tui_screen_open(TuiScreen *s, bool headless, int width, int height, bool want_color,
 		       bool want_mouse, bool force_ascii, const TuiColorSpec *theme, Error *err);
 void tui_screen_close(TuiScreen *s);
+/* Hands the terminal back (shell mode, no mouse reports, no bracketed
+ * paste) for a program the console runs in it, and takes it again after,
+ * redrawn whole. Refused (false) headless: there is no terminal. */
+bool tui_screen_suspend(TuiScreen *s);
+void tui_screen_resume(TuiScreen *s);
 /* The default theme, filled into out[TONE__COUNT]. */
 void tui_screen_default_theme(TuiColorSpec *out);
 /* Resizes the virtual screen (scripts' <Resize WxH>). */

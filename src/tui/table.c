@@ -21,8 +21,54 @@ void tui_table_init(TuiTable *t, const TuiColumn *cols, size_t ncols, TuiTableFe
 	t->page = 10;
 }
 
+void tui_table_clear_marks(TuiTable *t)
+{
+	for (size_t i = 0; i < t->mark_count; i++)
+		free(t->marks[i]);
+	free(t->marks);
+	t->marks = NULL;
+	t->mark_count = 0;
+}
+
+bool tui_table_is_marked(const TuiTable *t, const char *id)
+{
+	for (size_t i = 0; id && i < t->mark_count; i++)
+		if (!strcmp(t->marks[i], id))
+			return true;
+	return false;
+}
+
+bool tui_table_toggle_mark(TuiTable *t)
+{
+	const TuiRow *row = tui_table_selected(t);
+	char **grown, *copy;
+
+	if (!row || !row->id)
+		return false;
+	for (size_t i = 0; i < t->mark_count; i++) {
+		if (!strcmp(t->marks[i], row->id)) {
+			free(t->marks[i]);
+			t->marks[i] = t->marks[--t->mark_count];
+			tui_table_action(t, TUI_ACT_DOWN);
+			return true;
+		}
+	}
+	if (!(copy = strdup(row->id)))
+		return false;
+	grown = realloc(t->marks, (t->mark_count + 1) * sizeof *grown);
+	if (!grown) {
+		free(copy);
+		return false;
+	}
+	t->marks = grown;
+	t->marks[t->mark_count++] = copy;
+	tui_table_action(t, TUI_ACT_DOWN);
+	return true;
+}
+
 void tui_table_free(TuiTable *t)
 {
+	tui_table_clear_marks(t);
 	tui_rows_free(&t->cache);
 	memset(t, 0, sizeof *t);
 }
@@ -447,6 +493,8 @@ void tui_table_draw(TuiTable *t, TuiScreen *s, int y, int x, int h, int w)
 		row = &t->cache.rows[i - t->cache_off];
 		if (sel)
 			tui_screen_fill(s, y + 1 + r, x, w, TONE_SELECTED);
+		if (t->mark_count && tui_table_is_marked(t, row->id))
+			tui_screen_text(s, y + 1 + r, x, 1, sel ? TONE_SELECTED : TONE_WARN, true, "*");
 		cx = x + 1;
 		for (size_t c = 0; c < t->ncols && cx < x + w; c++) {
 			int cw = widths[c] < x + w - cx ? widths[c] : x + w - cx;

@@ -68,6 +68,10 @@ typedef struct TuiTable {
 	char want_id[64];
 	char error[256];
 	const char *empty; /* what an empty, unfiltered table says (NULL: a default) */
+	/* Marked rows, by id (#15): they survive paging, sorting and reloads,
+	 * since the cache holds only a window of rows. */
+	char **marks;
+	size_t mark_count;
 } TuiTable;
 
 void tui_table_init(TuiTable *t, const TuiColumn *cols, size_t ncols, TuiTableFetch fetch,
@@ -82,6 +86,13 @@ bool tui_table_action(TuiTable *t, int action);
 /* Click selects the row under (y, x); the wheel scrolls. Returns true
  * when the event hit the table; *activated when it was a double click on a row. */
 bool tui_table_mouse(TuiTable *t, int kind, int y, int x, bool *activated);
+/* Marks: toggle the selected row's mark (then select the next row);
+ * whether an id is marked; forget every mark. Toggle returns false out
+ * of memory or with no row selected. */
+bool tui_table_toggle_mark(TuiTable *t);
+bool tui_table_is_marked(const TuiTable *t, const char *id);
+void tui_table_clear_marks(TuiTable *t);
+
 /* The selected row, or NULL (empty table, or not fetched yet). */
 const TuiRow *tui_table_selected(TuiTable *t);
 /* Re-selects the row with this id when it is in the current window. */

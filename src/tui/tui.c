@@ -1,5 +1,6 @@
 #include "tui/tui.h"
 
+#include <fcntl.h>
 #include <locale.h>
 #include <time.h>
 #include <stdarg.h>
@@ -8,6 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
+#include "core/environment.h"
+#include "core/secrets.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/ids.h"
@@ -547,6 +552,58 @@ static void tui_messages(Tui *t)
 	buf_free(&b);
 }
 
+/* `:env NAME`, `:lease ID`, `:secret NAME`, `:provider KEY` (#15): the
+ * item's detail over its list. The item is looked up first, so a name
+ * that is not there is an error that leaves the screen as it was. */
+static void tui_jump(Tui *t, const TuiViewOps *list, const char *what)
+{
+	const TuiViewOps *detail = NULL;
+	char id[256] = "";
+	Store *s;
+	Error err;
+
+	error_clear(&err);
+	if (list == &tui_view_envs) {
+		StoreEnv e = { 0 };
+
+		detail = &tui_view_env;
+		if (env_get(t->app, what, &e, &err) == ST_OK)
+			snprintf(id, sizeof id, "%s", e.id);
+		store_env_clear(&e);
+	} else if (list == &tui_view_leases) {
+		StoreLease l = { 0 };
+
+		detail = &tui_view_lease;
+		if (app_store(t->app, &s, &err) == ST_OK && store_lease_get(s, what, &l, &err) == ST_OK)
+			snprintf(id, sizeof id, "%s", l.id);
+		store_lease_clear(&l);
+	} else if (list == &tui_view_secrets) {
+		StoreSecret sec;
+
+		detail = &tui_view_secret;
+		if (secrets_get(t->app, what, &sec, &err) == ST_OK) {
+			snprintf(id, sizeof id, "%s", sec.id);
+			store_secret_clear(&sec);
+		}
+	} else if (list == &tui_view_providers) {
+		detail = &tui_view_provider;
+		if (registry_find(&t->app->registry, what))
+			snprintf(id, sizeof id, "%s", what);
+		else
+			error_set(&err, ST_E_NOT_FOUND,
+				  "no provider \"%s\" (:providers lists them)", what);
+	} else {
+		tui_flash(t, TUI_FLASH_ERROR, ":%s takes no argument", list->name);
+		return;
+	}
+	if (!id[0]) {
+		tui_flash_error(t, &err);
+		return;
+	}
+	if (tui_switch(t, list, &err) != ST_OK || tui_push(t, detail, id, &err) != ST_OK)
+		tui_flash_error(t, &err);
+}
+
 void tui_command(Tui *t, const char *line)
 {
 	char cmd[64] = "", arg[512] = "";
@@ -608,6 +665,10 @@ void tui_command(Tui *t, const char *line)
 		tui_flash(t, TUI_FLASH_ERROR, "unknown command \":%s\"; try%s :help :q", cmd,
 			  names.data ? names.data : "");
 		buf_free(&names);
+		return;
+	}
+	if (arg[0]) {
+		tui_jump(t, ops, arg);
 		return;
 	}
 	if (tui_switch(t, ops, &err) != ST_OK)
@@ -683,6 +744,67 @@ static void tui_filter_apply(Tui *t, TuiView *v)
 	}
 }
 
+/* ------------------------------------------------------------ history */
+
+static void tui_history_load(Tui *t)
+{
+	char *text, *save = NULL;
+	Error err;
+
+	error_clear(&err);
+	if (!t->history_path || !(text = fs_read_file(t->history_path, NULL, &err)))
+		return; /* no history yet */
+	for (char *ln = strtok_r(text, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+		if (t->history_count == TUI_HISTORY_MAX) {
+			memmove(t->history[0], t->history[1], sizeof t->history[0] * (TUI_HISTORY_MAX - 1));
+			t->history_count--;
+		}
+		snprintf(t->history[t->history_count++], sizeof t->history[0], "%s", ln);
+	}
+	free(text);
+}
+
+/* Keeps line as the newest entry and rewrites the file (0600: a command
+ * line names files and environments, nothing secret, but it is the
+ * operator's). Failing to save loses only the history. */
+static void tui_history_add(Tui *t, const char *line)
+{
+	FILE *f;
+	int fd;
+
+	if (!line[0] || (t->history_count && !strcmp(t->history[t->history_count - 1], line)))
+		return;
+	if (t->history_count == TUI_HISTORY_MAX) {
+		memmove(t->history[0], t->history[1], sizeof t->history[0] * (TUI_HISTORY_MAX - 1));
+		t->history_count--;
+	}
+	snprintf(t->history[t->history_count++], sizeof t->history[0], "%s", line);
+	if (!t->history_path)
+		return;
+	fd = open(t->history_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (int i = 0; i < t->history_count; i++)
+		fprintf(f, "%s\n", t->history[i]);
+	fclose(f);
+}
+
+static void tui_history_move(Tui *t, int delta)
+{
+	int pos = t->history_pos + delta;
+
+	if (pos < 0 || pos > t->history_count)
+		return;
+	t->history_pos = pos;
+	if (pos == t->history_count)
+		t->prompt_buf[0] = 0;
+	else
+		snprintf(t->prompt_buf, sizeof t->prompt_buf, "%s", t->history[pos]);
+}
+
 static void tui_prompt_key(Tui *t, int key)
 {
 	TuiView *v = tui_top(t);
@@ -703,8 +825,14 @@ static void tui_prompt_key(Tui *t, int key)
 
 		t->prompt = TUI_PROMPT_NONE;
 		memcpy(line, t->prompt_buf, sizeof line);
-		if (kind == TUI_PROMPT_COMMAND)
+		if (kind == TUI_PROMPT_COMMAND) {
+			tui_history_add(t, line);
 			tui_command(t, line);
+		}
+		return;
+	}
+	if (t->prompt == TUI_PROMPT_COMMAND && (key == TUI_FN(KEY_UP) || key == TUI_FN(KEY_DOWN))) {
+		tui_history_move(t, key == TUI_FN(KEY_UP) ? -1 : 1);
 		return;
 	}
 	if (key == TUI_KEY_TAB) {
@@ -785,6 +913,7 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 	case TUI_ACT_COMMAND:
 		t->prompt = TUI_PROMPT_COMMAND;
 		t->prompt_buf[0] = 0;
+		t->history_pos = t->history_count;
 		t->completions[0] = 0;
 		break;
 	case TUI_ACT_FILTER:
@@ -818,6 +947,65 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 		break;
 	default:
 		break;
+	}
+}
+
+/* OSC 52 asks the terminal (and tmux, with set-clipboard) to put the
+ * text on the clipboard: it works over ssh, where no X selection does.
+ * Base64 keeps whatever the id holds from being read as escapes. */
+static void tui_osc52(Tui *t, const char *text)
+{
+	size_t n = strlen(text), cap = sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
+	char *b64 = malloc(cap);
+
+	if (!b64)
+		return;
+	sodium_bin2base64(b64, cap, (const unsigned char *)text, n,
+			  sodium_base64_VARIANT_ORIGINAL);
+	if (t->scr.headless) {
+		/* Scripts have no terminal: keep it where a test can read it. */
+		snprintf(t->clipboard, sizeof t->clipboard, "%s", b64);
+	} else {
+		fprintf(stdout, "\033]52;c;%s\a", b64);
+		fflush(stdout);
+	}
+	free(b64);
+}
+
+static void tui_row_action(Tui *t, TuiView *v, int action)
+{
+	const TuiRow *row = v->table ? tui_table_selected(v->table) : NULL;
+	const char *id = v->ops->self_id ? v->ops->self_id(t, v) : row ? row->id : NULL;
+	Error err;
+
+	error_clear(&err);
+	if (!id || !id[0]) {
+		tui_flash(t, TUI_FLASH_INFO, "no row selected");
+		return;
+	}
+	if (action == TUI_ACT_COPY_ID) {
+		tui_osc52(t, id);
+		tui_flash(t, TUI_FLASH_OK, "copied %s to the clipboard", id);
+		return;
+	}
+	{
+		cJSON *o = v->ops->describe(t, v, &err);
+		char *text = o ? cJSON_Print(o) : NULL, title[200];
+
+		cJSON_Delete(o);
+		if (!text) {
+			if (err.status == ST_OK)
+				error_set(&err, ST_E_NOMEM, "out of memory describing %s", id);
+			tui_flash_error(t, &err);
+			return;
+		}
+		/* cJSON puts a tab after each colon: one space reads better. */
+		for (char *c = text; (c = strstr(c, ":\t")); c += 2)
+			c[1] = ' ';
+		snprintf(title, sizeof title, "%s · JSON", id);
+		if (tui_text_pane(t, title, text, false, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		free(text);
 	}
 }
 
@@ -867,6 +1055,10 @@ static void tui_key(Tui *t, int key)
 			return;
 		if (v->ops->action)
 			v->ops->action(t, v, k->action);
+		return;
+	}
+	if (v->table && v->ops->describe && (k = tui_keymap_find(tui_keys_row, key))) {
+		tui_row_action(t, v, k->action);
 		return;
 	}
 	if (v->table && (k = tui_keymap_find(tui_keys_table, key))) {
@@ -1152,6 +1344,21 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	tui_conf_defaults(&t->conf);
 	conf_path = opts->config_path ? strdup(opts->config_path) : tui_conf_default_path();
 	tui_conf_load(&t->conf, conf_path);
+	if (!t->scripted && conf_path) {
+		char *slash = strrchr(conf_path, '/');
+
+		/* tui.history beside tui.conf (the directory exists when tui.conf does,
+		 * or is made here). */
+		if (slash && (t->history_path = malloc((size_t)(slash - conf_path) + 16))) {
+			Error herr;
+
+			sprintf(t->history_path, "%.*s/tui.history", (int)(slash - conf_path), conf_path);
+			*slash = 0;
+			error_clear(&herr);
+			fs_mkdir_p(conf_path, 0700, &herr);
+			tui_history_load(t);
+		}
+	}
 	free(conf_path);
 	color = t->conf.color && !opts->no_color && !app->no_color &&
 		!(getenv("NO_COLOR") && getenv("NO_COLOR")[0]);
@@ -1160,6 +1367,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 			     t->conf.ascii || opts->ascii, t->conf.theme, err);
 	if (st != ST_OK) {
 		tui_script_free(&t->script);
+		free(t->history_path);
 		free(t);
 		return st;
 	}
@@ -1181,6 +1389,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	if (st != ST_OK) {
 		tui_screen_close(&t->scr);
 		tui_script_free(&t->script);
+		free(t->history_path);
 		free(t);
 		return err->status;
 	}
@@ -1192,6 +1401,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 		tui_pop(t);
 	tui_screen_close(&t->scr);
 	tui_script_free(&t->script);
+	free(t->history_path);
 	st = t->script_err.status;
 	if (st != ST_OK)
 		*err = t->script_err;

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "core/app.h"
 #include "tui/conf.h"
 #include "tui/input.h"
@@ -71,6 +73,14 @@ typedef struct TuiViewOps {
 	/* Whether quitting now would lose the operator's work (a form with
 	 * unsaved changes); NULL: never. */
 	bool (*unsaved)(Tui *t, TuiView *v);
+	/* The selected row's full JSON for `y` (#15): the object the CLI's
+	 * `show --json` prints, from core/describe.h or lease_to_json, never a
+	 * second serialisation; secrets masked. NULL op: the rows have none.
+	 * Returns NULL with err set (or no row selected: err clear). */
+	cJSON *(*describe)(Tui *t, TuiView *v, Error *err);
+	/* Detail views: the id of the item they show, which `y` and `c` act
+	 * on instead of the selected row. NULL: the selected row's id. */
+	const char *(*self_id)(Tui *t, TuiView *v);
 } TuiViewOps;
 
 #define TUI_FILTER_MAX 128
@@ -144,6 +154,7 @@ typedef enum TuiPromptKind { TUI_PROMPT_NONE, TUI_PROMPT_COMMAND, TUI_PROMPT_FIL
 typedef enum TuiFlashLevel { TUI_FLASH_INFO, TUI_FLASH_OK, TUI_FLASH_WARN, TUI_FLASH_ERROR } TuiFlashLevel;
 
 #define TUI_MESSAGES_MAX 200
+#define TUI_HISTORY_MAX 50
 
 typedef struct TuiMessage {
 	int64_t at_ms;
@@ -204,6 +215,13 @@ struct Tui {
 		bool desc;
 	} sorts[16];
 	int sort_count;
+	char clipboard[512]; /* headless: the last OSC 52 payload (base64), for tests */
+	/* `:` history (#15), newest last, kept in tui.history beside tui.conf
+	 * (not by scripts: a golden must not depend on the runs before it). */
+	char history[TUI_HISTORY_MAX][256];
+	int history_count;
+	int history_pos; /* where Up/Down is now; history_count: the line being typed */
+	char *history_path;
 };
 
 /* View stack. push takes arg for the view's open. */
@@ -257,6 +275,9 @@ typedef struct TuiTextArg {
 	bool at_end;
 } TuiTextArg;
 Status tui_text_pane(Tui *t, const char *title, const char *text, bool at_end, Error *err);
+/* The log pane: a provider's plugin log, live, following (f), wrapping
+ * (w), / keeps matching lines (#15). */
+Status tui_log_pane(Tui *t, const char *provider_key, Error *err);
 
 /* After a change, every open view reloads its data. */
 void tui_reload_all(Tui *t);
@@ -275,5 +296,6 @@ extern const TuiViewOps tui_view_provider;
 extern const TuiViewOps tui_view_help;
 extern const TuiViewOps tui_view_form;
 extern const TuiViewOps tui_view_text;
+extern const TuiViewOps tui_view_log;
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/describe.h"
 #include "tui/tui.h"
 #include "util/buf.h"
 #include "util/ids.h"
@@ -25,6 +26,7 @@ static const TuiKey activity_keys[] = {
 typedef struct ActivityState {
 	TuiTable table;
 	TuiRowSet all;
+	StoreActivityList list; /* what the rows show, for `y` */
 	char error[512];
 } ActivityState;
 
@@ -34,6 +36,8 @@ static void activity_load(Tui *t, ActivityState *st)
 	Store *s;
 	Error err;
 
+	store_activity_list_free(&st->list);
+	memset(&st->list, 0, sizeof st->list);
 	tui_rows_clear(&st->all);
 	tui_table_invalidate(&st->table);
 	error_clear(&err);
@@ -45,11 +49,13 @@ static void activity_load(Tui *t, ActivityState *st)
 	st->error[0] = 0;
 	for (size_t i = 0; i < list.count; i++) {
 		const StoreActivity *a = &list.items[i];
-		TuiRow *row = tui_rows_add(&st->all, NULL);
-		char age[16], *fields = NULL, ent[400];
+		char age[16], *fields = NULL, ent[400], id[32];
+		TuiRow *row;
 		const cJSON *f;
 		Buf b = BUF_INIT;
 
+		snprintf(id, sizeof id, "%lld", (long long)a->id);
+		row = tui_rows_add(&st->all, id);
 		if (!row)
 			break;
 		time_age(a->created_at, tui_now(t), age, sizeof age);
@@ -68,7 +74,7 @@ static void activity_load(Tui *t, ActivityState *st)
 		tui_row_set(row, 4, fields ? fields : "", TONE_NORMAL);
 		free(fields);
 	}
-	store_activity_list_free(&list);
+	st->list = list;
 }
 
 static Status activity_open(Tui *t, TuiView *v, const void *arg, Error *err)
@@ -95,6 +101,7 @@ static void activity_close(Tui *t, TuiView *v)
 
 	tui_table_free(&st->table);
 	tui_rows_free(&st->all);
+	store_activity_list_free(&st->list);
 	free(st);
 }
 
@@ -117,6 +124,21 @@ static void activity_reload(Tui *t, TuiView *v, bool live)
 	activity_load(t, v->state);
 }
 
+static cJSON *activity_describe(Tui *t, TuiView *v, Error *err)
+{
+	ActivityState *st = v->state;
+	const TuiRow *row = tui_table_selected(&st->table);
+
+	for (size_t i = 0; row && row->id && i < st->list.count; i++) {
+		char id[32];
+
+		snprintf(id, sizeof id, "%lld", (long long)st->list.items[i].id);
+		if (!strcmp(id, row->id))
+			return describe_activity(&st->list.items[i]);
+	}
+	return NULL;
+}
+
 const TuiViewOps tui_view_activity = {
 	.name = "activity",
 	.alias = "act",
@@ -129,4 +151,5 @@ const TuiViewOps tui_view_activity = {
 	.close = activity_close,
 	.draw = activity_draw,
 	.reload = activity_reload,
+	.describe = activity_describe,
 };

@@ -8,6 +8,7 @@
 
 #include "core/environment.h"
 #include "core/probe.h"
+#include "core/describe.h"
 #include "tui/tui.h"
 #include "util/buf.h"
 #include "util/ids.h"
@@ -24,6 +25,7 @@ enum {
 	ENV_ACT_ACQUIRE,
 	ENV_ACT_LEASES,
 	ENV_ACT_VIEW,
+	ENV_ACT_MARK,
 };
 
 static const TuiKey envs_keys[] = {
@@ -43,6 +45,8 @@ static const TuiKey envs_keys[] = {
 	  "Archive the environment (again: restore it)" },
 	{ 'D', TUI_FN(KEY_DC), ENV_ACT_DELETE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "delete",
 	  "Delete the environment and the secrets it made (asks first)" },
+	{ ' ', 0, ENV_ACT_MARK, 0, NULL,
+	  "Mark the environment (again: unmark); p then probes every marked one, asking once" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -288,6 +292,126 @@ static void env_act_start(Tui *t, const EnvAct *in, const char *title)
 		tui_flash_error(t, &err);
 }
 
+/* Probe every marked environment (#15): one question naming them, then
+ * one job that probes each in turn through probe_environment. */
+typedef struct EnvBatch {
+	unsigned view; /* the list whose marks go once the work starts */
+	size_t count;
+	char (*ids)[UUID_STR_LEN];
+} EnvBatch;
+
+static void env_batch_free(void *arg)
+{
+	EnvBatch *b = arg;
+
+	if (b)
+		free(b->ids);
+	free(b);
+}
+
+static void env_batch_run(TuiJob *job)
+{
+	EnvBatch *b = job->arg;
+	size_t ok = 0, done = 0;
+	char summary[400];
+	Error err;
+
+	for (size_t i = 0; i < b->count && !tui_job_cancelled(job); i++) {
+		StoreProbe pr = { 0 };
+		char line[300];
+
+		error_clear(&err);
+		if (probe_environment(job->app, b->ids[i], app_actor(job->app), &pr, &err) == ST_OK) {
+			char *head = probe_headline(pr.summary, pr.details);
+
+			ok += pr.ok;
+			snprintf(line, sizeof line, "%-6s %s %s", pr.ok ? "ok" : "FAILED", b->ids[i],
+				 head ? head : (pr.summary ? pr.summary : ""));
+			free(head);
+		} else {
+			snprintf(line, sizeof line, "FAILED %s %s", b->ids[i], error_text(&err));
+		}
+		done++;
+		store_probe_clear(&pr);
+		tui_job_progress(job, i + 1, b->count, line);
+	}
+	snprintf(summary, sizeof summary, "probed %zu of %zu marked environments: %zu ok, %zu failed",
+		 done, b->count, ok, done - ok);
+	error_clear(&err);
+	if (ok < done)
+		error_set(&err, ST_E_PROVIDER, "%s", summary);
+	tui_job_finish(job, ok < done ? ST_E_PROVIDER : ST_OK, &err, summary);
+}
+
+static void env_batch_start(Tui *t, void *arg)
+{
+	EnvBatch *from = arg, *b = malloc(sizeof *b);
+	TuiView *v = tui_find_serial(t, from->view);
+	char title[100];
+	Error err;
+
+	if (!b) {
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	/* The dialog frees its arg after this: the job takes the ids over. */
+	*b = *from;
+	from->ids = NULL;
+	if (v && v->table)
+		tui_table_clear_marks(v->table);
+	snprintf(title, sizeof title, "probing %zu environments", b->count);
+	error_clear(&err);
+	if (tui_job_start(t, title, env_batch_run, NULL, b, env_batch_free, &err) != ST_OK)
+		tui_flash_error(t, &err);
+}
+
+static void env_batch_confirm(Tui *t, TuiView *v)
+{
+	TuiTable *tb = v->table;
+	EnvBatch *b = calloc(1, sizeof *b);
+	Buf msg = BUF_INIT;
+	char *text;
+	Error err;
+	TuiConfirm c = { "Probe environments", NULL, "Probe all", env_batch_start, b,
+			 env_batch_free };
+
+	error_clear(&err);
+	if (!b || !(b->ids = calloc(tb->mark_count, sizeof *b->ids))) {
+		env_batch_free(b);
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	b->view = v->serial;
+	b->count = tb->mark_count;
+	buf_printf(&msg, "Probe these %zu environments?\n", tb->mark_count);
+	for (size_t i = 0; i < tb->mark_count; i++) {
+		StoreEnv e = { 0 };
+
+		snprintf(b->ids[i], sizeof b->ids[i], "%s", tb->marks[i]);
+		if (i >= 8)
+			continue;
+		if (env_get(t->app, tb->marks[i], &e, &err) == ST_OK)
+			buf_printf(&msg, "  %s (%s)\n", e.name, e.provider);
+		else
+			buf_printf(&msg, "  %s (%s)\n", tb->marks[i], error_text(&err));
+		store_env_clear(&e);
+		error_clear(&err);
+	}
+	if (tb->mark_count > 8)
+		buf_printf(&msg, "  and %zu more\n", tb->mark_count - 8);
+	buf_printf(&msg, "Each result is kept in the environment's probe history.");
+	text = buf_take(&msg);
+	if (!text) {
+		env_batch_free(b);
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	c.message = text;
+	if (tui_confirm(t, &c, &err) != ST_OK)
+		tui_flash_error(t, &err);
+	free(text);
+}
+
 static void env_delete_yes(Tui *t, void *arg)
 {
 	env_act_start(t, arg, "deleting the environment");
@@ -404,6 +528,15 @@ static bool envs_action(Tui *t, TuiView *v, int action)
 			tui_flash_error(t, &err);
 		return true;
 	}
+	if (action == ENV_ACT_MARK) {
+		if (!tui_table_toggle_mark(&st->table))
+			tui_flash(t, TUI_FLASH_INFO, "no environment selected");
+		return true;
+	}
+	if (action == ENV_ACT_PROBE && st->table.mark_count) {
+		env_batch_confirm(t, v);
+		return true;
+	}
 	if (!row && action != ENV_ACT_NEW && action != ENV_ACT_PROBE_ALL) {
 		tui_flash(t, TUI_FLASH_INFO, "no environment selected");
 		return true;
@@ -432,6 +565,19 @@ static void envs_reload(Tui *t, TuiView *v, bool live)
 		tui_table_select_id(&st->table, id);
 }
 
+static cJSON *envs_describe(Tui *t, TuiView *v, Error *err)
+{
+	const TuiRow *row = tui_table_selected(v->table);
+	StoreEnv e;
+	cJSON *o;
+
+	if (!row || !row->id || env_get(t->app, row->id, &e, err) != ST_OK)
+		return NULL;
+	o = describe_env(t->app, &e, err);
+	store_env_clear(&e);
+	return o;
+}
+
 const TuiViewOps tui_view_envs = {
 	.name = "environments",
 	.alias = "env",
@@ -446,6 +592,7 @@ const TuiViewOps tui_view_envs = {
 	.action = envs_action,
 	.reload = envs_reload,
 	.enabled = envs_enabled,
+	.describe = envs_describe,
 };
 
 /* ------------------------------------------------------------ detail */
@@ -755,6 +902,23 @@ static void env_reload(Tui *t, TuiView *v, bool live)
 	st->table.sel = sel;
 }
 
+static const char *env_self_id(Tui *t, TuiView *v)
+{
+	return ((EnvState *)v->state)->id;
+}
+
+static cJSON *env_describe(Tui *t, TuiView *v, Error *err)
+{
+	StoreEnv e;
+	cJSON *o;
+
+	if (env_get(t->app, env_self_id(t, v), &e, err) != ST_OK)
+		return NULL;
+	o = describe_env(t->app, &e, err);
+	store_env_clear(&e);
+	return o;
+}
+
 const TuiViewOps tui_view_env = {
 	.name = "environment",
 	.keys = env_keys,
@@ -766,4 +930,6 @@ const TuiViewOps tui_view_env = {
 	.draw = env_draw,
 	.action = env_action,
 	.reload = env_reload,
+	.describe = env_describe,
+	.self_id = env_self_id,
 };

@@ -78,6 +78,10 @@ static Status help_open(Tui *t, TuiView *v, const void *arg, Error *err)
 			}
 		}
 	}
+	if (of->ops->describe) {
+		help_section(st, "Rows");
+		help_keys(t, st, tui_keys_row);
+	}
 	help_section(st, "Everywhere");
 	help_keys(t, st, tui_keys_global);
 	return ST_OK;

@@ -13,7 +13,9 @@
 #include <strings.h>
 
 #include "core/lease.h"
+#include "core/lease_shell.h"
 #include "tui/tui.h"
+#include "util/buf.h"
 #include "util/ids.h"
 #include "util/json.h"
 
@@ -35,6 +37,8 @@ enum {
 	LEASE_ACT_RESUME,
 	LEASE_ACT_DESTROY,
 	LEASE_ACT_SWEEP,
+	LEASE_ACT_MARK,
+	LEASE_ACT_SHELL,
 };
 
 static const TuiKey leases_keys[] = {
@@ -47,6 +51,10 @@ static const TuiKey leases_keys[] = {
 	  "Destroy the sandbox at the provider (asks first)" },
 	{ 'w', 0, LEASE_ACT_SWEEP, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "sweep",
 	  "Sweep: expire overdue leases, finish interrupted ones, retry failed cleanups" },
+	{ 's', 0, LEASE_ACT_SHELL, TUI_KEY_CHANGES, "shell",
+	  "Shell into the active lease, line mode: each line one execute call (no PTY)" },
+	{ ' ', 0, LEASE_ACT_MARK, 0, NULL,
+	  "Mark the lease (again: unmark); r and D then act on every marked one, asking once" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -116,6 +124,33 @@ static void lease_act_start(Tui *t, void *arg)
 		tui_flash_error(t, &err);
 }
 
+/* `s`: the console gives the terminal to the line-mode shell
+ * (core/lease_shell.c, the same loop as `envctl lease shell`) and comes
+ * back redrawn when it ends. */
+static void lease_shell(Tui *t, const char *id)
+{
+	Error err;
+	Status st;
+
+	error_clear(&err);
+	if (lease_shell_check(t->app, id, &err) != ST_OK) {
+		tui_flash_error(t, &err);
+		return;
+	}
+	if (!tui_screen_suspend(&t->scr)) {
+		tui_flash(t, TUI_FLASH_ERROR, "a shell needs a terminal: run envctl lease shell %s", id);
+		return;
+	}
+	st = lease_shell_loop(t->app, id, stdin, stdout, &err);
+	clearerr(stdin);
+	tui_screen_resume(&t->scr);
+	if (st != ST_OK)
+		tui_flash_error(t, &err);
+	else
+		tui_flash(t, TUI_FLASH_OK, "back from the shell in lease %s", id);
+	tui_reload_all(t);
+}
+
 /* The lease actions the list and the detail share. */
 static bool lease_common(Tui *t, int action, const char *id)
 {
@@ -129,6 +164,13 @@ static bool lease_common(Tui *t, int action, const char *id)
 	if (action == LEASE_ACT_SWEEP) {
 		snprintf(a.label, sizeof a.label, "leases");
 		lease_act_start(t, &a);
+		return true;
+	}
+	if (action == LEASE_ACT_SHELL) {
+		if (id)
+			lease_shell(t, id);
+		else
+			tui_flash(t, TUI_FLASH_INFO, "no lease selected");
 		return true;
 	}
 	if (action < LEASE_ACT_RELEASE || action > LEASE_ACT_DESTROY)
@@ -196,6 +238,151 @@ static bool lease_common(Tui *t, int action, const char *id)
 	store_lease_clear(&l);
 	lease_act_start(t, &a);
 	return true;
+}
+
+/* Release or destroy every marked lease (#15): one question naming them
+ * all, then one job that calls the same core action for each in turn. */
+typedef struct LeaseBatch {
+	int op;
+	unsigned view; /* the list whose marks go once the work starts */
+	size_t count;
+	char (*ids)[UUID_STR_LEN];
+} LeaseBatch;
+
+static void lease_batch_free(void *arg)
+{
+	LeaseBatch *b = arg;
+
+	if (b)
+		free(b->ids);
+	free(b);
+}
+
+static void lease_batch_run(TuiJob *job)
+{
+	LeaseBatch *b = job->arg;
+	const char *actor = app_actor(job->app);
+	const char *verb = b->op == LEASE_ACT_RELEASE ? "released" : "destroyed";
+	size_t done = 0, failed = 0;
+	char summary[400];
+	Error err, first;
+
+	error_clear(&first);
+	for (size_t i = 0; i < b->count && !tui_job_cancelled(job); i++) {
+		StoreLease out = { 0 };
+		Status st;
+		char line[300];
+
+		error_clear(&err);
+		st = b->op == LEASE_ACT_RELEASE
+			     ? lease_release(job->app, b->ids[i], "released", NULL, actor, &out, &err)
+			     : lease_destroy(job->app, b->ids[i], actor, &out, &err);
+		if (st == ST_OK) {
+			done++;
+			snprintf(line, sizeof line, "%s %s", verb,
+				 out.provider_lease_id ? out.provider_lease_id : b->ids[i]);
+		} else {
+			if (!failed++)
+				error_set(&first, st, "lease %s: %s", b->ids[i], error_text(&err));
+			snprintf(line, sizeof line, "failed %s: %s", b->ids[i], error_text(&err));
+		}
+		tui_job_progress(job, i + 1, b->count, line);
+		store_lease_clear(&out);
+	}
+	snprintf(summary, sizeof summary, "%s %zu of %zu leases", verb, done, b->count);
+	if (failed) {
+		Error all;
+
+		error_set(&all, first.status, "%s; %zu failed, first %s", summary, failed,
+			  error_text(&first));
+		tui_job_finish(job, all.status, &all, summary);
+		return;
+	}
+	tui_job_finish(job, ST_OK, NULL, summary);
+}
+
+static void lease_batch_start(Tui *t, void *arg)
+{
+	LeaseBatch *from = arg, *b = malloc(sizeof *b);
+	TuiView *v = tui_find_serial(t, from->view);
+	char title[100];
+	Error err;
+
+	if (!b) {
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	/* The dialog frees its arg after this: the job takes the ids over. */
+	*b = *from;
+	from->ids = NULL;
+	if (v && v->table)
+		tui_table_clear_marks(v->table);
+	snprintf(title, sizeof title, "%s %zu leases",
+		 b->op == LEASE_ACT_RELEASE ? "releasing" : "destroying", b->count);
+	error_clear(&err);
+	if (tui_job_start(t, title, lease_batch_run, NULL, b, lease_batch_free, &err) != ST_OK)
+		tui_flash_error(t, &err);
+}
+
+static void lease_batch_confirm(Tui *t, TuiView *v, int action)
+{
+	TuiTable *tb = v->table;
+	LeaseBatch *b = calloc(1, sizeof *b);
+	Buf msg = BUF_INIT;
+	char *text;
+	Store *s;
+	Error err;
+	TuiConfirm c = { action == LEASE_ACT_RELEASE ? "Release leases" : "Destroy sandboxes", NULL,
+			 action == LEASE_ACT_RELEASE ? "Release all" : "Destroy all", lease_batch_start,
+			 b, lease_batch_free };
+
+	error_clear(&err);
+	if (!b || !(b->ids = calloc(tb->mark_count, sizeof *b->ids))) {
+		lease_batch_free(b);
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	if (app_store(t->app, &s, &err) != ST_OK) {
+		lease_batch_free(b);
+		tui_flash_error(t, &err);
+		return;
+	}
+	b->op = action;
+	b->view = v->serial;
+	b->count = tb->mark_count;
+	buf_printf(&msg, "%s these %zu leases?\n",
+		   action == LEASE_ACT_RELEASE ? "Release" : "Destroy the sandboxes of", tb->mark_count);
+	for (size_t i = 0; i < tb->mark_count; i++) {
+		StoreLease l = { 0 };
+
+		snprintf(b->ids[i], sizeof b->ids[i], "%s", tb->marks[i]);
+		if (i >= 8)
+			continue;
+		if (store_lease_get(s, tb->marks[i], &l, &err) == ST_OK)
+			buf_printf(&msg, "  %s (%s, %s)\n",
+				   l.provider_lease_id ? l.provider_lease_id : l.id, l.status, l.provider);
+		else
+			buf_printf(&msg, "  %s (%s)\n", tb->marks[i], error_text(&err));
+		store_lease_clear(&l);
+		error_clear(&err);
+	}
+	if (tb->mark_count > 8)
+		buf_printf(&msg, "  and %zu more\n", tb->mark_count - 8);
+	buf_printf(&msg, action == LEASE_ACT_RELEASE
+				 ? "The provider destroys each sandbox the environment does not reuse, "
+				   "with its workspace; a run using one will fail."
+				 : "The provider deletes each and whatever it holds; a run using one will "
+				   "fail.");
+	text = buf_take(&msg);
+	if (!text) {
+		lease_batch_free(b);
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	c.message = text;
+	if (tui_confirm(t, &c, &err) != ST_OK)
+		tui_flash_error(t, &err);
+	free(text);
 }
 
 typedef struct NameCache {
@@ -599,6 +786,15 @@ static bool leases_action(Tui *t, TuiView *v, int action)
 	Error err;
 
 	error_clear(&err);
+	if (action == LEASE_ACT_MARK) {
+		if (!tui_table_toggle_mark(&st->table))
+			tui_flash(t, TUI_FLASH_INFO, "no lease selected");
+		return true;
+	}
+	if (st->table.mark_count && (action == LEASE_ACT_RELEASE || action == LEASE_ACT_DESTROY)) {
+		lease_batch_confirm(t, v, action);
+		return true;
+	}
 	if (action == TUI_ACT_OPEN && row) {
 		if (tui_push(t, &tui_view_lease, row->id, &err) != ST_OK)
 			tui_flash_error(t, &err);
@@ -639,6 +835,21 @@ static void leases_reload(Tui *t, TuiView *v, bool live)
 		tui_table_select_id(&st->table, id);
 }
 
+static cJSON *leases_describe(Tui *t, TuiView *v, Error *err)
+{
+	const TuiRow *row = tui_table_selected(v->table);
+	StoreLease l = { 0 };
+	Store *s;
+	cJSON *o;
+
+	if (!row || !row->id || app_store(t->app, &s, err) != ST_OK ||
+	    store_lease_get(s, row->id, &l, err) != ST_OK)
+		return NULL;
+	o = lease_to_json(&l);
+	store_lease_clear(&l);
+	return o;
+}
+
 const TuiViewOps tui_view_leases = {
 	.name = "leases",
 	.alias = "lease",
@@ -653,6 +864,7 @@ const TuiViewOps tui_view_leases = {
 	.action = leases_action,
 	.reload = leases_reload,
 	.enabled = leases_enabled,
+	.describe = leases_describe,
 };
 
 /* ------------------------------------------------------------ detail */
@@ -669,6 +881,8 @@ static const TuiKey lease_keys[] = {
 	  "Resume the lease: the provider confirms the sandbox still exists" },
 	{ 'D', TUI_FN(KEY_DC), LEASE_ACT_DESTROY, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "destroy",
 	  "Destroy the sandbox at the provider (asks first)" },
+	{ 's', 0, LEASE_ACT_SHELL, TUI_KEY_CHANGES, "shell",
+	  "Shell into the active lease, line mode: each line one execute call (no PTY)" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -792,6 +1006,25 @@ static void lease_reload(Tui *t, TuiView *v, bool live)
 	st->table.sel = sel;
 }
 
+static const char *lease_self_id(Tui *t, TuiView *v)
+{
+	return ((LeaseState *)v->state)->id;
+}
+
+static cJSON *lease_describe(Tui *t, TuiView *v, Error *err)
+{
+	StoreLease l = { 0 };
+	Store *s;
+	cJSON *o;
+
+	if (app_store(t->app, &s, err) != ST_OK ||
+	    store_lease_get(s, lease_self_id(t, v), &l, err) != ST_OK)
+		return NULL;
+	o = lease_to_json(&l);
+	store_lease_clear(&l);
+	return o;
+}
+
 const TuiViewOps tui_view_lease = {
 	.name = "lease",
 	.keys = lease_keys,
@@ -803,4 +1036,6 @@ const TuiViewOps tui_view_lease = {
 	.draw = lease_draw,
 	.action = lease_action,
 	.reload = lease_reload,
+	.describe = lease_describe,
+	.self_id = lease_self_id,
 };

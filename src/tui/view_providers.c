@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/plugins.h"
+#include "core/describe.h"
 #include "tui/tui.h"
 #include "util/buf.h"
 #include "util/json.h"
@@ -12,12 +13,15 @@
 enum {
 	PROV_ACT_FORM = TUI_ACT_VIEW,
 	PROV_ACT_RESTART,
+	PROV_ACT_LOG,
 };
 
 static const TuiKey providers_keys[] = {
 	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, 0, "open", "Open the provider's detail" },
 	{ 'f', 0, PROV_ACT_FORM, TUI_KEY_FOOTER, "form",
 	  "Preview the provider's config form (nothing is saved)" },
+	{ 'l', 0, PROV_ACT_LOG, 0, "log",
+	  "The plugin's whole log, live: f follows, w wraps, / keeps matching lines" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -152,6 +156,10 @@ static bool providers_action(Tui *t, TuiView *v, int action)
 		if (tui_push(t, &tui_view_provider, row->id, &err) != ST_OK)
 			tui_flash_error(t, &err);
 		return true;
+	case PROV_ACT_LOG:
+		if (tui_log_pane(t, row->id, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
 	case PROV_ACT_FORM: {
 		char arg[300];
 
@@ -174,6 +182,19 @@ static void providers_refresh(Tui *t, TuiView *v, bool live)
 		tui_flash(t, TUI_FLASH_INFO, "%zu providers", t->app->registry.count);
 }
 
+static cJSON *providers_describe(Tui *t, TuiView *v, Error *err)
+{
+	const TuiRow *row = tui_table_selected(v->table);
+	Provider *p = row && row->id ? registry_find(&t->app->registry, row->id) : NULL;
+
+	if (!p) {
+		if (row && row->id)
+			error_set(err, ST_E_NOT_FOUND, "provider %s is no longer registered", row->id);
+		return NULL;
+	}
+	return describe_provider(p, true);
+}
+
 const TuiViewOps tui_view_providers = {
 	.name = "providers",
 	.alias = "prov",
@@ -187,6 +208,7 @@ const TuiViewOps tui_view_providers = {
 	.draw = providers_draw,
 	.action = providers_action,
 	.reload = providers_refresh,
+	.describe = providers_describe,
 };
 
 /* ------------------------------------------------------------ detail */
@@ -196,6 +218,8 @@ static const TuiKey provider_keys[] = {
 	  "Preview the provider's config form (nothing is saved)" },
 	{ 'R', 0, PROV_ACT_RESTART, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "restart",
 	  "Restart the plugin's worker process (calls in flight fail)" },
+	{ 'l', 0, PROV_ACT_LOG, TUI_KEY_FOOTER, "log",
+	  "The plugin's whole log, live: f follows, w wraps, / keeps matching lines" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
@@ -428,6 +452,12 @@ static bool provider_action(Tui *t, TuiView *v, int action)
 			tui_flash_error(t, &err);
 		return true;
 	}
+	if (action == PROV_ACT_LOG) {
+		error_clear(&err);
+		if (tui_log_pane(t, st->key, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
+	}
 	if (action != PROV_ACT_FORM)
 		return false;
 	error_clear(&err);
@@ -447,7 +477,25 @@ static bool provider_enabled(Tui *t, TuiView *v, int action)
 	ProviderState *st = v->state;
 	Provider *p = registry_find(&t->app->registry, st->key);
 
-	return action != PROV_ACT_RESTART || (p && p->source == PROVIDER_PLUGIN);
+	return (action != PROV_ACT_RESTART && action != PROV_ACT_LOG) ||
+	       (p && p->source == PROVIDER_PLUGIN);
+}
+
+static const char *provider_self_id(Tui *t, TuiView *v)
+{
+	return ((ProviderState *)v->state)->key;
+}
+
+static cJSON *provider_describe(Tui *t, TuiView *v, Error *err)
+{
+	Provider *p = registry_find(&t->app->registry, provider_self_id(t, v));
+
+	if (!p) {
+		error_set(err, ST_E_NOT_FOUND, "provider %s is no longer registered",
+			  provider_self_id(t, v));
+		return NULL;
+	}
+	return describe_provider(p, true);
 }
 
 const TuiViewOps tui_view_provider = {
@@ -462,4 +510,6 @@ const TuiViewOps tui_view_provider = {
 	.action = provider_action,
 	.reload = provider_refresh,
 	.enabled = provider_enabled,
+	.describe = provider_describe,
+	.self_id = provider_self_id,
 };

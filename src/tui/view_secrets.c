@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/secrets.h"
+#include "core/describe.h"
 #include "tui/tui.h"
 #include "util/buf.h"
 #include "util/ids.h"
@@ -308,6 +309,19 @@ static void secrets_reload(Tui *t, TuiView *v, bool live)
 	secrets_load(t, v->state);
 }
 
+static cJSON *secrets_describe(Tui *t, TuiView *v, Error *err)
+{
+	const TuiRow *row = tui_table_selected(v->table);
+	StoreSecret sec;
+	cJSON *o;
+
+	if (!row || !row->id || secrets_get(t->app, row->id, &sec, err) != ST_OK)
+		return NULL;
+	o = describe_secret(&sec);
+	store_secret_clear(&sec);
+	return o;
+}
+
 const TuiViewOps tui_view_secrets = {
 	.name = "secrets",
 	.alias = "sec",
@@ -322,6 +336,7 @@ const TuiViewOps tui_view_secrets = {
 	.action = secrets_action,
 	.reload = secrets_reload,
 	.enabled = secrets_enabled,
+	.describe = secrets_describe,
 };
 
 /* ------------------------------------------------------------ detail */
@@ -468,6 +483,23 @@ static void secret_reload(Tui *t, TuiView *v, bool live)
 	st->table.sel = sel;
 }
 
+static const char *secret_self_id(Tui *t, TuiView *v)
+{
+	return ((SecretState *)v->state)->id;
+}
+
+static cJSON *secret_describe(Tui *t, TuiView *v, Error *err)
+{
+	StoreSecret sec;
+	cJSON *o;
+
+	if (secrets_get(t->app, secret_self_id(t, v), &sec, err) != ST_OK)
+		return NULL;
+	o = describe_secret(&sec);
+	store_secret_clear(&sec);
+	return o;
+}
+
 const TuiViewOps tui_view_secret = {
 	.name = "secret",
 	.keys = secret_keys,
@@ -479,4 +511,6 @@ const TuiViewOps tui_view_secret = {
 	.draw = secret_draw,
 	.action = secret_action,
 	.reload = secret_reload,
+	.describe = secret_describe,
+	.self_id = secret_self_id,
 };

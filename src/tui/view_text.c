@@ -4,13 +4,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "core/plugins.h"
 #include "tui/tui.h"
 
 enum { TEXT_ACT_UP = TUI_ACT_VIEW, TEXT_ACT_DOWN, TEXT_ACT_PGUP, TEXT_ACT_PGDN, TEXT_ACT_HOME,
-       TEXT_ACT_END };
+       TEXT_ACT_END, TEXT_ACT_FOLLOW, TEXT_ACT_WRAP };
 
 static const TuiKey text_keys[] = {
+	{ 'k', TUI_FN(KEY_UP), TEXT_ACT_UP, 0, NULL, "Scroll up a line" },
+	{ 'j', TUI_FN(KEY_DOWN), TEXT_ACT_DOWN, 0, NULL, "Scroll down a line" },
+	{ TUI_FN(KEY_PPAGE), TUI_CTRL('b'), TEXT_ACT_PGUP, 0, NULL, "Page up" },
+	{ TUI_FN(KEY_NPAGE), ' ', TEXT_ACT_PGDN, 0, NULL, "Page down" },
+	{ 'g', TUI_FN(KEY_HOME), TEXT_ACT_HOME, 0, NULL, "Top" },
+	{ 'G', TUI_FN(KEY_END), TEXT_ACT_END, 0, NULL, "Bottom" },
+	{ 0, 0, 0, 0, NULL, NULL },
+};
+
+/* The log pane (#15): the text pane over a plugin's log, re-read on every
+ * refresh; / keeps the lines that contain the words. */
+static const TuiKey log_keys[] = {
+	{ 'f', 0, TEXT_ACT_FOLLOW, TUI_KEY_FOOTER, "follow",
+	  "Follow: stay at the end as lines arrive (scrolling up stops it)" },
+	{ 'w', 0, TEXT_ACT_WRAP, TUI_KEY_FOOTER, "wrap", "Wrap long lines (again: cut them at the edge)" },
 	{ 'k', TUI_FN(KEY_UP), TEXT_ACT_UP, 0, NULL, "Scroll up a line" },
 	{ 'j', TUI_FN(KEY_DOWN), TEXT_ACT_DOWN, 0, NULL, "Scroll down a line" },
 	{ TUI_FN(KEY_PPAGE), TUI_CTRL('b'), TEXT_ACT_PGUP, 0, NULL, "Page up" },
@@ -27,7 +44,11 @@ typedef struct TextState {
 	int lines;   /* wrapped lines at the last draw */
 	int page;    /* lines shown at the last draw */
 	bool at_end; /* opened at the bottom (messages: the newest last) */
-	char pos[32];
+	char pos[48];
+	/* the log pane */
+	char *log_key; /* the provider whose plugin log this is, or NULL */
+	bool follow;
+	bool nowrap;
 } TextState;
 
 Status tui_text_pane(Tui *t, const char *title, const char *text, bool at_end, Error *err)
@@ -37,33 +58,56 @@ Status tui_text_pane(Tui *t, const char *title, const char *text, bool at_end, E
 	return tui_push(t, &tui_view_text, &a, err);
 }
 
+/* Tabs (pretty-printed JSON) become two spaces, not '?'. With filter,
+ * only the lines that contain it (any case) are kept. */
+static char *text_prepare(const char *src, const char *filter)
+{
+	size_t tabs = 0, n = 0;
+	char *out;
+
+	for (const char *p = src; *p; p++)
+		tabs += *p == '\t';
+	if (!(out = malloc(strlen(src) + tabs + 1)))
+		return NULL;
+	for (const char *p = src; *p;) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		bool keep = true;
+
+		if (filter && filter[0]) {
+			char *line = strndup(p, len);
+
+			keep = line && strcasestr(line, filter);
+			free(line);
+		}
+		for (size_t i = 0; keep && i < len; i++) {
+			if (p[i] == '\t') {
+				out[n++] = ' ';
+				out[n++] = ' ';
+			} else {
+				out[n++] = p[i];
+			}
+		}
+		if (keep && end)
+			out[n++] = '\n';
+		p += len + (end ? 1 : 0);
+	}
+	out[n] = 0;
+	return out;
+}
+
 static Status text_open(Tui *t, TuiView *v, const void *arg, Error *err)
 {
 	const TuiTextArg *a = arg;
 	TextState *st = calloc(1, sizeof *st);
 
-	const char *src = a->text ? a->text : "";
-	size_t tabs = 0, n = 0;
-
-	for (const char *p = src; *p; p++)
-		tabs += *p == '\t';
 	if (!st || !(st->title = strdup(a->title ? a->title : "")) ||
-	    !(st->text = malloc(strlen(src) + tabs + 1))) {
+	    !(st->text = text_prepare(a->text ? a->text : "", NULL))) {
 		if (st)
 			free(st->title);
 		free(st);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
-	/* Tabs (pretty-printed JSON) become two spaces, not '?'. */
-	for (const char *p = src; *p; p++) {
-		if (*p == '\t') {
-			st->text[n++] = ' ';
-			st->text[n++] = ' ';
-		} else {
-			st->text[n++] = *p;
-		}
-	}
-	st->text[n] = 0;
 	st->at_end = a->at_end;
 	st->scroll = a->at_end ? 1 << 30 : 0;
 	v->state = st;
@@ -77,6 +121,7 @@ static void text_close(Tui *t, TuiView *v)
 
 	free(st->title);
 	free(st->text);
+	free(st->log_key);
 	free(st);
 }
 
@@ -126,19 +171,22 @@ static void text_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 	if (iw < 1 || ih < 1)
 		return;
 	/* Count the wrapped lines, then draw the window of them. */
+	/* Not wrapping: each line whole, cut at the edge when drawn. */
+	int ww = st->nowrap ? (int)sizeof line : iw;
+
 	while (*p) {
-		p = text_wrap(t, p, iw, line, sizeof line);
+		p = text_wrap(t, p, ww, line, sizeof line);
 		n++;
 	}
 	st->lines = n;
 	st->page = ih;
-	if (st->scroll > n - ih)
+	if (st->follow || st->scroll > n - ih)
 		st->scroll = n - ih;
 	if (st->scroll < 0)
 		st->scroll = 0;
 	p = st->text;
 	for (int i = 0; *p && i < st->scroll + ih; i++) {
-		p = text_wrap(t, p, iw, line, sizeof line);
+		p = text_wrap(t, p, ww, line, sizeof line);
 		if (i >= st->scroll)
 			tui_screen_text(&t->scr, y + 1 + i - st->scroll, x + 2, iw, TONE_NORMAL, false,
 					line);
@@ -154,12 +202,19 @@ static bool text_action(Tui *t, TuiView *v, int action)
 	int page = st->page > 1 ? st->page - 1 : 1;
 
 	switch (action) {
-	case TEXT_ACT_UP: st->scroll--; break;
+	case TEXT_ACT_UP: st->scroll--; st->follow = false; break;
 	case TEXT_ACT_DOWN: st->scroll++; break;
-	case TEXT_ACT_PGUP: st->scroll -= page; break;
+	case TEXT_ACT_PGUP: st->scroll -= page; st->follow = false; break;
 	case TEXT_ACT_PGDN: st->scroll += page; break;
-	case TEXT_ACT_HOME: st->scroll = 0; break;
+	case TEXT_ACT_HOME: st->scroll = 0; st->follow = false; break;
 	case TEXT_ACT_END: st->scroll = 1 << 30; break;
+	case TEXT_ACT_FOLLOW:
+		st->follow = !st->follow;
+		tui_flash(t, TUI_FLASH_INFO, "follow %s", st->follow ? "on" : "off");
+		break;
+	case TEXT_ACT_WRAP:
+		st->nowrap = !st->nowrap;
+		break;
 	default: return false;
 	}
 	if (st->scroll < 0)
@@ -181,7 +236,8 @@ static const char *text_status(Tui *t, TuiView *v)
 	TextState *st = v->state;
 	int last = st->scroll + st->page < st->lines ? st->scroll + st->page : st->lines;
 
-	snprintf(st->pos, sizeof st->pos, "%d-%d/%d", st->lines ? st->scroll + 1 : 0, last,
+	snprintf(st->pos, sizeof st->pos, "%s%s%d-%d/%d", st->follow ? "follow " : "",
+		 st->log_key && st->nowrap ? "cut " : "", st->lines ? st->scroll + 1 : 0, last,
 		 st->lines);
 	return st->pos;
 }
@@ -196,5 +252,71 @@ const TuiViewOps tui_view_text = {
 	.draw = text_draw,
 	.action = text_action,
 	.mouse = text_mouse,
+	.status = text_status,
+};
+
+/* Every line the log holds (the rotated part and the current file). */
+#define LOG_PANE_LINES 100000
+
+static void log_reload(Tui *t, TuiView *v, bool live)
+{
+	TextState *st = v->state;
+	char *raw = NULL, *text;
+	Error err;
+
+	error_clear(&err);
+	if (plugins_log_tail(t->app, st->log_key, LOG_PANE_LINES, &raw, &err) != ST_OK) {
+		if (!live)
+			tui_flash_error(t, &err);
+		return;
+	}
+	text = text_prepare(raw, v->filter);
+	free(raw);
+	if (!text)
+		return;
+	free(st->text);
+	st->text = text;
+}
+
+Status tui_log_pane(Tui *t, const char *provider_key, Error *err)
+{
+	char *raw = NULL, title[200];
+	TuiTextArg a = { title, "", false };
+	Status st;
+	TuiView *v;
+
+	if (plugins_log_tail(t->app, provider_key, LOG_PANE_LINES, &raw, err) != ST_OK)
+		return err->status;
+	free(raw);
+	snprintf(title, sizeof title, "log of %s", provider_key);
+	if ((st = tui_push(t, &tui_view_log, &a, err)) != ST_OK)
+		return st;
+	v = tui_top(t);
+	{
+		TextState *ts = v->state;
+
+		if (!(ts->log_key = strdup(provider_key))) {
+			tui_pop(t);
+			return error_set(err, ST_E_NOMEM, "out of memory");
+		}
+		/* Opened at the newest line, following, as tail -f. */
+		ts->follow = true;
+	}
+	log_reload(t, v, false);
+	return ST_OK;
+}
+
+const TuiViewOps tui_view_log = {
+	.name = "log",
+	.keys = log_keys,
+	.filterable = true,
+	.min_w = 30,
+	.min_h = 8,
+	.open = text_open,
+	.close = text_close,
+	.draw = text_draw,
+	.action = text_action,
+	.mouse = text_mouse,
+	.reload = log_reload,
 	.status = text_status,
 };

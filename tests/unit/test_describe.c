@@ -1,0 +1,113 @@
+/* core/describe (#15): the one JSON form of each entity, printed by the
+ * CLI's show --json and shown by the console's `y`. A secret's value never
+ * appears in it, wherever the secret field sits in the config. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../helpers/testprov.h"
+#include "core/describe.h"
+#include "core/environment.h"
+#include "core/secrets.h"
+#include "storeutil.h"
+#include "testutil.h"
+#include "util/json.h"
+
+static App app;
+static char *dir, *path;
+static Error err;
+
+static void setup(void)
+{
+	dir = tu_store_dir();
+	path = tu_path(dir, "envctl.db");
+	memset(&app, 0, sizeof app);
+	error_clear(&err);
+	ck_assert_int_eq(registry_init(&app.registry, tu_forms_dir(), &err), ST_OK);
+	ck_assert_int_eq(testprov_register(&app.registry, &err), ST_OK);
+	app.db_path = strdup(path);
+	ck_assert_int_eq(app_set_actor(&app, "test", &err), ST_OK);
+}
+
+static void teardown(void)
+{
+	app_free(&app);
+	free(path);
+	free(dir);
+}
+
+START_TEST(test_env_masks_every_secret)
+{
+	EnvSaveInput in = { .name = "web", .provider = TESTPROV_KEY };
+	EnvSaveReport rep;
+	StoreEnv e = { 0 };
+	cJSON *o, *config;
+	char *text;
+
+	in.config = config = tu_json("{\"apiKey\":\"PLAIN-api\",\"bridge\":{\"authToken\":\"PLAIN-bridge\","
+			    "\"region\":\"eu\"},\"hosts\":[{\"name\":\"a\",\"password\":\"PLAIN-host\"}]}");
+	memset(&rep, 0, sizeof rep);
+	ck_assert_int_eq(env_save(&app, &in, &e, &rep, &err), ST_OK);
+	json_wipe(config);
+	env_save_report_free(&rep);
+	o = describe_env(&app, &e, &err);
+	ck_assert_ptr_nonnull(o);
+	text = cJSON_PrintUnformatted(o);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(!strstr(text, "PLAIN-"), "a secret value in %s", text);
+	ck_assert_ptr_nonnull(strstr(text, "\"secretRef\""));
+	ck_assert_str_eq(json_get_string(o, "name"), "web");
+	ck_assert_str_eq(json_get_string(o, "id"), e.id);
+	ck_assert_str_eq(json_get_string(cJSON_GetObjectItem(o, "config"), "provider"), TESTPROV_KEY);
+	free(text);
+	cJSON_Delete(o);
+	store_env_clear(&e);
+}
+END_TEST
+
+START_TEST(test_secret_and_provider)
+{
+	StoreSecret sec;
+	Provider *p = registry_find(&app.registry, TESTPROV_KEY);
+	cJSON *o;
+	char *text, *status;
+
+	ck_assert_int_eq(secrets_create(&app, "deploy", NULL, (const unsigned char *)"PLAIN-deploy",
+					12, &sec, &err),
+			 ST_OK);
+	o = describe_secret(&sec);
+	text = cJSON_PrintUnformatted(o);
+	ck_assert_msg(!strstr(text, "PLAIN-"), "a secret value in %s", text);
+	ck_assert_str_eq(json_get_string(o, "name"), "deploy");
+	ck_assert(cJSON_IsArray(cJSON_GetObjectItem(o, "bindings")));
+	free(text);
+	cJSON_Delete(o);
+	store_secret_clear(&sec);
+
+	ck_assert_ptr_nonnull(p);
+	o = describe_provider(p, true);
+	ck_assert_str_eq(json_get_string(o, "key"), TESTPROV_KEY);
+	ck_assert(cJSON_IsObject(cJSON_GetObjectItem(o, "configSchema")));
+	ck_assert(cJSON_IsObject(cJSON_GetObjectItem(o, "capabilities")));
+	cJSON_Delete(o);
+	o = describe_provider(p, false);
+	ck_assert_ptr_null(cJSON_GetObjectItem(o, "configSchema"));
+	cJSON_Delete(o);
+	status = describe_provider_status(p);
+	ck_assert_ptr_nonnull(status);
+	ck_assert(status[0]);
+	free(status);
+}
+END_TEST
+
+TEST_SUITE(describe)
+{
+	Suite *s = suite_create("describe");
+	TCase *tc = tcase_create("describe");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_env_masks_every_secret);
+	tcase_add_test(tc, test_secret_and_provider);
+	suite_add_tcase(s, tc);
+	return s;
+}
