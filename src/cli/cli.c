@@ -58,6 +58,49 @@ static void cli_print_usage(FILE *out)
 		"9 timed out, 10 not supported, 11 I/O error, 12 out of memory, 13 busy.\n");
 }
 
+/* `envctl CMD SUB --help`: the usage lines of SUB ("usage: envctl env
+ * list ...", with their continuation lines), then the command's notes;
+ * with no SUB, or one the usage does not name, the whole text. */
+static void cli_print_sub_usage(const CliCommand *cmd, const char *sub)
+{
+	const char *text = cmd->usage, *line = text, *notes = strstr(text, "\n\n");
+	size_t prefix_len;
+	char prefix[96];
+	bool any = false, in_sub = false;
+
+	snprintf(prefix, sizeof prefix, "envctl %s %s", cmd->name, sub ? sub : "");
+	prefix_len = strlen(prefix);
+	if (!sub || !notes) {
+		fputs(text, stdout);
+		return;
+	}
+	while (line < notes) {
+		const char *end = strchr(line, '\n');
+		const char *word = line + strspn(line, " ");
+		size_t n = (size_t)(end - line);
+
+		if (strncmp(word, "usage: ", 7) == 0)
+			word += 7;
+		if (strncmp(word, "envctl ", 7) == 0)
+			in_sub = strncmp(word, prefix, prefix_len) == 0 &&
+				 (word[prefix_len] == ' ' || word[prefix_len] == '\n');
+		if (in_sub) {
+			/* "usage: " and the continuation indent are both 7 wide. */
+			if (any)
+				printf("%.*s\n", (int)n, line);
+			else
+				printf("usage: %.*s\n", (int)(end - word), word);
+			any = true;
+		}
+		line = end + 1;
+	}
+	if (!any) {
+		fputs(text, stdout);
+		return;
+	}
+	fputs(notes + 1, stdout);
+}
+
 void cli_print_command_names(void)
 {
 	for (size_t i = 0; i < CLI_COMMAND_COUNT; i++)
@@ -254,11 +297,31 @@ static int cli_dispatch(int argc, char **argv, const char *db, bool readonly, bo
 		app_free(&app);
 		return rc;
 	}
+	/* `envctl help [COMMAND]`: the same text as --help. */
+	if (strcmp(argv[optind], "help") == 0) {
+		const char *want = optind + 1 < argc ? argv[optind + 1] : NULL;
+
+		app_free(&app);
+		if (!want) {
+			cli_print_usage(stdout);
+			return 0;
+		}
+		for (size_t i = 0; i < CLI_COMMAND_COUNT; i++)
+			if (strcmp(want, cli_commands[i]->name) == 0) {
+				cli_print_sub_usage(cli_commands[i],
+						    optind + 2 < argc ? argv[optind + 2] : NULL);
+				return 0;
+			}
+		return cli_usage_error(NULL, "help: unknown command \"%s\"", want);
+	}
 	for (size_t i = 0; i < CLI_COMMAND_COUNT; i++) {
 		if (strcmp(argv[optind], cli_commands[i]->name) != 0)
 			continue;
 		if (cli_wants_help(argc - optind, argv + optind)) {
-			fputs(cli_commands[i]->usage, stdout);
+			cli_print_sub_usage(cli_commands[i],
+					    optind + 1 < argc && argv[optind + 1][0] != '-'
+						    ? argv[optind + 1]
+						    : NULL);
 			rc = 0;
 		} else {
 			rc = cli_commands[i]->run(&app, argc - optind, argv + optind);

@@ -1,6 +1,6 @@
 /* envctl plugin lint FILE: the schema engine's lint over a manifest or a
- * bare configSchema. Its exit codes are lint's own (0 clean, 1 warnings
- * under --strict, 2 errors), not the status table's. */
+ * bare configSchema. Its exit codes: 0 clean, 1 warnings under --strict,
+ * 4 errors (the status table's "invalid input"), so that 2 stays usage. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 #include "schema/lib.h"
 #include "util/lib.h"
 
-enum { LINT_EXIT_CLEAN = 0, LINT_EXIT_WARNINGS = 1, LINT_EXIT_ERRORS = 2 };
+enum { LINT_EXIT_CLEAN = 0, LINT_EXIT_WARNINGS = 1, LINT_EXIT_ERRORS = 4 };
 
 static int lint_exit(const LintReport *r, bool strict)
 {

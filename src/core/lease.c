@@ -651,7 +651,7 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 	memset(out, 0, sizeof *out);
 	lease_reuse_report_init(&out->reuse);
 	memset(&h, 0, sizeof h);
-	if (app_check_writable(app, "acquiring a lease", err) != ST_OK)
+	if (app_check_writable(app, "acquire a lease", err) != ST_OK)
 		return err->status;
 	if (lease_ctx_load(app, req->environment, "lease.acquire", NULL, req->run_id, &c, err) !=
 	    ST_OK)
@@ -782,7 +782,7 @@ Status lease_resume(App *app, const char *lease_id, const char *actor, StoreLeas
 
 	memset(out, 0, sizeof *out);
 	memset(&h, 0, sizeof h);
-	if (app_check_writable(app, "resuming a lease", err) != ST_OK)
+	if (app_check_writable(app, "resume a lease", err) != ST_OK)
 		return err->status;
 	if (app_store(app, &s, err) != ST_OK || store_lease_get(s, lease_id, out, err) != ST_OK)
 		return err->status;
@@ -983,7 +983,7 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 
 	memset(out, 0, sizeof *out);
 	memset(&env, 0, sizeof env);
-	if (app_check_writable(app, destroy ? "destroying a lease" : "releasing a lease", err) != ST_OK)
+	if (app_check_writable(app, destroy ? "destroy a lease" : "release a lease", err) != ST_OK)
 		return err->status;
 	if (!destroy && !lease_rules_release_status_valid(status))
 		return error_set(err, ST_E_USAGE,
@@ -1162,7 +1162,7 @@ Status lease_sweep(App *app, const char *actor, LeaseSweepReport *out, Error *er
 	int64_t now_ms = time_now_ms();
 
 	memset(out, 0, sizeof *out);
-	if (app_check_writable(app, "the sweep", err) != ST_OK)
+	if (app_check_writable(app, "run the sweep", err) != ST_OK)
 		return err->status;
 	if (app_store(app, &s, err) != ST_OK)
 		return err->status;
@@ -1404,7 +1404,7 @@ Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error 
 	Status st;
 
 	memset(out, 0, sizeof *out);
-	if (lease_open_active(app, req->lease_id, "executing in a lease", "lease.execute", &l, &c,
+	if (lease_open_active(app, req->lease_id, "execute in a lease", "lease.execute", &l, &c,
 			      err) != ST_OK)
 		return err->status;
 	s = c.store;
@@ -1471,7 +1471,7 @@ Status lease_realize_workspace(App *app, const char *lease_id, const cJSON *work
 	Status st;
 
 	*out = NULL;
-	if (lease_open_active(app, lease_id, "realizing a workspace", "lease.workspace", &l, &c,
+	if (lease_open_active(app, lease_id, "realize a workspace", "lease.workspace", &l, &c,
 			      err) != ST_OK)
 		return err->status;
 	/* Capabilities before the call: an SDK plugin declares realizeWorkspace

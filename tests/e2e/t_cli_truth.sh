@@ -1,0 +1,72 @@
+# The CLI's hints and refusals say what is true (#20): each check here
+# failed on the code before it.
+. "$(dirname "$0")/lib.sh"
+
+envctl env create web --provider fake >/dev/null || fail "create web"
+
+# Read-only refusals read as sentences ("cannot release a lease").
+expect_rc 10 envctl --readonly lease sweep
+contains "$errout" "cannot run the sweep:"
+expect_rc 10 envctl --readonly demo
+contains "$errout" "cannot load demo data:"
+lease=$(envctl lease acquire web --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0,"utf8")).id)')
+[ -n "$lease" ] || fail "no lease"
+expect_rc 10 envctl --readonly lease release "$lease"
+contains "$errout" "cannot release a lease:"
+expect_rc 10 envctl --readonly lease destroy "$lease" --yes
+contains "$errout" "cannot destroy a lease:"
+expect_rc 10 envctl --readonly lease exec "$lease" -- true
+contains "$errout" "cannot execute in a lease:"
+for v in releasing destroying executing loading importing acquiring resuming; do
+	lacks "$errout" "cannot $v"
+done
+
+# A group without subcommands: no stray space; a did-you-mean and where
+# the help is.
+expect_rc 2 envctl activity --jsn
+contains "$errout" 'activity: unknown option "--jsn"; did you mean --json?'
+contains "$errout" 'see `envctl activity --help`'
+expect_rc 2 envctl env create x --provider fake --desc y
+contains "$errout" "did you mean --description?"
+contains "$errout" 'see `envctl env --help`'
+
+# An unknown subcommand is called that, with the valid ones.
+expect_rc 2 envctl env bogus
+contains "$errout" 'env: unknown subcommand "bogus"'
+contains "$errout" "unarchive"
+lacks "$errout" "missing NAME"
+
+# A bad --status names the valid ones instead of "no environments".
+expect_rc 2 envctl env list --status bogus
+contains "$errout" 'unknown --status "bogus" (one of: active, archived)'
+lacks "$out" "no environments"
+
+# Options that do not apply are refused, not ignored.
+expect_rc 2 envctl env archive web --set a=b
+contains "$errout" "env archive: --set does not apply here"
+envctl env show web --json >/dev/null || fail "show web"
+expect_rc 2 envctl env show web --provider zzz
+contains "$errout" "env show: --provider does not apply here"
+expect_rc 2 envctl env delete web --json
+[ "$(envctl env list --json | node -e 'process.stdout.write(String(JSON.parse(require("fs").readFileSync(0,"utf8")).length))')" = 1 ] \
+	|| fail "a refused delete deleted"
+
+# `envctl help`, `envctl help CMD [SUB]`, and `envctl CMD SUB --help`
+# showing only that subcommand's usage lines.
+expect_rc 0 envctl help
+contains "$out" "Commands:"
+expect_rc 0 envctl help lease
+contains "$out" "envctl lease acquire"
+expect_rc 0 envctl env list --help
+contains "$out" "usage: envctl env list"
+lacks "$out" "envctl env create"
+expect_rc 0 envctl help env show
+contains "$out" "usage: envctl env show"
+lacks "$out" "envctl env list"
+expect_rc 2 envctl help bogus
+contains "$errout" 'help: unknown command "bogus"'
+
+# plugin lint: usage errors exit 2, findings with errors exit 4.
+printf '{"type":"object","properties":{"a":{"type":"nope"}}}' > bad.json
+expect_rc 4 envctl plugin lint bad.json
+expect_rc 2 envctl plugin lint
