@@ -132,6 +132,16 @@ static char *lease_handed_to(const StoreLease *l)
 	return r;
 }
 
+char *lease_cleanup_unsupported(const StoreLease *l)
+{
+	cJSON *m = lease_metadata(l);
+	const char *method = json_get_string(m, LEASE_KEY_CLEANUP_UNSUPPORTED);
+	char *r = method ? strdup(method) : NULL;
+
+	cJSON_Delete(m);
+	return r;
+}
+
 /* Everything a provider call needs, resolved for the duration of the call. */
 typedef struct LeaseCtx {
 	Store *store;
@@ -941,12 +951,24 @@ static Status lease_provider_cleanup(App *app, StoreLease *l, bool destroy, cons
 		st = op ? op(c.provider, &in, err) : ST_OK;
 	}
 	lease_crash_point(destroy ? "destroy:provider" : "release:provider");
-	if (st != ST_OK) {
+	if (st == ST_E_UNSUPPORTED) {
+		/* Nothing to retry and nothing done: neither "success" nor a
+		 * failure the sweep would retry; err keeps which method. */
+		lease_set(&l->cleanup_status, NULL);
+		lease_set(&l->next_cleanup_at, NULL);
+		json_set_string(meta, LEASE_KEY_CLEANUP_UNSUPPORTED,
+				destroy ? "environmentDestroyLease" : "environmentReleaseLease");
+		lease_store_metadata(l, meta);
+	} else if (st != ST_OK) {
 		lease_scrub_error(&c, err);
 		lease_cleanup_failed(l, NULL);
 	} else {
 		lease_set(&l->cleanup_status, "success");
 		lease_set(&l->next_cleanup_at, NULL);
+		if (cJSON_GetObjectItemCaseSensitive(meta, LEASE_KEY_CLEANUP_UNSUPPORTED)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(meta, LEASE_KEY_CLEANUP_UNSUPPORTED);
+			lease_store_metadata(l, meta);
+		}
 		if (destroy) {
 			char now[TIME_STR_LEN];
 
@@ -1015,6 +1037,8 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 	lease_activity(s, actor, destroy ? "environment.lease_destroyed" : "environment.lease_released",
 		       out, env.name, pst == ST_OK ? NULL : perr.msg);
 	store_env_clear(&env);
+	if (pst == ST_E_UNSUPPORTED)
+		pst = ST_OK; /* reported by LEASE_KEY_CLEANUP_UNSUPPORTED */
 	if (pst != ST_OK) {
 		error_set(err, pst,
 			  "lease %s is %s, but the provider's cleanup failed: %s; `envctl lease sweep` will retry",

@@ -393,20 +393,23 @@ static Status pp_resume(Provider *p, const LeaseInput *in, LeaseHandle *out, Err
 	return st;
 }
 
+/* A worker without the method (not in supportedMethods, or -32601) is
+ * ST_E_UNSUPPORTED: nothing was cleaned up, and the core says so rather
+ * than record a cleanup that never happened (#20). */
 static Status pp_end_lease(Provider *p, const char *method, const LeaseInput *in, Error *err)
 {
 	cJSON *result = NULL;
 	Status st;
 
 	if (plugin_worker_supports(pp_impl(p)->worker, method) == 0)
-		return ST_OK; /* nothing the provider wants to clean up */
+		return error_set(err, ST_E_UNSUPPORTED, "provider %s (plugin %s) does not implement %s",
+				 p->key, pp_impl(p)->manifest->id, method);
 	st = pp_call(p, method, pp_lease_params(p, in), pp_lease_timeout(p, in->config), &result,
 		     err);
 	cJSON_Delete(result);
-	if (st == ST_E_UNSUPPORTED) {
-		error_clear(err);
-		return ST_OK;
-	}
+	if (st == ST_E_UNSUPPORTED)
+		return error_set(err, ST_E_UNSUPPORTED, "provider %s (plugin %s) does not implement %s",
+				 p->key, pp_impl(p)->manifest->id, method);
 	return st;
 }
 

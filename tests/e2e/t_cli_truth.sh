@@ -70,3 +70,42 @@ contains "$errout" 'help: unknown command "bogus"'
 printf '{"type":"object","properties":{"a":{"type":"nope"}}}' > bad.json
 expect_rc 4 envctl plugin lint bad.json
 expect_rc 2 envctl plugin lint
+
+# A provider without release/destroy (-32601 / not in supportedMethods):
+# the lease ends, but no "destroyed" and no cleanup success is claimed.
+fx="$(cd "$(dirname "$0")/../fixtures/plugins" && pwd)"
+mkdir -p plugins && cp -r "$fx/echo-node" plugins/norelease
+node -e '
+const fs = require("fs"), f = "plugins/norelease/worker.js";
+let s = fs.readFileSync(f, "utf8");
+s = s.replace("const methods = {", "const methods = {}; const all = {");
+s = s.replace(/\n};\n\nlet buf/, "\n};\nfor (const k of Object.keys(all)) if (!/ReleaseLease|DestroyLease/.test(k)) methods[k] = all[k];\n\nlet buf");
+s = s.replace("supportedMethods: Object.keys(methods)", "supportedMethods: Object.keys(methods).concat(process.env.NR_ADVERTISE ? [\"environmentReleaseLease\", \"environmentDestroyLease\"] : [])");
+fs.writeFileSync(f, s);
+const m = JSON.parse(fs.readFileSync("plugins/norelease/manifest.json", "utf8"));
+m.id = "example.norelease"; m.environmentDrivers[0].driverKey = "norelease";
+m.inheritEnv = ["NR_ADVERTISE"];
+fs.writeFileSync("plugins/norelease/manifest.json", JSON.stringify(m));'
+export ENVCTL_PLUGIN_PATH="$PWD/plugins"
+for advertise in "" 1; do
+	export NR_ADVERTISE=$advertise
+	expect_rc 0 envctl env create "nr$advertise" --provider norelease --set greeting=hi
+	expect_rc 0 envctl lease acquire "nr$advertise" --json
+	id=$(json_get "$out" j.id)
+	expect_rc 0 envctl lease destroy "$id" --yes
+	lacks "$out" "destroyed and"
+	contains "$out" "does not implement environmentDestroyLease, so nothing was destroyed"
+	expect_rc 0 envctl lease show "$id" --json
+	[ "$(json_get "$out" j.cleanupStatus)" = null ] || fail "cleanupStatus: $out"
+	[ "$(json_get "$out" j.metadata.envctlCleanupUnsupported)" = environmentDestroyLease ] \
+		|| fail "no envctlCleanupUnsupported: $out"
+	expect_rc 0 envctl lease acquire "nr$advertise" --json
+	id=$(json_get "$out" j.id)
+	expect_rc 0 envctl lease release "$id"
+	contains "$out" "does not implement environmentReleaseLease, so nothing was cleaned up"
+	expect_rc 0 envctl activity --json --entity "$id"
+	lacks "$out" "cleanup succeeded"
+	# Nothing to retry, and the environment is not held by it.
+	expect_rc 0 envctl lease sweep --json
+	expect_rc 0 envctl env delete "nr$advertise"
+done
