@@ -26,6 +26,21 @@ static const CliCommand *const cli_commands[] = {
 
 #define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])
 
+/* The global options: parsed from this table, and listed from it for
+ * completion (`envctl complete globals`). */
+static const struct option cli_global_opts[] = {
+	{ "db", required_argument, NULL, 'd' },
+	{ "readonly", no_argument, NULL, 'r' },
+	{ "no-color", no_argument, NULL, 'c' },
+	{ "no-mouse", no_argument, NULL, 'm' },
+	{ "ascii", no_argument, NULL, 'a' },
+	{ "script", required_argument, NULL, 's' },
+	{ "view", required_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static void cli_print_usage(FILE *out)
 {
 	fprintf(out,
@@ -99,6 +114,20 @@ static void cli_print_sub_usage(const CliCommand *cmd, const char *sub)
 		return;
 	}
 	fputs(notes + 1, stdout);
+}
+
+void cli_print_global_options(void)
+{
+	for (size_t i = 0; cli_global_opts[i].name; i++)
+		printf("--%s\n", cli_global_opts[i].name);
+}
+
+const CliCommand *cli_find_command(const char *name)
+{
+	for (size_t i = 0; name && i < CLI_COMMAND_COUNT; i++)
+		if (strcmp(cli_commands[i]->name, name) == 0)
+			return cli_commands[i];
+	return NULL;
 }
 
 void cli_print_command_names(void)
@@ -335,18 +364,6 @@ static int cli_dispatch(int argc, char **argv, const char *db, bool readonly, bo
 
 int cli_main_hooked(int argc, char **argv, CliAppHook hook)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "readonly", no_argument, NULL, 'r' },
-		{ "no-color", no_argument, NULL, 'c' },
-		{ "no-mouse", no_argument, NULL, 'm' },
-		{ "ascii", no_argument, NULL, 'a' },
-		{ "script", required_argument, NULL, 's' },
-		{ "view", required_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *db = NULL;
 	TuiOptions tui = { 0 };
 	bool readonly = false, no_color = getenv("NO_COLOR") && getenv("NO_COLOR")[0];
@@ -355,7 +372,7 @@ int cli_main_hooked(int argc, char **argv, CliAppHook hook)
 
 	/* '+' stops at the first non-option: the rest belongs to the subcommand. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+h", cli_global_opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'r': readonly = true; break;

@@ -103,6 +103,10 @@ extern const CliCommand cli_cmd_demo;
 extern const CliCommand cli_cmd_complete;
 /* One subcommand group name per line (for `envctl complete commands`). */
 void cli_print_command_names(void);
+/* The global options ("--db", ...), one per line. */
+void cli_print_global_options(void);
+/* The subcommand group called name, or NULL. */
+const CliCommand *cli_find_command(const char *name);
 
 /* `envctl plugin lint FILE [--strict] [--json]`; argv[0] is "lint". */
 int cli_plugin_lint(App *app, int argc, char **argv);

@@ -1,0 +1,55 @@
+# One source of truth for commands and options (#20): each command's usage
+# text (its --help, read through `envctl complete subcommands|options`) is
+# the table. Every option it names must be accepted by that subcommand's
+# parser, appear in the man page's line for that command, and be offered by
+# the bash completion; every subcommand must have its man page line too.
+. "$(dirname "$0")/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+man="$here/../../doc/envctl.1"
+export PATH="$(dirname "$ENVCTL_BIN"):$PATH"
+. "$here/../../data/completion/envctl.bash"
+complete_line() {
+	COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); COMPREPLY=()
+	_envctl; echo " ${COMPREPLY[*]} "
+}
+# The man page's command lines (".B env create ..."), fonts and \- undone,
+# one per line, with "|" also splitting words.
+manlines=$(sed -n '/^\.SH COMMANDS/,/^\.SH /p' "$man" | grep '^\.B ' |
+	sed -e 's/\\f[BIRP]//g' -e 's/\\-/-/g' -e 's/^\.B //')
+problems=""
+note() { problems="$problems
+$*"; }
+has_sub() { # cmd sub: a man line for cmd naming sub as a word
+	printf '%s\n' "$manlines" | grep "^$1 " | tr '|[]' '   ' | grep -qw -- "$2"
+}
+has_opt() { # cmd opt
+	printf '%s\n' "$manlines" | grep "^$1 " | grep -q -- "$2\\b"
+}
+globals=$(complete_line envctl -)
+for g in $(envctl complete globals); do
+	case "$globals" in *" $g "*) ;; *) note "completion lacks global option $g";; esac
+	grep -q -- "$(printf '%s' "$g" | sed 's/-/\\\\-/g')" "$man" || note "man page lacks global option $g"
+done
+for cmd in $(envctl complete commands); do
+	printf '%s\n' "$manlines" | grep -q "^$cmd\\b" || note "man page lacks command $cmd"
+	subs=$(envctl complete subcommands "$cmd")
+	offered=$(complete_line envctl "$cmd" "")
+	for sub in ${subs:-""}; do
+		if [ -n "$sub" ]; then
+			has_sub "$cmd" "$sub" || note "man page lacks $cmd $sub"
+			case "$offered" in *" $sub "*) ;; *) note "completion lacks $cmd $sub";; esac
+			optoffered=$(complete_line envctl "$cmd" "$sub" --)
+		else
+			optoffered=$(complete_line envctl "$cmd" --)
+		fi
+		for opt in $(envctl complete options "$cmd" $sub); do
+			has_opt "$cmd" "$opt" || note "man page lacks $opt of $cmd $sub"
+			case "$optoffered" in *" $opt "*) ;; *) note "completion lacks $opt of $cmd $sub";; esac
+			# The parser knows it (no positional: at most a usage error).
+			err=$(cd "$TMPDIR" && timeout 20 "$ENVCTL_BIN" --db "$TMPDIR/sync.db" "$cmd" $sub "$opt" </dev/null 2>&1 >/dev/null)
+			case "$err" in *"unknown option"*|*"does not apply"*)
+				note "$cmd $sub refuses its own documented $opt: $err";; esac
+		done
+	done
+done
+[ -z "$problems" ] || fail "docs and CLI diverge:$problems"
