@@ -53,3 +53,20 @@ for cmd in $(envctl complete commands); do
 	done
 done
 [ -z "$problems" ] || fail "docs and CLI diverge:$problems"
+
+# The README's screenshots: their headings and footers are what the console
+# draws today at that size (the rows hold ages, so only those lines).
+readme="$here/../../README.md"
+export LC_ALL=C.UTF-8 TERM=xterm
+unset NO_COLOR ENVCTL_TUI_SCRIPT ENVCTL_TUI_KEYS
+mkdir -p shots && (cd shots && ENVCTL_DB="$PWD/demo.db" envctl demo >/dev/null) || fail "demo"
+printf '<Dump envs.txt>\n:leases<Enter> <Dump leases.txt>\n' > shots/script
+(cd shots && ENVCTL_DB="$PWD/demo.db" ENVCTL_TUI_SIZE=82x12 "$ENVCTL_BIN" --script script) \
+	>/dev/null 2>&1 || fail "console script"
+for shot in envs leases; do
+	for line in 3 12; do
+		want=$(sed -n "${line}p" "shots/$shot.txt" | sed 's/[[:space:]]*$//')
+		[ -n "$want" ] || want=$(sed -n "$((line + 1))p" "shots/$shot.txt" | sed 's/[[:space:]]*$//')
+		grep -qF -- "    $want" "$readme" || fail "README's $shot screenshot is stale; the console draws: $want"
+	done
+done
