@@ -70,3 +70,20 @@ for shot in envs leases; do
 		grep -qF -- "    $want" "$readme" || fail "README's $shot screenshot is stale; the console draws: $want"
 	done
 done
+
+# Every key of the console's key tables (src/tui/*.c, first column: a
+# character, ^X or F2) is on the man page's CONSOLE section.
+src="$here/../../src/tui"
+if [ -d "$src" ]; then
+	console=$(sed -n '/^\.SH CONSOLE/,/^\.SH ENVIRONMENT/p' "$man" | grep '^\.B' |
+		sed -e 's/\\f[BIRP]//g' -e 's/\\-/-/g' -e 's/"//g' -e 's/,/ /g')
+	for k in $(grep -ho "^\s*{ \('[^']*'\|TUI_CTRL('[a-z]')\|TUI_FN(KEY_F([0-9]*))\)," "$src"/*.c |
+		sed "s/^\s*{ //; s/,$//" | sort -u |
+		sed -e "s/^TUI_CTRL('\(.\)')$/^\1/" -e "s/^TUI_FN(KEY_F(\([0-9]*\)))$/F\1/" \
+		    -e "s/^' '$/Space/" -e "s/^'\(.\)'$/\1/"); do
+		case $k in ^?) k="^$(printf '%s' "${k#^}" | tr a-z A-Z)";; esac
+		printf '%s\n' "$console" | tr ' ' '\n' | grep -qxF -- "$k" ||
+			note "man page CONSOLE lacks the key $k"
+	done
+	[ -z "$problems" ] || fail "man page and console keys diverge:$problems"
+fi
