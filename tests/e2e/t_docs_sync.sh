@@ -87,3 +87,12 @@ if [ -d "$src" ]; then
 	done
 	[ -z "$problems" ] || fail "man page and console keys diverge:$problems"
 fi
+
+# Every ENVCTL_* variable the code reads or sets is in ENVIRONMENT.
+if [ -d "$here/../../src" ]; then
+	envsec=$(sed -n '/^\.SH ENVIRONMENT/,/^\.SH FILES/p' "$man")
+	for v in $(grep -rhoE '"ENVCTL_[A-Z_]+[="]' "$here/../../src" | tr -d '"=' | sort -u); do
+		case "$envsec" in *"$v"*) ;; *) note "man page ENVIRONMENT lacks $v";; esac
+	done
+	[ -z "$problems" ] || fail "man page and environment variables diverge:$problems"
+fi
