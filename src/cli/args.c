@@ -91,10 +91,14 @@ int cli_unknown_option(const CliCommand *cmd, const char *where, const CliOpt *o
 	for (size_t i = 0; !best && len > 3 && opts && opts[i].name; i++)
 		if (strncmp(opts[i].name, arg, len) == 0)
 			best = opts[i].name;
-	fprintf(stderr, "envctl: %s: unknown option \"%.*s\"", where, (int)len, arg);
+	fprintf(stderr, "envctl: %s%sunknown option \"%.*s\"", where, where[0] ? ": " : "",
+		(int)len, arg);
 	if (best)
 		fprintf(stderr, "; did you mean %s?", best);
-	fprintf(stderr, "\nsee `envctl %s --help`\n", cmd->name);
+	if (cmd)
+		fprintf(stderr, "\nsee `envctl %s --help`\n", cmd->name);
+	else
+		fputs("\nsee `envctl --help`\n", stderr);
 	return status_exit_code(ST_E_USAGE);
 }
 

@@ -383,8 +383,21 @@ int cli_main_hooked(int argc, char **argv, CliAppHook hook)
 		case 'v': tui.start_view = optarg; break;
 		case 'V': printf("envctl %s\n", ENVCTL_VERSION); return 0;
 		case 'h': cli_print_usage(stdout); return 0;
-		default:
-			return cli_usage_error(NULL, "unknown option \"%s\"", argv[optind - 1]);
+		default: {
+			/* The same did-you-mean as a subcommand's, from the table getopt read. */
+			CliOpt known[sizeof cli_global_opts / sizeof cli_global_opts[0]];
+			char names[sizeof cli_global_opts / sizeof cli_global_opts[0]][24];
+			const char *arg = argv[optind - 1], *eq = strchr(arg, '=');
+			size_t i;
+
+			for (i = 0; cli_global_opts[i].name; i++) {
+				snprintf(names[i], sizeof names[i], "--%s", cli_global_opts[i].name);
+				known[i] = (CliOpt){ names[i], CLI_FLAG, NULL };
+			}
+			known[i] = (CliOpt){ NULL, CLI_FLAG, NULL };
+			return cli_unknown_option(NULL, "", known, arg,
+						  eq ? (size_t)(eq - arg) : strlen(arg));
+		}
 		}
 	}
 	if (optind < argc)

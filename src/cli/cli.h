@@ -72,8 +72,9 @@ int cli_parse_scoped(const CliCommand *cmd, const char *sub, int argc, char **ar
 		     const CliOpt *opts, const CliOptScope *scopes, const char **pos, int max_pos,
 		     int *npos);
 void cli_list_free(CliList *l);
-/* Prints "unknown option" for arg (len bytes of it) with a did-you-mean
- * from opts and a pointer to `envctl CMD --help`; returns exit code 2. */
+/* Prints "WHERE: unknown option" for arg (len bytes of it) with a
+ * did-you-mean from opts and a pointer to `envctl CMD --help` (cmd NULL,
+ * where "": the global options, `envctl --help`); returns exit code 2. */
 int cli_unknown_option(const CliCommand *cmd, const char *where, const CliOpt *opts,
 		       const char *arg, size_t len);
 /* Is word one of the space-separated words in list? */

@@ -109,9 +109,14 @@ int cli_plugin_lint(App *app, int argc, char **argv)
 			strict = true;
 		else if (strcmp(argv[i], "--json") == 0)
 			json = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return cli_usage_error(&cli_cmd_plugin, "plugin lint: unknown option \"%s\"",
-					       argv[i]);
+		else if (argv[i][0] == '-' && argv[i][1]) {
+			static const CliOpt known[] = { { "--strict", CLI_FLAG, NULL },
+							{ "--json", CLI_FLAG, NULL },
+							{ NULL, CLI_FLAG, NULL } };
+
+			return cli_unknown_option(&cli_cmd_plugin, "plugin lint", known, argv[i],
+						  strlen(argv[i]));
+		}
 		else if (!file)
 			file = argv[i];
 		else

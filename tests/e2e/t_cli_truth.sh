@@ -109,3 +109,14 @@ for advertise in "" 1; do
 	expect_rc 0 envctl lease sweep --json
 	expect_rc 0 envctl env delete "nr$advertise"
 done
+
+# The same did-you-mean for global options and for commands that parse
+# their own (provider, plugin lint).
+expect_rc 2 envctl --readonyl
+contains "$errout" 'unknown option "--readonyl"; did you mean --readonly?'
+contains "$errout" 'see `envctl --help`'
+expect_rc 2 envctl provider list --jsn
+contains "$errout" 'did you mean --json?'
+contains "$errout" 'see `envctl provider --help`'
+expect_rc 2 envctl plugin lint --strct x.json
+contains "$errout" 'did you mean --strict?'
