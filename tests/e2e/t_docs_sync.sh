@@ -96,3 +96,15 @@ if [ -d "$here/../../src" ]; then
 	done
 	[ -z "$problems" ] || fail "man page and environment variables diverge:$problems"
 fi
+
+# Every view name and alias of command mode (the views tui.c lists in
+# tui_top_views) is on the man page.
+if [ -d "$src" ]; then
+	for v in $(sed -n '/tui_top_views\[\] = {/,/};/p' "$src/tui.c" | grep -o 'tui_view_[a-z_]*'); do
+		for w in $(cat "$src"/view_*.c | sed -n "/^const TuiViewOps $v = {/,/^};/p" |
+			grep -oE '\.(name|alias) = "[a-z]+"' | sed 's/.*"\(.*\)"/\1/'); do
+			grep -qE -- ":$w\b" "$man" || note "man page lacks the console command :$w"
+		done
+	done
+	[ -z "$problems" ] || fail "man page and console commands diverge:$problems"
+fi
