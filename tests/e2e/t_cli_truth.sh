@@ -79,8 +79,8 @@ node -e '
 const fs = require("fs"), f = "plugins/norelease/worker.js";
 let s = fs.readFileSync(f, "utf8");
 s = s.replace("const methods = {", "const methods = {}; const all = {");
-s = s.replace(/\n};\n\nlet buf/, "\n};\nfor (const k of Object.keys(all)) if (!/ReleaseLease|DestroyLease/.test(k)) methods[k] = all[k];\n\nlet buf");
-s = s.replace("supportedMethods: Object.keys(methods)", "supportedMethods: Object.keys(methods).concat(process.env.NR_ADVERTISE ? [\"environmentReleaseLease\", \"environmentDestroyLease\"] : [])");
+s = s.replace(/\n};\n\nlet buf/, "\n};\nfor (const k of Object.keys(all)) if (!/ReleaseLease|DestroyLease|ResumeLease/.test(k)) methods[k] = all[k];\n\nlet buf");
+s = s.replace("supportedMethods: Object.keys(methods)", "supportedMethods: Object.keys(methods).concat(process.env.NR_ADVERTISE ? [\"environmentReleaseLease\", \"environmentDestroyLease\", \"environmentResumeLease\"] : [])");
 fs.writeFileSync(f, s);
 const m = JSON.parse(fs.readFileSync("plugins/norelease/manifest.json", "utf8"));
 m.id = "example.norelease"; m.environmentDrivers[0].driverKey = "norelease";
@@ -105,6 +105,10 @@ for advertise in "" 1; do
 	contains "$out" "does not implement environmentReleaseLease, so nothing was cleaned up"
 	expect_rc 0 envctl activity --json --entity "$id"
 	lacks "$out" "cleanup succeeded"
+	# Cannot resume is said as such, not "no longer has sandbox".
+	expect_rc 10 envctl lease resume "$id"
+	contains "$errout" "does not implement environmentResumeLease"
+	lacks "$errout" "no longer has"
 	# Nothing to retry, and the environment is not held by it.
 	expect_rc 0 envctl lease sweep --json
 	expect_rc 0 envctl env delete "nr$advertise"
