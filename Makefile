@@ -16,7 +16,7 @@ TEST_PKGS = check
 # Debian packages: build libraries, then the tools the tests drive for real.
 DEB_PKGS = gcc make pkg-config libncurses-dev libcjson-dev libsqlite3-dev uuid-dev \
 	   libsodium-dev check sqlite3 tmux bubblewrap openssh-server openssh-client \
-	   nodejs clang libclang-rt-dev valgrind cppcheck docker.io busybox-static
+	   nodejs clang libclang-rt-dev valgrind cppcheck docker.io busybox-static jq
 
 # Error messages live in fixed buffers and truncate by design, hence
 # -Wno-format-truncation; everything else in the strict set is an error.

@@ -16,6 +16,22 @@ static const CliOpt *cli_find_opt(const CliOpt *opts, const char *arg, size_t le
 	return NULL;
 }
 
+/* Is word one of the space-separated words in list? */
+bool cli_word_in(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; p && *p;) {
+		size_t len = strcspn(p, " ");
+
+		if (len == n && strncmp(p, word, n) == 0)
+			return true;
+		p += len;
+		p += strspn(p, " ");
+	}
+	return false;
+}
+
 static bool cli_list_push(CliList *l, const char *v)
 {
 	const char **n = realloc(l->items, (l->count + 1) * sizeof *n);
@@ -34,11 +50,82 @@ void cli_list_free(CliList *l)
 	l->count = 0;
 }
 
+/* Edit distance, for a did-you-mean; options are short, so the two
+ * rows live on the stack and longer words are simply not compared. */
+static size_t cli_distance(const char *a, size_t na, const char *b)
+{
+	size_t nb = strlen(b), prev[64], cur[64];
+
+	if (na >= 64 || nb >= 64)
+		return (size_t)-1;
+	for (size_t j = 0; j <= nb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= na; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= nb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (nb + 1) * sizeof *prev);
+	}
+	return prev[nb];
+}
+
+int cli_unknown_option(const CliCommand *cmd, const char *where, const CliOpt *opts,
+		       const char *arg, size_t len)
+{
+	const char *best = NULL;
+	size_t best_d = 3; /* at most two edits away, else no guess */
+
+	for (size_t i = 0; opts && opts[i].name; i++) {
+		size_t d = cli_distance(arg, len, opts[i].name);
+
+		if (d < best_d) {
+			best = opts[i].name;
+			best_d = d;
+		}
+	}
+	/* "--desc": an abbreviation is a guess too. */
+	for (size_t i = 0; !best && len > 3 && opts && opts[i].name; i++)
+		if (strncmp(opts[i].name, arg, len) == 0)
+			best = opts[i].name;
+	fprintf(stderr, "envctl: %s%sunknown option \"%.*s\"", where, where[0] ? ": " : "",
+		(int)len, arg);
+	if (best)
+		fprintf(stderr, "; did you mean %s?", best);
+	if (cmd)
+		fprintf(stderr, "\nsee `envctl %s --help`\n", cmd->name);
+	else
+		fputs("\nsee `envctl --help`\n", stderr);
+	return status_exit_code(ST_E_USAGE);
+}
+
+static const char *cli_scope_of(const CliOptScope *scopes, const char *name)
+{
+	for (size_t i = 0; scopes && scopes[i].name; i++)
+		if (strcmp(scopes[i].name, name) == 0)
+			return scopes[i].subs;
+	return NULL;
+}
+
 int cli_parse(const CliCommand *cmd, const char *sub, int argc, char **argv, int start,
 	      const CliOpt *opts, const char **pos, int max_pos, int *npos)
 {
-	bool only_pos = false;
+	return cli_parse_scoped(cmd, sub, argc, argv, start, opts, NULL, pos, max_pos, npos);
+}
 
+int cli_parse_scoped(const CliCommand *cmd, const char *sub, int argc, char **argv, int start,
+		     const CliOpt *opts, const CliOptScope *scopes, const char **pos, int max_pos,
+		     int *npos)
+{
+	bool only_pos = false;
+	char where[64];
+
+	/* "activity", or "env list": a group without subcommands has sub "". */
+	snprintf(where, sizeof where, "%s%s%s", cmd->name, sub && sub[0] ? " " : "",
+		 sub ? sub : "");
 	*npos = 0;
 	for (int i = start; i < argc; i++) {
 		const char *arg = argv[i];
@@ -51,20 +138,21 @@ int cli_parse(const CliCommand *cmd, const char *sub, int argc, char **argv, int
 		}
 		if (only_pos || arg[0] != '-' || strcmp(arg, "-") == 0) {
 			if (*npos >= max_pos)
-				return cli_usage_error(cmd, "%s %s: unexpected \"%s\"", cmd->name, sub,
-						       arg);
+				return cli_usage_error(cmd, "%s: unexpected \"%s\"", where, arg);
 			pos[(*npos)++] = arg;
 			continue;
 		}
 		eq = strchr(arg, '=');
 		o = cli_find_opt(opts, arg, eq ? (size_t)(eq - arg) : strlen(arg));
 		if (!o)
-			return cli_usage_error(cmd, "%s %s: unknown option \"%.*s\"", cmd->name, sub,
-					       (int)(eq ? eq - arg : (long)strlen(arg)), arg);
+			return cli_unknown_option(cmd, where, opts, arg,
+						  eq ? (size_t)(eq - arg) : strlen(arg));
+		if (cli_scope_of(scopes, o->name) && !cli_word_in(cli_scope_of(scopes, o->name), sub))
+			return cli_usage_error(cmd, "%s: %s does not apply here (only to %s %s)",
+					       where, o->name, cmd->name, cli_scope_of(scopes, o->name));
 		if (o->kind == CLI_FLAG) {
 			if (eq)
-				return cli_usage_error(cmd, "%s %s: %s takes no value", cmd->name,
-						       sub, o->name);
+				return cli_usage_error(cmd, "%s: %s takes no value", where, o->name);
 			*(bool *)o->target = true;
 			continue;
 		}
@@ -73,8 +161,7 @@ int cli_parse(const CliCommand *cmd, const char *sub, int argc, char **argv, int
 		else if (i + 1 < argc)
 			value = argv[++i];
 		else
-			return cli_usage_error(cmd, "%s %s: %s needs a value", cmd->name, sub,
-					       o->name);
+			return cli_usage_error(cmd, "%s: %s needs a value", where, o->name);
 		if (o->kind == CLI_VALUE) {
 			*(const char **)o->target = value;
 		} else if (!cli_list_push(o->target, value)) {

@@ -26,6 +26,21 @@ static const CliCommand *const cli_commands[] = {
 
 #define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])
 
+/* The global options: parsed from this table, and listed from it for
+ * completion (`envctl complete globals`). */
+static const struct option cli_global_opts[] = {
+	{ "db", required_argument, NULL, 'd' },
+	{ "readonly", no_argument, NULL, 'r' },
+	{ "no-color", no_argument, NULL, 'c' },
+	{ "no-mouse", no_argument, NULL, 'm' },
+	{ "ascii", no_argument, NULL, 'a' },
+	{ "script", required_argument, NULL, 's' },
+	{ "view", required_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static void cli_print_usage(FILE *out)
 {
 	fprintf(out,
@@ -56,6 +71,63 @@ static void cli_print_usage(FILE *out)
 		"Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 invalid input,\n"
 		"5 conflict, 6 provider error, 7 database error, 8 secret store error,\n"
 		"9 timed out, 10 not supported, 11 I/O error, 12 out of memory, 13 busy.\n");
+}
+
+/* `envctl CMD SUB --help`: the usage lines of SUB ("usage: envctl env
+ * list ...", with their continuation lines), then the command's notes;
+ * with no SUB, or one the usage does not name, the whole text. */
+static void cli_print_sub_usage(const CliCommand *cmd, const char *sub)
+{
+	const char *text = cmd->usage, *line = text, *notes = strstr(text, "\n\n");
+	size_t prefix_len;
+	char prefix[96];
+	bool any = false, in_sub = false;
+
+	snprintf(prefix, sizeof prefix, "envctl %s %s", cmd->name, sub ? sub : "");
+	prefix_len = strlen(prefix);
+	if (!sub || !notes) {
+		fputs(text, stdout);
+		return;
+	}
+	while (line < notes) {
+		const char *end = strchr(line, '\n');
+		const char *word = line + strspn(line, " ");
+		size_t n = (size_t)(end - line);
+
+		if (strncmp(word, "usage: ", 7) == 0)
+			word += 7;
+		if (strncmp(word, "envctl ", 7) == 0)
+			in_sub = strncmp(word, prefix, prefix_len) == 0 &&
+				 (word[prefix_len] == ' ' || word[prefix_len] == '\n');
+		if (in_sub) {
+			/* "usage: " and the continuation indent are both 7 wide. */
+			if (any)
+				printf("%.*s\n", (int)n, line);
+			else
+				printf("usage: %.*s\n", (int)(end - word), word);
+			any = true;
+		}
+		line = end + 1;
+	}
+	if (!any) {
+		fputs(text, stdout);
+		return;
+	}
+	fputs(notes + 1, stdout);
+}
+
+void cli_print_global_options(void)
+{
+	for (size_t i = 0; cli_global_opts[i].name; i++)
+		printf("--%s\n", cli_global_opts[i].name);
+}
+
+const CliCommand *cli_find_command(const char *name)
+{
+	for (size_t i = 0; name && i < CLI_COMMAND_COUNT; i++)
+		if (strcmp(cli_commands[i]->name, name) == 0)
+			return cli_commands[i];
+	return NULL;
 }
 
 void cli_print_command_names(void)
@@ -254,11 +326,31 @@ static int cli_dispatch(int argc, char **argv, const char *db, bool readonly, bo
 		app_free(&app);
 		return rc;
 	}
+	/* `envctl help [COMMAND]`: the same text as --help. */
+	if (strcmp(argv[optind], "help") == 0) {
+		const char *want = optind + 1 < argc ? argv[optind + 1] : NULL;
+
+		app_free(&app);
+		if (!want) {
+			cli_print_usage(stdout);
+			return 0;
+		}
+		for (size_t i = 0; i < CLI_COMMAND_COUNT; i++)
+			if (strcmp(want, cli_commands[i]->name) == 0) {
+				cli_print_sub_usage(cli_commands[i],
+						    optind + 2 < argc ? argv[optind + 2] : NULL);
+				return 0;
+			}
+		return cli_usage_error(NULL, "help: unknown command \"%s\"", want);
+	}
 	for (size_t i = 0; i < CLI_COMMAND_COUNT; i++) {
 		if (strcmp(argv[optind], cli_commands[i]->name) != 0)
 			continue;
 		if (cli_wants_help(argc - optind, argv + optind)) {
-			fputs(cli_commands[i]->usage, stdout);
+			cli_print_sub_usage(cli_commands[i],
+					    optind + 1 < argc && argv[optind + 1][0] != '-'
+						    ? argv[optind + 1]
+						    : NULL);
 			rc = 0;
 		} else {
 			rc = cli_commands[i]->run(&app, argc - optind, argv + optind);
@@ -272,18 +364,6 @@ static int cli_dispatch(int argc, char **argv, const char *db, bool readonly, bo
 
 int cli_main_hooked(int argc, char **argv, CliAppHook hook)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "readonly", no_argument, NULL, 'r' },
-		{ "no-color", no_argument, NULL, 'c' },
-		{ "no-mouse", no_argument, NULL, 'm' },
-		{ "ascii", no_argument, NULL, 'a' },
-		{ "script", required_argument, NULL, 's' },
-		{ "view", required_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *db = NULL;
 	TuiOptions tui = { 0 };
 	bool readonly = false, no_color = getenv("NO_COLOR") && getenv("NO_COLOR")[0];
@@ -292,7 +372,7 @@ int cli_main_hooked(int argc, char **argv, CliAppHook hook)
 
 	/* '+' stops at the first non-option: the rest belongs to the subcommand. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+h", cli_global_opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'r': readonly = true; break;
@@ -303,8 +383,21 @@ int cli_main_hooked(int argc, char **argv, CliAppHook hook)
 		case 'v': tui.start_view = optarg; break;
 		case 'V': printf("envctl %s\n", ENVCTL_VERSION); return 0;
 		case 'h': cli_print_usage(stdout); return 0;
-		default:
-			return cli_usage_error(NULL, "unknown option \"%s\"", argv[optind - 1]);
+		default: {
+			/* The same did-you-mean as a subcommand's, from the table getopt read. */
+			CliOpt known[sizeof cli_global_opts / sizeof cli_global_opts[0]];
+			char names[sizeof cli_global_opts / sizeof cli_global_opts[0]][24];
+			const char *arg = argv[optind - 1], *eq = strchr(arg, '=');
+			size_t i;
+
+			for (i = 0; cli_global_opts[i].name; i++) {
+				snprintf(names[i], sizeof names[i], "--%s", cli_global_opts[i].name);
+				known[i] = (CliOpt){ names[i], CLI_FLAG, NULL };
+			}
+			known[i] = (CliOpt){ NULL, CLI_FLAG, NULL };
+			return cli_unknown_option(NULL, "", known, arg,
+						  eq ? (size_t)(eq - arg) : strlen(arg));
+		}
 		}
 	}
 	if (optind < argc)

@@ -54,12 +54,31 @@ typedef struct CliOpt {
 	void *target;     /* bool *, const char **, or CliList * */
 } CliOpt;
 
+/* Which subcommands of a group an option applies to: subs is
+ * space-separated ("create edit"). Given to another, the option is
+ * refused rather than silently ignored. A table ends with name NULL. */
+typedef struct CliOptScope {
+	const char *name;
+	const char *subs;
+} CliOptScope;
+
 /* Parses argv[start..] into opts and up to max_pos positionals (pos[]).
  * Returns 0, or prints a usage error for `envctl <cmd> <sub>` and returns
  * its exit code. Free CliList items with cli_list_free. */
 int cli_parse(const CliCommand *cmd, const char *sub, int argc, char **argv, int start,
 	      const CliOpt *opts, const char **pos, int max_pos, int *npos);
+/* cli_parse that also refuses an option scopes says is not for sub. */
+int cli_parse_scoped(const CliCommand *cmd, const char *sub, int argc, char **argv, int start,
+		     const CliOpt *opts, const CliOptScope *scopes, const char **pos, int max_pos,
+		     int *npos);
 void cli_list_free(CliList *l);
+/* Prints "WHERE: unknown option" for arg (len bytes of it) with a
+ * did-you-mean from opts and a pointer to `envctl CMD --help` (cmd NULL,
+ * where "": the global options, `envctl --help`); returns exit code 2. */
+int cli_unknown_option(const CliCommand *cmd, const char *where, const CliOpt *opts,
+		       const char *arg, size_t len);
+/* Is word one of the space-separated words in list? */
+bool cli_word_in(const char *list, const char *word);
 
 /* Reads a secret value from a file or "-" (stdin) without leaving copies
  * behind; one trailing newline (\n or \r\n) is dropped, so
@@ -85,6 +104,10 @@ extern const CliCommand cli_cmd_demo;
 extern const CliCommand cli_cmd_complete;
 /* One subcommand group name per line (for `envctl complete commands`). */
 void cli_print_command_names(void);
+/* The global options ("--db", ...), one per line. */
+void cli_print_global_options(void);
+/* The subcommand group called name, or NULL. */
+const CliCommand *cli_find_command(const char *name);
 
 /* `envctl plugin lint FILE [--strict] [--json]`; argv[0] is "lint". */
 int cli_plugin_lint(App *app, int argc, char **argv);

@@ -348,6 +348,21 @@ done:
 
 /* ------------------------------------------------------------ dispatch */
 
+#define ENV_SUBCOMMANDS "create edit archive unarchive delete list show probe"
+
+static const CliOptScope env_scopes[] = {
+	{ "--provider", "create edit list" },
+	{ "--description", "create edit" },
+	{ "--config-file", "create edit" },
+	{ "--name", "edit" },
+	{ "--if-revision", "edit" },
+	{ "--set", "create edit" },
+	{ "--status", "list" },
+	{ "--json", "create edit list show" },
+	{ "--force", "delete" },
+	{ NULL, NULL },
+};
+
 static int env_cmd_run(App *app, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : NULL, *pos[1] = { NULL };
@@ -374,7 +389,10 @@ static int env_cmd_run(App *app, int argc, char **argv)
 		return cli_usage_error(&cli_cmd_env, "env: missing subcommand");
 	if (strcmp(sub, "probe") == 0)
 		return cli_env_probe(app, argc, argv);
-	rc = cli_parse(&cli_cmd_env, sub, argc, argv, 2, opts, pos, 1, &npos);
+	if (!cli_word_in(ENV_SUBCOMMANDS, sub))
+		return cli_usage_error(&cli_cmd_env, "env: unknown subcommand \"%s\" (one of: %s)",
+				       sub, ENV_SUBCOMMANDS);
+	rc = cli_parse_scoped(&cli_cmd_env, sub, argc, argv, 2, opts, env_scopes, pos, 1, &npos);
 	if (rc) {
 		cli_list_free(&a.sets);
 		return rc;
@@ -384,6 +402,11 @@ static int env_cmd_run(App *app, int argc, char **argv)
 		cli_list_free(&a.sets);
 		if (npos)
 			return cli_usage_error(&cli_cmd_env, "env list: unexpected \"%s\"", pos[0]);
+		if (status && strcmp(status, "active") != 0 && strcmp(status, "archived") != 0)
+			return cli_usage_error(&cli_cmd_env,
+					       "env list: unknown --status \"%s\" (one of: active, "
+					       "archived)",
+					       status);
 		return env_cmd_list(app, status, a.provider, a.json);
 	}
 	if (!npos) {

@@ -289,6 +289,7 @@ static int lease_cmd_one(App *app, int argc, char **argv)
 	StoreLease l;
 	Store *s;
 	const char *pos[1];
+	char *unsupported;
 	Error err;
 	Status st;
 	int rc, npos;
@@ -320,9 +321,17 @@ static int lease_cmd_one(App *app, int argc, char **argv)
 		store_lease_clear(&l);
 		return cli_fail(&err);
 	}
-	if (!json && strcmp(sub, "show") != 0)
+	unsupported = strcmp(sub, "release") == 0 || strcmp(sub, "destroy") == 0
+			      ? lease_cleanup_unsupported(&l)
+			      : NULL;
+	if (!json && unsupported)
+		printf("Lease %s is %s; its provider does not implement %s, so nothing was %s.\n",
+		       l.id, l.status, unsupported,
+		       strcmp(sub, "destroy") == 0 ? "destroyed" : "cleaned up");
+	else if (!json && strcmp(sub, "show") != 0)
 		printf("Lease %s is %s%s.\n", l.id, strcmp(sub, "destroy") == 0 ? "destroyed and " : "",
 		       l.status);
+	free(unsupported);
 	rc = (json || strcmp(sub, "show") == 0) ? lease_print(&l, json, NULL, false) : 0;
 	store_lease_clear(&l);
 	return rc;

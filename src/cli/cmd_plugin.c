@@ -35,7 +35,11 @@ static const char plugin_usage[] =
 	"              bare configSchema: \"error:\" lines for what would break forms\n"
 	"              and saves, \"warning:\" lines for what operators would trip on.\n"
 	"              Exit 0 when clean (or warnings only), 1 for warnings with\n"
-	"              --strict, 2 for errors. FILE \"-\" reads standard input.\n";
+	"              --strict, 4 for errors; 2 is a usage error. FILE \"-\" reads\n"
+	"              standard input.\n"
+	"\n"
+	"list --json prints an object, {\"plugins\": [...], \"problems\": [...]}:\n"
+	"the problems are folders that could not be loaded.\n";
 
 typedef struct PluginArgs {
 	const char *target;

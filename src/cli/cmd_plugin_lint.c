@@ -1,6 +1,6 @@
 /* envctl plugin lint FILE: the schema engine's lint over a manifest or a
- * bare configSchema. Its exit codes are lint's own (0 clean, 1 warnings
- * under --strict, 2 errors), not the status table's. */
+ * bare configSchema. Its exit codes: 0 clean, 1 warnings under --strict,
+ * 4 errors (the status table's "invalid input"), so that 2 stays usage. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 #include "schema/lib.h"
 #include "util/lib.h"
 
-enum { LINT_EXIT_CLEAN = 0, LINT_EXIT_WARNINGS = 1, LINT_EXIT_ERRORS = 2 };
+enum { LINT_EXIT_CLEAN = 0, LINT_EXIT_WARNINGS = 1, LINT_EXIT_ERRORS = 4 };
 
 static int lint_exit(const LintReport *r, bool strict)
 {
@@ -109,9 +109,14 @@ int cli_plugin_lint(App *app, int argc, char **argv)
 			strict = true;
 		else if (strcmp(argv[i], "--json") == 0)
 			json = true;
-		else if (argv[i][0] == '-' && argv[i][1])
-			return cli_usage_error(&cli_cmd_plugin, "plugin lint: unknown option \"%s\"",
-					       argv[i]);
+		else if (argv[i][0] == '-' && argv[i][1]) {
+			static const CliOpt known[] = { { "--strict", CLI_FLAG, NULL },
+							{ "--json", CLI_FLAG, NULL },
+							{ NULL, CLI_FLAG, NULL } };
+
+			return cli_unknown_option(&cli_cmd_plugin, "plugin lint", known, argv[i],
+						  strlen(argv[i]));
+		}
 		else if (!file)
 			file = argv[i];
 		else

@@ -87,9 +87,15 @@ static int provider_run(App *app, int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
-		else if (argv[i][0] == '-')
-			return cli_usage_error(&cli_cmd_provider, "provider %s: unknown option \"%s\"",
-					       sub, argv[i]);
+		else if (argv[i][0] == '-') {
+			static const CliOpt known[] = { { "--json", CLI_FLAG, NULL },
+							{ NULL, CLI_FLAG, NULL } };
+			char where[64];
+
+			snprintf(where, sizeof where, "provider %s", sub);
+			return cli_unknown_option(&cli_cmd_provider, where, known, argv[i],
+						  strlen(argv[i]));
+		}
 		else if (!key)
 			key = argv[i];
 		else

@@ -84,7 +84,7 @@ Status demo_load(App *app, const char *demo_file, DemoReport *out, Error *err)
 	Status st;
 
 	memset(out, 0, sizeof *out);
-	if (app_check_writable(app, "loading demo data", err) != ST_OK)
+	if (app_check_writable(app, "load demo data", err) != ST_OK)
 		return err->status;
 	if (env_list(app, NULL, &existing, err) != ST_OK)
 		return err->status;

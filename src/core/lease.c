@@ -132,6 +132,16 @@ static char *lease_handed_to(const StoreLease *l)
 	return r;
 }
 
+char *lease_cleanup_unsupported(const StoreLease *l)
+{
+	cJSON *m = lease_metadata(l);
+	const char *method = json_get_string(m, LEASE_KEY_CLEANUP_UNSUPPORTED);
+	char *r = method ? strdup(method) : NULL;
+
+	cJSON_Delete(m);
+	return r;
+}
+
 /* Everything a provider call needs, resolved for the duration of the call. */
 typedef struct LeaseCtx {
 	Store *store;
@@ -672,7 +682,7 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 	memset(out, 0, sizeof *out);
 	lease_reuse_report_init(&out->reuse);
 	memset(&h, 0, sizeof h);
-	if (app_check_writable(app, "acquiring a lease", err) != ST_OK)
+	if (app_check_writable(app, "acquire a lease", err) != ST_OK)
 		return err->status;
 	if (lease_ctx_load(app, req->environment, "lease.acquire", NULL, req->run_id, &c, err) !=
 	    ST_OK)
@@ -803,7 +813,7 @@ Status lease_resume(App *app, const char *lease_id, const char *actor, StoreLeas
 
 	memset(out, 0, sizeof *out);
 	memset(&h, 0, sizeof h);
-	if (app_check_writable(app, "resuming a lease", err) != ST_OK)
+	if (app_check_writable(app, "resume a lease", err) != ST_OK)
 		return err->status;
 	if (app_store(app, &s, err) != ST_OK || store_lease_get(s, lease_id, out, err) != ST_OK)
 		return err->status;
@@ -961,12 +971,24 @@ static Status lease_provider_cleanup(App *app, StoreLease *l, bool destroy, cons
 		st = op ? op(c.provider, &in, err) : ST_OK;
 	}
 	lease_crash_point(destroy ? "destroy:provider" : "release:provider");
-	if (st != ST_OK) {
+	if (st == ST_E_UNSUPPORTED) {
+		/* Nothing to retry and nothing done: neither "success" nor a
+		 * failure the sweep would retry; err keeps which method. */
+		lease_set(&l->cleanup_status, NULL);
+		lease_set(&l->next_cleanup_at, NULL);
+		json_set_string(meta, LEASE_KEY_CLEANUP_UNSUPPORTED,
+				destroy ? "environmentDestroyLease" : "environmentReleaseLease");
+		lease_store_metadata(l, meta);
+	} else if (st != ST_OK) {
 		lease_scrub_error(&c, err);
 		lease_cleanup_failed(l, NULL);
 	} else {
 		lease_set(&l->cleanup_status, "success");
 		lease_set(&l->next_cleanup_at, NULL);
+		if (cJSON_GetObjectItemCaseSensitive(meta, LEASE_KEY_CLEANUP_UNSUPPORTED)) {
+			cJSON_DeleteItemFromObjectCaseSensitive(meta, LEASE_KEY_CLEANUP_UNSUPPORTED);
+			lease_store_metadata(l, meta);
+		}
 		if (destroy) {
 			char now[TIME_STR_LEN];
 
@@ -1003,7 +1025,7 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 
 	memset(out, 0, sizeof *out);
 	memset(&env, 0, sizeof env);
-	if (app_check_writable(app, destroy ? "destroying a lease" : "releasing a lease", err) != ST_OK)
+	if (app_check_writable(app, destroy ? "destroy a lease" : "release a lease", err) != ST_OK)
 		return err->status;
 	if (!destroy && !lease_rules_release_status_valid(status))
 		return error_set(err, ST_E_USAGE,
@@ -1038,6 +1060,8 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 		store_lease_clear(out);
 		return st;
 	}
+	if (pst == ST_E_UNSUPPORTED)
+		pst = ST_OK; /* reported by LEASE_KEY_CLEANUP_UNSUPPORTED */
 	if (pst != ST_OK) {
 		error_set(err, pst,
 			  "lease %s is %s, but the provider's cleanup failed: %s; `envctl lease sweep` will retry",
@@ -1184,7 +1208,7 @@ Status lease_sweep(App *app, const char *actor, LeaseSweepReport *out, Error *er
 	int64_t now_ms = time_now_ms();
 
 	memset(out, 0, sizeof *out);
-	if (app_check_writable(app, "the sweep", err) != ST_OK)
+	if (app_check_writable(app, "run the sweep", err) != ST_OK)
 		return err->status;
 	if (app_store(app, &s, err) != ST_OK)
 		return err->status;
@@ -1431,7 +1455,7 @@ Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error 
 	Status st;
 
 	memset(out, 0, sizeof *out);
-	if (lease_open_active(app, req->lease_id, "executing in a lease", "lease.execute", &l, &c,
+	if (lease_open_active(app, req->lease_id, "execute in a lease", "lease.execute", &l, &c,
 			      err) != ST_OK)
 		return err->status;
 	s = c.store;
@@ -1498,7 +1522,7 @@ Status lease_realize_workspace(App *app, const char *lease_id, const cJSON *work
 	Status st;
 
 	*out = NULL;
-	if (lease_open_active(app, lease_id, "realizing a workspace", "lease.workspace", &l, &c,
+	if (lease_open_active(app, lease_id, "realize a workspace", "lease.workspace", &l, &c,
 			      err) != ST_OK)
 		return err->status;
 	/* Capabilities before the call: an SDK plugin declares realizeWorkspace

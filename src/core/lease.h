@@ -23,6 +23,10 @@
 #include "store/store.h"
 
 #define LEASE_CLEANUP_MAX_ATTEMPTS 5
+/* Lease metadata key naming the release/destroy method the provider does
+ * not implement: nothing was cleaned up (cleanupStatus stays null, so
+ * neither a success nor a failure the sweep would retry). */
+#define LEASE_KEY_CLEANUP_UNSUPPORTED "envctlCleanupUnsupported"
 #define LEASE_CLEANUP_BACKOFF_MS 30000
 
 typedef struct LeaseAcquireRequest {
@@ -127,5 +131,9 @@ cJSON *lease_to_json(const StoreLease *l);
  * itself with SIGKILL there — how the crash-injection tests stop envctl
  * between a provider call and the write of its outcome. */
 void lease_crash_point(const char *name);
+
+/* The method the provider lacked when this lease ended
+ * (LEASE_KEY_CLEANUP_UNSUPPORTED), or NULL; caller frees. */
+char *lease_cleanup_unsupported(const StoreLease *l);
 
 #endif

@@ -51,7 +51,8 @@ Status lease_rules_acquire(Provider *p, const AcquireInput *in, const char *reus
 			return ST_OK;
 		}
 		lease_handle_free(out);
-		if (st != ST_OK && resume_error)
+		/* A provider that cannot resume simply gets a fresh lease. */
+		if (st != ST_OK && st != ST_E_UNSUPPORTED && resume_error)
 			*resume_error = rerr;
 	}
 	return p->ops->acquire_lease(p, in, out, err);

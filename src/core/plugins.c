@@ -120,7 +120,7 @@ Status plugins_log_file(App *app, const char *key, char **out, Error *err)
 Status plugins_import(App *app, const char *dir, const PluginImportOptions *opts,
 		      PluginImportResult *out, Error *err)
 {
-	if (app_check_writable(app, "importing a plugin", err) != ST_OK)
+	if (app_check_writable(app, "import a plugin", err) != ST_OK)
 		return err->status;
 	return plugin_import(dir, opts, out, err);
 }

@@ -378,14 +378,18 @@ static Status pp_resume(Provider *p, const LeaseInput *in, LeaseHandle *out, Err
 	Status st;
 
 	memset(out, 0, sizeof *out);
+	/* Cannot resume is not "the sandbox is gone" (#20): ST_E_UNSUPPORTED,
+	 * on which acquire takes a fresh lease and `lease resume` refuses. */
 	if (plugin_worker_supports(pp_impl(p)->worker, "environmentResumeLease") == 0)
-		return ST_OK; /* cannot resume: the core acquires a fresh lease */
+		return error_set(err, ST_E_UNSUPPORTED,
+				 "provider %s (plugin %s) does not implement environmentResumeLease",
+				 p->key, pp_impl(p)->manifest->id);
 	st = pp_call(p, "environmentResumeLease", pp_lease_params(p, in),
 		     pp_lease_timeout(p, in->config), &result, err);
-	if (st == ST_E_UNSUPPORTED) {
-		error_clear(err);
-		return ST_OK;
-	}
+	if (st == ST_E_UNSUPPORTED)
+		return error_set(err, ST_E_UNSUPPORTED,
+				 "provider %s (plugin %s) does not implement environmentResumeLease",
+				 p->key, pp_impl(p)->manifest->id);
 	if (st != ST_OK)
 		return st;
 	st = pp_lease_result(p, in->config, result, out, true, err);
@@ -393,20 +397,23 @@ static Status pp_resume(Provider *p, const LeaseInput *in, LeaseHandle *out, Err
 	return st;
 }
 
+/* A worker without the method (not in supportedMethods, or -32601) is
+ * ST_E_UNSUPPORTED: nothing was cleaned up, and the core says so rather
+ * than record a cleanup that never happened (#20). */
 static Status pp_end_lease(Provider *p, const char *method, const LeaseInput *in, Error *err)
 {
 	cJSON *result = NULL;
 	Status st;
 
 	if (plugin_worker_supports(pp_impl(p)->worker, method) == 0)
-		return ST_OK; /* nothing the provider wants to clean up */
+		return error_set(err, ST_E_UNSUPPORTED, "provider %s (plugin %s) does not implement %s",
+				 p->key, pp_impl(p)->manifest->id, method);
 	st = pp_call(p, method, pp_lease_params(p, in), pp_lease_timeout(p, in->config), &result,
 		     err);
 	cJSON_Delete(result);
-	if (st == ST_E_UNSUPPORTED) {
-		error_clear(err);
-		return ST_OK;
-	}
+	if (st == ST_E_UNSUPPORTED)
+		return error_set(err, ST_E_UNSUPPORTED, "provider %s (plugin %s) does not implement %s",
+				 p->key, pp_impl(p)->manifest->id, method);
 	return st;
 }
 

@@ -75,19 +75,39 @@ static void lease_act_run(TuiJob *job)
 
 	error_clear(&err);
 	switch (a->op) {
-	case LEASE_ACT_RELEASE:
+	case LEASE_ACT_RELEASE: {
+		char *lacks;
+
 		st = lease_release(job->app, a->id, "released", NULL, actor, &out, &err);
-		snprintf(summary, sizeof summary, "released %s (cleanup %s)", a->label,
-			 out.cleanup_status ? out.cleanup_status : "-");
+		lacks = st == ST_OK ? lease_cleanup_unsupported(&out) : NULL;
+		if (lacks)
+			snprintf(summary, sizeof summary,
+				 "released %s; its provider lacks %s: nothing was cleaned up",
+				 a->label, lacks);
+		else
+			snprintf(summary, sizeof summary, "released %s (cleanup %s)", a->label,
+				 out.cleanup_status ? out.cleanup_status : "-");
+		free(lacks);
 		break;
+	}
 	case LEASE_ACT_RESUME:
 		st = lease_resume(job->app, a->id, actor, &out, &err);
 		snprintf(summary, sizeof summary, "resumed %s", a->label);
 		break;
-	case LEASE_ACT_DESTROY:
+	case LEASE_ACT_DESTROY: {
+		char *lacks;
+
 		st = lease_destroy(job->app, a->id, actor, &out, &err);
-		snprintf(summary, sizeof summary, "destroyed %s", a->label);
+		lacks = st == ST_OK ? lease_cleanup_unsupported(&out) : NULL;
+		if (lacks)
+			snprintf(summary, sizeof summary,
+				 "released %s; its provider lacks %s: nothing was destroyed",
+				 a->label, lacks);
+		else
+			snprintf(summary, sizeof summary, "destroyed %s", a->label);
+		free(lacks);
 		break;
+	}
 	case LEASE_ACT_SWEEP: {
 		LeaseSweepReport rep = { 0 };
 

@@ -24,6 +24,31 @@ id=$(json_get "$out" j.id)
 r=$(complete_line envctl lease release "")
 [ "$r" = "$id" ] || fail "lease id completion: $r"
 r=$(complete_line envctl --db "$PWD/other.db" env show "")
-[ "$r" = "--all" ] || fail "--db honoured: $r"
+[ -z "$r" ] || fail "--db honoured (no names from the other database): $r"
 r=$(complete_line envctl env create x --provider "")
 contains "$r" "fake"
+
+# Values per option and the right names per command (#20).
+r=$(complete_line envctl env list --status "")
+[ "$r" = "active archived" ] || fail "env --status: $r"
+r=$(complete_line envctl lease list --status "")
+contains "$r" retained
+lacks "$r" archived
+r=$(complete_line envctl env probe --all --parallel "")
+contains "$r" 16
+export ENVCTL_PLUGIN_PATH="$(cd "$(dirname "$0")/../fixtures/plugins" && pwd)"
+r=$(complete_line envctl plugin show "")
+contains "$r" example.echo-node
+lacks "$r" fake
+r=$(complete_line envctl lease list "")
+[ -z "$r" ] || fail "lease list takes no names: $r"
+r=$(complete_line envctl lease workspace "$id" --)
+contains "$r" --local-path
+r=$(complete_line envctl --)
+contains "$r" --ascii
+contains "$r" --view
+mkdir -p somedir && : > somefile
+r=$(complete_line envctl plugin import some)
+[ "$r" = somedir ] || fail "plugin import completes directories: $r"
+r=$(complete_line envctl db backup some)
+contains "$r" somefile

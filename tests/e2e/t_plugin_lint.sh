@@ -1,5 +1,6 @@
 # envctl plugin lint: exit codes 0 (clean, or warnings without --strict),
-# 1 (warnings with --strict), 2 (errors, unreadable or invalid JSON).
+# 1 (warnings with --strict), 4 (errors, unreadable or invalid JSON),
+# 2 (usage: distinct from errors found, #20).
 . "$(dirname "$0")/lib.sh"
 fx="$(cd "$(dirname "$0")/../fixtures" && pwd)"
 
@@ -20,7 +21,7 @@ lacks "$out" "error:"
 expect_rc 1 envctl plugin lint "$fx/lint/warn_schema.json" --strict
 
 # Errors: 2, with or without --strict; errors listed before warnings.
-expect_rc 2 envctl plugin lint "$fx/lint/bad_manifest.json"
+expect_rc 4 envctl plugin lint "$fx/lint/bad_manifest.json"
 contains "$out" 'error: /environmentDrivers/0/driverKey: driverKey "E2B!" is invalid'
 contains "$out" 'error: /environmentDrivers/2/driverKey: duplicate driverKey "dup"'
 contains "$out" 'error: /environmentDrivers/4/configSchema/properties/region/$ref: unknown $ref'
@@ -30,10 +31,10 @@ contains "$out" 'error: /environmentDrivers/4/configSchema/required/1: "apiKey" 
 contains "$out" "12 errors, 3 warnings"
 first=$(printf '%s\n' "$out" | head -1)
 contains "$first" "error:"
-expect_rc 2 envctl plugin lint --strict "$fx/lint/bad_manifest.json"
+expect_rc 4 envctl plugin lint --strict "$fx/lint/bad_manifest.json"
 
 # JSON output.
-expect_rc 2 envctl plugin lint "$fx/lint/bad_manifest.json" --json
+expect_rc 4 envctl plugin lint "$fx/lint/bad_manifest.json" --json
 json_ok "$out"
 [ "$(json_get "$out" 'j.kind')" = manifest ] || fail "kind"
 [ "$(json_get "$out" 'j.errors')" = 12 ] || fail "errors count"
@@ -45,18 +46,18 @@ expect_rc 0 envctl plugin lint "$fx/schemas/e2b.json" --json
 
 # A self-referencing $ref is an error, not a hang.
 printf '%s' '{"definitions":{"a":{"$ref":"#/definitions/a"}},"properties":{"x":{"$ref":"#/definitions/a","description":"X."}}}' > cyc.json
-expect_rc 2 timeout 10 "$ENVCTL_BIN" plugin lint cyc.json
+expect_rc 4 timeout 10 "$ENVCTL_BIN" plugin lint cyc.json
 contains "$out" "error: /definitions/a: \$ref cycle"
 
 # Standard input, not JSON, missing file, usage.
 expect_rc 0 sh -c "\"$ENVCTL_BIN\" plugin lint - < \"$fx/schemas/exedev.json\""
 printf '{"type": "object",' > broken.json
-expect_rc 2 envctl plugin lint broken.json
+expect_rc 4 envctl plugin lint broken.json
 contains "$out" "broken.json is not valid JSON"
-expect_rc 2 envctl plugin lint broken.json --json
+expect_rc 4 envctl plugin lint broken.json --json
 json_ok "$out"
 contains "$(json_get "$out" 'j.findings[0].message')" "not valid JSON"
-expect_rc 2 envctl plugin lint does-not-exist.json
+expect_rc 4 envctl plugin lint does-not-exist.json
 contains "$out" "error:"
 expect_rc 2 envctl plugin lint
 contains "$errout" "missing FILE"

@@ -23,10 +23,11 @@ contains "$errout" "fake"
 
 expect_rc 2 envctl frobnicate
 contains "$errout" "usage:"
+# An unknown option points at the help instead of printing it (#20).
 expect_rc 2 envctl --frob
-contains "$errout" "usage:"
+contains "$errout" 'see `envctl --help`'
 expect_rc 2 envctl provider list --frob
-contains "$errout" "usage:"
+contains "$errout" 'see `envctl provider --help`'
 expect_rc 2 envctl provider
 expect_rc 0 envctl provider --help
 contains "$out" "provider show"

@@ -1,0 +1,126 @@
+# The CLI's hints and refusals say what is true (#20): each check here
+# failed on the code before it.
+. "$(dirname "$0")/lib.sh"
+
+envctl env create web --provider fake >/dev/null || fail "create web"
+
+# Read-only refusals read as sentences ("cannot release a lease").
+expect_rc 10 envctl --readonly lease sweep
+contains "$errout" "cannot run the sweep:"
+expect_rc 10 envctl --readonly demo
+contains "$errout" "cannot load demo data:"
+lease=$(envctl lease acquire web --json | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0,"utf8")).id)')
+[ -n "$lease" ] || fail "no lease"
+expect_rc 10 envctl --readonly lease release "$lease"
+contains "$errout" "cannot release a lease:"
+expect_rc 10 envctl --readonly lease destroy "$lease" --yes
+contains "$errout" "cannot destroy a lease:"
+expect_rc 10 envctl --readonly lease exec "$lease" -- true
+contains "$errout" "cannot execute in a lease:"
+for v in releasing destroying executing loading importing acquiring resuming; do
+	lacks "$errout" "cannot $v"
+done
+
+# A group without subcommands: no stray space; a did-you-mean and where
+# the help is.
+expect_rc 2 envctl activity --jsn
+contains "$errout" 'activity: unknown option "--jsn"; did you mean --json?'
+contains "$errout" 'see `envctl activity --help`'
+expect_rc 2 envctl env create x --provider fake --desc y
+contains "$errout" "did you mean --description?"
+contains "$errout" 'see `envctl env --help`'
+
+# An unknown subcommand is called that, with the valid ones.
+expect_rc 2 envctl env bogus
+contains "$errout" 'env: unknown subcommand "bogus"'
+contains "$errout" "unarchive"
+lacks "$errout" "missing NAME"
+
+# A bad --status names the valid ones instead of "no environments".
+expect_rc 2 envctl env list --status bogus
+contains "$errout" 'unknown --status "bogus" (one of: active, archived)'
+lacks "$out" "no environments"
+
+# Options that do not apply are refused, not ignored.
+expect_rc 2 envctl env archive web --set a=b
+contains "$errout" "env archive: --set does not apply here"
+envctl env show web --json >/dev/null || fail "show web"
+expect_rc 2 envctl env show web --provider zzz
+contains "$errout" "env show: --provider does not apply here"
+expect_rc 2 envctl env delete web --json
+[ "$(envctl env list --json | node -e 'process.stdout.write(String(JSON.parse(require("fs").readFileSync(0,"utf8")).length))')" = 1 ] \
+	|| fail "a refused delete deleted"
+
+# `envctl help`, `envctl help CMD [SUB]`, and `envctl CMD SUB --help`
+# showing only that subcommand's usage lines.
+expect_rc 0 envctl help
+contains "$out" "Commands:"
+expect_rc 0 envctl help lease
+contains "$out" "envctl lease acquire"
+expect_rc 0 envctl env list --help
+contains "$out" "usage: envctl env list"
+lacks "$out" "envctl env create"
+expect_rc 0 envctl help env show
+contains "$out" "usage: envctl env show"
+lacks "$out" "envctl env list"
+expect_rc 2 envctl help bogus
+contains "$errout" 'help: unknown command "bogus"'
+
+# plugin lint: usage errors exit 2, findings with errors exit 4.
+printf '{"type":"object","properties":{"a":{"type":"nope"}}}' > bad.json
+expect_rc 4 envctl plugin lint bad.json
+expect_rc 2 envctl plugin lint
+
+# A provider without release/destroy (-32601 / not in supportedMethods):
+# the lease ends, but no "destroyed" and no cleanup success is claimed.
+fx="$(cd "$(dirname "$0")/../fixtures/plugins" && pwd)"
+mkdir -p plugins && cp -r "$fx/echo-node" plugins/norelease
+node -e '
+const fs = require("fs"), f = "plugins/norelease/worker.js";
+let s = fs.readFileSync(f, "utf8");
+s = s.replace("const methods = {", "const methods = {}; const all = {");
+s = s.replace(/\n};\n\nlet buf/, "\n};\nfor (const k of Object.keys(all)) if (!/ReleaseLease|DestroyLease|ResumeLease/.test(k)) methods[k] = all[k];\n\nlet buf");
+s = s.replace("supportedMethods: Object.keys(methods)", "supportedMethods: Object.keys(methods).concat(process.env.NR_ADVERTISE ? [\"environmentReleaseLease\", \"environmentDestroyLease\", \"environmentResumeLease\"] : [])");
+fs.writeFileSync(f, s);
+const m = JSON.parse(fs.readFileSync("plugins/norelease/manifest.json", "utf8"));
+m.id = "example.norelease"; m.environmentDrivers[0].driverKey = "norelease";
+m.inheritEnv = ["NR_ADVERTISE"];
+fs.writeFileSync("plugins/norelease/manifest.json", JSON.stringify(m));'
+export ENVCTL_PLUGIN_PATH="$PWD/plugins"
+for advertise in "" 1; do
+	export NR_ADVERTISE=$advertise
+	expect_rc 0 envctl env create "nr$advertise" --provider norelease --set greeting=hi
+	expect_rc 0 envctl lease acquire "nr$advertise" --json
+	id=$(json_get "$out" j.id)
+	expect_rc 0 envctl lease destroy "$id" --yes
+	lacks "$out" "destroyed and"
+	contains "$out" "does not implement environmentDestroyLease, so nothing was destroyed"
+	expect_rc 0 envctl lease show "$id" --json
+	[ "$(json_get "$out" j.cleanupStatus)" = null ] || fail "cleanupStatus: $out"
+	[ "$(json_get "$out" j.metadata.envctlCleanupUnsupported)" = environmentDestroyLease ] \
+		|| fail "no envctlCleanupUnsupported: $out"
+	expect_rc 0 envctl lease acquire "nr$advertise" --json
+	id=$(json_get "$out" j.id)
+	expect_rc 0 envctl lease release "$id"
+	contains "$out" "does not implement environmentReleaseLease, so nothing was cleaned up"
+	expect_rc 0 envctl activity --json --entity "$id"
+	lacks "$out" "cleanup succeeded"
+	# Cannot resume is said as such, not "no longer has sandbox".
+	expect_rc 10 envctl lease resume "$id"
+	contains "$errout" "does not implement environmentResumeLease"
+	lacks "$errout" "no longer has"
+	# Nothing to retry, and the environment is not held by it.
+	expect_rc 0 envctl lease sweep --json
+	expect_rc 0 envctl env delete "nr$advertise"
+done
+
+# The same did-you-mean for global options and for commands that parse
+# their own (provider, plugin lint).
+expect_rc 2 envctl --readonyl
+contains "$errout" 'unknown option "--readonyl"; did you mean --readonly?'
+contains "$errout" 'see `envctl --help`'
+expect_rc 2 envctl provider list --jsn
+contains "$errout" 'did you mean --json?'
+contains "$errout" 'see `envctl provider --help`'
+expect_rc 2 envctl plugin lint --strct x.json
+contains "$errout" 'did you mean --strict?'
