@@ -5,28 +5,7 @@
 # shutdown skipped.
 . "$(dirname "$0")/lib.sh"
 : "${BUILD_DIR:?}"
-command -v tmux >/dev/null || { echo "SKIP: tmux is not installed"; exit 0; }
-sock="envctl-e2e-ctrlc-$$"
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() { tm kill-server 2>/dev/null || true; }
-trap cleanup EXIT
-screen() { tm capture-pane -p -t t 2>/dev/null; }
-wait_for() {
-	for _ in $(seq 1 100); do
-		case "$(screen)" in *"$1"*) return 0;; esac
-		sleep 0.05
-	done
-	fail "the console never showed \"$1\"; screen:
-$(screen)"
-}
-wait_gone() {
-	for _ in $(seq 1 100); do
-		tm has-session -t t 2>/dev/null || return 0
-		sleep 0.05
-	done
-	fail "the console did not exit; screen:
-$(screen)"
-}
+. "$(dirname "$0")/tmux.sh"
 
 # A plugin whose worker is a copy of the test worker at a path of its own,
 # so this test can see whether that process is still alive.

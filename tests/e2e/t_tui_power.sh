@@ -2,28 +2,8 @@
 # with secrets masked, c puts the row's id on the clipboard (OSC 52,
 # which tmux takes with set-clipboard on).
 . "$(dirname "$0")/lib.sh"
-command -v tmux >/dev/null || { echo "SKIP: tmux is not installed"; exit 0; }
-sock="envctl-e2e-$$"
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() { tm kill-server 2>/dev/null || true; }
-trap cleanup EXIT
-screen() { tm capture-pane -p -t t -S -100 2>/dev/null; }
-wait_for() {
-	for _ in $(seq 1 100); do
-		case "$(screen)" in *"$1"*) return 0;; esac
-		sleep 0.05
-	done
-	fail "the console never showed \"$1\"; screen:
-$(screen)"
-}
-wait_gone() {
-	for _ in $(seq 1 100); do
-		tm has-session -t t 2>/dev/null || return 0
-		sleep 0.05
-	done
-	fail "the console did not exit; screen:
-$(screen)"
-}
+SCREEN_ARGS="-S -100"
+. "$(dirname "$0")/tmux.sh"
 export LC_ALL=C.UTF-8
 
 value='pl41n-DEPLOY-value-7'

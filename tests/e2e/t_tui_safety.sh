@@ -1,28 +1,7 @@
 # The console's data-safety rules in a real terminal (#14): tmux runs
 # build/envctl, send-keys types, paste-buffer pastes, capture-pane reads.
 . "$(dirname "$0")/lib.sh"
-command -v tmux >/dev/null || { echo "SKIP: tmux is not installed"; exit 77; }
-sock="envctl-safety-$$"
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() { tm kill-server 2>/dev/null || true; }
-trap cleanup EXIT
-screen() { tm capture-pane -p -t t 2>/dev/null; }
-wait_for() {
-	for _ in $(seq 1 200); do
-		case "$(screen)" in *"$1"*) return 0;; esac
-		sleep 0.05
-	done
-	fail "the console never showed \"$1\"; screen:
-$(screen)"
-}
-wait_gone() {
-	for _ in $(seq 1 200); do
-		tm has-session -t t 2>/dev/null || return 0
-		sleep 0.05
-	done
-	fail "the console did not exit; screen:
-$(screen)"
-}
+. "$(dirname "$0")/tmux.sh"
 start() { # start ARGS...: a fresh console session "t"
 	tm kill-session -t t 2>/dev/null || true
 	tm new-session -d -s t -x 120 -y 40 "$*; echo \"exit=\$?\" >$TMPDIR/exit; sleep 0.2"

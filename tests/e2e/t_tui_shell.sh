@@ -2,20 +2,7 @@
 # line-mode shell (each line one execute call in the sandbox), and comes
 # back to an intact leases view on exit. The CLI twin is lease shell.
 . "$(dirname "$0")/lib.sh"
-command -v tmux >/dev/null || { echo "SKIP: tmux is not installed"; exit 0; }
-sock="envctl-e2e-$$"
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() { tm kill-server 2>/dev/null || true; }
-trap cleanup EXIT
-screen() { tm capture-pane -p -t t 2>/dev/null; }
-wait_for() {
-	for _ in $(seq 1 200); do
-		case "$(screen)" in *"$1"*) return 0;; esac
-		sleep 0.05
-	done
-	fail "the console never showed \"$1\"; screen:
-$(screen)"
-}
+. "$(dirname "$0")/tmux.sh"
 export LC_ALL=C.UTF-8
 
 "$ENVCTL_BIN" env create box --provider bwrap >/dev/null

@@ -1,29 +1,7 @@
 # Drives the real console in a real terminal: tmux runs build/envctl,
 # send-keys types, capture-pane reads the screen, resize-window resizes.
 . "$(dirname "$0")/lib.sh"
-command -v tmux >/dev/null || { echo "SKIP: tmux is not installed"; exit 0; }
-sock="envctl-e2e-$$"
-tm() { tmux -L "$sock" -f /dev/null "$@"; }
-cleanup() { tm kill-server 2>/dev/null || true; }
-trap cleanup EXIT
-screen() { tm capture-pane -p -t t 2>/dev/null; }
-# wait_for TEXT: until the screen shows TEXT (5 s).
-wait_for() {
-	for _ in $(seq 1 100); do
-		case "$(screen)" in *"$1"*) return 0;; esac
-		sleep 0.05
-	done
-	fail "the console never showed \"$1\"; screen:
-$(screen)"
-}
-wait_gone() {
-	for _ in $(seq 1 100); do
-		tm has-session -t t 2>/dev/null || return 0
-		sleep 0.05
-	done
-	fail "the console did not exit; screen:
-$(screen)"
-}
+. "$(dirname "$0")/tmux.sh"
 
 export LC_ALL=C.UTF-8
 tm new-session -d -s t -x 100 -y 30 "$ENVCTL_BIN; echo \"exit=\$?\" >$TMPDIR/exit; sleep 0.2"
