@@ -167,6 +167,8 @@ void cli_doc_synopsis(FILE *out);
 void cli_doc_subcommands(const CliCommand *cmd);
 void cli_doc_options(const CliCommand *cmd, const char *sub);
 void cli_doc_values(const CliCommand *cmd, const char *sub, const char *opt);
+/* What o's value completes to; "@text" for free text; nothing for a flag. */
+void cli_doc_print_values(const CliOptDoc *o);
 void cli_doc_args(const CliCommand *cmd, const char *sub);
 void cli_doc_examples(const CliCommand *cmd);
 /* The command table, in order. */

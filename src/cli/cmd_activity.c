@@ -17,7 +17,7 @@ static const CliSubDoc activity_subs[] = {
 static const CliOptDoc activity_opts[] = {
 	{ "--limit", NULL, "N", "at most N rows", "50", NULL, false },
 	{ "--entity", NULL, "ID", "only rows about this entity (an environment, secret or lease id)",
-	  "every entity", "@envs @secrets", false },
+	  "every entity", NULL, false },
 	{ "--json", NULL, NULL, "print a JSON array", NULL, NULL, false },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
 };

@@ -159,10 +159,22 @@ static int complete_run(App *app, int argc, char **argv)
 		const CliCommand *cmd = cli_find_command(argc > 2 ? argv[2] : NULL);
 		const char *sub = argc > 3 ? argv[3] : NULL, *opt = argc > 4 ? argv[4] : "";
 
-		/* "envctl complete values activity --limit": no subcommand. */
-		if (sub && sub[0] == '-') {
+		/* "values activity --limit" or "values activity -- --limit": a
+		 * command without subcommands. */
+		if (sub && strcmp(sub, "--") == 0) {
+			sub = "";
+		} else if (sub && sub[0] == '-') {
 			opt = sub;
 			sub = "";
+		}
+		/* "values - --db": a global option. */
+		if (!cmd && what[0] == 'v' && argc > 3 && strcmp(argv[2], "-") == 0) {
+			const CliOptDoc *g = cli_global_docs();
+
+			for (size_t i = 0; g[i].name; i++)
+				if (strcmp(g[i].name, argv[3]) == 0 && g[i].arg)
+					cli_doc_print_values(&g[i]);
+			return 0;
 		}
 		if (!cmd && argc > 2 && strcmp(argv[2], "help") != 0)
 			return 0;

@@ -11,6 +11,9 @@
 
 #define DOC_WIDTH 79
 
+/* `envctl help`, which cli.c handles before any command. */
+static const char doc_help_synopsis[] = "help [COMMAND [SUBCOMMAND]]";
+
 const char cli_exit_codes[] =
 	"0 ok, 1 failed, 2 usage, 3 not found, 4 invalid input, 5 conflict, "
 	"6 provider error, 7 database error, 8 secret store error, 9 timed out, "
@@ -400,19 +403,23 @@ void cli_help_print(FILE *out, const CliCommand *cmd, const char *sub)
  * (option names), "\" is escaped, a line may not start with '.' or '\''. */
 static void doc_roff_text(FILE *out, const char *text)
 {
-	bool bol = true;
+	bool bol = true, in_opt = false;
 
 	for (const char *p = text; *p; p++) {
 		if (bol && (*p == '.' || *p == '\''))
 			fputs("\\&", out);
 		bol = false;
+		/* Every '-' of an option name ("--config-file") is a minus. */
+		if (*p == '-' && (p == text || strchr(" (`\"[", p[-1])))
+			in_opt = true;
+		else if (!(isalnum((unsigned char)*p) || *p == '-'))
+			in_opt = false;
 		if (*p == '\\')
 			fputs("\\e", out);
-		else if (*p == '-' && (p == text || p[-1] == ' ' || p[-1] == '-' || p[-1] == '(' ||
-				       p[-1] == '`' || p[1] == '-'))
+		else if (*p == '-' && in_opt)
 			fputs("\\-", out);
 		else if (*p == '\n') {
-			fputs("\n.br\n", out);
+			fputs("\n.sp\n", out);
 			bol = true;
 		} else
 			fputc(*p, out);
@@ -512,9 +519,16 @@ void cli_doc_man(FILE *out)
 	for (size_t c = 0; c < n; c++) {
 		const CliCommand *cmd = cmds[c];
 
+		Buf sum = BUF_INIT;
+
 		fprintf(out, ".SS %s\n", cmd->name);
-		doc_roff_text(out, cmd->summary);
-		fputs(".\n", out);
+		buf_printf(&sum, "%s.", cmd->summary);
+		if (sum.data) {
+			sum.data[0] = (char)toupper((unsigned char)sum.data[0]);
+			doc_roff_text(out, sum.data);
+		}
+		buf_free(&sum);
+		fputc('\n', out);
 		if (!cmd->subs) {
 			doc_man_legacy(out, cmd);
 			continue;
@@ -542,6 +556,8 @@ void cli_doc_man(FILE *out)
 			}
 			buf_free(&b);
 		}
+		if (cmd->opts && cmd->opts[0].name)
+			fputs(".PP\nOptions:\n", out);
 		for (size_t i = 0; cmd->opts && cmd->opts[i].name; i++) {
 			const CliOptDoc *o = &cmd->opts[i];
 
@@ -554,6 +570,11 @@ void cli_doc_man(FILE *out)
 			}
 			fputc('\n', out);
 			doc_roff_text(out, o->help);
+			if (o->values && o->values[0] != '@') {
+				fputs(", one of: ", out);
+				for (const char *v = o->values; *v; v++)
+					fputs(*v == ' ' ? ", " : (char[]){ *v, 0 }, out);
+			}
 			if (o->multi)
 				fputs("; repeatable", out);
 			if (o->def) {
@@ -578,6 +599,10 @@ void cli_doc_man(FILE *out)
 			fputs(".\n", out);
 		}
 	}
+	fputs(".SS help\n.TP\n", out);
+	doc_roff_synopsis(out, doc_help_synopsis);
+	fputs("The same text as \\fBenvctl\\fR [\\fICOMMAND\\fR [\\fISUBCOMMAND\\fR]] "
+	      "\\fB\\-\\-help\\fR.\n", out);
 }
 
 void cli_doc_synopsis(FILE *out)
@@ -621,6 +646,7 @@ void cli_doc_synopsis(FILE *out)
 			buf_free(&b);
 		}
 	}
+	fprintf(out, "envctl %s\n", doc_help_synopsis);
 }
 
 /* ------------------------------------------------------------ completion */
@@ -664,12 +690,20 @@ void cli_doc_options(const CliCommand *cmd, const char *sub)
 	buf_free(&seen);
 }
 
+void cli_doc_print_values(const CliOptDoc *o)
+{
+	/* An option that takes free text says so, so the completion knows
+	 * the next word is its value. */
+	if (o->arg)
+		doc_print_words(o->values ? o->values : "@text");
+}
+
 void cli_doc_values(const CliCommand *cmd, const char *sub, const char *opt)
 {
 	const CliOptDoc *o = cli_doc_opt(cmd, sub, opt);
 
 	if (o)
-		doc_print_words(o->values);
+		cli_doc_print_values(o);
 }
 
 void cli_doc_args(const CliCommand *cmd, const char *sub)
