@@ -52,7 +52,7 @@ void cli_list_free(CliList *l)
 
 /* Edit distance, for a did-you-mean; options are short, so the two
  * rows live on the stack and longer words are simply not compared. */
-static size_t cli_distance(const char *a, size_t na, const char *b)
+size_t cli_distance(const char *a, size_t na, const char *b)
 {
 	size_t nb = strlen(b), prev[64], cur[64];
 

@@ -58,7 +58,7 @@ const CliOptDoc *cli_global_docs(void)
 	return cli_globals;
 }
 
-static void cli_print_usage(FILE *out)
+static void cli_print_usage_lines(FILE *out)
 {
 	fprintf(out, "usage: envctl");
 	for (size_t i = 0, col = 13; cli_globals[i].name; i++) {
@@ -76,8 +76,13 @@ static void cli_print_usage(FILE *out)
 		fprintf(out, " %s", word);
 		col += 1 + strlen(word);
 	}
+	fprintf(out, " [COMMAND [ARGS...]]\n");
+}
+
+static void cli_print_usage(FILE *out)
+{
+	cli_print_usage_lines(out);
 	fprintf(out,
-		" [COMMAND [ARGS...]]\n"
 		"\n"
 		"With no command, opens the console on the database.\n"
 		"\n"
@@ -121,6 +126,26 @@ void cli_print_command_names(void)
 	printf("help\n");
 }
 
+/* "unknown command", with a did-you-mean from the table. */
+static int cli_unknown_command(const char *where, const char *word)
+{
+	const char *best = NULL;
+	size_t best_d = 3;
+
+	for (size_t i = 0; i < CLI_COMMAND_COUNT; i++) {
+		size_t d = cli_distance(word, strlen(word), cli_commands[i]->name);
+
+		if (d < best_d) {
+			best = cli_commands[i]->name;
+			best_d = d;
+		}
+	}
+	if (best)
+		return cli_usage_error(NULL, "%sunknown command \"%s\"; did you mean %s?", where, word,
+				       best);
+	return cli_usage_error(NULL, "%sunknown command \"%s\"", where, word);
+}
+
 int cli_usage_error(const CliCommand *cmd, const char *fmt, ...)
 {
 	va_list ap;
@@ -132,7 +157,8 @@ int cli_usage_error(const CliCommand *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "envctl: %s\n", msg);
 	if (!cmd) {
-		cli_print_usage(stderr);
+		cli_print_usage_lines(stderr);
+		fputs("see `envctl --help`\n", stderr);
 		return status_exit_code(ST_E_USAGE);
 	}
 	/* Messages start "CMD SUB: ...": then that subcommand's usage only. */
@@ -350,7 +376,7 @@ static int cli_dispatch(int argc, char **argv, const char *db, bool readonly, bo
 					       optind + 2 < argc ? argv[optind + 2] : NULL);
 				return 0;
 			}
-		return cli_usage_error(NULL, "help: unknown command \"%s\"", want);
+		return cli_unknown_command("help: ", want);
 	}
 	for (size_t i = 0; i < CLI_COMMAND_COUNT; i++) {
 		if (strcmp(argv[optind], cli_commands[i]->name) != 0)
@@ -377,7 +403,7 @@ static int cli_dispatch(int argc, char **argv, const char *db, bool readonly, bo
 		return rc;
 	}
 	app_free(&app);
-	return cli_usage_error(NULL, "unknown command \"%s\"", argv[optind]);
+	return cli_unknown_command("", argv[optind]);
 }
 
 int cli_main_hooked(int argc, char **argv, CliAppHook hook)

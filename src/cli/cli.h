@@ -115,6 +115,9 @@ int cli_unknown_option(const CliCommand *cmd, const char *where, const CliOpt *o
 /* "env: unknown subcommand" with the table's subcommands and a
  * did-you-mean; returns exit code 2. */
 int cli_unknown_subcommand(const CliCommand *cmd, const char *word);
+/* Edit distance of the na bytes of a and b, for a did-you-mean
+ * ((size_t)-1 for words of 64 bytes or more). */
+size_t cli_distance(const char *a, size_t na, const char *b);
 /* Is word one of the space-separated words in list? */
 bool cli_word_in(const char *list, const char *word);
 

@@ -124,3 +124,30 @@ contains "$errout" 'did you mean --json?'
 contains "$errout" 'see `envctl provider --help`'
 expect_rc 2 envctl plugin lint --strct x.json
 contains "$errout" 'did you mean --strict?'
+
+# One --help layout from the table (#20): a subcommand's help has its
+# usage, its options with their defaults, its examples and exit codes;
+# unknown commands and subcommands get a did-you-mean; a usage error shows
+# the subcommand's usage only; an option the table does not give a
+# subcommand is refused (plugin list took --force silently before).
+expect_rc 0 envctl lease list --help
+contains "$out" "usage: envctl lease list"
+contains "$out" "Options:"
+contains "$out" "(default: no limit)"
+contains "$out" "Examples:"
+contains "$out" "Exit codes:"
+lacks "$out" "--yes"
+expect_rc 2 envctl lese list
+contains "$errout" 'unknown command "lese"; did you mean lease?'
+expect_rc 2 envctl secret rotat x --value-file -
+contains "$errout" 'secret: unknown subcommand "rotat"; did you mean rotate?'
+expect_rc 2 envctl env create
+contains "$errout" "usage: envctl env create NAME --provider KEY"
+lacks "$errout" "env edit"
+contains "$errout" 'see `envctl env create --help`'
+expect_rc 2 envctl plugin list --force
+contains "$errout" "--force does not apply here (only to plugin import)"
+expect_rc 2 envctl lease show x --status failed
+contains "$errout" "--status does not apply here (only to lease list release)"
+expect_rc 2 envctl --db
+contains "$errout" "--db needs a value"
