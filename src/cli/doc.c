@@ -609,6 +609,13 @@ void cli_doc_synopsis(FILE *out)
 {
 	size_t n;
 	const CliCommand *const *cmds = cli_command_table(&n);
+	const CliOptDoc *g = cli_global_docs();
+
+	fputs("envctl", out);
+	for (size_t i = 0; g[i].name; i++)
+		if (strcmp(g[i].name, "--help") != 0 && strcmp(g[i].name, "--version") != 0)
+			fprintf(out, " [%s%s%s]", g[i].name, g[i].arg ? " " : "", g[i].arg ? g[i].arg : "");
+	fputs(" [COMMAND [ARGS...]]\nenvctl                                   # the console\n", out);
 
 	for (size_t c = 0; c < n; c++) {
 		const CliCommand *cmd = cmds[c];
