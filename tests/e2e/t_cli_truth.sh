@@ -151,3 +151,9 @@ expect_rc 2 envctl lease show x --status failed
 contains "$errout" "--status does not apply here (only to lease list release)"
 expect_rc 2 envctl --db
 contains "$errout" "--db needs a value"
+
+# README: on a top-level view q quits, also after :leases (it goes back
+# only from a detail or a form): nothing after the q runs.
+printf ':leases<Enter> q <Dump after-q.txt>\n' > quit.keys
+ENVCTL_TUI_SIZE=80x24 envctl --script quit.keys >/dev/null 2>&1 || fail "the console exited $? on :leases then q"
+[ ! -e after-q.txt ] || fail "q on the leases view did not quit"
