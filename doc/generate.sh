@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # doc/generate.sh ENVCTL [--check]: writes the generated parts of the docs
 # from their one source each (#20), between the marker lines that hold them:
+#   doc/envctl.1  SYNOPSIS, GLOBALS  `envctl help --man-synopsis|--man-globals`
 #   doc/envctl.1  COMMANDS     `envctl help --man` (the CLI's own table)
 #   doc/envctl.1  FIELDS       every bundled provider's configSchema
 #   README.md     synopsis     `envctl help --synopsis` (the same table)
@@ -91,6 +92,10 @@ cp "$root/doc/envctl.1" "$scratch/out/envctl.1"
 cp "$root/README.md" "$scratch/out/README.md"
 man="$scratch/out/envctl.1" readme="$scratch/out/README.md"
 
+envctl help --man-synopsis > "$scratch/synopsis.roff"
+replace "$man" '.\" BEGIN GENERATED SYNOPSIS' '.\" END GENERATED SYNOPSIS' "$scratch/synopsis.roff"
+envctl help --man-globals > "$scratch/globals.roff"
+replace "$man" '.\" BEGIN GENERATED GLOBALS' '.\" END GENERATED GLOBALS' "$scratch/globals.roff"
 envctl help --man > "$scratch/commands.roff"
 replace "$man" '.\" BEGIN GENERATED COMMANDS' '.\" END GENERATED COMMANDS' "$scratch/commands.roff"
 man_fields > "$scratch/fields.roff"

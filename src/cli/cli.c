@@ -47,7 +47,8 @@ static const CliOptDoc cli_globals[] = {
 	  "drive the console headless with a keystroke script (README, \"The console\")",
 	  "$ENVCTL_TUI_SCRIPT", "@file", false },
 	{ "--version", NULL, NULL, "print the version", NULL, NULL, false },
-	{ "--help", NULL, NULL, "this text; `envctl COMMAND --help` for a command", NULL, NULL, false },
+	{ "--help", NULL, NULL, "print the usage; `envctl COMMAND --help` for a command", NULL, NULL,
+	  false },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
 };
 
@@ -364,6 +365,10 @@ static int cli_dispatch(int argc, char **argv, const char *db, bool readonly, bo
 		/* For `make docs` and t_docs_sync: the generated documentation. */
 		if (strcmp(want, "--man") == 0) {
 			cli_doc_man(stdout);
+			return 0;
+		}
+		if (strcmp(want, "--man-synopsis") == 0 || strcmp(want, "--man-globals") == 0) {
+			cli_doc_man_globals(stdout, want[6] == 's');
 			return 0;
 		}
 		if (strcmp(want, "--synopsis") == 0) {

@@ -164,6 +164,8 @@ void cli_doc_option_line(FILE *out, const CliOptDoc *o, const char *scope);
 void cli_doc_wrap(FILE *out, const char *text);
 /* The man page's COMMANDS section body (roff). */
 void cli_doc_man(FILE *out);
+/* The man page's SYNOPSIS (synopsis) or GLOBAL OPTIONS body. */
+void cli_doc_man_globals(FILE *out, bool synopsis);
 /* The README's command reference: one synopsis per line. */
 void cli_doc_synopsis(FILE *out);
 /* Completion words (`envctl complete subcommands|options|values|args|examples`). */

@@ -605,6 +605,52 @@ void cli_doc_man(FILE *out)
 	      "\\fB\\-\\-help\\fR.\n", out);
 }
 
+void cli_doc_man_globals(FILE *out, bool synopsis)
+{
+	const CliOptDoc *g = cli_global_docs();
+
+	if (synopsis)
+		fputs(".B envctl\n", out);
+	for (size_t i = 0; g[i].name; i++) {
+		if (synopsis) {
+			if (strcmp(g[i].name, "--help") == 0 || strcmp(g[i].name, "--version") == 0)
+				continue;
+			fputs(".RB [ ", out);
+			doc_roff_text(out, g[i].name);
+			if (g[i].arg) {
+				fputs("\n.IR ", out);
+				doc_roff_text(out, g[i].arg);
+				fputs(" ]\n", out);
+			} else {
+				fputs(" ]\n", out);
+			}
+			continue;
+		}
+		fputs(".TP\n.B ", out);
+		doc_roff_text(out, g[i].name);
+		if (g[i].arg) {
+			fputs(" \\fI", out);
+			doc_roff_text(out, g[i].arg);
+			fputs("\\fR", out);
+		}
+		fputc('\n', out);
+		doc_roff_text(out, g[i].help);
+		if (g[i].values && g[i].values[0] != '@') {
+			fputs(", one of: ", out);
+			for (const char *v = g[i].values; *v; v++)
+				fputs(*v == ' ' ? ", " : (char[]){ *v, 0 }, out);
+		}
+		if (g[i].def) {
+			fputs(" (default: ", out);
+			doc_roff_text(out, g[i].def);
+			fputc(')', out);
+		}
+		fputs(".\n", out);
+	}
+	if (synopsis)
+		fputs(".RI [ COMMAND \" [\" ARGS ...]]\n", out);
+}
+
 void cli_doc_synopsis(FILE *out)
 {
 	size_t n;
