@@ -4,6 +4,7 @@
  * word lists. One table, so they cannot disagree (#20). */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -226,6 +227,17 @@ void cli_doc_wrap(FILE *out, const char *text)
 	doc_wrap_text(out, text, 0);
 }
 
+/* A summary as a sentence: capitalised, with its full stop. */
+static char *doc_sentence(const char *summary)
+{
+	Buf b = BUF_INIT;
+
+	if (!buf_printf(&b, "%s.", summary ? summary : ""))
+		return NULL;
+	b.data[0] = (char)toupper((unsigned char)b.data[0]);
+	return buf_take(&b);
+}
+
 static void doc_usage_line(FILE *out, const CliCommand *cmd, const CliSubDoc *s, bool first)
 {
 	Buf b = BUF_INIT;
@@ -343,6 +355,7 @@ void cli_help_print(FILE *out, const CliCommand *cmd, const char *sub)
 {
 	const CliSubDoc *s = cli_doc_sub(cmd, sub);
 	Buf b = BUF_INIT;
+	char *sentence;
 
 	if (!cmd->subs) {
 		doc_legacy_usage(out, cmd, sub, false);
@@ -352,12 +365,11 @@ void cli_help_print(FILE *out, const CliCommand *cmd, const char *sub)
 	if (!s && !cmd->subs[1].name && !cmd->subs[0].name[0])
 		s = &cmd->subs[0];
 	if (s) {
+		sentence = doc_sentence(s->summary);
 		doc_usage_line(out, cmd, s, true);
-		buf_printf(&b, "%s.", s->summary);
-		if (b.data)
-			b.data[0] = (char)toupper((unsigned char)b.data[0]);
 		fputc('\n', out);
-		doc_wrap_text(out, b.data ? b.data : "", 0);
+		doc_wrap_text(out, sentence ? sentence : s->summary, 0);
+		free(sentence);
 		if (s->text) {
 			fputc('\n', out);
 			doc_wrap_text(out, s->text, 0);
@@ -368,19 +380,18 @@ void cli_help_print(FILE *out, const CliCommand *cmd, const char *sub)
 			doc_wrap_text(out, cmd->notes, 0);
 		}
 		doc_examples(out, cmd, s);
-		buf_reset(&b);
 		buf_printf(&b, "Exit codes: %s.", s->exits ? s->exits : cmd->exits ? cmd->exits : cli_exit_codes);
-		doc_exit_codes(out, b.data);
+		doc_exit_codes(out, b.data ? b.data : "");
 		if (cmd->subs[1].name)
 			fprintf(out, "\n`envctl %s --help` lists every subcommand.\n", cmd->name);
 		buf_free(&b);
 		return;
 	}
 	cli_help_usage_lines(out, cmd, NULL);
-	buf_printf(&b, "%s.", cmd->summary);
-	b.data[0] = (char)toupper((unsigned char)b.data[0]);
+	sentence = doc_sentence(cmd->summary);
 	fputc('\n', out);
-	doc_wrap_text(out, b.data, 0);
+	doc_wrap_text(out, sentence ? sentence : cmd->summary, 0);
+	free(sentence);
 	fputs("\nSubcommands:\n", out);
 	for (size_t i = 0; cmd->subs[i].name; i++)
 		fprintf(out, "  %-10s %s\n", cmd->subs[i].name, cmd->subs[i].summary);
@@ -390,9 +401,8 @@ void cli_help_print(FILE *out, const CliCommand *cmd, const char *sub)
 		doc_wrap_text(out, cmd->notes, 0);
 	}
 	doc_examples(out, cmd, NULL);
-	buf_reset(&b);
 	buf_printf(&b, "Exit codes: %s.", cmd->exits ? cmd->exits : cli_exit_codes);
-	doc_exit_codes(out, b.data);
+	doc_exit_codes(out, b.data ? b.data : "");
 	fprintf(out, "\n`envctl %s SUBCOMMAND --help` shows one subcommand.\n", cmd->name);
 	buf_free(&b);
 }
@@ -519,15 +529,11 @@ void cli_doc_man(FILE *out)
 	for (size_t c = 0; c < n; c++) {
 		const CliCommand *cmd = cmds[c];
 
-		Buf sum = BUF_INIT;
+		char *sum = doc_sentence(cmd->summary);
 
 		fprintf(out, ".SS %s\n", cmd->name);
-		buf_printf(&sum, "%s.", cmd->summary);
-		if (sum.data) {
-			sum.data[0] = (char)toupper((unsigned char)sum.data[0]);
-			doc_roff_text(out, sum.data);
-		}
-		buf_free(&sum);
+		doc_roff_text(out, sum ? sum : cmd->summary);
+		free(sum);
 		fputc('\n', out);
 		if (!cmd->subs) {
 			doc_man_legacy(out, cmd);
@@ -536,14 +542,15 @@ void cli_doc_man(FILE *out)
 		for (size_t i = 0; cmd->subs[i].name; i++) {
 			const CliSubDoc *s = &cmd->subs[i];
 			Buf b = BUF_INIT;
+			char *sentence;
 
 			doc_synopsis(&b, cmd, s);
 			fputs(".TP\n", out);
 			doc_roff_synopsis(out, b.data ? b.data : cmd->name);
-			buf_reset(&b);
-			buf_printf(&b, "%s.", s->summary);
-			b.data[0] = (char)toupper((unsigned char)b.data[0]);
-			doc_roff_text(out, b.data);
+			buf_free(&b);
+			sentence = doc_sentence(s->summary);
+			doc_roff_text(out, sentence ? sentence : s->summary);
+			free(sentence);
 			fputc('\n', out);
 			if (s->text) {
 				doc_roff_text(out, s->text);
@@ -554,7 +561,6 @@ void cli_doc_man(FILE *out)
 				doc_roff_text(out, s->exits);
 				fputs(".\n", out);
 			}
-			buf_free(&b);
 		}
 		if (cmd->opts && cmd->opts[0].name)
 			fputs(".PP\nOptions:\n", out);
