@@ -157,3 +157,25 @@ contains "$errout" "--db needs a value"
 printf ':leases<Enter> q <Dump after-q.txt>\n' > quit.keys
 ENVCTL_TUI_SIZE=80x24 envctl --script quit.keys >/dev/null 2>&1 || fail "the console exited $? on :leases then q"
 [ ! -e after-q.txt ] || fail "q on the leases view did not quit"
+
+# The rest of the issue's false claims, as they read today (#20).
+readme="$(cd "$(dirname "$0")/../.." && pwd)/README.md"
+# An archived environment's hint names the command that restores it.
+envctl env create arch --provider fake >/dev/null && envctl env archive arch >/dev/null
+expect_rc 5 envctl lease acquire arch
+contains "$errout" "envctl env unarchive"
+lacks "$errout" "env edit"
+# plugin list --json is an object, and the README and --help say so.
+expect_rc 0 envctl plugin list --json
+[ "$(printf '%s' "$out" | jq -r 'type + " " + (.plugins|type) + " " + (.problems|type)')" = "object array array" ] ||
+	fail "plugin list --json: $out"
+grep -q 'except `plugin list --json`, an object' "$readme" || fail "README no longer says plugin list --json is an object"
+expect_rc 0 envctl plugin list --help
+contains "$out" "prints an object"
+# A draft-07 tuple (items as a list) is a form tuple: lint finds no error.
+printf '{"type":"object","properties":{"p":{"type":"array","description":"d","items":[{"type":"string","description":"d"}]}}}' > tuple.json
+expect_rc 0 envctl plugin lint tuple.json
+contains "$out" "schema is clean"
+grep -q 'ignored, lint warns' "$readme" && fail "README still says tuple items are ignored"
+grep -q 'until plugins are wired in' "$readme" && fail "README still says 'until plugins are wired in'"
+true
