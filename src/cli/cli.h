@@ -26,7 +26,7 @@ typedef struct CliOptDoc {
 	const char *subs;   /* subcommands it applies to, space-separated; NULL: all */
 	const char *arg;    /* "S" in "--status S"; NULL for a flag */
 	const char *help;   /* one line */
-	const char *def;    /* the default, as shown after "default:"; NULL: none */
+	const char *def;    /* the default, shown after "default:"; "required"; NULL: none */
 	const char *values; /* see above */
 	bool multi;         /* may be repeated: "[--set PTR=VALUE]..." */
 } CliOptDoc;

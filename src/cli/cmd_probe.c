@@ -17,10 +17,10 @@ static const CliSubDoc probe_subs[] = {
 };
 
 static const CliOptDoc probe_opts[] = {
-	{ "--provider", NULL, "KEY", "the provider to probe with", "none: required", "@providers",
+	{ "--provider", NULL, "KEY", "the provider to probe with", "required", "@providers",
 	  false },
 	{ "--config-file", NULL, "F|-", "the draft config, a JSON object (\"-\": stdin)",
-	  "none: required", "@file", false },
+	  "required", "@file", false },
 	{ "--json", NULL, NULL, "print the probe result as JSON", NULL, NULL, false },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
 };

@@ -39,7 +39,7 @@ static const CliSubDoc secret_subs[] = {
 
 static const CliOptDoc secret_opts[] = {
 	{ "--value-file", "create rotate verify", "F|-",
-	  "read the value from F (\"-\": standard input)", "none: required", "@file", false },
+	  "read the value from F (\"-\": standard input)", "required", "@file", false },
 	{ "--description", "create", "T", "a free-text description", "none", NULL, false },
 	{ "--all", "list", NULL, "include deleted secrets", NULL, NULL, false },
 	{ "--force", "delete", NULL, "remove the field from the environments that use it", NULL,

@@ -213,7 +213,9 @@ void cli_doc_option_line(FILE *out, const CliOptDoc *o, const char *scope)
 	}
 	if (o->multi)
 		buf_puts(&line, "; repeatable");
-	if (o->def)
+	if (o->def && strcmp(o->def, "required") == 0)
+		buf_puts(&line, " (required)");
+	else if (o->def)
 		buf_printf(&line, " (default: %s)", o->def);
 	if (scope)
 		buf_printf(&line, " [%s]", scope);
@@ -356,6 +358,7 @@ void cli_help_print(FILE *out, const CliCommand *cmd, const char *sub)
 	const CliSubDoc *s = cli_doc_sub(cmd, sub);
 	Buf b = BUF_INIT;
 	char *sentence;
+	size_t width = 9;
 
 	if (!cmd->subs) {
 		doc_legacy_usage(out, cmd, sub, false);
@@ -394,7 +397,9 @@ void cli_help_print(FILE *out, const CliCommand *cmd, const char *sub)
 	free(sentence);
 	fputs("\nSubcommands:\n", out);
 	for (size_t i = 0; cmd->subs[i].name; i++)
-		fprintf(out, "  %-10s %s\n", cmd->subs[i].name, cmd->subs[i].summary);
+		width = strlen(cmd->subs[i].name) > width ? strlen(cmd->subs[i].name) : width;
+	for (size_t i = 0; cmd->subs[i].name; i++)
+		fprintf(out, "  %-*s %s\n", (int)width, cmd->subs[i].name, cmd->subs[i].summary);
 	doc_option_lines(out, cmd, NULL);
 	if (cmd->notes) {
 		fputc('\n', out);
@@ -583,7 +588,9 @@ void cli_doc_man(FILE *out)
 			}
 			if (o->multi)
 				fputs("; repeatable", out);
-			if (o->def) {
+			if (o->def && strcmp(o->def, "required") == 0) {
+				fputs(" (required)", out);
+			} else if (o->def) {
 				fputs(" (default: ", out);
 				doc_roff_text(out, o->def);
 				fputc(')', out);
