@@ -56,7 +56,7 @@ UNIT_BIN  = $(BUILD)/tests/unit-tests
 TEST_HELPER_SRCS = $(wildcard tests/helpers/*.c)
 TEST_HELPERS = $(TEST_HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all run check test unit e2e deps bench asan valgrind fuzz soak lint install uninstall clean helpers
+.PHONY: all run check test unit e2e deps bench asan valgrind fuzz soak lint install uninstall clean helpers docs
 
 all: $(BIN) $(PLUGIN_BINS) $(PLUGIN_MANIFESTS)
 
@@ -235,6 +235,12 @@ soak: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT="-O1 -g" all helpers
 	@SOAK_SECONDS=$(SOAK_SECONDS) ENVCTL_BIN=$(abspath build/asan/envctl) \
 		BUILD_DIR=$(abspath build/asan) tests/soak/soak.sh
+
+# The generated parts of README.md and doc/envctl.1 (commands and options
+# from the CLI's table, provider fields, screenshots from the goldens);
+# t_docs_sync fails when they are stale.
+docs: all
+	bash doc/generate.sh $(BIN)
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \

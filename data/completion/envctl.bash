@@ -1,9 +1,12 @@
-# bash completion for envctl. Every word comes from envctl itself:
-# commands, global options, subcommands and options from the CLI's own
-# usage text (`envctl complete commands|globals`, `complete subcommands
-# CMD`, `complete options CMD SUB`), names from the database through
-# `envctl complete envs|leases|providers|plugins|secrets`, which reads only.
-# Only the kinds of values an option takes are written here.
+# bash completion for envctl. Every word comes from envctl itself, from the
+# CLI's own table (the one --help and the man page are printed from):
+# commands and global options (`envctl complete commands|globals`), a
+# command's subcommands and options (`complete subcommands CMD`, `complete
+# options CMD SUB`), what an option's value is (`complete values CMD SUB
+# OPT`) and what a subcommand's argument is (`complete args CMD SUB`): words,
+# or @file, @dir, @number, @text (free text), or names from the database (@envs, @leases,
+# @providers, @plugins, @secrets, @commands, through `envctl complete
+# envs|...`, which reads only). Nothing about a command is written here.
 _envctl()
 {
 	local cur prev words cword
@@ -11,64 +14,67 @@ _envctl()
 		cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}
 		words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD
 	}
-	local db=() i cmd="" sub="" n=0 subs
-	for ((i = 1; i < cword; i++)); do
-		case ${words[i]} in
-		--db) db=(--db "${words[i+1]}"); ((i++)) ;;
-		--script|--view) [ -z "$cmd" ] && ((i++)) ;;
-		--db=*) db=("${words[i]}") ;;
-		-*) ;;
-		*) if [ -z "$cmd" ]; then cmd=${words[i]}
-		   elif [ -z "$sub" ] && [ -n "$(envctl complete subcommands "$cmd" 2>/dev/null)" ]; then sub=${words[i]}
-		   else ((n++)); fi ;;
-		esac
-	done
+	local db=() i cmd="" sub="" n=0 subs="" w spec
 	_envctl_words() { envctl "${db[@]}" complete "$@" 2>/dev/null; }
-	case $prev in
-	--db|--config-file|--value-file|--stdin-file|--script) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-	--cwd|--local-path) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	--view) COMPREPLY=($(compgen -W "environments leases providers secrets activity" -- "$cur")); return ;;
-	--provider) COMPREPLY=($(compgen -W "$(_envctl_words providers)" -- "$cur")); return ;;
-	--env) # lease exec --env takes K=V, not an environment
-		[ "$cmd:$sub" = lease:exec ] && return
-		COMPREPLY=($(compgen -W "$(_envctl_words envs)" -- "$cur")); return ;;
-	--status)
-		case $cmd in
-		env) COMPREPLY=($(compgen -W "active archived" -- "$cur")) ;;
-		lease) [ "$sub" = release ] && COMPREPLY=($(compgen -W "released expired failed" -- "$cur")) ||
-			COMPREPLY=($(compgen -W "active released expired failed retained" -- "$cur")) ;;
+	for ((i = 1; i < cword; i++)); do
+		w=${words[i]}
+		case $w in
+		--db) db=(--db "${words[i+1]}"); ((i++)); continue ;;
+		--db=*) db=("$w"); continue ;;
+		--*=*|--) continue ;;
+		-*)
+			# An option that takes a value skips it (its table says so).
+			[ -n "$(_envctl_values "$w")" ] && ((i++))
+			continue ;;
 		esac
-		return ;;
-	--parallel) COMPREPLY=($(compgen -W "1 2 4 8 16 32 64" -- "$cur")); return ;;
-	--entity) COMPREPLY=($(compgen -W "$(_envctl_words envs) $(_envctl_words secrets)" -- "$cur")); return ;;
-	--run|--issue|--ttl|--limit|--lines|--timeout|--name|--description|--set|--if-revision|--reason|--inherit-env|--remote-path|--mode)
-		return ;; # free text or a number
-	esac
+		if [ -z "$cmd" ]; then cmd=$w; subs=$(_envctl_words subcommands "$cmd")
+		elif [ -z "$sub" ] && [ -n "$subs" ]; then sub=$w
+		else ((n++)); fi
+	done
+	# The value of an option.
+	if [[ $prev == -* ]]; then
+		spec=$(_envctl_values "$prev")
+		if [ -n "$spec" ]; then
+			_envctl_expand $spec
+			return
+		fi
+	fi
 	if [ -z "$cmd" ]; then
 		COMPREPLY=($(compgen -W "$(_envctl_words commands) $(_envctl_words globals)" -- "$cur"))
 		return
 	fi
-	subs=$(_envctl_words subcommands "$cmd")
 	if [ -z "$sub" ] && [ -n "$subs" ]; then
 		COMPREPLY=($(compgen -W "$subs" -- "$cur"))
 		return
 	fi
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$(_envctl_words options "$cmd" $sub)" -- "$cur"))
+		COMPREPLY=($(compgen -W "$(_envctl_words options "$cmd" "${sub:---}")" -- "$cur"))
 		return
 	fi
+	# The first argument only; later ones are free (lease exec's command).
 	[ "$n" -gt 0 ] && return
-	case $cmd:$sub in
-	env:create|env:list|secret:create|secret:list|lease:list|lease:sweep|db:check|db:path|plugin:list) ;;
-	env:*) COMPREPLY=($(compgen -W "$(_envctl_words envs)" -- "$cur")) ;;
-	lease:acquire|lease:why) COMPREPLY=($(compgen -W "$(_envctl_words envs)" -- "$cur")) ;;
-	lease:*) COMPREPLY=($(compgen -W "$(_envctl_words leases)" -- "$cur")) ;;
-	provider:show) COMPREPLY=($(compgen -W "$(_envctl_words providers)" -- "$cur")) ;;
-	plugin:show|plugin:log|plugin:restart) COMPREPLY=($(compgen -W "$(_envctl_words plugins)" -- "$cur")) ;;
-	plugin:import) COMPREPLY=($(compgen -d -- "$cur")) ;;
-	plugin:lint|db:backup) COMPREPLY=($(compgen -f -- "$cur")) ;;
-	secret:*) COMPREPLY=($(compgen -W "$(_envctl_words secrets)" -- "$cur")) ;;
-	complete:subcommands|complete:options) COMPREPLY=($(compgen -W "$(_envctl_words commands)" -- "$cur")) ;;
-	esac
+	_envctl_expand $(_envctl_words args "$cmd" "$sub")
+}
+# What the value of option $1 completes to, for the command line so far;
+# nothing for a flag.
+_envctl_values() {
+	if [ -z "$cmd" ]; then _envctl_words values - "$1"
+	else _envctl_words values "$cmd" "${sub:---}" "$1"; fi
+}
+# Expands a values spec into COMPREPLY.
+_envctl_expand() {
+	local s words=""
+	COMPREPLY=()
+	for s in "$@"; do
+		case $s in
+		@file) COMPREPLY+=($(compgen -f -- "$cur")) ;;
+		@dir) COMPREPLY+=($(compgen -d -- "$cur")) ;;
+		@number|@text) ;;
+		@*) words="$words $(_envctl_words "${s#@}")" ;;
+		*) words="$words $s" ;;
+		esac
+	done
+	[ -n "$words" ] && COMPREPLY+=($(compgen -W "$words" -- "$cur"))
+	return 0
 }
 complete -F _envctl envctl

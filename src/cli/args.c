@@ -52,7 +52,7 @@ void cli_list_free(CliList *l)
 
 /* Edit distance, for a did-you-mean; options are short, so the two
  * rows live on the stack and longer words are simply not compared. */
-static size_t cli_distance(const char *a, size_t na, const char *b)
+size_t cli_distance(const char *a, size_t na, const char *b)
 {
 	size_t nb = strlen(b), prev[64], cur[64];
 
@@ -99,6 +99,29 @@ int cli_unknown_option(const CliCommand *cmd, const char *where, const CliOpt *o
 		fprintf(stderr, "\nsee `envctl %s --help`\n", cmd->name);
 	else
 		fputs("\nsee `envctl --help`\n", stderr);
+	return status_exit_code(ST_E_USAGE);
+}
+
+int cli_unknown_subcommand(const CliCommand *cmd, const char *word)
+{
+	const char *best = NULL;
+	size_t best_d = 3;
+
+	for (size_t i = 0; cmd->subs[i].name; i++) {
+		size_t d = cli_distance(word, strlen(word), cmd->subs[i].name);
+
+		if (d < best_d) {
+			best = cmd->subs[i].name;
+			best_d = d;
+		}
+	}
+	fprintf(stderr, "envctl: %s: unknown subcommand \"%s\"", cmd->name, word);
+	if (best)
+		fprintf(stderr, "; did you mean %s?", best);
+	fputs(" (one of:", stderr);
+	for (size_t i = 0; cmd->subs[i].name; i++)
+		fprintf(stderr, " %s", cmd->subs[i].name);
+	fprintf(stderr, ")\nsee `envctl %s --help`\n", cmd->name);
 	return status_exit_code(ST_E_USAGE);
 }
 
@@ -150,6 +173,22 @@ int cli_parse_scoped(const CliCommand *cmd, const char *sub, int argc, char **ar
 		if (cli_scope_of(scopes, o->name) && !cli_word_in(cli_scope_of(scopes, o->name), sub))
 			return cli_usage_error(cmd, "%s: %s does not apply here (only to %s %s)",
 					       where, o->name, cmd->name, cli_scope_of(scopes, o->name));
+		/* The table says which subcommands take an option: one the parser
+		 * knows but the table does not give this subcommand is refused, so
+		 * what --help shows is what is accepted. */
+		if (!scopes && cli_doc_sub(cmd, sub) && !cli_doc_opt(cmd, sub, o->name)) {
+			char only[256] = "";
+
+			for (size_t k = 0; cmd->opts && cmd->opts[k].name; k++)
+				if (strcmp(cmd->opts[k].name, o->name) == 0 && cmd->opts[k].subs)
+					snprintf(only + strlen(only), sizeof only - strlen(only), "%s%s",
+						 only[0] ? " " : "", cmd->opts[k].subs);
+			if (only[0])
+				return cli_usage_error(cmd, "%s: %s does not apply here (only to %s %s)",
+						       where, o->name, cmd->name, only);
+			return cli_unknown_option(cmd, where, opts, arg,
+						  eq ? (size_t)(eq - arg) : strlen(arg));
+		}
 		if (o->kind == CLI_FLAG) {
 			if (eq)
 				return cli_usage_error(cmd, "%s: %s takes no value", where, o->name);

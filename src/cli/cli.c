@@ -26,100 +26,90 @@ static const CliCommand *const cli_commands[] = {
 
 #define CLI_COMMAND_COUNT (sizeof cli_commands / sizeof cli_commands[0])
 
-/* The global options: parsed from this table, and listed from it for
- * completion (`envctl complete globals`). */
-static const struct option cli_global_opts[] = {
-	{ "db", required_argument, NULL, 'd' },
-	{ "readonly", no_argument, NULL, 'r' },
-	{ "no-color", no_argument, NULL, 'c' },
-	{ "no-mouse", no_argument, NULL, 'm' },
-	{ "ascii", no_argument, NULL, 'a' },
-	{ "script", required_argument, NULL, 's' },
-	{ "view", required_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+const CliCommand *const *cli_command_table(size_t *count)
+{
+	*count = CLI_COMMAND_COUNT;
+	return cli_commands;
+}
+
+/* The global options: parsed (getopt's table is built from it), printed
+ * by --help and the man page test, and listed for completion. */
+static const CliOptDoc cli_globals[] = {
+	{ "--db", NULL, "PATH", "the database file", "$ENVCTL_DB, else $XDG_DATA_HOME/envctl/envctl.db",
+	  "@file", false },
+	{ "--readonly", NULL, NULL, "refuse every action that changes anything", NULL, NULL, false },
+	{ "--no-color", NULL, NULL, "no colours (also when NO_COLOR is set)", NULL, NULL, false },
+	{ "--no-mouse", NULL, NULL, "the console ignores the mouse", NULL, NULL, false },
+	{ "--ascii", NULL, NULL, "ASCII box drawing in the console", NULL, NULL, false },
+	{ "--view", NULL, "NAME", "open the console on this view", "environments",
+	  "environments leases providers secrets activity", false },
+	{ "--script", NULL, "FILE",
+	  "drive the console headless with a keystroke script (README, \"The console\")",
+	  "$ENVCTL_TUI_SCRIPT", "@file", false },
+	{ "--version", NULL, NULL, "print the version", NULL, NULL, false },
+	{ "--help", NULL, NULL, "print the usage; `envctl COMMAND --help` for a command", NULL, NULL,
+	  false },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
 };
+
+#define CLI_GLOBAL_COUNT (sizeof cli_globals / sizeof cli_globals[0] - 1)
+
+const CliOptDoc *cli_global_docs(void)
+{
+	return cli_globals;
+}
+
+static void cli_print_usage_lines(FILE *out)
+{
+	fprintf(out, "usage: envctl");
+	for (size_t i = 0, col = 13; cli_globals[i].name; i++) {
+		char word[64];
+
+		if (strcmp(cli_globals[i].name, "--help") == 0 ||
+		    strcmp(cli_globals[i].name, "--version") == 0)
+			continue;
+		snprintf(word, sizeof word, "[%s%s%s]", cli_globals[i].name,
+			 cli_globals[i].arg ? " " : "", cli_globals[i].arg ? cli_globals[i].arg : "");
+		if (col + 1 + strlen(word) > 79) {
+			fprintf(out, "\n             ");
+			col = 13;
+		}
+		fprintf(out, " %s", word);
+		col += 1 + strlen(word);
+	}
+	fprintf(out, " [COMMAND [ARGS...]]\n");
+}
 
 static void cli_print_usage(FILE *out)
 {
+	cli_print_usage_lines(out);
 	fprintf(out,
-		"usage: envctl [--db PATH] [--readonly] [--no-color] [--no-mouse] [--ascii]\n"
-		"              [--view NAME] [--script FILE] [COMMAND [ARGS...]]\n"
 		"\n"
 		"With no command, opens the console on the database.\n"
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < CLI_COMMAND_COUNT; i++)
 		fprintf(out, "  %-13s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
-	fprintf(out,
-		"\n"
-		"Options:\n"
-		"  --db PATH     database file (default $ENVCTL_DB, else\n"
-		"                $XDG_DATA_HOME/envctl/envctl.db)\n"
-		"  --readonly    refuse every action that changes anything\n"
-		"  --no-color    no colours (also NO_COLOR)\n"
-		"  --no-mouse    the console ignores the mouse\n"
-		"  --ascii       ASCII box drawing in the console\n"
-		"  --view NAME   open the console on a view (environments, leases,\n"
-		"                providers, secrets, activity)\n"
-		"  --script FILE drive the console headless with a keystroke script\n"
-		"                (also $ENVCTL_TUI_SCRIPT; see README)\n"
-		"  --version     print the version\n"
-		"  --help        this text; `envctl COMMAND --help` for a command\n"
-		"\n"
-		"Exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 invalid input,\n"
-		"5 conflict, 6 provider error, 7 database error, 8 secret store error,\n"
-		"9 timed out, 10 not supported, 11 I/O error, 12 out of memory, 13 busy.\n");
-}
+	fprintf(out, "  %-13s %s\n", "help", "this text; `envctl help COMMAND [SUBCOMMAND]` for one");
+	fprintf(out, "\nOptions:\n");
+	for (size_t i = 0; cli_globals[i].name; i++)
+		cli_doc_option_line(out, &cli_globals[i], NULL);
+	fprintf(out, "\nExamples:\n"
+		     "  envctl demo\n"
+		     "  envctl --readonly env list\n"
+		     "  envctl help env create\n\n");
+	{
+		char exits[512];
 
-/* `envctl CMD SUB --help`: the usage lines of SUB ("usage: envctl env
- * list ...", with their continuation lines), then the command's notes;
- * with no SUB, or one the usage does not name, the whole text. */
-static void cli_print_sub_usage(const CliCommand *cmd, const char *sub)
-{
-	const char *text = cmd->usage, *line = text, *notes = strstr(text, "\n\n");
-	size_t prefix_len;
-	char prefix[96];
-	bool any = false, in_sub = false;
-
-	snprintf(prefix, sizeof prefix, "envctl %s %s", cmd->name, sub ? sub : "");
-	prefix_len = strlen(prefix);
-	if (!sub || !notes) {
-		fputs(text, stdout);
-		return;
+		snprintf(exits, sizeof exits, "Exit codes: %s.", cli_exit_codes);
+		cli_doc_wrap(out, exits);
 	}
-	while (line < notes) {
-		const char *end = strchr(line, '\n');
-		const char *word = line + strspn(line, " ");
-		size_t n = (size_t)(end - line);
-
-		if (strncmp(word, "usage: ", 7) == 0)
-			word += 7;
-		if (strncmp(word, "envctl ", 7) == 0)
-			in_sub = strncmp(word, prefix, prefix_len) == 0 &&
-				 (word[prefix_len] == ' ' || word[prefix_len] == '\n');
-		if (in_sub) {
-			/* "usage: " and the continuation indent are both 7 wide. */
-			if (any)
-				printf("%.*s\n", (int)n, line);
-			else
-				printf("usage: %.*s\n", (int)(end - word), word);
-			any = true;
-		}
-		line = end + 1;
-	}
-	if (!any) {
-		fputs(text, stdout);
-		return;
-	}
-	fputs(notes + 1, stdout);
 }
 
 void cli_print_global_options(void)
 {
-	for (size_t i = 0; cli_global_opts[i].name; i++)
-		printf("--%s\n", cli_global_opts[i].name);
+	for (size_t i = 0; cli_globals[i].name; i++)
+		printf("%s\n", cli_globals[i].name);
 }
 
 const CliCommand *cli_find_command(const char *name)
@@ -134,21 +124,58 @@ void cli_print_command_names(void)
 {
 	for (size_t i = 0; i < CLI_COMMAND_COUNT; i++)
 		printf("%s\n", cli_commands[i]->name);
+	printf("help\n");
+}
+
+/* "unknown command", with a did-you-mean from the table. */
+static int cli_unknown_command(const char *where, const char *word)
+{
+	const char *best = NULL;
+	size_t best_d = 3;
+
+	for (size_t i = 0; i < CLI_COMMAND_COUNT; i++) {
+		size_t d = cli_distance(word, strlen(word), cli_commands[i]->name);
+
+		if (d < best_d) {
+			best = cli_commands[i]->name;
+			best_d = d;
+		}
+	}
+	if (best)
+		return cli_usage_error(NULL, "%sunknown command \"%s\"; did you mean %s?", where, word,
+				       best);
+	return cli_usage_error(NULL, "%sunknown command \"%s\"", where, word);
 }
 
 int cli_usage_error(const CliCommand *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	char msg[512], sub[32] = "";
+	size_t n;
 
-	fputs("envctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	if (cmd)
-		fputs(cmd->usage, stderr);
-	else
-		cli_print_usage(stderr);
+	fprintf(stderr, "envctl: %s\n", msg);
+	if (!cmd) {
+		cli_print_usage_lines(stderr);
+		fputs("see `envctl --help`\n", stderr);
+		return status_exit_code(ST_E_USAGE);
+	}
+	/* Messages start "CMD SUB: ...": then that subcommand's usage only. */
+	n = strlen(cmd->name);
+	if (strncmp(msg, cmd->name, n) == 0 && msg[n] == ' ') {
+		size_t len = strcspn(msg + n + 1, ": ");
+
+		if (len < sizeof sub && msg[n + 1 + len] == ':') {
+			memcpy(sub, msg + n + 1, len);
+			sub[len] = '\0';
+		}
+	}
+	if (!cli_doc_sub(cmd, sub) || !sub[0])
+		sub[0] = '\0';
+	cli_help_usage_lines(stderr, cmd, sub[0] ? sub : NULL);
+	fprintf(stderr, "see `envctl %s%s%s --help`\n", cmd->name, sub[0] ? " " : "", sub);
 	return status_exit_code(ST_E_USAGE);
 }
 
@@ -335,22 +362,44 @@ static int cli_dispatch(int argc, char **argv, const char *db, bool readonly, bo
 			cli_print_usage(stdout);
 			return 0;
 		}
+		/* For `make docs` and t_docs_sync: the generated documentation. */
+		if (strcmp(want, "--man") == 0) {
+			cli_doc_man(stdout);
+			return 0;
+		}
+		if (strcmp(want, "--man-synopsis") == 0 || strcmp(want, "--man-globals") == 0) {
+			cli_doc_man_globals(stdout, want[6] == 's');
+			return 0;
+		}
+		if (strcmp(want, "--synopsis") == 0) {
+			cli_doc_synopsis(stdout);
+			return 0;
+		}
 		for (size_t i = 0; i < CLI_COMMAND_COUNT; i++)
 			if (strcmp(want, cli_commands[i]->name) == 0) {
-				cli_print_sub_usage(cli_commands[i],
-						    optind + 2 < argc ? argv[optind + 2] : NULL);
+				cli_help_print(stdout, cli_commands[i],
+					       optind + 2 < argc ? argv[optind + 2] : NULL);
 				return 0;
 			}
-		return cli_usage_error(NULL, "help: unknown command \"%s\"", want);
+		return cli_unknown_command("help: ", want);
 	}
 	for (size_t i = 0; i < CLI_COMMAND_COUNT; i++) {
 		if (strcmp(argv[optind], cli_commands[i]->name) != 0)
 			continue;
+		/* A subcommand the table does not name is refused here, for every
+		 * command alike, with a did-you-mean. */
+		if (cli_commands[i]->subs && cli_commands[i]->subs[0].name[0] &&
+		    optind + 1 < argc && argv[optind + 1][0] != '-' &&
+		    !cli_doc_sub(cli_commands[i], argv[optind + 1])) {
+			rc = cli_unknown_subcommand(cli_commands[i], argv[optind + 1]);
+			app_free(&app);
+			return rc;
+		}
 		if (cli_wants_help(argc - optind, argv + optind)) {
-			cli_print_sub_usage(cli_commands[i],
-					    optind + 1 < argc && argv[optind + 1][0] != '-'
-						    ? argv[optind + 1]
-						    : NULL);
+			cli_help_print(stdout, cli_commands[i],
+				       optind + 1 < argc && argv[optind + 1][0] != '-'
+					       ? argv[optind + 1]
+					       : NULL);
 			rc = 0;
 		} else {
 			rc = cli_commands[i]->run(&app, argc - optind, argv + optind);
@@ -359,7 +408,7 @@ static int cli_dispatch(int argc, char **argv, const char *db, bool readonly, bo
 		return rc;
 	}
 	app_free(&app);
-	return cli_usage_error(NULL, "unknown command \"%s\"", argv[optind]);
+	return cli_unknown_command("", argv[optind]);
 }
 
 int cli_main_hooked(int argc, char **argv, CliAppHook hook)
@@ -370,34 +419,53 @@ int cli_main_hooked(int argc, char **argv, CliAppHook hook)
 	FILE *orig_out = stdout, *orig_err = stderr;
 	int c, rc;
 
+	struct option longopts[CLI_GLOBAL_COUNT + 1];
+	CliOpt known[CLI_GLOBAL_COUNT + 1];
+
+	/* getopt's table from the documented one; val is the row. */
+	for (size_t i = 0; i < CLI_GLOBAL_COUNT; i++) {
+		longopts[i] = (struct option){ cli_globals[i].name + 2,
+					       cli_globals[i].arg ? required_argument : no_argument,
+					       NULL, 256 + (int)i };
+		known[i] = (CliOpt){ cli_globals[i].name, CLI_FLAG, NULL };
+	}
+	longopts[CLI_GLOBAL_COUNT] = (struct option){ NULL, 0, NULL, 0 };
+	known[CLI_GLOBAL_COUNT] = (CliOpt){ NULL, CLI_FLAG, NULL };
 	/* '+' stops at the first non-option: the rest belongs to the subcommand. */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", cli_global_opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': db = optarg; break;
-		case 'r': readonly = true; break;
-		case 'c': no_color = true; break;
-		case 'm': tui.no_mouse = true; break;
-		case 'a': tui.ascii = true; break;
-		case 's': tui.script_path = optarg; break;
-		case 'v': tui.start_view = optarg; break;
-		case 'V': printf("envctl %s\n", ENVCTL_VERSION); return 0;
-		case 'h': cli_print_usage(stdout); return 0;
-		default: {
-			/* The same did-you-mean as a subcommand's, from the table getopt read. */
-			CliOpt known[sizeof cli_global_opts / sizeof cli_global_opts[0]];
-			char names[sizeof cli_global_opts / sizeof cli_global_opts[0]][24];
-			const char *arg = argv[optind - 1], *eq = strchr(arg, '=');
-			size_t i;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		const char *name = c >= 256 && c < 256 + (int)CLI_GLOBAL_COUNT
+					   ? cli_globals[c - 256].name
+					   : c == 'h' ? "--help" : "";
 
-			for (i = 0; cli_global_opts[i].name; i++) {
-				snprintf(names[i], sizeof names[i], "--%s", cli_global_opts[i].name);
-				known[i] = (CliOpt){ names[i], CLI_FLAG, NULL };
-			}
-			known[i] = (CliOpt){ NULL, CLI_FLAG, NULL };
+		if (strcmp(name, "--db") == 0) {
+			db = optarg;
+		} else if (strcmp(name, "--readonly") == 0) {
+			readonly = true;
+		} else if (strcmp(name, "--no-color") == 0) {
+			no_color = true;
+		} else if (strcmp(name, "--no-mouse") == 0) {
+			tui.no_mouse = true;
+		} else if (strcmp(name, "--ascii") == 0) {
+			tui.ascii = true;
+		} else if (strcmp(name, "--script") == 0) {
+			tui.script_path = optarg;
+		} else if (strcmp(name, "--view") == 0) {
+			tui.start_view = optarg;
+		} else if (strcmp(name, "--version") == 0) {
+			printf("envctl %s\n", ENVCTL_VERSION);
+			return 0;
+		} else if (strcmp(name, "--help") == 0) {
+			cli_print_usage(stdout);
+			return 0;
+		} else {
+			/* The same did-you-mean as a subcommand's, from the same table. */
+			const char *arg = argv[optind - 1], *eq = strchr(arg, '=');
+
+			if (c == ':' || (c == '?' && optopt >= 256))
+				return cli_usage_error(NULL, "%s needs a value", arg);
 			return cli_unknown_option(NULL, "", known, arg,
 						  eq ? (size_t)(eq - arg) : strlen(arg));
-		}
 		}
 	}
 	if (optind < argc)

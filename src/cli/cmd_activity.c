@@ -6,11 +6,21 @@
 #include "cli/cli.h"
 #include "core/describe.h"
 
-static const char activity_usage[] =
-	"usage: envctl activity [--json] [--limit N] [--entity ID]\n"
-	"\n"
-	"What changed, newest first: action, who, which entity and the names of the\n"
-	"fields that changed (never their values). --limit defaults to 50.\n";
+static const CliSubDoc activity_subs[] = {
+	{ "", "", "what changed, newest first",
+	  "Each row: when, the action, who (cli, console or a plugin), which entity and the "
+	  "names of the fields that changed, never their values.",
+	  NULL, "envctl activity\nenvctl activity --limit 5 --json", NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const CliOptDoc activity_opts[] = {
+	{ "--limit", NULL, "N", "at most N rows", "50", NULL, false },
+	{ "--entity", NULL, "ID", "only rows about this entity (an environment, secret or lease id)",
+	  "every entity", NULL, false },
+	{ "--json", NULL, NULL, "print a JSON array", NULL, NULL, false },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
+};
 
 
 static int activity_run(App *app, int argc, char **argv)
@@ -81,6 +91,8 @@ static int activity_run(App *app, int argc, char **argv)
 const CliCommand cli_cmd_activity = {
 	.name = "activity",
 	.summary = "show what changed, by whom (names of fields, never values)",
-	.usage = activity_usage,
 	.run = activity_run,
+	.subs = activity_subs,
+	.opts = activity_opts,
+	.exits = "0 ok, 2 usage, 7 database error",
 };

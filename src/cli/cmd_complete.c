@@ -8,21 +8,35 @@
 #include "util/buf.h"
 #include "util/fs.h"
 
-static const char complete_usage[] =
-	"usage: envctl complete commands|globals|envs|leases|providers|plugins|secrets\n"
-	"       envctl complete subcommands CMD\n"
-	"       envctl complete options CMD [SUB]\n"
-	"\n"
-	"Prints candidate words, one per line, for shell completion. A missing or\n"
-	"unreadable database prints nothing (completion must never get in the way).\n"
-	"subcommands and options come from each command's usage text (its --help),\n"
-	"the one list the completion script, the man page test and --help share.\n";
+static const CliSubDoc complete_subs[] = {
+	{ "commands", "", "the commands", NULL, NULL, "envctl complete commands", NULL },
+	{ "globals", "", "the global options", NULL, NULL, NULL, NULL },
+	{ "envs", "", "environment names", NULL, NULL, "envctl complete envs", NULL },
+	{ "leases", "", "lease ids (the newest 500)", NULL, NULL, NULL, NULL },
+	{ "providers", "", "provider keys", NULL, NULL, NULL, NULL },
+	{ "plugins", "", "plugin ids", NULL, NULL, NULL, NULL },
+	{ "secrets", "", "secret names", NULL, NULL, NULL, NULL },
+	{ "subcommands", "CMD", "a command's subcommands", NULL, "@commands",
+	  "envctl complete subcommands lease", NULL },
+	{ "options", "CMD [SUB]", "the options of a command, or of one subcommand", NULL,
+	  "@commands", "envctl complete options env create", NULL },
+	{ "values", "CMD SUB OPTION", "what an option's value completes to",
+	  "Words, or one of @file, @dir, @number, @envs, @leases, @providers, @plugins, "
+	  "@secrets, @commands for the completion script to expand.",
+	  "@commands", "envctl complete values env list --status", NULL },
+	{ "args", "CMD [SUB]", "what a subcommand's first argument completes to (as values)", NULL,
+	  "@commands", "envctl complete args plugin show", NULL },
+	{ "examples", "CMD", "the examples a command's --help shows, one per line", NULL,
+	  "@commands", NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
 
 /* ------------------------------------------------ words from usage text
  *
- * The usage block of a command (up to its first blank line) is the table
- * of its subcommands and options: "envctl CMD SUB ... [--opt V]" lines,
- * with indented continuation lines. */
+ * A command without a table (CliCommand.subs) has only its hand-written
+ * usage: its block (up to the first blank line) names its subcommands and
+ * options in "envctl CMD SUB ... [--opt V]" lines, with indented
+ * continuation lines. */
 
 static bool complete_is_sub_word(const char *w, size_t n)
 {
@@ -139,12 +153,56 @@ static int complete_run(App *app, int argc, char **argv)
 		cli_print_global_options();
 		return 0;
 	}
-	if (strcmp(what, "subcommands") == 0 || strcmp(what, "options") == 0) {
+	if (strcmp(what, "subcommands") == 0 || strcmp(what, "options") == 0 ||
+	    strcmp(what, "values") == 0 || strcmp(what, "args") == 0 ||
+	    strcmp(what, "examples") == 0) {
 		const CliCommand *cmd = cli_find_command(argc > 2 ? argv[2] : NULL);
+		const char *sub = argc > 3 ? argv[3] : NULL, *opt = argc > 4 ? argv[4] : "";
 
-		if (cmd)
-			complete_usage_words(cmd, what[0] == 'o' && argc > 3 ? argv[3] : NULL,
-					     what[0] == 's');
+		/* "values activity --limit" or "values activity -- --limit": a
+		 * command without subcommands. */
+		if (sub && strcmp(sub, "--") == 0) {
+			sub = "";
+		} else if (sub && sub[0] == '-') {
+			opt = sub;
+			sub = "";
+		}
+		/* "values - --db": a global option. */
+		if (!cmd && what[0] == 'v' && argc > 3 && strcmp(argv[2], "-") == 0) {
+			const CliOptDoc *g = cli_global_docs();
+
+			for (size_t i = 0; g[i].name; i++)
+				if (strcmp(g[i].name, argv[3]) == 0 && g[i].arg)
+					cli_doc_print_values(&g[i]);
+			return 0;
+		}
+		if (!cmd && argc > 2 && strcmp(argv[2], "help") != 0)
+			return 0;
+		if (!cmd && what[0] == 'a') {
+			/* `envctl help CMD`: the commands. */
+			printf("@commands\n");
+			return 0;
+		}
+		if (!cmd)
+			return 0;
+		if (!cmd->subs) {
+			/* A command without a table: words from its usage text. */
+			if (what[0] == 's' && what[1] == 'u')
+				complete_usage_words(cmd, NULL, true);
+			else if (what[0] == 'o')
+				complete_usage_words(cmd, sub, false);
+			return 0;
+		}
+		if (strcmp(what, "subcommands") == 0)
+			cli_doc_subcommands(cmd);
+		else if (strcmp(what, "options") == 0)
+			cli_doc_options(cmd, sub);
+		else if (strcmp(what, "values") == 0)
+			cli_doc_values(cmd, sub, opt);
+		else if (strcmp(what, "args") == 0)
+			cli_doc_args(cmd, sub ? sub : "");
+		else
+			cli_doc_examples(cmd);
 		return 0;
 	}
 	if (strcmp(what, "providers") == 0) {
@@ -193,6 +251,11 @@ static int complete_run(App *app, int argc, char **argv)
 const CliCommand cli_cmd_complete = {
 	.name = "complete",
 	.summary = "words for shell completion",
-	.usage = complete_usage,
 	.run = complete_run,
+	.subs = complete_subs,
+	.notes = "Prints candidate words, one per line, for shell completion. A missing or "
+		 "unreadable database prints nothing (completion must never get in the way). "
+		 "Every word comes from the CLI's own table, the one --help and the man page are "
+		 "printed from.",
+	.exits = "0 ok, 2 usage",
 };

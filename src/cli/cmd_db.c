@@ -6,16 +6,25 @@
 
 #include "cli/cli.h"
 
-static const char db_usage[] =
-	"usage: envctl db check [--json]\n"
-	"       envctl db backup FILE\n"
-	"       envctl db path\n"
-	"\n"
-	"check runs SQLite's integrity and foreign-key checks and the console's own:\n"
-	"orphan secrets, dangling bindings, secrets without a current version and\n"
-	"ciphertext left behind by a delete. It exits 0 when clean, 1 when not.\n"
-	"backup writes a consistent copy (SQLite online backup) to a new 0600 file,\n"
-	"even while other consoles write; it never overwrites.\n";
+static const CliSubDoc db_subs[] = {
+	{ "check", "", "check the database's integrity and the store's own rules",
+	  "SQLite's integrity and foreign-key checks, then the console's own: orphan secrets, "
+	  "dangling bindings, secrets without a current version, ciphertext left behind by a "
+	  "delete, and a trial decryption of every secret. Read-only.",
+	  NULL, "envctl db check\nenvctl db check --json",
+	  "0 clean, 1 problems found, 7 database error" },
+	{ "backup", "FILE", "write a consistent copy of the database to a new file",
+	  "SQLite's online backup, into a new 0600 file, even while other consoles write; it "
+	  "never overwrites an existing file.",
+	  "@file", "envctl db backup envctl-backup.db", NULL },
+	{ "path", "", "print the database's path", NULL, NULL, "envctl db path", NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const CliOptDoc db_opts[] = {
+	{ "--json", "check", NULL, "print the findings as JSON", NULL, NULL, false },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
+};
 
 /* An existing database is checked read-only (nothing written into the
  * file being checked, a 0-byte file is an error); a missing one is created
@@ -116,6 +125,9 @@ static int db_run(App *app, int argc, char **argv)
 const CliCommand cli_cmd_db = {
 	.name = "db",
 	.summary = "check the database, back it up",
-	.usage = db_usage,
 	.run = db_run,
+	.subs = db_subs,
+	.opts = db_opts,
+	.exits = "0 ok, 1 problems found, 2 usage, 5 the backup file exists, 7 database error, "
+		 "11 I/O error",
 };

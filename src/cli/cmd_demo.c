@@ -5,12 +5,14 @@
 #include "core/demo.h"
 #include "util/fs.h"
 
-static const char demo_usage[] =
-	"usage: envctl [--db PATH] demo\n"
-	"\n"
-	"Fills the selected database (--db, else $ENVCTL_DB, else the default) with\n"
-	"demo environments on the fake and bwrap providers, probes, and leases in\n"
-	"every status. Refuses a database that already holds environments.\n";
+static const CliSubDoc demo_subs[] = {
+	{ "", "", "fill an empty database with demo data",
+	  "Demo environments on the fake and bwrap providers, probes, and leases in every "
+	  "status, in the selected database (--db, else $ENVCTL_DB, else the default). Refuses "
+	  "a database that already holds environments.",
+	  NULL, "envctl demo", NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
 
 static int demo_run(App *app, int argc, char **argv)
 {
@@ -49,6 +51,7 @@ static int demo_run(App *app, int argc, char **argv)
 const CliCommand cli_cmd_demo = {
 	.name = "demo",
 	.summary = "fill an empty database with demo environments, probes and leases",
-	.usage = demo_usage,
 	.run = demo_run,
+	.subs = demo_subs,
+	.exits = "0 ok, 2 usage, 3 demo data not found, 5 the database holds environments",
 };

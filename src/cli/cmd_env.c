@@ -11,46 +11,83 @@
 #include "util/json.h"
 #include "util/jsonptr.h"
 
-static const char env_usage[] =
-	"usage: envctl env create NAME --provider KEY [--description T]\n"
-	"                         [--set PTR=VALUE ...] [--config-file F|-] [--json]\n"
-	"       envctl env edit NAME|ID [--name NEW] [--description T]\n"
-	"                         [--set PTR=VALUE ...] [--config-file F|-] [--if-revision N]\n"
-	"                         [--json]\n"
-	"       envctl env archive NAME|ID\n"
-	"       envctl env unarchive NAME|ID\n"
-	"       envctl env delete NAME|ID [--force]\n"
-	"       envctl env list [--status active|archived] [--provider KEY] [--json]\n"
-	"       envctl env show NAME|ID [--json]\n"
-	"       envctl env probe NAME|ID [--json]\n"
-	"       envctl env probe --all [--parallel N] [--json]\n"
-	"\n"
-	"The config is checked against the provider's configSchema (`envctl provider\n"
-	"show KEY`) first, every problem at once, then by the provider, whose\n"
-	"normalized config is stored (a value you gave that it changed is a warning).\n"
-	"An empty field (\"\" or null) is absent; defaults are not filled in.\n"
-	"--set PTR=VALUE sets one field by JSON Pointer (\"/image\", or just\n"
-	"\"image\"), typed by the schema. --config-file reads a JSON object (\"-\" for\n"
-	"stdin); on edit its top-level fields replace the stored ones and a null\n"
-	"removes one.\n"
-	"\n"
-	"Secret values (format secret-ref) are never taken from --set, which other\n"
-	"users can see, nor is an object or array holding one: put them in the\n"
-	"config file. A new value becomes an encrypted secret and the config keeps\n"
-	"its id; an existing secret id, {\"secretRef\": ID} or {\"type\":\n"
-	"\"secret_ref\", \"secretId\": ID} refers to that secret (such a reference is\n"
-	"fine in --set); an id naming no secret is an error; \"\" removes the field.\n"
-	"Output shows a secret field as {\"secretRef\": ID, \"name\": ..., \"version\":\n"
-	"N}, never its value.\n"
-	"\n"
-	"delete removes the secrets the environment created; it is refused while a\n"
-	"lease of the environment still holds a sandbox, unless --force, which has\n"
-	"the provider destroy those sandboxes first.\n"
-	"\n"
-	"probe asks the provider whether the environment works and stores the result\n"
-	"(shown by env list). --all probes every active environment in parallel (at\n"
-	"most N at once, default 16), with progress on a terminal and a summary; it\n"
-	"exits 1 when any probe failed.\n";
+static const CliSubDoc env_subs[] = {
+	{ "create", "NAME --provider KEY", "create an environment on a provider",
+	  "The config is checked against the provider's configSchema (`envctl provider show KEY`) "
+	  "first, every violation reported with the field's label and pointer (\"Image (/image): "
+	  "must be a string\") before the provider is asked anything; then the provider "
+	  "validates it, and its normalized config is what is stored (a null in it means absent; "
+	  "a value you gave that it changed is a warning). An optional field left empty (\"\" or "
+	  "null) is absent; schema defaults are not filled in.\n"
+	  "Secret fields (format secret-ref) become encrypted secrets and the config keeps their "
+	  "ids. A secret field may instead refer to a stored secret, as an id, {\"secretRef\": ID} "
+	  "or {\"type\": \"secret_ref\", \"secretId\": ID}; an id naming no secret is an error. "
+	  "--set never takes a secret value, nor an object or array holding one (argv is visible "
+	  "to every user of the machine): put it in the config file; a reference is fine.",
+	  NULL,
+	  "envctl env create web --provider fake --set reuseLease=true\n"
+	  "envctl env create old --provider fake --description 'to be deleted'\n"
+	  "echo '{\"image\": \"debian:12\"}' | envctl env create deb --provider fake --config-file -",
+	  NULL },
+	{ "edit", "NAME|ID", "change an environment's name, description or config",
+	  "Merges the given top-level fields into the stored config (a null in --config-file "
+	  "removes one) and validates again. A re-entered secret rotates the secret this "
+	  "environment created. --if-revision refuses the edit (exit 5) unless the environment "
+	  "is still at revision N (\"revision\" in env show --json), as the console's edit form "
+	  "does.",
+	  "@envs", "envctl env edit web --description 'the web fleet'", NULL },
+	{ "archive", "NAME|ID", "archive an environment: it refuses new leases", NULL, "@envs",
+	  "envctl env archive deb", NULL },
+	{ "unarchive", "NAME|ID", "make an archived environment active again", NULL, "@envs",
+	  "envctl env unarchive deb", NULL },
+	{ "delete", "NAME|ID", "delete an environment, its bindings and the secrets it created",
+	  "Refused while a lease of the environment still holds a sandbox, unless --force, "
+	  "which has the provider destroy those sandboxes first.",
+	  "@envs", "envctl env delete old", NULL },
+	{ "list", "", "list environments with their last probe and active leases",
+	  "JSON output is an array, streamed an element at a time.", NULL,
+	  "envctl env list\nenvctl env list --status active --provider fake --json", NULL },
+	{ "show", "NAME|ID", "show one environment and its config",
+	  "A secret field shows as {\"secretRef\": ID, \"name\": ..., \"version\": N}, never its "
+	  "value.",
+	  "@envs", "envctl env show web --json", NULL },
+	{ "probe", "NAME|ID|--all", "ask the provider whether an environment works",
+	  "The result is stored (env list shows it). --all probes every active environment, at "
+	  "most N at once, with progress on a terminal and a summary. A failed probe shows the "
+	  "provider's first diagnostic after its summary, here as in the console.",
+	  "@envs", "envctl env probe web\nenvctl env probe --all --parallel 4",
+	  "0 every probe ok, 1 a probe failed, 2 usage, 3 not found, 6 provider error, 9 timed out" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const CliOptDoc env_opts[] = {
+	{ "--provider", "create", "KEY", "the provider (`envctl provider list`)",
+	  "\"provider\" in --config-file", "@providers", false },
+	{ "--provider", "edit", "KEY",
+	  "must name the environment's own provider (a provider cannot change)", "unchanged",
+	  "@providers", false },
+	{ "--provider", "list", "KEY", "only environments on this provider", "every provider",
+	  "@providers", false },
+	{ "--name", "edit", "NEW", "rename the environment", "unchanged", NULL, false },
+	{ "--description", "create edit", "T", "a free-text description", "none, or unchanged",
+	  NULL, false },
+	{ "--set", "create edit", "PTR=VALUE",
+	  "set one config field by JSON Pointer (\"/image\" or \"image\"), typed by the schema",
+	  NULL, NULL, true },
+	{ "--config-file", "create edit", "F|-", "read the config, a JSON object, from F (\"-\": stdin)",
+	  "none", "@file", false },
+	{ "--if-revision", "edit", "N", "refuse unless the environment is still at revision N",
+	  "no check", NULL, false },
+	{ "--status", "list", "S", "only environments in status S", "every status",
+	  "active archived", false },
+	{ "--force", "delete", NULL, "destroy the sandboxes its leases hold first", NULL, NULL,
+	  false },
+	{ "--all", "probe", NULL, "probe every active environment", NULL, NULL, false },
+	{ "--parallel", "probe", "N", "with --all: at most N probes at once (1 to 256)", "16",
+	  "1 2 4 8 16 32 64", false },
+	{ "--json", "create edit list show probe", NULL, "print JSON", NULL, NULL, false },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
+};
 
 /* ------------------------------------------------------------ output */
 
@@ -350,19 +387,6 @@ done:
 
 #define ENV_SUBCOMMANDS "create edit archive unarchive delete list show probe"
 
-static const CliOptScope env_scopes[] = {
-	{ "--provider", "create edit list" },
-	{ "--description", "create edit" },
-	{ "--config-file", "create edit" },
-	{ "--name", "edit" },
-	{ "--if-revision", "edit" },
-	{ "--set", "create edit" },
-	{ "--status", "list" },
-	{ "--json", "create edit list show" },
-	{ "--force", "delete" },
-	{ NULL, NULL },
-};
-
 static int env_cmd_run(App *app, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : NULL, *pos[1] = { NULL };
@@ -392,7 +416,7 @@ static int env_cmd_run(App *app, int argc, char **argv)
 	if (!cli_word_in(ENV_SUBCOMMANDS, sub))
 		return cli_usage_error(&cli_cmd_env, "env: unknown subcommand \"%s\" (one of: %s)",
 				       sub, ENV_SUBCOMMANDS);
-	rc = cli_parse_scoped(&cli_cmd_env, sub, argc, argv, 2, opts, env_scopes, pos, 1, &npos);
+	rc = cli_parse(&cli_cmd_env, sub, argc, argv, 2, opts, pos, 1, &npos);
 	if (rc) {
 		cli_list_free(&a.sets);
 		return rc;
@@ -447,6 +471,9 @@ static int env_cmd_run(App *app, int argc, char **argv)
 const CliCommand cli_cmd_env = {
 	.name = "env",
 	.summary = "create, edit, archive, delete, list, show and probe environments",
-	.usage = env_usage,
 	.run = env_cmd_run,
+	.subs = env_subs,
+	.opts = env_opts,
+	.exits = "0 ok, 2 usage, 3 not found, 4 invalid config, 5 conflict (name taken, "
+		 "changed meanwhile, leases hold sandboxes), 6 provider error, 8 secret store error",
 };

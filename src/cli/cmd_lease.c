@@ -9,36 +9,117 @@
 #include "util/fs.h"
 #include "util/json.h"
 
-static const char lease_usage[] =
-	"usage: envctl lease acquire ENV [--run ID] [--issue ID] [--ttl SECONDS]\n"
-	"                            [--retain-on-failure] [--explain] [--json]\n"
-	"       envctl lease why ENV [--run ID] [--json]\n"
-	"       envctl lease list [--status S] [--env NAME] [--provider KEY] [--limit N] [--json]\n"
-	"       envctl lease show ID [--json]\n"
-	"       envctl lease resume ID [--json]\n"
-	"       envctl lease release ID [--status released|expired|failed] [--reason TEXT] [--json]\n"
-	"       envctl lease destroy ID --yes [--json]\n"
-	"       envctl lease sweep [--json]\n"
-	"       envctl lease exec ID [--timeout MS] [--cwd DIR] [--env K=V]... [--stdin-file F]\n"
-	"                        -- CMD [ARGS...]\n"
-	"       envctl lease workspace ID [--local-path P] [--remote-path P] [--mode M] [--json]\n"
-	"       envctl lease shell ID\n"
-	"\n"
-	"A lease acquired without --run is an operator's test lease: ephemeral, it\n"
-	"never resumes another. With --run and reuseLease on in the environment's\n"
-	"config, the environment's most recently used matching lease is resumed:\n"
-	"a released or retained one, or the same run's active one. `lease why`\n"
-	"(and `acquire --explain`) show each candidate and, per config key, why\n"
-	"it did or did not match; secret fields only as \"secret id differs\".\n"
-	"`lease exec` runs in the lease's workspace unless --cwd says otherwise;\n"
-	"--env K=secret:NAME passes a secret bound to the environment, resolved\n"
-	"for the call only.\n"
-	"`lease exec` passes the command's stdout, stderr and exit code through.\n"
-	"`lease shell` is line mode: each line read is one execute call (sh -c LINE)\n"
-	"in the lease, its output shown with terminal escapes made visible; no PTY,\n"
-	"nothing (cd, variables) carries over; \"exit\" or end of input leaves.\n"
-	"Exit codes: 0 ok, 2 usage, 3 not found, 5 conflict (already released),\n"
-	"6 provider error, 9 timed out, 10 not supported.\n";
+static const CliSubDoc lease_subs[] = {
+	{ "acquire", "ENV", "acquire a lease: a sandbox from the environment's provider",
+	  "Without --run the lease is an operator's test lease: ephemeral, it never resumes "
+	  "another. With --run, reuseLease on in the environment's config and a provider that "
+	  "can resume, the environment's most recently used matching lease is resumed: a "
+	  "released or retained one, or the same run's active one. A sandbox another run's "
+	  "active lease holds is never handed out twice (exit 5). If the provider no longer has "
+	  "it, a fresh one is acquired and a note says why; a note also says why nothing was "
+	  "resumed. JSON output adds \"resumed\" (and \"reuse\" with --explain).",
+	  "@envs",
+	  "envctl env create web --provider fake\n"
+	  "envctl env create ci --provider fake --set reuseLease=true\n"
+	  "envctl lease acquire ci --run run-1 --ttl 3600\n"
+	  "envctl lease acquire ci --run run-1 --explain",
+	  NULL },
+	{ "why", "ENV", "which lease an acquire for the run would resume, and why not the others",
+	  "For each candidate: why it was skipped or, per config key, why it did not match: "
+	  "missing from the lease's metadata, a different value, or for a secret field only "
+	  "\"secret id differs\" (never a value). Acquires nothing.",
+	  "@envs", "envctl lease why ci --run run-2", NULL },
+	{ "list", "", "list leases, newest first",
+	  "JSON output is an array, streamed row by row.", NULL,
+	  "envctl lease list --env ci --status active --json", NULL },
+	{ "show", "ID", "show one lease", NULL, "@leases",
+	  "id=$(envctl lease acquire web --json | jq -r .id)\nenvctl lease show \"$id\"", NULL },
+	{ "resume", "ID", "resume a released or retained lease's sandbox at the provider", NULL,
+	  "@leases",
+	  "id=$(envctl lease acquire web --run run-2 --json | jq -r .id)\n"
+	  "envctl lease release \"$id\"\nenvctl lease resume \"$id\"",
+	  NULL },
+	{ "release", "ID", "release a lease: the provider cleans its sandbox up",
+	  "A retain_on_failure lease released as failed becomes retained. A lease that is no "
+	  "longer active exits 5 (\"already released\"). When the provider's cleanup fails the "
+	  "lease keeps cleanup status failed and lease sweep retries; a provider that does not "
+	  "implement release is said to, and nothing is called.",
+	  "@leases",
+	  "id=$(envctl lease acquire web --json | jq -r .id)\n"
+	  "envctl lease release \"$id\" --status failed --reason 'tests failed'",
+	  NULL },
+	{ "destroy", "ID --yes", "destroy a lease's sandbox at the provider; cannot be undone",
+	  NULL, "@leases",
+	  "id=$(envctl lease acquire web --json | jq -r .id)\nenvctl lease destroy \"$id\" --yes",
+	  NULL },
+	{ "sweep", "", "expire, finish and retry what needs it",
+	  "Releases active leases past their expiry as expired, finishes leases a crash left "
+	  "mid-call, and retries failed cleanups with backoff (at most 5 attempts).",
+	  NULL, "envctl lease sweep", NULL },
+	{ "exec", "ID %o -- CMD [ARGS...]", "run a command in a lease's sandbox",
+	  "Its stdout, stderr and exit code are passed through. Without --cwd it runs in the "
+	  "lease's workspace (the one lease workspace realized, else the provider's remoteCwd). "
+	  "--env K=secret:NAME passes a secret bound to the environment, resolved for this call "
+	  "only and redacted from the output. The fake provider cannot execute: the example "
+	  "uses bwrap.",
+	  "@leases",
+	  "envctl env create box --provider bwrap\n"
+	  "id=$(envctl lease acquire box --json | jq -r .id)\n"
+	  "envctl lease exec \"$id\" --env GREETING=hi -- sh -c 'echo \"$GREETING\" > f; cat f'",
+	  "the command's own exit code; else 2 usage, 3 not found, 6 provider error, 9 timed "
+	  "out, 10 not supported" },
+	{ "workspace", "ID", "realize a workspace in the lease's sandbox and print its cwd", NULL,
+	  "@leases", "envctl lease workspace \"$id\" --json", NULL },
+	{ "shell", "ID", "a line-mode shell in the lease",
+	  "Each line read is one execute call (sh -c LINE) in the lease, its output shown with "
+	  "terminal escapes made visible; no PTY, nothing (cd, variables) carries over; \"exit\" "
+	  "or end of input leaves.",
+	  "@leases", "echo 'uname -s' | envctl lease shell \"$id\"\nenvctl lease destroy \"$id\" --yes",
+	  NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const CliOptDoc lease_opts[] = {
+	{ "--run", "acquire why", "ID", "the heartbeat run the lease is for",
+	  "none: an operator's test lease", NULL, false },
+	{ "--issue", "acquire", "ID", "the issue the run works on", "none", NULL, false },
+	{ "--ttl", "acquire", "SECONDS", "expire the lease after SECONDS",
+	  "the provider's expiry, else none", NULL, false },
+	{ "--retain-on-failure", "acquire", NULL, "keep the sandbox when released as failed",
+	  NULL, NULL, false },
+	{ "--explain", "acquire", NULL, "print lease why's reuse report for this acquire", NULL,
+	  NULL, false },
+	{ "--status", "list", "S", "only leases in status S", "every status",
+	  "active released expired failed retained", false },
+	{ "--env", "list", "NAME", "only leases of this environment", "every environment",
+	  "@envs", false },
+	{ "--provider", "list", "KEY", "only leases on this provider", "every provider",
+	  "@providers", false },
+	{ "--limit", "list", "N", "at most N leases", "no limit", NULL, false },
+	{ "--status", "release", "S", "how the lease ends", "released",
+	  "released expired failed", false },
+	{ "--reason", "release", "TEXT", "why, kept as the lease's failure reason", "none", NULL,
+	  false },
+	{ "--yes", "destroy", NULL, "confirm: destroying a sandbox cannot be undone", NULL, NULL,
+	  false },
+	{ "--timeout", "exec", "MS", "give up after MS milliseconds", "the provider's", NULL,
+	  false },
+	{ "--cwd", "exec", "DIR", "run in DIR in the sandbox", "the lease's workspace", NULL,
+	  false },
+	{ "--env", "exec", "K=V", "set a variable (K=secret:NAME: a bound secret)", "none", NULL,
+	  true },
+	{ "--stdin-file", "exec", "F", "the command's standard input, read from F", "empty",
+	  "@file", false },
+	{ "--local-path", "workspace", "P", "the host directory the workspace comes from", "none",
+	  "@dir", false },
+	{ "--remote-path", "workspace", "P", "where the workspace goes in the sandbox",
+	  "the provider's", NULL, false },
+	{ "--mode", "workspace", "M", "how the provider realizes it (provider-defined)",
+	  "the provider's", NULL, false },
+	{ "--json", "acquire why list show resume release destroy sweep workspace", NULL,
+	  "print JSON", NULL, NULL, false },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
+};
 
 static void lease_print_human(const StoreLease *l)
 {
@@ -540,6 +621,12 @@ static int lease_run(App *app, int argc, char **argv)
 const CliCommand cli_cmd_lease = {
 	.name = "lease",
 	.summary = "acquire, list, resume, release, destroy, sweep, exec in leases; why no reuse",
-	.usage = lease_usage,
 	.run = lease_run,
+	.subs = lease_subs,
+	.opts = lease_opts,
+	.notes = "The examples run in order: acquire's create the environments web and ci "
+		 "(fake, ci reusing leases), exec's creates box (bwrap), whose lease \"$id\" "
+		 "workspace and shell use.",
+	.exits = "0 ok, 2 usage, 3 not found, 5 conflict (already released, held by another "
+		 "run), 6 provider error, 9 timed out, 10 not supported",
 };

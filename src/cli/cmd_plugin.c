@@ -11,35 +11,47 @@
 #include "util/buf.h"
 #include "util/json.h"
 
-static const char plugin_usage[] =
-	"usage: envctl plugin list [--json]\n"
-	"       envctl plugin show KEY [--json]\n"
-	"       envctl plugin log KEY [--lines N] [--follow]\n"
-	"       envctl plugin restart KEY [--json]\n"
-	"       envctl plugin import DIR [--inherit-env VAR]... [--no-link] [--force]\n"
-	"       envctl plugin lint FILE [--strict] [--json]\n"
-	"\n"
-	"Plugins are folders with a manifest.json, found on $ENVCTL_PLUGIN_PATH,\n"
-	"in $XDG_DATA_HOME/envctl/plugins and among the bundled plugins. KEY is a\n"
-	"plugin id or a provider key it declares. `restart` starts the worker\n"
-	"afresh and asks it for its health. `import` makes a package built with\n"
-	"@paperclipai/plugin-sdk loadable: it evaluates the manifest module named\n"
-	"in package.json with node, writes DIR/manifest.json and links DIR into\n"
-	"$XDG_DATA_HOME/envctl/plugins.\n"
-	"\n"
-	"  log KEY     the plugin's log (its stderr, log notifications, the host's\n"
-	"              notes): the last N lines (default 200); --follow then prints\n"
-	"              each line as it is written, across rotations, until interrupted.\n"
-	"\n"
-	"  lint FILE   check a plugin manifest (a file with environmentDrivers) or a\n"
-	"              bare configSchema: \"error:\" lines for what would break forms\n"
-	"              and saves, \"warning:\" lines for what operators would trip on.\n"
-	"              Exit 0 when clean (or warnings only), 1 for warnings with\n"
-	"              --strict, 4 for errors; 2 is a usage error. FILE \"-\" reads\n"
-	"              standard input.\n"
-	"\n"
-	"list --json prints an object, {\"plugins\": [...], \"problems\": [...]}:\n"
-	"the problems are folders that could not be loaded.\n";
+static const CliSubDoc plugin_subs[] = {
+	{ "list", "", "list plugins with their worker status",
+	  "--json prints an object, {\"plugins\": [...], \"problems\": [...]}, not an array: the "
+	  "problems are plugin folders that could not be loaded.",
+	  NULL, "envctl plugin list\nenvctl plugin list --json", NULL },
+	{ "show", "KEY", "show one plugin: manifest, providers, worker pid, restarts, last error",
+	  "KEY is a plugin id or a provider key it declares.", "@plugins",
+	  "envctl plugin show bwrap", NULL },
+	{ "log", "KEY", "print the plugin's log",
+	  "Its stderr, log notifications and the host's notes: the last N lines; --follow then "
+	  "prints each line as it is written, across rotations, until interrupted.",
+	  "@plugins", "envctl plugin log bwrap --lines 20", NULL },
+	{ "restart", "KEY", "start the plugin's worker afresh and ask it for its health", NULL,
+	  "@plugins", "envctl plugin restart bwrap", NULL },
+	{ "import", "DIR", "make a package built with @paperclipai/plugin-sdk loadable",
+	  "Evaluates the manifest module named in DIR/package.json with node, writes "
+	  "DIR/manifest.json and links DIR into $XDG_DATA_HOME/envctl/plugins.",
+	  "@dir", NULL, NULL },
+	{ "lint", "FILE", "check a plugin manifest or a bare configSchema",
+	  "A manifest is a file with environmentDrivers. \"error:\" lines are what would break "
+	  "forms and saves, \"warning:\" lines what operators would trip on. FILE \"-\" reads "
+	  "standard input.",
+	  "@file",
+	  "echo '{\"type\": \"object\", \"properties\": {\"image\": {\"type\": \"string\"}}}' | "
+	  "envctl plugin lint -",
+	  "0 clean or warnings only, 1 warnings with --strict, 2 usage, 3 FILE not found, "
+	  "4 errors" },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const CliOptDoc plugin_opts[] = {
+	{ "--lines", "log", "N", "print the last N lines", "200", NULL, false },
+	{ "--follow", "log", NULL, "then print each new line until interrupted", NULL, NULL, false },
+	{ "--inherit-env", "import", "VAR", "a variable the worker may inherit", "none", NULL, true },
+	{ "--no-link", "import", NULL, "only write the manifest, do not link DIR", NULL, NULL,
+	  false },
+	{ "--force", "import", NULL, "replace an existing manifest or link", NULL, NULL, false },
+	{ "--strict", "lint", NULL, "exit 1 for warnings too", NULL, NULL, false },
+	{ "--json", "list show restart lint", NULL, "print JSON", NULL, NULL, false },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
+};
 
 typedef struct PluginArgs {
 	const char *target;
@@ -420,6 +432,10 @@ static int plugin_run(App *app, int argc, char **argv)
 const CliCommand cli_cmd_plugin = {
 	.name = "plugin",
 	.summary = "list, inspect, restart, import and lint provider plugins",
-	.usage = plugin_usage,
 	.run = plugin_run,
+	.subs = plugin_subs,
+	.opts = plugin_opts,
+	.notes = "Plugins are folders with a manifest.json, found on $ENVCTL_PLUGIN_PATH, in "
+		 "$XDG_DATA_HOME/envctl/plugins and among the bundled plugins (bwrap, ssh).",
+	.exits = "0 ok, 2 usage, 3 not found, 4 invalid manifest, 6 provider error",
 };

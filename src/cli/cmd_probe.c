@@ -7,14 +7,23 @@
 #include "core/probe.h"
 #include "util/json.h"
 
-static const char probe_usage[] =
-	"usage: envctl probe-config --provider KEY --config-file F|- [--json]\n"
-	"\n"
-	"Probes a draft config that is not saved: secret fields hold the values to\n"
-	"try, read from the file (never from argv). Defaults are applied and the\n"
-	"config is checked against the provider's schema first. Only the probe\n"
-	"result is stored, with secret values redacted.\n"
-	"Exit codes: 0 probe ok, 1 probe failed, 3 unknown provider, 4 invalid config.\n";
+static const CliSubDoc probe_subs[] = {
+	{ "", "--provider KEY --config-file F|-", "probe a draft config that is not saved",
+	  "Secret fields hold the values to try, read from the file (never from argv). Defaults "
+	  "are applied and the config is checked against the provider's schema first. Only the "
+	  "probe result is stored, with secret values redacted.",
+	  NULL, "echo '{}' | envctl probe-config --provider fake --config-file -", NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const CliOptDoc probe_opts[] = {
+	{ "--provider", NULL, "KEY", "the provider to probe with", "required", "@providers",
+	  false },
+	{ "--config-file", NULL, "F|-", "the draft config, a JSON object (\"-\": stdin)",
+	  "required", "@file", false },
+	{ "--json", NULL, NULL, "print the probe result as JSON", NULL, NULL, false },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
+};
 
 static cJSON *cli_probe_json(const StoreProbe *p)
 {
@@ -187,6 +196,8 @@ static int probe_run(App *app, int argc, char **argv)
 const CliCommand cli_cmd_probe_config = {
 	.name = "probe-config",
 	.summary = "probe an unsaved config (a draft)",
-	.usage = probe_usage,
 	.run = probe_run,
+	.subs = probe_subs,
+	.opts = probe_opts,
+	.exits = "0 probe ok, 1 probe failed, 2 usage, 3 unknown provider, 4 invalid config",
 };

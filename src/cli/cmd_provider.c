@@ -5,13 +5,20 @@
 #include "cli/cli.h"
 #include "core/describe.h"
 
-static const char provider_usage[] =
-	"usage: envctl provider list [--json]\n"
-	"       envctl provider show KEY [--json]\n"
-	"\n"
-	"Lists the sandbox providers in the registry: the built-in fake provider\n"
-	"and every plugin-backed one, with source, status, capabilities and\n"
-	"configSchema.\n";
+static const CliSubDoc provider_subs[] = {
+	{ "list", "", "list the registry: key, source (builtin or plugin), status, capabilities",
+	  "The built-in fake provider and every plugin-backed one.", NULL,
+	  "envctl provider list\nenvctl provider list --json", NULL },
+	{ "show", "KEY", "show one provider with its configSchema",
+	  "An unknown key exits 3 and lists the known ones.", "@providers",
+	  "envctl provider show fake\nenvctl provider show bwrap --json", NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const CliOptDoc provider_opts[] = {
+	{ "--json", NULL, NULL, "print JSON (list: an array)", NULL, NULL, false },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
+};
 
 
 
@@ -119,6 +126,8 @@ static int provider_run(App *app, int argc, char **argv)
 const CliCommand cli_cmd_provider = {
 	.name = "provider",
 	.summary = "list and show sandbox providers",
-	.usage = provider_usage,
 	.run = provider_run,
+	.subs = provider_subs,
+	.opts = provider_opts,
+	.exits = "0 ok, 2 usage, 3 unknown provider",
 };

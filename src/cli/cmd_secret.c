@@ -8,24 +8,45 @@
 #include "core/secrets.h"
 #include "util/ids.h"
 
-static const char secret_usage[] =
-	"usage: envctl secret create NAME --value-file F|- [--description T] [--json]\n"
-	"       envctl secret rotate NAME|ID --value-file F|-\n"
-	"       envctl secret verify NAME|ID --value-file F|-\n"
-	"       envctl secret disable NAME|ID\n"
-	"       envctl secret enable NAME|ID\n"
-	"       envctl secret delete NAME|ID [--force]\n"
-	"       envctl secret list [--all] [--json]\n"
-	"       envctl secret show NAME|ID [--json]\n"
-	"\n"
-	"Secrets are encrypted at rest (XChaCha20-Poly1305) with the master key from\n"
-	"ENVCTL_MASTER_KEY or $XDG_CONFIG_HOME/envctl/master.key. A value is read from a\n"
-	"file or from stdin (-), never from the command line; one trailing newline is\n"
-	"dropped. A stored value is never printed again.\n"
-	"\n"
-	"verify exits 0 when the value matches the current version, 1 when not.\n"
-	"delete refuses while an environment uses the secret; --force removes the\n"
-	"field from those environments' configs.\n";
+static const CliSubDoc secret_subs[] = {
+	{ "create", "NAME --value-file F|-", "store a new secret",
+	  "The value is read from a file or standard input (\"-\"), never from the command line; "
+	  "one trailing newline is dropped. It is encrypted at rest (XChaCha20-Poly1305) with the "
+	  "master key from ENVCTL_MASTER_KEY or $XDG_CONFIG_HOME/envctl/master.key, and never "
+	  "printed again.",
+	  NULL, "printf %s 's3cret' | envctl secret create api-token --value-file -", NULL },
+	{ "rotate", "NAME|ID --value-file F|-", "store a new version of a secret", NULL, "@secrets",
+	  "printf %s 'n3w' | envctl secret rotate api-token --value-file -", NULL },
+	{ "verify", "NAME|ID --value-file F|-", "check a value against the current version",
+	  "Every attempt is audited; after 5 misses in 60 s further attempts are refused for a "
+	  "while.",
+	  "@secrets", "printf %s 'n3w' | envctl secret verify api-token --value-file -",
+	  "0 match, 1 no match, 2 usage, 3 not found, 8 secret store error, 13 too many misses" },
+	{ "disable", "NAME|ID", "disable a secret: environments using it cannot resolve it", NULL,
+	  "@secrets", "envctl secret disable api-token", NULL },
+	{ "enable", "NAME|ID", "enable a disabled secret", NULL, "@secrets",
+	  "envctl secret enable api-token", NULL },
+	{ "list", "", "list secrets with their bindings and last use; never values", NULL, NULL,
+	  "envctl secret list --all --json", NULL },
+	{ "show", "NAME|ID", "show one secret's metadata; never its value", NULL, "@secrets",
+	  "envctl secret show api-token", NULL },
+	{ "delete", "NAME|ID", "delete a secret and every version of it",
+	  "Refused while an environment uses the secret, naming it, unless --force, which removes "
+	  "the field from those environments' configs.",
+	  "@secrets", "envctl secret delete api-token", NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static const CliOptDoc secret_opts[] = {
+	{ "--value-file", "create rotate verify", "F|-",
+	  "read the value from F (\"-\": standard input)", "required", "@file", false },
+	{ "--description", "create", "T", "a free-text description", "none", NULL, false },
+	{ "--all", "list", NULL, "include deleted secrets", NULL, NULL, false },
+	{ "--force", "delete", NULL, "remove the field from the environments that use it", NULL,
+	  NULL, false },
+	{ "--json", "create list show", NULL, "print JSON (list: an array)", NULL, NULL, false },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
+};
 
 
 static void secret_print_bindings(const StoreSecret *sec, char *out, size_t n)
@@ -220,6 +241,9 @@ static int secret_run(App *app, int argc, char **argv)
 const CliCommand cli_cmd_secret = {
 	.name = "secret",
 	.summary = "create, rotate, verify, disable, delete and list secrets",
-	.usage = secret_usage,
 	.run = secret_run,
+	.subs = secret_subs,
+	.opts = secret_opts,
+	.exits = "0 ok, 1 no match (verify), 2 usage, 3 not found, 4 invalid value, 5 conflict "
+		 "(name taken, in use), 8 secret store error",
 };

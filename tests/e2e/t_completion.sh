@@ -52,3 +52,21 @@ r=$(complete_line envctl plugin import some)
 [ "$r" = somedir ] || fail "plugin import completes directories: $r"
 r=$(complete_line envctl db backup some)
 contains "$r" somefile
+
+# Every word comes from the CLI's table now (#20): global option values,
+# files for lint and --config-file, commands after help, nothing for free
+# text, and an option's value is skipped when finding the subcommand.
+r=$(complete_line envctl --view "")
+[ "$r" = "environments leases providers secrets activity" ] || fail "--view: $r"
+r=$(complete_line envctl plugin lint some)
+contains "$r" somefile
+r=$(complete_line envctl env create x --config-file some)
+contains "$r" somefile
+r=$(complete_line envctl help "")
+contains "$r" lease
+r=$(complete_line envctl activity --entity "")
+[ -z "$r" ] || fail "activity --entity takes an id, nothing to offer: $r"
+r=$(complete_line envctl --db "$ENVCTL_DB" env list --status "")
+[ "$r" = "active archived" ] || fail "--db before the command: $r"
+r=$(complete_line envctl lease release "$id" --status "")
+[ "$r" = "released expired failed" ] || fail "release --status: $r"
