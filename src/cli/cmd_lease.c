@@ -34,7 +34,10 @@ static const char lease_usage[] =
 	"--env K=secret:NAME passes a secret bound to the environment, resolved\n"
 	"for the call only.\n"
 	"`lease exec` passes the command's stdout, stderr and exit code through.\n"
-	"`lease shell` is line mode: each line read is one execute call (sh -c LINE)\n"
+	"`lease shell` on a terminal, for a provider with an interactive shell\n"
+	"(bwrap: sh in the sandbox; ssh: ssh -t), is a real PTY shell; its output is\n"
+	"redacted and stripped of title, clipboard and other non-screen escapes.\n"
+	"Otherwise it is line mode: each line read is one execute call (sh -c LINE)\n"
 	"in the lease, its output shown with terminal escapes made visible; no PTY,\n"
 	"nothing (cd, variables) carries over; \"exit\" or end of input leaves.\n"
 	"Exit codes: 0 ok, 2 usage, 3 not found, 5 conflict (already released),\n"
@@ -506,6 +509,14 @@ static int lease_cmd_shell(App *app, int argc, char **argv)
 	if (npos < 1)
 		return cli_usage_error(&cli_cmd_lease, "lease shell: missing lease ID");
 	error_clear(&err);
+	if (lease_shell_interactive(app, pos[0]) && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		int code;
+
+		fflush(stdout);
+		if (lease_shell_pty(app, pos[0], STDIN_FILENO, STDOUT_FILENO, &code, &err) != ST_OK)
+			return cli_fail(&err);
+		return 0;
+	}
 	if (lease_shell_loop(app, pos[0], stdin, stdout, &err) != ST_OK)
 		return cli_fail(&err);
 	return 0;

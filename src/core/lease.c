@@ -1509,6 +1509,64 @@ done:
 	return st;
 }
 
+Status lease_shell_start(App *app, const char *lease_id, int tty, const char *term, pid_t *pid,
+			 char ***secrets, Error *err)
+{
+	StoreLease l;
+	LeaseCtx c;
+	ExecInput in;
+	cJSON *meta;
+	size_t n = 0;
+	Status st;
+
+	*pid = -1;
+	*secrets = NULL;
+	if (lease_open_active(app, lease_id, "open a shell in a lease", "lease.shell", &l, &c,
+			      err) != ST_OK)
+		return err->status;
+	if (!c.provider->ops->shell || !(c.provider->caps & PROVIDER_CAP_SHELL)) {
+		st = error_set(err, ST_E_UNSUPPORTED, "provider \"%s\" has no interactive shell",
+			       c.provider->key);
+		goto done;
+	}
+	while (c.rt.secrets && c.rt.secrets[n])
+		n++;
+	*secrets = calloc(n + 1, sizeof **secrets);
+	for (size_t i = 0; *secrets && i < n; i++)
+		if (!((*secrets)[i] = strdup(c.rt.secrets[i]))) {
+			lease_wipe_strings(*secrets);
+			*secrets = NULL;
+		}
+	if (!*secrets) {
+		st = error_set(err, ST_E_NOMEM, "out of memory");
+		goto done;
+	}
+	meta = lease_metadata(&l);
+	in = (ExecInput){ .config = c.rt.config, .environment_id = c.env.id,
+			  .issue_id = l.issue_id, .provider_lease_id = l.provider_lease_id,
+			  .lease_metadata = meta, .expires_at = l.expires_at,
+			  .cwd = lease_default_cwd(meta) };
+	st = c.provider->ops->shell(c.provider, &in, tty, term, pid, err);
+	cJSON_Delete(meta);
+	if (st != ST_OK) {
+		lease_scrub_error(&c, err);
+		lease_wipe_strings(*secrets);
+		*secrets = NULL;
+		goto done;
+	}
+	lease_set_now(&l.last_used_at);
+	store_lease_update(c.store, &l, "active", NULL);
+done:
+	lease_ctx_clear(&c);
+	store_lease_clear(&l);
+	return st;
+}
+
+void lease_shell_secrets_free(char **secrets)
+{
+	lease_wipe_strings(secrets);
+}
+
 /* ------------------------------------------------------------ workspace */
 
 Status lease_realize_workspace(App *app, const char *lease_id, const cJSON *workspace,

@@ -104,6 +104,13 @@ int plugin_worker_supports(PluginWorker *w, const char *method);
 void plugin_worker_info(PluginWorker *w, PluginWorkerInfo *out);
 /* "not started", "running (pid 123, up 4s, 1 restart)", "stopped: ..." */
 char *plugin_worker_describe(PluginWorker *w);
+/* Starts the worker's interactive shell (serve.h, PLUGIN_SHELL_ARG): a
+ * separate process of the worker's command, with the worker's scrubbed
+ * environment plus TERM (when it is a plain terminal name), in the
+ * plugin folder, tty (a pty slave) as its controlling terminal and
+ * params (wiped by the caller) on fd 3. *pid is the process to wait for. */
+Status plugin_worker_shell(PluginWorker *w, const cJSON *params, int tty, const char *term,
+			   pid_t *pid, Error *err);
 const PluginManifest *plugin_worker_manifest(const PluginWorker *w);
 PluginLog *plugin_worker_log(PluginWorker *w);
 const char *plugin_worker_state_name(PluginWorkerState s);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "core/lease.h"
@@ -52,7 +53,7 @@ static const TuiKey leases_keys[] = {
 	{ 'w', 0, LEASE_ACT_SWEEP, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "sweep",
 	  "Sweep: expire overdue leases, finish interrupted ones, retry failed cleanups" },
 	{ 's', 0, LEASE_ACT_SHELL, TUI_KEY_CHANGES, "shell",
-	  "Shell into the active lease, line mode: each line one execute call (no PTY)" },
+	  "Shell into the active lease: a PTY where the provider has one, else line mode" },
 	{ ' ', 0, LEASE_ACT_MARK, 0, NULL,
 	  "Mark the lease (again: unmark); r and D then act on every marked one, asking once" },
 	{ 0, 0, 0, 0, NULL, NULL },
@@ -144,9 +145,10 @@ static void lease_act_start(Tui *t, void *arg)
 		tui_flash_error(t, &err);
 }
 
-/* `s`: the console gives the terminal to the line-mode shell
- * (core/lease_shell.c, the same loop as `envctl lease shell`) and comes
- * back redrawn when it ends. */
+/* `s`: the console gives the terminal to the shell (core/lease_shell.c,
+ * the same functions as `envctl lease shell`): the PTY relay when the
+ * provider has an interactive shell, else the line-mode loop, whose first
+ * line says why. It comes back redrawn when the shell ends. */
 static void lease_shell(Tui *t, const char *id)
 {
 	Error err;
@@ -161,7 +163,13 @@ static void lease_shell(Tui *t, const char *id)
 		tui_flash(t, TUI_FLASH_ERROR, "a shell needs a terminal: run envctl lease shell %s", id);
 		return;
 	}
-	st = lease_shell_loop(t->app, id, stdin, stdout, &err);
+	if (lease_shell_interactive(t->app, id)) {
+		int code;
+
+		st = lease_shell_pty(t->app, id, STDIN_FILENO, STDOUT_FILENO, &code, &err);
+	} else {
+		st = lease_shell_loop(t->app, id, stdin, stdout, &err);
+	}
 	clearerr(stdin);
 	tui_screen_resume(&t->scr);
 	if (st != ST_OK)
@@ -902,7 +910,7 @@ static const TuiKey lease_keys[] = {
 	{ 'D', TUI_FN(KEY_DC), LEASE_ACT_DESTROY, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "destroy",
 	  "Destroy the sandbox at the provider (asks first)" },
 	{ 's', 0, LEASE_ACT_SHELL, TUI_KEY_CHANGES, "shell",
-	  "Shell into the active lease, line mode: each line one execute call (no PTY)" },
+	  "Shell into the active lease: a PTY where the provider has one, else line mode" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
