@@ -33,6 +33,7 @@ extern char **environ;
  * error can carry its exit status. */
 #define PLUGIN_EXIT_WAIT_MS 500
 #define PLUGIN_ANSWERED_RING 32
+#define PLUGIN_CANCEL_SLICE_MS 50
 /* Host answers and requests queued for a worker that does not read them. */
 #define PLUGIN_MAX_OUTQ (64u * 1024u * 1024u)
 
@@ -90,7 +91,67 @@ struct PluginWorker {
 		char method[64];
 	} answered[PLUGIN_ANSWERED_RING];
 	unsigned answered_pos;
+	/* Calls given up by a cancel token: their late answers are dropped,
+	 * not taken for a protocol violation. */
+	struct {
+		long id;
+		char method[64];
+	} abandoned[PLUGIN_ANSWERED_RING];
+	unsigned abandoned_pos;
 };
+
+struct PluginCancel {
+	_Atomic int refs;
+	_Atomic bool fired;
+};
+
+/* The token the calling thread's calls wait under (plugin_cancel_bind):
+ * per thread by nature, like errno, since a job thread's calls reach this
+ * layer through the provider interface, which carries no context. */
+static _Thread_local PluginCancel *plugin_cancel_current;
+
+PluginCancel *plugin_cancel_new(void)
+{
+	PluginCancel *c = calloc(1, sizeof *c);
+
+	if (c)
+		c->refs = 1;
+	return c;
+}
+
+PluginCancel *plugin_cancel_ref(PluginCancel *c)
+{
+	if (c)
+		c->refs++;
+	return c;
+}
+
+void plugin_cancel_unref(PluginCancel *c)
+{
+	if (c && --c->refs == 0)
+		free(c);
+}
+
+void plugin_cancel_fire(PluginCancel *c)
+{
+	if (c)
+		c->fired = true;
+}
+
+bool plugin_cancel_fired(const PluginCancel *c)
+{
+	return c && c->fired;
+}
+
+void plugin_cancel_bind(PluginCancel *c)
+{
+	plugin_cancel_current = c;
+}
+
+bool plugin_cancel_current_fired(void)
+{
+	return plugin_cancel_fired(plugin_cancel_current);
+}
 
 struct PluginHost {
 	char *host_version;
@@ -621,7 +682,29 @@ static Status plugin_roundtrip_locked(PluginWorker *w, const char *method,
 	w->in_flight++;
 	plugin_wake(w);
 	while (!slot.done) {
-		if (!plugin_wait_until(w, deadline) && !slot.done) {
+		PluginCancel *tok = plugin_cancel_current;
+		int64_t until = deadline;
+
+		if (plugin_cancel_fired(tok)) {
+			unsigned i = w->abandoned_pos++ % PLUGIN_ANSWERED_RING;
+
+			plugin_take_call_locked(w, slot.id);
+			w->in_flight--;
+			w->abandoned[i].id = slot.id;
+			snprintf(w->abandoned[i].method, sizeof w->abandoned[i].method, "%s", method);
+			plugin_log_printf(w->log, "host",
+					  "request %ld (%s) cancelled by the operator; a late answer "
+					  "will be discarded",
+					  slot.id, method);
+			return error_set(err, ST_E_FAIL,
+					 "plugin %s: %s was cancelled; the worker keeps running and its "
+					 "late answer will be discarded",
+					 w->name, method);
+		}
+		/* Under a token the wait is sliced, so a cancel is seen within one. */
+		if (tok && plugin_mono_ms() + PLUGIN_CANCEL_SLICE_MS < deadline)
+			until = plugin_mono_ms() + PLUGIN_CANCEL_SLICE_MS;
+		if (!plugin_wait_until(w, until) && !slot.done && until == deadline) {
 			char cause[300];
 
 			plugin_take_call_locked(w, slot.id);
@@ -770,6 +853,17 @@ static bool plugin_handle_line(PluginWorker *w, const char *line, size_t len, ch
 	{
 		PluginCallSlot *c = plugin_take_call_locked(w, rid);
 
+		for (unsigned k = 0; !c && k < PLUGIN_ANSWERED_RING; k++)
+			if (w->abandoned[k].id == rid && w->abandoned[k].method[0]) {
+				plugin_log_printf(w->log, "host",
+						  "discarded the late answer to cancelled request %ld (%s)",
+						  rid, w->abandoned[k].method);
+				w->abandoned[k].method[0] = '\0';
+				plugin_record_answered_locked(w, rid, "cancelled");
+				pthread_mutex_unlock(&w->mu);
+				cJSON_Delete(msg);
+				return true;
+			}
 		if (!c) {
 			const char *twice = plugin_answered_method_locked(w, rid);
 
