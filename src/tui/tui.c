@@ -24,6 +24,7 @@ static const TuiViewOps *const tui_top_views[] = {
 	&tui_view_providers,
 	&tui_view_secrets,
 	&tui_view_activity,
+	&tui_view_jobs,
 };
 #define TUI_TOP_VIEW_COUNT (sizeof tui_top_views / sizeof tui_top_views[0])
 

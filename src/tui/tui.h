@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/app.h"
+#include "core/runtime.h"
 #include "tui/conf.h"
 #include "tui/input.h"
 #include "tui/keymap.h"
@@ -130,7 +131,21 @@ struct TuiJob {
 	/* UI thread only */
 	bool waiting; /* the progress box is up; Esc puts it in the background */
 	int64_t started_ms;
+	/* Per-call cancellation (#15): bound to the job's thread, fired by
+	 * `x` in :jobs; the provider call in flight is abandoned. */
+	RuntimeCancel *token;
+	bool cancelled;
 };
+
+/* A finished job, as :jobs lists it. */
+typedef struct TuiJobDoneRec {
+	char title[128];
+	char outcome[200];
+	int level; /* TuiFlashLevel */
+	int64_t started_ms, elapsed_ms;
+	size_t count, total;
+} TuiJobDoneRec;
+#define TUI_JOBS_KEPT 20
 
 /* Starts run(job) on a worker thread; refuses (busy) while another runs. */
 Status tui_job_start(Tui *t, const char *title, TuiJobRun run, TuiJobDone done, void *arg,
@@ -140,6 +155,8 @@ void tui_job_progress(TuiJob *job, size_t count, size_t total, const char *line)
 void tui_job_finish(TuiJob *job, Status st, const Error *err, const char *summary);
 bool tui_job_cancelled(TuiJob *job);
 bool tui_job_busy(const Tui *t);
+/* `x` in :jobs: fires the running job's token and asks it to stop. */
+bool tui_job_cancel(Tui *t);
 /* UI side: collects a finished job (runs its done), draws the progress box. */
 void tui_job_poll(Tui *t);
 void tui_job_draw(Tui *t);
@@ -190,6 +207,9 @@ struct Tui {
 	int64_t flash_until;
 	int64_t next_refresh;
 	TuiJob *job;
+	/* Finished jobs for :jobs (a ring, newest last). */
+	TuiJobDoneRec jobs_done[TUI_JOBS_KEPT];
+	size_t jobs_done_count; /* ever finished; the ring holds the last KEPT */
 	TuiFooterHit footer_hits[24];
 	int footer_hit_count;
 	bool too_small;
@@ -289,6 +309,7 @@ extern const TuiViewOps tui_view_env;
 extern const TuiViewOps tui_view_secrets;
 extern const TuiViewOps tui_view_secret;
 extern const TuiViewOps tui_view_activity;
+extern const TuiViewOps tui_view_jobs;
 extern const TuiViewOps tui_view_leases;
 extern const TuiViewOps tui_view_lease;
 extern const TuiViewOps tui_view_providers;
