@@ -32,7 +32,7 @@ static const TuiViewOps *const tui_top_views[] = {
 static void tui_request_quit(Tui *t);
 
 static const char *const tui_extra_commands[] = { "q", "quit", "help", "dump", "form",
-						  "messages" };
+						  "messages", "columns" };
 #define TUI_EXTRA_COUNT (sizeof tui_extra_commands / sizeof tui_extra_commands[0])
 
 #define TUI_MIN_W 40
@@ -60,6 +60,19 @@ TuiView *tui_top(Tui *t)
 
 static void tui_sort_restore(Tui *t, TuiView *v);
 
+/* The columns tui.conf chose for this kind of view (#15). */
+static void tui_columns_restore(Tui *t, TuiView *v)
+{
+	const char *list;
+	char why[128];
+
+	if (!v->table || v->table->fixed_order || !(list = tui_conf_columns(&t->conf, v->ops->name)))
+		return;
+	if (!tui_table_set_columns(v->table, list, why, sizeof why))
+		tui_flash(t, TUI_FLASH_WARN, "tui.conf columns.%s: %s; the default columns stay",
+			  v->ops->name, why);
+}
+
 Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err)
 {
 	TuiView *v;
@@ -81,6 +94,7 @@ Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err)
 	 * stays.) */
 	if (t->depth)
 		t->flash[0] = 0;
+	tui_columns_restore(t, v);
 	tui_sort_restore(t, v);
 	t->stack[t->depth++] = v;
 	return ST_OK;
@@ -605,6 +619,40 @@ static void tui_jump(Tui *t, const TuiViewOps *list, const char *what)
 		tui_flash_error(t, &err);
 }
 
+/* `:columns` (#15): without an argument, the view's columns (shown ones
+ * starred); with a list, "+name", "-name" or "default", the new choice,
+ * kept in tui.conf for this kind of view. */
+static void tui_columns_command(Tui *t, const char *arg)
+{
+	TuiView *v = tui_top(t);
+	char all[512], list[256], why[128];
+	Error err;
+
+	if (!v || !v->table || v->table->fixed_order) {
+		tui_flash(t, TUI_FLASH_ERROR, ":columns works on a list view (:leases, :environments ...)");
+		return;
+	}
+	if (!arg[0]) {
+		tui_table_columns_all(v->table, all, sizeof all);
+		tui_flash(t, TUI_FLASH_INFO,
+			  "columns (* shown): %s; :columns a,b / +name / -name / default", all);
+		return;
+	}
+	if (!tui_table_set_columns(v->table, arg, why, sizeof why)) {
+		tui_table_columns_all(v->table, all, sizeof all);
+		tui_flash(t, TUI_FLASH_ERROR, ":columns: %s; the columns are %s", why, all);
+		return;
+	}
+	tui_table_columns_text(v->table, list, sizeof list);
+	error_clear(&err);
+	if (tui_conf_set_columns(&t->conf, t->conf_path, v->ops->name, list, &err) != ST_OK)
+		tui_flash(t, TUI_FLASH_WARN, "%s shows %s, for this session only: %s", v->title, list,
+			  error_text(&err));
+	else
+		tui_flash(t, TUI_FLASH_OK, "%s shows %s%s", v->title, list,
+			  t->conf_path ? " (kept in tui.conf)" : "");
+}
+
 void tui_command(Tui *t, const char *line)
 {
 	char cmd[64] = "", arg[512] = "";
@@ -633,6 +681,10 @@ void tui_command(Tui *t, const char *line)
 	}
 	if (!strcmp(cmd, "messages") || !strcmp(cmd, "msg")) {
 		tui_messages(t);
+		return;
+	}
+	if (!strcmp(cmd, "columns") || !strcmp(cmd, "cols")) {
+		tui_columns_command(t, arg);
 		return;
 	}
 	if (!strcmp(cmd, "dump")) {
@@ -1348,6 +1400,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	if (!t->scripted && conf_path) {
 		char *slash = strrchr(conf_path, '/');
 
+		t->conf_path = strdup(conf_path);
 		/* tui.history beside tui.conf (the directory exists when tui.conf does,
 		 * or is made here). */
 		if (slash && (t->history_path = malloc((size_t)(slash - conf_path) + 16))) {
@@ -1369,6 +1422,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	if (st != ST_OK) {
 		tui_script_free(&t->script);
 		free(t->history_path);
+	free(t->conf_path);
 		free(t);
 		return st;
 	}
@@ -1391,6 +1445,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 		tui_screen_close(&t->scr);
 		tui_script_free(&t->script);
 		free(t->history_path);
+	free(t->conf_path);
 		free(t);
 		return err->status;
 	}
@@ -1403,6 +1458,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	tui_screen_close(&t->scr);
 	tui_script_free(&t->script);
 	free(t->history_path);
+	free(t->conf_path);
 	st = t->script_err.status;
 	if (st != ST_OK)
 		*err = t->script_err;

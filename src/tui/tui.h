@@ -242,6 +242,9 @@ struct Tui {
 	int history_count;
 	int history_pos; /* where Up/Down is now; history_count: the line being typed */
 	char *history_path;
+	/* tui.conf, where :columns keeps each view's columns (#15); NULL in
+	 * scripts, which read it but never write it. */
+	char *conf_path;
 };
 
 /* View stack. push takes arg for the view's open. */

@@ -30,8 +30,13 @@ static const TuiColumn leases_cols[] = {
 	{ "PROVIDER LEASE ID", 16, 2, false, true },
 	{ "ACQUIRED", 9, 0, true, false },
 	{ "EXPIRES", 9, 0, true, true },
+	/* Shown when chosen with :columns (#15). */
+	{ "LEASE ID", 12, 1, false, true },
+	{ "RUN ID", 10, 1, false, true },
 };
 #define LEASES_COL_ACQUIRED 5
+#define LEASES_COL_ID 7
+#define LEASES_COL_RUN 8
 
 enum {
 	LEASE_ACT_RELEASE = TUI_ACT_VIEW,
@@ -612,6 +617,9 @@ static bool leases_row(const StoreLease *l, void *ctx)
 	} else {
 		tui_row_set(row, 6, "-", TONE_DIM);
 	}
+	tui_row_set(row, LEASES_COL_ID, l->id, TONE_NORMAL);
+	tui_row_set(row, LEASES_COL_RUN, l->heartbeat_run_id ? l->heartbeat_run_id : "-",
+		    l->heartbeat_run_id ? TONE_NORMAL : TONE_DIM);
 	return true;
 }
 
@@ -771,6 +779,8 @@ static Status leases_open(Tui *t, TuiView *v, const void *arg, Error *err)
 		       leases_fetch, st);
 	st->table.sort_col = LEASES_COL_ACQUIRED;
 	st->table.sort_desc = true; /* newest first */
+	tui_table_optional(&st->table, LEASES_COL_ID);
+	tui_table_optional(&st->table, LEASES_COL_RUN);
 	st->table.filter = v->filter;
 	v->state = st;
 	v->table = &st->table;
