@@ -290,6 +290,10 @@ static void save_job_run(TuiJob *job)
 		req.run_id = run && run[0] ? run : NULL;
 		req.issue_id = issue && issue[0] ? issue : NULL;
 		req.actor = app_actor(job->app);
+		/* The CLI's --ttl and --retain-on-failure; the schema bounds the TTL. */
+		if (!json_get_int_checked(j->header, "ttlSeconds", 1, 31536000, &req.ttl_seconds))
+			req.ttl_seconds = 0;
+		req.retain_on_failure = json_is_true(j->header, "retainOnFailure");
 		st = lease_acquire(job->app, &req, &res, &err);
 		if (st == ST_OK)
 			snprintf(j->summary, sizeof j->summary, "%s lease %s (%s)%s%s",
