@@ -1148,6 +1148,26 @@ int tui_form_replace_text(TuiForm *f, const char *text, size_t len)
 	return TUI_FORM_CONSUMED;
 }
 
+const char *tui_form_focus_pickable(TuiForm *f)
+{
+	return f->hooks.can_pick ? tui_form_focus_secret(f) : NULL;
+}
+
+int tui_form_set_secret_ref(TuiForm *f, const char *secret_id)
+{
+	FormRow *r = form_focused(f);
+	cJSON *v;
+
+	if (!r || r->kind != FR_FIELD || !r->field->secret || r->field->read_only)
+		return TUI_FORM_IGNORED;
+	form_edit_reset(f); /* a typed value goes, wiped */
+	v = cJSON_CreateString(secret_id);
+	if (!v)
+		return TUI_FORM_IGNORED;
+	form_set_value(f, r->part, r->pointer, v);
+	return TUI_FORM_CONSUMED;
+}
+
 static size_t form_prev_char(const char *s, size_t at)
 {
 	if (at == 0)
@@ -2298,8 +2318,8 @@ const char *tui_form_hint(const TuiForm *fc)
 
 		free(label);
 		/* ^T only where there is a stored value to check against. */
-		snprintf(f->hint, sizeof f->hint, "type to replace  ^O from file%s",
-			 stored ? "  ^T verify" : "");
+		snprintf(f->hint, sizeof f->hint, "type to replace%s  ^O from file%s",
+			 f->hooks.can_pick ? "  ^P pick" : "", stored ? "  ^T verify" : "");
 	}
 	else if (r->kind == FR_FIELD && r->field->textarea)
 		snprintf(f->hint, sizeof f->hint, "Enter new line");

@@ -302,6 +302,15 @@ Status tui_text_pane(Tui *t, const char *title, const char *text, bool at_end, E
  * (w), / keeps matching lines (#15). */
 Status tui_log_pane(Tui *t, const char *provider_key, Error *err);
 
+/* The secret picker (#15): a secret field's choice among the stored
+ * secrets (name, version, bound environments); Enter hands the chosen
+ * secret's id to chosen, Esc goes back to type a new value instead. */
+typedef struct TuiSecretPick {
+	unsigned serial;    /* the form view asking */
+	const char *field;  /* its label, for the title */
+	void (*chosen)(Tui *t, unsigned serial, const char *secret_id, const char *label);
+} TuiSecretPick;
+
 /* After a change, every open view reloads its data. */
 void tui_reload_all(Tui *t);
 
@@ -313,6 +322,7 @@ extern const TuiViewOps tui_view_secrets;
 extern const TuiViewOps tui_view_secret;
 extern const TuiViewOps tui_view_activity;
 extern const TuiViewOps tui_view_jobs;
+extern const TuiViewOps tui_view_secret_pick;
 extern const TuiViewOps tui_view_leases;
 extern const TuiViewOps tui_view_lease;
 extern const TuiViewOps tui_view_providers;

@@ -85,6 +85,8 @@ static const TuiKey form_keys[] = {
 	  "The focused field's whole description and problem, in the text pane" },
 	{ TUI_CTRL('o'), 0, TUI_ACT_NONE, 0, NULL,
 	  "Secret field: read its value from a file (one trailing newline dropped)" },
+	{ TUI_CTRL('p'), 0, TUI_ACT_NONE, 0, NULL,
+	  "Secret field: pick a stored secret (name, version, bound environments)" },
 	{ TUI_CTRL('s'), 0, FORM_ACT_SAVE, TUI_KEY_FOOTER, "save", "Validate and save" },
 	{ TUI_KEY_ESC, 0, FORM_ACT_CLOSE, TUI_KEY_FOOTER, "close",
 	  "Close the form (twice when there are unsaved changes)" },
@@ -811,9 +813,13 @@ static Status form_view_setup(Tui *t, TuiView *v, FormViewState *st, const char 
 		return rc;
 	}
 	{
-		TuiFormHooks hooks = { form_secret_label, form_secret_verify, t };
+		/* Every kind: a secret picked (^P) shows as its name and version.
+		 * The secret forms' own value is never another secret's. */
+		TuiFormHooks hooks = { form_secret_label, form_secret_verify, t,
+				       st->kind != FK_SECRET_NEW && st->kind != FK_SECRET_ROTATE &&
+					       st->kind != FK_SECRET_VERIFY };
 
-		st->form = tui_form_new(st->kind == FK_ENV_EDIT ? &hooks : NULL);
+		st->form = tui_form_new(&hooks);
 	}
 	if (!st->form) {
 		cJSON_Delete(header_init);
@@ -1051,6 +1057,21 @@ static void form_file_prompt_key(Tui *t, FormViewState *st, int key)
 	}
 }
 
+
+/* The secret picker's answer (#15): the field now refers to the secret. */
+static void form_secret_chosen(Tui *t, unsigned serial, const char *secret_id, const char *label)
+{
+	TuiView *v = tui_find_serial(t, serial);
+	FormViewState *st = v ? v->state : NULL;
+
+	if (!st || tui_form_set_secret_ref(st->form, secret_id) != TUI_FORM_CONSUMED) {
+		tui_flash(t, TUI_FLASH_ERROR, "the form's field is gone; nothing was chosen");
+		return;
+	}
+	tui_flash(t, TUI_FLASH_OK, "the field refers to secret %s now (saved as a reference)",
+		  label);
+}
+
 static bool form_view_key(Tui *t, TuiView *v, int key)
 {
 	FormViewState *st = v->state;
@@ -1068,6 +1089,15 @@ static bool form_view_key(Tui *t, TuiView *v, int key)
 		if (help && tui_text_pane(t, "Field help", help, false, &err) != ST_OK)
 			tui_flash_error(t, &err);
 		free(help);
+		return true;
+	}
+	if (key == TUI_CTRL('p') && tui_form_focus_pickable(st->form)) {
+		TuiSecretPick p = { v->serial, tui_form_focus_pickable(st->form), form_secret_chosen };
+		Error err;
+
+		error_clear(&err);
+		if (tui_push(t, &tui_view_secret_pick, &p, &err) != ST_OK)
+			tui_flash_error(t, &err);
 		return true;
 	}
 	if (key == TUI_CTRL('o') && tui_form_focus_secret(st->form)) {
