@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tui/input.h"
+#include "tui/lineedit.h"
 #include "util/buf.h"
 #include "util/json.h"
 #include "util/jsonptr.h"
@@ -82,8 +83,7 @@ struct TuiForm {
 	bool rows_stale;
 	int focus; /* row index, -1 none */
 	/* the field being edited */
-	Buf edit;
-	size_t cursor;        /* byte offset in edit */
+	TuiLineEdit ed;       /* the field being edited (lineedit.h) */
 	bool edit_loaded;     /* edit holds the focused field's text */
 	bool edit_dirty;
 	bool edit_secret;
@@ -145,10 +145,10 @@ static void form_wipe_tree_secrets(FormPart *p)
 static void form_edit_reset(TuiForm *f)
 {
 	if (f->edit_secret)
-		buf_wipe(&f->edit);
+		buf_wipe(&f->ed.buf);
 	else
-		buf_free(&f->edit);
-	f->cursor = 0;
+		buf_free(&f->ed.buf);
+	f->ed.cursor = 0;
 	f->edit_loaded = false;
 	f->edit_dirty = false;
 	f->edit_secret = false;
@@ -712,14 +712,14 @@ static void form_edit_load(TuiForm *f)
 		return;
 	f->edit_loaded = true;
 	f->edit_dirty = false;
-	buf_reset(&f->edit);
-	f->cursor = 0;
+	buf_reset(&f->ed.buf);
+	f->ed.cursor = 0;
 	if (r->kind == FR_MAPKEY) {
 		const char *slash = strrchr(r->pointer, '/');
 
 		(void)slash;
-		buf_puts(&f->edit, r->label);
-		f->cursor = f->edit.len;
+		buf_puts(&f->ed.buf, r->label);
+		f->ed.cursor = f->ed.buf.len;
 		return;
 	}
 	if (r->kind != FR_FIELD || !form_is_text(r->field))
@@ -729,20 +729,20 @@ static void form_edit_load(TuiForm *f)
 		return;
 	d = form_draft_find(f, r->part, r->pointer);
 	if (d) {
-		buf_puts(&f->edit, d->text);
+		buf_puts(&f->ed.buf, d->text);
 	} else {
 		v = jsonptr_get(f->parts[r->part].value, r->pointer);
 		text = form_value_text(v);
 		if (text)
-			buf_puts(&f->edit, text);
+			buf_puts(&f->ed.buf, text);
 		free(text);
 	}
-	f->cursor = f->edit.len;
+	f->ed.cursor = f->ed.buf.len;
 }
 
 static void form_commit_mapkey(TuiForm *f, FormRow *r)
 {
-	const char *newkey = f->edit.data ? f->edit.data : "";
+	const char *newkey = f->ed.buf.data ? f->ed.buf.data : "";
 	char *parent, *slash, *np;
 	char why[200];
 	cJSON *obj, *item;
@@ -794,7 +794,7 @@ static void form_commit(TuiForm *f)
 		return;
 	r = (f->focus >= 0 && (size_t)f->focus < f->row_count) ? &f->rows[f->focus] : NULL;
 	if (r && f->edit_dirty) {
-		text = f->edit.data ? f->edit.data : "";
+		text = f->ed.buf.data ? f->ed.buf.data : "";
 		if (r->kind == FR_MAPKEY) {
 			form_commit_mapkey(f, r);
 		} else if (r->kind == FR_FIELD) {
@@ -845,7 +845,7 @@ void tui_form_free(TuiForm *f)
 	if (!f)
 		return;
 	form_edit_reset(f);
-	buf_wipe(&f->edit);
+	buf_wipe(&f->ed.buf);
 	buf_free(&f->touched);
 	for (int p = 0; p < f->part_count; p++) {
 		form_wipe_tree_secrets(&f->parts[p]);
@@ -1023,45 +1023,11 @@ static void form_step(TuiForm *f, int dir)
 	form_step_ex(f, dir, true);
 }
 
-static void form_insert(TuiForm *f, int key)
-{
-	char enc[5];
-	int n = tui_utf8_put((unsigned)key, enc);
-	Buf nb = BUF_INIT;
-	const char *d = f->edit.data ? f->edit.data : "";
-
-	if (f->edit.len + (size_t)n > 64 * 1024)
-		return;
-	/* Rebuild rather than memmove in place, so a secret never leaves a
-	 * stale copy behind in a realloc'd block: the old one is wiped. */
-	if (!buf_append(&nb, d, f->cursor) || !buf_append(&nb, enc, (size_t)n) ||
-	    !buf_append(&nb, d + f->cursor, f->edit.len - f->cursor)) {
-		buf_wipe(&nb);
-		return;
-	}
-	buf_wipe(&f->edit);
-	f->edit = nb;
-	f->cursor += (size_t)n;
-	f->edit_dirty = true;
-	f->dirty = true;
-}
-
-/* Inserts bytes at the cursor in one rebuild (see form_insert). */
+/* Inserts bytes at the cursor (lineedit.c: in one rebuild, wiped). */
 static bool form_insert_bytes(TuiForm *f, const char *bytes, size_t n)
 {
-	Buf nb = BUF_INIT;
-	const char *d = f->edit.data ? f->edit.data : "";
-
-	if (f->edit.len + n > 64 * 1024)
+	if (!tui_edit_insert(&f->ed, bytes, n))
 		return false;
-	if (!buf_reserve(&nb, f->edit.len + n + 1) || !buf_append(&nb, d, f->cursor) ||
-	    !buf_append(&nb, bytes, n) || !buf_append(&nb, d + f->cursor, f->edit.len - f->cursor)) {
-		buf_wipe(&nb);
-		return false;
-	}
-	buf_wipe(&f->edit);
-	f->edit = nb;
-	f->cursor += n;
 	f->edit_dirty = true;
 	f->dirty = true;
 	return true;
@@ -1097,8 +1063,6 @@ int tui_form_paste(TuiForm *f, const char *text, size_t len)
 	}
 	return TUI_FORM_CONSUMED;
 }
-
-static void form_delete_range(TuiForm *f, size_t from, size_t to);
 
 char *tui_form_focus_help(TuiForm *f)
 {
@@ -1137,9 +1101,7 @@ int tui_form_replace_text(TuiForm *f, const char *text, size_t len)
 	if (!r || r->kind != FR_FIELD || !form_is_text(r->field) || r->field->read_only)
 		return TUI_FORM_IGNORED;
 	form_edit_load(f);
-	if (f->edit.len)
-		form_delete_range(f, 0, f->edit.len);
-	f->cursor = 0;
+	tui_edit_clear(&f->ed);
 	if (!form_insert_bytes(f, text, len)) {
 		snprintf(f->note, sizeof f->note, "%s: the value does not fit (a field holds 64 KiB)",
 			 r->label ? r->label : r->pointer);
@@ -1168,90 +1130,19 @@ int tui_form_set_secret_ref(TuiForm *f, const char *secret_id)
 	return TUI_FORM_CONSUMED;
 }
 
-static size_t form_prev_char(const char *s, size_t at)
-{
-	if (at == 0)
-		return 0;
-	at--;
-	while (at > 0 && ((unsigned char)s[at] & 0xc0) == 0x80)
-		at--;
-	return at;
-}
-
-static size_t form_next_char(const char *s, size_t len, size_t at)
-{
-	if (at >= len)
-		return len;
-	at++;
-	while (at < len && ((unsigned char)s[at] & 0xc0) == 0x80)
-		at++;
-	return at;
-}
-
-static void form_delete_range(TuiForm *f, size_t from, size_t to)
-{
-	if (to <= from || to > f->edit.len)
-		return;
-	memmove(f->edit.data + from, f->edit.data + to, f->edit.len - to + 1);
-	/* Zero the tail that moved down, so no typed byte lingers. */
-	sodium_memzero(f->edit.data + f->edit.len - (to - from) + 1, to - from);
-	f->edit.len -= to - from;
-	f->edit_dirty = true;
-	f->dirty = true;
-}
-
 static bool form_text_key(TuiForm *f, FormRow *r, int key)
 {
-	bool textarea = r->kind == FR_FIELD && r->field->textarea;
+	TuiEditResult res;
 
 	form_edit_load(f);
-	switch (key) {
-	case TUI_FN(KEY_LEFT):
-		f->cursor = form_prev_char(f->edit.data ? f->edit.data : "", f->cursor);
-		return true;
-	case TUI_FN(KEY_RIGHT):
-		f->cursor = form_next_char(f->edit.data ? f->edit.data : "", f->edit.len, f->cursor);
-		return true;
-	case TUI_FN(KEY_HOME):
-	case TUI_CTRL('a'):
-		f->cursor = 0;
-		return true;
-	case TUI_FN(KEY_END):
-	case TUI_CTRL('e'):
-		f->cursor = f->edit.len;
-		return true;
-	case TUI_FN(KEY_BACKSPACE):
-		if (f->cursor > 0) {
-			size_t p = form_prev_char(f->edit.data, f->cursor);
-
-			form_delete_range(f, p, f->cursor);
-			f->cursor = p;
-		}
-		return true;
-	case TUI_FN(KEY_DC):
-		if (f->cursor < f->edit.len)
-			form_delete_range(f, f->cursor,
-					  form_next_char(f->edit.data, f->edit.len, f->cursor));
-		return true;
-	case TUI_CTRL('u'):
-		if (f->edit.len)
-			form_delete_range(f, 0, f->edit.len);
-		f->cursor = 0;
+	f->ed.multiline = r->kind == FR_FIELD && r->field->textarea;
+	res = tui_edit_key(&f->ed, key);
+	if (res == TUI_EDIT_CHANGED) {
 		f->edit_dirty = true;
-		return true;
-	case TUI_KEY_ENTER:
-		if (textarea) {
-			form_insert(f, '\n');
-			return true;
-		}
-		return false;
-	default:
-		if (key >= 0x20 && key != 0x7f && !(key & 0x40000000) && key <= 0x10ffff) {
-			form_insert(f, key);
-			return true;
-		}
-		return false;
+		f->dirty = true;
 	}
+	/* A key that did not fit is still the field's: nothing else acts on it. */
+	return res != TUI_EDIT_IGNORED;
 }
 
 static const cJSON *form_enum_at(const SchemaField *fd, int i)
@@ -1432,13 +1323,13 @@ static void form_verify(TuiForm *f, FormRow *r)
 		free(label);
 		return;
 	}
-	if (!f->edit.len) {
+	if (!f->ed.buf.len) {
 		tui_form_set_note(f, TONE_WARN,
 				  "type the value to check first, then ^T verifies it (it is not saved)");
 		free(label);
 		return;
 	}
-	if (f->hooks.secret_verify(f->hooks.ctx, v->valuestring, f->edit.data, &match, &err) != ST_OK)
+	if (f->hooks.secret_verify(f->hooks.ctx, v->valuestring, f->ed.buf.data, &match, &err) != ST_OK)
 		tui_form_set_note(f, TONE_ERROR, error_text(&err));
 	else if (match)
 		snprintf(f->note, sizeof f->note, "the typed value matches secret %s", label),
@@ -1448,8 +1339,8 @@ static void form_verify(TuiForm *f, FormRow *r)
 			f->note_tone = TONE_ERROR;
 	free(label);
 	/* What was typed to verify is not a replacement: forget it. */
-	buf_wipe(&f->edit);
-	f->cursor = 0;
+	buf_wipe(&f->ed.buf);
+	f->ed.cursor = 0;
 	f->edit_dirty = false;
 }
 
@@ -1839,14 +1730,14 @@ static void form_field_value(TuiForm *f, TuiScreen *s, const FormRow *r, int y, 
 			strcat(mask, s->g->mask);
 		/* While typing only the mask shows: no label is asked for (an early
 		 * return after asking leaked it on every frame). */
-		if (focused && f->edit_loaded && f->edit.len) {
+		if (focused && f->edit_loaded && f->ed.buf.len) {
 			/* A fixed mask: the echo tells neither the length nor the
 			 * text; a multi-line value says how many lines it has, so a
 			 * pasted key can be seen to have arrived whole. */
 			size_t lines = 1;
 
-			for (size_t i = 0; i + 1 < f->edit.len; i++)
-				lines += f->edit.data[i] == '\n';
+			for (size_t i = 0; i + 1 < f->ed.buf.len; i++)
+				lines += f->ed.buf.data[i] == '\n';
 			if (lines > 1)
 				snprintf(buf, sizeof buf, "%s typed, %zu lines (^U clears)", mask, lines);
 			else
@@ -1880,7 +1771,7 @@ static void form_field_value(TuiForm *f, TuiScreen *s, const FormRow *r, int y, 
 	if (focused && f->edit_loaded && form_is_text(fd)) {
 		if (fd->textarea) {
 			/* The last lines of the text, the cursor at its end. */
-			const char *text = f->edit.data ? f->edit.data : "";
+			const char *text = f->ed.buf.data ? f->ed.buf.data : "";
 			const char *lines[64];
 			int n = 0;
 
@@ -1914,7 +1805,7 @@ static void form_field_value(TuiForm *f, TuiScreen *s, const FormRow *r, int y, 
 			return;
 		}
 		*cur_y = y;
-		*cur_x = form_draw_edit(s, y, x, w, f->edit.data ? f->edit.data : "", f->cursor, false,
+		*cur_x = form_draw_edit(s, y, x, w, f->ed.buf.data ? f->ed.buf.data : "", f->ed.cursor, false,
 					tone);
 		return;
 	}
@@ -2182,8 +2073,8 @@ void tui_form_draw(TuiForm *f, TuiScreen *s, int y, int x, int h, int w, int *cu
 
 				if (focused && f->edit_loaded) {
 					*cur_y = ry;
-					*cur_x = form_draw_edit(s, ry, kx, kw, f->edit.data ? f->edit.data : "",
-								f->cursor, false, TONE_SELECTED);
+					*cur_x = form_draw_edit(s, ry, kx, kw, f->ed.buf.data ? f->ed.buf.data : "",
+								f->ed.cursor, false, TONE_SELECTED);
 				} else {
 					tui_screen_fill(s, ry, kx, kw, TONE_INPUT);
 					tui_screen_text(s, ry, kx, kw, TONE_INPUT, false, r->label);

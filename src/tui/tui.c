@@ -426,11 +426,14 @@ static void tui_draw_message_line(Tui *t)
 	if (t->prompt != TUI_PROMPT_NONE) {
 		int used = tui_screen_text(&t->scr, y, 0, 1, TONE_TITLE, false,
 					   t->prompt == TUI_PROMPT_COMMAND ? ":" : "/");
-		int tw = tui_screen_width(&t->scr, t->prompt_buf);
-		const char *shown = t->prompt_buf;
+		const char *text = tui_edit_text(&t->prompt_ed);
+		size_t cur = t->prompt_ed.cursor;
+		int tw = tui_screen_width(&t->scr, text);
+		const char *shown = text;
+		char before[sizeof t->completions];
 
 		/* Keep the end of a long line in view, where the typing is. */
-		while (tw > COLS - 3 && *shown) {
+		while (tw > COLS - 3 && *shown && (size_t)(shown - text) < cur) {
 			const char *p = shown;
 
 			tui_utf8_next(&p);
@@ -439,7 +442,8 @@ static void tui_draw_message_line(Tui *t)
 		}
 		tui_screen_text(&t->scr, y, used, COLS - used - 1, TONE_NORMAL, false, shown);
 		t->cur_y = y;
-		t->cur_x = used + tui_screen_width(&t->scr, shown);
+		snprintf(before, sizeof before, "%.*s", (int)(cur - (size_t)(shown - text)), shown);
+		t->cur_x = used + tui_screen_width(&t->scr, before);
 		if (t->cur_x >= COLS)
 			t->cur_x = COLS - 1;
 		return;
@@ -733,10 +737,11 @@ void tui_command(Tui *t, const char *line)
 static void tui_complete(Tui *t)
 {
 	const char *cands[TUI_TOP_VIEW_COUNT * 2 + TUI_EXTRA_COUNT];
-	size_t n = 0, plen = strlen(t->prompt_buf), common;
+	const char *typed = tui_edit_text(&t->prompt_ed);
+	size_t n = 0, plen = strlen(typed), common;
 	char list[256] = "";
 
-	if (strchr(t->prompt_buf, ' '))
+	if (strchr(typed, ' '))
 		return;
 	for (size_t i = 0; i < TUI_TOP_VIEW_COUNT; i++) {
 		cands[n++] = tui_top_views[i]->name;
@@ -749,13 +754,13 @@ static void tui_complete(Tui *t)
 		size_t m = 0;
 
 		for (size_t i = 0; i < n; i++)
-			if (!strncmp(cands[i], t->prompt_buf, plen))
+			if (!strncmp(cands[i], typed, plen))
 				cands[m++] = cands[i];
 		n = m;
 	}
 	if (n == 0) {
 		snprintf(t->completions, sizeof t->completions, "no command starts with \"%s\"",
-			 t->prompt_buf);
+			 typed);
 		return;
 	}
 	common = strlen(cands[0]);
@@ -766,15 +771,18 @@ static void tui_complete(Tui *t)
 			j++;
 		common = j;
 	}
-	if (common > plen && common < sizeof t->prompt_buf - 2) {
-		memcpy(t->prompt_buf, cands[0], common);
-		t->prompt_buf[common] = 0;
+	if (common > plen && common < 200) {
+		char word[200];
+
+		memcpy(word, cands[0], common);
+		word[common] = 0;
+		tui_edit_set(&t->prompt_ed, word);
 	}
 	if (n == 1) {
-		size_t len = strlen(t->prompt_buf);
-
-		if (len + 1 < sizeof t->prompt_buf && (!strcmp(cands[0], "dump") || !strcmp(cands[0], "form")))
-			strcat(t->prompt_buf, " ");
+		t->prompt_ed.cursor = tui_edit_len(&t->prompt_ed);
+		if (!strcmp(cands[0], "dump") || !strcmp(cands[0], "form") ||
+		    !strcmp(cands[0], "columns"))
+			tui_edit_insert(&t->prompt_ed, " ", 1);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -787,7 +795,7 @@ static void tui_complete(Tui *t)
 
 static void tui_filter_apply(Tui *t, TuiView *v)
 {
-	snprintf(v->filter, sizeof v->filter, "%s", t->prompt_buf);
+	snprintf(v->filter, sizeof v->filter, "%s", tui_edit_text(&t->prompt_ed));
 	if (v->table) {
 		/* Table sources filter as they fetch: no reload needed. */
 		v->table->sel = v->table->top = 0;
@@ -853,20 +861,20 @@ static void tui_history_move(Tui *t, int delta)
 		return;
 	t->history_pos = pos;
 	if (pos == t->history_count)
-		t->prompt_buf[0] = 0;
+		tui_edit_clear(&t->prompt_ed);
 	else
-		snprintf(t->prompt_buf, sizeof t->prompt_buf, "%s", t->history[pos]);
+		tui_edit_set(&t->prompt_ed, t->history[pos]);
 }
 
 static void tui_prompt_key(Tui *t, int key)
 {
 	TuiView *v = tui_top(t);
-	size_t len = strlen(t->prompt_buf);
+	TuiEditResult res;
 
 	t->completions[0] = 0;
 	if (key == TUI_KEY_ESC) {
 		if (t->prompt == TUI_PROMPT_FILTER && v) {
-			t->prompt_buf[0] = 0;
+			tui_edit_clear(&t->prompt_ed);
 			tui_filter_apply(t, v);
 		}
 		t->prompt = TUI_PROMPT_NONE;
@@ -874,10 +882,10 @@ static void tui_prompt_key(Tui *t, int key)
 	}
 	if (key == TUI_KEY_ENTER) {
 		TuiPromptKind kind = t->prompt;
-		char line[sizeof t->prompt_buf];
+		char line[256];
 
 		t->prompt = TUI_PROMPT_NONE;
-		memcpy(line, t->prompt_buf, sizeof line);
+		snprintf(line, sizeof line, "%s", tui_edit_text(&t->prompt_ed));
 		if (kind == TUI_PROMPT_COMMAND) {
 			tui_history_add(t, line);
 			tui_command(t, line);
@@ -893,29 +901,14 @@ static void tui_prompt_key(Tui *t, int key)
 			tui_complete(t);
 		return;
 	}
-	if (key == TUI_FN(KEY_BACKSPACE)) {
-		if (len == 0) {
-			/* Backspace on an empty prompt leaves it, as in vim and k9s. */
-			t->prompt = TUI_PROMPT_NONE;
-			return;
-		}
-		while (len > 0 && ((unsigned char)t->prompt_buf[len - 1] & 0xc0) == 0x80)
-			len--;
-		t->prompt_buf[len ? len - 1 : 0] = 0;
-	} else if (key == TUI_CTRL('u')) {
-		t->prompt_buf[0] = 0;
-	} else if (key >= 0x20 && key != 0x7f && !(key & 0x40000000)) {
-		char enc[5];
-		int n = tui_utf8_put((unsigned)key, enc);
-
-		if (len + (size_t)n + 1 >= sizeof t->prompt_buf ||
-		    (t->prompt == TUI_PROMPT_FILTER && len + (size_t)n + 1 >= TUI_FILTER_MAX))
-			return;
-		memcpy(t->prompt_buf + len, enc, (size_t)n);
-		t->prompt_buf[len + (size_t)n] = 0;
-	} else {
+	if (key == TUI_FN(KEY_BACKSPACE) && tui_edit_len(&t->prompt_ed) == 0) {
+		/* Backspace on an empty prompt leaves it, as in vim and k9s. */
+		t->prompt = TUI_PROMPT_NONE;
 		return;
 	}
+	res = tui_edit_key(&t->prompt_ed, key);
+	if (res != TUI_EDIT_CHANGED)
+		return;
 	if (t->prompt == TUI_PROMPT_FILTER && v)
 		tui_filter_apply(t, v);
 }
@@ -951,7 +944,7 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 		break;
 	case TUI_ACT_BACK:
 		if (key == TUI_KEY_ESC && v && v->filter[0]) {
-			t->prompt_buf[0] = 0;
+			tui_edit_clear(&t->prompt_ed);
 			tui_filter_apply(t, v);
 			break;
 		}
@@ -965,7 +958,9 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 		break;
 	case TUI_ACT_COMMAND:
 		t->prompt = TUI_PROMPT_COMMAND;
-		t->prompt_buf[0] = 0;
+		tui_edit_clear(&t->prompt_ed);
+		t->prompt_ed.max = 255;
+		t->prompt_ed.multiline = false;
 		t->history_pos = t->history_count;
 		t->completions[0] = 0;
 		break;
@@ -976,7 +971,9 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 		}
 		t->prompt = TUI_PROMPT_FILTER;
 		snprintf(t->prompt_saved, sizeof t->prompt_saved, "%s", v->filter);
-		snprintf(t->prompt_buf, sizeof t->prompt_buf, "%s", v->filter);
+		t->prompt_ed.max = TUI_FILTER_MAX - 1;
+		t->prompt_ed.multiline = false;
+		tui_edit_set(&t->prompt_ed, v->filter);
 		break;
 	case TUI_ACT_REDRAW:
 		clearok(curscr, TRUE);
@@ -1423,6 +1420,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 		tui_script_free(&t->script);
 		free(t->history_path);
 	free(t->conf_path);
+	tui_edit_free(&t->prompt_ed);
 		free(t);
 		return st;
 	}
@@ -1446,6 +1444,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 		tui_script_free(&t->script);
 		free(t->history_path);
 	free(t->conf_path);
+	tui_edit_free(&t->prompt_ed);
 		free(t);
 		return err->status;
 	}
@@ -1459,6 +1458,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	tui_script_free(&t->script);
 	free(t->history_path);
 	free(t->conf_path);
+	tui_edit_free(&t->prompt_ed);
 	st = t->script_err.status;
 	if (st != ST_OK)
 		*err = t->script_err;

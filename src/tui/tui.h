@@ -17,6 +17,7 @@
 #include "tui/conf.h"
 #include "tui/input.h"
 #include "tui/keymap.h"
+#include "tui/lineedit.h"
 #include "tui/screen.h"
 #include "tui/table.h"
 
@@ -198,7 +199,7 @@ struct Tui {
 	unsigned next_serial;
 	/* the `:` / `/` prompt */
 	TuiPromptKind prompt;
-	char prompt_buf[256];
+	TuiLineEdit prompt_ed; /* lineedit.h, the one editor forms use too */
 	char prompt_saved[TUI_FILTER_MAX]; /* the filter before `/`, restored by Esc */
 	char completions[256];             /* what Tab found, shown while typing */
 	/* the flash line */
