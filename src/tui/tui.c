@@ -60,6 +60,13 @@ TuiView *tui_top(Tui *t)
 
 static void tui_sort_restore(Tui *t, TuiView *v);
 
+const TuiKey *tui_view_keys(Tui *t, const TuiView *v)
+{
+	const TuiKey *k = v && v->ops->keys_for ? v->ops->keys_for(t, v) : NULL;
+
+	return k ? k : v ? v->ops->keys : NULL;
+}
+
 /* The columns tui.conf chose for this kind of view (#15). */
 static void tui_columns_restore(Tui *t, TuiView *v)
 {
@@ -391,8 +398,8 @@ static void tui_draw_footer(Tui *t)
 				x += 2;
 			}
 		}
-		if (v && v->ops->keys) {
-			for (const TuiKey *k = v->ops->keys; k->key; k++) {
+		if (v && tui_view_keys(t, v)) {
+			for (const TuiKey *k = tui_view_keys(t, v); k->key; k++) {
 				if (!tui_key_shown(t, v, k))
 					continue;
 				/* The footer shows one key per action: the first. */
@@ -1099,7 +1106,7 @@ static void tui_key(Tui *t, int key)
 	}
 	if (v->ops->key && v->ops->key(t, v, key))
 		return;
-	k = tui_keymap_find(v->ops->keys, key);
+	k = tui_keymap_find(tui_view_keys(t, v), key);
 	if (k) {
 		if ((k->flags & TUI_KEY_CHANGES) && tui_readonly_refuse(t, k->footer ? k->footer : k->help))
 			return;

@@ -83,6 +83,10 @@ typedef struct TuiViewOps {
 	/* Detail views: the id of the item they show, which `y` and `c` act
 	 * on instead of the selected row. NULL: the selected row's id. */
 	const char *(*self_id)(Tui *t, TuiView *v);
+	/* The key table of this view as opened, when it depends on what it
+	 * shows (one per form kind, #15); NULL op: keys. The same table then
+	 * drives the keys, the footer and `?`. */
+	const TuiKey *(*keys_for)(Tui *t, const TuiView *v);
 } TuiViewOps;
 
 #define TUI_FILTER_MAX 128
@@ -247,6 +251,9 @@ struct Tui {
 	 * scripts, which read it but never write it. */
 	char *conf_path;
 };
+
+/* The key table of v (keys_for, else ops->keys). */
+const TuiKey *tui_view_keys(Tui *t, const TuiView *v);
 
 /* View stack. push takes arg for the view's open. */
 Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err);
