@@ -70,10 +70,13 @@ static const CliSubDoc lease_subs[] = {
 	  "out, 10 not supported" },
 	{ "workspace", "ID", "realize a workspace in the lease's sandbox and print its cwd", NULL,
 	  "@leases", "envctl lease workspace \"$id\" --json", NULL },
-	{ "shell", "ID", "a line-mode shell in the lease",
-	  "Each line read is one execute call (sh -c LINE) in the lease, its output shown with "
-	  "terminal escapes made visible; no PTY, nothing (cd, variables) carries over; \"exit\" "
-	  "or end of input leaves.",
+	{ "shell", "ID", "a shell in the lease",
+	  "On a terminal, for a provider with an interactive shell (bwrap: sh in the sandbox; "
+	  "ssh: ssh -t), a real PTY shell; its output is redacted of the lease's secrets and "
+	  "stripped of title, clipboard and other non-screen escapes. Otherwise line mode: each "
+	  "line read is one execute call (sh -c LINE) in the lease, its output shown with "
+	  "terminal escapes made visible; nothing (cd, variables) carries over; \"exit\" or end "
+	  "of input leaves.",
 	  "@leases", "echo 'uname -s' | envctl lease shell \"$id\"\nenvctl lease destroy \"$id\" --yes",
 	  NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
@@ -587,6 +590,14 @@ static int lease_cmd_shell(App *app, int argc, char **argv)
 	if (npos < 1)
 		return cli_usage_error(&cli_cmd_lease, "lease shell: missing lease ID");
 	error_clear(&err);
+	if (lease_shell_interactive(app, pos[0]) && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		int code;
+
+		fflush(stdout);
+		if (lease_shell_pty(app, pos[0], STDIN_FILENO, STDOUT_FILENO, &code, &err) != ST_OK)
+			return cli_fail(&err);
+		return 0;
+	}
 	if (lease_shell_loop(app, pos[0], stdin, stdout, &err) != ST_OK)
 		return cli_fail(&err);
 	return 0;

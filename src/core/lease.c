@@ -10,10 +10,10 @@
 #include <sodium.h>
 
 #include "core/environment.h"
-#include "core/runtime.h"
 #include "core/lease_rules.h"
 #include "core/lease_reuse.h"
 #include "core/redact.h"
+#include "core/runtime.h"
 #include "util/array.h"
 #include "util/ids.h"
 #include "util/json.h"
@@ -67,6 +67,21 @@ static bool lease_set_phase(StoreLease *l, const char *phase)
 	return lease_set(&l->phase, buf);
 }
 
+#define LEASE_PHASE_ABANDONED "abandoned"
+
+/* A call cancelled mid-way (runtime_cancel) leaves its intent for the
+ * sweep: the phase stays, marked abandoned. */
+static void lease_mark_abandoned(Store *s, StoreLease *l, const char *expected_status)
+{
+	char buf[96];
+
+	if (!l->phase)
+		return;
+	snprintf(buf, sizeof buf, "%s " LEASE_PHASE_ABANDONED, l->phase);
+	if (lease_set(&l->phase, buf))
+		store_lease_update(s, l, expected_status, NULL);
+}
+
 static bool lease_phase_is(const StoreLease *l, const char *phase)
 {
 	size_t n = strlen(phase);
@@ -83,6 +98,8 @@ static bool lease_phase_stale(const StoreLease *l, int64_t now_ms)
 
 	if (!l->phase)
 		return false;
+	if (strstr(l->phase, " " LEASE_PHASE_ABANDONED))
+		return true; /* its call was cancelled: nobody finishes it but the sweep */
 	if (updated >= 0 && now_ms - updated > LEASE_STALE_PHASE_MS)
 		return true;
 	if (pid_text) {
@@ -710,6 +727,13 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 	st = lease_rules_acquire(c.provider, &in, pick ? pick->lease.provider_lease_id : NULL,
 				 pick_meta, &h, &out->resumed, &resume_err, err);
 	lease_crash_point("acquire:provider");
+	if (st != ST_OK && runtime_cancelled()) {
+		lease_scrub_error(&c, err);
+		lease_mark_abandoned(c.store, l, "active");
+		error_set(err, err->status, "acquire of lease %s cancelled; `envctl lease sweep` "
+			  "finishes it", l->id);
+		goto done;
+	}
 	if (st != ST_OK || !h.provider_lease_id || !h.provider_lease_id[0]) {
 		if (st == ST_OK)
 			st = error_set(err, ST_E_PROVIDER,
@@ -1043,6 +1067,14 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 		pst = ST_OK; /* retained: the sandbox stays for inspection */
 	else
 		pst = lease_provider_cleanup(app, out, destroy, destroy ? "released" : status, &perr);
+	if (pst != ST_OK && runtime_cancelled()) {
+		lease_mark_abandoned(s, out, claimed_status);
+		free(claimed_status);
+		error_set(err, pst, "%s of lease %s cancelled; `envctl lease sweep` finishes it",
+			  destroy ? "destroy" : "release", lease_id);
+		store_lease_clear(out);
+		return pst;
+	}
 	if (!destroy)
 		lease_finish_status(out, status, reason);
 	else if (strcmp(out->status, "active") == 0)
@@ -1182,7 +1214,9 @@ static void lease_sweep_reconcile(App *app, Store *s, StoreLease *l, const char 
 		error_clear(&perr);
 		lease_provider_cleanup(app, l, true, "failed", &perr);
 		lease_set(&l->failure_reason,
-			  "envctl stopped while the provider was acquiring this lease; it was never handed out");
+			  strstr(l->phase, " " LEASE_PHASE_ABANDONED)
+				  ? "the operator cancelled the acquire; the lease was never handed out"
+				  : "envctl stopped while the provider was acquiring this lease; it was never handed out");
 	} else {
 		bool destroy = lease_phase_is(l, "destroying");
 
@@ -1507,6 +1541,64 @@ done:
 	lease_ctx_clear(&c);
 	store_lease_clear(&l);
 	return st;
+}
+
+Status lease_shell_start(App *app, const char *lease_id, int tty, const char *term, pid_t *pid,
+			 char ***secrets, Error *err)
+{
+	StoreLease l;
+	LeaseCtx c;
+	ExecInput in;
+	cJSON *meta;
+	size_t n = 0;
+	Status st;
+
+	*pid = -1;
+	*secrets = NULL;
+	if (lease_open_active(app, lease_id, "open a shell in a lease", "lease.shell", &l, &c,
+			      err) != ST_OK)
+		return err->status;
+	if (!c.provider->ops->shell || !(c.provider->caps & PROVIDER_CAP_SHELL)) {
+		st = error_set(err, ST_E_UNSUPPORTED, "provider \"%s\" has no interactive shell",
+			       c.provider->key);
+		goto done;
+	}
+	while (c.rt.secrets && c.rt.secrets[n])
+		n++;
+	*secrets = calloc(n + 1, sizeof **secrets);
+	for (size_t i = 0; *secrets && i < n; i++)
+		if (!((*secrets)[i] = strdup(c.rt.secrets[i]))) {
+			lease_wipe_strings(*secrets);
+			*secrets = NULL;
+		}
+	if (!*secrets) {
+		st = error_set(err, ST_E_NOMEM, "out of memory");
+		goto done;
+	}
+	meta = lease_metadata(&l);
+	in = (ExecInput){ .config = c.rt.config, .environment_id = c.env.id,
+			  .issue_id = l.issue_id, .provider_lease_id = l.provider_lease_id,
+			  .lease_metadata = meta, .expires_at = l.expires_at,
+			  .cwd = lease_default_cwd(meta) };
+	st = c.provider->ops->shell(c.provider, &in, tty, term, pid, err);
+	cJSON_Delete(meta);
+	if (st != ST_OK) {
+		lease_scrub_error(&c, err);
+		lease_wipe_strings(*secrets);
+		*secrets = NULL;
+		goto done;
+	}
+	lease_set_now(&l.last_used_at);
+	store_lease_update(c.store, &l, "active", NULL);
+done:
+	lease_ctx_clear(&c);
+	store_lease_clear(&l);
+	return st;
+}
+
+void lease_shell_secrets_free(char **secrets)
+{
+	lease_wipe_strings(secrets);
 }
 
 /* ------------------------------------------------------------ workspace */

@@ -117,6 +117,16 @@ typedef struct LeaseExecRequest {
 
 Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error *err);
 
+/* An interactive shell's start (#15; the relay is core/lease_shell.c):
+ * the lease must be active and its provider able to run shells
+ * (PROVIDER_CAP_SHELL). tty is a pty slave that becomes the shell's
+ * controlling terminal. On success *pid is the process to wait for and
+ * *secrets a NULL-terminated copy of the config's secret plaintexts, for
+ * redacting what the shell prints; wipe it with lease_shell_secrets_free. */
+Status lease_shell_start(App *app, const char *lease_id, int tty, const char *term, pid_t *pid,
+			 char ***secrets, Error *err);
+void lease_shell_secrets_free(char **secrets);
+
 /* Asks the provider to realize a workspace in the lease's sandbox (SPEC
  * §3 realize_workspace); *out gets {cwd, metadata?}. workspace may be NULL. */
 Status lease_realize_workspace(App *app, const char *lease_id, const cJSON *workspace,

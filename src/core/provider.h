@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "schema/schema.h"
 #include "util/status.h"
@@ -26,6 +27,9 @@ enum {
 	/* Paperclip's supportsReusableLeases: without it a reuse config still
 	 * acquires per run, never resuming another lease (P). */
 	PROVIDER_CAP_REUSABLE_LEASES = 1u << 3,
+	/* An interactive shell on a terminal (ProviderOps.shell); without it a
+	 * provider that can execute gets the line-mode shell. */
+	PROVIDER_CAP_SHELL = 1u << 4,
 };
 
 typedef struct Provider Provider;
@@ -117,6 +121,11 @@ typedef struct ProviderOps {
 	Status (*realize_workspace)(Provider *p, const LeaseInput *in, const cJSON *workspace,
 				    cJSON **out, Error *err);
 	Status (*execute)(Provider *p, const ExecInput *in, ExecResult *out, Error *err);
+	/* Starts an interactive shell in the lease (in's command, args, stdin
+	 * and timeout unused) with tty, a pty slave, as its controlling
+	 * terminal and TERM=term; *pid is the process that ends with it. */
+	Status (*shell)(Provider *p, const ExecInput *in, int tty, const char *term, pid_t *pid,
+			Error *err);
 	/* Makes p->caps final before the first call (a plugin's worker is
 	 * started so its initialize answer counts); NULL: caps are static. */
 	Status (*load_capabilities)(Provider *p, Error *err);

@@ -538,6 +538,32 @@ static Status pp_execute(Provider *p, const ExecInput *in, ExecResult *out, Erro
 	return ST_OK;
 }
 
+static Status pp_shell(Provider *p, const ExecInput *in, int tty, const char *term, pid_t *pid,
+		       Error *err)
+{
+	cJSON *params = pp_base_params(p, in->config, in->environment_id, in->issue_id);
+	Status st;
+
+	*pid = -1;
+	if (!(p->caps & PROVIDER_CAP_SHELL)) {
+		json_wipe(params);
+		return error_set(err, ST_E_UNSUPPORTED,
+				 "provider %s (plugin %s) has no interactive shell",
+				 p->key, pp_impl(p)->manifest->id);
+	}
+	if (!params ||
+	    !json_set(params, "lease",
+		      pp_lease_object(in->provider_lease_id, in->lease_metadata, in->expires_at)) ||
+	    (in->env && !json_set(params, "env", cJSON_Duplicate(in->env, 1))) ||
+	    (in->cwd && !json_set_string(params, "cwd", in->cwd))) {
+		json_wipe(params);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	st = plugin_worker_shell(pp_impl(p)->worker, params, tty, term, pid, err);
+	json_wipe(params);
+	return st;
+}
+
 static char *pp_describe(Provider *p)
 {
 	return plugin_worker_describe(pp_impl(p)->worker);
@@ -560,6 +586,7 @@ static const ProviderOps plugin_provider_ops = {
 	.config_from_lease_metadata = NULL,
 	.realize_workspace = pp_realize,
 	.execute = pp_execute,
+	.shell = pp_shell,
 	.load_capabilities = pp_load_caps,
 	.describe_status = pp_describe,
 	.free_impl = pp_free,
@@ -586,6 +613,8 @@ Provider *provider_plugin_new(PluginHost *host, PluginWorker *w, const PluginMan
 		caps |= PROVIDER_CAP_EXECUTE;
 	if (d->caps & PLUGIN_DRIVER_REALIZE_WORKSPACE)
 		caps |= PROVIDER_CAP_REALIZE_WORKSPACE;
+	if (d->caps & PLUGIN_DRIVER_SHELL)
+		caps |= PROVIDER_CAP_SHELL;
 	/* Until initialize says whether resume exists, only a declared false
 	 * rules reuse out (see pp_refresh_caps). */
 	if (d->reusable_leases != 0)

@@ -5,6 +5,7 @@
 
 #include "core/environment.h"
 #include "core/redact.h"
+#include "plugin/worker.h"
 #include "schema/schema.h"
 #include "util/json.h"
 
@@ -72,4 +73,29 @@ void env_runtime_clear(EnvRuntime *rt)
 	schema_paths_free(rt->secret_paths);
 	env_config_wipe(rt->config);
 	memset(rt, 0, sizeof *rt);
+}
+
+RuntimeCancel *runtime_cancel_new(void)
+{
+	return plugin_cancel_new();
+}
+
+void runtime_cancel_free(RuntimeCancel *c)
+{
+	plugin_cancel_unref(c);
+}
+
+void runtime_cancel_bind(RuntimeCancel *c)
+{
+	plugin_cancel_bind(c);
+}
+
+void runtime_cancel(RuntimeCancel *c)
+{
+	plugin_cancel_fire(c);
+}
+
+bool runtime_cancelled(void)
+{
+	return plugin_cancel_current_fired();
 }

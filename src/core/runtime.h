@@ -20,4 +20,21 @@ Status env_runtime_draft(App *app, Provider *p, const cJSON *config, EnvRuntime 
 			 Error *err);
 void env_runtime_clear(EnvRuntime *rt);
 
+/* Per-call cancellation of provider calls (#15; plugin_cancel_* in
+ * plugin/worker.h does the work). A background job binds a token to its
+ * thread; runtime_cancel, from any thread, abandons the call the job is
+ * waiting on: the call returns at once, the worker keeps running, its late
+ * answer is discarded. A lease call so cut short leaves its intent
+ * recorded and marked abandoned, and the sweep finishes it as it finishes
+ * one a crash cut short. */
+typedef struct PluginCancel RuntimeCancel;
+RuntimeCancel *runtime_cancel_new(void);
+void runtime_cancel_free(RuntimeCancel *c);
+/* The calling thread's provider calls wait under c (NULL: none). */
+void runtime_cancel_bind(RuntimeCancel *c);
+void runtime_cancel(RuntimeCancel *c);
+/* Whether the token of the calling thread has fired: the call that just
+ * failed was abandoned, not refused. */
+bool runtime_cancelled(void);
+
 #endif

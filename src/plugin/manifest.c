@@ -171,10 +171,12 @@ static unsigned plugin_driver_caps(PluginManifest *m, const cJSON *caps, size_t 
 			out |= PLUGIN_DRIVER_EXECUTE;
 		else if (cJSON_IsString(item) && strcmp(item->valuestring, "realizeWorkspace") == 0)
 			out |= PLUGIN_DRIVER_REALIZE_WORKSPACE;
+		else if (cJSON_IsString(item) && strcmp(item->valuestring, "interactiveShell") == 0)
+			out |= PLUGIN_DRIVER_SHELL;
 		else
 			plugin_manifest_warning(m,
 						"environmentDrivers[%zu]: unknown capability ignored "
-						"(known: execute, realizeWorkspace)",
+						"(known: execute, realizeWorkspace, interactiveShell)",
 						index);
 	}
 	return out;

@@ -28,6 +28,8 @@
 enum {
 	PLUGIN_DRIVER_EXECUTE = 1u << 0,
 	PLUGIN_DRIVER_REALIZE_WORKSPACE = 1u << 1,
+	/* envctl's own: the worker runs interactive shells (serve.h). */
+	PLUGIN_DRIVER_SHELL = 1u << 2,
 };
 
 typedef struct PluginDriver {

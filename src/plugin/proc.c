@@ -107,6 +107,55 @@ static void proc_kill_all(pid_t pid, bool reaped)
 		kill(pid, SIGKILL);
 }
 
+Status plugin_proc_run_tty(const PluginProcSpec *s, PluginProcResult *res, Error *err)
+{
+	char *exe = plugin_proc_find(s->argv[0]);
+	PluginSpawnError se;
+	int status = 0;
+	pid_t pid;
+
+	memset(res, 0, sizeof *res);
+	if (!exe)
+		return error_set(err, ST_E_NOT_FOUND, "cannot find \"%s\" on PATH", s->argv[0]);
+	{
+		PluginSpawnSpec sp = {
+			.exe = exe,
+			.argv = (char *const *)s->argv,
+			.envp = s->envp,
+			.cwd = s->cwd,
+			.stdio = { 0, 1, 2 },
+			.pass_fd = s->pass_fd,
+			.die_with_thread = true,
+			.keep_pgrp = true,
+			.private_bind_src = s->private_bind_src,
+			.private_bind_dst = s->private_bind_dst,
+			.cgroup_procs = s->cgroup_procs,
+			.cpu_seconds = s->cpu_seconds,
+			.memory_bytes = s->memory_bytes,
+			.max_processes = s->max_processes,
+			.set_ids = s->set_ids,
+			.uid = s->uid,
+			.gid = s->gid,
+		};
+
+		pid = plugin_spawn(&sp, &se);
+	}
+	if (pid < 0) {
+		error_set(err, se.errnum == ENOENT && !se.at_exec ? ST_E_NOT_FOUND : ST_E_IO,
+			  "cannot run %s: %s: %s", exe, se.step, strerror(se.errnum));
+		free(exe);
+		return err->status;
+	}
+	free(exe);
+	if (s->on_start)
+		s->on_start(pid, s->on_start_arg);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	res->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	res->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	return ST_OK;
+}
+
 Status plugin_proc_run(const PluginProcSpec *s, PluginProcResult *res, Error *err)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };

@@ -60,6 +60,12 @@ typedef struct PluginProcResult {
  * if it failed; an error status only when it could not be started. */
 Status plugin_proc_run(const PluginProcSpec *spec, PluginProcResult *res, Error *err);
 void plugin_proc_result_free(PluginProcResult *res);
+/* The interactive twin (#15): the child gets this process's stdin, stdout
+ * and stderr (a terminal) and stays in its foreground process group, so
+ * ^C and job control reach it; nothing is captured and there is no
+ * timeout (stdin_data, max_output and timeout_ms are ignored). Waits for
+ * it and fills res's exit_code and term_signal only. */
+Status plugin_proc_run_tty(const PluginProcSpec *spec, PluginProcResult *res, Error *err);
 /* Searches name on $PATH (a name with '/' is returned as is). Caller frees;
  * NULL when not found. */
 char *plugin_proc_find(const char *name);

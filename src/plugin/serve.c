@@ -1,5 +1,6 @@
 #include "plugin/serve.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plugin/rpc.h"
 #include "util/json.h"
@@ -205,4 +207,59 @@ int plugin_serve(const PluginServeSpec *spec)
 		sodium_memzero(line, cap);
 	free(line);
 	return 0;
+}
+
+#define PLUGIN_SHELL_MAX_PARAMS (4u * 1024u * 1024u)
+
+int plugin_serve_shell(const char *name, PluginShellFn fn)
+{
+	size_t len = 0, cap = 0;
+	char *text = NULL;
+	cJSON *params;
+	Error err;
+	int rc;
+
+	for (;;) {
+		ssize_t n;
+
+		if (len + 4096 > cap) {
+			size_t ncap = cap ? cap * 2 : 16384;
+			char *grown = ncap <= PLUGIN_SHELL_MAX_PARAMS ? realloc(text, ncap) : NULL;
+
+			if (!grown) {
+				fprintf(stderr, "%s: the shell's parameters are too large\n", name);
+				if (text)
+					sodium_memzero(text, cap);
+				free(text);
+				return 1;
+			}
+			text = grown;
+			cap = ncap;
+		}
+		n = read(3, text + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(3);
+	params = text ? cJSON_ParseWithLength(text, len) : NULL;
+	if (text)
+		sodium_memzero(text, cap);
+	free(text);
+	if (!cJSON_IsObject(params)) {
+		cJSON_Delete(params);
+		fprintf(stderr, "%s: no shell parameters on fd 3 (this mode is started by envctl)\n",
+			name);
+		return 1;
+	}
+	error_clear(&err);
+	rc = fn(params, &err);
+	json_wipe(params);
+	if (err.status != ST_OK) {
+		fprintf(stderr, "%s: %s\n", name, err.msg);
+		return rc ? rc : 1;
+	}
+	return rc;
 }

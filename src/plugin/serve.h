@@ -34,6 +34,20 @@ typedef struct PluginServeSpec {
  * returns the process exit code. */
 int plugin_serve(const PluginServeSpec *spec);
 
+/* Interactive shells (#15). A driver that declares the "interactiveShell"
+ * capability has its worker started a second way for each shell: argv
+ * PLUGIN_SHELL_ARG after the manifest's worker command, stdin, stdout and
+ * stderr a terminal (its controlling terminal), and on fd 3 the params an
+ * environmentExecute of the lease would get (config with secrets
+ * resolved, lease, cwd; no command). The worker runs the shell in the
+ * lease with that terminal and exits with the shell's status. */
+#define PLUGIN_SHELL_ARG "--envctl-shell"
+
+/* Runs *fn on the params read from fd 3 (wiped afterwards); an error is
+ * printed on stderr (the operator's terminal). Returns the exit code. */
+typedef int (*PluginShellFn)(const cJSON *params, Error *err);
+int plugin_serve_shell(const char *name, PluginShellFn fn);
+
 /* One line on stderr, which the host keeps in the plugin's log. */
 void plugin_serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

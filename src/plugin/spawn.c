@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -108,12 +109,17 @@ static void spawn_child(const PluginSpawnSpec *s, int report_fd, long maxfd, pid
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Its own process group, so stopping it reaches its children. */
-	setpgid(0, 0);
+	if (s->ctty)
+		setsid();
+	else if (!s->keep_pgrp)
+		setpgid(0, 0);
 	/* Out of its starter's group, a command would outlive a killed worker
 	 * (an ssh holding a connection, with ppid 1): it dies with it. */
 	if (s->die_with_thread && (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent))
 		_exit(127);
 	if (dup2(s->stdio[0], 0) < 0 || dup2(s->stdio[1], 1) < 0 || dup2(s->stdio[2], 2) < 0)
+		goto fail;
+	if (s->ctty && ioctl(0, TIOCSCTTY, 0) != 0)
 		goto fail;
 	if (s->pass_fd >= 0 && s->pass_fd != 3) {
 		if (dup2(s->pass_fd, 3) < 0)

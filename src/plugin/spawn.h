@@ -20,6 +20,13 @@ typedef struct PluginSpawnSpec {
 	 * (PR_SET_PDEATHSIG): for commands a call waits for, never for a
 	 * worker, which outlives the thread that happened to start it. */
 	bool die_with_thread;
+	/* Terminal children (an interactive shell, #15) instead of the own
+	 * process group: ctty makes the child a session leader with stdio[0]
+	 * (a pty slave) as its controlling terminal; keep_pgrp leaves it in
+	 * the caller's (foreground) process group, so the terminal's ^C and
+	 * job control reach it. */
+	bool ctty;
+	bool keep_pgrp;
 	/* Root only: in a private mount namespace of the child, bind-mount
 	 * private_bind_src onto private_bind_dst before dropping to uid. */
 	const char *private_bind_src;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "plugin/rpc.h"
+#include "plugin/serve.h"
 #include "plugin/spawn.h"
 #include "util/buf.h"
 #include "util/fs.h"
@@ -32,6 +33,7 @@ extern char **environ;
  * error can carry its exit status. */
 #define PLUGIN_EXIT_WAIT_MS 500
 #define PLUGIN_ANSWERED_RING 32
+#define PLUGIN_CANCEL_SLICE_MS 50
 /* Host answers and requests queued for a worker that does not read them. */
 #define PLUGIN_MAX_OUTQ (64u * 1024u * 1024u)
 
@@ -89,7 +91,67 @@ struct PluginWorker {
 		char method[64];
 	} answered[PLUGIN_ANSWERED_RING];
 	unsigned answered_pos;
+	/* Calls given up by a cancel token: their late answers are dropped,
+	 * not taken for a protocol violation. */
+	struct {
+		long id;
+		char method[64];
+	} abandoned[PLUGIN_ANSWERED_RING];
+	unsigned abandoned_pos;
 };
+
+struct PluginCancel {
+	_Atomic int refs;
+	_Atomic bool fired;
+};
+
+/* The token the calling thread's calls wait under (plugin_cancel_bind):
+ * per thread by nature, like errno, since a job thread's calls reach this
+ * layer through the provider interface, which carries no context. */
+static _Thread_local PluginCancel *plugin_cancel_current;
+
+PluginCancel *plugin_cancel_new(void)
+{
+	PluginCancel *c = calloc(1, sizeof *c);
+
+	if (c)
+		c->refs = 1;
+	return c;
+}
+
+PluginCancel *plugin_cancel_ref(PluginCancel *c)
+{
+	if (c)
+		c->refs++;
+	return c;
+}
+
+void plugin_cancel_unref(PluginCancel *c)
+{
+	if (c && --c->refs == 0)
+		free(c);
+}
+
+void plugin_cancel_fire(PluginCancel *c)
+{
+	if (c)
+		c->fired = true;
+}
+
+bool plugin_cancel_fired(const PluginCancel *c)
+{
+	return c && c->fired;
+}
+
+void plugin_cancel_bind(PluginCancel *c)
+{
+	plugin_cancel_current = c;
+}
+
+bool plugin_cancel_current_fired(void)
+{
+	return plugin_cancel_fired(plugin_cancel_current);
+}
 
 struct PluginHost {
 	char *host_version;
@@ -620,7 +682,29 @@ static Status plugin_roundtrip_locked(PluginWorker *w, const char *method,
 	w->in_flight++;
 	plugin_wake(w);
 	while (!slot.done) {
-		if (!plugin_wait_until(w, deadline) && !slot.done) {
+		PluginCancel *tok = plugin_cancel_current;
+		int64_t until = deadline;
+
+		if (plugin_cancel_fired(tok)) {
+			unsigned i = w->abandoned_pos++ % PLUGIN_ANSWERED_RING;
+
+			plugin_take_call_locked(w, slot.id);
+			w->in_flight--;
+			w->abandoned[i].id = slot.id;
+			snprintf(w->abandoned[i].method, sizeof w->abandoned[i].method, "%s", method);
+			plugin_log_printf(w->log, "host",
+					  "request %ld (%s) cancelled by the operator; a late answer "
+					  "will be discarded",
+					  slot.id, method);
+			return error_set(err, ST_E_FAIL,
+					 "plugin %s: %s was cancelled; the worker keeps running and its "
+					 "late answer will be discarded",
+					 w->name, method);
+		}
+		/* Under a token the wait is sliced, so a cancel is seen within one. */
+		if (tok && plugin_mono_ms() + PLUGIN_CANCEL_SLICE_MS < deadline)
+			until = plugin_mono_ms() + PLUGIN_CANCEL_SLICE_MS;
+		if (!plugin_wait_until(w, until) && !slot.done && until == deadline) {
 			char cause[300];
 
 			plugin_take_call_locked(w, slot.id);
@@ -769,6 +853,17 @@ static bool plugin_handle_line(PluginWorker *w, const char *line, size_t len, ch
 	{
 		PluginCallSlot *c = plugin_take_call_locked(w, rid);
 
+		for (unsigned k = 0; !c && k < PLUGIN_ANSWERED_RING; k++)
+			if (w->abandoned[k].id == rid && w->abandoned[k].method[0]) {
+				plugin_log_printf(w->log, "host",
+						  "discarded the late answer to cancelled request %ld (%s)",
+						  rid, w->abandoned[k].method);
+				w->abandoned[k].method[0] = '\0';
+				plugin_record_answered_locked(w, rid, "cancelled");
+				pthread_mutex_unlock(&w->mu);
+				cJSON_Delete(msg);
+				return true;
+			}
 		if (!c) {
 			const char *twice = plugin_answered_method_locked(w, rid);
 
@@ -1478,4 +1573,121 @@ char *plugin_worker_describe(PluginWorker *w)
 	else
 		n = asprintf(&s, "stopped");
 	return n < 0 ? NULL : s;
+}
+
+/* TERM reaches the shell's programs (and terminfo lookups): only a plain
+ * name such as xterm-256color, never a path or anything odd. */
+static bool plugin_term_ok(const char *term)
+{
+	if (!term || !term[0] || strlen(term) > 64)
+		return false;
+	for (const char *p = term; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_' || *p == '.' || *p == '+'))
+			return false;
+	return true;
+}
+
+Status plugin_worker_shell(PluginWorker *w, const cJSON *params, int tty, const char *term,
+			   pid_t *pid, Error *err)
+{
+	const PluginManifest *m = w->manifest;
+	char **env = plugin_env_build(m->inherit_env), **argv = NULL;
+	char *exe = NULL, *text = NULL, *term_entry = NULL;
+	int pfd[2] = { -1, -1 };
+	size_t n = 0, len, off = 0;
+	Status st = ST_OK;
+
+	*pid = -1;
+	if (!env)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	exe = plugin_resolve_exe(m, env, err);
+	if (!exe) {
+		plugin_strv_free(env);
+		return err->status;
+	}
+	while (m->worker_argv[n])
+		n++;
+	argv = calloc(n + 2, sizeof *argv);
+	text = cJSON_PrintUnformatted(params);
+	if (plugin_term_ok(term) && asprintf(&term_entry, "TERM=%s", term) < 0)
+		term_entry = NULL;
+	if (!argv || !text || (plugin_term_ok(term) && !term_entry)) {
+		st = error_set(err, ST_E_NOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+		argv[i] = m->worker_argv[i];
+	argv[n] = (char *)PLUGIN_SHELL_ARG;
+	if (term_entry) {
+		size_t k = 0;
+
+		while (env[k])
+			k++;
+		/* plugin_env_build left room. */
+		env[k++] = term_entry;
+		env[k] = NULL;
+		term_entry = NULL;
+	}
+	len = strlen(text);
+	/* The params go in whole before the worker starts: the pipe is made
+	 * big enough, so nothing waits on the child to read. */
+	if (pipe2(pfd, O_CLOEXEC) != 0) {
+		st = error_set(err, ST_E_IO, "plugin %s: cannot start a shell: pipe: %s", m->id,
+			       strerror(errno));
+		goto done;
+	}
+	if (len >= 65536)
+		fcntl(pfd[1], F_SETPIPE_SZ, (int)(len + 1));
+	fcntl(pfd[1], F_SETFL, fcntl(pfd[1], F_GETFL) | O_NONBLOCK);
+	while (off < len) {
+		ssize_t k = plugin_write_nosigpipe(pfd[1], text + off, len - off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			st = error_set(err, ST_E_IO,
+				       "plugin %s: cannot start a shell: its parameters (%zu bytes) do "
+				       "not fit a pipe",
+				       m->id, len);
+			goto done;
+		}
+		off += (size_t)k;
+	}
+	close(pfd[1]);
+	pfd[1] = -1;
+	{
+		PluginSpawnSpec sp = {
+			.exe = exe,
+			.argv = argv,
+			.envp = env,
+			.cwd = m->dir,
+			.stdio = { tty, tty, tty },
+			.pass_fd = pfd[0],
+			.ctty = true,
+		};
+		PluginSpawnError se;
+
+		*pid = plugin_spawn(&sp, &se);
+		if (*pid < 0)
+			st = error_set(err, ST_E_IO, "plugin %s: cannot start a shell with %s in %s: %s: %s",
+				       m->id, exe, m->dir, se.step, strerror(se.errnum));
+		else
+			plugin_log_printf(w->log, "host", "started shell pid %d: %s %s", (int)*pid, exe,
+					  PLUGIN_SHELL_ARG);
+	}
+done:
+	if (pfd[0] >= 0)
+		close(pfd[0]);
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	if (text) {
+		sodium_memzero(text, strlen(text));
+		free(text);
+	}
+	free(term_entry);
+	free(argv);
+	free(exe);
+	plugin_strv_free(env);
+	return st;
 }

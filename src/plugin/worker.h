@@ -104,6 +104,29 @@ int plugin_worker_supports(PluginWorker *w, const char *method);
 void plugin_worker_info(PluginWorker *w, PluginWorkerInfo *out);
 /* "not started", "running (pid 123, up 4s, 1 restart)", "stopped: ..." */
 char *plugin_worker_describe(PluginWorker *w);
+/* Per-call cancellation (#15). A thread that binds a token has each of
+ * its calls wait under it: once the token fires, a call still waiting is
+ * abandoned at once (ST_E_FAIL, "cancelled"), the worker is left running
+ * and the call's late answer is dropped when it comes. Tokens are shared
+ * between the canceller and the thread (refcounted). */
+typedef struct PluginCancel PluginCancel;
+PluginCancel *plugin_cancel_new(void);
+PluginCancel *plugin_cancel_ref(PluginCancel *c);
+void plugin_cancel_unref(PluginCancel *c);
+void plugin_cancel_fire(PluginCancel *c);
+bool plugin_cancel_fired(const PluginCancel *c);
+/* The calling thread's calls wait under c from now on (NULL: none). */
+void plugin_cancel_bind(PluginCancel *c);
+/* Whether the token bound to the calling thread has fired. */
+bool plugin_cancel_current_fired(void);
+
+/* Starts the worker's interactive shell (serve.h, PLUGIN_SHELL_ARG): a
+ * separate process of the worker's command, with the worker's scrubbed
+ * environment plus TERM (when it is a plain terminal name), in the
+ * plugin folder, tty (a pty slave) as its controlling terminal and
+ * params (wiped by the caller) on fd 3. *pid is the process to wait for. */
+Status plugin_worker_shell(PluginWorker *w, const cJSON *params, int tty, const char *term,
+			   pid_t *pid, Error *err);
 const PluginManifest *plugin_worker_manifest(const PluginWorker *w);
 PluginLog *plugin_worker_log(PluginWorker *w);
 const char *plugin_worker_state_name(PluginWorkerState s);

@@ -1,10 +1,12 @@
 #include "tui/conf.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "util/fs.h"
 
@@ -117,6 +119,101 @@ static char *conf_trim(char *s)
 	return s;
 }
 
+static bool conf_set_columns(TuiConf *c, const char *view, const char *list)
+{
+	int i;
+
+	for (i = 0; i < c->columns_count && strcmp(c->columns[i].view, view); i++)
+		;
+	if (i == c->columns_count) {
+		if (c->columns_count == TUI_CONF_COLUMNS_MAX)
+			return false;
+		c->columns_count++;
+	}
+	snprintf(c->columns[i].view, sizeof c->columns[i].view, "%s", view);
+	snprintf(c->columns[i].list, sizeof c->columns[i].list, "%s", list);
+	return true;
+}
+
+const char *tui_conf_columns(const TuiConf *c, const char *view)
+{
+	for (int i = 0; i < c->columns_count; i++)
+		if (!strcmp(c->columns[i].view, view))
+			return c->columns[i].list;
+	return NULL;
+}
+
+Status tui_conf_set_columns(TuiConf *c, const char *path, const char *view, const char *list,
+			    Error *err)
+{
+	char *old = NULL, *tmp = NULL, *slash;
+	size_t klen = strlen("columns.") + strlen(view);
+	bool done = false;
+	const char *p;
+	FILE *f;
+	int fd;
+
+	if (strlen(view) >= sizeof c->columns[0].view || strlen(list) >= sizeof c->columns[0].list ||
+	    strchr(list, '\n') || strchr(list, '#'))
+		return error_set(err, ST_E_INVALID, "column list too long");
+	if (!conf_set_columns(c, view, list))
+		return error_set(err, ST_E_INVALID, "too many views with chosen columns");
+	if (!path)
+		return ST_OK;
+	if (fs_is_file(path) && !(old = fs_read_file(path, NULL, err)))
+		return err->status;
+	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0) {
+		free(old);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	slash = strrchr(tmp, '/');
+	if (slash) {
+		*slash = 0;
+		fs_mkdir_p(tmp, 0700, err);
+		*slash = '/';
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		error_set(err, ST_E_IO, "cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(tmp);
+		free(old);
+		return ST_E_IO;
+	}
+	for (p = old; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		const char *q = p;
+
+		while (q < p + len && (*q == ' ' || *q == '\t'))
+			q++;
+		if ((size_t)(p + len - q) > klen && !strncmp(q, "columns.", 8) &&
+		    !strncmp(q + 8, view, strlen(view)) &&
+		    (q[klen] == ' ' || q[klen] == '=' || q[klen] == '\t')) {
+			if (!done)
+				fprintf(f, "columns.%s = %s\n", view, list);
+			done = true;
+		} else {
+			fprintf(f, "%.*s\n", (int)len, p);
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	if (!done)
+		fprintf(f, "columns.%s = %s\n", view, list);
+	free(old);
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		error_set(err, ST_E_IO, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return ST_E_IO;
+	}
+	free(tmp);
+	return ST_OK;
+}
+
 static void conf_line(TuiConf *c, char *line, const char *origin, int lineno)
 {
 	char *hash = strchr(line, '#'), *eq, *key, *val;
@@ -163,6 +260,9 @@ static void conf_line(TuiConf *c, char *line, const char *origin, int lineno)
 			conf_problem(c, origin, lineno, "unknown colour class", key + 6);
 		else if (!conf_color_spec(val, &c->theme[tone]))
 			conf_problem(c, origin, lineno, "colour wants fg,bg[,bold], got", val);
+	} else if (!strncmp(key, "columns.", 8) && key[8] && strlen(key + 8) < sizeof c->columns[0].view &&
+		   strlen(val) < sizeof c->columns[0].list) {
+		conf_set_columns(c, key + 8, val);
 	} else {
 		conf_problem(c, origin, lineno, "unknown setting", key);
 	}

@@ -25,6 +25,8 @@ typedef struct TuiFormHooks {
 	Status (*secret_verify)(void *ctx, const char *secret_id, const char *plaintext,
 				bool *match, Error *err);
 	void *ctx;
+	/* The host offers the secret picker (^P) on secret fields (#15). */
+	bool can_pick;
 } TuiFormHooks;
 
 /* What tui_form_key reports. Button ids are the host's, >= TUI_FORM_BUTTON. */
@@ -56,9 +58,15 @@ int tui_form_paste(TuiForm *f, const char *text, size_t len);
 /* The focused field's label when it is a secret (^O reads its value
  * from a file), else NULL. */
 const char *tui_form_focus_secret(TuiForm *f);
+/* The same, when the host offers the picker (hooks.can_pick). */
+const char *tui_form_focus_pickable(TuiForm *f);
 /* Replaces the focused text field's text with text (a value read from a
  * file); TUI_FORM_IGNORED when the focus is not on a text field. */
 int tui_form_replace_text(TuiForm *f, const char *text, size_t len);
+/* Sets the focused secret field to a stored secret's id (the picker,
+ * #15): whatever was typed there is wiped, and the field then shows the
+ * secret's name and version; saving keeps it as a reference. */
+int tui_form_set_secret_ref(TuiForm *f, const char *secret_id);
 /* The focused field's label, pointer, whole description and problem, for
  * the text pane (F2): what the form cuts to one line. NULL: nothing
  * focused. The caller frees it. */

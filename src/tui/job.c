@@ -12,7 +12,9 @@ static void *job_main(void *arg)
 {
 	TuiJob *job = arg;
 
+	runtime_cancel_bind(job->token);
 	job->run(job);
+	runtime_cancel_bind(NULL);
 	if (job->worker_app.store) {
 		store_close(job->worker_app.store);
 		job->worker_app.store = NULL;
@@ -51,9 +53,17 @@ Status tui_job_start(Tui *t, const char *title, TuiJobRun run, TuiJobDone done, 
 	job->waiting = true;
 	job->started_ms = time_now_ms();
 	error_clear(&job->err);
+	job->token = runtime_cancel_new();
+	if (!job->token) {
+		if (free_arg)
+			free_arg(arg);
+		free(job);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
 	pthread_mutex_init(&job->mu, NULL);
 	if (pthread_create(&job->thread, NULL, job_main, job) != 0) {
 		pthread_mutex_destroy(&job->mu);
+		runtime_cancel_free(job->token);
 		if (free_arg)
 			free_arg(arg);
 		free(job);
@@ -103,8 +113,48 @@ bool tui_job_busy(const Tui *t)
 	return t->job != NULL;
 }
 
+bool tui_job_cancel(Tui *t)
+{
+	TuiJob *job = t->job;
+
+	if (!job)
+		return false;
+	pthread_mutex_lock(&job->mu);
+	job->cancel = true;
+	pthread_mutex_unlock(&job->mu);
+	job->cancelled = true;
+	runtime_cancel(job->token);
+	return true;
+}
+
+/* What :jobs keeps of a finished job. */
+static void job_record(Tui *t, const TuiJob *job)
+{
+	TuiJobDoneRec *r = &t->jobs_done[t->jobs_done_count++ % TUI_JOBS_KEPT];
+
+	memset(r, 0, sizeof *r);
+	snprintf(r->title, sizeof r->title, "%s", job->title);
+	r->started_ms = job->started_ms;
+	r->elapsed_ms = time_now_ms() - job->started_ms;
+	r->count = job->count;
+	r->total = job->total;
+	if (job->cancelled) {
+		r->level = TUI_FLASH_WARN;
+		snprintf(r->outcome, sizeof r->outcome, "cancelled: %s",
+			 job->status != ST_OK ? job->err.msg : "it had finished");
+	} else if (job->status != ST_OK) {
+		r->level = TUI_FLASH_ERROR;
+		snprintf(r->outcome, sizeof r->outcome, "%s", job->err.msg);
+	} else {
+		r->level = TUI_FLASH_OK;
+		snprintf(r->outcome, sizeof r->outcome, "%s",
+			 job->summary[0] ? job->summary : "done");
+	}
+}
+
 static void job_free(TuiJob *job)
 {
+	runtime_cancel_free(job->token);
 	pthread_mutex_destroy(&job->mu);
 	if (job->free_arg)
 		job->free_arg(job->arg);
@@ -125,6 +175,7 @@ void tui_job_poll(Tui *t)
 		return;
 	pthread_join(job->thread, NULL);
 	t->job = NULL;
+	job_record(t, job);
 	if (job->done)
 		job->done(t, job);
 	else if (job->status != ST_OK)
@@ -177,7 +228,7 @@ void tui_job_draw(Tui *t)
 	}
 	tui_screen_text(s, y + 1, x + 2 + bar_w, w - 4 - bar_w, TONE_NORMAL, false, pct);
 	tui_screen_text(s, y + h - 2, x + 2, w - 4, TONE_DIM, false,
-			"Esc: stop waiting (the work goes on in the background)");
+			"Esc: stop waiting (the work goes on; :jobs, x cancels it)");
 }
 
 void tui_job_shutdown(Tui *t)

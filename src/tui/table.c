@@ -1,5 +1,6 @@
 #include "tui/table.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,125 @@ void tui_table_init(TuiTable *t, const TuiColumn *cols, size_t ncols, TuiTableFe
 	t->ctx = ctx;
 	t->stale = true;
 	t->page = 10;
+}
+
+void tui_table_optional(TuiTable *t, size_t col)
+{
+	if (col < t->ncols)
+		t->optional[col] = t->hidden[col] = true;
+}
+
+static void table_col_name(const TuiColumn *c, char *out, size_t n)
+{
+	size_t k = 0;
+
+	for (const char *p = c->title; *p && k + 1 < n; p++)
+		out[k++] = *p == ' ' ? '-' : (char)tolower((unsigned char)*p);
+	out[k] = 0;
+}
+
+static int table_col_find(const TuiTable *t, const char *name, size_t len)
+{
+	char want[64], have[64];
+	size_t k = 0;
+
+	for (size_t i = 0; i < len && k + 1 < sizeof want; i++)
+		want[k++] = name[i] == ' ' || name[i] == '_' ? '-' : (char)tolower((unsigned char)name[i]);
+	want[k] = 0;
+	for (size_t i = 0; i < t->ncols; i++) {
+		table_col_name(&t->cols[i], have, sizeof have);
+		if (!strcmp(have, want))
+			return (int)i;
+	}
+	return -1;
+}
+
+bool tui_table_set_columns(TuiTable *t, const char *spec, char *why, size_t n)
+{
+	bool hidden[TUI_TABLE_MAXCOLS], any = false;
+	const char *p = spec;
+
+	while (*p == ' ')
+		p++;
+	if (!strcmp(p, "default")) {
+		for (size_t i = 0; i < t->ncols; i++)
+			t->hidden[i] = t->optional[i];
+		t->stale = true;
+		return true;
+	}
+	memcpy(hidden, t->hidden, sizeof hidden);
+	if (*p != '+' && *p != '-')
+		for (size_t i = 0; i < t->ncols; i++)
+			hidden[i] = true;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char sign = 0;
+		int c;
+
+		while (len && (*p == ' ' || *p == '+' || *p == '-')) {
+			if (*p != ' ')
+				sign = *p;
+			p++;
+			len--;
+		}
+		while (len && p[len - 1] == ' ')
+			len--;
+		if (len) {
+			c = table_col_find(t, p, len);
+			if (c < 0) {
+				snprintf(why, n, "no column \"%.*s\"", (int)(len > 40 ? 40 : len), p);
+				return false;
+			}
+			hidden[c] = sign == '-';
+		}
+		p = end ? end + 1 : p + len;
+		while (*p == ' ')
+			p++;
+	}
+	for (size_t i = 0; i < t->ncols; i++)
+		any |= !hidden[i];
+	if (!any) {
+		snprintf(why, n, "that would leave no column to show");
+		return false;
+	}
+	memcpy(t->hidden, hidden, sizeof t->hidden);
+	/* A sort by a column no longer shown goes back to none. */
+	if (t->sort_col >= 0 && t->hidden[t->sort_col])
+		t->sort_col = -1;
+	t->stale = true;
+	return true;
+}
+
+void tui_table_columns_text(const TuiTable *t, char *out, size_t n)
+{
+	size_t k = 0;
+
+	out[0] = 0;
+	for (size_t i = 0; i < t->ncols; i++) {
+		char name[64];
+
+		if (t->hidden[i])
+			continue;
+		table_col_name(&t->cols[i], name, sizeof name);
+		k += (size_t)snprintf(out + k, k < n ? n - k : 0, "%s%s", k ? "," : "", name);
+		if (k >= n)
+			break;
+	}
+}
+
+void tui_table_columns_all(const TuiTable *t, char *out, size_t n)
+{
+	size_t k = 0;
+
+	out[0] = 0;
+	for (size_t i = 0; i < t->ncols && k < n; i++) {
+		char name[64];
+
+		table_col_name(&t->cols[i], name, sizeof name);
+		k += (size_t)snprintf(out + k, n - k, "%s%s%s", k ? " " : "", name,
+				      t->hidden[i] ? "" : "*");
+	}
 }
 
 void tui_table_clear_marks(TuiTable *t)
@@ -380,17 +500,24 @@ static void table_widths(const TuiTable *t, const TuiScreen *s, int w, int *widt
 {
 	int sum = 0, flex = 0, want[TUI_TABLE_MAXCOLS] = { 0 }, want_sum = 0;
 
+	bool first = true;
+
 	for (size_t i = 0; i < t->ncols; i++) {
+		if (t->hidden[i]) {
+			widths[i] = 0;
+			continue;
+		}
 		widths[i] = t->cols[i].width;
-		sum += widths[i] + (i ? 1 : 0);
+		sum += widths[i] + (first ? 0 : 1);
 		flex += t->cols[i].flex;
+		first = false;
 	}
 	if (sum >= w || flex <= 0)
 		return;
 	for (size_t i = 0; i < t->ncols; i++) {
 		int need;
 
-		if (!t->cols[i].flex)
+		if (!t->cols[i].flex || t->hidden[i])
 			continue;
 		need = tui_screen_width(s, t->cols[i].title) + 1;
 		for (size_t r = 0; r < t->cache.count; r++) {
@@ -409,7 +536,7 @@ static void table_widths(const TuiTable *t, const TuiScreen *s, int w, int *widt
 		for (size_t i = 0; i < t->ncols; i++) {
 			int add;
 
-			if (!t->cols[i].flex)
+			if (!t->cols[i].flex || t->hidden[i])
 				continue;
 			add = want_sum <= extra ? want[i]
 						: (int)((long long)extra * want[i] / want_sum);
@@ -421,7 +548,7 @@ static void table_widths(const TuiTable *t, const TuiScreen *s, int w, int *widt
 		for (size_t i = 0; i < t->ncols && extra > 0; i++) {
 			int add;
 
-			if (!t->cols[i].flex)
+			if (!t->cols[i].flex || t->hidden[i])
 				continue;
 			add = extra * t->cols[i].flex / flex;
 			widths[i] += add;
@@ -453,7 +580,11 @@ void tui_table_draw(TuiTable *t, TuiScreen *s, int y, int x, int h, int w)
 	cx = x + 1;
 	for (size_t c = 0; c < t->ncols && cx < x + w; c++) {
 		char head[128];
-		int cw = widths[c] < x + w - cx ? widths[c] : x + w - cx;
+		int cw;
+
+		if (t->hidden[c])
+			continue;
+		cw = widths[c] < x + w - cx ? widths[c] : x + w - cx;
 
 		ind = (int)c == t->sort_col ? (t->sort_desc ? s->g->down : s->g->up) : "";
 		snprintf(head, sizeof head, "%s%s", t->cols[c].title, ind);
@@ -501,6 +632,9 @@ void tui_table_draw(TuiTable *t, TuiScreen *s, int y, int x, int h, int w)
 			TuiTone tone = sel ? TONE_SELECTED : row->tones[c];
 			const char *cell = row->cells[c] ? row->cells[c] : "";
 
+			if (t->hidden[c])
+				continue;
+
 			if (t->cols[c].right)
 				tui_screen_text_right(s, y + 1 + r, cx, cw, tone, cell);
 			else
@@ -542,7 +676,7 @@ bool tui_table_action(TuiTable *t, int action)
 			return true;
 		for (size_t n = 0; n < t->ncols; n++) {
 			t->sort_col = (t->sort_col + 1) % (int)t->ncols;
-			if (!t->cols[t->sort_col].nosort)
+			if (!t->cols[t->sort_col].nosort && !t->hidden[t->sort_col])
 				break;
 		}
 		/* The direction stays: moving to another column never reverses
@@ -554,7 +688,7 @@ bool tui_table_action(TuiTable *t, int action)
 			return true;
 		for (size_t n = 0; n < t->ncols; n++) {
 			t->sort_col = (t->sort_col + (int)t->ncols - 1) % (int)t->ncols;
-			if (!t->cols[t->sort_col].nosort)
+			if (!t->cols[t->sort_col].nosort && !t->hidden[t->sort_col])
 				break;
 		}
 		/* The direction stays: moving to another column never reverses
@@ -595,6 +729,8 @@ bool tui_table_mouse(TuiTable *t, int kind, int y, int x, bool *activated)
 		int cx = t->x0 + 1;
 
 		for (size_t c = 0; c < t->ncols; c++) {
+			if (t->hidden[c])
+				continue;
 			if (x >= cx && x < cx + widths[c] + 1) {
 				if (t->cols[c].nosort)
 					break;

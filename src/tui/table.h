@@ -72,6 +72,9 @@ typedef struct TuiTable {
 	 * since the cache holds only a window of rows. */
 	char **marks;
 	size_t mark_count;
+	/* Columns not drawn (#15: :columns); a view's choice, kept in tui.conf. */
+	bool hidden[TUI_TABLE_MAXCOLS];
+	bool optional[TUI_TABLE_MAXCOLS]; /* hidden by default (tui_table_optional) */
 } TuiTable;
 
 void tui_table_init(TuiTable *t, const TuiColumn *cols, size_t ncols, TuiTableFetch fetch,
@@ -92,6 +95,18 @@ bool tui_table_mouse(TuiTable *t, int kind, int y, int x, bool *activated);
 bool tui_table_toggle_mark(TuiTable *t);
 bool tui_table_is_marked(const TuiTable *t, const char *id);
 void tui_table_clear_marks(TuiTable *t);
+
+/* Columns (#15): a column's name for :columns is its title in lower case
+ * with '-' for spaces ("lease-id"). set_columns takes a comma list of
+ * names (the shown set, in the table's own order), "+name" / "-name" to
+ * show or hide one, or "default"; false with why filled on a bad name or
+ * nothing left to show. columns_text writes the shown set as a list. */
+bool tui_table_set_columns(TuiTable *t, const char *spec, char *why, size_t n);
+/* Makes col one that is hidden until chosen (and by "default"). */
+void tui_table_optional(TuiTable *t, size_t col);
+void tui_table_columns_text(const TuiTable *t, char *out, size_t n);
+/* Every column, the shown ones marked with '*' ("environment* ... run-id"). */
+void tui_table_columns_all(const TuiTable *t, char *out, size_t n);
 
 /* The selected row, or NULL (empty table, or not fetched yet). */
 const TuiRow *tui_table_selected(TuiTable *t);

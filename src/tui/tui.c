@@ -24,6 +24,7 @@ static const TuiViewOps *const tui_top_views[] = {
 	&tui_view_providers,
 	&tui_view_secrets,
 	&tui_view_activity,
+	&tui_view_jobs,
 };
 #define TUI_TOP_VIEW_COUNT (sizeof tui_top_views / sizeof tui_top_views[0])
 
@@ -31,7 +32,7 @@ static const TuiViewOps *const tui_top_views[] = {
 static void tui_request_quit(Tui *t);
 
 static const char *const tui_extra_commands[] = { "q", "quit", "help", "dump", "form",
-						  "messages" };
+						  "messages", "columns" };
 #define TUI_EXTRA_COUNT (sizeof tui_extra_commands / sizeof tui_extra_commands[0])
 
 #define TUI_MIN_W 40
@@ -59,6 +60,26 @@ TuiView *tui_top(Tui *t)
 
 static void tui_sort_restore(Tui *t, TuiView *v);
 
+const TuiKey *tui_view_keys(Tui *t, const TuiView *v)
+{
+	const TuiKey *k = v && v->ops->keys_for ? v->ops->keys_for(t, v) : NULL;
+
+	return k ? k : v ? v->ops->keys : NULL;
+}
+
+/* The columns tui.conf chose for this kind of view (#15). */
+static void tui_columns_restore(Tui *t, TuiView *v)
+{
+	const char *list;
+	char why[128];
+
+	if (!v->table || v->table->fixed_order || !(list = tui_conf_columns(&t->conf, v->ops->name)))
+		return;
+	if (!tui_table_set_columns(v->table, list, why, sizeof why))
+		tui_flash(t, TUI_FLASH_WARN, "tui.conf columns.%s: %s; the default columns stay",
+			  v->ops->name, why);
+}
+
 Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err)
 {
 	TuiView *v;
@@ -80,6 +101,7 @@ Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err)
 	 * stays.) */
 	if (t->depth)
 		t->flash[0] = 0;
+	tui_columns_restore(t, v);
 	tui_sort_restore(t, v);
 	t->stack[t->depth++] = v;
 	return ST_OK;
@@ -376,8 +398,8 @@ static void tui_draw_footer(Tui *t)
 				x += 2;
 			}
 		}
-		if (v && v->ops->keys) {
-			for (const TuiKey *k = v->ops->keys; k->key; k++) {
+		if (v && tui_view_keys(t, v)) {
+			for (const TuiKey *k = tui_view_keys(t, v); k->key; k++) {
 				if (!tui_key_shown(t, v, k))
 					continue;
 				/* The footer shows one key per action: the first. */
@@ -411,11 +433,14 @@ static void tui_draw_message_line(Tui *t)
 	if (t->prompt != TUI_PROMPT_NONE) {
 		int used = tui_screen_text(&t->scr, y, 0, 1, TONE_TITLE, false,
 					   t->prompt == TUI_PROMPT_COMMAND ? ":" : "/");
-		int tw = tui_screen_width(&t->scr, t->prompt_buf);
-		const char *shown = t->prompt_buf;
+		const char *text = tui_edit_text(&t->prompt_ed);
+		size_t cur = t->prompt_ed.cursor;
+		int tw = tui_screen_width(&t->scr, text);
+		const char *shown = text;
+		char before[sizeof t->completions];
 
 		/* Keep the end of a long line in view, where the typing is. */
-		while (tw > COLS - 3 && *shown) {
+		while (tw > COLS - 3 && *shown && (size_t)(shown - text) < cur) {
 			const char *p = shown;
 
 			tui_utf8_next(&p);
@@ -424,7 +449,8 @@ static void tui_draw_message_line(Tui *t)
 		}
 		tui_screen_text(&t->scr, y, used, COLS - used - 1, TONE_NORMAL, false, shown);
 		t->cur_y = y;
-		t->cur_x = used + tui_screen_width(&t->scr, shown);
+		snprintf(before, sizeof before, "%.*s", (int)(cur - (size_t)(shown - text)), shown);
+		t->cur_x = used + tui_screen_width(&t->scr, before);
 		if (t->cur_x >= COLS)
 			t->cur_x = COLS - 1;
 		return;
@@ -604,6 +630,40 @@ static void tui_jump(Tui *t, const TuiViewOps *list, const char *what)
 		tui_flash_error(t, &err);
 }
 
+/* `:columns` (#15): without an argument, the view's columns (shown ones
+ * starred); with a list, "+name", "-name" or "default", the new choice,
+ * kept in tui.conf for this kind of view. */
+static void tui_columns_command(Tui *t, const char *arg)
+{
+	TuiView *v = tui_top(t);
+	char all[512], list[256], why[128];
+	Error err;
+
+	if (!v || !v->table || v->table->fixed_order) {
+		tui_flash(t, TUI_FLASH_ERROR, ":columns works on a list view (:leases, :environments ...)");
+		return;
+	}
+	if (!arg[0]) {
+		tui_table_columns_all(v->table, all, sizeof all);
+		tui_flash(t, TUI_FLASH_INFO,
+			  "columns (* shown): %s; :columns a,b / +name / -name / default", all);
+		return;
+	}
+	if (!tui_table_set_columns(v->table, arg, why, sizeof why)) {
+		tui_table_columns_all(v->table, all, sizeof all);
+		tui_flash(t, TUI_FLASH_ERROR, ":columns: %s; the columns are %s", why, all);
+		return;
+	}
+	tui_table_columns_text(v->table, list, sizeof list);
+	error_clear(&err);
+	if (tui_conf_set_columns(&t->conf, t->conf_path, v->ops->name, list, &err) != ST_OK)
+		tui_flash(t, TUI_FLASH_WARN, "%s shows %s, for this session only: %s", v->title, list,
+			  error_text(&err));
+	else
+		tui_flash(t, TUI_FLASH_OK, "%s shows %s%s", v->title, list,
+			  t->conf_path ? " (kept in tui.conf)" : "");
+}
+
 void tui_command(Tui *t, const char *line)
 {
 	char cmd[64] = "", arg[512] = "";
@@ -632,6 +692,10 @@ void tui_command(Tui *t, const char *line)
 	}
 	if (!strcmp(cmd, "messages") || !strcmp(cmd, "msg")) {
 		tui_messages(t);
+		return;
+	}
+	if (!strcmp(cmd, "columns") || !strcmp(cmd, "cols")) {
+		tui_columns_command(t, arg);
 		return;
 	}
 	if (!strcmp(cmd, "dump")) {
@@ -680,10 +744,11 @@ void tui_command(Tui *t, const char *line)
 static void tui_complete(Tui *t)
 {
 	const char *cands[TUI_TOP_VIEW_COUNT * 2 + TUI_EXTRA_COUNT];
-	size_t n = 0, plen = strlen(t->prompt_buf), common;
+	const char *typed = tui_edit_text(&t->prompt_ed);
+	size_t n = 0, plen = strlen(typed), common;
 	char list[256] = "";
 
-	if (strchr(t->prompt_buf, ' '))
+	if (strchr(typed, ' '))
 		return;
 	for (size_t i = 0; i < TUI_TOP_VIEW_COUNT; i++) {
 		cands[n++] = tui_top_views[i]->name;
@@ -696,13 +761,13 @@ static void tui_complete(Tui *t)
 		size_t m = 0;
 
 		for (size_t i = 0; i < n; i++)
-			if (!strncmp(cands[i], t->prompt_buf, plen))
+			if (!strncmp(cands[i], typed, plen))
 				cands[m++] = cands[i];
 		n = m;
 	}
 	if (n == 0) {
 		snprintf(t->completions, sizeof t->completions, "no command starts with \"%s\"",
-			 t->prompt_buf);
+			 typed);
 		return;
 	}
 	common = strlen(cands[0]);
@@ -713,15 +778,18 @@ static void tui_complete(Tui *t)
 			j++;
 		common = j;
 	}
-	if (common > plen && common < sizeof t->prompt_buf - 2) {
-		memcpy(t->prompt_buf, cands[0], common);
-		t->prompt_buf[common] = 0;
+	if (common > plen && common < 200) {
+		char word[200];
+
+		memcpy(word, cands[0], common);
+		word[common] = 0;
+		tui_edit_set(&t->prompt_ed, word);
 	}
 	if (n == 1) {
-		size_t len = strlen(t->prompt_buf);
-
-		if (len + 1 < sizeof t->prompt_buf && (!strcmp(cands[0], "dump") || !strcmp(cands[0], "form")))
-			strcat(t->prompt_buf, " ");
+		t->prompt_ed.cursor = tui_edit_len(&t->prompt_ed);
+		if (!strcmp(cands[0], "dump") || !strcmp(cands[0], "form") ||
+		    !strcmp(cands[0], "columns"))
+			tui_edit_insert(&t->prompt_ed, " ", 1);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -734,7 +802,7 @@ static void tui_complete(Tui *t)
 
 static void tui_filter_apply(Tui *t, TuiView *v)
 {
-	snprintf(v->filter, sizeof v->filter, "%s", t->prompt_buf);
+	snprintf(v->filter, sizeof v->filter, "%s", tui_edit_text(&t->prompt_ed));
 	if (v->table) {
 		/* Table sources filter as they fetch: no reload needed. */
 		v->table->sel = v->table->top = 0;
@@ -800,20 +868,20 @@ static void tui_history_move(Tui *t, int delta)
 		return;
 	t->history_pos = pos;
 	if (pos == t->history_count)
-		t->prompt_buf[0] = 0;
+		tui_edit_clear(&t->prompt_ed);
 	else
-		snprintf(t->prompt_buf, sizeof t->prompt_buf, "%s", t->history[pos]);
+		tui_edit_set(&t->prompt_ed, t->history[pos]);
 }
 
 static void tui_prompt_key(Tui *t, int key)
 {
 	TuiView *v = tui_top(t);
-	size_t len = strlen(t->prompt_buf);
+	TuiEditResult res;
 
 	t->completions[0] = 0;
 	if (key == TUI_KEY_ESC) {
 		if (t->prompt == TUI_PROMPT_FILTER && v) {
-			t->prompt_buf[0] = 0;
+			tui_edit_clear(&t->prompt_ed);
 			tui_filter_apply(t, v);
 		}
 		t->prompt = TUI_PROMPT_NONE;
@@ -821,10 +889,10 @@ static void tui_prompt_key(Tui *t, int key)
 	}
 	if (key == TUI_KEY_ENTER) {
 		TuiPromptKind kind = t->prompt;
-		char line[sizeof t->prompt_buf];
+		char line[256];
 
 		t->prompt = TUI_PROMPT_NONE;
-		memcpy(line, t->prompt_buf, sizeof line);
+		snprintf(line, sizeof line, "%s", tui_edit_text(&t->prompt_ed));
 		if (kind == TUI_PROMPT_COMMAND) {
 			tui_history_add(t, line);
 			tui_command(t, line);
@@ -840,29 +908,14 @@ static void tui_prompt_key(Tui *t, int key)
 			tui_complete(t);
 		return;
 	}
-	if (key == TUI_FN(KEY_BACKSPACE)) {
-		if (len == 0) {
-			/* Backspace on an empty prompt leaves it, as in vim and k9s. */
-			t->prompt = TUI_PROMPT_NONE;
-			return;
-		}
-		while (len > 0 && ((unsigned char)t->prompt_buf[len - 1] & 0xc0) == 0x80)
-			len--;
-		t->prompt_buf[len ? len - 1 : 0] = 0;
-	} else if (key == TUI_CTRL('u')) {
-		t->prompt_buf[0] = 0;
-	} else if (key >= 0x20 && key != 0x7f && !(key & 0x40000000)) {
-		char enc[5];
-		int n = tui_utf8_put((unsigned)key, enc);
-
-		if (len + (size_t)n + 1 >= sizeof t->prompt_buf ||
-		    (t->prompt == TUI_PROMPT_FILTER && len + (size_t)n + 1 >= TUI_FILTER_MAX))
-			return;
-		memcpy(t->prompt_buf + len, enc, (size_t)n);
-		t->prompt_buf[len + (size_t)n] = 0;
-	} else {
+	if (key == TUI_FN(KEY_BACKSPACE) && tui_edit_len(&t->prompt_ed) == 0) {
+		/* Backspace on an empty prompt leaves it, as in vim and k9s. */
+		t->prompt = TUI_PROMPT_NONE;
 		return;
 	}
+	res = tui_edit_key(&t->prompt_ed, key);
+	if (res != TUI_EDIT_CHANGED)
+		return;
 	if (t->prompt == TUI_PROMPT_FILTER && v)
 		tui_filter_apply(t, v);
 }
@@ -898,7 +951,7 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 		break;
 	case TUI_ACT_BACK:
 		if (key == TUI_KEY_ESC && v && v->filter[0]) {
-			t->prompt_buf[0] = 0;
+			tui_edit_clear(&t->prompt_ed);
 			tui_filter_apply(t, v);
 			break;
 		}
@@ -912,7 +965,9 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 		break;
 	case TUI_ACT_COMMAND:
 		t->prompt = TUI_PROMPT_COMMAND;
-		t->prompt_buf[0] = 0;
+		tui_edit_clear(&t->prompt_ed);
+		t->prompt_ed.max = 255;
+		t->prompt_ed.multiline = false;
 		t->history_pos = t->history_count;
 		t->completions[0] = 0;
 		break;
@@ -923,7 +978,9 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 		}
 		t->prompt = TUI_PROMPT_FILTER;
 		snprintf(t->prompt_saved, sizeof t->prompt_saved, "%s", v->filter);
-		snprintf(t->prompt_buf, sizeof t->prompt_buf, "%s", v->filter);
+		t->prompt_ed.max = TUI_FILTER_MAX - 1;
+		t->prompt_ed.multiline = false;
+		tui_edit_set(&t->prompt_ed, v->filter);
 		break;
 	case TUI_ACT_REDRAW:
 		clearok(curscr, TRUE);
@@ -1049,7 +1106,7 @@ static void tui_key(Tui *t, int key)
 	}
 	if (v->ops->key && v->ops->key(t, v, key))
 		return;
-	k = tui_keymap_find(v->ops->keys, key);
+	k = tui_keymap_find(tui_view_keys(t, v), key);
 	if (k) {
 		if ((k->flags & TUI_KEY_CHANGES) && tui_readonly_refuse(t, k->footer ? k->footer : k->help))
 			return;
@@ -1347,6 +1404,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	if (!t->scripted && conf_path) {
 		char *slash = strrchr(conf_path, '/');
 
+		t->conf_path = strdup(conf_path);
 		/* tui.history beside tui.conf (the directory exists when tui.conf does,
 		 * or is made here). */
 		if (slash && (t->history_path = malloc((size_t)(slash - conf_path) + 16))) {
@@ -1368,6 +1426,8 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	if (st != ST_OK) {
 		tui_script_free(&t->script);
 		free(t->history_path);
+	free(t->conf_path);
+	tui_edit_free(&t->prompt_ed);
 		free(t);
 		return st;
 	}
@@ -1390,6 +1450,8 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 		tui_screen_close(&t->scr);
 		tui_script_free(&t->script);
 		free(t->history_path);
+	free(t->conf_path);
+	tui_edit_free(&t->prompt_ed);
 		free(t);
 		return err->status;
 	}
@@ -1402,6 +1464,8 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	tui_screen_close(&t->scr);
 	tui_script_free(&t->script);
 	free(t->history_path);
+	free(t->conf_path);
+	tui_edit_free(&t->prompt_ed);
 	st = t->script_err.status;
 	if (st != ST_OK)
 		*err = t->script_err;

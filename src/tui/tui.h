@@ -13,9 +13,11 @@
 #include <cjson/cJSON.h>
 
 #include "core/app.h"
+#include "core/runtime.h"
 #include "tui/conf.h"
 #include "tui/input.h"
 #include "tui/keymap.h"
+#include "tui/lineedit.h"
 #include "tui/screen.h"
 #include "tui/table.h"
 
@@ -81,6 +83,10 @@ typedef struct TuiViewOps {
 	/* Detail views: the id of the item they show, which `y` and `c` act
 	 * on instead of the selected row. NULL: the selected row's id. */
 	const char *(*self_id)(Tui *t, TuiView *v);
+	/* The key table of this view as opened, when it depends on what it
+	 * shows (one per form kind, #15); NULL op: keys. The same table then
+	 * drives the keys, the footer and `?`. */
+	const TuiKey *(*keys_for)(Tui *t, const TuiView *v);
 } TuiViewOps;
 
 #define TUI_FILTER_MAX 128
@@ -130,7 +136,21 @@ struct TuiJob {
 	/* UI thread only */
 	bool waiting; /* the progress box is up; Esc puts it in the background */
 	int64_t started_ms;
+	/* Per-call cancellation (#15): bound to the job's thread, fired by
+	 * `x` in :jobs; the provider call in flight is abandoned. */
+	RuntimeCancel *token;
+	bool cancelled;
 };
+
+/* A finished job, as :jobs lists it. */
+typedef struct TuiJobDoneRec {
+	char title[128];
+	char outcome[200];
+	int level; /* TuiFlashLevel */
+	int64_t started_ms, elapsed_ms;
+	size_t count, total;
+} TuiJobDoneRec;
+#define TUI_JOBS_KEPT 20
 
 /* Starts run(job) on a worker thread; refuses (busy) while another runs. */
 Status tui_job_start(Tui *t, const char *title, TuiJobRun run, TuiJobDone done, void *arg,
@@ -140,6 +160,8 @@ void tui_job_progress(TuiJob *job, size_t count, size_t total, const char *line)
 void tui_job_finish(TuiJob *job, Status st, const Error *err, const char *summary);
 bool tui_job_cancelled(TuiJob *job);
 bool tui_job_busy(const Tui *t);
+/* `x` in :jobs: fires the running job's token and asks it to stop. */
+bool tui_job_cancel(Tui *t);
 /* UI side: collects a finished job (runs its done), draws the progress box. */
 void tui_job_poll(Tui *t);
 void tui_job_draw(Tui *t);
@@ -181,7 +203,7 @@ struct Tui {
 	unsigned next_serial;
 	/* the `:` / `/` prompt */
 	TuiPromptKind prompt;
-	char prompt_buf[256];
+	TuiLineEdit prompt_ed; /* lineedit.h, the one editor forms use too */
 	char prompt_saved[TUI_FILTER_MAX]; /* the filter before `/`, restored by Esc */
 	char completions[256];             /* what Tab found, shown while typing */
 	/* the flash line */
@@ -190,6 +212,9 @@ struct Tui {
 	int64_t flash_until;
 	int64_t next_refresh;
 	TuiJob *job;
+	/* Finished jobs for :jobs (a ring, newest last). */
+	TuiJobDoneRec jobs_done[TUI_JOBS_KEPT];
+	size_t jobs_done_count; /* ever finished; the ring holds the last KEPT */
 	TuiFooterHit footer_hits[24];
 	int footer_hit_count;
 	bool too_small;
@@ -222,7 +247,13 @@ struct Tui {
 	int history_count;
 	int history_pos; /* where Up/Down is now; history_count: the line being typed */
 	char *history_path;
+	/* tui.conf, where :columns keeps each view's columns (#15); NULL in
+	 * scripts, which read it but never write it. */
+	char *conf_path;
 };
+
+/* The key table of v (keys_for, else ops->keys). */
+const TuiKey *tui_view_keys(Tui *t, const TuiView *v);
 
 /* View stack. push takes arg for the view's open. */
 Status tui_push(Tui *t, const TuiViewOps *ops, const void *arg, Error *err);
@@ -279,6 +310,15 @@ Status tui_text_pane(Tui *t, const char *title, const char *text, bool at_end, E
  * (w), / keeps matching lines (#15). */
 Status tui_log_pane(Tui *t, const char *provider_key, Error *err);
 
+/* The secret picker (#15): a secret field's choice among the stored
+ * secrets (name, version, bound environments); Enter hands the chosen
+ * secret's id to chosen, Esc goes back to type a new value instead. */
+typedef struct TuiSecretPick {
+	unsigned serial;    /* the form view asking */
+	const char *field;  /* its label, for the title */
+	void (*chosen)(Tui *t, unsigned serial, const char *secret_id, const char *label);
+} TuiSecretPick;
+
 /* After a change, every open view reloads its data. */
 void tui_reload_all(Tui *t);
 
@@ -289,6 +329,8 @@ extern const TuiViewOps tui_view_env;
 extern const TuiViewOps tui_view_secrets;
 extern const TuiViewOps tui_view_secret;
 extern const TuiViewOps tui_view_activity;
+extern const TuiViewOps tui_view_jobs;
+extern const TuiViewOps tui_view_secret_pick;
 extern const TuiViewOps tui_view_leases;
 extern const TuiViewOps tui_view_lease;
 extern const TuiViewOps tui_view_providers;

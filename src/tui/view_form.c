@@ -31,6 +31,9 @@ enum {
 enum {
 	FORM_ACT_SAVE = TUI_ACT_VIEW,
 	FORM_ACT_CLOSE,
+	FORM_ACT_FIELD_HELP,
+	FORM_ACT_FILE,
+	FORM_ACT_PICK,
 };
 
 typedef enum FormKind {
@@ -63,32 +66,69 @@ typedef struct FormViewState {
 	/* ^O on a secret field: the path being typed, then read into it. */
 	bool file_prompt;
 	char hint[200];
-	char file_path[1024];
+	TuiLineEdit file_path; /* the shared line editor (lineedit.h) */
 	char file_field[160];
 } FormViewState;
 
-static const TuiKey form_keys[] = {
-	{ TUI_KEY_TAB, TUI_FN(KEY_DOWN), TUI_ACT_NONE, 0, NULL, "Next field" },
-	{ TUI_FN(KEY_BTAB), TUI_FN(KEY_UP), TUI_ACT_NONE, 0, NULL, "Previous field" },
+/* One key table per kind of form (#15): each drives the keys the host
+ * handles (the actions), the footer and `?`; entries with TUI_ACT_NONE
+ * are the form widget's own keys (form_keys.c), listed for `?`. */
+#define FORM_KEYS_MOVE                                                                   \
+	{ TUI_KEY_TAB, TUI_FN(KEY_DOWN), TUI_ACT_NONE, 0, NULL, "Next field" },              \
+	{ TUI_FN(KEY_BTAB), TUI_FN(KEY_UP), TUI_ACT_NONE, 0, NULL, "Previous field" }
+#define FORM_KEYS_TEXT                                                                   \
+	{ TUI_FN(KEY_HOME), TUI_CTRL('a'), TUI_ACT_NONE, 0, NULL, "Start of the text" },    \
+	{ TUI_FN(KEY_END), TUI_CTRL('e'), TUI_ACT_NONE, 0, NULL, "End of the text" },       \
+	{ TUI_CTRL('u'), 0, TUI_ACT_NONE, 0, NULL, "Clear the field" },                      \
+	{ TUI_FN(KEY_F(2)), 0, FORM_ACT_FIELD_HELP, 0, NULL,                                 \
+	  "The focused field's whole description and problem, in the text pane" }
+#define FORM_KEYS_END                                                                    \
+	{ TUI_CTRL('s'), 0, FORM_ACT_SAVE, TUI_KEY_FOOTER, "save", "Validate and save" },    \
+	{ TUI_KEY_ESC, 0, FORM_ACT_CLOSE, TUI_KEY_FOOTER, "close",                           \
+	  "Close the form (twice when there are unsaved changes)" },                         \
+	{ 0, 0, 0, 0, NULL, NULL }
+
+/* Environment forms and schema previews: every kind of field. */
+static const TuiKey form_keys_env[] = {
+	FORM_KEYS_MOVE,
 	{ TUI_FN(KEY_PPAGE), TUI_FN(KEY_NPAGE), TUI_ACT_NONE, 0, NULL, "Jump eight fields" },
 	{ ' ', 0, TUI_ACT_NONE, 0, NULL,
 	  "Toggle a boolean, open an enum's choices, press a button, add an item" },
 	{ TUI_FN(KEY_LEFT), TUI_FN(KEY_RIGHT), TUI_ACT_NONE, 0, NULL,
 	  "Move in the text; cycle an enum's values" },
+	FORM_KEYS_TEXT,
 	{ TUI_KEY_ENTER, 0, TUI_ACT_NONE, 0, NULL,
 	  "Next field (a new line in a textarea); press a button" },
-	{ TUI_CTRL('u'), 0, TUI_ACT_NONE, 0, NULL, "Clear the field" },
 	{ TUI_CTRL('d'), 0, TUI_ACT_NONE, 0, NULL, "Remove the array item or map entry" },
 	{ TUI_CTRL('t'), 0, TUI_ACT_NONE, 0, NULL,
 	  "Secret field: verify the typed value against the stored one (not saved)" },
-	{ TUI_FN(KEY_F(2)), 0, TUI_ACT_NONE, 0, NULL,
-	  "The focused field's whole description and problem, in the text pane" },
-	{ TUI_CTRL('o'), 0, TUI_ACT_NONE, 0, NULL,
+	{ TUI_CTRL('o'), 0, FORM_ACT_FILE, 0, NULL,
 	  "Secret field: read its value from a file (one trailing newline dropped)" },
-	{ TUI_CTRL('s'), 0, FORM_ACT_SAVE, TUI_KEY_FOOTER, "save", "Validate and save" },
-	{ TUI_KEY_ESC, 0, FORM_ACT_CLOSE, TUI_KEY_FOOTER, "close",
-	  "Close the form (twice when there are unsaved changes)" },
-	{ 0, 0, 0, 0, NULL, NULL },
+	{ TUI_CTRL('p'), 0, FORM_ACT_PICK, 0, NULL,
+	  "Secret field: pick a stored secret (name, version, bound environments)" },
+	FORM_KEYS_END,
+};
+
+/* The secret forms (new, rotate, verify): a name, a description, the value. */
+static const TuiKey form_keys_secret[] = {
+	FORM_KEYS_MOVE,
+	{ TUI_FN(KEY_LEFT), TUI_FN(KEY_RIGHT), TUI_ACT_NONE, 0, NULL, "Move in the text" },
+	FORM_KEYS_TEXT,
+	{ TUI_KEY_ENTER, 0, TUI_ACT_NONE, 0, NULL,
+	  "Next field (a new line in the value); press a button" },
+	{ TUI_CTRL('o'), 0, FORM_ACT_FILE, 0, NULL,
+	  "The value: read it from a file (one trailing newline dropped)" },
+	FORM_KEYS_END,
+};
+
+/* The acquire form: run id, issue id, TTL, retain on failure. */
+static const TuiKey form_keys_acquire[] = {
+	FORM_KEYS_MOVE,
+	{ ' ', 0, TUI_ACT_NONE, 0, NULL, "Toggle retain on failure, press a button" },
+	{ TUI_FN(KEY_LEFT), TUI_FN(KEY_RIGHT), TUI_ACT_NONE, 0, NULL, "Move in the text" },
+	FORM_KEYS_TEXT,
+	{ TUI_KEY_ENTER, 0, TUI_ACT_NONE, 0, NULL, "Next field; press a button" },
+	FORM_KEYS_END,
 };
 
 /* ------------------------------------------------------------ draft probe */
@@ -290,6 +330,10 @@ static void save_job_run(TuiJob *job)
 		req.run_id = run && run[0] ? run : NULL;
 		req.issue_id = issue && issue[0] ? issue : NULL;
 		req.actor = app_actor(job->app);
+		/* The CLI's --ttl and --retain-on-failure; the schema bounds the TTL. */
+		if (!json_get_int_checked(j->header, "ttlSeconds", 1, 31536000, &req.ttl_seconds))
+			req.ttl_seconds = 0;
+		req.retain_on_failure = json_is_true(j->header, "retainOnFailure");
 		st = lease_acquire(job->app, &req, &res, &err);
 		if (st == ST_OK)
 			snprintf(j->summary, sizeof j->summary, "%s lease %s (%s)%s%s",
@@ -807,9 +851,13 @@ static Status form_view_setup(Tui *t, TuiView *v, FormViewState *st, const char 
 		return rc;
 	}
 	{
-		TuiFormHooks hooks = { form_secret_label, form_secret_verify, t };
+		/* Every kind: a secret picked (^P) shows as its name and version.
+		 * The secret forms' own value is never another secret's. */
+		TuiFormHooks hooks = { form_secret_label, form_secret_verify, t,
+				       st->kind != FK_SECRET_NEW && st->kind != FK_SECRET_ROTATE &&
+					       st->kind != FK_SECRET_VERIFY };
 
-		st->form = tui_form_new(st->kind == FK_ENV_EDIT ? &hooks : NULL);
+		st->form = tui_form_new(&hooks);
 	}
 	if (!st->form) {
 		cJSON_Delete(header_init);
@@ -872,6 +920,7 @@ static void form_view_close(Tui *t, TuiView *v)
 	cJSON_Delete(st->schema2);
 	cJSON_Delete(st->stored);
 	cJSON_Delete(st->opened_header);
+	tui_edit_free(&st->file_path);
 	free(st);
 }
 
@@ -910,9 +959,15 @@ static void form_view_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 		tui_screen_fill(&t->scr, y + h - 2, x + 1, w - 2, TONE_SELECTED);
 		used = tui_screen_text(&t->scr, y + h - 2, x + 1, w - 2, TONE_SELECTED, false, head);
 		tui_screen_text(&t->scr, y + h - 2, x + 1 + used, w - 2 - used, TONE_SELECTED, false,
-				st->file_path);
+				tui_edit_text(&st->file_path));
 		t->cur_y = y + h - 2;
-		t->cur_x = x + 1 + used + tui_screen_width(&t->scr, st->file_path);
+		{
+			char before[PATH_MAX + 1];
+
+			snprintf(before, sizeof before, "%.*s", (int)st->file_path.cursor,
+				 tui_edit_text(&st->file_path));
+			t->cur_x = x + 1 + used + tui_screen_width(&t->scr, before);
+		}
 		if (t->cur_x >= x + w - 1)
 			t->cur_x = x + w - 2;
 	}
@@ -978,18 +1033,19 @@ static void form_view_result(Tui *t, TuiView *v, int r)
  * does. */
 static void form_read_secret_file(Tui *t, FormViewState *st)
 {
-	int fd = open(st->file_path, O_RDONLY | O_CLOEXEC);
+	const char *path = tui_edit_text(&st->file_path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat sb;
 	char *buf = NULL;
 	size_t len = 0, cap;
 	ssize_t n;
 
 	if (fd < 0) {
-		tui_flash(t, TUI_FLASH_ERROR, "cannot read %s: %s", st->file_path, strerror(errno));
+		tui_flash(t, TUI_FLASH_ERROR, "cannot read %s: %s", path, strerror(errno));
 		return;
 	}
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > 64 * 1024) {
-		tui_flash(t, TUI_FLASH_ERROR, "cannot use %s for %s: %s", st->file_path, st->file_field,
+		tui_flash(t, TUI_FLASH_ERROR, "cannot use %s for %s: %s", path, st->file_field,
 			  S_ISREG(sb.st_mode) ? "over 64 KiB" : "not a regular file");
 		close(fd);
 		return;
@@ -1011,11 +1067,11 @@ static void form_read_secret_file(Tui *t, FormViewState *st)
 		len--;
 	if (!len || memchr(buf, 0, len)) {
 		tui_flash(t, TUI_FLASH_ERROR, "%s: the value from %s is %s; nothing changed",
-			  st->file_field, st->file_path, len ? "not text (a NUL byte)" : "empty");
+			  st->file_field, path, len ? "not text (a NUL byte)" : "empty");
 	} else {
 		tui_form_replace_text(st->form, buf, len);
 		tui_flash(t, TUI_FLASH_OK, "%s: read %zu bytes from %s (save to store it)",
-			  st->file_field, len, st->file_path);
+			  st->file_field, len, path);
 	}
 	sodium_memzero(buf, cap);
 	free(buf);
@@ -1023,55 +1079,102 @@ static void form_read_secret_file(Tui *t, FormViewState *st)
 
 static void form_file_prompt_key(Tui *t, FormViewState *st, int key)
 {
-	size_t len = strlen(st->file_path);
-
 	if (key == TUI_KEY_ESC) {
 		st->file_prompt = false;
 		tui_flash(t, TUI_FLASH_INFO, "cancelled");
 	} else if (key == TUI_KEY_ENTER) {
 		st->file_prompt = false;
-		if (st->file_path[0])
+		if (tui_edit_len(&st->file_path))
 			form_read_secret_file(t, st);
-	} else if (key == TUI_FN(KEY_BACKSPACE)) {
-		while (len > 0 && ((unsigned char)st->file_path[len - 1] & 0xc0) == 0x80)
-			len--;
-		if (len > 0)
-			len--;
-		st->file_path[len] = 0;
-	} else if (key == TUI_CTRL('u')) {
-		st->file_path[0] = 0;
-	} else if (key >= 0x20 && key != 0x7f && !(key & 0x40000000) && key <= 0x10ffff &&
-		   len + 5 < sizeof st->file_path) {
-		len += (size_t)tui_utf8_put((unsigned)key, st->file_path + len);
-		st->file_path[len] = 0;
+	} else {
+		tui_edit_key(&st->file_path, key);
 	}
+}
+
+
+/* The secret picker's answer (#15): the field now refers to the secret. */
+static void form_secret_chosen(Tui *t, unsigned serial, const char *secret_id, const char *label)
+{
+	TuiView *v = tui_find_serial(t, serial);
+	FormViewState *st = v ? v->state : NULL;
+
+	if (!st || tui_form_set_secret_ref(st->form, secret_id) != TUI_FORM_CONSUMED) {
+		tui_flash(t, TUI_FLASH_ERROR, "the form's field is gone; nothing was chosen");
+		return;
+	}
+	tui_flash(t, TUI_FLASH_OK, "the field refers to secret %s now (saved as a reference)",
+		  label);
+}
+
+static const TuiKey *form_kind_keys(FormKind kind)
+{
+	switch (kind) {
+	case FK_SECRET_NEW:
+	case FK_SECRET_ROTATE:
+	case FK_SECRET_VERIFY:
+		return form_keys_secret;
+	case FK_LEASE_ACQUIRE:
+		return form_keys_acquire;
+	default:
+		return form_keys_env;
+	}
+}
+
+static const TuiKey *form_view_keys(Tui *t, const TuiView *v)
+{
+	const FormViewState *st = v->state;
+
+	return st ? form_kind_keys(st->kind) : form_keys_env;
+}
+
+/* F2, ^O and ^P: true when the focused field takes it. */
+static bool form_host_action(Tui *t, TuiView *v, int action)
+{
+	FormViewState *st = v->state;
+	Error err;
+
+	error_clear(&err);
+	if (action == FORM_ACT_FIELD_HELP) {
+		char *help = tui_form_focus_help(st->form);
+
+		if (help && tui_text_pane(t, "Field help", help, false, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		free(help);
+		return true;
+	}
+	if (action == FORM_ACT_PICK && tui_form_focus_pickable(st->form)) {
+		TuiSecretPick p = { v->serial, tui_form_focus_pickable(st->form), form_secret_chosen };
+
+		if (tui_push(t, &tui_view_secret_pick, &p, &err) != ST_OK)
+			tui_flash_error(t, &err);
+		return true;
+	}
+	if (action == FORM_ACT_FILE && tui_form_focus_secret(st->form)) {
+		snprintf(st->file_field, sizeof st->file_field, "%s", tui_form_focus_secret(st->form));
+		tui_edit_clear(&st->file_path);
+		st->file_path.max = PATH_MAX;
+		st->file_prompt = true;
+		return true;
+	}
+	return false;
 }
 
 static bool form_view_key(Tui *t, TuiView *v, int key)
 {
 	FormViewState *st = v->state;
+	const TuiKey *k;
 	int r;
 
 	if (st->file_prompt) {
 		form_file_prompt_key(t, st, key);
 		return true;
 	}
-	if (key == TUI_FN(KEY_F(2))) {
-		char *help = tui_form_focus_help(st->form);
-		Error err;
-
-		error_clear(&err);
-		if (help && tui_text_pane(t, "Field help", help, false, &err) != ST_OK)
-			tui_flash_error(t, &err);
-		free(help);
+	/* The host's own keys, by this kind's table. */
+	k = tui_keymap_find(form_kind_keys(st->kind), key);
+	if (k && (k->action == FORM_ACT_FIELD_HELP || k->action == FORM_ACT_FILE ||
+		  k->action == FORM_ACT_PICK) &&
+	    form_host_action(t, v, k->action))
 		return true;
-	}
-	if (key == TUI_CTRL('o') && tui_form_focus_secret(st->form)) {
-		snprintf(st->file_field, sizeof st->file_field, "%s", tui_form_focus_secret(st->form));
-		st->file_path[0] = 0;
-		st->file_prompt = true;
-		return true;
-	}
 
 	if (key != TUI_KEY_ESC)
 		st->esc_armed = false;
@@ -1184,7 +1287,8 @@ static bool form_view_enabled(Tui *t, TuiView *v, int action)
 
 const TuiViewOps tui_view_form = {
 	.name = "form",
-	.keys = form_keys,
+	.keys = form_keys_env,
+	.keys_for = form_view_keys,
 	.min_w = 50,
 	.min_h = 12,
 	.open = form_view_open,

@@ -62,7 +62,7 @@ static Status help_open(Tui *t, TuiView *v, const void *arg, Error *err)
 	snprintf(v->title, sizeof v->title, "help");
 	snprintf(title, sizeof title, "Keys of %s", of->title);
 	help_section(st, title);
-	help_keys(t, st, of->ops->keys);
+	help_keys(t, st, tui_view_keys(t, of));
 	if (of->table) {
 		help_section(st, "Lists");
 		help_keys(t, st, tui_keys_table);

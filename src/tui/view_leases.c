@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "core/lease.h"
@@ -29,8 +30,13 @@ static const TuiColumn leases_cols[] = {
 	{ "PROVIDER LEASE ID", 16, 2, false, true },
 	{ "ACQUIRED", 9, 0, true, false },
 	{ "EXPIRES", 9, 0, true, true },
+	/* Shown when chosen with :columns (#15). */
+	{ "LEASE ID", 12, 1, false, true },
+	{ "RUN ID", 10, 1, false, true },
 };
 #define LEASES_COL_ACQUIRED 5
+#define LEASES_COL_ID 7
+#define LEASES_COL_RUN 8
 
 enum {
 	LEASE_ACT_RELEASE = TUI_ACT_VIEW,
@@ -52,7 +58,7 @@ static const TuiKey leases_keys[] = {
 	{ 'w', 0, LEASE_ACT_SWEEP, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "sweep",
 	  "Sweep: expire overdue leases, finish interrupted ones, retry failed cleanups" },
 	{ 's', 0, LEASE_ACT_SHELL, TUI_KEY_CHANGES, "shell",
-	  "Shell into the active lease, line mode: each line one execute call (no PTY)" },
+	  "Shell into the active lease: a PTY where the provider has one, else line mode" },
 	{ ' ', 0, LEASE_ACT_MARK, 0, NULL,
 	  "Mark the lease (again: unmark); r and D then act on every marked one, asking once" },
 	{ 0, 0, 0, 0, NULL, NULL },
@@ -144,9 +150,10 @@ static void lease_act_start(Tui *t, void *arg)
 		tui_flash_error(t, &err);
 }
 
-/* `s`: the console gives the terminal to the line-mode shell
- * (core/lease_shell.c, the same loop as `envctl lease shell`) and comes
- * back redrawn when it ends. */
+/* `s`: the console gives the terminal to the shell (core/lease_shell.c,
+ * the same functions as `envctl lease shell`): the PTY relay when the
+ * provider has an interactive shell, else the line-mode loop, whose first
+ * line says why. It comes back redrawn when the shell ends. */
 static void lease_shell(Tui *t, const char *id)
 {
 	Error err;
@@ -161,7 +168,13 @@ static void lease_shell(Tui *t, const char *id)
 		tui_flash(t, TUI_FLASH_ERROR, "a shell needs a terminal: run envctl lease shell %s", id);
 		return;
 	}
-	st = lease_shell_loop(t->app, id, stdin, stdout, &err);
+	if (lease_shell_interactive(t->app, id)) {
+		int code;
+
+		st = lease_shell_pty(t->app, id, STDIN_FILENO, STDOUT_FILENO, &code, &err);
+	} else {
+		st = lease_shell_loop(t->app, id, stdin, stdout, &err);
+	}
 	clearerr(stdin);
 	tui_screen_resume(&t->scr);
 	if (st != ST_OK)
@@ -604,6 +617,9 @@ static bool leases_row(const StoreLease *l, void *ctx)
 	} else {
 		tui_row_set(row, 6, "-", TONE_DIM);
 	}
+	tui_row_set(row, LEASES_COL_ID, l->id, TONE_NORMAL);
+	tui_row_set(row, LEASES_COL_RUN, l->heartbeat_run_id ? l->heartbeat_run_id : "-",
+		    l->heartbeat_run_id ? TONE_NORMAL : TONE_DIM);
 	return true;
 }
 
@@ -763,6 +779,8 @@ static Status leases_open(Tui *t, TuiView *v, const void *arg, Error *err)
 		       leases_fetch, st);
 	st->table.sort_col = LEASES_COL_ACQUIRED;
 	st->table.sort_desc = true; /* newest first */
+	tui_table_optional(&st->table, LEASES_COL_ID);
+	tui_table_optional(&st->table, LEASES_COL_RUN);
 	st->table.filter = v->filter;
 	v->state = st;
 	v->table = &st->table;
@@ -902,7 +920,7 @@ static const TuiKey lease_keys[] = {
 	{ 'D', TUI_FN(KEY_DC), LEASE_ACT_DESTROY, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "destroy",
 	  "Destroy the sandbox at the provider (asks first)" },
 	{ 's', 0, LEASE_ACT_SHELL, TUI_KEY_CHANGES, "shell",
-	  "Shell into the active lease, line mode: each line one execute call (no PTY)" },
+	  "Shell into the active lease: a PTY where the provider has one, else line mode" },
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/runtime.h"
 #include "plugin/lib.h"
 #include "plugin_fixture.h"
 #include "testutil.h"
@@ -214,6 +215,109 @@ START_TEST(hung_call_does_not_block_others)
 	ck_assert_int_ge(hung.elapsed, 1400);
 	ck_assert_int_lt(hung.elapsed, 2500);
 	expect_ok_after();
+}
+END_TEST
+
+/* Per-call cancellation (#15, core/runtime): a call waiting under a token
+ * returns once the token fires, long before its timeout; the worker is
+ * not stopped for it (no restart), other calls go on, and the call's late
+ * answer, when it comes, is discarded instead of being taken for a
+ * protocol violation. On the old runtime the call waited out its timeout
+ * and the worker was stopped. */
+typedef struct CancelCall {
+	RuntimeCancel *token;
+	const char *mode;
+	const char *extra;
+	Status st;
+	long long elapsed;
+	char msg[1024];
+} CancelCall;
+
+static void *cancel_call(void *arg)
+{
+	CancelCall *c = arg;
+	cJSON *r = NULL;
+	Error err;
+	long long start = now_ms();
+
+	runtime_cancel_bind(c->token);
+	c->st = call_mode("environmentProbe", c->mode, c->extra, 5000, &r, &err);
+	ck_assert(runtime_cancelled());
+	runtime_cancel_bind(NULL);
+	c->elapsed = now_ms() - start;
+	snprintf(c->msg, sizeof c->msg, "%s", err.msg);
+	cJSON_Delete(r);
+	return NULL;
+}
+
+START_TEST(cancelled_call_is_abandoned_and_its_late_answer_dropped)
+{
+	CancelCall c = { .mode = "late", .extra = "\"delayMs\":600" };
+	PluginWorkerInfo info;
+	pthread_t th;
+	char *log;
+
+	expect_ok_after(); /* started */
+	c.token = runtime_cancel_new();
+	ck_assert_ptr_nonnull(c.token);
+	pthread_create(&th, NULL, cancel_call, &c);
+	for (int i = 0; i < 200; i++) {
+		plugin_worker_info(worker, &info);
+		if (info.in_flight == 1)
+			break;
+		usleep(5 * 1000);
+	}
+	ck_assert_int_eq(info.in_flight, 1);
+	ck_assert(!runtime_cancelled()); /* this thread has no token */
+	runtime_cancel(c.token);
+	pthread_join(th, NULL);
+	runtime_cancel_free(c.token);
+	ck_assert_int_ne(c.st, ST_OK);
+	expect_contains(c.msg, "plugin test.worker: environmentProbe was cancelled");
+	ck_assert_int_lt(c.elapsed, 400);
+	plugin_worker_info(worker, &info);
+	ck_assert_int_eq(info.in_flight, 0);
+	/* The late answer comes and goes: the worker stays up, not restarted. */
+	for (int i = 0; i < 300; i++) {
+		log = log_text();
+		if (strstr(log, "discarded the late answer to cancelled request"))
+			break;
+		free(log);
+		log = NULL;
+		usleep(10 * 1000);
+	}
+	ck_assert_msg(log != NULL, "the late answer was never seen");
+	free(log);
+	expect_ok_after();
+	plugin_worker_info(worker, &info);
+	ck_assert_int_eq(info.state, PLUGIN_WORKER_RUNNING);
+	ck_assert_int_eq(info.starts, 1);
+}
+END_TEST
+
+START_TEST(cancel_reaches_a_call_that_never_answers)
+{
+	CancelCall c = { .mode = "hang", .extra = "\"y\":1" };
+	PluginWorkerInfo info;
+	pthread_t th;
+
+	expect_ok_after();
+	c.token = runtime_cancel_new();
+	pthread_create(&th, NULL, cancel_call, &c);
+	for (int i = 0; i < 200; i++) {
+		plugin_worker_info(worker, &info);
+		if (info.in_flight == 1)
+			break;
+		usleep(5 * 1000);
+	}
+	runtime_cancel(c.token);
+	pthread_join(th, NULL);
+	runtime_cancel_free(c.token);
+	expect_contains(c.msg, "was cancelled");
+	ck_assert_int_lt(c.elapsed, 1000);
+	expect_ok_after();
+	plugin_worker_info(worker, &info);
+	ck_assert_int_eq(info.starts, 1);
 }
 END_TEST
 
@@ -773,6 +877,8 @@ TEST_SUITE(plugin_runtime)
 	tcase_add_test(tc, master_key_never_inherited_even_if_listed);
 	tcase_add_test(tc, missing_worker_executable);
 	tcase_add_test(tc, stop_and_restart);
+	tcase_add_test(tc, cancelled_call_is_abandoned_and_its_late_answer_dropped);
+	tcase_add_test(tc, cancel_reaches_a_call_that_never_answers);
 	tcase_add_test(tc, host_free_stops_workers);
 	tcase_add_test(tc, exit_seen_while_a_grandchild_holds_stdout);
 	tcase_add_test(tc, worker_starts_with_default_signals);

@@ -326,6 +326,68 @@ END_TEST
 
 /* Detail rows (#14): a value with newlines is a row per line, not one
  * row with '?' where the newlines were; a paste's markers are keys. */
+/* :columns (#15): names, + and -, default, refusals; the choice written to
+ * tui.conf replaces its own line and keeps every other line as written. */
+START_TEST(table_columns_choose_and_keep)
+{
+	static const TuiColumn cols[] = {
+		{ "NAME", 8, 1, false, false },
+		{ "STATUS", 6, 0, false, false },
+		{ "LEASE ID", 8, 1, false, true },
+	};
+	TuiTable t;
+	TuiConf c;
+	char why[128], text[128], *path, *dir = tu_tmpdir(), *file;
+	Error err;
+
+	tui_table_init(&t, cols, 3, tui_table_mem_fetch, NULL);
+	tui_table_optional(&t, 2);
+	tui_table_columns_text(&t, text, sizeof text);
+	ck_assert_str_eq(text, "name,status");
+	ck_assert(tui_table_set_columns(&t, "+lease-id, -status", why, sizeof why));
+	tui_table_columns_text(&t, text, sizeof text);
+	ck_assert_str_eq(text, "name,lease-id");
+	ck_assert(tui_table_set_columns(&t, "Lease ID,status", why, sizeof why));
+	tui_table_columns_text(&t, text, sizeof text);
+	ck_assert_str_eq(text, "status,lease-id");
+	ck_assert(!tui_table_set_columns(&t, "name,frob", why, sizeof why));
+	ck_assert_str_eq(why, "no column \"frob\"");
+	ck_assert(!tui_table_set_columns(&t, "-status,-lease-id", why, sizeof why));
+	tui_table_columns_all(&t, text, sizeof text);
+	ck_assert_str_eq(text, "name status* lease-id*");
+	ck_assert(tui_table_set_columns(&t, "default", why, sizeof why));
+	tui_table_columns_text(&t, text, sizeof text);
+	ck_assert_str_eq(text, "name,status");
+	tui_table_free(&t);
+
+	path = fs_join(dir, "tui.conf");
+	{
+		FILE *f = fopen(path, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs("# mine\nrefresh = 5\ncolumns.leases = name\nmouse = false\n", f);
+		fclose(f);
+	}
+	tui_conf_defaults(&c);
+	tui_conf_load(&c, path);
+	ck_assert_int_eq(c.problem_count, 0);
+	ck_assert_str_eq(tui_conf_columns(&c, "leases"), "name");
+	error_clear(&err);
+	ck_assert_int_eq(tui_conf_set_columns(&c, path, "leases", "name,lease-id", &err), ST_OK);
+	ck_assert_int_eq(tui_conf_set_columns(&c, path, "jobs", "job", &err), ST_OK);
+	file = fs_read_file(path, NULL, &err);
+	ck_assert_str_eq(file, "# mine\nrefresh = 5\ncolumns.leases = name,lease-id\nmouse = false\n"
+			       "columns.jobs = job\n");
+	free(file);
+	tui_conf_defaults(&c);
+	tui_conf_load(&c, path);
+	ck_assert_str_eq(tui_conf_columns(&c, "leases"), "name,lease-id");
+	ck_assert_int_eq(c.refresh_ms, 5000);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 START_TEST(detail_rows_split_newlines)
 {
 	TuiRowSet set = { 0 };
@@ -399,6 +461,7 @@ TEST_SUITE(tui)
 	tcase_add_test(tc, detail_rows_split_newlines);
 	tcase_add_test(tc, table_fetches_a_window);
 	tcase_add_test(tc, table_mem_filter_and_sort);
+	tcase_add_test(tc, table_columns_choose_and_keep);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -213,10 +213,48 @@ static Status verify_hook(void *ctx, const char *id, const char *plaintext, bool
 	return ST_OK;
 }
 
+/* The secret picker's end (#15): a typed value is dropped for the chosen
+ * secret's id, the field shows its name and version, and a host without
+ * the picker is not offered one. */
+START_TEST(picked_secret_replaces_typed_value)
+{
+	Fixture fx;
+	TuiFormHooks hooks = { label_hook, verify_hook, NULL, true };
+	cJSON *init = tu_json("{\"name\":\"web\",\"port\":1}");
+	char *s;
+
+	fx_open(&fx, init, &hooks);
+	ck_assert(tui_form_focus(fx.form, 0, "/password"));
+	ck_assert_str_eq(tui_form_focus_pickable(fx.form), "Password");
+	type(&fx, "typed-plaintext");
+	ck_assert_int_eq(tui_form_set_secret_ref(fx.form, "6f1c0e52-0000-4000-8000-000000000001"),
+			 TUI_FORM_CONSUMED);
+	s = screen(&fx);
+	ck_assert_ptr_nonnull(strstr(s, "(secret db-pass v3)"));
+	free(s);
+	ck_assert_ptr_nonnull(strstr(tui_form_hint(fx.form), "^P pick"));
+	key(&fx, TUI_KEY_TAB, 1);
+	ck_assert_str_eq(json_get_string(tui_form_value(fx.form, 0), "password"),
+			 "6f1c0e52-0000-4000-8000-000000000001");
+	/* Not a secret field: nothing to pick. */
+	ck_assert(tui_form_focus(fx.form, 0, "/name"));
+	ck_assert_ptr_null(tui_form_focus_pickable(fx.form));
+	ck_assert_int_eq(tui_form_set_secret_ref(fx.form, "x"), TUI_FORM_IGNORED);
+	cJSON_Delete(init);
+	fx_close(&fx);
+	hooks.can_pick = false;
+	fx_open(&fx, NULL, &hooks);
+	ck_assert(tui_form_focus(fx.form, 0, "/password"));
+	ck_assert_ptr_null(tui_form_focus_pickable(fx.form));
+	ck_assert_ptr_null(strstr(tui_form_hint(fx.form), "^P"));
+	fx_close(&fx);
+}
+END_TEST
+
 START_TEST(stored_secret_shows_name_and_version)
 {
 	Fixture fx;
-	TuiFormHooks hooks = { label_hook, verify_hook, NULL };
+	TuiFormHooks hooks = { label_hook, verify_hook, NULL, false };
 	cJSON *init = tu_json("{\"name\":\"web\",\"port\":1,"
 			      "\"password\":\"6f1c0e52-0000-4000-8000-000000000001\"}");
 	char *s;
@@ -255,7 +293,7 @@ END_TEST
 START_TEST(typing_into_stored_secret_asks_no_label)
 {
 	Fixture fx;
-	TuiFormHooks hooks = { label_hook, verify_hook, NULL };
+	TuiFormHooks hooks = { label_hook, verify_hook, NULL, false };
 	cJSON *init = tu_json("{\"name\":\"web\",\"port\":1,"
 			      "\"password\":\"6f1c0e52-0000-4000-8000-000000000001\"}");
 	char *s;
@@ -652,6 +690,7 @@ TEST_SUITE(tui_form)
 	tcase_add_test(tc, bad_text_stays_with_its_error);
 	tcase_add_test(tc, typed_secret_never_shows);
 	tcase_add_test(tc, stored_secret_shows_name_and_version);
+	tcase_add_test(tc, picked_secret_replaces_typed_value);
 	tcase_add_test(tc, typing_into_stored_secret_asks_no_label);
 	tcase_add_test(tc, adding_many_items_keeps_focus);
 	tcase_add_test(tc, maps_and_arrays);

@@ -503,9 +503,13 @@ static const char *bw_stage_dir(void)
 
 /* Runs cmd in the sandbox with the workspace ws of lease id (both NULL:
  * none, for the probe) at /workspace, registered so release and destroy
- * can stop it. */
+ * can stop it. term non-NULL: an interactive shell on this process's
+ * terminal (TERM=term inside), which is envctl's own pty, never the
+ * operator's: so the sandbox keeps the session (no --new-session) for job
+ * control, and what it could push into that terminal with TIOCSTI only
+ * reaches its own shell. */
 static Status bw_run(const BwConfig *c, const char *id, const char *ws, const char *cwd,
-		     const cJSON *extra_env,
+		     const cJSON *extra_env, const char *term,
 		     const char *const *cmd, const char *stdin_data, long timeout_ms,
 		     PluginProcResult *res, Error *err)
 {
@@ -531,7 +535,8 @@ static Status bw_run(const BwConfig *c, const char *id, const char *ws, const ch
 		return error_set(err, ST_E_NOT_FOUND,
 				 "bubblewrap (bwrap) is not installed; install the bubblewrap package");
 	ok = bw_push(&argv, &n, &cap, bwrap) && bw_push(&argv, &n, &cap, "--die-with-parent") &&
-	     bw_push(&argv, &n, &cap, "--new-session") && bw_push(&argv, &n, &cap, "--unshare-all") &&
+	     (term || bw_push(&argv, &n, &cap, "--new-session")) &&
+	     bw_push(&argv, &n, &cap, "--unshare-all") &&
 	     /* The command is the namespace's init: no bwrap init in between to be
 	      * orphaned (and left unreaped) when the command ends. */
 	     bw_push(&argv, &n, &cap, "--as-pid-1") &&
@@ -551,7 +556,9 @@ static Status bw_run(const BwConfig *c, const char *id, const char *ws, const ch
 	     bw_push(&argv, &n, &cap, ws ? "/workspace" : "/tmp") &&
 	     bw_push(&argv, &n, &cap, "--setenv") && bw_push(&argv, &n, &cap, "TMPDIR") &&
 	     bw_push(&argv, &n, &cap, "/tmp") && bw_push(&argv, &n, &cap, "--setenv") &&
-	     bw_push(&argv, &n, &cap, "LANG") && bw_push(&argv, &n, &cap, "C.UTF-8");
+	     bw_push(&argv, &n, &cap, "LANG") && bw_push(&argv, &n, &cap, "C.UTF-8") &&
+	     (!term || (bw_push(&argv, &n, &cap, "--setenv") && bw_push(&argv, &n, &cap, "TERM") &&
+			bw_push(&argv, &n, &cap, term)));
 	for (int pass = 0; pass < 2; pass++) {
 		const cJSON *env = pass == 0 ? c->env : extra_env;
 
@@ -597,7 +604,7 @@ static Status bw_run(const BwConfig *c, const char *id, const char *ws, const ch
 		spec.on_start_arg = &run;
 	}
 	if (st == ST_OK)
-		st = plugin_proc_run(&spec, res, err);
+		st = term ? plugin_proc_run_tty(&spec, res, err) : plugin_proc_run(&spec, res, err);
 	bw_run_unregister(&run);
 	free(argv);
 	free(bwrap);
@@ -714,7 +721,7 @@ static Status bw_probe(void *ctx, const cJSON *params, cJSON **result, Error *er
 		error_clear(err);
 		ok = false;
 	}
-	if (bw_run(&c, NULL, NULL, "/", NULL, cmd, NULL, 10000, &res, err) != ST_OK) {
+	if (bw_run(&c, NULL, NULL, "/", NULL, NULL, cmd, NULL, 10000, &res, err) != ST_OK) {
 		cJSON_AddItemToArray(diags, bw_diag("error", err->msg));
 		error_clear(err);
 		ok = false;
@@ -794,7 +801,7 @@ static Status bw_acquire(void *ctx, const cJSON *params, cJSON **result, Error *
 		char tail[600];
 		Error ignore;
 
-		if (bw_run(&c, id, ws, NULL, NULL, cmd, NULL, c.timeout_ms, &res, err) != ST_OK) {
+		if (bw_run(&c, id, ws, NULL, NULL, NULL, cmd, NULL, c.timeout_ms, &res, err) != ST_OK) {
 			bw_end_workspace(&c, id, true, &ignore);
 			free(ws);
 			return error_prefix(err, "setup script: ");
@@ -924,7 +931,7 @@ static Status bw_execute(void *ctx, const cJSON *params, cJSON **result, Error *
 		free(cmd);
 		return err->status;
 	}
-	st = bw_run(&c, id, ws, cwd, cJSON_GetObjectItemCaseSensitive(params, "env"), cmd,
+	st = bw_run(&c, id, ws, cwd, cJSON_GetObjectItemCaseSensitive(params, "env"), NULL, cmd,
 		    json_get_string(params, "stdin"), timeout, &res, err);
 	free(ws);
 	free(cmd);
@@ -972,7 +979,44 @@ static Status bw_realize(void *ctx, const cJSON *params, cJSON **result, Error *
 	return ST_OK;
 }
 
-int main(void)
+/* The interactive shell (serve.h, PLUGIN_SHELL_ARG): a login-less sh in
+ * the lease's sandbox, on this process's terminal, as execute would run a
+ * command there; release and destroy stop it like any command. */
+static int bw_shell(const cJSON *params, Error *err)
+{
+	const cJSON *config = cJSON_GetObjectItemCaseSensitive(params, "config");
+	const char *cwd = json_get_string(params, "cwd");
+	const char *term = getenv("TERM");
+	const char *const cmd[] = { "/bin/sh", "-c",
+				    "command -v bash >/dev/null 2>&1 && exec bash -i; exec sh -i",
+				    NULL };
+	char id[UUID_STR_LEN];
+	PluginProcResult res;
+	BwConfig c;
+	char *ws;
+	Status st;
+
+	if (bw_config(config, &c, err) != ST_OK)
+		return 1;
+	if (!bw_lease_id(params, id)) {
+		error_set(err, ST_E_INVALID, "the lease is not a bwrap lease");
+		return 1;
+	}
+	if (cwd && cwd[0] != '/') {
+		error_set(err, ST_E_INVALID, "cwd must be an absolute path in the sandbox");
+		return 1;
+	}
+	if (bw_workspace(&c, id, false, &ws, err) != ST_OK)
+		return 1;
+	st = bw_run(&c, id, ws, cwd, cJSON_GetObjectItemCaseSensitive(params, "env"),
+		    term && term[0] ? term : "dumb", cmd, NULL, 0, &res, err);
+	free(ws);
+	if (st != ST_OK)
+		return 1;
+	return res.term_signal ? 128 + res.term_signal : res.exit_code;
+}
+
+int main(int argc, char **argv)
 {
 	static const PluginHandler handlers[] = {
 		{ "environmentValidateConfig", bw_validate },
@@ -990,5 +1034,7 @@ int main(void)
 		.count = sizeof handlers / sizeof handlers[0],
 	};
 
+	if (argc == 2 && strcmp(argv[1], PLUGIN_SHELL_ARG) == 0)
+		return plugin_serve_shell("bwrap", bw_shell);
 	return plugin_serve(&spec);
 }

@@ -161,9 +161,10 @@ static void ssh_shred(const char *path)
 	unlink(path);
 }
 
-/* Runs remote_cmd on the host; the key lives on disk only for this call. */
-static Status ssh_run(const SshConfig *c, const char *remote_cmd, const char *stdin_data,
-		      long timeout_ms, PluginProcResult *res, Error *err)
+/* Runs remote_cmd on the host; the key lives on disk only for this call.
+ * tty: `ssh -t` on this process's terminal (an interactive shell). */
+static Status ssh_run(const SshConfig *c, const char *remote_cmd, bool tty,
+		      const char *stdin_data, long timeout_ms, PluginProcResult *res, Error *err)
 {
 	/* The host removes its worker's private directory when the worker
 	 * goes, killed or not: the key file cannot outlive this process. */
@@ -189,7 +190,7 @@ static Status ssh_run(const SshConfig *c, const char *remote_cmd, const char *st
 			"-o", khopt, "-o", "GlobalKnownHostsFile=/dev/null", "-o", connect,
 			"-o", "LogLevel=ERROR", "-o", "PasswordAuthentication=no",
 			"-o", "KbdInteractiveAuthentication=no", "-p", port, "-l", c->user,
-			"--", c->host, remote_cmd, NULL,
+			tty ? "-t" : "-T", "--", c->host, remote_cmd, NULL,
 		};
 
 		snprintf(port, sizeof port, "%ld", c->port);
@@ -203,7 +204,7 @@ static Status ssh_run(const SshConfig *c, const char *remote_cmd, const char *st
 		spec.stdin_len = stdin_data ? strlen(stdin_data) : 0;
 		spec.timeout_ms = timeout_ms;
 		spec.pass_fd = -1;
-		st = plugin_proc_run(&spec, res, err);
+		st = tty ? plugin_proc_run_tty(&spec, res, err) : plugin_proc_run(&spec, res, err);
 	}
 	ssh_shred(key);
 	ssh_shred(kh);
@@ -243,7 +244,7 @@ static Status ssh_control(const SshConfig *c, const char *what, const char *cmd,
 	char tail[600];
 	long timeout = ssh_control_timeout();
 
-	if (ssh_run(c, cmd, NULL, timeout, res, err) != ST_OK)
+	if (ssh_run(c, cmd, false, NULL, timeout, res, err) != ST_OK)
 		return err->status;
 	if (res->timed_out) {
 		plugin_proc_result_free(res);
@@ -591,7 +592,8 @@ static Status ssh_execute(void *ctx, const cJSON *params, cJSON **result, Error 
 		buf_free(&cmd);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
-	if (ssh_run(&c, cmd.data, json_get_string(params, "stdin"), timeout, &res, err) != ST_OK) {
+	if (ssh_run(&c, cmd.data, false, json_get_string(params, "stdin"), timeout, &res, err) !=
+	    ST_OK) {
 		buf_free(&cmd);
 		return err->status;
 	}
@@ -612,7 +614,45 @@ static Status ssh_execute(void *ctx, const cJSON *params, cJSON **result, Error 
 	return ST_OK;
 }
 
-int main(void)
+/* The interactive shell (serve.h, PLUGIN_SHELL_ARG): `ssh -t` to the
+ * host, into the lease's workspace (or cwd in it), the user's login shell. */
+static int ssh_shell(const cJSON *params, Error *err)
+{
+	const cJSON *config = cJSON_GetObjectItemCaseSensitive(params, "config");
+	const char *cwd = json_get_string(params, "cwd");
+	char id[UUID_STR_LEN];
+	PluginProcResult res;
+	Buf cmd = BUF_INIT;
+	SshConfig c;
+	char *ws;
+	bool ok;
+
+	if (ssh_config(config, &c, true, err) != ST_OK)
+		return 1;
+	if (!ssh_lease_id(params, id)) {
+		error_set(err, ST_E_INVALID, "the lease is not an ssh lease");
+		return 1;
+	}
+	ws = ssh_workspace(&c, id);
+	ok = ws && buf_puts(&cmd, "cd ") && ssh_quote(&cmd, ws);
+	if (ok && cwd && cwd[0])
+		ok = buf_puts(&cmd, " && cd ") && ssh_quote(&cmd, cwd);
+	ok = ok && buf_puts(&cmd, " && exec \"${SHELL:-/bin/sh}\" -l");
+	free(ws);
+	if (!ok) {
+		buf_free(&cmd);
+		error_set(err, ST_E_NOMEM, "out of memory");
+		return 1;
+	}
+	if (ssh_run(&c, cmd.data, true, NULL, 0, &res, err) != ST_OK) {
+		buf_free(&cmd);
+		return 1;
+	}
+	buf_free(&cmd);
+	return res.term_signal ? 128 + res.term_signal : res.exit_code;
+}
+
+int main(int argc, char **argv)
 {
 	static const PluginHandler handlers[] = {
 		{ "environmentValidateConfig", ssh_validate },
@@ -631,5 +671,7 @@ int main(void)
 
 	if (sodium_init() < 0)
 		return 1;
+	if (argc == 2 && strcmp(argv[1], PLUGIN_SHELL_ARG) == 0)
+		return plugin_serve_shell("ssh", ssh_shell);
 	return plugin_serve(&spec);
 }
