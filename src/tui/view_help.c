@@ -28,12 +28,33 @@ static void help_section(HelpState *st, const char *title)
 		tui_row_set(row, 1, title, TONE_TITLE);
 }
 
-static void help_keys(Tui *t, HelpState *st, const TuiKey *keys)
+/* How many columns a list can order by: the help lists only the sort
+ * keys that do something there (the leases view orders by ACQUIRED only).
+ * help_keys takes -1 for a key table that is not a list's. */
+static int help_sortable(const TuiTable *table)
+{
+	int n = 0;
+
+	if (!table || table->fixed_order)
+		return 0;
+	for (size_t c = 0; c < table->ncols; c++)
+		if (!table->cols[c].nosort && !table->hidden[c])
+			n++;
+	return n;
+}
+
+static void help_keys(Tui *t, HelpState *st, const TuiKey *keys, int sortable)
 {
 	for (const TuiKey *k = keys; k && k->key; k++) {
-		TuiRow *row = tui_rows_add(&st->all, NULL);
+		TuiRow *row;
 		char label[40];
 
+		if ((k->action == TUI_ACT_SORT_NEXT || k->action == TUI_ACT_SORT_PREV) &&
+		    sortable >= 0 && sortable < 2)
+			continue;
+		if (k->action == TUI_ACT_SORT_REVERSE && sortable == 0)
+			continue;
+		row = tui_rows_add(&st->all, NULL);
 		if (!row)
 			return;
 		tui_keymap_label(k, label, sizeof label);
@@ -62,28 +83,31 @@ static Status help_open(Tui *t, TuiView *v, const void *arg, Error *err)
 	snprintf(v->title, sizeof v->title, "help");
 	snprintf(title, sizeof title, "Keys of %s", of->title);
 	help_section(st, title);
-	help_keys(t, st, tui_view_keys(t, of));
+	help_keys(t, st, tui_view_keys(t, of), -1);
 	if (of->table) {
-		help_section(st, "Lists");
-		help_keys(t, st, tui_keys_table);
-		{
-			TuiRow *row = tui_rows_add(&st->all, NULL);
+		int sortable = help_sortable(of->table);
+		TuiRow *row;
 
-			if (row) {
-				tui_row_set(row, 0, "mouse", TONE_KEY);
-				tui_row_set(row, 1,
-					    "Click selects, double-click opens, the wheel scrolls, a "
-					    "click on a heading sorts",
-					    TONE_NORMAL);
-			}
+		help_section(st, "Lists");
+		help_keys(t, st, tui_keys_table, sortable);
+		row = tui_rows_add(&st->all, NULL);
+		if (row) {
+			tui_row_set(row, 0, "mouse", TONE_KEY);
+			tui_row_set(row, 1,
+				    sortable > 1 ? "Click selects, double-click opens, the wheel "
+						   "scrolls, a click on a heading sorts"
+				    : sortable ? "Click selects, double-click opens, the wheel "
+						 "scrolls, a click on the sorted heading reverses"
+					       : "Click selects, double-click opens, the wheel scrolls",
+				    TONE_NORMAL);
 		}
 	}
 	if (of->ops->describe) {
 		help_section(st, "Rows");
-		help_keys(t, st, tui_keys_row);
+		help_keys(t, st, tui_keys_row, -1);
 	}
 	help_section(st, "Everywhere");
-	help_keys(t, st, tui_keys_global);
+	help_keys(t, st, tui_keys_global, -1);
 	return ST_OK;
 }
 
