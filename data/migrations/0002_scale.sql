@@ -31,6 +31,7 @@ INSERT INTO lease_counts (environment_id, provider, status, n)
 SELECT environment_id, provider, status, count(*) FROM leases
 GROUP BY environment_id, provider, status;
 
+-- sqlite:begin
 CREATE TRIGGER leases_count_insert AFTER INSERT ON leases
 BEGIN
 	INSERT INTO lease_counts (environment_id, provider, status, n)
@@ -56,3 +57,42 @@ BEGIN
 	VALUES (NEW.environment_id, NEW.provider, NEW.status, 1)
 	ON CONFLICT (environment_id, provider, status) DO UPDATE SET n = n + 1;
 END;
+-- sqlite:end
+-- pg: CREATE FUNCTION leases_count() RETURNS trigger LANGUAGE plpgsql AS $$
+-- pg: BEGIN
+-- pg:   IF TG_OP IN ('DELETE', 'UPDATE') THEN
+-- pg:     UPDATE lease_counts SET n = n - 1
+-- pg:     WHERE environment_id = OLD.environment_id AND provider = OLD.provider
+-- pg:       AND status = OLD.status;
+-- pg:   END IF;
+-- pg:   IF TG_OP IN ('INSERT', 'UPDATE') THEN
+-- pg:     INSERT INTO lease_counts (environment_id, provider, status, n)
+-- pg:     VALUES (NEW.environment_id, NEW.provider, NEW.status, 1)
+-- pg:     ON CONFLICT (environment_id, provider, status) DO UPDATE SET n = lease_counts.n + 1;
+-- pg:   END IF;
+-- pg:   RETURN NULL;
+-- pg: END $$;
+-- pg: CREATE TRIGGER leases_count_insert_delete AFTER INSERT OR DELETE ON leases
+-- pg:   FOR EACH ROW EXECUTE FUNCTION leases_count();
+-- pg: CREATE TRIGGER leases_count_update AFTER UPDATE OF environment_id, provider, status ON leases
+-- pg:   FOR EACH ROW WHEN (OLD.environment_id IS DISTINCT FROM NEW.environment_id
+-- pg:     OR OLD.provider IS DISTINCT FROM NEW.provider OR OLD.status IS DISTINCT FROM NEW.status)
+-- pg:   EXECUTE FUNCTION leases_count();
+
+-- PostgreSQL: every write tells the listening consoles which table changed
+-- (delivered at commit), so a view refreshes on another operator's change
+-- instead of polling; store_change_counter counts these.
+-- pg: CREATE FUNCTION envctl_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+-- pg: BEGIN PERFORM pg_notify('envctl_changes', TG_TABLE_NAME); RETURN NULL; END $$;
+-- pg: CREATE TRIGGER environments_notify AFTER INSERT OR UPDATE OR DELETE ON environments
+-- pg:   FOR EACH STATEMENT EXECUTE FUNCTION envctl_notify();
+-- pg: CREATE TRIGGER leases_notify AFTER INSERT OR UPDATE OR DELETE ON leases
+-- pg:   FOR EACH STATEMENT EXECUTE FUNCTION envctl_notify();
+-- pg: CREATE TRIGGER secrets_notify AFTER INSERT OR UPDATE OR DELETE ON secrets
+-- pg:   FOR EACH STATEMENT EXECUTE FUNCTION envctl_notify();
+-- pg: CREATE TRIGGER secret_versions_notify AFTER INSERT OR UPDATE OR DELETE ON secret_versions
+-- pg:   FOR EACH STATEMENT EXECUTE FUNCTION envctl_notify();
+-- pg: CREATE TRIGGER secret_bindings_notify AFTER INSERT OR UPDATE OR DELETE ON secret_bindings
+-- pg:   FOR EACH STATEMENT EXECUTE FUNCTION envctl_notify();
+-- pg: CREATE TRIGGER probes_notify AFTER INSERT OR UPDATE OR DELETE ON probes
+-- pg:   FOR EACH STATEMENT EXECUTE FUNCTION envctl_notify();

@@ -163,18 +163,22 @@ static Status store_check_decrypt(Store *s, StoreCheckReport *r, Error *err)
 
 Status store_check(Store *s, StoreCheckReport *out, Error *err)
 {
+	bool pg = db_kind(s->db) == DB_KIND_PG;
+
 	memset(out, 0, sizeof *out);
-	if (store_check_rows(s, out, "integrity: ", "PRAGMA integrity_check", err) != ST_OK)
+	/* PostgreSQL checks its pages and foreign keys itself: the two SQLite
+	 * pragmas have no counterpart to run there. */
+	if (!pg && store_check_rows(s, out, "integrity: ", "PRAGMA integrity_check", err) != ST_OK)
 		goto fail;
 	/* integrity_check says "ok" when all is well. */
 	if (out->count == 1 && strcmp(out->problems[0], "integrity: ok") == 0) {
 		free(out->problems[0]);
 		out->count = 0;
 	}
-	if (store_check_rows(s, out, "foreign key: ",
+	if ((!pg && store_check_rows(s, out, "foreign key: ",
 			     "SELECT 'a row of ' || \"table\" || ' (rowid ' || rowid || ') points "
 			     "at a missing ' || parent || ' row' FROM pragma_foreign_key_check",
-			     err) != ST_OK ||
+			     err) != ST_OK) ||
 	    store_check_rows(s, out, "orphan secret: ",
 			     "SELECT s.name || ' (' || s.id || '), made for config field ' || "
 			     "coalesce(s.created_by_path, '?') || ', is bound to nothing' "

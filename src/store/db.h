@@ -59,6 +59,11 @@ int db_sqlite_backup(Db *db, const char *dest_path, char *msg, size_t msg_len);
 /* Opening (PostgreSQL): url is a libpq connection URI. *out is set even
  * on failure (for db_errmsg); db_close it. */
 int db_pg_open(const char *url, Db **out);
+/* Notifications received on this connection so far (LISTEN envctl_changes),
+ * reading any that arrived without waiting. */
+int db_pg_notifications(Db *db, int64_t *count);
+/* The connection's socket, to poll for a notification; -1 if none. */
+int db_pg_socket(Db *db);
 /* True for postgresql:// and postgres:// (the scheme selects the driver). */
 bool db_is_pg_url(const char *path);
 /* The URL with any password removed (user@host kept), for messages;

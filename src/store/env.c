@@ -274,11 +274,15 @@ Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Erro
 /* The environments view's window. The probe cell's text ("ok", "FAILED",
  * "-") and the columns the view shows are what the filter matches and the
  * sorts order by, as the in-memory table did; ties keep name order. */
+#define STORE_ENV_PROBE_CELL \
+	"CASE WHEN p.id IS NULL THEN '-' WHEN p.ok <> 0 THEN 'ok' ELSE 'FAILED' END"
+
 static const char *const store_env_sort_sql[] = {
 	[STORE_ENV_SORT_NAME] = "e.name COLLATE NOCASE",
 	[STORE_ENV_SORT_PROVIDER] = "e.provider COLLATE NOCASE",
 	[STORE_ENV_SORT_STATUS] = "e.status COLLATE NOCASE",
-	[STORE_ENV_SORT_PROBE] = "probe_cell COLLATE NOCASE",
+	/* The expression, not its alias: PostgreSQL orders by an alias only alone. */
+	[STORE_ENV_SORT_PROBE] = STORE_ENV_PROBE_CELL " COLLATE NOCASE",
 	[STORE_ENV_SORT_PROBED] = "coalesce(p.created_at, '')",
 	[STORE_ENV_SORT_LEASES] = "active",
 	[STORE_ENV_SORT_DESCRIPTION] = "e.description COLLATE NOCASE",
@@ -289,10 +293,10 @@ static const char *const store_env_sort_sql[] = {
 	"(SELECT p2.id FROM probes p2 WHERE p2.environment_id = e.id "                      \
 	" ORDER BY p2.created_at DESC LIMIT 1) "
 #define STORE_ENV_WINDOW_FILTER                                                             \
-	" WHERE (?1 IS NULL OR instr(lower(e.name), ?1) OR instr(lower(e.provider), ?1) "   \
-	"OR instr(lower(e.status), ?1) OR instr(lower(e.description), ?1) "                 \
-	"OR instr(lower(CASE WHEN p.id IS NULL THEN '-' WHEN p.ok THEN 'ok' ELSE 'FAILED' "  \
-	"END), ?1))"
+	" WHERE (?1 IS NULL OR instr(lower(e.name), ?1) > 0 "                               \
+	"OR instr(lower(e.provider), ?1) > 0 OR instr(lower(e.status), ?1) > 0 "            \
+	"OR instr(lower(e.description), ?1) > 0 "                                           \
+	"OR instr(lower(" STORE_ENV_PROBE_CELL "), ?1) > 0)"
 
 Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ctx, long *total,
 		      Error *err)
@@ -349,7 +353,7 @@ Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ct
 			 "SELECT " ENV_COLS ", p.ok, p.created_at, p.summary, "
 			 "(SELECT count(*) FROM leases l WHERE l.environment_id = e.id "
 			 " AND l.status = 'active') AS active, "
-			 "CASE WHEN p.id IS NULL THEN '-' WHEN p.ok THEN 'ok' ELSE 'FAILED' END AS probe_cell"
+			 STORE_ENV_PROBE_CELL " AS probe_cell"
 			 STORE_ENV_WINDOW_FROM STORE_ENV_WINDOW_FILTER
 			 " ORDER BY %s %s, e.name LIMIT ?2 OFFSET ?3",
 			 store_env_sort_sql[sort], w->desc ? "DESC" : "ASC");

@@ -312,7 +312,7 @@ static bool store_lease_sql(const StoreLeaseFilter *f, bool count, Buf *sql)
 
 	ok = ok && buf_puts(sql, count ? "SELECT count(*) FROM leases"
 				       : "SELECT " LEASE_COLS " FROM leases");
-	ok = ok && buf_puts(sql, " WHERE 1");
+	ok = ok && buf_puts(sql, " WHERE TRUE");
 	if (f && f->status)
 		ok = ok && buf_puts(sql, " AND status = ?1");
 	if (f && f->environment_id)
@@ -410,7 +410,7 @@ static bool store_lease_count_sql(const StoreLeaseFilter *f, Buf *sql)
 
 	if (!store_lease_countable(f))
 		return store_lease_sql(f, true, sql);
-	ok = buf_puts(sql, "SELECT coalesce(sum(n), 0) FROM lease_counts WHERE 1");
+	ok = buf_puts(sql, "SELECT coalesce(sum(n), 0) FROM lease_counts WHERE TRUE");
 	if (f && f->status)
 		ok = ok && buf_puts(sql, " AND status = ?1");
 	if (f && f->environment_id)
@@ -554,7 +554,7 @@ Status store_plan(Store *s, const char *name, char **out, Error *err)
 	int rc;
 
 	*out = NULL;
-	if (!buf_puts(&sql, "EXPLAIN QUERY PLAN "))
+	if (!buf_puts(&sql, db_kind(s->db) == DB_KIND_PG ? "EXPLAIN " : "EXPLAIN QUERY PLAN "))
 		goto oom;
 	if (!store_lease_named_sql(name, &sql)) {
 		buf_free(&sql);
@@ -565,7 +565,8 @@ Status store_plan(Store *s, const char *name, char **out, Error *err)
 	if (rc != DB_OK)
 		return store_sql_error(s, rc, err, "explaining a query");
 	while ((rc = db_step(st)) == DB_ROW) {
-		const char *detail = db_col_text(st, 3);
+		/* PostgreSQL's EXPLAIN: one column of plan lines. */
+		const char *detail = db_col_text(st, db_kind(s->db) == DB_KIND_PG ? 0 : 3);
 
 		if (!buf_puts(&plan, detail ? detail : "") || !buf_putc(&plan, '\n')) {
 			db_finalize(st);
@@ -589,10 +590,17 @@ oom:
 
 Status store_change_counter(Store *s, int64_t *out, Error *err)
 {
-	DbStmt *st = store_stmt(s, "PRAGMA data_version", err);
+	DbStmt *st;
 	int rc;
 
 	*out = 0;
+	if (db_kind(s->db) == DB_KIND_PG) {
+		/* The NOTIFYs of every write (see 0002_scale.sql), this one's too. */
+		if (db_pg_notifications(s->db, out) != DB_OK)
+			return store_sql_error(s, DB_IO, err, "reading the change counter");
+		return ST_OK;
+	}
+	st = store_stmt(s, "PRAGMA data_version", err);
 	if (!st)
 		return err->status;
 	rc = db_step(st);

@@ -98,7 +98,7 @@ Status store_probe_list(Store *s, const char *environment_id, long limit, StoreP
 			Error *err)
 {
 	DbStmt *st = store_stmt(s,
-				      "SELECT " PROBE_COLS " FROM probes WHERE environment_id IS ?1 "
+				      "SELECT " PROBE_COLS " FROM probes WHERE environment_id IS NOT DISTINCT FROM ?1 "
 				      "ORDER BY created_at DESC, rowid DESC LIMIT ?2",
 				      err);
 

@@ -243,7 +243,7 @@ Status store_secret_list(Store *s, bool include_deleted, StoreSecretList *out, E
 {
 	DbStmt *st = store_stmt(s,
 				      "SELECT " SECRET_COLS " FROM secrets s "
-				      "WHERE ?1 OR s.status <> 'deleted' ORDER BY s.name, s.created_at",
+				      "WHERE ?1 <> 0 OR s.status <> 'deleted' ORDER BY s.name, s.created_at",
 				      err);
 
 	memset(out, 0, sizeof *out);

@@ -17,6 +17,10 @@
 #include "util/fs.h"
 #include "util/json.h"
 
+/* The lock every PostgreSQL write transaction takes first (see
+ * store_begin); the number is envctl's own, "envc" in ASCII. */
+#define STORE_PG_WRITE_LOCK "1701737059"
+
 /* ------------------------------------------------------------ helpers */
 
 Status store_sql_error(Store *s, int rc, Error *err, const char *what)
@@ -26,6 +30,13 @@ Status store_sql_error(Store *s, int rc, Error *err, const char *what)
 
 	switch (rc) {
 	case DB_BUSY:
+		if (s && s->db && db_kind(s->db) == DB_KIND_PG)
+			return error_set(err, ST_E_BUSY,
+					 "%s: database %s stayed locked by another program for more "
+					 "than %d s (another envctl console or command, or a session "
+					 "such as psql holding a transaction open); try again when it "
+					 "finishes",
+					 what, path, STORE_BUSY_TIMEOUT_MS / 1000);
 		return error_set(err, ST_E_BUSY,
 				 "%s: database %s stayed locked by another program for more than "
 				 "%d s (another envctl console or command, or a tool such as "
@@ -244,13 +255,22 @@ Status store_begin(Store *s, Error *err)
 	char sql[64];
 	Status st;
 
-	if (s->tx_depth == 0)
+	/* PostgreSQL: SQLite's single writer, as a transaction-scoped advisory
+	 * lock every write transaction takes first, so read-then-write steps
+	 * (a reuse lookup and its lease) stay atomic between machines too. */
+	if (s->tx_depth == 0 && db_kind(s->db) == DB_KIND_PG)
+		snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(" STORE_PG_WRITE_LOCK ")");
+	else if (s->tx_depth == 0)
 		snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
 	else
 		snprintf(sql, sizeof sql, "SAVEPOINT envctl_%d", s->tx_depth);
 	st = store_exec(s, sql, err);
-	if (st != ST_OK)
+	if (st != ST_OK) {
+		/* A lock wait that timed out leaves PostgreSQL's BEGIN open. */
+		if (s->tx_depth == 0 && db_kind(s->db) == DB_KIND_PG)
+			db_exec(s->db, "ROLLBACK");
 		return error_prefix(err, "starting a transaction: ");
+	}
 	s->tx_depth++;
 	return ST_OK;
 }
@@ -277,7 +297,9 @@ Status store_read_begin(Store *s, Error *err)
 {
 	if (s->tx_depth > 0)
 		return ST_OK; /* already inside a transaction: it is the snapshot */
-	if (store_exec(s, "BEGIN DEFERRED", err) != ST_OK)
+	if (store_exec(s, db_kind(s->db) == DB_KIND_PG ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
+							: "BEGIN DEFERRED",
+		       err) != ST_OK)
 		return error_prefix(err, "starting a read: ");
 	s->read_tx = true;
 	return ST_OK;
@@ -494,8 +516,9 @@ static Status store_check_key(Store *s, const StoreOptions *opts, Error *err)
 			return err->status;
 		time_now_iso(now);
 		st = store_stmt(s,
-				"INSERT OR IGNORE INTO meta (key, value) VALUES ('key_check', ?1), "
-				"('key_check_alg', 'blake2b-kdf-v1'), ('created_at', ?2)",
+				"INSERT INTO meta (key, value) VALUES ('key_check', ?1), "
+				"('key_check_alg', 'blake2b-kdf-v1'), ('created_at', ?2) "
+				"ON CONFLICT DO NOTHING",
 				err);
 		if (!st) {
 			store_rollback(s);
@@ -577,6 +600,55 @@ Status store_open(const char *path, Store **out, Error *err)
 	return store_open_ex(path, NULL, out, err);
 }
 
+/* PostgreSQL: the URL names the server, database and role; no file to
+ * prepare, no journal mode. The path shown everywhere is the URL without
+ * its password. */
+static Status store_open_pg(const char *url, const StoreOptions *opts, Store **out, Error *err)
+{
+	bool check = opts && opts->check_only, readonly = opts && opts->readonly;
+	char sql[160];
+	Store *s = calloc(1, sizeof *s);
+	int rc;
+
+	if (!s || !(s->path = db_url_redact(url))) {
+		free(s);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	s->readonly = readonly;
+	rc = db_pg_open(url, &s->db);
+	if (rc == DB_AUTH) {
+		error_set(err, ST_E_STORE,
+			  "cannot log in to PostgreSQL database %s: %s; check the user name and "
+			  "password (in the URL, PGPASSWORD or ~/.pgpass)",
+			  s->path, db_errmsg(s->db));
+		store_close(s);
+		return err->status;
+	}
+	if (rc != DB_OK) {
+		error_set(err, rc == DB_NOMEM ? ST_E_NOMEM : ST_E_IO,
+			  "cannot connect to PostgreSQL database %s: %s; check that the server "
+			  "is running and the host, port, socket directory and database name in "
+			  "the URL",
+			  s->path, db_errmsg(s->db));
+		store_close(s);
+		return err->status;
+	}
+	/* As long as SQLite's busy timeout; LISTEN so store_change_counter sees
+	 * other consoles' commits. */
+	snprintf(sql, sizeof sql,
+		 "SET lock_timeout = %d; SET client_min_messages = warning; %s LISTEN envctl_changes",
+		 STORE_BUSY_TIMEOUT_MS,
+		 readonly || check ? "SET default_transaction_read_only = on;" : "");
+	if (store_exec(s, sql, err) != ST_OK ||
+	    (check ? store_check_version(s, err) : store_migrate(s, err)) != ST_OK ||
+	    store_check_key(s, opts, err) != ST_OK) {
+		store_close(s);
+		return err->status;
+	}
+	*out = s;
+	return ST_OK;
+}
+
 Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Error *err)
 {
 	bool check = opts && opts->check_only;
@@ -590,6 +662,8 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 		return error_set(err, ST_E_USAGE, "no database path (use --db PATH or ENVCTL_DB)");
 	if (sodium_init() < 0)
 		return error_set(err, ST_E_CRYPTO, "libsodium failed to initialise");
+	if (db_is_pg_url(path))
+		return store_open_pg(path, opts, out, err);
 	if (readonly) {
 		struct stat sb;
 
@@ -668,7 +742,7 @@ void store_close(Store *s)
 		free(s->stmts[i].sql);
 	}
 	free(s->stmts);
-	if (s->db && s->version > 0) {
+	if (s->db && s->version > 0 && db_kind(s->db) == DB_KIND_SQLITE) {
 		/* Keeps the planner's statistics fresh for the indexes the list
 		 * queries rely on; bounded, and never worth waiting for a lock. */
 		db_set_busy_timeout(s->db, 50);

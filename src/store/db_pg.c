@@ -1,0 +1,603 @@
+/* db.h over PostgreSQL through libpq.
+ *
+ * A statement is executed at its first db_step (the whole result comes
+ * back at once) and later steps walk its rows. A persistent statement is
+ * prepared on the server at its first use under a name of its own, so a
+ * cached statement costs one round trip per execution. Parameters go as
+ * text (blobs as binary), typed text, bigint or bytea by how they were
+ * bound. */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/db_driver.h"
+
+/* Type OIDs from pg_type.h (server headers are not part of libpq-dev). */
+#define DBPG_BOOLOID 16
+#define DBPG_BYTEAOID 17
+#define DBPG_INT8OID 20
+#define DBPG_TEXTOID 25
+
+typedef struct DbPg {
+	Db base;
+	PGconn *conn;
+	char msg[1024];
+	int64_t changes;
+	int64_t total_changes;
+	long commits;
+	unsigned long next_name;
+	int64_t notifications;
+} DbPg;
+
+typedef struct DbPgParam {
+	char *value; /* NULL for SQL NULL */
+	int len;
+	int format; /* 0 text, 1 binary */
+	unsigned type;
+} DbPgParam;
+
+typedef struct DbPgStmt {
+	DbStmt base;
+	char *sql; /* with $N placeholders */
+	int nparams;
+	bool persistent;
+	bool prepared;
+	char name[32];
+	DbPgParam *params;
+	PGresult *res;
+	int row; /* the current row; -1 before the first step */
+	int nrows;
+	bool done;
+	unsigned char **blobs; /* unescaped bytea per column of the current row */
+	size_t *blob_lens;
+	int ncols;
+} DbPgStmt;
+
+static DbPg *dbpg(const Db *db)
+{
+	return (DbPg *)db;
+}
+
+static DbPgStmt *dbpg_st(DbStmt *st)
+{
+	return (DbPgStmt *)st;
+}
+
+/* The first line of a libpq or server message, without its newline. */
+static void dbpg_set_msg(DbPg *db, const char *m)
+{
+	size_t n;
+
+	snprintf(db->msg, sizeof db->msg, "%s", m && m[0] ? m : "unknown PostgreSQL error");
+	n = strcspn(db->msg, "\n");
+	db->msg[n] = '\0';
+}
+
+static int dbpg_sqlstate_rc(const char *state)
+{
+	if (!state || strlen(state) != 5)
+		return DB_IO; /* no SQLSTATE: the connection failed */
+	if (!strcmp(state, "23505"))
+		return DB_CONSTRAINT_UNIQUE;
+	if (!strcmp(state, "23503"))
+		return DB_CONSTRAINT_FOREIGNKEY;
+	if (!strcmp(state, "23514"))
+		return DB_CONSTRAINT_CHECK;
+	if (!strcmp(state, "23502"))
+		return DB_CONSTRAINT_NOTNULL;
+	if (!strncmp(state, "23", 2))
+		return DB_CONSTRAINT;
+	if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03") ||
+	    !strcmp(state, "57014"))
+		return DB_BUSY;
+	if (!strcmp(state, "53100"))
+		return DB_FULL;
+	if (!strcmp(state, "53200"))
+		return DB_NOMEM;
+	if (!strcmp(state, "25006") || !strcmp(state, "42501"))
+		return DB_READONLY;
+	if (!strncmp(state, "28", 2))
+		return DB_AUTH;
+	if (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3) || !strncmp(state, "58", 2))
+		return DB_IO;
+	return DB_ERROR;
+}
+
+/* A finished command's result: rows changed, commits, or the error. */
+static int dbpg_result(DbPg *db, PGresult *res)
+{
+	ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	const char *cmd, *tuples;
+
+	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+		cmd = PQcmdStatus(res);
+		tuples = PQcmdTuples(res);
+		if (tuples && tuples[0] &&
+		    (!strncmp(cmd, "INSERT", 6) || !strncmp(cmd, "UPDATE", 6) ||
+		     !strncmp(cmd, "DELETE", 6))) {
+			db->changes = strtoll(tuples, NULL, 10);
+			db->total_changes += db->changes;
+			if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+				db->commits++;
+		}
+		if (!strcmp(cmd, "COMMIT"))
+			db->commits++;
+		return DB_OK;
+	}
+	if (!res) {
+		dbpg_set_msg(db, PQerrorMessage(db->conn));
+		return PQstatus(db->conn) == CONNECTION_BAD ? DB_IO : DB_NOMEM;
+	}
+	dbpg_set_msg(db, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+				 ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+				 : PQresultErrorMessage(res));
+	if (PQstatus(db->conn) == CONNECTION_BAD)
+		return DB_IO;
+	return dbpg_sqlstate_rc(PQresultErrorField(res, PG_DIAG_SQLSTATE));
+}
+
+static void dbpg_close(Db *d)
+{
+	DbPg *db = dbpg(d);
+
+	if (db->conn)
+		PQfinish(db->conn);
+	free(db);
+}
+
+static const char *dbpg_errmsg(const Db *db)
+{
+	return dbpg(db)->msg;
+}
+
+static int dbpg_exec(Db *d, const char *sql)
+{
+	DbPg *db = dbpg(d);
+	PGresult *res = PQexec(db->conn, sql);
+	int rc = dbpg_result(db, res);
+
+	PQclear(res);
+	return rc;
+}
+
+static int64_t dbpg_changes(const Db *db)
+{
+	return dbpg(db)->changes;
+}
+
+static int64_t dbpg_total_changes(const Db *db)
+{
+	return dbpg(db)->total_changes;
+}
+
+static long dbpg_commits(const Db *db)
+{
+	return dbpg(db)->commits;
+}
+
+static bool dbpg_readonly(const Db *d)
+{
+	const char *v = PQparameterStatus(dbpg(d)->conn, "default_transaction_read_only");
+
+	return v && !strcmp(v, "on");
+}
+
+static void dbpg_busy_timeout(Db *d, int ms)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "SET lock_timeout = %d", ms);
+	PQclear(PQexec(dbpg(d)->conn, sql));
+}
+
+/* ?N stays N, a bare ? takes the number after the largest so far (as
+ * SQLite numbers them); quoted text, identifiers and comments are copied
+ * as they are. */
+static char *dbpg_rewrite(const char *sql, int *nparams)
+{
+	size_t n = strlen(sql);
+	char *out = malloc(n * 2 + 16), *o = out;
+	int max = 0;
+
+	if (!out)
+		return NULL;
+	for (const char *p = sql; *p;) {
+		if (*p == '\'' || *p == '"') {
+			char q = *p;
+
+			*o++ = *p++;
+			while (*p && *p != q)
+				*o++ = *p++;
+			if (*p)
+				*o++ = *p++;
+		} else if (p[0] == '-' && p[1] == '-') {
+			while (*p && *p != '\n')
+				*o++ = *p++;
+		} else if (*p == '?') {
+			int idx;
+
+			p++;
+			if (*p >= '0' && *p <= '9') {
+				idx = (int)strtol(p, (char **)&p, 10);
+			} else {
+				idx = max + 1;
+			}
+			if (idx > max)
+				max = idx;
+			o += sprintf(o, "$%d", idx);
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	*nparams = max;
+	return out;
+}
+
+static void dbpg_clear_row(DbPgStmt *st)
+{
+	for (int i = 0; st->blobs && i < st->ncols; i++) {
+		PQfreemem(st->blobs[i]);
+		st->blobs[i] = NULL;
+	}
+}
+
+static void dbpg_clear_result(DbPgStmt *st)
+{
+	dbpg_clear_row(st);
+	free(st->blobs);
+	free(st->blob_lens);
+	st->blobs = NULL;
+	st->blob_lens = NULL;
+	st->ncols = 0;
+	PQclear(st->res);
+	st->res = NULL;
+	st->row = -1;
+	st->nrows = 0;
+	st->done = false;
+}
+
+static int dbpg_prepare(Db *d, const char *sql, bool persistent, DbStmt **out)
+{
+	DbPg *db = dbpg(d);
+	DbPgStmt *st = calloc(1, sizeof *st);
+
+	if (!st)
+		return DB_NOMEM;
+	st->base.db = d;
+	st->sql = dbpg_rewrite(sql, &st->nparams);
+	st->params = calloc((size_t)st->nparams + 1, sizeof *st->params);
+	if (!st->sql || !st->params) {
+		free(st->sql);
+		free(st->params);
+		free(st);
+		return DB_NOMEM;
+	}
+	st->persistent = persistent;
+	if (persistent)
+		snprintf(st->name, sizeof st->name, "envctl_%lu", ++db->next_name);
+	st->row = -1;
+	*out = &st->base;
+	return DB_OK;
+}
+
+static void dbpg_reset(DbStmt *s)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	dbpg_clear_result(st);
+	for (int i = 0; i < st->nparams; i++) {
+		free(st->params[i].value);
+		memset(&st->params[i], 0, sizeof st->params[i]);
+	}
+}
+
+static void dbpg_finalize(DbStmt *s)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	dbpg_reset(s);
+	if (st->prepared) {
+		char sql[64];
+
+		/* The name would otherwise live as long as the connection. */
+		snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
+		PQclear(PQexec(dbpg(s->db)->conn, sql));
+	}
+	free(st->params);
+	free(st->sql);
+	free(st);
+}
+
+static int dbpg_set_param(DbStmt *s, int idx, char *value, int len, int format, unsigned type)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	if (idx < 1 || idx > st->nparams) {
+		free(value);
+		return DB_ERROR;
+	}
+	free(st->params[idx - 1].value);
+	st->params[idx - 1] = (DbPgParam){ value, len, format, type };
+	return DB_OK;
+}
+
+static int dbpg_bind_null(DbStmt *st, int idx)
+{
+	return dbpg_set_param(st, idx, NULL, 0, 0, DBPG_TEXTOID);
+}
+
+static int dbpg_bind_text(DbStmt *st, int idx, const char *v, bool owned)
+{
+	char *copy = owned ? (char *)v : strdup(v);
+
+	if (!copy)
+		return DB_NOMEM;
+	return dbpg_set_param(st, idx, copy, 0, 0, DBPG_TEXTOID);
+}
+
+static int dbpg_bind_int64(DbStmt *st, int idx, int64_t v)
+{
+	char buf[32], *copy;
+
+	snprintf(buf, sizeof buf, "%lld", (long long)v);
+	copy = strdup(buf);
+	if (!copy)
+		return DB_NOMEM;
+	return dbpg_set_param(st, idx, copy, 0, 0, DBPG_INT8OID);
+}
+
+static int dbpg_bind_blob(DbStmt *st, int idx, const void *p, size_t n, bool owned)
+{
+	char *copy;
+
+	if (owned) {
+		copy = (char *)p;
+	} else {
+		copy = malloc(n ? n : 1);
+		if (!copy)
+			return DB_NOMEM;
+		memcpy(copy, p, n);
+	}
+	if (n > 0x7fffffff) {
+		free(copy);
+		return DB_ERROR;
+	}
+	return dbpg_set_param(st, idx, copy, (int)n, 1, DBPG_BYTEAOID);
+}
+
+static int dbpg_bind_limit(DbStmt *st, int idx, int64_t n)
+{
+	if (n > 0)
+		return dbpg_bind_int64(st, idx, n);
+	return dbpg_set_param(st, idx, NULL, 0, 0, DBPG_INT8OID);
+}
+
+static int dbpg_execute(DbPgStmt *st)
+{
+	DbPg *db = dbpg(st->base.db);
+	int n = st->nparams;
+	const char **values = calloc((size_t)n + 1, sizeof *values);
+	int *lens = calloc((size_t)n + 1, sizeof *lens);
+	int *formats = calloc((size_t)n + 1, sizeof *formats);
+	Oid *types = calloc((size_t)n + 1, sizeof *types);
+	int rc;
+
+	if (!values || !lens || !formats || !types) {
+		free(values);
+		free(lens);
+		free(formats);
+		free(types);
+		return DB_NOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		values[i] = st->params[i].value;
+		lens[i] = st->params[i].len;
+		formats[i] = st->params[i].format;
+		types[i] = st->params[i].type;
+	}
+	if (st->persistent && !st->prepared) {
+		PGresult *res = PQprepare(db->conn, st->name, st->sql, n, types);
+
+		rc = dbpg_result(db, res);
+		PQclear(res);
+		if (rc != DB_OK)
+			goto out;
+		st->prepared = true;
+	}
+	if (st->prepared)
+		st->res = PQexecPrepared(db->conn, st->name, n, values, lens, formats, 0);
+	else
+		st->res = PQexecParams(db->conn, st->sql, n, types, values, lens, formats, 0);
+	rc = dbpg_result(db, st->res);
+	if (rc == DB_OK && PQresultStatus(st->res) == PGRES_TUPLES_OK) {
+		st->nrows = PQntuples(st->res);
+		st->ncols = PQnfields(st->res);
+		st->blobs = calloc((size_t)st->ncols + 1, sizeof *st->blobs);
+		st->blob_lens = calloc((size_t)st->ncols + 1, sizeof *st->blob_lens);
+		if (!st->blobs || !st->blob_lens)
+			rc = DB_NOMEM;
+	}
+out:
+	free(values);
+	free(lens);
+	free(formats);
+	free(types);
+	return rc;
+}
+
+static int dbpg_step(DbStmt *s)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	if (st->done)
+		return DB_DONE;
+	if (!st->res) {
+		int rc = dbpg_execute(st);
+
+		if (rc != DB_OK) {
+			PQclear(st->res);
+			st->res = NULL;
+			return rc;
+		}
+	}
+	dbpg_clear_row(st);
+	if (st->row + 1 < st->nrows) {
+		st->row++;
+		return DB_ROW;
+	}
+	st->done = true;
+	return DB_DONE;
+}
+
+static bool dbpg_col_null(DbStmt *s, int col)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	return !st->res || st->row < 0 || col >= st->ncols || PQgetisnull(st->res, st->row, col);
+}
+
+static const char *dbpg_col_text(DbStmt *s, int col)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	if (dbpg_col_null(s, col))
+		return NULL;
+	return PQgetvalue(st->res, st->row, col);
+}
+
+static int64_t dbpg_col_int64(DbStmt *s, int col)
+{
+	DbPgStmt *st = dbpg_st(s);
+	const char *t = dbpg_col_text(s, col);
+
+	if (!t)
+		return 0;
+	if (PQftype(st->res, col) == DBPG_BOOLOID)
+		return t[0] == 't';
+	return strtoll(t, NULL, 10);
+}
+
+static bool dbpg_load_blob(DbPgStmt *st, int col)
+{
+	const char *t;
+
+	if (dbpg_col_null(&st->base, col))
+		return false;
+	if (st->blobs[col])
+		return true;
+	t = PQgetvalue(st->res, st->row, col);
+	if (PQftype(st->res, col) != DBPG_BYTEAOID) {
+		/* Text read as bytes: the value itself. */
+		st->blob_lens[col] = (size_t)PQgetlength(st->res, st->row, col);
+		return true;
+	}
+	st->blobs[col] = PQunescapeBytea((const unsigned char *)t, &st->blob_lens[col]);
+	return st->blobs[col] != NULL;
+}
+
+static const void *dbpg_col_blob(DbStmt *s, int col)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	if (!dbpg_load_blob(st, col))
+		return NULL;
+	if (!st->blobs[col])
+		return PQgetvalue(st->res, st->row, col);
+	return st->blobs[col];
+}
+
+static size_t dbpg_col_bytes(DbStmt *s, int col)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	if (!dbpg_load_blob(st, col))
+		return 0;
+	return st->blob_lens[col];
+}
+
+static const DbOps dbpg_ops = {
+	.kind = DB_KIND_PG,
+	.close = dbpg_close,
+	.errmsg = dbpg_errmsg,
+	.exec = dbpg_exec,
+	.changes = dbpg_changes,
+	.total_changes = dbpg_total_changes,
+	.commits = dbpg_commits,
+	.readonly = dbpg_readonly,
+	.busy_timeout = dbpg_busy_timeout,
+	.prepare = dbpg_prepare,
+	.reset = dbpg_reset,
+	.finalize = dbpg_finalize,
+	.bind_null = dbpg_bind_null,
+	.bind_text = dbpg_bind_text,
+	.bind_int64 = dbpg_bind_int64,
+	.bind_blob = dbpg_bind_blob,
+	.bind_limit = dbpg_bind_limit,
+	.step = dbpg_step,
+	.col_null = dbpg_col_null,
+	.col_text = dbpg_col_text,
+	.col_int64 = dbpg_col_int64,
+	.col_blob = dbpg_col_blob,
+	.col_bytes = dbpg_col_bytes,
+};
+
+/* Notices (e.g. "relation already exists, skipping") would go to stderr. */
+static void dbpg_quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+int db_pg_open(const char *url, Db **out)
+{
+	DbPg *db = calloc(1, sizeof *db);
+	const char *m;
+
+	*out = NULL;
+	if (!db)
+		return DB_NOMEM;
+	db->base.ops = &dbpg_ops;
+	*out = &db->base;
+	db->conn = PQconnectdb(url);
+	if (!db->conn) {
+		dbpg_set_msg(db, "out of memory");
+		return DB_NOMEM;
+	}
+	PQsetNoticeProcessor(db->conn, dbpg_quiet, NULL);
+	if (PQstatus(db->conn) == CONNECTION_OK)
+		return DB_OK;
+	m = PQerrorMessage(db->conn);
+	/* libpq's message starts "connection to server at ... failed: "; the
+	 * reason is what follows. */
+	dbpg_set_msg(db, strstr(m, "failed: ") ? strstr(m, "failed: ") + 8 : m);
+	if (PQconnectionNeedsPassword(db->conn) || strstr(m, "password authentication failed") ||
+	    strstr(m, "authentication failed") || strstr(m, "no password supplied"))
+		return DB_AUTH;
+	return DB_IO;
+}
+
+int db_pg_notifications(Db *d, int64_t *count)
+{
+	DbPg *db = dbpg(d);
+	PGnotify *n;
+
+	if (db_kind(d) != DB_KIND_PG)
+		return DB_ERROR;
+	if (!PQconsumeInput(db->conn)) {
+		dbpg_set_msg(db, PQerrorMessage(db->conn));
+		return DB_IO;
+	}
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		db->notifications++;
+		PQfreemem(n);
+	}
+	*count = db->notifications;
+	return DB_OK;
+}
+
+int db_pg_socket(Db *d)
+{
+	return db_kind(d) == DB_KIND_PG ? PQsocket(dbpg(d)->conn) : -1;
+}
