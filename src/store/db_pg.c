@@ -28,6 +28,7 @@ typedef struct DbPg {
 	long commits;
 	unsigned long next_name;
 	int64_t notifications;
+	char last_state[6]; /* SQLSTATE of the last error */
 } DbPg;
 
 typedef struct DbPgParam {
@@ -35,6 +36,7 @@ typedef struct DbPgParam {
 	int len;
 	int format; /* 0 text, 1 binary */
 	unsigned type;
+	bool unused; /* $N not in the text: typed text, or the server cannot type it */
 } DbPgParam;
 
 typedef struct DbPgStmt {
@@ -49,6 +51,7 @@ typedef struct DbPgStmt {
 	int row; /* the current row; -1 before the first step */
 	int nrows;
 	bool done;
+	bool untyped_text; /* parameters the server cannot type go as text */
 	unsigned char **blobs; /* unescaped bytea per column of the current row */
 	size_t *blob_lens;
 	int ncols;
@@ -129,6 +132,9 @@ static int dbpg_result(DbPg *db, PGresult *res)
 		dbpg_set_msg(db, PQerrorMessage(db->conn));
 		return PQstatus(db->conn) == CONNECTION_BAD ? DB_IO : DB_NOMEM;
 	}
+	snprintf(db->last_state, sizeof db->last_state, "%s",
+		 PQresultErrorField(res, PG_DIAG_SQLSTATE) ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+							   : "");
 	dbpg_set_msg(db, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
 				 ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
 				 : PQresultErrorMessage(res));
@@ -194,7 +200,7 @@ static void dbpg_busy_timeout(Db *d, int ms)
 /* ?N stays N, a bare ? takes the number after the largest so far (as
  * SQLite numbers them); quoted text, identifiers and comments are copied
  * as they are. */
-static char *dbpg_rewrite(const char *sql, int *nparams)
+static char *dbpg_rewrite(const char *sql, int *nparams, bool used[1000])
 {
 	size_t n = strlen(sql);
 	char *out = malloc(n * 2 + 16), *o = out;
@@ -225,6 +231,8 @@ static char *dbpg_rewrite(const char *sql, int *nparams)
 			}
 			if (idx > max)
 				max = idx;
+			if (idx > 0 && idx < 1000)
+				used[idx] = true;
 			o += sprintf(o, "$%d", idx);
 		} else {
 			*o++ = *p++;
@@ -266,14 +274,18 @@ static int dbpg_prepare(Db *d, const char *sql, bool persistent, DbStmt **out)
 	if (!st)
 		return DB_NOMEM;
 	st->base.db = d;
-	st->sql = dbpg_rewrite(sql, &st->nparams);
-	st->params = calloc((size_t)st->nparams + 1, sizeof *st->params);
+	bool used[1000] = { false };
+
+	st->sql = dbpg_rewrite(sql, &st->nparams, used);
+	st->params = st->sql ? calloc((size_t)st->nparams + 1, sizeof *st->params) : NULL;
 	if (!st->sql || !st->params) {
 		free(st->sql);
 		free(st->params);
 		free(st);
 		return DB_NOMEM;
 	}
+	for (int i = 0; i < st->nparams && i < 999; i++)
+		st->params[i].unused = !used[i + 1];
 	st->persistent = persistent;
 	if (persistent)
 		snprintf(st->name, sizeof st->name, "envctl_%lu", ++db->next_name);
@@ -288,8 +300,11 @@ static void dbpg_reset(DbStmt *s)
 
 	dbpg_clear_result(st);
 	for (int i = 0; i < st->nparams; i++) {
+		bool unused = st->params[i].unused;
+
 		free(st->params[i].value);
 		memset(&st->params[i], 0, sizeof st->params[i]);
+		st->params[i].unused = unused;
 	}
 }
 
@@ -319,7 +334,7 @@ static int dbpg_set_param(DbStmt *s, int idx, char *value, int len, int format, 
 		return DB_ERROR;
 	}
 	free(st->params[idx - 1].value);
-	st->params[idx - 1] = (DbPgParam){ value, len, format, type };
+	st->params[idx - 1] = (DbPgParam){ value, len, format, type, st->params[idx - 1].unused };
 	return DB_OK;
 }
 
@@ -374,6 +389,41 @@ static int dbpg_bind_limit(DbStmt *st, int idx, int64_t n)
 	return dbpg_set_param(st, idx, NULL, 0, 0, DBPG_INT8OID);
 }
 
+/* Parameters are typed as bound: text, bigint, bytea (binary); a NULL
+ * bound as text is text, so "?1 IS NULL OR x = ?1" can be typed. One never
+ * bound goes untyped (the server infers it from its use, e.g. an integer
+ * column), one not in the text as text. Should the server still fail to
+ * type one (42P18) outside a transaction, the statement is retried once
+ * with the untyped ones as text, and remembers to. */
+static int dbpg_run(DbPgStmt *st, Oid *types, const char **values, int *lens, int *formats)
+{
+	DbPg *db = dbpg(st->base.db);
+	int n = st->nparams, rc;
+
+	for (int i = 0; i < n; i++) {
+		values[i] = st->params[i].value;
+		lens[i] = st->params[i].len;
+		formats[i] = st->params[i].format;
+		types[i] = st->params[i].unused || (st->untyped_text && !st->params[i].type)
+				   ? DBPG_TEXTOID
+				   : st->params[i].type;
+	}
+	if (st->persistent && !st->prepared) {
+		PGresult *res = PQprepare(db->conn, st->name, st->sql, n, types);
+
+		rc = dbpg_result(db, res);
+		PQclear(res);
+		if (rc != DB_OK)
+			return rc;
+		st->prepared = true;
+	}
+	if (st->prepared)
+		st->res = PQexecPrepared(db->conn, st->name, n, values, lens, formats, 0);
+	else
+		st->res = PQexecParams(db->conn, st->sql, n, types, values, lens, formats, 0);
+	return dbpg_result(db, st->res);
+}
+
 static int dbpg_execute(DbPgStmt *st)
 {
 	DbPg *db = dbpg(st->base.db);
@@ -391,26 +441,15 @@ static int dbpg_execute(DbPgStmt *st)
 		free(types);
 		return DB_NOMEM;
 	}
-	for (int i = 0; i < n; i++) {
-		values[i] = st->params[i].value;
-		lens[i] = st->params[i].len;
-		formats[i] = st->params[i].format;
-		types[i] = st->params[i].type;
+	rc = dbpg_run(st, types, values, lens, formats);
+	/* Outside a transaction only: inside, the failure has aborted it. */
+	if (rc != DB_OK && !st->untyped_text && !st->prepared && !strcmp(db->last_state, "42P18") &&
+	    PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+		PQclear(st->res);
+		st->res = NULL;
+		st->untyped_text = true;
+		rc = dbpg_run(st, types, values, lens, formats);
 	}
-	if (st->persistent && !st->prepared) {
-		PGresult *res = PQprepare(db->conn, st->name, st->sql, n, types);
-
-		rc = dbpg_result(db, res);
-		PQclear(res);
-		if (rc != DB_OK)
-			goto out;
-		st->prepared = true;
-	}
-	if (st->prepared)
-		st->res = PQexecPrepared(db->conn, st->name, n, values, lens, formats, 0);
-	else
-		st->res = PQexecParams(db->conn, st->sql, n, types, values, lens, formats, 0);
-	rc = dbpg_result(db, st->res);
 	if (rc == DB_OK && PQresultStatus(st->res) == PGRES_TUPLES_OK) {
 		st->nrows = PQntuples(st->res);
 		st->ncols = PQnfields(st->res);
@@ -419,7 +458,6 @@ static int dbpg_execute(DbPgStmt *st)
 		if (!st->blobs || !st->blob_lens)
 			rc = DB_NOMEM;
 	}
-out:
 	free(values);
 	free(lens);
 	free(formats);
@@ -583,8 +621,20 @@ int db_pg_notifications(Db *d, int64_t *count)
 	DbPg *db = dbpg(d);
 	PGnotify *n;
 
+	PGresult *res;
+
 	if (db_kind(d) != DB_KIND_PG)
 		return DB_ERROR;
+	/* A round trip: the server delivers a notification signalled before
+	 * our query (another console's commit that has returned) ahead of
+	 * the answer, so nothing committed before this call is missed. */
+	res = PQexec(db->conn, "");
+	if (!res || PQresultStatus(res) == PGRES_FATAL_ERROR) {
+		PQclear(res);
+		dbpg_set_msg(db, PQerrorMessage(db->conn));
+		return DB_IO;
+	}
+	PQclear(res);
 	if (!PQconsumeInput(db->conn)) {
 		dbpg_set_msg(db, PQerrorMessage(db->conn));
 		return DB_IO;

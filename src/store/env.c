@@ -320,7 +320,8 @@ Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ct
 	if (w->text && w->text[0])
 		st = store_stmt(s, "SELECT count(*)" STORE_ENV_WINDOW_FROM STORE_ENV_WINDOW_FILTER, err);
 	else
-		st = store_stmt(s, "SELECT count(*) FROM environments WHERE ?1 IS NULL", err);
+		st = store_stmt(s, "SELECT count(*) FROM environments WHERE CAST(?1 AS TEXT) IS NULL",
+			       err);
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, lower[0] ? lower : NULL);
@@ -345,7 +346,7 @@ Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ct
 			 " ORDER BY p.created_at DESC LIMIT 1), "
 			 "(SELECT count(*) FROM leases l WHERE l.environment_id = e.id "
 			 " AND l.status = 'active') AS active "
-			 "FROM environments e WHERE ?1 IS NULL ORDER BY %s %s, e.name "
+			 "FROM environments e WHERE CAST(?1 AS TEXT) IS NULL ORDER BY %s %s, e.name "
 			 "LIMIT ?2 OFFSET ?3",
 			 store_env_sort_sql[sort], w->desc ? "DESC" : "ASC");
 	else

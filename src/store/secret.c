@@ -817,7 +817,7 @@ Status store_binding_set(Store *s, const char *secret_id, const char *target_typ
 			"config_path, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 			"ON CONFLICT (target_type, target_id, config_path) DO UPDATE SET "
 			"secret_id = excluded.secret_id, created_at = excluded.created_at "
-			"WHERE secret_id <> excluded.secret_id",
+			"WHERE secret_bindings.secret_id <> excluded.secret_id",
 			err);
 	if (!st)
 		return err->status;

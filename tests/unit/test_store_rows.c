@@ -18,7 +18,7 @@ static Error err;
 static void setup(void)
 {
 	dir = tu_store_dir();
-	path = tu_path(dir, "envctl.db");
+	path = tu_db_path(dir);
 	s = tu_store_open(dir);
 	error_clear(&err);
 }
@@ -653,7 +653,9 @@ START_TEST(test_check_finds_problems)
 	ck_assert_int_eq(r.bindings, 1);
 	store_check_report_free(&r);
 	/* a binding whose environment vanished behind our back */
-	tu_sql(path, "DROP TRIGGER environments_unbind; DELETE FROM environments;");
+	tu_sql(path, tu_pg() ? "DROP TRIGGER environments_unbind ON environments; "
+			       "DELETE FROM environments;"
+			     : "DROP TRIGGER environments_unbind; DELETE FROM environments;");
 	ck_assert_int_eq(store_check(s, &r, &err), ST_OK);
 	{
 		bool gone = false;
@@ -665,6 +667,18 @@ START_TEST(test_check_finds_problems)
 	store_check_report_free(&r);
 	store_secret_clear(&sec);
 	store_env_clear(&e);
+}
+END_TEST
+
+/* PostgreSQL: db backup is SQLite's file copy, and says what to use instead. */
+START_TEST(test_backup_pg_refused)
+{
+	char *bk = tu_path(dir, "backup.db");
+
+	ck_assert_int_eq(store_backup(s, bk, &err), ST_E_UNSUPPORTED);
+	ck_assert_msg(strstr(err.msg, "pg_dump") != NULL, "%s", err.msg);
+	ck_assert_int_eq(tu_mode(bk), -1);
+	free(bk);
 }
 END_TEST
 
@@ -759,14 +773,16 @@ TEST_SUITE(store_rows)
 	tcase_add_test(tc, test_lease_list_filters_and_windows);
 	tcase_add_test(tc, test_lease_reuse_candidates);
 	tcase_add_test(tc, test_env_window);
-	tcase_add_test(tc, test_lease_query_plans);
+	/* SQLite's query planner and file copy; the rest runs on both backends */
+	if (!tu_pg())
+		tcase_add_test(tc, test_lease_query_plans);
 	tcase_add_test(tc, test_lease_counts_follow_writes);
 	tcase_add_test(tc, test_change_counter_moves_on_writes);
 	tcase_add_test(tc, test_lease_needs_environment);
 	tcase_add_test(tc, test_probes_and_drafts);
 	tcase_add_test(tc, test_activity);
 	tcase_add_test(tc, test_check_finds_problems);
-	tcase_add_test(tc, test_backup);
+	tcase_add_test(tc, tu_pg() ? test_backup_pg_refused : test_backup);
 	tcase_add_test(tc, test_two_processes_write);
 	suite_add_tcase(su, tc);
 	return su;
