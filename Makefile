@@ -159,6 +159,7 @@ test: all $(UNIT_BIN) $(TEST_HELPERS)
 # plugins of this build.
 unit: $(UNIT_BIN) $(TEST_HELPERS) $(PLUGIN_BINS) $(PLUGIN_MANIFESTS)
 	CK_FORK=yes CK_DEFAULT_TIMEOUT=60 ./$(UNIT_BIN)
+	bash tests/helpers/pg_unit.sh ./$(UNIT_BIN)
 
 e2e: all $(TEST_HELPERS)
 	@ENVCTL_BIN=$(abspath $(BIN)) BUILD_DIR=$(abspath $(BUILD)) tests/e2e/run.sh

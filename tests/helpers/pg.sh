@@ -22,10 +22,11 @@ pg_bin_dir() {
 
 # Runs a server program as the server's user.
 pg_as() {
+	# From / : the caller's directory may be closed to that user.
 	if [ "$(id -u)" = 0 ]; then
-		runuser -u "${ENVCTL_PG_USER:-nobody}" -- "$@"
+		(cd / && runuser -u "${ENVCTL_PG_USER:-nobody}" -- "$@")
 	else
-		"$@"
+		(cd / && "$@")
 	fi
 }
 
