@@ -607,9 +607,9 @@ int db_pg_open(const char *url, Db **out)
 	if (PQstatus(db->conn) == CONNECTION_OK)
 		return DB_OK;
 	m = PQerrorMessage(db->conn);
-	/* libpq's message starts "connection to server at ... failed: "; the
-	 * reason is what follows. */
-	dbpg_set_msg(db, strstr(m, "failed: ") ? strstr(m, "failed: ") + 8 : m);
+	/* libpq's first line names the socket or host and the reason (never
+	 * the password). */
+	dbpg_set_msg(db, m);
 	if (PQconnectionNeedsPassword(db->conn) || strstr(m, "password authentication failed") ||
 	    strstr(m, "authentication failed") || strstr(m, "no password supplied"))
 		return DB_AUTH;

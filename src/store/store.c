@@ -228,6 +228,11 @@ const char *store_path(const Store *s)
 	return s->path;
 }
 
+char *store_path_shown(const char *path)
+{
+	return db_is_pg_url(path) ? db_url_redact(path) : strdup(path);
+}
+
 bool store_readonly(const Store *s)
 {
 	return s->readonly || db_readonly(s->db);

@@ -58,6 +58,10 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 void store_close(Store *s);
 
 const char *store_path(const Store *s);
+/* A database path or URL as it may be shown: a postgresql:// URL without
+ * its password (never printed anywhere), a file path as it is. Malloc'd;
+ * NULL when out of memory. */
+char *store_path_shown(const char *path);
 /* Whether writes will fail: opened read-only, or the file is not
  * writable by this user (SQLite then opens it read-only). */
 bool store_readonly(const Store *s);

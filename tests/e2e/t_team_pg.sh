@@ -66,3 +66,19 @@ contains "$errout" "upgrade envctl"
 expect_rc 11 envctl --db "postgresql://envctl:pw@/envctl?host=$TMPDIR/nowhere" env list
 contains "$errout" "cannot connect to PostgreSQL database postgresql://envctl@/envctl"
 lacks "$errout" ":pw@"
+
+# A wrong password: "cannot log in", the URL shown without it.
+"$PG_BIN_DIR/psql" -X -q -h "$PG_DIR" -U envctl -d envctl -c \
+	"CREATE ROLE pwuser LOGIN PASSWORD 'right-pw'" || fail "create role"
+sed -i '1i local all pwuser scram-sha-256' "$PG_DIR/data/pg_hba.conf"
+pg_as "$PG_BIN_DIR/pg_ctl" -D "$PG_DIR/data" reload >/dev/null || fail "reload"
+# The reload is a signal: wait until the server asks pwuser for a password.
+deadline=$(( $(date +%s) + 20 ))
+while PGPASSWORD=wrong-pw "$PG_BIN_DIR/psql" -X -q -w -h "$PG_DIR" -U pwuser -d envctl -c "SELECT 1" \
+	>/dev/null 2>&1; do
+	[ "$(date +%s)" -lt "$deadline" ] || fail "the server did not reload pg_hba.conf"
+done
+expect_rc 7 envctl --db "postgresql://pwuser:wrong-pw@/envctl?host=$PG_DIR" env list
+contains "$errout" "cannot log in to PostgreSQL database postgresql://pwuser@/envctl"
+contains "$errout" "password"
+lacks "$errout" "wrong-pw"
