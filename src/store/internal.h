@@ -33,6 +33,8 @@ struct Store {
 	bool readonly; /* opened read-only: nothing is created or migrated */
 	int tx_depth;
 	bool read_tx; /* inside store_read_begin's snapshot */
+	char owner_tag[32]; /* "pg:KEY" of the session advisory lock held, or "" */
+	bool sweeping;      /* holds the sweep lock */
 	StoreStmt *stmts;
 	size_t stmt_count;
 	size_t stmt_cap;

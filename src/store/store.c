@@ -20,6 +20,8 @@
 /* The lock every PostgreSQL write transaction takes first (see
  * store_begin); the number is envctl's own, "envc" in ASCII. */
 #define STORE_PG_WRITE_LOCK "1701737059"
+/* ... and the one a sweep holds. */
+#define STORE_PG_SWEEP_LOCK "1701737060"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -605,6 +607,106 @@ Status store_open(const char *path, Store **out, Error *err)
 	return store_open_ex(path, NULL, out, err);
 }
 
+/* A random key outside the two fixed ones, held by this session until it
+ * closes; its tag goes into the intents this console writes. */
+static Status store_take_owner_lock(Store *s, Error *err)
+{
+	DbStmt *st;
+	int64_t key;
+	int rc;
+
+	for (int tries = 0; tries < 4; tries++) {
+		randombytes_buf(&key, sizeof key);
+		key = (key & INT64_C(0x3fffffffffffffff)) | INT64_C(0x100000000);
+		st = store_stmt(s, "SELECT pg_try_advisory_lock(?1)", err);
+		if (!st)
+			return err->status;
+		db_bind_int64(st, 1, key);
+		rc = db_step(st);
+		if (rc == DB_ROW && db_col_int(st, 0)) {
+			store_stmt_done(s, st);
+			snprintf(s->owner_tag, sizeof s->owner_tag, "pg:%lld", (long long)key);
+			return ST_OK;
+		}
+		store_stmt_done(s, st);
+		if (rc != DB_ROW)
+			return store_sql_error(s, rc, err, "taking this console's session lock");
+	}
+	return error_set(err, ST_E_STORE, "cannot take a session lock of this console's own");
+}
+
+const char *store_owner_tag(const Store *s)
+{
+	return s->owner_tag;
+}
+
+Status store_owner_gone(Store *s, const char *tag, bool *gone, Error *err)
+{
+	DbStmt *st;
+	char *end;
+	long long key;
+	int rc;
+
+	*gone = false;
+	if (strncmp(tag, "pg:", 3) != 0 || db_kind(s->db) != DB_KIND_PG)
+		return error_set(err, ST_E_UNSUPPORTED, "owner %s cannot be checked here", tag);
+	key = strtoll(tag + 3, &end, 10);
+	if (end == tag + 3 || (*end && *end != ' '))
+		return error_set(err, ST_E_UNSUPPORTED, "owner %s is not a session lock", tag);
+	if (!strncmp(tag, s->owner_tag, strlen(s->owner_tag)) && s->owner_tag[0] &&
+	    (tag[strlen(s->owner_tag)] == '\0' || tag[strlen(s->owner_tag)] == ' '))
+		return ST_OK; /* this console: alive */
+	/* Free if we can take it; then it is given straight back. */
+	st = store_stmt(s, "SELECT pg_try_advisory_lock(?1)", err);
+	if (!st)
+		return err->status;
+	db_bind_int64(st, 1, key);
+	rc = db_step(st);
+	*gone = rc == DB_ROW && db_col_int(st, 0);
+	store_stmt_done(s, st);
+	if (rc != DB_ROW)
+		return store_sql_error(s, rc, err, "checking an intent's owner");
+	if (*gone) {
+		st = store_stmt(s, "SELECT pg_advisory_unlock(?1)", err);
+		if (!st)
+			return err->status;
+		db_bind_int64(st, 1, key);
+		rc = db_step(st);
+		store_stmt_done(s, st);
+		if (rc != DB_ROW)
+			return store_sql_error(s, rc, err, "checking an intent's owner");
+	}
+	return ST_OK;
+}
+
+Status store_sweep_lock(Store *s, bool *got, Error *err)
+{
+	DbStmt *st;
+	int rc;
+
+	*got = true;
+	if (db_kind(s->db) != DB_KIND_PG || s->sweeping)
+		return ST_OK;
+	st = store_stmt(s, "SELECT pg_try_advisory_lock(" STORE_PG_SWEEP_LOCK ")", err);
+	if (!st)
+		return err->status;
+	rc = db_step(st);
+	*got = rc == DB_ROW && db_col_int(st, 0);
+	store_stmt_done(s, st);
+	if (rc != DB_ROW)
+		return store_sql_error(s, rc, err, "taking the sweep lock");
+	s->sweeping = *got;
+	return ST_OK;
+}
+
+void store_sweep_unlock(Store *s)
+{
+	if (!s->sweeping)
+		return;
+	s->sweeping = false;
+	db_exec(s->db, "SELECT pg_advisory_unlock(" STORE_PG_SWEEP_LOCK ")");
+}
+
 /* PostgreSQL: the URL names the server, database and role; no file to
  * prepare, no journal mode. The path shown everywhere is the URL without
  * its password. */
@@ -646,7 +748,8 @@ static Status store_open_pg(const char *url, const StoreOptions *opts, Store **o
 		 readonly || check ? "SET default_transaction_read_only = on;" : "");
 	if (store_exec(s, sql, err) != ST_OK ||
 	    (check ? store_check_version(s, err) : store_migrate(s, err)) != ST_OK ||
-	    store_check_key(s, opts, err) != ST_OK) {
+	    store_check_key(s, opts, err) != ST_OK ||
+	    (!readonly && !check && store_take_owner_lock(s, err) != ST_OK)) {
 		store_close(s);
 		return err->status;
 	}
