@@ -15,6 +15,12 @@ void db_close(Db *db)
 		db->ops->close(db);
 }
 
+void db_closing(Db *db)
+{
+	if (db && db->ops->closing)
+		db->ops->closing(db);
+}
+
 const char *db_errmsg(const Db *db)
 {
 	return db ? db->ops->errmsg(db) : "out of memory";

@@ -72,6 +72,9 @@ char *db_url_redact(const char *url);
 
 DbKind db_kind(const Db *db);
 void db_close(Db *db);
+/* The connection is about to close: finalizing its statements need not
+ * tell the server (PostgreSQL drops them with the session). */
+void db_closing(Db *db);
 const char *db_errmsg(const Db *db);
 /* Runs SQL (one or more statements) with no result rows. */
 int db_exec(Db *db, const char *sql);

@@ -8,6 +8,7 @@
 typedef struct DbOps {
 	DbKind kind;
 	void (*close)(Db *db);
+	void (*closing)(Db *db); /* may be NULL */
 	const char *(*errmsg)(const Db *db);
 	int (*exec)(Db *db, const char *sql);
 	int64_t (*changes)(const Db *db);

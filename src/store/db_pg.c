@@ -29,6 +29,7 @@ typedef struct DbPg {
 	unsigned long next_name;
 	int64_t notifications;
 	char last_state[6]; /* SQLSTATE of the last error */
+	bool closing;
 } DbPg;
 
 typedef struct DbPgParam {
@@ -150,6 +151,11 @@ static void dbpg_close(Db *d)
 	if (db->conn)
 		PQfinish(db->conn);
 	free(db);
+}
+
+static void dbpg_closing(Db *db)
+{
+	dbpg(db)->closing = true;
 }
 
 static const char *dbpg_errmsg(const Db *db)
@@ -313,7 +319,7 @@ static void dbpg_finalize(DbStmt *s)
 	DbPgStmt *st = dbpg_st(s);
 
 	dbpg_reset(s);
-	if (st->prepared) {
+	if (st->prepared && !dbpg(s->db)->closing) {
 		char sql[64];
 
 		/* The name would otherwise live as long as the connection. */
@@ -558,6 +564,7 @@ static size_t dbpg_col_bytes(DbStmt *s, int col)
 static const DbOps dbpg_ops = {
 	.kind = DB_KIND_PG,
 	.close = dbpg_close,
+	.closing = dbpg_closing,
 	.errmsg = dbpg_errmsg,
 	.exec = dbpg_exec,
 	.changes = dbpg_changes,

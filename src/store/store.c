@@ -845,6 +845,7 @@ void store_close(Store *s)
 		return;
 	while (s->tx_depth > 0)
 		store_rollback(s);
+	db_closing(s->db);
 	for (size_t i = 0; i < s->stmt_count; i++) {
 		db_finalize(s->stmts[i].st);
 		free(s->stmts[i].sql);
