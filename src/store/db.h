@@ -63,7 +63,7 @@ int db_pg_open(const char *url, Db **out);
  * reading any that arrived without waiting. */
 int db_pg_notifications(Db *db, int64_t *count);
 /* The connection's socket, to poll for a notification; -1 if none. */
-int db_pg_socket(Db *db);
+int db_pg_socket(const Db *db);
 /* True for postgresql:// and postgres:// (the scheme selects the driver). */
 bool db_is_pg_url(const char *path);
 /* The URL with any password removed (user@host kept), for messages;

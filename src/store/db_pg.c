@@ -654,7 +654,7 @@ int db_pg_notifications(Db *d, int64_t *count)
 	return DB_OK;
 }
 
-int db_pg_socket(Db *d)
+int db_pg_socket(const Db *d)
 {
 	return db_kind(d) == DB_KIND_PG ? PQsocket(dbpg(d)->conn) : -1;
 }

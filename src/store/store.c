@@ -635,6 +635,11 @@ static Status store_take_owner_lock(Store *s, Error *err)
 	return error_set(err, ST_E_STORE, "cannot take a session lock of this console's own");
 }
 
+int store_change_fd(const Store *s)
+{
+	return s->db && db_kind(s->db) == DB_KIND_PG ? db_pg_socket(s->db) : -1;
+}
+
 const char *store_owner_tag(const Store *s)
 {
 	return s->owner_tag;

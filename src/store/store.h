@@ -76,6 +76,12 @@ Status store_owner_gone(Store *s, const char *tag, bool *gone, Error *err);
  * one may run (always on SQLite, whose writer lock serialises it). */
 Status store_sweep_lock(Store *s, bool *got, Error *err);
 void store_sweep_unlock(Store *s);
+
+/* Live views: a descriptor that turns readable when another console has
+ * committed a change (PostgreSQL: a NOTIFY from the write's trigger has
+ * arrived), for a console to poll() beside its terminal and then check
+ * store_change_counter; -1 on SQLite, where the counter is polled. */
+int store_change_fd(const Store *s);
 /* Whether writes will fail: opened read-only, or the file is not
  * writable by this user (SQLite then opens it read-only). */
 bool store_readonly(const Store *s);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -541,6 +542,34 @@ START_TEST(test_change_counter_moves_on_writes)
 }
 END_TEST
 
+/* PostgreSQL: another connection's commit makes the change descriptor
+ * readable within 200 ms (the NOTIFY of its trigger), and the counter
+ * moves; SQLite has no descriptor (its views poll the counter). */
+START_TEST(test_change_fd_wakes_on_other_commit)
+{
+	int64_t v0, v1;
+	int fd = store_change_fd(s);
+	struct pollfd p;
+	int64_t t0, waited;
+
+	if (!tu_pg()) {
+		ck_assert_int_eq(fd, -1);
+		return;
+	}
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(store_change_counter(s, &v0, &err), ST_OK);
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, 0), 0); /* nothing pending */
+	t0 = time_now_ms();
+	tu_sql(path, "INSERT INTO meta (key, value) VALUES ('other', 'console')");
+	ck_assert_int_eq(poll(&p, 1, 200), 1);
+	waited = time_now_ms() - t0;
+	ck_assert_int_le(waited, 200);
+	ck_assert_int_eq(store_change_counter(s, &v1, &err), ST_OK);
+	ck_assert(v1 != v0);
+}
+END_TEST
+
 START_TEST(test_lease_needs_environment)
 {
 	StoreLease l = { 0 };
@@ -778,6 +807,7 @@ TEST_SUITE(store_rows)
 		tcase_add_test(tc, test_lease_query_plans);
 	tcase_add_test(tc, test_lease_counts_follow_writes);
 	tcase_add_test(tc, test_change_counter_moves_on_writes);
+	tcase_add_test(tc, test_change_fd_wakes_on_other_commit);
 	tcase_add_test(tc, test_lease_needs_environment);
 	tcase_add_test(tc, test_probes_and_drafts);
 	tcase_add_test(tc, test_activity);
