@@ -165,8 +165,13 @@ char *db_url_redact(const char *url)
 	if (!out || !scheme_end)
 		return out;
 	p = out + (scheme_end - url) + 3;
-	at = strchr(p, '@');
-	if (at && at < p + strcspn(p, "/?")) {
+	/* The userinfo ends at the authority's last '@' (a password may hold
+	 * one unencoded); the password starts at its first ':'. */
+	at = NULL;
+	for (char *c = p; *c && *c != '/' && *c != '?' && *c != '#'; c++)
+		if (*c == '@')
+			at = c;
+	if (at) {
 		colon = memchr(p, ':', (size_t)(at - p));
 		if (colon)
 			memmove(colon, at, strlen(at) + 1);
