@@ -58,26 +58,48 @@ BEGIN
 	ON CONFLICT (environment_id, provider, status) DO UPDATE SET n = n + 1;
 END;
 -- sqlite:end
--- pg: CREATE FUNCTION leases_count() RETURNS trigger LANGUAGE plpgsql AS $$
+-- PostgreSQL: per statement, over its transition tables (a row trigger
+-- would pile dead versions of one counts row into a bulk insert's
+-- transaction: quadratic).
+-- pg: CREATE FUNCTION leases_count_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 -- pg: BEGIN
--- pg:   IF TG_OP IN ('DELETE', 'UPDATE') THEN
--- pg:     UPDATE lease_counts SET n = n - 1
--- pg:     WHERE environment_id = OLD.environment_id AND provider = OLD.provider
--- pg:       AND status = OLD.status;
--- pg:   END IF;
--- pg:   IF TG_OP IN ('INSERT', 'UPDATE') THEN
--- pg:     INSERT INTO lease_counts (environment_id, provider, status, n)
--- pg:     VALUES (NEW.environment_id, NEW.provider, NEW.status, 1)
--- pg:     ON CONFLICT (environment_id, provider, status) DO UPDATE SET n = lease_counts.n + 1;
--- pg:   END IF;
+-- pg:   INSERT INTO lease_counts (environment_id, provider, status, n)
+-- pg:   SELECT environment_id, provider, status, count(*) FROM new_rows GROUP BY 1, 2, 3
+-- pg:   ON CONFLICT (environment_id, provider, status) DO UPDATE SET n = lease_counts.n + EXCLUDED.n;
 -- pg:   RETURN NULL;
 -- pg: END $$;
--- pg: CREATE TRIGGER leases_count_insert_delete AFTER INSERT OR DELETE ON leases
--- pg:   FOR EACH ROW EXECUTE FUNCTION leases_count();
--- pg: CREATE TRIGGER leases_count_update AFTER UPDATE OF environment_id, provider, status ON leases
--- pg:   FOR EACH ROW WHEN (OLD.environment_id IS DISTINCT FROM NEW.environment_id
--- pg:     OR OLD.provider IS DISTINCT FROM NEW.provider OR OLD.status IS DISTINCT FROM NEW.status)
--- pg:   EXECUTE FUNCTION leases_count();
+-- pg: CREATE FUNCTION leases_count_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+-- pg: BEGIN
+-- pg:   UPDATE lease_counts c SET n = c.n - d.k
+-- pg:   FROM (SELECT environment_id, provider, status, count(*) AS k FROM old_rows GROUP BY 1, 2, 3) d
+-- pg:   WHERE c.environment_id = d.environment_id AND c.provider = d.provider AND c.status = d.status;
+-- pg:   RETURN NULL;
+-- pg: END $$;
+-- pg: CREATE FUNCTION leases_count_update() RETURNS trigger LANGUAGE plpgsql AS $$
+-- pg: BEGIN
+-- pg:   UPDATE lease_counts c SET n = c.n - d.k
+-- pg:   FROM (SELECT o.environment_id, o.provider, o.status, count(*) AS k
+-- pg:         FROM old_rows o JOIN new_rows w ON w.id = o.id
+-- pg:         WHERE (o.environment_id, o.provider, o.status)
+-- pg:               IS DISTINCT FROM (w.environment_id, w.provider, w.status)
+-- pg:         GROUP BY 1, 2, 3) d
+-- pg:   WHERE c.environment_id = d.environment_id AND c.provider = d.provider AND c.status = d.status;
+-- pg:   INSERT INTO lease_counts (environment_id, provider, status, n)
+-- pg:   SELECT w.environment_id, w.provider, w.status, count(*)
+-- pg:   FROM old_rows o JOIN new_rows w ON w.id = o.id
+-- pg:   WHERE (o.environment_id, o.provider, o.status)
+-- pg:         IS DISTINCT FROM (w.environment_id, w.provider, w.status)
+-- pg:   GROUP BY 1, 2, 3
+-- pg:   ON CONFLICT (environment_id, provider, status) DO UPDATE SET n = lease_counts.n + EXCLUDED.n;
+-- pg:   RETURN NULL;
+-- pg: END $$;
+-- pg: CREATE TRIGGER leases_count_insert AFTER INSERT ON leases REFERENCING NEW TABLE AS new_rows
+-- pg:   FOR EACH STATEMENT EXECUTE FUNCTION leases_count_insert();
+-- pg: CREATE TRIGGER leases_count_delete AFTER DELETE ON leases REFERENCING OLD TABLE AS old_rows
+-- pg:   FOR EACH STATEMENT EXECUTE FUNCTION leases_count_delete();
+-- pg: CREATE TRIGGER leases_count_update AFTER UPDATE ON leases
+-- pg:   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+-- pg:   FOR EACH STATEMENT EXECUTE FUNCTION leases_count_update();
 
 -- PostgreSQL: every write tells the listening consoles which table changed
 -- (delivered at commit), so a view refreshes on another operator's change
