@@ -35,6 +35,7 @@ struct Store {
 	bool read_tx; /* inside store_read_begin's snapshot */
 	char owner_tag[32]; /* "pg:KEY" of the session advisory lock held, or "" */
 	bool sweeping;      /* holds the sweep lock */
+	bool no_write;      /* PostgreSQL: this role may not write the tables */
 	StoreStmt *stmts;
 	size_t stmt_count;
 	size_t stmt_cap;

@@ -237,7 +237,7 @@ char *store_path_shown(const char *path)
 
 bool store_readonly(const Store *s)
 {
-	return s->readonly || db_readonly(s->db);
+	return s->readonly || s->no_write || db_readonly(s->db);
 }
 
 const char *store_key_source(const Store *s)
@@ -607,6 +607,26 @@ Status store_open(const char *path, Store **out, Error *err)
 	return store_open_ex(path, NULL, out, err);
 }
 
+/* A role granted only SELECT is read-only for this user, said up front
+ * (app_check_writable) as for an SQLite file without write permission. */
+static Status store_pg_writable(Store *s, Error *err)
+{
+	DbStmt *st = store_stmt(s,
+				"SELECT has_table_privilege('environments', 'INSERT, UPDATE, DELETE') "
+				"AND has_table_privilege('leases', 'INSERT, UPDATE, DELETE')",
+				err);
+	int rc;
+
+	if (!st)
+		return err->status;
+	rc = db_step(st);
+	s->no_write = rc == DB_ROW && !db_col_int(st, 0);
+	store_stmt_done(s, st);
+	if (rc != DB_ROW)
+		return store_sql_error(s, rc, err, "reading this role's privileges");
+	return ST_OK;
+}
+
 /* A random key outside the two fixed ones, held by this session until it
  * closes; its tag goes into the intents this console writes. */
 static Status store_take_owner_lock(Store *s, Error *err)
@@ -754,7 +774,8 @@ static Status store_open_pg(const char *url, const StoreOptions *opts, Store **o
 	if (store_exec(s, sql, err) != ST_OK ||
 	    (check ? store_check_version(s, err) : store_migrate(s, err)) != ST_OK ||
 	    store_check_key(s, opts, err) != ST_OK ||
-	    (!readonly && !check && store_take_owner_lock(s, err) != ST_OK)) {
+	    (!readonly && !check && store_take_owner_lock(s, err) != ST_OK) ||
+	    store_pg_writable(s, err) != ST_OK) {
 		store_close(s);
 		return err->status;
 	}
