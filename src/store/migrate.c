@@ -116,8 +116,14 @@ static Status store_user_version(Store *s, int *out, Error *err)
 	int rc;
 
 	if (store_is_pg(s)) {
-		/* No table yet: version 0. */
-		st = store_stmt(s, "SELECT to_regclass('schema_migrations') IS NOT NULL", err);
+		/* No table yet: version 0. Read from pg_class under the statement's
+		 * snapshot: to_regclass goes by the catalog cache, which may not
+		 * yet show a table another console's migration just committed. */
+		st = store_stmt(s,
+				"SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN "
+				"pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE "
+				"c.relname = 'schema_migrations' AND n.nspname = current_schema())",
+				err);
 		if (!st)
 			return err->status;
 		rc = db_step(st);

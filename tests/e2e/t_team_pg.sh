@@ -15,6 +15,18 @@ export ENVCTL_MASTER_KEY=5555555555555555555555555555555555555555555555555555555
 b() { HOME="$TMPDIR/b" XDG_CONFIG_HOME="$TMPDIR/b/config" XDG_DATA_HOME="$TMPDIR/b/data" "$ENVCTL_BIN" "$@"; }
 mkdir -p "$TMPDIR/b"
 
+# Four consoles opening a new database at once: one migrates, the others
+# wait for its lock and find the work done (to_regclass's catalog cache
+# missed the committed table before, and a second one migrated again).
+for round in 1 2 3; do
+	fresh=$(pg_new_db "fresh$round") || fail "createdb"
+	for k in 1 2 3 4; do envctl --db "$fresh" env list >"open.$k" 2>&1 & done
+	wait
+	for k in 1 2 3 4; do
+		grep -q "no environments" "open.$k" || fail "round $round, console $k: $(cat "open.$k")"
+	done
+done
+
 expect_rc 0 envctl env create shared --provider fake
 out=$(b env list --json) || fail "console B cannot list: $out"
 contains "$out" '"shared"'
