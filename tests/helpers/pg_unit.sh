@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The store's unit suites once more, against a private PostgreSQL server
+# The store's unit suites (and the lease, environment-save and describe
+# suites above it) once more, against a private PostgreSQL server
 # (tests/helpers/pg.sh): the same suites, parameterised by
 # ENVCTL_TEST_DB_URL. Usage: pg_unit.sh UNIT_BIN [SUITE...]
 set -u
 bin=$1; shift
-suites=${*:-store_rows store_secret}
+suites=${*:-store_rows store_secret lease env_save describe}
 . "$(dirname "$0")/pg.sh"
 pg_start || exit 1
 trap pg_stop EXIT

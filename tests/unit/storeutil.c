@@ -190,12 +190,48 @@ char *tu_sql_plan(const char *db_path, const char *sql)
 	return strdup(out);
 }
 
+/* PostgreSQL: the needle in any table's text, or in the bytes of a
+ * secret version (what a file search finds in SQLite's file). */
+static int tu_pg_contains(const char *url, const char *needle)
+{
+	static const char *const tables[] = { "meta", "schema_migrations", "environments",
+					      "leases", "secrets", "secret_bindings",
+					      "secret_access_events", "probes", "activity",
+					      "lease_counts", "secret_versions" };
+	char q[8192], lit[512], *o = lit, *t;
+	size_t k = 0;
+	int found;
+
+	for (const char *p = needle; *p && o < lit + sizeof lit - 3; p++) {
+		if (*p == '\'')
+			*o++ = '\'';
+		*o++ = *p;
+	}
+	*o = '\0';
+	k += (size_t)snprintf(q + k, sizeof q - k, "SELECT 0");
+	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+		k += (size_t)snprintf(q + k, sizeof q - k,
+				      " + (SELECT count(*) FROM %s t WHERE strpos(t::text, '%s') > 0)",
+				      tables[i], lit);
+	snprintf(q + k, sizeof q - k,
+		 " + (SELECT count(*) FROM secret_versions WHERE position(convert_to('%s', 'UTF8') "
+		 "IN coalesce(material, ''::bytea) || coalesce(fingerprint, ''::bytea)) > 0)",
+		 lit);
+	t = tu_sql_text(url, q);
+	found = atoi(t) > 0;
+	free(t);
+	return found;
+}
+
 int tu_file_contains(const char *path, const char *needle)
 {
 	size_t len = 0, n = strlen(needle);
-	char *data = fs_read_file(path, &len, NULL);
+	char *data;
 	int found = 0;
 
+	if (tu_is_url(path))
+		return tu_pg_contains(path, needle);
+	data = fs_read_file(path, &len, NULL);
 	if (!data)
 		return 0;
 	for (size_t i = 0; n && i + n <= len; i++)

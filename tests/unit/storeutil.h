@@ -26,7 +26,8 @@ void tu_sql(const char *db_path, const char *sql);
 char *tu_sql_text(const char *db_path, const char *sql);
 /* EXPLAIN QUERY PLAN details joined with ';'; caller frees. */
 char *tu_sql_plan(const char *db_path, const char *sql);
-/* Does the file contain the bytes of needle? */
+/* Does the file contain the bytes of needle? For a PostgreSQL URL: does
+ * any table's text, or a secret version's bytes? */
 int tu_file_contains(const char *path, const char *needle);
 /* File mode bits (07777) or -1. */
 int tu_mode(const char *path);

@@ -120,6 +120,10 @@ START_TEST(test_create_encrypts_and_resolves)
 		cfg = tu_sql_text(f.path, "SELECT count(*) FROM secret_versions");
 		ck_assert_str_eq(cfg, "1");
 		free(cfg);
+		/* the whole-database search (tu_file_contains) finds what is
+		 * there and not the value */
+		ck_assert(tu_file_contains(f.path, "e1"));
+		ck_assert(!tu_file_contains(f.path, PLAIN));
 		store_secret_clear(&sec);
 		store_env_clear(&env);
 		fx_close(&f);
