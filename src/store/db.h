@@ -59,6 +59,9 @@ int db_sqlite_backup(Db *db, const char *dest_path, char *msg, size_t msg_len);
 /* Opening (PostgreSQL): url is a libpq connection URI. *out is set even
  * on failure (for db_errmsg); db_close it. */
 int db_pg_open(const char *url, Db **out);
+/* SQL to run again each time a dropped connection is reopened (the
+ * session's settings, LISTEN, advisory locks it held). */
+int db_pg_on_reconnect(Db *db, const char *sql);
 /* Notifications received on this connection so far (LISTEN envctl_changes),
  * reading any that arrived without waiting. */
 int db_pg_notifications(Db *db, int64_t *count);

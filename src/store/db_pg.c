@@ -30,6 +30,10 @@ typedef struct DbPg {
 	int64_t notifications;
 	char last_state[6]; /* SQLSTATE of the last error */
 	bool closing;
+	/* Counts reconnections: a statement prepared in an earlier session
+	 * is prepared again. */
+	unsigned long session;
+	char *session_sql; /* run after each reconnection (db_pg_on_reconnect) */
 } DbPg;
 
 typedef struct DbPgParam {
@@ -46,6 +50,7 @@ typedef struct DbPgStmt {
 	int nparams;
 	bool persistent;
 	bool prepared;
+	unsigned long session; /* the db's session it was prepared in */
 	char name[32];
 	DbPgParam *params;
 	PGresult *res;
@@ -150,6 +155,7 @@ static void dbpg_close(Db *d)
 
 	if (db->conn)
 		PQfinish(db->conn);
+	free(db->session_sql);
 	free(db);
 }
 
@@ -163,11 +169,59 @@ static const char *dbpg_errmsg(const Db *db)
 	return dbpg(db)->msg;
 }
 
+/* A connection the server or the network dropped is opened again before
+ * the next statement (the one that found it dropped has failed: it is not
+ * resent, as it may have run). The session's settings, LISTEN and owner
+ * lock come back through session_sql. */
+static int dbpg_alive(DbPg *db)
+{
+	PGresult *res;
+
+	if (PQstatus(db->conn) == CONNECTION_OK)
+		return DB_OK;
+	PQreset(db->conn);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		dbpg_set_msg(db, PQerrorMessage(db->conn));
+		return DB_IO;
+	}
+	db->session++;
+	if (!db->session_sql)
+		return DB_OK;
+	res = PQexec(db->conn, db->session_sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		dbpg_set_msg(db, PQerrorMessage(db->conn));
+		PQclear(res);
+		return DB_IO;
+	}
+	PQclear(res);
+	return DB_OK;
+}
+
+int db_pg_on_reconnect(Db *d, const char *sql)
+{
+	DbPg *db = dbpg(d);
+	char *copy;
+
+	if (db_kind(d) != DB_KIND_PG)
+		return DB_ERROR;
+	copy = strdup(sql);
+	if (!copy)
+		return DB_NOMEM;
+	free(db->session_sql);
+	db->session_sql = copy;
+	return DB_OK;
+}
+
 static int dbpg_exec(Db *d, const char *sql)
 {
 	DbPg *db = dbpg(d);
-	PGresult *res = PQexec(db->conn, sql);
-	int rc = dbpg_result(db, res);
+	PGresult *res;
+	int rc = dbpg_alive(db);
+
+	if (rc != DB_OK)
+		return rc;
+	res = PQexec(db->conn, sql);
+	rc = dbpg_result(db, res);
 
 	PQclear(res);
 	return rc;
@@ -319,7 +373,8 @@ static void dbpg_finalize(DbStmt *s)
 	DbPgStmt *st = dbpg_st(s);
 
 	dbpg_reset(s);
-	if (st->prepared && !dbpg(s->db)->closing) {
+	if (st->prepared && st->session == dbpg(s->db)->session && !dbpg(s->db)->closing &&
+	    PQstatus(dbpg(s->db)->conn) == CONNECTION_OK) {
 		char sql[64];
 
 		/* The name would otherwise live as long as the connection. */
@@ -414,6 +469,8 @@ static int dbpg_run(DbPgStmt *st, Oid *types, const char **values, int *lens, in
 				   ? DBPG_TEXTOID
 				   : st->params[i].type;
 	}
+	if (st->prepared && st->session != db->session)
+		st->prepared = false; /* made in a session that is gone */
 	if (st->persistent && !st->prepared) {
 		PGresult *res = PQprepare(db->conn, st->name, st->sql, n, types);
 
@@ -422,6 +479,7 @@ static int dbpg_run(DbPgStmt *st, Oid *types, const char **values, int *lens, in
 		if (rc != DB_OK)
 			return rc;
 		st->prepared = true;
+		st->session = db->session;
 	}
 	if (st->prepared)
 		st->res = PQexecPrepared(db->conn, st->name, n, values, lens, formats, 0);
@@ -447,7 +505,9 @@ static int dbpg_execute(DbPgStmt *st)
 		free(types);
 		return DB_NOMEM;
 	}
-	rc = dbpg_run(st, types, values, lens, formats);
+	rc = dbpg_alive(db);
+	if (rc == DB_OK)
+		rc = dbpg_run(st, types, values, lens, formats);
 	/* Outside a transaction only: inside, the failure has aborted it. */
 	if (rc != DB_OK && !st->untyped_text && !st->prepared && !strcmp(db->last_state, "42P18") &&
 	    PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
@@ -632,6 +692,8 @@ int db_pg_notifications(Db *d, int64_t *count)
 
 	if (db_kind(d) != DB_KIND_PG)
 		return DB_ERROR;
+	if (dbpg_alive(db) != DB_OK)
+		return DB_IO;
 	/* A round trip: the server delivers a notification signalled before
 	 * our query (another console's commit that has returned) ahead of
 	 * the answer, so nothing committed before this call is missed. */

@@ -738,7 +738,7 @@ void store_sweep_unlock(Store *s)
 static Status store_open_pg(const char *url, const StoreOptions *opts, Store **out, Error *err)
 {
 	bool check = opts && opts->check_only, readonly = opts && opts->readonly;
-	char sql[160];
+	char sql[256];
 	Store *s = calloc(1, sizeof *s);
 	int rc;
 
@@ -778,6 +778,15 @@ static Status store_open_pg(const char *url, const StoreOptions *opts, Store **o
 	    store_pg_writable(s, err) != ST_OK) {
 		store_close(s);
 		return err->status;
+	}
+	/* A dropped connection comes back as this session: same settings,
+	 * LISTEN and owner lock (its intents name it). */
+	if (s->owner_tag[0])
+		snprintf(sql + strlen(sql), sizeof sql - strlen(sql),
+			 "; SELECT pg_try_advisory_lock(%s)", s->owner_tag + 3);
+	if (db_pg_on_reconnect(s->db, sql) != DB_OK) {
+		store_close(s);
+		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	*out = s;
 	return ST_OK;

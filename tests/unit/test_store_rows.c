@@ -570,6 +570,61 @@ START_TEST(test_change_fd_wakes_on_other_commit)
 }
 END_TEST
 
+/* PostgreSQL: a connection the server drops (a restart, a network cut)
+ * fails the call that finds it gone, and the next one reconnects as the
+ * same session: its owner lock is held again, its statements prepared
+ * again, LISTEN again. */
+START_TEST(test_pg_reconnects_after_drop)
+{
+	StoreEnvList list;
+	StoreEnv a;
+	char q[256], *n;
+	const char *tag = store_owner_tag(s);
+	int fails = 0;
+	int64_t v0, v1;
+
+	ck_assert_msg(strncmp(tag, "pg:", 3) == 0, "owner tag %s", tag);
+	mk_env("before", &a);
+	store_env_clear(&a);
+	ck_assert_int_eq(store_env_list(s, NULL, &list, &err), ST_OK);
+	store_env_list_free(&list);
+	n = tu_sql_text(path, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+			      "WHERE pid <> pg_backend_pid() AND datname = current_database() "
+			      "AND backend_type = 'client backend'");
+	ck_assert_str_eq(n, "1");
+	free(n);
+	/* the first call after the drop may fail (it is not resent: it may
+	 * have run); the one after works */
+	for (int i = 0; i < 2; i++) {
+		if (store_env_list(s, NULL, &list, &err) != ST_OK) {
+			fails++;
+			ck_assert_msg(strstr(err.msg, "postgresql://") != NULL, "%s", err.msg);
+			continue;
+		}
+		ck_assert_uint_eq(list.count, 1);
+		store_env_list_free(&list);
+	}
+	ck_assert_int_le(fails, 1);
+	ck_assert_int_eq(store_env_list(s, NULL, &list, &err), ST_OK);
+	store_env_list_free(&list);
+	mk_env("after", &a);
+	store_env_clear(&a);
+	/* the owner lock is this session's again: its intents stay alive */
+	snprintf(q, sizeof q,
+		 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+		 "((classid::bigint << 32) | objid::bigint) = %s",
+		 tag + 3);
+	n = tu_sql_text(path, q);
+	ck_assert_str_eq(n, "1");
+	free(n);
+	/* and it listens again */
+	ck_assert_int_eq(store_change_counter(s, &v0, &err), ST_OK);
+	tu_sql(path, "INSERT INTO meta (key, value) VALUES ('after-drop', 'x')");
+	ck_assert_int_eq(store_change_counter(s, &v1, &err), ST_OK);
+	ck_assert(v1 != v0);
+}
+END_TEST
+
 START_TEST(test_lease_needs_environment)
 {
 	StoreLease l = { 0 };
@@ -808,6 +863,8 @@ TEST_SUITE(store_rows)
 	tcase_add_test(tc, test_lease_counts_follow_writes);
 	tcase_add_test(tc, test_change_counter_moves_on_writes);
 	tcase_add_test(tc, test_change_fd_wakes_on_other_commit);
+	if (tu_pg())
+		tcase_add_test(tc, test_pg_reconnects_after_drop);
 	tcase_add_test(tc, test_lease_needs_environment);
 	tcase_add_test(tc, test_probes_and_drafts);
 	tcase_add_test(tc, test_activity);
