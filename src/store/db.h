@@ -59,6 +59,10 @@ int db_sqlite_backup(Db *db, const char *dest_path, char *msg, size_t msg_len);
 /* Opening (PostgreSQL): url is a libpq connection URI. *out is set even
  * on failure (for db_errmsg); db_close it. */
 int db_pg_open(const char *url, Db **out);
+/* Starts a transaction whose BEGIN and lock_sql go out with its first
+ * statement (one round trip less); a COMMIT or ROLLBACK before any
+ * statement sends nothing. */
+int db_pg_begin_deferred(Db *db, const char *lock_sql);
 /* SQL to run again each time a dropped connection is reopened (the
  * session's settings, LISTEN, advisory locks it held). */
 int db_pg_on_reconnect(Db *db, const char *sql);

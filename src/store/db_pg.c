@@ -34,6 +34,9 @@ typedef struct DbPg {
 	 * is prepared again. */
 	unsigned long session;
 	char *session_sql; /* run after each reconnection (db_pg_on_reconnect) */
+	/* db_pg_begin_deferred: BEGIN and this statement go out with the
+	 * transaction's first statement, in one round trip. */
+	char begin_sql[128];
 } DbPg;
 
 typedef struct DbPgParam {
@@ -62,6 +65,8 @@ typedef struct DbPgStmt {
 	size_t *blob_lens;
 	int ncols;
 } DbPgStmt;
+
+static int dbpg_flush_begin(DbPg *db, const char *sql, bool *done);
 
 static DbPg *dbpg(const Db *db)
 {
@@ -217,8 +222,11 @@ static int dbpg_exec(Db *d, const char *sql)
 	DbPg *db = dbpg(d);
 	PGresult *res;
 	int rc = dbpg_alive(db);
+	bool done;
 
 	if (rc != DB_OK)
+		return rc;
+	if ((rc = dbpg_flush_begin(db, sql, &done)) != DB_OK || done)
 		return rc;
 	res = PQexec(db->conn, sql);
 	rc = dbpg_result(db, res);
@@ -456,6 +464,108 @@ static int dbpg_bind_limit(DbStmt *st, int idx, int64_t n)
  * column), one not in the text as text. Should the server still fail to
  * type one (42P18) outside a transaction, the statement is retried once
  * with the untyped ones as text, and remembers to. */
+/* The deferred BEGIN, its lock statement, a PREPARE when needed and the
+ * statement, pipelined: one round trip. The first failure is the result
+ * (the server skips what follows it until the sync). */
+static int dbpg_run_pipelined(DbPg *db, DbPgStmt *st, Oid *types, const char **values,
+			      int *lens, int *formats)
+{
+	char lock_sql[sizeof db->begin_sql];
+	bool prepare = st->persistent && !st->prepared;
+	int n = st->nparams, rc = DB_OK, queries;
+	PGresult *res, *bad = NULL, *last = NULL;
+
+	memcpy(lock_sql, db->begin_sql, sizeof lock_sql);
+	db->begin_sql[0] = '\0';
+	if (!PQenterPipelineMode(db->conn) ||
+	    !PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) ||
+	    !PQsendQueryParams(db->conn, lock_sql, 0, NULL, NULL, NULL, NULL, 0) ||
+	    (prepare && !PQsendPrepare(db->conn, st->name, st->sql, n, types)) ||
+	    !(st->persistent ? PQsendQueryPrepared(db->conn, st->name, n, values, lens, formats, 0)
+			     : PQsendQueryParams(db->conn, st->sql, n, types, values, lens, formats,
+						 0)) ||
+	    !PQpipelineSync(db->conn)) {
+		dbpg_set_msg(db, PQerrorMessage(db->conn));
+		PQexitPipelineMode(db->conn);
+		return DB_IO;
+	}
+	queries = prepare ? 4 : 3;
+	for (int q = 0; q < queries; q++) {
+		/* each query: its result, then NULL */
+		res = PQgetResult(db->conn);
+		if (!res)
+			break;
+		if (prepare && q == 2 && PQresultStatus(res) == PGRES_COMMAND_OK) {
+			st->prepared = true;
+			st->session = db->session;
+		}
+		if (!bad && PQresultStatus(res) != PGRES_COMMAND_OK &&
+		    PQresultStatus(res) != PGRES_TUPLES_OK) {
+			bad = res;
+		} else if (q == queries - 1 && !bad) {
+			last = res;
+		} else if (res != bad) {
+			PQclear(res);
+		}
+		while ((res = PQgetResult(db->conn)) != NULL)
+			PQclear(res);
+	}
+	/* the sync's own result */
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		ExecStatusType s = PQresultStatus(res);
+
+		PQclear(res);
+		if (s == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	PQexitPipelineMode(db->conn);
+	if (bad) {
+		rc = dbpg_result(db, bad);
+		PQclear(bad);
+		PQclear(last);
+		return rc == DB_OK ? DB_ERROR : rc;
+	}
+	st->res = last;
+	return dbpg_result(db, st->res);
+}
+
+int db_pg_begin_deferred(Db *d, const char *lock_sql)
+{
+	DbPg *db = dbpg(d);
+
+	if (db_kind(d) != DB_KIND_PG || strlen(lock_sql) >= sizeof db->begin_sql)
+		return DB_ERROR;
+	snprintf(db->begin_sql, sizeof db->begin_sql, "%s", lock_sql);
+	return DB_OK;
+}
+
+/* A statement that is not the pipelined kind while a BEGIN is deferred:
+ * COMMIT or ROLLBACK of a transaction that never sent anything is
+ * nothing; anything else sends the BEGIN first. */
+static int dbpg_flush_begin(DbPg *db, const char *sql, bool *done)
+{
+	char begin[sizeof db->begin_sql + 16];
+	PGresult *res;
+	int rc;
+
+	*done = false;
+	if (!db->begin_sql[0])
+		return DB_OK;
+	if (!strcmp(sql, "COMMIT") || !strcmp(sql, "ROLLBACK")) {
+		db->begin_sql[0] = '\0';
+		*done = true;
+		return DB_OK;
+	}
+	snprintf(begin, sizeof begin, "BEGIN; %s", db->begin_sql);
+	db->begin_sql[0] = '\0';
+	res = PQexec(db->conn, begin);
+	rc = dbpg_result(db, res);
+	PQclear(res);
+	if (rc != DB_OK)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+	return rc;
+}
+
 static int dbpg_run(DbPgStmt *st, Oid *types, const char **values, int *lens, int *formats)
 {
 	DbPg *db = dbpg(st->base.db);
@@ -471,6 +581,8 @@ static int dbpg_run(DbPgStmt *st, Oid *types, const char **values, int *lens, in
 	}
 	if (st->prepared && st->session != db->session)
 		st->prepared = false; /* made in a session that is gone */
+	if (db->begin_sql[0])
+		return dbpg_run_pipelined(db, st, types, values, lens, formats);
 	if (st->persistent && !st->prepared) {
 		PGresult *res = PQprepare(db->conn, st->name, st->sql, n, types);
 

@@ -265,9 +265,14 @@ Status store_begin(Store *s, Error *err)
 	/* PostgreSQL: SQLite's single writer, as a transaction-scoped advisory
 	 * lock every write transaction takes first, so read-then-write steps
 	 * (a reuse lookup and its lease) stay atomic between machines too. */
-	if (s->tx_depth == 0 && db_kind(s->db) == DB_KIND_PG)
-		snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(" STORE_PG_WRITE_LOCK ")");
-	else if (s->tx_depth == 0)
+	if (s->tx_depth == 0 && db_kind(s->db) == DB_KIND_PG) {
+		/* Sent with the transaction's first statement. */
+		if (db_pg_begin_deferred(s->db, "SELECT pg_advisory_xact_lock(" STORE_PG_WRITE_LOCK
+						")") != DB_OK)
+			return error_set(err, ST_E_STORE, "starting a transaction (a bug in envctl)");
+		s->tx_depth++;
+		return ST_OK;
+	} else if (s->tx_depth == 0)
 		snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
 	else
 		snprintf(sql, sizeof sql, "SAVEPOINT envctl_%d", s->tx_depth);
