@@ -75,6 +75,7 @@ bash "$(dirname "$0")/t_lease_race.sh" || fail "t_lease_race.sh on PostgreSQL"
 expect_rc 7 envctl env list
 contains "$errout" "postgresql://envctl@/envctl"
 contains "$errout" "upgrade envctl"
+"$PG_BIN_DIR/psql" -X -q -h "$PG_DIR" -U envctl -d envctl -c "DELETE FROM schema_migrations WHERE version = 99"
 expect_rc 11 envctl --db "postgresql://envctl:pw@/envctl?host=$TMPDIR/nowhere" env list
 contains "$errout" "cannot connect to PostgreSQL database postgresql://envctl@/envctl"
 lacks "$errout" ":pw@"
@@ -94,3 +95,21 @@ expect_rc 7 envctl --db "postgresql://pwuser:wrong-pw@/envctl?host=$PG_DIR" env 
 contains "$errout" "cannot log in to PostgreSQL database postgresql://pwuser@/envctl"
 contains "$errout" "password"
 lacks "$errout" "wrong-pw"
+
+# A session holding the registry's write lock past the 5 s lock timeout:
+# the write says so (exit 13, busy), and the next one works.
+mkfifo hold
+"$PG_BIN_DIR/psql" -X -q -h "$PG_DIR" -U envctl -d envctl <hold >/dev/null & holder=$!
+exec 3>hold
+echo "SELECT pg_advisory_lock(1701737059);" >&3
+deadline=$(( $(date +%s) + 10 ))
+until [ "$("$PG_BIN_DIR/psql" -X -At -h "$PG_DIR" -U envctl -d envctl -c "SELECT count(*) FROM
+	pg_locks WHERE locktype = 'advisory' AND granted AND objid = 1701737059")" = 1 ]; do
+	[ "$(date +%s)" -lt "$deadline" ] || fail "the holder did not take the write lock"
+done
+expect_rc 13 envctl env create blocked --provider fake
+contains "$errout" "stayed locked by another program for more than 5 s"
+contains "$errout" "psql"
+exec 3>&-
+wait "$holder"
+expect_rc 0 envctl env create unblocked --provider fake
