@@ -5,7 +5,24 @@
  * SQL keeps SQLite's ?N and ? placeholders; the PostgreSQL driver
  * rewrites them to $N. Result codes are the driver's own (DB_*), mapped
  * from SQLite result codes or PostgreSQL SQLSTATEs, so the store's error
- * sentences (store_sql_error) are written once. */
+ * sentences (store_sql_error) are written once.
+ *
+ * SQL the store sends must read the same in both dialects. What that
+ * took so far (keep to it in new queries):
+ *   - booleans are integers compared: "WHERE TRUE", "p.ok <> 0",
+ *     "instr(a, b) > 0" (PostgreSQL gets instr from 0001), "?1 <> 0";
+ *   - a parameter first seen in "?1 IS NULL" needs a type:
+ *     "CAST(?1 AS TEXT) IS NULL" (or put the comparison first);
+ *   - null-safe equality is "IS NOT DISTINCT FROM", not "IS";
+ *   - "INSERT OR IGNORE" is "INSERT ... ON CONFLICT DO NOTHING"; in an
+ *     upsert's WHERE, qualify the table's columns (t.col vs excluded.col);
+ *   - a subquery in FROM has an alias; ORDER BY an alias only alone (an
+ *     expression repeats the expression);
+ *   - no rowid but on probes (0001 gives PostgreSQL one there); LIMIT
+ *     through db_bind_limit; blobs through db_bind_blob (bytea);
+ *   - "COLLATE NOCASE" works (PostgreSQL gets a nocase ICU collation);
+ *   - PRAGMAs, sqlite_master and EXPLAIN QUERY PLAN are SQLite's only:
+ *     branch on db_kind. */
 #ifndef ENVCTL_STORE_DB_H
 #define ENVCTL_STORE_DB_H
 
