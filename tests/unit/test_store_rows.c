@@ -625,6 +625,54 @@ START_TEST(test_pg_reconnects_after_drop)
 }
 END_TEST
 
+/* PostgreSQL reads the SQLite migrations through the dialect rules of
+ * migrate.c: BLOB is bytea, INTEGER PRIMARY KEY an identity, the triggers
+ * plpgsql, the version in schema_migrations. */
+START_TEST(test_pg_schema_from_shared_migrations)
+{
+	char *n;
+
+	n = tu_sql_text(path, "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY "
+			      "column_name) FROM information_schema.columns WHERE table_schema = "
+			      "current_schema() AND table_name = 'secret_versions' AND column_name "
+			      "IN ('material', 'fingerprint')");
+	ck_assert_str_eq(n, "fingerprint:bytea,material:bytea");
+	free(n);
+	n = tu_sql_text(path, "SELECT is_identity FROM information_schema.columns WHERE "
+			      "table_schema = current_schema() AND table_name = 'activity' AND "
+			      "column_name = 'id'");
+	ck_assert_str_eq(n, "YES");
+	free(n);
+	n = tu_sql_text(path, "SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger t "
+			      "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace s ON s.oid = "
+			      "c.relnamespace WHERE s.nspname = current_schema() AND NOT t.tgisinternal "
+			      "AND c.relname IN ('environments', 'leases')");
+	for (size_t i = 0; i < 6; i++) {
+		static const char *const want[] = { "environments_notify", "environments_unbind",
+						    "leases_count_delete", "leases_count_insert",
+						    "leases_count_update", "leases_notify" };
+
+		ck_assert_msg(strstr(n, want[i]) != NULL, "no trigger %s in %s", want[i], n);
+	}
+	free(n);
+	{
+		char q[160];
+
+		snprintf(q, sizeof q,
+			 "SELECT count(*) = %d AND max(version) = %d FROM schema_migrations",
+			 store_schema_version_latest(), store_schema_version_latest());
+		n = tu_sql_text(path, q);
+		ck_assert_str_eq(n, "1");
+		free(n);
+	}
+	ck_assert_int_eq(store_schema_version(s), store_schema_version_latest());
+	/* a JSON column refuses what is not JSON, as SQLite's json_valid check */
+	n = tu_sql_text(path, "SELECT json_valid('{\"a\":1}') AND NOT json_valid('{nope')");
+	ck_assert_str_eq(n, "1");
+	free(n);
+}
+END_TEST
+
 START_TEST(test_lease_needs_environment)
 {
 	StoreLease l = { 0 };
@@ -863,8 +911,10 @@ TEST_SUITE(store_rows)
 	tcase_add_test(tc, test_lease_counts_follow_writes);
 	tcase_add_test(tc, test_change_counter_moves_on_writes);
 	tcase_add_test(tc, test_change_fd_wakes_on_other_commit);
-	if (tu_pg())
+	if (tu_pg()) {
 		tcase_add_test(tc, test_pg_reconnects_after_drop);
+		tcase_add_test(tc, test_pg_schema_from_shared_migrations);
+	}
 	tcase_add_test(tc, test_lease_needs_environment);
 	tcase_add_test(tc, test_probes_and_drafts);
 	tcase_add_test(tc, test_activity);
