@@ -1,7 +1,11 @@
 /* db.h over PostgreSQL through libpq.
  *
- * A statement is executed at its first db_step (the whole result comes
- * back at once) and later steps walk its rows. A persistent statement is
+ * A statement is executed at its first db_step and later steps walk its
+ * rows as they arrive (libpq's single-row mode: a list of a million
+ * leases is never held whole). Should another statement need the
+ * connection while rows are still arriving (a callback reading the store
+ * mid-walk), the rest of them is read into the walking statement's queue
+ * first. A persistent statement is
  * prepared on the server at its first use under a name of its own, so a
  * cached statement costs one round trip per execution. Parameters go as
  * text (blobs as binary), typed text, bigint or bytea by how they were
@@ -37,6 +41,7 @@ typedef struct DbPg {
 	/* db_pg_begin_deferred: BEGIN and this statement go out with the
 	 * transaction's first statement, in one round trip. */
 	char begin_sql[128];
+	struct DbPgStmt *wire; /* the statement whose results are still arriving */
 } DbPg;
 
 typedef struct DbPgParam {
@@ -61,6 +66,10 @@ typedef struct DbPgStmt {
 	int nrows;
 	bool done;
 	bool untyped_text; /* parameters the server cannot type go as text */
+	bool on_wire;      /* its results are still arriving (DbPg.wire) */
+	bool lost;         /* rows could not be queued (out of memory) */
+	PGresult **queue;  /* results read ahead for another statement's sake */
+	size_t qhead, qlen, qcap;
 	unsigned char **blobs; /* unescaped bytea per column of the current row */
 	size_t *blob_lens;
 	int ncols;
@@ -76,6 +85,71 @@ static DbPg *dbpg(const Db *db)
 static DbPgStmt *dbpg_st(DbStmt *st)
 {
 	return (DbPgStmt *)st;
+}
+
+/* Reads the rest of the arriving results into their statement's queue,
+ * so the connection is free for another. */
+static void dbpg_park(DbPg *db)
+{
+	struct DbPgStmt *st = db->wire;
+	PGresult *r;
+
+	if (!st)
+		return;
+	while ((r = PQgetResult(db->conn)) != NULL) {
+		if (st->qhead + st->qlen == st->qcap) {
+			size_t cap = st->qcap ? st->qcap * 2 : 64;
+			PGresult **q;
+
+			if (st->qhead) {
+				memmove(st->queue, st->queue + st->qhead, st->qlen * sizeof *q);
+				st->qhead = 0;
+			}
+			q = st->qlen == st->qcap ? realloc(st->queue, cap * sizeof *q) : st->queue;
+			if (!q) {
+				PQclear(r);
+				st->lost = true;
+				continue;
+			}
+			st->queue = q;
+			if (st->qlen == st->qcap)
+				st->qcap = cap;
+		}
+		st->queue[st->qhead + st->qlen++] = r;
+	}
+	st->on_wire = false;
+	db->wire = NULL;
+}
+
+/* Reads and drops what is still arriving for st. */
+static void dbpg_drain(DbPg *db, struct DbPgStmt *st)
+{
+	PGresult *r;
+
+	if (db->wire != st)
+		return;
+	while ((r = PQgetResult(db->conn)) != NULL)
+		PQclear(r);
+	st->on_wire = false;
+	db->wire = NULL;
+}
+
+/* st's next result: queued, else from the connection; a last result
+ * (not a row) frees the connection. NULL when there is none. */
+static PGresult *dbpg_fetch(DbPg *db, struct DbPgStmt *st)
+{
+	PGresult *r;
+
+	if (st->qlen) {
+		st->qlen--;
+		return st->queue[st->qhead++];
+	}
+	if (!st->on_wire)
+		return NULL;
+	r = PQgetResult(db->conn);
+	if (!r || PQresultStatus(r) != PGRES_SINGLE_TUPLE)
+		dbpg_drain(db, st);
+	return r;
 }
 
 /* The first line of a libpq or server message, without its newline. */
@@ -124,6 +198,8 @@ static int dbpg_result(DbPg *db, PGresult *res)
 	ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	const char *cmd, *tuples;
 
+	if (status == PGRES_SINGLE_TUPLE)
+		return DB_OK;
 	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
 		cmd = PQcmdStatus(res);
 		tuples = PQcmdTuples(res);
@@ -221,9 +297,11 @@ static int dbpg_exec(Db *d, const char *sql)
 {
 	DbPg *db = dbpg(d);
 	PGresult *res;
-	int rc = dbpg_alive(db);
+	int rc;
 	bool done;
 
+	dbpg_park(db);
+	rc = dbpg_alive(db);
 	if (rc != DB_OK)
 		return rc;
 	if ((rc = dbpg_flush_begin(db, sql, &done)) != DB_OK || done)
@@ -262,6 +340,7 @@ static void dbpg_busy_timeout(Db *d, int ms)
 	char sql[64];
 
 	snprintf(sql, sizeof sql, "SET lock_timeout = %d", ms);
+	dbpg_park(dbpg(d));
 	PQclear(PQexec(dbpg(d)->conn, sql));
 }
 
@@ -366,6 +445,13 @@ static void dbpg_reset(DbStmt *s)
 {
 	DbPgStmt *st = dbpg_st(s);
 
+	dbpg_drain(dbpg(s->db), st);
+	while (st->qlen) {
+		PQclear(st->queue[st->qhead++]);
+		st->qlen--;
+	}
+	st->qhead = 0;
+	st->lost = false;
 	dbpg_clear_result(st);
 	for (int i = 0; i < st->nparams; i++) {
 		bool unused = st->params[i].unused;
@@ -387,8 +473,10 @@ static void dbpg_finalize(DbStmt *s)
 
 		/* The name would otherwise live as long as the connection. */
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
+		dbpg_park(dbpg(s->db));
 		PQclear(PQexec(dbpg(s->db)->conn, sql));
 	}
+	free(st->queue);
 	free(st->params);
 	free(st->sql);
 	free(st);
@@ -593,10 +681,15 @@ static int dbpg_run(DbPgStmt *st, Oid *types, const char **values, int *lens, in
 		st->prepared = true;
 		st->session = db->session;
 	}
-	if (st->prepared)
-		st->res = PQexecPrepared(db->conn, st->name, n, values, lens, formats, 0);
-	else
-		st->res = PQexecParams(db->conn, st->sql, n, types, values, lens, formats, 0);
+	if (!(st->prepared ? PQsendQueryPrepared(db->conn, st->name, n, values, lens, formats, 0)
+			   : PQsendQueryParams(db->conn, st->sql, n, types, values, lens, formats, 0))) {
+		dbpg_set_msg(db, PQerrorMessage(db->conn));
+		return DB_IO;
+	}
+	PQsetSingleRowMode(db->conn);
+	st->on_wire = true;
+	db->wire = st;
+	st->res = dbpg_fetch(db, st);
 	return dbpg_result(db, st->res);
 }
 
@@ -617,6 +710,7 @@ static int dbpg_execute(DbPgStmt *st)
 		free(types);
 		return DB_NOMEM;
 	}
+	dbpg_park(db);
 	rc = dbpg_alive(db);
 	if (rc == DB_OK)
 		rc = dbpg_run(st, types, values, lens, formats);
@@ -628,7 +722,8 @@ static int dbpg_execute(DbPgStmt *st)
 		st->untyped_text = true;
 		rc = dbpg_run(st, types, values, lens, formats);
 	}
-	if (rc == DB_OK && PQresultStatus(st->res) == PGRES_TUPLES_OK) {
+	if (rc == DB_OK && (PQresultStatus(st->res) == PGRES_TUPLES_OK ||
+			    PQresultStatus(st->res) == PGRES_SINGLE_TUPLE)) {
 		st->nrows = PQntuples(st->res);
 		st->ncols = PQnfields(st->res);
 		st->blobs = calloc((size_t)st->ncols + 1, sizeof *st->blobs);
@@ -658,13 +753,38 @@ static int dbpg_step(DbStmt *s)
 			return rc;
 		}
 	}
-	dbpg_clear_row(st);
-	if (st->row + 1 < st->nrows) {
-		st->row++;
-		return DB_ROW;
+	for (;;) {
+		DbPg *db = dbpg(s->db);
+		ExecStatusType status;
+		int rc;
+
+		dbpg_clear_row(st);
+		if (st->row + 1 < st->nrows) {
+			st->row++;
+			return DB_ROW;
+		}
+		/* This result is walked: the next row, or the end. */
+		PQclear(st->res);
+		st->res = dbpg_fetch(db, st);
+		st->row = -1;
+		st->nrows = 0;
+		if (!st->res) {
+			st->done = true;
+			if (st->lost) {
+				dbpg_set_msg(db, "out of memory reading rows");
+				return DB_NOMEM;
+			}
+			return DB_DONE;
+		}
+		status = PQresultStatus(st->res);
+		rc = dbpg_result(db, st->res);
+		if (rc != DB_OK) {
+			st->done = true;
+			return rc;
+		}
+		if (status == PGRES_SINGLE_TUPLE || status == PGRES_TUPLES_OK)
+			st->nrows = PQntuples(st->res);
 	}
-	st->done = true;
-	return DB_DONE;
 }
 
 static bool dbpg_col_null(DbStmt *s, int col)
@@ -804,6 +924,7 @@ int db_pg_notifications(Db *d, int64_t *count)
 
 	if (db_kind(d) != DB_KIND_PG)
 		return DB_ERROR;
+	dbpg_park(db);
 	if (dbpg_alive(db) != DB_OK)
 		return DB_IO;
 	/* A round trip: the server delivers a notification signalled before

@@ -219,6 +219,89 @@ static bool collect(const StoreLease *row, void *ctx)
 	return c->stop_after == 0 || c->n < c->stop_after;
 }
 
+/* A walk whose callback reads and writes the store mid-walk (the views'
+ * callbacks do): every row still arrives, in order, and the nested calls
+ * work. On PostgreSQL the rows stream (single-row mode) and the walk's
+ * rest is queued when the callback needs the connection. */
+typedef struct Nested {
+	Store *s;
+	size_t n;
+	bool ok;
+	char last[TIME_STR_LEN];
+} Nested;
+
+static bool nested_cb(const StoreLease *row, void *ctx)
+{
+	Nested *w = ctx;
+	StoreEnv e;
+	StoreActivityNew a = { .actor = "t", .action = "walk", .entity_type = "lease",
+			       .entity_id = row->id };
+	Error e2;
+
+	error_clear(&e2);
+	if (w->n && strcmp(row->acquired_at, w->last) >= 0)
+		w->ok = false; /* newest first */
+	snprintf(w->last, sizeof w->last, "%s", row->acquired_at);
+	if (w->n % 7 == 0) {
+		if (store_env_get(w->s, row->environment_id, &e, &e2) != ST_OK ||
+		    store_activity_add(w->s, &a, &e2) != ST_OK)
+			w->ok = false;
+		store_env_clear(&e);
+	}
+	w->n++;
+	return true;
+}
+
+static bool stop_after_one(const StoreLease *row, void *ctx)
+{
+	(void)row;
+	((Nested *)ctx)->n++;
+	return false;
+}
+
+START_TEST(test_lease_walk_with_nested_calls)
+{
+	StoreEnv a;
+	StoreLease l;
+	char ts[TIME_STR_LEN];
+	Nested w = { .s = s, .ok = true };
+	StoreActivityList acts;
+
+	mk_env("walk", &a);
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	for (int i = 0; i < 300; i++) {
+		snprintf(ts, sizeof ts, "2026-01-01T00:%02d:%02d.000Z", i / 60, i % 60);
+		mk_lease(a.id, "released", "ephemeral", ts, ts, &l);
+		store_lease_clear(&l);
+	}
+	ck_assert_int_eq(store_commit(s, &err), ST_OK);
+	ck_assert_int_eq(store_lease_each(s, NULL, nested_cb, &w, &err), ST_OK);
+	ck_assert_uint_eq(w.n, 300);
+	ck_assert(w.ok);
+	ck_assert_int_eq(store_activity_list(s, NULL, 0, 0, &acts, &err), ST_OK);
+	{
+		size_t walked = 0;
+
+		for (size_t i = 0; i < acts.count; i++)
+			walked += strcmp(acts.items[i].action, "walk") == 0;
+		ck_assert_uint_eq(walked, 43); /* rows 0, 7, ..., 294 */
+	}
+	store_activity_list_free(&acts);
+	/* and a walk stopped early leaves the connection usable */
+	w = (Nested){ .s = s, .ok = true };
+	ck_assert_int_eq(store_lease_each(s, NULL, stop_after_one, &w, &err), ST_OK);
+	ck_assert_uint_eq(w.n, 1);
+	{
+		StoreEnv again;
+
+		ck_assert_int_eq(store_env_get(s, a.id, &again, &err), ST_OK);
+		ck_assert_str_eq(again.name, "walk");
+		store_env_clear(&again);
+	}
+	store_env_clear(&a);
+}
+END_TEST
+
 START_TEST(test_lease_list_filters_and_windows)
 {
 	StoreEnv a, b;
@@ -903,6 +986,7 @@ TEST_SUITE(store_rows)
 	tcase_add_test(tc, test_env_list_with_probe_and_leases);
 	tcase_add_test(tc, test_lease_update_compare_and_set);
 	tcase_add_test(tc, test_lease_list_filters_and_windows);
+	tcase_add_test(tc, test_lease_walk_with_nested_calls);
 	tcase_add_test(tc, test_lease_reuse_candidates);
 	tcase_add_test(tc, test_env_window);
 	/* SQLite's query planner and file copy; the rest runs on both backends */
