@@ -10,13 +10,14 @@ COMPLDIR = $(PREFIX)/share/bash-completion/completions
 BUILD ?= build
 CC    ?= cc
 
-PKGS      = ncursesw formw menuw panelw libcjson sqlite3 uuid libsodium libpcre2-8
+PKGS      = ncursesw formw menuw panelw libcjson sqlite3 libpq uuid libsodium libpcre2-8
 TEST_PKGS = check
 
 # Debian packages: build libraries, then the tools the tests drive for real.
 DEB_PKGS = gcc make pkg-config libncurses-dev libcjson-dev libsqlite3-dev uuid-dev \
 	   libsodium-dev check sqlite3 tmux bubblewrap openssh-server openssh-client \
-	   nodejs clang libclang-rt-dev valgrind cppcheck docker.io busybox-static jq
+	   nodejs clang libclang-rt-dev valgrind cppcheck docker.io busybox-static jq \
+	   postgresql libpq-dev
 
 # Error messages live in fixed buffers and truncate by design, hence
 # -Wno-format-truncation; everything else in the strict set is an error.
@@ -158,6 +159,7 @@ test: all $(UNIT_BIN) $(TEST_HELPERS)
 # plugins of this build.
 unit: $(UNIT_BIN) $(TEST_HELPERS) $(PLUGIN_BINS) $(PLUGIN_MANIFESTS)
 	CK_FORK=yes CK_DEFAULT_TIMEOUT=60 ./$(UNIT_BIN)
+	bash tests/helpers/pg_unit.sh ./$(UNIT_BIN)
 
 e2e: all $(TEST_HELPERS)
 	@ENVCTL_BIN=$(abspath $(BIN)) BUILD_DIR=$(abspath $(BUILD)) tests/e2e/run.sh

@@ -1,6 +1,19 @@
 -- envctl schema, version 1: every table of SPEC section 2.
 -- Times are UTC ISO-8601 text with milliseconds ("2026-11-26T03:55:21.123Z"),
 -- which sorts as it reads; ids are UUIDv4 text.
+--
+-- Written for SQLite; PostgreSQL runs the same file with the dialect rules
+-- of src/store/migrate.c: "-- pg: " lines are its SQL, "-- sqlite:begin" to
+-- "-- sqlite:end" blocks are SQLite's alone, BLOB reads BYTEA and
+-- INTEGER PRIMARY KEY an identity column.
+
+-- PostgreSQL lacks three functions SQLite has built in: json_valid for the
+-- JSON columns' checks, instr for the filters, and NOCASE for sorting names.
+-- pg: CREATE FUNCTION json_valid(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
+-- pg: BEGIN PERFORM t::json; RETURN true; EXCEPTION WHEN others THEN RETURN false; END $$;
+-- pg: CREATE FUNCTION instr(a text, b text) RETURNS integer LANGUAGE sql IMMUTABLE
+-- pg:   AS $$ SELECT strpos(a, b) $$;
+-- pg: CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
 
 -- Facts about the database itself: the master-key check value, who made it.
 CREATE TABLE meta (
@@ -125,10 +138,19 @@ CREATE INDEX secret_bindings_secret ON secret_bindings (secret_id);
 
 -- Bindings point at their target by type and id, which a foreign key cannot
 -- express; the trigger keeps them from dangling when an environment goes.
+-- sqlite:begin
 CREATE TRIGGER environments_unbind AFTER DELETE ON environments
 BEGIN
 	DELETE FROM secret_bindings WHERE target_type = 'environment' AND target_id = OLD.id;
 END;
+-- sqlite:end
+-- pg: CREATE FUNCTION environments_unbind() RETURNS trigger LANGUAGE plpgsql AS $$
+-- pg: BEGIN
+-- pg:   DELETE FROM secret_bindings WHERE target_type = 'environment' AND target_id = OLD.id;
+-- pg:   RETURN NULL;
+-- pg: END $$;
+-- pg: CREATE TRIGGER environments_unbind AFTER DELETE ON environments
+-- pg:   FOR EACH ROW EXECUTE FUNCTION environments_unbind();
 
 -- Every resolution attempt, successful or not. No foreign key: an attempt
 -- on an unknown id is recorded too, and events outlive their secret.
@@ -159,6 +181,9 @@ CREATE TABLE probes (
 	created_at     TEXT NOT NULL
 );
 CREATE INDEX probes_env_created ON probes (environment_id, created_at DESC);
+-- SQLite's rowid orders probes made in the same millisecond; PostgreSQL
+-- has none, so it gets a column of that name.
+-- pg: ALTER TABLE probes ADD COLUMN rowid BIGINT GENERATED ALWAYS AS IDENTITY;
 
 -- Who changed what: action, actor and changed field names, never values.
 CREATE TABLE activity (

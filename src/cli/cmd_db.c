@@ -108,7 +108,10 @@ static int db_run(App *app, int argc, char **argv)
 		return db_check(app, json);
 	}
 	if (strcmp(sub, "path") == 0) {
-		printf("%s\n", app->db_path);
+		char *shown = store_path_shown(app->db_path);
+
+		printf("%s\n", shown ? shown : "?");
+		free(shown);
 		return 0;
 	}
 	if (strcmp(sub, "backup") == 0) {

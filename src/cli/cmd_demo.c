@@ -18,7 +18,7 @@ static int demo_run(App *app, int argc, char **argv)
 {
 	DemoReport r;
 	Error err;
-	char *dir, *file;
+	char *dir, *file, *shown;
 	int rc, npos;
 
 	if ((rc = cli_parse(&cli_cmd_demo, "", argc, argv, 1, NULL, NULL, 0, &npos)))
@@ -38,13 +38,15 @@ static int demo_run(App *app, int argc, char **argv)
 	free(file);
 	if (rc != ST_OK)
 		return cli_fail(&err);
-	printf("Loaded demo data into %s: %d environments, %d probes, %d leases", app->db_path,
-	       r.environments, r.probes, r.leases);
+	shown = store_path_shown(app->db_path);
+	printf("Loaded demo data into %s: %d environments, %d probes, %d leases",
+	       shown ? shown : "?", r.environments, r.probes, r.leases);
 	if (r.skipped)
 		printf(" (%d environment%s skipped: provider not installed)", r.skipped,
 		       r.skipped == 1 ? "" : "s");
 	printf(".\nOpen the console with `envctl` (add --db %s if that is not the default).\n",
-	       app->db_path);
+	       shown ? shown : "?");
+	free(shown);
 	return 0;
 }
 

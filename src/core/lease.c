@@ -57,13 +57,17 @@ static bool lease_set_now(char **field)
 	return lease_set(field, now);
 }
 
-static bool lease_set_phase(StoreLease *l, const char *phase)
+/* The intent names its owner: the pid on this host and, where the store
+ * has one, the session lock that outlives no crash on any machine. */
+static bool lease_set_phase(const Store *s, StoreLease *l, const char *phase)
 {
-	char buf[64];
+	char buf[96];
+	const char *owner = s ? store_owner_tag(s) : "";
 
 	if (!phase)
 		return lease_set(&l->phase, NULL);
-	snprintf(buf, sizeof buf, "%s pid=%ld", phase, (long)getpid());
+	snprintf(buf, sizeof buf, "%s pid=%ld%s%s", phase, (long)getpid(), owner[0] ? " owner=" : "",
+		 owner);
 	return lease_set(&l->phase, buf);
 }
 
@@ -91,9 +95,10 @@ static bool lease_phase_is(const StoreLease *l, const char *phase)
 
 /* A phase whose process is gone (or that is very old) was cut short by a
  * crash or a kill. */
-static bool lease_phase_stale(const StoreLease *l, int64_t now_ms)
+static bool lease_phase_stale(Store *s, const StoreLease *l, int64_t now_ms)
 {
 	const char *pid_text = l->phase ? strstr(l->phase, "pid=") : NULL;
+	const char *owner = l->phase ? strstr(l->phase, " owner=") : NULL;
 	int64_t updated = time_parse_iso(l->updated_at);
 
 	if (!l->phase)
@@ -102,6 +107,14 @@ static bool lease_phase_stale(const StoreLease *l, int64_t now_ms)
 		return true; /* its call was cancelled: nobody finishes it but the sweep */
 	if (updated >= 0 && now_ms - updated > LEASE_STALE_PHASE_MS)
 		return true;
+	/* An owner lock says it for any machine; a pid only for this one. */
+	if (owner) {
+		bool gone = false;
+		Error e;
+
+		if (store_owner_gone(s, owner + 7, &gone, &e) == ST_OK)
+			return gone;
+	}
 	if (pid_text) {
 		long pid = strtol(pid_text + 4, NULL, 10);
 
@@ -632,7 +645,7 @@ static Status lease_acquire_intent(LeaseCtx *c, const LeaseAcquireRequest *req,
 	if (pick && strcmp(pick->lease.status, "active") == 0) {
 		if ((st = store_lease_get(c->store, pick->lease.id, l, err)) != ST_OK)
 			goto fail;
-		if (!lease_set_phase(l, "resuming") || (req->issue_id && !lease_set(&l->issue_id, req->issue_id))) {
+		if (!lease_set_phase(c->store, l, "resuming") || (req->issue_id && !lease_set(&l->issue_id, req->issue_id))) {
 			st = error_set(err, ST_E_NOMEM, "out of memory");
 			goto fail;
 		}
@@ -645,7 +658,7 @@ static Status lease_acquire_intent(LeaseCtx *c, const LeaseAcquireRequest *req,
 	if (!lease_set(&l->status, "active") || !lease_set(&l->lease_policy, policy) ||
 	    !lease_set(&l->provider, c->provider->key) ||
 	    !lease_set(&l->heartbeat_run_id, req->run_id) || !lease_set(&l->issue_id, req->issue_id) ||
-	    !lease_set_phase(l, "acquiring")) {
+	    !lease_set_phase(c->store, l, "acquiring")) {
 		st = error_set(err, ST_E_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -740,7 +753,7 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 				       "provider \"%s\" returned no lease id for environment \"%s\"",
 				       c.provider->key, c.env.name);
 		lease_scrub_error(&c, err);
-		lease_set_phase(l, NULL);
+		lease_set_phase(NULL, l, NULL);
 		if (same_row) {
 			/* The run's own lease stays as it was: only the resume failed. */
 			store_lease_update(c.store, l, "active", NULL);
@@ -777,7 +790,7 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 		cJSON_Delete(host);
 	}
 	if (!composed || !lease_set(&l->provider_lease_id, h.provider_lease_id) ||
-	    !lease_store_metadata(l, composed) || !lease_set_phase(l, NULL) ||
+	    !lease_store_metadata(l, composed) || !lease_set_phase(NULL, l, NULL) ||
 	    (same_row && !lease_set_now(&l->last_used_at))) {
 		st = error_set(err, ST_E_NOMEM, "out of memory");
 		goto done;
@@ -942,7 +955,7 @@ static Status lease_claim(Store *s, const char *lease_id, const char *phase, boo
 			       lease_id, l->phase);
 		goto fail;
 	}
-	if (!lease_set_phase(l, phase)) {
+	if (!lease_set_phase(s, l, phase)) {
 		st = error_set(err, ST_E_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -1079,7 +1092,7 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 		lease_finish_status(out, status, reason);
 	else if (strcmp(out->status, "active") == 0)
 		lease_finish_status(out, "released", NULL);
-	lease_set_phase(out, NULL);
+	lease_set_phase(NULL, out, NULL);
 	/* The environment's name for the record; the lease row does not hold it. */
 	if (store_env_get(s, out->environment_id, &env, NULL) != ST_OK)
 		env.name = NULL;
@@ -1240,12 +1253,18 @@ Status lease_sweep(App *app, const char *actor, LeaseSweepReport *out, Error *er
 	Store *s;
 	Status st;
 	int64_t now_ms = time_now_ms();
+	bool sweep;
 
 	memset(out, 0, sizeof *out);
 	if (app_check_writable(app, "run the sweep", err) != ST_OK)
 		return err->status;
 	if (app_store(app, &s, err) != ST_OK)
 		return err->status;
+	/* Another console's sweep is at it: one at a time. */
+	if ((st = store_sweep_lock(s, &sweep, err)) != ST_OK)
+		return st;
+	if (!sweep)
+		return ST_OK;
 	time_format_ms(now_ms, now);
 
 	/* 1. Rows caught mid-call by a crash. */
@@ -1254,7 +1273,7 @@ Status lease_sweep(App *app, const char *actor, LeaseSweepReport *out, Error *er
 	if ((st = store_lease_each(s, &f, lease_sweep_collect, &list, err)) != ST_OK)
 		goto done;
 	for (size_t i = 0; i < list.count; i++)
-		if (lease_phase_stale(&list.items[i], now_ms))
+		if (lease_phase_stale(s, &list.items[i], now_ms))
 			lease_sweep_reconcile(app, s, &list.items[i], actor, out);
 	lease_sweep_list_free(&list);
 
@@ -1306,6 +1325,7 @@ Status lease_sweep(App *app, const char *actor, LeaseSweepReport *out, Error *er
 	st = ST_OK;
 done:
 	lease_sweep_list_free(&list);
+	store_sweep_unlock(s);
 	return st;
 }
 

@@ -58,6 +58,30 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 void store_close(Store *s);
 
 const char *store_path(const Store *s);
+/* A database path or URL as it may be shown: a postgresql:// URL without
+ * its password (never printed anywhere), a file path as it is. Malloc'd;
+ * NULL when out of memory. */
+char *store_path_shown(const char *path);
+
+/* Who owns an intent (a lease's phase), across machines. On PostgreSQL
+ * each handle holds a session-level advisory lock for as long as it is
+ * open, and its tag ("pg:KEY") names that lock: the server frees it when
+ * the console exits, crashes or loses its connection, on any machine. On
+ * SQLite the tag is "" (the pid on this host is the owner there). */
+const char *store_owner_tag(const Store *s);
+/* Whether the session a tag names is gone (its lock is free). A tag this
+ * backend cannot check is ST_E_UNSUPPORTED. */
+Status store_owner_gone(Store *s, const char *tag, bool *gone, Error *err);
+/* At most one sweep at a time between consoles: *got says whether this
+ * one may run (always on SQLite, whose writer lock serialises it). */
+Status store_sweep_lock(Store *s, bool *got, Error *err);
+void store_sweep_unlock(Store *s);
+
+/* Live views: a descriptor that turns readable when another console has
+ * committed a change (PostgreSQL: a NOTIFY from the write's trigger has
+ * arrived), for a console to poll() beside its terminal and then check
+ * store_change_counter; -1 on SQLite, where the counter is polled. */
+int store_change_fd(const Store *s);
 /* Whether writes will fail: opened read-only, or the file is not
  * writable by this user (SQLite then opens it read-only). */
 bool store_readonly(const Store *s);

@@ -1,6 +1,7 @@
 #include "tui/tui.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <locale.h>
 #include <time.h>
 #include <stdarg.h>
@@ -1183,11 +1184,32 @@ static void tui_paste(Tui *t, const TuiEvent *ev)
 		  ev->text_len);
 }
 
+/* PostgreSQL (#17): another console's commit has sent its NOTIFY. The
+ * counter read drains it, so the descriptor is quiet until the next. */
+static bool tui_store_changed(Tui *t)
+{
+	Store *s = t->app->store;
+	struct pollfd p;
+	int64_t version;
+	Error err;
+
+	if (!s || store_change_fd(s) < 0)
+		return false;
+	p = (struct pollfd){ .fd = store_change_fd(s), .events = POLLIN };
+	if (poll(&p, 1, 0) != 1)
+		return false;
+	error_clear(&err);
+	store_change_counter(s, &version, &err);
+	return true;
+}
+
 static void tui_tick(Tui *t)
 {
 	TuiView *v = tui_top(t);
 	int64_t now = time_now_ms();
 
+	if (t->conf.refresh_ms > 0 && tui_store_changed(t))
+		t->next_refresh = now; /* live: refresh now, not at the next poll */
 	if (t->conf.refresh_ms <= 0 || now < t->next_refresh)
 		return;
 	t->next_refresh = now + t->conf.refresh_ms;
@@ -1332,7 +1354,12 @@ static void tui_loop(Tui *t)
 			tui_key_time(t, tui_mono_us() - key_at);
 			key_at = 0;
 		}
-		tui_input_next(&t->scr, t->scripted ? &t->script : NULL, t->job ? 100 : 250, &ev);
+		/* A live store wakes every 100 ms: another console's change shows
+		 * within 200 ms. */
+		tui_input_next(&t->scr, t->scripted ? &t->script : NULL,
+			       t->job || (t->app->store && store_change_fd(t->app->store) >= 0) ? 100
+												  : 250,
+			       &ev);
 		switch (ev.kind) {
 		case TEV_NONE:
 			tui_tick(t);

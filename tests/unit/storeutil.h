@@ -3,6 +3,8 @@
 #ifndef ENVCTL_TESTS_STOREUTIL_H
 #define ENVCTL_TESTS_STOREUTIL_H
 
+#include <stdbool.h>
+
 #include "store/store.h"
 
 /* A fresh directory; XDG_CONFIG_HOME points into it and ENVCTL_MASTER_KEY
@@ -10,15 +12,22 @@
 char *tu_store_dir(void);
 /* dir/name; caller frees. */
 char *tu_path(const char *dir, const char *name);
-/* Opens dir/envctl.db or fails the test. */
+/* ENVCTL_TEST_DB_URL names a PostgreSQL database: the store suites run
+ * against it (a schema per test directory) instead of SQLite files. */
+bool tu_pg(void);
+/* The database of a test directory: dir/envctl.db, or the PostgreSQL URL
+ * of the directory's schema. Caller frees. */
+char *tu_db_path(const char *dir);
+/* Opens tu_db_path(dir) or fails the test. */
 Store *tu_store_open(const char *dir);
-/* Runs SQL directly on a database file (for tampering); fails the test on error. */
+/* Runs SQL directly on a database (file or URL, for tampering); fails the test on error. */
 void tu_sql(const char *db_path, const char *sql);
 /* The first column of the first row as text (or "" when none); caller frees. */
 char *tu_sql_text(const char *db_path, const char *sql);
 /* EXPLAIN QUERY PLAN details joined with ';'; caller frees. */
 char *tu_sql_plan(const char *db_path, const char *sql);
-/* Does the file contain the bytes of needle? */
+/* Does the file contain the bytes of needle? For a PostgreSQL URL: does
+ * any table's text, or a secret version's bytes? */
 int tu_file_contains(const char *path, const char *needle);
 /* File mode bits (07777) or -1. */
 int tu_mode(const char *path);

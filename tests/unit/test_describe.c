@@ -20,7 +20,7 @@ static Error err;
 static void setup(void)
 {
 	dir = tu_store_dir();
-	path = tu_path(dir, "envctl.db");
+	path = tu_db_path(dir);
 	memset(&app, 0, sizeof app);
 	error_clear(&err);
 	ck_assert_int_eq(registry_init(&app.registry, tu_forms_dir(), &err), ST_OK);

@@ -23,7 +23,7 @@ static Error err;
 static void setup(void)
 {
 	dir = tu_store_dir();
-	path = tu_path(dir, "envctl.db");
+	path = tu_db_path(dir);
 	state = tu_path(dir, "sandboxes");
 	ck_assert_int_eq(mkdir(state, 0700), 0);
 	setenv("FLAKY_STATE", state, 1);
@@ -133,7 +133,7 @@ START_TEST(acquire_and_release_commit_intent_and_outcome_only)
 	/* and nothing was lost by folding the records in */
 	{
 		char *n = tu_sql_text(path, "SELECT group_concat(action, ',') FROM (SELECT action "
-					    "FROM activity WHERE entity_type = 'lease' ORDER BY id)");
+					    "FROM activity WHERE entity_type = 'lease' ORDER BY id) v");
 
 		ck_assert_str_eq(n, "environment.lease_acquired,environment.lease_released,"
 				    "environment.lease_resumed,environment.lease_released");
@@ -336,7 +336,7 @@ START_TEST(sweep_expires_past_due)
 	LeaseAcquireResult a, b;
 	LeaseAcquireRequest req = { .environment = "f", .ttl_seconds = 3600 };
 	LeaseSweepReport r;
-	char *row;
+	char *row, sql[512];
 
 	make_env("f", "fake", "{}");
 	ck_assert_int_eq(lease_acquire(&app, &req, &a, &err), ST_OK);
@@ -344,10 +344,18 @@ START_TEST(sweep_expires_past_due)
 	ck_assert_int_eq(lease_acquire(&app, &req, &b, &err), ST_OK);
 	ck_assert_int_eq(lease_sweep(&app, "t", &r, &err), ST_OK);
 	ck_assert_int_eq(r.expired, 0);
-	tu_sql(path, "UPDATE leases SET expires_at = '2000-01-01T00:00:00.000Z' WHERE rowid = 1");
+	/* by id, in acquire order: both backends (PostgreSQL has no rowid) */
+	snprintf(sql, sizeof sql,
+		 "UPDATE leases SET expires_at = '2000-01-01T00:00:00.000Z' WHERE id = '%s'",
+		 a.lease.id);
+	tu_sql(path, sql);
 	ck_assert_int_eq(lease_sweep(&app, "t", &r, &err), ST_OK);
 	ck_assert_int_eq(r.expired, 1);
-	row = tu_sql_text(path, "SELECT group_concat(status, ',') FROM (SELECT status FROM leases ORDER BY rowid)");
+	snprintf(sql, sizeof sql,
+		 "SELECT (SELECT status FROM leases WHERE id = '%s') || ',' || "
+		 "(SELECT status FROM leases WHERE id = '%s')",
+		 a.lease.id, b.lease.id);
+	row = tu_sql_text(path, sql);
 	ck_assert_str_eq(row, "expired,active");
 	free(row);
 	lease_acquire_result_clear(&a);
@@ -359,7 +367,7 @@ START_TEST(sweep_reconciles_dead_phase)
 {
 	LeaseAcquireResult a, b;
 	LeaseSweepReport r;
-	char sql[256], *row;
+	char sql[512], *row;
 	pid_t dead = fork();
 
 	if (dead == 0)
@@ -379,7 +387,11 @@ START_TEST(sweep_reconciles_dead_phase)
 	tu_sql(path, sql);
 	ck_assert_int_eq(lease_sweep(&app, "t", &r, &err), ST_OK);
 	ck_assert_int_eq(r.reconciled, 2);
-	row = tu_sql_text(path, "SELECT group_concat(status || ':' || coalesce(phase,'-'), ',') FROM (SELECT * FROM leases ORDER BY rowid)");
+	snprintf(sql, sizeof sql,
+		 "SELECT (SELECT status || ':' || coalesce(phase, '-') FROM leases WHERE id = '%s') "
+		 "|| ',' || (SELECT status || ':' || coalesce(phase, '-') FROM leases WHERE id = '%s')",
+		 a.lease.id, b.lease.id);
+	row = tu_sql_text(path, sql);
 	ck_assert_str_eq(row, "failed:-,released:-");
 	free(row);
 	/* the interrupted release was finished at the provider, and the

@@ -410,10 +410,41 @@ START_TEST(test_lock_error_names_no_holder)
 	Error err;
 
 	error_clear(&err);
-	ck_assert_int_eq(store_sql_error(NULL, SQLITE_BUSY, &err, "saving"), ST_E_BUSY);
+	ck_assert_int_eq(store_sql_error(NULL, DB_BUSY, &err, "saving"), ST_E_BUSY);
 	ck_assert_msg(strstr(err.msg, "locked by another envctl") == NULL, "%s", err.msg);
 	ck_assert_msg(strstr(err.msg, "another program") != NULL, "%s", err.msg);
 	ck_assert_msg(strstr(err.msg, "try again") != NULL, "%s", err.msg);
+}
+END_TEST
+
+/* #17: a PostgreSQL URL is shown everywhere without its password. */
+START_TEST(test_url_redact)
+{
+	static const char *const cases[][2] = {
+		{ "postgresql://u:pw@h:5432/db", "postgresql://u@h:5432/db" },
+		{ "postgres://u:p@ss@h/db?sslmode=require", "postgres://u@h/db?sslmode=require" },
+		{ "postgresql://u@/db?host=/tmp/s&password=pw", "postgresql://u@/db?host=/tmp/s" },
+		{ "postgresql://h/db?password=pw&sslmode=disable", "postgresql://h/db?sslmode=disable" },
+		{ "postgresql://h/db?password=pw", "postgresql://h/db" },
+		{ "postgresql://u@h/db?application_name=x", "postgresql://u@h/db?application_name=x" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *r = db_url_redact(cases[i][0]), *shown = store_path_shown(cases[i][0]);
+
+		ck_assert_str_eq(r, cases[i][1]);
+		ck_assert_str_eq(shown, cases[i][1]);
+		free(r);
+		free(shown);
+	}
+	ck_assert(db_is_pg_url("postgres://h/db") && db_is_pg_url("postgresql://h/db"));
+	ck_assert(!db_is_pg_url("/tmp/postgresql://x") && !db_is_pg_url("envctl.db"));
+	{
+		char *shown = store_path_shown("/tmp/a:b@c.db");
+
+		ck_assert_str_eq(shown, "/tmp/a:b@c.db"); /* a file path is shown as it is */
+		free(shown);
+	}
 }
 END_TEST
 
@@ -423,6 +454,7 @@ TEST_SUITE(store_open)
 	TCase *tc = tcase_create("open");
 
 	tcase_add_test(tc, test_open_creates_private_files);
+	tcase_add_test(tc, test_url_redact);
 	tcase_add_test(tc, test_open_narrows_wide_existing_file);
 	tcase_add_test(tc, test_wal_symlink_refused_target_untouched);
 	tcase_add_test(tc, test_migrations_tracked_and_idempotent);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,7 +19,7 @@ static Error err;
 static void setup(void)
 {
 	dir = tu_store_dir();
-	path = tu_path(dir, "envctl.db");
+	path = tu_db_path(dir);
 	s = tu_store_open(dir);
 	error_clear(&err);
 }
@@ -217,6 +218,89 @@ static bool collect(const StoreLease *row, void *ctx)
 	snprintf(c->ids[c->n++], UUID_STR_LEN, "%s", row->id);
 	return c->stop_after == 0 || c->n < c->stop_after;
 }
+
+/* A walk whose callback reads and writes the store mid-walk (the views'
+ * callbacks do): every row still arrives, in order, and the nested calls
+ * work. On PostgreSQL the rows stream (single-row mode) and the walk's
+ * rest is queued when the callback needs the connection. */
+typedef struct Nested {
+	Store *s;
+	size_t n;
+	bool ok;
+	char last[TIME_STR_LEN];
+} Nested;
+
+static bool nested_cb(const StoreLease *row, void *ctx)
+{
+	Nested *w = ctx;
+	StoreEnv e;
+	StoreActivityNew a = { .actor = "t", .action = "walk", .entity_type = "lease",
+			       .entity_id = row->id };
+	Error e2;
+
+	error_clear(&e2);
+	if (w->n && strcmp(row->acquired_at, w->last) >= 0)
+		w->ok = false; /* newest first */
+	snprintf(w->last, sizeof w->last, "%s", row->acquired_at);
+	if (w->n % 7 == 0) {
+		if (store_env_get(w->s, row->environment_id, &e, &e2) != ST_OK ||
+		    store_activity_add(w->s, &a, &e2) != ST_OK)
+			w->ok = false;
+		store_env_clear(&e);
+	}
+	w->n++;
+	return true;
+}
+
+static bool stop_after_one(const StoreLease *row, void *ctx)
+{
+	(void)row;
+	((Nested *)ctx)->n++;
+	return false;
+}
+
+START_TEST(test_lease_walk_with_nested_calls)
+{
+	StoreEnv a;
+	StoreLease l;
+	char ts[TIME_STR_LEN];
+	Nested w = { .s = s, .ok = true };
+	StoreActivityList acts;
+
+	mk_env("walk", &a);
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	for (int i = 0; i < 300; i++) {
+		snprintf(ts, sizeof ts, "2026-01-01T00:%02d:%02d.000Z", i / 60, i % 60);
+		mk_lease(a.id, "released", "ephemeral", ts, ts, &l);
+		store_lease_clear(&l);
+	}
+	ck_assert_int_eq(store_commit(s, &err), ST_OK);
+	ck_assert_int_eq(store_lease_each(s, NULL, nested_cb, &w, &err), ST_OK);
+	ck_assert_uint_eq(w.n, 300);
+	ck_assert(w.ok);
+	ck_assert_int_eq(store_activity_list(s, NULL, 0, 0, &acts, &err), ST_OK);
+	{
+		size_t walked = 0;
+
+		for (size_t i = 0; i < acts.count; i++)
+			walked += strcmp(acts.items[i].action, "walk") == 0;
+		ck_assert_uint_eq(walked, 43); /* rows 0, 7, ..., 294 */
+	}
+	store_activity_list_free(&acts);
+	/* and a walk stopped early leaves the connection usable */
+	w = (Nested){ .s = s, .ok = true };
+	ck_assert_int_eq(store_lease_each(s, NULL, stop_after_one, &w, &err), ST_OK);
+	ck_assert_uint_eq(w.n, 1);
+	{
+		StoreEnv again;
+
+		ck_assert_int_eq(store_env_get(s, a.id, &again, &err), ST_OK);
+		ck_assert_str_eq(again.name, "walk");
+		store_env_clear(&again);
+	}
+	store_env_clear(&a);
+}
+END_TEST
 
 START_TEST(test_lease_list_filters_and_windows)
 {
@@ -541,6 +625,137 @@ START_TEST(test_change_counter_moves_on_writes)
 }
 END_TEST
 
+/* PostgreSQL: another connection's commit makes the change descriptor
+ * readable within 200 ms (the NOTIFY of its trigger), and the counter
+ * moves; SQLite has no descriptor (its views poll the counter). */
+START_TEST(test_change_fd_wakes_on_other_commit)
+{
+	int64_t v0, v1;
+	int fd = store_change_fd(s);
+	struct pollfd p;
+	int64_t t0, waited;
+
+	if (!tu_pg()) {
+		ck_assert_int_eq(fd, -1);
+		return;
+	}
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(store_change_counter(s, &v0, &err), ST_OK);
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, 0), 0); /* nothing pending */
+	t0 = time_now_ms();
+	tu_sql(path, "INSERT INTO meta (key, value) VALUES ('other', 'console')");
+	ck_assert_int_eq(poll(&p, 1, 200), 1);
+	waited = time_now_ms() - t0;
+	ck_assert_int_le(waited, 200);
+	ck_assert_int_eq(store_change_counter(s, &v1, &err), ST_OK);
+	ck_assert(v1 != v0);
+}
+END_TEST
+
+/* PostgreSQL: a connection the server drops (a restart, a network cut)
+ * fails the call that finds it gone, and the next one reconnects as the
+ * same session: its owner lock is held again, its statements prepared
+ * again, LISTEN again. */
+START_TEST(test_pg_reconnects_after_drop)
+{
+	StoreEnvList list;
+	StoreEnv a;
+	char q[256], *n;
+	const char *tag = store_owner_tag(s);
+	int fails = 0;
+	int64_t v0, v1;
+
+	ck_assert_msg(strncmp(tag, "pg:", 3) == 0, "owner tag %s", tag);
+	mk_env("before", &a);
+	store_env_clear(&a);
+	ck_assert_int_eq(store_env_list(s, NULL, &list, &err), ST_OK);
+	store_env_list_free(&list);
+	n = tu_sql_text(path, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+			      "WHERE pid <> pg_backend_pid() AND datname = current_database() "
+			      "AND backend_type = 'client backend'");
+	ck_assert_str_eq(n, "1");
+	free(n);
+	/* the first call after the drop may fail (it is not resent: it may
+	 * have run); the one after works */
+	for (int i = 0; i < 2; i++) {
+		if (store_env_list(s, NULL, &list, &err) != ST_OK) {
+			fails++;
+			ck_assert_msg(strstr(err.msg, "postgresql://") != NULL, "%s", err.msg);
+			continue;
+		}
+		ck_assert_uint_eq(list.count, 1);
+		store_env_list_free(&list);
+	}
+	ck_assert_int_le(fails, 1);
+	ck_assert_int_eq(store_env_list(s, NULL, &list, &err), ST_OK);
+	store_env_list_free(&list);
+	mk_env("after", &a);
+	store_env_clear(&a);
+	/* the owner lock is this session's again: its intents stay alive */
+	snprintf(q, sizeof q,
+		 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+		 "((classid::bigint << 32) | objid::bigint) = %s",
+		 tag + 3);
+	n = tu_sql_text(path, q);
+	ck_assert_str_eq(n, "1");
+	free(n);
+	/* and it listens again */
+	ck_assert_int_eq(store_change_counter(s, &v0, &err), ST_OK);
+	tu_sql(path, "INSERT INTO meta (key, value) VALUES ('after-drop', 'x')");
+	ck_assert_int_eq(store_change_counter(s, &v1, &err), ST_OK);
+	ck_assert(v1 != v0);
+}
+END_TEST
+
+/* PostgreSQL reads the SQLite migrations through the dialect rules of
+ * migrate.c: BLOB is bytea, INTEGER PRIMARY KEY an identity, the triggers
+ * plpgsql, the version in schema_migrations. */
+START_TEST(test_pg_schema_from_shared_migrations)
+{
+	char *n;
+
+	n = tu_sql_text(path, "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY "
+			      "column_name) FROM information_schema.columns WHERE table_schema = "
+			      "current_schema() AND table_name = 'secret_versions' AND column_name "
+			      "IN ('material', 'fingerprint')");
+	ck_assert_str_eq(n, "fingerprint:bytea,material:bytea");
+	free(n);
+	n = tu_sql_text(path, "SELECT is_identity FROM information_schema.columns WHERE "
+			      "table_schema = current_schema() AND table_name = 'activity' AND "
+			      "column_name = 'id'");
+	ck_assert_str_eq(n, "YES");
+	free(n);
+	n = tu_sql_text(path, "SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger t "
+			      "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace s ON s.oid = "
+			      "c.relnamespace WHERE s.nspname = current_schema() AND NOT t.tgisinternal "
+			      "AND c.relname IN ('environments', 'leases')");
+	for (size_t i = 0; i < 6; i++) {
+		static const char *const want[] = { "environments_notify", "environments_unbind",
+						    "leases_count_delete", "leases_count_insert",
+						    "leases_count_update", "leases_notify" };
+
+		ck_assert_msg(strstr(n, want[i]) != NULL, "no trigger %s in %s", want[i], n);
+	}
+	free(n);
+	{
+		char q[160];
+
+		snprintf(q, sizeof q,
+			 "SELECT count(*) = %d AND max(version) = %d FROM schema_migrations",
+			 store_schema_version_latest(), store_schema_version_latest());
+		n = tu_sql_text(path, q);
+		ck_assert_str_eq(n, "1");
+		free(n);
+	}
+	ck_assert_int_eq(store_schema_version(s), store_schema_version_latest());
+	/* a JSON column refuses what is not JSON, as SQLite's json_valid check */
+	n = tu_sql_text(path, "SELECT json_valid('{\"a\":1}') AND NOT json_valid('{nope')");
+	ck_assert_str_eq(n, "1");
+	free(n);
+}
+END_TEST
+
 START_TEST(test_lease_needs_environment)
 {
 	StoreLease l = { 0 };
@@ -653,7 +868,9 @@ START_TEST(test_check_finds_problems)
 	ck_assert_int_eq(r.bindings, 1);
 	store_check_report_free(&r);
 	/* a binding whose environment vanished behind our back */
-	tu_sql(path, "DROP TRIGGER environments_unbind; DELETE FROM environments;");
+	tu_sql(path, tu_pg() ? "DROP TRIGGER environments_unbind ON environments; "
+			       "DELETE FROM environments;"
+			     : "DROP TRIGGER environments_unbind; DELETE FROM environments;");
 	ck_assert_int_eq(store_check(s, &r, &err), ST_OK);
 	{
 		bool gone = false;
@@ -665,6 +882,18 @@ START_TEST(test_check_finds_problems)
 	store_check_report_free(&r);
 	store_secret_clear(&sec);
 	store_env_clear(&e);
+}
+END_TEST
+
+/* PostgreSQL: db backup is SQLite's file copy, and says what to use instead. */
+START_TEST(test_backup_pg_refused)
+{
+	char *bk = tu_path(dir, "backup.db");
+
+	ck_assert_int_eq(store_backup(s, bk, &err), ST_E_UNSUPPORTED);
+	ck_assert_msg(strstr(err.msg, "pg_dump") != NULL, "%s", err.msg);
+	ck_assert_int_eq(tu_mode(bk), -1);
+	free(bk);
 }
 END_TEST
 
@@ -757,16 +986,24 @@ TEST_SUITE(store_rows)
 	tcase_add_test(tc, test_env_list_with_probe_and_leases);
 	tcase_add_test(tc, test_lease_update_compare_and_set);
 	tcase_add_test(tc, test_lease_list_filters_and_windows);
+	tcase_add_test(tc, test_lease_walk_with_nested_calls);
 	tcase_add_test(tc, test_lease_reuse_candidates);
 	tcase_add_test(tc, test_env_window);
-	tcase_add_test(tc, test_lease_query_plans);
+	/* SQLite's query planner and file copy; the rest runs on both backends */
+	if (!tu_pg())
+		tcase_add_test(tc, test_lease_query_plans);
 	tcase_add_test(tc, test_lease_counts_follow_writes);
 	tcase_add_test(tc, test_change_counter_moves_on_writes);
+	tcase_add_test(tc, test_change_fd_wakes_on_other_commit);
+	if (tu_pg()) {
+		tcase_add_test(tc, test_pg_reconnects_after_drop);
+		tcase_add_test(tc, test_pg_schema_from_shared_migrations);
+	}
 	tcase_add_test(tc, test_lease_needs_environment);
 	tcase_add_test(tc, test_probes_and_drafts);
 	tcase_add_test(tc, test_activity);
 	tcase_add_test(tc, test_check_finds_problems);
-	tcase_add_test(tc, test_backup);
+	tcase_add_test(tc, tu_pg() ? test_backup_pg_refused : test_backup);
 	tcase_add_test(tc, test_two_processes_write);
 	suite_add_tcase(su, tc);
 	return su;

@@ -21,7 +21,7 @@ typedef struct Fixture {
 static void fx_open(Fixture *f)
 {
 	f->dir = tu_store_dir();
-	f->path = tu_path(f->dir, "envctl.db");
+	f->path = tu_db_path(f->dir);
 	f->s = tu_store_open(f->dir);
 	error_clear(&f->err);
 }
@@ -111,6 +111,24 @@ START_TEST(test_create_encrypts_and_resolves)
 	ck_assert_uint_eq(sec.bindings.count, 1);
 	ck_assert_str_eq(sec.bindings.items[0].target_name, "e1");
 	ck_assert_str_eq(sec.bindings.items[0].config_path, "/token");
+	if (tu_pg()) {
+		/* PostgreSQL: the stored bytes hold no plaintext */
+		cfg = tu_sql_text(f.path, "SELECT count(*) FROM secret_versions WHERE "
+					  "position(convert_to('" PLAIN "', 'UTF8') IN material) > 0");
+		ck_assert_str_eq(cfg, "0");
+		free(cfg);
+		cfg = tu_sql_text(f.path, "SELECT count(*) FROM secret_versions");
+		ck_assert_str_eq(cfg, "1");
+		free(cfg);
+		/* the whole-database search (tu_file_contains) finds what is
+		 * there and not the value */
+		ck_assert(tu_file_contains(f.path, "e1"));
+		ck_assert(!tu_file_contains(f.path, PLAIN));
+		store_secret_clear(&sec);
+		store_env_clear(&env);
+		fx_close(&f);
+		return;
+	}
 	/* the database file and its WAL (present while open) hold no plaintext */
 	cfg = tu_path(f.dir, "envctl.db-wal");
 	ck_assert_int_eq(tu_mode(cfg), 0600);
@@ -157,8 +175,9 @@ START_TEST(test_rotate_and_verify)
 			 ST_OK);
 	ck_assert(match);
 	snprintf(q, sizeof q,
-		 "SELECT group_concat(version || ':' || status || ':' || (material IS NOT NULL), ',') "
-		 "FROM (SELECT * FROM secret_versions WHERE secret_id = '%s' ORDER BY version)",
+		 "SELECT group_concat(version || ':' || status || ':' || "
+		 "(CASE WHEN material IS NULL THEN 0 ELSE 1 END), ',') "
+		 "FROM (SELECT * FROM secret_versions WHERE secret_id = '%s' ORDER BY version) v",
 		 sec.id);
 	t = tu_sql_text(f.path, q);
 	ck_assert_str_eq(t, "1:previous:1,2:current:1");
@@ -260,11 +279,18 @@ START_TEST(test_tamper_flipped_byte)
 
 	fx_open(&f);
 	bound_secret(&f, "t", PLAIN, &sec, &env);
-	snprintf(q, sizeof q,
-		 "UPDATE secret_versions SET material = substr(material, 1, 30) || "
-		 "(CASE WHEN substr(material, 31, 1) = x'00' THEN x'01' ELSE x'00' END) || "
-		 "substr(material, 32) WHERE secret_id = '%s'",
-		 sec.id);
+	if (tu_pg())
+		snprintf(q, sizeof q,
+			 "UPDATE secret_versions SET material = set_byte(material, 30, "
+			 "CASE WHEN get_byte(material, 30) = 0 THEN 1 ELSE 0 END) "
+			 "WHERE secret_id = '%s'",
+			 sec.id);
+	else
+		snprintf(q, sizeof q,
+			 "UPDATE secret_versions SET material = substr(material, 1, 30) || "
+			 "(CASE WHEN substr(material, 31, 1) = x'00' THEN x'01' ELSE x'00' END) || "
+			 "substr(material, 32) WHERE secret_id = '%s'",
+			 sec.id);
 	tu_sql(f.path, q);
 	ck_assert_int_eq(resolve(&f, sec.id, env.id, "/k", &value), ST_E_CRYPTO);
 	ck_assert_ptr_nonnull(strstr(f.err.msg, "does not authenticate"));
@@ -388,13 +414,34 @@ START_TEST(test_check_decrypts_read_only)
 
 	fx_open(&f);
 	mk_secret(&f, "dmg", "value-1", &sec);
-	snprintf(q, sizeof q,
-		 "UPDATE secret_versions SET material = substr(material, 1, 30) || "
-		 "zeroblob(length(material) - 30) WHERE secret_id = '%s'",
-		 sec.id);
+	if (tu_pg())
+		snprintf(q, sizeof q,
+			 "UPDATE secret_versions SET material = substr(material, 1, 30) || "
+			 "decode(repeat('00', length(material) - 30), 'hex') WHERE secret_id = '%s'",
+			 sec.id);
+	else
+		snprintf(q, sizeof q,
+			 "UPDATE secret_versions SET material = substr(material, 1, 30) || "
+			 "zeroblob(length(material) - 30) WHERE secret_id = '%s'",
+			 sec.id);
 	tu_sql(f.path, q);
 	store_close(f.s);
 	f.s = NULL;
+	if (tu_pg()) {
+		/* the check reads only: a read-only session finds the damage */
+		ck_assert_msg(store_open_ex(f.path, &check, &ro, &f.err) == ST_OK, "%s", f.err.msg);
+		ck_assert_int_eq(store_check(ro, &r, &f.err), ST_OK);
+		ck_assert_uint_eq(r.count, 1);
+		ck_assert_msg(strstr(r.problems[0], "undecryptable secret: secret dmg version 1") !=
+				      NULL,
+			      "%s", r.problems[0]);
+		store_check_report_free(&r);
+		store_close(ro);
+		store_secret_clear(&sec);
+		fx_close(&f);
+		(void)before, (void)after, (void)fp, (void)empty;
+		return;
+	}
 	ck_assert_int_eq(stat(f.path, &before), 0);
 	ck_assert_msg(store_open_ex(f.path, &check, &ro, &f.err) == ST_OK, "%s", f.err.msg);
 	ck_assert_int_eq(store_check(ro, &r, &f.err), ST_OK);
@@ -448,7 +495,8 @@ START_TEST(test_verify_audited_and_limited)
 	ck_assert_msg(strstr(f.err.msg, "5 wrong values were verified in the last 60 s") != NULL,
 		      "%s", f.err.msg);
 	snprintf(q, sizeof q,
-		 "SELECT count(*) || '/' || sum(outcome = 'failure') FROM secret_access_events "
+		 "SELECT count(*) || '/' || sum(CASE WHEN outcome = 'failure' THEN 1 ELSE 0 END) "
+		 "FROM secret_access_events "
 		 "WHERE secret_id = '%s' AND consumer = 'verify'",
 		 sec.id);
 	n = tu_sql_text(f.path, q);
@@ -499,16 +547,20 @@ START_TEST(test_tamper_row_from_other_key)
 	hex = tu_sql_text(a.path, q);
 	setenv("ENVCTL_MASTER_KEY", "2222222222222222222222222222222222222222222222222222222222222222", 1);
 	b.dir = tu_tmpdir();
-	b.path = tu_path(b.dir, "envctl.db");
+	b.path = tu_db_path(b.dir);
 	b.s = tu_store_open(b.dir);
 	error_clear(&b.err);
 	bound_secret(&b, "t", "other", &sb, &eb);
 	store_close(b.s);
+	/* SQLite's test connection does not enforce foreign keys; on
+	 * PostgreSQL the same swap needs them off for this session. */
 	snprintf(q, sizeof q,
-		 "UPDATE secrets SET id = '%s' WHERE id = '%s'; "
+		 "%sUPDATE secrets SET id = '%s' WHERE id = '%s'; "
 		 "UPDATE secret_bindings SET secret_id = '%s' WHERE secret_id = '%s'; "
-		 "UPDATE secret_versions SET secret_id = '%s', material = x'%s' WHERE secret_id = '%s';",
-		 sa.id, sb.id, sa.id, sb.id, sa.id, hex, sb.id);
+		 "UPDATE secret_versions SET secret_id = '%s', material = %s%s%s WHERE secret_id = '%s';",
+		 tu_pg() ? "SET session_replication_role = replica; " : "", sa.id, sb.id, sa.id,
+		 sb.id, sa.id, tu_pg() ? "'\\x" : "x'", hex,
+		 tu_pg() ? "'::bytea" : "'", sb.id);
 	tu_sql(b.path, q);
 	b.s = tu_store_open(b.dir);
 	ck_assert_int_eq(resolve(&b, sa.id, eb.id, "/k", &value), ST_E_CRYPTO);

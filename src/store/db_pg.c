@@ -1,0 +1,955 @@
+/* db.h over PostgreSQL through libpq.
+ *
+ * A statement is executed at its first db_step and later steps walk its
+ * rows as they arrive (libpq's single-row mode: a list of a million
+ * leases is never held whole). Should another statement need the
+ * connection while rows are still arriving (a callback reading the store
+ * mid-walk), the rest of them is read into the walking statement's queue
+ * first. A persistent statement is
+ * prepared on the server at its first use under a name of its own, so a
+ * cached statement costs one round trip per execution. Parameters go as
+ * text (blobs as binary), typed text, bigint or bytea by how they were
+ * bound. */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/db_driver.h"
+
+/* Type OIDs from pg_type.h (server headers are not part of libpq-dev). */
+#define DBPG_BOOLOID 16
+#define DBPG_BYTEAOID 17
+#define DBPG_INT8OID 20
+#define DBPG_TEXTOID 25
+
+typedef struct DbPg {
+	Db base;
+	PGconn *conn;
+	char msg[1024];
+	int64_t changes;
+	int64_t total_changes;
+	long commits;
+	unsigned long next_name;
+	int64_t notifications;
+	char last_state[6]; /* SQLSTATE of the last error */
+	bool closing;
+	/* Counts reconnections: a statement prepared in an earlier session
+	 * is prepared again. */
+	unsigned long session;
+	char *session_sql; /* run after each reconnection (db_pg_on_reconnect) */
+	/* db_pg_begin_deferred: BEGIN and this statement go out with the
+	 * transaction's first statement, in one round trip. */
+	char begin_sql[128];
+	struct DbPgStmt *wire; /* the statement whose results are still arriving */
+} DbPg;
+
+typedef struct DbPgParam {
+	char *value; /* NULL for SQL NULL */
+	int len;
+	int format; /* 0 text, 1 binary */
+	unsigned type;
+	bool unused; /* $N not in the text: typed text, or the server cannot type it */
+} DbPgParam;
+
+typedef struct DbPgStmt {
+	DbStmt base;
+	char *sql; /* with $N placeholders */
+	int nparams;
+	bool persistent;
+	bool prepared;
+	unsigned long session; /* the db's session it was prepared in */
+	char name[32];
+	DbPgParam *params;
+	PGresult *res;
+	int row; /* the current row; -1 before the first step */
+	int nrows;
+	bool done;
+	bool untyped_text; /* parameters the server cannot type go as text */
+	bool on_wire;      /* its results are still arriving (DbPg.wire) */
+	bool lost;         /* rows could not be queued (out of memory) */
+	PGresult **queue;  /* results read ahead for another statement's sake */
+	size_t qhead, qlen, qcap;
+	unsigned char **blobs; /* unescaped bytea per column of the current row */
+	size_t *blob_lens;
+	int ncols;
+} DbPgStmt;
+
+static int dbpg_flush_begin(DbPg *db, const char *sql, bool *done);
+
+static DbPg *dbpg(const Db *db)
+{
+	return (DbPg *)db;
+}
+
+static DbPgStmt *dbpg_st(DbStmt *st)
+{
+	return (DbPgStmt *)st;
+}
+
+/* Reads the rest of the arriving results into their statement's queue,
+ * so the connection is free for another. */
+static void dbpg_park(DbPg *db)
+{
+	struct DbPgStmt *st = db->wire;
+	PGresult *r;
+
+	if (!st)
+		return;
+	while ((r = PQgetResult(db->conn)) != NULL) {
+		if (st->qhead + st->qlen == st->qcap) {
+			size_t cap = st->qcap ? st->qcap * 2 : 64;
+			PGresult **q;
+
+			if (st->qhead) {
+				memmove(st->queue, st->queue + st->qhead, st->qlen * sizeof *q);
+				st->qhead = 0;
+			}
+			q = st->qlen == st->qcap ? realloc(st->queue, cap * sizeof *q) : st->queue;
+			if (!q) {
+				PQclear(r);
+				st->lost = true;
+				continue;
+			}
+			st->queue = q;
+			if (st->qlen == st->qcap)
+				st->qcap = cap;
+		}
+		st->queue[st->qhead + st->qlen++] = r;
+	}
+	st->on_wire = false;
+	db->wire = NULL;
+}
+
+/* Reads and drops what is still arriving for st. */
+static void dbpg_drain(DbPg *db, struct DbPgStmt *st)
+{
+	PGresult *r;
+
+	if (db->wire != st)
+		return;
+	while ((r = PQgetResult(db->conn)) != NULL)
+		PQclear(r);
+	st->on_wire = false;
+	db->wire = NULL;
+}
+
+/* st's next result: queued, else from the connection; a last result
+ * (not a row) frees the connection. NULL when there is none. */
+static PGresult *dbpg_fetch(DbPg *db, struct DbPgStmt *st)
+{
+	PGresult *r;
+
+	if (st->qlen) {
+		st->qlen--;
+		return st->queue[st->qhead++];
+	}
+	if (!st->on_wire)
+		return NULL;
+	r = PQgetResult(db->conn);
+	if (!r || PQresultStatus(r) != PGRES_SINGLE_TUPLE)
+		dbpg_drain(db, st);
+	return r;
+}
+
+/* The first line of a libpq or server message, without its newline. */
+static void dbpg_set_msg(DbPg *db, const char *m)
+{
+	size_t n;
+
+	snprintf(db->msg, sizeof db->msg, "%s", m && m[0] ? m : "unknown PostgreSQL error");
+	n = strcspn(db->msg, "\n");
+	db->msg[n] = '\0';
+}
+
+static int dbpg_sqlstate_rc(const char *state)
+{
+	if (!state || strlen(state) != 5)
+		return DB_IO; /* no SQLSTATE: the connection failed */
+	if (!strcmp(state, "23505"))
+		return DB_CONSTRAINT_UNIQUE;
+	if (!strcmp(state, "23503"))
+		return DB_CONSTRAINT_FOREIGNKEY;
+	if (!strcmp(state, "23514"))
+		return DB_CONSTRAINT_CHECK;
+	if (!strcmp(state, "23502"))
+		return DB_CONSTRAINT_NOTNULL;
+	if (!strncmp(state, "23", 2))
+		return DB_CONSTRAINT;
+	if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03") ||
+	    !strcmp(state, "57014"))
+		return DB_BUSY;
+	if (!strcmp(state, "53100"))
+		return DB_FULL;
+	if (!strcmp(state, "53200"))
+		return DB_NOMEM;
+	if (!strcmp(state, "25006") || !strcmp(state, "42501"))
+		return DB_READONLY;
+	if (!strncmp(state, "28", 2))
+		return DB_AUTH;
+	if (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3) || !strncmp(state, "58", 2))
+		return DB_IO;
+	return DB_ERROR;
+}
+
+/* A finished command's result: rows changed, commits, or the error. */
+static int dbpg_result(DbPg *db, PGresult *res)
+{
+	ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	const char *cmd, *tuples;
+
+	if (status == PGRES_SINGLE_TUPLE)
+		return DB_OK;
+	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+		cmd = PQcmdStatus(res);
+		tuples = PQcmdTuples(res);
+		if (tuples && tuples[0] &&
+		    (!strncmp(cmd, "INSERT", 6) || !strncmp(cmd, "UPDATE", 6) ||
+		     !strncmp(cmd, "DELETE", 6))) {
+			db->changes = strtoll(tuples, NULL, 10);
+			db->total_changes += db->changes;
+			if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+				db->commits++;
+		}
+		if (!strcmp(cmd, "COMMIT"))
+			db->commits++;
+		return DB_OK;
+	}
+	if (!res) {
+		dbpg_set_msg(db, PQerrorMessage(db->conn));
+		return PQstatus(db->conn) == CONNECTION_BAD ? DB_IO : DB_NOMEM;
+	}
+	snprintf(db->last_state, sizeof db->last_state, "%s",
+		 PQresultErrorField(res, PG_DIAG_SQLSTATE) ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+							   : "");
+	dbpg_set_msg(db, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+				 ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+				 : PQresultErrorMessage(res));
+	if (PQstatus(db->conn) == CONNECTION_BAD)
+		return DB_IO;
+	return dbpg_sqlstate_rc(PQresultErrorField(res, PG_DIAG_SQLSTATE));
+}
+
+static void dbpg_close(Db *d)
+{
+	DbPg *db = dbpg(d);
+
+	if (db->conn)
+		PQfinish(db->conn);
+	free(db->session_sql);
+	free(db);
+}
+
+static void dbpg_closing(Db *db)
+{
+	dbpg(db)->closing = true;
+}
+
+static const char *dbpg_errmsg(const Db *db)
+{
+	return dbpg(db)->msg;
+}
+
+/* A connection the server or the network dropped is opened again before
+ * the next statement (the one that found it dropped has failed: it is not
+ * resent, as it may have run). The session's settings, LISTEN and owner
+ * lock come back through session_sql. */
+static int dbpg_alive(DbPg *db)
+{
+	PGresult *res;
+
+	if (PQstatus(db->conn) == CONNECTION_OK)
+		return DB_OK;
+	PQreset(db->conn);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		dbpg_set_msg(db, PQerrorMessage(db->conn));
+		return DB_IO;
+	}
+	db->session++;
+	if (!db->session_sql)
+		return DB_OK;
+	res = PQexec(db->conn, db->session_sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		dbpg_set_msg(db, PQerrorMessage(db->conn));
+		PQclear(res);
+		return DB_IO;
+	}
+	PQclear(res);
+	return DB_OK;
+}
+
+int db_pg_on_reconnect(Db *d, const char *sql)
+{
+	DbPg *db = dbpg(d);
+	char *copy;
+
+	if (db_kind(d) != DB_KIND_PG)
+		return DB_ERROR;
+	copy = strdup(sql);
+	if (!copy)
+		return DB_NOMEM;
+	free(db->session_sql);
+	db->session_sql = copy;
+	return DB_OK;
+}
+
+static int dbpg_exec(Db *d, const char *sql)
+{
+	DbPg *db = dbpg(d);
+	PGresult *res;
+	int rc;
+	bool done;
+
+	dbpg_park(db);
+	rc = dbpg_alive(db);
+	if (rc != DB_OK)
+		return rc;
+	if ((rc = dbpg_flush_begin(db, sql, &done)) != DB_OK || done)
+		return rc;
+	res = PQexec(db->conn, sql);
+	rc = dbpg_result(db, res);
+
+	PQclear(res);
+	return rc;
+}
+
+static int64_t dbpg_changes(const Db *db)
+{
+	return dbpg(db)->changes;
+}
+
+static int64_t dbpg_total_changes(const Db *db)
+{
+	return dbpg(db)->total_changes;
+}
+
+static long dbpg_commits(const Db *db)
+{
+	return dbpg(db)->commits;
+}
+
+static bool dbpg_readonly(const Db *d)
+{
+	const char *v = PQparameterStatus(dbpg(d)->conn, "default_transaction_read_only");
+
+	return v && !strcmp(v, "on");
+}
+
+static void dbpg_busy_timeout(Db *d, int ms)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "SET lock_timeout = %d", ms);
+	dbpg_park(dbpg(d));
+	PQclear(PQexec(dbpg(d)->conn, sql));
+}
+
+/* ?N stays N, a bare ? takes the number after the largest so far (as
+ * SQLite numbers them); quoted text, identifiers and comments are copied
+ * as they are. */
+static char *dbpg_rewrite(const char *sql, int *nparams, bool used[1000])
+{
+	size_t n = strlen(sql);
+	char *out = malloc(n * 2 + 16), *o = out;
+	int max = 0;
+
+	if (!out)
+		return NULL;
+	for (const char *p = sql; *p;) {
+		if (*p == '\'' || *p == '"') {
+			char q = *p;
+
+			*o++ = *p++;
+			while (*p && *p != q)
+				*o++ = *p++;
+			if (*p)
+				*o++ = *p++;
+		} else if (p[0] == '-' && p[1] == '-') {
+			while (*p && *p != '\n')
+				*o++ = *p++;
+		} else if (*p == '?') {
+			int idx;
+
+			p++;
+			if (*p >= '0' && *p <= '9') {
+				idx = (int)strtol(p, (char **)&p, 10);
+			} else {
+				idx = max + 1;
+			}
+			if (idx > max)
+				max = idx;
+			if (idx > 0 && idx < 1000)
+				used[idx] = true;
+			o += sprintf(o, "$%d", idx);
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	*nparams = max;
+	return out;
+}
+
+static void dbpg_clear_row(DbPgStmt *st)
+{
+	for (int i = 0; st->blobs && i < st->ncols; i++) {
+		PQfreemem(st->blobs[i]);
+		st->blobs[i] = NULL;
+	}
+}
+
+static void dbpg_clear_result(DbPgStmt *st)
+{
+	dbpg_clear_row(st);
+	free(st->blobs);
+	free(st->blob_lens);
+	st->blobs = NULL;
+	st->blob_lens = NULL;
+	st->ncols = 0;
+	PQclear(st->res);
+	st->res = NULL;
+	st->row = -1;
+	st->nrows = 0;
+	st->done = false;
+}
+
+static int dbpg_prepare(Db *d, const char *sql, bool persistent, DbStmt **out)
+{
+	DbPg *db = dbpg(d);
+	DbPgStmt *st = calloc(1, sizeof *st);
+
+	if (!st)
+		return DB_NOMEM;
+	st->base.db = d;
+	bool used[1000] = { false };
+
+	st->sql = dbpg_rewrite(sql, &st->nparams, used);
+	st->params = st->sql ? calloc((size_t)st->nparams + 1, sizeof *st->params) : NULL;
+	if (!st->sql || !st->params) {
+		free(st->sql);
+		free(st->params);
+		free(st);
+		return DB_NOMEM;
+	}
+	for (int i = 0; i < st->nparams && i < 999; i++)
+		st->params[i].unused = !used[i + 1];
+	st->persistent = persistent;
+	if (persistent)
+		snprintf(st->name, sizeof st->name, "envctl_%lu", ++db->next_name);
+	st->row = -1;
+	*out = &st->base;
+	return DB_OK;
+}
+
+static void dbpg_reset(DbStmt *s)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	dbpg_drain(dbpg(s->db), st);
+	while (st->qlen) {
+		PQclear(st->queue[st->qhead++]);
+		st->qlen--;
+	}
+	st->qhead = 0;
+	st->lost = false;
+	dbpg_clear_result(st);
+	for (int i = 0; i < st->nparams; i++) {
+		bool unused = st->params[i].unused;
+
+		free(st->params[i].value);
+		memset(&st->params[i], 0, sizeof st->params[i]);
+		st->params[i].unused = unused;
+	}
+}
+
+static void dbpg_finalize(DbStmt *s)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	dbpg_reset(s);
+	if (st->prepared && st->session == dbpg(s->db)->session && !dbpg(s->db)->closing &&
+	    PQstatus(dbpg(s->db)->conn) == CONNECTION_OK) {
+		char sql[64];
+
+		/* The name would otherwise live as long as the connection. */
+		snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
+		dbpg_park(dbpg(s->db));
+		PQclear(PQexec(dbpg(s->db)->conn, sql));
+	}
+	free(st->queue);
+	free(st->params);
+	free(st->sql);
+	free(st);
+}
+
+static int dbpg_set_param(DbStmt *s, int idx, char *value, int len, int format, unsigned type)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	if (idx < 1 || idx > st->nparams) {
+		free(value);
+		return DB_ERROR;
+	}
+	free(st->params[idx - 1].value);
+	st->params[idx - 1] = (DbPgParam){ value, len, format, type, st->params[idx - 1].unused };
+	return DB_OK;
+}
+
+static int dbpg_bind_null(DbStmt *st, int idx)
+{
+	return dbpg_set_param(st, idx, NULL, 0, 0, DBPG_TEXTOID);
+}
+
+static int dbpg_bind_text(DbStmt *st, int idx, const char *v, bool owned)
+{
+	char *copy = owned ? (char *)v : strdup(v);
+
+	if (!copy)
+		return DB_NOMEM;
+	return dbpg_set_param(st, idx, copy, 0, 0, DBPG_TEXTOID);
+}
+
+static int dbpg_bind_int64(DbStmt *st, int idx, int64_t v)
+{
+	char buf[32], *copy;
+
+	snprintf(buf, sizeof buf, "%lld", (long long)v);
+	copy = strdup(buf);
+	if (!copy)
+		return DB_NOMEM;
+	return dbpg_set_param(st, idx, copy, 0, 0, DBPG_INT8OID);
+}
+
+static int dbpg_bind_blob(DbStmt *st, int idx, const void *p, size_t n, bool owned)
+{
+	char *copy;
+
+	if (owned) {
+		copy = (char *)p;
+	} else {
+		copy = malloc(n ? n : 1);
+		if (!copy)
+			return DB_NOMEM;
+		memcpy(copy, p, n);
+	}
+	if (n > 0x7fffffff) {
+		free(copy);
+		return DB_ERROR;
+	}
+	return dbpg_set_param(st, idx, copy, (int)n, 1, DBPG_BYTEAOID);
+}
+
+static int dbpg_bind_limit(DbStmt *st, int idx, int64_t n)
+{
+	if (n > 0)
+		return dbpg_bind_int64(st, idx, n);
+	return dbpg_set_param(st, idx, NULL, 0, 0, DBPG_INT8OID);
+}
+
+/* Parameters are typed as bound: text, bigint, bytea (binary); a NULL
+ * bound as text is text, so "?1 IS NULL OR x = ?1" can be typed. One never
+ * bound goes untyped (the server infers it from its use, e.g. an integer
+ * column), one not in the text as text. Should the server still fail to
+ * type one (42P18) outside a transaction, the statement is retried once
+ * with the untyped ones as text, and remembers to. */
+/* The deferred BEGIN, its lock statement, a PREPARE when needed and the
+ * statement, pipelined: one round trip. The first failure is the result
+ * (the server skips what follows it until the sync). */
+static int dbpg_run_pipelined(DbPg *db, DbPgStmt *st, Oid *types, const char **values,
+			      int *lens, int *formats)
+{
+	char lock_sql[sizeof db->begin_sql];
+	bool prepare = st->persistent && !st->prepared;
+	int n = st->nparams, rc = DB_OK, queries;
+	PGresult *res, *bad = NULL, *last = NULL;
+
+	memcpy(lock_sql, db->begin_sql, sizeof lock_sql);
+	db->begin_sql[0] = '\0';
+	if (!PQenterPipelineMode(db->conn) ||
+	    !PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) ||
+	    !PQsendQueryParams(db->conn, lock_sql, 0, NULL, NULL, NULL, NULL, 0) ||
+	    (prepare && !PQsendPrepare(db->conn, st->name, st->sql, n, types)) ||
+	    !(st->persistent ? PQsendQueryPrepared(db->conn, st->name, n, values, lens, formats, 0)
+			     : PQsendQueryParams(db->conn, st->sql, n, types, values, lens, formats,
+						 0)) ||
+	    !PQpipelineSync(db->conn)) {
+		dbpg_set_msg(db, PQerrorMessage(db->conn));
+		PQexitPipelineMode(db->conn);
+		return DB_IO;
+	}
+	queries = prepare ? 4 : 3;
+	for (int q = 0; q < queries; q++) {
+		/* each query: its result, then NULL */
+		res = PQgetResult(db->conn);
+		if (!res)
+			break;
+		if (prepare && q == 2 && PQresultStatus(res) == PGRES_COMMAND_OK) {
+			st->prepared = true;
+			st->session = db->session;
+		}
+		if (!bad && PQresultStatus(res) != PGRES_COMMAND_OK &&
+		    PQresultStatus(res) != PGRES_TUPLES_OK) {
+			bad = res;
+		} else if (q == queries - 1 && !bad) {
+			last = res;
+		} else if (res != bad) {
+			PQclear(res);
+		}
+		while ((res = PQgetResult(db->conn)) != NULL)
+			PQclear(res);
+	}
+	/* the sync's own result */
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		ExecStatusType s = PQresultStatus(res);
+
+		PQclear(res);
+		if (s == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	PQexitPipelineMode(db->conn);
+	if (bad) {
+		rc = dbpg_result(db, bad);
+		PQclear(bad);
+		PQclear(last);
+		return rc == DB_OK ? DB_ERROR : rc;
+	}
+	st->res = last;
+	return dbpg_result(db, st->res);
+}
+
+int db_pg_begin_deferred(Db *d, const char *lock_sql)
+{
+	DbPg *db = dbpg(d);
+
+	if (db_kind(d) != DB_KIND_PG || strlen(lock_sql) >= sizeof db->begin_sql)
+		return DB_ERROR;
+	snprintf(db->begin_sql, sizeof db->begin_sql, "%s", lock_sql);
+	return DB_OK;
+}
+
+/* A statement that is not the pipelined kind while a BEGIN is deferred:
+ * COMMIT or ROLLBACK of a transaction that never sent anything is
+ * nothing; anything else sends the BEGIN first. */
+static int dbpg_flush_begin(DbPg *db, const char *sql, bool *done)
+{
+	char begin[sizeof db->begin_sql + 16];
+	PGresult *res;
+	int rc;
+
+	*done = false;
+	if (!db->begin_sql[0])
+		return DB_OK;
+	if (!strcmp(sql, "COMMIT") || !strcmp(sql, "ROLLBACK")) {
+		db->begin_sql[0] = '\0';
+		*done = true;
+		return DB_OK;
+	}
+	snprintf(begin, sizeof begin, "BEGIN; %s", db->begin_sql);
+	db->begin_sql[0] = '\0';
+	res = PQexec(db->conn, begin);
+	rc = dbpg_result(db, res);
+	PQclear(res);
+	if (rc != DB_OK)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+	return rc;
+}
+
+static int dbpg_run(DbPgStmt *st, Oid *types, const char **values, int *lens, int *formats)
+{
+	DbPg *db = dbpg(st->base.db);
+	int n = st->nparams, rc;
+
+	for (int i = 0; i < n; i++) {
+		values[i] = st->params[i].value;
+		lens[i] = st->params[i].len;
+		formats[i] = st->params[i].format;
+		types[i] = st->params[i].unused || (st->untyped_text && !st->params[i].type)
+				   ? DBPG_TEXTOID
+				   : st->params[i].type;
+	}
+	if (st->prepared && st->session != db->session)
+		st->prepared = false; /* made in a session that is gone */
+	if (db->begin_sql[0])
+		return dbpg_run_pipelined(db, st, types, values, lens, formats);
+	if (st->persistent && !st->prepared) {
+		PGresult *res = PQprepare(db->conn, st->name, st->sql, n, types);
+
+		rc = dbpg_result(db, res);
+		PQclear(res);
+		if (rc != DB_OK)
+			return rc;
+		st->prepared = true;
+		st->session = db->session;
+	}
+	if (!(st->prepared ? PQsendQueryPrepared(db->conn, st->name, n, values, lens, formats, 0)
+			   : PQsendQueryParams(db->conn, st->sql, n, types, values, lens, formats, 0))) {
+		dbpg_set_msg(db, PQerrorMessage(db->conn));
+		return DB_IO;
+	}
+	PQsetSingleRowMode(db->conn);
+	st->on_wire = true;
+	db->wire = st;
+	st->res = dbpg_fetch(db, st);
+	return dbpg_result(db, st->res);
+}
+
+static int dbpg_execute(DbPgStmt *st)
+{
+	DbPg *db = dbpg(st->base.db);
+	int n = st->nparams;
+	const char **values = calloc((size_t)n + 1, sizeof *values);
+	int *lens = calloc((size_t)n + 1, sizeof *lens);
+	int *formats = calloc((size_t)n + 1, sizeof *formats);
+	Oid *types = calloc((size_t)n + 1, sizeof *types);
+	int rc;
+
+	if (!values || !lens || !formats || !types) {
+		free(values);
+		free(lens);
+		free(formats);
+		free(types);
+		return DB_NOMEM;
+	}
+	dbpg_park(db);
+	rc = dbpg_alive(db);
+	if (rc == DB_OK)
+		rc = dbpg_run(st, types, values, lens, formats);
+	/* Outside a transaction only: inside, the failure has aborted it. */
+	if (rc != DB_OK && !st->untyped_text && !st->prepared && !strcmp(db->last_state, "42P18") &&
+	    PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+		PQclear(st->res);
+		st->res = NULL;
+		st->untyped_text = true;
+		rc = dbpg_run(st, types, values, lens, formats);
+	}
+	if (rc == DB_OK && (PQresultStatus(st->res) == PGRES_TUPLES_OK ||
+			    PQresultStatus(st->res) == PGRES_SINGLE_TUPLE)) {
+		st->nrows = PQntuples(st->res);
+		st->ncols = PQnfields(st->res);
+		st->blobs = calloc((size_t)st->ncols + 1, sizeof *st->blobs);
+		st->blob_lens = calloc((size_t)st->ncols + 1, sizeof *st->blob_lens);
+		if (!st->blobs || !st->blob_lens)
+			rc = DB_NOMEM;
+	}
+	free(values);
+	free(lens);
+	free(formats);
+	free(types);
+	return rc;
+}
+
+static int dbpg_step(DbStmt *s)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	if (st->done)
+		return DB_DONE;
+	if (!st->res) {
+		int rc = dbpg_execute(st);
+
+		if (rc != DB_OK) {
+			PQclear(st->res);
+			st->res = NULL;
+			return rc;
+		}
+	}
+	for (;;) {
+		DbPg *db = dbpg(s->db);
+		ExecStatusType status;
+		int rc;
+
+		dbpg_clear_row(st);
+		if (st->row + 1 < st->nrows) {
+			st->row++;
+			return DB_ROW;
+		}
+		/* This result is walked: the next row, or the end. */
+		PQclear(st->res);
+		st->res = dbpg_fetch(db, st);
+		st->row = -1;
+		st->nrows = 0;
+		if (!st->res) {
+			st->done = true;
+			if (st->lost) {
+				dbpg_set_msg(db, "out of memory reading rows");
+				return DB_NOMEM;
+			}
+			return DB_DONE;
+		}
+		status = PQresultStatus(st->res);
+		rc = dbpg_result(db, st->res);
+		if (rc != DB_OK) {
+			st->done = true;
+			return rc;
+		}
+		if (status == PGRES_SINGLE_TUPLE || status == PGRES_TUPLES_OK)
+			st->nrows = PQntuples(st->res);
+	}
+}
+
+static bool dbpg_col_null(DbStmt *s, int col)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	return !st->res || st->row < 0 || col >= st->ncols || PQgetisnull(st->res, st->row, col);
+}
+
+static const char *dbpg_col_text(DbStmt *s, int col)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	if (dbpg_col_null(s, col))
+		return NULL;
+	return PQgetvalue(st->res, st->row, col);
+}
+
+static int64_t dbpg_col_int64(DbStmt *s, int col)
+{
+	DbPgStmt *st = dbpg_st(s);
+	const char *t = dbpg_col_text(s, col);
+
+	if (!t)
+		return 0;
+	if (PQftype(st->res, col) == DBPG_BOOLOID)
+		return t[0] == 't';
+	return strtoll(t, NULL, 10);
+}
+
+static bool dbpg_load_blob(DbPgStmt *st, int col)
+{
+	const char *t;
+
+	if (dbpg_col_null(&st->base, col))
+		return false;
+	if (st->blobs[col])
+		return true;
+	t = PQgetvalue(st->res, st->row, col);
+	if (PQftype(st->res, col) != DBPG_BYTEAOID) {
+		/* Text read as bytes: the value itself. */
+		st->blob_lens[col] = (size_t)PQgetlength(st->res, st->row, col);
+		return true;
+	}
+	st->blobs[col] = PQunescapeBytea((const unsigned char *)t, &st->blob_lens[col]);
+	return st->blobs[col] != NULL;
+}
+
+static const void *dbpg_col_blob(DbStmt *s, int col)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	if (!dbpg_load_blob(st, col))
+		return NULL;
+	if (!st->blobs[col])
+		return PQgetvalue(st->res, st->row, col);
+	return st->blobs[col];
+}
+
+static size_t dbpg_col_bytes(DbStmt *s, int col)
+{
+	DbPgStmt *st = dbpg_st(s);
+
+	if (!dbpg_load_blob(st, col))
+		return 0;
+	return st->blob_lens[col];
+}
+
+static const DbOps dbpg_ops = {
+	.kind = DB_KIND_PG,
+	.close = dbpg_close,
+	.closing = dbpg_closing,
+	.errmsg = dbpg_errmsg,
+	.exec = dbpg_exec,
+	.changes = dbpg_changes,
+	.total_changes = dbpg_total_changes,
+	.commits = dbpg_commits,
+	.readonly = dbpg_readonly,
+	.busy_timeout = dbpg_busy_timeout,
+	.prepare = dbpg_prepare,
+	.reset = dbpg_reset,
+	.finalize = dbpg_finalize,
+	.bind_null = dbpg_bind_null,
+	.bind_text = dbpg_bind_text,
+	.bind_int64 = dbpg_bind_int64,
+	.bind_blob = dbpg_bind_blob,
+	.bind_limit = dbpg_bind_limit,
+	.step = dbpg_step,
+	.col_null = dbpg_col_null,
+	.col_text = dbpg_col_text,
+	.col_int64 = dbpg_col_int64,
+	.col_blob = dbpg_col_blob,
+	.col_bytes = dbpg_col_bytes,
+};
+
+/* Notices (e.g. "relation already exists, skipping") would go to stderr. */
+static void dbpg_quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+int db_pg_open(const char *url, Db **out)
+{
+	DbPg *db = calloc(1, sizeof *db);
+	const char *m;
+
+	*out = NULL;
+	if (!db)
+		return DB_NOMEM;
+	db->base.ops = &dbpg_ops;
+	*out = &db->base;
+	db->conn = PQconnectdb(url);
+	if (!db->conn) {
+		dbpg_set_msg(db, "out of memory");
+		return DB_NOMEM;
+	}
+	PQsetNoticeProcessor(db->conn, dbpg_quiet, NULL);
+	if (PQstatus(db->conn) == CONNECTION_OK)
+		return DB_OK;
+	m = PQerrorMessage(db->conn);
+	/* libpq's first line names the socket or host and the reason (never
+	 * the password). */
+	dbpg_set_msg(db, m);
+	if (PQconnectionNeedsPassword(db->conn) || strstr(m, "password authentication failed") ||
+	    strstr(m, "authentication failed") || strstr(m, "no password supplied"))
+		return DB_AUTH;
+	return DB_IO;
+}
+
+int db_pg_notifications(Db *d, int64_t *count)
+{
+	DbPg *db = dbpg(d);
+	PGnotify *n;
+
+	PGresult *res;
+
+	if (db_kind(d) != DB_KIND_PG)
+		return DB_ERROR;
+	dbpg_park(db);
+	if (dbpg_alive(db) != DB_OK)
+		return DB_IO;
+	/* A round trip: the server delivers a notification signalled before
+	 * our query (another console's commit that has returned) ahead of
+	 * the answer, so nothing committed before this call is missed. */
+	res = PQexec(db->conn, "");
+	if (!res || PQresultStatus(res) == PGRES_FATAL_ERROR) {
+		PQclear(res);
+		dbpg_set_msg(db, PQerrorMessage(db->conn));
+		return DB_IO;
+	}
+	PQclear(res);
+	if (!PQconsumeInput(db->conn)) {
+		dbpg_set_msg(db, PQerrorMessage(db->conn));
+		return DB_IO;
+	}
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		db->notifications++;
+		PQfreemem(n);
+	}
+	*count = db->notifications;
+	return DB_OK;
+}
+
+int db_pg_socket(const Db *d)
+{
+	return db_kind(d) == DB_KIND_PG ? PQsocket(dbpg(d)->conn) : -1;
+}

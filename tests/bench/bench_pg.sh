@@ -1,0 +1,58 @@
+# PostgreSQL figures (issue 17), on a private server (tests/helpers/pg.sh,
+# fsync off for both sides alike):
+# - acquire+release through the core API on a postgresql:// database
+#   against bare libpq doing the same writes (tests/helpers/bench_floor_pg.c)
+#   on the same database: 2 and 4 transactions per pair, as bench_lease.sh.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/../helpers/pg.sh"
+pg_start
+trap pg_stop EXIT
+bl() { "$BUILD_DIR/tests/helpers/bench_lease" "$@"; }
+bf() { "$BUILD_DIR/tests/helpers/bench_floor_pg" "$@"; }
+ROUNDS=${BENCH_ROUNDS:-5}
+db=$PG_URL
+ENVCTL_DB="$db" "$ENVCTL_BIN" env create bench --provider fake --set reuseLease=false >/dev/null
+bl "$db" cycle 50 >/dev/null
+bf "$db" pairs 50 2 >/dev/null
+PAIRS=200
+: >f2 && : >f4 && : >ev
+for _ in $(seq "$ROUNDS"); do
+	bf "$db" pairs $PAIRS 2 >>f2
+	BENCH_MS=1 bl "$db" cycle $PAIRS >>ev
+	bf "$db" pairs $PAIRS 4 >>f4
+done
+f2=$(median <f2) f4=$(median <f4) ev=$(median <ev)
+rate() { awk -v n=$PAIRS -v t="$1" 'BEGIN { printf "%.0f/s", n * 1000 / t }'; }
+echo "PostgreSQL acquire+release, fake provider, core API, $PAIRS pairs x $ROUNDS (median ms: floor2 $f2, floor4 $f4, envctl $ev):"
+row "PostgreSQL acquire+release pairs/s vs 2-transaction libpq floor" "$(rate "$f2")" "$(rate "$ev")" "$(ratio "$ev" "$f2")" "<= 1.50"
+row "PostgreSQL acquire+release pairs/s vs 4-transaction libpq floor" "$(rate "$f4")" "$(rate "$ev")" "$(ratio "$ev" "$f4")" "<= 1.50"
+
+# ---------------------------------------------------------------- list
+# `lease list --json` over 100,000 leases against psql --csv running the
+# same query on the same server.
+N=${BENCH_PG_LEASES:-100000}
+psql_() { "$PG_BIN_DIR/psql" -X -q -At -h "$PG_DIR" -U envctl -d envctl "$@"; }
+env_id=$(psql_ -c "SELECT id FROM environments WHERE name = 'bench'")
+t0=$(ms)
+psql_ -c "INSERT INTO leases (id, environment_id, heartbeat_run_id, status, lease_policy, provider,
+  provider_lease_id, acquired_at, last_used_at, released_at, cleanup_status, metadata, updated_at)
+SELECT '30000000-0000-4000-8000-' || lpad(i::text, 12, '0'), '$env_id', 'run-' || i,
+  CASE WHEN i % 10 = 0 THEN 'active' ELSE 'released' END, 'ephemeral', 'fake',
+  'sandbox://fake/old-' || i,
+  to_char(timestamp '2030-01-01' + i * interval '1 second', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
+  to_char(timestamp '2030-01-01' + i * interval '1 second', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
+  to_char(timestamp '2030-01-01' + i * interval '1 second', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
+  'success', '{\"provider\":\"fake\",\"image\":\"ubuntu:24.04\"}', '2030-01-01T00:00:00.000Z'
+FROM generate_series(1, $N) i"
+echo "  (seeded $N leases in $(($(ms) - t0)) ms)"
+Q="SELECT id, environment_id, heartbeat_run_id, issue_id, status, lease_policy, provider, provider_lease_id, acquired_at, last_used_at, expires_at, released_at, failure_reason, cleanup_status, phase, metadata FROM leases ORDER BY acquired_at DESC, id DESC"
+: >lc && : >ls
+for _ in 1 2 3; do
+	wall psql_ --csv -c "$Q" >>ls
+	wall env ENVCTL_DB="$db" "$ENVCTL_BIN" lease list --json >>lc
+done
+n=$(ENVCTL_DB="$db" "$ENVCTL_BIN" lease list --json | grep -c '"environmentId"')
+[ "$n" -ge "$N" ] || { echo "lease list printed $n leases, want $N or more"; exit 1; }
+row "PostgreSQL lease list --json, ${N} leases (ms) vs psql --csv" "$(median <ls)" "$(median <lc)" "$(ratio "$(median <lc)" "$(median <ls)")" "<= 1.50"
