@@ -9,6 +9,9 @@
 
 #define STORE_KEY_BYTES 32
 #define STORE_FP_BYTES 32
+/* Bytes of statement journal held in memory before SQLite spills it to a
+ * temporary file (see store_open). */
+#define STORE_STMT_SPILL (1024 * 1024)
 
 /* Subkeys derived from the master key; the master key itself is wiped as
  * soon as they exist. Lives in sodium_malloc'd memory (guard pages, locked,
@@ -33,6 +36,8 @@ struct Store {
 	int version;
 	bool readonly; /* opened SQLITE_OPEN_READONLY: nothing is created or migrated */
 	int tx_depth;
+	bool relaxed;  /* the open transaction commits with synchronous=NORMAL */
+	bool unsynced; /* the last commit was relaxed: -wal not fsynced since */
 	long commits; /* transactions committed through this handle (commit hook) */
 	bool read_tx; /* inside store_read_begin's snapshot */
 	StoreStmt *stmts;

@@ -244,6 +244,34 @@ bool store_in_transaction(const Store *s)
 
 /* ------------------------------------------------------------ transactions */
 
+/* A transaction-control statement, prepared once: a lease write is four
+ * short transactions, and parsing BEGIN/COMMIT each time was a visible
+ * share of what one costs beyond SQLite's own writes. */
+static Status store_tx_exec(Store *s, const char *sql, Error *err)
+{
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (!st)
+		return err->status;
+	rc = sqlite3_step(st);
+	store_stmt_done(s, st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_sql_error(s, rc, err, "database command failed");
+	return ST_OK;
+}
+
+/* Back to synchronous=FULL after a relaxed transaction ends. The pragma
+ * only fails on a closed or busy handle; FULL stays the handle's state
+ * either way for the next begin to see. */
+static void store_durable_again(Store *s)
+{
+	if (!s->relaxed || s->tx_depth > 0)
+		return;
+	s->relaxed = false;
+	store_tx_exec(s, "PRAGMA synchronous = FULL", &(Error){ 0 });
+}
+
 Status store_begin(Store *s, Error *err)
 {
 	char sql[64];
@@ -253,11 +281,29 @@ Status store_begin(Store *s, Error *err)
 		snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
 	else
 		snprintf(sql, sizeof sql, "SAVEPOINT envctl_%d", s->tx_depth);
-	st = store_exec(s, sql, err);
+	st = store_tx_exec(s, sql, err);
 	if (st != ST_OK)
 		return error_prefix(err, "starting a transaction: ");
 	s->tx_depth++;
 	return ST_OK;
+}
+
+Status store_begin_relaxed(Store *s, Error *err)
+{
+	Status st;
+
+	if (s->tx_depth > 0)
+		return store_begin(s, err); /* a savepoint: the outer transaction decides */
+	/* SQLite takes the safety level only outside a transaction. WAL with
+	 * synchronous=NORMAL: the commit is in the -wal file (safe from a
+	 * killed process) but not fsynced; the next FULL commit of any
+	 * connection fsyncs the log up to its own frames, these included. */
+	if (store_tx_exec(s, "PRAGMA synchronous = NORMAL", err) != ST_OK)
+		return error_prefix(err, "starting a transaction: ");
+	s->relaxed = true;
+	if ((st = store_begin(s, err)) != ST_OK)
+		store_durable_again(s);
+	return st;
 }
 
 Status store_commit(Store *s, Error *err)
@@ -270,11 +316,14 @@ Status store_commit(Store *s, Error *err)
 		snprintf(sql, sizeof sql, "COMMIT");
 	else
 		snprintf(sql, sizeof sql, "RELEASE envctl_%d", s->tx_depth - 1);
-	if (store_exec(s, sql, err) != ST_OK) {
+	if (store_tx_exec(s, sql, err) != ST_OK) {
 		store_rollback(s);
 		return error_prefix(err, "saving the change: ");
 	}
 	s->tx_depth--;
+	if (s->tx_depth == 0)
+		s->unsynced = s->relaxed; /* a FULL commit syncs all before it */
+	store_durable_again(s);
 	return ST_OK;
 }
 
@@ -310,6 +359,7 @@ void store_rollback(Store *s)
 			 s->tx_depth);
 	/* A failed rollback leaves SQLite to roll back itself; nothing to report. */
 	sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	store_durable_again(s);
 }
 
 /* ------------------------------------------------------------ open */
@@ -608,6 +658,13 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 		return error_set(err, ST_E_USAGE, "no database path (use --db PATH or ENVCTL_DB)");
 	if (sodium_init() < 0)
 		return error_set(err, ST_E_CRYPTO, "libsodium failed to initialise");
+	/* A lease insert fires triggers over a dozen index pages, so it needs a
+	 * statement journal of about 64 KiB: SQLite's default threshold, past
+	 * which it creates, writes and unlinks a temporary file, for every
+	 * acquire. Kept in memory up to STORE_STMT_SPILL, a file beyond (a
+	 * migration rewriting every row). Only takes before SQLite's first
+	 * use in the process; later calls fail harmlessly. */
+	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STORE_STMT_SPILL);
 	if (readonly) {
 		struct stat sb;
 
@@ -680,12 +737,29 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 	return ST_OK;
 }
 
+/* A relaxed commit is durable once the -wal file is fsynced; a program
+ * that ends right after one (a CLI command) should not leave that to
+ * the next writer, who may come much later. */
+static void store_sync_relaxed(Store *s)
+{
+	sqlite3_file *wal = NULL;
+
+	if (!s->unsynced || !s->db)
+		return;
+	s->unsynced = false;
+	if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) ==
+		    SQLITE_OK &&
+	    wal && wal->pMethods)
+		wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+}
+
 void store_close(Store *s)
 {
 	if (!s)
 		return;
 	while (s->tx_depth > 0)
 		store_rollback(s);
+	store_sync_relaxed(s);
 	for (size_t i = 0; i < s->stmt_count; i++) {
 		sqlite3_finalize(s->stmts[i].st);
 		free(s->stmts[i].sql);

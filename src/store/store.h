@@ -75,6 +75,13 @@ Status store_begin(Store *s, Error *err);
 Status store_commit(Store *s, Error *err);
 void store_rollback(Store *s);
 bool store_in_transaction(const Store *s);
+/* A transaction whose commit does not wait for the disk: the change
+ * survives a killed process at once and a power cut once any later
+ * durable commit (of this or another connection) returns; until then a
+ * power cut may lose it, never corrupt the file. For outcomes whose loss
+ * leaves an intent that something (the lease sweep) finishes. Nested in
+ * another transaction it is a plain savepoint. */
+Status store_begin_relaxed(Store *s, Error *err);
 /* How many transactions this handle has committed (each one an fsync with
  * synchronous=FULL): what the lease write tests count. */
 long store_commit_count(const Store *s);
@@ -195,7 +202,8 @@ void store_lease_clear(StoreLease *l);
 Status store_lease_copy(const StoreLease *src, StoreLease *dst, Error *err);
 
 /* Inserts l. Empty id → new UUID; NULL acquired_at/last_used_at → now;
- * NULL metadata_json → "{}". The id is written back. */
+ * NULL metadata_json → "{}". The id, the defaults and updated_at are
+ * written back: l is the stored row. */
 Status store_lease_insert(Store *s, StoreLease *l, Error *err);
 Status store_lease_get(Store *s, const char *id, StoreLease *out, Error *err);
 /* Rewrites every mutable column of the row l->id — but only while its

@@ -87,6 +87,8 @@ int main(int argc, char **argv)
 	}
 	n = atol(argv[3]);
 	tx = argc > 4 ? atol(argv[4]) : 2;
+	/* As store_open configures it: statement journals in memory. */
+	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 1024 * 1024);
 	if (sqlite3_open(argv[1], &db) != SQLITE_OK)
 		die(db, "open");
 	sqlite3_busy_timeout(db, 5000);

@@ -12,6 +12,7 @@
 #include "core/environment.h"
 #include "core/lease.h"
 #include "core/probe.h"
+#include "store/internal.h"
 #include "storeutil.h"
 #include "testutil.h"
 #include "util/json.h"
@@ -139,6 +140,55 @@ START_TEST(acquire_and_release_commit_intent_and_outcome_only)
 				    "environment.lease_resumed,environment.lease_released");
 		free(n);
 	}
+}
+END_TEST
+
+/* The transaction statements a connection runs, in order, one letter
+ * each: N (synchronous=NORMAL), F (FULL), B (begin), C (commit). */
+static int trace_tx(unsigned type, void *ctx, void *p, void *x)
+{
+	char *log = ctx;
+	const char *sql = x;
+	size_t n = strlen(log);
+	char c = 0;
+
+	(void)type;
+	(void)p;
+	if (strcmp(sql, "PRAGMA synchronous = NORMAL") == 0)
+		c = 'N';
+	else if (strcmp(sql, "PRAGMA synchronous = FULL") == 0)
+		c = 'F';
+	else if (strncmp(sql, "BEGIN", 5) == 0)
+		c = 'B';
+	else if (strcmp(sql, "COMMIT") == 0)
+		c = 'C';
+	if (c && n + 1 < 256) {
+		log[n] = c;
+		log[n + 1] = '\0';
+	}
+	return 0;
+}
+
+/* DESIGN §4.4: each intent commits durably (FULL) before its provider
+ * call; each outcome commits relaxed (NORMAL), and the handle is FULL
+ * again after it. On the old code every commit was FULL (no N at all). */
+START_TEST(intents_durable_outcomes_relaxed)
+{
+	LeaseAcquireResult r;
+	StoreLease l;
+	Store *s;
+	char log[256] = "";
+
+	make_env("d", "fake", "{}");
+	ck_assert_int_eq(app_store(&app, &s, &err), ST_OK);
+	sqlite3_trace_v2(s->db, SQLITE_TRACE_STMT, trace_tx, log);
+	ck_assert_int_eq(acquire("d", NULL, &r), ST_OK);
+	ck_assert_str_eq(log, "BC" "NBCF");
+	ck_assert_int_eq(lease_release(&app, r.lease.id, "released", NULL, "t", &l, &err), ST_OK);
+	ck_assert_str_eq(log, "BC" "NBCF" "BC" "NBCF");
+	sqlite3_trace_v2(s->db, 0, NULL, NULL);
+	store_lease_clear(&l);
+	lease_acquire_result_clear(&r);
 }
 END_TEST
 
@@ -644,6 +694,7 @@ TEST_SUITE(lease)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, fake_test_lease_is_ephemeral);
 	tcase_add_test(tc, acquire_and_release_commit_intent_and_outcome_only);
+	tcase_add_test(tc, intents_durable_outcomes_relaxed);
 	tcase_add_test(tc, probe_all_batches_writes_and_shows_them_early);
 	tcase_add_test(tc, reuse_resumes_most_recent_matching);
 	tcase_add_test(tc, reuse_skips_changed_config);
