@@ -204,8 +204,16 @@ char *store_col_dup(sqlite3_stmt *st, int col, bool *oom)
 void store_col_copy(sqlite3_stmt *st, int col, char *out, size_t n)
 {
 	const char *t = store_col_text(st, col);
+	size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
 
-	snprintf(out, n, "%s", t ? t : "");
+	if (!n)
+		return;
+	/* Cut like snprintf would; ids and times, per row of every list. */
+	if (len >= n)
+		len = n - 1;
+	if (len)
+		memcpy(out, t, len);
+	out[len] = '\0';
 }
 
 cJSON *store_col_json(sqlite3_stmt *st, int col, const char *dflt_text)
