@@ -113,13 +113,10 @@ static bool list_keep(const cJSON *env, void *ctx)
 	return true;
 }
 
-static int count_binding_queries(unsigned type, void *ctx, void *p, void *x)
+static void count_binding_queries(void *ctx, const char *sql)
 {
-	(void)type;
-	(void)p;
-	if (strstr((const char *)x, "FROM secret_bindings"))
+	if (strstr(sql, "FROM secret_bindings"))
 		(*(int *)ctx)++;
-	return 0;
 }
 
 /* `env list --json` (#16): each element is describe_env's object plus
@@ -148,9 +145,9 @@ START_TEST(test_env_list_is_describe_per_env)
 		store_env_clear(&e);
 	}
 	ck_assert_int_eq(app_store(&app, &s, &err), ST_OK);
-	sqlite3_trace_v2(s->db, SQLITE_TRACE_STMT, count_binding_queries, &binding_queries);
+	db_trace(s->db, count_binding_queries, &binding_queries);
 	ck_assert_int_eq(describe_env_list(&app, NULL, list_keep, &seen, &err), ST_OK);
-	sqlite3_trace_v2(s->db, 0, NULL, NULL);
+	db_trace(s->db, NULL, NULL);
 	ck_assert_int_eq(binding_queries, 1);
 	ck_assert_int_eq(cJSON_GetArraySize(seen.items), 4);
 	{

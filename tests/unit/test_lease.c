@@ -145,15 +145,12 @@ END_TEST
 
 /* The transaction statements a connection runs, in order, one letter
  * each: N (synchronous=NORMAL), F (FULL), B (begin), C (commit). */
-static int trace_tx(unsigned type, void *ctx, void *p, void *x)
+static void trace_tx(void *ctx, const char *sql)
 {
 	char *log = ctx;
-	const char *sql = x;
 	size_t n = strlen(log);
 	char c = 0;
 
-	(void)type;
-	(void)p;
 	if (strcmp(sql, "PRAGMA synchronous = NORMAL") == 0)
 		c = 'N';
 	else if (strcmp(sql, "PRAGMA synchronous = FULL") == 0)
@@ -166,7 +163,6 @@ static int trace_tx(unsigned type, void *ctx, void *p, void *x)
 		log[n] = c;
 		log[n + 1] = '\0';
 	}
-	return 0;
 }
 
 /* DESIGN §4.4: each intent commits durably (FULL) before its provider
@@ -181,12 +177,12 @@ START_TEST(intents_durable_outcomes_relaxed)
 
 	make_env("d", "fake", "{}");
 	ck_assert_int_eq(app_store(&app, &s, &err), ST_OK);
-	sqlite3_trace_v2(s->db, SQLITE_TRACE_STMT, trace_tx, log);
+	db_trace(s->db, trace_tx, log);
 	ck_assert_int_eq(acquire("d", NULL, &r), ST_OK);
 	ck_assert_str_eq(log, "BC" "NBCF");
 	ck_assert_int_eq(lease_release(&app, r.lease.id, "released", NULL, "t", &l, &err), ST_OK);
 	ck_assert_str_eq(log, "BC" "NBCF" "BC" "NBCF");
-	sqlite3_trace_v2(s->db, 0, NULL, NULL);
+	db_trace(s->db, NULL, NULL);
 	store_lease_clear(&l);
 	lease_acquire_result_clear(&r);
 }

@@ -371,13 +371,13 @@ END_TEST
 
 static int sync_level(Store *s)
 {
-	sqlite3_stmt *st;
+	DbStmt *st;
 	int v = -1;
 
-	ck_assert_int_eq(sqlite3_prepare_v2(s->db, "PRAGMA synchronous", -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	ck_assert_int_eq(db_prepare(s->db, "PRAGMA synchronous", false, &st), DB_OK);
+	if (db_step(st) == DB_ROW)
+		v = db_col_int(st, 0);
+	db_finalize(st);
 	return v;
 }
 
@@ -467,7 +467,7 @@ START_TEST(test_lock_error_names_no_holder)
 	Error err;
 
 	error_clear(&err);
-	ck_assert_int_eq(store_sql_error(NULL, SQLITE_BUSY, &err, "saving"), ST_E_BUSY);
+	ck_assert_int_eq(store_sql_error(NULL, DB_BUSY, &err, "saving"), ST_E_BUSY);
 	ck_assert_msg(strstr(err.msg, "locked by another envctl") == NULL, "%s", err.msg);
 	ck_assert_msg(strstr(err.msg, "another program") != NULL, "%s", err.msg);
 	ck_assert_msg(strstr(err.msg, "try again") != NULL, "%s", err.msg);
