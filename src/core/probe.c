@@ -215,7 +215,9 @@ typedef struct ProbeJob {
 	EnvRuntime rt;
 	StoreProbe row;
 	bool resolved;
-	Error err;
+	/* Why it could not be resolved (an Error here made each of 10,000
+	 * jobs a kilobyte larger, all of it zeroed memory to fault in). */
+	char *unresolved;
 } ProbeJob;
 
 /* Results wait here, in memory, and go to the store together: one
@@ -246,7 +248,8 @@ static void probe_all_run(size_t i, void *ud)
 
 	if (!j->resolved) {
 		j->row.ok = false;
-		j->row.summary = strdup(error_text(&j->err));
+		j->row.summary = j->unresolved;
+		j->unresolved = NULL;
 		return;
 	}
 	probe_run_provider(j->provider, j->rt.config, j->env.id, j->rt.secrets, &j->row);
@@ -349,7 +352,7 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 {
 	static const ParallelOps ops = { probe_all_run, probe_all_done, probe_all_cancelled,
 					 probe_all_tick, PROBE_BATCH_MS / 2 };
-	StoreEnvFilter f = { .status = "active" };
+	StoreEnvFilter f = { .status = "active", .bare = true };
 	StoreEnvList list;
 	ProbeAllCtx c;
 	Store *s;
@@ -384,12 +387,16 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 	for (size_t i = 0; i < list.count; i++) {
 		ProbeJob *j = &c.jobs[i];
 
+		Error e;
+
 		j->env = list.items[i].env;
 		memset(&list.items[i].env, 0, sizeof list.items[i].env);
-		error_clear(&j->err);
-		if (registry_require(&app->registry, j->env.provider, &j->provider, &j->err) == ST_OK &&
-		    env_runtime_resolve(app, &j->env, "probe", NULL, NULL, &j->rt, &j->err) == ST_OK)
+		error_clear(&e);
+		if (registry_require(&app->registry, j->env.provider, &j->provider, &e) == ST_OK &&
+		    env_runtime_resolve(app, &j->env, "probe", NULL, NULL, &j->rt, &e) == ST_OK)
 			j->resolved = true;
+		else
+			j->unresolved = strdup(error_text(&e)); /* NULL on OOM: no row, still reported */
 	}
 	st = parallel_run(list.count, parallel ? parallel : PROBE_DEFAULT_PARALLEL, &ops, &c, err);
 	probe_all_flush(&c);
@@ -402,6 +409,7 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 		env_runtime_clear(&c.jobs[i].rt);
 		store_probe_clear(&c.jobs[i].row);
 		store_env_clear(&c.jobs[i].env);
+		free(c.jobs[i].unresolved);
 	}
 	free(c.jobs);
 	store_env_list_free(&list);

@@ -31,11 +31,12 @@ void store_activity_list_free(StoreActivityList *l)
 Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
 {
 	char now[TIME_STR_LEN];
-	cJSON *fields = cJSON_CreateArray();
+	/* Most records change no named fields: no array to build and print. */
+	cJSON *fields = a->changed_fields && a->changed_fields[0] ? cJSON_CreateArray() : NULL;
 	DbStmt *st;
 	int rc;
 
-	if (!fields)
+	if (!fields && a->changed_fields && a->changed_fields[0])
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	for (size_t i = 0; a->changed_fields && a->changed_fields[i]; i++) {
 		cJSON *f = cJSON_CreateString(a->changed_fields[i]);

@@ -258,12 +258,19 @@ static void store_env_list_free_cb(void *list)
 	"WHERE (?1 IS NULL OR e.status = ?1) AND (?2 IS NULL OR e.provider = ?2) "          \
 	"ORDER BY e.name"
 
+/* The same columns with the per-row lookups left out (what probing every
+ * environment needs: a third of reading 10,000 of them). */
+#define STORE_ENV_LIST_BARE_SQL                                                             \
+	"SELECT " ENV_COLS ", NULL, NULL, NULL, 0 FROM environments e "                     \
+	"WHERE (?1 IS NULL OR e.status = ?1) AND (?2 IS NULL OR e.provider = ?2) "          \
+	"ORDER BY e.name"
+
 Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Error *err)
 {
 	DbStmt *st;
 
 	memset(out, 0, sizeof *out);
-	st = store_stmt(s, STORE_ENV_LIST_SQL, err);
+	st = store_stmt(s, f && f->bare ? STORE_ENV_LIST_BARE_SQL : STORE_ENV_LIST_SQL, err);
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, f ? f->status : NULL);
@@ -305,7 +312,8 @@ static Status store_env_stream(Store *s, DbStmt *st, StoreEnvFn fn, void *ctx, E
 Status store_env_list_each(Store *s, const StoreEnvFilter *f, StoreEnvFn fn, void *ctx,
 			   Error *err)
 {
-	DbStmt *st = store_stmt(s, STORE_ENV_LIST_SQL, err);
+	DbStmt *st = store_stmt(s, f && f->bare ? STORE_ENV_LIST_BARE_SQL : STORE_ENV_LIST_SQL,
+				err);
 
 	if (!st)
 		return err->status;

@@ -168,14 +168,17 @@ int store_bind_text(DbStmt *st, int idx, const char *v)
 
 int store_bind_json(DbStmt *st, int idx, const cJSON *v, const char *dflt)
 {
-	char *text;
+	Buf text = BUF_INIT;
 
 	if (!v)
 		return db_bind_text(st, idx, dflt);
-	text = cJSON_PrintUnformatted(v);
-	if (!text)
+	/* cJSON_PrintUnformatted's text without its number round trips
+	 * (printf, then scanf) and buffer guesses: every row written has one. */
+	if (!json_print_compact(&text, v) || !text.data) {
+		buf_free(&text);
 		return DB_NOMEM;
-	return db_bind_text_owned(st, idx, text);
+	}
+	return db_bind_text_owned(st, idx, buf_take(&text));
 }
 
 const char *store_col_text(DbStmt *st, int col)

@@ -124,6 +124,7 @@ Status store_env_delete(Store *s, const char *id, Error *err);
 typedef struct StoreEnvFilter {
 	const char *status;   /* NULL: any */
 	const char *provider; /* NULL: any */
+	bool bare;            /* the environments only: no last probe, no lease count */
 } StoreEnvFilter;
 
 /* One row of the environments view: the environment with its last probe and

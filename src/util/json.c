@@ -368,6 +368,30 @@ bool json_print_pretty(Buf *b, const cJSON *item, int depth)
 	}
 }
 
+bool json_print_compact(Buf *b, const cJSON *item)
+{
+	const cJSON *c;
+	bool ok = true;
+
+	if (!item)
+		return false;
+	switch (item->type & 0xFF) {
+	case cJSON_Array:
+		ok = JSON_PUT_LIT(b, "[");
+		for (c = item->child; ok && c; c = c->next)
+			ok = json_print_compact(b, c) && (!c->next || JSON_PUT_LIT(b, ","));
+		return ok && JSON_PUT_LIT(b, "]");
+	case cJSON_Object:
+		ok = JSON_PUT_LIT(b, "{");
+		for (c = item->child; ok && c; c = c->next)
+			ok = json_pretty_string(b, c->string) && JSON_PUT_LIT(b, ":") &&
+			     json_print_compact(b, c) && (!c->next || JSON_PUT_LIT(b, ","));
+		return ok && JSON_PUT_LIT(b, "}");
+	default:
+		return json_print_pretty(b, item, 0); /* a scalar prints the same either way */
+	}
+}
+
 static void json_zero_list(cJSON *item)
 {
 	for (; item; item = item->next) {

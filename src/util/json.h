@@ -46,5 +46,7 @@ char *json_print(const cJSON *item);
  * or an item cJSON cannot print. */
 struct Buf;
 bool json_print_pretty(struct Buf *b, const cJSON *item, int depth);
+/* The same for cJSON_PrintUnformatted. */
+bool json_print_compact(struct Buf *b, const cJSON *item);
 
 #endif

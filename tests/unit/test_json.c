@@ -206,8 +206,9 @@ START_TEST(nul_in_string_refused)
 }
 END_TEST
 
-/* json_print_pretty writes what cJSON_Print writes, byte for byte: `env
- * list --json` switched printers without changing its output. */
+/* json_print_pretty and json_print_compact write what cJSON_Print and
+ * cJSON_PrintUnformatted write, byte for byte: `env list --json` and every
+ * stored JSON column switched printers without changing their text. */
 START_TEST(pretty_matches_cjson_print)
 {
 	static const char *const docs[] = {
@@ -228,6 +229,11 @@ START_TEST(pretty_matches_cjson_print)
 		ck_assert(json_print_pretty(&b, j, 0));
 		ck_assert_msg(strcmp(b.data, want) == 0, "%s:\n%s\nvs cJSON:\n%s", docs[i], b.data, want);
 		free(want);
+		want = cJSON_PrintUnformatted(j);
+		buf_reset(&b);
+		ck_assert(json_print_compact(&b, j));
+		ck_assert_msg(strcmp(b.data, want) == 0, "%s:\n%s\nvs cJSON:\n%s", docs[i], b.data, want);
+		free(want);
 		cJSON_Delete(j);
 	}
 	/* numbers made in C, not parsed: every power of ten and its thirds */
@@ -241,6 +247,11 @@ START_TEST(pretty_matches_cjson_print)
 		want = cJSON_Print(j);
 		buf_reset(&b);
 		ck_assert(json_print_pretty(&b, j, 0));
+		ck_assert_str_eq(b.data, want);
+		free(want);
+		want = cJSON_PrintUnformatted(j);
+		buf_reset(&b);
+		ck_assert(json_print_compact(&b, j));
 		ck_assert_str_eq(b.data, want);
 		free(want);
 		cJSON_Delete(j);
