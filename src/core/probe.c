@@ -397,6 +397,11 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 			j->resolved = true;
 		else
 			j->unresolved = strdup(error_text(&e)); /* NULL on OOM: no row, still reported */
+		/* The run needs the resolved copy only (the row and the record
+		 * take the id and name): 10,000 parsed configs need not wait. */
+		cJSON_Delete(j->env.config);
+		cJSON_Delete(j->env.metadata);
+		j->env.config = j->env.metadata = NULL;
 	}
 	st = parallel_run(list.count, parallel ? parallel : PROBE_DEFAULT_PARALLEL, &ops, &c, err);
 	probe_all_flush(&c);
