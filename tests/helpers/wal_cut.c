@@ -32,13 +32,19 @@ int main(int argc, char **argv)
 	snprintf(wal, sizeof wal, "%s-wal", argv[1]);
 	snprintf(shm, sizeof shm, "%s-shm", argv[1]);
 	f = fopen(wal, "rb");
-	if (!f || fread(hdr, 1, sizeof hdr, f) != sizeof hdr) {
-		fprintf(stderr, "wal_cut: cannot read %s: %s\n", wal, f ? "short file" : strerror(errno));
+	if (!f) {
+		fprintf(stderr, "wal_cut: cannot read %s: %s\n", wal, strerror(errno));
+		return 1;
+	}
+	if (fread(hdr, 1, sizeof hdr, f) != sizeof hdr) {
+		fprintf(stderr, "wal_cut: %s: short file\n", wal);
+		fclose(f);
 		return 1;
 	}
 	page = be32(hdr + 8);
 	if ((be32(hdr) & ~1u) != 0x377f0682u || page < 512 || page > 65536) {
 		fprintf(stderr, "wal_cut: %s is not a WAL file\n", wal);
+		fclose(f);
 		return 1;
 	}
 	/* Frames of this log generation carry the header's salts; what follows
