@@ -650,8 +650,12 @@ static Status lease_acquire_intent(LeaseCtx *c, const LeaseAcquireRequest *req,
 		goto fail;
 	}
 	cJSON_Delete(intent);
-	/* The store writes back what it filled in (times), so later rewrites
-	 * of the row carry them. */
+	/* Every column the store would default is set here, so l is the row
+	 * as stored and later rewrites carry it: no read-back. */
+	if (!lease_set_now(&l->acquired_at) || !lease_set(&l->last_used_at, l->acquired_at)) {
+		st = error_set(err, ST_E_NOMEM, "out of memory");
+		goto fail;
+	}
 	if ((st = store_lease_insert(c->store, l, err)) != ST_OK)
 		goto fail;
 	return store_commit(c->store, err);

@@ -143,31 +143,6 @@ static void store_lease_bind(DbStmt *st, const StoreLease *l, const char *now,
 	store_bind_text(st, 19, now);
 }
 
-/* After an insert, l holds what the row holds (the defaults bound by
- * store_lease_bind), so the caller needs no read-back to rewrite it. */
-static Status store_lease_filled(StoreLease *l, const char *now, Error *err)
-{
-	struct {
-		char **field;
-		const char *value;
-	} fill[] = {
-		{ &l->status, "active" },
-		{ &l->lease_policy, "ephemeral" },
-		{ &l->provider, "" },
-		{ &l->acquired_at, now },
-		{ &l->last_used_at, l->acquired_at ? l->acquired_at : now },
-		{ &l->metadata_json, "{}" },
-	};
-
-	for (size_t i = 0; i < sizeof fill / sizeof fill[0]; i++)
-		if (!*fill[i].field && !(*fill[i].field = strdup(fill[i].value)))
-			return error_set(err, ST_E_NOMEM, "out of memory");
-	free(l->updated_at);
-	if (!(l->updated_at = strdup(now)))
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	return ST_OK;
-}
-
 Status store_lease_insert(Store *s, StoreLease *l, Error *err)
 {
 	char now[TIME_STR_LEN];
@@ -190,7 +165,7 @@ Status store_lease_insert(Store *s, StoreLease *l, Error *err)
 	store_stmt_done(s, st);
 	if (rc != DB_DONE)
 		return store_lease_check(s, rc, err, "recording the lease");
-	return store_lease_filled(l, now, err);
+	return ST_OK;
 }
 
 Status store_lease_get(Store *s, const char *id, StoreLease *out, Error *err)

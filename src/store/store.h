@@ -207,8 +207,7 @@ void store_lease_clear(StoreLease *l);
 Status store_lease_copy(const StoreLease *src, StoreLease *dst, Error *err);
 
 /* Inserts l. Empty id → new UUID; NULL acquired_at/last_used_at → now;
- * NULL metadata_json → "{}". The id, the defaults and updated_at are
- * written back: l is the stored row. */
+ * NULL metadata_json → "{}". The id is written back. */
 Status store_lease_insert(Store *s, StoreLease *l, Error *err);
 Status store_lease_get(Store *s, const char *id, StoreLease *out, Error *err);
 /* Rewrites every mutable column of the row l->id — but only while its

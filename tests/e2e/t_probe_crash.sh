@@ -4,6 +4,7 @@
 # twice; a lease that was active before the run keeps its state (no intent
 # written, none lost); the next run probes everything again.
 . "$(dirname "$0")/lib.sh"
+export ENVCTL_SHARE_DIR="$(cd "$(dirname "$0")/../.." && pwd)"
 fl() { "$BUILD_DIR/tests/helpers/envctl_flaky" "$@"; }
 export FLAKY_STATE="$PWD/sandboxes"; mkdir -p "$FLAKY_STATE"
 printf '{"token":"t"}' > cfg.json
