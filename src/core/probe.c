@@ -1,5 +1,6 @@
 #include "core/probe.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -231,6 +232,8 @@ typedef struct ProbeAllCtx {
 	App *app;
 	Store *store;
 	const char *actor;
+	int64_t batch_ms;  /* PROBE_BATCH_MS, or ENVCTL_PROBE_BATCH_MS */
+	size_t batch_max;  /* PROBE_BATCH_MAX; unbounded with the delay */
 	ProbeJob *jobs;
 	size_t *pending; /* job indexes whose rows are not stored yet */
 	size_t pending_count;
@@ -293,7 +296,7 @@ static void probe_all_tick(void *ud)
 {
 	ProbeAllCtx *c = ud;
 
-	if (c->pending_count > 0 && time_now_ms() - c->pending_since >= PROBE_BATCH_MS)
+	if (c->pending_count > 0 && time_now_ms() - c->pending_since >= c->batch_ms)
 		probe_all_flush(c);
 }
 
@@ -324,8 +327,8 @@ static void probe_all_done(size_t i, void *ud)
 		c->report->ok++;
 	if (!keep)
 		store_probe_clear(&j->row);
-	if (c->pending_count >= PROBE_BATCH_MAX ||
-	    (c->pending_count > 0 && time_now_ms() - c->pending_since >= PROBE_BATCH_MS))
+	if (c->pending_count >= c->batch_max ||
+	    (c->pending_count > 0 && time_now_ms() - c->pending_since >= c->batch_ms))
 		probe_all_flush(c);
 	if (c->progress && !c->progress(c->report, c->ud))
 		c->stop = true;
@@ -345,6 +348,28 @@ void probe_all_report_free(ProbeAllReport *r)
 	}
 	free(r->items);
 	memset(r, 0, sizeof *r);
+}
+
+/* ENVCTL_PROBE_BATCH_MS: how long results may wait (1..600000 ms); 0
+ * holds them all for one transaction at the end, which hides them until
+ * the run is over (what `make bench` compares the batches with). Anything
+ * else: the default. */
+static void probe_all_batching(ProbeAllCtx *c)
+{
+	const char *v = getenv("ENVCTL_PROBE_BATCH_MS");
+	char *end = NULL;
+	long ms = v && *v ? strtol(v, &end, 10) : -1;
+
+	c->batch_ms = PROBE_BATCH_MS;
+	c->batch_max = PROBE_BATCH_MAX;
+	if (!end || *end || ms < 0 || ms > 600000)
+		return;
+	if (ms == 0) {
+		c->batch_ms = INT64_MAX;
+		c->batch_max = SIZE_MAX;
+	} else {
+		c->batch_ms = ms;
+	}
 }
 
 Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn progress,
@@ -367,6 +392,7 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 	c.app = app;
 	c.store = s;
 	c.actor = actor;
+	probe_all_batching(&c);
 	c.report = out;
 	c.progress = progress;
 	c.ud = ud;

@@ -658,6 +658,46 @@ START_TEST(probe_all_batches_writes_and_shows_them_early)
 }
 END_TEST
 
+/* ENVCTL_PROBE_BATCH_MS=0: every result in one transaction at the end,
+ * none stored before (the bench's second floor); unset, they show up as
+ * the run goes on. */
+static bool rows_none_yet(const ProbeAllReport *r, void *ud)
+{
+	char *rows = tu_sql_text(path, "SELECT count(*) FROM probes");
+	int *seen = ud;
+
+	(void)r;
+	if (atoi(rows) > 0)
+		(*seen)++;
+	free(rows);
+	return true;
+}
+
+START_TEST(probe_all_one_transaction_when_asked)
+{
+	ProbeAllReport r;
+	char name[16], *rows;
+	int seen = 0;
+
+	for (int i = 0; i < 6; i++) {
+		snprintf(name, sizeof name, "o%d", i);
+		make_env(name, FLAKY_KEY, "{\"token\":\"t\"}");
+	}
+	setenv("FLAKY_SLEEP_MS", "120", 1);
+	setenv("ENVCTL_PROBE_BATCH_MS", "0", 1);
+	ck_assert_int_eq(probe_all(&app, 1, "t", rows_none_yet, &seen, &r, &err), ST_OK);
+	unsetenv("ENVCTL_PROBE_BATCH_MS");
+	unsetenv("FLAKY_SLEEP_MS");
+	ck_assert_int_eq(r.count, 6);
+	ck_assert_int_eq(seen, 0); /* 720 ms of results, none stored before the end */
+	probe_all_report_free(&r);
+	rows = tu_sql_text(path, "SELECT count(*) || ' ' || (SELECT count(*) FROM activity WHERE "
+				 "action = 'environment.probed') FROM probes");
+	ck_assert_str_eq(rows, "6 6");
+	free(rows);
+}
+END_TEST
+
 static bool stop_after_two(const ProbeAllReport *r, void *ud)
 {
 	(void)ud;
@@ -692,6 +732,7 @@ TEST_SUITE(lease)
 	tcase_add_test(tc, acquire_and_release_commit_intent_and_outcome_only);
 	tcase_add_test(tc, intents_durable_outcomes_relaxed);
 	tcase_add_test(tc, probe_all_batches_writes_and_shows_them_early);
+	tcase_add_test(tc, probe_all_one_transaction_when_asked);
 	tcase_add_test(tc, reuse_resumes_most_recent_matching);
 	tcase_add_test(tc, reuse_skips_changed_config);
 	tcase_add_test(tc, resume_gone_or_failing_acquires_fresh_with_note);
