@@ -95,6 +95,15 @@ int db_bind_text_owned(DbStmt *st, int idx, char *v)
 	return v ? st->db->ops->bind_text(st, idx, v, true) : st->db->ops->bind_null(st, idx);
 }
 
+int db_bind_text_ref(DbStmt *st, int idx, const char *v)
+{
+	if (!v)
+		return st->db->ops->bind_null(st, idx);
+	if (st->db->ops->bind_text_ref)
+		return st->db->ops->bind_text_ref(st, idx, v);
+	return st->db->ops->bind_text(st, idx, v, false);
+}
+
 int db_bind_int64(DbStmt *st, int idx, int64_t v)
 {
 	return st->db->ops->bind_int64(st, idx, v);

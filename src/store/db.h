@@ -98,6 +98,9 @@ void db_finalize(DbStmt *st);
 int db_bind_null(DbStmt *st, int idx);
 int db_bind_text(DbStmt *st, int idx, const char *v); /* NULL binds NULL */
 int db_bind_text_owned(DbStmt *st, int idx, char *v);
+/* Not copied: v must stay valid and unchanged until the statement is reset
+ * (a row's own fields, bound, stepped and reset in one function). */
+int db_bind_text_ref(DbStmt *st, int idx, const char *v);
 int db_bind_int64(DbStmt *st, int idx, int64_t v);
 int db_bind_int(DbStmt *st, int idx, int v);
 int db_bind_blob(DbStmt *st, int idx, const void *p, size_t n);

@@ -32,6 +32,7 @@ typedef struct DbOps {
 	size_t (*col_bytes)(DbStmt *st, int col);
 	/* Optional (NULL: nothing to do / not supported). */
 	void (*sync_log)(Db *db);
+	int (*bind_text_ref)(DbStmt *st, int idx, const char *v);
 	void (*trace)(Db *db, DbTraceFn fn, void *ctx);
 } DbOps;
 

@@ -163,6 +163,11 @@ static int dbsq_bind_text(DbStmt *st, int idx, const char *v, bool owned)
 	return dbsq_rc(sqlite3_bind_text(dbsq_st(st), idx, v, -1, owned ? free : SQLITE_TRANSIENT));
 }
 
+static int dbsq_bind_text_ref(DbStmt *st, int idx, const char *v)
+{
+	return dbsq_rc(sqlite3_bind_text(dbsq_st(st), idx, v, -1, SQLITE_STATIC));
+}
+
 static int dbsq_bind_int64(DbStmt *st, int idx, int64_t v)
 {
 	return dbsq_rc(sqlite3_bind_int64(dbsq_st(st), idx, v));
@@ -265,6 +270,7 @@ static const DbOps dbsq_ops = {
 	.col_blob = dbsq_col_blob,
 	.col_bytes = dbsq_col_bytes,
 	.sync_log = dbsq_sync_log,
+	.bind_text_ref = dbsq_bind_text_ref,
 	.trace = dbsq_trace,
 };
 
