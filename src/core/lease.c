@@ -923,6 +923,14 @@ static Status lease_claim(Store *s, const char *lease_id, const char *phase, boo
 		st = error_set(err, ST_E_NOMEM, "out of memory");
 		goto fail;
 	}
+	/* The sweep finds cut-short intents among active leases; a lease that
+	 * is no longer active is found through its due cleanup instead, so
+	 * the intent says one is due now (the outcome sets the real state). */
+	if (strcmp(l->status, "active") != 0 &&
+	    (!lease_set(&l->cleanup_status, "pending") || !lease_set_now(&l->next_cleanup_at))) {
+		st = error_set(err, ST_E_NOMEM, "out of memory");
+		goto fail;
+	}
 	if ((st = store_lease_update(s, l, l->status, err)) != ST_OK)
 		goto fail;
 	return store_commit(s, err);
@@ -1260,7 +1268,14 @@ Status lease_sweep(App *app, const char *actor, LeaseSweepReport *out, Error *er
 		bool destroy;
 		Error perr;
 
-		if (l->phase || l->cleanup_attempts >= LEASE_CLEANUP_MAX_ATTEMPTS)
+		if (l->phase) {
+			/* A destroy of a lease no longer active, cut short (its
+			 * intent made the cleanup due): finished like step 1's. */
+			if (lease_phase_stale(l, now_ms))
+				lease_sweep_reconcile(app, s, l, actor, out);
+			continue;
+		}
+		if (l->cleanup_attempts >= LEASE_CLEANUP_MAX_ATTEMPTS)
 			continue;
 		destroy = lease_is_destroyed(l);
 		out->cleanup_retried++;

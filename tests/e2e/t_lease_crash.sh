@@ -87,6 +87,28 @@ for point in acquire:outcome release:outcome destroy:outcome; do
 done
 expect_rc 0 fl db check
 
+# Destroying a lease that is no longer active (released, expired, failed):
+# its intent is on a row the sweep's active-lease pass does not see. Killed
+# during the provider's destroy, and with the outcome lost to a power cut,
+# the sweep still finishes it (it used to leave the row "busy" for good).
+for cut in no yes; do
+	expect_rc 0 fl lease acquire c --json
+	id=$(json_get "$out" j.id)
+	expect_rc 0 fl lease release "$id"
+	if [ $cut = yes ]; then
+		ENVCTL_CRASH_AT=destroy:outcome fl lease destroy "$id" --yes >/dev/null 2>&1 && fail "destroy:outcome: did not crash"
+		"$BUILD_DIR/tests/helpers/wal_cut" "$ENVCTL_DB" >/dev/null || fail "released destroy: wal_cut"
+	else
+		ENVCTL_CRASH_AT=destroy:provider fl lease destroy "$id" --yes >/dev/null 2>&1 && fail "destroy:provider: did not crash"
+	fi
+	[ "$(state "$id")" = "released destroying" ] || fail "released destroy, power cut $cut: lease is [$(state "$id")]"
+	expect_rc 0 fl lease sweep --json
+	[ "$(json_get "$out" j.reconciled)" = 1 ] || fail "released destroy, power cut $cut: sweep reconciled $(json_get "$out" j.reconciled)"
+	expect_rc 0 fl lease show "$id" --json
+	[ -z "$(json_get "$out" 'j.phase||""')" ] || fail "released destroy, power cut $cut: still mid-call: $out"
+	agree "released destroy, power cut $cut"
+done
+
 # two consoles releasing the same lease: exactly one wins
 expect_rc 0 fl lease acquire c --json
 id=$(json_get "$out" j.id)
