@@ -8,6 +8,7 @@
 #include "core/describe.h"
 #include "core/environment.h"
 #include "util/ids.h"
+#include "util/buf.h"
 #include "util/json.h"
 #include "util/jsonptr.h"
 
@@ -176,6 +177,28 @@ static int env_cmd_show(App *app, const StoreEnv *e, bool json)
 	return 0;
 }
 
+typedef struct EnvListOut {
+	size_t n;
+	bool oom;
+	Buf text; /* reused for every element */
+} EnvListOut;
+
+/* Printed an element at a time: 10,000 environments never become one tree
+ * and one 4 MB string. */
+static bool env_list_print(const cJSON *env, void *ctx)
+{
+	EnvListOut *out = ctx;
+
+	buf_reset(&out->text);
+	if (!buf_puts(&out->text, out->n++ ? ", " : "[") ||
+	    !json_print_pretty(&out->text, env, 0)) {
+		out->oom = true;
+		return false;
+	}
+	fwrite(out->text.data, 1, out->text.len, stdout);
+	return true;
+}
+
 static int env_cmd_list(App *app, const char *status, const char *provider, bool json)
 {
 	StoreEnvFilter f = { .status = status, .provider = provider };
@@ -183,63 +206,22 @@ static int env_cmd_list(App *app, const char *status, const char *provider, bool
 	Error err;
 	int64_t now = time_now_ms();
 
-	Store *s = NULL;
-
 	error_clear(&err);
-	/* One snapshot for the list and every environment's bindings. */
-	if (json && app_store(app, &s, &err) == ST_OK)
-		store_read_begin(s, &err);
-	if (env_list(app, &f, &l, &err) != ST_OK) {
-		if (s)
-			store_read_end(s);
-		return cli_fail(&err);
-	}
 	if (json) {
-		/* Streamed an element at a time: 10,000 environments never
-		 * become one tree and one 4 MB string. */
-		fputs("[", stdout);
-		for (size_t i = 0; i < l.count; i++) {
-			const StoreEnvSummary *row = &l.items[i];
-			cJSON *o = describe_env(app, &row->env, &err), *probe;
-			char *text;
+		EnvListOut out = { 0, false, BUF_INIT };
+		Status st = describe_env_list(app, &f, env_list_print, &out, &err);
 
-			if (!o) {
-				store_env_list_free(&l);
-				if (s)
-					store_read_end(s);
-				fputs("]\n", stdout);
-				return cli_fail(&err);
-			}
-			if (row->has_probe && (probe = cJSON_CreateObject())) {
-				cJSON_AddBoolToObject(probe, "ok", row->probe_ok);
-				cJSON_AddStringToObject(probe, "summary",
-							row->probe_summary ? row->probe_summary : "");
-				cJSON_AddStringToObject(probe, "at", row->probe_at);
-				cJSON_AddItemToObject(o, "lastProbe", probe);
-			} else {
-				cJSON_AddNullToObject(o, "lastProbe");
-			}
-			cJSON_AddNumberToObject(o, "activeLeases", (double)row->active_leases);
-			text = cJSON_Print(o);
-			cJSON_Delete(o);
-			if (!text) {
-				store_env_list_free(&l);
-				if (s)
-					store_read_end(s);
-				fputs("]\n", stdout);
-				error_set(&err, ST_E_NOMEM, "out of memory");
-				return cli_fail(&err);
-			}
-			fputs(i ? ", " : "", stdout);
-			fputs(text, stdout);
-			free(text);
-		}
-		fputs("]\n", stdout);
-		store_env_list_free(&l);
-		if (s)
-			store_read_end(s);
-		return 0;
+		buf_free(&out.text);
+
+		/* A list that failed before its first element prints nothing. */
+		if (out.n || st == ST_OK)
+			fputs(out.n ? "]\n" : "[]\n", stdout);
+		if (st == ST_OK && out.oom)
+			st = error_set(&err, ST_E_NOMEM, "out of memory");
+		return st == ST_OK ? 0 : cli_fail(&err);
 	}
+	if (env_list(app, &f, &l, &err) != ST_OK)
+		return cli_fail(&err);
 	printf("%-24s %-12s %-9s %-14s %-7s %s\n", "NAME", "PROVIDER", "STATUS", "LAST PROBE",
 	       "LEASES", "DESCRIPTION");
 	for (size_t i = 0; i < l.count; i++) {

@@ -5,15 +5,37 @@
 
 #include "core/environment.h"
 
-cJSON *describe_env(App *app, const StoreEnv *e, Error *err)
+/* With all (a list's bindings) the object borrows e's metadata: it must be
+ * deleted before e is. */
+static cJSON *describe_env_with(App *app, const StoreEnv *e, const StoreBindingList *all,
+				Error *err)
 {
 	cJSON *o = cJSON_CreateObject(), *config = NULL;
+	Status st;
 
 	if (!o) {
 		error_set(err, ST_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	if (env_display_config(app, e, &config, err) != ST_OK) {
+	if (all) {
+		/* This environment's run of the list ordered by target id. */
+		size_t lo = 0, hi = all->count, n = 0;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (strcmp(all->items[mid].target_id, e->id) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		while (lo + n < all->count && strcmp(all->items[lo + n].target_id, e->id) == 0)
+			n++;
+		st = env_display_config_bound(app, e, all->items + lo, n, &config, err);
+	} else {
+		st = env_display_config(app, e, &config, err);
+	}
+	if (st != ST_OK) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -25,10 +47,79 @@ cJSON *describe_env(App *app, const StoreEnv *e, Error *err)
 	cJSON_AddStringToObject(o, "status", e->status);
 	cJSON_AddStringToObject(o, "provider", e->provider);
 	cJSON_AddItemToObject(o, "config", config);
-	cJSON_AddItemToObject(o, "metadata", cJSON_Duplicate(e->metadata, 1));
+	if (all)
+		cJSON_AddItemReferenceToObject(o, "metadata", e->metadata);
+	else
+		cJSON_AddItemToObject(o, "metadata", cJSON_Duplicate(e->metadata, 1));
 	cJSON_AddStringToObject(o, "createdAt", e->created_at);
 	cJSON_AddStringToObject(o, "updatedAt", e->updated_at);
 	return o;
+}
+
+cJSON *describe_env(App *app, const StoreEnv *e, Error *err)
+{
+	return describe_env_with(app, e, NULL, err);
+}
+
+typedef struct DescribeEnvList {
+	App *app;
+	const StoreBindingList *bindings;
+	DescribeEnvFn fn;
+	void *ctx;
+	Error *err;
+	bool failed;
+} DescribeEnvList;
+
+static bool describe_env_row(const StoreEnvSummary *row, void *ctx)
+{
+	DescribeEnvList *d = ctx;
+	cJSON *o = describe_env_with(d->app, &row->env, d->bindings, d->err), *probe;
+	bool go;
+
+	if (!o) {
+		if (d->err->status == ST_OK)
+			error_set(d->err, ST_E_NOMEM, "out of memory");
+		d->failed = true;
+		return false;
+	}
+	if (row->has_probe && (probe = cJSON_CreateObject())) {
+		cJSON_AddBoolToObject(probe, "ok", row->probe_ok);
+		cJSON_AddStringToObject(probe, "summary", row->probe_summary ? row->probe_summary : "");
+		cJSON_AddStringToObject(probe, "at", row->probe_at);
+		cJSON_AddItemToObject(o, "lastProbe", probe);
+	} else {
+		cJSON_AddNullToObject(o, "lastProbe");
+	}
+	cJSON_AddNumberToObject(o, "activeLeases", (double)row->active_leases);
+	go = d->fn(o, d->ctx);
+	cJSON_Delete(o);
+	return go;
+}
+
+Status describe_env_list(App *app, const StoreEnvFilter *f, DescribeEnvFn fn, void *ctx,
+			 Error *err)
+{
+	StoreBindingList bindings;
+	DescribeEnvList d = { app, &bindings, fn, ctx, err, false };
+	Store *s;
+	Status st;
+
+	if (app_store(app, &s, err) != ST_OK)
+		return err->status;
+	/* One snapshot for the list and every environment's bindings, read
+	 * in one query rather than one per environment. */
+	if (store_read_begin(s, err) != ST_OK)
+		return err->status;
+	if (store_binding_list_type(s, "environment", &bindings, err) != ST_OK) {
+		store_read_end(s);
+		return err->status;
+	}
+	st = store_env_list_each(s, f, describe_env_row, &d, err);
+	if (st == ST_OK && d.failed)
+		st = err->status;
+	store_binding_list_free(&bindings);
+	store_read_end(s);
+	return st;
 }
 
 cJSON *describe_secret(const StoreSecret *sec)

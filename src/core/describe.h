@@ -14,6 +14,13 @@
 /* Each returns a new object (the caller deletes it), or NULL out of memory
  * (describe_env: or err set, when the config cannot be resolved). */
 cJSON *describe_env(App *app, const StoreEnv *e, Error *err);
+/* `env list --json`: each environment of the filter, in name order, as
+ * describe_env plus "lastProbe" and "activeLeases", handed to fn one at a
+ * time (the object is deleted after; fn returning false stops). One read
+ * snapshot, one query for the rows and one for every binding. */
+typedef bool (*DescribeEnvFn)(const cJSON *env, void *ctx);
+Status describe_env_list(App *app, const StoreEnvFilter *f, DescribeEnvFn fn, void *ctx,
+			 Error *err);
 cJSON *describe_secret(const StoreSecret *sec);
 cJSON *describe_provider(Provider *p, bool with_schema);
 cJSON *describe_activity(const StoreActivity *a);

@@ -1402,7 +1402,8 @@ static Status env_ref_at(Store *s, cJSON *config, const char *path, Error *err)
 	if (!cJSON_IsString(v))
 		return ST_OK; /* already a reference object, or absent */
 	error_clear(&ignored);
-	found = store_secret_get(s, v->valuestring, &sec, &ignored) == ST_OK;
+	/* Its name and version only: not its bindings (a list shows many). */
+	found = store_secret_get_row(s, v->valuestring, &sec, &ignored) == ST_OK;
 	/* Not an id at all would be a value: never show it. */
 	ref = env_secret_ref(id_is_uuid(v->valuestring) ? v->valuestring : "(not a secret id)",
 			     found ? &sec : NULL);
@@ -1416,6 +1417,22 @@ static Status env_ref_at(Store *s, cJSON *config, const char *path, Error *err)
 Status env_display_config(App *app, const StoreEnv *env, cJSON **out, Error *err)
 {
 	StoreBindingList bl;
+	Store *s;
+	Status st;
+
+	*out = NULL;
+	if (app_store(app, &s, err) != ST_OK)
+		return err->status;
+	if (store_binding_list_target(s, "environment", env->id, &bl, err) != ST_OK)
+		return err->status;
+	st = env_display_config_bound(app, env, bl.items, bl.count, out, err);
+	store_binding_list_free(&bl);
+	return st;
+}
+
+Status env_display_config_bound(App *app, const StoreEnv *env, const StoreBinding *bindings,
+				size_t count, cJSON **out, Error *err)
+{
 	char **paths = NULL;
 	Provider *p;
 	cJSON *config;
@@ -1427,18 +1444,12 @@ Status env_display_config(App *app, const StoreEnv *env, cJSON **out, Error *err
 	config = cJSON_Duplicate(env->config, 1);
 	if (!config)
 		return error_set(err, ST_E_NOMEM, "out of memory");
-	if (store_binding_list_target(s, "environment", env->id, &bl, err) != ST_OK) {
-		cJSON_Delete(config);
-		return err->status;
-	}
-	for (size_t i = 0; i < bl.count; i++) {
-		if (env_ref_at(s, config, bl.items[i].config_path, err) != ST_OK) {
-			store_binding_list_free(&bl);
+	for (size_t i = 0; i < count; i++) {
+		if (env_ref_at(s, config, bindings[i].config_path, err) != ST_OK) {
 			cJSON_Delete(config);
 			return err->status;
 		}
 	}
-	store_binding_list_free(&bl);
 	/* The schema's secret fields too, bound or not (a plugin that is gone
 	 * leaves only the bindings to go by). */
 	p = registry_find(&app->registry, env->provider);

@@ -82,6 +82,10 @@ Status env_list(App *app, const StoreEnvFilter *f, StoreEnvList *out, Error *err
 /* The config to show: every secret field replaced by
  * {"secretRef": ID, "name": NAME, "version": N}. Never a value. */
 Status env_display_config(App *app, const StoreEnv *env, cJSON **out, Error *err);
+/* The same with the environment's bindings already read (count of them at
+ * bindings): a list reads every environment's bindings in one query. */
+Status env_display_config_bound(App *app, const StoreEnv *env, const StoreBinding *bindings,
+				size_t count, cJSON **out, Error *err);
 
 /* Parses "PTR=VALUE" for `--set` against the provider's schema: PTR is a
  * JSON Pointer ("/image"; a bare key "image" is taken as "/image"), VALUE

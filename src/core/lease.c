@@ -296,7 +296,9 @@ static Status lease_record(Store *s, const StoreLease *l, const char *expected_s
 {
 	Status st;
 
-	if ((st = store_begin(s, err)) != ST_OK)
+	/* An outcome: a power cut that loses it leaves the claim, which the
+	 * sweep finishes (doc/DESIGN.md, "Lease writes and durability"). */
+	if ((st = store_begin_relaxed(s, err)) != ST_OK)
 		return st;
 	if ((st = store_lease_update(s, l, expected_status, err)) != ST_OK) {
 		store_rollback(s);
@@ -594,7 +596,9 @@ static Status lease_finish_acquire(Store *s, StoreLease *l, const char *run_id,
 	HolderList holders;
 	Status st;
 
-	if ((st = store_begin(s, err)) != ST_OK)
+	/* An outcome: a power cut that loses it leaves the intent, which the
+	 * sweep finishes (doc/DESIGN.md, "Lease writes and durability"). */
+	if ((st = store_begin_relaxed(s, err)) != ST_OK)
 		return st;
 	if ((st = lease_collect_holders(s, l->environment_id, l->id, &holders, err)) != ST_OK)
 		goto fail;
@@ -676,18 +680,14 @@ static Status lease_acquire_intent(LeaseCtx *c, const LeaseAcquireRequest *req,
 		goto fail;
 	}
 	cJSON_Delete(intent);
+	/* Every column the store would default is set here, so l is the row
+	 * as stored and later rewrites carry it: no read-back. */
+	if (!lease_set_now(&l->acquired_at) || !lease_set(&l->last_used_at, l->acquired_at)) {
+		st = error_set(err, ST_E_NOMEM, "out of memory");
+		goto fail;
+	}
 	if ((st = store_lease_insert(c->store, l, err)) != ST_OK)
 		goto fail;
-	{
-		/* Read back what the store filled in (times), so later
-		 * rewrites of the row carry them. */
-		char id[UUID_STR_LEN];
-
-		memcpy(id, l->id, sizeof id);
-		store_lease_clear(l);
-		if ((st = store_lease_get(c->store, id, l, err)) != ST_OK)
-			goto fail;
-	}
 	return store_commit(c->store, err);
 fail:
 	store_rollback(c->store);
@@ -825,6 +825,7 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 		}
 		goto done;
 	}
+	lease_crash_point("acquire:outcome");
 done:
 	cJSON_Delete(meta);
 	cJSON_Delete(composed);
@@ -959,6 +960,14 @@ static Status lease_claim(Store *s, const char *lease_id, const char *phase, boo
 		st = error_set(err, ST_E_NOMEM, "out of memory");
 		goto fail;
 	}
+	/* The sweep finds cut-short intents among active leases; a lease that
+	 * is no longer active is found through its due cleanup instead, so
+	 * the intent says one is due now (the outcome sets the real state). */
+	if (strcmp(l->status, "active") != 0 &&
+	    (!lease_set(&l->cleanup_status, "pending") || !lease_set_now(&l->next_cleanup_at))) {
+		st = error_set(err, ST_E_NOMEM, "out of memory");
+		goto fail;
+	}
 	if ((st = store_lease_update(s, l, l->status, err)) != ST_OK)
 		goto fail;
 	return store_commit(s, err);
@@ -982,9 +991,11 @@ static void lease_cleanup_failed(StoreLease *l, const char *why)
 }
 
 /* The provider half of release/destroy, shared by the actions and the
- * sweep's retries. On return l holds the outcome (not yet written). */
+ * sweep's retries. On return l holds the outcome (not yet written) and,
+ * when env_name is given, *env_name the environment's name for the record
+ * (a copy, or NULL when the environment could not be loaded). */
 static Status lease_provider_cleanup(App *app, StoreLease *l, bool destroy, const char *status,
-				     Error *err)
+				     char **env_name, Error *err)
 {
 	LeaseCtx c;
 	LeaseInput in;
@@ -996,6 +1007,8 @@ static Status lease_provider_cleanup(App *app, StoreLease *l, bool destroy, cons
 		lease_cleanup_failed(l, NULL);
 		return err->status;
 	}
+	if (env_name)
+		*env_name = strdup(c.env.name); /* NULL on OOM: the record goes without it */
 	meta = lease_metadata(l);
 	in = (LeaseInput){ .config = c.rt.config, .environment_id = c.env.id,
 			   .issue_id = l->issue_id, .provider_lease_id = l->provider_lease_id,
@@ -1057,7 +1070,7 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 	Store *s;
 	Error perr;
 	Status st, pst;
-	char *claimed_status;
+	char *claimed_status, *env_name = NULL;
 	StoreEnv env;
 
 	memset(out, 0, sizeof *out);
@@ -1079,10 +1092,12 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 	if (!destroy && strcmp(lease_rules_final_status(out->lease_policy, status), "retained") == 0)
 		pst = ST_OK; /* retained: the sandbox stays for inspection */
 	else
-		pst = lease_provider_cleanup(app, out, destroy, destroy ? "released" : status, &perr);
+		pst = lease_provider_cleanup(app, out, destroy, destroy ? "released" : status,
+					     &env_name, &perr);
 	if (pst != ST_OK && runtime_cancelled()) {
 		lease_mark_abandoned(s, out, claimed_status);
 		free(claimed_status);
+		free(env_name);
 		error_set(err, pst, "%s of lease %s cancelled; `envctl lease sweep` finishes it",
 			  destroy ? "destroy" : "release", lease_id);
 		store_lease_clear(out);
@@ -1093,18 +1108,21 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 	else if (strcmp(out->status, "active") == 0)
 		lease_finish_status(out, "released", NULL);
 	lease_set_phase(NULL, out, NULL);
-	/* The environment's name for the record; the lease row does not hold it. */
-	if (store_env_get(s, out->environment_id, &env, NULL) != ST_OK)
-		env.name = NULL;
+	/* The environment's name for the record (the lease row does not hold
+	 * it): the provider call loaded it; a retained lease made no call. */
+	if (!env_name && store_env_get(s, out->environment_id, &env, NULL) == ST_OK)
+		env_name = env.name, env.name = NULL;
 	st = lease_record(s, out, claimed_status, actor,
 			  destroy ? "environment.lease_destroyed" : "environment.lease_released",
-			  env.name, pst == ST_OK ? NULL : perr.msg, err);
+			  env_name, pst == ST_OK ? NULL : perr.msg, err);
 	free(claimed_status);
+	free(env_name);
 	store_env_clear(&env);
 	if (st != ST_OK) {
 		store_lease_clear(out);
 		return st;
 	}
+	lease_crash_point(destroy ? "destroy:outcome" : "release:outcome");
 	if (pst == ST_E_UNSUPPORTED)
 		pst = ST_OK; /* reported by LEASE_KEY_CLEANUP_UNSUPPORTED */
 	if (pst != ST_OK) {
@@ -1225,7 +1243,7 @@ static void lease_sweep_reconcile(App *app, Store *s, StoreLease *l, const char 
 		lease_set(&l->status, "failed");
 		lease_set_now(&l->released_at);
 		error_clear(&perr);
-		lease_provider_cleanup(app, l, true, "failed", &perr);
+		lease_provider_cleanup(app, l, true, "failed", NULL, &perr);
 		lease_set(&l->failure_reason,
 			  strstr(l->phase, " " LEASE_PHASE_ABANDONED)
 				  ? "the operator cancelled the acquire; the lease was never handed out"
@@ -1234,7 +1252,7 @@ static void lease_sweep_reconcile(App *app, Store *s, StoreLease *l, const char 
 		bool destroy = lease_phase_is(l, "destroying");
 
 		error_clear(&perr);
-		lease_provider_cleanup(app, l, destroy, "released", &perr);
+		lease_provider_cleanup(app, l, destroy, "released", NULL, &perr);
 		if (strcmp(l->status, "active") == 0)
 			lease_finish_status(l, "released", NULL);
 	}
@@ -1304,11 +1322,18 @@ Status lease_sweep(App *app, const char *actor, LeaseSweepReport *out, Error *er
 		bool destroy;
 		Error perr;
 
-		if (l->phase || l->cleanup_attempts >= LEASE_CLEANUP_MAX_ATTEMPTS)
+		if (l->phase) {
+			/* A destroy of a lease no longer active, cut short (its
+			 * intent made the cleanup due): finished like step 1's. */
+			if (lease_phase_stale(s, l, now_ms))
+				lease_sweep_reconcile(app, s, l, actor, out);
+			continue;
+		}
+		if (l->cleanup_attempts >= LEASE_CLEANUP_MAX_ATTEMPTS)
 			continue;
 		destroy = lease_is_destroyed(l);
 		out->cleanup_retried++;
-		if (lease_provider_cleanup(app, l, destroy, l->status, &perr) == ST_OK)
+		if (lease_provider_cleanup(app, l, destroy, l->status, NULL, &perr) == ST_OK)
 			out->cleanup_fixed++;
 		else if (l->cleanup_attempts >= LEASE_CLEANUP_MAX_ATTEMPTS)
 			out->cleanup_gave_up++;

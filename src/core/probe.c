@@ -1,5 +1,6 @@
 #include "core/probe.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,7 +216,9 @@ typedef struct ProbeJob {
 	EnvRuntime rt;
 	StoreProbe row;
 	bool resolved;
-	Error err;
+	/* Why it could not be resolved (an Error here made each of 10,000
+	 * jobs a kilobyte larger, all of it zeroed memory to fault in). */
+	char *unresolved;
 } ProbeJob;
 
 /* Results wait here, in memory, and go to the store together: one
@@ -229,6 +232,8 @@ typedef struct ProbeAllCtx {
 	App *app;
 	Store *store;
 	const char *actor;
+	int64_t batch_ms;  /* PROBE_BATCH_MS, or ENVCTL_PROBE_BATCH_MS */
+	size_t batch_max;  /* PROBE_BATCH_MAX; unbounded with the delay */
 	ProbeJob *jobs;
 	size_t *pending; /* job indexes whose rows are not stored yet */
 	size_t pending_count;
@@ -246,7 +251,8 @@ static void probe_all_run(size_t i, void *ud)
 
 	if (!j->resolved) {
 		j->row.ok = false;
-		j->row.summary = strdup(error_text(&j->err));
+		j->row.summary = j->unresolved;
+		j->unresolved = NULL;
 		return;
 	}
 	probe_run_provider(j->provider, j->rt.config, j->env.id, j->rt.secrets, &j->row);
@@ -290,7 +296,7 @@ static void probe_all_tick(void *ud)
 {
 	ProbeAllCtx *c = ud;
 
-	if (c->pending_count > 0 && time_now_ms() - c->pending_since >= PROBE_BATCH_MS)
+	if (c->pending_count > 0 && time_now_ms() - c->pending_since >= c->batch_ms)
 		probe_all_flush(c);
 }
 
@@ -321,8 +327,8 @@ static void probe_all_done(size_t i, void *ud)
 		c->report->ok++;
 	if (!keep)
 		store_probe_clear(&j->row);
-	if (c->pending_count >= PROBE_BATCH_MAX ||
-	    (c->pending_count > 0 && time_now_ms() - c->pending_since >= PROBE_BATCH_MS))
+	if (c->pending_count >= c->batch_max ||
+	    (c->pending_count > 0 && time_now_ms() - c->pending_since >= c->batch_ms))
 		probe_all_flush(c);
 	if (c->progress && !c->progress(c->report, c->ud))
 		c->stop = true;
@@ -344,12 +350,34 @@ void probe_all_report_free(ProbeAllReport *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* ENVCTL_PROBE_BATCH_MS: how long results may wait (1..600000 ms); 0
+ * holds them all for one transaction at the end, which hides them until
+ * the run is over (what `make bench` compares the batches with). Anything
+ * else: the default. */
+static void probe_all_batching(ProbeAllCtx *c)
+{
+	const char *v = getenv("ENVCTL_PROBE_BATCH_MS");
+	char *end = NULL;
+	long ms = v && *v ? strtol(v, &end, 10) : -1;
+
+	c->batch_ms = PROBE_BATCH_MS;
+	c->batch_max = PROBE_BATCH_MAX;
+	if (!end || *end || ms < 0 || ms > 600000)
+		return;
+	if (ms == 0) {
+		c->batch_ms = INT64_MAX;
+		c->batch_max = SIZE_MAX;
+	} else {
+		c->batch_ms = ms;
+	}
+}
+
 Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn progress,
 		 void *ud, ProbeAllReport *out, Error *err)
 {
 	static const ParallelOps ops = { probe_all_run, probe_all_done, probe_all_cancelled,
 					 probe_all_tick, PROBE_BATCH_MS / 2 };
-	StoreEnvFilter f = { .status = "active" };
+	StoreEnvFilter f = { .status = "active", .bare = true };
 	StoreEnvList list;
 	ProbeAllCtx c;
 	Store *s;
@@ -364,6 +392,7 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 	c.app = app;
 	c.store = s;
 	c.actor = actor;
+	probe_all_batching(&c);
 	c.report = out;
 	c.progress = progress;
 	c.ud = ud;
@@ -384,12 +413,21 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 	for (size_t i = 0; i < list.count; i++) {
 		ProbeJob *j = &c.jobs[i];
 
+		Error e;
+
 		j->env = list.items[i].env;
 		memset(&list.items[i].env, 0, sizeof list.items[i].env);
-		error_clear(&j->err);
-		if (registry_require(&app->registry, j->env.provider, &j->provider, &j->err) == ST_OK &&
-		    env_runtime_resolve(app, &j->env, "probe", NULL, NULL, &j->rt, &j->err) == ST_OK)
+		error_clear(&e);
+		if (registry_require(&app->registry, j->env.provider, &j->provider, &e) == ST_OK &&
+		    env_runtime_resolve(app, &j->env, "probe", NULL, NULL, &j->rt, &e) == ST_OK)
 			j->resolved = true;
+		else
+			j->unresolved = strdup(error_text(&e)); /* NULL on OOM: no row, still reported */
+		/* The run needs the resolved copy only (the row and the record
+		 * take the id and name): 10,000 parsed configs need not wait. */
+		cJSON_Delete(j->env.config);
+		cJSON_Delete(j->env.metadata);
+		j->env.config = j->env.metadata = NULL;
 	}
 	st = parallel_run(list.count, parallel ? parallel : PROBE_DEFAULT_PARALLEL, &ops, &c, err);
 	probe_all_flush(&c);
@@ -402,6 +440,7 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 		env_runtime_clear(&c.jobs[i].rt);
 		store_probe_clear(&c.jobs[i].row);
 		store_env_clear(&c.jobs[i].env);
+		free(c.jobs[i].unresolved);
 	}
 	free(c.jobs);
 	store_env_list_free(&list);

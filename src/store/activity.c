@@ -31,11 +31,12 @@ void store_activity_list_free(StoreActivityList *l)
 Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
 {
 	char now[TIME_STR_LEN];
-	cJSON *fields = cJSON_CreateArray();
+	/* Most records change no named fields: no array to build and print. */
+	cJSON *fields = a->changed_fields && a->changed_fields[0] ? cJSON_CreateArray() : NULL;
 	DbStmt *st;
 	int rc;
 
-	if (!fields)
+	if (!fields && a->changed_fields && a->changed_fields[0])
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	for (size_t i = 0; a->changed_fields && a->changed_fields[i]; i++) {
 		cJSON *f = cJSON_CreateString(a->changed_fields[i]);
@@ -55,12 +56,13 @@ Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
 		cJSON_Delete(fields);
 		return err->status;
 	}
-	store_bind_text(st, 1, now);
-	store_bind_text(st, 2, a->actor ? a->actor : "unknown");
-	store_bind_text(st, 3, a->action);
-	store_bind_text(st, 4, a->entity_type);
-	store_bind_text(st, 5, a->entity_id);
-	store_bind_text(st, 6, a->entity_name);
+	/* The record's strings outlive the step: bound without copies. */
+	db_bind_text_ref(st, 1, now);
+	db_bind_text_ref(st, 2, a->actor ? a->actor : "unknown");
+	db_bind_text_ref(st, 3, a->action);
+	db_bind_text_ref(st, 4, a->entity_type);
+	db_bind_text_ref(st, 5, a->entity_id);
+	db_bind_text_ref(st, 6, a->entity_name);
 	rc = store_bind_json(st, 7, fields, "[]");
 	cJSON_Delete(fields);
 	if (rc != DB_OK || store_bind_json(st, 8, a->details, "{}") != DB_OK) {

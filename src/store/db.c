@@ -56,6 +56,18 @@ void db_set_busy_timeout(Db *db, int ms)
 	db->ops->busy_timeout(db, ms);
 }
 
+void db_sync_log(Db *db)
+{
+	if (db && db->ops->sync_log)
+		db->ops->sync_log(db);
+}
+
+void db_trace(Db *db, DbTraceFn fn, void *ctx)
+{
+	if (db && db->ops->trace)
+		db->ops->trace(db, fn, ctx);
+}
+
 int db_prepare(Db *db, const char *sql, bool persistent, DbStmt **out)
 {
 	*out = NULL;
@@ -87,6 +99,15 @@ int db_bind_text(DbStmt *st, int idx, const char *v)
 int db_bind_text_owned(DbStmt *st, int idx, char *v)
 {
 	return v ? st->db->ops->bind_text(st, idx, v, true) : st->db->ops->bind_null(st, idx);
+}
+
+int db_bind_text_ref(DbStmt *st, int idx, const char *v)
+{
+	if (!v)
+		return st->db->ops->bind_null(st, idx);
+	if (st->db->ops->bind_text_ref)
+		return st->db->ops->bind_text_ref(st, idx, v);
+	return st->db->ops->bind_text(st, idx, v, false);
 }
 
 int db_bind_int64(DbStmt *st, int idx, int64_t v)

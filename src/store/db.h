@@ -110,6 +110,14 @@ int64_t db_total_changes(const Db *db);
 long db_commits(const Db *db);
 bool db_readonly(const Db *db);
 void db_set_busy_timeout(Db *db, int ms);
+/* Makes every commit so far durable: SQLite fsyncs its -wal file (commits
+ * made with synchronous=NORMAL are written, not synced); a no-op for a
+ * driver whose server owns durability. */
+void db_sync_log(Db *db);
+/* Calls fn with the text of each statement as it starts (fn NULL: stop);
+ * for tests that check which statements ran. A no-op where unsupported. */
+typedef void (*DbTraceFn)(void *ctx, const char *sql);
+void db_trace(Db *db, DbTraceFn fn, void *ctx);
 
 /* persistent: the statement will be reused many times (a cache slot). */
 int db_prepare(Db *db, const char *sql, bool persistent, DbStmt **out);
@@ -122,6 +130,9 @@ void db_finalize(DbStmt *st);
 int db_bind_null(DbStmt *st, int idx);
 int db_bind_text(DbStmt *st, int idx, const char *v); /* NULL binds NULL */
 int db_bind_text_owned(DbStmt *st, int idx, char *v);
+/* Not copied: v must stay valid and unchanged until the statement is reset
+ * (a row's own fields, bound, stepped and reset in one function). */
+int db_bind_text_ref(DbStmt *st, int idx, const char *v);
 int db_bind_int64(DbStmt *st, int idx, int64_t v);
 int db_bind_int(DbStmt *st, int idx, int v);
 int db_bind_blob(DbStmt *st, int idx, const void *p, size_t n);

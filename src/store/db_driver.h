@@ -31,6 +31,10 @@ typedef struct DbOps {
 	int64_t (*col_int64)(DbStmt *st, int col);
 	const void *(*col_blob)(DbStmt *st, int col);
 	size_t (*col_bytes)(DbStmt *st, int col);
+	/* Optional (NULL: nothing to do / not supported). */
+	void (*sync_log)(Db *db);
+	int (*bind_text_ref)(DbStmt *st, int idx, const char *v);
+	void (*trace)(Db *db, DbTraceFn fn, void *ctx);
 } DbOps;
 
 struct Db {

@@ -6,10 +6,16 @@
 
 #include "store/db_driver.h"
 
+/* Bytes of statement journal held in memory before SQLite spills it to a
+ * temporary file (see db_sqlite_open). */
+#define DB_SQLITE_STMT_SPILL (1024 * 1024)
+
 typedef struct DbSqlite {
 	Db base;
 	sqlite3 *h;
 	long commits;
+	DbTraceFn trace;
+	void *trace_ctx;
 } DbSqlite;
 
 typedef struct DbSqliteStmt {
@@ -157,6 +163,11 @@ static int dbsq_bind_text(DbStmt *st, int idx, const char *v, bool owned)
 	return dbsq_rc(sqlite3_bind_text(dbsq_st(st), idx, v, -1, owned ? free : SQLITE_TRANSIENT));
 }
 
+static int dbsq_bind_text_ref(DbStmt *st, int idx, const char *v)
+{
+	return dbsq_rc(sqlite3_bind_text(dbsq_st(st), idx, v, -1, SQLITE_STATIC));
+}
+
 static int dbsq_bind_int64(DbStmt *st, int idx, int64_t v)
 {
 	return dbsq_rc(sqlite3_bind_int64(dbsq_st(st), idx, v));
@@ -202,6 +213,38 @@ static size_t dbsq_col_bytes(DbStmt *st, int col)
 	return (size_t)sqlite3_column_bytes(dbsq_st(st), col);
 }
 
+static void dbsq_sync_log(Db *db)
+{
+	sqlite3_file *wal = NULL;
+
+	/* The -wal file SQLite has open for this connection (the rollback
+	 * journal outside WAL mode, which has nothing unsynced). */
+	if (sqlite3_file_control(dbsq_h(db), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) ==
+		    SQLITE_OK &&
+	    wal && wal->pMethods)
+		wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+}
+
+static int dbsq_trace_stmt(unsigned type, void *ctx, void *p, void *x)
+{
+	DbSqlite *db = ctx;
+
+	(void)type;
+	(void)p;
+	if (db->trace)
+		db->trace(db->trace_ctx, (const char *)x);
+	return 0;
+}
+
+static void dbsq_trace(Db *db, DbTraceFn fn, void *ctx)
+{
+	DbSqlite *d = (DbSqlite *)db;
+
+	d->trace = fn;
+	d->trace_ctx = ctx;
+	sqlite3_trace_v2(d->h, fn ? SQLITE_TRACE_STMT : 0, fn ? dbsq_trace_stmt : NULL, d);
+}
+
 static const DbOps dbsq_ops = {
 	.kind = DB_KIND_SQLITE,
 	.close = dbsq_close,
@@ -226,6 +269,9 @@ static const DbOps dbsq_ops = {
 	.col_int64 = dbsq_col_int64,
 	.col_blob = dbsq_col_blob,
 	.col_bytes = dbsq_col_bytes,
+	.sync_log = dbsq_sync_log,
+	.bind_text_ref = dbsq_bind_text_ref,
+	.trace = dbsq_trace,
 };
 
 static int dbsq_count_commit(void *ctx)
@@ -251,6 +297,13 @@ int db_sqlite_open(const char *path, int flags, int busy_timeout_ms, Db **out)
 		f |= SQLITE_OPEN_CREATE;
 	if (flags & DB_OPEN_URI)
 		f |= SQLITE_OPEN_URI;
+	/* A lease insert fires triggers over a dozen index pages, so it needs a
+	 * statement journal of about 64 KiB: SQLite's default threshold, past
+	 * which it creates, writes and unlinks a temporary file, for every
+	 * acquire. Kept in memory up to DB_SQLITE_STMT_SPILL, a file beyond (a
+	 * migration rewriting every row). Only takes before SQLite's first use
+	 * in the process; later calls fail harmlessly. */
+	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, DB_SQLITE_STMT_SPILL);
 	rc = sqlite3_open_v2(path, &db->h, f, NULL);
 	*out = &db->base;
 	if (!db->h) {

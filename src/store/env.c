@@ -246,29 +246,80 @@ static void store_env_list_free_cb(void *list)
 	store_env_list_free(list);
 }
 
+/* Last probe through probes_env_created, active leases through the
+ * partial index leases_active_env: one pass, no per-row round trips. */
+#define STORE_ENV_LIST_SQL                                                                  \
+	"SELECT " ENV_COLS ", p.ok, p.created_at, p.summary, "                             \
+	"(SELECT count(*) FROM leases l WHERE l.environment_id = e.id "                     \
+	" AND l.status = 'active') "                                                        \
+	"FROM environments e LEFT JOIN probes p ON p.id = "                                 \
+	"(SELECT p2.id FROM probes p2 WHERE p2.environment_id = e.id "                      \
+	" ORDER BY p2.created_at DESC LIMIT 1) "                                            \
+	"WHERE (?1 IS NULL OR e.status = ?1) AND (?2 IS NULL OR e.provider = ?2) "          \
+	"ORDER BY e.name"
+
+/* The same columns with the per-row lookups left out (what probing every
+ * environment needs: a third of reading 10,000 of them). */
+#define STORE_ENV_LIST_BARE_SQL                                                             \
+	"SELECT " ENV_COLS ", NULL, NULL, NULL, 0 FROM environments e "                     \
+	"WHERE (?1 IS NULL OR e.status = ?1) AND (?2 IS NULL OR e.provider = ?2) "          \
+	"ORDER BY e.name"
+
 Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Error *err)
 {
 	DbStmt *st;
 
 	memset(out, 0, sizeof *out);
-	/* Last probe through probes_env_created, active leases through the
-	 * partial index leases_active_env: one pass, no per-row round trips. */
-	st = store_stmt(s,
-			"SELECT " ENV_COLS ", p.ok, p.created_at, p.summary, "
-			"(SELECT count(*) FROM leases l WHERE l.environment_id = e.id "
-			" AND l.status = 'active') "
-			"FROM environments e LEFT JOIN probes p ON p.id = "
-			"(SELECT p2.id FROM probes p2 WHERE p2.environment_id = e.id "
-			" ORDER BY p2.created_at DESC LIMIT 1) "
-			"WHERE (?1 IS NULL OR e.status = ?1) AND (?2 IS NULL OR e.provider = ?2) "
-			"ORDER BY e.name",
-			err);
+	st = store_stmt(s, f && f->bare ? STORE_ENV_LIST_BARE_SQL : STORE_ENV_LIST_SQL, err);
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, f ? f->status : NULL);
 	store_bind_text(st, 2, f ? f->provider : NULL);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items, store_env_row,
 			     store_env_list_free_cb, out, "listing environments", err);
+}
+
+/* Calls fn for one borrowed row at a time, freed after the call. */
+static Status store_env_stream(Store *s, DbStmt *st, StoreEnvFn fn, void *ctx, Error *err)
+{
+	int rc;
+
+	while ((rc = db_step(st)) == DB_ROW) {
+		StoreEnvSummary row;
+		bool go;
+
+		memset(&row, 0, sizeof row);
+		if (store_env_row(st, &row, err) != ST_OK) {
+			store_env_clear(&row.env);
+			free(row.probe_summary);
+			store_stmt_done(s, st);
+			return err->status;
+		}
+		go = fn(&row, ctx);
+		store_env_clear(&row.env);
+		free(row.probe_summary);
+		if (!go) {
+			rc = DB_DONE;
+			break;
+		}
+	}
+	store_stmt_done(s, st);
+	if (rc != DB_DONE)
+		return store_sql_error(s, rc, err, "listing environments");
+	return ST_OK;
+}
+
+Status store_env_list_each(Store *s, const StoreEnvFilter *f, StoreEnvFn fn, void *ctx,
+			   Error *err)
+{
+	DbStmt *st = store_stmt(s, f && f->bare ? STORE_ENV_LIST_BARE_SQL : STORE_ENV_LIST_SQL,
+				err);
+
+	if (!st)
+		return err->status;
+	store_bind_text(st, 1, f ? f->status : NULL);
+	store_bind_text(st, 2, f ? f->provider : NULL);
+	return store_env_stream(s, st, fn, ctx, err);
 }
 
 /* The environments view's window. The probe cell's text ("ok", "FAILED",
@@ -364,27 +415,5 @@ Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ct
 	store_bind_text(st, 1, lower[0] ? lower : NULL);
 	db_bind_limit(st, 2, w->limit);
 	db_bind_int64(st, 3, w->offset > 0 ? w->offset : 0);
-	while ((rc = db_step(st)) == DB_ROW) {
-		StoreEnvSummary row;
-		bool go;
-
-		memset(&row, 0, sizeof row);
-		if (store_env_row(st, &row, err) != ST_OK) {
-			store_env_clear(&row.env);
-			free(row.probe_summary);
-			store_stmt_done(s, st);
-			return err->status;
-		}
-		go = fn(&row, ctx);
-		store_env_clear(&row.env);
-		free(row.probe_summary);
-		if (!go) {
-			rc = DB_DONE;
-			break;
-		}
-	}
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, "listing environments");
-	return ST_OK;
+	return store_env_stream(s, st, fn, ctx, err);
 }

@@ -32,6 +32,8 @@ struct Store {
 	int version;
 	bool readonly; /* opened read-only: nothing is created or migrated */
 	int tx_depth;
+	bool relaxed;  /* the open transaction commits with synchronous=NORMAL */
+	bool unsynced; /* the last commit was relaxed: -wal not fsynced since */
 	bool read_tx; /* inside store_read_begin's snapshot */
 	char owner_tag[32]; /* "pg:KEY" of the session advisory lock held, or "" */
 	bool sweeping;      /* holds the sweep lock */

@@ -40,17 +40,17 @@ Status store_probe_insert(Store *s, StoreProbe *p, Error *err)
 			err);
 	if (!st)
 		return err->status;
-	store_bind_text(st, 1, p->id);
-	store_bind_text(st, 2, p->environment_id);
-	store_bind_text(st, 3, p->provider ? p->provider : "");
+	db_bind_text_ref(st, 1, p->id);
+	db_bind_text_ref(st, 2, p->environment_id);
+	db_bind_text_ref(st, 3, p->provider ? p->provider : "");
 	db_bind_int(st, 4, p->ok);
-	store_bind_text(st, 5, p->summary ? p->summary : "");
+	db_bind_text_ref(st, 5, p->summary ? p->summary : "");
 	if (store_bind_json(st, 6, p->details, "{}") != DB_OK) {
 		store_stmt_done(s, st);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	db_bind_int64(st, 7, p->duration_ms);
-	store_bind_text(st, 8, p->created_at);
+	db_bind_text_ref(st, 8, p->created_at);
 	rc = db_step(st);
 	store_stmt_done(s, st);
 	if (rc == DB_CONSTRAINT_FOREIGNKEY)

@@ -177,6 +177,20 @@ Status store_binding_list_target(Store *s, const char *target_type, const char *
 	return store_bindings_query(s, st, out, err);
 }
 
+Status store_binding_list_type(Store *s, const char *target_type, StoreBindingList *out,
+			       Error *err)
+{
+	DbStmt *st = store_stmt(s, BINDING_SELECT "WHERE b.target_type = ?1 "
+					 "ORDER BY b.target_id, b.config_path",
+				      err);
+
+	memset(out, 0, sizeof *out);
+	if (!st)
+		return err->status;
+	store_bind_text(st, 1, target_type);
+	return store_bindings_query(s, st, out, err);
+}
+
 /* The row without bindings; deleted secrets are found by id only. */
 static Status store_secret_find(Store *s, const char *id_or_name, StoreSecret *out, Error *err)
 {
@@ -216,6 +230,11 @@ static Status store_secret_find_live(Store *s, const char *id_or_name, StoreSecr
 		return ST_E_NOT_FOUND;
 	}
 	return ST_OK;
+}
+
+Status store_secret_get_row(Store *s, const char *id_or_name, StoreSecret *out, Error *err)
+{
+	return store_secret_find(s, id_or_name, out, err);
 }
 
 Status store_secret_get(Store *s, const char *id_or_name, StoreSecret *out, Error *err)

@@ -99,6 +99,13 @@ Status store_begin(Store *s, Error *err);
 Status store_commit(Store *s, Error *err);
 void store_rollback(Store *s);
 bool store_in_transaction(const Store *s);
+/* A transaction whose commit does not wait for the disk: the change
+ * survives a killed process at once and a power cut once any later
+ * durable commit (of this or another connection) returns; until then a
+ * power cut may lose it, never corrupt the file. For outcomes whose loss
+ * leaves an intent that something (the lease sweep) finishes. Nested in
+ * another transaction it is a plain savepoint. */
+Status store_begin_relaxed(Store *s, Error *err);
 /* How many transactions this handle has committed (each one an fsync with
  * synchronous=FULL): what the lease write tests count. */
 long store_commit_count(const Store *s);
@@ -141,6 +148,7 @@ Status store_env_delete(Store *s, const char *id, Error *err);
 typedef struct StoreEnvFilter {
 	const char *status;   /* NULL: any */
 	const char *provider; /* NULL: any */
+	bool bare;            /* the environments only: no last probe, no lease count */
 } StoreEnvFilter;
 
 /* One row of the environments view: the environment with its last probe and
@@ -189,6 +197,10 @@ typedef bool (*StoreEnvFn)(const StoreEnvSummary *row, void *ctx);
 /* *total gets how many environments match the filter. */
 Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ctx, long *total,
 		      Error *err);
+/* store_env_list's rows, in its order, streamed: 10,000 environments are
+ * never all in memory at once. */
+Status store_env_list_each(Store *s, const StoreEnvFilter *f, StoreEnvFn fn, void *ctx,
+			   Error *err);
 
 /* ------------------------------------------------------------ leases */
 
@@ -361,6 +373,9 @@ Status store_secret_delete(Store *s, const char *id_or_name, bool force,
 			   StoreBindingList *unbound, Error *err);
 /* By id, else by name among secrets not deleted. Fills bindings. */
 Status store_secret_get(Store *s, const char *id_or_name, StoreSecret *out, Error *err);
+/* The same without the bindings (left empty): one query, for showing a
+ * reference by its name and version. */
+Status store_secret_get_row(Store *s, const char *id_or_name, StoreSecret *out, Error *err);
 /* Ordered by name, with bindings; deleted secrets only when asked. */
 Status store_secret_list(Store *s, bool include_deleted, StoreSecretList *out, Error *err);
 /* Environment-made secrets that nothing binds any more whose creator is
@@ -395,6 +410,10 @@ Status store_binding_set(Store *s, const char *secret_id, const char *target_typ
 /* ST_OK also when there was nothing to remove. */
 Status store_binding_remove(Store *s, const char *target_type, const char *target_id,
 			    const char *config_path, Error *err);
+/* Every binding of one target type, ordered by target id then path: one
+ * query for a list that would otherwise ask once per target. */
+Status store_binding_list_type(Store *s, const char *target_type, StoreBindingList *out,
+			       Error *err);
 Status store_binding_list_target(Store *s, const char *target_type, const char *target_id,
 				 StoreBindingList *out, Error *err);
 

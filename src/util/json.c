@@ -1,7 +1,9 @@
 #include "util/json.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +240,156 @@ cJSON *json_parse_file(const char *path, Error *err)
 char *json_print(const cJSON *item)
 {
 	return cJSON_PrintUnformatted(item);
+}
+
+/* ------------------------------------------------------------ json_print_pretty */
+
+/* buf_append with the common case (it fits) inline: the printer appends a
+ * few bytes at a time, tens of thousands of times per list. */
+static inline bool json_put(Buf *b, const char *s, size_t n)
+{
+	if (b->data && b->len + n < b->cap) {
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return true;
+	}
+	return buf_append(b, s, n);
+}
+
+#define JSON_PUT_LIT(b, lit) json_put((b), (lit), sizeof(lit) - 1)
+
+static bool json_pretty_string(Buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)p);
+	char *o;
+
+	/* The worst case is every byte as \u00XX, plus the quotes. */
+	if (n > (SIZE_MAX - 3) / 6 || !buf_reserve(b, n * 6 + 2))
+		return false;
+	o = b->data + b->len;
+	*o++ = '"';
+	for (; *p; p++) {
+		if (*p >= 0x20 && *p != '"' && *p != '\\') {
+			*o++ = (char)*p;
+			continue;
+		}
+		*o++ = '\\';
+		switch (*p) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\b': *o++ = 'b'; break;
+		case '\f': *o++ = 'f'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		default:
+			*o++ = 'u', *o++ = '0', *o++ = '0';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	b->len = (size_t)(o - b->data);
+	return true;
+}
+
+/* cJSON's print_number, digit for digit: %1.15g, or %1.17g when that
+ * does not read back as the same double. An integer below 10^15 prints
+ * its digits either way; those skip printf. */
+static bool json_pretty_number(Buf *b, const cJSON *item)
+{
+	double d = item->valuedouble, back = 0;
+	char num[32];
+
+	if (isnan(d) || isinf(d))
+		return buf_puts(b, "null");
+	if (d == trunc(d) && fabs(d) < 1e15 && !(d == 0 && signbit(d))) {
+		char digits[24], *q = digits + sizeof digits;
+		long long v = (long long)d;
+		unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+		do {
+			*--q = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		if (v < 0)
+			*--q = '-';
+		return json_put(b, q, (size_t)(digits + sizeof digits - q));
+	}
+	snprintf(num, sizeof num, "%1.15g", d);
+	if (sscanf(num, "%lg", &back) != 1 ||
+	    !(fabs(back - d) <= fmax(fabs(back), fabs(d)) * DBL_EPSILON))
+		snprintf(num, sizeof num, "%1.17g", d);
+	return json_put(b, num, strlen(num));
+}
+
+static bool json_pretty_tabs(Buf *b, int n)
+{
+	static const char tabs[] = "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
+	bool ok = true;
+
+	for (; ok && n > 0; n -= (int)sizeof tabs - 1)
+		ok = json_put(b, tabs, n < (int)sizeof tabs - 1 ? (size_t)n : sizeof tabs - 1);
+	return ok;
+}
+
+bool json_print_pretty(Buf *b, const cJSON *item, int depth)
+{
+	const cJSON *c;
+	bool ok = true;
+
+	if (!item)
+		return false;
+	switch (item->type & 0xFF) {
+	case cJSON_NULL: return JSON_PUT_LIT(b, "null");
+	case cJSON_False: return JSON_PUT_LIT(b, "false");
+	case cJSON_True: return JSON_PUT_LIT(b, "true");
+	case cJSON_Number: return json_pretty_number(b, item);
+	case cJSON_String: return json_pretty_string(b, item->valuestring);
+	case cJSON_Raw: return item->valuestring && buf_puts(b, item->valuestring);
+	case cJSON_Array:
+		ok = JSON_PUT_LIT(b, "[");
+		for (c = item->child; ok && c; c = c->next)
+			ok = json_print_pretty(b, c, depth + 1) && (!c->next || JSON_PUT_LIT(b, ", "));
+		return ok && JSON_PUT_LIT(b, "]");
+	case cJSON_Object:
+		ok = JSON_PUT_LIT(b, "{\n");
+		for (c = item->child; ok && c; c = c->next)
+			ok = json_pretty_tabs(b, depth + 1) && json_pretty_string(b, c->string) &&
+			     JSON_PUT_LIT(b, ":\t") && json_print_pretty(b, c, depth + 1) &&
+			     (c->next ? JSON_PUT_LIT(b, ",\n") : JSON_PUT_LIT(b, "\n"));
+		return ok && json_pretty_tabs(b, depth) && JSON_PUT_LIT(b, "}");
+	default:
+		return false;
+	}
+}
+
+bool json_print_compact(Buf *b, const cJSON *item)
+{
+	const cJSON *c;
+	bool ok = true;
+
+	if (!item)
+		return false;
+	switch (item->type & 0xFF) {
+	case cJSON_Array:
+		ok = JSON_PUT_LIT(b, "[");
+		for (c = item->child; ok && c; c = c->next)
+			ok = json_print_compact(b, c) && (!c->next || JSON_PUT_LIT(b, ","));
+		return ok && JSON_PUT_LIT(b, "]");
+	case cJSON_Object:
+		ok = JSON_PUT_LIT(b, "{");
+		for (c = item->child; ok && c; c = c->next)
+			ok = json_pretty_string(b, c->string) && JSON_PUT_LIT(b, ":") &&
+			     json_print_compact(b, c) && (!c->next || JSON_PUT_LIT(b, ","));
+		return ok && JSON_PUT_LIT(b, "}");
+	default:
+		return json_print_pretty(b, item, 0); /* a scalar prints the same either way */
+	}
 }
 
 static void json_zero_list(cJSON *item)

@@ -40,5 +40,13 @@ void json_zero(cJSON *item);
 void json_wipe(cJSON *item);
 /* Compact printing; caller frees. */
 char *json_print(const cJSON *item);
+/* Appends what cJSON_Print makes of item, byte for byte, as if it sat
+ * depth levels deep (0 for a document), without cJSON's allocations per
+ * call: for output that prints thousands of objects. False: out of memory
+ * or an item cJSON cannot print. */
+struct Buf;
+bool json_print_pretty(struct Buf *b, const cJSON *item, int depth);
+/* The same for cJSON_PrintUnformatted. */
+bool json_print_compact(struct Buf *b, const cJSON *item);
 
 #endif

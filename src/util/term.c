@@ -52,7 +52,10 @@ size_t term_escape(Buf *out, const char *text, size_t n, bool more)
 		if (len == 1 && (p[i] >= 0x20 || p[i] == '\n' || p[i] == '\t') && p[i] != 0x7F) {
 			size_t run = i + 1;
 
-			while (run < n && p[run] >= 0x20 && p[run] < 0x7F)
+			/* Newlines and tabs belong to the run: JSON output is full
+			 * of them, and each one ending a run cost an append. */
+			while (run < n && ((p[run] >= 0x20 && p[run] < 0x7F) || p[run] == '\n' ||
+					   p[run] == '\t'))
 				run++;
 			buf_append(out, text + i, run - i);
 			i = run;

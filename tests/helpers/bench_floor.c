@@ -6,7 +6,8 @@
  *                               update+activity) or 4 (the crash-safe
  *                               protocol: intent, outcome, intent, outcome)
  *   bench_floor DB probes N     N probe rows (and their activity rows) in
- *                               one transaction
+ *                               one transaction, with the contents envctl
+ *                               gives them for a fake environment
  * Prints "<ms>" (wall time) on stdout. The database must hold an
  * environment named "bench". */
 #include <sqlite3.h>
@@ -73,10 +74,34 @@ static void run(sqlite3 *db, sqlite3_stmt *st, const char *a, const char *b)
 		die(db, "step");
 }
 
+/* Binds ?1..?3 (a NULL a leaves ?1 unbound) and runs st to its end. */
+static void run3(sqlite3 *db, sqlite3_stmt *st, const char *a, const char *b, const char *c)
+{
+	sqlite3_reset(st);
+	if (a)
+		sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, c, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		die(db, "step");
+}
+
+static void now_iso(char out[32])
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
 int main(int argc, char **argv)
 {
 	sqlite3 *db = NULL;
-	sqlite3_stmt *env, *ins, *upd, *act, *probe;
+	sqlite3_stmt *env, *ins, *upd, *act, *probe, *probed;
 	char env_id[64] = "", id[64];
 	long n, tx;
 	long long t0;
@@ -87,6 +112,8 @@ int main(int argc, char **argv)
 	}
 	n = atol(argv[3]);
 	tx = argc > 4 ? atol(argv[4]) : 2;
+	/* As store_open configures it: statement journals in memory. */
+	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 1024 * 1024);
 	if (sqlite3_open(argv[1], &db) != SQLITE_OK)
 		die(db, "open");
 	sqlite3_busy_timeout(db, 5000);
@@ -107,17 +134,27 @@ int main(int argc, char **argv)
 	act = prep(db, "INSERT INTO activity (created_at, actor, action, entity_type, entity_id, "
 		       "details) VALUES (strftime('%Y-%m-%dT%H:%M:%fZ'), 'bench', ?2, 'lease', ?1, "
 		       "'{\"status\":\"active\",\"provider\":\"fake\"}')");
+	/* The rows `env probe --all` writes for a fake environment, as it
+	 * writes them: the provider's details, the record's name and details,
+	 * times bound as text. */
 	probe = prep(db, "INSERT INTO probes (id, environment_id, provider, ok, summary, details, "
 			 "duration_ms, created_at) VALUES (?1, ?2, 'fake', 1, "
-			 "'Fake sandbox provider is ready for image ubuntu:24.04.', '{}', 0, "
-			 "strftime('%Y-%m-%dT%H:%M:%fZ'))");
+			 "'Fake sandbox provider is ready for image ubuntu:24.04.', "
+			 "'{\"provider\":\"fake\",\"image\":\"ubuntu:24.04\",\"reuseLease\":false}', 0, ?3)");
+	probed = prep(db, "INSERT INTO activity (created_at, actor, action, entity_type, entity_id, "
+			  "entity_name, changed_fields, details) VALUES (?3, 'bench', "
+			  "'environment.probed', 'environment', ?2, 'env-0001', '[]', "
+			  "'{\"ok\":true,\"durationMs\":0}')");
 	t0 = now_ms();
 	if (!strcmp(argv[2], "probes")) {
 		exec(db, "BEGIN IMMEDIATE");
 		for (long i = 0; i < n; i++) {
+			char at[32];
+
 			uuid4(id);
-			run(db, probe, id, env_id);
-			run(db, act, env_id, "environment.probed");
+			now_iso(at);
+			run3(db, probe, id, env_id, at);
+			run3(db, probed, NULL, env_id, at);
 		}
 		exec(db, "COMMIT");
 	} else {
@@ -148,6 +185,7 @@ int main(int argc, char **argv)
 	sqlite3_finalize(upd);
 	sqlite3_finalize(act);
 	sqlite3_finalize(probe);
+	sqlite3_finalize(probed);
 	sqlite3_close(db);
 	return 0;
 }

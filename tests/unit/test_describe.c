@@ -9,6 +9,7 @@
 #include "core/describe.h"
 #include "core/environment.h"
 #include "core/secrets.h"
+#include "store/internal.h"
 #include "storeutil.h"
 #include "testutil.h"
 #include "util/json.h"
@@ -100,6 +101,87 @@ START_TEST(test_secret_and_provider)
 }
 END_TEST
 
+typedef struct ListSeen {
+	cJSON *items; /* copies of what describe_env_list handed out */
+} ListSeen;
+
+static bool list_keep(const cJSON *env, void *ctx)
+{
+	ListSeen *seen = ctx;
+
+	cJSON_AddItemToArray(seen->items, cJSON_Duplicate(env, 1));
+	return true;
+}
+
+static void count_binding_queries(void *ctx, const char *sql)
+{
+	if (strstr(sql, "FROM secret_bindings"))
+		(*(int *)ctx)++;
+}
+
+/* `env list --json` (#16): each element is describe_env's object plus
+ * lastProbe and activeLeases, in name order, secret fields as references
+ * (from one bindings query for the whole list, not one per environment). */
+START_TEST(test_env_list_is_describe_per_env)
+{
+	const char *names[] = { "web", "api", "zed", "Big" };
+	ListSeen seen = { cJSON_CreateArray() };
+	int binding_queries = 0;
+	Store *s;
+
+	for (size_t i = 0; i < 4; i++) {
+		EnvSaveInput in = { .name = names[i], .provider = TESTPROV_KEY };
+		EnvSaveReport rep;
+		StoreEnv e = { 0 };
+		cJSON *config = tu_json(i % 2 ? "{\"apiKey\":\"PLAIN-api\",\"bridge\":{\"region\":\"eu\"}}"
+					      : "{\"apiKey\":\"PLAIN-a2\",\"bridge\":{\"authToken\":"
+						"\"PLAIN-b\",\"region\":\"us\"}}");
+
+		in.config = config;
+		memset(&rep, 0, sizeof rep);
+		ck_assert_msg(env_save(&app, &in, &e, &rep, &err) == ST_OK, "%s", err.msg);
+		json_wipe(config);
+		env_save_report_free(&rep);
+		store_env_clear(&e);
+	}
+	ck_assert_int_eq(app_store(&app, &s, &err), ST_OK);
+	db_trace(s->db, count_binding_queries, &binding_queries);
+	ck_assert_int_eq(describe_env_list(&app, NULL, list_keep, &seen, &err), ST_OK);
+	db_trace(s->db, NULL, NULL);
+	ck_assert_int_eq(binding_queries, 1);
+	ck_assert_int_eq(cJSON_GetArraySize(seen.items), 4);
+	{
+		const char *order[] = { "Big", "api", "web", "zed" }; /* ORDER BY name, binary */
+		int i = 0;
+		const cJSON *item;
+
+		cJSON_ArrayForEach(item, seen.items) {
+			StoreEnv e = { 0 };
+			cJSON *one, *want;
+			char *text = cJSON_PrintUnformatted(item);
+
+			ck_assert_str_eq(json_get_string(item, "name"), order[i]);
+			ck_assert_msg(!strstr(text, "PLAIN-"), "a secret value in %s", text);
+			ck_assert_ptr_nonnull(strstr(text, "\"secretRef\""));
+			ck_assert(cJSON_IsNull(cJSON_GetObjectItem(item, "lastProbe")));
+			ck_assert_int_eq(cJSON_GetObjectItem(item, "activeLeases")->valueint, 0);
+			ck_assert_int_eq(env_get(&app, order[i], &e, &err), ST_OK);
+			one = describe_env(&app, &e, &err);
+			want = cJSON_Duplicate(item, 1);
+			cJSON_DeleteItemFromObject(want, "lastProbe");
+			cJSON_DeleteItemFromObject(want, "activeLeases");
+			ck_assert_msg(json_equal(one, want), "%s", text);
+			cJSON_Delete(one);
+			cJSON_Delete(want);
+			store_env_clear(&e);
+			free(text);
+			i++;
+		}
+	}
+	cJSON_Delete(seen.items);
+}
+END_TEST
+
 TEST_SUITE(describe)
 {
 	Suite *s = suite_create("describe");
@@ -108,6 +190,7 @@ TEST_SUITE(describe)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_env_masks_every_secret);
 	tcase_add_test(tc, test_secret_and_provider);
+	tcase_add_test(tc, test_env_list_is_describe_per_env);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,9 +1,11 @@
 #include <check.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
+#include "util/buf.h"
 #include "util/json.h"
 
 static bool eq(const char *a, const char *b)
@@ -204,6 +206,60 @@ START_TEST(nul_in_string_refused)
 }
 END_TEST
 
+/* json_print_pretty and json_print_compact write what cJSON_Print and
+ * cJSON_PrintUnformatted write, byte for byte: `env list --json` and every
+ * stored JSON column switched printers without changing their text. */
+START_TEST(pretty_matches_cjson_print)
+{
+	static const char *const docs[] = {
+		"{}", "[]", "null", "true", "\"x\"", "0", "-0", "-7", "2147483647", "-2147483648",
+		"2147483648", "1e300", "-1e-300", "0.1", "1.5", "3.141592653589793", "123456789.125",
+		"1e21", "4.35", "0.30000000000000004", "{\"a\":{}}", "{\"a\":[]}", "[[],[{}]]",
+		"{\"\":\"\"}", "{\"k\\\"\\\\/\":\"\\b\\f\\n\\r\\t\\u0001\\u001f \\u007f\\u00e9\\u20ac\"}",
+		"{\"a\":1,\"b\":[1,2,{\"c\":[true,false,null],\"d\":{\"e\":{\"f\":{}}}}],\"g\":\"h\"}",
+		"[{\"a\":[{\"b\":[[[1.25]]]}]},\"s\",-3.5e-7]",
+	};
+	Buf b = BUF_INIT;
+
+	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+		cJSON *j = tu_json(docs[i]);
+		char *want = cJSON_Print(j);
+
+		buf_reset(&b);
+		ck_assert(json_print_pretty(&b, j, 0));
+		ck_assert_msg(strcmp(b.data, want) == 0, "%s:\n%s\nvs cJSON:\n%s", docs[i], b.data, want);
+		free(want);
+		want = cJSON_PrintUnformatted(j);
+		buf_reset(&b);
+		ck_assert(json_print_compact(&b, j));
+		ck_assert_msg(strcmp(b.data, want) == 0, "%s:\n%s\nvs cJSON:\n%s", docs[i], b.data, want);
+		free(want);
+		cJSON_Delete(j);
+	}
+	/* numbers made in C, not parsed: every power of ten and its thirds */
+	for (int e = -20; e <= 20; e++) {
+		cJSON *j = cJSON_CreateArray();
+		char *want;
+
+		cJSON_AddItemToArray(j, cJSON_CreateNumber(pow(10, e)));
+		cJSON_AddItemToArray(j, cJSON_CreateNumber(pow(10, e) / 3));
+		cJSON_AddItemToArray(j, cJSON_CreateNumber(-pow(10, e) * 2 / 3));
+		want = cJSON_Print(j);
+		buf_reset(&b);
+		ck_assert(json_print_pretty(&b, j, 0));
+		ck_assert_str_eq(b.data, want);
+		free(want);
+		want = cJSON_PrintUnformatted(j);
+		buf_reset(&b);
+		ck_assert(json_print_compact(&b, j));
+		ck_assert_str_eq(b.data, want);
+		free(want);
+		cJSON_Delete(j);
+	}
+	buf_free(&b);
+}
+END_TEST
+
 TEST_SUITE(json)
 {
 	Suite *s = suite_create("json");
@@ -219,6 +275,7 @@ TEST_SUITE(json)
 	tcase_add_test(tc, nul_in_string_refused);
 	tcase_add_test(tc, zero_reaches_every_string);
 	tcase_add_test(tc, too_deep_says_so);
+	tcase_add_test(tc, pretty_matches_cjson_print);
 	suite_add_tcase(s, tc);
 	return s;
 }

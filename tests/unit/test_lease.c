@@ -12,6 +12,7 @@
 #include "core/environment.h"
 #include "core/lease.h"
 #include "core/probe.h"
+#include "store/internal.h"
 #include "storeutil.h"
 #include "testutil.h"
 #include "util/json.h"
@@ -139,6 +140,51 @@ START_TEST(acquire_and_release_commit_intent_and_outcome_only)
 				    "environment.lease_resumed,environment.lease_released");
 		free(n);
 	}
+}
+END_TEST
+
+/* The transaction statements a connection runs, in order, one letter
+ * each: N (synchronous=NORMAL), F (FULL), B (begin), C (commit). */
+static void trace_tx(void *ctx, const char *sql)
+{
+	char *log = ctx;
+	size_t n = strlen(log);
+	char c = 0;
+
+	if (strcmp(sql, "PRAGMA synchronous = NORMAL") == 0)
+		c = 'N';
+	else if (strcmp(sql, "PRAGMA synchronous = FULL") == 0)
+		c = 'F';
+	else if (strncmp(sql, "BEGIN", 5) == 0)
+		c = 'B';
+	else if (strcmp(sql, "COMMIT") == 0)
+		c = 'C';
+	if (c && n + 1 < 256) {
+		log[n] = c;
+		log[n + 1] = '\0';
+	}
+}
+
+/* DESIGN §4.4: each intent commits durably (FULL) before its provider
+ * call; each outcome commits relaxed (NORMAL), and the handle is FULL
+ * again after it. On the old code every commit was FULL (no N at all). */
+START_TEST(intents_durable_outcomes_relaxed)
+{
+	LeaseAcquireResult r;
+	StoreLease l;
+	Store *s;
+	char log[256] = "";
+
+	make_env("d", "fake", "{}");
+	ck_assert_int_eq(app_store(&app, &s, &err), ST_OK);
+	db_trace(s->db, trace_tx, log);
+	ck_assert_int_eq(acquire("d", NULL, &r), ST_OK);
+	ck_assert_str_eq(log, "BC" "NBCF");
+	ck_assert_int_eq(lease_release(&app, r.lease.id, "released", NULL, "t", &l, &err), ST_OK);
+	ck_assert_str_eq(log, "BC" "NBCF" "BC" "NBCF");
+	db_trace(s->db, NULL, NULL);
+	store_lease_clear(&l);
+	lease_acquire_result_clear(&r);
 }
 END_TEST
 
@@ -624,6 +670,46 @@ START_TEST(probe_all_batches_writes_and_shows_them_early)
 }
 END_TEST
 
+/* ENVCTL_PROBE_BATCH_MS=0: every result in one transaction at the end,
+ * none stored before (the bench's second floor); unset, they show up as
+ * the run goes on. */
+static bool rows_none_yet(const ProbeAllReport *r, void *ud)
+{
+	char *rows = tu_sql_text(path, "SELECT count(*) FROM probes");
+	int *seen = ud;
+
+	(void)r;
+	if (atoi(rows) > 0)
+		(*seen)++;
+	free(rows);
+	return true;
+}
+
+START_TEST(probe_all_one_transaction_when_asked)
+{
+	ProbeAllReport r;
+	char name[16], *rows;
+	int seen = 0;
+
+	for (int i = 0; i < 6; i++) {
+		snprintf(name, sizeof name, "o%d", i);
+		make_env(name, FLAKY_KEY, "{\"token\":\"t\"}");
+	}
+	setenv("FLAKY_SLEEP_MS", "120", 1);
+	setenv("ENVCTL_PROBE_BATCH_MS", "0", 1);
+	ck_assert_int_eq(probe_all(&app, 1, "t", rows_none_yet, &seen, &r, &err), ST_OK);
+	unsetenv("ENVCTL_PROBE_BATCH_MS");
+	unsetenv("FLAKY_SLEEP_MS");
+	ck_assert_int_eq(r.count, 6);
+	ck_assert_int_eq(seen, 0); /* 720 ms of results, none stored before the end */
+	probe_all_report_free(&r);
+	rows = tu_sql_text(path, "SELECT count(*) || ' ' || (SELECT count(*) FROM activity WHERE "
+				 "action = 'environment.probed') FROM probes");
+	ck_assert_str_eq(rows, "6 6");
+	free(rows);
+}
+END_TEST
+
 static bool stop_after_two(const ProbeAllReport *r, void *ud)
 {
 	(void)ud;
@@ -656,7 +742,9 @@ TEST_SUITE(lease)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, fake_test_lease_is_ephemeral);
 	tcase_add_test(tc, acquire_and_release_commit_intent_and_outcome_only);
+	tcase_add_test(tc, intents_durable_outcomes_relaxed);
 	tcase_add_test(tc, probe_all_batches_writes_and_shows_them_early);
+	tcase_add_test(tc, probe_all_one_transaction_when_asked);
 	tcase_add_test(tc, reuse_resumes_most_recent_matching);
 	tcase_add_test(tc, reuse_skips_changed_config);
 	tcase_add_test(tc, resume_gone_or_failing_acquires_fresh_with_note);

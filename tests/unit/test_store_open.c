@@ -369,6 +369,63 @@ START_TEST(test_transactions_nest_and_roll_back)
 }
 END_TEST
 
+static int sync_level(Store *s)
+{
+	DbStmt *st;
+	int v = -1;
+
+	ck_assert_int_eq(db_prepare(s->db, "PRAGMA synchronous", false, &st), DB_OK);
+	if (db_step(st) == DB_ROW)
+		v = db_col_int(st, 0);
+	db_finalize(st);
+	return v;
+}
+
+/* A relaxed transaction commits with synchronous=NORMAL and leaves the
+ * handle at FULL again whichever way it ends; nested in another
+ * transaction it is a savepoint that changes nothing. */
+START_TEST(test_relaxed_commit_restores_full)
+{
+	char *dir = tu_store_dir();
+	Store *s = tu_store_open(dir);
+	StoreActivityNew a = { .actor = "t", .action = "a", .entity_type = "environment" };
+	StoreActivityList l;
+	Error err;
+
+	error_clear(&err);
+	ck_assert_int_eq(sync_level(s), 2);
+	ck_assert_int_eq(store_begin_relaxed(s, &err), ST_OK);
+	ck_assert_int_eq(sync_level(s), 1);
+	ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
+	ck_assert_int_eq(store_commit(s, &err), ST_OK);
+	ck_assert_int_eq(sync_level(s), 2);
+	ck_assert(s->unsynced);
+	/* a durable commit syncs the log, the relaxed frames before it too */
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
+	ck_assert_int_eq(store_commit(s, &err), ST_OK);
+	ck_assert(!s->unsynced);
+	ck_assert_int_eq(store_begin_relaxed(s, &err), ST_OK);
+	ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
+	store_rollback(s);
+	ck_assert_int_eq(sync_level(s), 2);
+	ck_assert(!s->unsynced);
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	ck_assert_int_eq(store_begin_relaxed(s, &err), ST_OK);
+	ck_assert_int_eq(sync_level(s), 2);
+	ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
+	ck_assert_int_eq(store_commit(s, &err), ST_OK);
+	ck_assert_int_eq(store_commit(s, &err), ST_OK);
+	ck_assert_int_eq(sync_level(s), 2);
+	ck_assert(!s->unsynced);
+	ck_assert_int_eq(store_activity_list(s, NULL, 0, 0, &l, &err), ST_OK);
+	ck_assert_uint_eq(l.count, 3);
+	store_activity_list_free(&l);
+	store_close(s);
+	free(dir);
+}
+END_TEST
+
 /* Two processes open a brand-new database at once: both migrate safely and
  * agree on one key check. */
 START_TEST(test_concurrent_first_open)
@@ -467,6 +524,7 @@ TEST_SUITE(store_open)
 	tcase_add_test(tc, test_bad_key_file);
 	tcase_add_test(tc, test_bad_env_key);
 	tcase_add_test(tc, test_transactions_nest_and_roll_back);
+	tcase_add_test(tc, test_relaxed_commit_restores_full);
 	tcase_add_test(tc, test_concurrent_first_open);
 	tcase_add_test(tc, test_readonly_open);
 	tcase_add_test(tc, test_lock_error_names_no_holder);
