@@ -42,6 +42,8 @@ typedef struct DbPg {
 	 * transaction's first statement, in one round trip. */
 	char begin_sql[128];
 	struct DbPgStmt *wire; /* the statement whose results are still arriving */
+	DbTraceFn trace; /* db_trace: each statement as it is run (tests) */
+	void *trace_ctx;
 } DbPg;
 
 typedef struct DbPgParam {
@@ -300,6 +302,8 @@ static int dbpg_exec(Db *d, const char *sql)
 	int rc;
 	bool done;
 
+	if (db->trace)
+		db->trace(db->trace_ctx, sql);
 	dbpg_park(db);
 	rc = dbpg_alive(db);
 	if (rc != DB_OK)
@@ -623,6 +627,8 @@ int db_pg_begin_deferred(Db *d, const char *lock_sql)
 
 	if (db_kind(d) != DB_KIND_PG || strlen(lock_sql) >= sizeof db->begin_sql)
 		return DB_ERROR;
+	if (db->trace)
+		db->trace(db->trace_ctx, "BEGIN");
 	snprintf(db->begin_sql, sizeof db->begin_sql, "%s", lock_sql);
 	return DB_OK;
 }
@@ -703,6 +709,8 @@ static int dbpg_execute(DbPgStmt *st)
 	Oid *types = calloc((size_t)n + 1, sizeof *types);
 	int rc;
 
+	if (db->trace)
+		db->trace(db->trace_ctx, st->sql);
 	if (!values || !lens || !formats || !types) {
 		free(values);
 		free(lens);
@@ -736,6 +744,14 @@ static int dbpg_execute(DbPgStmt *st)
 	free(formats);
 	free(types);
 	return rc;
+}
+
+static void dbpg_trace(Db *d, DbTraceFn fn, void *ctx)
+{
+	DbPg *db = dbpg(d);
+
+	db->trace = fn;
+	db->trace_ctx = ctx;
 }
 
 static int dbpg_step(DbStmt *s)
@@ -873,6 +889,7 @@ static const DbOps dbpg_ops = {
 	.bind_blob = dbpg_bind_blob,
 	.bind_limit = dbpg_bind_limit,
 	.step = dbpg_step,
+	.trace = dbpg_trace,
 	.col_null = dbpg_col_null,
 	.col_text = dbpg_col_text,
 	.col_int64 = dbpg_col_int64,

@@ -167,7 +167,8 @@ static void trace_tx(void *ctx, const char *sql)
 
 /* DESIGN §4.4: each intent commits durably (FULL) before its provider
  * call; each outcome commits relaxed (NORMAL), and the handle is FULL
- * again after it. On the old code every commit was FULL (no N at all). */
+ * again after it. On the old code every commit was FULL (no N at all).
+ * PostgreSQL keeps every commit durable: two plain transactions a call. */
 START_TEST(intents_durable_outcomes_relaxed)
 {
 	LeaseAcquireResult r;
@@ -179,9 +180,9 @@ START_TEST(intents_durable_outcomes_relaxed)
 	ck_assert_int_eq(app_store(&app, &s, &err), ST_OK);
 	db_trace(s->db, trace_tx, log);
 	ck_assert_int_eq(acquire("d", NULL, &r), ST_OK);
-	ck_assert_str_eq(log, "BC" "NBCF");
+	ck_assert_str_eq(log, tu_pg() ? "BC" "BC" : "BC" "NBCF");
 	ck_assert_int_eq(lease_release(&app, r.lease.id, "released", NULL, "t", &l, &err), ST_OK);
-	ck_assert_str_eq(log, "BC" "NBCF" "BC" "NBCF");
+	ck_assert_str_eq(log, tu_pg() ? "BC" "BC" "BC" "BC" : "BC" "NBCF" "BC" "NBCF");
 	db_trace(s->db, NULL, NULL);
 	store_lease_clear(&l);
 	lease_acquire_result_clear(&r);
