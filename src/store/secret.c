@@ -469,7 +469,7 @@ static void store_verify_record(Store *s, const StoreSecret *sec, bool ok, const
 	time_now_iso(now);
 	st = store_stmt(s,
 			"INSERT INTO secret_access_events (secret_id, version, consumer, outcome, "
-			"error, created_at) VALUES (?1, ?2, 'verify', ?3, ?4, ?5)",
+			"error, created_at, operator) VALUES (?1, ?2, 'verify', ?3, ?4, ?5, ?6)",
 			&ignored);
 	if (!st)
 		return;
@@ -479,6 +479,7 @@ static void store_verify_record(Store *s, const StoreSecret *sec, bool ok, const
 	store_bind_text(st, 3, ok ? "success" : "failure");
 	store_bind_text(st, 4, error);
 	store_bind_text(st, 5, now);
+	store_bind_text(st, 6, s->operator_name);
 	sqlite3_step(st);
 	store_stmt_done(s, st);
 }
@@ -868,8 +869,8 @@ static void store_access_record(Store *s, const StoreResolve *req, long version,
 	time_now_iso(now);
 	st = store_stmt(s,
 			"INSERT INTO secret_access_events (secret_id, version, consumer, "
-			"environment_id, config_path, lease_id, run_id, outcome, error, created_at) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			"environment_id, config_path, lease_id, run_id, outcome, error, created_at, "
+			"operator) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 			&ignored);
 	if (!st)
 		return;
@@ -884,6 +885,7 @@ static void store_access_record(Store *s, const StoreResolve *req, long version,
 	store_bind_text(st, 8, ok ? "success" : "failure");
 	store_bind_text(st, 9, error);
 	store_bind_text(st, 10, now);
+	store_bind_text(st, 11, s->operator_name);
 	sqlite3_step(st);
 	store_stmt_done(s, st);
 	if (!ok)
@@ -1014,6 +1016,7 @@ static Status store_access_event_row(sqlite3_stmt *st, void *elem, Error *err)
 	e->outcome = store_col_dup(st, 8, &oom);
 	e->error = store_col_dup(st, 9, &oom);
 	e->created_at = store_col_dup(st, 10, &oom);
+	e->operator_name = store_col_dup(st, 11, &oom);
 	return oom ? error_set(err, ST_E_NOMEM, "out of memory reading access events") : ST_OK;
 }
 
@@ -1027,8 +1030,8 @@ Status store_access_event_list(Store *s, const char *secret_id, long limit,
 {
 	sqlite3_stmt *st = store_stmt(s,
 				      "SELECT id, secret_id, version, consumer, environment_id, "
-				      "config_path, lease_id, run_id, outcome, error, created_at "
-				      "FROM secret_access_events WHERE secret_id = ?1 "
+				      "config_path, lease_id, run_id, outcome, error, created_at, "
+				      "operator FROM secret_access_events WHERE secret_id = ?1 "
 				      "ORDER BY created_at DESC, id DESC LIMIT ?2",
 				      err);
 
@@ -1058,6 +1061,7 @@ void store_access_event_list_free(StoreAccessEventList *l)
 		free(e->outcome);
 		free(e->error);
 		free(e->created_at);
+		free(e->operator_name);
 	}
 	free(l->items);
 	memset(l, 0, sizeof *l);
