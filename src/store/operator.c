@@ -14,6 +14,7 @@
 #include "util/buf.h"
 
 #define OP_SEALED_BYTES (STORE_KEY_BYTES + crypto_box_SEALBYTES)
+#define OP_WHY_MIGRATED "migrated from the master key"
 
 /* ------------------------------------------------------------ SQL */
 
@@ -386,13 +387,15 @@ static Status op_admit_self(Store *s, const StoreOptions *opts, const char *why,
 		free(path);
 		return error_prefix(err, "%s: ", why);
 	}
+	snprintf(s->key_source, sizeof s->key_source, "%s", path);
 	store_opkey_public_text(k->pk, pub);
 	res = op_seal(s->keys->data, pub, sealed, err);
 	if (res == ST_OK)
 		res = op_insert(s, k->name, pub, sealed, k->name, err);
 	if (res == ST_OK)
 		res = op_set_name(s, k->name, err);
-	if (res == ST_OK) {
+	/* A new database starts with no activity; a migration is worth a row. */
+	if (res == ST_OK && strcmp(why, OP_WHY_MIGRATED) == 0) {
 		StoreActivityNew a = {
 			.actor = k->name,
 			.action = "operator.added",
@@ -559,7 +562,7 @@ static Status op_migrate(Store *s, const StoreOptions *opts, Error *err)
 	if (op_names(s, &count, NULL, err) != ST_OK)
 		goto fail;
 	if (count == 0 &&
-	    op_admit_self(s, opts, "migrated from the master key", err) != ST_OK)
+	    op_admit_self(s, opts, OP_WHY_MIGRATED, err) != ST_OK)
 		goto fail;
 	return store_commit(s, err);
 fail:
