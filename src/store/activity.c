@@ -32,7 +32,7 @@ Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
 {
 	char now[TIME_STR_LEN];
 	cJSON *fields = cJSON_CreateArray();
-	sqlite3_stmt *st;
+	DbStmt *st;
 	int rc;
 
 	if (!fields)
@@ -63,23 +63,23 @@ Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
 	store_bind_text(st, 6, a->entity_name);
 	rc = store_bind_json(st, 7, fields, "[]");
 	cJSON_Delete(fields);
-	if (rc != SQLITE_OK || store_bind_json(st, 8, a->details, "{}") != SQLITE_OK) {
+	if (rc != DB_OK || store_bind_json(st, 8, a->details, "{}") != DB_OK) {
 		store_stmt_done(s, st);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "recording activity");
 	return ST_OK;
 }
 
-static Status store_activity_row(sqlite3_stmt *st, void *elem, Error *err)
+static Status store_activity_row(DbStmt *st, void *elem, Error *err)
 {
 	StoreActivity *a = elem;
 	bool oom = false;
 
-	a->id = sqlite3_column_int64(st, 0);
+	a->id = db_col_int64(st, 0);
 	store_col_copy(st, 1, a->created_at, sizeof a->created_at);
 	a->actor = store_col_dup(st, 2, &oom);
 	a->action = store_col_dup(st, 3, &oom);
@@ -101,7 +101,7 @@ static void store_activity_list_free_cb(void *list)
 Status store_activity_list(Store *s, const char *entity_id, long limit, long offset,
 			   StoreActivityList *out, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	DbStmt *st = store_stmt(s,
 				      "SELECT id, created_at, actor, action, entity_type, entity_id, "
 				      "entity_name, changed_fields, details FROM activity "
 				      "WHERE ?1 IS NULL OR entity_id = ?1 "
@@ -112,8 +112,8 @@ Status store_activity_list(Store *s, const char *entity_id, long limit, long off
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, entity_id);
-	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
-	sqlite3_bind_int64(st, 3, offset > 0 ? offset : 0);
+	db_bind_limit(st, 2, limit);
+	db_bind_int64(st, 3, offset > 0 ? offset : 0);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items,
 			     store_activity_row, store_activity_list_free_cb, out, "reading activity",
 			     err);

@@ -48,12 +48,12 @@ static bool store_problem(StoreCheckReport *r, const char *fmt, ...)
 static Status store_check_rows(Store *s, StoreCheckReport *r, const char *prefix,
 			       const char *sql, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	DbStmt *st = store_stmt(s, sql, err);
 	int rc;
 
 	if (!st)
 		return err->status;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		const char *text = store_col_text(st, 0);
 
 		if (!store_problem(r, "%s%s", prefix, text ? text : "")) {
@@ -62,22 +62,22 @@ static Status store_check_rows(Store *s, StoreCheckReport *r, const char *prefix
 		}
 	}
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "checking the database");
 	return ST_OK;
 }
 
 static Status store_count(Store *s, const char *sql, long *out, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	DbStmt *st = store_stmt(s, sql, err);
 	int rc;
 
 	if (!st)
 		return err->status;
-	rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+	rc = db_step(st);
+	*out = rc == DB_ROW ? (long)db_col_int64(st, 0) : 0;
 	store_stmt_done(s, st);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_sql_error(s, rc, err, "checking the database");
 	return ST_OK;
 }
@@ -87,7 +87,7 @@ static Status store_count(Store *s, const char *sql, long *out, Error *err)
  * needs JSON Pointer, so it walks in C rather than SQL. */
 static Status store_check_configs(Store *s, StoreCheckReport *r, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	DbStmt *st = store_stmt(s,
 				      "SELECT e.name, e.config, b.config_path, b.secret_id "
 				      "FROM secret_bindings b JOIN environments e ON "
 				      "b.target_type = 'environment' AND e.id = b.target_id "
@@ -97,7 +97,7 @@ static Status store_check_configs(Store *s, StoreCheckReport *r, Error *err)
 
 	if (!st)
 		return err->status;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		const char *name = store_col_text(st, 0), *path = store_col_text(st, 2),
 			   *sid = store_col_text(st, 3);
 		cJSON *config = store_col_json(st, 1, "{}");
@@ -116,7 +116,7 @@ static Status store_check_configs(Store *s, StoreCheckReport *r, Error *err)
 		}
 	}
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "checking bindings");
 	return ST_OK;
 }
@@ -125,7 +125,7 @@ static Status store_check_configs(Store *s, StoreCheckReport *r, Error *err)
  * swapped ciphertext shows here, not at the next probe. */
 static Status store_check_decrypt(Store *s, StoreCheckReport *r, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	DbStmt *st = store_stmt(s,
 				      "SELECT s.id, s.name, v.version, v.material FROM secret_versions "
 				      "v JOIN secrets s ON s.id = v.secret_id WHERE v.status = "
 				      "'current' AND s.status <> 'deleted' ORDER BY s.name, v.version",
@@ -134,7 +134,7 @@ static Status store_check_decrypt(Store *s, StoreCheckReport *r, Error *err)
 
 	if (!st)
 		return err->status;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		char *value = NULL;
 		size_t len = 0;
 		Error derr;
@@ -142,8 +142,8 @@ static Status store_check_decrypt(Store *s, StoreCheckReport *r, Error *err)
 
 		error_clear(&derr);
 		if (store_crypto_decrypt(s->keys, store_col_text(st, 1), store_col_text(st, 0),
-					 (long)sqlite3_column_int64(st, 2), sqlite3_column_blob(st, 3),
-					 (size_t)sqlite3_column_bytes(st, 3), &value, &len,
+					 (long)db_col_int64(st, 2), db_col_blob(st, 3),
+					 (size_t)db_col_bytes(st, 3), &value, &len,
 					 &derr) != ST_OK)
 			ok = store_problem(r, "undecryptable secret: %s", derr.msg);
 		if (value) {
@@ -156,7 +156,7 @@ static Status store_check_decrypt(Store *s, StoreCheckReport *r, Error *err)
 		}
 	}
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "checking secret versions");
 	return ST_OK;
 }
@@ -233,10 +233,15 @@ fail:
 
 Status store_backup(Store *s, const char *dest_path, Error *err)
 {
-	sqlite3 *dest = NULL;
-	sqlite3_backup *bk;
+	char msg[512];
 	int fd, rc;
 
+	if (db_kind(s->db) != DB_KIND_SQLITE)
+		return error_set(err, ST_E_UNSUPPORTED,
+				 "envctl db backup copies an SQLite file; %s is a PostgreSQL "
+				 "database: back it up with pg_dump (or envctl db copy to an "
+				 "SQLite file)",
+				 s->path);
 	/* Created 0600 and exclusively: a backup holds everything the database
 	 * does, and an existing file is never overwritten. */
 	fd = open(dest_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -248,36 +253,11 @@ Status store_backup(Store *s, const char *dest_path, Error *err)
 				 strerror(errno));
 	}
 	close(fd);
-	rc = sqlite3_open_v2(dest_path, &dest, SQLITE_OPEN_READWRITE, NULL);
-	if (rc != SQLITE_OK)
-		goto fail;
-	bk = sqlite3_backup_init(dest, "main", s->db, "main");
-	if (!bk) {
-		rc = sqlite3_errcode(dest);
-		goto fail;
-	}
-	/* Copy in steps so a writer in another console is held up for a moment
-	 * at a time, not for the whole copy. */
-	do {
-		rc = sqlite3_backup_step(bk, 256);
-		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-			sqlite3_sleep(20);
-	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-	sqlite3_backup_finish(bk);
-	if (rc != SQLITE_DONE)
-		goto fail;
-	rc = sqlite3_exec(dest, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
-	sqlite3_close_v2(dest);
-	if (rc != SQLITE_OK) {
-		unlink(dest_path);
-		return error_set(err, ST_E_IO, "backup %s: cannot finish the file", dest_path);
-	}
-	return ST_OK;
-fail:
-	error_set(err, ST_E_IO, "backup to %s failed: %s", dest_path,
-		  dest ? sqlite3_errmsg(dest) : sqlite3_errstr(rc));
-	if (dest)
-		sqlite3_close_v2(dest);
+	rc = db_sqlite_backup(s->db, dest_path, msg, sizeof msg);
+	if (rc == DB_OK)
+		return ST_OK;
 	unlink(dest_path);
-	return err->status;
+	if (rc == DB_ERROR)
+		return error_set(err, ST_E_IO, "backup %s: cannot finish the file", dest_path);
+	return error_set(err, ST_E_IO, "backup to %s failed: %s", dest_path, msg);
 }

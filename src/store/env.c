@@ -25,7 +25,7 @@ void store_env_clear(StoreEnv *e)
 }
 
 /* Reads the ENV_COLS columns starting at col. */
-static Status store_env_read(sqlite3_stmt *st, int col, StoreEnv *e, Error *err)
+static Status store_env_read(DbStmt *st, int col, StoreEnv *e, Error *err)
 {
 	bool oom = false;
 
@@ -40,7 +40,7 @@ static Status store_env_read(sqlite3_stmt *st, int col, StoreEnv *e, Error *err)
 	e->metadata = store_col_json(st, col + 7, "{}");
 	store_col_copy(st, col + 8, e->created_at, sizeof e->created_at);
 	store_col_copy(st, col + 9, e->updated_at, sizeof e->updated_at);
-	e->revision = (long)sqlite3_column_int64(st, col + 10);
+	e->revision = (long)db_col_int64(st, col + 10);
 	if (oom || !e->config || !e->metadata || !e->name || !e->status || !e->provider) {
 		store_env_clear(e);
 		return error_set(err, oom ? ST_E_NOMEM : ST_E_STORE,
@@ -53,13 +53,13 @@ static Status store_env_read(sqlite3_stmt *st, int col, StoreEnv *e, Error *err)
 static Status store_env_constraint(Store *s, int rc, const StoreEnv *e, Error *err,
 				   const char *what)
 {
-	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+	if (db_rc_constraint(rc)) {
+		if (rc == DB_CONSTRAINT_UNIQUE || rc == DB_CONSTRAINT_PRIMARYKEY)
 			return error_set(err, ST_E_CONFLICT,
 					 "an environment named \"%s\" already exists; pick another "
 					 "name",
 					 e->name ? e->name : "");
-		if (rc == SQLITE_CONSTRAINT_CHECK)
+		if (rc == DB_CONSTRAINT_CHECK)
 			return error_set(err, ST_E_INVALID,
 					 "environment \"%s\": name must not be empty and status must "
 					 "be active or archived",
@@ -87,7 +87,7 @@ static Status store_env_name_check(const StoreEnv *e, Error *err)
 
 Status store_env_insert(Store *s, StoreEnv *e, Error *err)
 {
-	sqlite3_stmt *st;
+	DbStmt *st;
 	int rc;
 
 	if (store_env_name_check(e, err) != ST_OK)
@@ -112,23 +112,23 @@ Status store_env_insert(Store *s, StoreEnv *e, Error *err)
 	store_bind_text(st, 4, e->driver ? e->driver : "sandbox");
 	store_bind_text(st, 5, e->status ? e->status : "active");
 	store_bind_text(st, 6, e->provider ? e->provider : "");
-	if (store_bind_json(st, 7, e->config, "{}") != SQLITE_OK ||
-	    store_bind_json(st, 8, e->metadata, "{}") != SQLITE_OK) {
+	if (store_bind_json(st, 7, e->config, "{}") != DB_OK ||
+	    store_bind_json(st, 8, e->metadata, "{}") != DB_OK) {
 		store_stmt_done(s, st);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	store_bind_text(st, 9, e->created_at);
 	store_bind_text(st, 10, e->updated_at);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_env_constraint(s, rc, e, err, "saving the environment");
 	return ST_OK;
 }
 
 Status store_env_update(Store *s, StoreEnv *e, Error *err)
 {
-	sqlite3_stmt *st;
+	DbStmt *st;
 	int rc;
 
 	if (store_env_name_check(e, err) != ST_OK)
@@ -147,30 +147,30 @@ Status store_env_update(Store *s, StoreEnv *e, Error *err)
 	store_bind_text(st, 4, e->driver ? e->driver : "sandbox");
 	store_bind_text(st, 5, e->status ? e->status : "active");
 	store_bind_text(st, 6, e->provider ? e->provider : "");
-	if (store_bind_json(st, 7, e->config, "{}") != SQLITE_OK ||
-	    store_bind_json(st, 8, e->metadata, "{}") != SQLITE_OK) {
+	if (store_bind_json(st, 7, e->config, "{}") != DB_OK ||
+	    store_bind_json(st, 8, e->metadata, "{}") != DB_OK) {
 		store_stmt_done(s, st);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	store_bind_text(st, 9, e->updated_at);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		e->revision = (long)sqlite3_column_int64(st, 0);
-		rc = sqlite3_step(st);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		e->revision = (long)db_col_int64(st, 0);
+		rc = db_step(st);
 		store_stmt_done(s, st);
-		if (rc != SQLITE_DONE)
+		if (rc != DB_DONE)
 			return store_env_constraint(s, rc, e, err, "saving the environment");
 		return ST_OK;
 	}
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_env_constraint(s, rc, e, err, "saving the environment");
 	return error_set(err, ST_E_NOT_FOUND, "environment %s no longer exists", e->id);
 }
 
 Status store_env_get(Store *s, const char *id_or_name, StoreEnv *out, Error *err)
 {
-	sqlite3_stmt *st;
+	DbStmt *st;
 	Status res;
 	int rc;
 
@@ -184,10 +184,10 @@ Status store_env_get(Store *s, const char *id_or_name, StoreEnv *out, Error *err
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, id_or_name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		res = store_env_read(st, 0, out, err);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		res = error_set(err, ST_E_NOT_FOUND,
 				"no environment named or with id \"%s\" (see `envctl env list`)",
 				id_or_name);
@@ -199,17 +199,17 @@ Status store_env_get(Store *s, const char *id_or_name, StoreEnv *out, Error *err
 
 Status store_env_delete(Store *s, const char *id, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, "DELETE FROM environments WHERE id = ?1", err);
+	DbStmt *st = store_stmt(s, "DELETE FROM environments WHERE id = ?1", err);
 	int rc;
 
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, id);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "deleting the environment");
-	if (sqlite3_changes(s->db) == 0)
+	if (db_changes(s->db) == 0)
 		return error_set(err, ST_E_NOT_FOUND, "environment %s no longer exists", id);
 	return ST_OK;
 }
@@ -226,18 +226,18 @@ void store_env_list_free(StoreEnvList *l)
 	memset(l, 0, sizeof *l);
 }
 
-static Status store_env_row(sqlite3_stmt *st, void *elem, Error *err)
+static Status store_env_row(DbStmt *st, void *elem, Error *err)
 {
 	StoreEnvSummary *row = elem;
 	bool oom = false;
 
 	if (store_env_read(st, 0, &row->env, err) != ST_OK)
 		return err->status;
-	row->has_probe = sqlite3_column_type(st, 11) != SQLITE_NULL;
-	row->probe_ok = sqlite3_column_int(st, 11) != 0;
+	row->has_probe = !db_col_null(st, 11);
+	row->probe_ok = db_col_int(st, 11) != 0;
 	store_col_copy(st, 12, row->probe_at, sizeof row->probe_at);
 	row->probe_summary = store_col_dup(st, 13, &oom);
-	row->active_leases = (long)sqlite3_column_int64(st, 14);
+	row->active_leases = (long)db_col_int64(st, 14);
 	return oom ? error_set(err, ST_E_NOMEM, "out of memory listing environments") : ST_OK;
 }
 
@@ -248,7 +248,7 @@ static void store_env_list_free_cb(void *list)
 
 Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Error *err)
 {
-	sqlite3_stmt *st;
+	DbStmt *st;
 
 	memset(out, 0, sizeof *out);
 	/* Last probe through probes_env_created, active leases through the
@@ -298,7 +298,7 @@ Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ct
 		      Error *err)
 {
 	char sql[2048], lower[512];
-	sqlite3_stmt *st;
+	DbStmt *st;
 	int sort = w->sort >= 0 && w->sort < STORE_ENV_SORT_COUNT ? w->sort : STORE_ENV_SORT_NAME;
 	int rc;
 
@@ -320,11 +320,11 @@ Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ct
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, lower[0] ? lower : NULL);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*total = (long)sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*total = (long)db_col_int64(st, 0);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_sql_error(s, rc, err, "counting environments");
 	/* Sorted by name (the usual case) the window walks the name index and
 	 * only its own rows look up their last probe and lease count (result
@@ -357,9 +357,9 @@ Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ct
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, lower[0] ? lower : NULL);
-	sqlite3_bind_int64(st, 2, w->limit > 0 ? w->limit : -1);
-	sqlite3_bind_int64(st, 3, w->offset > 0 ? w->offset : 0);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_limit(st, 2, w->limit);
+	db_bind_int64(st, 3, w->offset > 0 ? w->offset : 0);
+	while ((rc = db_step(st)) == DB_ROW) {
 		StoreEnvSummary row;
 		bool go;
 
@@ -374,12 +374,12 @@ Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ct
 		store_env_clear(&row.env);
 		free(row.probe_summary);
 		if (!go) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "listing environments");
 	return ST_OK;
 }

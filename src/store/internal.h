@@ -3,8 +3,7 @@
 #ifndef ENVCTL_STORE_INTERNAL_H
 #define ENVCTL_STORE_INTERNAL_H
 
-#include <sqlite3.h>
-
+#include "store/db.h"
 #include "store/store.h"
 
 #define STORE_KEY_BYTES 32
@@ -22,20 +21,19 @@ typedef struct StoreKeys {
 
 typedef struct StoreStmt {
 	char *sql;
-	sqlite3_stmt *st;
+	DbStmt *st;
 	bool busy;
 } StoreStmt;
 
 struct Store {
-	sqlite3 *db;
+	Db *db;
 	char *path;
 	StoreKeys *keys;
 	char key_source[4096];
 	char *operator_name; /* whose key opened it; NULL: ENVCTL_MASTER_KEY or master key */
 	int version;
-	bool readonly; /* opened SQLITE_OPEN_READONLY: nothing is created or migrated */
+	bool readonly; /* opened read-only: nothing is created or migrated */
 	int tx_depth;
-	long commits; /* transactions committed through this handle (commit hook) */
 	bool read_tx; /* inside store_read_begin's snapshot */
 	StoreStmt *stmts;
 	size_t stmt_count;
@@ -45,20 +43,20 @@ struct Store {
 /* A prepared statement for sql, reset and ready to bind: from the cache,
  * or a fresh one when the cached one is in use further up the stack (a
  * callback calling back into the store). Pair with store_stmt_done. */
-sqlite3_stmt *store_stmt(Store *s, const char *sql, Error *err);
-void store_stmt_done(Store *s, sqlite3_stmt *st);
+DbStmt *store_stmt(Store *s, const char *sql, Error *err);
+void store_stmt_done(Store *s, DbStmt *st);
 
-/* Maps an SQLite result to a Status and one sentence (busy, full disk,
+/* Maps a driver result (DB_*) to a Status and one sentence (busy, full disk,
  * corrupt file, constraint) naming what was being done. */
 Status store_sql_error(Store *s, int rc, Error *err, const char *what);
 /* Reads one row into a zeroed element; on failure err says why (the
  * element may hold part of the row: the list's free handles it). */
-typedef Status (*StoreRowRead)(sqlite3_stmt *st, void *elem, Error *err);
+typedef Status (*StoreRowRead)(DbStmt *st, void *elem, Error *err);
 
 /* Steps st to its end, appending an element per row to the array at
  * items_ptr (a T **) counted by *count; the statement is done after. On
  * any failure free_list(list) frees what was read and err names `what`. */
-Status store_collect(Store *s, sqlite3_stmt *st, void *items_ptr, size_t *count,
+Status store_collect(Store *s, DbStmt *st, void *items_ptr, size_t *count,
 		     size_t elem_size, StoreRowRead read, void (*free_list)(void *list), void *list,
 		     const char *what, Error *err);
 
@@ -66,14 +64,14 @@ Status store_collect(Store *s, sqlite3_stmt *st, void *items_ptr, size_t *count,
 Status store_exec(Store *s, const char *sql, Error *err);
 
 /* Binding helpers: NULL binds SQL NULL. */
-int store_bind_text(sqlite3_stmt *st, int idx, const char *v);
-int store_bind_json(sqlite3_stmt *st, int idx, const cJSON *v, const char *dflt);
+int store_bind_text(DbStmt *st, int idx, const char *v);
+int store_bind_json(DbStmt *st, int idx, const cJSON *v, const char *dflt);
 /* Column helpers: a strdup of the column (NULL for SQL NULL; *oom set when
  * the copy failed). */
-char *store_col_dup(sqlite3_stmt *st, int col, bool *oom);
-const char *store_col_text(sqlite3_stmt *st, int col);
-void store_col_copy(sqlite3_stmt *st, int col, char *out, size_t n);
-cJSON *store_col_json(sqlite3_stmt *st, int col, const char *dflt_text);
+char *store_col_dup(DbStmt *st, int col, bool *oom);
+const char *store_col_text(DbStmt *st, int col);
+void store_col_copy(DbStmt *st, int col, char *out, size_t n);
+cJSON *store_col_json(DbStmt *st, int col, const char *dflt_text);
 
 /* Migrations (migrate.c). */
 Status store_migrate(Store *s, Error *err);

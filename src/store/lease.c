@@ -80,7 +80,7 @@ Status store_lease_copy(const StoreLease *src, StoreLease *dst, Error *err)
 }
 
 /* Points the row at the statement's current columns (borrowed). */
-static void store_lease_view(sqlite3_stmt *st, StoreLease *l)
+static void store_lease_view(DbStmt *st, StoreLease *l)
 {
 	memset(l, 0, sizeof *l);
 	store_col_copy(st, 0, l->id, sizeof l->id);
@@ -99,19 +99,19 @@ static void store_lease_view(sqlite3_stmt *st, StoreLease *l)
 	l->cleanup_status = (char *)store_col_text(st, 13);
 	l->metadata_json = (char *)store_col_text(st, 14);
 	l->phase = (char *)store_col_text(st, 15);
-	l->cleanup_attempts = (long)sqlite3_column_int64(st, 16);
+	l->cleanup_attempts = (long)db_col_int64(st, 16);
 	l->next_cleanup_at = (char *)store_col_text(st, 17);
 	l->updated_at = (char *)store_col_text(st, 18);
 }
 
 static Status store_lease_check(Store *s, int rc, Error *err, const char *what)
 {
-	if (rc == SQLITE_CONSTRAINT_CHECK)
+	if (rc == DB_CONSTRAINT_CHECK)
 		return error_set(err, ST_E_INVALID,
 				 "%s: status, lease policy or cleanup status is not one of the "
 				 "allowed values",
 				 what);
-	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+	if (rc == DB_CONSTRAINT_FOREIGNKEY)
 		return error_set(err, ST_E_NOT_FOUND, "%s: the environment no longer exists", what);
 	return store_sql_error(s, rc, err, what);
 }
@@ -119,7 +119,7 @@ static Status store_lease_check(Store *s, int rc, Error *err, const char *what)
 /* Binds the mutable columns ?3..?19 the same way for insert and update;
  * an insert fills what a new row may leave out, an update writes exactly
  * what it is given (a NULL there is a bug the constraints should catch). */
-static void store_lease_bind(sqlite3_stmt *st, const StoreLease *l, const char *now,
+static void store_lease_bind(DbStmt *st, const StoreLease *l, const char *now,
 			     bool defaults)
 {
 	const char *acquired = l->acquired_at ? l->acquired_at : defaults ? now : NULL;
@@ -138,7 +138,7 @@ static void store_lease_bind(sqlite3_stmt *st, const StoreLease *l, const char *
 	store_bind_text(st, 14, l->cleanup_status);
 	store_bind_text(st, 15, l->metadata_json ? l->metadata_json : "{}");
 	store_bind_text(st, 16, l->phase);
-	sqlite3_bind_int64(st, 17, l->cleanup_attempts);
+	db_bind_int64(st, 17, l->cleanup_attempts);
 	store_bind_text(st, 18, l->next_cleanup_at);
 	store_bind_text(st, 19, now);
 }
@@ -146,7 +146,7 @@ static void store_lease_bind(sqlite3_stmt *st, const StoreLease *l, const char *
 Status store_lease_insert(Store *s, StoreLease *l, Error *err)
 {
 	char now[TIME_STR_LEN];
-	sqlite3_stmt *st;
+	DbStmt *st;
 	int rc;
 
 	if (!l->id[0])
@@ -161,16 +161,16 @@ Status store_lease_insert(Store *s, StoreLease *l, Error *err)
 	store_bind_text(st, 1, l->id);
 	store_bind_text(st, 2, l->environment_id);
 	store_lease_bind(st, l, now, true);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_lease_check(s, rc, err, "recording the lease");
 	return ST_OK;
 }
 
 Status store_lease_get(Store *s, const char *id, StoreLease *out, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT " LEASE_COLS " FROM leases WHERE id = ?1", err);
+	DbStmt *st = store_stmt(s, "SELECT " LEASE_COLS " FROM leases WHERE id = ?1", err);
 	StoreLease view;
 	Status res;
 	int rc;
@@ -179,11 +179,11 @@ Status store_lease_get(Store *s, const char *id, StoreLease *out, Error *err)
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		store_lease_view(st, &view);
 		res = store_lease_copy(&view, out, err);
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		res = error_set(err, ST_E_NOT_FOUND, "no lease with id \"%s\" (see `envctl lease list`)",
 				id);
 	} else {
@@ -212,7 +212,7 @@ static const char *const store_lease_set_cols[] = {
  * table (fewer pages per commit, and commits are what a lease write costs). */
 static unsigned store_lease_changed(Store *s, const StoreLease *l, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT " LEASE_COLS " FROM leases WHERE id = ?1", err);
+	DbStmt *st = store_stmt(s, "SELECT " LEASE_COLS " FROM leases WHERE id = ?1", err);
 	StoreLease cur;
 	unsigned mask = 0;
 	int rc;
@@ -220,8 +220,8 @@ static unsigned store_lease_changed(Store *s, const StoreLease *l, Error *err)
 	if (!st)
 		return ~0u;
 	store_bind_text(st, 1, l->id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		const char *mine[] = { l->heartbeat_run_id, l->issue_id, l->status, l->lease_policy,
 				       l->provider, l->provider_lease_id, l->acquired_at,
 				       l->last_used_at, l->expires_at, l->released_at,
@@ -243,7 +243,7 @@ static unsigned store_lease_changed(Store *s, const StoreLease *l, Error *err)
 			mask |= 1u << 14;
 		if (!store_lease_same(l->next_cleanup_at, cur.next_cleanup_at))
 			mask |= 1u << 15;
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != DB_DONE) {
 		mask = ~0u; /* cannot tell: write everything */
 	}
 	store_stmt_done(s, st);
@@ -254,7 +254,7 @@ Status store_lease_update(Store *s, const StoreLease *l, const char *expected_st
 			  Error *err)
 {
 	char now[TIME_STR_LEN], current[32];
-	sqlite3_stmt *st;
+	DbStmt *st;
 	Buf sql = BUF_INIT;
 	unsigned mask;
 	bool ok;
@@ -278,24 +278,24 @@ Status store_lease_update(Store *s, const StoreLease *l, const char *expected_st
 	store_bind_text(st, 1, l->id);
 	store_bind_text(st, 2, expected_status);
 	store_lease_bind(st, l, now, false);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_lease_check(s, rc, err, "updating the lease");
-	if (sqlite3_changes(s->db) > 0)
+	if (db_changes(s->db) > 0)
 		return ST_OK;
 	/* Nothing changed: gone, or someone else moved it on first. */
 	st = store_stmt(s, "SELECT status FROM leases WHERE id = ?1", err);
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, l->id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		store_col_copy(st, 0, current, sizeof current);
 	store_stmt_done(s, st);
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return error_set(err, ST_E_NOT_FOUND, "lease %s no longer exists", l->id);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_sql_error(s, rc, err, "reading the lease");
 	return error_set(err, ST_E_CONFLICT,
 			 "lease %s is already %s (another console changed it first; expected "
@@ -334,7 +334,7 @@ static bool store_lease_sql(const StoreLeaseFilter *f, bool count, Buf *sql)
 	return ok;
 }
 
-static void store_lease_bind_filter(sqlite3_stmt *st, const StoreLeaseFilter *f, bool count)
+static void store_lease_bind_filter(DbStmt *st, const StoreLeaseFilter *f, bool count)
 {
 	if (!f)
 		goto window;
@@ -357,25 +357,25 @@ static void store_lease_bind_filter(sqlite3_stmt *st, const StoreLeaseFilter *f,
 window:
 	if (count)
 		return;
-	sqlite3_bind_int64(st, 8, f && f->limit > 0 ? f->limit : -1);
-	sqlite3_bind_int64(st, 9, f && f->offset > 0 ? f->offset : 0);
+	db_bind_limit(st, 8, f ? f->limit : 0);
+	db_bind_int64(st, 9, f && f->offset > 0 ? f->offset : 0);
 }
 
-static Status store_lease_walk(Store *s, sqlite3_stmt *st, StoreLeaseFn fn, void *ctx,
+static Status store_lease_walk(Store *s, DbStmt *st, StoreLeaseFn fn, void *ctx,
 			       Error *err)
 {
 	StoreLease row;
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		store_lease_view(st, &row);
 		if (!fn(&row, ctx)) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "listing leases");
 	return ST_OK;
 }
@@ -384,7 +384,7 @@ Status store_lease_each(Store *s, const StoreLeaseFilter *f, StoreLeaseFn fn, vo
 			Error *err)
 {
 	Buf sql = BUF_INIT;
-	sqlite3_stmt *st;
+	DbStmt *st;
 
 	if (!store_lease_sql(f, false, &sql)) {
 		buf_free(&sql);
@@ -423,7 +423,7 @@ static bool store_lease_count_sql(const StoreLeaseFilter *f, Buf *sql)
 Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *err)
 {
 	Buf sql = BUF_INIT;
-	sqlite3_stmt *st;
+	DbStmt *st;
 	int rc;
 
 	*out = 0;
@@ -436,11 +436,11 @@ Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *
 	if (!st)
 		return err->status;
 	store_lease_bind_filter(st, f, true);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = (long)sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*out = (long)db_col_int64(st, 0);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_sql_error(s, rc, err, "counting leases");
 	return ST_OK;
 }
@@ -461,12 +461,12 @@ Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *
 Status store_lease_reuse_candidates(Store *s, const char *environment_id, long limit,
 				    StoreLeaseFn fn, void *ctx, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, STORE_LEASE_REUSE_SQL, err);
+	DbStmt *st = store_stmt(s, STORE_LEASE_REUSE_SQL, err);
 
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, environment_id);
-	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	db_bind_limit(st, 2, limit);
 	return store_lease_walk(s, st, fn, ctx, err);
 }
 
@@ -477,7 +477,7 @@ Status store_lease_each_active(Store *s, const char *environment_id, StoreLeaseF
 				Error *err)
 {
 	/* The literal status lets SQLite use the partial index leases_active_env. */
-	sqlite3_stmt *st = store_stmt(s, STORE_LEASE_ACTIVE_SQL, err);
+	DbStmt *st = store_stmt(s, STORE_LEASE_ACTIVE_SQL, err);
 
 	if (!st)
 		return err->status;
@@ -488,7 +488,7 @@ Status store_lease_each_active(Store *s, const char *environment_id, StoreLeaseF
 Status store_lease_count_active(Store *s, const char *environment_id, long *out, Error *err)
 {
 	/* The literal status lets SQLite use the partial index leases_active_env. */
-	sqlite3_stmt *st = store_stmt(s,
+	DbStmt *st = store_stmt(s,
 				      "SELECT count(*) FROM leases WHERE environment_id = ?1 "
 				      "AND status = 'active'",
 				      err);
@@ -498,11 +498,11 @@ Status store_lease_count_active(Store *s, const char *environment_id, long *out,
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, environment_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = (long)sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*out = (long)db_col_int64(st, 0);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_sql_error(s, rc, err, "counting active leases");
 	return ST_OK;
 }
@@ -550,7 +550,7 @@ static bool store_lease_named_sql(const char *name, Buf *sql)
 Status store_plan(Store *s, const char *name, char **out, Error *err)
 {
 	Buf sql = BUF_INIT, plan = BUF_INIT;
-	sqlite3_stmt *st = NULL;
+	DbStmt *st = NULL;
 	int rc;
 
 	*out = NULL;
@@ -560,20 +560,20 @@ Status store_plan(Store *s, const char *name, char **out, Error *err)
 		buf_free(&sql);
 		return error_set(err, ST_E_USAGE, "no store query named \"%s\"", name);
 	}
-	rc = sqlite3_prepare_v2(s->db, sql.data, -1, &st, NULL);
+	rc = db_prepare(s->db, sql.data, false, &st);
 	buf_free(&sql);
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return store_sql_error(s, rc, err, "explaining a query");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *detail = (const char *)sqlite3_column_text(st, 3);
+	while ((rc = db_step(st)) == DB_ROW) {
+		const char *detail = db_col_text(st, 3);
 
 		if (!buf_puts(&plan, detail ? detail : "") || !buf_putc(&plan, '\n')) {
-			sqlite3_finalize(st);
+			db_finalize(st);
 			goto oom;
 		}
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	db_finalize(st);
+	if (rc != DB_DONE) {
 		buf_free(&plan);
 		return store_sql_error(s, rc, err, "explaining a query");
 	}
@@ -589,19 +589,19 @@ oom:
 
 Status store_change_counter(Store *s, int64_t *out, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, "PRAGMA data_version", err);
+	DbStmt *st = store_stmt(s, "PRAGMA data_version", err);
 	int rc;
 
 	*out = 0;
 	if (!st)
 		return err->status;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*out = db_col_int64(st, 0);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_sql_error(s, rc, err, "reading the change counter");
 	/* data_version ignores this connection's own commits. */
-	*out += sqlite3_total_changes64(s->db);
+	*out += db_total_changes(s->db);
 	return ST_OK;
 }

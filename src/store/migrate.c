@@ -27,15 +27,15 @@ int store_schema_version_latest(void)
 
 static Status store_user_version(Store *s, int *out, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, "PRAGMA user_version", err);
+	DbStmt *st = store_stmt(s, "PRAGMA user_version", err);
 	int rc;
 
 	if (!st)
 		return err->status;
-	rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	rc = db_step(st);
+	*out = rc == DB_ROW ? db_col_int(st, 0) : 0;
 	store_stmt_done(s, st);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_sql_error(s, rc, err, "reading the schema version");
 	return ST_OK;
 }
@@ -43,7 +43,7 @@ static Status store_user_version(Store *s, int *out, Error *err)
 static Status store_apply(Store *s, const StoreMigration *m, Error *err)
 {
 	char sql[128], now[TIME_STR_LEN];
-	sqlite3_stmt *st;
+	DbStmt *st;
 	int current, rc;
 
 	if (store_begin(s, err) != ST_OK)
@@ -64,12 +64,12 @@ static Status store_apply(Store *s, const StoreMigration *m, Error *err)
 	if (!st)
 		goto fail;
 	time_now_iso(now);
-	sqlite3_bind_int(st, 1, m->version);
+	db_bind_int(st, 1, m->version);
 	store_bind_text(st, 2, m->name);
 	store_bind_text(st, 3, now);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_sql_error(s, rc, err, "recording a migration");
 		goto fail;
 	}

@@ -20,18 +20,18 @@
 
 static Status op_meta_get(Store *s, const char *key, char *out, size_t n, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = ?1", err);
+	DbStmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = ?1", err);
 	int rc;
 
 	if (!st)
 		return err->status;
 	out[0] = '\0';
 	store_bind_text(st, 1, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		store_col_copy(st, 0, out, n);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_sql_error(s, rc, err, "reading the database's key check");
 	return ST_OK;
 }
@@ -39,7 +39,7 @@ static Status op_meta_get(Store *s, const char *key, char *out, size_t n, Error 
 /* Inserts or replaces a meta row. */
 static Status op_meta_set(Store *s, const char *key, const char *value, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	DbStmt *st = store_stmt(s,
 				      "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 				      "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 				      err);
@@ -49,9 +49,9 @@ static Status op_meta_set(Store *s, const char *key, const char *value, Error *e
 		return err->status;
 	store_bind_text(st, 1, key);
 	store_bind_text(st, 2, value);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "recording the data key check");
 	return ST_OK;
 }
@@ -59,13 +59,13 @@ static Status op_meta_set(Store *s, const char *key, const char *value, Error *e
 /* How many operators, and their names as "a, b" (names may be NULL). */
 static Status op_names(Store *s, long *count, Buf *names, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT name FROM operators ORDER BY name", err);
+	DbStmt *st = store_stmt(s, "SELECT name FROM operators ORDER BY name", err);
 	int rc;
 
 	*count = 0;
 	if (!st)
 		return err->status;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (names && !buf_printf(names, "%s%s", *count ? ", " : "", store_col_text(st, 0))) {
 			store_stmt_done(s, st);
 			return error_set(err, ST_E_NOMEM, "out of memory");
@@ -73,7 +73,7 @@ static Status op_names(Store *s, long *count, Buf *names, Error *err)
 		(*count)++;
 	}
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "reading the operators");
 	return ST_OK;
 }
@@ -83,7 +83,7 @@ static Status op_names(Store *s, long *count, Buf *names, Error *err)
 static Status op_find_key(Store *s, const char *public_key, char **name,
 			  unsigned char sealed[OP_SEALED_BYTES], bool *sealed_ok, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(
+	DbStmt *st = store_stmt(
 		s, "SELECT name, sealed_key FROM operators WHERE public_key = ?1", err);
 	bool oom = false;
 	int rc;
@@ -93,18 +93,18 @@ static Status op_find_key(Store *s, const char *public_key, char **name,
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, public_key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const void *b = sqlite3_column_blob(st, 1);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		const void *b = db_col_blob(st, 1);
 
 		*name = store_col_dup(st, 0, &oom);
-		if (b && sqlite3_column_bytes(st, 1) == OP_SEALED_BYTES) {
+		if (b && db_col_bytes(st, 1) == OP_SEALED_BYTES) {
 			memcpy(sealed, b, OP_SEALED_BYTES);
 			*sealed_ok = true;
 		}
 	}
 	store_stmt_done(s, st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_sql_error(s, rc, err, "reading the operators");
 	if (oom)
 		return error_set(err, ST_E_NOMEM, "out of memory");
@@ -115,7 +115,7 @@ static Status op_find_key(Store *s, const char *public_key, char **name,
 static Status op_holder(Store *s, const char *name, const char *public_key, char *who, size_t n,
 			bool *by_name, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(
+	DbStmt *st = store_stmt(
 		s, "SELECT name FROM operators WHERE name = ?1 OR public_key = ?2 LIMIT 1", err);
 	int rc;
 
@@ -124,11 +124,11 @@ static Status op_holder(Store *s, const char *name, const char *public_key, char
 		return err->status;
 	store_bind_text(st, 1, name);
 	store_bind_text(st, 2, public_key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		store_col_copy(st, 0, who, n);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_sql_error(s, rc, err, "reading the operators");
 	*by_name = strcmp(who, name) == 0;
 	return ST_OK;
@@ -138,7 +138,7 @@ static Status op_insert(Store *s, const char *name, const char *public_key,
 			const unsigned char sealed[OP_SEALED_BYTES], const char *added_by,
 			Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	DbStmt *st = store_stmt(s,
 				      "INSERT INTO operators (name, public_key, sealed_key, added_at, "
 				      "added_by) VALUES (?1, ?2, ?3, ?4, ?5)",
 				      err);
@@ -150,17 +150,17 @@ static Status op_insert(Store *s, const char *name, const char *public_key,
 	time_now_iso(now);
 	store_bind_text(st, 1, name);
 	store_bind_text(st, 2, public_key);
-	sqlite3_bind_blob(st, 3, sealed, OP_SEALED_BYTES, SQLITE_TRANSIENT);
+	db_bind_blob(st, 3, sealed, OP_SEALED_BYTES);
 	store_bind_text(st, 4, now);
 	store_bind_text(st, 5, added_by);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "admitting an operator");
 	return ST_OK;
 }
 
-static Status op_row(sqlite3_stmt *st, void *elem, Error *err)
+static Status op_row(DbStmt *st, void *elem, Error *err)
 {
 	StoreOperator *o = elem;
 	char canon[STORE_PUBKEY_TEXT_LEN];
@@ -185,7 +185,7 @@ static void op_list_free_cb(void *list)
 
 Status store_operator_list(Store *s, StoreOperatorList *out, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	DbStmt *st = store_stmt(s,
 				      "SELECT name, public_key, added_at, added_by FROM operators "
 				      "ORDER BY name",
 				      err);
@@ -200,32 +200,32 @@ Status store_operator_list(Store *s, StoreOperatorList *out, Error *err)
 static Status op_reseal(Store *s, const char *name, const unsigned char sealed[OP_SEALED_BYTES],
 			Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, "UPDATE operators SET sealed_key = ?1 WHERE name = ?2",
+	DbStmt *st = store_stmt(s, "UPDATE operators SET sealed_key = ?1 WHERE name = ?2",
 				      err);
 	int rc;
 
 	if (!st)
 		return err->status;
-	sqlite3_bind_blob(st, 1, sealed, OP_SEALED_BYTES, SQLITE_TRANSIENT);
+	db_bind_blob(st, 1, sealed, OP_SEALED_BYTES);
 	store_bind_text(st, 2, name);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "sealing the new data key");
 	return ST_OK;
 }
 
 static Status op_delete(Store *s, const char *name, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, "DELETE FROM operators WHERE name = ?1", err);
+	DbStmt *st = store_stmt(s, "DELETE FROM operators WHERE name = ?1", err);
 	int rc;
 
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, name);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "removing the operator");
 	return ST_OK;
 }
@@ -256,16 +256,16 @@ static void op_versions_free(void *list)
 	memset(l, 0, sizeof *l);
 }
 
-static Status op_version_row(sqlite3_stmt *st, void *elem, Error *err)
+static Status op_version_row(DbStmt *st, void *elem, Error *err)
 {
 	OpVersion *v = elem;
-	const void *b = sqlite3_column_blob(st, 3);
+	const void *b = db_col_blob(st, 3);
 	bool oom = false;
 
 	store_col_copy(st, 0, v->secret_id, sizeof v->secret_id);
 	v->secret_name = store_col_dup(st, 1, &oom);
-	v->version = (long)sqlite3_column_int64(st, 2);
-	v->material_len = (size_t)sqlite3_column_bytes(st, 3);
+	v->version = (long)db_col_int64(st, 2);
+	v->material_len = (size_t)db_col_bytes(st, 3);
 	v->material = malloc(v->material_len ? v->material_len : 1);
 	if (oom || !v->material)
 		return error_set(err, ST_E_NOMEM, "out of memory reading the secret versions");
@@ -276,7 +276,7 @@ static Status op_version_row(sqlite3_stmt *st, void *elem, Error *err)
 
 static Status op_versions(Store *s, OpVersionList *out, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	DbStmt *st = store_stmt(s,
 				      "SELECT v.secret_id, s.name, v.version, v.material "
 				      "FROM secret_versions v JOIN secrets s ON s.id = v.secret_id "
 				      "WHERE v.material IS NOT NULL ORDER BY v.secret_id, v.version",
@@ -292,7 +292,7 @@ static Status op_versions(Store *s, OpVersionList *out, Error *err)
 static Status op_version_update(Store *s, const OpVersion *v, const unsigned char *blob,
 				size_t blob_len, const unsigned char fp[STORE_FP_BYTES], Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	DbStmt *st = store_stmt(s,
 				      "UPDATE secret_versions SET material = ?1, fingerprint = ?2 "
 				      "WHERE secret_id = ?3 AND version = ?4",
 				      err);
@@ -300,13 +300,13 @@ static Status op_version_update(Store *s, const OpVersion *v, const unsigned cha
 
 	if (!st)
 		return err->status;
-	sqlite3_bind_blob(st, 1, blob, (int)blob_len, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 2, fp, STORE_FP_BYTES, SQLITE_TRANSIENT);
+	db_bind_blob(st, 1, blob, blob_len);
+	db_bind_blob(st, 2, fp, STORE_FP_BYTES);
 	store_bind_text(st, 3, v->secret_id);
-	sqlite3_bind_int64(st, 4, v->version);
-	rc = sqlite3_step(st);
+	db_bind_int64(st, 4, v->version);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "re-encrypting a secret version");
 	return ST_OK;
 }

@@ -27,7 +27,7 @@ void store_probe_list_free(StoreProbeList *l)
 
 Status store_probe_insert(Store *s, StoreProbe *p, Error *err)
 {
-	sqlite3_stmt *st;
+	DbStmt *st;
 	int rc;
 
 	if (!p->id[0])
@@ -43,26 +43,26 @@ Status store_probe_insert(Store *s, StoreProbe *p, Error *err)
 	store_bind_text(st, 1, p->id);
 	store_bind_text(st, 2, p->environment_id);
 	store_bind_text(st, 3, p->provider ? p->provider : "");
-	sqlite3_bind_int(st, 4, p->ok);
+	db_bind_int(st, 4, p->ok);
 	store_bind_text(st, 5, p->summary ? p->summary : "");
-	if (store_bind_json(st, 6, p->details, "{}") != SQLITE_OK) {
+	if (store_bind_json(st, 6, p->details, "{}") != DB_OK) {
 		store_stmt_done(s, st);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
-	sqlite3_bind_int64(st, 7, p->duration_ms);
+	db_bind_int64(st, 7, p->duration_ms);
 	store_bind_text(st, 8, p->created_at);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+	if (rc == DB_CONSTRAINT_FOREIGNKEY)
 		return error_set(err, ST_E_NOT_FOUND, "cannot record the probe: environment %s no "
 						      "longer exists",
 				 p->environment_id);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "recording the probe");
 	return ST_OK;
 }
 
-static Status store_probe_read(sqlite3_stmt *st, StoreProbe *p, Error *err)
+static Status store_probe_read(DbStmt *st, StoreProbe *p, Error *err)
 {
 	bool oom = false;
 
@@ -70,10 +70,10 @@ static Status store_probe_read(sqlite3_stmt *st, StoreProbe *p, Error *err)
 	store_col_copy(st, 0, p->id, sizeof p->id);
 	p->environment_id = store_col_dup(st, 1, &oom);
 	p->provider = store_col_dup(st, 2, &oom);
-	p->ok = sqlite3_column_int(st, 3) != 0;
+	p->ok = db_col_int(st, 3) != 0;
 	p->summary = store_col_dup(st, 4, &oom);
 	p->details = store_col_json(st, 5, "{}");
-	p->duration_ms = sqlite3_column_int64(st, 6);
+	p->duration_ms = db_col_int64(st, 6);
 	store_col_copy(st, 7, p->created_at, sizeof p->created_at);
 	if (oom || !p->details) {
 		store_probe_clear(p);
@@ -84,7 +84,7 @@ static Status store_probe_read(sqlite3_stmt *st, StoreProbe *p, Error *err)
 
 #define PROBE_COLS "id, environment_id, provider, ok, summary, details, duration_ms, created_at"
 
-static Status store_probe_row(sqlite3_stmt *st, void *elem, Error *err)
+static Status store_probe_row(DbStmt *st, void *elem, Error *err)
 {
 	return store_probe_read(st, elem, err);
 }
@@ -97,7 +97,7 @@ static void store_probe_list_free_cb(void *list)
 Status store_probe_list(Store *s, const char *environment_id, long limit, StoreProbeList *out,
 			Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	DbStmt *st = store_stmt(s,
 				      "SELECT " PROBE_COLS " FROM probes WHERE environment_id IS ?1 "
 				      "ORDER BY created_at DESC, rowid DESC LIMIT ?2",
 				      err);
@@ -106,7 +106,7 @@ Status store_probe_list(Store *s, const char *environment_id, long limit, StoreP
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, environment_id);
-	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	db_bind_limit(st, 2, limit);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items, store_probe_row,
 			     store_probe_list_free_cb, out, "listing probes", err);
 }

@@ -90,7 +90,7 @@ void store_secret_value_free(char *value, size_t len)
 
 /* ------------------------------------------------------------ reading */
 
-static Status store_secret_read(sqlite3_stmt *st, StoreSecret *sec, Error *err)
+static Status store_secret_read(DbStmt *st, StoreSecret *sec, Error *err)
 {
 	bool oom = false;
 
@@ -103,8 +103,8 @@ static Status store_secret_read(sqlite3_stmt *st, StoreSecret *sec, Error *err)
 	sec->origin = store_col_dup(st, 5, &oom);
 	sec->created_by_environment_id = store_col_dup(st, 6, &oom);
 	sec->created_by_path = store_col_dup(st, 7, &oom);
-	sec->latest_version = (long)sqlite3_column_int64(st, 8);
-	sec->current_version = (long)sqlite3_column_int64(st, 9);
+	sec->latest_version = (long)db_col_int64(st, 8);
+	sec->current_version = (long)db_col_int64(st, 9);
 	sec->created_at = store_col_dup(st, 10, &oom);
 	sec->updated_at = store_col_dup(st, 11, &oom);
 	sec->last_resolved_at = store_col_dup(st, 12, &oom);
@@ -116,7 +116,7 @@ static Status store_secret_read(sqlite3_stmt *st, StoreSecret *sec, Error *err)
 	return ST_OK;
 }
 
-static Status store_binding_row(sqlite3_stmt *st, void *elem, Error *err)
+static Status store_binding_row(DbStmt *st, void *elem, Error *err)
 {
 	StoreBinding *b = elem;
 	bool oom = false;
@@ -135,7 +135,7 @@ static void store_binding_list_free_cb(void *list)
 	store_binding_list_free(list);
 }
 
-static Status store_bindings_query(Store *s, sqlite3_stmt *st, StoreBindingList *out,
+static Status store_bindings_query(Store *s, DbStmt *st, StoreBindingList *out,
 				   Error *err)
 {
 	memset(out, 0, sizeof *out);
@@ -151,7 +151,7 @@ static Status store_bindings_query(Store *s, sqlite3_stmt *st, StoreBindingList 
 static Status store_secret_bindings(Store *s, const char *secret_id, StoreBindingList *out,
 				    Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, BINDING_SELECT "WHERE b.secret_id = ?1 "
+	DbStmt *st = store_stmt(s, BINDING_SELECT "WHERE b.secret_id = ?1 "
 					 "ORDER BY e.name, b.config_path",
 				      err);
 
@@ -165,7 +165,7 @@ static Status store_secret_bindings(Store *s, const char *secret_id, StoreBindin
 Status store_binding_list_target(Store *s, const char *target_type, const char *target_id,
 				 StoreBindingList *out, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, BINDING_SELECT "WHERE b.target_type = ?1 AND "
+	DbStmt *st = store_stmt(s, BINDING_SELECT "WHERE b.target_type = ?1 AND "
 					 "b.target_id = ?2 ORDER BY b.config_path",
 				      err);
 
@@ -180,7 +180,7 @@ Status store_binding_list_target(Store *s, const char *target_type, const char *
 /* The row without bindings; deleted secrets are found by id only. */
 static Status store_secret_find(Store *s, const char *id_or_name, StoreSecret *out, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	DbStmt *st = store_stmt(s,
 				      "SELECT " SECRET_COLS " FROM secrets s WHERE s.id = ?1 "
 				      "UNION ALL SELECT " SECRET_COLS " FROM secrets s "
 				      "WHERE s.name = ?1 AND s.status <> 'deleted' LIMIT 1",
@@ -192,10 +192,10 @@ static Status store_secret_find(Store *s, const char *id_or_name, StoreSecret *o
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, id_or_name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		res = store_secret_read(st, out, err);
-	else if (rc == SQLITE_DONE)
+	else if (rc == DB_DONE)
 		res = error_set(err, ST_E_NOT_FOUND,
 				"no secret named or with id \"%s\" (see `envctl secret list`)",
 				id_or_name);
@@ -229,7 +229,7 @@ Status store_secret_get(Store *s, const char *id_or_name, StoreSecret *out, Erro
 	return ST_OK;
 }
 
-static Status store_secret_row(sqlite3_stmt *st, void *elem, Error *err)
+static Status store_secret_row(DbStmt *st, void *elem, Error *err)
 {
 	return store_secret_read(st, elem, err);
 }
@@ -241,7 +241,7 @@ static void store_secret_list_free_cb(void *list)
 
 Status store_secret_list(Store *s, bool include_deleted, StoreSecretList *out, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	DbStmt *st = store_stmt(s,
 				      "SELECT " SECRET_COLS " FROM secrets s "
 				      "WHERE ?1 OR s.status <> 'deleted' ORDER BY s.name, s.created_at",
 				      err);
@@ -249,7 +249,7 @@ Status store_secret_list(Store *s, bool include_deleted, StoreSecretList *out, E
 	memset(out, 0, sizeof *out);
 	if (!st)
 		return err->status;
-	sqlite3_bind_int(st, 1, include_deleted);
+	db_bind_int(st, 1, include_deleted);
 	if (store_collect(s, st, &out->items, &out->count, sizeof *out->items, store_secret_row,
 			  store_secret_list_free_cb, out, "listing secrets", err) != ST_OK)
 		return err->status;
@@ -272,7 +272,7 @@ static Status store_version_insert(Store *s, const char *secret_id, long version
 	unsigned char fp[STORE_FP_BYTES];
 	unsigned char *blob = NULL;
 	size_t blob_len = 0;
-	sqlite3_stmt *st;
+	DbStmt *st;
 	int rc;
 
 	if (store_crypto_encrypt(s->keys, secret_id, version, value, len, &blob, &blob_len, err) !=
@@ -288,13 +288,13 @@ static Status store_version_insert(Store *s, const char *secret_id, long version
 		return err->status;
 	}
 	store_bind_text(st, 1, secret_id);
-	sqlite3_bind_int64(st, 2, version);
-	sqlite3_bind_blob(st, 3, blob, (int)blob_len, free);
-	sqlite3_bind_blob(st, 4, fp, sizeof fp, SQLITE_TRANSIENT);
+	db_bind_int64(st, 2, version);
+	db_bind_blob_owned(st, 3, blob, blob_len);
+	db_bind_blob(st, 4, fp, sizeof fp);
 	store_bind_text(st, 5, now);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "storing the secret version");
 	return ST_OK;
 }
@@ -319,7 +319,7 @@ static Status store_secret_value_check(const char *what, const unsigned char *va
 Status store_secret_create(Store *s, const StoreSecretNew *in, StoreSecret *out, Error *err)
 {
 	char id[UUID_STR_LEN], now[TIME_STR_LEN];
-	sqlite3_stmt *st;
+	DbStmt *st;
 	int rc;
 
 	if (out)
@@ -357,20 +357,20 @@ Status store_secret_create(Store *s, const StoreSecretNew *in, StoreSecret *out,
 	store_bind_text(st, 5, in->created_by_environment_id);
 	store_bind_text(st, 6, in->created_by_path);
 	store_bind_text(st, 7, now);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+	if (rc == DB_CONSTRAINT_UNIQUE || rc == DB_CONSTRAINT_PRIMARYKEY) {
 		error_set(err, ST_E_CONFLICT, "a secret named \"%s\" already exists; pick another "
 					      "name or rotate that one",
 			  in->name);
 		goto fail;
 	}
-	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+	if (rc == DB_CONSTRAINT_FOREIGNKEY) {
 		error_set(err, ST_E_NOT_FOUND, "secret %s: its environment no longer exists",
 			  in->name);
 		goto fail;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_sql_error(s, rc, err, "creating the secret");
 		goto fail;
 	}
@@ -386,12 +386,12 @@ fail:
 	return err->status;
 }
 
-static Status store_step_done(Store *s, sqlite3_stmt *st, Error *err, const char *what)
+static Status store_step_done(Store *s, DbStmt *st, Error *err, const char *what)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, what);
 	return ST_OK;
 }
@@ -401,7 +401,7 @@ Status store_secret_rotate(Store *s, const char *id_or_name, const unsigned char
 {
 	StoreSecret sec;
 	char now[TIME_STR_LEN];
-	sqlite3_stmt *st;
+	DbStmt *st;
 	long version;
 
 	if (store_secret_value_check(id_or_name, value, value_len, err) != ST_OK)
@@ -441,7 +441,7 @@ Status store_secret_rotate(Store *s, const char *id_or_name, const unsigned char
 	if (!st)
 		goto fail_sec;
 	store_bind_text(st, 1, sec.id);
-	sqlite3_bind_int64(st, 2, version);
+	db_bind_int64(st, 2, version);
 	store_bind_text(st, 3, now);
 	if (store_step_done(s, st, err, "rotating the secret") != ST_OK)
 		goto fail_sec;
@@ -463,7 +463,7 @@ fail:
 static void store_verify_record(Store *s, const StoreSecret *sec, bool ok, const char *error)
 {
 	char now[TIME_STR_LEN];
-	sqlite3_stmt *st;
+	DbStmt *st;
 	Error ignored;
 
 	time_now_iso(now);
@@ -475,12 +475,12 @@ static void store_verify_record(Store *s, const StoreSecret *sec, bool ok, const
 		return;
 	store_bind_text(st, 1, sec->id);
 	if (sec->current_version > 0)
-		sqlite3_bind_int64(st, 2, sec->current_version);
+		db_bind_int64(st, 2, sec->current_version);
 	store_bind_text(st, 3, ok ? "success" : "failure");
 	store_bind_text(st, 4, error);
 	store_bind_text(st, 5, now);
 	store_bind_text(st, 6, s->operator_name);
-	sqlite3_step(st);
+	db_step(st);
 	store_stmt_done(s, st);
 }
 
@@ -491,7 +491,7 @@ static Status store_verify_lockout(Store *s, const StoreSecret *sec, Error *err)
 {
 	char cutoff[TIME_STR_LEN];
 	int64_t now = time_now_ms(), oldest;
-	sqlite3_stmt *st;
+	DbStmt *st;
 	long misses = 0;
 	Status res = ST_OK;
 	int rc;
@@ -506,12 +506,12 @@ static Status store_verify_lockout(Store *s, const StoreSecret *sec, Error *err)
 		return err->status;
 	store_bind_text(st, 1, sec->id);
 	store_bind_text(st, 2, cutoff);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		misses = (long)sqlite3_column_int64(st, 0);
-	oldest = rc == SQLITE_ROW && misses ? time_parse_iso(store_col_text(st, 1)) : now;
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		misses = (long)db_col_int64(st, 0);
+	oldest = rc == DB_ROW && misses ? time_parse_iso(store_col_text(st, 1)) : now;
 	store_stmt_done(s, st);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_sql_error(s, rc, err, "reading the secret's verify attempts");
 	if (misses >= STORE_VERIFY_MISSES) {
 		int64_t wait_s = (oldest + STORE_VERIFY_WINDOW_MS - now) / 1000 + 1;
@@ -531,7 +531,7 @@ Status store_secret_verify(Store *s, const char *id_or_name, const unsigned char
 {
 	unsigned char mine[STORE_FP_BYTES];
 	StoreSecret sec;
-	sqlite3_stmt *st;
+	DbStmt *st;
 	Status res = ST_OK;
 	int rc;
 
@@ -551,11 +551,11 @@ Status store_secret_verify(Store *s, const char *id_or_name, const unsigned char
 		return err->status;
 	}
 	store_bind_text(st, 1, sec.id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const void *fp = sqlite3_column_blob(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		const void *fp = db_col_blob(st, 0);
 
-		if (!fp || sqlite3_column_bytes(st, 0) != STORE_FP_BYTES) {
+		if (!fp || db_col_bytes(st, 0) != STORE_FP_BYTES) {
 			res = error_set(err, ST_E_CRYPTO,
 					"secret %s: the current version's fingerprint is damaged",
 					sec.name);
@@ -564,7 +564,7 @@ Status store_secret_verify(Store *s, const char *id_or_name, const unsigned char
 			*match = sodium_memcmp(mine, fp, STORE_FP_BYTES) == 0;
 			sodium_memzero(mine, sizeof mine);
 		}
-	} else if (rc == SQLITE_DONE) {
+	} else if (rc == DB_DONE) {
 		res = error_set(err, ST_E_NOT_FOUND, "secret %s has no current version", sec.name);
 	} else {
 		res = store_sql_error(s, rc, err, "reading the secret");
@@ -581,7 +581,7 @@ Status store_secret_set_status(Store *s, const char *id_or_name, const char *sta
 {
 	char now[TIME_STR_LEN];
 	StoreSecret sec;
-	sqlite3_stmt *st;
+	DbStmt *st;
 	Status res;
 
 	if (strcmp(status, "active") != 0 && strcmp(status, "disabled") != 0)
@@ -607,7 +607,7 @@ Status store_secret_set_status(Store *s, const char *id_or_name, const char *sta
 static Status store_secret_destroy(Store *s, const char *id, Error *err)
 {
 	char now[TIME_STR_LEN];
-	sqlite3_stmt *st;
+	DbStmt *st;
 
 	time_now_iso(now);
 	st = store_stmt(s,
@@ -639,7 +639,7 @@ static Status store_secret_destroy(Store *s, const char *id, Error *err)
 static Status store_unbind_config(Store *s, const StoreBinding *b, Error *err)
 {
 	char now[TIME_STR_LEN];
-	sqlite3_stmt *st;
+	DbStmt *st;
 	cJSON *config = NULL;
 	const cJSON *at;
 	int rc;
@@ -650,13 +650,13 @@ static Status store_unbind_config(Store *s, const StoreBinding *b, Error *err)
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, b->target_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		config = store_col_json(st, 0, "{}");
 	store_stmt_done(s, st);
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return ST_OK;
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_sql_error(s, rc, err, "reading the environment");
 	if (!config)
 		return error_set(err, ST_E_STORE, "environment %s has a malformed config",
@@ -679,7 +679,7 @@ static Status store_unbind_config(Store *s, const StoreBinding *b, Error *err)
 	store_bind_text(st, 1, b->target_id);
 	rc = store_bind_json(st, 2, config, "{}");
 	cJSON_Delete(config);
-	if (rc != SQLITE_OK) {
+	if (rc != DB_OK) {
 		store_stmt_done(s, st);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
@@ -750,7 +750,7 @@ static bool store_ids_push(char ***ids, size_t *n, const char *id)
 Status store_secret_delete_orphans(Store *s, const char *environment_id, char ***deleted,
 				   Error *err)
 {
-	sqlite3_stmt *st;
+	DbStmt *st;
 	char **ids = NULL;
 	size_t n = 0;
 	int rc;
@@ -766,7 +766,7 @@ Status store_secret_delete_orphans(Store *s, const char *environment_id, char **
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, environment_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (!store_ids_push(&ids, &n, store_col_text(st, 0))) {
 			store_stmt_done(s, st);
 			store_ids_free(ids);
@@ -774,7 +774,7 @@ Status store_secret_delete_orphans(Store *s, const char *environment_id, char **
 		}
 	}
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_ids_free(ids);
 		return store_sql_error(s, rc, err, "finding orphan secrets");
 	}
@@ -808,7 +808,7 @@ Status store_binding_set(Store *s, const char *secret_id, const char *target_typ
 			 const char *target_id, const char *config_path, Error *err)
 {
 	char id[UUID_STR_LEN], now[TIME_STR_LEN];
-	sqlite3_stmt *st;
+	DbStmt *st;
 	int rc;
 
 	id_new(id);
@@ -828,15 +828,15 @@ Status store_binding_set(Store *s, const char *secret_id, const char *target_typ
 	store_bind_text(st, 4, target_id);
 	store_bind_text(st, 5, config_path);
 	store_bind_text(st, 6, now);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+	if (rc == DB_CONSTRAINT_FOREIGNKEY)
 		return error_set(err, ST_E_NOT_FOUND, "cannot bind %s: no secret with id %s",
 				 config_path, secret_id);
-	if (rc == SQLITE_CONSTRAINT_CHECK)
+	if (rc == DB_CONSTRAINT_CHECK)
 		return error_set(err, ST_E_INVALID, "cannot bind to a target of type \"%s\"",
 				 target_type);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_sql_error(s, rc, err, "binding the secret");
 	return ST_OK;
 }
@@ -844,7 +844,7 @@ Status store_binding_set(Store *s, const char *secret_id, const char *target_typ
 Status store_binding_remove(Store *s, const char *target_type, const char *target_id,
 			    const char *config_path, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	DbStmt *st = store_stmt(s,
 				      "DELETE FROM secret_bindings WHERE target_type = ?1 AND "
 				      "target_id = ?2 AND config_path = ?3",
 				      err);
@@ -863,7 +863,7 @@ static void store_access_record(Store *s, const StoreResolve *req, long version,
 				const char *error)
 {
 	char now[TIME_STR_LEN];
-	sqlite3_stmt *st;
+	DbStmt *st;
 	Error ignored;
 
 	time_now_iso(now);
@@ -876,7 +876,7 @@ static void store_access_record(Store *s, const StoreResolve *req, long version,
 		return;
 	store_bind_text(st, 1, req->secret_id ? req->secret_id : "");
 	if (version > 0)
-		sqlite3_bind_int64(st, 2, version);
+		db_bind_int64(st, 2, version);
 	store_bind_text(st, 3, req->consumer ? req->consumer : "unknown");
 	store_bind_text(st, 4, req->environment_id);
 	store_bind_text(st, 5, req->config_path);
@@ -886,7 +886,7 @@ static void store_access_record(Store *s, const StoreResolve *req, long version,
 	store_bind_text(st, 9, error);
 	store_bind_text(st, 10, now);
 	store_bind_text(st, 11, s->operator_name);
-	sqlite3_step(st);
+	db_step(st);
 	store_stmt_done(s, st);
 	if (!ok)
 		return;
@@ -895,7 +895,7 @@ static void store_access_record(Store *s, const StoreResolve *req, long version,
 		return;
 	store_bind_text(st, 1, req->secret_id);
 	store_bind_text(st, 2, now);
-	sqlite3_step(st);
+	db_step(st);
 	store_stmt_done(s, st);
 }
 
@@ -903,7 +903,7 @@ static Status store_resolve_inner(Store *s, const StoreResolve *req, long *versi
 				  char **value, size_t *len, Error *err)
 {
 	StoreSecret sec;
-	sqlite3_stmt *st;
+	DbStmt *st;
 	Status res;
 	int rc;
 
@@ -930,9 +930,9 @@ static Status store_resolve_inner(Store *s, const StoreResolve *req, long *versi
 	store_bind_text(st, 1, sec.id);
 	store_bind_text(st, 2, req->environment_id ? req->environment_id : "");
 	store_bind_text(st, 3, req->config_path ? req->config_path : "");
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	store_stmt_done(s, st);
-	if (rc == SQLITE_DONE) {
+	if (rc == DB_DONE) {
 		res = error_set(err, ST_E_CRYPTO,
 				"secret %s is not bound to this environment at %s; save the "
 				"environment again to bind it",
@@ -940,7 +940,7 @@ static Status store_resolve_inner(Store *s, const StoreResolve *req, long *versi
 		store_secret_clear(&sec);
 		return res;
 	}
-	if (rc != SQLITE_ROW) {
+	if (rc != DB_ROW) {
 		store_secret_clear(&sec);
 		return store_sql_error(s, rc, err, "checking the secret binding");
 	}
@@ -958,25 +958,25 @@ static Status store_resolve_inner(Store *s, const StoreResolve *req, long *versi
 		return err->status;
 	}
 	store_bind_text(st, 1, sec.id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && (sqlite3_column_int64(st, 0) != sec.latest_version ||
-				 sqlite3_column_int64(st, 2) != sec.latest_version ||
-				 sqlite3_column_int64(st, 3) != 1)) {
-		*version = (long)sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW && (db_col_int64(st, 0) != sec.latest_version ||
+				 db_col_int64(st, 2) != sec.latest_version ||
+				 db_col_int64(st, 3) != 1)) {
+		*version = (long)db_col_int64(st, 0);
 		res = error_set(err, ST_E_CRYPTO,
 				"secret %s: version %ld is marked current but the latest is %ld "
 				"(newest stored %lld, %lld current): the database was altered, "
 				"maybe rolled back to an old value; it was not used — rotate the "
 				"secret and run `envctl db check`",
 				sec.name, *version, sec.latest_version,
-				(long long)sqlite3_column_int64(st, 2),
-				(long long)sqlite3_column_int64(st, 3));
-	} else if (rc == SQLITE_ROW) {
-		*version = (long)sqlite3_column_int64(st, 0);
+				(long long)db_col_int64(st, 2),
+				(long long)db_col_int64(st, 3));
+	} else if (rc == DB_ROW) {
+		*version = (long)db_col_int64(st, 0);
 		res = store_crypto_decrypt(s->keys, sec.name, sec.id, *version,
-					   sqlite3_column_blob(st, 1),
-					   (size_t)sqlite3_column_bytes(st, 1), value, len, err);
-	} else if (rc == SQLITE_DONE) {
+					   db_col_blob(st, 1),
+					   (size_t)db_col_bytes(st, 1), value, len, err);
+	} else if (rc == DB_DONE) {
 		res = error_set(err, ST_E_CRYPTO, "secret %s has no current version; rotate it",
 				sec.name);
 	} else {
@@ -1000,14 +1000,14 @@ Status store_secret_resolve(Store *s, const StoreResolve *req, char **value, siz
 	return res;
 }
 
-static Status store_access_event_row(sqlite3_stmt *st, void *elem, Error *err)
+static Status store_access_event_row(DbStmt *st, void *elem, Error *err)
 {
 	StoreAccessEvent *e = elem;
 	bool oom = false;
 
-	e->id = sqlite3_column_int64(st, 0);
+	e->id = db_col_int64(st, 0);
 	e->secret_id = store_col_dup(st, 1, &oom);
-	e->version = (long)sqlite3_column_int64(st, 2);
+	e->version = (long)db_col_int64(st, 2);
 	e->consumer = store_col_dup(st, 3, &oom);
 	e->environment_id = store_col_dup(st, 4, &oom);
 	e->config_path = store_col_dup(st, 5, &oom);
@@ -1028,7 +1028,7 @@ static void store_access_event_list_free_cb(void *list)
 Status store_access_event_list(Store *s, const char *secret_id, long limit,
 			       StoreAccessEventList *out, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s,
+	DbStmt *st = store_stmt(s,
 				      "SELECT id, secret_id, version, consumer, environment_id, "
 				      "config_path, lease_id, run_id, outcome, error, created_at, "
 				      "operator FROM secret_access_events WHERE secret_id = ?1 "
@@ -1039,7 +1039,7 @@ Status store_access_event_list(Store *s, const char *secret_id, long limit,
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, secret_id);
-	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	db_bind_limit(st, 2, limit);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items,
 			     store_access_event_row, store_access_event_list_free_cb, out,
 			     "reading access events", err);

@@ -21,50 +21,51 @@
 
 Status store_sql_error(Store *s, int rc, Error *err, const char *what)
 {
-	const char *msg = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+	const char *msg = s && s->db ? db_errmsg(s->db) : "out of memory";
 	const char *path = s && s->path ? s->path : "the database";
 
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
+	switch (rc) {
+	case DB_BUSY:
 		return error_set(err, ST_E_BUSY,
 				 "%s: database %s stayed locked by another program for more than "
 				 "%d s (another envctl console or command, or a tool such as "
 				 "sqlite3 holding a transaction open); try again when it finishes",
 				 what, path, STORE_BUSY_TIMEOUT_MS / 1000);
-	case SQLITE_FULL:
+	case DB_FULL:
 		return error_set(err, ST_E_IO, "%s: the disk holding %s is full", what, path);
-	case SQLITE_IOERR:
-	case SQLITE_CANTOPEN:
+	case DB_IO:
 		return error_set(err, ST_E_IO, "%s: cannot read or write %s: %s", what, path, msg);
-	case SQLITE_READONLY:
-	case SQLITE_PERM:
-	case SQLITE_AUTH:
+	case DB_READONLY:
+	case DB_AUTH:
 		return error_set(err, ST_E_STORE, "%s: %s is read-only for this user: %s", what,
 				 path, msg);
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
+	case DB_CORRUPT:
 		return error_set(err, ST_E_STORE,
 				 "%s: %s is damaged or is not an envctl database (%s); restore it "
 				 "from a backup (envctl db backup)",
 				 what, path, msg);
-	case SQLITE_CONSTRAINT:
+	case DB_CONSTRAINT:
+	case DB_CONSTRAINT_UNIQUE:
+	case DB_CONSTRAINT_PRIMARYKEY:
+	case DB_CONSTRAINT_FOREIGNKEY:
+	case DB_CONSTRAINT_CHECK:
+	case DB_CONSTRAINT_NOTNULL:
 		return error_set(err, ST_E_CONFLICT, "%s: %s", what, msg);
-	case SQLITE_NOMEM:
+	case DB_NOMEM:
 		return error_set(err, ST_E_NOMEM, "%s: out of memory", what);
 	default:
 		return error_set(err, ST_E_STORE, "%s: %s", what, msg);
 	}
 }
 
-Status store_collect(Store *s, sqlite3_stmt *st, void *items_ptr, size_t *count,
+Status store_collect(Store *s, DbStmt *st, void *items_ptr, size_t *count,
 		     size_t elem_size, StoreRowRead read, void (*free_list)(void *list), void *list,
 		     const char *what, Error *err)
 {
 	size_t cap = 0;
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		char *items;
 
 		if (!array_reserve(items_ptr, &cap, *count, elem_size)) {
@@ -82,7 +83,7 @@ Status store_collect(Store *s, sqlite3_stmt *st, void *items_ptr, size_t *count,
 		}
 	}
 	store_stmt_done(s, st);
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		free_list(list);
 		return store_sql_error(s, rc, err, what);
 	}
@@ -91,19 +92,17 @@ Status store_collect(Store *s, sqlite3_stmt *st, void *items_ptr, size_t *count,
 
 Status store_exec(Store *s, const char *sql, Error *err)
 {
-	char *msg = NULL;
-	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+	int rc = db_exec(s->db, sql);
 
-	sqlite3_free(msg);
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return store_sql_error(s, rc, err, "database command failed");
 	return ST_OK;
 }
 
-sqlite3_stmt *store_stmt(Store *s, const char *sql, Error *err)
+DbStmt *store_stmt(Store *s, const char *sql, Error *err)
 {
 	StoreStmt *slot = NULL;
-	sqlite3_stmt *st = NULL;
+	DbStmt *st = NULL;
 	int rc;
 
 	for (size_t i = 0; i < s->stmt_count; i++) {
@@ -116,10 +115,9 @@ sqlite3_stmt *store_stmt(Store *s, const char *sql, Error *err)
 		slot->busy = true;
 		return slot->st;
 	}
-	rc = sqlite3_prepare_v3(s->db, sql, -1, slot ? 0 : SQLITE_PREPARE_PERSISTENT, &st, NULL);
-	if (rc != SQLITE_OK) {
+	rc = db_prepare(s->db, sql, !slot, &st);
+	if (rc != DB_OK) {
 		store_sql_error(s, rc, err, "preparing a query");
-		sqlite3_finalize(st);
 		return NULL;
 	}
 	if (slot)
@@ -129,7 +127,7 @@ sqlite3_stmt *store_stmt(Store *s, const char *sql, Error *err)
 		StoreStmt *n = realloc(s->stmts, cap * sizeof *n);
 
 		if (!n) {
-			sqlite3_finalize(st);
+			db_finalize(st);
 			error_set(err, ST_E_NOMEM, "out of memory");
 			return NULL;
 		}
@@ -139,7 +137,7 @@ sqlite3_stmt *store_stmt(Store *s, const char *sql, Error *err)
 	slot = &s->stmts[s->stmt_count];
 	slot->sql = strdup(sql);
 	if (!slot->sql) {
-		sqlite3_finalize(st);
+		db_finalize(st);
 		error_set(err, ST_E_NOMEM, "out of memory");
 		return NULL;
 	}
@@ -149,46 +147,43 @@ sqlite3_stmt *store_stmt(Store *s, const char *sql, Error *err)
 	return st;
 }
 
-void store_stmt_done(Store *s, sqlite3_stmt *st)
+void store_stmt_done(Store *s, DbStmt *st)
 {
 	if (!st)
 		return;
 	for (size_t i = 0; i < s->stmt_count; i++) {
 		if (s->stmts[i].st == st) {
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
+			db_reset(st);
 			s->stmts[i].busy = false;
 			return;
 		}
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 }
 
-int store_bind_text(sqlite3_stmt *st, int idx, const char *v)
+int store_bind_text(DbStmt *st, int idx, const char *v)
 {
-	return v ? sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, idx);
+	return db_bind_text(st, idx, v);
 }
 
-int store_bind_json(sqlite3_stmt *st, int idx, const cJSON *v, const char *dflt)
+int store_bind_json(DbStmt *st, int idx, const cJSON *v, const char *dflt)
 {
 	char *text;
-	int rc;
 
 	if (!v)
-		return sqlite3_bind_text(st, idx, dflt, -1, SQLITE_STATIC);
+		return db_bind_text(st, idx, dflt);
 	text = cJSON_PrintUnformatted(v);
 	if (!text)
-		return SQLITE_NOMEM;
-	rc = sqlite3_bind_text(st, idx, text, -1, free);
-	return rc;
+		return DB_NOMEM;
+	return db_bind_text_owned(st, idx, text);
 }
 
-const char *store_col_text(sqlite3_stmt *st, int col)
+const char *store_col_text(DbStmt *st, int col)
 {
-	return (const char *)sqlite3_column_text(st, col);
+	return db_col_text(st, col);
 }
 
-char *store_col_dup(sqlite3_stmt *st, int col, bool *oom)
+char *store_col_dup(DbStmt *st, int col, bool *oom)
 {
 	const char *t = store_col_text(st, col);
 	char *d;
@@ -201,14 +196,14 @@ char *store_col_dup(sqlite3_stmt *st, int col, bool *oom)
 	return d;
 }
 
-void store_col_copy(sqlite3_stmt *st, int col, char *out, size_t n)
+void store_col_copy(DbStmt *st, int col, char *out, size_t n)
 {
 	const char *t = store_col_text(st, col);
 
 	snprintf(out, n, "%s", t ? t : "");
 }
 
-cJSON *store_col_json(sqlite3_stmt *st, int col, const char *dflt_text)
+cJSON *store_col_json(DbStmt *st, int col, const char *dflt_text)
 {
 	const char *t = store_col_text(st, col);
 
@@ -224,7 +219,7 @@ const char *store_path(const Store *s)
 
 bool store_readonly(const Store *s)
 {
-	return s->readonly || sqlite3_db_readonly(s->db, "main") == 1;
+	return s->readonly || db_readonly(s->db);
 }
 
 const char *store_key_source(const Store *s)
@@ -293,7 +288,7 @@ void store_read_end(Store *s)
 	if (!s->read_tx)
 		return;
 	s->read_tx = false;
-	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	db_exec(s->db, "COMMIT");
 }
 
 void store_rollback(Store *s)
@@ -309,7 +304,7 @@ void store_rollback(Store *s)
 		snprintf(sql, sizeof sql, "ROLLBACK TO envctl_%d; RELEASE envctl_%d", s->tx_depth,
 			 s->tx_depth);
 	/* A failed rollback leaves SQLite to roll back itself; nothing to report. */
-	sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	db_exec(s->db, sql);
 }
 
 /* ------------------------------------------------------------ open */
@@ -410,38 +405,35 @@ static Status store_check_file(const char *path, Error *err)
 
 static Status store_pragma(Store *s, const char *sql, const char *what, Error *err)
 {
-	char *msg = NULL;
 	int rc;
 
 	/* Switching to WAL needs a moment of exclusive access; another console
 	 * opening at the same instant makes it BUSY without the busy handler,
 	 * so retry for the length of the busy timeout. */
 	for (int tries = 0;; tries++) {
-		rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
-		sqlite3_free(msg);
-		msg = NULL;
-		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || tries * 20 >= STORE_BUSY_TIMEOUT_MS)
+		rc = db_exec(s->db, sql);
+		if (rc != DB_BUSY || tries * 20 >= STORE_BUSY_TIMEOUT_MS)
 			break;
 		nanosleep(&(struct timespec){ 0, 20 * 1000 * 1000 }, NULL);
 	}
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		return store_sql_error(s, rc, err, what);
 	return ST_OK;
 }
 
 static Status store_text_query(Store *s, const char *sql, char *out, size_t n, Error *err)
 {
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	DbStmt *st = store_stmt(s, sql, err);
 	int rc;
 
 	if (!st)
 		return err->status;
 	out[0] = '\0';
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		store_col_copy(st, 0, out, n);
 	store_stmt_done(s, st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != DB_ROW && rc != DB_DONE)
 		return store_sql_error(s, rc, err, "reading database settings");
 	return ST_OK;
 }
@@ -463,17 +455,15 @@ static int store_open_readonly(Store *s, const char *path)
 	bool dir_ro;
 	int rc;
 
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
-						   SQLITE_OPEN_NOFOLLOW,
-			     NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	rc = db_sqlite_open(path, DB_OPEN_READONLY, STORE_BUSY_TIMEOUT_MS, &s->db);
+	if (rc == DB_OK)
+		rc = db_exec(s->db, "SELECT count(*) FROM sqlite_master");
 	snprintf(wal, sizeof wal, "%s-wal", path);
 	dir_ro = dir && access(dir, W_OK) != 0;
 	free(dir);
-	if (rc == SQLITE_OK || !dir_ro || access(wal, F_OK) == 0)
+	if (rc == DB_OK || !dir_ro || access(wal, F_OK) == 0)
 		return rc;
-	sqlite3_close_v2(s->db);
+	db_close(s->db);
 	s->db = NULL;
 	buf_puts(&uri, "file:");
 	for (const char *p = path; *p; p++) {
@@ -484,24 +474,16 @@ static int store_open_readonly(Store *s, const char *path)
 	}
 	buf_puts(&uri, "?immutable=1");
 	if (!uri.data)
-		return SQLITE_NOMEM;
-	rc = sqlite3_open_v2(uri.data, &s->db,
-			     SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW |
-				     SQLITE_OPEN_URI,
-			     NULL);
+		return DB_NOMEM;
+	rc = db_sqlite_open(uri.data, DB_OPEN_READONLY | DB_OPEN_URI, STORE_BUSY_TIMEOUT_MS,
+			    &s->db);
 	buf_free(&uri);
 	return rc;
 }
 
-static int store_count_commit(void *ctx)
-{
-	((Store *)ctx)->commits++;
-	return 0; /* let it commit */
-}
-
 long store_commit_count(const Store *s)
 {
-	return s->commits;
+	return db_commits(s->db);
 }
 
 Status store_open(const char *path, Store **out, Error *err)
@@ -543,19 +525,14 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 	}
 	s->readonly = readonly;
 	rc = readonly ? store_open_readonly(s, path)
-		      : sqlite3_open_v2(path, &s->db,
-					(check ? SQLITE_OPEN_READONLY
-					       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-						SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
-					NULL);
-	if (rc != SQLITE_OK) {
+		      : db_sqlite_open(path,
+				       check ? DB_OPEN_READONLY : DB_OPEN_READWRITE | DB_OPEN_CREATE,
+				       STORE_BUSY_TIMEOUT_MS, &s->db);
+	if (rc != DB_OK) {
 		store_sql_error(s, rc, err, "opening the database");
 		store_close(s);
 		return err->status;
 	}
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_commit_hook(s->db, store_count_commit, s);
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
 	if (check) {
 		/* Read-only: no journal switch, no migration, no key check row. */
 		if (store_pragma(s, "PRAGMA foreign_keys = ON", "enabling foreign keys", err) != ST_OK ||
@@ -601,18 +578,17 @@ void store_close(Store *s)
 	while (s->tx_depth > 0)
 		store_rollback(s);
 	for (size_t i = 0; i < s->stmt_count; i++) {
-		sqlite3_finalize(s->stmts[i].st);
+		db_finalize(s->stmts[i].st);
 		free(s->stmts[i].sql);
 	}
 	free(s->stmts);
 	if (s->db && s->version > 0) {
 		/* Keeps the planner's statistics fresh for the indexes the list
 		 * queries rely on; bounded, and never worth waiting for a lock. */
-		sqlite3_busy_timeout(s->db, 50);
-		sqlite3_exec(s->db, "PRAGMA analysis_limit = 400; PRAGMA optimize", NULL, NULL, NULL);
+		db_set_busy_timeout(s->db, 50);
+		db_exec(s->db, "PRAGMA analysis_limit = 400; PRAGMA optimize");
 	}
-	if (s->db)
-		sqlite3_close_v2(s->db);
+	db_close(s->db);
 	store_crypto_free(s->keys);
 	free(s->operator_name);
 	free(s->path);

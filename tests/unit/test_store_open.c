@@ -443,7 +443,7 @@ START_TEST(test_lock_error_names_no_holder)
 	Error err;
 
 	error_clear(&err);
-	ck_assert_int_eq(store_sql_error(NULL, SQLITE_BUSY, &err, "saving"), ST_E_BUSY);
+	ck_assert_int_eq(store_sql_error(NULL, DB_BUSY, &err, "saving"), ST_E_BUSY);
 	ck_assert_msg(strstr(err.msg, "locked by another envctl") == NULL, "%s", err.msg);
 	ck_assert_msg(strstr(err.msg, "another program") != NULL, "%s", err.msg);
 	ck_assert_msg(strstr(err.msg, "try again") != NULL, "%s", err.msg);
