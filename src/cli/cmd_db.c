@@ -1,21 +1,28 @@
-/* envctl db check|backup|path */
+/* envctl db check|backup|path|copy */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/operators.h"
 
 static const char db_usage[] =
 	"usage: envctl db check [--json]\n"
 	"       envctl db backup FILE\n"
 	"       envctl db path\n"
+	"       envctl db copy SRC DST [--force]\n"
 	"\n"
 	"check runs SQLite's integrity and foreign-key checks and the console's own:\n"
 	"orphan secrets, dangling bindings, secrets without a current version and\n"
 	"ciphertext left behind by a delete. It exits 0 when clean, 1 when not.\n"
 	"backup writes a consistent copy (SQLite online backup) to a new 0600 file,\n"
-	"even while other consoles write; it never overwrites.\n";
+	"even while other consoles write; it never overwrites.\n"
+	"copy copies a whole registry (environments, secrets with every version,\n"
+	"leases, probes, activity, operators) from SRC to DST, each a path or URL as\n"
+	"--db takes it, in one transaction on DST, after checking every table's row\n"
+	"count and decrypting every secret at DST. The same operators decrypt the\n"
+	"copy. A DST that holds any data is refused unless --force, which replaces it.\n";
 
 /* An existing database is checked read-only (nothing written into the
  * file being checked, a 0-byte file is an error); a missing one is created
@@ -75,13 +82,36 @@ static int db_check(App *app, bool json)
 	return rc;
 }
 
+static int db_copy(App *app, const char *src, const char *dst, bool force)
+{
+	StoreCopyReport r;
+	Error err;
+
+	error_clear(&err);
+	if (operators_db_copy(app, src, dst, force, &r, &err) != ST_OK)
+		return cli_fail(&err);
+	printf("copied %s to %s%s:\n", src, dst, r.replaced ? " (its old contents replaced)" : "");
+	for (size_t i = 0; i < r.tables; i++)
+		printf("  %-22s %ld row%s\n", store_copy_table_name(i), r.rows[i],
+		       r.rows[i] == 1 ? "" : "s");
+	printf("row counts match; %ld secret version%s decrypted at the destination\n",
+	       r.secrets_verified, r.secrets_verified == 1 ? "" : "s");
+	return 0;
+}
+
 static int db_run(App *app, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL, *pos[1] = { NULL };
-	bool json = false;
+	const char *sub = argc > 1 ? argv[1] : NULL, *pos[2] = { NULL, NULL };
+	bool json = false, force = false;
 	const CliOpt opts[] = {
 		{ "--json", CLI_FLAG, &json },
+		{ "--force", CLI_FLAG, &force },
 		{ NULL, CLI_FLAG, NULL },
+	};
+	const CliOptScope scopes[] = {
+		{ "--json", "check" },
+		{ "--force", "copy" },
+		{ NULL, NULL },
 	};
 	Store *s;
 	Error err;
@@ -89,7 +119,7 @@ static int db_run(App *app, int argc, char **argv)
 
 	if (!sub)
 		return cli_usage_error(&cli_cmd_db, "db: missing subcommand");
-	rc = cli_parse(&cli_cmd_db, sub, argc, argv, 2, opts, pos, 1, &npos);
+	rc = cli_parse_scoped(&cli_cmd_db, sub, argc, argv, 2, opts, scopes, pos, 2, &npos);
 	if (rc)
 		return rc;
 	error_clear(&err);
@@ -98,6 +128,12 @@ static int db_run(App *app, int argc, char **argv)
 			return cli_usage_error(&cli_cmd_db, "db check: unexpected \"%s\"", pos[0]);
 		return db_check(app, json);
 	}
+	if (strcmp(sub, "copy") == 0) {
+		if (npos < 2)
+			return cli_usage_error(&cli_cmd_db, "db copy: missing %s",
+					       npos ? "DST" : "SRC and DST");
+		return db_copy(app, pos[0], pos[1], force);
+	}
 	if (strcmp(sub, "path") == 0) {
 		printf("%s\n", app->db_path);
 		return 0;
@@ -105,6 +141,8 @@ static int db_run(App *app, int argc, char **argv)
 	if (strcmp(sub, "backup") == 0) {
 		if (!npos)
 			return cli_usage_error(&cli_cmd_db, "db backup: missing FILE");
+		if (npos > 1)
+			return cli_usage_error(&cli_cmd_db, "db backup: unexpected \"%s\"", pos[1]);
 		if (app_store(app, &s, &err) != ST_OK || store_backup(s, pos[0], &err) != ST_OK)
 			return cli_fail(&err);
 		printf("backed up %s to %s\n", store_path(s), pos[0]);
@@ -115,7 +153,7 @@ static int db_run(App *app, int argc, char **argv)
 
 const CliCommand cli_cmd_db = {
 	.name = "db",
-	.summary = "check the database, back it up",
+	.summary = "check the database, back it up, copy a registry",
 	.usage = db_usage,
 	.run = db_run,
 };

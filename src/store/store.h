@@ -561,6 +561,27 @@ typedef struct StoreCheckReport {
 Status store_check(Store *s, StoreCheckReport *out, Error *err);
 void store_check_report_free(StoreCheckReport *r);
 
+/* `db copy`: every table of src (environments, secrets with all their
+ * versions, bindings, leases, probes, access events, activity, operators
+ * and the key check) into dst through the driver, in one transaction on
+ * dst, read from one snapshot of src. The ciphertext and the operators'
+ * sealed data keys go as they are, so the same operators decrypt the copy;
+ * before committing, every table's row count is compared and every copied
+ * version decrypted at dst. A dst holding environments, secrets, leases,
+ * probes or activity is refused (ST_E_CONFLICT) unless force, which
+ * replaces all of it. Afterwards dst's handle holds src's keys. */
+#define STORE_COPY_TABLES_MAX 16
+typedef struct StoreCopyReport {
+	size_t tables;
+	long rows[STORE_COPY_TABLES_MAX]; /* per table, in store_copy_table_name order */
+	long secrets_verified;            /* versions decrypted at the destination */
+	bool replaced;                    /* dst held data that --force replaced */
+} StoreCopyReport;
+
+Status store_copy(Store *src, Store *dst, bool force, StoreCopyReport *out, Error *err);
+/* The i-th copied table's name; NULL past the last. */
+const char *store_copy_table_name(size_t i);
+
 /* An online backup (SQLite backup API) into a new file created 0600;
  * refuses to overwrite. Consistent even while other consoles write. */
 Status store_backup(Store *s, const char *dest_path, Error *err);

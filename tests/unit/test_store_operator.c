@@ -423,6 +423,48 @@ START_TEST(test_master_key_database_migrates)
 }
 END_TEST
 
+/* db copy: the copy opens for both operators; a source version that does
+ * not decrypt stops the copy before anything is written. */
+START_TEST(test_copy_verifies_before_writing)
+{
+	Two t;
+	char *dst_path, *n;
+	StoreCopyReport r;
+	Store *src, *dst;
+	Error err;
+
+	two_setup(&t);
+	dst_path = tu_path(t.dir, "copy.db");
+	src = open_as(t.db, t.alice_key);
+	dst = open_as(dst_path, t.alice_key);
+	error_clear(&err);
+	ck_assert_msg(store_copy(src, dst, false, &r, &err) == ST_OK, "%s", err.msg);
+	ck_assert_int_eq(r.secrets_verified, 3);
+	ck_assert(verifies(dst, "one", "value-two"));
+	store_close(dst);
+	store_close(src);
+	dst = open_as(dst_path, t.bob_key);
+	ck_assert(verifies(dst, "other", "x"));
+	store_close(dst);
+	/* a version moved from another secret does not authenticate */
+	tu_sql(t.db, "UPDATE secret_versions SET material = (SELECT material FROM secret_versions "
+		     "WHERE secret_id = (SELECT id FROM secrets WHERE name = 'other')) WHERE "
+		     "secret_id = (SELECT id FROM secrets WHERE name = 'one') AND version = 2");
+	tu_sql(dst_path, "DELETE FROM activity");
+	src = open_as(t.db, t.alice_key);
+	dst = open_as(dst_path, t.alice_key);
+	ck_assert_int_eq(store_copy(src, dst, true, &r, &err), ST_E_CRYPTO);
+	ck_assert_msg(strstr(err.msg, "nothing was written") != NULL, "%s", err.msg);
+	store_close(dst);
+	store_close(src);
+	n = tu_sql_text(dst_path, "SELECT count(*) FROM secret_versions");
+	ck_assert_str_eq(n, "3"); /* the earlier copy, untouched */
+	free(n);
+	free(dst_path);
+	two_free(&t);
+}
+END_TEST
+
 TEST_SUITE(store_operator)
 {
 	Suite *s = suite_create("store_operator");
@@ -436,6 +478,7 @@ TEST_SUITE(store_operator)
 	tcase_add_test(tc, test_remove_rotates_and_locks_out);
 	tcase_add_test(tc, test_last_operator_and_unknown_refused);
 	tcase_add_test(tc, test_master_key_database_migrates);
+	tcase_add_test(tc, test_copy_verifies_before_writing);
 	suite_add_tcase(s, tc);
 	return s;
 }
