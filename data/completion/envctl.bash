@@ -59,14 +59,14 @@ _envctl()
 	fi
 	[ "$n" -gt 0 ] && return
 	case $cmd:$sub in
-	env:create|env:list|secret:create|secret:list|lease:list|lease:sweep|db:check|db:path|plugin:list) ;;
+	env:create|env:list|secret:create|secret:list|lease:list|lease:sweep|db:check|db:path|plugin:list|operator:*) ;;
 	env:*) COMPREPLY=($(compgen -W "$(_envctl_words envs)" -- "$cur")) ;;
 	lease:acquire|lease:why) COMPREPLY=($(compgen -W "$(_envctl_words envs)" -- "$cur")) ;;
 	lease:*) COMPREPLY=($(compgen -W "$(_envctl_words leases)" -- "$cur")) ;;
 	provider:show) COMPREPLY=($(compgen -W "$(_envctl_words providers)" -- "$cur")) ;;
 	plugin:show|plugin:log|plugin:restart) COMPREPLY=($(compgen -W "$(_envctl_words plugins)" -- "$cur")) ;;
 	plugin:import) COMPREPLY=($(compgen -d -- "$cur")) ;;
-	plugin:lint|db:backup) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	plugin:lint|db:backup|db:copy) COMPREPLY=($(compgen -f -- "$cur")) ;;
 	secret:*) COMPREPLY=($(compgen -W "$(_envctl_words secrets)" -- "$cur")) ;;
 	complete:subcommands|complete:options) COMPREPLY=($(compgen -W "$(_envctl_words commands)" -- "$cur")) ;;
 	esac

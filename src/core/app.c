@@ -110,6 +110,11 @@ static void app_actor_operator(App *app)
 		return;
 	snprintf(actor, sizeof actor, "%.*s:%s", colon ? (int)(colon - app->actor) : 6,
 		 colon ? app->actor : "envctl", op);
+	/* A console's worker copies the App (tui/job.c) and opens its own
+	 * store: by then the actor already names the operator, and the string
+	 * is the console's, not the copy's to free. */
+	if (app->actor && strcmp(app->actor, actor) == 0)
+		return;
 	copy = strdup(actor);
 	if (!copy)
 		return; /* keeps the login name */
