@@ -158,6 +158,8 @@ Status app_set_actor(App *app, const char *frontend, Error *err)
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	free(app->actor);
 	app->actor = copy;
+	if (app->store)
+		app_actor_operator(app);
 	return ST_OK;
 }
 
