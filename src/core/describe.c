@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/env_plugin.h"
 #include "core/environment.h"
 
 cJSON *describe_env(App *app, const StoreEnv *e, Error *err)
@@ -24,6 +25,12 @@ cJSON *describe_env(App *app, const StoreEnv *e, Error *err)
 	cJSON_AddStringToObject(o, "driver", e->driver);
 	cJSON_AddStringToObject(o, "status", e->status);
 	cJSON_AddStringToObject(o, "provider", e->provider);
+	{
+		char why[256];
+
+		if (env_provider_missing(app, e, why, sizeof why))
+			cJSON_AddStringToObject(o, "providerMissing", why);
+	}
 	cJSON_AddItemToObject(o, "config", config);
 	cJSON_AddItemToObject(o, "metadata", cJSON_Duplicate(e->metadata, 1));
 	cJSON_AddStringToObject(o, "createdAt", e->created_at);
