@@ -16,4 +16,4 @@ CREATE TABLE operators (
 );
 
 -- Which operator's console resolved or verified the secret.
-ALTER TABLE secret_access_events ADD COLUMN operator TEXT;
+ALTER TABLE secret_access_events ADD COLUMN operator_name TEXT;

@@ -50,7 +50,7 @@ static const CopyTable copy_tables[] = {
 	  "tttittit" },
 	{ "secret_access_events",
 	  "id, secret_id, version, consumer, environment_id, config_path, lease_id, run_id, "
-	  "outcome, error, created_at, operator",
+	  "outcome, error, created_at, operator_name",
 	  "itittttttttt" },
 	{ "activity",
 	  "id, created_at, actor, action, entity_type, entity_id, entity_name, changed_fields, "

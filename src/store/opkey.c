@@ -104,10 +104,11 @@ Status store_public_key_parse(const char *text, char canon[STORE_PUBKEY_TEXT_LEN
 	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
 		len--;
 	if (!text || !opkey_decode(text, len, pk))
+		/* Not echoed: what was pasted may be the private half. */
 		return error_set(err, ST_E_INVALID,
-				 "public key \"%.60s\" is not an operator public key (base64 of 32 "
-				 "bytes, as `envctl operator init` prints it)",
-				 text ? text : "");
+				 "the public key given (%zu characters) is not an operator public key "
+				 "(base64 of 32 bytes, as `envctl operator init` prints it)",
+				 len);
 	store_opkey_public_text(pk, canon);
 	if (fp)
 		store_opkey_fingerprint(pk, fp);

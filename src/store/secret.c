@@ -469,7 +469,7 @@ static void store_verify_record(Store *s, const StoreSecret *sec, bool ok, const
 	time_now_iso(now);
 	st = store_stmt(s,
 			"INSERT INTO secret_access_events (secret_id, version, consumer, outcome, "
-			"error, created_at, operator) VALUES (?1, ?2, 'verify', ?3, ?4, ?5, ?6)",
+			"error, created_at, operator_name) VALUES (?1, ?2, 'verify', ?3, ?4, ?5, ?6)",
 			&ignored);
 	if (!st)
 		return;
@@ -870,7 +870,7 @@ static void store_access_record(Store *s, const StoreResolve *req, long version,
 	st = store_stmt(s,
 			"INSERT INTO secret_access_events (secret_id, version, consumer, "
 			"environment_id, config_path, lease_id, run_id, outcome, error, created_at, "
-			"operator) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			"operator_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 			&ignored);
 	if (!st)
 		return;
@@ -1031,7 +1031,7 @@ Status store_access_event_list(Store *s, const char *secret_id, long limit,
 	DbStmt *st = store_stmt(s,
 				      "SELECT id, secret_id, version, consumer, environment_id, "
 				      "config_path, lease_id, run_id, outcome, error, created_at, "
-				      "operator FROM secret_access_events WHERE secret_id = ?1 "
+				      "operator_name FROM secret_access_events WHERE secret_id = ?1 "
 				      "ORDER BY created_at DESC, id DESC LIMIT ?2",
 				      err);
 

@@ -55,7 +55,7 @@ expect_rc 0 B operator list
 contains "$out" "bob"
 contains "$out" "(you)"
 [ "$(sql "select added_by from operators where name = 'bob'")" = alice ] || fail "added_by"
-[ "$(sql "select operator from secret_access_events order by id desc limit 1")" = bob ] ||
+[ "$(sql "select operator_name from secret_access_events order by id desc limit 1")" = bob ] ||
 	fail "access event does not name bob"
 expect_rc 0 A activity --json
 [ "$(json_get "$out" 'j.filter(a => a.action === "operator.added")[0].actor')" = cli:alice ] ||
@@ -91,7 +91,7 @@ mk=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 HOME="$TMPDIR/m" XDG_CONFIG_HOME="$TMPDIR/m/cfg" ENVCTL_MASTER_KEY=$mk ENVCTL_DB="$old" \
 	"$ENVCTL_BIN" secret create legacy --value-file v1 >/dev/null || fail "legacy create"
 rm -f "$TMPDIR/m/cfg/envctl/operator.key"
-sqlite3 "$old" "DROP TABLE operators; ALTER TABLE secret_access_events DROP COLUMN operator;
+sqlite3 "$old" "DROP TABLE operators; ALTER TABLE secret_access_events DROP COLUMN operator_name;
 	DELETE FROM schema_migrations WHERE version = 3; PRAGMA user_version = 2;" || fail "downgrade"
 printf '%s\n' "$mk" > "$TMPDIR/m/cfg/envctl/master.key"; chmod 600 "$TMPDIR/m/cfg/envctl/master.key"
 mat=$(sqlite3 "$old" "select hex(material) from secret_versions")

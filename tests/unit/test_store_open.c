@@ -245,7 +245,7 @@ static void make_legacy(const char *dir, const char *path)
 	store_close(s);
 	unsetenv("ENVCTL_MASTER_KEY");
 	unlink(opkey);
-	tu_sql(path, "DROP TABLE operators; ALTER TABLE secret_access_events DROP COLUMN operator; "
+	tu_sql(path, "DROP TABLE operators; ALTER TABLE secret_access_events DROP COLUMN operator_name; "
 		     "DELETE FROM schema_migrations WHERE version = 3; PRAGMA user_version = 2");
 	f = fopen(key, "w");
 	ck_assert_ptr_nonnull(f);

@@ -383,7 +383,7 @@ START_TEST(test_master_key_database_migrates)
 	store_close(s);
 	unsetenv("ENVCTL_MASTER_KEY");
 	unlink(opkey);
-	tu_sql(db, "DROP TABLE operators; ALTER TABLE secret_access_events DROP COLUMN operator; "
+	tu_sql(db, "DROP TABLE operators; ALTER TABLE secret_access_events DROP COLUMN operator_name; "
 		   "DELETE FROM schema_migrations WHERE version = 3; PRAGMA user_version = 2");
 	f = fopen(mkey, "w");
 	ck_assert_ptr_nonnull(f);
