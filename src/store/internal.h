@@ -31,6 +31,7 @@ struct Store {
 	StoreKeys *keys;
 	char key_source[4096];
 	char *operator_name; /* whose key opened it; NULL: ENVCTL_MASTER_KEY or master key */
+	char *opkey_path;    /* the operator key file it opened with, for store_keys_refresh */
 	int version;
 	bool readonly; /* opened read-only: nothing is created or migrated */
 	int tx_depth;
@@ -93,6 +94,12 @@ Status store_crypto_new_data_key(StoreKeys **out, Error *err);
  * keys) the master key file — and migrates or initialises the database
  * when it can write. */
 Status store_keys_open(Store *s, const StoreOptions *opts, Error *err);
+/* Before encrypting, decrypting or sealing: when another console rotated
+ * the data key since this handle loaded it, unseal the new one with this
+ * handle's operator key (or refuse, when it opened by another way), so no
+ * version is ever written under a retired key. Inside the caller's write
+ * transaction, where nobody can rotate meanwhile. */
+Status store_keys_refresh(Store *s, Error *err);
 void store_crypto_check_value(const StoreKeys *keys, char hex[2 * STORE_FP_BYTES + 1]);
 Status store_crypto_encrypt(const StoreKeys *keys, const char *secret_id, long version,
 			    const unsigned char *value, size_t len, unsigned char **blob,

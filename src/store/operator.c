@@ -394,6 +394,12 @@ static Status op_admit_self(Store *s, const StoreOptions *opts, const char *why,
 		res = op_insert(s, k->name, pub, sealed, k->name, err);
 	if (res == ST_OK)
 		res = op_set_name(s, k->name, err);
+	if (res == ST_OK) {
+		free(s->opkey_path);
+		s->opkey_path = strdup(path);
+		if (!s->opkey_path)
+			res = error_set(err, ST_E_NOMEM, "out of memory");
+	}
 	/* A new database starts with no activity; a migration is worth a row. */
 	if (res == ST_OK && strcmp(why, OP_WHY_MIGRATED) == 0) {
 		StoreActivityNew a = {
@@ -504,6 +510,12 @@ static Status op_open_by_operator(Store *s, const StoreOptions *opts, const char
 	res = store_crypto_from_data_key(data, &s->keys, err);
 	if (res == ST_OK)
 		res = op_set_name(s, name, err);
+	if (res == ST_OK && (!s->opkey_path || strcmp(s->opkey_path, path) != 0)) {
+		free(s->opkey_path);
+		s->opkey_path = strdup(path);
+		if (!s->opkey_path)
+			res = error_set(err, ST_E_NOMEM, "out of memory");
+	}
 	if (res == ST_OK)
 		res = op_check_matches(s, stored, err);
 done:
@@ -584,8 +596,11 @@ static Status op_identify(Store *s, const StoreOptions *opts, Error *err)
 		return err->status;
 	if (store_opkey_load(path, &k, &ignored) == ST_OK) {
 		store_opkey_public_text(k->pk, pub);
-		if (op_find_key(s, pub, &name, sealed, &sealed_ok, &ignored) == ST_OK && name)
-			op_set_name(s, name, &ignored);
+		if (op_find_key(s, pub, &name, sealed, &sealed_ok, &ignored) == ST_OK && name &&
+		    op_set_name(s, name, &ignored) == ST_OK) {
+			free(s->opkey_path);
+			s->opkey_path = strdup(path); /* NULL: no refresh, nothing worse */
+		}
 	}
 	sodium_memzero(sealed, sizeof sealed);
 	store_opkey_free(k);
@@ -657,6 +672,37 @@ Status store_keys_open(Store *s, const StoreOptions *opts, Error *err)
 			 s->path);
 }
 
+Status store_keys_refresh(Store *s, Error *err)
+{
+	char stored[2 * STORE_FP_BYTES + 16], mine[2 * STORE_FP_BYTES + 1];
+	StoreOptions o = { 0 };
+	StoreKeys *old = s->keys;
+
+	if (!old)
+		return ST_OK;
+	if (op_meta_get(s, "key_check", stored, sizeof stored, err) != ST_OK)
+		return err->status;
+	store_crypto_check_value(old, mine);
+	if (!stored[0] || strcmp(stored, mine) == 0)
+		return ST_OK;
+	if (!s->opkey_path)
+		return error_set(err, ST_E_CONFLICT,
+				 "the data key of %s was rotated (`envctl operator remove`) after "
+				 "this console opened it with %s; nothing was done — open it again "
+				 "with your operator key",
+				 s->path, s->key_source);
+	/* Another console removed an operator: unseal the new key with ours. */
+	o.operator_key_file = s->opkey_path;
+	s->keys = NULL;
+	if (op_open_by_operator(s, &o, stored, err) != ST_OK) {
+		store_crypto_free(s->keys);
+		s->keys = old;
+		return error_prefix(err, "the data key was rotated by another console: ");
+	}
+	store_crypto_free(old);
+	return ST_OK;
+}
+
 /* ------------------------------------------------------------ add / remove */
 
 Status store_operator_add(Store *s, const char *name, const char *public_key,
@@ -674,7 +720,8 @@ Status store_operator_add(Store *s, const char *name, const char *public_key,
 		return err->status;
 	if (store_begin(s, err) != ST_OK)
 		return err->status;
-	if (op_holder(s, name, canon, who, sizeof who, &by_name, err) != ST_OK)
+	if (store_keys_refresh(s, err) != ST_OK ||
+	    op_holder(s, name, canon, who, sizeof who, &by_name, err) != ST_OK)
 		goto fail;
 	if (who[0]) {
 		if (by_name)
@@ -753,7 +800,7 @@ Status store_operator_remove(Store *s, const char *name, const StoreActivityNew 
 				 "removing an operator inside another transaction (a bug in envctl)");
 	if (store_begin(s, err) != ST_OK)
 		return err->status;
-	if (store_operator_list(s, &ops, err) != ST_OK) {
+	if (store_keys_refresh(s, err) != ST_OK || store_operator_list(s, &ops, err) != ST_OK) {
 		store_rollback(s);
 		return err->status;
 	}

@@ -275,8 +275,9 @@ static Status store_version_insert(Store *s, const char *secret_id, long version
 	DbStmt *st;
 	int rc;
 
-	if (store_crypto_encrypt(s->keys, secret_id, version, value, len, &blob, &blob_len, err) !=
-	    ST_OK)
+	if (store_keys_refresh(s, err) != ST_OK ||
+	    store_crypto_encrypt(s->keys, secret_id, version, value, len, &blob, &blob_len, err) !=
+		    ST_OK)
 		return err->status;
 	store_crypto_fingerprint(s->keys, secret_id, value, len, fp);
 	st = store_stmt(s,
@@ -538,7 +539,7 @@ Status store_secret_verify(Store *s, const char *id_or_name, const unsigned char
 	*match = false;
 	if (store_secret_find_live(s, id_or_name, &sec, err) != ST_OK)
 		return err->status;
-	if (store_verify_lockout(s, &sec, err) != ST_OK) {
+	if (store_verify_lockout(s, &sec, err) != ST_OK || store_keys_refresh(s, err) != ST_OK) {
 		store_secret_clear(&sec);
 		return err->status;
 	}
@@ -910,7 +911,7 @@ static Status store_resolve_inner(Store *s, const StoreResolve *req, long *versi
 	if (!req->secret_id || !id_is_uuid(req->secret_id))
 		return error_set(err, ST_E_INVALID, "%s does not hold a secret id",
 				 req->config_path ? req->config_path : "the field");
-	if (store_secret_find(s, req->secret_id, &sec, err) != ST_OK)
+	if (store_keys_refresh(s, err) != ST_OK || store_secret_find(s, req->secret_id, &sec, err) != ST_OK)
 		return err->status;
 	if (strcmp(sec.status, "active") != 0) {
 		res = error_set(err, ST_E_CRYPTO,

@@ -591,6 +591,7 @@ void store_close(Store *s)
 	db_close(s->db);
 	store_crypto_free(s->keys);
 	free(s->operator_name);
+	free(s->opkey_path);
 	free(s->path);
 	free(s);
 }

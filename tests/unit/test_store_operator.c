@@ -423,6 +423,63 @@ START_TEST(test_master_key_database_migrates)
 }
 END_TEST
 
+/* Two consoles: one removes an operator while the other stays open. The
+ * open one picks up the new data key before it writes or reads, so no
+ * version is ever stored under the retired key. One opened with the data
+ * key itself (ENVCTL_MASTER_KEY) has no way to the new key: refused. */
+START_TEST(test_rotation_seen_by_open_console)
+{
+	Two t;
+	Store *a1, *a2, *s;
+	StoreOptions mk = { .key_text = KEY_A };
+	char *mkdb;
+	Error err;
+
+	two_setup(&t);
+	a1 = open_as(t.db, t.alice_key);
+	a2 = open_as(t.db, t.alice_key);
+	error_clear(&err);
+	ck_assert_int_eq(store_operator_remove(a2, "bob", NULL, NULL, &err), ST_OK);
+	store_close(a2);
+	secret(a1, "after", "written-after-rotation");
+	ck_assert(verifies(a1, "one", "value-two"));
+	store_close(a1);
+	s = open_as(t.db, t.alice_key);
+	ck_assert(verifies(s, "after", "written-after-rotation"));
+	store_close(s);
+
+	mkdb = tu_path(t.dir, "mk.db");
+	ck_assert_int_eq(store_open_ex(mkdb, &mk, &a1, &err), ST_OK); /* admits config/'s key */
+	store_close(a1);
+	{
+		StoreOperatorKeyInfo self;
+
+		ck_assert_int_eq(store_operator_key_info(NULL, &self, &err), ST_OK);
+		s = open_as(mkdb, NULL);
+		ck_assert_int_eq(store_operator_add(s, "alice", t.alice.public_key, self.name, &err),
+				 ST_OK);
+		store_close(s);
+	}
+	/* a handle holding the data key from ENVCTL_MASTER_KEY, identified as no
+	 * admitted operator (its key file is another's) */
+	mk.operator_key_file = t.bob_key;
+	ck_assert_int_eq(store_open_ex(mkdb, &mk, &a1, &err), ST_OK);
+	ck_assert_ptr_null(store_operator_name(a1));
+	s = open_as(mkdb, t.alice_key);
+	ck_assert_int_eq(store_operator_remove(s, "alice", NULL, NULL, &err), ST_OK);
+	store_close(s);
+	ck_assert_int_eq(store_secret_create(a1, &(StoreSecretNew){ .name = "late",
+								 .value = (const unsigned char *)"v",
+								 .value_len = 1 },
+					     NULL, &err),
+			 ST_E_CONFLICT);
+	ck_assert_msg(strstr(err.msg, "was rotated") != NULL, "%s", err.msg);
+	store_close(a1);
+	free(mkdb);
+	two_free(&t);
+}
+END_TEST
+
 /* db copy: the copy opens for both operators; a source version that does
  * not decrypt stops the copy before anything is written. */
 START_TEST(test_copy_verifies_before_writing)
@@ -479,6 +536,7 @@ TEST_SUITE(store_operator)
 	tcase_add_test(tc, test_last_operator_and_unknown_refused);
 	tcase_add_test(tc, test_master_key_database_migrates);
 	tcase_add_test(tc, test_copy_verifies_before_writing);
+	tcase_add_test(tc, test_rotation_seen_by_open_console);
 	suite_add_tcase(s, tc);
 	return s;
 }
