@@ -323,6 +323,20 @@ START_TEST(test_remove_rotates_and_locks_out)
 	ck_assert_int_eq(try_open_as(t.db, t.bob_key, &err), ST_E_CRYPTO);
 	ck_assert_msg(strstr(err.msg, "does not match the database's key check") != NULL, "%s",
 		      err.msg);
+	/* db check names a damaged sealed key */
+	tu_sql(t.db, "UPDATE operators SET sealed_key = x'00' WHERE name = 'bob'");
+	{
+		StoreCheckReport r;
+		bool seen = false;
+
+		s = open_as(t.db, t.alice_key);
+		ck_assert_int_eq(store_check(s, &r, &err), ST_OK);
+		for (size_t i = 0; i < r.count; i++)
+			seen = seen || strstr(r.problems[i], "sealed for bob is damaged (1 bytes") != NULL;
+		ck_assert_msg(seen, "db check missed the damaged sealed key (%zu problems)", r.count);
+		store_check_report_free(&r);
+		store_close(s);
+	}
 	act = tu_sql_text(t.db, "SELECT action || ' ' || entity_name FROM activity ORDER BY id "
 				"DESC LIMIT 1");
 	ck_assert_str_eq(act, "operator.removed bob");
