@@ -371,14 +371,14 @@ Status store_operator_key_info(const char *path, StoreOperatorKeyInfo *out, Erro
 {
 	char *own = path ? NULL : store_operator_key_default_path();
 	StoreOpKey *k = NULL;
+	Status res;
 
 	memset(out, 0, sizeof *out);
 	if (!path && !own)
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	if (!path)
 		path = own;
-	Status res = store_opkey_load(path, &k, err);
-
+	res = store_opkey_load(path, &k, err);
 	if (res == ST_OK)
 		opkey_fill_info(k, path, out);
 	store_opkey_free(k);
