@@ -17,6 +17,7 @@ static const CliCommand *const cli_commands[] = {
 	&cli_cmd_secret,
 	&cli_cmd_activity,
 	&cli_cmd_db,
+	&cli_cmd_operator,
 	&cli_cmd_plugin,
 	&cli_cmd_lease,
 	&cli_cmd_probe_config,

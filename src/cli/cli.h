@@ -136,6 +136,7 @@ extern const CliCommand cli_cmd_env;
 extern const CliCommand cli_cmd_secret;
 extern const CliCommand cli_cmd_activity;
 extern const CliCommand cli_cmd_db;
+extern const CliCommand cli_cmd_operator;
 extern const CliCommand cli_cmd_plugin;
 extern const CliCommand cli_cmd_lease;
 /* `env probe`, which lives with the other probe commands in cmd_probe.c. */

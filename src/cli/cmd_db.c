@@ -1,10 +1,11 @@
-/* envctl db check|backup|path */
+/* envctl db check|backup|path|copy */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/operators.h"
 
 static const CliSubDoc db_subs[] = {
 	{ "check", "", "check the database's integrity and the store's own rules",
@@ -18,11 +19,20 @@ static const CliSubDoc db_subs[] = {
 	  "never overwrites an existing file.",
 	  "@file", "envctl db backup envctl-backup.db", NULL },
 	{ "path", "", "print the database's path", NULL, NULL, "envctl db path", NULL },
+	{ "copy", "SRC DST", "copy a whole registry from one database to another",
+	  "Environments, secrets with every version, leases, probes, activity and operators go "
+	  "from SRC to DST (each a path or URL as --db takes it) through the store, in one "
+	  "transaction on DST, after checking every table's row count and decrypting every "
+	  "secret at DST. Ciphertext is copied as it is, so the same operators decrypt the copy. "
+	  "A DST that holds any data is refused (exit 5) unless --force, which replaces it.",
+	  "@file", "envctl env create web --provider fake\nenvctl db copy \"$(envctl db path)\" copy.db",
+	  "0 copied, 2 usage, 5 destination not empty, 7 database error" },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 static const CliOptDoc db_opts[] = {
 	{ "--json", "check", NULL, "print the findings as JSON", NULL, NULL, false },
+	{ "--force", "copy", NULL, "replace what the destination holds", NULL, NULL, false },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
 };
 
@@ -84,13 +94,36 @@ static int db_check(App *app, bool json)
 	return rc;
 }
 
+static int db_copy(App *app, const char *src, const char *dst, bool force)
+{
+	StoreCopyReport r;
+	Error err;
+
+	error_clear(&err);
+	if (operators_db_copy(app, src, dst, force, &r, &err) != ST_OK)
+		return cli_fail(&err);
+	printf("copied %s to %s%s:\n", src, dst, r.replaced ? " (its old contents replaced)" : "");
+	for (size_t i = 0; i < r.tables; i++)
+		printf("  %-22s %ld row%s\n", store_copy_table_name(i), r.rows[i],
+		       r.rows[i] == 1 ? "" : "s");
+	printf("row counts match; %ld secret version%s decrypted at the destination\n",
+	       r.secrets_verified, r.secrets_verified == 1 ? "" : "s");
+	return 0;
+}
+
 static int db_run(App *app, int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL, *pos[1] = { NULL };
-	bool json = false;
+	const char *sub = argc > 1 ? argv[1] : NULL, *pos[2] = { NULL, NULL };
+	bool json = false, force = false;
 	const CliOpt opts[] = {
 		{ "--json", CLI_FLAG, &json },
+		{ "--force", CLI_FLAG, &force },
 		{ NULL, CLI_FLAG, NULL },
+	};
+	const CliOptScope scopes[] = {
+		{ "--json", "check" },
+		{ "--force", "copy" },
+		{ NULL, NULL },
 	};
 	Store *s;
 	Error err;
@@ -98,7 +131,7 @@ static int db_run(App *app, int argc, char **argv)
 
 	if (!sub)
 		return cli_usage_error(&cli_cmd_db, "db: missing subcommand");
-	rc = cli_parse(&cli_cmd_db, sub, argc, argv, 2, opts, pos, 1, &npos);
+	rc = cli_parse_scoped(&cli_cmd_db, sub, argc, argv, 2, opts, scopes, pos, 2, &npos);
 	if (rc)
 		return rc;
 	error_clear(&err);
@@ -106,6 +139,12 @@ static int db_run(App *app, int argc, char **argv)
 		if (npos)
 			return cli_usage_error(&cli_cmd_db, "db check: unexpected \"%s\"", pos[0]);
 		return db_check(app, json);
+	}
+	if (strcmp(sub, "copy") == 0) {
+		if (npos < 2)
+			return cli_usage_error(&cli_cmd_db, "db copy: missing %s",
+					       npos ? "DST" : "SRC and DST");
+		return db_copy(app, pos[0], pos[1], force);
 	}
 	if (strcmp(sub, "path") == 0) {
 		char *shown = store_path_shown(app->db_path);
@@ -117,6 +156,8 @@ static int db_run(App *app, int argc, char **argv)
 	if (strcmp(sub, "backup") == 0) {
 		if (!npos)
 			return cli_usage_error(&cli_cmd_db, "db backup: missing FILE");
+		if (npos > 1)
+			return cli_usage_error(&cli_cmd_db, "db backup: unexpected \"%s\"", pos[1]);
 		if (app_store(app, &s, &err) != ST_OK || store_backup(s, pos[0], &err) != ST_OK)
 			return cli_fail(&err);
 		printf("backed up %s to %s\n", store_path(s), pos[0]);
@@ -127,7 +168,7 @@ static int db_run(App *app, int argc, char **argv)
 
 const CliCommand cli_cmd_db = {
 	.name = "db",
-	.summary = "check the database, back it up",
+	.summary = "check the database, back it up, copy a registry",
 	.run = db_run,
 	.subs = db_subs,
 	.opts = db_opts,

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "core/describe.h"
+#include "core/env_plugin.h"
 #include "core/environment.h"
 #include "util/ids.h"
 #include "util/buf.h"
@@ -156,6 +157,7 @@ static int env_cmd_show(App *app, const StoreEnv *e, bool json)
 {
 	Error err;
 	cJSON *config = NULL;
+	char why[260] = " — ";
 
 	error_clear(&err);
 	if (json) {
@@ -167,9 +169,11 @@ static int env_cmd_show(App *app, const StoreEnv *e, bool json)
 	}
 	if (env_display_config(app, e, &config, &err) != ST_OK)
 		return cli_fail(&err);
-	printf("Name:         %s\nID:           %s\nProvider:     %s\nStatus:       %s\n"
+	if (!env_provider_missing(app, e, why + 3, sizeof why - 3))
+		why[0] = '\0';
+	printf("Name:         %s\nID:           %s\nProvider:     %s%s\nStatus:       %s\n"
 	       "Description:  %s\nCreated:      %s\nUpdated:      %s\nConfig:\n",
-	       e->name, e->id, e->provider, e->status,
+	       e->name, e->id, e->provider, why, e->status,
 	       e->description && e->description[0] ? e->description : "-", e->created_at,
 	       e->updated_at);
 	env_cmd_print_config(config, "");
@@ -226,14 +230,16 @@ static int env_cmd_list(App *app, const char *status, const char *provider, bool
 	       "LEASES", "DESCRIPTION");
 	for (size_t i = 0; i < l.count; i++) {
 		const StoreEnvSummary *row = &l.items[i];
-		char probe[32] = "-", age[16];
+		char probe[32] = "-", age[16], why[256];
+		bool missing = env_provider_missing(app, &row->env, why, sizeof why);
 
 		if (row->has_probe) {
 			time_age(row->probe_at, now, age, sizeof age);
 			snprintf(probe, sizeof probe, "%s %s", row->probe_ok ? "ok" : "failed", age);
 		}
-		printf("%-24s %-12s %-9s %-14s %-7ld %s\n", row->env.name, row->env.provider,
-		       row->env.status, probe, row->active_leases,
+		printf("%-24s %-12s %-9s %-14s %-7ld %s%s%s\n", row->env.name, row->env.provider,
+		       row->env.status, probe, row->active_leases, missing ? why : "",
+		       missing && row->env.description && row->env.description[0] ? "; " : "",
 		       row->env.description ? row->env.description : "");
 	}
 	if (l.count == 0)
@@ -284,8 +290,12 @@ static int env_cmd_save(App *app, const char *sub, const char *target_or_name, E
 		}
 		in.name = target_or_name;
 	} else {
-		if (env_get(app, target_or_name, &current, &err) != ST_OK) {
+		Provider *have;
+
+		if (env_get(app, target_or_name, &current, &err) != ST_OK ||
+		    env_provider_require(app, &current, "edit it", &have, &err) != ST_OK) {
 			json_wipe(config);
+			store_env_clear(&current);
 			return cli_fail(&err);
 		}
 		in.target = current.id;

@@ -12,8 +12,8 @@ static const CliSubDoc secret_subs[] = {
 	{ "create", "NAME --value-file F|-", "store a new secret",
 	  "The value is read from a file or standard input (\"-\"), never from the command line; "
 	  "one trailing newline is dropped. It is encrypted at rest (XChaCha20-Poly1305) with the "
-	  "master key from ENVCTL_MASTER_KEY or $XDG_CONFIG_HOME/envctl/master.key, and never "
-	  "printed again.",
+	  "database's data key, which your operator key unseals (see envctl operator --help; "
+	  "ENVCTL_MASTER_KEY, when set, is taken as the data key), and never printed again.",
 	  NULL, "printf %s 's3cret' | envctl secret create api-token --value-file -", NULL },
 	{ "rotate", "NAME|ID --value-file F|-", "store a new version of a secret", NULL, "@secrets",
 	  "printf %s 'n3w' | envctl secret rotate api-token --value-file -", NULL },

@@ -96,13 +96,42 @@ void app_free(App *app)
 	memset(app, 0, sizeof *app);
 }
 
+/* Activity rows name the operator whose key opened the database
+ * ("cli:alice"), not the login, once one did: two operators may share a
+ * login on a build machine. */
+static void app_actor_operator(App *app)
+{
+	const char *op = store_operator_name(app->store);
+	const char *colon = app->actor ? strchr(app->actor, ':') : NULL;
+	char actor[256];
+	char *copy;
+
+	if (!op)
+		return;
+	snprintf(actor, sizeof actor, "%.*s:%s", colon ? (int)(colon - app->actor) : 6,
+		 colon ? app->actor : "envctl", op);
+	/* A console's worker copies the App (tui/job.c) and opens its own
+	 * store: by then the actor already names the operator, and the string
+	 * is the console's, not the copy's to free. */
+	if (app->actor && strcmp(app->actor, actor) == 0)
+		return;
+	copy = strdup(actor);
+	if (!copy)
+		return; /* keeps the login name */
+	free(app->actor);
+	app->actor = copy;
+}
+
 Status app_store(App *app, Store **out, Error *err)
 {
 	StoreOptions opts = { .key_text = app->master_key_text, .readonly = app->readonly };
 
-	if (!app->store && store_open_ex(app->db_path, &opts, &app->store, err) != ST_OK) {
-		*out = NULL;
-		return err->status;
+	if (!app->store) {
+		if (store_open_ex(app->db_path, &opts, &app->store, err) != ST_OK) {
+			*out = NULL;
+			return err->status;
+		}
+		app_actor_operator(app);
 	}
 	*out = app->store;
 	return ST_OK;
@@ -129,6 +158,8 @@ Status app_set_actor(App *app, const char *frontend, Error *err)
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	free(app->actor);
 	app->actor = copy;
+	if (app->store)
+		app_actor_operator(app);
 	return ST_OK;
 }
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/env_plugin.h"
 #include "core/environment.h"
 
 /* With all (a list's bindings) the object borrows e's metadata: it must be
@@ -46,6 +47,12 @@ static cJSON *describe_env_with(App *app, const StoreEnv *e, const StoreBindingL
 	cJSON_AddStringToObject(o, "driver", e->driver);
 	cJSON_AddStringToObject(o, "status", e->status);
 	cJSON_AddStringToObject(o, "provider", e->provider);
+	{
+		char why[256];
+
+		if (env_provider_missing(app, e, why, sizeof why))
+			cJSON_AddStringToObject(o, "providerMissing", why);
+	}
 	cJSON_AddItemToObject(o, "config", config);
 	if (all)
 		cJSON_AddItemReferenceToObject(o, "metadata", e->metadata);

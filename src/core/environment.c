@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/env_plugin.h"
 #include "core/redact.h"
 #include "schema/schema.h"
 #include "util/buf.h"
@@ -1122,7 +1123,8 @@ Status env_save(App *app, const EnvSaveInput *in, StoreEnv *out, EnvSaveReport *
 					 "an environment needs a provider (see `envctl provider list`)");
 		provider_key = in->provider;
 	}
-	if (registry_require(&app->registry, provider_key, &p, err) != ST_OK ||
+	if ((editing ? env_provider_require(app, &old, "edit it", &p, err)
+		     : registry_require(&app->registry, provider_key, &p, err)) != ST_OK ||
 	    env_build_candidate(in, editing ? &old : NULL, provider_key, &cand, err) != ST_OK ||
 	    env_validate(app, p, &cand, report, err) != ST_OK)
 		goto fail_early;
@@ -1158,7 +1160,8 @@ Status env_save(App *app, const EnvSaveInput *in, StoreEnv *out, EnvSaveReport *
 			error_set(err, ST_E_NOMEM, "out of memory");
 			goto fail;
 		}
-		if (store_env_insert(s, &row, err) != ST_OK)
+		if (env_record_plugin(row.metadata, p, err) != ST_OK ||
+		    store_env_insert(s, &row, err) != ST_OK)
 			goto fail;
 	}
 	if (editing && in->metadata) {
@@ -1171,6 +1174,8 @@ Status env_save(App *app, const EnvSaveInput *in, StoreEnv *out, EnvSaveReport *
 		cJSON_Delete(row.metadata);
 		row.metadata = m;
 	}
+	if (editing && env_record_plugin(row.metadata, p, err) != ST_OK)
+		goto fail;
 	c.app = app;
 	c.s = s;
 	c.p = p;
@@ -1743,7 +1748,7 @@ Status env_resolve_runtime_config(App *app, const StoreEnv *env, const EnvResolv
 
 	*out = NULL;
 	if (app_store(app, &s, err) != ST_OK ||
-	    registry_require(&app->registry, env->provider, &p, err) != ST_OK)
+	    env_provider_require(app, env, "resolve its config", &p, err) != ST_OK)
 		return err->status;
 	config = cJSON_Duplicate(env->config, 1);
 	if (!config)

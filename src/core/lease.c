@@ -1,4 +1,5 @@
 #include "core/lease.h"
+#include "core/env_plugin.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -195,10 +196,8 @@ static Status lease_ctx_load(App *app, const char *env_ref, const char *consumer
 		return err->status;
 	if (store_env_get(c->store, env_ref, &c->env, err) != ST_OK)
 		return err->status;
-	if (registry_require(&app->registry, c->env.provider, &c->provider, err) != ST_OK) {
-		error_prefix(err, "environment \"%s\": ", c->env.name);
+	if (env_provider_require(app, &c->env, "acquire or release its leases", &c->provider, err) != ST_OK)
 		goto fail;
-	}
 	if (env_runtime_resolve(app, &c->env, consumer, lease_id, run_id, &c->rt, err) != ST_OK)
 		goto fail;
 	return ST_OK;
@@ -216,10 +215,8 @@ static Status lease_ctx_load_stored(App *app, const char *env_ref, LeaseCtx *c, 
 		return err->status;
 	if (store_env_get(c->store, env_ref, &c->env, err) != ST_OK)
 		return err->status;
-	if (registry_require(&app->registry, c->env.provider, &c->provider, err) != ST_OK) {
-		error_prefix(err, "environment \"%s\": ", c->env.name);
+	if (env_provider_require(app, &c->env, "acquire or release its leases", &c->provider, err) != ST_OK)
 		goto fail;
-	}
 	if (env_secret_paths(app, c->env.provider, c->env.config, &c->rt.secret_paths, err) != ST_OK)
 		goto fail;
 	return ST_OK;

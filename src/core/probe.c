@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/env_plugin.h"
 #include "core/environment.h"
 #include "core/runtime.h"
 #include "core/parallel.h"
@@ -155,11 +156,9 @@ Status probe_environment(App *app, const char *env_ref, const char *actor, Store
 	memset(&rt, 0, sizeof rt);
 	if (app_store(app, &s, err) != ST_OK || store_env_get(s, env_ref, &env, err) != ST_OK)
 		return err->status;
-	if ((st = registry_require(&app->registry, env.provider, &p, err)) != ST_OK) {
-		error_prefix(err, "environment \"%s\": ", env.name);
+	if ((st = env_provider_require(app, &env, "probe it", &p, err)) != ST_OK)
 		goto done;
-	}
-	if ((st = env_runtime_resolve(app, &env, "probe", NULL, NULL, &rt, err)) != ST_OK)
+	if ((st = env_runtime_resolve(app, &env, "probe it", NULL, NULL, &rt, err)) != ST_OK)
 		goto done;
 	probe_run_provider(p, rt.config, env.id, rt.secrets, out);
 	env_runtime_clear(&rt);
@@ -418,8 +417,8 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 		j->env = list.items[i].env;
 		memset(&list.items[i].env, 0, sizeof list.items[i].env);
 		error_clear(&e);
-		if (registry_require(&app->registry, j->env.provider, &j->provider, &e) == ST_OK &&
-		    env_runtime_resolve(app, &j->env, "probe", NULL, NULL, &j->rt, &e) == ST_OK)
+		if (env_provider_require(app, &j->env, "probe it", &j->provider, &e) == ST_OK &&
+		    env_runtime_resolve(app, &j->env, "probe it", NULL, NULL, &j->rt, &e) == ST_OK)
 			j->resolved = true;
 		else
 			j->unresolved = strdup(error_text(&e)); /* NULL on OOM: no row, still reported */

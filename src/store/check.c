@@ -220,6 +220,11 @@ Status store_check(Store *s, StoreCheckReport *out, Error *err)
 			     "s.id) OR (SELECT count(*) FROM secret_versions x WHERE x.secret_id = "
 			     "s.id AND x.status = 'current') > 1)",
 			     err) != ST_OK ||
+	    store_check_rows(s, out, "operator: ",
+			     "SELECT 'the data key sealed for ' || name || ' is damaged (' || "
+			     "length(sealed_key) || ' bytes, not 80); another operator can remove "
+			     "and re-add ' || name FROM operators WHERE length(sealed_key) <> 80",
+			     err) != ST_OK ||
 	    store_check_decrypt(s, out, err) != ST_OK || store_check_configs(s, out, err) != ST_OK)
 		goto fail;
 	if (store_count(s, "SELECT count(*) FROM environments", &out->environments, err) != ST_OK ||

@@ -204,6 +204,52 @@ static Status store_key_generate(const char *path, unsigned char key[STORE_KEY_B
 	return st;
 }
 
+/* The data key is kept beside its subkeys: admitting an operator seals
+ * it to their public key. */
+static Status store_crypto_derive_into(StoreKeys *keys, const unsigned char *data, Error *err)
+{
+	memcpy(keys->data, data, STORE_KEY_BYTES);
+	if (crypto_kdf_derive_from_key(keys->enc, sizeof keys->enc, STORE_SUBKEY_ENC,
+				       STORE_KDF_CONTEXT, data) != 0 ||
+	    crypto_kdf_derive_from_key(keys->fp, sizeof keys->fp, STORE_SUBKEY_FP,
+				       STORE_KDF_CONTEXT, data) != 0 ||
+	    crypto_kdf_derive_from_key(keys->check, sizeof keys->check, STORE_SUBKEY_CHECK,
+				       STORE_KDF_CONTEXT, data) != 0)
+		return error_set(err, ST_E_CRYPTO, "cannot derive keys from the data key");
+	sodium_mprotect_readonly(keys);
+	return ST_OK;
+}
+
+Status store_crypto_from_data_key(const unsigned char data[STORE_KEY_BYTES], StoreKeys **out,
+				  Error *err)
+{
+	StoreKeys *keys = sodium_malloc(sizeof *keys);
+
+	*out = NULL;
+	if (!keys)
+		return error_set(err, ST_E_NOMEM, "out of memory for the data key");
+	if (store_crypto_derive_into(keys, data, err) != ST_OK) {
+		sodium_free(keys);
+		return err->status;
+	}
+	*out = keys;
+	return ST_OK;
+}
+
+Status store_crypto_new_data_key(StoreKeys **out, Error *err)
+{
+	unsigned char *data = sodium_malloc(STORE_KEY_BYTES);
+	Status st;
+
+	*out = NULL;
+	if (!data)
+		return error_set(err, ST_E_NOMEM, "out of memory for the data key");
+	randombytes_buf(data, STORE_KEY_BYTES);
+	st = store_crypto_from_data_key(data, out, err);
+	sodium_free(data);
+	return st;
+}
+
 Status store_crypto_load(const char *key_file, const char *key_text, bool may_generate,
 			 StoreKeys **out, char *source, size_t source_len, Error *err)
 {
@@ -260,16 +306,10 @@ Status store_crypto_load(const char *key_file, const char *key_text, bool may_ge
 		if (st != ST_OK)
 			goto done;
 	}
-	if (crypto_kdf_derive_from_key(keys->enc, sizeof keys->enc, STORE_SUBKEY_ENC,
-				       STORE_KDF_CONTEXT, master) != 0 ||
-	    crypto_kdf_derive_from_key(keys->fp, sizeof keys->fp, STORE_SUBKEY_FP,
-				       STORE_KDF_CONTEXT, master) != 0 ||
-	    crypto_kdf_derive_from_key(keys->check, sizeof keys->check, STORE_SUBKEY_CHECK,
-				       STORE_KDF_CONTEXT, master) != 0) {
-		st = error_set(err, ST_E_CRYPTO, "cannot derive keys from the master key");
+	if (store_crypto_derive_into(keys, master, err) != ST_OK) {
+		st = err->status;
 		goto done;
 	}
-	sodium_mprotect_readonly(keys);
 	*out = keys;
 	keys = NULL;
 done:

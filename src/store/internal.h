@@ -9,10 +9,11 @@
 #define STORE_KEY_BYTES 32
 #define STORE_FP_BYTES 32
 
-/* Subkeys derived from the master key; the master key itself is wiped as
- * soon as they exist. Lives in sodium_malloc'd memory (guard pages, locked,
- * read-only after load). */
+/* The data key (the old master key's material in a migrated database) and
+ * the subkeys derived from it. Lives in sodium_malloc'd memory (guard
+ * pages, locked, read-only after load). */
 typedef struct StoreKeys {
+	unsigned char data[STORE_KEY_BYTES];  /* sealed to each operator */
 	unsigned char enc[STORE_KEY_BYTES];   /* XChaCha20-Poly1305 */
 	unsigned char fp[STORE_KEY_BYTES];    /* keyed BLAKE2b fingerprints */
 	unsigned char check[STORE_KEY_BYTES]; /* the database's key check value */
@@ -29,6 +30,8 @@ struct Store {
 	char *path;
 	StoreKeys *keys;
 	char key_source[4096];
+	char *operator_name; /* whose key opened it; NULL: ENVCTL_MASTER_KEY or master key */
+	char *opkey_path;    /* the operator key file it opened with, for store_keys_refresh */
 	int version;
 	bool readonly; /* opened read-only: nothing is created or migrated */
 	int tx_depth;
@@ -85,6 +88,23 @@ Status store_check_version(Store *s, Error *err);
 Status store_crypto_load(const char *key_file, const char *key_text, bool may_generate,
 			 StoreKeys **out, char *source, size_t source_len, Error *err);
 void store_crypto_free(StoreKeys *keys);
+/* Keys from a data key (copied; the caller wipes its own), or from a new
+ * random one. */
+Status store_crypto_from_data_key(const unsigned char data[STORE_KEY_BYTES], StoreKeys **out,
+				  Error *err);
+Status store_crypto_new_data_key(StoreKeys **out, Error *err);
+
+/* Operators (operator.c): finds the data key at open — by the console's
+ * operator key, ENVCTL_MASTER_KEY, or (a database from before operator
+ * keys) the master key file — and migrates or initialises the database
+ * when it can write. */
+Status store_keys_open(Store *s, const StoreOptions *opts, Error *err);
+/* Before encrypting, decrypting or sealing: when another console rotated
+ * the data key since this handle loaded it, unseal the new one with this
+ * handle's operator key (or refuse, when it opened by another way), so no
+ * version is ever written under a retired key. Inside the caller's write
+ * transaction, where nobody can rotate meanwhile. */
+Status store_keys_refresh(Store *s, Error *err);
 void store_crypto_check_value(const StoreKeys *keys, char hex[2 * STORE_FP_BYTES + 1]);
 Status store_crypto_encrypt(const StoreKeys *keys, const char *secret_id, long version,
 			    const unsigned char *value, size_t len, unsigned char **blob,

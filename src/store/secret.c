@@ -294,8 +294,9 @@ static Status store_version_insert(Store *s, const char *secret_id, long version
 	DbStmt *st;
 	int rc;
 
-	if (store_crypto_encrypt(s->keys, secret_id, version, value, len, &blob, &blob_len, err) !=
-	    ST_OK)
+	if (store_keys_refresh(s, err) != ST_OK ||
+	    store_crypto_encrypt(s->keys, secret_id, version, value, len, &blob, &blob_len, err) !=
+		    ST_OK)
 		return err->status;
 	store_crypto_fingerprint(s->keys, secret_id, value, len, fp);
 	st = store_stmt(s,
@@ -488,7 +489,7 @@ static void store_verify_record(Store *s, const StoreSecret *sec, bool ok, const
 	time_now_iso(now);
 	st = store_stmt(s,
 			"INSERT INTO secret_access_events (secret_id, version, consumer, outcome, "
-			"error, created_at) VALUES (?1, ?2, 'verify', ?3, ?4, ?5)",
+			"error, created_at, operator_name) VALUES (?1, ?2, 'verify', ?3, ?4, ?5, ?6)",
 			&ignored);
 	if (!st)
 		return;
@@ -498,6 +499,7 @@ static void store_verify_record(Store *s, const StoreSecret *sec, bool ok, const
 	store_bind_text(st, 3, ok ? "success" : "failure");
 	store_bind_text(st, 4, error);
 	store_bind_text(st, 5, now);
+	store_bind_text(st, 6, s->operator_name);
 	db_step(st);
 	store_stmt_done(s, st);
 }
@@ -556,7 +558,7 @@ Status store_secret_verify(Store *s, const char *id_or_name, const unsigned char
 	*match = false;
 	if (store_secret_find_live(s, id_or_name, &sec, err) != ST_OK)
 		return err->status;
-	if (store_verify_lockout(s, &sec, err) != ST_OK) {
+	if (store_verify_lockout(s, &sec, err) != ST_OK || store_keys_refresh(s, err) != ST_OK) {
 		store_secret_clear(&sec);
 		return err->status;
 	}
@@ -887,8 +889,8 @@ static void store_access_record(Store *s, const StoreResolve *req, long version,
 	time_now_iso(now);
 	st = store_stmt(s,
 			"INSERT INTO secret_access_events (secret_id, version, consumer, "
-			"environment_id, config_path, lease_id, run_id, outcome, error, created_at) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			"environment_id, config_path, lease_id, run_id, outcome, error, created_at, "
+			"operator_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 			&ignored);
 	if (!st)
 		return;
@@ -903,6 +905,7 @@ static void store_access_record(Store *s, const StoreResolve *req, long version,
 	store_bind_text(st, 8, ok ? "success" : "failure");
 	store_bind_text(st, 9, error);
 	store_bind_text(st, 10, now);
+	store_bind_text(st, 11, s->operator_name);
 	db_step(st);
 	store_stmt_done(s, st);
 	if (!ok)
@@ -927,7 +930,7 @@ static Status store_resolve_inner(Store *s, const StoreResolve *req, long *versi
 	if (!req->secret_id || !id_is_uuid(req->secret_id))
 		return error_set(err, ST_E_INVALID, "%s does not hold a secret id",
 				 req->config_path ? req->config_path : "the field");
-	if (store_secret_find(s, req->secret_id, &sec, err) != ST_OK)
+	if (store_keys_refresh(s, err) != ST_OK || store_secret_find(s, req->secret_id, &sec, err) != ST_OK)
 		return err->status;
 	if (strcmp(sec.status, "active") != 0) {
 		res = error_set(err, ST_E_CRYPTO,
@@ -1033,6 +1036,7 @@ static Status store_access_event_row(DbStmt *st, void *elem, Error *err)
 	e->outcome = store_col_dup(st, 8, &oom);
 	e->error = store_col_dup(st, 9, &oom);
 	e->created_at = store_col_dup(st, 10, &oom);
+	e->operator_name = store_col_dup(st, 11, &oom);
 	return oom ? error_set(err, ST_E_NOMEM, "out of memory reading access events") : ST_OK;
 }
 
@@ -1046,8 +1050,8 @@ Status store_access_event_list(Store *s, const char *secret_id, long limit,
 {
 	DbStmt *st = store_stmt(s,
 				      "SELECT id, secret_id, version, consumer, environment_id, "
-				      "config_path, lease_id, run_id, outcome, error, created_at "
-				      "FROM secret_access_events WHERE secret_id = ?1 "
+				      "config_path, lease_id, run_id, outcome, error, created_at, "
+				      "operator_name FROM secret_access_events WHERE secret_id = ?1 "
 				      "ORDER BY created_at DESC, id DESC LIMIT ?2",
 				      err);
 
@@ -1077,6 +1081,7 @@ void store_access_event_list_free(StoreAccessEventList *l)
 		free(e->outcome);
 		free(e->error);
 		free(e->created_at);
+		free(e->operator_name);
 	}
 	free(l->items);
 	memset(l, 0, sizeof *l);

@@ -536,97 +536,10 @@ static Status store_text_query(Store *s, const char *sql, char *out, size_t n, E
 	return ST_OK;
 }
 
-static Status store_get_meta(Store *s, const char *key, char *out, size_t n, Error *err)
-{
-	DbStmt *st = store_stmt(s, "SELECT value FROM meta WHERE key = ?1", err);
-	int rc;
-
-	if (!st)
-		return err->status;
-	out[0] = '\0';
-	store_bind_text(st, 1, key);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		store_col_copy(st, 0, out, n);
-	store_stmt_done(s, st);
-	if (rc != DB_ROW && rc != DB_DONE)
-		return store_sql_error(s, rc, err, "reading the database's key check");
-	return ST_OK;
-}
-
-/* The first opener records the check value of its key; every later open
- * compares, so a wrong key is refused before any secret is touched. */
+/* The data key and who opened with it: operator.c. */
 static Status store_check_key(Store *s, const StoreOptions *opts, Error *err)
 {
-	char stored[2 * STORE_FP_BYTES + 16], mine[2 * STORE_FP_BYTES + 1];
-	DbStmt *st;
-	char now[TIME_STR_LEN];
-	int rc;
-
-	if (store_get_meta(s, "key_check", stored, sizeof stored, err) != ST_OK)
-		return err->status;
-	if (store_crypto_load(opts ? opts->key_file : NULL, opts ? opts->key_text : NULL,
-			      stored[0] == '\0' && !(opts && opts->check_only) && !s->readonly,
-			      &s->keys, s->key_source, sizeof s->key_source, err) != ST_OK) {
-		if (stored[0] && err->status == ST_E_NOT_FOUND) {
-			/* A copy: the message must not be formatted from itself. */
-			char why[sizeof err->msg];
-
-			snprintf(why, sizeof why, "%s", error_text(err));
-			return error_set(err, ST_E_CRYPTO,
-					 "%s; database %s was created with a master key: set "
-					 "ENVCTL_MASTER_KEY or restore the key file",
-					 why, s->path);
-		}
-		return err->status;
-	}
-	store_crypto_check_value(s->keys, mine);
-	if (!stored[0] && opts && opts->check_only)
-		return error_set(err, ST_E_STORE,
-				 "database %s has no master key check: it was never opened by envctl",
-				 s->path);
-	if (!stored[0] && s->readonly)
-		return ST_OK;
-	if (!stored[0]) {
-		if (store_begin(s, err) != ST_OK)
-			return err->status;
-		time_now_iso(now);
-		st = store_stmt(s,
-				"INSERT INTO meta (key, value) VALUES ('key_check', ?1), "
-				"('key_check_alg', 'blake2b-kdf-v1'), ('created_at', ?2) "
-				"ON CONFLICT DO NOTHING",
-				err);
-		if (!st) {
-			store_rollback(s);
-			return err->status;
-		}
-		store_bind_text(st, 1, mine);
-		store_bind_text(st, 2, now);
-		rc = db_step(st);
-		store_stmt_done(s, st);
-		if (rc != DB_DONE) {
-			store_rollback(s);
-			return store_sql_error(s, rc, err, "recording the master key check");
-		}
-		if (store_commit(s, err) != ST_OK)
-			return err->status;
-		/* Another console may have won the race with its own key. */
-		if (store_get_meta(s, "key_check", stored, sizeof stored, err) != ST_OK)
-			return err->status;
-	}
-	if (strcmp(stored, mine) != 0) {
-		if (strcmp(s->key_source, "ENVCTL_MASTER_KEY") == 0)
-			return error_set(err, ST_E_CRYPTO,
-					 "the master key from ENVCTL_MASTER_KEY does not match the key "
-					 "database %s was created with; unset it or set the right key",
-					 s->path);
-		return error_set(err, ST_E_CRYPTO,
-				 "the master key from file %s does not match the key database %s "
-				 "was created with; set ENVCTL_MASTER_KEY or restore the right key "
-				 "file",
-				 s->key_source, s->path);
-	}
-	return ST_OK;
+	return store_keys_open(s, opts, err);
 }
 
 /* A read-only open of a WAL database needs its -shm file, which SQLite
@@ -975,6 +888,8 @@ void store_close(Store *s)
 	}
 	db_close(s->db);
 	store_crypto_free(s->keys);
+	free(s->operator_name);
+	free(s->opkey_path);
 	free(s->path);
 	free(s);
 }

@@ -46,6 +46,9 @@ typedef struct StoreOptions {
 	 * file or WAL switch is created and no migration runs, so a database
 	 * in a directory this user cannot write still opens and browses. */
 	bool readonly;
+	/* This console's operator key; NULL means
+	 * $XDG_CONFIG_HOME/envctl/operator.key. */
+	const char *operator_key_file;
 } StoreOptions;
 
 /* Opens (creating when missing) the database at path: the parent directory
@@ -429,6 +432,7 @@ typedef struct StoreAccessEvent {
 	char *outcome; /* success | failure */
 	char *error;
 	char *created_at;
+	char *operator_name; /* whose console asked; NULL before operator keys */
 } StoreAccessEvent;
 
 typedef struct StoreAccessEventList {
@@ -506,6 +510,84 @@ Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err);
 Status store_activity_list(Store *s, const char *entity_id, long limit, long offset,
 			   StoreActivityList *out, Error *err);
 
+/* ------------------------------------------------------------ operators
+ *
+ * Every secret is encrypted with one random data key; the database holds
+ * it sealed (crypto_box_seal) to each admitted operator's X25519 public
+ * key. An operator's private key lives in a 0600 file of its own
+ * ($XDG_CONFIG_HOME/envctl/operator.key), never in the database.
+ *
+ * Opening: the console's operator key unseals its row. ENVCTL_MASTER_KEY,
+ * when set, is taken as the data key itself (automation; it stops working
+ * at the first rotation). A database from before operator keys opens with
+ * its master key as before, and a writable open migrates it: the master
+ * key's material becomes the data key (nothing is re-encrypted) and the
+ * opening user's operator key (created when missing) is admitted. A new
+ * database gets a random data key and admits its creator the same way. */
+
+#define STORE_OPERATOR_NAME_MAX 64
+/* base64url of a 32-byte key, no padding, and NUL */
+#define STORE_PUBKEY_TEXT_LEN 44
+/* "xxxx:xxxx:xxxx:xxxx" and NUL */
+#define STORE_KEY_FP_LEN 20
+
+typedef struct StoreOperatorKeyInfo {
+	char name[STORE_OPERATOR_NAME_MAX + 1];
+	char public_key[STORE_PUBKEY_TEXT_LEN];
+	char fingerprint[STORE_KEY_FP_LEN];
+	char path[4096];
+	bool created; /* init made the file now */
+} StoreOperatorKeyInfo;
+
+/* $XDG_CONFIG_HOME/envctl/operator.key, malloc'd (NULL: out of memory). */
+char *store_operator_key_default_path(void);
+/* Creates the key file at path (NULL: the default) for name (NULL: the
+ * login name) — 0600, its directory 0700, never overwriting — or, when it
+ * exists, reads it; a name that differs from the file's is ST_E_CONFLICT. */
+Status store_operator_key_init(const char *path, const char *name, StoreOperatorKeyInfo *out,
+			       Error *err);
+/* Reads the key file's name and public key (ST_E_NOT_FOUND: no file). */
+Status store_operator_key_info(const char *path, StoreOperatorKeyInfo *out, Error *err);
+/* A public key as `operator add` takes it (any base64 of 32 bytes) in its
+ * canonical text and with its fingerprint. */
+Status store_public_key_parse(const char *text, char canon[STORE_PUBKEY_TEXT_LEN],
+			      char fp[STORE_KEY_FP_LEN], Error *err);
+/* Is name fit to be an operator's (1-64 of A-Z a-z 0-9 . _ @ -)? */
+bool store_operator_name_valid(const char *name);
+
+typedef struct StoreOperator {
+	char *name;
+	char *public_key;
+	char fingerprint[STORE_KEY_FP_LEN];
+	char *added_at;
+	char *added_by;
+} StoreOperator;
+
+typedef struct StoreOperatorList {
+	StoreOperator *items;
+	size_t count;
+} StoreOperatorList;
+
+/* The operator whose key opened this handle; NULL when it was opened with
+ * the data key itself (ENVCTL_MASTER_KEY, a master key file). */
+const char *store_operator_name(const Store *s);
+/* Ordered by name. */
+Status store_operator_list(Store *s, StoreOperatorList *out, Error *err);
+void store_operator_list_free(StoreOperatorList *l);
+/* Seals this handle's data key to public_key under name. A taken name or
+ * key is ST_E_CONFLICT naming who holds it. */
+Status store_operator_add(Store *s, const char *name, const char *public_key,
+			  const char *added_by, Error *err);
+/* Removes name and rotates the data key in one transaction: a new random
+ * key, every secret version re-encrypted (and re-fingerprinted) with it,
+ * sealed again to each remaining operator, the removed row deleted, and
+ * act (may be NULL) recorded. The last operator is never removed
+ * (ST_E_CONFLICT). Not inside another transaction: the handle's keys are
+ * swapped only once the rotation is committed. *reencrypted (may be NULL)
+ * gets how many versions were re-encrypted. */
+Status store_operator_remove(Store *s, const char *name, const StoreActivityNew *act,
+			     long *reencrypted, Error *err);
+
 /* ------------------------------------------------------------ maintenance */
 
 typedef struct StoreCheckReport {
@@ -521,6 +603,27 @@ typedef struct StoreCheckReport {
  * still hold ciphertext, and a current version on every live secret. */
 Status store_check(Store *s, StoreCheckReport *out, Error *err);
 void store_check_report_free(StoreCheckReport *r);
+
+/* `db copy`: every table of src (environments, secrets with all their
+ * versions, bindings, leases, probes, access events, activity, operators
+ * and the key check) into dst through the driver, in one transaction on
+ * dst, read from one snapshot of src. The ciphertext and the operators'
+ * sealed data keys go as they are, so the same operators decrypt the copy;
+ * before committing, every table's row count is compared and every copied
+ * version decrypted at dst. A dst holding environments, secrets, leases,
+ * probes or activity is refused (ST_E_CONFLICT) unless force, which
+ * replaces all of it. Afterwards dst's handle holds src's keys. */
+#define STORE_COPY_TABLES_MAX 16
+typedef struct StoreCopyReport {
+	size_t tables;
+	long rows[STORE_COPY_TABLES_MAX]; /* per table, in store_copy_table_name order */
+	long secrets_verified;            /* versions decrypted at the destination */
+	bool replaced;                    /* dst held data that --force replaced */
+} StoreCopyReport;
+
+Status store_copy(Store *src, Store *dst, bool force, StoreCopyReport *out, Error *err);
+/* The i-th copied table's name; NULL past the last. */
+const char *store_copy_table_name(size_t i);
 
 /* An online backup (SQLite backup API) into a new file created 0600;
  * refuses to overwrite. Consistent even while other consoles write. */

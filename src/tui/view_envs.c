@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/env_plugin.h"
 #include "core/environment.h"
 #include "core/probe.h"
 #include "core/describe.h"
@@ -92,7 +93,16 @@ static bool envs_row(const StoreEnvSummary *e, void *ctx)
 	}
 	snprintf(leases, sizeof leases, "%ld", e->active_leases);
 	tui_row_set(row, 5, leases, e->active_leases ? TONE_OK : TONE_DIM);
-	tui_row_set(row, 6, e->env.description ? e->env.description : "", TONE_DIM);
+	{
+		char why[256];
+
+		if (env_provider_missing(c->t->app, &e->env, why, sizeof why)) {
+			tui_row_set(row, 1, e->env.provider, TONE_ERROR);
+			tui_row_set(row, 6, why, TONE_ERROR);
+		} else {
+			tui_row_set(row, 6, e->env.description ? e->env.description : "", TONE_DIM);
+		}
+	}
 	return true;
 }
 
@@ -711,10 +721,13 @@ static void env_load(Tui *t, EnvState *st)
 	{
 		Provider *p = registry_find(&t->app->registry, env.provider);
 
-		snprintf(buf, sizeof buf, "%s%s", env.provider,
-			 !p ? " (not registered: install its plugin)"
-			 : (p->caps & PROVIDER_CAP_TEST_ONLY) ? " (test only)"
-							      : "");
+		char why[256];
+
+		if (env_provider_missing(t->app, &env, why, sizeof why))
+			snprintf(buf, sizeof buf, "%s — %s", env.provider, why);
+		else
+			snprintf(buf, sizeof buf, "%s%s", env.provider,
+				 (p->caps & PROVIDER_CAP_TEST_ONLY) ? " (test only)" : "");
 		tui_rows_line(&st->all, "Provider", buf, p ? TONE_NORMAL : TONE_ERROR);
 	}
 	tui_rows_line(&st->all, "Status", env.status, TONE_NORMAL);

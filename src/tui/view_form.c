@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/env_plugin.h"
 #include "tui/form.h"
 #include "tui/tui.h"
 #include "util/buf.h"
@@ -743,12 +744,7 @@ static Status form_setup_env(Tui *t, TuiView *v, FormViewState *st, const char *
 		st->kind = FK_ENV_EDIT;
 		if (env_get(t->app, what + 9, &env, err) != ST_OK)
 			return err->status;
-		p = registry_find(&t->app->registry, env.provider);
-		if (!p) {
-			error_set(err, ST_E_NOT_FOUND,
-				  "environment %s uses provider \"%s\", which is not registered; "
-				  "install its plugin to edit it",
-				  env.name, env.provider ? env.provider : "");
+		if (env_provider_require(t->app, &env, "edit it", &p, err) != ST_OK) {
 			store_env_clear(&env);
 			return err->status;
 		}

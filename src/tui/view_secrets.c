@@ -415,9 +415,11 @@ static void secret_load(Tui *t, SecretState *st)
 			const StoreAccessEvent *e = &ev.items[i];
 
 			time_age(e->created_at, tui_now(t), age, sizeof age);
-			snprintf(buf, sizeof buf, "%s v%ld %s %s%s%s", e->outcome, e->version, e->consumer,
-				 e->config_path ? e->config_path : "", e->error ? ": " : "",
-				 e->error ? e->error : "");
+			snprintf(buf, sizeof buf, "%s v%ld %s %s%s%s%s%s", e->outcome, e->version,
+				 e->consumer, e->config_path ? e->config_path : "",
+				 e->error ? ": " : "", e->error ? e->error : "",
+				 e->operator_name ? " by " : "",
+				 e->operator_name ? e->operator_name : "");
 			tui_rows_line(&st->all, age, buf,
 				      strcmp(e->outcome, "success") ? TONE_ERROR : TONE_NORMAL);
 		}

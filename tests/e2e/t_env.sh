@@ -11,7 +11,7 @@ mode() { stat -c %a "$1"; }
 	[ -f "$XDG_DATA_HOME/envctl/envctl.db" ] || fail "default database not created"
 	[ "$(mode "$XDG_DATA_HOME/envctl")" = 700 ] || fail "data dir mode $(mode "$XDG_DATA_HOME/envctl")"
 	[ "$(mode "$XDG_DATA_HOME/envctl/envctl.db")" = 600 ] || fail "db mode"
-	[ "$(mode "$XDG_CONFIG_HOME/envctl/master.key")" = 600 ] || fail "key mode"
+	[ "$(mode "$XDG_CONFIG_HOME/envctl/operator.key")" = 600 ] || fail "key mode"
 	[ "$(mode "$XDG_CONFIG_HOME/envctl")" = 700 ] || fail "key dir mode"
 ) || exit 1
 # --db beats ENVCTL_DB

@@ -17,13 +17,17 @@ envctl env create web-1 --provider fake --description "first" >/dev/null || fail
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	ro="$TMPDIR/ro"
 	mkdir -p "$ro/db" "$ro/home"
-	envctl db backup "$ro/db/envctl.db" >/dev/null || fail "db backup"
 	chmod 755 "$TMPDIR" "$ro" "$ro/db"
-	chmod 644 "$ro/db/envctl.db"
 	chown nobody "$ro/home"
-	key=$(cat "$XDG_CONFIG_HOME/envctl/master.key" 2>/dev/null || cat "$HOME/.config/envctl/master.key")
+	# nobody gets an operator key of its own, admitted before the copy
+	pub=$(setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$ro/home" \
+		XDG_CONFIG_HOME="$ro/home" "$ENVCTL_BIN" operator init viewer |
+		sed -n 's/^public key: *//p')
+	envctl operator add viewer "$pub" >/dev/null || fail "operator add viewer"
+	envctl db backup "$ro/db/envctl.db" >/dev/null || fail "db backup"
+	chmod 644 "$ro/db/envctl.db"
 	start setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$ro/home" \
-		XDG_CONFIG_HOME="$ro/home" ENVCTL_MASTER_KEY="$key" ENVCTL_DB="$ro/db/envctl.db" \
+		XDG_CONFIG_HOME="$ro/home" ENVCTL_DB="$ro/db/envctl.db" \
 		"$ENVCTL_BIN" --readonly
 	wait_for "web-1"
 	tm send-keys -t t Enter

@@ -24,7 +24,7 @@ START_TEST(test_open_creates_private_files)
 	char *nested = tu_path(dir, "a/b/envctl.db");
 	char *adir = tu_path(dir, "a"), *bdir = tu_path(dir, "a/b");
 	char *wal = tu_path(dir, "a/b/envctl.db-wal"), *shm = tu_path(dir, "a/b/envctl.db-shm");
-	char *key = tu_path(dir, "config/envctl/master.key");
+	char *key = tu_path(dir, "config/envctl/operator.key");
 	char *keydir = tu_path(dir, "config/envctl");
 	Store *s = NULL;
 	Error err;
@@ -144,7 +144,8 @@ START_TEST(test_migrations_tracked_and_idempotent)
 	/* every table of SPEC §2 */
 	fk = tu_sql_text(path, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
 			       "WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name)");
-	ck_assert_str_eq(fk, "activity,environments,lease_counts,leases,meta,probes,schema_migrations,"
+	ck_assert_str_eq(fk, "activity,environments,lease_counts,leases,meta,operators,probes,"
+			     "schema_migrations,"
 			     "secret_access_events,secret_bindings,secret_versions,secrets");
 	free(v), free(n), free(mode), free(fk);
 	free(path);
@@ -213,15 +214,47 @@ START_TEST(test_env_key_mismatch_names_variable)
 	/* the same key in base64 is the same key */
 	setenv("ENVCTL_MASTER_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", 1);
 	store_close(tu_store_open(dir));
-	/* and without the variable, the (new) key file does not match either */
+	/* and without the variable, the operator key admitted when the
+	 * database was made opens it */
 	unsetenv("ENVCTL_MASTER_KEY");
 	error_clear(&err);
-	ck_assert_int_eq(store_open(path, &s, &err), ST_E_CRYPTO);
-	ck_assert_msg(strstr(err.msg, "master key") != NULL, "%s", err.msg);
+	ck_assert_msg(store_open(path, &s, &err) == ST_OK, "%s", err.msg);
+	ck_assert_ptr_nonnull(store_operator_name(s));
+	store_close(s);
 	free(path);
 	free(dir);
 }
 END_TEST
+
+/* A database as envctl made it before operator keys (schema 2, a master
+ * key file): made now with KEY_A in the file, then taken back to schema 2. */
+static void make_legacy(const char *dir, const char *path)
+{
+	char *key = tu_path(dir, "config/envctl/master.key");
+	char *opkey = tu_path(dir, "config/envctl/operator.key");
+	Store *s;
+	FILE *f;
+
+	setenv("ENVCTL_MASTER_KEY", KEY_A, 1);
+	s = tu_store_open(dir);
+	ck_assert_int_eq(store_secret_create(s, &(StoreSecretNew){ .name = "old", .value =
+									(const unsigned char *)"v1",
+								  .value_len = 2 },
+					     NULL, NULL),
+			 ST_OK);
+	store_close(s);
+	unsetenv("ENVCTL_MASTER_KEY");
+	unlink(opkey);
+	tu_sql(path, "DROP TABLE operators; ALTER TABLE secret_access_events DROP COLUMN operator_name; "
+		     "DELETE FROM schema_migrations WHERE version = 3; PRAGMA user_version = 2");
+	f = fopen(key, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(KEY_A "\n", f);
+	fclose(f);
+	chmod(key, 0600);
+	free(key);
+	free(opkey);
+}
 
 START_TEST(test_file_key_mismatch_names_file)
 {
@@ -232,7 +265,7 @@ START_TEST(test_file_key_mismatch_names_file)
 	Store *s = NULL;
 	Error err;
 
-	store_close(tu_store_open(dir));
+	make_legacy(dir, path);
 	ck_assert(fs_is_file(key));
 	/* someone puts a different key in the file */
 	unlink(key);
@@ -253,7 +286,7 @@ END_TEST
 START_TEST(test_key_file_never_overwritten)
 {
 	char *dir = tu_store_dir();
-	char *key = tu_path(dir, "config/envctl/master.key");
+	char *key = tu_path(dir, "config/envctl/operator.key");
 	char *other = tu_path(dir, "other.db");
 	char *before, *after;
 	Store *s = NULL;
@@ -262,7 +295,7 @@ START_TEST(test_key_file_never_overwritten)
 	store_close(tu_store_open(dir));
 	before = fs_read_file(key, NULL, NULL);
 	ck_assert_ptr_nonnull(before);
-	ck_assert_uint_eq(strlen(before), 45); /* base64 of 32 bytes + newline */
+	ck_assert_ptr_nonnull(strstr(before, "\nsecret "));
 	error_clear(&err);
 	ck_assert_int_eq(store_open(other, &s, &err), ST_OK); /* a second database, same key */
 	store_close(s);
@@ -281,7 +314,7 @@ START_TEST(test_missing_key_for_existing_database)
 	Store *s = NULL;
 	Error err;
 
-	store_close(tu_store_open(dir));
+	make_legacy(dir, path);
 	unlink(key);
 	error_clear(&err);
 	ck_assert_int_eq(store_open(path, &s, &err), ST_E_CRYPTO);
@@ -297,7 +330,7 @@ START_TEST(test_bad_key_file)
 {
 	char *dir = tu_store_dir();
 	char *path = tu_path(dir, "envctl.db");
-	char *key = tu_path(dir, "config/envctl/master.key");
+	char *key = tu_path(dir, "config/envctl/operator.key");
 	FILE *f;
 	Store *s = NULL;
 	Error err;
@@ -314,7 +347,7 @@ START_TEST(test_bad_key_file)
 	chmod(key, 0600);
 	error_clear(&err);
 	ck_assert_int_eq(store_open(path, &s, &err), ST_E_CRYPTO);
-	ck_assert_msg(strstr(err.msg, "does not hold a 32-byte key") != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "is damaged") != NULL, "%s", err.msg);
 	ck_assert_ptr_null(strstr(err.msg, "too-short"));
 	free(key), free(path), free(dir);
 }
