@@ -107,6 +107,33 @@ static void proc_kill_all(pid_t pid, bool reaped)
 		kill(pid, SIGKILL);
 }
 
+/* What both ways of running a process hand to plugin_spawn: the limits,
+ * ids and binds of the spec, with the given standard descriptors. */
+static PluginSpawnSpec proc_spawn_spec(const PluginProcSpec *s, const char *exe, int in, int out,
+				       int errfd)
+{
+	PluginSpawnSpec sp = {
+		.exe = exe,
+		.argv = (char *const *)s->argv,
+		.envp = s->envp,
+		.cwd = s->cwd,
+		.stdio = { in, out, errfd },
+		.pass_fd = s->pass_fd,
+		.die_with_thread = true,
+		.private_bind_src = s->private_bind_src,
+		.private_bind_dst = s->private_bind_dst,
+		.cgroup_procs = s->cgroup_procs,
+		.cpu_seconds = s->cpu_seconds,
+		.memory_bytes = s->memory_bytes,
+		.max_processes = s->max_processes,
+		.set_ids = s->set_ids,
+		.uid = s->uid,
+		.gid = s->gid,
+	};
+
+	return sp;
+}
+
 Status plugin_proc_run_tty(const PluginProcSpec *s, PluginProcResult *res, Error *err)
 {
 	char *exe = plugin_proc_find(s->argv[0]);
@@ -118,26 +145,9 @@ Status plugin_proc_run_tty(const PluginProcSpec *s, PluginProcResult *res, Error
 	if (!exe)
 		return error_set(err, ST_E_NOT_FOUND, "cannot find \"%s\" on PATH", s->argv[0]);
 	{
-		PluginSpawnSpec sp = {
-			.exe = exe,
-			.argv = (char *const *)s->argv,
-			.envp = s->envp,
-			.cwd = s->cwd,
-			.stdio = { 0, 1, 2 },
-			.pass_fd = s->pass_fd,
-			.die_with_thread = true,
-			.keep_pgrp = true,
-			.private_bind_src = s->private_bind_src,
-			.private_bind_dst = s->private_bind_dst,
-			.cgroup_procs = s->cgroup_procs,
-			.cpu_seconds = s->cpu_seconds,
-			.memory_bytes = s->memory_bytes,
-			.max_processes = s->max_processes,
-			.set_ids = s->set_ids,
-			.uid = s->uid,
-			.gid = s->gid,
-		};
+		PluginSpawnSpec sp = proc_spawn_spec(s, exe, 0, 1, 2);
 
+		sp.keep_pgrp = true; /* the terminal's foreground group */
 		pid = plugin_spawn(&sp, &se);
 	}
 	if (pid < 0) {
@@ -179,24 +189,7 @@ Status plugin_proc_run(const PluginProcSpec *s, PluginProcResult *res, Error *er
 		goto fail;
 	}
 	{
-		PluginSpawnSpec sp = {
-			.exe = exe,
-			.argv = (char *const *)s->argv,
-			.envp = s->envp,
-			.cwd = s->cwd,
-			.stdio = { in[0], out[1], errp[1] },
-			.pass_fd = s->pass_fd,
-			.die_with_thread = true,
-			.private_bind_src = s->private_bind_src,
-			.private_bind_dst = s->private_bind_dst,
-			.cgroup_procs = s->cgroup_procs,
-			.cpu_seconds = s->cpu_seconds,
-			.memory_bytes = s->memory_bytes,
-			.max_processes = s->max_processes,
-			.set_ids = s->set_ids,
-			.uid = s->uid,
-			.gid = s->gid,
-		};
+		PluginSpawnSpec sp = proc_spawn_spec(s, exe, in[0], out[1], errp[1]);
 		PluginSpawnError se;
 
 		pid = plugin_spawn(&sp, &se);

@@ -21,7 +21,7 @@
  * store_begin); the number is envctl's own, "envc" in ASCII. */
 #define STORE_PG_WRITE_LOCK "1701737059"
 /* ... and the one a sweep holds. */
-#define STORE_PG_SWEEP_LOCK "1701737060"
+#define STORE_PG_SWEEP_LOCK INT64_C(1701737060)
 
 /* ------------------------------------------------------------ helpers */
 
@@ -647,12 +647,29 @@ const char *store_owner_tag(const Store *s)
 	return s->owner_tag;
 }
 
+/* One advisory-lock function of PostgreSQL's on key; *result is its
+ * boolean answer. */
+static Status store_pg_lock_call(Store *s, const char *sql, int64_t key, bool *result,
+				 const char *what, Error *err)
+{
+	DbStmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (!st)
+		return err->status;
+	db_bind_int64(st, 1, key);
+	rc = db_step(st);
+	*result = rc == DB_ROW && db_col_int(st, 0);
+	store_stmt_done(s, st);
+	if (rc != DB_ROW)
+		return store_sql_error(s, rc, err, what);
+	return ST_OK;
+}
+
 Status store_owner_gone(Store *s, const char *tag, bool *gone, Error *err)
 {
-	DbStmt *st;
 	char *end;
 	long long key;
-	int rc;
 
 	*gone = false;
 	if (strncmp(tag, "pg:", 3) != 0 || db_kind(s->db) != DB_KIND_PG)
@@ -664,54 +681,39 @@ Status store_owner_gone(Store *s, const char *tag, bool *gone, Error *err)
 	    (tag[strlen(s->owner_tag)] == '\0' || tag[strlen(s->owner_tag)] == ' '))
 		return ST_OK; /* this console: alive */
 	/* Free if we can take it; then it is given straight back. */
-	st = store_stmt(s, "SELECT pg_try_advisory_lock(?1)", err);
-	if (!st)
+	if (store_pg_lock_call(s, "SELECT pg_try_advisory_lock(?1)", key, gone,
+			       "checking an intent's owner", err) != ST_OK)
 		return err->status;
-	db_bind_int64(st, 1, key);
-	rc = db_step(st);
-	*gone = rc == DB_ROW && db_col_int(st, 0);
-	store_stmt_done(s, st);
-	if (rc != DB_ROW)
-		return store_sql_error(s, rc, err, "checking an intent's owner");
 	if (*gone) {
-		st = store_stmt(s, "SELECT pg_advisory_unlock(?1)", err);
-		if (!st)
-			return err->status;
-		db_bind_int64(st, 1, key);
-		rc = db_step(st);
-		store_stmt_done(s, st);
-		if (rc != DB_ROW)
-			return store_sql_error(s, rc, err, "checking an intent's owner");
+		bool unlocked;
+
+		return store_pg_lock_call(s, "SELECT pg_advisory_unlock(?1)", key, &unlocked,
+					  "checking an intent's owner", err);
 	}
 	return ST_OK;
 }
 
 Status store_sweep_lock(Store *s, bool *got, Error *err)
 {
-	DbStmt *st;
-	int rc;
-
 	*got = true;
 	if (db_kind(s->db) != DB_KIND_PG || s->sweeping)
 		return ST_OK;
-	st = store_stmt(s, "SELECT pg_try_advisory_lock(" STORE_PG_SWEEP_LOCK ")", err);
-	if (!st)
+	if (store_pg_lock_call(s, "SELECT pg_try_advisory_lock(?1)", STORE_PG_SWEEP_LOCK, got,
+			       "taking the sweep lock", err) != ST_OK)
 		return err->status;
-	rc = db_step(st);
-	*got = rc == DB_ROW && db_col_int(st, 0);
-	store_stmt_done(s, st);
-	if (rc != DB_ROW)
-		return store_sql_error(s, rc, err, "taking the sweep lock");
 	s->sweeping = *got;
 	return ST_OK;
 }
 
 void store_sweep_unlock(Store *s)
 {
+	bool unlocked;
+
 	if (!s->sweeping)
 		return;
 	s->sweeping = false;
-	db_exec(s->db, "SELECT pg_advisory_unlock(" STORE_PG_SWEEP_LOCK ")");
+	store_pg_lock_call(s, "SELECT pg_advisory_unlock(?1)", STORE_PG_SWEEP_LOCK, &unlocked,
+			   "giving the sweep lock back", &(Error){ 0 });
 }
 
 /* PostgreSQL: the URL names the server, database and role; no file to
