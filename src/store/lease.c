@@ -306,16 +306,11 @@ Status store_lease_update(Store *s, const StoreLease *l, const char *expected_st
 			 l->id, current, expected_status);
 }
 
-/* Builds the filtered query from fixed fragments; every value is a bound
- * parameter, so the distinct SQL texts are few and each is prepared once. */
-static bool store_lease_sql(const StoreLeaseFilter *f, bool count, Buf *sql)
+/* The filter terms (?1..?5) every lease query shares. */
+static bool store_lease_where(const StoreLeaseFilter *f, Buf *sql)
 {
-	bool ok = true;
-	const char *cmp = f && f->oldest_first ? ">" : "<";
+	bool ok = buf_puts(sql, " WHERE TRUE");
 
-	ok = ok && buf_puts(sql, count ? "SELECT count(*) FROM leases"
-				       : "SELECT " LEASE_COLS " FROM leases");
-	ok = ok && buf_puts(sql, " WHERE TRUE");
 	if (f && f->status)
 		ok = ok && buf_puts(sql, " AND status = ?1");
 	if (f && f->environment_id)
@@ -327,13 +322,75 @@ static bool store_lease_sql(const StoreLeaseFilter *f, bool count, Buf *sql)
 	if (f && f->cleanup_due_at)
 		ok = ok && buf_puts(sql, " AND cleanup_status IN ('pending', 'failed') AND "
 					 "next_cleanup_at <= ?5");
-	if (count)
+	return ok;
+}
+
+static bool store_lease_grouped(const StoreLeaseFilter *f)
+{
+	return f && f->sort != STORE_LEASE_SORT_ACQUIRED;
+}
+
+static const char *store_lease_sort_col(const StoreLeaseFilter *f)
+{
+	return f->sort == STORE_LEASE_SORT_STATUS ? "status" : "provider";
+}
+
+enum { LEASE_SQL_LIST, LEASE_SQL_COUNT, LEASE_SQL_GROUP_COUNT };
+
+/* Builds the filtered query from fixed fragments; every value is a bound
+ * parameter, so the distinct SQL texts are few and each is prepared once.
+ * A STATUS/PROVIDER order is read one value of that column at a time
+ * (?10): within one value the rows come from the same (column,
+ * acquired_at DESC, id DESC) index as a filter on it, so every window is
+ * an index seek in both directions, which one ORDER BY over mixed
+ * directions could not be. */
+static bool store_lease_sql(const StoreLeaseFilter *f, int mode, Buf *sql)
+{
+	bool ok = true;
+	const char *cmp = f && f->oldest_first ? ">" : "<";
+
+	ok = ok && buf_puts(sql, mode != LEASE_SQL_LIST ? "SELECT count(*) FROM leases"
+							 : "SELECT " LEASE_COLS " FROM leases");
+	ok = ok && store_lease_where(f, sql);
+	if (store_lease_grouped(f) && mode != LEASE_SQL_COUNT)
+		ok = ok && buf_printf(sql, " AND %s = ?10", store_lease_sort_col(f));
+	if (mode == LEASE_SQL_COUNT)
 		return ok;
 	if (f && f->after_acquired_at && f->after_id)
 		ok = ok && buf_printf(sql, " AND (acquired_at, id) %s (?6, ?7)", cmp);
+	if (mode == LEASE_SQL_GROUP_COUNT)
+		return ok;
 	ok = ok && buf_puts(sql, f && f->oldest_first ? " ORDER BY acquired_at, id"
 						     : " ORDER BY acquired_at DESC, id DESC");
 	ok = ok && buf_puts(sql, " LIMIT ?8 OFFSET ?9");
+	return ok;
+}
+
+/* The next provider after ?11 (or the first one, unbounded) that has rows
+ * under the filter: within one environment from lease_counts (its primary
+ * key), else from the leases index led by the provider. (Statuses need no
+ * look-up: there are five, see store_lease_next.) */
+static bool store_lease_next_sql(const StoreLeaseFilter *f, bool bounded, Buf *sql)
+{
+	const char *col = store_lease_sort_col(f);
+	bool counts = f->environment_id && !f->expires_before && !f->cleanup_due_at;
+	bool ok;
+
+	if (counts) {
+		ok = buf_printf(sql, "SELECT %s FROM lease_counts WHERE n > 0", col);
+		if (f->status)
+			ok = ok && buf_puts(sql, " AND status = ?1");
+		if (f->environment_id)
+			ok = ok && buf_puts(sql, " AND environment_id = ?2");
+		if (f->provider)
+			ok = ok && buf_puts(sql, " AND provider = ?3");
+	} else {
+		ok = buf_printf(sql, "SELECT %s FROM leases", col);
+		ok = ok && store_lease_where(f, sql);
+	}
+	if (bounded)
+		ok = ok && buf_printf(sql, " AND %s %s ?11", col, f->sort_desc ? "<" : ">");
+	ok = ok && buf_printf(sql, " ORDER BY %s%s LIMIT 1", col, f->sort_desc ? " DESC" : "");
 	return ok;
 }
 
@@ -383,13 +440,174 @@ static Status store_lease_walk(Store *s, DbStmt *st, StoreLeaseFn fn, void *ctx,
 	return ST_OK;
 }
 
+/* Counts the rows a grouped walk hands on, and whether it was stopped. */
+typedef struct LeaseGroupWalk {
+	StoreLeaseFn fn;
+	void *ctx;
+	long rows;
+	bool stopped;
+} LeaseGroupWalk;
+
+static bool store_lease_group_row(const StoreLease *row, void *ctx)
+{
+	LeaseGroupWalk *w = ctx;
+
+	w->rows++;
+	if (!w->fn(row, w->ctx))
+		w->stopped = true;
+	return !w->stopped;
+}
+
+/* The sort column's next value into out ("" when there is none). */
+static Status store_lease_next(Store *s, const StoreLeaseFilter *f, const char *after,
+			       char *out, size_t outsz, Error *err)
+{
+	Buf sql = BUF_INIT;
+	DbStmt *st;
+	int rc;
+
+	out[0] = 0;
+	if (f->sort == STORE_LEASE_SORT_STATUS) {
+		/* The schema's CHECK list in byte order: an empty status costs one
+		 * index seek, less than asking which statuses have rows. */
+		static const char *const statuses[] = { "active", "expired", "failed", "released",
+							"retained" };
+		const size_t n = sizeof statuses / sizeof statuses[0];
+
+		for (size_t i = 0; i < n; i++) {
+			const char *v = statuses[f->sort_desc ? n - 1 - i : i];
+			int c = after ? strcmp(v, after) : 0;
+
+			if (after && (f->sort_desc ? c >= 0 : c <= 0))
+				continue;
+			if (f->status && strcmp(v, f->status) != 0)
+				continue;
+			snprintf(out, outsz, "%s", v);
+			break;
+		}
+		return ST_OK;
+	}
+	if (!store_lease_next_sql(f, after != NULL, &sql)) {
+		buf_free(&sql);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	st = store_stmt(s, sql.data, err);
+	buf_free(&sql);
+	if (!st)
+		return err->status;
+	store_lease_bind_filter(st, f, true);
+	if (after)
+		store_bind_text(st, 11, after);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		store_col_copy(st, 0, out, outsz);
+	store_stmt_done(s, st);
+	if (rc != DB_ROW && rc != DB_DONE)
+		return store_sql_error(s, rc, err, "listing leases");
+	return ST_OK;
+}
+
+/* The rows of one value of the sort column the filter f still covers
+ * (with its keyset, if any): what an offset past them skipped. */
+static Status store_lease_group_count(Store *s, const StoreLeaseFilter *f, const char *value,
+				      long *out, Error *err)
+{
+	Buf sql = BUF_INIT;
+	DbStmt *st;
+	int rc;
+
+	*out = 0;
+	if (!store_lease_sql(f, LEASE_SQL_GROUP_COUNT, &sql)) {
+		buf_free(&sql);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	st = store_stmt(s, sql.data, err);
+	buf_free(&sql);
+	if (!st)
+		return err->status;
+	store_lease_bind_filter(st, f, true);
+	if (f->after_acquired_at && f->after_id) {
+		store_bind_text(st, 6, f->after_acquired_at);
+		store_bind_text(st, 7, f->after_id);
+	}
+	store_bind_text(st, 10, value);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*out = (long)db_col_int64(st, 0);
+	store_stmt_done(s, st);
+	if (rc != DB_ROW)
+		return store_sql_error(s, rc, err, "counting leases");
+	return ST_OK;
+}
+
+/* A STATUS/PROVIDER order: one index seek per value of the column, from
+ * the keyset's value (or the first) on, until the limit is met. */
+static Status store_lease_each_grouped(Store *s, const StoreLeaseFilter *base, StoreLeaseFn fn,
+				       void *ctx, Error *err)
+{
+	StoreLeaseFilter f = *base;
+	LeaseGroupWalk w = { fn, ctx, 0, false };
+	char value[256];
+	bool keyset = base->after_acquired_at && base->after_id && base->after_key;
+	Status st;
+
+	if (keyset)
+		snprintf(value, sizeof value, "%s", base->after_key);
+	else if ((st = store_lease_next(s, &f, NULL, value, sizeof value, err)) != ST_OK)
+		return st;
+	if (!keyset)
+		f.after_acquired_at = f.after_id = NULL;
+	while (value[0]) {
+		Buf sql = BUF_INIT;
+		DbStmt *stmt;
+		long before = w.rows;
+
+		if (!store_lease_sql(&f, LEASE_SQL_LIST, &sql)) {
+			buf_free(&sql);
+			return error_set(err, ST_E_NOMEM, "out of memory");
+		}
+		stmt = store_stmt(s, sql.data, err);
+		buf_free(&sql);
+		if (!stmt)
+			return err->status;
+		store_lease_bind_filter(stmt, &f, false);
+		store_bind_text(stmt, 10, value);
+		if ((st = store_lease_walk(s, stmt, store_lease_group_row, &w, err)) != ST_OK)
+			return st;
+		if (w.stopped || (base->limit > 0 && w.rows >= base->limit))
+			return ST_OK;
+		if (w.rows > before) {
+			f.offset = 0;
+		} else if (f.offset > 0) {
+			long n;
+
+			if ((st = store_lease_group_count(s, &f, value, &n, err)) != ST_OK)
+				return st;
+			f.offset = f.offset > n ? f.offset - n : 0;
+		}
+		if (base->limit > 0)
+			f.limit = base->limit - w.rows;
+		f.after_acquired_at = f.after_id = NULL;
+		{
+			char prev[sizeof value];
+
+			snprintf(prev, sizeof prev, "%s", value);
+			if ((st = store_lease_next(s, &f, prev, value, sizeof value, err)) != ST_OK)
+				return st;
+		}
+	}
+	return ST_OK;
+}
+
 Status store_lease_each(Store *s, const StoreLeaseFilter *f, StoreLeaseFn fn, void *ctx,
 			Error *err)
 {
 	Buf sql = BUF_INIT;
 	DbStmt *st;
 
-	if (!store_lease_sql(f, false, &sql)) {
+	if (store_lease_grouped(f))
+		return store_lease_each_grouped(s, f, fn, ctx, err);
+	if (!store_lease_sql(f, LEASE_SQL_LIST, &sql)) {
 		buf_free(&sql);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
@@ -412,7 +630,7 @@ static bool store_lease_count_sql(const StoreLeaseFilter *f, Buf *sql)
 	bool ok;
 
 	if (!store_lease_countable(f))
-		return store_lease_sql(f, true, sql);
+		return store_lease_sql(f, LEASE_SQL_COUNT, sql);
 	ok = buf_puts(sql, "SELECT coalesce(sum(n), 0) FROM lease_counts WHERE TRUE");
 	if (f && f->status)
 		ok = ok && buf_puts(sql, " AND status = ?1");
@@ -521,8 +739,9 @@ static bool store_lease_named_sql(const char *name, Buf *sql)
 	if (!strcmp(name, "active"))
 		return buf_puts(sql, STORE_LEASE_ACTIVE_SQL);
 	memset(&f, 0, sizeof f);
-	if (!strncmp(name, "count", 5) || !strncmp(name, "list", 4)) {
-		bool count = name[0] == 'c';
+	if (!strncmp(name, "count", 5) || !strncmp(name, "list", 4) || !strncmp(name, "next", 4) ||
+	    !strncmp(name, "skip", 4)) {
+		bool count = name[0] == 'c', next = name[0] == 'n', skip = name[0] == 's';
 		const char *p = name + (count ? 5 : 4);
 
 		while (*p == ':') {
@@ -536,16 +755,28 @@ static bool store_lease_named_sql(const char *name, Buf *sql)
 			else if (n == 8 && !strncmp(w, "provider", n))
 				f.provider = "x";
 			else if (n == 5 && !strncmp(w, "after", n))
-				f.after_acquired_at = f.after_id = "x";
+				f.after_acquired_at = f.after_id = f.after_key = "x";
 			else if (n == 6 && !strncmp(w, "oldest", n))
 				f.oldest_first = true;
+			else if (n == 9 && !strncmp(w, "by-status", n))
+				f.sort = STORE_LEASE_SORT_STATUS;
+			else if (n == 11 && !strncmp(w, "by-provider", n))
+				f.sort = STORE_LEASE_SORT_PROVIDER;
+			else if (n == 4 && !strncmp(w, "desc", n))
+				f.sort_desc = true;
 			else
 				return false;
 			p = w + n;
 		}
 		if (*p)
 			return false;
-		return count ? store_lease_count_sql(&f, sql) : store_lease_sql(&f, false, sql);
+		if (skip)
+			return f.sort != STORE_LEASE_SORT_ACQUIRED &&
+			       store_lease_sql(&f, LEASE_SQL_GROUP_COUNT, sql);
+		if (next)
+			return f.sort == STORE_LEASE_SORT_PROVIDER &&
+			       store_lease_next_sql(&f, f.after_key != NULL, sql);
+		return count ? store_lease_count_sql(&f, sql) : store_lease_sql(&f, LEASE_SQL_LIST, sql);
 	}
 	return false;
 }

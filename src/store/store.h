@@ -244,6 +244,15 @@ Status store_lease_get(Store *s, const char *id, StoreLease *out, Error *err);
 Status store_lease_update(Store *s, const StoreLease *l, const char *expected_status,
 			  Error *err);
 
+/* The column a lease list is ordered by. STATUS and PROVIDER order by
+ * that column first (sort_desc: descending) and, within one value, by
+ * acquired_at, id as oldest_first says. */
+typedef enum StoreLeaseSort {
+	STORE_LEASE_SORT_ACQUIRED = 0,
+	STORE_LEASE_SORT_STATUS,
+	STORE_LEASE_SORT_PROVIDER,
+} StoreLeaseSort;
+
 typedef struct StoreLeaseFilter {
 	const char *status;         /* NULL: any */
 	const char *environment_id; /* NULL: any */
@@ -255,6 +264,9 @@ typedef struct StoreLeaseFilter {
 	 * both or neither. Cheap at any depth, unlike offset. */
 	const char *after_acquired_at;
 	const char *after_id;
+	StoreLeaseSort sort;
+	bool sort_desc;          /* STATUS/PROVIDER: that column descending */
+	const char *after_key;   /* STATUS/PROVIDER keyset: the row's value of it */
 	long offset;
 	long limit; /* 0: no limit */
 } StoreLeaseFilter;
@@ -277,7 +289,11 @@ Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *
  * store query, so tests can hold the indexes to the queries without SQL
  * leaving the store. Names: "reuse", "active", "count", and "list" with
  * any of the suffixes ":status", ":env", ":provider", ":after" (keyset),
- * ":oldest" (e.g. "list:status:provider:after"). *out is malloc'd. */
+ * ":oldest", ":by-status"/":by-provider" (ordered by that column: the
+ * query of one of its values), ":desc" (e.g. "list:status:provider:after");
+ * "next:by-provider" the look-up of the next provider, and "skip" with
+ * ":by-status"/":by-provider" the count of one value's rows a window skipped.
+ * *out is malloc'd. */
 Status store_plan(Store *s, const char *name, char **out, Error *err);
 
 /* A number that changes whenever another connection commits a write

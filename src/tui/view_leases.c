@@ -24,9 +24,11 @@
 
 static const TuiColumn leases_cols[] = {
 	{ "ENVIRONMENT", 11, 1, false, true },
-	{ "STATUS", 8, 0, false, true },
+	/* STATUS and PROVIDER sort through the store's indexes led by them;
+	 * no index leads with the policy, so it does not sort. */
+	{ "STATUS", 8, 0, false, false },
 	{ "POLICY", 9, 0, false, true },
-	{ "PROVIDER", 8, 0, false, true },
+	{ "PROVIDER", 8, 0, false, false },
 	{ "PROVIDER LEASE ID", 16, 2, false, true },
 	{ "ACQUIRED", 9, 0, true, false },
 	{ "EXPIRES", 9, 0, true, true },
@@ -34,6 +36,8 @@ static const TuiColumn leases_cols[] = {
 	{ "LEASE ID", 12, 1, false, true },
 	{ "RUN ID", 10, 1, false, true },
 };
+#define LEASES_COL_STATUS 1
+#define LEASES_COL_PROVIDER 3
 #define LEASES_COL_ACQUIRED 5
 #define LEASES_COL_ID 7
 #define LEASES_COL_RUN 8
@@ -428,6 +432,7 @@ typedef struct LeasesAnchor {
 	size_t pos;
 	char acquired_at[TIME_STR_LEN];
 	char id[UUID_STR_LEN];
+	char key[128]; /* its status or provider, when the list is sorted by one */
 } LeasesAnchor;
 
 /* The furthest a keyset seek may skip rows before a window is found from
@@ -560,12 +565,33 @@ typedef struct LeasesFetch {
 	/* The first and last rows seen, in the order the store gave them. */
 	size_t seen;
 	LeasesAnchor head, tail;
+	StoreLeaseSort sort;
 } LeasesFetch;
 
-static void leases_anchor_set(LeasesAnchor *a, const StoreLease *l)
+static void leases_anchor_set(LeasesAnchor *a, const StoreLease *l, StoreLeaseSort sort)
 {
+	const char *key = sort == STORE_LEASE_SORT_STATUS     ? l->status
+			  : sort == STORE_LEASE_SORT_PROVIDER ? l->provider
+							      : NULL;
+
 	snprintf(a->acquired_at, sizeof a->acquired_at, "%s", l->acquired_at ? l->acquired_at : "");
 	snprintf(a->id, sizeof a->id, "%s", l->id);
+	snprintf(a->key, sizeof a->key, "%s", key ? key : "");
+}
+
+/* The filter's keyset: rows after a in list order. */
+static void leases_after(StoreLeaseFilter *f, const LeasesAnchor *a)
+{
+	f->after_acquired_at = a->acquired_at;
+	f->after_id = a->id;
+	f->after_key = a->key;
+}
+
+/* The list order backwards (windows found from the far end). */
+static void leases_flip(StoreLeaseFilter *f)
+{
+	f->oldest_first = !f->oldest_first;
+	f->sort_desc = !f->sort_desc;
 }
 
 static bool leases_row(const StoreLease *l, void *ctx)
@@ -582,8 +608,8 @@ static bool leases_row(const StoreLease *l, void *ctx)
 	if (!row)
 		return false;
 	if (c->seen++ == 0)
-		leases_anchor_set(&c->head, l);
-	leases_anchor_set(&c->tail, l);
+		leases_anchor_set(&c->head, l, c->sort);
+	leases_anchor_set(&c->tail, l, c->sort);
 	tui_row_set(row, 0, leases_env_name(c->st, c->s, l->environment_id), TONE_NORMAL);
 	tui_row_set(row, 1, l->status, tone);
 	/* Short in the list; the detail spells the policy out. */
@@ -657,9 +683,8 @@ static Status leases_seek_back(LeasesFetch *c, const StoreLeaseFilter *base, siz
 	TuiRowSet scratch = { 0 };
 	Status st;
 
-	f.oldest_first = !base->oldest_first;
-	f.after_acquired_at = c->st->first.acquired_at;
-	f.after_id = c->st->first.id;
+	leases_flip(&f);
+	leases_after(&f, &c->st->first);
 	f.offset = (long)(c->st->first.pos - pos);
 	f.limit = 1;
 	probe.out = &scratch;
@@ -678,7 +703,7 @@ static Status leases_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, si
 	LeasesState *st = ctx;
 	StoreLeaseFilter f = { 0 };
 	char status[16], env_id[UUID_STR_LEN], provider[128], sig[sizeof st->sig];
-	LeasesFetch c = { st, NULL, out, 0, { 0 }, { 0 } };
+	LeasesFetch c = { st, NULL, out, 0, { 0 }, { 0 }, STORE_LEASE_SORT_ACQUIRED };
 	LeasesAnchor back;
 	int64_t version = 0;
 	size_t offset = q->offset, limit = q->limit, n;
@@ -695,8 +720,17 @@ static Status leases_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, si
 	}
 	if (st->env_id[0])
 		f.environment_id = st->env_id;
-	f.oldest_first = !q->sort_desc;
-	snprintf(sig, sizeof sig, "%s|%d|%s", q->filter ? q->filter : "", q->sort_desc, st->env_id);
+	if (q->sort_col == LEASES_COL_STATUS || q->sort_col == LEASES_COL_PROVIDER) {
+		/* Within one status or provider: newest first, either way. */
+		f.sort = q->sort_col == LEASES_COL_STATUS ? STORE_LEASE_SORT_STATUS
+							   : STORE_LEASE_SORT_PROVIDER;
+		f.sort_desc = q->sort_desc;
+	} else {
+		f.oldest_first = !q->sort_desc;
+	}
+	c.sort = f.sort;
+	snprintf(sig, sizeof sig, "%s|%d|%d|%s", q->filter ? q->filter : "", (int)f.sort,
+		 q->sort_desc, st->env_id);
 	if (strcmp(sig, st->sig) != 0) {
 		snprintf(st->sig, sizeof st->sig, "%s", sig);
 		st->anchored = st->counted = false;
@@ -722,13 +756,11 @@ static Status leases_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, si
 	if (offset == 0) {
 		/* the first window: straight from the index */
 	} else if (st->anchored && offset > st->last.pos && offset - st->last.pos <= LEASES_SKIP_MAX) {
-		f.after_acquired_at = st->last.acquired_at;
-		f.after_id = st->last.id;
+		leases_after(&f, &st->last);
 		f.offset = (long)(offset - st->last.pos - 1);
 	} else if (st->anchored && offset > st->first.pos &&
 		   offset - st->first.pos <= LEASES_SKIP_MAX) {
-		f.after_acquired_at = st->first.acquired_at;
-		f.after_id = st->first.id;
+		leases_after(&f, &st->first);
 		f.offset = (long)(offset - st->first.pos - 1);
 	} else if (st->anchored && offset <= st->first.pos &&
 		   st->first.pos - offset <= LEASES_SKIP_MAX) {
@@ -736,8 +768,7 @@ static Status leases_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, si
 			return err->status;
 		if (found) {
 			/* back is the row at offset - 1: the window starts after it. */
-			f.after_acquired_at = back.acquired_at;
-			f.after_id = back.id;
+			leases_after(&f, &back);
 		} else {
 			f.offset = (long)offset; /* rows went away meanwhile */
 		}
@@ -745,7 +776,7 @@ static Status leases_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, si
 		/* Nearer the end (End, G): read the far end in reverse. */
 		size_t want = n - offset < limit ? n - offset : limit;
 
-		f.oldest_first = !f.oldest_first;
+		leases_flip(&f);
 		f.offset = (long)(n - offset - want);
 		f.limit = (long)want;
 		reversed = true;

@@ -24,6 +24,9 @@ keys() {
 	for ((i = 0; i < 20; i++)); do echo "<C-r>"; done
 }
 keys >keys.txt
+# The same keys over the list sorted by STATUS (#15: > moves from ACQUIRED
+# to STATUS, S makes it ascending), then by PROVIDER under a status filter.
+{ echo "> S"; keys; echo "<Esc> > /active<Enter> <End> <PgUp> <Home>"; } >keys-status.txt
 seed() { # seed LEASES: prints the load time in ms
 	local db="$PWD/bench-$1.db" t0
 	rm -f "$db"*
@@ -31,8 +34,8 @@ seed() { # seed LEASES: prints the load time in ms
 	ENVCTL_DB="$db" bash "$here/seed.sh" 1000 "$1"
 	echo $(($(ms) - t0))
 }
-run() { # run LEASES TAG
-	ENVCTL_DB="$PWD/bench-$1.db" ENVCTL_TUI_STATS="$PWD/stats-$2" "$ENVCTL_BIN" --view leases --script keys.txt
+run() { # run LEASES TAG [KEYS]
+	ENVCTL_DB="$PWD/bench-$1.db" ENVCTL_TUI_STATS="$PWD/stats-$2" "$ENVCTL_BIN" --view leases --script "${3:-keys.txt}"
 }
 get() { sed -n "s/^$1 //p" "stats-$2"; }
 t_seed=$(seed "$BIG")
@@ -42,6 +45,10 @@ for r in 1 2 3; do run "$BIG" "big$r"; done
 for k in first_frame_ms key_p95_ms key_max_ms key_mean_ms peak_rss_kb; do
 	eval "$k=\$(for r in 1 2 3; do get $k big\$r; done | median)"
 done
+for r in 1 2 3; do run "$BIG" "sorted$r" keys-status.txt; done
+for k in key_p95_ms key_max_ms; do
+	eval "sorted_$k=\$(for r in 1 2 3; do get $k sorted\$r; done | median)"
+done
 seed 10000 >/dev/null
 run 10000 small
 echo "leases view, 1,000 environments, $BIG leases ($(get keys big1) keys, medians of 3 runs):"
@@ -50,6 +57,8 @@ row "console leases view, $BIG leases: key max (ms)" "50 (target)" "$key_max_ms"
 row "console leases view, $BIG leases: first frame (ms)" "50 (target)" "$first_frame_ms" "$(ratio "$first_frame_ms" 50)" "<= 50 ms"
 row "console leases view: peak RSS kB, 10k vs $BIG leases" "$(get peak_rss_kb small)" "$peak_rss_kb" "$(ratio "$peak_rss_kb" "$(get peak_rss_kb small)")" "flat"
 echo "  (key latency mean $key_mean_ms ms)"
+row "console leases view by STATUS, $BIG leases: key p95 (ms)" "16 (target)" "$sorted_key_p95_ms" "$(ratio "$sorted_key_p95_ms" 16)" "<= 16 ms"
+row "console leases view by STATUS, $BIG leases: key max (ms)" "50 (target)" "$sorted_key_max_ms" "$(ratio "$sorted_key_max_ms" 50)" "<= 50 ms"
 
 seed 100000 >/dev/null
 export ENVCTL_DB="$PWD/bench-100000.db"

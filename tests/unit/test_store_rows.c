@@ -496,8 +496,16 @@ static void assert_plan(const char *name, const char *index)
 	/* The one walk allowed: the unfiltered first window, which reads the
 	 * list-order index from its start and stops after LIMIT rows. */
 	bool first_window = !strcmp(name, "list") || !strcmp(name, "list:oldest");
+	/* Likewise the first provider of an unfiltered provider order: one
+	 * entry from an end of leases_provider (LIMIT 1). */
+	bool first_provider = !strcmp(name, "next:by-provider") ||
+			      !strcmp(name, "next:by-provider:desc");
 
-	if (first_window)
+	if (first_provider)
+		ck_assert_msg(strstr(plan, "SCAN leases USING COVERING INDEX leases_provider") != NULL ||
+				      strstr(plan, "SCAN leases") == NULL,
+			      "%s:\n%s", name, plan);
+	else if (first_window)
 		ck_assert_msg(strstr(plan, "SCAN leases USING INDEX leases_acquired") != NULL ||
 			      strstr(plan, "SCAN leases") == NULL, "%s:\n%s", name, plan);
 	else
@@ -555,6 +563,178 @@ START_TEST(test_lease_query_plans)
 		}
 	}
 	ck_assert_int_eq(store_plan(s, "list:nope", &plan, &err), ST_E_USAGE);
+}
+END_TEST
+
+/* The last row a walk saw: its keyset. */
+typedef struct SortWalk {
+	Collect c;
+	char acquired_at[TIME_STR_LEN], id[UUID_STR_LEN], key[64];
+	StoreLeaseSort sort;
+} SortWalk;
+
+static bool sort_walk(const StoreLease *row, void *ctx)
+{
+	SortWalk *w = ctx;
+
+	snprintf(w->acquired_at, sizeof w->acquired_at, "%s", row->acquired_at);
+	snprintf(w->id, sizeof w->id, "%s", row->id);
+	snprintf(w->key, sizeof w->key, "%s",
+		 w->sort == STORE_LEASE_SORT_STATUS ? row->status : row->provider);
+	return collect(row, &w->c);
+}
+
+/* #15: a STATUS or PROVIDER order, either way, ties newest first; keyset
+ * pages and offsets across values give the same rows as one walk. */
+START_TEST(test_lease_sorted_windows)
+{
+	static const char *const statuses[] = { "released", "active", "failed" };
+	StoreEnv a;
+	StoreLease ls[12];
+	char ts[TIME_STR_LEN];
+	const char *want[12];
+	StoreLeaseFilter f;
+	SortWalk w;
+	size_t k = 0;
+
+	mk_env("a", &a);
+	for (int i = 0; i < 12; i++) {
+		snprintf(ts, sizeof ts, "2026-01-01T00:00:%02d.000Z", i);
+		mk_lease(a.id, statuses[i % 3], "ephemeral", ts, ts, &ls[i]);
+	}
+	/* active: 10 7 4 1; failed: 11 8 5 2; released: 9 6 3 0 */
+	for (int g = 1; g <= 3; g++)
+		for (int i = 11; i >= 0; i--)
+			if (i % 3 == g % 3)
+				want[k++] = ls[i].id;
+	memset(&f, 0, sizeof f);
+	f.sort = STORE_LEASE_SORT_STATUS;
+	memset(&w, 0, sizeof w);
+	w.sort = f.sort;
+	ck_assert_int_eq(store_lease_each(s, &f, sort_walk, &w, &err), ST_OK);
+	ck_assert_uint_eq(w.c.n, 12);
+	for (size_t i = 0; i < 12; i++)
+		ck_assert_str_eq(w.c.ids[i], want[i]);
+	/* keyset pages of 5 (crossing values mid-page), then an offset past a value */
+	memset(&w, 0, sizeof w);
+	w.sort = f.sort;
+	f.limit = 5;
+	for (int page = 0; page < 4; page++) {
+		size_t before = w.c.n;
+
+		ck_assert_int_eq(store_lease_each(s, &f, sort_walk, &w, &err), ST_OK);
+		if (w.c.n == before)
+			break;
+		f.after_acquired_at = w.acquired_at;
+		f.after_id = w.id;
+		f.after_key = w.key;
+	}
+	ck_assert_uint_eq(w.c.n, 12);
+	for (size_t i = 0; i < 12; i++)
+		ck_assert_str_eq(w.c.ids[i], want[i]);
+	memset(&f, 0, sizeof f);
+	f.sort = STORE_LEASE_SORT_STATUS;
+	f.offset = 6;
+	f.limit = 3;
+	memset(&w, 0, sizeof w);
+	w.sort = f.sort;
+	ck_assert_int_eq(store_lease_each(s, &f, sort_walk, &w, &err), ST_OK);
+	ck_assert_uint_eq(w.c.n, 3);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_str_eq(w.c.ids[i], want[6 + i]);
+	/* the same offset after a keyset row: from active's second row on */
+	f.after_acquired_at = "2026-01-01T00:00:10.000Z";
+	f.after_id = ls[10].id;
+	f.after_key = "active";
+	f.offset = 4;
+	memset(&w, 0, sizeof w);
+	w.sort = f.sort;
+	ck_assert_int_eq(store_lease_each(s, &f, sort_walk, &w, &err), ST_OK);
+	ck_assert_uint_eq(w.c.n, 3);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_str_eq(w.c.ids[i], want[5 + i]);
+	/* the whole order backwards (the view's far-end reads) */
+	memset(&f, 0, sizeof f);
+	f.sort = STORE_LEASE_SORT_STATUS;
+	f.sort_desc = f.oldest_first = true;
+	memset(&w, 0, sizeof w);
+	w.sort = f.sort;
+	ck_assert_int_eq(store_lease_each(s, &f, sort_walk, &w, &err), ST_OK);
+	ck_assert_uint_eq(w.c.n, 12);
+	for (size_t i = 0; i < 12; i++)
+		ck_assert_str_eq(w.c.ids[i], want[11 - i]);
+	/* descending status, ties still newest first: released first */
+	f.oldest_first = false;
+	memset(&w, 0, sizeof w);
+	w.sort = f.sort;
+	ck_assert_int_eq(store_lease_each(s, &f, sort_walk, &w, &err), ST_OK);
+	ck_assert_uint_eq(w.c.n, 12);
+	ck_assert_str_eq(w.c.ids[0], ls[9].id);
+	ck_assert_str_eq(w.c.ids[11], ls[1].id);
+	/* by provider under a status filter */
+	tu_sql(path, "UPDATE leases SET provider = 'bwrap' WHERE acquired_at IN "
+		     "('2026-01-01T00:00:04.000Z', '2026-01-01T00:00:07.000Z')");
+	memset(&f, 0, sizeof f);
+	f.sort = STORE_LEASE_SORT_PROVIDER;
+	f.status = "active";
+	memset(&w, 0, sizeof w);
+	w.sort = f.sort;
+	ck_assert_int_eq(store_lease_each(s, &f, sort_walk, &w, &err), ST_OK);
+	ck_assert_uint_eq(w.c.n, 4);
+	ck_assert_str_eq(w.c.ids[0], ls[7].id);
+	ck_assert_str_eq(w.c.ids[1], ls[4].id);
+	ck_assert_str_eq(w.c.ids[2], ls[10].id);
+	ck_assert_str_eq(w.c.ids[3], ls[1].id);
+	for (int i = 0; i < 12; i++)
+		store_lease_clear(&ls[i]);
+	store_env_clear(&a);
+}
+END_TEST
+
+/* #15: the leases view sorted by STATUS or PROVIDER, either way, under the
+ * filters it offers: each value's window, the look-up of the next value
+ * and the count of a skipped value all seek an index, none sorts. */
+START_TEST(test_lease_sorted_query_plans)
+{
+	static const struct {
+		const char *sort, *filter, *list_index, *next_index;
+	} cases[] = {
+		{ ":by-status", "", "leases_status", NULL },
+		{ ":by-status", ":status", "leases_status", NULL },
+		{ ":by-status", ":provider", "leases_status_provider", NULL },
+		{ ":by-status", ":status:provider", "leases_status_provider", NULL },
+		{ ":by-status", ":env", NULL, NULL },
+		{ ":by-provider", "", "leases_provider", "leases_provider" },
+		{ ":by-provider", ":status", "leases_status_provider", "leases_status_provider" },
+		{ ":by-provider", ":provider", "leases_provider", "leases_provider" },
+		{ ":by-provider", ":status:provider", "leases_status_provider",
+		  "leases_status_provider" },
+		{ ":by-provider", ":env", NULL, "lease_counts" },
+	};
+	static const char *const tails[] = { "", ":after", ":desc", ":desc:after",
+					     ":oldest:after" };
+	char *plan = NULL;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		for (size_t k = 0; k < sizeof tails / sizeof tails[0]; k++) {
+			char name[128];
+
+			snprintf(name, sizeof name, "list%s%s%s", cases[i].filter, cases[i].sort,
+				 tails[k]);
+			assert_plan(name, cases[i].list_index);
+			snprintf(name, sizeof name, "skip%s%s%s", cases[i].filter, cases[i].sort,
+				 tails[k]);
+			assert_plan(name, cases[i].list_index);
+			if (!cases[i].next_index)
+				continue; /* statuses are a fixed list: no look-up */
+			snprintf(name, sizeof name, "next%s%s%s", cases[i].filter, cases[i].sort,
+				 tails[k]);
+			assert_plan(name, cases[i].next_index);
+		}
+	}
+	/* "next" exists for a provider order only, "skip" for a sorted list */
+	ck_assert_int_eq(store_plan(s, "next:by-status", &plan, &err), ST_E_USAGE);
+	ck_assert_int_eq(store_plan(s, "skip", &plan, &err), ST_E_USAGE);
 }
 END_TEST
 
@@ -988,10 +1168,13 @@ TEST_SUITE(store_rows)
 	tcase_add_test(tc, test_lease_list_filters_and_windows);
 	tcase_add_test(tc, test_lease_walk_with_nested_calls);
 	tcase_add_test(tc, test_lease_reuse_candidates);
+	tcase_add_test(tc, test_lease_sorted_windows);
 	tcase_add_test(tc, test_env_window);
 	/* SQLite's query planner and file copy; the rest runs on both backends */
-	if (!tu_pg())
+	if (!tu_pg()) {
 		tcase_add_test(tc, test_lease_query_plans);
+		tcase_add_test(tc, test_lease_sorted_query_plans);
+	}
 	tcase_add_test(tc, test_lease_counts_follow_writes);
 	tcase_add_test(tc, test_change_counter_moves_on_writes);
 	tcase_add_test(tc, test_change_fd_wakes_on_other_commit);
