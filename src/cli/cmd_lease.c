@@ -30,8 +30,10 @@ static const CliSubDoc lease_subs[] = {
 	  "\"secret id differs\" (never a value). Acquires nothing.",
 	  "@envs", "envctl lease why ci --run run-2", NULL },
 	{ "list", "", "list leases, newest first",
-	  "JSON output is an array, streamed row by row.", NULL,
-	  "envctl lease list --env ci --status active --json", NULL },
+	  "JSON output is an array, streamed row by row. --sort status or provider orders by "
+	  "that column, newest first within one value, as the console's leases view does; "
+	  "--reverse turns the column's order round.", NULL,
+	  "envctl lease list --env ci --status active --json\nenvctl lease list --sort status --reverse", NULL },
 	{ "show", "ID", "show one lease", NULL, "@leases",
 	  "id=$(envctl lease acquire web --json | jq -r .id)\nenvctl lease show \"$id\"", NULL },
 	{ "resume", "ID", "resume a released or retained lease's sandbox at the provider", NULL,
@@ -99,6 +101,10 @@ static const CliOptDoc lease_opts[] = {
 	{ "--provider", "list", "KEY", "only leases on this provider", "every provider",
 	  "@providers", false },
 	{ "--limit", "list", "N", "at most N leases", "no limit", NULL, false },
+	{ "--sort", "list", "COL", "order by COL (newest first within one value)", "acquired",
+	  "acquired status provider", false },
+	{ "--reverse", "list", NULL, "the other way round (acquired: oldest first)", NULL, NULL,
+	  false },
 	{ "--status", "release", "S", "how the lease ends", "released",
 	  "released expired failed", false },
 	{ "--reason", "release", "TEXT", "why, kept as the lease's failure reason", "none", NULL,
@@ -308,10 +314,11 @@ static bool lease_list_row(const StoreLease *l, void *ud)
 
 static int lease_cmd_list(App *app, int argc, char **argv)
 {
-	const char *status = NULL, *env = NULL, *provider = NULL, *limit = NULL;
-	bool json = false;
+	const char *status = NULL, *env = NULL, *provider = NULL, *limit = NULL, *sort = NULL;
+	bool json = false, reverse = false;
 	CliOpt opts[] = { { "--status", CLI_VALUE, &status }, { "--env", CLI_VALUE, &env },
 			  { "--provider", CLI_VALUE, &provider }, { "--limit", CLI_VALUE, &limit },
+			  { "--sort", CLI_VALUE, &sort }, { "--reverse", CLI_FLAG, &reverse },
 			  { "--json", CLI_FLAG, &json }, { NULL, CLI_FLAG, NULL } };
 	StoreLeaseFilter f;
 	LeaseListCtx c = { .first = true };
@@ -326,6 +333,17 @@ static int lease_cmd_list(App *app, int argc, char **argv)
 	memset(&e, 0, sizeof e);
 	f.status = status;
 	f.provider = provider;
+	/* The console's leases view orders the same way (its sort keys). */
+	if (!sort || strcmp(sort, "acquired") == 0)
+		f.oldest_first = reverse;
+	else if (strcmp(sort, "status") == 0 || strcmp(sort, "provider") == 0) {
+		f.sort = sort[0] == 's' ? STORE_LEASE_SORT_STATUS : STORE_LEASE_SORT_PROVIDER;
+		f.sort_desc = reverse;
+	} else
+		return cli_usage_error(&cli_cmd_lease,
+				       "lease list: unknown --sort \"%s\" (one of: acquired, status, "
+				       "provider)",
+				       sort);
 	if (limit) {
 		char *end;
 
