@@ -828,9 +828,13 @@ START_TEST(probe_all_inline_same_as_pool)
 	free(rows);
 
 	tu_sql(path, "DELETE FROM probes; DELETE FROM activity WHERE action = 'environment.probed'");
-	make_env("x-flaky", FLAKY_KEY, "{\"token\":\"t\"}");
+	/* first in name order, so a worker sleeps in it while the fake
+	 * results come in */
+	make_env("a-flaky", FLAKY_KEY, "{\"token\":\"t\"}");
+	setenv("FLAKY_SLEEP_MS", "300", 1);
 	most = 0;
 	ck_assert_int_eq(probe_all(&app, 4, "t", max_threads, &most, &r, &err), ST_OK);
+	unsetenv("FLAKY_SLEEP_MS");
 	ck_assert_int_eq(r.count, 9);
 	ck_assert_int_eq(r.ok, 9);
 	ck_assert_int_gt(most, 1); /* the pool ran them */
