@@ -262,20 +262,22 @@ static void probe_all_run(size_t i, void *ud)
  * retried row by row so one bad row does not cost the others. */
 static void probe_all_flush(ProbeAllCtx *c)
 {
+	char *ids[ID_BATCH];
 	Error err;
 	bool batched;
 
 	if (c->pending_count == 0)
 		return;
 	/* The rows' ids in bulk (the store makes one per row otherwise). */
-	for (size_t k = 0; k < c->pending_count; k += ID_BATCH) {
-		char *ids[ID_BATCH];
-		size_t n = 0;
+	for (size_t k = 0, n = 0; k < c->pending_count; k++) {
+		char *id = c->jobs[c->pending[k]].row.id;
 
-		for (size_t r = k; r < c->pending_count && n < ID_BATCH; r++)
-			if (!c->jobs[c->pending[r]].row.id[0])
-				ids[n++] = c->jobs[c->pending[r]].row.id;
-		id_new_many(ids, n);
+		if (!id[0])
+			ids[n++] = id;
+		if (n == ID_BATCH || (n > 0 && k + 1 == c->pending_count)) {
+			id_new_many(ids, n);
+			n = 0;
+		}
 	}
 	batched = store_begin(c->store, &err) == ST_OK;
 	for (size_t k = 0; k < c->pending_count; k++) {
