@@ -98,6 +98,10 @@ Status env_secret_paths(App *app, const char *provider_key, const cJSON *config,
 	*out = NULL;
 	if (registry_require(&app->registry, provider_key, &p, err) != ST_OK)
 		return err->status;
+	/* No secret field anywhere: no copy to walk (once per environment
+	 * of an `env probe --all`). */
+	if (env_schema_secret_free(p))
+		return env_secret_paths_of(p, NULL, out, err);
 	copy = cJSON_Duplicate(config, 1);
 	if (!copy)
 		return error_set(err, ST_E_NOMEM, "out of memory");

@@ -262,11 +262,23 @@ static void probe_all_run(size_t i, void *ud)
  * retried row by row so one bad row does not cost the others. */
 static void probe_all_flush(ProbeAllCtx *c)
 {
+	char *ids[ID_BATCH];
 	Error err;
 	bool batched;
 
 	if (c->pending_count == 0)
 		return;
+	/* The rows' ids in bulk (the store makes one per row otherwise). */
+	for (size_t k = 0, n = 0; k < c->pending_count; k++) {
+		char *id = c->jobs[c->pending[k]].row.id;
+
+		if (!id[0])
+			ids[n++] = id;
+		if (n == ID_BATCH || (n > 0 && k + 1 == c->pending_count)) {
+			id_new_many(ids, n);
+			n = 0;
+		}
+	}
 	batched = store_begin(c->store, &err) == ST_OK;
 	for (size_t k = 0; k < c->pending_count; k++) {
 		ProbeJob *j = &c->jobs[c->pending[k]];
@@ -333,6 +345,26 @@ static void probe_all_done(size_t i, void *ud)
 		c->stop = true;
 }
 
+/* Resolves a job whose provider was found: the runtime config with its
+ * secrets, on the thread that owns the store. */
+static void probe_all_resolve(App *app, ProbeJob *j)
+{
+	Error e;
+
+	if (j->provider) {
+		error_clear(&e);
+		if (env_runtime_resolve(app, &j->env, "probe it", NULL, NULL, &j->rt, &e) == ST_OK)
+			j->resolved = true;
+		else
+			j->unresolved = strdup(error_text(&e)); /* NULL on OOM: no row, still reported */
+	}
+	/* The run needs the resolved copy only (the row and the record take
+	 * the id and name): 10,000 parsed configs need not wait. */
+	cJSON_Delete(j->env.config);
+	cJSON_Delete(j->env.metadata);
+	j->env.config = j->env.metadata = NULL;
+}
+
 static bool probe_all_cancelled(void *ud)
 {
 	return ((ProbeAllCtx *)ud)->stop;
@@ -381,9 +413,12 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 	ProbeAllCtx c;
 	Store *s;
 	Status st;
+	Error e;
+	bool inline_all = true;
 	int64_t t0 = time_now_ms();
 
 	memset(out, 0, sizeof *out);
+	error_clear(&e);
 	memset(&list, 0, sizeof list);
 	if (app_store(app, &s, err) != ST_OK || store_env_list(s, &f, &list, err) != ST_OK)
 		return err->status;
@@ -407,28 +442,36 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	out->total = list.count;
-	/* Secrets are resolved here, on the thread that owns the store; only
-	 * the provider calls run on the pool. */
 	for (size_t i = 0; i < list.count; i++) {
 		ProbeJob *j = &c.jobs[i];
 
-		Error e;
-
 		j->env = list.items[i].env;
 		memset(&list.items[i].env, 0, sizeof list.items[i].env);
-		error_clear(&e);
-		if (env_provider_require(app, &j->env, "probe it", &j->provider, &e) == ST_OK &&
-		    env_runtime_resolve(app, &j->env, "probe it", NULL, NULL, &j->rt, &e) == ST_OK)
-			j->resolved = true;
-		else
+		if (env_provider_require(app, &j->env, "probe it", &j->provider, &e) != ST_OK) {
 			j->unresolved = strdup(error_text(&e)); /* NULL on OOM: no row, still reported */
-		/* The run needs the resolved copy only (the row and the record
-		 * take the id and name): 10,000 parsed configs need not wait. */
-		cJSON_Delete(j->env.config);
-		cJSON_Delete(j->env.metadata);
-		j->env.config = j->env.metadata = NULL;
+			error_clear(&e);
+		} else if (!j->provider->ops->probe_inline) {
+			inline_all = false;
+		}
 	}
-	st = parallel_run(list.count, parallel ? parallel : PROBE_DEFAULT_PARALLEL, &ops, &c, err);
+	if (inline_all) {
+		/* Every probe returns at once: each environment is resolved,
+		 * probed and reported in turn on this thread, one resolved
+		 * config alive at a time; the batches flush as on the pool. */
+		for (size_t i = 0; i < list.count && !c.stop; i++) {
+			probe_all_resolve(app, &c.jobs[i]);
+			probe_all_run(i, &c);
+			probe_all_done(i, &c);
+		}
+		st = ST_OK;
+	} else {
+		/* Secrets are resolved here, on the thread that owns the
+		 * store; only the provider calls run on the pool. */
+		for (size_t i = 0; i < list.count; i++)
+			probe_all_resolve(app, &c.jobs[i]);
+		st = parallel_run(list.count, parallel ? parallel : PROBE_DEFAULT_PARALLEL, &ops,
+				  &c, err);
+	}
 	probe_all_flush(&c);
 	free(c.pending);
 	if (st != ST_OK && out->count == list.count)

@@ -50,6 +50,10 @@ typedef struct ProbeAllReport {
  * starting new probes (running ones finish and are reported). */
 typedef bool (*ProbeProgressFn)(const ProbeAllReport *so_far, void *ud);
 
+/* At most parallel probes at once on a worker pool; when every provider
+ * involved probes in-process without blocking (ProviderOps.probe_inline,
+ * the fake), one at a time on the caller's thread instead, in name order,
+ * with the same rows, records and report. */
 Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn progress,
 		 void *ud, ProbeAllReport *out, Error *err);
 void probe_all_report_free(ProbeAllReport *r);

@@ -132,6 +132,11 @@ typedef struct ProviderOps {
 	/* Health line for the providers view ("ready", "worker pid 123, 2 restarts"). */
 	char *(*describe_status)(Provider *p);
 	void (*free_impl)(Provider *p);
+	/* probe runs in this process and returns without waiting on anything
+	 * (no child, no socket, no sleep): `env probe --all` then calls it on
+	 * its own thread, as a handoff to a worker thread costs more than
+	 * the probe. */
+	bool probe_inline;
 } ProviderOps;
 
 struct Provider {

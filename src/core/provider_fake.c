@@ -182,6 +182,7 @@ static const ProviderOps fake_ops = {
 	.matches_reusable_lease = fake_matches,
 	.config_from_lease_metadata = fake_config_from_metadata,
 	.describe_status = fake_describe,
+	.probe_inline = true,
 };
 
 Provider *provider_fake_new(cJSON *schema)

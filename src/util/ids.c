@@ -7,6 +7,14 @@
 
 #include <sodium.h>
 
+/* A version 4 UUID's text from 16 random bytes. */
+static void id_from_random(unsigned char u[16], char out[UUID_STR_LEN])
+{
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
+	uuid_unparse_lower(u, out);
+}
+
 void id_new(char out[UUID_STR_LEN])
 {
 	uuid_t u;
@@ -15,9 +23,21 @@ void id_new(char out[UUID_STR_LEN])
 	 * system calls per id (getrandom, getpid, getuid, gettid, getppid),
 	 * which was most of what recording one probe of 10,000 cost. */
 	randombytes_buf(u, sizeof u);
-	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
-	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
-	uuid_unparse_lower(u, out);
+	id_from_random(u, out);
+}
+
+void id_new_many(char *const out[], size_t n)
+{
+	unsigned char r[ID_BATCH][16];
+
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < ID_BATCH ? n - done : ID_BATCH;
+
+		randombytes_buf(r, k * sizeof r[0]);
+		for (size_t i = 0; i < k; i++)
+			id_from_random(r[i], out[done + i]);
+		done += k;
+	}
 }
 
 bool id_is_uuid(const char *s)

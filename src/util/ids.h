@@ -4,12 +4,18 @@
 #define ENVCTL_UTIL_IDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define UUID_STR_LEN 37
 #define TIME_STR_LEN 32
 
 void id_new(char out[UUID_STR_LEN]);
+/* n new ids into out[0..n-1], one draw of random bytes per ID_BATCH of
+ * them: libsodium makes a getrandom call per draw, and one per id was
+ * 10,006 system calls in an `env probe --all` of 10,001 environments. */
+#define ID_BATCH 64
+void id_new_many(char *const out[], size_t n);
 bool id_is_uuid(const char *s);
 
 int64_t time_now_ms(void);

@@ -7,7 +7,10 @@
  *                               protocol: intent, outcome, intent, outcome)
  *   bench_floor DB probes N     N probe rows (and their activity rows) in
  *                               one transaction, with the contents envctl
- *                               gives them for a fake environment
+ *                               gives them for a fake environment, one
+ *                               for each active environment in name order
+ *                               (as `env probe --all` spreads them over
+ *                               the indexes), round again if N is more
  * Prints "<ms>" (wall time) on stdout. The database must hold an
  * environment named "bench". */
 #include <sqlite3.h>
@@ -98,6 +101,33 @@ static void now_iso(char out[32])
 	snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
+/* The active environments' (id, name), in name order. */
+static void envs_load(sqlite3 *db, char *(**out)[2], size_t *n)
+{
+	sqlite3_stmt *st = prep(db, "SELECT id, name FROM environments WHERE status = 'active' "
+				    "ORDER BY name");
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			*out = realloc(*out, cap * sizeof **out);
+			if (!*out)
+				die(db, "out of memory");
+		}
+		(*out)[*n][0] = strdup((const char *)sqlite3_column_text(st, 0));
+		(*out)[*n][1] = strdup((const char *)sqlite3_column_text(st, 1));
+		if (!(*out)[*n][0] || !(*out)[*n][1])
+			die(db, "out of memory");
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	if (*n == 0)
+		die(db, "no active environment");
+}
+
 int main(int argc, char **argv)
 {
 	sqlite3 *db = NULL;
@@ -105,6 +135,8 @@ int main(int argc, char **argv)
 	char env_id[64] = "", id[64];
 	long n, tx;
 	long long t0;
+	char *(*envs)[2] = NULL;
+	size_t n_envs = 0;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: bench_floor DB pairs N TX | DB probes N\n");
@@ -143,18 +175,22 @@ int main(int argc, char **argv)
 			 "'{\"provider\":\"fake\",\"image\":\"ubuntu:24.04\",\"reuseLease\":false}', 0, ?3)");
 	probed = prep(db, "INSERT INTO activity (created_at, actor, action, entity_type, entity_id, "
 			  "entity_name, changed_fields, details) VALUES (?3, 'bench', "
-			  "'environment.probed', 'environment', ?2, 'env-0001', '[]', "
+			  "'environment.probed', 'environment', ?2, ?1, '[]', "
 			  "'{\"ok\":true,\"durationMs\":0}')");
+	if (!strcmp(argv[2], "probes"))
+		envs_load(db, &envs, &n_envs);
 	t0 = now_ms();
 	if (!strcmp(argv[2], "probes")) {
 		exec(db, "BEGIN IMMEDIATE");
 		for (long i = 0; i < n; i++) {
 			char at[32];
 
+			char **e = envs[i % n_envs];
+
 			uuid4(id);
 			now_iso(at);
-			run3(db, probe, id, env_id, at);
-			run3(db, probed, NULL, env_id, at);
+			run3(db, probe, id, e[0], at);
+			run3(db, probed, e[1], e[0], at);
 		}
 		exec(db, "COMMIT");
 	} else {
@@ -187,5 +223,10 @@ int main(int argc, char **argv)
 	sqlite3_finalize(probe);
 	sqlite3_finalize(probed);
 	sqlite3_close(db);
+	for (size_t i = 0; i < n_envs; i++) {
+		free(envs[i][0]);
+		free(envs[i][1]);
+	}
+	free(envs);
 	return 0;
 }

@@ -22,8 +22,23 @@ START_TEST(new_ids_are_v4_and_distinct)
 
 	ck_assert_int_ge(sodium_init(), 0);
 	ck_assert_ptr_nonnull(ids);
-	for (int i = 0; i < N; i++) {
+	/* half one at a time, half in runs of id_new_many across the
+	 * ID_BATCH boundaries (an empty run too) */
+	for (int i = 0; i < N / 2; i++)
 		id_new(ids[i]);
+	for (int i = N / 2, r = 0; i < N; r++) {
+		static const size_t runs[] = { 0, 1, ID_BATCH - 1, ID_BATCH, ID_BATCH + 1, 1000 };
+		char *out[1000];
+		size_t n = runs[r % 6];
+
+		if (n > (size_t)(N - i))
+			n = (size_t)(N - i);
+		for (size_t k = 0; k < n; k++)
+			out[k] = ids[i + (int)k];
+		id_new_many(out, n);
+		i += (int)n;
+	}
+	for (int i = 0; i < N; i++) {
 		ck_assert_uint_eq(strlen(ids[i]), 36);
 		ck_assert(id_is_uuid(ids[i]));
 		ck_assert_int_eq(ids[i][14], '4');                /* version */

@@ -15,6 +15,7 @@
 #include "store/internal.h"
 #include "storeutil.h"
 #include "testutil.h"
+#include "util/buf.h"
 #include "util/json.h"
 
 static App app;
@@ -735,6 +736,118 @@ START_TEST(probe_all_cancel)
 }
 END_TEST
 
+static bool max_threads(const ProbeAllReport *r, void *ud)
+{
+	int *most = ud;
+	char line[64];
+	int n = 0;
+	FILE *f;
+
+	(void)r;
+	/* the threads this process runs while the results come in */
+	f = fopen("/proc/self/status", "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	fclose(f);
+	if (n > *most)
+		*most = n;
+	return true;
+}
+
+/* The rows and records a run left for the fake environments, and what it
+ * reported for them, as one text (the duration left out: it is a clock). */
+static char *probe_all_rows(const ProbeAllReport *r)
+{
+	/* on both backends: no JSON functions, the subquery named */
+	char *rows = tu_sql_text(path, "SELECT group_concat(x, ' | ') FROM (SELECT e.name || ' ' || "
+				       "p.provider || ' ' || p.ok || ' ' || p.summary || ' ' || "
+				       "CAST(p.details AS TEXT) || ' ' || (SELECT a.entity_name || ' ' "
+				       "|| a.actor FROM activity a WHERE a.action = "
+				       "'environment.probed' AND a.entity_id = e.id) AS x FROM probes p "
+				       "JOIN environments e ON e.id = p.environment_id WHERE e.provider "
+				       "= 'fake' ORDER BY e.name) AS q");
+	Buf b = BUF_INIT;
+	char *names[16];
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(rows);
+	ck_assert(buf_puts(&b, rows));
+	free(rows);
+	for (size_t i = 0; i < r->count; i++)
+		if (r->items[i].env_name[0] == 'f') {
+			ck_assert_uint_lt(n, 16);
+			names[n++] = r->items[i].env_name;
+		}
+	/* report order: by name inline, as finished on the pool */
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = i + 1; k < n; k++)
+			if (strcmp(names[k], names[i]) < 0) {
+				char *t = names[i];
+
+				names[i] = names[k];
+				names[k] = t;
+			}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < r->count; k++)
+			if (r->items[k].env_name == names[i])
+				ck_assert(buf_printf(&b, " / %s %d %s %s", names[i], r->items[k].ok,
+						     r->items[k].summary, r->items[k].headline));
+	return buf_take(&b);
+}
+
+/* Environments whose providers all probe in-process (the fake) are
+ * probed on the calling thread, with no worker pool, and leave the same
+ * rows, records and report as when a plugin-like provider among them
+ * sends every probe to the pool. (Old code: always a pool.) */
+START_TEST(probe_all_inline_same_as_pool)
+{
+	static const char *const configs[] = { "{}", "{\"image\":\"alpine:3\"}",
+					       "{\"reuseLease\":true}",
+					       "{\"image\":\"debian:12\",\"reuseLease\":false}" };
+	ProbeAllReport r;
+	char name[16], *inline_rows, *pool_rows, *rows;
+	int most = 0;
+
+	for (int i = 0; i < 8; i++) {
+		snprintf(name, sizeof name, "f%d", 7 - i);
+		make_env(name, "fake", configs[i % 4]);
+	}
+	ck_assert_int_eq(probe_all(&app, 4, "t", max_threads, &most, &r, &err), ST_OK);
+	ck_assert_int_eq(r.count, 8);
+	ck_assert_int_eq(r.ok, 8);
+	ck_assert_int_eq(most, 1); /* no worker thread */
+	for (size_t i = 0; i < r.count; i++) { /* in name order */
+		snprintf(name, sizeof name, "f%zu", i);
+		ck_assert_str_eq(r.items[i].env_name, name);
+	}
+	inline_rows = probe_all_rows(&r);
+	probe_all_report_free(&r);
+	rows = tu_sql_text(path, "SELECT count(*) FROM probes");
+	ck_assert_str_eq(rows, "8");
+	free(rows);
+
+	tu_sql(path, "DELETE FROM probes; DELETE FROM activity WHERE action = 'environment.probed'");
+	/* first in name order, so a worker sleeps in it while the fake
+	 * results come in */
+	make_env("a-flaky", FLAKY_KEY, "{\"token\":\"t\"}");
+	setenv("FLAKY_SLEEP_MS", "300", 1);
+	most = 0;
+	ck_assert_int_eq(probe_all(&app, 4, "t", max_threads, &most, &r, &err), ST_OK);
+	unsetenv("FLAKY_SLEEP_MS");
+	ck_assert_int_eq(r.count, 9);
+	ck_assert_int_eq(r.ok, 9);
+	ck_assert_int_gt(most, 1); /* the pool ran them */
+	pool_rows = probe_all_rows(&r);
+	probe_all_report_free(&r);
+	ck_assert_str_eq(inline_rows, pool_rows);
+	ck_assert_ptr_nonnull(strstr(inline_rows, "f7 fake 1 Fake sandbox provider is ready for image"));
+	free(inline_rows);
+	free(pool_rows);
+}
+END_TEST
+
 TEST_SUITE(lease)
 {
 	Suite *s = suite_create("lease");
@@ -761,6 +874,7 @@ TEST_SUITE(lease)
 	tcase_add_test(tc, probe_draft_persists_only_probe);
 	tcase_add_test(tc, probe_all_bounded_and_stored);
 	tcase_add_test(tc, probe_all_cancel);
+	tcase_add_test(tc, probe_all_inline_same_as_pool);
 	tcase_add_test(tc, delete_force_destroys_sandboxes_first);
 	suite_add_tcase(s, tc);
 	return s;
