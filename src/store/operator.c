@@ -116,7 +116,12 @@ static Status op_holder(Store *s, const char *name, const char *public_key, char
 			bool *by_name, Error *err)
 {
 	DbStmt *st = store_stmt(
-		s, "SELECT name FROM operators WHERE name = ?1 OR public_key = ?2 LIMIT 1", err);
+		s,
+		"SELECT name FROM operators WHERE name = ?1 OR public_key = ?2 "
+		/* the name's own row first: without an order PostgreSQL may give
+		 * the key's holder and the error would name the wrong conflict */
+		"ORDER BY CASE WHEN name = ?1 THEN 0 ELSE 1 END LIMIT 1",
+		err);
 	int rc;
 
 	who[0] = '\0';

@@ -77,7 +77,7 @@ static void two_setup(Two *t)
 	Store *s;
 
 	t->dir = tu_store_dir();
-	t->db = tu_path(t->dir, "envctl.db");
+	t->db = tu_db_path(t->dir);
 	t->alice_key = tu_path(t->dir, "alice/operator.key");
 	t->bob_key = tu_path(t->dir, "bob/operator.key");
 	error_clear(&err);
@@ -206,7 +206,7 @@ START_TEST(test_add_refuses_bad_and_taken)
 	error_clear(&err);
 	ck_assert_int_eq(store_operator_add(s, "bob", t.alice.public_key, "alice", &err),
 			 ST_E_CONFLICT);
-	ck_assert_ptr_nonnull(strstr(err.msg, "operator bob is already admitted"));
+	ck_assert_msg(strstr(err.msg, "operator bob is already admitted") != NULL, "%s", err.msg);
 	ck_assert_int_eq(store_operator_add(s, "bob2", t.bob.public_key, "alice", &err),
 			 ST_E_CONFLICT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "as operator bob"));
@@ -251,8 +251,10 @@ START_TEST(test_remove_rotates_and_locks_out)
 
 	two_setup(&t);
 	sealed_bob = tu_sql_text(t.db, "SELECT hex(sealed_key) FROM operators WHERE name = 'bob'");
-	mat_before = tu_sql_text(t.db, "SELECT group_concat(hex(material)) FROM secret_versions");
-	fp_before = tu_sql_text(t.db, "SELECT group_concat(hex(fingerprint)) FROM secret_versions");
+	mat_before = tu_sql_text(t.db, "SELECT group_concat(hex(material), ',') FROM "
+				       "(SELECT material FROM secret_versions ORDER BY secret_id, version) v");
+	fp_before = tu_sql_text(t.db, "SELECT group_concat(hex(fingerprint), ',') FROM "
+				       "(SELECT fingerprint FROM secret_versions ORDER BY secret_id, version) v");
 	old = unseal_hex(t.bob_key, sealed_bob);
 	s = open_as(t.db, t.alice_key);
 	error_clear(&err);
@@ -273,8 +275,10 @@ START_TEST(test_remove_rotates_and_locks_out)
 	ck_assert_int_eq(try_open_as(t.db, t.bob_key, &err), ST_E_CRYPTO);
 	ck_assert_ptr_nonnull(strstr(err.msg, "is not admitted"));
 	/* every version was re-encrypted and re-fingerprinted ... */
-	mat_after = tu_sql_text(t.db, "SELECT group_concat(hex(material)) FROM secret_versions");
-	fp_after = tu_sql_text(t.db, "SELECT group_concat(hex(fingerprint)) FROM secret_versions");
+	mat_after = tu_sql_text(t.db, "SELECT group_concat(hex(material), ',') FROM "
+				       "(SELECT material FROM secret_versions ORDER BY secret_id, version) v");
+	fp_after = tu_sql_text(t.db, "SELECT group_concat(hex(fingerprint), ',') FROM "
+				       "(SELECT fingerprint FROM secret_versions ORDER BY secret_id, version) v");
 	ck_assert_str_ne(mat_before, mat_after);
 	ck_assert_str_ne(fp_before, fp_after);
 	/* ... so the old data key decrypts none of them */
@@ -317,14 +321,15 @@ START_TEST(test_remove_rotates_and_locks_out)
 	 * database's key check refuses */
 	snprintf(sql, sizeof sql,
 		 "INSERT INTO operators (name, public_key, sealed_key, added_at, added_by) VALUES "
-		 "('bob', '%s', x'%s', 'now', 'eve')",
-		 t.bob.public_key, sealed_bob);
+		 "('bob', '%s', %s'%s'%s, 'now', 'eve')",
+		 t.bob.public_key, tu_pg() ? "decode(" : "x", sealed_bob, tu_pg() ? ", 'hex')" : "");
 	tu_sql(t.db, sql);
 	ck_assert_int_eq(try_open_as(t.db, t.bob_key, &err), ST_E_CRYPTO);
 	ck_assert_msg(strstr(err.msg, "does not match the database's key check") != NULL, "%s",
 		      err.msg);
 	/* db check names a damaged sealed key */
-	tu_sql(t.db, "UPDATE operators SET sealed_key = x'00' WHERE name = 'bob'");
+	tu_sql(t.db, tu_pg() ? "UPDATE operators SET sealed_key = '\\x00'::bytea WHERE name = 'bob'"
+			     : "UPDATE operators SET sealed_key = x'00' WHERE name = 'bob'");
 	{
 		StoreCheckReport r;
 		bool seen = false;
@@ -392,7 +397,9 @@ START_TEST(test_master_key_database_migrates)
 	Error err;
 
 	setenv("ENVCTL_MASTER_KEY", KEY_A, 1);
-	s = tu_store_open(dir);
+	/* SQLite's own file even when the suite runs on PostgreSQL: the
+	 * downgrade below is SQLite's. */
+	ck_assert_int_eq(store_open(db, &s, &err), ST_OK);
 	secret(s, "old", "legacy-value");
 	store_close(s);
 	unsetenv("ENVCTL_MASTER_KEY");
@@ -411,7 +418,7 @@ START_TEST(test_master_key_database_migrates)
 	ck_assert_int_eq(store_open_ex(db, &ro, &s, &err), ST_E_UNSUPPORTED);
 	ck_assert(!fs_is_file(opkey));
 	/* the first writable open migrates, with the master key file */
-	s = tu_store_open(dir);
+	ck_assert_int_eq(store_open(db, &s, &err), ST_OK);
 	ck_assert_ptr_nonnull(store_operator_name(s));
 	ck_assert(verifies(s, "old", "legacy-value"));
 	store_close(s);
@@ -429,7 +436,7 @@ START_TEST(test_master_key_database_migrates)
 	ck_assert_int_eq(atoi(ver), store_schema_version_latest());
 	/* the master key file is no longer needed */
 	unlink(mkey);
-	s = tu_store_open(dir);
+	ck_assert_int_eq(store_open(db, &s, &err), ST_OK);
 	ck_assert(verifies(s, "old", "legacy-value"));
 	store_close(s);
 	free(mat_before), free(mat_after), free(check_before), free(check_after), free(ops);
