@@ -2,11 +2,13 @@
  * the errors a console that is not admitted gets, and the migration of a
  * master-key database. Real key files and SQLite files in a temp dir. */
 #include <check.h>
+#include <libpq-fe.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/opkey.h"
@@ -14,6 +16,7 @@
 #include "storeutil.h"
 #include "testutil.h"
 #include "util/fs.h"
+#include "util/ids.h"
 
 #define KEY_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
@@ -501,6 +504,109 @@ START_TEST(test_rotation_seen_by_open_console)
 }
 END_TEST
 
+/* PostgreSQL's writers across a rotation: SQLite's single writer made
+ * "re-read the key check first" enough; on PostgreSQL every write
+ * transaction takes the registry's advisory lock before its first
+ * statement, so a writer queued behind an `operator remove` reads the new
+ * check once the lock is its own. Here a session holds that lock while a
+ * removal and then a secret write from a handle opened before it queue up
+ * (in that order); on release the write must land under the new key. */
+#define PG_WRITE_LOCK "1701737059"
+
+static long pg_lock_waiters(const char *db)
+{
+	char *n = tu_sql_text(db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+				  "AND NOT granted AND objid = " PG_WRITE_LOCK);
+	long v = atol(n);
+
+	free(n);
+	return v;
+}
+
+static void pg_wait_waiters(const char *db, long want)
+{
+	int64_t deadline = time_now_ms() + 4000; /* inside the 5 s lock timeout */
+
+	while (pg_lock_waiters(db) < want) {
+		ck_assert_msg(time_now_ms() < deadline, "no %ld waiters on the write lock", want);
+		usleep(2000);
+	}
+}
+
+START_TEST(test_pg_write_queued_behind_rotation)
+{
+	Two t;
+	int opened[2], go[2], st1 = 0, st2 = 0;
+	pid_t remover, writer;
+	PGconn *holder;
+	PGresult *r;
+	char c;
+	Store *s;
+
+	two_setup(&t);
+	ck_assert_int_eq(pipe(opened), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	holder = PQconnectdb(t.db);
+	ck_assert_msg(PQstatus(holder) == CONNECTION_OK, "%s", PQerrorMessage(holder));
+	r = PQexec(holder, "BEGIN; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")");
+	ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+	PQclear(r);
+	writer = fork();
+	ck_assert_int_ge(writer, 0);
+	if (writer == 0) {
+		/* alice's console, open before the rotation */
+		Store *a1 = open_as(t.db, t.alice_key);
+		Error err;
+
+		error_clear(&err);
+		if (write(opened[1], "o", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(3);
+		if (store_secret_create(a1, &(StoreSecretNew){ .name = "queued",
+							      .value = (const unsigned char *)"q-value",
+							      .value_len = 7 },
+					NULL, &err) != ST_OK) {
+			fprintf(stderr, "queued write: %s\n", err.msg);
+			_exit(1);
+		}
+		store_close(a1);
+		_exit(0);
+	}
+	ck_assert_int_eq(read(opened[0], &c, 1), 1);
+	remover = fork();
+	ck_assert_int_ge(remover, 0);
+	if (remover == 0) {
+		Store *a2 = open_as(t.db, t.alice_key);
+		Error err;
+
+		error_clear(&err);
+		if (store_operator_remove(a2, "bob", NULL, NULL, &err) != ST_OK) {
+			fprintf(stderr, "remove: %s\n", err.msg);
+			_exit(1);
+		}
+		store_close(a2);
+		_exit(0);
+	}
+	pg_wait_waiters(t.db, 1); /* the removal queued first */
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	pg_wait_waiters(t.db, 2); /* then the write */
+	r = PQexec(holder, "COMMIT");
+	ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	PQfinish(holder);
+	ck_assert_int_eq(waitpid(remover, &st1, 0), remover);
+	ck_assert_int_eq(waitpid(writer, &st2, 0), writer);
+	ck_assert_msg(WIFEXITED(st1) && WEXITSTATUS(st1) == 0, "the removal failed");
+	ck_assert_msg(WIFEXITED(st2) && WEXITSTATUS(st2) == 0, "the queued write failed");
+	/* a fresh console with the new key decrypts what the queued write stored */
+	s = open_as(t.db, t.alice_key);
+	ck_assert(verifies(s, "queued", "q-value"));
+	ck_assert(verifies(s, "one", "value-two"));
+	store_close(s);
+	close(opened[0]), close(opened[1]), close(go[0]), close(go[1]);
+	two_free(&t);
+}
+END_TEST
+
 /* db copy: the copy opens for both operators; a source version that does
  * not decrypt stops the copy before anything is written. */
 START_TEST(test_copy_verifies_before_writing)
@@ -558,6 +664,8 @@ TEST_SUITE(store_operator)
 	tcase_add_test(tc, test_master_key_database_migrates);
 	tcase_add_test(tc, test_copy_verifies_before_writing);
 	tcase_add_test(tc, test_rotation_seen_by_open_console);
+	if (tu_pg())
+		tcase_add_test(tc, test_pg_write_queued_behind_rotation);
 	suite_add_tcase(s, tc);
 	return s;
 }
