@@ -494,9 +494,10 @@ static Status op_open_by_operator(Store *s, const StoreOptions *opts, const char
 		res = error_set(err, ST_E_CRYPTO,
 				"operator key %s (%s, fingerprint %s) is not admitted to database "
 				"%s; one of its operators (%s) can admit it with `envctl operator add "
-				"%s %s`",
+				"%s %s%s`",
 				path, k->name, fp, s->path, names.data ? names.data : "", k->name,
-				pub);
+				/* a key made before keys avoided a leading "-" */
+				pub[0] == '-' ? "-- " : "", pub);
 		goto done;
 	}
 	data = sodium_malloc(STORE_KEY_BYTES);

@@ -138,3 +138,23 @@ expect_rc 0 envctl db check
 contains "$out" "0 problems"
 expect_rc 0 envctl operator list --json
 [ "$(json_get "$out" 'j.map(o => o.name).join()')" = "alice,carol" ] || fail "operators after remove: $out"
+
+# README "Team mode": the five commands from nothing, as written there
+# (createdb here is pg.sh's, onto the private server; new HOMEs d and e)
+readme_url=$(pg_new_db readme) || fail "1. createdb"
+D() { as d env ENVCTL_DB="$readme_url" "$ENVCTL_BIN" "$@"; }
+E() { as e env ENVCTL_DB="$readme_url" "$ENVCTL_BIN" "$@"; }
+expect_rc 0 D operator list
+[ "$(D operator list --json | node -e 'const j=JSON.parse(require("fs").readFileSync(0,"utf8"));
+	console.log(j.length + " " + j[0].you)')" = "1 true" ] || fail "2. the first open did not admit its console"
+[ -f "$TMPDIR/d/config/envctl/operator.key" ] || fail "2. the first open made no operator key"
+expect_rc 0 E operator init bob
+pub_e=$(pub_of "$out")
+expect_rc 8 E env list
+contains "$errout" "envctl operator add bob $pub_e"
+expect_rc 0 D operator add bob "$pub_e"
+expect_rc 0 E env list
+contains "$out" "no environments"
+printf 'readme-v' >rv
+expect_rc 0 D secret create shared --value-file rv
+expect_rc 0 E secret verify shared --value-file rv
