@@ -1,6 +1,9 @@
 /* A key per operator (#17): admitting, removing (the data key rotates),
  * the errors a console that is not admitted gets, and the migration of a
- * master-key database. Real key files and SQLite files in a temp dir. */
+ * master-key database. Real key files in a temp dir; the registry is an
+ * SQLite file there, or a PostgreSQL schema when ENVCTL_TEST_DB_URL names a
+ * server (tests/helpers/pg_unit.sh); the master-key migration and the db
+ * copy's destination keep their SQLite files either way. */
 #include <check.h>
 #include <libpq-fe.h>
 #include <sodium.h>
