@@ -13,7 +13,7 @@ done
 [ "$(json_get "$out" "j.find(p=>p.key==='bwrap').origin.startsWith('$PWD/../p/share/envctl/plugins') || j.find(p=>p.key==='bwrap').origin.includes('/p/share/envctl/plugins')")" = true ] || fail "bwrap not from the installed tree: $out"
 expect_rc 0 env -u ENVCTL_SHARE_DIR "$PWD/../p/bin/envctl" --db "$PWD/demo.db" demo
 man -l "$PWD/../p/share/man/man1/envctl.1" >man.txt 2>man.err || fail "man -l: $(cat man.err)"
-grep -q "lease exec" man.txt || fail "man page lacks lease exec"
+grep -Eq "lease +exec" man.txt || fail "man page lacks lease exec"  # man may justify with two spaces
 [ -f "$PWD/../p/share/bash-completion/completions/envctl" ] || fail "no completion installed"
 cd ..
 make -s -C "$src" uninstall BUILD="$rel" PREFIX="$PWD/p" >/dev/null 2>&1 || fail "make uninstall"
