@@ -66,6 +66,10 @@ expect_rc 0 flb lease acquire fa --json
 lb=$(json_get "$out" j.id)
 [ "$(psql_ "SELECT operator_name FROM secret_access_events WHERE secret_id = '$tok_a'
 	ORDER BY id DESC LIMIT 1")" = bob ] || fail "bob's resolve of alice's token is not recorded as bob's"
+# the acquire's activity row names bob's key too (its actor was taken
+# before the store opened and freed when the open named the operator)
+[ "$(psql_ "SELECT actor FROM activity WHERE action = 'environment.lease_acquired'
+	ORDER BY id DESC LIMIT 1")" = cli:bob ] || fail "lease acquire activity does not name cli:bob"
 expect_rc 0 fl lease acquire fb --json
 la=$(json_get "$out" j.id)
 [ "$(psql_ "SELECT operator_name FROM secret_access_events WHERE secret_id = '$tok_b'
