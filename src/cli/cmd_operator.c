@@ -44,8 +44,8 @@ static int operator_init(App *app, const char *name)
 	       k.name, k.path);
 	printf("public key:  %s\nfingerprint: %s\n", k.public_key, k.fingerprint);
 	printf("to be admitted to a database, ask one of its operators to run:\n"
-	       "  envctl operator add %s %s\n",
-	       k.name, k.public_key);
+	       "  envctl operator add %s %s%s\n",
+	       k.name, k.public_key[0] == '-' ? "-- " : "", k.public_key);
 	return 0;
 }
 

@@ -10,6 +10,10 @@
 #include "core/provider_plugin.h"
 #include "util/fs.h"
 
+/* The actor string's size: allocated once at this size and rewritten in
+ * place (app_actor_operator), so app_actor()'s pointer stays valid. */
+#define APP_ACTOR_MAX 256
+
 static char *app_default_db_path(void)
 {
 	const char *env = getenv("ENVCTL_DB");
@@ -103,7 +107,7 @@ static void app_actor_operator(App *app)
 {
 	const char *op = store_operator_name(app->store);
 	const char *colon = app->actor ? strchr(app->actor, ':') : NULL;
-	char actor[256];
+	char actor[APP_ACTOR_MAX];
 	char *copy;
 
 	if (!op)
@@ -112,13 +116,20 @@ static void app_actor_operator(App *app)
 		 colon ? app->actor : "envctl", op);
 	/* A console's worker copies the App (tui/job.c) and opens its own
 	 * store: by then the actor already names the operator, and the string
-	 * is the console's, not the copy's to free. */
+	 * is the console's, not the copy's to touch. */
 	if (app->actor && strcmp(app->actor, actor) == 0)
 		return;
-	copy = strdup(actor);
+	/* Rewritten in place, never freed: a caller may hold app_actor()'s
+	 * pointer from before the store opened (lease acquire takes it into
+	 * its request first), and then names the operator too. */
+	if (app->actor) {
+		snprintf(app->actor, APP_ACTOR_MAX, "%s", actor);
+		return;
+	}
+	copy = malloc(APP_ACTOR_MAX);
 	if (!copy)
-		return; /* keeps the login name */
-	free(app->actor);
+		return; /* activity says "envctl" */
+	snprintf(copy, APP_ACTOR_MAX, "%s", actor);
 	app->actor = copy;
 }
 
@@ -149,13 +160,16 @@ static const char *app_login(void)
 
 Status app_set_actor(App *app, const char *frontend, Error *err)
 {
-	char actor[256];
+	char actor[APP_ACTOR_MAX];
 	char *copy;
 
 	snprintf(actor, sizeof actor, "%s:%s", frontend, app_login());
-	copy = strdup(actor);
+	/* APP_ACTOR_MAX bytes whatever the text: app_actor_operator rewrites
+	 * it in place */
+	copy = malloc(APP_ACTOR_MAX);
 	if (!copy)
 		return error_set(err, ST_E_NOMEM, "out of memory");
+	snprintf(copy, APP_ACTOR_MAX, "%s", actor);
 	free(app->actor);
 	app->actor = copy;
 	if (app->store)

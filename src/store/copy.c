@@ -228,6 +228,42 @@ static Status copy_key_check(Store *dst, const StoreKeys *keys, Error *err)
 	return ST_OK;
 }
 
+/* PostgreSQL's identity ids (activity, secret_access_events): rows
+ * inserted with their ids leave the identity's sequence where it was, so
+ * the destination's next insert would take id 1 again and collide. Each
+ * sequence moves past the largest copied id (to 1 for an empty table).
+ * SQLite's INTEGER PRIMARY KEY continues after max(id) by itself. */
+static Status copy_fix_ids(Store *dst, Error *err)
+{
+	if (db_kind(dst->db) != DB_KIND_PG)
+		return ST_OK;
+	for (size_t i = 0; i < COPY_TABLE_COUNT; i++) {
+		const CopyTable *t = &copy_tables[i];
+		char sql[256];
+		DbStmt *st;
+		int rc;
+
+		if (t->types[0] != 'i' || strncmp(t->columns, "id,", 3) != 0)
+			continue;
+		snprintf(sql, sizeof sql,
+			 "SELECT setval(pg_get_serial_sequence('%s', 'id'), "
+			 "COALESCE(max(id), 0) + 1, false) FROM %s",
+			 t->name, t->name);
+		st = store_stmt(dst, sql, err);
+		if (!st)
+			return error_prefix(err, "db copy: moving the ids of %s on: ", t->name);
+		rc = db_step(st);
+		store_stmt_done(dst, st);
+		if (rc != DB_ROW && rc != DB_DONE) {
+			char what[96];
+
+			snprintf(what, sizeof what, "db copy: moving the ids of %s on", t->name);
+			return store_sql_error(dst, rc, err, what);
+		}
+	}
+	return ST_OK;
+}
+
 const char *store_copy_table_name(size_t i)
 {
 	return i < COPY_TABLE_COUNT ? copy_tables[i].name : NULL;
@@ -295,7 +331,8 @@ Status store_copy(Store *src, Store *dst, bool force, StoreCopyReport *out, Erro
 	}
 	out->tables = COPY_TABLE_COUNT;
 	if (copy_key_check(dst, src->keys, err) != ST_OK ||
-	    copy_verify_secrets(dst, src->keys, &out->secrets_verified, err) != ST_OK)
+	    copy_verify_secrets(dst, src->keys, &out->secrets_verified, err) != ST_OK ||
+	    copy_fix_ids(dst, err) != ST_OK)
 		goto fail;
 	if (store_crypto_from_data_key(src->keys->data, &keys, err) != ST_OK)
 		goto fail;

@@ -78,6 +78,34 @@ static Status op_names(Store *s, long *count, Buf *names, Error *err)
 	return ST_OK;
 }
 
+/* The key check and how many operators, in one statement: one snapshot.
+ * Two statements could straddle another console's first open (on
+ * PostgreSQL each statement outside a transaction sees the latest commit):
+ * no check yet, then its operator, which read as a key check mismatch. */
+static Status op_key_state(Store *s, char *stored, size_t n, long *count, Error *err)
+{
+	DbStmt *st = store_stmt(s,
+				"SELECT (SELECT value FROM meta WHERE key = 'key_check'), "
+				"(SELECT count(*) FROM operators)",
+				err);
+	int rc;
+
+	stored[0] = '\0';
+	*count = 0;
+	if (!st)
+		return err->status;
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		if (!db_col_null(st, 0))
+			store_col_copy(st, 0, stored, n);
+		*count = (long)db_col_int64(st, 1);
+	}
+	store_stmt_done(s, st);
+	if (rc != DB_ROW)
+		return store_sql_error(s, rc, err, "reading the database's key check");
+	return ST_OK;
+}
+
 /* The row holding public_key: its name (malloc'd) and sealed data key.
  * *name stays NULL when no operator has that key. */
 static Status op_find_key(Store *s, const char *public_key, char **name,
@@ -116,7 +144,12 @@ static Status op_holder(Store *s, const char *name, const char *public_key, char
 			bool *by_name, Error *err)
 {
 	DbStmt *st = store_stmt(
-		s, "SELECT name FROM operators WHERE name = ?1 OR public_key = ?2 LIMIT 1", err);
+		s,
+		"SELECT name FROM operators WHERE name = ?1 OR public_key = ?2 "
+		/* the name's own row first: without an order PostgreSQL may give
+		 * the key's holder and the error would name the wrong conflict */
+		"ORDER BY CASE WHEN name = ?1 THEN 0 ELSE 1 END LIMIT 1",
+		err);
 	int rc;
 
 	who[0] = '\0';
@@ -489,9 +522,10 @@ static Status op_open_by_operator(Store *s, const StoreOptions *opts, const char
 		res = error_set(err, ST_E_CRYPTO,
 				"operator key %s (%s, fingerprint %s) is not admitted to database "
 				"%s; one of its operators (%s) can admit it with `envctl operator add "
-				"%s %s`",
+				"%s %s%s`",
 				path, k->name, fp, s->path, names.data ? names.data : "", k->name,
-				pub);
+				/* a key made before keys avoided a leading "-" */
+				pub[0] == '-' ? "-- " : "", pub);
 		goto done;
 	}
 	data = sodium_malloc(STORE_KEY_BYTES);
@@ -620,8 +654,7 @@ Status store_keys_open(Store *s, const StoreOptions *opts, Error *err)
 	for (int attempt = 0; attempt < 3; attempt++) {
 		bool raced = false;
 
-		if (op_meta_get(s, "key_check", stored, sizeof stored, err) != ST_OK ||
-		    op_names(s, &count, NULL, err) != ST_OK)
+		if (op_key_state(s, stored, sizeof stored, &count, err) != ST_OK)
 			return err->status;
 		if (master && master[0]) {
 			if (!s->keys && store_crypto_load(NULL, master, false, &s->keys, s->key_source,

@@ -324,7 +324,12 @@ Status store_opkey_load_or_create(const char *path, const char *name, StoreOpKey
 		return error_set(err, ST_E_NOMEM, "out of memory for the operator key");
 	memset(k, 0, sizeof *k);
 	snprintf(k->name, sizeof k->name, "%s", name ? name : opkey_login());
-	crypto_box_keypair(k->pk, k->sk);
+	/* A public key whose text starts with "-" (URL-safe base64 of a first
+	 * byte 0xf8-0xfb) reads as an option in `envctl operator add NAME
+	 * PUBKEY`: draw again, 1 time in 64. */
+	do
+		crypto_box_keypair(k->pk, k->sk);
+	while ((k->pk[0] >> 2) == 62);
 	if (opkey_write(path, k, &raced, err) != ST_OK) {
 		store_opkey_free(k);
 		return err->status;

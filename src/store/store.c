@@ -303,7 +303,11 @@ Status store_begin(Store *s, Error *err)
 
 	/* PostgreSQL: SQLite's single writer, as a transaction-scoped advisory
 	 * lock every write transaction takes first, so read-then-write steps
-	 * (a reuse lookup and its lease) stay atomic between machines too. */
+	 * (a reuse lookup and its lease) stay atomic between machines too.
+	 * READ COMMITTED matters: each statement after the lock sees what the
+	 * last holder committed (a rotated data key's check, for one); under
+	 * REPEATABLE READ the snapshot would predate the lock wait
+	 * (store_operator/test_pg_write_queued_behind_rotation). */
 	if (s->tx_depth == 0 && db_kind(s->db) == DB_KIND_PG) {
 		/* Sent with the transaction's first statement. */
 		if (db_pg_begin_deferred(s->db, "SELECT pg_advisory_xact_lock(" STORE_PG_WRITE_LOCK

@@ -12,12 +12,12 @@ holder=
 cleanup() { [ -n "$holder" ] && kill "$holder" 2>/dev/null; pg_stop; }
 trap cleanup EXIT
 export ENVCTL_DB=$PG_URL
-export ENVCTL_MASTER_KEY=6666666666666666666666666666666666666666666666666666666666666666
 export FLAKY_STATE="$PWD/sandboxes"; mkdir -p "$FLAKY_STATE"
 fl() { "$BUILD_DIR/tests/helpers/envctl_flaky" "$@"; }
 # Console B: another HOME, the same registry and sandbox backend.
 flb() { HOME="$TMPDIR/b" XDG_CONFIG_HOME="$TMPDIR/b/config" XDG_DATA_HOME="$TMPDIR/b/data" fl "$@"; }
 mkdir -p "$TMPDIR/b"
+pg_operators "$TMPDIR/b" || fail "cannot admit console B's operator key"
 psql_() { "$PG_BIN_DIR/psql" -X -q -At -h "$PG_DIR" -U envctl -d envctl -c "$1"; }
 
 printf '{"token":"t"}' > cfg.json

@@ -8,7 +8,7 @@
 pg_start || fail "cannot start a private PostgreSQL server"
 trap 'cleanup; pg_stop' EXIT
 export ENVCTL_DB=$PG_URL LC_ALL=C.UTF-8
-export ENVCTL_MASTER_KEY=7777777777777777777777777777777777777777777777777777777777777777
+pg_operators "$TMPDIR/b" || fail "cannot admit console B's operator key"
 expect_rc 0 envctl env create live --provider fake
 mkdir -p "$TMPDIR/b/config/envctl"
 echo "refresh = 3600" >"$TMPDIR/b/config/envctl/tui.conf"

@@ -76,3 +76,17 @@ pg_stop() {
 	rm -rf "$PG_DIR"
 	PG_DIR=
 }
+
+# pg_operators B_HOME: two consoles on $ENVCTL_DB with keys of their own,
+# as two operators' machines have: this HOME's console (operator alice)
+# creates the registry and admits B_HOME's (operator bob, its config in
+# B_HOME/config), so a test of two consoles needs no shared master key.
+pg_operators() {
+	local bh=$1 pub
+	unset ENVCTL_MASTER_KEY
+	"$ENVCTL_BIN" operator init alice >/dev/null || return 1
+	pub=$(HOME="$bh" XDG_CONFIG_HOME="$bh/config" XDG_DATA_HOME="$bh/data" \
+		"$ENVCTL_BIN" operator init bob | sed -n 's/^public key: *//p')
+	[ -n "$pub" ] || return 1
+	"$ENVCTL_BIN" operator add bob "$pub" >/dev/null
+}

@@ -5,7 +5,7 @@
 # ENVCTL_TEST_DB_URL. Usage: pg_unit.sh UNIT_BIN [SUITE...]
 set -u
 bin=$1; shift
-suites=${*:-store_rows store_secret lease env_save describe}
+suites=${*:-store_rows store_secret store_operator lease env_save describe}
 . "$(dirname "$0")/pg.sh"
 pg_start || exit 1
 trap pg_stop EXIT

@@ -1,12 +1,17 @@
 /* A key per operator (#17): admitting, removing (the data key rotates),
  * the errors a console that is not admitted gets, and the migration of a
- * master-key database. Real key files and SQLite files in a temp dir. */
+ * master-key database. Real key files in a temp dir; the registry is an
+ * SQLite file there, or a PostgreSQL schema when ENVCTL_TEST_DB_URL names a
+ * server (tests/helpers/pg_unit.sh); the master-key migration and the db
+ * copy's destination keep their SQLite files either way. */
 #include <check.h>
+#include <libpq-fe.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/opkey.h"
@@ -14,6 +19,7 @@
 #include "storeutil.h"
 #include "testutil.h"
 #include "util/fs.h"
+#include "util/ids.h"
 
 #define KEY_A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
@@ -77,7 +83,7 @@ static void two_setup(Two *t)
 	Store *s;
 
 	t->dir = tu_store_dir();
-	t->db = tu_path(t->dir, "envctl.db");
+	t->db = tu_db_path(t->dir);
 	t->alice_key = tu_path(t->dir, "alice/operator.key");
 	t->bob_key = tu_path(t->dir, "bob/operator.key");
 	error_clear(&err);
@@ -130,6 +136,30 @@ START_TEST(test_key_file_private_and_stable)
 	ck_assert(!store_operator_name_valid(""));
 	ck_assert(store_operator_name_valid("alice.b@x-1_2"));
 	free(before), free(after), free(key), free(kdir), free(dir);
+}
+END_TEST
+
+/* `envctl operator add NAME PUBKEY`: a key text starting with "-" would be
+ * read as an option, so none is made (1 in 64 were before: 400 keys miss
+ * one with odds of 0.2%). */
+START_TEST(test_public_key_never_reads_as_option)
+{
+	char *dir = tu_store_dir();
+	StoreOperatorKeyInfo k;
+	Error err;
+
+	for (int i = 0; i < 400; i++) {
+		char name[32];
+		char *key;
+
+		snprintf(name, sizeof name, "k%d/operator.key", i);
+		key = tu_path(dir, name);
+		error_clear(&err);
+		ck_assert_int_eq(store_operator_key_init(key, "op", &k, &err), ST_OK);
+		ck_assert_msg(k.public_key[0] != '-', "key %d: %s", i, k.public_key);
+		free(key);
+	}
+	free(dir);
 }
 END_TEST
 
@@ -206,7 +236,7 @@ START_TEST(test_add_refuses_bad_and_taken)
 	error_clear(&err);
 	ck_assert_int_eq(store_operator_add(s, "bob", t.alice.public_key, "alice", &err),
 			 ST_E_CONFLICT);
-	ck_assert_ptr_nonnull(strstr(err.msg, "operator bob is already admitted"));
+	ck_assert_msg(strstr(err.msg, "operator bob is already admitted") != NULL, "%s", err.msg);
 	ck_assert_int_eq(store_operator_add(s, "bob2", t.bob.public_key, "alice", &err),
 			 ST_E_CONFLICT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "as operator bob"));
@@ -251,8 +281,10 @@ START_TEST(test_remove_rotates_and_locks_out)
 
 	two_setup(&t);
 	sealed_bob = tu_sql_text(t.db, "SELECT hex(sealed_key) FROM operators WHERE name = 'bob'");
-	mat_before = tu_sql_text(t.db, "SELECT group_concat(hex(material)) FROM secret_versions");
-	fp_before = tu_sql_text(t.db, "SELECT group_concat(hex(fingerprint)) FROM secret_versions");
+	mat_before = tu_sql_text(t.db, "SELECT group_concat(hex(material), ',') FROM "
+				       "(SELECT material FROM secret_versions ORDER BY secret_id, version) v");
+	fp_before = tu_sql_text(t.db, "SELECT group_concat(hex(fingerprint), ',') FROM "
+				       "(SELECT fingerprint FROM secret_versions ORDER BY secret_id, version) v");
 	old = unseal_hex(t.bob_key, sealed_bob);
 	s = open_as(t.db, t.alice_key);
 	error_clear(&err);
@@ -273,8 +305,10 @@ START_TEST(test_remove_rotates_and_locks_out)
 	ck_assert_int_eq(try_open_as(t.db, t.bob_key, &err), ST_E_CRYPTO);
 	ck_assert_ptr_nonnull(strstr(err.msg, "is not admitted"));
 	/* every version was re-encrypted and re-fingerprinted ... */
-	mat_after = tu_sql_text(t.db, "SELECT group_concat(hex(material)) FROM secret_versions");
-	fp_after = tu_sql_text(t.db, "SELECT group_concat(hex(fingerprint)) FROM secret_versions");
+	mat_after = tu_sql_text(t.db, "SELECT group_concat(hex(material), ',') FROM "
+				       "(SELECT material FROM secret_versions ORDER BY secret_id, version) v");
+	fp_after = tu_sql_text(t.db, "SELECT group_concat(hex(fingerprint), ',') FROM "
+				       "(SELECT fingerprint FROM secret_versions ORDER BY secret_id, version) v");
 	ck_assert_str_ne(mat_before, mat_after);
 	ck_assert_str_ne(fp_before, fp_after);
 	/* ... so the old data key decrypts none of them */
@@ -317,14 +351,15 @@ START_TEST(test_remove_rotates_and_locks_out)
 	 * database's key check refuses */
 	snprintf(sql, sizeof sql,
 		 "INSERT INTO operators (name, public_key, sealed_key, added_at, added_by) VALUES "
-		 "('bob', '%s', x'%s', 'now', 'eve')",
-		 t.bob.public_key, sealed_bob);
+		 "('bob', '%s', %s'%s'%s, 'now', 'eve')",
+		 t.bob.public_key, tu_pg() ? "decode(" : "x", sealed_bob, tu_pg() ? ", 'hex')" : "");
 	tu_sql(t.db, sql);
 	ck_assert_int_eq(try_open_as(t.db, t.bob_key, &err), ST_E_CRYPTO);
 	ck_assert_msg(strstr(err.msg, "does not match the database's key check") != NULL, "%s",
 		      err.msg);
 	/* db check names a damaged sealed key */
-	tu_sql(t.db, "UPDATE operators SET sealed_key = x'00' WHERE name = 'bob'");
+	tu_sql(t.db, tu_pg() ? "UPDATE operators SET sealed_key = '\\x00'::bytea WHERE name = 'bob'"
+			     : "UPDATE operators SET sealed_key = x'00' WHERE name = 'bob'");
 	{
 		StoreCheckReport r;
 		bool seen = false;
@@ -392,7 +427,9 @@ START_TEST(test_master_key_database_migrates)
 	Error err;
 
 	setenv("ENVCTL_MASTER_KEY", KEY_A, 1);
-	s = tu_store_open(dir);
+	/* SQLite's own file even when the suite runs on PostgreSQL: the
+	 * downgrade below is SQLite's. */
+	ck_assert_int_eq(store_open(db, &s, &err), ST_OK);
 	secret(s, "old", "legacy-value");
 	store_close(s);
 	unsetenv("ENVCTL_MASTER_KEY");
@@ -411,7 +448,7 @@ START_TEST(test_master_key_database_migrates)
 	ck_assert_int_eq(store_open_ex(db, &ro, &s, &err), ST_E_UNSUPPORTED);
 	ck_assert(!fs_is_file(opkey));
 	/* the first writable open migrates, with the master key file */
-	s = tu_store_open(dir);
+	ck_assert_int_eq(store_open(db, &s, &err), ST_OK);
 	ck_assert_ptr_nonnull(store_operator_name(s));
 	ck_assert(verifies(s, "old", "legacy-value"));
 	store_close(s);
@@ -429,7 +466,7 @@ START_TEST(test_master_key_database_migrates)
 	ck_assert_int_eq(atoi(ver), store_schema_version_latest());
 	/* the master key file is no longer needed */
 	unlink(mkey);
-	s = tu_store_open(dir);
+	ck_assert_int_eq(store_open(db, &s, &err), ST_OK);
 	ck_assert(verifies(s, "old", "legacy-value"));
 	store_close(s);
 	free(mat_before), free(mat_after), free(check_before), free(check_after), free(ops);
@@ -494,6 +531,109 @@ START_TEST(test_rotation_seen_by_open_console)
 }
 END_TEST
 
+/* PostgreSQL's writers across a rotation: SQLite's single writer made
+ * "re-read the key check first" enough; on PostgreSQL every write
+ * transaction takes the registry's advisory lock before its first
+ * statement, so a writer queued behind an `operator remove` reads the new
+ * check once the lock is its own. Here a session holds that lock while a
+ * removal and then a secret write from a handle opened before it queue up
+ * (in that order); on release the write must land under the new key. */
+#define PG_WRITE_LOCK "1701737059"
+
+static long pg_lock_waiters(const char *db)
+{
+	char *n = tu_sql_text(db, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+				  "AND NOT granted AND objid = " PG_WRITE_LOCK);
+	long v = atol(n);
+
+	free(n);
+	return v;
+}
+
+static void pg_wait_waiters(const char *db, long want)
+{
+	int64_t deadline = time_now_ms() + 4000; /* inside the 5 s lock timeout */
+
+	while (pg_lock_waiters(db) < want) {
+		ck_assert_msg(time_now_ms() < deadline, "no %ld waiters on the write lock", want);
+		usleep(2000);
+	}
+}
+
+START_TEST(test_pg_write_queued_behind_rotation)
+{
+	Two t;
+	int opened[2], go[2], st1 = 0, st2 = 0;
+	pid_t remover, writer;
+	PGconn *holder;
+	PGresult *r;
+	char c;
+	Store *s;
+
+	two_setup(&t);
+	ck_assert_int_eq(pipe(opened), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	holder = PQconnectdb(t.db);
+	ck_assert_msg(PQstatus(holder) == CONNECTION_OK, "%s", PQerrorMessage(holder));
+	r = PQexec(holder, "BEGIN; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")");
+	ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+	PQclear(r);
+	writer = fork();
+	ck_assert_int_ge(writer, 0);
+	if (writer == 0) {
+		/* alice's console, open before the rotation */
+		Store *a1 = open_as(t.db, t.alice_key);
+		Error err;
+
+		error_clear(&err);
+		if (write(opened[1], "o", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(3);
+		if (store_secret_create(a1, &(StoreSecretNew){ .name = "queued",
+							      .value = (const unsigned char *)"q-value",
+							      .value_len = 7 },
+					NULL, &err) != ST_OK) {
+			fprintf(stderr, "queued write: %s\n", err.msg);
+			_exit(1);
+		}
+		store_close(a1);
+		_exit(0);
+	}
+	ck_assert_int_eq(read(opened[0], &c, 1), 1);
+	remover = fork();
+	ck_assert_int_ge(remover, 0);
+	if (remover == 0) {
+		Store *a2 = open_as(t.db, t.alice_key);
+		Error err;
+
+		error_clear(&err);
+		if (store_operator_remove(a2, "bob", NULL, NULL, &err) != ST_OK) {
+			fprintf(stderr, "remove: %s\n", err.msg);
+			_exit(1);
+		}
+		store_close(a2);
+		_exit(0);
+	}
+	pg_wait_waiters(t.db, 1); /* the removal queued first */
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	pg_wait_waiters(t.db, 2); /* then the write */
+	r = PQexec(holder, "COMMIT");
+	ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	PQfinish(holder);
+	ck_assert_int_eq(waitpid(remover, &st1, 0), remover);
+	ck_assert_int_eq(waitpid(writer, &st2, 0), writer);
+	ck_assert_msg(WIFEXITED(st1) && WEXITSTATUS(st1) == 0, "the removal failed");
+	ck_assert_msg(WIFEXITED(st2) && WEXITSTATUS(st2) == 0, "the queued write failed");
+	/* a fresh console with the new key decrypts what the queued write stored */
+	s = open_as(t.db, t.alice_key);
+	ck_assert(verifies(s, "queued", "q-value"));
+	ck_assert(verifies(s, "one", "value-two"));
+	store_close(s);
+	close(opened[0]), close(opened[1]), close(go[0]), close(go[1]);
+	two_free(&t);
+}
+END_TEST
+
 /* db copy: the copy opens for both operators; a source version that does
  * not decrypt stops the copy before anything is written. */
 START_TEST(test_copy_verifies_before_writing)
@@ -543,6 +683,7 @@ TEST_SUITE(store_operator)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_key_file_private_and_stable);
+	tcase_add_test(tc, test_public_key_never_reads_as_option);
 	tcase_add_test(tc, test_admitted_operator_opens_and_is_named);
 	tcase_add_test(tc, test_not_admitted_says_who_can_admit);
 	tcase_add_test(tc, test_add_refuses_bad_and_taken);
@@ -551,6 +692,8 @@ TEST_SUITE(store_operator)
 	tcase_add_test(tc, test_master_key_database_migrates);
 	tcase_add_test(tc, test_copy_verifies_before_writing);
 	tcase_add_test(tc, test_rotation_seen_by_open_console);
+	if (tu_pg())
+		tcase_add_test(tc, test_pg_write_queued_behind_rotation);
 	suite_add_tcase(s, tc);
 	return s;
 }
