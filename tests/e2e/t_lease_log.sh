@@ -72,4 +72,10 @@ lacks "$out" "secret:"
 expect_rc 0 fl lease log "$sl"
 lacks "$out" "tok-LOG-PLAIN"
 ! grep -q "tok-LOG-PLAIN" "$ENVCTL_DB" "$ENVCTL_DB-wal" 2>/dev/null || fail "plaintext in the database"
+# redacted before the cut: a secret straddling the 1 KiB bound leaves no prefix
+pad=$(head -c 1010 /dev/zero | tr '\0' b)
+expect_rc 3 fl lease exec "$sl" -- echo "$pad" tok-LOG-PLAIN
+expect_rc 0 fl lease log "$sl" --json
+lacks "$out" "tok-LOG"
+lacks "$out" "tok-L"
 echo "lease log: ok"
