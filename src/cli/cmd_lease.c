@@ -75,7 +75,8 @@ static const CliSubDoc lease_subs[] = {
 	  "One line per lease exec or shell line: time, exit code, duration, command (redacted "
 	  "of the lease's secrets, cut at 1 KiB). --env values are never recorded. --follow "
 	  "then prints each new one until interrupted. JSON output is an array of "
-	  "{id, createdAt, actor, command, cwd, exitCode, durationMs}.",
+	  "{id, createdAt, actor, command, cwd, exitCode, durationMs}; with --follow, one such "
+	  "object a line.",
 	  "@leases", "envctl lease log \"$id\" --json", NULL },
 	{ "workspace", "ID", "realize a workspace in the lease's sandbox and print its cwd", NULL,
 	  "@leases", "envctl lease workspace \"$id\" --json", NULL },
