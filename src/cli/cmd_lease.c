@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -70,6 +71,13 @@ static const CliSubDoc lease_subs[] = {
 	  "envctl lease exec \"$id\" --env GREETING=hi -- sh -c 'echo \"$GREETING\" > f; cat f'",
 	  "the command's own exit code; else 2 usage, 3 not found, 6 provider error, 9 timed "
 	  "out, 10 not supported" },
+	{ "log", "ID", "a lease's exec history, oldest first",
+	  "One line per lease exec or shell line: time, exit code, duration, command (redacted "
+	  "of the lease's secrets, cut at 1 KiB). --env values are never recorded. --follow "
+	  "then prints each new one until interrupted. JSON output is an array of "
+	  "{id, createdAt, actor, command, cwd, exitCode, durationMs}; with --follow, one such "
+	  "object a line.",
+	  "@leases", "envctl lease log \"$id\" --json", NULL },
 	{ "workspace", "ID", "realize a workspace in the lease's sandbox and print its cwd", NULL,
 	  "@leases", "envctl lease workspace \"$id\" --json", NULL },
 	{ "shell", "ID", "a shell in the lease",
@@ -125,7 +133,9 @@ static const CliOptDoc lease_opts[] = {
 	  "the provider's", NULL, false },
 	{ "--mode", "workspace", "M", "how the provider realizes it (provider-defined)",
 	  "the provider's", NULL, false },
-	{ "--json", "acquire why list show resume release destroy sweep workspace", NULL,
+	{ "--follow", "log", NULL, "then print each new exec until interrupted", NULL, NULL,
+	  false },
+	{ "--json", "acquire why list show resume release destroy sweep workspace log", NULL,
 	  "print JSON", NULL, NULL, false },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
 };
@@ -562,6 +572,109 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 	return rc;
 }
 
+static cJSON *lease_log_json(const StoreActivity *a)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (!o)
+		return NULL;
+	cJSON_AddNumberToObject(o, "id", (double)a->id);
+	cJSON_AddStringToObject(o, "createdAt", a->created_at);
+	cJSON_AddStringToObject(o, "actor", a->actor ? a->actor : "");
+	for (const cJSON *f = a->details ? a->details->child : NULL; f; f = f->next) {
+		cJSON *copy = cJSON_Duplicate(f, true);
+
+		if (copy)
+			cJSON_AddItemToObject(o, f->string, copy);
+	}
+	return o;
+}
+
+/* Prints rows after *last and moves *last on; false when the reader of
+ * stdout went away. */
+static bool lease_log_print(const StoreActivityList *l, bool json, bool stream, long long *last)
+{
+	for (size_t i = 0; i < l->count; i++) {
+		const StoreActivity *a = &l->items[i];
+
+		if (json && stream) {
+			/* --follow --json: one object a line, as it comes. */
+			cJSON *o = lease_log_json(a);
+			char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+
+			if (text)
+				printf("%s\n", text);
+			free(text);
+			cJSON_Delete(o);
+		} else if (!json) {
+			char *line = lease_exec_log_line(a);
+
+			printf("%s\n", line ? line : "(out of memory)");
+			free(line);
+		}
+		*last = a->id;
+	}
+	return fflush(stdout) == 0 && !ferror(stdout);
+}
+
+static int lease_cmd_log(App *app, int argc, char **argv)
+{
+	bool json = false, follow = false;
+	CliOpt opts[] = { { "--json", CLI_FLAG, &json }, { "--follow", CLI_FLAG, &follow },
+			  { NULL, CLI_FLAG, NULL } };
+	StoreActivityList l;
+	const char *pos[1];
+	long long last = 0;
+	Error err;
+	int rc, npos;
+
+	if ((rc = cli_parse(&cli_cmd_lease, "log", argc, argv, 2, opts, pos, 1, &npos)))
+		return rc;
+	if (npos != 1)
+		return cli_usage_error(&cli_cmd_lease, "lease log: missing lease ID");
+	error_clear(&err);
+	if (lease_exec_log(app, pos[0], 0, &l, &err) != ST_OK)
+		return cli_fail(&err);
+	if (json && !follow) {
+		cJSON *arr = cJSON_CreateArray();
+
+		for (size_t i = 0; arr && i < l.count; i++) {
+			cJSON *o = lease_log_json(&l.items[i]);
+
+			if (!o || !cJSON_AddItemToArray(arr, o)) {
+				cJSON_Delete(o);
+				cJSON_Delete(arr);
+				arr = NULL;
+			}
+		}
+		store_activity_list_free(&l);
+		if (!arr)
+			return status_exit_code(ST_E_NOMEM);
+		return cli_print_json(arr);
+	}
+	if (!json && l.count == 0 && !follow)
+		printf("(no execs in lease %s yet; run one with `envctl lease exec %s -- CMD`)\n",
+		       pos[0], pos[0]);
+	if (!lease_log_print(&l, json, true, &last) || !follow) {
+		store_activity_list_free(&l);
+		return 0;
+	}
+	store_activity_list_free(&l);
+	/* Another process writes the rows: nothing to wait on but the store. */
+	for (;;) {
+		struct timespec nap = { 0, 250 * 1000 * 1000 };
+
+		nanosleep(&nap, NULL);
+		if (lease_exec_log(app, pos[0], last, &l, &err) != ST_OK)
+			return cli_fail(&err);
+		if (!lease_log_print(&l, json, true, &last)) {
+			store_activity_list_free(&l);
+			return 0; /* the reader went away (a pipe to head) */
+		}
+		store_activity_list_free(&l);
+	}
+}
+
 static int lease_cmd_workspace(App *app, int argc, char **argv)
 {
 	const char *local = NULL, *remote = NULL, *mode = NULL, *pos[1];
@@ -640,6 +753,8 @@ static int lease_run(App *app, int argc, char **argv)
 		return lease_cmd_sweep(app, argc, argv);
 	if (strcmp(sub, "exec") == 0)
 		return lease_cmd_exec(app, argc, argv);
+	if (strcmp(sub, "log") == 0)
+		return lease_cmd_log(app, argc, argv);
 	if (strcmp(sub, "workspace") == 0)
 		return lease_cmd_workspace(app, argc, argv);
 	if (strcmp(sub, "shell") == 0)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -19,6 +20,7 @@
 #include "util/ids.h"
 #include "util/json.h"
 #include "util/jsonptr.h"
+#include "util/term.h"
 
 #define LEASE_DESTROYED_KEY LEASE_KEY_DESTROYED
 #define LEASE_RESUMING_KEY LEASE_KEY_RESUMING
@@ -1519,6 +1521,82 @@ static void lease_wipe_strings(char **list)
 	free(list);
 }
 
+/* The record of one execute: what ran (redacted of the config's and the
+ * call's secrets before the cut, so no prefix survives), where, how it
+ * ended and how long it took. The --env assignments are never recorded. */
+static void lease_exec_record(Store *s, const LeaseCtx *c, const StoreLease *l,
+			      const LeaseExecRequest *req, const char *cwd, char **env_secrets,
+			      const ExecResult *res, Status st, const char *msg, int64_t ms)
+{
+	size_t nsec = 0, nenv = 0, len = 0;
+	const char **secrets;
+	char *cmd, *p;
+	char bounded[LEASE_EXEC_CMD_MAX + 1], where[LEASE_EXEC_CMD_MAX + 1];
+	cJSON *details;
+	StoreActivityNew a;
+	Error ignored;
+
+	while (c->rt.secrets && c->rt.secrets[nsec])
+		nsec++;
+	while (env_secrets && env_secrets[nenv])
+		nenv++;
+	secrets = calloc(nsec + nenv + 1, sizeof *secrets);
+	len = strlen(req->command ? req->command : "") + 1;
+	for (size_t i = 0; req->args && req->args[i]; i++)
+		len += strlen(req->args[i]) + 1;
+	cmd = malloc(len);
+	details = cJSON_CreateObject();
+	if (!secrets || !cmd || !details)
+		goto done;
+	for (size_t i = 0; i < nsec; i++)
+		secrets[i] = c->rt.secrets[i];
+	for (size_t i = 0; i < nenv; i++)
+		secrets[nsec + i] = env_secrets[i];
+	p = cmd;
+	p += sprintf(p, "%s", req->command ? req->command : "");
+	for (size_t i = 0; req->args && req->args[i]; i++)
+		p += sprintf(p, " %s", req->args[i]);
+	redact_bounded(bounded, sizeof bounded, cmd, secrets);
+	cJSON_AddStringToObject(details, "command", bounded);
+	if (cwd) {
+		redact_bounded(where, sizeof where, cwd, secrets);
+		cJSON_AddStringToObject(details, "cwd", where);
+	} else {
+		cJSON_AddNullToObject(details, "cwd"); /* the provider's default */
+	}
+	if (st == ST_OK && res->exit_code >= 0)
+		cJSON_AddNumberToObject(details, "exitCode", res->exit_code);
+	else
+		cJSON_AddNullToObject(details, "exitCode");
+	if (st == ST_OK && res->signal)
+		cJSON_AddStringToObject(details, "signal", res->signal);
+	if (st == ST_OK && res->timed_out)
+		cJSON_AddTrueToObject(details, "timedOut");
+	if (st != ST_OK && msg) /* already scrubbed by the caller */
+		cJSON_AddStringToObject(details, "error", msg);
+	cJSON_AddNumberToObject(details, "durationMs", (double)ms);
+	a = (StoreActivityNew){ .actor = req->actor ? req->actor : "envctl",
+				.action = LEASE_EXEC_ACTION, .entity_type = "lease",
+				.entity_id = l->id, .entity_name = c->env.name, .details = details };
+	/* A record, not a precondition: the command already ran. */
+	store_activity_add(s, &a, &ignored);
+done:
+	if (cmd) {
+		sodium_memzero(cmd, len);
+		free(cmd);
+	}
+	free(secrets);
+	cJSON_Delete(details);
+}
+
+static int64_t lease_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error *err)
 {
 	StoreLease l;
@@ -1527,6 +1605,7 @@ Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error 
 	cJSON *meta = NULL, *env = NULL;
 	char **env_secrets = NULL;
 	unsigned caps = 0;
+	int64_t started;
 	Store *s;
 	Status st;
 
@@ -1556,8 +1635,8 @@ Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error 
 			  .command = req->command, .args = req->args,
 			  .cwd = req->cwd ? req->cwd : lease_default_cwd(meta),
 			  .stdin_data = req->stdin_data, .timeout_ms = req->timeout_ms };
+	started = lease_mono_ms();
 	st = c.provider->ops->execute(c.provider, &in, out, err);
-	cJSON_Delete(meta);
 	if (st != ST_OK) {
 		lease_scrub_error(&c, err);
 		if (env_secrets) {
@@ -1567,8 +1646,12 @@ Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error 
 				snprintf(err->msg, sizeof err->msg, "%s", msg);
 			free(msg);
 		}
-		goto done;
 	}
+	lease_exec_record(s, &c, &l, req, in.cwd, env_secrets, out, st, err->msg,
+			  lease_mono_ms() - started);
+	cJSON_Delete(meta);
+	if (st != ST_OK)
+		goto done;
 	out->out = redact_string(out->out, c.rt.secrets);
 	out->err = redact_string(out->err, c.rt.secrets);
 	if (env_secrets) {
@@ -1729,4 +1812,51 @@ cJSON *lease_to_json(const StoreLease *l)
 	meta = l->metadata_json ? cJSON_Parse(l->metadata_json) : NULL;
 	cJSON_AddItemToObject(o, "metadata", meta ? meta : cJSON_CreateObject());
 	return o;
+}
+
+Status lease_exec_log(App *app, const char *lease_id, long long after_id, StoreActivityList *out,
+		      Error *err)
+{
+	StoreLease l;
+	Store *s;
+	Status st;
+
+	memset(out, 0, sizeof *out);
+	memset(&l, 0, sizeof l);
+	if (app_store(app, &s, err) != ST_OK || store_lease_get(s, lease_id, &l, err) != ST_OK)
+		return err->status;
+	st = store_activity_list_action(s, l.id, LEASE_EXEC_ACTION, after_id, 0, out, err);
+	store_lease_clear(&l);
+	return st;
+}
+
+char *lease_exec_log_line(const StoreActivity *a)
+{
+	const cJSON *d = a->details;
+	const cJSON *code = cJSON_GetObjectItemCaseSensitive(d, "exitCode");
+	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(d, "durationMs");
+	const char *cmd = json_get_string(d, "command"), *sig = json_get_string(d, "signal");
+	char how[32], *safe, *line;
+	size_t n;
+
+	if (cJSON_IsNumber(code))
+		snprintf(how, sizeof how, "exit %d", code->valueint);
+	else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "timedOut")))
+		snprintf(how, sizeof how, "timed out");
+	else if (sig)
+		snprintf(how, sizeof how, "sig %.20s", sig);
+	else
+		snprintf(how, sizeof how, "error");
+	/* The command is the operator's, but a line of it may hold escapes. */
+	if (!(safe = term_escaped(cmd ? cmd : "")))
+		return NULL;
+	for (char *p = safe; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	n = strlen(a->created_at) + strlen(how) + strlen(safe) + 48;
+	if ((line = malloc(n)))
+		snprintf(line, n, "%s  %-9s %7.0fms  %s", a->created_at, how,
+			 cJSON_IsNumber(ms) ? ms->valuedouble : 0.0, safe);
+	free(safe);
+	return line;
 }

@@ -117,6 +117,20 @@ typedef struct LeaseExecRequest {
 
 Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error *err);
 
+/* Every execute (CLI exec, a shell line, the console) leaves one activity
+ * row of this action on the lease: details {command, cwd, exitCode,
+ * durationMs, signal?, timedOut?, error?}, the command redacted and cut
+ * at LEASE_EXEC_CMD_MAX bytes. */
+#define LEASE_EXEC_ACTION "environment.lease_exec"
+#define LEASE_EXEC_CMD_MAX 1024
+/* The lease's exec history with activity id > after_id, oldest first;
+ * a follower passes the last id it printed. */
+Status lease_exec_log(App *app, const char *lease_id, long long after_id, StoreActivityList *out,
+		      Error *err);
+/* One history row as a terminal-safe line "TIME  exit N  DURms  COMMAND"
+ * (heap; NULL: out of memory), as the CLI and the console print it. */
+char *lease_exec_log_line(const StoreActivity *a);
+
 /* An interactive shell's start (#15; the relay is core/lease_shell.c):
  * the lease must be active and its provider able to run shells
  * (PROVIDER_CAP_SHELL). tty is a pty slave that becomes the shell's

@@ -120,3 +120,25 @@ Status store_activity_list(Store *s, const char *entity_id, long limit, long off
 			     store_activity_row, store_activity_list_free_cb, out, "reading activity",
 			     err);
 }
+
+Status store_activity_list_action(Store *s, const char *entity_id, const char *action,
+				  long long after_id, long limit, StoreActivityList *out, Error *err)
+{
+	DbStmt *st = store_stmt(s,
+				"SELECT id, created_at, actor, action, entity_type, entity_id, "
+				"entity_name, changed_fields, details FROM activity "
+				"WHERE entity_id = ?1 AND action = ?2 AND id > ?3 "
+				"ORDER BY id ASC LIMIT ?4",
+				err);
+
+	memset(out, 0, sizeof *out);
+	if (!st)
+		return err->status;
+	store_bind_text(st, 1, entity_id);
+	store_bind_text(st, 2, action);
+	db_bind_int64(st, 3, after_id > 0 ? after_id : 0);
+	db_bind_limit(st, 4, limit);
+	return store_collect(s, st, &out->items, &out->count, sizeof *out->items,
+			     store_activity_row, store_activity_list_free_cb, out, "reading activity",
+			     err);
+}

@@ -525,6 +525,10 @@ Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err);
 /* Newest first. entity_id NULL: all. */
 Status store_activity_list(Store *s, const char *entity_id, long limit, long offset,
 			   StoreActivityList *out, Error *err);
+/* One entity's rows of one action with id > after_id, oldest first (the
+ * id order is the insertion order, so a follower resumes from its last id). */
+Status store_activity_list_action(Store *s, const char *entity_id, const char *action,
+				  long long after_id, long limit, StoreActivityList *out, Error *err);
 
 /* ------------------------------------------------------------ operators
  *

@@ -309,6 +309,8 @@ Status tui_text_pane(Tui *t, const char *title, const char *text, bool at_end, E
 /* The log pane: a provider's plugin log, live, following (f), wrapping
  * (w), / keeps matching lines (#15). */
 Status tui_log_pane(Tui *t, const char *provider_key, Error *err);
+/* The same pane over a lease's exec history (lease log), following. */
+Status tui_lease_log_pane(Tui *t, const char *lease_id, Error *err);
 
 /* The secret picker (#15): a secret field's choice among the stored
  * secrets (name, version, bound environments); Enter hands the chosen

@@ -49,6 +49,7 @@ enum {
 	LEASE_ACT_SWEEP,
 	LEASE_ACT_MARK,
 	LEASE_ACT_SHELL,
+	LEASE_ACT_LOG,
 };
 
 static const TuiKey leases_keys[] = {
@@ -63,6 +64,8 @@ static const TuiKey leases_keys[] = {
 	  "Sweep: expire overdue leases, finish interrupted ones, retry failed cleanups" },
 	{ 's', 0, LEASE_ACT_SHELL, TUI_KEY_CHANGES, "shell",
 	  "Shell into the active lease: a PTY where the provider has one, else line mode" },
+	{ 'l', 0, LEASE_ACT_LOG, 0, "log",
+	  "The lease's exec history, live: f follows, w wraps, / keeps matching lines" },
 	{ ' ', 0, LEASE_ACT_MARK, 0, NULL,
 	  "Mark the lease (again: unmark); r and D then act on every marked one, asking once" },
 	{ 0, 0, 0, 0, NULL, NULL },
@@ -208,6 +211,13 @@ static bool lease_common(Tui *t, int action, const char *id)
 			lease_shell(t, id);
 		else
 			tui_flash(t, TUI_FLASH_INFO, "no lease selected");
+		return true;
+	}
+	if (action == LEASE_ACT_LOG) {
+		if (!id)
+			tui_flash(t, TUI_FLASH_INFO, "no lease selected");
+		else if (tui_lease_log_pane(t, id, &err) != ST_OK)
+			tui_flash_error(t, &err);
 		return true;
 	}
 	if (action < LEASE_ACT_RELEASE || action > LEASE_ACT_DESTROY)

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/lease.h"
 #include "core/plugins.h"
+#include "util/buf.h"
 #include "tui/tui.h"
 
 enum { TEXT_ACT_UP = TUI_ACT_VIEW, TEXT_ACT_DOWN, TEXT_ACT_PGUP, TEXT_ACT_PGDN, TEXT_ACT_HOME,
@@ -47,6 +49,7 @@ typedef struct TextState {
 	char pos[48];
 	/* the log pane */
 	char *log_key; /* the provider whose plugin log this is, or NULL */
+	char *lease_id; /* or the lease whose exec history this is */
 	bool follow;
 	bool nowrap;
 } TextState;
@@ -122,6 +125,7 @@ static void text_close(Tui *t, TuiView *v)
 	free(st->title);
 	free(st->text);
 	free(st->log_key);
+	free(st->lease_id);
 	free(st);
 }
 
@@ -237,7 +241,7 @@ static const char *text_status(Tui *t, TuiView *v)
 	int last = st->scroll + st->page < st->lines ? st->scroll + st->page : st->lines;
 
 	snprintf(st->pos, sizeof st->pos, "%s%s%d-%d/%d", st->follow ? "follow " : "",
-		 st->log_key && st->nowrap ? "cut " : "", st->lines ? st->scroll + 1 : 0, last,
+		 (st->log_key || st->lease_id) && st->nowrap ? "cut " : "", st->lines ? st->scroll + 1 : 0, last,
 		 st->lines);
 	return st->pos;
 }
@@ -258,6 +262,33 @@ const TuiViewOps tui_view_text = {
 /* Every line the log holds (the rotated part and the current file). */
 #define LOG_PANE_LINES 100000
 
+/* A lease's exec history, one line an exec, oldest first: the rows are
+ * re-read whole on every refresh (another process may be running them). */
+static Status lease_log_text(Tui *t, const char *lease_id, char **out, Error *err)
+{
+	StoreActivityList l;
+	Buf b = BUF_INIT;
+
+	*out = NULL;
+	if (lease_exec_log(t->app, lease_id, 0, &l, err) != ST_OK)
+		return err->status;
+	for (size_t i = 0; i < l.count; i++) {
+		char *line = lease_exec_log_line(&l.items[i]);
+
+		if (!line || !buf_append(&b, line, strlen(line)) || !buf_append(&b, "\n", 1)) {
+			free(line);
+			buf_free(&b);
+			store_activity_list_free(&l);
+			return error_set(err, ST_E_NOMEM, "out of memory");
+		}
+		free(line);
+	}
+	store_activity_list_free(&l);
+	if (!(*out = buf_take(&b)))
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	return ST_OK;
+}
+
 static void log_reload(Tui *t, TuiView *v, bool live)
 {
 	TextState *st = v->state;
@@ -265,7 +296,8 @@ static void log_reload(Tui *t, TuiView *v, bool live)
 	Error err;
 
 	error_clear(&err);
-	if (plugins_log_tail(t->app, st->log_key, LOG_PANE_LINES, &raw, &err) != ST_OK) {
+	if (st->lease_id ? lease_log_text(t, st->lease_id, &raw, &err) != ST_OK
+			 : plugins_log_tail(t->app, st->log_key, LOG_PANE_LINES, &raw, &err) != ST_OK) {
 		if (!live)
 			tui_flash_error(t, &err);
 		return;
@@ -300,6 +332,33 @@ Status tui_log_pane(Tui *t, const char *provider_key, Error *err)
 			return error_set(err, ST_E_NOMEM, "out of memory");
 		}
 		/* Opened at the newest line, following, as tail -f. */
+		ts->follow = true;
+	}
+	log_reload(t, v, false);
+	return ST_OK;
+}
+
+Status tui_lease_log_pane(Tui *t, const char *lease_id, Error *err)
+{
+	char *raw = NULL, title[200];
+	TuiTextArg a = { title, "", false };
+	Status st;
+	TuiView *v;
+
+	if (lease_log_text(t, lease_id, &raw, err) != ST_OK)
+		return err->status;
+	free(raw);
+	snprintf(title, sizeof title, "exec history of lease %.8s", lease_id);
+	if ((st = tui_push(t, &tui_view_log, &a, err)) != ST_OK)
+		return st;
+	v = tui_top(t);
+	{
+		TextState *ts = v->state;
+
+		if (!(ts->lease_id = strdup(lease_id))) {
+			tui_pop(t);
+			return error_set(err, ST_E_NOMEM, "out of memory");
+		}
 		ts->follow = true;
 	}
 	log_reload(t, v, false);

@@ -1013,6 +1013,40 @@ START_TEST(test_activity)
 }
 END_TEST
 
+/* A lease's exec history: only its rows of the one action, oldest first,
+ * and after_id resumes a follower past what it printed. */
+START_TEST(test_activity_list_action)
+{
+	StoreActivityNew a = { .actor = "cli:alice", .action = "environment.lease_exec",
+			       .entity_type = "lease", .entity_id = "lease-1" };
+	StoreActivityList l;
+	long long first;
+
+	ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
+	a.action = "environment.lease_released";
+	ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
+	a.action = "environment.lease_exec";
+	a.entity_id = "lease-2";
+	ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
+	a.entity_id = "lease-1";
+	a.actor = "cli:bob";
+	ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
+	ck_assert_int_eq(store_activity_list_action(s, "lease-1", "environment.lease_exec", 0, 0,
+						    &l, &err), ST_OK);
+	ck_assert_uint_eq(l.count, 2);
+	ck_assert_str_eq(l.items[0].actor, "cli:alice");
+	ck_assert_str_eq(l.items[1].actor, "cli:bob");
+	ck_assert(l.items[0].id < l.items[1].id);
+	first = l.items[0].id;
+	store_activity_list_free(&l);
+	ck_assert_int_eq(store_activity_list_action(s, "lease-1", "environment.lease_exec", first,
+						    0, &l, &err), ST_OK);
+	ck_assert_uint_eq(l.count, 1);
+	ck_assert_str_eq(l.items[0].actor, "cli:bob");
+	store_activity_list_free(&l);
+}
+END_TEST
+
 START_TEST(test_check_finds_problems)
 {
 	StoreCheckReport r;
@@ -1185,6 +1219,7 @@ TEST_SUITE(store_rows)
 	tcase_add_test(tc, test_lease_needs_environment);
 	tcase_add_test(tc, test_probes_and_drafts);
 	tcase_add_test(tc, test_activity);
+	tcase_add_test(tc, test_activity_list_action);
 	tcase_add_test(tc, test_check_finds_problems);
 	tcase_add_test(tc, tu_pg() ? test_backup_pg_refused : test_backup);
 	tcase_add_test(tc, test_two_processes_write);
