@@ -458,6 +458,23 @@ static bool store_lease_group_row(const StoreLease *row, void *ctx)
 	return !w->stopped;
 }
 
+/* A lease query the builder wrote into sql (built false: it ran out of
+ * memory), prepared and bound to f; sql is freed either way. */
+static DbStmt *store_lease_prepare(Store *s, const StoreLeaseFilter *f, Buf *sql, bool built,
+				   bool counting, Error *err)
+{
+	DbStmt *st = NULL;
+
+	if (!built)
+		error_set(err, ST_E_NOMEM, "out of memory");
+	else
+		st = store_stmt(s, sql->data, err);
+	buf_free(sql);
+	if (st)
+		store_lease_bind_filter(st, f, counting);
+	return st;
+}
+
 /* The sort column's next value into out ("" when there is none). */
 static Status store_lease_next(Store *s, const StoreLeaseFilter *f, const char *after,
 			       char *out, size_t outsz, Error *err)
@@ -487,15 +504,9 @@ static Status store_lease_next(Store *s, const StoreLeaseFilter *f, const char *
 		}
 		return ST_OK;
 	}
-	if (!store_lease_next_sql(f, after != NULL, &sql)) {
-		buf_free(&sql);
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	}
-	st = store_stmt(s, sql.data, err);
-	buf_free(&sql);
+	st = store_lease_prepare(s, f, &sql, store_lease_next_sql(f, after != NULL, &sql), true, err);
 	if (!st)
 		return err->status;
-	store_lease_bind_filter(st, f, true);
 	if (after)
 		store_bind_text(st, 11, after);
 	rc = db_step(st);
@@ -517,15 +528,9 @@ static Status store_lease_group_count(Store *s, const StoreLeaseFilter *f, const
 	int rc;
 
 	*out = 0;
-	if (!store_lease_sql(f, LEASE_SQL_GROUP_COUNT, &sql)) {
-		buf_free(&sql);
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	}
-	st = store_stmt(s, sql.data, err);
-	buf_free(&sql);
+	st = store_lease_prepare(s, f, &sql, store_lease_sql(f, LEASE_SQL_GROUP_COUNT, &sql), true, err);
 	if (!st)
 		return err->status;
-	store_lease_bind_filter(st, f, true);
 	if (f->after_acquired_at && f->after_id) {
 		store_bind_text(st, 6, f->after_acquired_at);
 		store_bind_text(st, 7, f->after_id);
@@ -562,15 +567,9 @@ static Status store_lease_each_grouped(Store *s, const StoreLeaseFilter *base, S
 		DbStmt *stmt;
 		long before = w.rows;
 
-		if (!store_lease_sql(&f, LEASE_SQL_LIST, &sql)) {
-			buf_free(&sql);
-			return error_set(err, ST_E_NOMEM, "out of memory");
-		}
-		stmt = store_stmt(s, sql.data, err);
-		buf_free(&sql);
+		stmt = store_lease_prepare(s, &f, &sql, store_lease_sql(&f, LEASE_SQL_LIST, &sql), false, err);
 		if (!stmt)
 			return err->status;
-		store_lease_bind_filter(stmt, &f, false);
 		store_bind_text(stmt, 10, value);
 		if ((st = store_lease_walk(s, stmt, store_lease_group_row, &w, err)) != ST_OK)
 			return st;
@@ -607,15 +606,9 @@ Status store_lease_each(Store *s, const StoreLeaseFilter *f, StoreLeaseFn fn, vo
 
 	if (store_lease_grouped(f))
 		return store_lease_each_grouped(s, f, fn, ctx, err);
-	if (!store_lease_sql(f, LEASE_SQL_LIST, &sql)) {
-		buf_free(&sql);
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	}
-	st = store_stmt(s, sql.data, err);
-	buf_free(&sql);
+	st = store_lease_prepare(s, f, &sql, store_lease_sql(f, LEASE_SQL_LIST, &sql), false, err);
 	if (!st)
 		return err->status;
-	store_lease_bind_filter(st, f, false);
 	return store_lease_walk(s, st, fn, ctx, err);
 }
 
@@ -648,15 +641,9 @@ Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *
 	int rc;
 
 	*out = 0;
-	if (!store_lease_count_sql(f, &sql)) {
-		buf_free(&sql);
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	}
-	st = store_stmt(s, sql.data, err);
-	buf_free(&sql);
+	st = store_lease_prepare(s, f, &sql, store_lease_count_sql(f, &sql), true, err);
 	if (!st)
 		return err->status;
-	store_lease_bind_filter(st, f, true);
 	rc = db_step(st);
 	if (rc == DB_ROW)
 		*out = (long)db_col_int64(st, 0);

@@ -310,59 +310,54 @@ static void log_reload(Tui *t, TuiView *v, bool live)
 	st->text = text;
 }
 
+/* Pushes the log pane for a plugin's log (lease false: key is the
+ * provider) or a lease's exec history, opened at the newest line and
+ * following, as tail -f. */
+static Status log_pane_open(Tui *t, const char *title, bool lease, const char *key, Error *err)
+{
+	TuiTextArg a = { title, "", false };
+	TextState *ts;
+	TuiView *v;
+	char *dup;
+	Status st;
+
+	if ((st = tui_push(t, &tui_view_log, &a, err)) != ST_OK)
+		return st;
+	v = tui_top(t);
+	ts = v->state;
+	if (!(dup = strdup(key))) {
+		tui_pop(t);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	if (lease)
+		ts->lease_id = dup;
+	else
+		ts->log_key = dup;
+	ts->follow = true;
+	log_reload(t, v, false);
+	return ST_OK;
+}
+
 Status tui_log_pane(Tui *t, const char *provider_key, Error *err)
 {
 	char *raw = NULL, title[200];
-	TuiTextArg a = { title, "", false };
-	Status st;
-	TuiView *v;
 
 	if (plugins_log_tail(t->app, provider_key, LOG_PANE_LINES, &raw, err) != ST_OK)
 		return err->status;
 	free(raw);
 	snprintf(title, sizeof title, "log of %s", provider_key);
-	if ((st = tui_push(t, &tui_view_log, &a, err)) != ST_OK)
-		return st;
-	v = tui_top(t);
-	{
-		TextState *ts = v->state;
-
-		if (!(ts->log_key = strdup(provider_key))) {
-			tui_pop(t);
-			return error_set(err, ST_E_NOMEM, "out of memory");
-		}
-		/* Opened at the newest line, following, as tail -f. */
-		ts->follow = true;
-	}
-	log_reload(t, v, false);
-	return ST_OK;
+	return log_pane_open(t, title, false, provider_key, err);
 }
 
 Status tui_lease_log_pane(Tui *t, const char *lease_id, Error *err)
 {
 	char *raw = NULL, title[200];
-	TuiTextArg a = { title, "", false };
-	Status st;
-	TuiView *v;
 
 	if (lease_log_text(t, lease_id, &raw, err) != ST_OK)
 		return err->status;
 	free(raw);
 	snprintf(title, sizeof title, "exec history of lease %.8s", lease_id);
-	if ((st = tui_push(t, &tui_view_log, &a, err)) != ST_OK)
-		return st;
-	v = tui_top(t);
-	{
-		TextState *ts = v->state;
-
-		if (!(ts->lease_id = strdup(lease_id))) {
-			tui_pop(t);
-			return error_set(err, ST_E_NOMEM, "out of memory");
-		}
-		ts->follow = true;
-	}
-	log_reload(t, v, false);
-	return ST_OK;
+	return log_pane_open(t, title, true, lease_id, err);
 }
 
 const TuiViewOps tui_view_log = {
