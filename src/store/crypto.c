@@ -46,7 +46,7 @@ static size_t store_key_trim(char *t, size_t len)
 
 /* 64 hex digits or base64 (standard or URL-safe, padded or not) of
  * exactly 32 bytes. */
-static bool store_key_decode(const char *text, size_t len, unsigned char key[STORE_KEY_BYTES])
+bool store_crypto_key_decode(const char *text, size_t len, unsigned char key[STORE_KEY_BYTES])
 {
 	static const int variants[] = {
 		sodium_base64_VARIANT_ORIGINAL,
@@ -138,7 +138,7 @@ static Status store_key_read_file(const char *path, unsigned char key[STORE_KEY_
 	}
 	text[len] = '\0';
 	len = store_key_trim(text, len);
-	if (!store_key_decode(text, len, key)) {
+	if (!store_crypto_key_decode(text, len, key)) {
 		sodium_memzero(text, sizeof text);
 		return error_set(err, ST_E_CRYPTO,
 				 "master key file %s does not hold a 32-byte key (64 hex digits, "
@@ -279,7 +279,7 @@ Status store_crypto_load(const char *key_file, const char *key_text, bool may_ge
 		memcpy(text, env, len);
 		text[len] = '\0';
 		len = store_key_trim(text, len);
-		if (!store_key_decode(text, len, master))
+		if (!store_crypto_key_decode(text, len, master))
 			st = error_set(err, ST_E_CRYPTO,
 				       "ENVCTL_MASTER_KEY must hold a 32-byte key as 64 hex digits or "
 				       "base64 (e.g. from `head -c 32 /dev/urandom | base64`)");

@@ -88,6 +88,10 @@ Status store_check_version(Store *s, Error *err);
 Status store_crypto_load(const char *key_file, const char *key_text, bool may_generate,
 			 StoreKeys **out, char *source, size_t source_len, Error *err);
 void store_crypto_free(StoreKeys *keys);
+/* 64 hex digits or base64 (any of libsodium's four variants) of exactly
+ * 32 bytes into key; wiped when the text is neither. Master keys and
+ * operator keys are written this way. */
+bool store_crypto_key_decode(const char *text, size_t len, unsigned char key[STORE_KEY_BYTES]);
 /* Keys from a data key (copied; the caller wipes its own), or from a new
  * random one. */
 Status store_crypto_from_data_key(const unsigned char data[STORE_KEY_BYTES], StoreKeys **out,

@@ -54,28 +54,6 @@ char *store_operator_key_default_path(void)
 	return path;
 }
 
-/* Any base64 of exactly 32 bytes. */
-static bool opkey_decode(const char *text, size_t len, unsigned char out[STORE_KEY_BYTES])
-{
-	static const int variants[] = {
-		sodium_base64_VARIANT_URLSAFE_NO_PADDING,
-		sodium_base64_VARIANT_URLSAFE,
-		sodium_base64_VARIANT_ORIGINAL,
-		sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
-	};
-
-	for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
-		size_t n = 0;
-		const char *end = NULL;
-
-		if (sodium_base642bin(out, STORE_KEY_BYTES, text, len, NULL, &n, &end,
-				      variants[i]) == 0 &&
-		    n == STORE_KEY_BYTES && end == text + len)
-			return true;
-	}
-	sodium_memzero(out, STORE_KEY_BYTES);
-	return false;
-}
 
 void store_opkey_public_text(const unsigned char pk[STORE_KEY_BYTES],
 			     char out[STORE_PUBKEY_TEXT_LEN])
@@ -103,7 +81,7 @@ Status store_public_key_parse(const char *text, char canon[STORE_PUBKEY_TEXT_LEN
 
 	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
 		len--;
-	if (!text || !opkey_decode(text, len, pk))
+	if (!text || !store_crypto_key_decode(text, len, pk))
 		/* Not echoed: what was pasted may be the private half. */
 		return error_set(err, ST_E_INVALID,
 				 "the public key given (%zu characters) is not an operator public key "
@@ -146,7 +124,7 @@ static Status opkey_parse(const char *path, char *text, StoreOpKey *k, Error *er
 			snprintf(k->name, sizeof k->name, "%s", line + 5);
 			have_name = true;
 		} else if (strncmp(line, "secret ", 7) == 0 &&
-			   opkey_decode(line + 7, n - 7, k->sk)) {
+			   store_crypto_key_decode(line + 7, n - 7, k->sk)) {
 			have_secret = true;
 		} else {
 			return error_set(err, ST_E_CRYPTO,
