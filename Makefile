@@ -30,7 +30,11 @@ SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 SANFLAGS = $(if $(SAN),$(SANITIZE))
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# libpq is loaded at run time by the PostgreSQL driver (src/store/pq.h):
+# its headers come from pkg-config, its library is linked only into the
+# tests that talk to a server directly.
+PKG_LIBS   = $(shell pkg-config --libs $(filter-out libpq,$(PKGS)) 2>/dev/null) -ldl -lm
+PQ_LIBS    = $(shell pkg-config --libs libpq 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
@@ -110,13 +114,13 @@ $(BUILD)/tests/unit/main.o: $(BUILD)/tests/suites.inc
 $(BUILD)/tests/unit/main.o: CPPFLAGS += -I$(BUILD)/tests
 
 $(UNIT_BIN): $(UNIT_OBJS) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(PQ_LIBS) $(CHECK_LIBS)
 
 helpers: $(TEST_HELPERS)
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS) $(PQ_LIBS)
 
 # swap_race runs inside a bwrap sandbox under RLIMIT_AS, where a sanitizer
 # runtime cannot reserve its shadow memory: it is always built plain.

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/describe.h"
@@ -189,17 +190,29 @@ typedef struct EnvListOut {
 
 /* Printed an element at a time: 10,000 environments never become one tree
  * and one 4 MB string. */
+#define ENV_LIST_FLUSH (64 * 1024)
+
+static void env_list_flush(EnvListOut *out)
+{
+	if (out->text.len)
+		cli_write_raw(STDOUT_FILENO, out->text.data, out->text.len);
+	buf_reset(&out->text);
+}
+
 static bool env_list_print(const cJSON *env, void *ctx)
 {
 	EnvListOut *out = ctx;
 
-	buf_reset(&out->text);
 	if (!buf_puts(&out->text, out->n++ ? ", " : "[") ||
 	    !json_print_pretty(&out->text, env, 0)) {
 		out->oom = true;
 		return false;
 	}
-	fwrite(out->text.data, 1, out->text.len, stdout);
+	/* JSON goes out raw (its printer escapes every control byte) and in
+	 * blocks: through the terminal-safe stdout it cost a tenth of the
+	 * run at 10k environments. */
+	if (out->text.len >= ENV_LIST_FLUSH)
+		env_list_flush(out);
 	return true;
 }
 
@@ -215,11 +228,12 @@ static int env_cmd_list(App *app, const char *status, const char *provider, bool
 		EnvListOut out = { 0, false, BUF_INIT };
 		Status st = describe_env_list(app, &f, env_list_print, &out, &err);
 
+		env_list_flush(&out);
 		buf_free(&out.text);
 
 		/* A list that failed before its first element prints nothing. */
 		if (out.n || st == ST_OK)
-			fputs(out.n ? "]\n" : "[]\n", stdout);
+			cli_write_raw(STDOUT_FILENO, out.n ? "]\n" : "[]\n", out.n ? 2 : 3);
 		if (st == ST_OK && out.oom)
 			st = error_set(&err, ST_E_NOMEM, "out of memory");
 		return st == ST_OK ? 0 : cli_fail(&err);

@@ -276,7 +276,19 @@ typedef struct LeaseListCtx {
 	bool first;
 	long rows;
 	StoreEnvList envs; /* sorted by id, for names in the human table */
+	/* JSON goes out in blocks: two write(2)s per lease were an eighth of
+	 * `lease list --json` over 100k leases. */
+	Buf out;
 } LeaseListCtx;
+
+#define LEASE_LIST_FLUSH (64 * 1024)
+
+static void lease_list_flush(LeaseListCtx *c)
+{
+	if (c->out.len)
+		cli_write_raw(STDOUT_FILENO, c->out.data, c->out.len);
+	buf_reset(&c->out);
+}
 
 static int lease_env_cmp(const void *a, const void *b)
 {
@@ -299,15 +311,10 @@ static bool lease_list_row(const StoreLease *l, void *ud)
 	LeaseListCtx *c = ud;
 
 	if (c->json) {
-		cJSON *o = lease_to_json(l);
-		char *text = o ? cJSON_PrintUnformatted(o) : NULL;
-
-		cJSON_Delete(o);
-		if (!text)
+		if (!buf_puts(&c->out, c->first ? "\n" : ",\n") || !lease_json_write(&c->out, l))
 			return false;
-		cli_write_raw(STDOUT_FILENO, c->first ? "\n" : ",\n", c->first ? 1 : 2);
-		cli_write_raw(STDOUT_FILENO, text, strlen(text));
-		free(text);
+		if (c->out.len >= LEASE_LIST_FLUSH)
+			lease_list_flush(c);
 	} else {
 		const char *plid = l->provider_lease_id ? l->provider_lease_id : "-";
 		size_t n = strlen(plid);
@@ -382,10 +389,13 @@ static int lease_cmd_list(App *app, int argc, char **argv)
 		       "POLICY", "PROVIDER", "PROVIDER LEASE", "ACQUIRED");
 	}
 	rc = store_lease_each(s, &f, lease_list_row, &c, &err) == ST_OK ? 0 : -1;
-	if (json)
+	if (json) {
+		lease_list_flush(&c);
 		cli_write_raw(STDOUT_FILENO, c.first ? "]\n" : "\n]\n", c.first ? 2 : 3);
-	else if (c.rows == 0)
+	} else if (c.rows == 0) {
 		printf("(no leases match; acquire one with `envctl lease acquire ENV`)\n");
+	}
+	buf_free(&c.out);
 	store_env_list_free(&c.envs);
 	store_env_clear(&e);
 	return rc == 0 ? 0 : cli_fail(&err);

@@ -150,6 +150,11 @@ Status lease_realize_workspace(App *app, const char *lease_id, const cJSON *work
  * leasePolicy, provider, providerLeaseId, acquiredAt, lastUsedAt,
  * expiresAt, releasedAt, failureReason, cleanupStatus, metadata, ... */
 cJSON *lease_to_json(const StoreLease *l);
+/* Appends cJSON_PrintUnformatted(lease_to_json(l)) byte for byte, without
+ * building the tree: `lease list --json` prints a million of them. False:
+ * out of memory. */
+struct Buf;
+bool lease_json_write(struct Buf *b, const StoreLease *l);
 
 /* Test hook: when ENVCTL_CRASH_AT names this point, the process kills
  * itself with SIGKILL there — how the crash-injection tests stop envctl

@@ -10,12 +10,12 @@
  * cached statement costs one round trip per execution. Parameters go as
  * text (blobs as binary), typed text, bigint or bytea by how they were
  * bound. */
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/db_driver.h"
+#include "store/pq.h"
 
 /* Type OIDs from pg_type.h (server headers are not part of libpq-dev). */
 #define DBPG_BOOLOID 16
@@ -25,6 +25,7 @@
 
 typedef struct DbPg {
 	Db base;
+	PqApi pq;
 	PGconn *conn;
 	char msg[1024];
 	int64_t changes;
@@ -98,7 +99,7 @@ static void dbpg_park(DbPg *db)
 
 	if (!st)
 		return;
-	while ((r = PQgetResult(db->conn)) != NULL) {
+	while ((r = db->pq.PQgetResult(db->conn)) != NULL) {
 		if (st->qhead + st->qlen == st->qcap) {
 			size_t cap = st->qcap ? st->qcap * 2 : 64;
 			PGresult **q;
@@ -109,7 +110,7 @@ static void dbpg_park(DbPg *db)
 			}
 			q = st->qlen == st->qcap ? realloc(st->queue, cap * sizeof *q) : st->queue;
 			if (!q) {
-				PQclear(r);
+				db->pq.PQclear(r);
 				st->lost = true;
 				continue;
 			}
@@ -130,8 +131,8 @@ static void dbpg_drain(DbPg *db, struct DbPgStmt *st)
 
 	if (db->wire != st)
 		return;
-	while ((r = PQgetResult(db->conn)) != NULL)
-		PQclear(r);
+	while ((r = db->pq.PQgetResult(db->conn)) != NULL)
+		db->pq.PQclear(r);
 	st->on_wire = false;
 	db->wire = NULL;
 }
@@ -148,8 +149,8 @@ static PGresult *dbpg_fetch(DbPg *db, struct DbPgStmt *st)
 	}
 	if (!st->on_wire)
 		return NULL;
-	r = PQgetResult(db->conn);
-	if (!r || PQresultStatus(r) != PGRES_SINGLE_TUPLE)
+	r = db->pq.PQgetResult(db->conn);
+	if (!r || db->pq.PQresultStatus(r) != PGRES_SINGLE_TUPLE)
 		dbpg_drain(db, st);
 	return r;
 }
@@ -197,20 +198,20 @@ static int dbpg_sqlstate_rc(const char *state)
 /* A finished command's result: rows changed, commits, or the error. */
 static int dbpg_result(DbPg *db, PGresult *res)
 {
-	ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	ExecStatusType status = res ? db->pq.PQresultStatus(res) : PGRES_FATAL_ERROR;
 	const char *cmd, *tuples;
 
 	if (status == PGRES_SINGLE_TUPLE)
 		return DB_OK;
 	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-		cmd = PQcmdStatus(res);
-		tuples = PQcmdTuples(res);
+		cmd = db->pq.PQcmdStatus(res);
+		tuples = db->pq.PQcmdTuples(res);
 		if (tuples && tuples[0] &&
 		    (!strncmp(cmd, "INSERT", 6) || !strncmp(cmd, "UPDATE", 6) ||
 		     !strncmp(cmd, "DELETE", 6))) {
 			db->changes = strtoll(tuples, NULL, 10);
 			db->total_changes += db->changes;
-			if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+			if (db->pq.PQtransactionStatus(db->conn) == PQTRANS_IDLE)
 				db->commits++;
 		}
 		if (!strcmp(cmd, "COMMIT"))
@@ -218,18 +219,18 @@ static int dbpg_result(DbPg *db, PGresult *res)
 		return DB_OK;
 	}
 	if (!res) {
-		dbpg_set_msg(db, PQerrorMessage(db->conn));
-		return PQstatus(db->conn) == CONNECTION_BAD ? DB_IO : DB_NOMEM;
+		dbpg_set_msg(db, db->pq.PQerrorMessage(db->conn));
+		return db->pq.PQstatus(db->conn) == CONNECTION_BAD ? DB_IO : DB_NOMEM;
 	}
 	snprintf(db->last_state, sizeof db->last_state, "%s",
-		 PQresultErrorField(res, PG_DIAG_SQLSTATE) ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+		 db->pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) ? db->pq.PQresultErrorField(res, PG_DIAG_SQLSTATE)
 							   : "");
-	dbpg_set_msg(db, PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-				 ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
-				 : PQresultErrorMessage(res));
-	if (PQstatus(db->conn) == CONNECTION_BAD)
+	dbpg_set_msg(db, db->pq.PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+				 ? db->pq.PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+				 : db->pq.PQresultErrorMessage(res));
+	if (db->pq.PQstatus(db->conn) == CONNECTION_BAD)
 		return DB_IO;
-	return dbpg_sqlstate_rc(PQresultErrorField(res, PG_DIAG_SQLSTATE));
+	return dbpg_sqlstate_rc(db->pq.PQresultErrorField(res, PG_DIAG_SQLSTATE));
 }
 
 static void dbpg_close(Db *d)
@@ -237,7 +238,8 @@ static void dbpg_close(Db *d)
 	DbPg *db = dbpg(d);
 
 	if (db->conn)
-		PQfinish(db->conn);
+		db->pq.PQfinish(db->conn);
+	pq_unload(&db->pq);
 	free(db->session_sql);
 	free(db);
 }
@@ -260,23 +262,23 @@ static int dbpg_alive(DbPg *db)
 {
 	PGresult *res;
 
-	if (PQstatus(db->conn) == CONNECTION_OK)
+	if (db->pq.PQstatus(db->conn) == CONNECTION_OK)
 		return DB_OK;
-	PQreset(db->conn);
-	if (PQstatus(db->conn) != CONNECTION_OK) {
-		dbpg_set_msg(db, PQerrorMessage(db->conn));
+	db->pq.PQreset(db->conn);
+	if (db->pq.PQstatus(db->conn) != CONNECTION_OK) {
+		dbpg_set_msg(db, db->pq.PQerrorMessage(db->conn));
 		return DB_IO;
 	}
 	db->session++;
 	if (!db->session_sql)
 		return DB_OK;
-	res = PQexec(db->conn, db->session_sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
-		dbpg_set_msg(db, PQerrorMessage(db->conn));
-		PQclear(res);
+	res = db->pq.PQexec(db->conn, db->session_sql);
+	if (db->pq.PQresultStatus(res) != PGRES_COMMAND_OK && db->pq.PQresultStatus(res) != PGRES_TUPLES_OK) {
+		dbpg_set_msg(db, db->pq.PQerrorMessage(db->conn));
+		db->pq.PQclear(res);
 		return DB_IO;
 	}
-	PQclear(res);
+	db->pq.PQclear(res);
 	return DB_OK;
 }
 
@@ -310,10 +312,10 @@ static int dbpg_exec(Db *d, const char *sql)
 		return rc;
 	if ((rc = dbpg_flush_begin(db, sql, &done)) != DB_OK || done)
 		return rc;
-	res = PQexec(db->conn, sql);
+	res = db->pq.PQexec(db->conn, sql);
 	rc = dbpg_result(db, res);
 
-	PQclear(res);
+	db->pq.PQclear(res);
 	return rc;
 }
 
@@ -334,7 +336,7 @@ static long dbpg_commits(const Db *db)
 
 static bool dbpg_readonly(const Db *d)
 {
-	const char *v = PQparameterStatus(dbpg(d)->conn, "default_transaction_read_only");
+	const char *v = dbpg(d)->pq.PQparameterStatus(dbpg(d)->conn, "default_transaction_read_only");
 
 	return v && !strcmp(v, "on");
 }
@@ -345,7 +347,7 @@ static void dbpg_busy_timeout(Db *d, int ms)
 
 	snprintf(sql, sizeof sql, "SET lock_timeout = %d", ms);
 	dbpg_park(dbpg(d));
-	PQclear(PQexec(dbpg(d)->conn, sql));
+	dbpg(d)->pq.PQclear(dbpg(d)->pq.PQexec(dbpg(d)->conn, sql));
 }
 
 /* ?N stays N, a bare ? takes the number after the largest so far (as
@@ -397,7 +399,7 @@ static char *dbpg_rewrite(const char *sql, int *nparams, bool used[1000])
 static void dbpg_clear_row(DbPgStmt *st)
 {
 	for (int i = 0; st->blobs && i < st->ncols; i++) {
-		PQfreemem(st->blobs[i]);
+		dbpg(st->base.db)->pq.PQfreemem(st->blobs[i]);
 		st->blobs[i] = NULL;
 	}
 }
@@ -410,7 +412,7 @@ static void dbpg_clear_result(DbPgStmt *st)
 	st->blobs = NULL;
 	st->blob_lens = NULL;
 	st->ncols = 0;
-	PQclear(st->res);
+	dbpg(st->base.db)->pq.PQclear(st->res);
 	st->res = NULL;
 	st->row = -1;
 	st->nrows = 0;
@@ -451,7 +453,7 @@ static void dbpg_reset(DbStmt *s)
 
 	dbpg_drain(dbpg(s->db), st);
 	while (st->qlen) {
-		PQclear(st->queue[st->qhead++]);
+		dbpg(st->base.db)->pq.PQclear(st->queue[st->qhead++]);
 		st->qlen--;
 	}
 	st->qhead = 0;
@@ -469,16 +471,17 @@ static void dbpg_reset(DbStmt *s)
 static void dbpg_finalize(DbStmt *s)
 {
 	DbPgStmt *st = dbpg_st(s);
+	DbPg *db = dbpg(s->db);
 
 	dbpg_reset(s);
-	if (st->prepared && st->session == dbpg(s->db)->session && !dbpg(s->db)->closing &&
-	    PQstatus(dbpg(s->db)->conn) == CONNECTION_OK) {
+	if (st->prepared && st->session == db->session && !db->closing &&
+	    db->pq.PQstatus(db->conn) == CONNECTION_OK) {
 		char sql[64];
 
 		/* The name would otherwise live as long as the connection. */
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
-		dbpg_park(dbpg(s->db));
-		PQclear(PQexec(dbpg(s->db)->conn, sql));
+		dbpg_park(db);
+		db->pq.PQclear(db->pq.PQexec(db->conn, sql));
 	}
 	free(st->queue);
 	free(st->params);
@@ -569,52 +572,52 @@ static int dbpg_run_pipelined(DbPg *db, DbPgStmt *st, Oid *types, const char **v
 
 	memcpy(lock_sql, db->begin_sql, sizeof lock_sql);
 	db->begin_sql[0] = '\0';
-	if (!PQenterPipelineMode(db->conn) ||
-	    !PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) ||
-	    !PQsendQueryParams(db->conn, lock_sql, 0, NULL, NULL, NULL, NULL, 0) ||
-	    (prepare && !PQsendPrepare(db->conn, st->name, st->sql, n, types)) ||
-	    !(st->persistent ? PQsendQueryPrepared(db->conn, st->name, n, values, lens, formats, 0)
-			     : PQsendQueryParams(db->conn, st->sql, n, types, values, lens, formats,
+	if (!db->pq.PQenterPipelineMode(db->conn) ||
+	    !db->pq.PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) ||
+	    !db->pq.PQsendQueryParams(db->conn, lock_sql, 0, NULL, NULL, NULL, NULL, 0) ||
+	    (prepare && !db->pq.PQsendPrepare(db->conn, st->name, st->sql, n, types)) ||
+	    !(st->persistent ? db->pq.PQsendQueryPrepared(db->conn, st->name, n, values, lens, formats, 0)
+			     : db->pq.PQsendQueryParams(db->conn, st->sql, n, types, values, lens, formats,
 						 0)) ||
-	    !PQpipelineSync(db->conn)) {
-		dbpg_set_msg(db, PQerrorMessage(db->conn));
-		PQexitPipelineMode(db->conn);
+	    !db->pq.PQpipelineSync(db->conn)) {
+		dbpg_set_msg(db, db->pq.PQerrorMessage(db->conn));
+		db->pq.PQexitPipelineMode(db->conn);
 		return DB_IO;
 	}
 	queries = prepare ? 4 : 3;
 	for (int q = 0; q < queries; q++) {
 		/* each query: its result, then NULL */
-		res = PQgetResult(db->conn);
+		res = db->pq.PQgetResult(db->conn);
 		if (!res)
 			break;
-		if (prepare && q == 2 && PQresultStatus(res) == PGRES_COMMAND_OK) {
+		if (prepare && q == 2 && db->pq.PQresultStatus(res) == PGRES_COMMAND_OK) {
 			st->prepared = true;
 			st->session = db->session;
 		}
-		if (!bad && PQresultStatus(res) != PGRES_COMMAND_OK &&
-		    PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (!bad && db->pq.PQresultStatus(res) != PGRES_COMMAND_OK &&
+		    db->pq.PQresultStatus(res) != PGRES_TUPLES_OK) {
 			bad = res;
 		} else if (q == queries - 1 && !bad) {
 			last = res;
 		} else if (res != bad) {
-			PQclear(res);
+			db->pq.PQclear(res);
 		}
-		while ((res = PQgetResult(db->conn)) != NULL)
-			PQclear(res);
+		while ((res = db->pq.PQgetResult(db->conn)) != NULL)
+			db->pq.PQclear(res);
 	}
 	/* the sync's own result */
-	while ((res = PQgetResult(db->conn)) != NULL) {
-		ExecStatusType s = PQresultStatus(res);
+	while ((res = db->pq.PQgetResult(db->conn)) != NULL) {
+		ExecStatusType s = db->pq.PQresultStatus(res);
 
-		PQclear(res);
+		db->pq.PQclear(res);
 		if (s == PGRES_PIPELINE_SYNC)
 			break;
 	}
-	PQexitPipelineMode(db->conn);
+	db->pq.PQexitPipelineMode(db->conn);
 	if (bad) {
 		rc = dbpg_result(db, bad);
-		PQclear(bad);
-		PQclear(last);
+		db->pq.PQclear(bad);
+		db->pq.PQclear(last);
 		return rc == DB_OK ? DB_ERROR : rc;
 	}
 	st->res = last;
@@ -652,11 +655,11 @@ static int dbpg_flush_begin(DbPg *db, const char *sql, bool *done)
 	}
 	snprintf(begin, sizeof begin, "BEGIN; %s", db->begin_sql);
 	db->begin_sql[0] = '\0';
-	res = PQexec(db->conn, begin);
+	res = db->pq.PQexec(db->conn, begin);
 	rc = dbpg_result(db, res);
-	PQclear(res);
+	db->pq.PQclear(res);
 	if (rc != DB_OK)
-		PQclear(PQexec(db->conn, "ROLLBACK"));
+		db->pq.PQclear(db->pq.PQexec(db->conn, "ROLLBACK"));
 	return rc;
 }
 
@@ -678,21 +681,21 @@ static int dbpg_run(DbPgStmt *st, Oid *types, const char **values, int *lens, in
 	if (db->begin_sql[0])
 		return dbpg_run_pipelined(db, st, types, values, lens, formats);
 	if (st->persistent && !st->prepared) {
-		PGresult *res = PQprepare(db->conn, st->name, st->sql, n, types);
+		PGresult *res = db->pq.PQprepare(db->conn, st->name, st->sql, n, types);
 
 		rc = dbpg_result(db, res);
-		PQclear(res);
+		db->pq.PQclear(res);
 		if (rc != DB_OK)
 			return rc;
 		st->prepared = true;
 		st->session = db->session;
 	}
-	if (!(st->prepared ? PQsendQueryPrepared(db->conn, st->name, n, values, lens, formats, 0)
-			   : PQsendQueryParams(db->conn, st->sql, n, types, values, lens, formats, 0))) {
-		dbpg_set_msg(db, PQerrorMessage(db->conn));
+	if (!(st->prepared ? db->pq.PQsendQueryPrepared(db->conn, st->name, n, values, lens, formats, 0)
+			   : db->pq.PQsendQueryParams(db->conn, st->sql, n, types, values, lens, formats, 0))) {
+		dbpg_set_msg(db, db->pq.PQerrorMessage(db->conn));
 		return DB_IO;
 	}
-	PQsetSingleRowMode(db->conn);
+	db->pq.PQsetSingleRowMode(db->conn);
 	st->on_wire = true;
 	db->wire = st;
 	st->res = dbpg_fetch(db, st);
@@ -724,16 +727,16 @@ static int dbpg_execute(DbPgStmt *st)
 		rc = dbpg_run(st, types, values, lens, formats);
 	/* Outside a transaction only: inside, the failure has aborted it. */
 	if (rc != DB_OK && !st->untyped_text && !st->prepared && !strcmp(db->last_state, "42P18") &&
-	    PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
-		PQclear(st->res);
+	    db->pq.PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+		db->pq.PQclear(st->res);
 		st->res = NULL;
 		st->untyped_text = true;
 		rc = dbpg_run(st, types, values, lens, formats);
 	}
-	if (rc == DB_OK && (PQresultStatus(st->res) == PGRES_TUPLES_OK ||
-			    PQresultStatus(st->res) == PGRES_SINGLE_TUPLE)) {
-		st->nrows = PQntuples(st->res);
-		st->ncols = PQnfields(st->res);
+	if (rc == DB_OK && (db->pq.PQresultStatus(st->res) == PGRES_TUPLES_OK ||
+			    db->pq.PQresultStatus(st->res) == PGRES_SINGLE_TUPLE)) {
+		st->nrows = db->pq.PQntuples(st->res);
+		st->ncols = db->pq.PQnfields(st->res);
 		st->blobs = calloc((size_t)st->ncols + 1, sizeof *st->blobs);
 		st->blob_lens = calloc((size_t)st->ncols + 1, sizeof *st->blob_lens);
 		if (!st->blobs || !st->blob_lens)
@@ -764,7 +767,7 @@ static int dbpg_step(DbStmt *s)
 		int rc = dbpg_execute(st);
 
 		if (rc != DB_OK) {
-			PQclear(st->res);
+			dbpg(s->db)->pq.PQclear(st->res);
 			st->res = NULL;
 			return rc;
 		}
@@ -780,7 +783,7 @@ static int dbpg_step(DbStmt *s)
 			return DB_ROW;
 		}
 		/* This result is walked: the next row, or the end. */
-		PQclear(st->res);
+		db->pq.PQclear(st->res);
 		st->res = dbpg_fetch(db, st);
 		st->row = -1;
 		st->nrows = 0;
@@ -792,14 +795,14 @@ static int dbpg_step(DbStmt *s)
 			}
 			return DB_DONE;
 		}
-		status = PQresultStatus(st->res);
+		status = db->pq.PQresultStatus(st->res);
 		rc = dbpg_result(db, st->res);
 		if (rc != DB_OK) {
 			st->done = true;
 			return rc;
 		}
 		if (status == PGRES_SINGLE_TUPLE || status == PGRES_TUPLES_OK)
-			st->nrows = PQntuples(st->res);
+			st->nrows = db->pq.PQntuples(st->res);
 	}
 }
 
@@ -807,7 +810,7 @@ static bool dbpg_col_null(DbStmt *s, int col)
 {
 	DbPgStmt *st = dbpg_st(s);
 
-	return !st->res || st->row < 0 || col >= st->ncols || PQgetisnull(st->res, st->row, col);
+	return !st->res || st->row < 0 || col >= st->ncols || dbpg(s->db)->pq.PQgetisnull(st->res, st->row, col);
 }
 
 static const char *dbpg_col_text(DbStmt *s, int col)
@@ -816,7 +819,7 @@ static const char *dbpg_col_text(DbStmt *s, int col)
 
 	if (dbpg_col_null(s, col))
 		return NULL;
-	return PQgetvalue(st->res, st->row, col);
+	return dbpg(s->db)->pq.PQgetvalue(st->res, st->row, col);
 }
 
 static int64_t dbpg_col_int64(DbStmt *s, int col)
@@ -826,26 +829,27 @@ static int64_t dbpg_col_int64(DbStmt *s, int col)
 
 	if (!t)
 		return 0;
-	if (PQftype(st->res, col) == DBPG_BOOLOID)
+	if (dbpg(s->db)->pq.PQftype(st->res, col) == DBPG_BOOLOID)
 		return t[0] == 't';
 	return strtoll(t, NULL, 10);
 }
 
 static bool dbpg_load_blob(DbPgStmt *st, int col)
 {
+	DbPg *db = dbpg(st->base.db);
 	const char *t;
 
 	if (dbpg_col_null(&st->base, col))
 		return false;
 	if (st->blobs[col])
 		return true;
-	t = PQgetvalue(st->res, st->row, col);
-	if (PQftype(st->res, col) != DBPG_BYTEAOID) {
+	t = db->pq.PQgetvalue(st->res, st->row, col);
+	if (db->pq.PQftype(st->res, col) != DBPG_BYTEAOID) {
 		/* Text read as bytes: the value itself. */
-		st->blob_lens[col] = (size_t)PQgetlength(st->res, st->row, col);
+		st->blob_lens[col] = (size_t)db->pq.PQgetlength(st->res, st->row, col);
 		return true;
 	}
-	st->blobs[col] = PQunescapeBytea((const unsigned char *)t, &st->blob_lens[col]);
+	st->blobs[col] = db->pq.PQunescapeBytea((const unsigned char *)t, &st->blob_lens[col]);
 	return st->blobs[col] != NULL;
 }
 
@@ -856,7 +860,7 @@ static const void *dbpg_col_blob(DbStmt *s, int col)
 	if (!dbpg_load_blob(st, col))
 		return NULL;
 	if (!st->blobs[col])
-		return PQgetvalue(st->res, st->row, col);
+		return dbpg(s->db)->pq.PQgetvalue(st->res, st->row, col);
 	return st->blobs[col];
 }
 
@@ -914,19 +918,21 @@ int db_pg_open(const char *url, Db **out)
 		return DB_NOMEM;
 	db->base.ops = &dbpg_ops;
 	*out = &db->base;
-	db->conn = PQconnectdb(url);
+	if (!pq_load(&db->pq, db->msg, sizeof db->msg))
+		return DB_IO;
+	db->conn = db->pq.PQconnectdb(url);
 	if (!db->conn) {
 		dbpg_set_msg(db, "out of memory");
 		return DB_NOMEM;
 	}
-	PQsetNoticeProcessor(db->conn, dbpg_quiet, NULL);
-	if (PQstatus(db->conn) == CONNECTION_OK)
+	db->pq.PQsetNoticeProcessor(db->conn, dbpg_quiet, NULL);
+	if (db->pq.PQstatus(db->conn) == CONNECTION_OK)
 		return DB_OK;
-	m = PQerrorMessage(db->conn);
+	m = db->pq.PQerrorMessage(db->conn);
 	/* libpq's first line names the socket or host and the reason (never
 	 * the password). */
 	dbpg_set_msg(db, m);
-	if (PQconnectionNeedsPassword(db->conn) || strstr(m, "password authentication failed") ||
+	if (db->pq.PQconnectionNeedsPassword(db->conn) || strstr(m, "password authentication failed") ||
 	    strstr(m, "authentication failed") || strstr(m, "no password supplied"))
 		return DB_AUTH;
 	return DB_IO;
@@ -947,20 +953,20 @@ int db_pg_notifications(Db *d, int64_t *count)
 	/* A round trip: the server delivers a notification signalled before
 	 * our query (another console's commit that has returned) ahead of
 	 * the answer, so nothing committed before this call is missed. */
-	res = PQexec(db->conn, "");
-	if (!res || PQresultStatus(res) == PGRES_FATAL_ERROR) {
-		PQclear(res);
-		dbpg_set_msg(db, PQerrorMessage(db->conn));
+	res = db->pq.PQexec(db->conn, "");
+	if (!res || db->pq.PQresultStatus(res) == PGRES_FATAL_ERROR) {
+		db->pq.PQclear(res);
+		dbpg_set_msg(db, db->pq.PQerrorMessage(db->conn));
 		return DB_IO;
 	}
-	PQclear(res);
-	if (!PQconsumeInput(db->conn)) {
-		dbpg_set_msg(db, PQerrorMessage(db->conn));
+	db->pq.PQclear(res);
+	if (!db->pq.PQconsumeInput(db->conn)) {
+		dbpg_set_msg(db, db->pq.PQerrorMessage(db->conn));
 		return DB_IO;
 	}
-	while ((n = PQnotifies(db->conn)) != NULL) {
+	while ((n = db->pq.PQnotifies(db->conn)) != NULL) {
 		db->notifications++;
-		PQfreemem(n);
+		db->pq.PQfreemem(n);
 	}
 	*count = db->notifications;
 	return DB_OK;
@@ -968,5 +974,5 @@ int db_pg_notifications(Db *d, int64_t *count)
 
 int db_pg_socket(const Db *d)
 {
-	return db_kind(d) == DB_KIND_PG ? PQsocket(dbpg(d)->conn) : -1;
+	return db_kind(d) == DB_KIND_PG ? dbpg(d)->pq.PQsocket(dbpg(d)->conn) : -1;
 }

@@ -392,6 +392,11 @@ bool json_print_compact(Buf *b, const cJSON *item)
 	}
 }
 
+bool json_print_string(Buf *b, const char *s)
+{
+	return s ? json_pretty_string(b, s) : JSON_PUT_LIT(b, "null");
+}
+
 static void json_zero_list(cJSON *item)
 {
 	for (; item; item = item->next) {

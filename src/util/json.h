@@ -48,5 +48,7 @@ struct Buf;
 bool json_print_pretty(struct Buf *b, const cJSON *item, int depth);
 /* The same for cJSON_PrintUnformatted. */
 bool json_print_compact(struct Buf *b, const cJSON *item);
+/* s as a JSON string, escaped as cJSON escapes it; NULL prints null. */
+bool json_print_string(struct Buf *b, const char *s);
 
 #endif

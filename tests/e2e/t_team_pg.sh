@@ -9,6 +9,10 @@ pg_start || fail "cannot start a private PostgreSQL server"
 trap pg_stop EXIT
 export ENVCTL_DB=$PG_URL
 
+# libpq is loaded when a postgresql:// database is opened, not linked:
+# linked, it cost every command 4 ms at start, SQLite or not.
+! ldd "$ENVCTL_BIN" | grep -q 'libpq' || fail "envctl links libpq: $(ldd "$ENVCTL_BIN" | grep libpq)"
+
 # Console B: another HOME (another machine's config and data), another
 # operator with its own key, admitted by A.
 b() { HOME="$TMPDIR/b" XDG_CONFIG_HOME="$TMPDIR/b/config" XDG_DATA_HOME="$TMPDIR/b/data" "$ENVCTL_BIN" "$@"; }

@@ -848,6 +848,47 @@ START_TEST(probe_all_inline_same_as_pool)
 }
 END_TEST
 
+/* `lease list --json` writes each lease without building a cJSON tree:
+ * its bytes must be what lease_to_json printed, for NULL columns, bytes
+ * JSON escapes, metadata with PostgreSQL's spacing and metadata that is
+ * not JSON at all. */
+START_TEST(lease_json_write_matches_lease_to_json)
+{
+	const char *metas[] = { "{\"provider\": \"fake\", \"n\": [1, 2.5, -3e10, true, null]}",
+				"{\"k\":\"caf\u00e9 \\u001b[2J\\n\\t\\\"q\\\"\"}", "not json", "[1,{}]",
+				NULL };
+
+	for (size_t i = 0; i < sizeof metas / sizeof *metas; i++) {
+		StoreLease l;
+		Buf b = BUF_INIT;
+		cJSON *o;
+		char *want;
+
+		memset(&l, 0, sizeof l);
+		snprintf(l.id, sizeof l.id, "10000000-0000-4000-8000-%012zu", i);
+		snprintf(l.environment_id, sizeof l.environment_id, "env\"1\\");
+		l.heartbeat_run_id = i % 2 ? NULL : "run \x01\x1f\x7f\b\f\r";
+		l.status = "active";
+		l.lease_policy = "ephemeral";
+		l.provider = "fake";
+		l.provider_lease_id = "sandbox://fake/\xc3\xa9\xe2\x80\xa8";
+		l.acquired_at = "2026-01-15T12:00:00.000Z";
+		l.failure_reason = i % 2 ? "tab\there" : NULL;
+		l.phase = i == 3 ? "acquiring" : NULL;
+		l.metadata_json = (char *)metas[i];
+		o = lease_to_json(&l);
+		want = cJSON_PrintUnformatted(o);
+		ck_assert_ptr_nonnull(want);
+		ck_assert(lease_json_write(&b, &l));
+		ck_assert(buf_putc(&b, '\0'));
+		ck_assert_str_eq(b.data, want);
+		free(want);
+		cJSON_Delete(o);
+		buf_free(&b);
+	}
+}
+END_TEST
+
 TEST_SUITE(lease)
 {
 	Suite *s = suite_create("lease");
@@ -875,6 +916,7 @@ TEST_SUITE(lease)
 	tcase_add_test(tc, probe_all_bounded_and_stored);
 	tcase_add_test(tc, probe_all_cancel);
 	tcase_add_test(tc, probe_all_inline_same_as_pool);
+	tcase_add_test(tc, lease_json_write_matches_lease_to_json);
 	tcase_add_test(tc, delete_force_destroys_sandboxes_first);
 	suite_add_tcase(s, tc);
 	return s;
