@@ -259,15 +259,22 @@ static void probe_all_run(size_t i, void *ud)
 
 /* Stores the pending rows in one transaction. A row that cannot be stored
  * is dropped as before (the report still has it); a failed batch is
- * retried row by row so one bad row does not cost the others. */
-static void probe_all_flush(ProbeAllCtx *c)
+ * retried row by row so one bad row does not cost the others. A batch
+ * while the run goes on commits without an fsync of its own (a killed
+ * process keeps it; a power cut may lose it, as it would the probe in
+ * flight); the last one is durable, and fsyncs theirs with it, so a
+ * finished run is on disk as if it were one transaction. */
+static void probe_all_flush(ProbeAllCtx *c, bool last)
 {
 	char *ids[ID_BATCH];
 	Error err;
 	bool batched;
 
-	if (c->pending_count == 0)
+	if (c->pending_count == 0) {
+		if (last)
+			store_sync(c->store);
 		return;
+	}
 	/* The rows' ids in bulk (the store makes one per row otherwise). */
 	for (size_t k = 0, n = 0; k < c->pending_count; k++) {
 		char *id = c->jobs[c->pending[k]].row.id;
@@ -279,7 +286,7 @@ static void probe_all_flush(ProbeAllCtx *c)
 			n = 0;
 		}
 	}
-	batched = store_begin(c->store, &err) == ST_OK;
+	batched = (last ? store_begin(c->store, &err) : store_begin_relaxed(c->store, &err)) == ST_OK;
 	for (size_t k = 0; k < c->pending_count; k++) {
 		ProbeJob *j = &c->jobs[c->pending[k]];
 
@@ -308,7 +315,7 @@ static void probe_all_tick(void *ud)
 	ProbeAllCtx *c = ud;
 
 	if (c->pending_count > 0 && time_now_ms() - c->pending_since >= c->batch_ms)
-		probe_all_flush(c);
+		probe_all_flush(c, false);
 }
 
 static void probe_all_done(size_t i, void *ud)
@@ -340,7 +347,7 @@ static void probe_all_done(size_t i, void *ud)
 		store_probe_clear(&j->row);
 	if (c->pending_count >= c->batch_max ||
 	    (c->pending_count > 0 && time_now_ms() - c->pending_since >= c->batch_ms))
-		probe_all_flush(c);
+		probe_all_flush(c, false);
 	if (c->progress && !c->progress(c->report, c->ud))
 		c->stop = true;
 }
@@ -472,7 +479,7 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 		st = parallel_run(list.count, parallel ? parallel : PROBE_DEFAULT_PARALLEL, &ops,
 				  &c, err);
 	}
-	probe_all_flush(&c);
+	probe_all_flush(&c, true);
 	free(c.pending);
 	if (st != ST_OK && out->count == list.count)
 		st = ST_OK; /* degraded to serial, but every probe ran */

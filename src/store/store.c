@@ -865,7 +865,7 @@ Status store_open_ex(const char *path, const StoreOptions *opts, Store **out, Er
 /* A relaxed commit is durable once the -wal file is fsynced; a program
  * that ends right after one (a CLI command) should not leave that to
  * the next writer, who may come much later. */
-static void store_sync_relaxed(Store *s)
+void store_sync(Store *s)
 {
 	if (!s->unsynced || !s->db)
 		return;
@@ -879,7 +879,7 @@ void store_close(Store *s)
 		return;
 	while (s->tx_depth > 0)
 		store_rollback(s);
-	store_sync_relaxed(s);
+	store_sync(s);
 	db_closing(s->db);
 	for (size_t i = 0; i < s->stmt_count; i++) {
 		db_finalize(s->stmts[i].st);

@@ -109,6 +109,9 @@ bool store_in_transaction(const Store *s);
  * leaves an intent that something (the lease sweep) finishes. Nested in
  * another transaction it is a plain savepoint. */
 Status store_begin_relaxed(Store *s, Error *err);
+/* Makes every relaxed commit so far durable (fsyncs the log); nothing
+ * when there is none. */
+void store_sync(Store *s);
 /* How many transactions this handle has committed (each one an fsync with
  * synchronous=FULL): what the lease write tests count. */
 long store_commit_count(const Store *s);

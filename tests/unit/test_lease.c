@@ -848,6 +848,46 @@ START_TEST(probe_all_inline_same_as_pool)
 }
 END_TEST
 
+/* A run's batches commit relaxed while it goes on (no fsync each) and
+ * its last batch durably, which syncs the others' frames with it. */
+START_TEST(probe_all_batches_relaxed_last_durable)
+{
+	ProbeAllReport r;
+	char name[16], log[256] = "";
+	int calls = 0;
+	size_t n;
+	Store *s;
+
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof name, "b%02d", i);
+		make_env(name, FLAKY_KEY, "{\"token\":\"t\"}");
+	}
+	setenv("FLAKY_SLEEP_MS", "30", 1);
+	setenv("ENVCTL_PROBE_BATCH_MS", "1", 1);
+	ck_assert_int_eq(app_store(&app, &s, &err), ST_OK);
+	db_trace(s->db, trace_tx, log);
+	ck_assert_int_eq(probe_all(&app, 1, "t", count_progress, &calls, &r, &err), ST_OK);
+	db_trace(s->db, NULL, NULL);
+	unsetenv("ENVCTL_PROBE_BATCH_MS");
+	ck_assert_int_eq(r.ok, 4);
+	probe_all_report_free(&r);
+	n = strlen(log);
+	if (tu_pg()) {
+		ck_assert_msg(n >= 4 && strspn(log, "BC") == n, "%s", log);
+	} else {
+		/* Relaxed batches (NBCF), then a durable one (BC) or, when the
+		 * last rows went out with a relaxed batch, a sync of the log. */
+		size_t k = 0;
+
+		for (; k + 4 <= n && strncmp(log + k, "NBCF", 4) == 0; k += 4)
+			;
+		ck_assert_msg(k >= 4, "no relaxed batch: %s", log);
+		ck_assert_msg(k == n || strcmp(log + k, "BC") == 0, "%s", log);
+		ck_assert(!s->unsynced);
+	}
+}
+END_TEST
+
 /* `lease list --json` writes each lease without building a cJSON tree:
  * its bytes must be what lease_to_json printed, for NULL columns, bytes
  * JSON escapes, metadata with PostgreSQL's spacing and metadata that is
@@ -917,6 +957,7 @@ TEST_SUITE(lease)
 	tcase_add_test(tc, probe_all_cancel);
 	tcase_add_test(tc, probe_all_inline_same_as_pool);
 	tcase_add_test(tc, lease_json_write_matches_lease_to_json);
+	tcase_add_test(tc, probe_all_batches_relaxed_last_durable);
 	tcase_add_test(tc, delete_force_destroys_sandboxes_first);
 	suite_add_tcase(s, tc);
 	return s;
