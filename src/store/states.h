@@ -1,0 +1,76 @@
+/* The states an entity's status column can hold, one X-macro table per
+ * type (as util/status.h gives error codes theirs): the text is what the
+ * database stores, JSON shows and the CLI accepts. Code compares the
+ * enums; a status's text is written here and in SQL, nowhere else. */
+#ifndef ENVCTL_STORE_STATES_H
+#define ENVCTL_STORE_STATES_H
+
+#include <stdbool.h>
+
+/*  enum              text */
+#define LEASE_STATUS_TABLE(X)                 \
+	X(LEASE_ACTIVE,   "active")           \
+	X(LEASE_RELEASED, "released")         \
+	X(LEASE_EXPIRED,  "expired")          \
+	X(LEASE_FAILED,   "failed")           \
+	X(LEASE_RETAINED, "retained")
+
+#define LEASE_POLICY_TABLE(X)                         \
+	X(POLICY_EPHEMERAL, "ephemeral")              \
+	X(POLICY_REUSE,     "reuse_by_environment")   \
+	X(POLICY_RETAIN,    "retain_on_failure")
+
+#define ENV_STATUS_TABLE(X)                   \
+	X(ENV_ACTIVE,   "active")             \
+	X(ENV_ARCHIVED, "archived")
+
+#define SECRET_STATUS_TABLE(X)                \
+	X(SECRET_ACTIVE,   "active")          \
+	X(SECRET_DISABLED, "disabled")
+
+/* A lease's cleanup, and any other outcome recorded as pending, success
+ * or failed (a secret access's, a job's). */
+#define CLEANUP_STATUS_TABLE(X)               \
+	X(CLEANUP_PENDING, "pending")         \
+	X(CLEANUP_SUCCESS, "success")         \
+	X(CLEANUP_FAILED,  "failed")
+
+#define STATES_ENUM(name, text) name,
+/* Each type's _UNKNOWN is what text outside its table (or NULL) reads as. */
+typedef enum LeaseStatus {
+	LEASE_STATUS_UNKNOWN = -1,
+	LEASE_STATUS_TABLE(STATES_ENUM) LEASE_STATUS__COUNT
+} LeaseStatus;
+typedef enum LeasePolicy {
+	LEASE_POLICY_UNKNOWN = -1,
+	LEASE_POLICY_TABLE(STATES_ENUM) LEASE_POLICY__COUNT
+} LeasePolicy;
+typedef enum EnvStatus {
+	ENV_STATUS_UNKNOWN = -1,
+	ENV_STATUS_TABLE(STATES_ENUM) ENV_STATUS__COUNT
+} EnvStatus;
+typedef enum SecretStatus {
+	SECRET_STATUS_UNKNOWN = -1,
+	SECRET_STATUS_TABLE(STATES_ENUM) SECRET_STATUS__COUNT
+} SecretStatus;
+typedef enum CleanupStatus {
+	CLEANUP_STATUS_UNKNOWN = -1,
+	CLEANUP_STATUS_TABLE(STATES_ENUM) CLEANUP_STATUS__COUNT
+} CleanupStatus;
+#undef STATES_ENUM
+
+/* type_text(value): the stored text; "" for _UNKNOWN.
+ * type_of(text): the value; _UNKNOWN for NULL or text outside the table.
+ * type_is(text, value): text reads as value (false for NULL). */
+#define STATES_DECLARE(Type, prefix)                             \
+	const char *prefix##_text(Type value);                   \
+	Type prefix##_of(const char *text);                      \
+	bool prefix##_is(const char *text, Type value);
+STATES_DECLARE(LeaseStatus, lease_status)
+STATES_DECLARE(LeasePolicy, lease_policy)
+STATES_DECLARE(EnvStatus, env_status)
+STATES_DECLARE(SecretStatus, secret_status)
+STATES_DECLARE(CleanupStatus, cleanup_status)
+#undef STATES_DECLARE
+
+#endif
