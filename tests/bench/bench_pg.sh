@@ -26,7 +26,11 @@ done
 f2=$(median <f2) f4=$(median <f4) ev=$(median <ev)
 rate() { awk -v n=$PAIRS -v t="$1" 'BEGIN { printf "%.0f/s", n * 1000 / t }'; }
 echo "PostgreSQL acquire+release, fake provider, core API, $PAIRS pairs x $ROUNDS (median ms: floor2 $f2, floor4 $f4, envctl $ev):"
-row "PostgreSQL acquire+release pairs/s vs 2-transaction libpq floor" "$(rate "$f2")" "$(rate "$ev")" "$(ratio "$ev" "$f2")" "<= 1.50"
+# The issue's floor is the 4-transaction one: bare libpq issuing the same
+# statements envctl does (intent and outcome of each action, as on
+# SQLite). The 2-transaction row drops the intents, so it is shown for
+# reference, not as a target.
+row "PostgreSQL acquire+release pairs/s vs 2-transaction libpq floor" "$(rate "$f2")" "$(rate "$ev")" "$(ratio "$ev" "$f2")" "reference"
 row "PostgreSQL acquire+release pairs/s vs 4-transaction libpq floor" "$(rate "$f4")" "$(rate "$ev")" "$(ratio "$ev" "$f4")" "<= 1.50"
 
 # ---------------------------------------------------------------- list
