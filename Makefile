@@ -61,7 +61,7 @@ UNIT_BIN  = $(BUILD)/tests/unit-tests
 TEST_HELPER_SRCS = $(wildcard tests/helpers/*.c)
 TEST_HELPERS = $(TEST_HELPER_SRCS:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
 
-.PHONY: all run check test unit e2e deps bench asan valgrind fuzz soak lint install uninstall clean helpers docs
+.PHONY: all run check check-layers test unit e2e deps bench asan valgrind fuzz soak lint install uninstall clean helpers docs
 
 all: $(BIN) $(PLUGIN_BINS) $(PLUGIN_MANIFESTS)
 
@@ -153,8 +153,13 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	./$(BIN)
 
-check: deps
+check: deps check-layers
 	@$(MAKE) --no-print-directory test
+
+# The include and call rules of doc/DESIGN.md, "Layers" (which layer may
+# include which header, no curses or SQL in core, reads through core).
+check-layers:
+	@bash tests/check_layers.sh src
 
 test: all $(UNIT_BIN) $(TEST_HELPERS)
 	@$(MAKE) --no-print-directory unit e2e
