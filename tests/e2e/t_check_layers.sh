@@ -84,53 +84,66 @@ bad() {
 	mkdir -p "$(dirname "$dir/$file")"
 	printf '%s\n' "$text" >> "$dir/$file"
 	line=$(wc -l < "$dir/$file")
-	expect_rc 1 bash "$checker" "$dir"
+	expect_rc 1 bash "$checker" "$dir" </dev/null
 	contains "$out" "$dir/$file:$line: [$rule]"
 	got=$(printf '%s\n' "$out" | grep -c ': \[')
 	[ "$got" -eq 1 ] || fail "case $n ($file: $text): want one violation, got $got: $out"
 	contains "$out" "1 violation(s)"
 }
 
+# Each case: FILE|RULE|LINE (lines starting with # are comments).
+while IFS='|' read -r file rule text; do
+	case $file in '#'*|'') continue;; esac
+	bad "$file" "$rule" "$text"
+done <<'CASES'
 # A higher layer, from each layer up.
-bad util/buf.c higher-layer '#include "schema/lib.h"'
-bad schema/validate.c higher-layer '#include "store/lib.h"'
-bad plugin/rpc.c higher-layer '#include "core/lib.h"'
-bad core/app.c higher-layer '#include "tui/lib.h"'
-bad core/app.h higher-layer '#include "cli/cli.h"'
-bad tui/view_envs.c higher-layer '#include "cli/lib.h"'
-bad tui/view_envs.c higher-layer '#include <cli/lib.h>'
+util/buf.c|higher-layer|#include "schema/lib.h"
+schema/validate.c|higher-layer|#include "store/lib.h"
+plugin/rpc.c|higher-layer|#include "core/lib.h"
+core/app.c|higher-layer|#include "tui/lib.h"
+core/app.h|higher-layer|#include "cli/cli.h"
+tui/view_envs.c|higher-layer|#include "cli/lib.h"
+tui/view_envs.c|higher-layer|#include <cli/lib.h>
 # A lower layer's header other than its lib.h.
-bad tui/view_envs.c lib-only '#include "util/buf.h"'
-bad tui/view_envs.c lib-only '#include "store/store.h"'
-bad tui/view_envs.c lib-only '#include "../store/private.h"'
-bad tui/view_envs.c lib-only '#  include "core/app.h"'
-bad cli/cmd_db.c lib-only '#include "tui/tui.h"'
-bad core/app.c lib-only '#include "plugin/rpc.h"'
-bad main.c lib-only '#include "cli/cli.h"'
-bad plugins/ssh/ssh.c lib-only '#include "plugin/rpc.h"'
+tui/view_envs.c|lib-only|#include "util/buf.h"
+tui/view_envs.c|lib-only|#include "store/store.h"
+tui/view_envs.c|lib-only|#include "../store/private.h"
+tui/view_envs.c|lib-only|#  include "core/app.h"
+cli/cmd_db.c|lib-only|#include "tui/tui.h"
+core/app.c|lib-only|#include "plugin/rpc.h"
+main.c|lib-only|#include "cli/cli.h"
+plugins/ssh/ssh.c|lib-only|#include "plugin/rpc.h"
 # Plugin programs use util, schema and plugin only, and nothing includes them.
-bad plugins/ssh/ssh.c plugins '#include "store/lib.h"'
-bad plugins/ssh/ssh.c plugins '#include "core/lib.h"'
-bad plugins/bwrap/bwrap.c plugins '#include "plugins/ssh/ssh.h"'
-bad core/app.c plugins '#include "plugins/ssh/ssh.h"'
+plugins/ssh/ssh.c|plugins|#include "store/lib.h"
+plugins/ssh/ssh.c|plugins|#include "core/lib.h"
+plugins/bwrap/bwrap.c|plugins|#include "plugins/ssh/ssh.h"
+core/app.c|plugins|#include "plugins/ssh/ssh.h"
 # No terminal and no SQL in core.
-for h in '<curses.h>' '<ncurses.h>' '<ncursesw/curses.h>' '<form.h>' '<menu.h>' \
-	'<panel.h>' '<sqlite3.h>' '<libpq-fe.h>' '<postgresql/libpq-fe.h>'; do
-	bad core/app.c core-headers "#include $h"
-done
-bad core/lib.h core-headers '#include "sqlite3.h"'
+core/app.c|core-headers|#include <curses.h>
+core/app.c|core-headers|#include <ncurses.h>
+core/app.c|core-headers|#include <ncursesw/curses.h>
+core/app.c|core-headers|#include <form.h>
+core/app.c|core-headers|#include <menu.h>
+core/app.c|core-headers|#include <panel.h>
+core/app.c|core-headers|#include <sqlite3.h>
+core/app.c|core-headers|#include <libpq-fe.h>
+core/app.c|core-headers|#include <postgresql/libpq-fe.h>
+core/lib.h|core-headers|#include "sqlite3.h"
 # The store knows no provider and no front end.
-for l in plugin core tui cli; do
-	bad store/store.c store-higher "#include \"$l/lib.h\""
-done
-bad store/private.h store-higher '#include "core/app.h"'
+store/store.c|store-higher|#include "plugin/lib.h"
+store/store.c|store-higher|#include "core/lib.h"
+store/store.c|store-higher|#include "tui/lib.h"
+store/store.c|store-higher|#include "cli/lib.h"
+store/private.h|store-higher|#include "core/app.h"
 # Front ends read through core.
-bad tui/view_envs.c front-end-call '	store_lease_get(app, id, &l);'
-bad tui/view_envs.c front-end-call '	if (store_env_list (app->store, &list) != ST_OK) return;'
-bad tui/view_envs.c front-end-call '	db_exec(app->db, "x");'
-bad cli/cmd_db.c front-end-call '	return db_check(app, json);'
-bad cli/cmd_db.c front-end-call '	n = store_lease_clear_all(app); /* not a destructor */'
-bad cli/cli.h front-end-call '#define CLI_PATH(a) store_path((a)->store)'
+tui/view_envs.c|front-end-call|	store_lease_get(app, id, &l);
+tui/view_envs.c|front-end-call|	if (store_env_list (app->store, &list) != ST_OK) return;
+tui/view_envs.c|front-end-call|	db_exec(app->db, "x");
+cli/cmd_db.c|front-end-call|	return db_check(app, json);
+cli/cmd_db.c|front-end-call|	n = store_lease_clear_all(app); /* not a destructor */
+cli/cli.h|front-end-call|#define CLI_PATH(a) store_path((a)->store)
+CASES
+[ "$n" -eq 40 ] || fail "ran $n of the 40 wrong trees"
 
 # Usage errors are not a pass.
 expect_rc 2 bash "$checker" "$work/missing"
