@@ -1,4 +1,4 @@
-/* The environment save flow of SPEC §4 against real SQLite files, with a
+/* The environment save flow of DESIGN §5.2 (Saving) against real SQLite files, with a
  * test provider whose schema has secret fields at the top, nested and in
  * array items (tests/helpers/testprov.h). */
 #include <check.h>
