@@ -186,7 +186,7 @@ run: deps
 check: deps check-layers
 	@$(MAKE) --no-print-directory test
 
-# The include and call rules of doc/DESIGN.md, "Layers" (which layer may
+# The include and call rules of doc/DESIGN.md §2.1 (which layer may
 # include which header, no curses or SQL in core, reads through core).
 check-layers:
 	@bash tests/check_layers.sh src

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# check_layers.sh [SRC_DIR] — the layer rules of doc/DESIGN.md, "Layers",
-# checked on every .c and .h under SRC_DIR (default: src). `make
-# check-layers` runs it; tests/e2e/t_check_layers.sh proves each rule on
+# check_layers.sh [SRC_DIR] — the layer rules of doc/DESIGN.md §2.1
+# (Include rules and `make check-layers`), checked on every .c and .h under
+# SRC_DIR (default: src). `make check-layers` runs it; tests/e2e/t_check_layers.sh proves each rule on
 # synthetic trees. Prints FILE:LINE: [rule] what is wrong, and exits 1 when
 # anything is; 0 when the tree is clean; 2 on a usage error.
 #
@@ -194,6 +194,6 @@ FNR == 1 { C_IN_COMMENT = 0; nfiles++; split("", LOCAL); front = (layer_of(FILEN
 	if (front && code ~ /(store|db)_/) check_calls(code, $0, FNR)
 }
 END {
-	if (bad) { printf "check-layers: %d violation(s) in %s (rules: doc/DESIGN.md, \"Layers\")\n", bad, root; exit 1 }
+	if (bad) { printf "check-layers: %d violation(s) in %s (the rules: doc/DESIGN.md §2.1)\n", bad, root; exit 1 }
 	printf "check-layers: %s: %d files, layers ok\n", root, nfiles
 }' $list
