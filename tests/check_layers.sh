@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # check_layers.sh [SRC_DIR] — the layer rules of doc/DESIGN.md §2.1
 # (Include rules and `make check-layers`), checked on every .c and .h under
-# SRC_DIR (default: src). `make check-layers` runs it; tests/e2e/t_check_layers.sh proves each rule on
-# synthetic trees. Prints FILE:LINE: [rule] what is wrong, and exits 1 when
-# anything is; 0 when the tree is clean; 2 on a usage error.
+# SRC_DIR (default: src). `make check-layers` runs it;
+# tests/e2e/t_check_layers.sh proves each rule on synthetic trees. Prints
+# FILE:LINE: [rule] what is wrong, and exits 1 when anything is; 0 when the
+# tree is clean; 2 on a usage error.
 #
 # The rules (lowest layer first: util schema store plugin core tui cli;
 # src/main.c on top; src/plugins/NAME/ are separate programs):
