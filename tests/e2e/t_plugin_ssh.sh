@@ -38,18 +38,23 @@ all="$all$out$errout"
 expect_rc 3 envctl lease exec "$l1" -- sh -c 'exit 3'
 
 # While a command runs, no process holds the key in its argv or environment.
-envctl lease exec "$l1" -- sleep 2 >/dev/null 2>&1 &
+# The command says it has started (the file started in its workspace) and
+# holds its session open until the scan is done (the file go), at most 10 s.
+envctl lease exec "$l1" -- sh -c 'touch started; i=0; while [ ! -e go ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done' >/dev/null 2>&1 &
 runner=$!
-sleep 0.8
+for _ in $(seq 1 200); do [ -e "$ws/started" ] && break; sleep 0.05; done
+[ -e "$ws/started" ] || fail "the command did not start within 10 s"
+kill -0 "$runner" 2>/dev/null || fail "the exec ended before the scan"
 hits=0
 for p in /proc/[0-9]*; do
 	for f in cmdline environ; do
-		if [ -r "$p/$f" ] && tr '\0' '\n' <"$p/$f" 2>/dev/null | grep -qF "$marker"; then
+		if [ -r "$p/$f" ] && { tr '\0' '\n' <"$p/$f"; } 2>/dev/null | grep -qF "$marker"; then
 			hits=$((hits + 1)); echo "key found in $p/$f" >&2
 		fi
 	done
 done
-wait "$runner" || fail "the sleeping exec failed"
+: > "$ws/go"
+wait "$runner" || fail "the waiting exec failed"
 [ "$hits" -eq 0 ] || fail "the private key showed up in $hits argv/environment"
 
 expect_rc 0 envctl lease release "$l1"

@@ -13,67 +13,40 @@ bash "$here/../bench/seed.sh" 12 3000 >/dev/null || fail "seeding"
 sqlite3 "$ENVCTL_DB" "UPDATE leases SET provider = 'bwrap' WHERE rowid % 3 = 0" ||
 	fail "setting providers"
 
-rep() { local i; for ((i = 0; i < $2; i++)); do printf '%s\n' "$1"; done; }
 {
 	# > from ACQUIRED to STATUS (still descending), S: ascending
-	echo "> S"; rep "<PgDn>" 30; echo "<Dump s1.txt> <Enter> <Dump s1-sel.txt> q"
-	rep "<Down>" 200; echo "<Dump s2.txt> <Enter> <Dump s2-sel.txt> q"
+	echo "> S"; repeat_line "<PgDn>" 30; echo "<Dump s1.txt> <Enter> <Dump s1-sel.txt> q"
+	repeat_line "<Down>" 200; echo "<Dump s2.txt> <Enter> <Dump s2-sel.txt> q"
 	echo "<End> <Dump s3.txt> <Enter> <Dump s3-sel.txt> q"
-	rep "<PgUp>" 40; echo "<Dump s4.txt> <Enter> <Dump s4-sel.txt> q"
-	rep "<Up>" 300; echo "<Dump s5.txt> <Enter> <Dump s5-sel.txt> q"
+	repeat_line "<PgUp>" 40; echo "<Dump s4.txt> <Enter> <Dump s4-sel.txt> q"
+	repeat_line "<Up>" 300; echo "<Dump s5.txt> <Enter> <Dump s5-sel.txt> q"
 	echo "<Home> <Dump s6.txt> <Enter> <Dump s6-sel.txt> q"
-	echo "S"; rep "<PgDn>" 45; echo "<Dump d1.txt> <Enter> <Dump d1-sel.txt> q"
+	echo "S"; repeat_line "<PgDn>" 45; echo "<Dump d1.txt> <Enter> <Dump d1-sel.txt> q"
 	echo "G <PgUp> <PgUp> <Dump d2.txt> <Enter> <Dump d2-sel.txt> q"
-	echo "g /provider:bwrap<Enter>"; rep "<PgDn>" 20; echo "<Dump b1.txt> <Enter> <Dump b1-sel.txt> q"
+	echo "g /provider:bwrap<Enter>"; repeat_line "<PgDn>" 20; echo "<Dump b1.txt> <Enter> <Dump b1-sel.txt> q"
 	echo "<End> <Up> <Dump b2.txt> <Enter> <Dump b2-sel.txt> q"
 	# > from STATUS to PROVIDER (still descending), under a status filter;
 	# then unfiltered and ascending (S)
-	echo "<Esc> > /failed<Enter>"; rep "<PgDn>" 5; echo "<Dump p1.txt> <Enter> <Dump p1-sel.txt> q"
+	echo "<Esc> > /failed<Enter>"; repeat_line "<PgDn>" 5; echo "<Dump p1.txt> <Enter> <Dump p1-sel.txt> q"
 	echo "<End> <PgUp> <Dump p2.txt> <Enter> <Dump p2-sel.txt> q"
-	echo "<Esc> S"; rep "<PgDn>" 60; echo "<Dump p3.txt> <Enter> <Dump p3-sel.txt> q"
+	echo "<Esc> S"; repeat_line "<PgDn>" 60; echo "<Dump p3.txt> <Enter> <Dump p3-sel.txt> q"
 	echo "<End> <Up> <Up> <Dump p4.txt> <Enter> <Dump p4-sel.txt> q"
 } >keys.txt
 envctl --view leases --script keys.txt >out.txt 2>&1 || fail "console: $(cat out.txt)"
 
-# check DUMP WHERE ORDER: the screen's rows are the OFFSET window of
-# "SELECT ... WHERE ... ORDER BY ..." starting at the first row's position,
-# the selection is inside it and the total is right.
-check() {
-	local dump=$1 where=$2 order=$3 first pos total rows n expect k sel
-	[ -e "$dump" ] || fail "no screen $dump"
-	rows=$(grep -o 'sandbox://fake/run-[0-9]*' "$dump")
-	n=$(printf '%s\n' "$rows" | grep -c .)
-	[ "$n" -gt 0 ] || fail "$dump shows no lease: $(cat "$dump")"
-	first=$(printf '%s\n' "$rows" | head -1)
-	read -r pos total < <(grep -o '[0-9]*/[0-9]* ─┘' "$dump" | tr '/' ' ' | tr -d '─┘')
-	expect=$(sqlite3 "$ENVCTL_DB" "SELECT count(*) FROM leases WHERE $where")
-	[ "$total" = "$expect" ] || fail "$dump: total $total, the table has $expect"
-	k=$(sqlite3 "$ENVCTL_DB" "WITH o AS (SELECT provider_lease_id p, row_number() OVER (ORDER BY $order) r FROM leases WHERE $where) SELECT r FROM o WHERE p = '$first'")
-	expect=$(sqlite3 "$ENVCTL_DB" "SELECT provider_lease_id FROM leases WHERE $where ORDER BY $order LIMIT $n OFFSET $((k - 1))")
-	[ "$rows" = "$expect" ] || fail "$dump: rows from position $k are not the list's: $(diff <(echo "$rows") <(echo "$expect") | head -5)"
-	[ "$pos" -ge "$k" ] && [ "$pos" -le $((k + n - 1)) ] ||
-		fail "$dump: selection $pos is not on the screen (rows $k..$((k + n - 1)))"
-	# Enter opened the selected lease: it must be the one at that position.
-	sel=$(grep -o 'sandbox://fake/run-[0-9]*' "${dump%.txt}-sel.txt" | head -1)
-	[ "$sel" = "$(printf '%s\n' "$rows" | sed -n "$((pos - k + 1))p")" ] ||
-		fail "$dump: position $pos shows $(printf '%s\n' "$rows" | sed -n "$((pos - k + 1))p"), Enter opened $sel"
-	expect=$(sqlite3 "$ENVCTL_DB" "SELECT provider_lease_id FROM leases WHERE $where ORDER BY $order LIMIT 1 OFFSET $((pos - 1))")
-	[ "$sel" = "$expect" ] || fail "$dump: the lease at position $pos is $expect, the view selected $sel"
-	echo "$k $pos"
-}
 tie="acquired_at DESC, id DESC"
-for d in s1 s2 s3 s4 s5 s6; do check $d.txt 1 "status, $tie" >/dev/null; done
-read -r k pos < <(check s3.txt 1 "status, $tie")
+for d in s1 s2 s3 s4 s5 s6; do lease_window_check $d.txt 1 "status, $tie" >/dev/null; done
+read -r k pos < <(lease_window_check s3.txt 1 "status, $tie")
 [ "$pos" = 3000 ] || fail "End of the STATUS order selects $pos, not the last lease"
-read -r k pos < <(check s6.txt 1 "status, $tie")
+read -r k pos < <(lease_window_check s6.txt 1 "status, $tie")
 [ "$k" = 1 ] && [ "$pos" = 1 ] || fail "Home shows row $k, selects $pos"
-check d1.txt 1 "status DESC, $tie" >/dev/null
-check d2.txt 1 "status DESC, $tie" >/dev/null
-check b1.txt "provider = 'bwrap'" "status DESC, $tie" >/dev/null
-check b2.txt "provider = 'bwrap'" "status DESC, $tie" >/dev/null
-check p1.txt "status = 'failed'" "provider DESC, $tie" >/dev/null
-check p2.txt "status = 'failed'" "provider DESC, $tie" >/dev/null
-check p3.txt 1 "provider, $tie" >/dev/null
-check p4.txt 1 "provider, $tie" >/dev/null
+lease_window_check d1.txt 1 "status DESC, $tie" >/dev/null
+lease_window_check d2.txt 1 "status DESC, $tie" >/dev/null
+lease_window_check b1.txt "provider = 'bwrap'" "status DESC, $tie" >/dev/null
+lease_window_check b2.txt "provider = 'bwrap'" "status DESC, $tie" >/dev/null
+lease_window_check p1.txt "status = 'failed'" "provider DESC, $tie" >/dev/null
+lease_window_check p2.txt "status = 'failed'" "provider DESC, $tie" >/dev/null
+lease_window_check p3.txt 1 "provider, $tie" >/dev/null
+lease_window_check p4.txt 1 "provider, $tie" >/dev/null
 grep -q 'STATUS▲' s1.txt && grep -q 'STATUS▼' d1.txt && grep -q 'PROVID…▼' p1.txt ||
 	fail "the headings do not show the sort: $(for f in s1 d1 p1; do sed -n 3p $f.txt; done)"

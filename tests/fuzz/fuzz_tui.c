@@ -25,8 +25,7 @@ static char fz_template[600], fz_db[600];
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
 {
-	return "leak:libncursesw.so\nleak:libtinfo.so\nleak:libformw.so\nleak:libmenuw.so\n"
-	       "leak:libpanelw.so\n";
+	return "leak:libncursesw.so\nleak:libtinfo.so\n";
 }
 
 static void fz_app(App *app, const char *db)

@@ -251,3 +251,16 @@ int tu_mode(const char *path)
 		return -1;
 	return (int)(st.st_mode & 07777);
 }
+
+char *tu_env_app(App *app, Status (*add)(Registry *registry, Error *err), Error *err)
+{
+	char *dir = tu_store_dir();
+
+	memset(app, 0, sizeof *app);
+	error_clear(err);
+	ck_assert_int_eq(registry_init(&app->registry, tu_forms_dir(), err), ST_OK);
+	ck_assert_msg(add(&app->registry, err) == ST_OK, "%s", err->msg);
+	app->db_path = tu_db_path(dir);
+	ck_assert_int_eq(app_set_actor(app, "test", err), ST_OK);
+	return dir;
+}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "core/app.h"
 #include "store/store.h"
 
 /* A fresh directory; XDG_CONFIG_HOME points into it and ENVCTL_MASTER_KEY
@@ -31,5 +32,10 @@ char *tu_sql_plan(const char *db_path, const char *sql);
 int tu_file_contains(const char *path, const char *needle);
 /* File mode bits (07777) or -1. */
 int tu_mode(const char *path);
+/* The environment suites' fixture: *app on the database of a fresh store
+ * directory, with the shipped forms and the providers `add` registers
+ * (e.g. testprov_register), acting as "test"; err is cleared. Returns the
+ * directory (caller frees it after app_free(app)). Fails the test on error. */
+char *tu_env_app(App *app, Status (*add)(Registry *registry, Error *err), Error *err);
 
 #endif

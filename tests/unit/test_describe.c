@@ -15,25 +15,17 @@
 #include "util/json.h"
 
 static App app;
-static char *dir, *path;
+static char *dir;
 static Error err;
 
 static void setup(void)
 {
-	dir = tu_store_dir();
-	path = tu_db_path(dir);
-	memset(&app, 0, sizeof app);
-	error_clear(&err);
-	ck_assert_int_eq(registry_init(&app.registry, tu_forms_dir(), &err), ST_OK);
-	ck_assert_int_eq(testprov_register(&app.registry, &err), ST_OK);
-	app.db_path = strdup(path);
-	ck_assert_int_eq(app_set_actor(&app, "test", &err), ST_OK);
+	dir = tu_env_app(&app, testprov_register, &err);
 }
 
 static void teardown(void)
 {
 	app_free(&app);
-	free(path);
 	free(dir);
 }
 

@@ -1,4 +1,4 @@
-/* The environment save flow of SPEC §4 against real SQLite files, with a
+/* The environment save flow of DESIGN §5.2 (Saving) against real SQLite files, with a
  * test provider whose schema has secret fields at the top, nested and in
  * array items (tests/helpers/testprov.h). */
 #include <check.h>
@@ -20,14 +20,8 @@ static Error err;
 
 static void setup(void)
 {
-	dir = tu_store_dir();
-	path = tu_db_path(dir);
-	memset(&app, 0, sizeof app);
-	error_clear(&err);
-	ck_assert_int_eq(registry_init(&app.registry, tu_forms_dir(), &err), ST_OK);
-	ck_assert_int_eq(testprov_register(&app.registry, &err), ST_OK);
-	app.db_path = strdup(path);
-	ck_assert_int_eq(app_set_actor(&app, "test", &err), ST_OK);
+	dir = tu_env_app(&app, testprov_register, &err);
+	path = strdup(app.db_path);
 }
 
 static void teardown(void)

@@ -1,4 +1,4 @@
-/* Lease rules of SPEC §3 that need no database, against a scripted double. */
+/* Lease rules of DESIGN §4 (Leases) that need no database, against a scripted double. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

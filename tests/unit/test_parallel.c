@@ -16,7 +16,44 @@ typedef struct Ctx {
 	pthread_t caller;
 	bool done_on_caller;
 	int cancel_after;
+	/* What a job waits for, with a deadline, instead of sleeping: until
+	 * this many jobs have run at once, or until the caller has ticked.
+	 * Neither: the job takes 20 ms (work, for the cancel test). */
+	int overlap;
+	bool wait_tick;
+	atomic_bool gave_up; /* a wait hit its deadline: the others go on */
 } Ctx;
+
+static atomic_int ticks;
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until the job's condition holds, at most 2 s for all jobs together. */
+static void job_wait(Ctx *c)
+{
+	struct timespec ts = { 0, 1000 * 1000 };
+	long long end = mono_ms() + 2000;
+
+	for (;;) {
+		if (c->overlap && atomic_load(&c->max_seen) >= c->overlap)
+			return;
+		if (c->wait_tick && atomic_load(&ticks) >= 1)
+			return;
+		if (atomic_load(&c->gave_up))
+			return;
+		if (mono_ms() >= end) {
+			atomic_store(&c->gave_up, true);
+			return;
+		}
+		nanosleep(&ts, NULL);
+	}
+}
 
 static void job(size_t i, void *ud)
 {
@@ -27,7 +64,10 @@ static void job(size_t i, void *ud)
 
 	while (now > seen && !atomic_compare_exchange_weak(&c->max_seen, &seen, now))
 		;
-	nanosleep(&ts, NULL);
+	if (c->overlap || c->wait_tick)
+		job_wait(c);
+	else
+		nanosleep(&ts, NULL);
 	c->ran[i]++;
 	atomic_fetch_sub(&c->in_flight, 1);
 }
@@ -51,8 +91,6 @@ static bool cancelled(void *ud)
 
 static const ParallelOps ops = { .run = job, .done = done, .cancelled = cancelled };
 
-static atomic_int ticks;
-
 static void tick(void *ud)
 {
 	Ctx *c = ud;
@@ -71,6 +109,7 @@ START_TEST(tick_while_waiting)
 
 	memset(&c, 0, sizeof c);
 	c.caller = pthread_self();
+	c.wait_tick = true;
 	atomic_store(&ticks, 0);
 	ck_assert_int_eq(parallel_run(5, 1, &tops, &c, &err), ST_OK);
 	ck_assert_int_eq(c.done_count, 5);
@@ -86,14 +125,15 @@ START_TEST(bounded_and_complete)
 	memset(&c, 0, sizeof c);
 	c.caller = pthread_self();
 	c.done_on_caller = true;
+	c.overlap = 4; /* each job waits until four have run at once */
 	ck_assert_int_eq(parallel_run(40, 4, &ops, &c, &err), ST_OK);
 	ck_assert_int_eq(c.done_count, 40);
 	for (int i = 0; i < 40; i++) {
 		ck_assert_int_eq(c.ran[i], 1);
 		ck_assert_int_eq(c.done_seen[i], 1);
 	}
-	ck_assert_int_le(atomic_load(&c.max_seen), 4);
-	ck_assert_int_ge(atomic_load(&c.max_seen), 2);
+	ck_assert_int_eq(atomic_load(&c.max_seen), 4);
+	ck_assert(!atomic_load(&c.gave_up));
 	ck_assert(c.done_on_caller);
 }
 END_TEST

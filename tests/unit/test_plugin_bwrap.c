@@ -372,7 +372,8 @@ START_TEST(reuse_lease_resumed_and_kept)
 
 	acquire(cfg, "run-1", &h);
 	ck_assert(json_is_true(h.metadata, "reuseLease"));
-	/* The generic rule of SPEC §3 matches it for the same config. */
+	/* The generic reuse rule (DESIGN §4.1, Acquire and reuse) matches it
+	 * for the same config. */
 	ck_assert(provider_matches_reusable_lease(bw, cfg, h.provider_lease_id, h.metadata));
 	ws = strdup(json_get_string(h.metadata, "workspacePath"));
 	ck_assert_int_eq(run(cfg, &h, "echo kept > state", 0, &r, &err), ST_OK);

@@ -98,6 +98,24 @@ static void expect_ok_after(void)
 	cJSON_Delete(r);
 }
 
+/* Waits, at most deadline_ms, until the worker has n calls in flight: a
+ * test that goes on before the call it started is in flight tests nothing
+ * (a fixed sleep only hopes it is). */
+static void wait_in_flight(long n, long deadline_ms)
+{
+	PluginWorkerInfo info;
+	long long end = now_ms() + deadline_ms;
+
+	for (;;) {
+		plugin_worker_info(worker, &info);
+		if (info.in_flight == n)
+			return;
+		ck_assert_msg(now_ms() < end, "%ld calls in flight after %ld ms, want %ld",
+			      info.in_flight, deadline_ms, n);
+		usleep(2 * 1000);
+	}
+}
+
 static char *log_text(void)
 {
 	char *path = plugin_log_path(logdir, PLUGIN_ID);
@@ -195,8 +213,8 @@ END_TEST
 START_TEST(hung_call_does_not_block_others)
 {
 	ThreadCall hung;
+	PluginWorkerInfo info;
 	pthread_t th;
-	long long start;
 
 	memset(&hung, 0, sizeof hung);
 	hung.method = "environmentProbe";
@@ -205,10 +223,12 @@ START_TEST(hung_call_does_not_block_others)
 	hung.timeout = 1500;
 	expect_ok_after(); /* started */
 	pthread_create(&th, NULL, thread_call, &hung);
-	usleep(100 * 1000);
-	start = now_ms();
+	wait_in_flight(1, 3000);
+	/* Another call is answered while the hung one is still waiting. */
 	expect_ok_after();
-	ck_assert_int_lt(now_ms() - start, 500);
+	plugin_worker_info(worker, &info);
+	ck_assert_msg(info.in_flight == 1, "the hung call ended (%ld in flight) before the other "
+		      "call was answered", info.in_flight);
 	pthread_join(th, NULL);
 	ck_assert_int_eq(hung.st, ST_E_TIMEOUT);
 	expect_contains(hung.msg, "plugin test.worker: environmentProbe did not answer within 1500 ms");
@@ -261,13 +281,7 @@ START_TEST(cancelled_call_is_abandoned_and_its_late_answer_dropped)
 	c.token = runtime_cancel_new();
 	ck_assert_ptr_nonnull(c.token);
 	pthread_create(&th, NULL, cancel_call, &c);
-	for (int i = 0; i < 200; i++) {
-		plugin_worker_info(worker, &info);
-		if (info.in_flight == 1)
-			break;
-		usleep(5 * 1000);
-	}
-	ck_assert_int_eq(info.in_flight, 1);
+	wait_in_flight(1, 3000);
 	ck_assert(!runtime_cancelled()); /* this thread has no token */
 	runtime_cancel(c.token);
 	pthread_join(th, NULL);
@@ -304,12 +318,7 @@ START_TEST(cancel_reaches_a_call_that_never_answers)
 	expect_ok_after();
 	c.token = runtime_cancel_new();
 	pthread_create(&th, NULL, cancel_call, &c);
-	for (int i = 0; i < 200; i++) {
-		plugin_worker_info(worker, &info);
-		if (info.in_flight == 1)
-			break;
-		usleep(5 * 1000);
-	}
+	wait_in_flight(1, 3000);
 	runtime_cancel(c.token);
 	pthread_join(th, NULL);
 	runtime_cancel_free(c.token);
@@ -520,7 +529,7 @@ START_TEST(stderr_flood_is_bounded_and_console_responsive)
 	flood.timeout = 20000;
 	expect_ok_after();
 	pthread_create(&th, NULL, thread_call, &flood);
-	usleep(20 * 1000);
+	wait_in_flight(1, 3000);
 	start = now_ms();
 	expect_ok_after();
 	ck_assert_int_lt(now_ms() - start, 1000);

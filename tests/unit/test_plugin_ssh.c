@@ -308,7 +308,7 @@ START_TEST(lease_lifecycle_and_key_hygiene)
 	LeaseInput lin;
 	pthread_t th;
 	Error err;
-	char *marker = key_marker(), *file;
+	char *marker = key_marker(), *file, *go;
 	const char *ws;
 	int scanned, key_files = 0;
 
@@ -325,21 +325,31 @@ START_TEST(lease_lifecycle_and_key_hygiene)
 	memset(&t, 0, sizeof t);
 	t.cfg = cfg;
 	t.h = &h;
-	t.script = "echo hi > f; cat f; sleep 1";
+	/* The command holds its ssh session open until the test has looked
+	 * (the file go), at most 10 s; the test looks once the command has
+	 * written f, so the scan below sees a command that is running. */
+	t.script = "echo hi > f; cat f; i=0; while [ ! -e go ] && [ $i -lt 1000 ]; do "
+		   "sleep 0.01; i=$((i+1)); done";
 	pthread_create(&th, NULL, exec_thread, &t);
-	usleep(400 * 1000);
+	file = fs_join(ws, "f");
+	go = fs_join(ws, "go");
+	for (long long end = tu_now_ms() + 10000; !(fs_is_file(file) && count_our_ssh() > 0);) {
+		ck_assert_msg(tu_now_ms() < end, "the command did not start within 10 s");
+		usleep(5 * 1000);
+	}
 	ck_assert_int_eq(scan_processes(marker, &scanned), 0);
 	ck_assert_int_gt(scanned, 3);
 	/* Meanwhile the key sits in a private 0600 file in the worker's own
 	 * scratch directory, and only there. */
 	key_files = count_key_files(true);
 	ck_assert_int_eq(key_files, 1);
+	tu_touch(go);
+	free(go);
 	pthread_join(th, NULL);
 	ck_assert_msg(t.st == ST_OK, "%s", t.err.msg);
 	ck_assert_int_eq(t.r.exit_code, 0);
 	ck_assert_str_eq(t.r.out, "hi\n");
 	exec_result_free(&t.r);
-	file = fs_join(ws, "f");
 	ck_assert(fs_is_file(file));
 	free(file);
 	ck_assert_int_eq(count_key_files(false), 0);

@@ -1,4 +1,4 @@
-/* The fake provider and the generic rules of SPEC §3. */
+/* The fake provider and the generic rules of DESIGN §4.1 (Acquire and reuse). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

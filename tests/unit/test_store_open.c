@@ -141,7 +141,7 @@ START_TEST(test_migrations_tracked_and_idempotent)
 	ck_assert_int_eq(atoi(v), store_schema_version_latest());
 	ck_assert_int_eq(atoi(n), store_schema_version_latest());
 	ck_assert_str_eq(mode, "wal");
-	/* every table of SPEC §2 */
+	/* every table of DESIGN §3 (Entities) */
 	fk = tu_sql_text(path, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
 			       "WHERE type = 'table' AND name NOT LIKE 'sqlite%' ORDER BY name)");
 	ck_assert_str_eq(fk, "activity,environments,lease_counts,leases,meta,operators,probes,"

@@ -1,8 +1,10 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 cJSON *tu_json(const char *text)
 {
@@ -26,4 +28,20 @@ const char *tu_forms_dir(void)
 	const char *d = getenv("ENVCTL_TEST_FORMS");
 
 	return d ? d : "forms";
+}
+
+long long tu_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void tu_touch(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_msg(f != NULL, "cannot create %s", path);
+	ck_assert_int_eq(fclose(f), 0);
 }

@@ -17,5 +17,9 @@ cJSON *tu_json(const char *text);
 char *tu_tmpdir(void);
 /* The source tree's forms/ directory. */
 const char *tu_forms_dir(void);
+/* Monotonic milliseconds, for the deadline of a wait on a state. */
+long long tu_now_ms(void);
+/* Creates an empty file (or aborts the test): a signal to a child that polls. */
+void tu_touch(const char *path);
 
 #endif
