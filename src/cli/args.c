@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "util/json.h"
+#include "util/lib.h"
 
 static const CliOpt *cli_find_opt(const CliOpt *opts, const char *arg, size_t len)
 {

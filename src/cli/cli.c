@@ -8,7 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util/term.h"
+#include "tui/lib.h"
+#include "util/lib.h"
 
 /* Subcommand groups. Each lives in its own cmd_*.c. */
 static const CliCommand *const cli_commands[] = {

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "core/app.h"
-#include "tui/tui.h"
+#include "cli/lib.h"
+#include "core/lib.h"
 
 #define ENVCTL_VERSION "0.1.0"
 
@@ -53,12 +53,6 @@ typedef struct CliCommand {
 	const char *notes;      /* what applies to every subcommand; or NULL */
 	const char *exits;      /* exit codes; NULL: the global list */
 } CliCommand;
-
-int cli_main(int argc, char **argv);
-/* cli_main with a hook run once the App is set up (before the command):
- * a test harness registers extra providers there. */
-typedef Status (*CliAppHook)(App *app, Error *err);
-int cli_main_hooked(int argc, char **argv, CliAppHook hook);
 
 /* Shared output helpers. */
 int cli_usage_error(const CliCommand *cmd, const char *fmt, ...)

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/describe.h"
+#include "core/lib.h"
 
 static const CliSubDoc activity_subs[] = {
 	{ "", "", "what changed, newest first",

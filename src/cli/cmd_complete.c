@@ -4,9 +4,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/environment.h"
-#include "util/buf.h"
-#include "util/fs.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 static const CliSubDoc complete_subs[] = {
 	{ "commands", "", "the commands", NULL, NULL, "envctl complete commands", NULL },

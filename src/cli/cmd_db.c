@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/operators.h"
+#include "core/lib.h"
 
 static const CliSubDoc db_subs[] = {
 	{ "check", "", "check the database's integrity and the store's own rules",

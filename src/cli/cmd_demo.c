@@ -2,8 +2,8 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "core/demo.h"
-#include "util/fs.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 static const CliSubDoc demo_subs[] = {
 	{ "", "", "fill an empty database with demo data",

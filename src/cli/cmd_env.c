@@ -6,13 +6,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/describe.h"
-#include "core/env_plugin.h"
-#include "core/environment.h"
-#include "util/ids.h"
-#include "util/buf.h"
-#include "util/json.h"
-#include "util/jsonptr.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 static const CliSubDoc env_subs[] = {
 	{ "create", "NAME --provider KEY", "create an environment on a provider",

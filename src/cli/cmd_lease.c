@@ -5,10 +5,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/lease_shell.h"
-#include "core/lease.h"
-#include "util/fs.h"
-#include "util/json.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 static const CliSubDoc lease_subs[] = {
 	{ "acquire", "ENV", "acquire a lease: a sandbox from the environment's provider",

@@ -7,9 +7,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/plugins.h"
-#include "util/buf.h"
-#include "util/json.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 static const CliSubDoc plugin_subs[] = {
 	{ "list", "", "list plugins with their worker status",

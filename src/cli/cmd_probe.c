@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/probe.h"
-#include "util/json.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 static const CliSubDoc probe_subs[] = {
 	{ "", "--provider KEY --config-file F|-", "probe a draft config that is not saved",

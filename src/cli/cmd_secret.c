@@ -4,9 +4,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/describe.h"
-#include "core/secrets.h"
-#include "util/ids.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 static const CliSubDoc secret_subs[] = {
 	{ "create", "NAME --value-file F|-", "store a new secret",

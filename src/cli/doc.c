@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "util/buf.h"
+#include "util/lib.h"
 
 #define DOC_WIDTH 79
 

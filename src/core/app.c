@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/provider_plugin.h"
-#include "util/fs.h"
+#include "core/private.h"
+#include "util/lib.h"
 
 /* The actor string's size: allocated once at this size and rewritten in
  * place (app_actor_operator), so app_actor()'s pointer stays valid. */

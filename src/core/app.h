@@ -6,9 +6,8 @@
 #include <stdbool.h>
 
 #include "core/registry.h"
-#include "plugin/discover.h"
-#include "plugin/worker.h"
-#include "store/store.h"
+#include "plugin/lib.h"
+#include "store/lib.h"
 
 /* Also defined by cli.h; the two must stay token-identical. */
 #define ENVCTL_VERSION "0.1.0"

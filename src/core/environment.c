@@ -8,12 +8,9 @@
 #include <string.h>
 
 #include "core/env_plugin.h"
-#include "core/redact.h"
-#include "schema/schema.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
-#include "util/jsonptr.h"
+#include "core/private.h"
+#include "schema/lib.h"
+#include "util/lib.h"
 
 /* ------------------------------------------------------------ small helpers */
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "core/app.h"
-#include "schema/schema.h"
+#include "schema/lib.h"
 
 /* One `--set PTR=VALUE`: a JSON Pointer and an already typed value
  * (NULL removes the field, as empty form text does). */

@@ -12,16 +12,10 @@
 #include <sodium.h>
 
 #include "core/environment.h"
-#include "core/lease_rules.h"
+#include "core/private.h"
 #include "core/lease_reuse.h"
-#include "core/redact.h"
 #include "core/runtime.h"
-#include "util/array.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
-#include "util/jsonptr.h"
-#include "util/term.h"
+#include "util/lib.h"
 
 #define LEASE_DESTROYED_KEY LEASE_KEY_DESTROYED
 #define LEASE_RESUMING_KEY LEASE_KEY_RESUMING

@@ -20,7 +20,7 @@
 
 #include "core/app.h"
 #include "core/lease_reuse.h"
-#include "store/store.h"
+#include "store/lib.h"
 
 #define LEASE_CLEANUP_MAX_ATTEMPTS 5
 /* Lease metadata key naming the release/destroy method the provider does

@@ -4,10 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/array.h"
-#include "util/buf.h"
-#include "util/json.h"
-#include "util/jsonptr.h"
+#include "util/lib.h"
 
 /* Values are shown to help, not to dump a provider's metadata. */
 #define LEASE_REUSE_VALUE_MAX 60

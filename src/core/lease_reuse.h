@@ -21,7 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/provider.h"
-#include "store/store.h"
+#include "store/lib.h"
 
 /* Host keys in a lease's metadata (the envctl* namespace is the host's;
  * a provider's keys there are dropped). */

@@ -1,8 +1,8 @@
-#include "core/lease_rules.h"
+#include "core/private.h"
 
 #include <string.h>
 
-#include "util/json.h"
+#include "util/lib.h"
 
 const char *lease_rules_policy(const cJSON *config, const char *run_id)
 {

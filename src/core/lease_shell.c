@@ -15,9 +15,7 @@
 
 #include "core/lease.h"
 #include "core/provider.h"
-#include "util/buf.h"
-#include "util/redact.h"
-#include "util/term.h"
+#include "util/lib.h"
 
 Status lease_shell_check(App *app, const char *lease_id, Error *err)
 {

@@ -22,7 +22,7 @@
 #include <stdio.h>
 
 #include "core/app.h"
-#include "util/buf.h"
+#include "util/lib.h"
 
 /* Checks that the lease is active and its provider can execute; the
  * refusal names why. */

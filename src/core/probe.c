@@ -7,11 +7,8 @@
 #include "core/env_plugin.h"
 #include "core/environment.h"
 #include "core/runtime.h"
-#include "core/parallel.h"
-#include "core/redact.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
+#include "core/private.h"
+#include "util/lib.h"
 
 /* The cause a failed probe gives besides its summary: the first error
  * diagnostic (else the first diagnostic), else metadata.error, else an

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "core/app.h"
-#include "store/store.h"
+#include "store/lib.h"
 
 #define PROBE_DEFAULT_PARALLEL 16
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/json.h"
+#include "util/lib.h"
 
 Provider *provider_new(const ProviderOps *ops, const char *key, const char *display_name,
 		       const char *description, ProviderSource source, unsigned caps,

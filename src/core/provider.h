@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "schema/schema.h"
-#include "util/status.h"
+#include "schema/lib.h"
+#include "util/lib.h"
 
 typedef enum ProviderSource {
 	PROVIDER_BUILTIN,

@@ -4,9 +4,7 @@
 #include <string.h>
 
 #include "core/registry.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
+#include "util/lib.h"
 
 #define FAKE_KEY "fake"
 #define FAKE_DEFAULT_IMAGE "ubuntu:24.04"

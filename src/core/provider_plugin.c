@@ -1,16 +1,13 @@
-#include "core/provider_plugin.h"
+#include "core/private.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/redact.h"
-#include "plugin/rpc.h"
-#include "schema/schema.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
+#include "plugin/lib.h"
+#include "schema/lib.h"
+#include "util/lib.h"
 
 typedef struct PluginProvider {
 	PluginHost *host;

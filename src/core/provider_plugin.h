@@ -6,8 +6,7 @@
 #define ENVCTL_CORE_PROVIDER_PLUGIN_H
 
 #include "core/registry.h"
-#include "plugin/discover.h"
-#include "plugin/worker.h"
+#include "plugin/lib.h"
 
 /* The companyId every call carries: envctl has no companies. */
 #define PROVIDER_PLUGIN_COMPANY_ID "envctl"

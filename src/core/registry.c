@@ -5,10 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/array.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/json.h"
+#include "util/lib.h"
 
 Status registry_init(Registry *r, const char *forms_dir, Error *err)
 {

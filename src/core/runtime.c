@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "core/environment.h"
-#include "core/redact.h"
-#include "plugin/worker.h"
-#include "schema/schema.h"
-#include "util/json.h"
+#include "core/private.h"
+#include "plugin/lib.h"
+#include "schema/lib.h"
+#include "util/lib.h"
 
 static Status env_runtime_finish(App *app, const char *provider_key, EnvRuntime *out, Error *err)
 {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/buf.h"
+#include "util/lib.h"
 
 static Status secrets_activity(Store *s, App *app, const char *action, const StoreSecret *sec,
 			       const char *const *fields, Error *err)

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/fs.h"
+#include "util/lib.h"
 
 char *plugin_user_dir(void)
 {

@@ -10,10 +10,7 @@
 #include "plugin/discover.h"
 #include "plugin/manifest.h"
 #include "plugin/proc.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/ids.h"
-#include "util/json.h"
+#include "util/lib.h"
 
 #define IMPORT_MARK "envctl plugin import"
 #define IMPORT_TIMEOUT_MS 60000L

@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 typedef struct PluginImportOptions {
 	char *const *inherit_env; /* NULL-terminated, may be NULL */

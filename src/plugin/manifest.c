@@ -5,10 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/schema.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/json.h"
+#include "schema/lib.h"
+#include "util/lib.h"
 
 #define PLUGIN_API_VERSION 1
 

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 #define PLUGIN_MANIFEST_FILE "manifest.json"
 #define PLUGIN_KIND_SANDBOX "sandbox_provider"

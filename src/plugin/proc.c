@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include "plugin/rpc.h"
-#include "plugin/spawn.h"
-#include "util/buf.h"
+#include "plugin/private.h"
+#include "util/lib.h"
 
 static int64_t proc_mono_ms(void)
 {

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 #define PLUGIN_PROC_DEFAULT_MAX_OUTPUT (8u * 1024u * 1024u)
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 /* JSON-RPC 2.0 and Paperclip's plugin codes (P). */
 #define PLUGIN_RPC_PARSE_ERROR -32700

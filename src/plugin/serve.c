@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "plugin/rpc.h"
-#include "util/json.h"
+#include "util/lib.h"
 
 typedef struct ServeState {
 	const PluginServeSpec *spec;

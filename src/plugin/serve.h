@@ -11,7 +11,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 /* Fills *result (may stay NULL: JSON null) or returns an error status with
  * err; ST_E_UNSUPPORTED becomes "method not implemented", ST_E_INVALID

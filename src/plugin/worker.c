@@ -18,12 +18,8 @@
 
 #include "plugin/rpc.h"
 #include "plugin/serve.h"
-#include "plugin/spawn.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/ids.h"
-#include "util/json.h"
-#include "util/redact.h"
+#include "plugin/private.h"
+#include "util/lib.h"
 
 extern char **environ;
 

@@ -28,7 +28,7 @@
 
 #include "plugin/log.h"
 #include "plugin/manifest.h"
-#include "util/status.h"
+#include "util/lib.h"
 
 #define PLUGIN_DEFAULT_TIMEOUT_MS 30000L
 #define PLUGIN_DEFAULT_MAX_LINE (16u * 1024u * 1024u)

@@ -30,12 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "plugin/proc.h"
-#include "plugin/serve.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/ids.h"
-#include "util/json.h"
+#include "plugin/lib.h"
+#include "util/lib.h"
 
 #define BW_ID_PREFIX "bwrap://"
 #define BW_DEFAULT_CPU 60

@@ -17,11 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "plugin/proc.h"
-#include "plugin/serve.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
+#include "plugin/lib.h"
+#include "util/lib.h"
 
 #define SSH_ID_PREFIX "ssh://"
 #define SSH_DEFAULT_PATH "/tmp/envctl-workspaces"
