@@ -133,7 +133,6 @@ static bool complete_lease(const StoreLease *l, void *ud)
 static int complete_run(App *app, int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
-	Store *s;
 	Error err;
 
 	error_clear(&err);
@@ -230,14 +229,13 @@ static int complete_run(App *app, int argc, char **argv)
 
 		memset(&f, 0, sizeof f);
 		f.limit = 500;
-		if (app_store(app, &s, &err) == ST_OK)
-			store_lease_each(s, &f, complete_lease, NULL, &err);
+		lease_each(app, &f, complete_lease, NULL, &err);
 		return 0;
 	}
 	if (strcmp(what, "secrets") == 0) {
 		StoreSecretList l;
 
-		if (app_store(app, &s, &err) != ST_OK || store_secret_list(s, false, &l, &err) != ST_OK)
+		if (secrets_list(app, false, &l, &err) != ST_OK)
 			return 0;
 		for (size_t i = 0; i < l.count; i++)
 			printf("%s\n", l.items[i].name);

@@ -367,10 +367,12 @@ static int lease_cmd_list(App *app, int argc, char **argv)
 			return cli_usage_error(&cli_cmd_lease, "lease list: --limit takes a number, not \"%s\"", limit);
 	}
 	error_clear(&err);
+	/* Opened first so that a database that cannot be opened prints
+	 * nothing but the error (not the "[" of --json). */
 	if (app_store(app, &s, &err) != ST_OK)
 		return cli_fail(&err);
 	if (env) {
-		if (store_env_get(s, env, &e, &err) != ST_OK)
+		if (env_get(app, env, &e, &err) != ST_OK)
 			return cli_fail(&err);
 		f.environment_id = e.id;
 	}
@@ -378,7 +380,7 @@ static int lease_cmd_list(App *app, int argc, char **argv)
 	if (json) {
 		cli_write_raw(STDOUT_FILENO, "[", 1);
 	} else {
-		if (store_env_list(s, NULL, &c.envs, &err) != ST_OK) {
+		if (env_list(app, NULL, &c.envs, &err) != ST_OK) {
 			store_env_clear(&e);
 			return cli_fail(&err);
 		}
@@ -386,7 +388,7 @@ static int lease_cmd_list(App *app, int argc, char **argv)
 		printf("%-36s  %-20s %-9s %-20s %-10s %-30s %s\n", "ID", "ENVIRONMENT", "STATUS",
 		       "POLICY", "PROVIDER", "PROVIDER LEASE", "ACQUIRED");
 	}
-	rc = store_lease_each(s, &f, lease_list_row, &c, &err) == ST_OK ? 0 : -1;
+	rc = lease_each(app, &f, lease_list_row, &c, &err) == ST_OK ? 0 : -1;
 	if (json) {
 		lease_list_flush(&c);
 		cli_write_raw(STDOUT_FILENO, c.first ? "]\n" : "\n]\n", c.first ? 2 : 3);
@@ -407,7 +409,6 @@ static int lease_cmd_one(App *app, int argc, char **argv)
 			  { "--reason", CLI_VALUE, &reason }, { "--yes", CLI_FLAG, &yes },
 			  { NULL, CLI_FLAG, NULL } };
 	StoreLease l;
-	Store *s;
 	const char *pos[1];
 	char *unsupported;
 	Error err;
@@ -425,7 +426,7 @@ static int lease_cmd_one(App *app, int argc, char **argv)
 	error_clear(&err);
 	memset(&l, 0, sizeof l);
 	if (strcmp(sub, "show") == 0) {
-		st = app_store(app, &s, &err) == ST_OK ? store_lease_get(s, pos[0], &l, &err) : err.status;
+		st = lease_get(app, pos[0], &l, &err);
 	} else if (strcmp(sub, "resume") == 0) {
 		st = lease_resume(app, pos[0], app_actor(app), &l, &err);
 	} else if (strcmp(sub, "release") == 0) {

@@ -1846,6 +1846,25 @@ bool lease_json_write(Buf *b, const StoreLease *l)
 	return ok && buf_putc(b, '}');
 }
 
+Status lease_get(App *app, const char *id, StoreLease *out, Error *err)
+{
+	Store *s;
+
+	memset(out, 0, sizeof *out);
+	if (app_store(app, &s, err) != ST_OK)
+		return err->status;
+	return store_lease_get(s, id, out, err);
+}
+
+Status lease_each(App *app, const StoreLeaseFilter *f, StoreLeaseFn fn, void *ctx, Error *err)
+{
+	Store *s;
+
+	if (app_store(app, &s, err) != ST_OK)
+		return err->status;
+	return store_lease_each(s, f, fn, ctx, err);
+}
+
 Status lease_exec_log(App *app, const char *lease_id, long long after_id, StoreActivityList *out,
 		      Error *err)
 {

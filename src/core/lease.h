@@ -146,6 +146,12 @@ void lease_shell_secrets_free(char **secrets);
 Status lease_realize_workspace(App *app, const char *lease_id, const cJSON *workspace,
 			       cJSON **out, Error *err);
 
+/* The lease with this id (`lease show`). */
+Status lease_get(App *app, const char *id, StoreLease *out, Error *err);
+/* The leases f selects, handed to fn one at a time in f's order, without
+ * holding them all (`lease list` prints a million). */
+Status lease_each(App *app, const StoreLeaseFilter *f, StoreLeaseFn fn, void *ctx, Error *err);
+
 /* A lease as JSON (the CLI's --json shape): id, environmentId, status,
  * leasePolicy, provider, providerLeaseId, acquiredAt, lastUsedAt,
  * expiresAt, releasedAt, failureReason, cleanupStatus, metadata, ... */

@@ -10,7 +10,9 @@
 #include "store/lib.h"
 #include "util/lib.h"
 
+#include "core/activity.h"
 #include "core/app.h"
+#include "core/dbadmin.h"
 #include "core/demo.h"
 #include "core/describe.h"
 #include "core/env_plugin.h"
