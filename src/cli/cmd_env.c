@@ -427,7 +427,7 @@ static int env_cmd_run(App *app, int argc, char **argv)
 		cli_list_free(&a.sets);
 		if (npos)
 			return cli_usage_error(&cli_cmd_env, "env list: unexpected \"%s\"", pos[0]);
-		if (status && strcmp(status, "active") != 0 && strcmp(status, "archived") != 0)
+		if (status && env_status_of(status) == ENV_STATUS_UNKNOWN)
 			return cli_usage_error(&cli_cmd_env,
 					       "env list: unknown --status \"%s\" (one of: active, "
 					       "archived)",

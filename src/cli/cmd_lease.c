@@ -430,7 +430,8 @@ static int lease_cmd_one(App *app, int argc, char **argv)
 	} else if (strcmp(sub, "resume") == 0) {
 		st = lease_resume(app, pos[0], app_actor(app), &l, &err);
 	} else if (strcmp(sub, "release") == 0) {
-		st = lease_release(app, pos[0], status ? status : "released", reason, app_actor(app), &l, &err);
+		st = lease_release(app, pos[0], status ? status : lease_status_text(LEASE_RELEASED),
+				   reason, app_actor(app), &l, &err);
 	} else {
 		if (!yes)
 			return cli_usage_error(&cli_cmd_lease,

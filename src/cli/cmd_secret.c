@@ -223,7 +223,8 @@ static int secret_run(App *app, int argc, char **argv)
 	if (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0) {
 		bool disable = sub[0] == 'd';
 
-		if (secrets_set_status(app, pos[0], disable ? "disabled" : "active", &err) != ST_OK)
+		if (secrets_set_status(app, pos[0],
+				       secret_status_text(disable ? SECRET_DISABLED : SECRET_ACTIVE), &err) != ST_OK)
 			return cli_fail(&err);
 		printf("%s secret %s\n", disable ? "disabled" : "enabled", pos[0]);
 		return 0;

@@ -189,13 +189,14 @@ static bool lease_reuse_eligible(LeaseReuseCandidate *c, const cJSON *meta, cons
 		snprintf(c->reason, sizeof c->reason, "busy (%s)", l->phase);
 		return false;
 	}
-	if (strcmp(l->status, "active") == 0) {
+	if (lease_status_is(l->status, LEASE_ACTIVE)) {
 		if (!run_id || !l->heartbeat_run_id || strcmp(l->heartbeat_run_id, run_id) != 0) {
 			snprintf(c->reason, sizeof c->reason, "active for run %s: in use",
 				 l->heartbeat_run_id ? l->heartbeat_run_id : "(none)");
 			return false;
 		}
-	} else if (strcmp(l->status, "released") != 0 && strcmp(l->status, "retained") != 0) {
+	} else if (!lease_status_is(l->status, LEASE_RELEASED) &&
+		   !lease_status_is(l->status, LEASE_RETAINED)) {
 		snprintf(c->reason, sizeof c->reason,
 			 "status %s: only released or retained leases, or an active lease of the same run, are resumed",
 			 l->status);

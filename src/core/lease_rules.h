@@ -10,10 +10,6 @@
 
 #include "core/provider.h"
 
-#define LEASE_POLICY_EPHEMERAL "ephemeral"
-#define LEASE_POLICY_REUSE "reuse_by_environment"
-#define LEASE_POLICY_RETAIN "retain_on_failure"
-
 /* A lease considered for reuse, most recently used first. */
 typedef struct LeaseCandidate {
 	const char *provider_lease_id;

@@ -25,7 +25,7 @@ Status lease_shell_check(App *app, const char *lease_id, Error *err)
 
 	if (app_store(app, &s, err) != ST_OK || store_lease_get(s, lease_id, &l, err) != ST_OK)
 		return err->status;
-	if (strcmp(l.status, "active") != 0) {
+	if (!lease_status_is(l.status, LEASE_ACTIVE)) {
 		error_set(err, ST_E_CONFLICT, "lease %s is %s: a shell needs an active lease", l.id,
 			  l.status);
 		store_lease_clear(&l);

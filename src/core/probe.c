@@ -412,7 +412,7 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 {
 	static const ParallelOps ops = { probe_all_run, probe_all_done, probe_all_cancelled,
 					 probe_all_tick, PROBE_BATCH_MS / 2 };
-	StoreEnvFilter f = { .status = "active", .bare = true };
+	StoreEnvFilter f = { .status = env_status_text(ENV_ACTIVE), .bare = true };
 	StoreEnvList list;
 	ProbeAllCtx c;
 	Store *s;

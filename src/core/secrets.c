@@ -123,7 +123,7 @@ Status secrets_verify(App *app, const char *id_or_name, const unsigned char *val
 Status secrets_set_status(App *app, const char *id_or_name, const char *status, Error *err)
 {
 	static const char *const fields[] = { "status", NULL };
-	bool disable = strcmp(status, "disabled") == 0;
+	bool disable = secret_status_is(status, SECRET_DISABLED);
 	StoreSecret sec;
 	Store *s;
 
