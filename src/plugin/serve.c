@@ -263,3 +263,21 @@ int plugin_serve_shell(const char *name, PluginShellFn fn)
 	}
 	return rc;
 }
+
+cJSON *plugin_serve_execute_result(const PluginProcResult *res)
+{
+	cJSON *r = cJSON_CreateObject();
+	char sig[32];
+
+	if (res->timed_out || res->term_signal)
+		cJSON_AddNullToObject(r, "exitCode");
+	else
+		cJSON_AddNumberToObject(r, "exitCode", res->exit_code);
+	if (res->term_signal)
+		cJSON_AddStringToObject(r, "signal",
+					plugin_proc_signal_name(res->term_signal, sig, sizeof sig));
+	cJSON_AddBoolToObject(r, "timedOut", res->timed_out);
+	cJSON_AddStringToObject(r, "stdout", res->out);
+	cJSON_AddStringToObject(r, "stderr", res->err);
+	return r;
+}
