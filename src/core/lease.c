@@ -257,15 +257,6 @@ static void lease_activity(Store *s, const char *actor, const char *action, cons
 			   const char *env_name, const char *note)
 {
 	cJSON *details = cJSON_CreateObject();
-	StoreActivityNew a = {
-		.actor = actor ? actor : "envctl",
-		.action = action,
-		.entity_type = "lease",
-		.entity_id = l->id,
-		.entity_name = env_name,
-		.details = details,
-	};
-	Error ignored;
 
 	if (details) {
 		cJSON_AddStringToObject(details, "environmentId", l->environment_id);
@@ -278,8 +269,7 @@ static void lease_activity(Store *s, const char *actor, const char *action, cons
 	}
 	/* Activity is a record, not a precondition: a failure to write it
 	 * must not undo a lease the provider already acted on. */
-	store_activity_add(s, &a, &ignored);
-	cJSON_Delete(details);
+	activity_note(s, actor ? actor : "envctl", action, "lease", l->id, env_name, details);
 }
 
 /* An outcome and the activity row that records it, in one transaction:

@@ -11,4 +11,10 @@
 #include "core/provider_plugin.h"
 #include "core/redact.h"
 
+/* A best-effort activity row with details (taken and freed): the row is a
+ * record, not a precondition, so a failure to write it is ignored rather
+ * than undoing what the provider already did (core/activity.c). */
+void activity_note(Store *s, const char *actor, const char *action, const char *entity_type,
+		   const char *entity_id, const char *entity_name, cJSON *details);
+
 #endif

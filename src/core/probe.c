@@ -119,22 +119,13 @@ static Status probe_store(Store *s, StoreProbe *row, const char *actor, const St
 
 	if (st == ST_OK && env) {
 		cJSON *details = cJSON_CreateObject();
-		StoreActivityNew a = {
-			.actor = actor ? actor : "envctl",
-			.action = "environment.probed",
-			.entity_type = "environment",
-			.entity_id = env->id,
-			.entity_name = env->name,
-			.details = details,
-		};
-		Error ignored;
 
 		if (details) {
 			cJSON_AddBoolToObject(details, "ok", row->ok);
 			cJSON_AddNumberToObject(details, "durationMs", (double)row->duration_ms);
 		}
-		store_activity_add(s, &a, &ignored);
-		cJSON_Delete(details);
+		activity_note(s, actor ? actor : "envctl", "environment.probed", "environment",
+			      env->id, env->name, details);
 	}
 	return st;
 }
