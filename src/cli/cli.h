@@ -46,9 +46,9 @@ typedef struct CliSubDoc {
 typedef struct CliCommand {
 	const char *name;
 	const char *summary;
-	const char *usage; /* without subs: the whole --help text, written by hand */
 	int (*run)(App *app, int argc, char **argv);
-	const CliSubDoc *subs;  /* ends with name NULL; NULL: only usage */
+	const CliSubDoc *subs;  /* ends with name NULL; a command without
+				 * subcommands has one "" entry */
 	const CliOptDoc *opts;  /* ends with name NULL */
 	const char *notes;      /* what applies to every subcommand; or NULL */
 	const char *exits;      /* exit codes; NULL: the global list */
