@@ -43,7 +43,7 @@ static bool cli_list_push(CliList *l, const char *v)
 	return true;
 }
 
-void cli_list_free(CliList *l)
+void cli_list_clear(CliList *l)
 {
 	free(l->items);
 	l->items = NULL;

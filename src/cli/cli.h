@@ -65,7 +65,6 @@ int cli_print_json(cJSON *json);
  * stay exact. Everything else printed goes through the terminal-safe
  * stdout/stderr. */
 void cli_write_raw(int fd, const char *text, size_t n);
-bool cli_wants_help(int argc, char **argv);
 
 /* Option parsing shared by the subcommands. Options may come before,
  * between or after positionals; "--name=value" and "--name value" both
@@ -93,14 +92,14 @@ typedef struct CliOptScope {
 
 /* Parses argv[start..] into opts and up to max_pos positionals (pos[]).
  * Returns 0, or prints a usage error for `envctl <cmd> <sub>` and returns
- * its exit code. Free CliList items with cli_list_free. */
+ * its exit code. Free CliList items with cli_list_clear. */
 int cli_parse(const CliCommand *cmd, const char *sub, int argc, char **argv, int start,
 	      const CliOpt *opts, const char **pos, int max_pos, int *npos);
 /* cli_parse that also refuses an option scopes says is not for sub. */
 int cli_parse_scoped(const CliCommand *cmd, const char *sub, int argc, char **argv, int start,
 		     const CliOpt *opts, const CliOptScope *scopes, const char **pos, int max_pos,
 		     int *npos);
-void cli_list_free(CliList *l);
+void cli_list_clear(CliList *l);
 /* Prints "WHERE: unknown option" for arg (len bytes of it) with a
  * did-you-mean from opts and a pointer to `envctl CMD --help` (cmd NULL,
  * where "": the global options, `envctl --help`); returns exit code 2. */

@@ -515,7 +515,7 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 	}
 	if (npos < 2) {
 		free(pos);
-		cli_list_free(&envs);
+		cli_list_clear(&envs);
 		return cli_usage_error(&cli_cmd_lease, "lease exec: missing %s",
 				       npos ? "command after --" : "lease ID");
 	}
@@ -523,7 +523,7 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 		env = calloc(envs.count + 1, sizeof *env);
 		if (!env) {
 			free(pos);
-			cli_list_free(&envs);
+			cli_list_clear(&envs);
 			return status_exit_code(ST_E_NOMEM);
 		}
 		memcpy(env, envs.items, envs.count * sizeof *env);
@@ -542,7 +542,7 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 		if (*end || req.timeout_ms <= 0) {
 			free(pos);
 			free(env);
-			cli_list_free(&envs);
+			cli_list_clear(&envs);
 			return cli_usage_error(&cli_cmd_lease, "lease exec: --timeout takes milliseconds, not \"%s\"", timeout);
 		}
 	}
@@ -552,7 +552,7 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 		if (!input) {
 			free(pos);
 			free(env);
-			cli_list_free(&envs);
+			cli_list_clear(&envs);
 			return cli_fail(&err);
 		}
 		req.stdin_data = input;
@@ -561,7 +561,7 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 	free(input);
 	free(pos);
 	free(env);
-	cli_list_free(&envs);
+	cli_list_clear(&envs);
 	if (rc != ST_OK)
 		return cli_fail(&err);
 	/* The command's own output, passed through as it is. */
@@ -578,7 +578,7 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 	} else {
 		rc = r.exit_code;
 	}
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	return rc;
 }
 

@@ -322,7 +322,7 @@ static int plugin_import_cmd(App *app, const PluginArgs *a)
 		printf("linked:   %s\n", r.link_path);
 	else
 		printf("not linked: add its folder to ENVCTL_PLUGIN_PATH to use it\n");
-	plugin_import_result_free(&r);
+	plugin_import_result_clear(&r);
 	return 0;
 }
 
@@ -346,11 +346,11 @@ static int plugin_with_args(App *app, int argc, char **argv, bool needs_target,
 
 	rc = cli_parse(&cli_cmd_plugin, sub, argc, argv, 1, opts, pos, needs_target ? 1 : 0, &npos);
 	if (rc) {
-		cli_list_free(&inherit);
+		cli_list_clear(&inherit);
 		return rc;
 	}
 	if (needs_target && npos == 0) {
-		cli_list_free(&inherit);
+		cli_list_clear(&inherit);
 		return cli_usage_error(&cli_cmd_plugin, "plugin %s: missing %s", sub,
 				       strcmp(sub, "import") == 0 ? "DIR" : "KEY");
 	}
@@ -359,7 +359,7 @@ static int plugin_with_args(App *app, int argc, char **argv, bool needs_target,
 
 		a.lines = strtol(lines, &end, 10);
 		if (*end || a.lines < 1) {
-			cli_list_free(&inherit);
+			cli_list_clear(&inherit);
 			return cli_usage_error(&cli_cmd_plugin,
 					       "plugin %s: --lines needs a positive number", sub);
 		}
@@ -367,7 +367,7 @@ static int plugin_with_args(App *app, int argc, char **argv, bool needs_target,
 	a.target = pos[0];
 	a.inherit = calloc(inherit.count + 1, sizeof *a.inherit);
 	if (!a.inherit) {
-		cli_list_free(&inherit);
+		cli_list_clear(&inherit);
 		fputs("envctl: out of memory\n", stderr);
 		return status_exit_code(ST_E_NOMEM);
 	}
@@ -375,7 +375,7 @@ static int plugin_with_args(App *app, int argc, char **argv, bool needs_target,
 		a.inherit[i] = (char *)inherit.items[i];
 	rc = fn(app, &a);
 	free(a.inherit);
-	cli_list_free(&inherit);
+	cli_list_clear(&inherit);
 	return rc;
 }
 

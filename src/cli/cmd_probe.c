@@ -182,7 +182,7 @@ int cli_env_probe(App *app, int argc, char **argv)
 	}
 	if (!rc && r.ok != r.count)
 		rc = 1;
-	probe_all_report_free(&r);
+	probe_all_report_clear(&r);
 	return rc;
 }
 

@@ -34,7 +34,7 @@ typedef struct App {
  * wiped where /proc/PID/environ shows them) into app->master_key_text. */
 Status app_init(App *app, const char *db_path, Error *err);
 /* Stops every plugin worker cleanly, then frees. */
-void app_free(App *app);
+void app_clear(App *app);
 
 /* The store, opened on first use at app->db_path (so commands that need no
  * database, like `provider list`, never create one). The handle belongs to

@@ -14,7 +14,7 @@
 
 /* ------------------------------------------------------------ small helpers */
 
-void env_save_report_free(EnvSaveReport *r)
+void env_save_report_clear(EnvSaveReport *r)
 {
 	if (!r)
 		return;
@@ -819,7 +819,7 @@ static Status env_validate(App *app, Provider *p, cJSON **config, EnvSaveReport 
 done:
 	free(typed);
 	schema_paths_free(typed_paths);
-	validate_result_free(&vr);
+	validate_result_clear(&vr);
 	buf_free(&msg);
 	schema_field_free(root);
 	return st;
@@ -1250,7 +1250,7 @@ fail_early:
 	json_wipe(cand);
 	store_env_clear(&old);
 	if (report)
-		env_save_report_free(report);
+		env_save_report_clear(report);
 	return err->status;
 }
 

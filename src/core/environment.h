@@ -49,7 +49,7 @@ typedef struct EnvSaveReport {
 	cJSON *warnings; /* array of strings from the provider, or NULL */
 } EnvSaveReport;
 
-void env_save_report_free(EnvSaveReport *r);
+void env_save_report_clear(EnvSaveReport *r);
 
 /* Creates or edits an environment (SPEC §4 "Saving a config"):
  * 1. the provider validates first (its normalizedConfig replaces the

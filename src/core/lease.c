@@ -28,7 +28,10 @@
  * reused). Longer than any provider call may take. */
 #define LEASE_STALE_PHASE_MS (15L * 60 * 1000)
 
-void lease_crash_point(const char *name)
+/* Test hook: when ENVCTL_CRASH_AT names this point, the process kills
+ * itself with SIGKILL there — how the crash-injection tests stop envctl
+ * between a provider call and the write of its outcome. */
+static void lease_crash_point(const char *name)
 {
 	const char *at = getenv("ENVCTL_CRASH_AT");
 
@@ -518,7 +521,7 @@ Status lease_why(App *app, const char *environment, const char *run_id, LeaseWhy
 
 void lease_why_clear(LeaseWhy *w)
 {
-	lease_reuse_report_free(&w->report);
+	lease_reuse_report_clear(&w->report);
 	memset(w, 0, sizeof *w);
 	w->report.chosen = -1;
 }
@@ -526,7 +529,7 @@ void lease_why_clear(LeaseWhy *w)
 void lease_acquire_result_clear(LeaseAcquireResult *r)
 {
 	store_lease_clear(&r->lease);
-	lease_reuse_report_free(&r->reuse);
+	lease_reuse_report_clear(&r->reuse);
 	memset(r, 0, sizeof *r);
 	r->reuse.chosen = -1;
 }
@@ -817,7 +820,7 @@ done:
 	cJSON_Delete(meta);
 	cJSON_Delete(composed);
 	cJSON_Delete(pick_meta);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	lease_ctx_clear(&c);
 	if (st != ST_OK)
 		lease_acquire_result_clear(out);
@@ -909,7 +912,7 @@ Status lease_resume(App *app, const char *lease_id, const char *actor, StoreLeas
 done:
 	cJSON_Delete(meta);
 	cJSON_Delete(stored_meta);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	lease_ctx_clear(&c);
 	if (st != ST_OK)
 		store_lease_clear(out);

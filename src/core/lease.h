@@ -162,11 +162,6 @@ cJSON *lease_to_json(const StoreLease *l);
 struct Buf;
 bool lease_json_write(struct Buf *b, const StoreLease *l);
 
-/* Test hook: when ENVCTL_CRASH_AT names this point, the process kills
- * itself with SIGKILL there — how the crash-injection tests stop envctl
- * between a provider call and the write of its outcome. */
-void lease_crash_point(const char *name);
-
 /* The method the provider lacked when this lease ended
  * (LEASE_KEY_CLEANUP_UNSUPPORTED), or NULL; caller frees. */
 char *lease_cleanup_unsupported(const StoreLease *l);

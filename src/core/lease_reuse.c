@@ -27,7 +27,7 @@ static void lease_reuse_candidate_free(LeaseReuseCandidate *c)
 	memset(c, 0, sizeof *c);
 }
 
-void lease_reuse_report_free(LeaseReuseReport *r)
+void lease_reuse_report_clear(LeaseReuseReport *r)
 {
 	for (size_t i = 0; i < r->count; i++)
 		lease_reuse_candidate_free(&r->items[i]);
@@ -35,7 +35,7 @@ void lease_reuse_report_free(LeaseReuseReport *r)
 	lease_reuse_report_init(r);
 }
 
-const char *lease_reuse_key_state_name(LeaseReuseKeyState s)
+static const char *lease_reuse_key_state_name(LeaseReuseKeyState s)
 {
 	switch (s) {
 	case LEASE_REUSE_KEY_EQUAL: return "equal";

@@ -71,7 +71,7 @@ typedef struct LeaseReuseReport {
 } LeaseReuseReport;
 
 void lease_reuse_report_init(LeaseReuseReport *r);
-void lease_reuse_report_free(LeaseReuseReport *r);
+void lease_reuse_report_clear(LeaseReuseReport *r);
 
 /* Evaluates one lease row (as the store hands it, most recently used
  * first) and appends it to the report; the first that matches becomes
@@ -79,8 +79,6 @@ void lease_reuse_report_free(LeaseReuseReport *r);
 bool lease_reuse_consider(LeaseReuseReport *r, Provider *p, const cJSON *stored_config,
 			  char *const *secret_paths, const char *run_id, const StoreLease *row,
 			  const LeaseReuseHolder *holders, size_t holder_count);
-
-const char *lease_reuse_key_state_name(LeaseReuseKeyState s);
 
 /* Human text (what `lease why` prints) and JSON (its --json). */
 char *lease_reuse_report_text(const LeaseReuseReport *r, const char *env_name,

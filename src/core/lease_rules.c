@@ -51,7 +51,7 @@ Status lease_rules_acquire(Provider *p, const AcquireInput *in, const char *reus
 			*resumed = true;
 			return ST_OK;
 		}
-		lease_handle_free(out);
+		lease_handle_clear(out);
 		/* A provider that cannot resume simply gets a fresh lease. */
 		if (st != ST_OK && st != ST_E_UNSUPPORTED && resume_error)
 			*resume_error = rerr;

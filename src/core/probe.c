@@ -109,7 +109,7 @@ static void probe_run_provider(Provider *p, const cJSON *runtime_config,
 	row->duration_ms = time_now_ms() - t0;
 	row->summary = redact_string(row->summary, secrets);
 	redact_json(row->details, secrets);
-	probe_result_free(&r);
+	probe_result_clear(&r);
 }
 
 static Status probe_store(Store *s, StoreProbe *row, const char *actor, const StoreEnv *env,
@@ -365,7 +365,7 @@ static bool probe_all_cancelled(void *ud)
 	return ((ProbeAllCtx *)ud)->stop;
 }
 
-void probe_all_report_free(ProbeAllReport *r)
+void probe_all_report_clear(ProbeAllReport *r)
 {
 	for (size_t i = 0; i < r->count; i++) {
 		free(r->items[i].env_name);

@@ -56,6 +56,6 @@ typedef bool (*ProbeProgressFn)(const ProbeAllReport *so_far, void *ud);
  * with the same rows, records and report. */
 Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn progress,
 		 void *ud, ProbeAllReport *out, Error *err);
-void probe_all_report_free(ProbeAllReport *r);
+void probe_all_report_clear(ProbeAllReport *r);
 
 #endif

@@ -175,10 +175,10 @@ void provider_free(Provider *p);
 Status provider_schema_validate(Provider *p, const cJSON *config, SchemaIssues *out, Error *err);
 const char *provider_source_name(ProviderSource s);
 
-void validate_result_free(ValidateResult *r);
-void probe_result_free(ProbeResult *r);
-void lease_handle_free(LeaseHandle *h);
-void exec_result_free(ExecResult *r);
+void validate_result_clear(ValidateResult *r);
+void probe_result_clear(ProbeResult *r);
+void lease_handle_clear(LeaseHandle *h);
+void exec_result_clear(ExecResult *r);
 
 /* Generic rules of SPEC §3, used for every provider without its own. */
 bool provider_generic_matches(const cJSON *config, const char *provider_lease_id,
@@ -193,9 +193,5 @@ cJSON *provider_config_from_lease_metadata(Provider *p, const cJSON *metadata);
 /* p->caps once known (load_capabilities run when the provider has it).
  * On failure *caps holds what is known without the worker. */
 Status provider_capabilities(Provider *p, unsigned *caps, Error *err);
-
-/* Keys the host adds to lease metadata for its own bookkeeping; the loose
- * config-from-metadata rule strips them. */
-bool provider_is_host_metadata_key(const char *key);
 
 #endif

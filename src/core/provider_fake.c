@@ -75,7 +75,7 @@ static Status fake_probe(Provider *p, const cJSON *config, const char *environme
 			fake_image(config)) ||
 	    !(out->details = fake_metadata(config, false))) {
 		buf_free(&summary);
-		probe_result_free(out);
+		probe_result_clear(out);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	out->summary = buf_take(&summary);
@@ -103,7 +103,7 @@ static Status fake_acquire(Provider *p, const AcquireInput *in, LeaseHandle *out
 	out->provider_lease_id = strdup(id);
 	out->metadata = fake_metadata(in->config, false);
 	if (!out->provider_lease_id || !out->metadata) {
-		lease_handle_free(out);
+		lease_handle_clear(out);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	return ST_OK;
@@ -118,7 +118,7 @@ static Status fake_resume(Provider *p, const LeaseInput *in, LeaseHandle *out, E
 	out->provider_lease_id = strdup(in->provider_lease_id ? in->provider_lease_id : "");
 	out->metadata = fake_metadata(in->config, true);
 	if (!out->provider_lease_id || !out->metadata) {
-		lease_handle_free(out);
+		lease_handle_clear(out);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	return ST_OK;

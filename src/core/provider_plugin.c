@@ -223,7 +223,7 @@ static Status pp_validate(Provider *p, const cJSON *config, ValidateResult *out,
 		if (!out->normalized_config ||
 		    !json_set_string(out->normalized_config, "provider", p->key)) {
 			json_wipe(result);
-			validate_result_free(out);
+			validate_result_clear(out);
 			return error_set(err, ST_E_NOMEM, "out of memory");
 		}
 	}
@@ -273,7 +273,7 @@ static Status pp_probe(Provider *p, const cJSON *config, const char *environment
 	out->details = details;
 	cJSON_Delete(result);
 	if (!out->summary || !out->details) {
-		probe_result_free(out);
+		probe_result_clear(out);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	return ST_OK;
@@ -308,7 +308,7 @@ static Status pp_lease_result(Provider *p, const cJSON *config, const cJSON *res
 	    (!cJSON_GetObjectItemCaseSensitive(out->metadata, "reuseLease") &&
 	     !json_set_bool(out->metadata, "reuseLease", json_is_true(config, "reuseLease"))) ||
 	    (resumed && !json_set_bool(out->metadata, "resumedLease", true))) {
-		lease_handle_free(out);
+		lease_handle_clear(out);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	return ST_OK;
@@ -529,7 +529,7 @@ static Status pp_execute(Provider *p, const ExecInput *in, ExecResult *out, Erro
 	out->err = strdup(json_get_string(result, "stderr") ? json_get_string(result, "stderr") : "");
 	cJSON_Delete(result);
 	if (!out->out || !out->err) {
-		exec_result_free(out);
+		exec_result_clear(out);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	return ST_OK;

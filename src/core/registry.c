@@ -31,7 +31,7 @@ Status registry_init(Registry *r, const char *forms_dir, Error *err)
 	return registry_add(r, fake, err);
 }
 
-void registry_free(Registry *r)
+void registry_clear(Registry *r)
 {
 	for (size_t i = 0; i < r->count; i++)
 		provider_free(r->items[i]);

@@ -19,7 +19,7 @@ typedef struct Registry {
 
 /* Registers the built-in providers; forms_dir holds provider-fake.json. */
 Status registry_init(Registry *r, const char *forms_dir, Error *err);
-void registry_free(Registry *r);
+void registry_clear(Registry *r);
 /* Takes ownership of p on success and on failure. Refuses a duplicate key
  * with a conflict naming both origins. */
 Status registry_add(Registry *r, Provider *p, Error *err);

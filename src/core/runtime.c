@@ -82,7 +82,7 @@ RuntimeCancel *runtime_cancel_new(void)
 
 void runtime_cancel_free(RuntimeCancel *c)
 {
-	plugin_cancel_unref(c);
+	plugin_cancel_free(c);
 }
 
 void runtime_cancel_bind(RuntimeCancel *c)

@@ -23,7 +23,8 @@ char *plugin_user_dir(void)
 	return dir;
 }
 
-char *plugin_bundled_dir(void)
+/* The bundled plugins directory, or NULL. Caller frees. */
+static char *plugin_bundled_dir(void)
 {
 	char *exe = fs_exe_dir();
 	char *dir = exe ? fs_join(exe, "plugins") : NULL;
@@ -255,13 +256,13 @@ Status plugin_catalog_load(PluginCatalog *c, char *const *dirs, Error *err)
 	memset(c, 0, sizeof *c);
 	for (size_t i = 0; dirs && dirs[i]; i++)
 		if (plugin_catalog_scan(c, dirs[i], err) != ST_OK) {
-			plugin_catalog_free(c);
+			plugin_catalog_clear(c);
 			return err->status;
 		}
 	return ST_OK;
 }
 
-void plugin_catalog_free(PluginCatalog *c)
+void plugin_catalog_clear(PluginCatalog *c)
 {
 	for (size_t i = 0; i < c->count; i++)
 		plugin_manifest_free(c->items[i]);

@@ -29,6 +29,6 @@ typedef struct PluginImportResult {
 
 Status plugin_import(const char *dir, const PluginImportOptions *opts, PluginImportResult *out,
 		     Error *err);
-void plugin_import_result_free(PluginImportResult *r);
+void plugin_import_result_clear(PluginImportResult *r);
 
 #endif

@@ -41,7 +41,7 @@ const char *plugin_proc_signal_name(int sig, char *buf, size_t n)
 	return buf;
 }
 
-void plugin_proc_result_free(PluginProcResult *res)
+void plugin_proc_result_clear(PluginProcResult *res)
 {
 	free(res->out);
 	free(res->err);

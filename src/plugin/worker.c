@@ -97,7 +97,6 @@ struct PluginWorker {
 };
 
 struct PluginCancel {
-	_Atomic int refs;
 	_Atomic bool fired;
 };
 
@@ -108,24 +107,12 @@ static _Thread_local PluginCancel *plugin_cancel_current;
 
 PluginCancel *plugin_cancel_new(void)
 {
-	PluginCancel *c = calloc(1, sizeof *c);
-
-	if (c)
-		c->refs = 1;
-	return c;
+	return calloc(1, sizeof(PluginCancel));
 }
 
-PluginCancel *plugin_cancel_ref(PluginCancel *c)
+void plugin_cancel_free(PluginCancel *c)
 {
-	if (c)
-		c->refs++;
-	return c;
-}
-
-void plugin_cancel_unref(PluginCancel *c)
-{
-	if (c && --c->refs == 0)
-		free(c);
+	free(c);
 }
 
 void plugin_cancel_fire(PluginCancel *c)
@@ -134,7 +121,7 @@ void plugin_cancel_fire(PluginCancel *c)
 		c->fired = true;
 }
 
-bool plugin_cancel_fired(const PluginCancel *c)
+static bool plugin_cancel_fired(const PluginCancel *c)
 {
 	return c && c->fired;
 }
@@ -310,11 +297,6 @@ PluginWorker *plugin_host_find(const PluginHost *h, const char *plugin_id)
 	return NULL;
 }
 
-size_t plugin_host_count(const PluginHost *h)
-{
-	return h ? h->count : 0;
-}
-
 PluginWorker *plugin_host_at(const PluginHost *h, size_t i)
 {
 	return h && i < h->count ? h->workers[i] : NULL;
@@ -333,11 +315,6 @@ const char *plugin_host_log_dir(const PluginHost *h)
 const PluginManifest *plugin_worker_manifest(const PluginWorker *w)
 {
 	return w->manifest;
-}
-
-PluginLog *plugin_worker_log(PluginWorker *w)
-{
-	return w->log;
 }
 
 /* ------------------------------------------------------------ spawning */

@@ -90,7 +90,7 @@ START_TEST(resume_success)
 	ck_assert_str_eq(h.provider_lease_id, "old-1");
 	ck_assert_int_eq(dbl.resumes, 1);
 	ck_assert_int_eq(dbl.acquires, 0);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 }
 END_TEST
 
@@ -110,7 +110,7 @@ START_TEST(resume_gone_falls_back)
 	ck_assert_int_eq(dbl.resumes, 1);
 	ck_assert_int_eq(dbl.acquires, 1);
 	ck_assert_int_eq(rerr.status, ST_OK);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 }
 END_TEST
 
@@ -130,7 +130,7 @@ START_TEST(resume_failure_falls_back_and_reports)
 	ck_assert_int_eq(dbl.acquires, 1);
 	ck_assert_int_eq(rerr.status, ST_E_PROVIDER);
 	ck_assert_str_eq(rerr.msg, "sandbox old-1 is unreachable");
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 }
 END_TEST
 
@@ -147,7 +147,7 @@ START_TEST(no_run_never_resumes)
 	ck_assert(!resumed);
 	ck_assert_int_eq(dbl.resumes, 0);
 	ck_assert_int_eq(dbl.acquires, 1);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 }
 END_TEST
 

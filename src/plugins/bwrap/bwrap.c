@@ -723,7 +723,7 @@ static Status bw_probe(void *ctx, const cJSON *params, cJSON **result, Error *er
 			cJSON_AddItemToArray(diags, bw_diag("error", msg));
 			ok = false;
 		}
-		plugin_proc_result_free(&res);
+		plugin_proc_result_clear(&res);
 	}
 	cJSON_AddBoolToObject(r, "ok", ok);
 	if (ok)
@@ -804,12 +804,12 @@ static Status bw_acquire(void *ctx, const cJSON *params, cJSON **result, Error *
 			else
 				error_set(err, ST_E_PROVIDER, "the setup script failed (exit %d): %s",
 					  res.exit_code, tail);
-			plugin_proc_result_free(&res);
+			plugin_proc_result_clear(&res);
 			bw_end_workspace(&c, id, true, &ignore);
 			free(ws);
 			return ST_E_PROVIDER;
 		}
-		plugin_proc_result_free(&res);
+		plugin_proc_result_clear(&res);
 	}
 	free(ws);
 	plugin_serve_log("acquired workspace %s under %s", id, c.root);
@@ -927,7 +927,7 @@ static Status bw_execute(void *ctx, const cJSON *params, cJSON **result, Error *
 	if (st != ST_OK)
 		return st;
 	*result = plugin_serve_execute_result(&res);
-	plugin_proc_result_free(&res);
+	plugin_proc_result_clear(&res);
 	return ST_OK;
 }
 

@@ -244,13 +244,13 @@ static Status ssh_control(const SshConfig *c, const char *what, const char *cmd,
 	if (ssh_run(c, cmd, false, NULL, timeout, res, err) != ST_OK)
 		return err->status;
 	if (res->timed_out) {
-		plugin_proc_result_free(res);
+		plugin_proc_result_clear(res);
 		return error_set(err, ST_E_TIMEOUT, "%s on %s@%s:%ld timed out after %ld ms", what,
 				 c->user, c->host, c->port, timeout);
 	}
 	if (res->exit_code == 255) {
 		ssh_tail(res->err, tail, sizeof tail);
-		plugin_proc_result_free(res);
+		plugin_proc_result_clear(res);
 		return error_set(err, ST_E_PROVIDER, "cannot connect to %s@%s:%ld: %s", c->user,
 				 c->host, c->port, tail[0] ? tail : "ssh failed");
 	}
@@ -355,7 +355,7 @@ static Status ssh_probe(void *ctx, const cJSON *params, cJSON **result, Error *e
 			snprintf(msg, sizeof msg, "Connected to %s@%s:%ld, but %s is not writable there.",
 				 c.user, c.host, c.port, c.path);
 		}
-		plugin_proc_result_free(&res);
+		plugin_proc_result_clear(&res);
 	}
 	buf_free(&cmd);
 	cJSON_AddStringToObject(d, "severity", ok ? "info" : "error");
@@ -408,7 +408,7 @@ static Status ssh_workspace_run(const SshConfig *c, const char *id, const char *
 		st = error_set(err, ST_E_PROVIDER, "cannot %s %s on %s: %s", doing, *ws, c->host,
 			       tail);
 	}
-	plugin_proc_result_free(&res);
+	plugin_proc_result_clear(&res);
 	return st;
 }
 
@@ -469,7 +469,7 @@ static Status ssh_resume(void *ctx, const cJSON *params, cJSON **result, Error *
 	    ssh_control(&c, "looking for the workspace", cmd.data, &res, err) == ST_OK) {
 		bool exists = res.exit_code == 0;
 
-		plugin_proc_result_free(&res);
+		plugin_proc_result_clear(&res);
 		if (exists) {
 			free(ws);
 			buf_free(&cmd);
@@ -590,7 +590,7 @@ static Status ssh_execute(void *ctx, const cJSON *params, cJSON **result, Error 
 	}
 	buf_free(&cmd);
 	*result = plugin_serve_execute_result(&res);
-	plugin_proc_result_free(&res);
+	plugin_proc_result_clear(&res);
 	return ST_OK;
 }
 
