@@ -227,7 +227,7 @@ fail:
 
 /* Provider output is stored and printed: secret plaintexts in it become
  * REDACTED, and a secret field echoed back at its own pointer becomes the
- * secret's id again, so reuse matching compares ids (SPEC §3). */
+ * secret's id again, so reuse matching compares ids (DESIGN §4.1). */
 static void lease_scrub_metadata(const LeaseCtx *c, cJSON *metadata)
 {
 	for (size_t i = 0; c->rt.secret_paths && c->rt.secret_paths[i]; i++) {
@@ -1406,7 +1406,7 @@ static bool lease_env_name_valid(const char *name, size_t len)
 }
 
 /* A secret named in --env resolves only when it is bound to the lease's
- * environment (SPEC §4: bound to that environment at that path); the
+ * environment (DESIGN §5.3: bound to that environment at that path); the
  * binding's path is the one the access event records. */
 static Status lease_env_secret(App *app, LeaseCtx *c, const StoreLease *l, const char *var,
 			       const char *ref, char **value, size_t *len, Error *err)

@@ -1,4 +1,4 @@
-/* Lease actions (SPEC §3): acquire (with reuse), resume, release, destroy,
+/* Lease actions (DESIGN §4): acquire (with reuse), resume, release, destroy,
  * sweep and execute. Each is one function called by both the CLI and the
  * TUI. Every action that calls a provider writes its intent to the lease
  * row first and its outcome after, so a crash at any point leaves a row
@@ -141,8 +141,9 @@ Status lease_shell_start(App *app, const char *lease_id, int tty, const char *te
 			 char ***secrets, Error *err);
 void lease_shell_secrets_free(char **secrets);
 
-/* Asks the provider to realize a workspace in the lease's sandbox (SPEC
- * §3 realize_workspace); *out gets {cwd, metadata?}. workspace may be NULL. */
+/* Asks the provider to realize a workspace in the lease's sandbox (DESIGN
+ * §6.3 environmentRealizeWorkspace); *out gets {cwd, metadata?}.
+ * workspace may be NULL. */
 Status lease_realize_workspace(App *app, const char *lease_id, const cJSON *workspace,
 			       cJSON **out, Error *err);
 

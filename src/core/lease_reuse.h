@@ -1,5 +1,5 @@
 /* Which earlier lease an acquire resumes, and why each other one was not
- * taken (SPEC §3, as Paperclip's host does it). One evaluation serves the
+ * taken (DESIGN §4.1, as Paperclip's host does it). One evaluation serves the
  * acquire itself, `lease acquire --explain`, `lease why` and the console's
  * acquire result, so what they show is what the acquire did.
  *

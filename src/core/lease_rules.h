@@ -1,4 +1,4 @@
-/* The lease rules of SPEC §3 that need no database: which policy a new
+/* The lease rules of DESIGN §4 that need no database: which policy a new
  * lease gets, which earlier lease to resume, the resume-then-acquire
  * fallback, and what a release turns a lease into. The lease actions
  * (core/lease.c) apply them around the store. */

@@ -1,7 +1,7 @@
-/* The sandbox provider interface (SPEC §3). A provider is a key, metadata
- * and a table of operations; the built-in fake provider and every
- * plugin-backed provider are just different tables, so the core never
- * branches on which kind it holds. */
+/* The sandbox provider interface (DESIGN §6.3 lists its methods). A
+ * provider is a key, metadata and a table of operations; the built-in fake
+ * provider and every plugin-backed provider are just different tables, so
+ * the core never branches on which kind it holds. */
 #ifndef ENVCTL_CORE_PROVIDER_H
 #define ENVCTL_CORE_PROVIDER_H
 
@@ -112,7 +112,7 @@ typedef struct ProviderOps {
 	Status (*resume_lease)(Provider *p, const LeaseInput *in, LeaseHandle *out, Error *err);
 	Status (*release_lease)(Provider *p, const LeaseInput *in, Error *err);
 	Status (*destroy_lease)(Provider *p, const LeaseInput *in, Error *err);
-	/* NULL: the generic plugin rule of SPEC §3 applies. */
+	/* NULL: the generic rule of DESIGN §4.1 applies. */
 	bool (*matches_reusable_lease)(Provider *p, const cJSON *config,
 				       const char *provider_lease_id, const cJSON *metadata);
 	/* NULL: the generic "loose" rule applies. Returns a new config or NULL. */
@@ -180,7 +180,7 @@ void probe_result_clear(ProbeResult *r);
 void lease_handle_clear(LeaseHandle *h);
 void exec_result_clear(ExecResult *r);
 
-/* Generic rules of SPEC §3, used for every provider without its own. */
+/* Generic rules of DESIGN §4.1 (Matching), used for every provider without its own. */
 bool provider_generic_matches(const cJSON *config, const char *provider_lease_id,
 			      const cJSON *metadata);
 cJSON *provider_generic_config_from_metadata(const cJSON *metadata);

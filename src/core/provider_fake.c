@@ -1,4 +1,5 @@
-/* The built-in fake provider, exactly as SPEC §3 (and upstream) define it. */
+/* The built-in fake provider, exactly as upstream defines it
+ * (DESIGN §1; what envctl lets it do that Paperclip does not: §7). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -23,7 +23,7 @@ static PluginProvider *pp_impl(Provider *p)
 
 /* The config a worker sees: the runtime config (secrets resolved) without
  * the host's `provider` and `streamRunLogs` keys, as Paperclip sends it
- * (SPEC §5). Wiped after the call. */
+ * (DESIGN §6.3). Wiped after the call. */
 static cJSON *pp_worker_config(const cJSON *config)
 {
 	cJSON *copy = config ? cJSON_Duplicate(config, 1) : cJSON_CreateObject();
@@ -60,7 +60,7 @@ static long pp_lease_timeout(Provider *p, const cJSON *config)
 {
 	long base = plugin_host_default_timeout(pp_impl(p)->host), t;
 
-	/* SPEC §5: lease calls get the config's timeoutMs on top of the default. */
+	/* DESIGN §6.6: lease calls get the config's timeoutMs on top of the default. */
 	if (json_get_int_checked(config, "timeoutMs", 1, 24L * 3600 * 1000 - 1, &t))
 		return t + base;
 	return base;

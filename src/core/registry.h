@@ -29,7 +29,7 @@ Provider *registry_find(const Registry *r, const char *key);
 /* Like find, but an unknown key is an error naming the known keys. */
 Status registry_require(const Registry *r, const char *key, Provider **out, Error *err);
 
-/* The built-in fake provider (SPEC §3). Takes ownership of schema. */
+/* The built-in fake provider (DESIGN §1). Takes ownership of schema. */
 Provider *provider_fake_new(cJSON *schema);
 
 #endif

@@ -1,4 +1,4 @@
-/* Plugin manifests (SPEC §5 plus how to start the worker).
+/* Plugin manifests (DESIGN §6 plus how to start the worker).
  *
  * A plugin is a folder holding manifest.json:
  *   { "id", "name", "version", "apiVersion", "description"?,

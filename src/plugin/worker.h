@@ -1,5 +1,5 @@
 /* The worker runtime: one long-lived process per plugin speaking
- * newline-delimited JSON-RPC 2.0 on its stdin/stdout (SPEC §5).
+ * newline-delimited JSON-RPC 2.0 on its stdin/stdout (DESIGN §6.1).
  *
  * A PluginHost owns one PluginWorker per loaded plugin. A worker starts on
  * its first call with a scrubbed environment (PATH, HOME, LANG, LC_*,

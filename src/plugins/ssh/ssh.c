@@ -374,7 +374,7 @@ static cJSON *ssh_metadata(const cJSON *config, const SshConfig *c, const char *
 
 	/* The whole config, key included, so the generic reuse rule can compare
 	 * it: the host turns an echoed secret back into its secret id before
-	 * it stores the metadata (SPEC §3 compares secret fields as ids). */
+	 * it stores the metadata (DESIGN §4.1 compares secret fields as ids). */
 	json_set_string(m, "workspaceId", id);
 	json_set_string(m, "workspacePath", ws ? ws : "");
 	json_set_bool(m, "reuseLease", c->reuse);
