@@ -1,5 +1,4 @@
 #include "core/lease.h"
-#include "core/env_plugin.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -11,9 +10,10 @@
 
 #include <sodium.h>
 
+#include "core/env_plugin.h"
 #include "core/environment.h"
-#include "core/private.h"
 #include "core/lease_reuse.h"
+#include "core/private.h"
 #include "core/runtime.h"
 #include "util/lib.h"
 

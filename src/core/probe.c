@@ -6,8 +6,8 @@
 
 #include "core/env_plugin.h"
 #include "core/environment.h"
-#include "core/runtime.h"
 #include "core/private.h"
+#include "core/runtime.h"
 #include "util/lib.h"
 
 /* The cause a failed probe gives besides its summary: the first error

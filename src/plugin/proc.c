@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "plugin/rpc.h"
 #include "plugin/private.h"
+#include "plugin/rpc.h"
 #include "util/lib.h"
 
 static int64_t proc_mono_ms(void)

@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plugin/private.h"
 #include "plugin/rpc.h"
 #include "plugin/serve.h"
-#include "plugin/private.h"
 #include "util/lib.h"
 
 extern char **environ;
