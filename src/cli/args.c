@@ -34,11 +34,8 @@ bool cli_word_in(const char *list, const char *word)
 
 static bool cli_list_push(CliList *l, const char *v)
 {
-	const char **n = realloc(l->items, (l->count + 1) * sizeof *n);
-
-	if (!n)
+	if (!array_reserve(&l->items, &l->cap, l->count, sizeof *l->items))
 		return false;
-	l->items = n;
 	l->items[l->count++] = v;
 	return true;
 }
@@ -46,8 +43,7 @@ static bool cli_list_push(CliList *l, const char *v)
 void cli_list_clear(CliList *l)
 {
 	free(l->items);
-	l->items = NULL;
-	l->count = 0;
+	memset(l, 0, sizeof *l);
 }
 
 /* Edit distance, for a did-you-mean; options are short, so the two

@@ -73,7 +73,7 @@ typedef enum CliOptKind { CLI_FLAG, CLI_VALUE, CLI_MULTI } CliOptKind;
 
 typedef struct CliList {
 	const char **items;
-	size_t count;
+	size_t count, cap;
 } CliList;
 
 typedef struct CliOpt {

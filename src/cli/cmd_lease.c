@@ -492,7 +492,7 @@ static int lease_cmd_sweep(App *app, int argc, char **argv)
 static int lease_cmd_exec(App *app, int argc, char **argv)
 {
 	const char *timeout = NULL, *cwd = NULL, *stdin_file = NULL;
-	CliList envs = { NULL, 0 };
+	CliList envs = { NULL, 0, 0 };
 	CliOpt opts[] = { { "--timeout", CLI_VALUE, &timeout }, { "--cwd", CLI_VALUE, &cwd },
 			  { "--stdin-file", CLI_VALUE, &stdin_file }, { "--env", CLI_MULTI, &envs },
 			  { NULL, CLI_FLAG, NULL } };

@@ -331,7 +331,7 @@ static int plugin_with_args(App *app, int argc, char **argv, bool needs_target,
 			    int (*fn)(App *app, const PluginArgs *a))
 {
 	const char *sub = argv[0], *pos[1] = { NULL }, *lines = NULL;
-	CliList inherit = { NULL, 0 };
+	CliList inherit = { NULL, 0, 0 };
 	PluginArgs a = { .lines = 200 };
 	const CliOpt opts[] = {
 		{ "--json", CLI_FLAG, &a.json },

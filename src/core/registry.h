@@ -14,7 +14,7 @@ typedef struct Registry {
 	/* Problems found while loading (a broken manifest, two plugins claiming
 	 * one key): listed for the operator instead of breaking the console. */
 	char **problems;
-	size_t problem_count;
+	size_t problem_count, problem_cap;
 } Registry;
 
 /* Registers the built-in providers; forms_dir holds provider-fake.json. */

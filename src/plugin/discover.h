@@ -16,7 +16,7 @@
 
 typedef struct PluginCatalog {
 	PluginManifest **items; /* every manifest found, broken ones included */
-	size_t count;
+	size_t count, cap;
 } PluginCatalog;
 
 /* The search directories in precedence order (NULL-terminated; free with

@@ -61,9 +61,9 @@ typedef struct PluginManifest {
 	cJSON *json; /* the whole manifest */
 	/* Load and lint problems. Any error makes the plugin unusable. */
 	char **errors;
-	size_t error_count;
+	size_t error_count, error_cap;
 	char **warnings;
-	size_t warning_count;
+	size_t warning_count, warning_cap;
 } PluginManifest;
 
 /* Loads DIR/manifest.json. Returns NULL only when out of memory; a

@@ -8,4 +8,9 @@
 
 #include "plugin/spawn.h"
 
+/* Adds a load problem to m's errors (out of memory: dropped; the manifest
+ * is then still unusable for the problems already listed). */
+void plugin_manifest_error(PluginManifest *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #endif

@@ -147,7 +147,7 @@ struct PluginHost {
 	size_t log_max_bytes;
 	char instance_id[UUID_STR_LEN];
 	PluginWorker **workers;
-	size_t count;
+	size_t count, cap;
 };
 
 /* ------------------------------------------------------------ time */
@@ -257,7 +257,7 @@ void plugin_host_free(PluginHost *h)
 
 PluginWorker *plugin_host_add(PluginHost *h, const PluginManifest *m)
 {
-	PluginWorker *w, **grown;
+	PluginWorker *w;
 	pthread_condattr_t ca;
 
 	if (!m || !m->id)
@@ -276,15 +276,13 @@ PluginWorker *plugin_host_add(PluginHost *h, const PluginManifest *m)
 	pthread_cond_init(&w->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	w->log = plugin_log_open(h->log_dir, m->id, h->log_max_bytes);
-	grown = w->log ? realloc(h->workers, (h->count + 1) * sizeof *grown) : NULL;
-	if (!grown) {
+	if (!w->log || !array_reserve(&h->workers, &h->cap, h->count, sizeof *h->workers)) {
 		plugin_log_close(w->log);
 		pthread_cond_destroy(&w->cv);
 		pthread_mutex_destroy(&w->mu);
 		free(w);
 		return NULL;
 	}
-	h->workers = grown;
 	h->workers[h->count++] = w;
 	return w;
 }
