@@ -222,21 +222,17 @@ int plugin_serve_shell(const char *name, PluginShellFn fn)
 	for (;;) {
 		ssize_t n;
 
-		if (len + 4096 > cap) {
-			size_t ncap = cap ? cap * 2 : 16384;
-			char *grown = ncap <= PLUGIN_SHELL_MAX_PARAMS ? realloc(text, ncap) : NULL;
-
-			if (!grown) {
-				fprintf(stderr, "%s: the shell's parameters are too large\n", name);
-				if (text)
-					sodium_memzero(text, cap);
-				free(text);
-				return 1;
-			}
-			text = grown;
-			cap = ncap;
+		/* Room for 4 KiB more, and never more than the bound in all. */
+		if (len + 4096 > PLUGIN_SHELL_MAX_PARAMS ||
+		    !array_reserve(&text, &cap, len + 4096, 1)) {
+			fprintf(stderr, "%s: the shell's parameters are too large\n", name);
+			if (text)
+				sodium_memzero(text, cap);
+			free(text);
+			return 1;
 		}
-		n = read(3, text + len, cap - len - 1);
+		n = read(3, text + len,
+			 (cap < PLUGIN_SHELL_MAX_PARAMS ? cap : PLUGIN_SHELL_MAX_PARAMS) - len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
