@@ -3,7 +3,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
-#include "cli/cli.h"
+#include "cli/lib.h"
 
 int main(int argc, char **argv)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "util/json.h"
+#include "util/lib.h"
 
 static const CliOpt *cli_find_opt(const CliOpt *opts, const char *arg, size_t len)
 {
@@ -34,20 +34,16 @@ bool cli_word_in(const char *list, const char *word)
 
 static bool cli_list_push(CliList *l, const char *v)
 {
-	const char **n = realloc(l->items, (l->count + 1) * sizeof *n);
-
-	if (!n)
+	if (!array_reserve(&l->items, &l->cap, l->count, sizeof *l->items))
 		return false;
-	l->items = n;
 	l->items[l->count++] = v;
 	return true;
 }
 
-void cli_list_free(CliList *l)
+void cli_list_clear(CliList *l)
 {
 	free(l->items);
-	l->items = NULL;
-	l->count = 0;
+	memset(l, 0, sizeof *l);
 }
 
 /* Edit distance, for a did-you-mean; options are short, so the two

@@ -8,7 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util/term.h"
+#include "tui/lib.h"
+#include "util/lib.h"
 
 /* Subcommand groups. Each lives in its own cmd_*.c. */
 static const CliCommand *const cli_commands[] = {
@@ -302,7 +303,7 @@ int cli_print_json(cJSON *json)
 	return 0;
 }
 
-bool cli_wants_help(int argc, char **argv)
+static bool cli_wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
@@ -343,7 +344,7 @@ static int cli_dispatch(int argc, char **argv, const char *db, bool readonly, bo
 		return cli_fail(&err);
 	app.readonly = readonly;
 	if (app_set_actor(&app, "cli", &err) != ST_OK || (hook && hook(&app, &err) != ST_OK)) {
-		app_free(&app);
+		app_clear(&app);
 		return cli_fail(&err);
 	}
 	app.no_color = no_color;
@@ -351,14 +352,14 @@ static int cli_dispatch(int argc, char **argv, const char *db, bool readonly, bo
 		tui.readonly = readonly;
 		tui.no_color = no_color;
 		rc = cli_no_command(&app, &tui);
-		app_free(&app);
+		app_clear(&app);
 		return rc;
 	}
 	/* `envctl help [COMMAND]`: the same text as --help. */
 	if (strcmp(argv[optind], "help") == 0) {
 		const char *want = optind + 1 < argc ? argv[optind + 1] : NULL;
 
-		app_free(&app);
+		app_clear(&app);
 		if (!want) {
 			cli_print_usage(stdout);
 			return 0;
@@ -393,7 +394,7 @@ static int cli_dispatch(int argc, char **argv, const char *db, bool readonly, bo
 		    optind + 1 < argc && argv[optind + 1][0] != '-' &&
 		    !cli_doc_sub(cli_commands[i], argv[optind + 1])) {
 			rc = cli_unknown_subcommand(cli_commands[i], argv[optind + 1]);
-			app_free(&app);
+			app_clear(&app);
 			return rc;
 		}
 		if (cli_wants_help(argc - optind, argv + optind)) {
@@ -405,10 +406,10 @@ static int cli_dispatch(int argc, char **argv, const char *db, bool readonly, bo
 		} else {
 			rc = cli_commands[i]->run(&app, argc - optind, argv + optind);
 		}
-		app_free(&app);
+		app_clear(&app);
 		return rc;
 	}
-	app_free(&app);
+	app_clear(&app);
 	return cli_unknown_command("", argv[optind]);
 }
 

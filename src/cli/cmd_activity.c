@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/describe.h"
+#include "core/lib.h"
 
 static const CliSubDoc activity_subs[] = {
 	{ "", "", "what changed, newest first",
@@ -34,7 +34,6 @@ static int activity_run(App *app, int argc, char **argv)
 		{ NULL, CLI_FLAG, NULL },
 	};
 	StoreActivityList l;
-	Store *s;
 	Error err;
 	long limit = 50;
 	int npos, rc;
@@ -52,8 +51,7 @@ static int activity_run(App *app, int argc, char **argv)
 					       limit_text);
 	}
 	error_clear(&err);
-	if (app_store(app, &s, &err) != ST_OK ||
-	    store_activity_list(s, entity, limit, 0, &l, &err) != ST_OK)
+	if (activity_list(app, entity, limit, 0, &l, &err) != ST_OK)
 		return cli_fail(&err);
 	if (json) {
 		cJSON *arr = cJSON_CreateArray();

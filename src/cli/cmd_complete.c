@@ -4,9 +4,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/environment.h"
-#include "util/buf.h"
-#include "util/fs.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 static const CliSubDoc complete_subs[] = {
 	{ "commands", "", "the commands", NULL, NULL, "envctl complete commands", NULL },
@@ -31,99 +30,6 @@ static const CliSubDoc complete_subs[] = {
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
-/* ------------------------------------------------ words from usage text
- *
- * A command without a table (CliCommand.subs) has only its hand-written
- * usage: its block (up to the first blank line) names its subcommands and
- * options in "envctl CMD SUB ... [--opt V]" lines, with indented
- * continuation lines. */
-
-static bool complete_is_sub_word(const char *w, size_t n)
-{
-	if (!n || w[0] < 'a' || w[0] > 'z')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((w[i] >= 'a' && w[i] <= 'z') || w[i] == '-' || w[i] == '|'))
-			return false;
-	return true;
-}
-
-/* Calls emit for each subcommand (want_subs) or each option of sub (NULL:
- * a group without subcommands, or every option of the group). */
-static void complete_usage_words(const CliCommand *cmd, const char *sub, bool want_subs)
-{
-	const char *text = cmd->usage, *end_block = strstr(text, "\n\n");
-	const char *line = text;
-	char cur_sub[64] = "";
-	Buf seen = BUF_INIT;
-
-	if (!end_block)
-		end_block = text + strlen(text);
-	(void)buf_putc(&seen, '\n');
-	while (line < end_block) {
-		const char *eol = strchr(line, '\n'), *p = line, *e;
-		bool after_cmd = false, first = true;
-
-		if (!eol || eol > end_block)
-			eol = end_block;
-		if ((e = strstr(line, "envctl ")) && e < eol) {
-			cur_sub[0] = '\0';
-			p = e + 7;
-		} else {
-			first = false;
-			after_cmd = true; /* a continuation line */
-		}
-		while (p < eol) {
-			size_t n;
-			char word[64];
-
-			p += strspn(p, " ");
-			n = strcspn(p, " \n");
-			if (p + n > eol)
-				n = (size_t)(eol - p);
-			if (!n)
-				break;
-			if (!after_cmd) {
-				after_cmd = n == strlen(cmd->name) && strncmp(p, cmd->name, n) == 0;
-			} else if (first && complete_is_sub_word(p, n) && n < sizeof cur_sub) {
-				memcpy(cur_sub, p, n);
-				cur_sub[n] = '\0';
-				first = false;
-				if (want_subs) {
-					/* "commands|envs|...": each is a subcommand. */
-					for (char *tok = strtok(cur_sub, "|"); tok; tok = strtok(NULL, "|")) {
-						snprintf(word, sizeof word, "\n%s\n", tok);
-						if (!strstr(seen.data, word)) {
-							printf("%s\n", tok);
-							(void)buf_puts(&seen, word + 1);
-						}
-					}
-				}
-			} else {
-				first = false;
-				if (!want_subs && (!sub || cli_word_in(cur_sub, sub) ||
-						   strcmp(cur_sub, sub) == 0)) {
-					const char *o = memchr(p, '-', n);
-
-					/* "[--opt", "--opt=V", "[--env": the option name. */
-					if (o && o[1] == '-' && o[2] >= 'a' && o[2] <= 'z') {
-						size_t len = strspn(o, "-abcdefghijklmnopqrstuvwxyz");
-
-						snprintf(word, sizeof word, "\n%.*s\n", (int)len, o);
-						if (len > 2 && o[len - 1] != '-' && !strstr(seen.data, word)) {
-							printf("%.*s\n", (int)len, o);
-							(void)buf_puts(&seen, word + 1);
-						}
-					}
-				}
-			}
-			p += n;
-		}
-		line = eol + 1;
-	}
-	buf_free(&seen);
-}
-
 static bool complete_lease(const StoreLease *l, void *ud)
 {
 	(void)ud;
@@ -134,7 +40,6 @@ static bool complete_lease(const StoreLease *l, void *ud)
 static int complete_run(App *app, int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
-	Store *s;
 	Error err;
 
 	error_clear(&err);
@@ -185,14 +90,6 @@ static int complete_run(App *app, int argc, char **argv)
 		}
 		if (!cmd)
 			return 0;
-		if (!cmd->subs) {
-			/* A command without a table: words from its usage text. */
-			if (what[0] == 's' && what[1] == 'u')
-				complete_usage_words(cmd, NULL, true);
-			else if (what[0] == 'o')
-				complete_usage_words(cmd, sub, false);
-			return 0;
-		}
 		if (strcmp(what, "subcommands") == 0)
 			cli_doc_subcommands(cmd);
 		else if (strcmp(what, "options") == 0)
@@ -231,14 +128,13 @@ static int complete_run(App *app, int argc, char **argv)
 
 		memset(&f, 0, sizeof f);
 		f.limit = 500;
-		if (app_store(app, &s, &err) == ST_OK)
-			store_lease_each(s, &f, complete_lease, NULL, &err);
+		lease_each(app, &f, complete_lease, NULL, &err);
 		return 0;
 	}
 	if (strcmp(what, "secrets") == 0) {
 		StoreSecretList l;
 
-		if (app_store(app, &s, &err) != ST_OK || store_secret_list(s, false, &l, &err) != ST_OK)
+		if (secrets_list(app, false, &l, &err) != ST_OK)
 			return 0;
 		for (size_t i = 0; i < l.count; i++)
 			printf("%s\n", l.items[i].name);

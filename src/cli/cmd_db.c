@@ -2,10 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/operators.h"
+#include "core/lib.h"
 
 static const CliSubDoc db_subs[] = {
 	{ "check", "", "check the database's integrity and the store's own rules",
@@ -36,82 +35,71 @@ static const CliOptDoc db_opts[] = {
 	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
 };
 
-/* An existing database is checked read-only (nothing written into the
- * file being checked, a 0-byte file is an error); a missing one is created
- * as any command would, then checked. */
-static int db_check(App *app, bool json)
+/* An existing database is checked read-only; a missing one is created as
+ * any command would, then checked (dbadmin_check). */
+static int cmd_db_check(App *app, bool json)
 {
-	StoreOptions opts = { .key_text = app->master_key_text, .check_only = true };
-	StoreCheckReport r;
-	Store *own = NULL, *s;
+	DbCheck c;
+	StoreCheckReport *r = &c.report;
 	Error err;
 	int rc;
 
 	error_clear(&err);
-	if (access(app->db_path, F_OK) == 0) {
-		if (store_open_ex(app->db_path, &opts, &own, &err) != ST_OK)
-			return cli_fail(&err);
-		s = own;
-	} else if (app_store(app, &s, &err) != ST_OK) {
+	if (dbadmin_check(app, &c, &err) != ST_OK) {
+		dbadmin_check_clear(&c);
 		return cli_fail(&err);
 	}
-	if (store_check(s, &r, &err) != ST_OK) {
-		store_close(own);
-		return cli_fail(&err);
-	}
-	rc = r.count ? status_exit_code(ST_E_FAIL) : 0;
+	rc = r->count ? status_exit_code(ST_E_FAIL) : 0;
 	if (json) {
 		cJSON *o = cJSON_CreateObject(), *p = cJSON_CreateArray();
 
-		for (size_t i = 0; p && i < r.count; i++)
-			cJSON_AddItemToArray(p, cJSON_CreateString(r.problems[i]));
+		for (size_t i = 0; p && i < r->count; i++)
+			cJSON_AddItemToArray(p, cJSON_CreateString(r->problems[i]));
 		if (o) {
-			cJSON_AddBoolToObject(o, "ok", r.count == 0);
-			cJSON_AddStringToObject(o, "path", store_path(s));
-			cJSON_AddNumberToObject(o, "schemaVersion", store_schema_version(s));
+			cJSON_AddBoolToObject(o, "ok", r->count == 0);
+			cJSON_AddStringToObject(o, "path", c.path);
+			cJSON_AddNumberToObject(o, "schemaVersion", c.schema_version);
 			cJSON_AddItemToObject(o, "problems", p);
-			cJSON_AddNumberToObject(o, "environments", (double)r.environments);
-			cJSON_AddNumberToObject(o, "leases", (double)r.leases);
-			cJSON_AddNumberToObject(o, "secrets", (double)r.secrets);
-			cJSON_AddNumberToObject(o, "bindings", (double)r.bindings);
-			cJSON_AddNumberToObject(o, "activity", (double)r.activity);
+			cJSON_AddNumberToObject(o, "environments", (double)r->environments);
+			cJSON_AddNumberToObject(o, "leases", (double)r->leases);
+			cJSON_AddNumberToObject(o, "secrets", (double)r->secrets);
+			cJSON_AddNumberToObject(o, "bindings", (double)r->bindings);
+			cJSON_AddNumberToObject(o, "activity", (double)r->activity);
 		} else {
 			cJSON_Delete(p);
 		}
-		store_check_report_free(&r);
+		dbadmin_check_clear(&c);
 		cli_print_json(o);
-		store_close(own);
 		return rc;
 	}
-	for (size_t i = 0; i < r.count; i++)
-		printf("problem: %s\n", r.problems[i]);
+	for (size_t i = 0; i < r->count; i++)
+		printf("problem: %s\n", r->problems[i]);
 	printf("%s: %s (schema version %d): %ld environments, %ld leases, %ld secrets, "
 	       "%ld bindings, %ld activity rows; %zu problem%s\n",
-	       r.count ? "damaged" : "ok", store_path(s), store_schema_version(s), r.environments,
-	       r.leases, r.secrets, r.bindings, r.activity, r.count, r.count == 1 ? "" : "s");
-	store_check_report_free(&r);
-	store_close(own);
+	       r->count ? "damaged" : "ok", c.path, c.schema_version, r->environments,
+	       r->leases, r->secrets, r->bindings, r->activity, r->count, r->count == 1 ? "" : "s");
+	dbadmin_check_clear(&c);
 	return rc;
 }
 
-static int db_copy(App *app, const char *src, const char *dst, bool force)
+static int cmd_db_copy(App *app, const char *src, const char *dst, bool force)
 {
 	StoreCopyReport r;
 	Error err;
 
 	error_clear(&err);
-	if (operators_db_copy(app, src, dst, force, &r, &err) != ST_OK)
+	if (dbadmin_copy(app, src, dst, force, &r, &err) != ST_OK)
 		return cli_fail(&err);
 	printf("copied %s to %s%s:\n", src, dst, r.replaced ? " (its old contents replaced)" : "");
 	for (size_t i = 0; i < r.tables; i++)
-		printf("  %-22s %ld row%s\n", store_copy_table_name(i), r.rows[i],
+		printf("  %-22s %ld row%s\n", dbadmin_copy_table_name(i), r.rows[i],
 		       r.rows[i] == 1 ? "" : "s");
 	printf("row counts match; %ld secret version%s decrypted at the destination\n",
 	       r.secrets_verified, r.secrets_verified == 1 ? "" : "s");
 	return 0;
 }
 
-static int db_run(App *app, int argc, char **argv)
+static int cmd_db_run(App *app, int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : NULL, *pos[2] = { NULL, NULL };
 	bool json = false, force = false;
@@ -125,7 +113,7 @@ static int db_run(App *app, int argc, char **argv)
 		{ "--force", "copy" },
 		{ NULL, NULL },
 	};
-	Store *s;
+	const char *path;
 	Error err;
 	int npos, rc;
 
@@ -138,16 +126,16 @@ static int db_run(App *app, int argc, char **argv)
 	if (strcmp(sub, "check") == 0) {
 		if (npos)
 			return cli_usage_error(&cli_cmd_db, "db check: unexpected \"%s\"", pos[0]);
-		return db_check(app, json);
+		return cmd_db_check(app, json);
 	}
 	if (strcmp(sub, "copy") == 0) {
 		if (npos < 2)
 			return cli_usage_error(&cli_cmd_db, "db copy: missing %s",
 					       npos ? "DST" : "SRC and DST");
-		return db_copy(app, pos[0], pos[1], force);
+		return cmd_db_copy(app, pos[0], pos[1], force);
 	}
 	if (strcmp(sub, "path") == 0) {
-		char *shown = store_path_shown(app->db_path);
+		char *shown = dbadmin_path_shown(app);
 
 		printf("%s\n", shown ? shown : "?");
 		free(shown);
@@ -158,9 +146,9 @@ static int db_run(App *app, int argc, char **argv)
 			return cli_usage_error(&cli_cmd_db, "db backup: missing FILE");
 		if (npos > 1)
 			return cli_usage_error(&cli_cmd_db, "db backup: unexpected \"%s\"", pos[1]);
-		if (app_store(app, &s, &err) != ST_OK || store_backup(s, pos[0], &err) != ST_OK)
+		if (dbadmin_backup(app, pos[0], &path, &err) != ST_OK)
 			return cli_fail(&err);
-		printf("backed up %s to %s\n", store_path(s), pos[0]);
+		printf("backed up %s to %s\n", path, pos[0]);
 		return 0;
 	}
 	return cli_usage_error(&cli_cmd_db, "db: unknown subcommand \"%s\"", sub);
@@ -169,7 +157,7 @@ static int db_run(App *app, int argc, char **argv)
 const CliCommand cli_cmd_db = {
 	.name = "db",
 	.summary = "check the database, back it up, copy a registry",
-	.run = db_run,
+	.run = cmd_db_run,
 	.subs = db_subs,
 	.opts = db_opts,
 	.exits = "0 ok, 1 problems found, 2 usage, 5 the backup file exists, 7 database error, "

@@ -2,8 +2,8 @@
 #include <stdlib.h>
 
 #include "cli/cli.h"
-#include "core/demo.h"
-#include "util/fs.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 static const CliSubDoc demo_subs[] = {
 	{ "", "", "fill an empty database with demo data",
@@ -38,7 +38,7 @@ static int demo_run(App *app, int argc, char **argv)
 	free(file);
 	if (rc != ST_OK)
 		return cli_fail(&err);
-	shown = store_path_shown(app->db_path);
+	shown = dbadmin_path_shown(app);
 	printf("Loaded demo data into %s: %d environments, %d probes, %d leases",
 	       shown ? shown : "?", r.environments, r.probes, r.leases);
 	if (r.skipped)

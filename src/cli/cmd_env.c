@@ -6,13 +6,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/describe.h"
-#include "core/env_plugin.h"
-#include "core/environment.h"
-#include "util/ids.h"
-#include "util/buf.h"
-#include "util/json.h"
-#include "util/jsonptr.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 static const CliSubDoc env_subs[] = {
 	{ "create", "NAME --provider KEY", "create an environment on a provider",
@@ -374,7 +369,7 @@ static int env_cmd_save(App *app, const char *sub, const char *target_or_name, E
 			       report.secrets_rotated, report.secrets_deleted);
 		printf("\n");
 	}
-	env_save_report_free(&report);
+	env_save_report_clear(&report);
 	store_env_clear(&saved);
 done:
 	for (size_t i = 0; i < a->sets.count && pointers && values; i++) {
@@ -424,15 +419,15 @@ static int env_cmd_run(App *app, int argc, char **argv)
 				       sub, ENV_SUBCOMMANDS);
 	rc = cli_parse(&cli_cmd_env, sub, argc, argv, 2, opts, pos, 1, &npos);
 	if (rc) {
-		cli_list_free(&a.sets);
+		cli_list_clear(&a.sets);
 		return rc;
 	}
 	error_clear(&err);
 	if (strcmp(sub, "list") == 0) {
-		cli_list_free(&a.sets);
+		cli_list_clear(&a.sets);
 		if (npos)
 			return cli_usage_error(&cli_cmd_env, "env list: unexpected \"%s\"", pos[0]);
-		if (status && strcmp(status, "active") != 0 && strcmp(status, "archived") != 0)
+		if (status && env_status_of(status) == ENV_STATUS_UNKNOWN)
 			return cli_usage_error(&cli_cmd_env,
 					       "env list: unknown --status \"%s\" (one of: active, "
 					       "archived)",
@@ -440,16 +435,16 @@ static int env_cmd_run(App *app, int argc, char **argv)
 		return env_cmd_list(app, status, a.provider, a.json);
 	}
 	if (!npos) {
-		cli_list_free(&a.sets);
+		cli_list_clear(&a.sets);
 		return cli_usage_error(&cli_cmd_env, "env %s: missing %s", sub,
 				       strcmp(sub, "create") == 0 ? "NAME" : "NAME or ID");
 	}
 	if (strcmp(sub, "create") == 0 || strcmp(sub, "edit") == 0) {
 		rc = env_cmd_save(app, sub, pos[0], &a);
-		cli_list_free(&a.sets);
+		cli_list_clear(&a.sets);
 		return rc;
 	}
-	cli_list_free(&a.sets);
+	cli_list_clear(&a.sets);
 	if (strcmp(sub, "show") == 0) {
 		if (env_get(app, pos[0], &e, &err) != ST_OK)
 			return cli_fail(&err);

@@ -5,10 +5,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/lease_shell.h"
-#include "core/lease.h"
-#include "util/fs.h"
-#include "util/json.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 static const CliSubDoc lease_subs[] = {
 	{ "acquire", "ENV", "acquire a lease: a sandbox from the environment's provider",
@@ -369,10 +367,12 @@ static int lease_cmd_list(App *app, int argc, char **argv)
 			return cli_usage_error(&cli_cmd_lease, "lease list: --limit takes a number, not \"%s\"", limit);
 	}
 	error_clear(&err);
+	/* Opened first so that a database that cannot be opened prints
+	 * nothing but the error (not the "[" of --json). */
 	if (app_store(app, &s, &err) != ST_OK)
 		return cli_fail(&err);
 	if (env) {
-		if (store_env_get(s, env, &e, &err) != ST_OK)
+		if (env_get(app, env, &e, &err) != ST_OK)
 			return cli_fail(&err);
 		f.environment_id = e.id;
 	}
@@ -380,7 +380,7 @@ static int lease_cmd_list(App *app, int argc, char **argv)
 	if (json) {
 		cli_write_raw(STDOUT_FILENO, "[", 1);
 	} else {
-		if (store_env_list(s, NULL, &c.envs, &err) != ST_OK) {
+		if (env_list(app, NULL, &c.envs, &err) != ST_OK) {
 			store_env_clear(&e);
 			return cli_fail(&err);
 		}
@@ -388,7 +388,7 @@ static int lease_cmd_list(App *app, int argc, char **argv)
 		printf("%-36s  %-20s %-9s %-20s %-10s %-30s %s\n", "ID", "ENVIRONMENT", "STATUS",
 		       "POLICY", "PROVIDER", "PROVIDER LEASE", "ACQUIRED");
 	}
-	rc = store_lease_each(s, &f, lease_list_row, &c, &err) == ST_OK ? 0 : -1;
+	rc = lease_each(app, &f, lease_list_row, &c, &err) == ST_OK ? 0 : -1;
 	if (json) {
 		lease_list_flush(&c);
 		cli_write_raw(STDOUT_FILENO, c.first ? "]\n" : "\n]\n", c.first ? 2 : 3);
@@ -409,7 +409,6 @@ static int lease_cmd_one(App *app, int argc, char **argv)
 			  { "--reason", CLI_VALUE, &reason }, { "--yes", CLI_FLAG, &yes },
 			  { NULL, CLI_FLAG, NULL } };
 	StoreLease l;
-	Store *s;
 	const char *pos[1];
 	char *unsupported;
 	Error err;
@@ -427,11 +426,12 @@ static int lease_cmd_one(App *app, int argc, char **argv)
 	error_clear(&err);
 	memset(&l, 0, sizeof l);
 	if (strcmp(sub, "show") == 0) {
-		st = app_store(app, &s, &err) == ST_OK ? store_lease_get(s, pos[0], &l, &err) : err.status;
+		st = lease_get(app, pos[0], &l, &err);
 	} else if (strcmp(sub, "resume") == 0) {
 		st = lease_resume(app, pos[0], app_actor(app), &l, &err);
 	} else if (strcmp(sub, "release") == 0) {
-		st = lease_release(app, pos[0], status ? status : "released", reason, app_actor(app), &l, &err);
+		st = lease_release(app, pos[0], status ? status : lease_status_text(LEASE_RELEASED),
+				   reason, app_actor(app), &l, &err);
 	} else {
 		if (!yes)
 			return cli_usage_error(&cli_cmd_lease,
@@ -492,7 +492,7 @@ static int lease_cmd_sweep(App *app, int argc, char **argv)
 static int lease_cmd_exec(App *app, int argc, char **argv)
 {
 	const char *timeout = NULL, *cwd = NULL, *stdin_file = NULL;
-	CliList envs = { NULL, 0 };
+	CliList envs = { NULL, 0, 0 };
 	CliOpt opts[] = { { "--timeout", CLI_VALUE, &timeout }, { "--cwd", CLI_VALUE, &cwd },
 			  { "--stdin-file", CLI_VALUE, &stdin_file }, { "--env", CLI_MULTI, &envs },
 			  { NULL, CLI_FLAG, NULL } };
@@ -515,7 +515,7 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 	}
 	if (npos < 2) {
 		free(pos);
-		cli_list_free(&envs);
+		cli_list_clear(&envs);
 		return cli_usage_error(&cli_cmd_lease, "lease exec: missing %s",
 				       npos ? "command after --" : "lease ID");
 	}
@@ -523,7 +523,7 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 		env = calloc(envs.count + 1, sizeof *env);
 		if (!env) {
 			free(pos);
-			cli_list_free(&envs);
+			cli_list_clear(&envs);
 			return status_exit_code(ST_E_NOMEM);
 		}
 		memcpy(env, envs.items, envs.count * sizeof *env);
@@ -542,7 +542,7 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 		if (*end || req.timeout_ms <= 0) {
 			free(pos);
 			free(env);
-			cli_list_free(&envs);
+			cli_list_clear(&envs);
 			return cli_usage_error(&cli_cmd_lease, "lease exec: --timeout takes milliseconds, not \"%s\"", timeout);
 		}
 	}
@@ -552,7 +552,7 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 		if (!input) {
 			free(pos);
 			free(env);
-			cli_list_free(&envs);
+			cli_list_clear(&envs);
 			return cli_fail(&err);
 		}
 		req.stdin_data = input;
@@ -561,7 +561,7 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 	free(input);
 	free(pos);
 	free(env);
-	cli_list_free(&envs);
+	cli_list_clear(&envs);
 	if (rc != ST_OK)
 		return cli_fail(&err);
 	/* The command's own output, passed through as it is. */
@@ -578,7 +578,7 @@ static int lease_cmd_exec(App *app, int argc, char **argv)
 	} else {
 		rc = r.exit_code;
 	}
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	return rc;
 }
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/operators.h"
+#include "core/lib.h"
 
 static const CliSubDoc operator_subs[] = {
 	{ "init", "[NAME]", "create your operator key and print its public key",

@@ -7,9 +7,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/plugins.h"
-#include "util/buf.h"
-#include "util/json.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 static const CliSubDoc plugin_subs[] = {
 	{ "list", "", "list plugins with their worker status",
@@ -323,7 +322,7 @@ static int plugin_import_cmd(App *app, const PluginArgs *a)
 		printf("linked:   %s\n", r.link_path);
 	else
 		printf("not linked: add its folder to ENVCTL_PLUGIN_PATH to use it\n");
-	plugin_import_result_free(&r);
+	plugin_import_result_clear(&r);
 	return 0;
 }
 
@@ -332,7 +331,7 @@ static int plugin_with_args(App *app, int argc, char **argv, bool needs_target,
 			    int (*fn)(App *app, const PluginArgs *a))
 {
 	const char *sub = argv[0], *pos[1] = { NULL }, *lines = NULL;
-	CliList inherit = { NULL, 0 };
+	CliList inherit = { NULL, 0, 0 };
 	PluginArgs a = { .lines = 200 };
 	const CliOpt opts[] = {
 		{ "--json", CLI_FLAG, &a.json },
@@ -347,11 +346,11 @@ static int plugin_with_args(App *app, int argc, char **argv, bool needs_target,
 
 	rc = cli_parse(&cli_cmd_plugin, sub, argc, argv, 1, opts, pos, needs_target ? 1 : 0, &npos);
 	if (rc) {
-		cli_list_free(&inherit);
+		cli_list_clear(&inherit);
 		return rc;
 	}
 	if (needs_target && npos == 0) {
-		cli_list_free(&inherit);
+		cli_list_clear(&inherit);
 		return cli_usage_error(&cli_cmd_plugin, "plugin %s: missing %s", sub,
 				       strcmp(sub, "import") == 0 ? "DIR" : "KEY");
 	}
@@ -360,7 +359,7 @@ static int plugin_with_args(App *app, int argc, char **argv, bool needs_target,
 
 		a.lines = strtol(lines, &end, 10);
 		if (*end || a.lines < 1) {
-			cli_list_free(&inherit);
+			cli_list_clear(&inherit);
 			return cli_usage_error(&cli_cmd_plugin,
 					       "plugin %s: --lines needs a positive number", sub);
 		}
@@ -368,7 +367,7 @@ static int plugin_with_args(App *app, int argc, char **argv, bool needs_target,
 	a.target = pos[0];
 	a.inherit = calloc(inherit.count + 1, sizeof *a.inherit);
 	if (!a.inherit) {
-		cli_list_free(&inherit);
+		cli_list_clear(&inherit);
 		fputs("envctl: out of memory\n", stderr);
 		return status_exit_code(ST_E_NOMEM);
 	}
@@ -376,7 +375,7 @@ static int plugin_with_args(App *app, int argc, char **argv, bool needs_target,
 		a.inherit[i] = (char *)inherit.items[i];
 	rc = fn(app, &a);
 	free(a.inherit);
-	cli_list_free(&inherit);
+	cli_list_clear(&inherit);
 	return rc;
 }
 

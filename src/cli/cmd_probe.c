@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/probe.h"
-#include "util/json.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 static const CliSubDoc probe_subs[] = {
 	{ "", "--provider KEY --config-file F|-", "probe a draft config that is not saved",
@@ -182,7 +182,7 @@ int cli_env_probe(App *app, int argc, char **argv)
 	}
 	if (!rc && r.ok != r.count)
 		rc = 1;
-	probe_all_report_free(&r);
+	probe_all_report_clear(&r);
 	return rc;
 }
 

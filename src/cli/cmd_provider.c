@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/describe.h"
+#include "core/lib.h"
 
 static const CliSubDoc provider_subs[] = {
 	{ "list", "", "list the registry: key, source (builtin or plugin), status, capabilities",

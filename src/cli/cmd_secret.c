@@ -4,9 +4,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/describe.h"
-#include "core/secrets.h"
-#include "util/ids.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 static const CliSubDoc secret_subs[] = {
 	{ "create", "NAME --value-file F|-", "store a new secret",
@@ -224,7 +223,8 @@ static int secret_run(App *app, int argc, char **argv)
 	if (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0) {
 		bool disable = sub[0] == 'd';
 
-		if (secrets_set_status(app, pos[0], disable ? "disabled" : "active", &err) != ST_OK)
+		if (secrets_set_status(app, pos[0],
+				       secret_status_text(disable ? SECRET_DISABLED : SECRET_ACTIVE), &err) != ST_OK)
 			return cli_fail(&err);
 		printf("%s secret %s\n", disable ? "disabled" : "enabled", pos[0]);
 		return 0;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "util/buf.h"
+#include "util/lib.h"
 
 #define DOC_WIDTH 79
 
@@ -252,54 +252,10 @@ static void doc_usage_line(FILE *out, const CliCommand *cmd, const CliSubDoc *s,
 	buf_free(&b);
 }
 
-/* A command without a table: the lines of its hand-written usage that
- * name sub, else all of it. */
-static void doc_legacy_usage(FILE *out, const CliCommand *cmd, const char *sub, bool lines_only)
-{
-	const char *text = cmd->usage, *line = text, *notes = strstr(text, "\n\n");
-	char prefix[96];
-	size_t prefix_len;
-	bool any = false, in_sub = false;
-
-	snprintf(prefix, sizeof prefix, "envctl %s %s", cmd->name, sub ? sub : "");
-	prefix_len = strlen(prefix);
-	if (!notes)
-		notes = text + strlen(text);
-	while (sub && line < notes) {
-		const char *end = strchr(line, '\n');
-		const char *word = line + strspn(line, " ");
-
-		if (!end)
-			break;
-		if (strncmp(word, "usage: ", 7) == 0)
-			word += 7;
-		if (strncmp(word, "envctl ", 7) == 0)
-			in_sub = strncmp(word, prefix, prefix_len) == 0 &&
-				 (word[prefix_len] == ' ' || word[prefix_len] == '\n');
-		if (in_sub) {
-			if (any)
-				fprintf(out, "%.*s\n", (int)(end - line), line);
-			else
-				fprintf(out, "usage: %.*s\n", (int)(end - word), word);
-			any = true;
-		}
-		line = end + 1;
-	}
-	if (!any)
-		fprintf(out, "%.*s", (int)(lines_only ? (size_t)(notes - text) + 1 : strlen(text)),
-			text);
-	else if (!lines_only && *notes)
-		fputs(notes + 1, out);
-}
-
 void cli_help_usage_lines(FILE *out, const CliCommand *cmd, const char *sub)
 {
 	const CliSubDoc *s = cli_doc_sub(cmd, sub);
 
-	if (!cmd->subs) {
-		doc_legacy_usage(out, cmd, sub, true);
-		return;
-	}
 	if (s) {
 		doc_usage_line(out, cmd, s, true);
 		return;
@@ -360,10 +316,6 @@ void cli_help_print(FILE *out, const CliCommand *cmd, const char *sub)
 	char *sentence;
 	size_t width = 9;
 
-	if (!cmd->subs) {
-		doc_legacy_usage(out, cmd, sub, false);
-		return;
-	}
 	/* A command without subcommands is its one "" entry. */
 	if (!s && !cmd->subs[1].name && !cmd->subs[0].name[0])
 		s = &cmd->subs[0];
@@ -487,44 +439,6 @@ static void doc_roff_synopsis(FILE *out, const char *syn)
 	fputc('\n', out);
 }
 
-static void doc_man_legacy(FILE *out, const CliCommand *cmd)
-{
-	const char *text = cmd->usage, *notes = strstr(text, "\n\n"), *line = text;
-	Buf syn = BUF_INIT;
-
-	if (!notes)
-		notes = text + strlen(text);
-	/* "usage: envctl X ...", continuation lines joined. */
-	while (line < notes) {
-		const char *end = strchr(line, '\n'), *w = line + strspn(line, " ");
-
-		if (!end || end > notes)
-			end = notes;
-		if (strncmp(w, "usage: ", 7) == 0)
-			w += 7;
-		if (strncmp(w, "envctl ", 7) == 0) {
-			if (syn.len) {
-				fputs(".TP\n", out);
-				doc_roff_synopsis(out, syn.data);
-			}
-			buf_reset(&syn);
-			w += 7;
-		}
-		buf_printf(&syn, "%s%.*s", syn.len ? " " : "", (int)(end - w), w);
-		line = end + 1;
-	}
-	if (syn.len) {
-		fputs(".TP\n", out);
-		doc_roff_synopsis(out, syn.data);
-	}
-	buf_free(&syn);
-	if (*notes) {
-		fputs(".PP\n", out);
-		doc_roff_text(out, notes + 2);
-		fputc('\n', out);
-	}
-}
-
 void cli_doc_man(FILE *out)
 {
 	size_t n;
@@ -540,10 +454,6 @@ void cli_doc_man(FILE *out)
 		doc_roff_text(out, sum ? sum : cmd->summary);
 		free(sum);
 		fputc('\n', out);
-		if (!cmd->subs) {
-			doc_man_legacy(out, cmd);
-			continue;
-		}
 		for (size_t i = 0; cmd->subs[i].name; i++) {
 			const CliSubDoc *s = &cmd->subs[i];
 			Buf b = BUF_INIT;
@@ -679,31 +589,6 @@ void cli_doc_synopsis(FILE *out)
 	for (size_t c = 0; c < n; c++) {
 		const CliCommand *cmd = cmds[c];
 
-		if (!cmd->subs) {
-			/* The hand-written usage lines, joined. */
-			const char *text = cmd->usage, *notes = strstr(text, "\n\n"), *line = text;
-			bool open = false;
-
-			if (!notes)
-				notes = text + strlen(text);
-			while (line < notes) {
-				const char *end = strchr(line, '\n'), *w = line + strspn(line, " ");
-
-				if (!end || end > notes)
-					end = notes;
-				if (strncmp(w, "usage: ", 7) == 0)
-					w += 7;
-				if (strncmp(w, "envctl ", 7) == 0 && open)
-					fputc('\n', out);
-				fprintf(out, "%s%.*s", open && strncmp(w, "envctl ", 7) != 0 ? " " : "",
-					(int)(end - w), w);
-				open = true;
-				line = end + 1;
-			}
-			if (open)
-				fputc('\n', out);
-			continue;
-		}
 		for (size_t i = 0; cmd->subs[i].name; i++) {
 			Buf b = BUF_INIT;
 

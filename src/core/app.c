@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/provider_plugin.h"
-#include "util/fs.h"
+#include "core/private.h"
+#include "util/lib.h"
 
 /* The actor string's size: allocated once at this size and rewritten in
  * place (app_actor_operator), so app_actor()'s pointer stays valid. */
@@ -80,20 +80,20 @@ Status app_init(App *app, const char *db_path, Error *err)
 	app->forms_dir = fs_find_resource_dir("forms");
 	if (registry_init(&app->registry, app->forms_dir, err) != ST_OK ||
 	    app_load_plugins(app, err) != ST_OK) {
-		app_free(app);
+		app_clear(app);
 		return err->status;
 	}
 	return ST_OK;
 }
 
-void app_free(App *app)
+void app_clear(App *app)
 {
 	store_close(app->store);
 	free(app->actor);
 	/* Providers point at workers, workers at manifests: free in that order. */
-	registry_free(&app->registry);
+	registry_clear(&app->registry);
 	plugin_host_free(app->plugin_host);
-	plugin_catalog_free(&app->plugins);
+	plugin_catalog_clear(&app->plugins);
 	free(app->forms_dir);
 	free(app->db_path);
 	sodium_free(app->master_key_text);

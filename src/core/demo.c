@@ -7,7 +7,7 @@
 #include "core/environment.h"
 #include "core/lease.h"
 #include "core/probe.h"
-#include "util/json.h"
+#include "util/lib.h"
 
 static Status demo_envs(App *app, const cJSON *envs, DemoReport *out, Error *err)
 {

@@ -9,7 +9,7 @@
 
 #include "core/app.h"
 #include "core/provider.h"
-#include "store/store.h"
+#include "store/lib.h"
 
 /* Each returns a new object (the caller deletes it), or NULL out of memory
  * (describe_env: or err set, when the config cannot be resolved). */

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/provider_plugin.h"
+#include "core/private.h"
 
 #define ENV_PLUGIN_KEY "envctlPlugin"
 

@@ -8,16 +8,13 @@
 #include <string.h>
 
 #include "core/env_plugin.h"
-#include "core/redact.h"
-#include "schema/schema.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
-#include "util/jsonptr.h"
+#include "core/private.h"
+#include "schema/lib.h"
+#include "util/lib.h"
 
 /* ------------------------------------------------------------ small helpers */
 
-void env_save_report_free(EnvSaveReport *r)
+void env_save_report_clear(EnvSaveReport *r)
 {
 	if (!r)
 		return;
@@ -822,7 +819,7 @@ static Status env_validate(App *app, Provider *p, cJSON **config, EnvSaveReport 
 done:
 	free(typed);
 	schema_paths_free(typed_paths);
-	validate_result_free(&vr);
+	validate_result_clear(&vr);
 	buf_free(&msg);
 	schema_field_free(root);
 	return st;
@@ -885,7 +882,7 @@ static Status env_secret_field(EnvSaveCtx *c, cJSON *config, const char *path, E
 	value = v->valuestring;
 	/* An existing secret id: a reference, kept as is. */
 	if (id_is_uuid(value) && store_secret_get(c->s, value, &sec, err) == ST_OK) {
-		if (strcmp(sec.status, "active") != 0) {
+		if (!secret_status_is(sec.status, SECRET_ACTIVE)) {
 			error_set(err, ST_E_INVALID,
 				  "%s refers to secret %s, which is %s; enable it (envctl secret "
 				  "enable) or enter a new value",
@@ -1156,7 +1153,7 @@ Status env_save(App *app, const EnvSaveInput *in, StoreEnv *out, EnvSaveReport *
 		row.description = strdup(in->description ? in->description : "");
 		row.provider = strdup(provider_key);
 		row.driver = strdup("sandbox");
-		row.status = strdup("active");
+		row.status = strdup(env_status_text(ENV_ACTIVE));
 		row.config = cJSON_CreateObject(); /* placeholder: no plaintext is ever written */
 		row.metadata = in->metadata ? cJSON_Duplicate(in->metadata, 1) : cJSON_CreateObject();
 		if (!row.name || !row.description || !row.provider || !row.driver || !row.status ||
@@ -1253,7 +1250,7 @@ fail_early:
 	json_wipe(cand);
 	store_env_clear(&old);
 	if (report)
-		env_save_report_free(report);
+		env_save_report_clear(report);
 	return err->status;
 }
 
@@ -1262,7 +1259,7 @@ fail_early:
 Status env_archive(App *app, const char *id_or_name, bool archived, Error *err)
 {
 	static const char *const fields[] = { "status", NULL };
-	const char *want = archived ? "archived" : "active";
+	const char *want = env_status_text(archived ? ENV_ARCHIVED : ENV_ACTIVE);
 	StoreEnv e;
 	Store *s;
 
@@ -1390,7 +1387,7 @@ static cJSON *env_secret_ref(const char *id, const StoreSecret *sec)
 	if (sec) {
 		cJSON_AddStringToObject(o, "name", sec->name);
 		cJSON_AddNumberToObject(o, "version", (double)sec->current_version);
-		if (strcmp(sec->status, "active") != 0)
+		if (!secret_status_is(sec->status, SECRET_ACTIVE))
 			cJSON_AddStringToObject(o, "status", sec->status);
 	} else {
 		cJSON_AddNullToObject(o, "name");

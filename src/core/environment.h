@@ -1,5 +1,5 @@
 /* Environment actions shared by the CLI and the TUI: the save flow of
- * SPEC §4 (validate, turn entered secret values into secret ids, sync
+ * DESIGN §5 (validate, turn entered secret values into secret ids, sync
  * bindings, leave no orphan secret), archive, delete, and the two views of
  * a stored config: for display (secret fields as references) and for a
  * provider call (secret fields resolved to plaintext, wiped afterwards). */
@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "core/app.h"
-#include "schema/schema.h"
+#include "schema/lib.h"
 
 /* One `--set PTR=VALUE`: a JSON Pointer and an already typed value
  * (NULL removes the field, as empty form text does). */
@@ -49,9 +49,9 @@ typedef struct EnvSaveReport {
 	cJSON *warnings; /* array of strings from the provider, or NULL */
 } EnvSaveReport;
 
-void env_save_report_free(EnvSaveReport *r);
+void env_save_report_clear(EnvSaveReport *r);
 
-/* Creates or edits an environment (SPEC §4 "Saving a config"):
+/* Creates or edits an environment (DESIGN §5.2 Saving):
  * 1. the provider validates first (its normalizedConfig replaces the
  *    input), then the provider's configSchema, with defaults applied;
  * 2. each secret field: empty → removed; an existing active secret id →
@@ -108,7 +108,7 @@ typedef struct EnvResolveCtx {
 	const char *run_id;   /* may be NULL */
 } EnvResolveCtx;
 
-/* The runtime config for a provider call (SPEC §4 Resolution): a copy of
+/* The runtime config for a provider call (DESIGN §5.3 Resolution): a copy of
  * the stored config with every secret id replaced by its current
  * plaintext; each secret must be active, have a current version and be
  * bound to this environment at that path, and each attempt is an access

@@ -1,5 +1,4 @@
 #include "core/lease.h"
-#include "core/env_plugin.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -11,17 +10,12 @@
 
 #include <sodium.h>
 
+#include "core/env_plugin.h"
 #include "core/environment.h"
-#include "core/lease_rules.h"
 #include "core/lease_reuse.h"
-#include "core/redact.h"
+#include "core/private.h"
 #include "core/runtime.h"
-#include "util/array.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
-#include "util/jsonptr.h"
-#include "util/term.h"
+#include "util/lib.h"
 
 #define LEASE_DESTROYED_KEY LEASE_KEY_DESTROYED
 #define LEASE_RESUMING_KEY LEASE_KEY_RESUMING
@@ -34,7 +28,10 @@
  * reused). Longer than any provider call may take. */
 #define LEASE_STALE_PHASE_MS (15L * 60 * 1000)
 
-void lease_crash_point(const char *name)
+/* Test hook: when ENVCTL_CRASH_AT names this point, the process kills
+ * itself with SIGKILL there — how the crash-injection tests stop envctl
+ * between a provider call and the write of its outcome. */
+static void lease_crash_point(const char *name)
 {
 	const char *at = getenv("ENVCTL_CRASH_AT");
 
@@ -230,7 +227,7 @@ fail:
 
 /* Provider output is stored and printed: secret plaintexts in it become
  * REDACTED, and a secret field echoed back at its own pointer becomes the
- * secret's id again, so reuse matching compares ids (SPEC §3). */
+ * secret's id again, so reuse matching compares ids (DESIGN §4.1). */
 static void lease_scrub_metadata(const LeaseCtx *c, cJSON *metadata)
 {
 	for (size_t i = 0; c->rt.secret_paths && c->rt.secret_paths[i]; i++) {
@@ -263,15 +260,6 @@ static void lease_activity(Store *s, const char *actor, const char *action, cons
 			   const char *env_name, const char *note)
 {
 	cJSON *details = cJSON_CreateObject();
-	StoreActivityNew a = {
-		.actor = actor ? actor : "envctl",
-		.action = action,
-		.entity_type = "lease",
-		.entity_id = l->id,
-		.entity_name = env_name,
-		.details = details,
-	};
-	Error ignored;
 
 	if (details) {
 		cJSON_AddStringToObject(details, "environmentId", l->environment_id);
@@ -284,8 +272,7 @@ static void lease_activity(Store *s, const char *actor, const char *action, cons
 	}
 	/* Activity is a record, not a precondition: a failure to write it
 	 * must not undo a lease the provider already acted on. */
-	store_activity_add(s, &a, &ignored);
-	cJSON_Delete(details);
+	activity_note(s, actor ? actor : "envctl", action, "lease", l->id, env_name, details);
 }
 
 /* An outcome and the activity row that records it, in one transaction:
@@ -484,7 +471,7 @@ static Status lease_reuse_evaluate(LeaseCtx *c, const char *policy, const char *
 			 "no run id: an operator's test lease never resumes another");
 		return ST_OK;
 	}
-	if (strcmp(policy, LEASE_POLICY_REUSE) != 0) {
+	if (!lease_policy_is(policy, POLICY_REUSE)) {
 		snprintf(r->off_reason, sizeof r->off_reason, "the lease policy is %s", policy);
 		return ST_OK;
 	}
@@ -534,7 +521,7 @@ Status lease_why(App *app, const char *environment, const char *run_id, LeaseWhy
 
 void lease_why_clear(LeaseWhy *w)
 {
-	lease_reuse_report_free(&w->report);
+	lease_reuse_report_clear(&w->report);
 	memset(w, 0, sizeof *w);
 	w->report.chosen = -1;
 }
@@ -542,7 +529,7 @@ void lease_why_clear(LeaseWhy *w)
 void lease_acquire_result_clear(LeaseAcquireResult *r)
 {
 	store_lease_clear(&r->lease);
-	lease_reuse_report_free(&r->reuse);
+	lease_reuse_report_clear(&r->reuse);
 	memset(r, 0, sizeof *r);
 	r->reuse.chosen = -1;
 }
@@ -563,7 +550,7 @@ static void lease_hand_over(Store *s, const StoreLease *l)
 		StoreLease *o = &list.items[i];
 		cJSON *meta;
 
-		if (strcmp(o->id, l->id) == 0 || strcmp(o->status, "active") == 0 ||
+		if (strcmp(o->id, l->id) == 0 || lease_status_is(o->status, LEASE_ACTIVE) ||
 		    !o->provider_lease_id || strcmp(o->provider_lease_id, l->provider_lease_id) != 0)
 			continue;
 		meta = lease_metadata(o);
@@ -574,7 +561,7 @@ static void lease_hand_over(Store *s, const StoreLease *l)
 		}
 		if (json_set_string(meta, LEASE_HANDED_KEY, l->id) && lease_store_metadata(o, meta)) {
 			/* Its cleanup is the new lease's now. */
-			lease_set(&o->cleanup_status, "success");
+			lease_set(&o->cleanup_status, cleanup_status_text(CLEANUP_SUCCESS));
 			lease_set(&o->next_cleanup_at, NULL);
 			store_lease_update(s, o, o->status, NULL);
 		}
@@ -646,20 +633,22 @@ static Status lease_acquire_intent(LeaseCtx *c, const LeaseAcquireRequest *req,
 	if ((st = lease_reuse_evaluate(c, policy, req->run_id, &out->reuse, err)) != ST_OK)
 		goto fail;
 	pick = out->reuse.chosen >= 0 ? &out->reuse.items[out->reuse.chosen] : NULL;
-	if (pick && strcmp(pick->lease.status, "active") == 0) {
+	if (pick && lease_status_is(pick->lease.status, LEASE_ACTIVE)) {
 		if ((st = store_lease_get(c->store, pick->lease.id, l, err)) != ST_OK)
 			goto fail;
 		if (!lease_set_phase(c->store, l, "resuming") || (req->issue_id && !lease_set(&l->issue_id, req->issue_id))) {
 			st = error_set(err, ST_E_NOMEM, "out of memory");
 			goto fail;
 		}
-		if ((st = store_lease_update(c->store, l, "active", err)) != ST_OK)
+		if ((st = store_lease_update(c->store, l, lease_status_text(LEASE_ACTIVE), err)) !=
+		    ST_OK)
 			goto fail;
 		*same_row = true;
 		return store_commit(c->store, err);
 	}
 	/* Intent first: the row exists before the provider is asked. */
-	if (!lease_set(&l->status, "active") || !lease_set(&l->lease_policy, policy) ||
+	if (!lease_set(&l->status, lease_status_text(LEASE_ACTIVE)) ||
+	    !lease_set(&l->lease_policy, policy) ||
 	    !lease_set(&l->provider, c->provider->key) ||
 	    !lease_set(&l->heartbeat_run_id, req->run_id) || !lease_set(&l->issue_id, req->issue_id) ||
 	    !lease_set_phase(c->store, l, "acquiring")) {
@@ -717,14 +706,14 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 	if (lease_ctx_load(app, req->environment, "lease.acquire", NULL, req->run_id, &c, err) !=
 	    ST_OK)
 		return err->status;
-	if (strcmp(c.env.status, "active") != 0) {
+	if (!env_status_is(c.env.status, ENV_ACTIVE)) {
 		st = error_set(err, ST_E_CONFLICT,
 			       "environment \"%s\" is %s; restore it before acquiring a lease (A in "
 			       "the console, envctl env unarchive)",
 			       c.env.name, c.env.status);
 		goto done;
 	}
-	policy = req->retain_on_failure ? LEASE_POLICY_RETAIN
+	policy = req->retain_on_failure ? lease_policy_text(POLICY_RETAIN)
 					: lease_rules_policy(c.env.config, req->run_id);
 	if ((st = lease_acquire_intent(&c, req, policy, out, &same_row, err)) != ST_OK)
 		goto done;
@@ -742,7 +731,7 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 	lease_crash_point("acquire:provider");
 	if (st != ST_OK && runtime_cancelled()) {
 		lease_scrub_error(&c, err);
-		lease_mark_abandoned(c.store, l, "active");
+		lease_mark_abandoned(c.store, l, lease_status_text(LEASE_ACTIVE));
 		error_set(err, err->status, "acquire of lease %s cancelled; `envctl lease sweep` "
 			  "finishes it", l->id);
 		goto done;
@@ -756,15 +745,15 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 		lease_set_phase(NULL, l, NULL);
 		if (same_row) {
 			/* The run's own lease stays as it was: only the resume failed. */
-			store_lease_update(c.store, l, "active", NULL);
+			store_lease_update(c.store, l, lease_status_text(LEASE_ACTIVE), NULL);
 			goto done;
 		}
 		/* The provider said no: the row records the failure, nothing leaks. */
-		lease_set(&l->status, "failed");
+		lease_set(&l->status, lease_status_text(LEASE_FAILED));
 		lease_set(&l->failure_reason, err->msg);
 		lease_set_now(&l->released_at);
-		lease_set(&l->cleanup_status, "success");
-		store_lease_update(c.store, l, "active", NULL);
+		lease_set(&l->cleanup_status, cleanup_status_text(CLEANUP_SUCCESS));
+		store_lease_update(c.store, l, lease_status_text(LEASE_ACTIVE), NULL);
 		goto done;
 	}
 	if (resume_err.status != ST_OK) {
@@ -803,16 +792,17 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 		time_format_ms(time_now_ms() + req->ttl_seconds * 1000, when);
 		lease_set(&l->expires_at, when);
 	}
-	if ((st = lease_finish_acquire(c.store, l, req->run_id, "active", req->actor,
+	if ((st = lease_finish_acquire(c.store, l, req->run_id, lease_status_text(LEASE_ACTIVE),
+				       req->actor,
 				       out->resumed ? "environment.lease_resumed"
 						    : "environment.lease_acquired",
 				       c.env.name, out->note, err)) != ST_OK) {
 		if (st == ST_E_CONFLICT && !same_row) {
 			/* Not ours to release: the sandbox is the other lease's. */
-			lease_set(&l->status, "failed");
+			lease_set(&l->status, lease_status_text(LEASE_FAILED));
 			lease_set(&l->failure_reason, err->msg);
 			lease_set_now(&l->released_at);
-			lease_set(&l->cleanup_status, "success");
+			lease_set(&l->cleanup_status, cleanup_status_text(CLEANUP_SUCCESS));
 			lease_set(&l->provider_lease_id, NULL);
 			{
 				cJSON *host = cJSON_CreateObject();
@@ -821,7 +811,7 @@ Status lease_acquire(App *app, const LeaseAcquireRequest *req, LeaseAcquireResul
 					lease_store_metadata(l, host);
 				cJSON_Delete(host);
 			}
-			store_lease_update(c.store, l, "active", NULL);
+			store_lease_update(c.store, l, lease_status_text(LEASE_ACTIVE), NULL);
 		}
 		goto done;
 	}
@@ -830,7 +820,7 @@ done:
 	cJSON_Delete(meta);
 	cJSON_Delete(composed);
 	cJSON_Delete(pick_meta);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	lease_ctx_clear(&c);
 	if (st != ST_OK)
 		lease_acquire_result_clear(out);
@@ -902,7 +892,8 @@ Status lease_resume(App *app, const char *lease_id, const char *actor, StoreLeas
 		char *expected = strdup(out->status);
 		cJSON *composed = lease_compose_metadata(&c, stored_meta, meta);
 
-		if (!expected || !composed || !lease_set(&out->status, "active") ||
+		if (!expected || !composed ||
+		    !lease_set(&out->status, lease_status_text(LEASE_ACTIVE)) ||
 		    !lease_set(&out->provider_lease_id, h.provider_lease_id) ||
 		    !lease_store_metadata(out, composed) || !lease_set_now(&out->last_used_at) ||
 		    !lease_set(&out->released_at, NULL)) {
@@ -921,7 +912,7 @@ Status lease_resume(App *app, const char *lease_id, const char *actor, StoreLeas
 done:
 	cJSON_Delete(meta);
 	cJSON_Delete(stored_meta);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	lease_ctx_clear(&c);
 	if (st != ST_OK)
 		store_lease_clear(out);
@@ -942,7 +933,7 @@ static Status lease_claim(Store *s, const char *lease_id, const char *phase, boo
 		return st;
 	if ((st = store_lease_get(s, lease_id, l, err)) != ST_OK)
 		goto fail;
-	if (need_active && strcmp(l->status, "active") != 0) {
+	if (need_active && !lease_status_is(l->status, LEASE_ACTIVE)) {
 		st = error_set(err, ST_E_CONFLICT, "lease %s is already %s", lease_id, l->status);
 		goto fail;
 	}
@@ -963,8 +954,9 @@ static Status lease_claim(Store *s, const char *lease_id, const char *phase, boo
 	/* The sweep finds cut-short intents among active leases; a lease that
 	 * is no longer active is found through its due cleanup instead, so
 	 * the intent says one is due now (the outcome sets the real state). */
-	if (strcmp(l->status, "active") != 0 &&
-	    (!lease_set(&l->cleanup_status, "pending") || !lease_set_now(&l->next_cleanup_at))) {
+	if (!lease_status_is(l->status, LEASE_ACTIVE) &&
+	    (!lease_set(&l->cleanup_status, cleanup_status_text(CLEANUP_PENDING)) ||
+	     !lease_set_now(&l->next_cleanup_at))) {
 		st = error_set(err, ST_E_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -984,7 +976,7 @@ static void lease_cleanup_failed(StoreLease *l, const char *why)
 	l->cleanup_attempts++;
 	time_format_ms(time_now_ms() + ((int64_t)LEASE_CLEANUP_BACKOFF_MS << (l->cleanup_attempts - 1)),
 		       next);
-	lease_set(&l->cleanup_status, "failed");
+	lease_set(&l->cleanup_status, cleanup_status_text(CLEANUP_FAILED));
 	lease_set(&l->next_cleanup_at, next);
 	if (why)
 		lease_set(&l->failure_reason, why);
@@ -1033,7 +1025,7 @@ static Status lease_provider_cleanup(App *app, StoreLease *l, bool destroy, cons
 		lease_scrub_error(&c, err);
 		lease_cleanup_failed(l, NULL);
 	} else {
-		lease_set(&l->cleanup_status, "success");
+		lease_set(&l->cleanup_status, cleanup_status_text(CLEANUP_SUCCESS));
 		lease_set(&l->next_cleanup_at, NULL);
 		if (cJSON_GetObjectItemCaseSensitive(meta, LEASE_KEY_CLEANUP_UNSUPPORTED)) {
 			cJSON_DeleteItemFromObjectCaseSensitive(meta, LEASE_KEY_CLEANUP_UNSUPPORTED);
@@ -1059,7 +1051,7 @@ static void lease_finish_status(StoreLease *l, const char *requested, const char
 	lease_set(&l->status, final);
 	if (lease_rules_sets_released_at(final))
 		lease_set_now(&l->released_at);
-	if (strcmp(requested, "failed") == 0)
+	if (lease_status_is(requested, LEASE_FAILED))
 		lease_set(&l->failure_reason, reason && reason[0] ? reason : "released as failed");
 }
 
@@ -1089,10 +1081,12 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 	lease_crash_point(destroy ? "destroy:intent" : "release:intent");
 	claimed_status = strdup(out->status);
 	error_clear(&perr);
-	if (!destroy && strcmp(lease_rules_final_status(out->lease_policy, status), "retained") == 0)
+	if (!destroy &&
+	    lease_status_is(lease_rules_final_status(out->lease_policy, status), LEASE_RETAINED))
 		pst = ST_OK; /* retained: the sandbox stays for inspection */
 	else
-		pst = lease_provider_cleanup(app, out, destroy, destroy ? "released" : status,
+		pst = lease_provider_cleanup(app, out, destroy,
+					     destroy ? lease_status_text(LEASE_RELEASED) : status,
 					     &env_name, &perr);
 	if (pst != ST_OK && runtime_cancelled()) {
 		lease_mark_abandoned(s, out, claimed_status);
@@ -1105,8 +1099,8 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 	}
 	if (!destroy)
 		lease_finish_status(out, status, reason);
-	else if (strcmp(out->status, "active") == 0)
-		lease_finish_status(out, "released", NULL);
+	else if (lease_status_is(out->status, LEASE_ACTIVE))
+		lease_finish_status(out, lease_status_text(LEASE_RELEASED), NULL);
 	lease_set_phase(NULL, out, NULL);
 	/* The environment's name for the record (the lease row does not hold
 	 * it): the provider call loaded it; a retained lease made no call. */
@@ -1138,7 +1132,8 @@ static Status lease_release_or_destroy(App *app, const char *lease_id, bool dest
 Status lease_release(App *app, const char *lease_id, const char *status, const char *reason,
 		     const char *actor, StoreLease *out, Error *err)
 {
-	return lease_release_or_destroy(app, lease_id, false, status ? status : "released", reason,
+	return lease_release_or_destroy(app, lease_id, false,
+					status ? status : lease_status_text(LEASE_RELEASED), reason,
 					actor, out, err);
 }
 
@@ -1164,9 +1159,9 @@ static bool lease_holds_sandbox(const StoreLease *l)
 	free(handed);
 	if (lease_is_destroyed(l) || handed)
 		return false;
-	if (strcmp(l->status, "active") == 0 || strcmp(l->status, "retained") == 0)
+	if (lease_status_is(l->status, LEASE_ACTIVE) || lease_status_is(l->status, LEASE_RETAINED))
 		return true;
-	return l->cleanup_status && strcmp(l->cleanup_status, "success") != 0;
+	return l->cleanup_status && !cleanup_status_is(l->cleanup_status, CLEANUP_SUCCESS);
 }
 
 static bool lease_holding_visit(const StoreLease *row, void *ctx)
@@ -1240,10 +1235,10 @@ static void lease_sweep_reconcile(App *app, Store *s, StoreLease *l, const char 
 		/* The provider may have made a sandbox we never heard of: ask it
 		 * to destroy whatever it made for this lease id. Until that
 		 * succeeds the row stays a pending cleanup, retried like any. */
-		lease_set(&l->status, "failed");
+		lease_set(&l->status, lease_status_text(LEASE_FAILED));
 		lease_set_now(&l->released_at);
 		error_clear(&perr);
-		lease_provider_cleanup(app, l, true, "failed", NULL, &perr);
+		lease_provider_cleanup(app, l, true, lease_status_text(LEASE_FAILED), NULL, &perr);
 		lease_set(&l->failure_reason,
 			  strstr(l->phase, " " LEASE_PHASE_ABANDONED)
 				  ? "the operator cancelled the acquire; the lease was never handed out"
@@ -1252,9 +1247,10 @@ static void lease_sweep_reconcile(App *app, Store *s, StoreLease *l, const char 
 		bool destroy = lease_phase_is(l, "destroying");
 
 		error_clear(&perr);
-		lease_provider_cleanup(app, l, destroy, "released", NULL, &perr);
-		if (strcmp(l->status, "active") == 0)
-			lease_finish_status(l, "released", NULL);
+		lease_provider_cleanup(app, l, destroy, lease_status_text(LEASE_RELEASED), NULL,
+				       &perr);
+		if (lease_status_is(l->status, LEASE_ACTIVE))
+			lease_finish_status(l, lease_status_text(LEASE_RELEASED), NULL);
 	}
 	lease_set(&l->phase, NULL);
 	if (lease_record(s, l, was, actor, "environment.lease_reconciled", NULL, l->failure_reason,
@@ -1287,7 +1283,7 @@ Status lease_sweep(App *app, const char *actor, LeaseSweepReport *out, Error *er
 
 	/* 1. Rows caught mid-call by a crash. */
 	memset(&f, 0, sizeof f);
-	f.status = "active";
+	f.status = lease_status_text(LEASE_ACTIVE);
 	if ((st = store_lease_each(s, &f, lease_sweep_collect, &list, err)) != ST_OK)
 		goto done;
 	for (size_t i = 0; i < list.count; i++)
@@ -1297,7 +1293,7 @@ Status lease_sweep(App *app, const char *actor, LeaseSweepReport *out, Error *er
 
 	/* 2. Active leases past their expiry. */
 	memset(&f, 0, sizeof f);
-	f.status = "active";
+	f.status = lease_status_text(LEASE_ACTIVE);
 	f.expires_before = now;
 	if ((st = store_lease_each(s, &f, lease_sweep_collect, &list, err)) != ST_OK)
 		goto done;
@@ -1305,8 +1301,9 @@ Status lease_sweep(App *app, const char *actor, LeaseSweepReport *out, Error *er
 		StoreLease done_lease;
 		Error e;
 
-		if (lease_release(app, list.items[i].id, "expired", NULL, actor, &done_lease, &e) ==
-		    ST_OK || e.status != ST_E_CONFLICT)
+		if (lease_release(app, list.items[i].id, lease_status_text(LEASE_EXPIRED), NULL, actor,
+				  &done_lease, &e) == ST_OK ||
+		    e.status != ST_E_CONFLICT)
 			out->expired++;
 		store_lease_clear(&done_lease);
 	}
@@ -1342,8 +1339,9 @@ Status lease_sweep(App *app, const char *actor, LeaseSweepReport *out, Error *er
 
 			lease_record(s, l, l->status, actor, "environment.lease_cleanup_retried",
 				     NULL,
-				     strcmp(l->cleanup_status, "success") == 0 ? "cleanup succeeded"
-										 : perr.msg,
+				     cleanup_status_is(l->cleanup_status, CLEANUP_SUCCESS)
+					     ? "cleanup succeeded"
+					     : perr.msg,
 				     &ignored);
 		}
 	}
@@ -1370,7 +1368,7 @@ static Status lease_open_active(App *app, const char *lease_id, const char *what
 		return err->status;
 	if (app_store(app, &s, err) != ST_OK || store_lease_get(s, lease_id, l, err) != ST_OK)
 		return err->status;
-	if (strcmp(l->status, "active") != 0 || lease_is_destroyed(l)) {
+	if (!lease_status_is(l->status, LEASE_ACTIVE) || lease_is_destroyed(l)) {
 		st = error_set(err, ST_E_CONFLICT, "lease %s is %s; acquire or resume a lease first",
 			       lease_id, lease_is_destroyed(l) ? "destroyed" : l->status);
 		store_lease_clear(l);
@@ -1408,7 +1406,7 @@ static bool lease_env_name_valid(const char *name, size_t len)
 }
 
 /* A secret named in --env resolves only when it is bound to the lease's
- * environment (SPEC §4: bound to that environment at that path); the
+ * environment (DESIGN §5.3: bound to that environment at that path); the
  * binding's path is the one the access event records. */
 static Status lease_env_secret(App *app, LeaseCtx *c, const StoreLease *l, const char *var,
 			       const char *ref, char **value, size_t *len, Error *err)
@@ -1660,7 +1658,7 @@ Status lease_exec(App *app, const LeaseExecRequest *req, ExecResult *out, Error 
 		out->err = redact_string(out->err, (const char **)env_secrets);
 	}
 	lease_set_now(&l.last_used_at);
-	store_lease_update(s, &l, "active", NULL);
+	store_lease_update(s, &l, lease_status_text(LEASE_ACTIVE), NULL);
 done:
 	json_wipe(env);
 	lease_wipe_strings(env_secrets);
@@ -1715,7 +1713,7 @@ Status lease_shell_start(App *app, const char *lease_id, int tty, const char *te
 		goto done;
 	}
 	lease_set_now(&l.last_used_at);
-	store_lease_update(c.store, &l, "active", NULL);
+	store_lease_update(c.store, &l, lease_status_text(LEASE_ACTIVE), NULL);
 done:
 	lease_ctx_clear(&c);
 	store_lease_clear(&l);
@@ -1769,7 +1767,7 @@ Status lease_realize_workspace(App *app, const char *lease_id, const cJSON *work
 		/* Remembered so `lease exec` runs there by default. */
 		if (cwd && json_set_string(meta, LEASE_WORKSPACE_KEY, cwd) &&
 		    lease_store_metadata(&l, meta) && lease_set_now(&l.last_used_at))
-			store_lease_update(c.store, &l, "active", NULL);
+			store_lease_update(c.store, &l, lease_status_text(LEASE_ACTIVE), NULL);
 	}
 	cJSON_Delete(meta);
 done:
@@ -1850,6 +1848,25 @@ bool lease_json_write(Buf *b, const StoreLease *l)
 	ok = meta ? json_print_compact(b, meta) : buf_puts(b, "{}");
 	cJSON_Delete(meta);
 	return ok && buf_putc(b, '}');
+}
+
+Status lease_get(App *app, const char *id, StoreLease *out, Error *err)
+{
+	Store *s;
+
+	memset(out, 0, sizeof *out);
+	if (app_store(app, &s, err) != ST_OK)
+		return err->status;
+	return store_lease_get(s, id, out, err);
+}
+
+Status lease_each(App *app, const StoreLeaseFilter *f, StoreLeaseFn fn, void *ctx, Error *err)
+{
+	Store *s;
+
+	if (app_store(app, &s, err) != ST_OK)
+		return err->status;
+	return store_lease_each(s, f, fn, ctx, err);
 }
 
 Status lease_exec_log(App *app, const char *lease_id, long long after_id, StoreActivityList *out,

@@ -1,4 +1,4 @@
-/* Lease actions (SPEC §3): acquire (with reuse), resume, release, destroy,
+/* Lease actions (DESIGN §4): acquire (with reuse), resume, release, destroy,
  * sweep and execute. Each is one function called by both the CLI and the
  * TUI. Every action that calls a provider writes its intent to the lease
  * row first and its outcome after, so a crash at any point leaves a row
@@ -20,7 +20,7 @@
 
 #include "core/app.h"
 #include "core/lease_reuse.h"
-#include "store/store.h"
+#include "store/lib.h"
 
 #define LEASE_CLEANUP_MAX_ATTEMPTS 5
 /* Lease metadata key naming the release/destroy method the provider does
@@ -141,10 +141,17 @@ Status lease_shell_start(App *app, const char *lease_id, int tty, const char *te
 			 char ***secrets, Error *err);
 void lease_shell_secrets_free(char **secrets);
 
-/* Asks the provider to realize a workspace in the lease's sandbox (SPEC
- * §3 realize_workspace); *out gets {cwd, metadata?}. workspace may be NULL. */
+/* Asks the provider to realize a workspace in the lease's sandbox (DESIGN
+ * §6.3 environmentRealizeWorkspace); *out gets {cwd, metadata?}.
+ * workspace may be NULL. */
 Status lease_realize_workspace(App *app, const char *lease_id, const cJSON *workspace,
 			       cJSON **out, Error *err);
+
+/* The lease with this id (`lease show`). */
+Status lease_get(App *app, const char *id, StoreLease *out, Error *err);
+/* The leases f selects, handed to fn one at a time in f's order, without
+ * holding them all (`lease list` prints a million). */
+Status lease_each(App *app, const StoreLeaseFilter *f, StoreLeaseFn fn, void *ctx, Error *err);
 
 /* A lease as JSON (the CLI's --json shape): id, environmentId, status,
  * leasePolicy, provider, providerLeaseId, acquiredAt, lastUsedAt,
@@ -155,11 +162,6 @@ cJSON *lease_to_json(const StoreLease *l);
  * out of memory. */
 struct Buf;
 bool lease_json_write(struct Buf *b, const StoreLease *l);
-
-/* Test hook: when ENVCTL_CRASH_AT names this point, the process kills
- * itself with SIGKILL there — how the crash-injection tests stop envctl
- * between a provider call and the write of its outcome. */
-void lease_crash_point(const char *name);
 
 /* The method the provider lacked when this lease ended
  * (LEASE_KEY_CLEANUP_UNSUPPORTED), or NULL; caller frees. */

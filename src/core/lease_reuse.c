@@ -4,10 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/array.h"
-#include "util/buf.h"
-#include "util/json.h"
-#include "util/jsonptr.h"
+#include "util/lib.h"
 
 /* Values are shown to help, not to dump a provider's metadata. */
 #define LEASE_REUSE_VALUE_MAX 60
@@ -30,7 +27,7 @@ static void lease_reuse_candidate_free(LeaseReuseCandidate *c)
 	memset(c, 0, sizeof *c);
 }
 
-void lease_reuse_report_free(LeaseReuseReport *r)
+void lease_reuse_report_clear(LeaseReuseReport *r)
 {
 	for (size_t i = 0; i < r->count; i++)
 		lease_reuse_candidate_free(&r->items[i]);
@@ -38,7 +35,7 @@ void lease_reuse_report_free(LeaseReuseReport *r)
 	lease_reuse_report_init(r);
 }
 
-const char *lease_reuse_key_state_name(LeaseReuseKeyState s)
+static const char *lease_reuse_key_state_name(LeaseReuseKeyState s)
 {
 	switch (s) {
 	case LEASE_REUSE_KEY_EQUAL: return "equal";
@@ -192,13 +189,14 @@ static bool lease_reuse_eligible(LeaseReuseCandidate *c, const cJSON *meta, cons
 		snprintf(c->reason, sizeof c->reason, "busy (%s)", l->phase);
 		return false;
 	}
-	if (strcmp(l->status, "active") == 0) {
+	if (lease_status_is(l->status, LEASE_ACTIVE)) {
 		if (!run_id || !l->heartbeat_run_id || strcmp(l->heartbeat_run_id, run_id) != 0) {
 			snprintf(c->reason, sizeof c->reason, "active for run %s: in use",
 				 l->heartbeat_run_id ? l->heartbeat_run_id : "(none)");
 			return false;
 		}
-	} else if (strcmp(l->status, "released") != 0 && strcmp(l->status, "retained") != 0) {
+	} else if (!lease_status_is(l->status, LEASE_RELEASED) &&
+		   !lease_status_is(l->status, LEASE_RETAINED)) {
 		snprintf(c->reason, sizeof c->reason,
 			 "status %s: only released or retained leases, or an active lease of the same run, are resumed",
 			 l->status);

@@ -1,5 +1,5 @@
 /* Which earlier lease an acquire resumes, and why each other one was not
- * taken (SPEC §3, as Paperclip's host does it). One evaluation serves the
+ * taken (DESIGN §4.1, as Paperclip's host does it). One evaluation serves the
  * acquire itself, `lease acquire --explain`, `lease why` and the console's
  * acquire result, so what they show is what the acquire did.
  *
@@ -21,7 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/provider.h"
-#include "store/store.h"
+#include "store/lib.h"
 
 /* Host keys in a lease's metadata (the envctl* namespace is the host's;
  * a provider's keys there are dropped). */
@@ -71,7 +71,7 @@ typedef struct LeaseReuseReport {
 } LeaseReuseReport;
 
 void lease_reuse_report_init(LeaseReuseReport *r);
-void lease_reuse_report_free(LeaseReuseReport *r);
+void lease_reuse_report_clear(LeaseReuseReport *r);
 
 /* Evaluates one lease row (as the store hands it, most recently used
  * first) and appends it to the report; the first that matches becomes
@@ -79,8 +79,6 @@ void lease_reuse_report_free(LeaseReuseReport *r);
 bool lease_reuse_consider(LeaseReuseReport *r, Provider *p, const cJSON *stored_config,
 			  char *const *secret_paths, const char *run_id, const StoreLease *row,
 			  const LeaseReuseHolder *holders, size_t holder_count);
-
-const char *lease_reuse_key_state_name(LeaseReuseKeyState s);
 
 /* Human text (what `lease why` prints) and JSON (its --json). */
 char *lease_reuse_report_text(const LeaseReuseReport *r, const char *env_name,

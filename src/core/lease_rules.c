@@ -1,20 +1,21 @@
-#include "core/lease_rules.h"
+#include "core/private.h"
 
 #include <string.h>
 
-#include "util/json.h"
+#include "util/lib.h"
 
 const char *lease_rules_policy(const cJSON *config, const char *run_id)
 {
-	return json_is_true(config, "reuseLease") && run_id && run_id[0] ? LEASE_POLICY_REUSE
-									 : LEASE_POLICY_EPHEMERAL;
+	return lease_policy_text(json_is_true(config, "reuseLease") && run_id && run_id[0]
+					 ? POLICY_REUSE
+					 : POLICY_EPHEMERAL);
 }
 
 long lease_rules_find_reusable(Provider *p, const cJSON *config, const LeaseCandidate *cands,
 			       size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!cands[i].lease_policy || strcmp(cands[i].lease_policy, LEASE_POLICY_REUSE) != 0)
+		if (!lease_policy_is(cands[i].lease_policy, POLICY_REUSE))
 			continue;
 		if (provider_matches_reusable_lease(p, config, cands[i].provider_lease_id,
 						    cands[i].metadata))
@@ -32,7 +33,7 @@ Status lease_rules_acquire(Provider *p, const AcquireInput *in, const char *reus
 	if (!p->ops->acquire_lease)
 		return error_set(err, ST_E_UNSUPPORTED, "provider \"%s\" cannot acquire leases",
 				 p->key);
-	if (strcmp(lease_rules_policy(in->config, in->run_id), LEASE_POLICY_REUSE) == 0 &&
+	if (lease_policy_is(lease_rules_policy(in->config, in->run_id), POLICY_REUSE) &&
 	    reusable_id && reusable_id[0] && p->ops->resume_lease) {
 		LeaseInput rin = {
 			.config = in->config,
@@ -50,7 +51,7 @@ Status lease_rules_acquire(Provider *p, const AcquireInput *in, const char *reus
 			*resumed = true;
 			return ST_OK;
 		}
-		lease_handle_free(out);
+		lease_handle_clear(out);
 		/* A provider that cannot resume simply gets a fresh lease. */
 		if (st != ST_OK && st != ST_E_UNSUPPORTED && resume_error)
 			*resume_error = rerr;
@@ -60,18 +61,19 @@ Status lease_rules_acquire(Provider *p, const AcquireInput *in, const char *reus
 
 bool lease_rules_release_status_valid(const char *status)
 {
-	return status && (strcmp(status, "released") == 0 || strcmp(status, "expired") == 0 ||
-			  strcmp(status, "failed") == 0);
+	LeaseStatus s = lease_status_of(status);
+
+	return s == LEASE_RELEASED || s == LEASE_EXPIRED || s == LEASE_FAILED;
 }
 
 const char *lease_rules_final_status(const char *policy, const char *requested)
 {
-	if (policy && strcmp(policy, LEASE_POLICY_RETAIN) == 0 && strcmp(requested, "failed") == 0)
-		return "retained";
+	if (lease_policy_is(policy, POLICY_RETAIN) && lease_status_is(requested, LEASE_FAILED))
+		return lease_status_text(LEASE_RETAINED);
 	return requested;
 }
 
 bool lease_rules_sets_released_at(const char *final_status)
 {
-	return strcmp(final_status, "retained") != 0;
+	return !lease_status_is(final_status, LEASE_RETAINED);
 }

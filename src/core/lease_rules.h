@@ -1,4 +1,4 @@
-/* The lease rules of SPEC §3 that need no database: which policy a new
+/* The lease rules of DESIGN §4 that need no database: which policy a new
  * lease gets, which earlier lease to resume, the resume-then-acquire
  * fallback, and what a release turns a lease into. The lease actions
  * (core/lease.c) apply them around the store. */
@@ -9,10 +9,6 @@
 #include <stddef.h>
 
 #include "core/provider.h"
-
-#define LEASE_POLICY_EPHEMERAL "ephemeral"
-#define LEASE_POLICY_REUSE "reuse_by_environment"
-#define LEASE_POLICY_RETAIN "retain_on_failure"
 
 /* A lease considered for reuse, most recently used first. */
 typedef struct LeaseCandidate {

@@ -15,9 +15,7 @@
 
 #include "core/lease.h"
 #include "core/provider.h"
-#include "util/buf.h"
-#include "util/redact.h"
-#include "util/term.h"
+#include "util/lib.h"
 
 Status lease_shell_check(App *app, const char *lease_id, Error *err)
 {
@@ -27,7 +25,7 @@ Status lease_shell_check(App *app, const char *lease_id, Error *err)
 
 	if (app_store(app, &s, err) != ST_OK || store_lease_get(s, lease_id, &l, err) != ST_OK)
 		return err->status;
-	if (strcmp(l.status, "active") != 0) {
+	if (!lease_status_is(l.status, LEASE_ACTIVE)) {
 		error_set(err, ST_E_CONFLICT, "lease %s is %s: a shell needs an active lease", l.id,
 			  l.status);
 		store_lease_clear(&l);
@@ -100,7 +98,7 @@ Status lease_shell_loop(App *app, const char *lease_id, FILE *in, FILE *out, Err
 		error_clear(&e);
 		if (lease_exec(app, &req, &r, &e) != ST_OK) {
 			fprintf(out, "envctl: %s\n", error_text(&e));
-			exec_result_free(&r);
+			exec_result_clear(&r);
 			if (lease_shell_check(app, lease_id, &e) != ST_OK) {
 				*err = e;
 				free(line);
@@ -116,7 +114,7 @@ Status lease_shell_loop(App *app, const char *lease_id, FILE *in, FILE *out, Err
 			fprintf(out, "envctl: ended by signal %s\n", r.signal ? r.signal : "?");
 		else if (r.exit_code)
 			fprintf(out, "[exit %d]\n", r.exit_code);
-		exec_result_free(&r);
+		exec_result_clear(&r);
 	}
 	free(line);
 	fputc('\n', out);
@@ -282,7 +280,7 @@ bool lease_shell_filter(LeaseShellFilter *f, const char *data, size_t n, bool fl
 	return ok;
 }
 
-void lease_shell_filter_free(LeaseShellFilter *f)
+void lease_shell_filter_clear(LeaseShellFilter *f)
 {
 	if (f->pending)
 		sodium_memzero(f->pending, f->pending_len);
@@ -409,7 +407,7 @@ Status lease_shell_pty(App *app, const char *lease_id, int in_fd, int out_fd, in
 	if (!reaped)
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
-	lease_shell_filter_free(&f);
+	lease_shell_filter_clear(&f);
 	lease_shell_secrets_free(secrets);
 	*exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	return ST_OK;

@@ -22,7 +22,7 @@
 #include <stdio.h>
 
 #include "core/app.h"
-#include "util/buf.h"
+#include "util/lib.h"
 
 /* Checks that the lease is active and its provider can execute; the
  * refusal names why. */
@@ -44,7 +44,7 @@ Status lease_shell_pty(App *app, const char *lease_id, int in_fd, int out_fd, in
 
 /* The output filter of the relay, exposed for its unit test: feeds n
  * bytes of what the shell printed and appends what may reach the
- * operator's terminal to out. Free with lease_shell_filter_free. */
+ * operator's terminal to out. Free with lease_shell_filter_clear. */
 typedef struct LeaseShellFilter {
 	int state;
 	char seq[80];
@@ -55,6 +55,6 @@ typedef struct LeaseShellFilter {
 } LeaseShellFilter;
 
 bool lease_shell_filter(LeaseShellFilter *f, const char *data, size_t n, bool flush, Buf *out);
-void lease_shell_filter_free(LeaseShellFilter *f);
+void lease_shell_filter_clear(LeaseShellFilter *f);
 
 #endif

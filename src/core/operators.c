@@ -87,26 +87,3 @@ Status operators_remove(App *app, const char *name, long *reencrypted, Error *er
 	a.actor = app_actor(app);
 	return store_operator_remove(s, name, &a, reencrypted, err);
 }
-
-Status operators_db_copy(App *app, const char *src, const char *dst, bool force,
-			 StoreCopyReport *out, Error *err)
-{
-	StoreOptions so = { .key_text = app->master_key_text };
-	StoreOptions dopt = { .key_text = app->master_key_text };
-	Store *from = NULL, *to = NULL;
-	Status res;
-
-	memset(out, 0, sizeof *out);
-	if (app_check_writable(app, "copy a database", err) != ST_OK)
-		return err->status;
-	if (store_open_ex(src, &so, &from, err) != ST_OK)
-		return error_prefix(err, "db copy: opening the source: ");
-	res = store_open_ex(dst, &dopt, &to, err);
-	if (res != ST_OK)
-		error_prefix(err, "db copy: opening the destination: ");
-	else
-		res = store_copy(from, to, force, out, err);
-	store_close(to);
-	store_close(from);
-	return res;
-}

@@ -20,11 +20,4 @@ Status operators_add(App *app, const char *name, const char *public_key, Error *
  * re-encrypted, the rest re-sealed), in one transaction. */
 Status operators_remove(App *app, const char *name, long *reencrypted, Error *err);
 
-/* `db copy SRC DST`: the whole registry of the database at src (a path
- * or URL, as --db takes it) into dst, in one transaction on dst with the
- * row counts and every secret checked there (store_copy). Both are opened
- * with this console's keys; dst is created when missing. */
-Status operators_db_copy(App *app, const char *src, const char *dst, bool force,
-			 StoreCopyReport *out, Error *err);
-
 #endif

@@ -1,4 +1,4 @@
-#include "core/parallel.h"
+#include "core/private.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 typedef struct ParallelOps {
 	/* Runs on a worker thread. Must not touch the store. */

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/provider_plugin.h"
-#include "util/buf.h"
+#include "core/private.h"
+#include "util/lib.h"
 
 Status plugins_find(App *app, const char *key, const PluginManifest **out, Error *err)
 {

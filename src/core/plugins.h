@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "core/app.h"
-#include "plugin/import.h"
+#include "plugin/lib.h"
 
 typedef struct PluginView {
 	const PluginManifest *manifest; /* borrowed from the App */

@@ -6,12 +6,9 @@
 
 #include "core/env_plugin.h"
 #include "core/environment.h"
+#include "core/private.h"
 #include "core/runtime.h"
-#include "core/parallel.h"
-#include "core/redact.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
+#include "util/lib.h"
 
 /* The cause a failed probe gives besides its summary: the first error
  * diagnostic (else the first diagnostic), else metadata.error, else an
@@ -112,7 +109,7 @@ static void probe_run_provider(Provider *p, const cJSON *runtime_config,
 	row->duration_ms = time_now_ms() - t0;
 	row->summary = redact_string(row->summary, secrets);
 	redact_json(row->details, secrets);
-	probe_result_free(&r);
+	probe_result_clear(&r);
 }
 
 static Status probe_store(Store *s, StoreProbe *row, const char *actor, const StoreEnv *env,
@@ -122,22 +119,13 @@ static Status probe_store(Store *s, StoreProbe *row, const char *actor, const St
 
 	if (st == ST_OK && env) {
 		cJSON *details = cJSON_CreateObject();
-		StoreActivityNew a = {
-			.actor = actor ? actor : "envctl",
-			.action = "environment.probed",
-			.entity_type = "environment",
-			.entity_id = env->id,
-			.entity_name = env->name,
-			.details = details,
-		};
-		Error ignored;
 
 		if (details) {
 			cJSON_AddBoolToObject(details, "ok", row->ok);
 			cJSON_AddNumberToObject(details, "durationMs", (double)row->duration_ms);
 		}
-		store_activity_add(s, &a, &ignored);
-		cJSON_Delete(details);
+		activity_note(s, actor ? actor : "envctl", "environment.probed", "environment",
+			      env->id, env->name, details);
 	}
 	return st;
 }
@@ -377,7 +365,7 @@ static bool probe_all_cancelled(void *ud)
 	return ((ProbeAllCtx *)ud)->stop;
 }
 
-void probe_all_report_free(ProbeAllReport *r)
+void probe_all_report_clear(ProbeAllReport *r)
 {
 	for (size_t i = 0; i < r->count; i++) {
 		free(r->items[i].env_name);
@@ -415,7 +403,7 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 {
 	static const ParallelOps ops = { probe_all_run, probe_all_done, probe_all_cancelled,
 					 probe_all_tick, PROBE_BATCH_MS / 2 };
-	StoreEnvFilter f = { .status = "active", .bare = true };
+	StoreEnvFilter f = { .status = env_status_text(ENV_ACTIVE), .bare = true };
 	StoreEnvList list;
 	ProbeAllCtx c;
 	Store *s;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "core/app.h"
-#include "store/store.h"
+#include "store/lib.h"
 
 #define PROBE_DEFAULT_PARALLEL 16
 
@@ -56,6 +56,6 @@ typedef bool (*ProbeProgressFn)(const ProbeAllReport *so_far, void *ud);
  * with the same rows, records and report. */
 Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn progress,
 		 void *ud, ProbeAllReport *out, Error *err);
-void probe_all_report_free(ProbeAllReport *r);
+void probe_all_report_clear(ProbeAllReport *r);
 
 #endif

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/json.h"
+#include "util/lib.h"
 
 Provider *provider_new(const ProviderOps *ops, const char *key, const char *display_name,
 		       const char *description, ProviderSource source, unsigned caps,
@@ -73,7 +73,7 @@ const char *provider_source_name(ProviderSource s)
 	return s == PROVIDER_PLUGIN ? "plugin" : "builtin";
 }
 
-void validate_result_free(ValidateResult *r)
+void validate_result_clear(ValidateResult *r)
 {
 	cJSON_Delete(r->errors);
 	cJSON_Delete(r->warnings);
@@ -81,14 +81,14 @@ void validate_result_free(ValidateResult *r)
 	memset(r, 0, sizeof *r);
 }
 
-void probe_result_free(ProbeResult *r)
+void probe_result_clear(ProbeResult *r)
 {
 	free(r->summary);
 	cJSON_Delete(r->details);
 	memset(r, 0, sizeof *r);
 }
 
-void lease_handle_free(LeaseHandle *h)
+void lease_handle_clear(LeaseHandle *h)
 {
 	free(h->provider_lease_id);
 	cJSON_Delete(h->metadata);
@@ -96,7 +96,7 @@ void lease_handle_free(LeaseHandle *h)
 	memset(h, 0, sizeof *h);
 }
 
-void exec_result_free(ExecResult *r)
+void exec_result_clear(ExecResult *r)
 {
 	free(r->signal);
 	free(r->out);
@@ -104,7 +104,9 @@ void exec_result_free(ExecResult *r)
 	memset(r, 0, sizeof *r);
 }
 
-bool provider_is_host_metadata_key(const char *key)
+/* Keys the host adds to lease metadata for its own bookkeeping; the loose
+ * config-from-metadata rule strips them. */
+static bool provider_is_host_metadata_key(const char *key)
 {
 	/* resumedLease is set by resume; the others are written by the host
 	 * alongside a plugin's own metadata and are not provider config. */

@@ -1,7 +1,7 @@
-/* The sandbox provider interface (SPEC §3). A provider is a key, metadata
- * and a table of operations; the built-in fake provider and every
- * plugin-backed provider are just different tables, so the core never
- * branches on which kind it holds. */
+/* The sandbox provider interface (DESIGN §6.3 lists its methods). A
+ * provider is a key, metadata and a table of operations; the built-in fake
+ * provider and every plugin-backed provider are just different tables, so
+ * the core never branches on which kind it holds. */
 #ifndef ENVCTL_CORE_PROVIDER_H
 #define ENVCTL_CORE_PROVIDER_H
 
@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "schema/schema.h"
-#include "util/status.h"
+#include "schema/lib.h"
+#include "util/lib.h"
 
 typedef enum ProviderSource {
 	PROVIDER_BUILTIN,
@@ -112,7 +112,7 @@ typedef struct ProviderOps {
 	Status (*resume_lease)(Provider *p, const LeaseInput *in, LeaseHandle *out, Error *err);
 	Status (*release_lease)(Provider *p, const LeaseInput *in, Error *err);
 	Status (*destroy_lease)(Provider *p, const LeaseInput *in, Error *err);
-	/* NULL: the generic plugin rule of SPEC §3 applies. */
+	/* NULL: the generic rule of DESIGN §4.1 applies. */
 	bool (*matches_reusable_lease)(Provider *p, const cJSON *config,
 				       const char *provider_lease_id, const cJSON *metadata);
 	/* NULL: the generic "loose" rule applies. Returns a new config or NULL. */
@@ -175,12 +175,12 @@ void provider_free(Provider *p);
 Status provider_schema_validate(Provider *p, const cJSON *config, SchemaIssues *out, Error *err);
 const char *provider_source_name(ProviderSource s);
 
-void validate_result_free(ValidateResult *r);
-void probe_result_free(ProbeResult *r);
-void lease_handle_free(LeaseHandle *h);
-void exec_result_free(ExecResult *r);
+void validate_result_clear(ValidateResult *r);
+void probe_result_clear(ProbeResult *r);
+void lease_handle_clear(LeaseHandle *h);
+void exec_result_clear(ExecResult *r);
 
-/* Generic rules of SPEC §3, used for every provider without its own. */
+/* Generic rules of DESIGN §4.1 (Matching), used for every provider without its own. */
 bool provider_generic_matches(const cJSON *config, const char *provider_lease_id,
 			      const cJSON *metadata);
 cJSON *provider_generic_config_from_metadata(const cJSON *metadata);
@@ -193,9 +193,5 @@ cJSON *provider_config_from_lease_metadata(Provider *p, const cJSON *metadata);
 /* p->caps once known (load_capabilities run when the provider has it).
  * On failure *caps holds what is known without the worker. */
 Status provider_capabilities(Provider *p, unsigned *caps, Error *err);
-
-/* Keys the host adds to lease metadata for its own bookkeeping; the loose
- * config-from-metadata rule strips them. */
-bool provider_is_host_metadata_key(const char *key);
 
 #endif

@@ -1,12 +1,11 @@
-/* The built-in fake provider, exactly as SPEC §3 (and upstream) define it. */
+/* The built-in fake provider, exactly as upstream defines it
+ * (DESIGN §1; what envctl lets it do that Paperclip does not: §7). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/registry.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
+#include "util/lib.h"
 
 #define FAKE_KEY "fake"
 #define FAKE_DEFAULT_IMAGE "ubuntu:24.04"
@@ -77,7 +76,7 @@ static Status fake_probe(Provider *p, const cJSON *config, const char *environme
 			fake_image(config)) ||
 	    !(out->details = fake_metadata(config, false))) {
 		buf_free(&summary);
-		probe_result_free(out);
+		probe_result_clear(out);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	out->summary = buf_take(&summary);
@@ -105,7 +104,7 @@ static Status fake_acquire(Provider *p, const AcquireInput *in, LeaseHandle *out
 	out->provider_lease_id = strdup(id);
 	out->metadata = fake_metadata(in->config, false);
 	if (!out->provider_lease_id || !out->metadata) {
-		lease_handle_free(out);
+		lease_handle_clear(out);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	return ST_OK;
@@ -120,7 +119,7 @@ static Status fake_resume(Provider *p, const LeaseInput *in, LeaseHandle *out, E
 	out->provider_lease_id = strdup(in->provider_lease_id ? in->provider_lease_id : "");
 	out->metadata = fake_metadata(in->config, true);
 	if (!out->provider_lease_id || !out->metadata) {
-		lease_handle_free(out);
+		lease_handle_clear(out);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	return ST_OK;

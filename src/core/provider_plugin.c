@@ -1,16 +1,13 @@
-#include "core/provider_plugin.h"
+#include "core/private.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/redact.h"
-#include "plugin/rpc.h"
-#include "schema/schema.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
+#include "plugin/lib.h"
+#include "schema/lib.h"
+#include "util/lib.h"
 
 typedef struct PluginProvider {
 	PluginHost *host;
@@ -26,7 +23,7 @@ static PluginProvider *pp_impl(Provider *p)
 
 /* The config a worker sees: the runtime config (secrets resolved) without
  * the host's `provider` and `streamRunLogs` keys, as Paperclip sends it
- * (SPEC §5). Wiped after the call. */
+ * (DESIGN §6.3). Wiped after the call. */
 static cJSON *pp_worker_config(const cJSON *config)
 {
 	cJSON *copy = config ? cJSON_Duplicate(config, 1) : cJSON_CreateObject();
@@ -63,7 +60,7 @@ static long pp_lease_timeout(Provider *p, const cJSON *config)
 {
 	long base = plugin_host_default_timeout(pp_impl(p)->host), t;
 
-	/* SPEC §5: lease calls get the config's timeoutMs on top of the default. */
+	/* DESIGN §6.6: lease calls get the config's timeoutMs on top of the default. */
 	if (json_get_int_checked(config, "timeoutMs", 1, 24L * 3600 * 1000 - 1, &t))
 		return t + base;
 	return base;
@@ -226,7 +223,7 @@ static Status pp_validate(Provider *p, const cJSON *config, ValidateResult *out,
 		if (!out->normalized_config ||
 		    !json_set_string(out->normalized_config, "provider", p->key)) {
 			json_wipe(result);
-			validate_result_free(out);
+			validate_result_clear(out);
 			return error_set(err, ST_E_NOMEM, "out of memory");
 		}
 	}
@@ -276,7 +273,7 @@ static Status pp_probe(Provider *p, const cJSON *config, const char *environment
 	out->details = details;
 	cJSON_Delete(result);
 	if (!out->summary || !out->details) {
-		probe_result_free(out);
+		probe_result_clear(out);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	return ST_OK;
@@ -311,7 +308,7 @@ static Status pp_lease_result(Provider *p, const cJSON *config, const cJSON *res
 	    (!cJSON_GetObjectItemCaseSensitive(out->metadata, "reuseLease") &&
 	     !json_set_bool(out->metadata, "reuseLease", json_is_true(config, "reuseLease"))) ||
 	    (resumed && !json_set_bool(out->metadata, "resumedLease", true))) {
-		lease_handle_free(out);
+		lease_handle_clear(out);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	return ST_OK;
@@ -532,7 +529,7 @@ static Status pp_execute(Provider *p, const ExecInput *in, ExecResult *out, Erro
 	out->err = strdup(json_get_string(result, "stderr") ? json_get_string(result, "stderr") : "");
 	cJSON_Delete(result);
 	if (!out->out || !out->err) {
-		exec_result_free(out);
+		exec_result_clear(out);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	return ST_OK;

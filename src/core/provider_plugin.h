@@ -1,13 +1,12 @@
 /* Plugin-backed providers: each sandbox_provider driver a plugin declares
  * becomes a Provider whose operations are JSON-RPC calls to the plugin's
- * worker (SPEC §5). Matching and config-from-metadata stay NULL so the
- * generic rules of SPEC §3 apply. */
+ * worker (DESIGN §6). Matching and config-from-metadata stay NULL so the
+ * generic rules of DESIGN §4.1 apply. */
 #ifndef ENVCTL_CORE_PROVIDER_PLUGIN_H
 #define ENVCTL_CORE_PROVIDER_PLUGIN_H
 
 #include "core/registry.h"
-#include "plugin/discover.h"
-#include "plugin/worker.h"
+#include "plugin/lib.h"
 
 /* The companyId every call carries: envctl has no companies. */
 #define PROVIDER_PLUGIN_COMPANY_ID "envctl"

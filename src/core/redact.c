@@ -1,10 +1,9 @@
-#include "core/redact.h"
+#include "core/private.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/buf.h"
-#include "util/jsonptr.h"
+#include "util/lib.h"
 
 const char **redact_collect(const cJSON *config, char *const *pointers)
 {

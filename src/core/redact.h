@@ -7,7 +7,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-#include "util/redact.h"
+#include "util/lib.h"
 
 
 /* Collects every string value found at the given pointers of config (the

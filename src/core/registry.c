@@ -5,10 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/array.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/json.h"
+#include "util/lib.h"
 
 Status registry_init(Registry *r, const char *forms_dir, Error *err)
 {
@@ -34,7 +31,7 @@ Status registry_init(Registry *r, const char *forms_dir, Error *err)
 	return registry_add(r, fake, err);
 }
 
-void registry_free(Registry *r)
+void registry_clear(Registry *r)
 {
 	for (size_t i = 0; i < r->count; i++)
 		provider_free(r->items[i]);
@@ -68,16 +65,13 @@ Status registry_add(Registry *r, Provider *p, Error *err)
 Status registry_add_problem(Registry *r, const char *fmt, ...)
 {
 	char msg[1024];
-	char **problems;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	problems = realloc(r->problems, (r->problem_count + 1) * sizeof *problems);
-	if (!problems)
+	if (!array_reserve(&r->problems, &r->problem_cap, r->problem_count, sizeof *r->problems))
 		return ST_E_NOMEM;
-	r->problems = problems;
 	r->problems[r->problem_count] = strdup(msg);
 	if (!r->problems[r->problem_count])
 		return ST_E_NOMEM;

@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "core/environment.h"
-#include "core/redact.h"
-#include "plugin/worker.h"
-#include "schema/schema.h"
-#include "util/json.h"
+#include "core/private.h"
+#include "plugin/lib.h"
+#include "schema/lib.h"
+#include "util/lib.h"
 
 static Status env_runtime_finish(App *app, const char *provider_key, EnvRuntime *out, Error *err)
 {
@@ -82,7 +82,7 @@ RuntimeCancel *runtime_cancel_new(void)
 
 void runtime_cancel_free(RuntimeCancel *c)
 {
-	plugin_cancel_unref(c);
+	plugin_cancel_free(c);
 }
 
 void runtime_cancel_bind(RuntimeCancel *c)

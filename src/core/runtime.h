@@ -11,7 +11,7 @@ typedef struct EnvRuntime {
 	const char **secrets;  /* NULL-terminated plaintexts (borrowed from config) */
 } EnvRuntime;
 
-/* For a saved environment: SPEC §4 resolution with access events. */
+/* For a saved environment: DESIGN §5.3 resolution with access events. */
 Status env_runtime_resolve(App *app, const StoreEnv *env, const char *consumer,
 			   const char *lease_id, const char *run_id, EnvRuntime *out, Error *err);
 /* For an unsaved form: defaults applied, validated against the provider's

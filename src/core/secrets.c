@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/buf.h"
+#include "core/private.h"
+#include "util/lib.h"
 
 static Status secrets_activity(Store *s, App *app, const char *action, const StoreSecret *sec,
 			       const char *const *fields, Error *err)
@@ -27,6 +28,27 @@ static Status secrets_begin(App *app, const char *what, Store **s, Error *err)
 	if (app_check_writable(app, what, err) != ST_OK || app_store(app, s, err) != ST_OK)
 		return err->status;
 	return store_begin(*s, err);
+}
+
+/* Ends a change made in secrets_begin's transaction: the secret as it now
+ * is names the activity row, then commit; on failure, rollback. */
+static Status secrets_commit_change(Store *s, App *app, const char *id_or_name,
+				    const char *action, const char *const *fields, Error *err)
+{
+	StoreSecret sec;
+	Status st;
+
+	if (store_secret_get(s, id_or_name, &sec, err) != ST_OK) {
+		store_rollback(s);
+		return err->status;
+	}
+	st = secrets_activity(s, app, action, &sec, fields, err);
+	store_secret_clear(&sec);
+	if (st != ST_OK) {
+		store_rollback(s);
+		return err->status;
+	}
+	return store_commit(s, err);
 }
 
 Status secrets_create(App *app, const char *name, const char *description,
@@ -64,24 +86,15 @@ Status secrets_rotate(App *app, const char *id_or_name, const unsigned char *val
 		      long *new_version, Error *err)
 {
 	static const char *const fields[] = { "value", NULL };
-	StoreSecret sec;
 	Store *s;
 
 	if (secrets_begin(app, "rotate a secret", &s, err) != ST_OK)
 		return err->status;
-	if (store_secret_rotate(s, id_or_name, value, len, new_version, err) != ST_OK)
-		goto fail;
-	if (store_secret_get(s, id_or_name, &sec, err) != ST_OK)
-		goto fail;
-	if (secrets_activity(s, app, "secret.rotated", &sec, fields, err) != ST_OK) {
-		store_secret_clear(&sec);
-		goto fail;
+	if (store_secret_rotate(s, id_or_name, value, len, new_version, err) != ST_OK) {
+		store_rollback(s);
+		return err->status;
 	}
-	store_secret_clear(&sec);
-	return store_commit(s, err);
-fail:
-	store_rollback(s);
-	return err->status;
+	return secrets_commit_change(s, app, id_or_name, "secret.rotated", fields, err);
 }
 
 Status secrets_verify(App *app, const char *id_or_name, const unsigned char *value, size_t len,
@@ -102,19 +115,10 @@ Status secrets_verify(App *app, const char *id_or_name, const unsigned char *val
 		/* Audited like a change: who checked which secret, and whether it
 		 * matched (never the value). */
 		cJSON *details = cJSON_CreateObject();
-		StoreActivityNew a = {
-			.actor = app_actor(app),
-			.action = "secret.verified",
-			.entity_type = "secret",
-			.entity_id = sec.id,
-			.entity_name = sec.name,
-			.details = details,
-		};
-		Error ignored;
 
 		cJSON_AddBoolToObject(details, "match", *match);
-		store_activity_add(s, &a, &ignored);
-		cJSON_Delete(details);
+		activity_note(s, app_actor(app), "secret.verified", "secret", sec.id, sec.name,
+			      details);
 	}
 	store_secret_clear(&sec);
 	return ST_OK;
@@ -123,25 +127,17 @@ Status secrets_verify(App *app, const char *id_or_name, const unsigned char *val
 Status secrets_set_status(App *app, const char *id_or_name, const char *status, Error *err)
 {
 	static const char *const fields[] = { "status", NULL };
-	bool disable = strcmp(status, "disabled") == 0;
-	StoreSecret sec;
+	bool disable = secret_status_is(status, SECRET_DISABLED);
 	Store *s;
 
 	if (secrets_begin(app, disable ? "disable a secret" : "enable a secret", &s, err) != ST_OK)
 		return err->status;
-	if (store_secret_set_status(s, id_or_name, status, err) != ST_OK ||
-	    store_secret_get(s, id_or_name, &sec, err) != ST_OK)
-		goto fail;
-	if (secrets_activity(s, app, disable ? "secret.disabled" : "secret.enabled", &sec, fields,
-			     err) != ST_OK) {
-		store_secret_clear(&sec);
-		goto fail;
+	if (store_secret_set_status(s, id_or_name, status, err) != ST_OK) {
+		store_rollback(s);
+		return err->status;
 	}
-	store_secret_clear(&sec);
-	return store_commit(s, err);
-fail:
-	store_rollback(s);
-	return err->status;
+	return secrets_commit_change(s, app, id_or_name,
+				     disable ? "secret.disabled" : "secret.enabled", fields, err);
 }
 
 Status secrets_delete(App *app, const char *id_or_name, bool force, Error *err)

@@ -9,7 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/fs.h"
+#include "plugin/private.h"
+#include "util/lib.h"
 
 char *plugin_user_dir(void)
 {
@@ -23,7 +24,8 @@ char *plugin_user_dir(void)
 	return dir;
 }
 
-char *plugin_bundled_dir(void)
+/* The bundled plugins directory, or NULL. Caller frees. */
+static char *plugin_bundled_dir(void)
 {
 	char *exe = fs_exe_dir();
 	char *dir = exe ? fs_join(exe, "plugins") : NULL;
@@ -43,24 +45,21 @@ void plugin_dirs_free(char **dirs)
 	free(dirs);
 }
 
-static bool plugin_dirs_push(char ***dirs, size_t *n, char *dir)
+static bool plugin_dirs_push(char ***dirs, size_t *n, size_t *cap, char *dir)
 {
-	char **grown;
-
 	if (!dir)
 		return false;
 	if (!fs_is_dir(dir)) {
 		free(dir);
 		return true;
 	}
-	grown = realloc(*dirs, (*n + 2) * sizeof *grown);
-	if (!grown) {
+	/* Room for dir and the NULL after it. */
+	if (!array_reserve(dirs, cap, *n + 1, sizeof **dirs)) {
 		free(dir);
 		return false;
 	}
-	*dirs = grown;
-	grown[(*n)++] = dir;
-	grown[*n] = NULL;
+	(*dirs)[(*n)++] = dir;
+	(*dirs)[*n] = NULL;
 	return true;
 }
 
@@ -68,7 +67,7 @@ char **plugin_search_dirs(void)
 {
 	const char *path = getenv("ENVCTL_PLUGIN_PATH");
 	char **dirs = calloc(1, sizeof *dirs);
-	size_t n = 0;
+	size_t n = 0, cap = 1;
 	bool ok = dirs != NULL;
 
 	if (ok && path && path[0]) {
@@ -77,15 +76,15 @@ char **plugin_search_dirs(void)
 		ok = copy != NULL;
 		for (char *tok = ok ? strtok_r(copy, ":", &save) : NULL; ok && tok;
 		     tok = strtok_r(NULL, ":", &save))
-			ok = plugin_dirs_push(&dirs, &n, strdup(tok));
+			ok = plugin_dirs_push(&dirs, &n, &cap, strdup(tok));
 		free(copy);
 	}
 	if (ok)
-		ok = plugin_dirs_push(&dirs, &n, plugin_user_dir());
+		ok = plugin_dirs_push(&dirs, &n, &cap, plugin_user_dir());
 	if (ok) {
 		char *bundled = plugin_bundled_dir();
 
-		ok = !bundled || plugin_dirs_push(&dirs, &n, bundled);
+		ok = !bundled || plugin_dirs_push(&dirs, &n, &cap, bundled);
 	}
 	if (!ok) {
 		plugin_dirs_free(dirs);
@@ -107,50 +106,32 @@ static bool plugin_catalog_has_dir(const PluginCatalog *c, const char *real)
 	return false;
 }
 
-static void plugin_manifest_problem(PluginManifest *m, char *msg)
-{
-	char **errs = msg ? realloc(m->errors, (m->error_count + 1) * sizeof *errs) : NULL;
-
-	if (!errs) {
-		free(msg);
-		return;
-	}
-	m->errors = errs;
-	errs[m->error_count++] = msg;
-}
-
 /* A plugin's worker runs as the operator: a folder (or manifest) that
  * someone else owns or may write to lets them run code as the operator.
  * Refused as ssh refuses such a ~/.ssh, naming the path and the fix. */
 static void plugin_check_owner(PluginManifest *m, const char *path)
 {
 	struct stat st;
-	char *msg = NULL;
 
 	if (lstat(path, &st) != 0)
 		return;
-	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		if (asprintf(&msg,
-			     "%s is owned by uid %d, not by you or root: its worker would run as "
-			     "you; chown it to yourself (or root), or remove it",
-			     path, (int)st.st_uid) < 0)
-			msg = NULL;
-	} else if (!S_ISLNK(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		if (asprintf(&msg,
-			     "%s is writable by %s (mode %04o): anyone there could change what "
-			     "runs as you; chmod go-w '%s'",
-			     path, st.st_mode & S_IWOTH ? "others" : "its group",
-			     (unsigned)(st.st_mode & 07777), path) < 0)
-			msg = NULL;
-	}
-	if (msg)
-		plugin_manifest_problem(m, msg);
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		plugin_manifest_error(m,
+				      "%s is owned by uid %d, not by you or root: its worker would "
+				      "run as you; chown it to yourself (or root), or remove it",
+				      path, (int)st.st_uid);
+	else if (!S_ISLNK(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH)))
+		plugin_manifest_error(m,
+				      "%s is writable by %s (mode %04o): anyone there could change "
+				      "what runs as you; chmod go-w '%s'",
+				      path, st.st_mode & S_IWOTH ? "others" : "its group",
+				      (unsigned)(st.st_mode & 07777), path);
 }
 
 static Status plugin_catalog_add(PluginCatalog *c, const char *folder, Error *err)
 {
 	char real[PATH_MAX];
-	PluginManifest *m, **items;
+	PluginManifest *m;
 
 	if (!realpath(folder, real))
 		return ST_OK; /* vanished or a dangling link: nothing to list */
@@ -169,30 +150,19 @@ static Status plugin_catalog_add(PluginCatalog *c, const char *folder, Error *er
 	}
 	for (size_t i = 0; m->id && i < c->count; i++) {
 		PluginManifest *o = c->items[i];
-		char *msg;
 
 		if (!o->id || strcmp(o->id, m->id) != 0)
 			continue;
-		if (asprintf(&msg, "plugin id \"%s\" is already provided by %s; remove one of the "
-				   "two folders",
-			     m->id, o->dir) >= 0) {
-			char **errs = realloc(m->errors, (m->error_count + 1) * sizeof *errs);
-
-			if (errs) {
-				m->errors = errs;
-				errs[m->error_count++] = msg;
-			} else {
-				free(msg);
-			}
-		}
+		plugin_manifest_error(m,
+				      "plugin id \"%s\" is already provided by %s; remove one of the "
+				      "two folders",
+				      m->id, o->dir);
 		break;
 	}
-	items = realloc(c->items, (c->count + 1) * sizeof *items);
-	if (!items) {
+	if (!array_reserve(&c->items, &c->cap, c->count, sizeof *c->items)) {
 		plugin_manifest_free(m);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
-	c->items = items;
 	c->items[c->count++] = m;
 	return ST_OK;
 }
@@ -201,7 +171,7 @@ static Status plugin_catalog_scan(PluginCatalog *c, const char *dir, Error *err)
 {
 	char *own = fs_join(dir, PLUGIN_MANIFEST_FILE);
 	char **names = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	struct dirent *de;
 	DIR *d;
 	Status st = ST_OK;
@@ -217,17 +187,13 @@ static Status plugin_catalog_scan(PluginCatalog *c, const char *dir, Error *err)
 	if (!d)
 		return ST_OK;
 	while ((de = readdir(d))) {
-		char **grown;
-
 		if (de->d_name[0] == '.')
 			continue;
-		grown = realloc(names, (n + 1) * sizeof *names);
-		if (!grown || !(grown[n] = strdup(de->d_name))) {
-			names = grown ? grown : names;
+		if (!array_reserve(&names, &cap, n, sizeof *names) ||
+		    !(names[n] = strdup(de->d_name))) {
 			st = error_set(err, ST_E_NOMEM, "out of memory");
 			break;
 		}
-		names = grown;
 		n++;
 	}
 	closedir(d);
@@ -255,13 +221,13 @@ Status plugin_catalog_load(PluginCatalog *c, char *const *dirs, Error *err)
 	memset(c, 0, sizeof *c);
 	for (size_t i = 0; dirs && dirs[i]; i++)
 		if (plugin_catalog_scan(c, dirs[i], err) != ST_OK) {
-			plugin_catalog_free(c);
+			plugin_catalog_clear(c);
 			return err->status;
 		}
 	return ST_OK;
 }
 
-void plugin_catalog_free(PluginCatalog *c)
+void plugin_catalog_clear(PluginCatalog *c)
 {
 	for (size_t i = 0; i < c->count; i++)
 		plugin_manifest_free(c->items[i]);

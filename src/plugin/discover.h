@@ -16,14 +16,12 @@
 
 typedef struct PluginCatalog {
 	PluginManifest **items; /* every manifest found, broken ones included */
-	size_t count;
+	size_t count, cap;
 } PluginCatalog;
 
 /* The search directories in precedence order (NULL-terminated; free with
  * plugin_dirs_free). Directories that do not exist are left out. */
 char **plugin_search_dirs(void);
-/* The bundled plugins directory, or NULL. Caller frees. */
-char *plugin_bundled_dir(void);
 /* Where `plugin import` links imported plugins. Caller frees. */
 char *plugin_user_dir(void);
 void plugin_dirs_free(char **dirs);
@@ -32,7 +30,7 @@ void plugin_dirs_free(char **dirs);
  * memory; unreadable folders and broken manifests become entries with
  * errors. */
 Status plugin_catalog_load(PluginCatalog *c, char *const *dirs, Error *err);
-void plugin_catalog_free(PluginCatalog *c);
+void plugin_catalog_clear(PluginCatalog *c);
 /* By plugin id, else by a driver key it declares. */
 PluginManifest *plugin_catalog_find(const PluginCatalog *c, const char *id_or_driver);
 

@@ -10,10 +10,7 @@
 #include "plugin/discover.h"
 #include "plugin/manifest.h"
 #include "plugin/proc.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/ids.h"
-#include "util/json.h"
+#include "util/lib.h"
 
 #define IMPORT_MARK "envctl plugin import"
 #define IMPORT_TIMEOUT_MS 60000L
@@ -25,7 +22,7 @@ static const char import_eval_js[] =
 	"const m = mod.default ?? mod.manifest ?? mod;"
 	"process.stdout.write(JSON.stringify(m));";
 
-void plugin_import_result_free(PluginImportResult *r)
+void plugin_import_result_clear(PluginImportResult *r)
 {
 	free(r->id);
 	free(r->version);
@@ -81,7 +78,7 @@ static cJSON *import_eval_manifest(const char *dir, const char *module, Error *e
 				  "the manifest module %s does not export a manifest object", full);
 		}
 	}
-	plugin_proc_result_free(&res);
+	plugin_proc_result_clear(&res);
 	goto out;
 nomem:
 	error_set(err, ST_E_NOMEM, "out of memory");
@@ -327,7 +324,7 @@ Status plugin_import(const char *dir, const PluginImportOptions *o, PluginImport
 		st = import_link(real, check->id, o->force, &out->link_path, err);
 out:
 	if (st != ST_OK)
-		plugin_import_result_free(out);
+		plugin_import_result_clear(out);
 	buf_free(&drivers);
 	plugin_manifest_free(check);
 	cJSON_Delete(pkg);

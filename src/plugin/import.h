@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 typedef struct PluginImportOptions {
 	char *const *inherit_env; /* NULL-terminated, may be NULL */
@@ -29,6 +29,6 @@ typedef struct PluginImportResult {
 
 Status plugin_import(const char *dir, const PluginImportOptions *opts, PluginImportResult *out,
 		     Error *err);
-void plugin_import_result_free(PluginImportResult *r);
+void plugin_import_result_clear(PluginImportResult *r);
 
 #endif

@@ -10,9 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/ids.h"
+#include "util/lib.h"
 
 struct PluginLog {
 	pthread_mutex_t mu;

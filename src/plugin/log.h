@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 #define PLUGIN_LOG_DEFAULT_MAX_BYTES (256u * 1024u)
 /* Longer lines are cut and marked, so one huge line cannot evict the rest. */

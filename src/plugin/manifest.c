@@ -5,38 +5,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/schema.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/json.h"
+#include "schema/lib.h"
+#include "plugin/private.h"
+#include "util/lib.h"
 
 #define PLUGIN_API_VERSION 1
 
-static bool plugin_manifest_add(char ***list, size_t *count, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+static bool plugin_manifest_add(char ***list, size_t *count, size_t *cap, const char *fmt,
+				va_list ap) __attribute__((format(printf, 4, 0)));
 
-static bool plugin_manifest_add(char ***list, size_t *count, const char *fmt, va_list ap)
+static bool plugin_manifest_add(char ***list, size_t *count, size_t *cap, const char *fmt,
+				va_list ap)
 {
-	char **items = realloc(*list, (*count + 1) * sizeof *items);
 	char *msg;
 
-	if (!items)
+	if (!array_reserve(list, cap, *count, sizeof **list))
 		return false;
-	*list = items;
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return false;
-	items[(*count)++] = msg;
+	(*list)[(*count)++] = msg;
 	return true;
 }
 
-static void plugin_manifest_error(PluginManifest *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void plugin_manifest_error(PluginManifest *m, const char *fmt, ...)
+void plugin_manifest_error(PluginManifest *m, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	plugin_manifest_add(&m->errors, &m->error_count, fmt, ap);
+	plugin_manifest_add(&m->errors, &m->error_count, &m->error_cap, fmt, ap);
 	va_end(ap);
 }
 
@@ -47,7 +43,7 @@ static void plugin_manifest_warning(PluginManifest *m, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	plugin_manifest_add(&m->warnings, &m->warning_count, fmt, ap);
+	plugin_manifest_add(&m->warnings, &m->warning_count, &m->warning_cap, fmt, ap);
 	va_end(ap);
 }
 

@@ -1,4 +1,4 @@
-/* Plugin manifests (SPEC §5 plus how to start the worker).
+/* Plugin manifests (DESIGN §6 plus how to start the worker).
  *
  * A plugin is a folder holding manifest.json:
  *   { "id", "name", "version", "apiVersion", "description"?,
@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 #define PLUGIN_MANIFEST_FILE "manifest.json"
 #define PLUGIN_KIND_SANDBOX "sandbox_provider"
@@ -61,9 +61,9 @@ typedef struct PluginManifest {
 	cJSON *json; /* the whole manifest */
 	/* Load and lint problems. Any error makes the plugin unusable. */
 	char **errors;
-	size_t error_count;
+	size_t error_count, error_cap;
 	char **warnings;
-	size_t warning_count;
+	size_t warning_count, warning_cap;
 } PluginManifest;
 
 /* Loads DIR/manifest.json. Returns NULL only when out of memory; a

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plugin/private.h"
 #include "plugin/rpc.h"
-#include "plugin/spawn.h"
-#include "util/buf.h"
+#include "util/lib.h"
 
 static int64_t proc_mono_ms(void)
 {
@@ -41,7 +41,7 @@ const char *plugin_proc_signal_name(int sig, char *buf, size_t n)
 	return buf;
 }
 
-void plugin_proc_result_free(PluginProcResult *res)
+void plugin_proc_result_clear(PluginProcResult *res)
 {
 	free(res->out);
 	free(res->err);

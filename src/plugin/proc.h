@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 #define PLUGIN_PROC_DEFAULT_MAX_OUTPUT (8u * 1024u * 1024u)
 
@@ -56,10 +56,10 @@ typedef struct PluginProcResult {
 	size_t err_len;
 } PluginProcResult;
 
-/* Fills res (free with plugin_proc_result_free) when the child ran, even
+/* Fills res (free with plugin_proc_result_clear) when the child ran, even
  * if it failed; an error status only when it could not be started. */
 Status plugin_proc_run(const PluginProcSpec *spec, PluginProcResult *res, Error *err);
-void plugin_proc_result_free(PluginProcResult *res);
+void plugin_proc_result_clear(PluginProcResult *res);
 /* The interactive twin (#15): the child gets this process's stdin, stdout
  * and stderr (a terminal) and stays in its foreground process group, so
  * ^C and job control reach it; nothing is captured and there is no

@@ -1,5 +1,5 @@
 /* JSON-RPC 2.0 pieces shared by the host runtime (worker.c) and the
- * worker-side helpers (serve.c): the error codes of SPEC §5, their mapping
+ * worker-side helpers (serve.c): the error codes of DESIGN §6.5, their mapping
  * to our statuses; JSON that carried resolved secrets is freed with
  * json_wipe (util/json.h). */
 #ifndef ENVCTL_PLUGIN_RPC_H
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 /* JSON-RPC 2.0 and Paperclip's plugin codes (P). */
 #define PLUGIN_RPC_PARSE_ERROR -32700

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "plugin/rpc.h"
-#include "util/json.h"
+#include "util/lib.h"
 
 typedef struct ServeState {
 	const PluginServeSpec *spec;
@@ -222,21 +222,17 @@ int plugin_serve_shell(const char *name, PluginShellFn fn)
 	for (;;) {
 		ssize_t n;
 
-		if (len + 4096 > cap) {
-			size_t ncap = cap ? cap * 2 : 16384;
-			char *grown = ncap <= PLUGIN_SHELL_MAX_PARAMS ? realloc(text, ncap) : NULL;
-
-			if (!grown) {
-				fprintf(stderr, "%s: the shell's parameters are too large\n", name);
-				if (text)
-					sodium_memzero(text, cap);
-				free(text);
-				return 1;
-			}
-			text = grown;
-			cap = ncap;
+		/* Room for 4 KiB more, and never more than the bound in all. */
+		if (len + 4096 > PLUGIN_SHELL_MAX_PARAMS ||
+		    !array_reserve(&text, &cap, len + 4096, 1)) {
+			fprintf(stderr, "%s: the shell's parameters are too large\n", name);
+			if (text)
+				sodium_memzero(text, cap);
+			free(text);
+			return 1;
 		}
-		n = read(3, text + len, cap - len - 1);
+		n = read(3, text + len,
+			 (cap < PLUGIN_SHELL_MAX_PARAMS ? cap : PLUGIN_SHELL_MAX_PARAMS) - len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -262,4 +258,22 @@ int plugin_serve_shell(const char *name, PluginShellFn fn)
 		return rc ? rc : 1;
 	}
 	return rc;
+}
+
+cJSON *plugin_serve_execute_result(const PluginProcResult *res)
+{
+	cJSON *r = cJSON_CreateObject();
+	char sig[32];
+
+	if (res->timed_out || res->term_signal)
+		cJSON_AddNullToObject(r, "exitCode");
+	else
+		cJSON_AddNumberToObject(r, "exitCode", res->exit_code);
+	if (res->term_signal)
+		cJSON_AddStringToObject(r, "signal",
+					plugin_proc_signal_name(res->term_signal, sig, sizeof sig));
+	cJSON_AddBoolToObject(r, "timedOut", res->timed_out);
+	cJSON_AddStringToObject(r, "stdout", res->out);
+	cJSON_AddStringToObject(r, "stderr", res->err);
+	return r;
 }

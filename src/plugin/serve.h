@@ -11,7 +11,8 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-#include "util/status.h"
+#include "plugin/proc.h"
+#include "util/lib.h"
 
 /* Fills *result (may stay NULL: JSON null) or returns an error status with
  * err; ST_E_UNSUPPORTED becomes "method not implemented", ST_E_INVALID
@@ -47,6 +48,11 @@ int plugin_serve(const PluginServeSpec *spec);
  * printed on stderr (the operator's terminal). Returns the exit code. */
 typedef int (*PluginShellFn)(const cJSON *params, Error *err);
 int plugin_serve_shell(const char *name, PluginShellFn fn);
+
+/* environmentExecute's answer for a command that ran: exitCode (null
+ * when a signal or the timeout ended it), signal (its name, when one
+ * did), timedOut, stdout, stderr. NULL when out of memory. */
+cJSON *plugin_serve_execute_result(const PluginProcResult *res);
 
 /* One line on stderr, which the host keeps in the plugin's log. */
 void plugin_serve_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -16,14 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plugin/private.h"
 #include "plugin/rpc.h"
 #include "plugin/serve.h"
-#include "plugin/spawn.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/ids.h"
-#include "util/json.h"
-#include "util/redact.h"
+#include "util/lib.h"
 
 extern char **environ;
 
@@ -101,7 +97,6 @@ struct PluginWorker {
 };
 
 struct PluginCancel {
-	_Atomic int refs;
 	_Atomic bool fired;
 };
 
@@ -112,24 +107,12 @@ static _Thread_local PluginCancel *plugin_cancel_current;
 
 PluginCancel *plugin_cancel_new(void)
 {
-	PluginCancel *c = calloc(1, sizeof *c);
-
-	if (c)
-		c->refs = 1;
-	return c;
+	return calloc(1, sizeof(PluginCancel));
 }
 
-PluginCancel *plugin_cancel_ref(PluginCancel *c)
+void plugin_cancel_free(PluginCancel *c)
 {
-	if (c)
-		c->refs++;
-	return c;
-}
-
-void plugin_cancel_unref(PluginCancel *c)
-{
-	if (c && --c->refs == 0)
-		free(c);
+	free(c);
 }
 
 void plugin_cancel_fire(PluginCancel *c)
@@ -138,7 +121,7 @@ void plugin_cancel_fire(PluginCancel *c)
 		c->fired = true;
 }
 
-bool plugin_cancel_fired(const PluginCancel *c)
+static bool plugin_cancel_fired(const PluginCancel *c)
 {
 	return c && c->fired;
 }
@@ -164,7 +147,7 @@ struct PluginHost {
 	size_t log_max_bytes;
 	char instance_id[UUID_STR_LEN];
 	PluginWorker **workers;
-	size_t count;
+	size_t count, cap;
 };
 
 /* ------------------------------------------------------------ time */
@@ -274,7 +257,7 @@ void plugin_host_free(PluginHost *h)
 
 PluginWorker *plugin_host_add(PluginHost *h, const PluginManifest *m)
 {
-	PluginWorker *w, **grown;
+	PluginWorker *w;
 	pthread_condattr_t ca;
 
 	if (!m || !m->id)
@@ -293,15 +276,13 @@ PluginWorker *plugin_host_add(PluginHost *h, const PluginManifest *m)
 	pthread_cond_init(&w->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	w->log = plugin_log_open(h->log_dir, m->id, h->log_max_bytes);
-	grown = w->log ? realloc(h->workers, (h->count + 1) * sizeof *grown) : NULL;
-	if (!grown) {
+	if (!w->log || !array_reserve(&h->workers, &h->cap, h->count, sizeof *h->workers)) {
 		plugin_log_close(w->log);
 		pthread_cond_destroy(&w->cv);
 		pthread_mutex_destroy(&w->mu);
 		free(w);
 		return NULL;
 	}
-	h->workers = grown;
 	h->workers[h->count++] = w;
 	return w;
 }
@@ -312,11 +293,6 @@ PluginWorker *plugin_host_find(const PluginHost *h, const char *plugin_id)
 		if (strcmp(h->workers[i]->name, plugin_id) == 0)
 			return h->workers[i];
 	return NULL;
-}
-
-size_t plugin_host_count(const PluginHost *h)
-{
-	return h ? h->count : 0;
 }
 
 PluginWorker *plugin_host_at(const PluginHost *h, size_t i)
@@ -337,11 +313,6 @@ const char *plugin_host_log_dir(const PluginHost *h)
 const PluginManifest *plugin_worker_manifest(const PluginWorker *w)
 {
 	return w->manifest;
-}
-
-PluginLog *plugin_worker_log(PluginWorker *w)
-{
-	return w->log;
 }
 
 /* ------------------------------------------------------------ spawning */

@@ -1,5 +1,5 @@
 /* The worker runtime: one long-lived process per plugin speaking
- * newline-delimited JSON-RPC 2.0 on its stdin/stdout (SPEC §5).
+ * newline-delimited JSON-RPC 2.0 on its stdin/stdout (DESIGN §6.1).
  *
  * A PluginHost owns one PluginWorker per loaded plugin. A worker starts on
  * its first call with a scrubbed environment (PATH, HOME, LANG, LC_*,
@@ -28,7 +28,7 @@
 
 #include "plugin/log.h"
 #include "plugin/manifest.h"
-#include "util/status.h"
+#include "util/lib.h"
 
 #define PLUGIN_DEFAULT_TIMEOUT_MS 30000L
 #define PLUGIN_DEFAULT_MAX_LINE (16u * 1024u * 1024u)
@@ -76,7 +76,7 @@ void plugin_host_free(PluginHost *h);
  * outlive the host. NULL when out of memory. */
 PluginWorker *plugin_host_add(PluginHost *h, const PluginManifest *m);
 PluginWorker *plugin_host_find(const PluginHost *h, const char *plugin_id);
-size_t plugin_host_count(const PluginHost *h);
+/* The i-th worker, NULL past the last. */
 PluginWorker *plugin_host_at(const PluginHost *h, size_t i);
 long plugin_host_default_timeout(const PluginHost *h);
 const char *plugin_host_log_dir(const PluginHost *h);
@@ -107,14 +107,13 @@ char *plugin_worker_describe(PluginWorker *w);
 /* Per-call cancellation (#15). A thread that binds a token has each of
  * its calls wait under it: once the token fires, a call still waiting is
  * abandoned at once (ST_E_FAIL, "cancelled"), the worker is left running
- * and the call's late answer is dropped when it comes. Tokens are shared
- * between the canceller and the thread (refcounted). */
+ * and the call's late answer is dropped when it comes. A token is shared
+ * by the canceller and the thread; whoever made it frees it once the
+ * thread is done with it. */
 typedef struct PluginCancel PluginCancel;
 PluginCancel *plugin_cancel_new(void);
-PluginCancel *plugin_cancel_ref(PluginCancel *c);
-void plugin_cancel_unref(PluginCancel *c);
+void plugin_cancel_free(PluginCancel *c);
 void plugin_cancel_fire(PluginCancel *c);
-bool plugin_cancel_fired(const PluginCancel *c);
 /* The calling thread's calls wait under c from now on (NULL: none). */
 void plugin_cancel_bind(PluginCancel *c);
 /* Whether the token bound to the calling thread has fired. */
@@ -128,7 +127,6 @@ bool plugin_cancel_current_fired(void);
 Status plugin_worker_shell(PluginWorker *w, const cJSON *params, int tty, const char *term,
 			   pid_t *pid, Error *err);
 const PluginManifest *plugin_worker_manifest(const PluginWorker *w);
-PluginLog *plugin_worker_log(PluginWorker *w);
 const char *plugin_worker_state_name(PluginWorkerState s);
 
 #endif

@@ -269,7 +269,7 @@ static void env_act_run(TuiJob *job)
 			if (rep.ok < rep.count)
 				st = error_set(&err, ST_E_PROVIDER, "%s", summary);
 		}
-		probe_all_report_free(&rep);
+		probe_all_report_clear(&rep);
 		break;
 	}
 	case ENV_ACT_ARCHIVE:

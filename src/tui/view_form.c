@@ -296,7 +296,7 @@ static void save_job_run(TuiJob *job)
 					 cJSON_GetArrayItem(rep.warnings, 0)->valuestring);
 		}
 		store_env_clear(&out);
-		env_save_report_free(&rep);
+		env_save_report_clear(&rep);
 		break;
 	}
 	case FK_SECRET_NEW: {

@@ -246,6 +246,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(rep.count == 0);
 		store_check_report_free(&rep);
 	}
-	app_free(&app);
+	app_clear(&app);
 	return 0;
 }

@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < reg.problem_count; i++)
 			FUZZ_ASSERT(reg.problems[i] && reg.problems[i][0]);
 	}
-	registry_free(&reg);
+	registry_clear(&reg);
 	plugin_host_free(host);
 	for (size_t i = 0; i < cat.count; i++)
 		plugin_manifest_free(items[i]);

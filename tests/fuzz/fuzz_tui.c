@@ -73,7 +73,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	in.config = config;
 	FUZZ_ASSERT(env_save(&app, &in, NULL, NULL, &err) == ST_OK);
 	json_wipe(config);
-	app_free(&app);
+	app_clear(&app);
 	return 0;
 }
 
@@ -156,7 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "db check: %s\n", rep.problems[k]);
 	FUZZ_ASSERT(rep.count == 0);
 	store_check_report_free(&rep);
-	app_free(&app);
+	app_clear(&app);
 	buf_free(&script);
 	return 0;
 }

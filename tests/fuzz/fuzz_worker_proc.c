@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		memset(&r, 0, sizeof r);
 		st = p->ops->validate_config(p, config, &r, &err);
-		validate_result_free(&r);
+		validate_result_clear(&r);
 		break;
 	}
 	case 1: {
@@ -102,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		st = p->ops->probe(p, config, NULL, &r, &err);
 		if (st == ST_OK)
 			FUZZ_ASSERT(r.summary != NULL);
-		probe_result_free(&r);
+		probe_result_clear(&r);
 		break;
 	}
 	case 2:
@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			     : p->ops->resume_lease(p, &li, &h, &err);
 		if (st == ST_OK && op == 2)
 			FUZZ_ASSERT(h.provider_lease_id && h.provider_lease_id[0]);
-		lease_handle_free(&h);
+		lease_handle_clear(&h);
 		break;
 	}
 	case 4:
@@ -145,7 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		st = p->ops->execute ? p->ops->execute(p, &ei, &r, &err) : ST_OK;
 		if (st == ST_OK)
 			FUZZ_ASSERT(r.out && r.err);
-		exec_result_free(&r);
+		exec_result_clear(&r);
 		break;
 	}
 	}

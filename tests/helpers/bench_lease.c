@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 				printf("%s: %s\n", argv[i], line);
 			free(plan);
 		}
-		app_free(&app);
+		app_clear(&app);
 		return 0;
 	}
 	t0 = time_now_ms();
@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 			lease_why_clear(&w);
 		}
 		printf("%.4f\n", (double)(bench_now_us() - u0) / 1000.0 / (double)n);
-		app_free(&app);
+		app_clear(&app);
 		return 0;
 	}
 	for (long i = 0; i < n; i++) {
@@ -104,12 +104,12 @@ int main(int argc, char **argv)
 	t1 = time_now_ms();
 	if (getenv("BENCH_MS")) {
 		printf("%lld\n", (long long)(t1 - t0));
-		app_free(&app);
+		app_clear(&app);
 		return 0;
 	}
 	printf("%s: %ld acquire+release pairs in %lld ms = %.0f pairs/s, %.3f ms per pair\n",
 	       argv[2], n, (long long)(t1 - t0), n * 1000.0 / (double)(t1 - t0 ? t1 - t0 : 1),
 	       (double)(t1 - t0) / (double)n);
-	app_free(&app);
+	app_clear(&app);
 	return 0;
 }

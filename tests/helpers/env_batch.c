@@ -40,12 +40,12 @@ int main(int argc, char **argv)
 		if (env_save(&app, &in, NULL, NULL, &err) != ST_OK) {
 			fprintf(stderr, "env_batch: %s\n", err.msg);
 			json_wipe(config);
-			app_free(&app);
+			app_clear(&app);
 			return 1;
 		}
 		json_wipe(config);
 		printf("ack %s\n", name);
 	}
-	app_free(&app);
+	app_clear(&app);
 	return 0;
 }

@@ -35,7 +35,7 @@ int tu_mode(const char *path);
 /* The environment suites' fixture: *app on the database of a fresh store
  * directory, with the shipped forms and the providers `add` registers
  * (e.g. testprov_register), acting as "test"; err is cleared. Returns the
- * directory (caller frees it after app_free(app)). Fails the test on error. */
+ * directory (caller frees it after app_clear(app)). Fails the test on error. */
 char *tu_env_app(App *app, Status (*add)(Registry *registry, Error *err), Error *err);
 
 #endif

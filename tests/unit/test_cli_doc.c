@@ -150,41 +150,6 @@ START_TEST(man_section_is_roff_from_the_table)
 }
 END_TEST
 
-/* A command another branch adds with only a hand-written usage (no table)
- * still gets --help, one subcommand's lines and usage-error lines. */
-static int doc_legacy_run(App *app, int argc, char **argv)
-{
-	(void)app, (void)argc, (void)argv;
-	return 0;
-}
-
-START_TEST(a_command_without_a_table_still_has_help)
-{
-	static const CliCommand legacy = {
-		.name = "operator",
-		.summary = "operator keys",
-		.usage = "usage: envctl operator add NAME [--key F]\n"
-			 "       envctl operator list [--json]\n"
-			 "\n"
-			 "Operators sign their actions.\n",
-		.run = doc_legacy_run,
-	};
-	char *all = doc_capture(cli_help_print, &legacy, NULL);
-	char *one = doc_capture(cli_help_print, &legacy, "list");
-	char *lines = doc_capture(cli_help_usage_lines, &legacy, NULL);
-
-	ck_assert_str_eq(all, legacy.usage);
-	ck_assert_ptr_nonnull(strstr(one, "usage: envctl operator list [--json]"));
-	ck_assert_ptr_null(strstr(one, "operator add"));
-	ck_assert_ptr_nonnull(strstr(one, "Operators sign"));
-	ck_assert_ptr_null(strstr(lines, "Operators sign"));
-	ck_assert_ptr_null(cli_doc_sub(&legacy, "list"));
-	free(all);
-	free(one);
-	free(lines);
-}
-END_TEST
-
 TEST_SUITE(cli_doc)
 {
 	Suite *s = suite_create("cli_doc");
@@ -195,7 +160,6 @@ TEST_SUITE(cli_doc)
 	tcase_add_test(tc, usage_lines_wrap_at_79_columns);
 	tcase_add_test(tc, parser_refuses_what_the_table_does_not_give);
 	tcase_add_test(tc, man_section_is_roff_from_the_table);
-	tcase_add_test(tc, a_command_without_a_table_still_has_help);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -25,7 +25,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	app_free(&app);
+	app_clear(&app);
 	free(dir);
 }
 
@@ -42,7 +42,7 @@ START_TEST(test_env_masks_every_secret)
 	memset(&rep, 0, sizeof rep);
 	ck_assert_int_eq(env_save(&app, &in, &e, &rep, &err), ST_OK);
 	json_wipe(config);
-	env_save_report_free(&rep);
+	env_save_report_clear(&rep);
 	o = describe_env(&app, &e, &err);
 	ck_assert_ptr_nonnull(o);
 	text = cJSON_PrintUnformatted(o);
@@ -133,7 +133,7 @@ START_TEST(test_env_list_is_describe_per_env)
 		memset(&rep, 0, sizeof rep);
 		ck_assert_msg(env_save(&app, &in, &e, &rep, &err) == ST_OK, "%s", err.msg);
 		json_wipe(config);
-		env_save_report_free(&rep);
+		env_save_report_clear(&rep);
 		store_env_clear(&e);
 	}
 	ck_assert_int_eq(app_store(&app, &s, &err), ST_OK);

@@ -82,7 +82,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	app_free(&app);
+	app_clear(&app);
 	free(dir);
 }
 
@@ -158,7 +158,7 @@ START_TEST(test_empty_is_absent_and_no_default_filled)
 	ck_assert_ptr_null(cJSON_GetObjectItem(e.config, "image"));
 	ck_assert_str_eq(json_get_string(e.config, "mode"), "a");
 	ck_assert_ptr_null(rep.warnings); /* nothing the operator gave was changed */
-	env_save_report_free(&rep);
+	env_save_report_clear(&rep);
 	store_env_clear(&e);
 }
 END_TEST
@@ -184,7 +184,7 @@ START_TEST(test_replaced_value_is_reported)
 	}
 	ck_assert_msg(seen_name && seen_note, "warnings: %s",
 		      rep.warnings ? cJSON_PrintUnformatted(rep.warnings) : "none");
-	env_save_report_free(&rep);
+	env_save_report_clear(&rep);
 	store_env_clear(&e);
 }
 END_TEST

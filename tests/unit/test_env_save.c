@@ -26,7 +26,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	app_free(&app);
+	app_clear(&app);
 	free(path);
 	free(dir);
 }
@@ -109,7 +109,7 @@ START_TEST(test_create_new_values_everywhere)
 
 	ck_assert_msg(save(NULL, "Prod EU", FULL_CONFIG, &e, &rep) == ST_OK, "%s", err.msg);
 	ck_assert_int_eq(rep.secrets_created, 4);
-	env_save_report_free(&rep);
+	env_save_report_clear(&rep);
 	/* provider key kept; defaults are not filled in (#11: Paperclip stores
 	 * a default only when the operator or the provider gives it) */
 	ck_assert_str_eq(json_get_string(e.config, "provider"), TESTPROV_KEY);
@@ -194,7 +194,7 @@ START_TEST(test_existing_id_and_secret_ref_object)
 		 op.id, other.id);
 	ck_assert_msg(save(NULL, "refs", cfg, &e, &rep) == ST_OK, "%s", err.msg);
 	ck_assert_int_eq(rep.secrets_created, 0);
-	env_save_report_free(&rep);
+	env_save_report_clear(&rep);
 	ck_assert_str_eq(id_at(&e, "/apiKey"), op.id);
 	ck_assert_str_eq(id_at(&e, "/bridge/authToken"), other.id);
 	ck_assert_int_eq(count("SELECT count(*) FROM secrets"), 2);
@@ -227,7 +227,7 @@ START_TEST(test_empty_value_removes_field_and_secret)
 			   &rep) == ST_OK,
 		      "%s", err.msg);
 	ck_assert_int_eq(rep.secrets_deleted, 1);
-	env_save_report_free(&rep);
+	env_save_report_clear(&rep);
 	ck_assert_ptr_null(jsonptr_get(e2.config, "/bridge/authToken"));
 	{
 		char q[256];
@@ -264,7 +264,7 @@ START_TEST(test_reentered_value_rotates)
 		      err.msg);
 	ck_assert_int_eq(rep.secrets_rotated, 1);
 	ck_assert_int_eq(rep.secrets_created, 0);
-	env_save_report_free(&rep);
+	env_save_report_clear(&rep);
 	ck_assert_str_eq(id_at(&e2, "/apiKey"), api); /* same secret, new version */
 	ck_assert_int_eq(secrets_get(&app, api, &sec, &err), ST_OK);
 	ck_assert_int_eq(sec.current_version, 2);
@@ -281,7 +281,7 @@ START_TEST(test_reentered_value_rotates)
 	store_env_clear(&e2);
 	ck_assert_int_eq(save("r", NULL, "{\"apiKey\":\"PLAIN-api-v2\"}", &e2, &rep), ST_OK);
 	ck_assert_int_eq(rep.secrets_rotated, 0);
-	env_save_report_free(&rep);
+	env_save_report_clear(&rep);
 	ck_assert_int_eq(secrets_get(&app, api, &sec, &err), ST_OK);
 	ck_assert_int_eq(sec.current_version, 2);
 	store_secret_clear(&sec);
@@ -334,7 +334,7 @@ START_TEST(test_array_items_shift)
 	snprintf(cfg, sizeof cfg, "{\"hosts\":[{\"name\":\"b\",\"password\":\"%s\"}]}", pw_b);
 	ck_assert_msg(save("arr", NULL, cfg, &e2, &rep) == ST_OK, "%s", err.msg);
 	ck_assert_int_eq(rep.secrets_deleted, 1);
-	env_save_report_free(&rep);
+	env_save_report_clear(&rep);
 	ck_assert_str_eq(id_at(&e2, "/hosts/0/password"), pw_b);
 	ck_assert_int_eq(count("SELECT count(*) FROM secret_bindings WHERE config_path LIKE "
 			       "'/hosts/%'"),
@@ -383,7 +383,7 @@ START_TEST(test_validation_before_anything_is_written)
 			     "(/endpoint): provider vault-test replaced the value you gave "
 			     "(\"https://h.test/\") with \"https://h.test\"") != NULL,
 		      "%s", cJSON_GetArrayItem(rep.warnings, 1)->valuestring);
-	env_save_report_free(&rep);
+	env_save_report_clear(&rep);
 	store_env_clear(&e);
 	assert_clean();
 }

@@ -39,7 +39,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	app_free(&app);
+	app_clear(&app);
 	free(path);
 	free(state);
 	free(dir);
@@ -281,7 +281,7 @@ START_TEST(secrets_resolved_for_provider_and_scrubbed_after)
 	ck_assert_int_eq(lease_exec(&app, &req, &x, &err), ST_OK);
 	ck_assert_int_eq(x.exit_code, 3);
 	ck_assert_str_eq(x.out, "ran id with token [redacted]\n");
-	exec_result_free(&x);
+	exec_result_clear(&x);
 	lease_acquire_result_clear(&a);
 	ck_assert(!tu_file_contains(path, "tok-PLAIN-1"));
 }
@@ -612,7 +612,7 @@ START_TEST(probe_all_bounded_and_stored)
 	ck_assert_int_eq(r.ok, 11);
 	ck_assert_int_eq(calls, 11);
 	ck_assert(!r.cancelled);
-	probe_all_report_free(&r);
+	probe_all_report_clear(&r);
 	rows = tu_sql_text(path, "SELECT count(DISTINCT environment_id) FROM probes");
 	ck_assert_str_eq(rows, "11");
 	free(rows);
@@ -649,7 +649,7 @@ START_TEST(probe_all_batches_writes_and_shows_them_early)
 	c0 = store_commit_count(s);
 	ck_assert_int_eq(probe_all(&app, 4, "t", NULL, NULL, &r, &err), ST_OK);
 	ck_assert_int_eq(r.count, 300);
-	probe_all_report_free(&r);
+	probe_all_report_clear(&r);
 	/* 300 results in a few batches, not 600 commits */
 	ck_assert_int_le(store_commit_count(s) - c0, 30);
 	rows = tu_sql_text(path, "SELECT count(*) || ' ' || (SELECT count(*) FROM activity WHERE "
@@ -668,7 +668,7 @@ START_TEST(probe_all_batches_writes_and_shows_them_early)
 	unsetenv("FLAKY_SLEEP_MS");
 	ck_assert_int_eq(r.count, 4);
 	ck_assert_int_eq(lagging, 0);
-	probe_all_report_free(&r);
+	probe_all_report_clear(&r);
 }
 END_TEST
 
@@ -704,7 +704,7 @@ START_TEST(probe_all_one_transaction_when_asked)
 	unsetenv("FLAKY_SLEEP_MS");
 	ck_assert_int_eq(r.count, 6);
 	ck_assert_int_eq(seen, 0); /* 720 ms of results, none stored before the end */
-	probe_all_report_free(&r);
+	probe_all_report_clear(&r);
 	rows = tu_sql_text(path, "SELECT count(*) || ' ' || (SELECT count(*) FROM activity WHERE "
 				 "action = 'environment.probed') FROM probes");
 	ck_assert_str_eq(rows, "6 6");
@@ -732,7 +732,7 @@ START_TEST(probe_all_cancel)
 	ck_assert(r.cancelled);
 	ck_assert_int_lt(r.count, 20);
 	ck_assert_int_ge(r.count, 2);
-	probe_all_report_free(&r);
+	probe_all_report_clear(&r);
 }
 END_TEST
 
@@ -823,7 +823,7 @@ START_TEST(probe_all_inline_same_as_pool)
 		ck_assert_str_eq(r.items[i].env_name, name);
 	}
 	inline_rows = probe_all_rows(&r);
-	probe_all_report_free(&r);
+	probe_all_report_clear(&r);
 	rows = tu_sql_text(path, "SELECT count(*) FROM probes");
 	ck_assert_str_eq(rows, "8");
 	free(rows);
@@ -840,7 +840,7 @@ START_TEST(probe_all_inline_same_as_pool)
 	ck_assert_int_eq(r.ok, 9);
 	ck_assert_int_gt(most, 1); /* the pool ran them */
 	pool_rows = probe_all_rows(&r);
-	probe_all_report_free(&r);
+	probe_all_report_clear(&r);
 	ck_assert_str_eq(inline_rows, pool_rows);
 	ck_assert_ptr_nonnull(strstr(inline_rows, "f7 fake 1 Fake sandbox provider is ready for image"));
 	free(inline_rows);
@@ -870,7 +870,7 @@ START_TEST(probe_all_batches_relaxed_last_durable)
 	db_trace(s->db, NULL, NULL);
 	unsetenv("ENVCTL_PROBE_BATCH_MS");
 	ck_assert_int_eq(r.ok, 4);
-	probe_all_report_free(&r);
+	probe_all_report_clear(&r);
 	n = strlen(log);
 	if (tu_pg()) {
 		ck_assert_msg(n >= 4 && strspn(log, "BC") == n, "%s", log);

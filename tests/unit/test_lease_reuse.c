@@ -68,7 +68,7 @@ START_TEST(structural_match_and_first_match_chosen)
 	ck_assert_int_eq(r.chosen, 0);
 	/* provider and reuseLease are not compared keys */
 	ck_assert_uint_eq(r.items[0].key_count, 4);
-	lease_reuse_report_free(&r);
+	lease_reuse_report_clear(&r);
 }
 END_TEST
 
@@ -103,7 +103,7 @@ START_TEST(each_mismatch_kind)
 	ck_assert_ptr_null(strstr(text, "sec-9"));
 	ck_assert_ptr_null(strstr(text, "sec-8"));
 	free(text);
-	lease_reuse_report_free(&r);
+	lease_reuse_report_clear(&r);
 }
 END_TEST
 
@@ -133,7 +133,7 @@ START_TEST(candidate_rules)
 		ck_assert(!r.items[i].eligible);
 	ck_assert(r.items[5].chosen);
 	ck_assert_int_eq(r.chosen, 5);
-	lease_reuse_report_free(&r);
+	lease_reuse_report_clear(&r);
 }
 END_TEST
 
@@ -156,7 +156,7 @@ START_TEST(hostile_values_are_defused_and_short)
 	ck_assert_ptr_null(strstr(k->have, "\xc2\x9b"));
 	ck_assert_uint_le(strlen(k->have), 60);
 	ck_assert_ptr_nonnull(strstr(k->have, "..."));
-	lease_reuse_report_free(&r);
+	lease_reuse_report_clear(&r);
 }
 END_TEST
 
@@ -177,7 +177,7 @@ START_TEST(summary_names_the_first_mismatch)
 	ck_assert(lease_reuse_consider(&r, prov, cfg, secret_paths, "r2", &a, NULL, 0));
 	lease_reuse_summary(&r, buf, sizeof buf);
 	ck_assert_str_eq(buf, "no lease reused; lease lease-a: region differs");
-	lease_reuse_report_free(&r);
+	lease_reuse_report_clear(&r);
 }
 END_TEST
 

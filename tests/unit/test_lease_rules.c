@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/lease_rules.h"
+#include "core/private.h"
 #include "testutil.h"
 #include "util/json.h"
 
@@ -67,11 +67,11 @@ START_TEST(policy_choice)
 {
 	cJSON *no = tu_json("{\"provider\":\"dbl\",\"reuseLease\":false}");
 
-	ck_assert_str_eq(lease_rules_policy(reuse_cfg, "run-1"), LEASE_POLICY_REUSE);
+	ck_assert_str_eq(lease_rules_policy(reuse_cfg, "run-1"), lease_policy_text(POLICY_REUSE));
 	/* an operator's test lease (no run id) is ephemeral */
-	ck_assert_str_eq(lease_rules_policy(reuse_cfg, NULL), LEASE_POLICY_EPHEMERAL);
-	ck_assert_str_eq(lease_rules_policy(reuse_cfg, ""), LEASE_POLICY_EPHEMERAL);
-	ck_assert_str_eq(lease_rules_policy(no, "run-1"), LEASE_POLICY_EPHEMERAL);
+	ck_assert_str_eq(lease_rules_policy(reuse_cfg, NULL), lease_policy_text(POLICY_EPHEMERAL));
+	ck_assert_str_eq(lease_rules_policy(reuse_cfg, ""), lease_policy_text(POLICY_EPHEMERAL));
+	ck_assert_str_eq(lease_rules_policy(no, "run-1"), lease_policy_text(POLICY_EPHEMERAL));
 	cJSON_Delete(no);
 }
 END_TEST
@@ -90,7 +90,7 @@ START_TEST(resume_success)
 	ck_assert_str_eq(h.provider_lease_id, "old-1");
 	ck_assert_int_eq(dbl.resumes, 1);
 	ck_assert_int_eq(dbl.acquires, 0);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 }
 END_TEST
 
@@ -110,7 +110,7 @@ START_TEST(resume_gone_falls_back)
 	ck_assert_int_eq(dbl.resumes, 1);
 	ck_assert_int_eq(dbl.acquires, 1);
 	ck_assert_int_eq(rerr.status, ST_OK);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 }
 END_TEST
 
@@ -130,7 +130,7 @@ START_TEST(resume_failure_falls_back_and_reports)
 	ck_assert_int_eq(dbl.acquires, 1);
 	ck_assert_int_eq(rerr.status, ST_E_PROVIDER);
 	ck_assert_str_eq(rerr.msg, "sandbox old-1 is unreachable");
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 }
 END_TEST
 
@@ -147,7 +147,7 @@ START_TEST(no_run_never_resumes)
 	ck_assert(!resumed);
 	ck_assert_int_eq(dbl.resumes, 0);
 	ck_assert_int_eq(dbl.acquires, 1);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 }
 END_TEST
 
@@ -156,10 +156,10 @@ START_TEST(find_reusable_most_recent_matching)
 	cJSON *m_match = tu_json("{\"provider\":\"dbl\",\"reuseLease\":true,\"size\":\"s\"}");
 	cJSON *m_other = tu_json("{\"provider\":\"dbl\",\"reuseLease\":true,\"size\":\"l\"}");
 	LeaseCandidate c[] = {
-		{ "a", m_other, LEASE_POLICY_REUSE },     /* config differs */
-		{ "b", m_match, LEASE_POLICY_EPHEMERAL }, /* wrong policy */
-		{ "c", m_match, LEASE_POLICY_REUSE },
-		{ "d", m_match, LEASE_POLICY_REUSE },
+		{ "a", m_other, lease_policy_text(POLICY_REUSE) },     /* config differs */
+		{ "b", m_match, lease_policy_text(POLICY_EPHEMERAL) }, /* wrong policy */
+		{ "c", m_match, lease_policy_text(POLICY_REUSE) },
+		{ "d", m_match, lease_policy_text(POLICY_REUSE) },
 	};
 
 	ck_assert_int_eq(lease_rules_find_reusable(prov, reuse_cfg, c, 4), 2);
@@ -177,10 +177,10 @@ START_TEST(release_status_mapping)
 	ck_assert(!lease_rules_release_status_valid("retained"));
 	ck_assert(!lease_rules_release_status_valid("active"));
 	ck_assert(!lease_rules_release_status_valid(NULL));
-	ck_assert_str_eq(lease_rules_final_status(LEASE_POLICY_RETAIN, "failed"), "retained");
-	ck_assert_str_eq(lease_rules_final_status(LEASE_POLICY_RETAIN, "released"), "released");
-	ck_assert_str_eq(lease_rules_final_status(LEASE_POLICY_REUSE, "failed"), "failed");
-	ck_assert_str_eq(lease_rules_final_status(LEASE_POLICY_EPHEMERAL, "expired"), "expired");
+	ck_assert_str_eq(lease_rules_final_status(lease_policy_text(POLICY_RETAIN), "failed"), "retained");
+	ck_assert_str_eq(lease_rules_final_status(lease_policy_text(POLICY_RETAIN), "released"), "released");
+	ck_assert_str_eq(lease_rules_final_status(lease_policy_text(POLICY_REUSE), "failed"), "failed");
+	ck_assert_str_eq(lease_rules_final_status(lease_policy_text(POLICY_EPHEMERAL), "expired"), "expired");
 	ck_assert(!lease_rules_sets_released_at("retained"));
 	ck_assert(lease_rules_sets_released_at("failed"));
 	ck_assert(lease_rules_sets_released_at("released"));

@@ -22,7 +22,7 @@ static char *run(const char *const *chunks)
 	for (size_t i = 0; chunks[i]; i++)
 		ck_assert(lease_shell_filter(&f, chunks[i], strlen(chunks[i]), false, &out));
 	ck_assert(lease_shell_filter(&f, NULL, 0, true, &out));
-	lease_shell_filter_free(&f);
+	lease_shell_filter_clear(&f);
 	return buf_take(&out);
 }
 
@@ -84,7 +84,7 @@ START_TEST(test_held_prefix_is_released)
 	ck_assert(lease_shell_filter(&f, NULL, 0, true, &out));
 	ck_assert(buf_append(&out, "", 0));
 	ck_assert_str_eq(out.data, "a hunting\nhun");
-	lease_shell_filter_free(&f);
+	lease_shell_filter_clear(&f);
 	buf_free(&out);
 }
 END_TEST

@@ -47,9 +47,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-	registry_free(&reg);
+	registry_clear(&reg);
 	plugin_host_free(host);
-	plugin_catalog_free(&cat);
+	plugin_catalog_clear(&cat);
 	free(wsroot);
 	free(tmp);
 }
@@ -125,17 +125,17 @@ START_TEST(validate_and_probe)
 	error_clear(&err);
 	ck_assert_int_eq(bw->ops->validate_config(bw, cfg, &v, &err), ST_OK);
 	ck_assert(v.ok);
-	validate_result_free(&v);
+	validate_result_clear(&v);
 	ck_assert_int_eq(bw->ops->validate_config(bw, bad, &v, &err), ST_OK);
 	ck_assert(!v.ok);
 	ck_assert_ptr_nonnull(strstr(cJSON_GetArrayItem(v.errors, 0)->valuestring,
 				     "/workspaceRoot: must be an absolute path"));
-	validate_result_free(&v);
+	validate_result_clear(&v);
 	ck_assert_msg(bw->ops->probe(bw, cfg, NULL, &pr, &err) == ST_OK, "%s", err.msg);
 	ck_assert_msg(pr.ok, "%s", pr.summary);
 	ck_assert_ptr_nonnull(strstr(pr.summary, "bubblewrap is ready"));
 	ck_assert_ptr_nonnull(strstr(pr.summary, "network off"));
-	probe_result_free(&pr);
+	probe_result_clear(&pr);
 	cJSON_Delete(cfg);
 	cJSON_Delete(bad);
 }
@@ -158,7 +158,7 @@ START_TEST(lease_runs_in_its_workspace)
 	ck_assert_int_eq(r.exit_code, 0);
 	ck_assert_str_eq(r.out, "hi\n");
 	ck_assert(!r.timed_out);
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	file = fs_join(ws, "f");
 	ck_assert(fs_is_file(file));
 	free(file);
@@ -166,10 +166,10 @@ START_TEST(lease_runs_in_its_workspace)
 	ck_assert_int_eq(run(cfg, &h, "pwd; echo $HOME; echo ${ENVCTL_DB:-none}", 0, &r, &err),
 			 ST_OK);
 	ck_assert_str_eq(r.out, "/workspace\n/workspace\nnone\n");
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	destroy(cfg, &h);
 	ck_assert(!fs_is_dir(ws));
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	cJSON_Delete(cfg);
 }
 END_TEST
@@ -202,9 +202,9 @@ START_TEST(cannot_write_outside_workspace)
 	ck_assert(!fs_is_file("/etc/envctl-escape"));
 	/* A private /proc: only the sandbox's few processes. */
 	ck_assert_int_lt(atoi(strrchr(r.out, 'P') + 2), 10);
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	destroy(cfg, &h);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	cJSON_Delete(cfg);
 }
 END_TEST
@@ -237,12 +237,12 @@ START_TEST(network_only_when_allowed)
 	acquire(off, NULL, &h);
 	ck_assert_int_eq(run(off, &h, script, 0, &r, &err), ST_OK);
 	ck_assert_str_eq(r.out, "REFUSED\n");
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	ck_assert_int_eq(run(on, &h, script, 0, &r, &err), ST_OK);
 	ck_assert_str_eq(r.out, "CONNECTED\n");
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	destroy(off, &h);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	close(fd);
 	cJSON_Delete(off);
 	cJSON_Delete(on);
@@ -265,23 +265,23 @@ START_TEST(limits_and_timeout)
 		      r.err);
 	ck_assert_int_eq(r.exit_code, -1);
 	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 3);
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	/* A per-call timeout overrides the config's. */
 	ck_assert_msg(run(cfg, &h, "sleep 0.6; echo done", 3000, &r, &err) == ST_OK, "%s", err.msg);
 	ck_assert(!r.timed_out);
 	ck_assert_str_eq(r.out, "done\n");
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	/* CPU seconds: a busy loop is killed long before the 3 s wall clock. */
 	ck_assert_int_eq(run(cfg, &h, "while :; do :; done", 3000, &r, &err), ST_OK);
 	ck_assert(!r.timed_out);
 	ck_assert_int_ne(r.exit_code, 0);
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	/* Memory: the shell cannot hold 200 MB. */
 	ck_assert_int_eq(run(cfg, &h, "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}",
 			     3000, &r, &err),
 			 ST_OK);
 	ck_assert_ptr_null(strstr(r.out, "200000000"));
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	/* Processes: 40 background sleeps cannot all start. */
 	ck_assert_int_eq(run(cfg, &h,
 			     "n=0; for i in $(seq 40); do sleep 1 & n=$((n+1)); done 2>/dev/null; "
@@ -290,9 +290,9 @@ START_TEST(limits_and_timeout)
 			 ST_OK);
 	ck_assert_msg(atoi(r.out) < 40, "40 processes started despite maxProcesses 12: %s %s",
 		      r.out, r.err);
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	destroy(cfg, &h);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	cJSON_Delete(cfg);
 }
 END_TEST
@@ -346,16 +346,16 @@ START_TEST(one_lease_cannot_starve_another)
 		      "%s", err.msg);
 	ck_assert_msg(r.exit_code == 0 && strcmp(r.out, "fine\n") == 0,
 		      "lease B starved: exit %d, out %s, err %s", r.exit_code, r.out, r.err);
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	stop = fs_join(json_get_string(a.metadata, "workspacePath"), "stop");
 	fclose(fopen(stop, "w"));
 	pthread_join(th, NULL);
 	free(stop);
 	destroy(cfg, &a);
-	exec_result_free(&t.r);
+	exec_result_clear(&t.r);
 	destroy(cfg, &b);
-	lease_handle_free(&a);
-	lease_handle_free(&b);
+	lease_handle_clear(&a);
+	lease_handle_clear(&b);
 	free(full);
 	cJSON_Delete(cfg);
 }
@@ -377,7 +377,7 @@ START_TEST(reuse_lease_resumed_and_kept)
 	ck_assert(provider_matches_reusable_lease(bw, cfg, h.provider_lease_id, h.metadata));
 	ws = strdup(json_get_string(h.metadata, "workspacePath"));
 	ck_assert_int_eq(run(cfg, &h, "echo kept > state", 0, &r, &err), ST_OK);
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	memset(&in, 0, sizeof in);
 	in.config = cfg;
 	in.environment_id = "env-1";
@@ -391,14 +391,14 @@ START_TEST(reuse_lease_resumed_and_kept)
 	ck_assert(json_is_true(again.metadata, "resumedLease"));
 	ck_assert_int_eq(run(cfg, &again, "cat state", 0, &r, &err), ST_OK);
 	ck_assert_str_eq(r.out, "kept\n");
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	destroy(cfg, &again);
 	ck_assert(!fs_is_dir(ws));
-	lease_handle_free(&again);
+	lease_handle_clear(&again);
 	/* Gone: resume says so with no lease id. */
 	ck_assert_int_eq(bw->ops->resume_lease(bw, &in, &again, &err), ST_OK);
 	ck_assert_ptr_null(again.provider_lease_id);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	free(ws);
 	cJSON_Delete(cfg);
 }
@@ -423,7 +423,7 @@ START_TEST(ephemeral_release_removes_workspace)
 	ck_assert_int_eq(bw->ops->release_lease(bw, &in, &err), ST_OK);
 	ck_assert(!fs_is_dir(ws));
 	free(ws);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	cJSON_Delete(cfg);
 }
 END_TEST
@@ -441,9 +441,9 @@ START_TEST(setup_script_and_env)
 	acquire(cfg, NULL, &h);
 	ck_assert_int_eq(run(cfg, &h, "cat setup.txt; echo \"$GREETING\"", 0, &r, &err), ST_OK);
 	ck_assert_str_eq(r.out, "ready\nhello there\n");
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	destroy(cfg, &h);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	error_clear(&err);
 	ck_assert_int_eq(bw->ops->acquire_lease(bw, &in, &h, &err), ST_E_PROVIDER);
 	ck_assert_ptr_nonnull(strstr(err.msg, "the setup script failed (exit 7): broken"));
@@ -465,7 +465,7 @@ START_TEST(rejects_foreign_lease_ids)
 	h.metadata = cJSON_CreateObject();
 	ck_assert_int_eq(run(cfg, &h, "true", 0, &r, &err), ST_E_INVALID);
 	ck_assert_ptr_nonnull(strstr(err.msg, "not a bwrap lease"));
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	cJSON_Delete(cfg);
 }
 END_TEST

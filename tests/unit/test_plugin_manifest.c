@@ -204,7 +204,7 @@ START_TEST(discovery_and_dedupe)
 	ck_assert_ptr_eq(plugin_catalog_find(&cat, "plug.a"), cat.items[0]);
 	ck_assert_ptr_eq(plugin_catalog_find(&cat, "pa"), cat.items[0]);
 	ck_assert_ptr_null(plugin_catalog_find(&cat, "nope"));
-	plugin_catalog_free(&cat);
+	plugin_catalog_clear(&cat);
 	free(root);
 	free(a);
 	free(b);
@@ -227,7 +227,7 @@ START_TEST(same_id_in_two_folders)
 	ck_assert(plugin_manifest_ok(cat.items[0]));
 	ck_assert(!plugin_manifest_ok(cat.items[1]));
 	ck_assert(has_error(cat.items[1], "plugin id \"same.id\" is already provided by"));
-	plugin_catalog_free(&cat);
+	plugin_catalog_clear(&cat);
 	free(one);
 	free(two);
 	free(a);
@@ -310,9 +310,9 @@ START_TEST(registration_conflicts_and_problems)
 		 broken);
 	ck_assert_msg(has_problem(&reg, want), "missing: %s", want);
 	ck_assert_ptr_null(provider_plugin_worker(registry_find(&reg, "fake")));
-	registry_free(&reg);
+	registry_clear(&reg);
 	plugin_host_free(host);
-	plugin_catalog_free(&cat);
+	plugin_catalog_clear(&cat);
 	free(logs);
 	free(root);
 	free(good);
@@ -399,7 +399,7 @@ START_TEST(unsafe_folder_refused)
 			ck_assert(plugin_manifest_ok(m));
 		}
 	}
-	plugin_catalog_free(&cat);
+	plugin_catalog_clear(&cat);
 	free(manifest);
 	free(root);
 	free(a);

@@ -43,9 +43,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-	registry_free(&reg);
+	registry_clear(&reg);
 	plugin_host_free(host);
-	plugin_catalog_free(&cat);
+	plugin_catalog_clear(&cat);
 	unsetenv("TEST_WORKER_INIT");
 	free(tmp);
 }
@@ -74,7 +74,7 @@ START_TEST(probe_sends_config_without_provider)
 			 "probe ran");
 	/* The caller's config is untouched. */
 	ck_assert_str_eq(json_get_string(cfg, "provider"), "tester");
-	probe_result_free(&pr);
+	probe_result_clear(&pr);
 	status = tp->ops->describe_status(tp);
 	ck_assert_ptr_nonnull(strstr(status, "running (pid "));
 	free(status);
@@ -95,12 +95,12 @@ START_TEST(validate_maps_errors_and_restores_provider)
 	ck_assert_str_eq(json_get_string(v.normalized_config, "provider"), "tester");
 	ck_assert(json_is_true(v.normalized_config, "normalized"));
 	ck_assert_str_eq(cJSON_GetArrayItem(v.warnings, 0)->valuestring, "just testing");
-	validate_result_free(&v);
+	validate_result_clear(&v);
 	ck_assert_int_eq(tp->ops->validate_config(tp, bad, &v, &err), ST_OK);
 	ck_assert(!v.ok);
 	ck_assert_str_eq(cJSON_GetArrayItem(v.errors, 0)->valuestring,
 			 "mode \"invalid\" is not allowed");
-	validate_result_free(&v);
+	validate_result_clear(&v);
 	cJSON_Delete(ok);
 	cJSON_Delete(bad);
 }
@@ -123,7 +123,7 @@ START_TEST(acquire_maps_the_lease)
 	ck_assert_ptr_nonnull(strstr(json_get_string(h.metadata, "runId"), "operator-"));
 	/* The generic reuse rule applies (no provider-specific one). */
 	ck_assert(provider_matches_reusable_lease(tp, cfg, h.provider_lease_id, h.metadata));
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	cJSON_Delete(cfg);
 }
 END_TEST
@@ -143,7 +143,7 @@ START_TEST(resume_gone_and_resumed)
 	ck_assert_int_eq(tp->ops->resume_lease(tp, &in, &h, &err), ST_OK);
 	ck_assert_str_eq(h.provider_lease_id, "test://lease/77");
 	ck_assert(json_is_true(h.metadata, "resumedLease"));
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	ck_assert_int_eq(tp->ops->release_lease(tp, &in, &err), ST_OK);
 	ck_assert_int_eq(tp->ops->destroy_lease(tp, &in, &err), ST_OK);
 	cJSON_Delete(cfg);
@@ -162,7 +162,7 @@ START_TEST(lease_calls_get_config_timeout_on_top)
 
 	error_clear(&err);
 	ck_assert_msg(tp->ops->acquire_lease(tp, &in, &h, &err) == ST_OK, "%s", err.msg);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	ck_assert_int_eq(tp->ops->probe(tp, cfg, NULL, &pr, &err), ST_E_TIMEOUT);
 	ck_assert_str_eq(err.msg, "plugin test.adapter: environmentProbe did not answer within 400 "
 				  "ms; the worker was stopped and will be restarted on the next call");
@@ -186,7 +186,7 @@ START_TEST(execute_maps_the_result)
 	ck_assert(!r.timed_out);
 	ck_assert_str_eq(r.out, "ran sh -c echo hi");
 	ck_assert_str_eq(r.err, "input text");
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	cJSON_Delete(cfg);
 }
 END_TEST
@@ -203,7 +203,7 @@ START_TEST(caps_follow_supported_methods)
 	ck_assert(tp->caps & PROVIDER_CAP_EXECUTE); /* assumed before the worker runs */
 	error_clear(&err);
 	ck_assert_int_eq(tp->ops->probe(tp, cfg, NULL, &pr, &err), ST_OK);
-	probe_result_free(&pr);
+	probe_result_clear(&pr);
 	ck_assert(!(tp->caps & PROVIDER_CAP_EXECUTE));
 	ck_assert_int_eq(tp->ops->execute(tp, &in, &r, &err), ST_E_UNSUPPORTED);
 	ck_assert_str_eq(err.msg, "provider tester (plugin test.adapter) cannot execute commands");
@@ -271,11 +271,11 @@ START_TEST(long_error_redacted_before_it_is_cut)
 	prefix[6] = '\0';
 	ck_assert_msg(strstr(err.msg, prefix) == NULL, "secret prefix left in: ...%s",
 		      err.msg + (strlen(err.msg) > 60 ? strlen(err.msg) - 60 : 0));
-	probe_result_free(&r);
+	probe_result_clear(&r);
 	cJSON_Delete(cfg);
-	registry_free(&reg);
+	registry_clear(&reg);
 	ck_assert_int_eq(registry_init(&reg, tu_forms_dir(), &err), ST_OK);
-	plugin_catalog_free(&hcat);
+	plugin_catalog_clear(&hcat);
 	free(path);
 	free(worker);
 	free(dir);

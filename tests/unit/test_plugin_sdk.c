@@ -64,7 +64,7 @@ static void setup(void)
 	ck_assert_str_eq(r.id, "envctl-test.sdk-provider");
 	ck_assert_str_eq(r.drivers, "sdk-local");
 	ck_assert_ptr_null(r.link_path);
-	plugin_import_result_free(&r);
+	plugin_import_result_clear(&r);
 	dirs[0] = pkg;
 	ck_assert_int_eq(registry_init(&reg, tu_forms_dir(), &err), ST_OK);
 	ck_assert_int_eq(plugin_catalog_load(&cat, dirs, &err), ST_OK);
@@ -78,9 +78,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-	registry_free(&reg);
+	registry_clear(&reg);
 	plugin_host_free(host);
-	plugin_catalog_free(&cat);
+	plugin_catalog_clear(&cat);
 	free(pkg);
 	free(root);
 	free(tmp);
@@ -127,12 +127,12 @@ START_TEST(validate_and_probe)
 	/* normalizedConfig comes back with the host's provider key restored. */
 	ck_assert_str_eq(json_get_string(v.normalized_config, "provider"), "sdk-local");
 	ck_assert_str_eq(json_get_string(v.normalized_config, "greeting"), "hello");
-	validate_result_free(&v);
+	validate_result_clear(&v);
 	ck_assert_int_eq(sdk->ops->validate_config(sdk, bad, &v, &err), ST_OK);
 	ck_assert(!v.ok);
 	ck_assert_str_eq(cJSON_GetArrayItem(v.errors, 0)->valuestring,
 			 "root must be an absolute path");
-	validate_result_free(&v);
+	validate_result_clear(&v);
 	ck_assert_msg(sdk->ops->probe(sdk, cfg, NULL, &pr, &err) == ST_OK, "%s", err.msg);
 	ck_assert(pr.ok);
 	snprintf(want, sizeof want, "sdk-local ready in %s; token present", root);
@@ -141,7 +141,7 @@ START_TEST(validate_and_probe)
 						     cJSON_GetObjectItem(pr.details, "diagnostics"), 0),
 					     "message"),
 				     "node v"));
-	probe_result_free(&pr);
+	probe_result_clear(&pr);
 	cJSON_Delete(cfg);
 	cJSON_Delete(bad);
 }
@@ -182,10 +182,10 @@ START_TEST(lease_lifecycle)
 		      "%s", err.msg);
 	ck_assert_int_eq(r.exit_code, 0);
 	ck_assert_str_eq(r.out, "hi\nhey\n");
-	exec_result_free(&r);
+	exec_result_clear(&r);
 	ck_assert_int_eq(sdk_exec(cfg, &h, "exit 4", &r, &err), ST_OK);
 	ck_assert_int_eq(r.exit_code, 4);
-	exec_result_free(&r);
+	exec_result_clear(&r);
 
 	memset(&lin, 0, sizeof lin);
 	lin.config = cfg;
@@ -198,13 +198,13 @@ START_TEST(lease_lifecycle)
 	ck_assert_int_eq(sdk->ops->resume_lease(sdk, &lin, &again, &err), ST_OK);
 	ck_assert_str_eq(again.provider_lease_id, h.provider_lease_id);
 	ck_assert(json_is_true(again.metadata, "resumedLease"));
-	lease_handle_free(&again);
+	lease_handle_clear(&again);
 	ck_assert_int_eq(sdk->ops->destroy_lease(sdk, &lin, &err), ST_OK);
 	ck_assert(!fs_is_dir(dir));
 	ck_assert_int_eq(sdk->ops->resume_lease(sdk, &lin, &again, &err), ST_OK);
 	ck_assert_ptr_null(again.provider_lease_id);
 	free(dir);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	cJSON_Delete(cfg);
 }
 END_TEST
@@ -221,7 +221,7 @@ START_TEST(worker_errors_name_plugin_and_method)
 	ck_assert_int_eq(sdk_exec(cfg, &h, "true", &r, &err), ST_E_PROVIDER);
 	ck_assert_str_eq(err.msg, "plugin envctl-test.sdk-provider: environmentExecute failed: not "
 				  "an sdk-local lease: sdk://not-a-uuid (worker error -32002)");
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	cJSON_Delete(cfg);
 }
 END_TEST

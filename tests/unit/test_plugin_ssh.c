@@ -74,9 +74,9 @@ static void teardown(void)
 {
 	char cmd[1024];
 
-	registry_free(&reg);
+	registry_clear(&reg);
 	plugin_host_free(host);
-	plugin_catalog_free(&cat);
+	plugin_catalog_clear(&cat);
 	snprintf(cmd, sizeof cmd, "tests/helpers/test_sshd.sh stop %s", sshd_dir);
 	ck_assert_int_eq(system(cmd), 0);
 	unsetenv("TMPDIR");
@@ -130,11 +130,11 @@ START_TEST(probe_connects_and_checks_the_path)
 	snprintf(want, sizeof want, "@127.0.0.1:%d; %s does not exist yet and will be created.", port,
 		 remote_root);
 	ck_assert_msg(strstr(pr.summary, want), "%s", pr.summary);
-	probe_result_free(&pr);
+	probe_result_clear(&pr);
 	mkdir(remote_root, 0755);
 	ck_assert_int_eq(ssh->ops->probe(ssh, cfg, NULL, &pr, &err), ST_OK);
 	ck_assert_ptr_nonnull(strstr(pr.summary, "is a writable directory"));
-	probe_result_free(&pr);
+	probe_result_clear(&pr);
 	cJSON_Delete(cfg);
 }
 END_TEST
@@ -151,11 +151,11 @@ START_TEST(probe_refuses_unknown_host_key)
 	ck_assert_int_eq(ssh->ops->probe(ssh, cfg, NULL, &pr, &err), ST_OK);
 	ck_assert(!pr.ok);
 	ck_assert_msg(strstr(pr.summary, "Host key verification failed"), "%s", pr.summary);
-	probe_result_free(&pr);
+	probe_result_clear(&pr);
 	ck_assert_int_eq(ssh->ops->probe(ssh, none, NULL, &pr, &err), ST_OK);
 	ck_assert(!pr.ok);
 	ck_assert_ptr_nonnull(strstr(pr.summary, "/knownHosts: required"));
-	probe_result_free(&pr);
+	probe_result_clear(&pr);
 	cJSON_Delete(cfg);
 	cJSON_Delete(none);
 }
@@ -349,7 +349,7 @@ START_TEST(lease_lifecycle_and_key_hygiene)
 	ck_assert_msg(t.st == ST_OK, "%s", t.err.msg);
 	ck_assert_int_eq(t.r.exit_code, 0);
 	ck_assert_str_eq(t.r.out, "hi\n");
-	exec_result_free(&t.r);
+	exec_result_clear(&t.r);
 	ck_assert(fs_is_file(file));
 	free(file);
 	ck_assert_int_eq(count_key_files(false), 0);
@@ -365,13 +365,13 @@ START_TEST(lease_lifecycle_and_key_hygiene)
 	ck_assert_int_eq(ssh->ops->resume_lease(ssh, &lin, &again, &err), ST_OK);
 	ck_assert_str_eq(again.provider_lease_id, h.provider_lease_id);
 	ck_assert(json_is_true(again.metadata, "resumedLease"));
-	lease_handle_free(&again);
+	lease_handle_clear(&again);
 	ck_assert_int_eq(ssh->ops->destroy_lease(ssh, &lin, &err), ST_OK);
 	ck_assert(!fs_is_dir(ws));
 	ck_assert_int_eq(ssh->ops->resume_lease(ssh, &lin, &again, &err), ST_OK);
 	ck_assert_ptr_null(again.provider_lease_id);
 	ck_assert_int_eq(count_key_files(false), 0);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	free(marker);
 	cJSON_Delete(cfg);
 }
@@ -397,14 +397,14 @@ START_TEST(execute_timeout_and_exit_codes)
 	ck_assert_int_eq(t.r.exit_code, 3);
 	ck_assert_str_eq(t.r.out, "out\n");
 	ck_assert_str_eq(t.r.err, "err\n");
-	exec_result_free(&t.r);
+	exec_result_clear(&t.r);
 	t.script = "sleep 5";
 	t.timeout = 300;
 	exec_thread(&t);
 	ck_assert_int_eq(t.st, ST_OK);
 	ck_assert(t.r.timed_out);
 	ck_assert_int_eq(t.r.exit_code, -1);
-	exec_result_free(&t.r);
+	exec_result_clear(&t.r);
 	/* An ephemeral lease's workspace goes at release. */
 	memset(&lin, 0, sizeof lin);
 	lin.config = cfg;
@@ -413,7 +413,7 @@ START_TEST(execute_timeout_and_exit_codes)
 	lin.status = "released";
 	ck_assert_int_eq(ssh->ops->release_lease(ssh, &lin, &err), ST_OK);
 	ck_assert(!fs_is_dir(json_get_string(h.metadata, "workspacePath")));
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	cJSON_Delete(cfg);
 }
 END_TEST
@@ -475,12 +475,12 @@ START_TEST(stalled_host_times_out_in_the_provider)
 		      err.msg);
 	ck_assert(!pr.ok);
 	ck_assert_msg(strstr(pr.summary, "timed out after 1500 ms") != NULL, "%s", pr.summary);
-	probe_result_free(&pr);
+	probe_result_clear(&pr);
 	wait_clean("after the stalled probe");
 	cJSON_Delete(cfg);
-	registry_free(&r2);
+	registry_clear(&r2);
 	plugin_host_free(h2);
-	plugin_catalog_free(&c2);
+	plugin_catalog_clear(&c2);
 	close(fds[0]);
 	free(dirs[0]);
 	free(logs);
@@ -519,7 +519,7 @@ START_TEST(killed_worker_leaves_no_key_or_ssh)
 	pthread_join(th, NULL);
 	ck_assert_int_ne(t.st, ST_OK);
 	wait_clean("after the worker was killed");
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	cJSON_Delete(cfg);
 }
 END_TEST
@@ -551,7 +551,7 @@ START_TEST(workspace_named_after_host_lease_id)
 	error_clear(&err);
 	ck_assert_msg(ssh->ops->destroy_lease(ssh, &lin, &err) == ST_OK, "%s", err.msg);
 	ck_assert(!fs_is_dir(ws));
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	cJSON_Delete(meta);
 	cJSON_Delete(cfg);
 	free(ws);

@@ -23,7 +23,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	registry_free(&reg);
+	registry_clear(&reg);
 }
 
 START_TEST(fake_registered_with_schema)
@@ -49,7 +49,7 @@ START_TEST(fake_probe_summary)
 	ck_assert(r.ok);
 	ck_assert_str_eq(r.summary, "Fake sandbox provider is ready for image debian:12.");
 	ck_assert_str_eq(json_get_string(r.details, "image"), "debian:12");
-	probe_result_free(&r);
+	probe_result_clear(&r);
 	cJSON_Delete(cfg);
 }
 END_TEST
@@ -81,7 +81,7 @@ START_TEST(fake_acquire_reuse_id)
 	ck_assert_str_eq(json_get_string(h.metadata, "image"), "img");
 	ck_assert(json_is_true(h.metadata, "reuseLease"));
 	ck_assert_int_eq(cJSON_GetArraySize(h.metadata), 3);
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	cJSON_Delete(cfg);
 }
 END_TEST
@@ -101,8 +101,8 @@ START_TEST(fake_acquire_fresh_id)
 	ck_assert_str_ne(a.provider_lease_id, b.provider_lease_id);
 	ck_assert(!json_is_true(a.metadata, "reuseLease"));
 	ck_assert(cJSON_IsFalse(cJSON_GetObjectItem(a.metadata, "reuseLease")));
-	lease_handle_free(&a);
-	lease_handle_free(&b);
+	lease_handle_clear(&a);
+	lease_handle_clear(&b);
 	cJSON_Delete(cfg);
 }
 END_TEST
@@ -119,7 +119,7 @@ START_TEST(fake_resume_marks_resumed)
 	ck_assert(json_is_true(h.metadata, "resumedLease"));
 	ck_assert(json_is_true(h.metadata, "reuseLease"));
 	ck_assert_str_eq(json_get_string(h.metadata, "image"), "img");
-	lease_handle_free(&h);
+	lease_handle_clear(&h);
 	cJSON_Delete(cfg);
 }
 END_TEST
@@ -314,7 +314,7 @@ START_TEST(registry_missing_forms)
 	error_clear(&err);
 	ck_assert_int_eq(registry_init(&r, "/nonexistent", &err), ST_E_NOT_FOUND);
 	ck_assert_msg(strstr(err.msg, "fake provider's schema") != NULL, "%s", err.msg);
-	registry_free(&r);
+	registry_clear(&r);
 }
 END_TEST
 

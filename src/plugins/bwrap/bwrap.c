@@ -30,12 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "plugin/proc.h"
-#include "plugin/serve.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/ids.h"
-#include "util/json.h"
+#include "plugin/lib.h"
+#include "util/lib.h"
 
 #define BW_ID_PREFIX "bwrap://"
 #define BW_DEFAULT_CPU 60
@@ -442,15 +438,9 @@ static Status bw_end_workspace(const BwConfig *c, const char *id, bool remove, E
 
 static bool bw_push(const char ***argv, size_t *n, size_t *cap, const char *arg)
 {
-	if (*n + 2 > *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		const char **grown = realloc(*argv, ncap * sizeof *grown);
-
-		if (!grown)
-			return false;
-		*argv = grown;
-		*cap = ncap;
-	}
+	/* Room for arg and the NULL after it. */
+	if (!array_reserve(argv, cap, *n + 1, sizeof **argv))
+		return false;
 	(*argv)[(*n)++] = arg;
 	(*argv)[*n] = NULL;
 	return true;
@@ -733,7 +723,7 @@ static Status bw_probe(void *ctx, const cJSON *params, cJSON **result, Error *er
 			cJSON_AddItemToArray(diags, bw_diag("error", msg));
 			ok = false;
 		}
-		plugin_proc_result_free(&res);
+		plugin_proc_result_clear(&res);
 	}
 	cJSON_AddBoolToObject(r, "ok", ok);
 	if (ok)
@@ -814,12 +804,12 @@ static Status bw_acquire(void *ctx, const cJSON *params, cJSON **result, Error *
 			else
 				error_set(err, ST_E_PROVIDER, "the setup script failed (exit %d): %s",
 					  res.exit_code, tail);
-			plugin_proc_result_free(&res);
+			plugin_proc_result_clear(&res);
 			bw_end_workspace(&c, id, true, &ignore);
 			free(ws);
 			return ST_E_PROVIDER;
 		}
-		plugin_proc_result_free(&res);
+		plugin_proc_result_clear(&res);
 	}
 	free(ws);
 	plugin_serve_log("acquired workspace %s under %s", id, c.root);
@@ -900,11 +890,10 @@ static Status bw_execute(void *ctx, const cJSON *params, cJSON **result, Error *
 	const char *cwd = json_get_string(params, "cwd");
 	const char **cmd;
 	size_t n = 0;
-	char id[UUID_STR_LEN], sig[32];
+	char id[UUID_STR_LEN];
 	long timeout;
 	PluginProcResult res;
 	BwConfig c;
-	cJSON *r;
 	char *ws;
 	Status st;
 
@@ -937,35 +926,31 @@ static Status bw_execute(void *ctx, const cJSON *params, cJSON **result, Error *
 	free(cmd);
 	if (st != ST_OK)
 		return st;
-	r = cJSON_CreateObject();
-	if (res.timed_out || res.term_signal)
-		cJSON_AddNullToObject(r, "exitCode");
-	else
-		cJSON_AddNumberToObject(r, "exitCode", res.exit_code);
-	if (res.term_signal)
-		cJSON_AddStringToObject(r, "signal", plugin_proc_signal_name(res.term_signal, sig,
-									     sizeof sig));
-	cJSON_AddBoolToObject(r, "timedOut", res.timed_out);
-	cJSON_AddStringToObject(r, "stdout", res.out);
-	cJSON_AddStringToObject(r, "stderr", res.err);
-	plugin_proc_result_free(&res);
-	*result = r;
+	*result = plugin_serve_execute_result(&res);
+	plugin_proc_result_clear(&res);
+	return ST_OK;
+}
+
+/* The config and the lease id of a call about a lease this worker made. */
+static Status bw_lease_config(const cJSON *params, BwConfig *c, char id[UUID_STR_LEN], Error *err)
+{
+	if (bw_config(cJSON_GetObjectItemCaseSensitive(params, "config"), c, err) != ST_OK)
+		return err->status;
+	if (!bw_lease_id(params, id))
+		return error_set(err, ST_E_INVALID, "the lease is not a bwrap lease");
 	return ST_OK;
 }
 
 static Status bw_realize(void *ctx, const cJSON *params, cJSON **result, Error *err)
 {
-	const cJSON *config = cJSON_GetObjectItemCaseSensitive(params, "config");
 	char id[UUID_STR_LEN];
 	char *path;
 	BwConfig c;
 	cJSON *meta;
 
 	(void)ctx;
-	if (bw_config(config, &c, err) != ST_OK)
+	if (bw_lease_config(params, &c, id, err) != ST_OK)
 		return err->status;
-	if (!bw_lease_id(params, id))
-		return error_set(err, ST_E_INVALID, "the lease is not a bwrap lease");
 	path = bw_workspace_path(&c, id);
 	if (!path || !fs_is_dir(path)) {
 		free(path);
@@ -984,7 +969,6 @@ static Status bw_realize(void *ctx, const cJSON *params, cJSON **result, Error *
  * command there; release and destroy stop it like any command. */
 static int bw_shell(const cJSON *params, Error *err)
 {
-	const cJSON *config = cJSON_GetObjectItemCaseSensitive(params, "config");
 	const char *cwd = json_get_string(params, "cwd");
 	const char *term = getenv("TERM");
 	const char *const cmd[] = { "/bin/sh", "-c",
@@ -996,12 +980,8 @@ static int bw_shell(const cJSON *params, Error *err)
 	char *ws;
 	Status st;
 
-	if (bw_config(config, &c, err) != ST_OK)
+	if (bw_lease_config(params, &c, id, err) != ST_OK)
 		return 1;
-	if (!bw_lease_id(params, id)) {
-		error_set(err, ST_E_INVALID, "the lease is not a bwrap lease");
-		return 1;
-	}
 	if (cwd && cwd[0] != '/') {
 		error_set(err, ST_E_INVALID, "cwd must be an absolute path in the sandbox");
 		return 1;

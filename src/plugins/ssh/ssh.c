@@ -17,11 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "plugin/proc.h"
-#include "plugin/serve.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
+#include "plugin/lib.h"
+#include "util/lib.h"
 
 #define SSH_ID_PREFIX "ssh://"
 #define SSH_DEFAULT_PATH "/tmp/envctl-workspaces"
@@ -247,13 +244,13 @@ static Status ssh_control(const SshConfig *c, const char *what, const char *cmd,
 	if (ssh_run(c, cmd, false, NULL, timeout, res, err) != ST_OK)
 		return err->status;
 	if (res->timed_out) {
-		plugin_proc_result_free(res);
+		plugin_proc_result_clear(res);
 		return error_set(err, ST_E_TIMEOUT, "%s on %s@%s:%ld timed out after %ld ms", what,
 				 c->user, c->host, c->port, timeout);
 	}
 	if (res->exit_code == 255) {
 		ssh_tail(res->err, tail, sizeof tail);
-		plugin_proc_result_free(res);
+		plugin_proc_result_clear(res);
 		return error_set(err, ST_E_PROVIDER, "cannot connect to %s@%s:%ld: %s", c->user,
 				 c->host, c->port, tail[0] ? tail : "ssh failed");
 	}
@@ -358,7 +355,7 @@ static Status ssh_probe(void *ctx, const cJSON *params, cJSON **result, Error *e
 			snprintf(msg, sizeof msg, "Connected to %s@%s:%ld, but %s is not writable there.",
 				 c.user, c.host, c.port, c.path);
 		}
-		plugin_proc_result_free(&res);
+		plugin_proc_result_clear(&res);
 	}
 	buf_free(&cmd);
 	cJSON_AddStringToObject(d, "severity", ok ? "info" : "error");
@@ -377,12 +374,42 @@ static cJSON *ssh_metadata(const cJSON *config, const SshConfig *c, const char *
 
 	/* The whole config, key included, so the generic reuse rule can compare
 	 * it: the host turns an echoed secret back into its secret id before
-	 * it stores the metadata (SPEC §3 compares secret fields as ids). */
+	 * it stores the metadata (DESIGN §4.1 compares secret fields as ids). */
 	json_set_string(m, "workspaceId", id);
 	json_set_string(m, "workspacePath", ws ? ws : "");
 	json_set_bool(m, "reuseLease", c->reuse);
 	free(ws);
 	return m;
+}
+
+/* Runs `VERB WORKSPACE` on the host for the lease id: what names the step
+ * if the host cannot be reached, doing ("create") the command's failure.
+ * *ws gets the workspace's path (free it), also on failure. */
+static Status ssh_workspace_run(const SshConfig *c, const char *id, const char *verb,
+				const char *what, const char *doing, char **ws, Error *err)
+{
+	char tail[600];
+	PluginProcResult res;
+	Buf cmd = BUF_INIT;
+	Status st = ST_OK;
+
+	*ws = ssh_workspace(c, id);
+	if (!*ws || !buf_puts(&cmd, verb) || !ssh_quote(&cmd, *ws)) {
+		buf_free(&cmd);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	if (ssh_control(c, what, cmd.data, &res, err) != ST_OK) {
+		buf_free(&cmd);
+		return err->status;
+	}
+	buf_free(&cmd);
+	if (res.exit_code != 0) {
+		ssh_tail(res.err, tail, sizeof tail);
+		st = error_set(err, ST_E_PROVIDER, "cannot %s %s on %s: %s", doing, *ws, c->host,
+			       tail);
+	}
+	plugin_proc_result_clear(&res);
+	return st;
 }
 
 static cJSON *ssh_lease(const SshConfig *c, const char *id, cJSON *metadata)
@@ -399,9 +426,7 @@ static cJSON *ssh_lease(const SshConfig *c, const char *id, cJSON *metadata)
 static Status ssh_acquire(void *ctx, const cJSON *params, cJSON **result, Error *err)
 {
 	const cJSON *config = cJSON_GetObjectItemCaseSensitive(params, "config");
-	char id[UUID_STR_LEN], tail[600];
-	PluginProcResult res;
-	Buf cmd = BUF_INIT;
+	char id[UUID_STR_LEN];
 	SshConfig c;
 	char *ws;
 
@@ -415,26 +440,11 @@ static Status ssh_acquire(void *ctx, const cJSON *params, cJSON **result, Error 
 		snprintf(id, sizeof id, "%s", json_get_string(params, "envctlLeaseId"));
 	else
 		id_new(id);
-	ws = ssh_workspace(&c, id);
-	if (!ws || !buf_puts(&cmd, "mkdir -p ") || !ssh_quote(&cmd, ws)) {
+	if (ssh_workspace_run(&c, id, "mkdir -p ", "creating the workspace", "create", &ws, err) !=
+	    ST_OK) {
 		free(ws);
-		buf_free(&cmd);
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	}
-	if (ssh_control(&c, "creating the workspace", cmd.data, &res, err) != ST_OK) {
-		free(ws);
-		buf_free(&cmd);
 		return err->status;
 	}
-	buf_free(&cmd);
-	if (res.exit_code != 0) {
-		ssh_tail(res.err, tail, sizeof tail);
-		error_set(err, ST_E_PROVIDER, "cannot create %s on %s: %s", ws, c.host, tail);
-		plugin_proc_result_free(&res);
-		free(ws);
-		return ST_E_PROVIDER;
-	}
-	plugin_proc_result_free(&res);
 	plugin_serve_log("acquired workspace %s on %s", ws, c.host);
 	free(ws);
 	*result = ssh_lease(&c, id, ssh_metadata(config, &c, id));
@@ -459,7 +469,7 @@ static Status ssh_resume(void *ctx, const cJSON *params, cJSON **result, Error *
 	    ssh_control(&c, "looking for the workspace", cmd.data, &res, err) == ST_OK) {
 		bool exists = res.exit_code == 0;
 
-		plugin_proc_result_free(&res);
+		plugin_proc_result_clear(&res);
 		if (exists) {
 			free(ws);
 			buf_free(&cmd);
@@ -484,9 +494,7 @@ static Status ssh_end(const cJSON *params, bool destroy, Error *err)
 {
 	const cJSON *config = cJSON_GetObjectItemCaseSensitive(params, "config");
 	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(params, "leaseMetadata");
-	char id[UUID_STR_LEN], tail[600];
-	PluginProcResult res;
-	Buf cmd = BUF_INIT;
+	char id[UUID_STR_LEN];
 	SshConfig c;
 	char *ws;
 	Status st = ST_OK;
@@ -503,24 +511,8 @@ static Status ssh_end(const cJSON *params, bool destroy, Error *err)
 				 c.path, c.host);
 	if (!destroy && (c.reuse || json_is_true(meta, "reuseLease")))
 		return ST_OK; /* kept for the next run */
-	ws = ssh_workspace(&c, id);
-	if (!ws || !buf_puts(&cmd, "rm -rf ") || !ssh_quote(&cmd, ws)) {
-		free(ws);
-		buf_free(&cmd);
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	}
-	if (ssh_control(&c, "removing the workspace", cmd.data, &res, err) == ST_OK) {
-		if (res.exit_code != 0) {
-			ssh_tail(res.err, tail, sizeof tail);
-			st = error_set(err, ST_E_PROVIDER, "cannot remove %s on %s: %s", ws, c.host,
-				       tail);
-		}
-		plugin_proc_result_free(&res);
-	} else {
-		st = err->status;
-	}
+	st = ssh_workspace_run(&c, id, "rm -rf ", "removing the workspace", "remove", &ws, err);
 	free(ws);
-	buf_free(&cmd);
 	return st;
 }
 
@@ -545,14 +537,13 @@ static Status ssh_execute(void *ctx, const cJSON *params, cJSON **result, Error 
 	const cJSON *env = cJSON_GetObjectItemCaseSensitive(params, "env");
 	const char *command = json_get_string(params, "command");
 	const char *cwd = json_get_string(params, "cwd");
-	char id[UUID_STR_LEN], sig[32];
+	char id[UUID_STR_LEN];
 	PluginProcResult res;
 	Buf cmd = BUF_INIT;
 	long timeout;
 	SshConfig c;
 	char *ws;
 	bool ok;
-	cJSON *r;
 
 	(void)ctx;
 	if (ssh_config(config, &c, true, err) != ST_OK)
@@ -598,19 +589,8 @@ static Status ssh_execute(void *ctx, const cJSON *params, cJSON **result, Error 
 		return err->status;
 	}
 	buf_free(&cmd);
-	r = cJSON_CreateObject();
-	if (res.timed_out || res.term_signal)
-		cJSON_AddNullToObject(r, "exitCode");
-	else
-		cJSON_AddNumberToObject(r, "exitCode", res.exit_code);
-	if (res.term_signal)
-		cJSON_AddStringToObject(r, "signal",
-					plugin_proc_signal_name(res.term_signal, sig, sizeof sig));
-	cJSON_AddBoolToObject(r, "timedOut", res.timed_out);
-	cJSON_AddStringToObject(r, "stdout", res.out);
-	cJSON_AddStringToObject(r, "stderr", res.err);
-	plugin_proc_result_free(&res);
-	*result = r;
+	*result = plugin_serve_execute_result(&res);
+	plugin_proc_result_clear(&res);
 	return ST_OK;
 }
 
