@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/schema_internal.h"
+#include "schema/private.h"
 
 #define IDNA_MAX_CPS 256
 

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/schema_internal.h"
+#include "schema/private.h"
 
 /* Each {n,m} count at most this (beyond it a pattern is a mistake). */
 #define SCHEMA_RX_MAX_COUNT 1000

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/schema_internal.h"
-#include "util/jsonptr.h"
+#include "schema/private.h"
+#include "util/lib.h"
 
 typedef struct SecSet {
 	const cJSON **items;

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/schema_internal.h"
-#include "util/json.h"
+#include "schema/private.h"
+#include "util/lib.h"
 
 /* A keyword of the node being applied (v->k is its index). */
 #define KW(name) (k[SKW_##name])

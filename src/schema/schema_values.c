@@ -17,8 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "schema/schema_internal.h"
-#include "util/json.h"
+#include "schema/private.h"
+#include "util/lib.h"
 
 typedef struct DefCtx {
 	SchemaCtx *sctx;

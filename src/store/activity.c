@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/internal.h"
+#include "store/private.h"
 
 void store_activity_clear(StoreActivity *a)
 {

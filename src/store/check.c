@@ -8,9 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store/internal.h"
-#include "util/buf.h"
-#include "util/jsonptr.h"
+#include "store/private.h"
+#include "util/lib.h"
 
 void store_check_report_free(StoreCheckReport *r)
 {

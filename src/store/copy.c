@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/internal.h"
-#include "util/buf.h"
+#include "store/private.h"
+#include "util/lib.h"
 
 /* A table and its columns, each with its type: t text, i integer, b blob.
  * In foreign-key order; lease_counts is left out because the destination's

@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/internal.h"
-#include "util/fs.h"
+#include "store/private.h"
+#include "util/lib.h"
 
 #define STORE_KDF_CONTEXT "envctlk1"
 #define STORE_SUBKEY_ENC 1

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/internal.h"
-#include "util/buf.h"
+#include "store/private.h"
+#include "util/lib.h"
 
 #define LEASE_COLS                                                                        \
 	"id, environment_id, heartbeat_run_id, issue_id, status, lease_policy, provider, "  \

@@ -14,9 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/internal.h"
-#include "util/buf.h"
-#include "util/ids.h"
+#include "store/private.h"
+#include "util/lib.h"
 
 typedef struct StoreMigration {
 	int version;

@@ -8,10 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/internal.h"
+#include "store/private.h"
 #include "store/opkey.h"
-#include "util/array.h"
-#include "util/buf.h"
+#include "util/lib.h"
 
 #define OP_SEALED_BYTES (STORE_KEY_BYTES + crypto_box_SEALBYTES)
 #define OP_WHY_MIGRATED "migrated from the master key"

@@ -19,9 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/internal.h"
+#include "store/private.h"
 #include "store/opkey.h"
-#include "util/fs.h"
+#include "util/lib.h"
 
 #define OPKEY_FILE_MAX 1024
 #define OPKEY_B64 sodium_base64_VARIANT_URLSAFE_NO_PADDING

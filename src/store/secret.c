@@ -6,9 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/internal.h"
-#include "util/jsonptr.h"
-#include "util/term.h"
+#include "store/private.h"
+#include "util/lib.h"
 
 #define STORE_VERIFY_MISSES 5
 #define STORE_VERIFY_WINDOW_MS 60000

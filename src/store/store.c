@@ -11,11 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store/internal.h"
-#include "util/array.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/json.h"
+#include "store/private.h"
+#include "util/lib.h"
 
 /* The lock every PostgreSQL write transaction takes first (see
  * store_begin); the number is envctl's own, "envc" in ASCII. */

@@ -21,8 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/ids.h"
-#include "util/status.h"
+#include "util/lib.h"
 
 typedef struct Store Store;
 

@@ -8,6 +8,8 @@
 #include "util/ids.h"
 #include "util/json.h"
 #include "util/jsonptr.h"
+#include "util/redact.h"
 #include "util/status.h"
+#include "util/term.h"
 
 #endif

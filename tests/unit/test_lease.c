@@ -12,7 +12,7 @@
 #include "core/environment.h"
 #include "core/lease.h"
 #include "core/probe.h"
-#include "store/internal.h"
+#include "store/private.h"
 #include "storeutil.h"
 #include "testutil.h"
 #include "util/buf.h"

@@ -10,7 +10,7 @@
 
 #include <sqlite3.h>
 
-#include "store/internal.h"
+#include "store/private.h"
 #include "storeutil.h"
 #include "testutil.h"
 #include "util/fs.h"

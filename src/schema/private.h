@@ -9,16 +9,15 @@
  * value, and the schema-only walkers (form, defaults, secret patterns)
  * stop at an ancestor they are already expanding. A step budget bounds
  * the work a hostile schema can cause through a DAG of references. */
-#ifndef ENVCTL_SCHEMA_SCHEMA_INTERNAL_H
-#define ENVCTL_SCHEMA_SCHEMA_INTERNAL_H
+#ifndef ENVCTL_SCHEMA_PRIVATE_H
+#define ENVCTL_SCHEMA_PRIVATE_H
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "schema/schema.h"
-#include "util/buf.h"
-#include "util/status.h"
+#include "util/lib.h"
 
 /* Form fields nest at most this deep; deeper is a schema error. */
 #define SCHEMA_MAX_FORM_DEPTH 64

@@ -1,7 +1,7 @@
 /* Shared by the store's own .c files only: the Store struct, the prepared
  * statement cache and the crypto helpers. Nothing above store/ includes it. */
-#ifndef ENVCTL_STORE_INTERNAL_H
-#define ENVCTL_STORE_INTERNAL_H
+#ifndef ENVCTL_STORE_PRIVATE_H
+#define ENVCTL_STORE_PRIVATE_H
 
 #include "store/db.h"
 #include "store/store.h"
