@@ -110,7 +110,7 @@ Status store_env_insert(Store *s, StoreEnv *e, Error *err)
 	store_bind_text(st, 2, e->name ? e->name : "");
 	store_bind_text(st, 3, e->description ? e->description : "");
 	store_bind_text(st, 4, e->driver ? e->driver : "sandbox");
-	store_bind_text(st, 5, e->status ? e->status : "active");
+	store_bind_text(st, 5, e->status ? e->status : env_status_text(ENV_ACTIVE));
 	store_bind_text(st, 6, e->provider ? e->provider : "");
 	if (store_bind_json(st, 7, e->config, "{}") != DB_OK ||
 	    store_bind_json(st, 8, e->metadata, "{}") != DB_OK) {
@@ -145,7 +145,7 @@ Status store_env_update(Store *s, StoreEnv *e, Error *err)
 	store_bind_text(st, 2, e->name ? e->name : "");
 	store_bind_text(st, 3, e->description ? e->description : "");
 	store_bind_text(st, 4, e->driver ? e->driver : "sandbox");
-	store_bind_text(st, 5, e->status ? e->status : "active");
+	store_bind_text(st, 5, e->status ? e->status : env_status_text(ENV_ACTIVE));
 	store_bind_text(st, 6, e->provider ? e->provider : "");
 	if (store_bind_json(st, 7, e->config, "{}") != DB_OK ||
 	    store_bind_json(st, 8, e->metadata, "{}") != DB_OK) {

@@ -126,8 +126,9 @@ static void store_lease_bind(DbStmt *st, const StoreLease *l, const char *now,
 
 	store_bind_text(st, 3, l->heartbeat_run_id);
 	store_bind_text(st, 4, l->issue_id);
-	store_bind_text(st, 5, l->status || !defaults ? l->status : "active");
-	store_bind_text(st, 6, l->lease_policy || !defaults ? l->lease_policy : "ephemeral");
+	store_bind_text(st, 5, l->status || !defaults ? l->status : lease_status_text(LEASE_ACTIVE));
+	store_bind_text(st, 6, l->lease_policy || !defaults ? l->lease_policy
+							    : lease_policy_text(POLICY_EPHEMERAL));
 	store_bind_text(st, 7, l->provider || !defaults ? l->provider : "");
 	store_bind_text(st, 8, l->provider_lease_id);
 	store_bind_text(st, 9, acquired);
@@ -487,17 +488,18 @@ static Status store_lease_next(Store *s, const StoreLeaseFilter *f, const char *
 	if (f->sort == STORE_LEASE_SORT_STATUS) {
 		/* The schema's CHECK list in byte order: an empty status costs one
 		 * index seek, less than asking which statuses have rows. */
-		static const char *const statuses[] = { "active", "expired", "failed", "released",
-							"retained" };
+		static const LeaseStatus statuses[] = { LEASE_ACTIVE, LEASE_EXPIRED, LEASE_FAILED,
+							LEASE_RELEASED, LEASE_RETAINED };
 		const size_t n = sizeof statuses / sizeof statuses[0];
 
 		for (size_t i = 0; i < n; i++) {
-			const char *v = statuses[f->sort_desc ? n - 1 - i : i];
+			LeaseStatus e = statuses[f->sort_desc ? n - 1 - i : i];
+			const char *v = lease_status_text(e);
 			int c = after ? strcmp(v, after) : 0;
 
 			if (after && (f->sort_desc ? c >= 0 : c <= 0))
 				continue;
-			if (f->status && strcmp(v, f->status) != 0)
+			if (f->status && !lease_status_is(f->status, e))
 				continue;
 			snprintf(out, outsz, "%s", v);
 			break;

@@ -4,6 +4,7 @@
 #define ENVCTL_STORE_PRIVATE_H
 
 #include "store/db.h"
+#include "store/states.h"
 #include "store/store.h"
 
 #define STORE_KEY_BYTES 32

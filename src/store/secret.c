@@ -223,7 +223,7 @@ static Status store_secret_find_live(Store *s, const char *id_or_name, StoreSecr
 {
 	if (store_secret_find(s, id_or_name, out, err) != ST_OK)
 		return err->status;
-	if (strcmp(out->status, "deleted") == 0) {
+	if (secret_status_is(out->status, SECRET_DELETED)) {
 		error_set(err, ST_E_NOT_FOUND, "secret %s (%s) was deleted", out->name, out->id);
 		store_secret_clear(out);
 		return ST_E_NOT_FOUND;
@@ -603,7 +603,7 @@ Status store_secret_set_status(Store *s, const char *id_or_name, const char *sta
 	DbStmt *st;
 	Status res;
 
-	if (strcmp(status, "active") != 0 && strcmp(status, "disabled") != 0)
+	if (!secret_status_is(status, SECRET_ACTIVE) && !secret_status_is(status, SECRET_DISABLED))
 		return error_set(err, ST_E_INVALID,
 				 "secret status must be active or disabled, not \"%s\"", status);
 	if (store_secret_find_live(s, id_or_name, &sec, err) != ST_OK)
@@ -931,7 +931,7 @@ static Status store_resolve_inner(Store *s, const StoreResolve *req, long *versi
 				 req->config_path ? req->config_path : "the field");
 	if (store_keys_refresh(s, err) != ST_OK || store_secret_find(s, req->secret_id, &sec, err) != ST_OK)
 		return err->status;
-	if (strcmp(sec.status, "active") != 0) {
+	if (!secret_status_is(sec.status, SECRET_ACTIVE)) {
 		res = error_set(err, ST_E_CRYPTO,
 				"secret %s is %s; enable it or enter a new value for %s", sec.name,
 				sec.status, req->config_path ? req->config_path : "the field");
