@@ -55,15 +55,8 @@ static bool form_set_add(FormCtx *f, FormSet *set, const cJSON *node, bool branc
 			f->st = schema_merge_overflow(f->sctx, node, f->err);
 		return false;
 	}
-	if (set->count == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 8;
-		FormNode *items = realloc(set->items, cap * sizeof *items);
-
-		if (!items)
-			return form_fail(f, ST_E_NOMEM, "", "");
-		set->items = items;
-		set->cap = cap;
-	}
+	if (!array_reserve(&set->items, &set->cap, set->count, sizeof *set->items))
+		return form_fail(f, ST_E_NOMEM, "", "");
 	set->items[set->count].node = node;
 	set->items[set->count].branch = branch;
 	set->count++;
@@ -320,15 +313,8 @@ static bool form_is_required(FormCtx *f, const FormSet *set, const char *key)
 
 static bool form_anc_push(FormCtx *f, const FormSet *set)
 {
-	if (f->anc_count + set->count > f->anc_cap) {
-		size_t cap = (f->anc_count + set->count) * 2;
-		const cJSON **a = realloc(f->anc, cap * sizeof *a);
-
-		if (!a)
-			return form_fail(f, ST_E_NOMEM, "", "");
-		f->anc = a;
-		f->anc_cap = cap;
-	}
+	if (!array_reserve_n(&f->anc, &f->anc_cap, f->anc_count, set->count, sizeof *f->anc))
+		return form_fail(f, ST_E_NOMEM, "", "");
 	for (size_t i = 0; i < set->count; i++)
 		f->anc[f->anc_count++] = set->items[i].node;
 	return true;
@@ -909,14 +895,9 @@ static bool form_children(FormCtx *f, SchemaField *fld, const FormSet *set, size
 				seen = strcmp(keys[k], p->string) == 0;
 			if (seen)
 				continue;
-			if (nkeys == cap) {
-				const char **nk = realloc(keys, (cap = cap ? cap * 2 : 16) * sizeof *nk);
-
-				if (!nk) {
-					ok = form_fail(f, ST_E_NOMEM, "", "");
-					break;
-				}
-				keys = nk;
+			if (!array_reserve(&keys, &cap, nkeys, sizeof *keys)) {
+				ok = form_fail(f, ST_E_NOMEM, "", "");
+				break;
 			}
 			keys[nkeys++] = p->string;
 		}

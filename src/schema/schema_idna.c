@@ -429,7 +429,7 @@ typedef struct IdnaLabel {
 bool schema_idna_hostname(const char *s, bool idn)
 {
 	IdnaLabel *labels = NULL;
-	size_t nl = 0, total = 0;
+	size_t nl = 0, labels_cap = 0, total = 0;
 	bool ok = true, any_rtl = false;
 	Idna x;
 
@@ -440,21 +440,18 @@ bool schema_idna_hostname(const char *s, bool idn)
 	for (const char *p = s; ok;) {
 		const char *e = p;
 		size_t dl = 0, len;
-		IdnaLabel *l, *grown;
+		IdnaLabel *l;
 		char enc[IDNA_MAX_CPS * 4 + 8];
 		bool ascii = true;
 
 		while (*e && !(dl = idna_dot(e, idn)))
 			e++;
 		len = (size_t)(e - p);
-		grown = realloc(labels, (nl + 1) * sizeof *labels);
-		if (!grown || !len || len > IDNA_MAX_CPS) {
-			if (grown)
-				labels = grown;
+		if (!array_reserve(&labels, &labels_cap, nl, sizeof *labels) || !len ||
+		    len > IDNA_MAX_CPS) {
 			ok = false;
 			break;
 		}
-		labels = grown;
 		l = &labels[nl++];
 		for (size_t i = 0; i < len; i++)
 			ascii &= (unsigned char)p[i] < 0x80;

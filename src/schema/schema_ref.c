@@ -444,16 +444,10 @@ static const char *schema_ctx_intern(SchemaCtx *ctx, char *s)
 {
 	if (!s)
 		return NULL;
-	if (ctx->strings_count == ctx->strings_cap) {
-		size_t cap = ctx->strings_cap ? ctx->strings_cap * 2 : 16;
-		char **n = realloc(ctx->strings, cap * sizeof *n);
-
-		if (!n) {
-			free(s);
-			return NULL;
-		}
-		ctx->strings = n;
-		ctx->strings_cap = cap;
+	if (!array_reserve(&ctx->strings, &ctx->strings_cap, ctx->strings_count,
+			   sizeof *ctx->strings)) {
+		free(s);
+		return NULL;
 	}
 	ctx->strings[ctx->strings_count++] = s;
 	return s;
@@ -466,15 +460,8 @@ static bool schema_ctx_name(SchemaCtx *ctx, char kind, const char *uri, const cJ
 	for (size_t i = 0; i < ctx->names_count; i++)
 		if (ctx->names[i].kind == kind && !strcmp(ctx->names[i].uri, uri))
 			return true; /* the first one found wins */
-	if (ctx->names_count == ctx->names_cap) {
-		size_t cap = ctx->names_cap ? ctx->names_cap * 2 : 16;
-		SchemaName *n = realloc(ctx->names, cap * sizeof *n);
-
-		if (!n)
-			return false;
-		ctx->names = n;
-		ctx->names_cap = cap;
-	}
+	if (!array_reserve(&ctx->names, &ctx->names_cap, ctx->names_count, sizeof *ctx->names))
+		return false;
 	ctx->names[ctx->names_count++] = (SchemaName){ kind, uri, node };
 	return true;
 }
@@ -602,15 +589,8 @@ static bool schema_check_add(SchemaCheck *c, const cJSON *node, char *pointer,
 		free(pointer);
 		return schema_check_nomem(c);
 	}
-	if (ctx->order_count == ctx->order_cap) {
-		size_t cap = ctx->order_cap ? ctx->order_cap * 2 : 64;
-		const cJSON **o = realloc(ctx->order, cap * sizeof *o);
-
-		if (!o)
-			return schema_check_nomem(c);
-		ctx->order = o;
-		ctx->order_cap = cap;
-	}
+	if (!array_reserve(&ctx->order, &ctx->order_cap, ctx->order_count, sizeof *ctx->order))
+		return schema_check_nomem(c);
 	ctx->order[ctx->order_count++] = node;
 	if (!cJSON_IsObject(node))
 		return true;

@@ -395,15 +395,8 @@ bool schema_issues_add(SchemaIssues *list, const char *pointer, const char *mess
 		if (strcmp(list->items[i].pointer, pointer) == 0 &&
 		    strcmp(list->items[i].message, message) == 0)
 			return true;
-	if (list->count == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 8;
-		SchemaIssue *items = realloc(list->items, cap * sizeof *items);
-
-		if (!items)
-			return false;
-		list->items = items;
-		list->cap = cap;
-	}
+	if (!array_reserve(&list->items, &list->cap, list->count, sizeof *list->items))
+		return false;
 	it = &list->items[list->count];
 	it->pointer = strdup(pointer);
 	it->message = strdup(message);
@@ -507,15 +500,8 @@ bool schema_lint_add(LintReport *r, LintLevel level, const char *prefix, const c
 		    strcmp(f->message, msg) == 0)
 			return true;
 	}
-	if (r->count == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 8;
-		LintFinding *items = realloc(r->items, cap * sizeof *items);
-
-		if (!items)
-			return false;
-		r->items = items;
-		r->cap = cap;
-	}
+	if (!array_reserve(&r->items, &r->cap, r->count, sizeof *r->items))
+		return false;
 	f = &r->items[r->count];
 	f->level = level;
 	f->pointer = malloc(plen + qlen + 1);

@@ -933,15 +933,8 @@ static bool schema_val_scope_push(SchemaVal *v, const char *base, bool *pushed)
 	if (v->scope_count && (v->scope[v->scope_count - 1] == base ||
 			       !strcmp(v->scope[v->scope_count - 1], base)))
 		return true;
-	if (v->scope_count == v->scope_cap) {
-		size_t cap = v->scope_cap ? v->scope_cap * 2 : 16;
-		const char **s = realloc(v->scope, cap * sizeof *s);
-
-		if (!s)
-			return schema_val_nomem(v);
-		v->scope = s;
-		v->scope_cap = cap;
-	}
+	if (!array_reserve(&v->scope, &v->scope_cap, v->scope_count, sizeof *v->scope))
+		return schema_val_nomem(v);
 	v->scope[v->scope_count++] = base;
 	*pushed = true;
 	return true;

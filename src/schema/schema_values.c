@@ -104,15 +104,8 @@ static bool def_on_path(const DefCtx *d, const DefSet *set)
 
 static bool def_push(DefCtx *d, const DefSet *set)
 {
-	if (d->anc_count + set->count > d->anc_cap) {
-		size_t cap = (d->anc_count + set->count) * 2;
-		const cJSON **a = realloc(d->anc, cap * sizeof *a);
-
-		if (!a)
-			return def_nomem(d);
-		d->anc = a;
-		d->anc_cap = cap;
-	}
+	if (!array_reserve_n(&d->anc, &d->anc_cap, d->anc_count, set->count, sizeof *d->anc))
+		return def_nomem(d);
 	for (size_t i = 0; i < set->count; i++)
 		d->anc[d->anc_count++] = set->items[i];
 	return true;

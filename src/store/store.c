@@ -132,17 +132,10 @@ DbStmt *store_stmt(Store *s, const char *sql, Error *err)
 	}
 	if (slot)
 		return st; /* in use further up: a one-off copy, finalized when done */
-	if (s->stmt_count == s->stmt_cap) {
-		size_t cap = s->stmt_cap ? s->stmt_cap * 2 : 32;
-		StoreStmt *n = realloc(s->stmts, cap * sizeof *n);
-
-		if (!n) {
-			db_finalize(st);
-			error_set(err, ST_E_NOMEM, "out of memory");
-			return NULL;
-		}
-		s->stmts = n;
-		s->stmt_cap = cap;
+	if (!array_reserve(&s->stmts, &s->stmt_cap, s->stmt_count, sizeof *s->stmts)) {
+		db_finalize(st);
+		error_set(err, ST_E_NOMEM, "out of memory");
+		return NULL;
 	}
 	slot = &s->stmts[s->stmt_count];
 	slot->sql = strdup(sql);
