@@ -20,12 +20,7 @@ void store_activity_clear(StoreActivity *a)
 
 void store_activity_list_free(StoreActivityList *l)
 {
-	if (!l)
-		return;
-	for (size_t i = 0; i < l->count; i++)
-		store_activity_clear(&l->items[i]);
-	free(l->items);
-	memset(l, 0, sizeof *l);
+	STORE_LIST_CLEAR(l, store_activity_clear);
 }
 
 Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
@@ -69,11 +64,7 @@ Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
 		store_stmt_done(s, st);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
-	rc = db_step(st);
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, "recording activity");
-	return ST_OK;
+	return store_step_done(s, st, err, "recording activity");
 }
 
 static Status store_activity_row(DbStmt *st, void *elem, Error *err)

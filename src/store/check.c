@@ -69,16 +69,10 @@ static Status store_check_rows(Store *s, StoreCheckReport *r, const char *prefix
 static Status store_count(Store *s, const char *sql, long *out, Error *err)
 {
 	DbStmt *st = store_stmt(s, sql, err);
-	int rc;
 
 	if (!st)
 		return err->status;
-	rc = db_step(st);
-	*out = rc == DB_ROW ? (long)db_col_int64(st, 0) : 0;
-	store_stmt_done(s, st);
-	if (rc != DB_ROW)
-		return store_sql_error(s, rc, err, "checking the database");
-	return ST_OK;
+	return store_step_count(s, st, out, err, "checking the database");
 }
 
 /* Bindings against configs: every binding's path must hold its secret id,

@@ -64,20 +64,13 @@ static Status copy_count(Store *s, const char *table, long *out, Error *err)
 {
 	char sql[128];
 	DbStmt *st;
-	int rc;
 
 	*out = 0;
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
 	st = store_stmt(s, sql, err);
 	if (!st)
 		return err->status;
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = (long)db_col_int64(st, 0);
-	store_stmt_done(s, st);
-	if (rc != DB_ROW)
-		return store_sql_error(s, rc, err, "counting rows");
-	return ST_OK;
+	return store_step_count(s, st, out, err, "counting rows");
 }
 
 /* Binds column i of the source row to the insert, by its declared type. */

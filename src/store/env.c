@@ -85,6 +85,21 @@ static Status store_env_name_check(const StoreEnv *e, Error *err)
 	return ST_E_INVALID;
 }
 
+/* Binds ?1..?8 the same way for insert and update (the id, then the
+ * columns an operator edits, with the defaults a new row gets); false
+ * only when the JSON texts found no memory. */
+static bool store_env_bind(DbStmt *st, const StoreEnv *e)
+{
+	store_bind_text(st, 1, e->id);
+	store_bind_text(st, 2, e->name ? e->name : "");
+	store_bind_text(st, 3, e->description ? e->description : "");
+	store_bind_text(st, 4, e->driver ? e->driver : "sandbox");
+	store_bind_text(st, 5, e->status ? e->status : env_status_text(ENV_ACTIVE));
+	store_bind_text(st, 6, e->provider ? e->provider : "");
+	return store_bind_json(st, 7, e->config, "{}") == DB_OK &&
+	       store_bind_json(st, 8, e->metadata, "{}") == DB_OK;
+}
+
 Status store_env_insert(Store *s, StoreEnv *e, Error *err)
 {
 	DbStmt *st;
@@ -106,14 +121,7 @@ Status store_env_insert(Store *s, StoreEnv *e, Error *err)
 			err);
 	if (!st)
 		return err->status;
-	store_bind_text(st, 1, e->id);
-	store_bind_text(st, 2, e->name ? e->name : "");
-	store_bind_text(st, 3, e->description ? e->description : "");
-	store_bind_text(st, 4, e->driver ? e->driver : "sandbox");
-	store_bind_text(st, 5, e->status ? e->status : env_status_text(ENV_ACTIVE));
-	store_bind_text(st, 6, e->provider ? e->provider : "");
-	if (store_bind_json(st, 7, e->config, "{}") != DB_OK ||
-	    store_bind_json(st, 8, e->metadata, "{}") != DB_OK) {
+	if (!store_env_bind(st, e)) {
 		store_stmt_done(s, st);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
@@ -141,14 +149,7 @@ Status store_env_update(Store *s, StoreEnv *e, Error *err)
 			err);
 	if (!st)
 		return err->status;
-	store_bind_text(st, 1, e->id);
-	store_bind_text(st, 2, e->name ? e->name : "");
-	store_bind_text(st, 3, e->description ? e->description : "");
-	store_bind_text(st, 4, e->driver ? e->driver : "sandbox");
-	store_bind_text(st, 5, e->status ? e->status : env_status_text(ENV_ACTIVE));
-	store_bind_text(st, 6, e->provider ? e->provider : "");
-	if (store_bind_json(st, 7, e->config, "{}") != DB_OK ||
-	    store_bind_json(st, 8, e->metadata, "{}") != DB_OK) {
+	if (!store_env_bind(st, e)) {
 		store_stmt_done(s, st);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
@@ -355,7 +356,6 @@ Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ct
 	char sql[2048], lower[512];
 	DbStmt *st;
 	int sort = w->sort >= 0 && w->sort < STORE_ENV_SORT_COUNT ? w->sort : STORE_ENV_SORT_NAME;
-	int rc;
 
 	/* The filter is matched case-insensitively, like the table's own. */
 	lower[0] = '\0';
@@ -376,12 +376,8 @@ Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ct
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, lower[0] ? lower : NULL);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*total = (long)db_col_int64(st, 0);
-	store_stmt_done(s, st);
-	if (rc != DB_ROW)
-		return store_sql_error(s, rc, err, "counting environments");
+	if (store_step_count(s, st, total, err, "counting environments") != ST_OK)
+		return err->status;
 	/* Sorted by name (the usual case) the window walks the name index and
 	 * only its own rows look up their last probe and lease count (result
 	 * columns are computed after the offset is skipped). A filter or a

@@ -527,7 +527,6 @@ static Status store_lease_group_count(Store *s, const StoreLeaseFilter *f, const
 {
 	Buf sql = BUF_INIT;
 	DbStmt *st;
-	int rc;
 
 	*out = 0;
 	st = store_lease_prepare(s, f, &sql, store_lease_sql(f, LEASE_SQL_GROUP_COUNT, &sql), true, err);
@@ -538,13 +537,7 @@ static Status store_lease_group_count(Store *s, const StoreLeaseFilter *f, const
 		store_bind_text(st, 7, f->after_id);
 	}
 	store_bind_text(st, 10, value);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = (long)db_col_int64(st, 0);
-	store_stmt_done(s, st);
-	if (rc != DB_ROW)
-		return store_sql_error(s, rc, err, "counting leases");
-	return ST_OK;
+	return store_step_count(s, st, out, err, "counting leases");
 }
 
 /* A STATUS/PROVIDER order: one index seek per value of the column, from
@@ -640,19 +633,12 @@ Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *
 {
 	Buf sql = BUF_INIT;
 	DbStmt *st;
-	int rc;
 
 	*out = 0;
 	st = store_lease_prepare(s, f, &sql, store_lease_count_sql(f, &sql), true, err);
 	if (!st)
 		return err->status;
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = (long)db_col_int64(st, 0);
-	store_stmt_done(s, st);
-	if (rc != DB_ROW)
-		return store_sql_error(s, rc, err, "counting leases");
-	return ST_OK;
+	return store_step_count(s, st, out, err, "counting leases");
 }
 
 /* Candidates through the partial index leases_reuse_candidates (released
@@ -702,19 +688,12 @@ Status store_lease_count_active(Store *s, const char *environment_id, long *out,
 				      "SELECT count(*) FROM leases WHERE environment_id = ?1 "
 				      "AND status = 'active'",
 				      err);
-	int rc;
 
 	*out = 0;
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, environment_id);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = (long)db_col_int64(st, 0);
-	store_stmt_done(s, st);
-	if (rc != DB_ROW)
-		return store_sql_error(s, rc, err, "counting active leases");
-	return ST_OK;
+	return store_step_count(s, st, out, err, "counting active leases");
 }
 
 /* The SQL of a named query (see store_plan), with a filter whose values

@@ -42,17 +42,12 @@ static Status op_meta_set(Store *s, const char *key, const char *value, Error *e
 				      "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 				      "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 				      err);
-	int rc;
 
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, key);
 	store_bind_text(st, 2, value);
-	rc = db_step(st);
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, "recording the data key check");
-	return ST_OK;
+	return store_step_done(s, st, err, "recording the data key check");
 }
 
 /* How many operators, and their names as "a, b" (names may be NULL). */
@@ -175,7 +170,6 @@ static Status op_insert(Store *s, const char *name, const char *public_key,
 				      "added_by) VALUES (?1, ?2, ?3, ?4, ?5)",
 				      err);
 	char now[TIME_STR_LEN];
-	int rc;
 
 	if (!st)
 		return err->status;
@@ -185,11 +179,7 @@ static Status op_insert(Store *s, const char *name, const char *public_key,
 	db_bind_blob(st, 3, sealed, OP_SEALED_BYTES);
 	store_bind_text(st, 4, now);
 	store_bind_text(st, 5, added_by);
-	rc = db_step(st);
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, "admitting an operator");
-	return ST_OK;
+	return store_step_done(s, st, err, "admitting an operator");
 }
 
 static Status op_row(DbStmt *st, void *elem, Error *err)
@@ -234,32 +224,22 @@ static Status op_reseal(Store *s, const char *name, const unsigned char sealed[O
 {
 	DbStmt *st = store_stmt(s, "UPDATE operators SET sealed_key = ?1 WHERE name = ?2",
 				      err);
-	int rc;
 
 	if (!st)
 		return err->status;
 	db_bind_blob(st, 1, sealed, OP_SEALED_BYTES);
 	store_bind_text(st, 2, name);
-	rc = db_step(st);
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, "sealing the new data key");
-	return ST_OK;
+	return store_step_done(s, st, err, "sealing the new data key");
 }
 
 static Status op_delete(Store *s, const char *name, Error *err)
 {
 	DbStmt *st = store_stmt(s, "DELETE FROM operators WHERE name = ?1", err);
-	int rc;
 
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, name);
-	rc = db_step(st);
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, "removing the operator");
-	return ST_OK;
+	return store_step_done(s, st, err, "removing the operator");
 }
 
 /* One stored secret version's ciphertext, read before rewriting them all. */
@@ -328,7 +308,6 @@ static Status op_version_update(Store *s, const OpVersion *v, const unsigned cha
 				      "UPDATE secret_versions SET material = ?1, fingerprint = ?2 "
 				      "WHERE secret_id = ?3 AND version = ?4",
 				      err);
-	int rc;
 
 	if (!st)
 		return err->status;
@@ -336,11 +315,7 @@ static Status op_version_update(Store *s, const OpVersion *v, const unsigned cha
 	db_bind_blob(st, 2, fp, STORE_FP_BYTES);
 	store_bind_text(st, 3, v->secret_id);
 	db_bind_int64(st, 4, v->version);
-	rc = db_step(st);
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, "re-encrypting a secret version");
-	return ST_OK;
+	return store_step_done(s, st, err, "re-encrypting a secret version");
 }
 
 /* ------------------------------------------------------------ keys */

@@ -69,6 +69,24 @@ Status store_collect(Store *s, DbStmt *st, void *items_ptr, size_t *count,
 
 /* Runs SQL with no result rows. */
 Status store_exec(Store *s, const char *sql, Error *err);
+/* Steps a bound statement that returns no rows and finishes it; a step
+ * that does not complete is err naming `what`. */
+Status store_step_done(Store *s, DbStmt *st, Error *err, const char *what);
+/* Steps a bound statement for its one integer (a count) into *out (0
+ * without a row) and finishes it; no row is err naming `what`. */
+Status store_step_count(Store *s, DbStmt *st, long *out, Error *err, const char *what);
+
+/* The body of a row list's clear: each element's own clear, the array,
+ * and the list zeroed for reuse. */
+#define STORE_LIST_CLEAR(l, clear_elem)                        \
+	do {                                                   \
+		if (!(l))                                      \
+			break;                                 \
+		for (size_t i_ = 0; i_ < (l)->count; i_++)     \
+			clear_elem(&(l)->items[i_]);           \
+		free((l)->items);                              \
+		memset((l), 0, sizeof *(l));                   \
+	} while (0)
 
 /* Binding helpers: NULL binds SQL NULL. */
 int store_bind_text(DbStmt *st, int idx, const char *v);

@@ -17,12 +17,7 @@ void store_probe_clear(StoreProbe *p)
 
 void store_probe_list_free(StoreProbeList *l)
 {
-	if (!l)
-		return;
-	for (size_t i = 0; i < l->count; i++)
-		store_probe_clear(&l->items[i]);
-	free(l->items);
-	memset(l, 0, sizeof *l);
+	STORE_LIST_CLEAR(l, store_probe_clear);
 }
 
 Status store_probe_insert(Store *s, StoreProbe *p, Error *err)

@@ -33,12 +33,7 @@ static void store_binding_clear(StoreBinding *b)
 
 void store_binding_list_free(StoreBindingList *l)
 {
-	if (!l)
-		return;
-	for (size_t i = 0; i < l->count; i++)
-		store_binding_clear(&l->items[i]);
-	free(l->items);
-	memset(l, 0, sizeof *l);
+	STORE_LIST_CLEAR(l, store_binding_clear);
 }
 
 void store_secret_clear(StoreSecret *sec)
@@ -62,12 +57,7 @@ void store_secret_clear(StoreSecret *sec)
 
 void store_secret_list_free(StoreSecretList *l)
 {
-	if (!l)
-		return;
-	for (size_t i = 0; i < l->count; i++)
-		store_secret_clear(&l->items[i]);
-	free(l->items);
-	memset(l, 0, sizeof *l);
+	STORE_LIST_CLEAR(l, store_secret_clear);
 }
 
 void store_ids_free(char **ids)
@@ -291,7 +281,6 @@ static Status store_version_insert(Store *s, const char *secret_id, long version
 	unsigned char *blob = NULL;
 	size_t blob_len = 0;
 	DbStmt *st;
-	int rc;
 
 	if (store_keys_refresh(s, err) != ST_OK ||
 	    store_crypto_encrypt(s->keys, secret_id, version, value, len, &blob, &blob_len, err) !=
@@ -311,11 +300,7 @@ static Status store_version_insert(Store *s, const char *secret_id, long version
 	db_bind_blob_owned(st, 3, blob, blob_len);
 	db_bind_blob(st, 4, fp, sizeof fp);
 	store_bind_text(st, 5, now);
-	rc = db_step(st);
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, "storing the secret version");
-	return ST_OK;
+	return store_step_done(s, st, err, "storing the secret version");
 }
 
 static Status store_secret_value_check(const char *what, const unsigned char *value, size_t len,
@@ -403,16 +388,6 @@ Status store_secret_create(Store *s, const StoreSecretNew *in, StoreSecret *out,
 fail:
 	store_rollback(s);
 	return err->status;
-}
-
-static Status store_step_done(Store *s, DbStmt *st, Error *err, const char *what)
-{
-	int rc = db_step(st);
-
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, what);
-	return ST_OK;
 }
 
 Status store_secret_rotate(Store *s, const char *id_or_name, const unsigned char *value,

@@ -100,6 +100,27 @@ Status store_collect(Store *s, DbStmt *st, void *items_ptr, size_t *count,
 	return ST_OK;
 }
 
+Status store_step_done(Store *s, DbStmt *st, Error *err, const char *what)
+{
+	int rc = db_step(st);
+
+	store_stmt_done(s, st);
+	if (rc != DB_DONE)
+		return store_sql_error(s, rc, err, what);
+	return ST_OK;
+}
+
+Status store_step_count(Store *s, DbStmt *st, long *out, Error *err, const char *what)
+{
+	int rc = db_step(st);
+
+	*out = rc == DB_ROW ? (long)db_col_int64(st, 0) : 0;
+	store_stmt_done(s, st);
+	if (rc != DB_ROW)
+		return store_sql_error(s, rc, err, what);
+	return ST_OK;
+}
+
 Status store_exec(Store *s, const char *sql, Error *err)
 {
 	int rc = db_exec(s->db, sql);
