@@ -40,6 +40,10 @@
 #define SCHEMA_MAX_ISSUES 1000
 #define SCHEMA_MAX_FINDINGS 1000
 
+/* The value of one hex digit (either case), or -1: URI escapes and
+ * pattern escapes read them alike. */
+int schema_hex_digit(char c);
+
 /* ------------------------------------------------------------ pointer map */
 
 /* Open-addressing hash map keyed by address; values are borrowed or owned

@@ -83,24 +83,13 @@ static bool rx_putcp(SchemaRx *rx, unsigned long cp)
 	return rx_put(rx, tmp);
 }
 
-static int rx_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* n hex digits at p, or -1. */
 static long rx_hexn(const char *p, int n)
 {
 	long v = 0;
 
 	for (int i = 0; i < n; i++) {
-		int d = rx_hex(p[i]);
+		int d = schema_hex_digit(p[i]);
 
 		if (d < 0)
 			return -1;
@@ -121,8 +110,8 @@ static long rx_unicode_escape(SchemaRx *rx)
 		const char *q = p + 1;
 
 		cp = 0;
-		while (rx_hex(*q) >= 0 && cp <= 0x10FFFF)
-			cp = cp * 16 + rx_hex(*q++);
+		while (schema_hex_digit(*q) >= 0 && cp <= 0x10FFFF)
+			cp = cp * 16 + schema_hex_digit(*q++);
 		if (q == p + 1 || *q != '}' || cp > 0x10FFFF)
 			return -1;
 		rx->p = q + 1;

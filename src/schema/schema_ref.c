@@ -233,17 +233,6 @@ static bool schema_kw_index(SchemaCtx *ctx, const cJSON *node)
 
 /* ------------------------------------------------------------ URIs */
 
-static int schema_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 typedef struct SchemaUri {
 	const char *scheme, *auth, *path, *query, *frag;
 	size_t scheme_len, auth_len, path_len, query_len, frag_len;
@@ -418,7 +407,7 @@ static bool schema_frag_decode(const char *frag, Buf *out)
 	for (const char *p = frag; *p; p++) {
 		int hi, lo;
 
-		if (p[0] == '%' && (hi = schema_hexval(p[1])) >= 0 && (lo = schema_hexval(p[2])) >= 0) {
+		if (p[0] == '%' && (hi = schema_hex_digit(p[1])) >= 0 && (lo = schema_hex_digit(p[2])) >= 0) {
 			char c = (char)(hi * 16 + lo);
 
 			if (c == '\0' || !buf_putc(out, c))

@@ -95,6 +95,17 @@ void schema_map_free(SchemaMap *m)
 	memset(m, 0, sizeof *m);
 }
 
+int schema_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* ------------------------------------------------------------ types */
 
 static const char *const schema_type_names[] = {

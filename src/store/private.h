@@ -116,6 +116,13 @@ bool store_crypto_key_decode(const char *text, size_t len, unsigned char key[STO
 Status store_crypto_from_data_key(const unsigned char data[STORE_KEY_BYTES], StoreKeys **out,
 				  Error *err);
 Status store_crypto_new_data_key(StoreKeys **out, Error *err);
+/* Writes a key file's text (mode 0600, its directory made 0700) through a
+ * private temporary file and link(2): link fails if the file appeared
+ * meanwhile (another console: *raced, not an error), so an existing key
+ * is never overwritten and nobody reads a half-written one. `what`
+ * ("master key") names the file in errors. */
+Status store_key_file_write(const char *path, const char *what, const char *text, size_t len,
+			    bool *raced, Error *err);
 
 /* Operators (operator.c): finds the data key at open — by the console's
  * operator key, ENVCTL_MASTER_KEY, or (a database from before operator
