@@ -277,7 +277,6 @@ static inline const cJSON *schema_json_object(const cJSON *x)
 
 /* "string" -> SCHEMA_STRING; SCHEMA_ANY for an unknown name (*known false). */
 SchemaType schema_type_from_name(const char *name, bool *known);
-const char *schema_type_name(SchemaType t);
 /* The declared type: the first non-null member of a type array. Sets
  * *nullable when the array names "null". SCHEMA_ANY when absent. */
 SchemaType schema_node_type(const cJSON *node, bool *nullable);
@@ -299,8 +298,6 @@ const char *schema_node_format(const cJSON *node);
 
 /* Issue lists. */
 bool schema_issues_add(SchemaIssues *list, const char *pointer, const char *message);
-bool schema_issues_addf(SchemaIssues *list, const char *pointer, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 /* Moves every issue of src to the end of dst (src is left empty). */
 bool schema_issues_move(SchemaIssues *dst, SchemaIssues *src);
 

@@ -130,11 +130,6 @@ SchemaType schema_type_from_name(const char *name, bool *known)
 	return SCHEMA_ANY;
 }
 
-const char *schema_type_name(SchemaType t)
-{
-	return t <= SCHEMA_NULL ? schema_type_names[t] : "any";
-}
-
 SchemaType schema_node_type(const cJSON *node, bool *nullable)
 {
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(node, "type");
@@ -418,17 +413,6 @@ bool schema_issues_add(SchemaIssues *list, const char *pointer, const char *mess
 	}
 	list->count++;
 	return true;
-}
-
-bool schema_issues_addf(SchemaIssues *list, const char *pointer, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return schema_issues_add(list, pointer, msg);
 }
 
 bool schema_issues_move(SchemaIssues *dst, SchemaIssues *src)
