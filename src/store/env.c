@@ -86,9 +86,9 @@ static Status store_env_name_check(const StoreEnv *e, Error *err)
 }
 
 /* Binds ?1..?8 the same way for insert and update (the id, then the
- * columns an operator edits, with the defaults a new row gets); false
- * only when the JSON texts found no memory. */
-static bool store_env_bind(DbStmt *st, const StoreEnv *e)
+ * columns an operator edits, with the defaults a new row gets). Out of
+ * memory for the JSON texts, st is done and err says so. */
+static Status store_env_bind(Store *s, DbStmt *st, const StoreEnv *e, Error *err)
 {
 	store_bind_text(st, 1, e->id);
 	store_bind_text(st, 2, e->name ? e->name : "");
@@ -96,8 +96,12 @@ static bool store_env_bind(DbStmt *st, const StoreEnv *e)
 	store_bind_text(st, 4, e->driver ? e->driver : "sandbox");
 	store_bind_text(st, 5, e->status ? e->status : env_status_text(ENV_ACTIVE));
 	store_bind_text(st, 6, e->provider ? e->provider : "");
-	return store_bind_json(st, 7, e->config, "{}") == DB_OK &&
-	       store_bind_json(st, 8, e->metadata, "{}") == DB_OK;
+	if (store_bind_json(st, 7, e->config, "{}") != DB_OK ||
+	    store_bind_json(st, 8, e->metadata, "{}") != DB_OK) {
+		store_stmt_done(s, st);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	return ST_OK;
 }
 
 Status store_env_insert(Store *s, StoreEnv *e, Error *err)
@@ -121,10 +125,8 @@ Status store_env_insert(Store *s, StoreEnv *e, Error *err)
 			err);
 	if (!st)
 		return err->status;
-	if (!store_env_bind(st, e)) {
-		store_stmt_done(s, st);
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	}
+	if (store_env_bind(s, st, e, err) != ST_OK)
+		return err->status;
 	store_bind_text(st, 9, e->created_at);
 	store_bind_text(st, 10, e->updated_at);
 	rc = db_step(st);
@@ -149,10 +151,8 @@ Status store_env_update(Store *s, StoreEnv *e, Error *err)
 			err);
 	if (!st)
 		return err->status;
-	if (!store_env_bind(st, e)) {
-		store_stmt_done(s, st);
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	}
+	if (store_env_bind(s, st, e, err) != ST_OK)
+		return err->status;
 	store_bind_text(st, 9, e->updated_at);
 	rc = db_step(st);
 	if (rc == DB_ROW) {

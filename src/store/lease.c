@@ -307,17 +307,23 @@ Status store_lease_update(Store *s, const StoreLease *l, const char *expected_st
 			 l->id, current, expected_status);
 }
 
-/* The filter terms (?1..?5) every lease query shares. */
-static bool store_lease_where(const StoreLeaseFilter *f, Buf *sql)
+/* The terms ?1..?3, which the lease_counts table can answer too. */
+static bool store_lease_where_columns(const StoreLeaseFilter *f, Buf *sql, bool ok)
 {
-	bool ok = buf_puts(sql, " WHERE TRUE");
-
 	if (f && f->status)
 		ok = ok && buf_puts(sql, " AND status = ?1");
 	if (f && f->environment_id)
 		ok = ok && buf_puts(sql, " AND environment_id = ?2");
 	if (f && f->provider)
 		ok = ok && buf_puts(sql, " AND provider = ?3");
+	return ok;
+}
+
+/* The filter terms (?1..?5) every lease query shares. */
+static bool store_lease_where(const StoreLeaseFilter *f, Buf *sql)
+{
+	bool ok = store_lease_where_columns(f, sql, buf_puts(sql, " WHERE TRUE"));
+
 	if (f && f->expires_before)
 		ok = ok && buf_puts(sql, " AND status = 'active' AND expires_at < ?4");
 	if (f && f->cleanup_due_at)
@@ -620,13 +626,7 @@ static bool store_lease_count_sql(const StoreLeaseFilter *f, Buf *sql)
 	if (!store_lease_countable(f))
 		return store_lease_sql(f, LEASE_SQL_COUNT, sql);
 	ok = buf_puts(sql, "SELECT coalesce(sum(n), 0) FROM lease_counts WHERE TRUE");
-	if (f && f->status)
-		ok = ok && buf_puts(sql, " AND status = ?1");
-	if (f && f->environment_id)
-		ok = ok && buf_puts(sql, " AND environment_id = ?2");
-	if (f && f->provider)
-		ok = ok && buf_puts(sql, " AND provider = ?3");
-	return ok;
+	return store_lease_where_columns(f, sql, ok);
 }
 
 Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *err)
