@@ -1,5 +1,6 @@
-/* schema: the JSON Schema subset of SPEC §4 — form model, validation,
- * defaults, coercion, secret discovery and lint. No storage, no curses.
+/* schema: the JSON Schema subset of DESIGN §Schema-driven configs — form
+ * model, validation, defaults, coercion, secret discovery and lint. No
+ * storage, no curses.
  *
  * This header is the contract other layers code against; the engine
  * behind it lives in src/schema/ (one .c file per module). */

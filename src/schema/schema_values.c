@@ -1,7 +1,7 @@
 /* Values: the initial form values from defaults, defaults filled into an
  * existing config, and form text coerced to each field's JSON type.
  *
- * Defaults rules (SPEC §4): a field's own "default" wins (a node's own
+ * Defaults rules (DESIGN §Schema-driven configs): a field's own "default" wins (a node's own
  * default over its $ref's); an object without one gets an object holding
  * its properties' defaults, recursively, when any exist; arrays only get
  * an explicit default. allOf members all contribute; of a oneOf/anyOf

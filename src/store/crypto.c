@@ -1,4 +1,4 @@
-/* Secrets at rest (SPEC §4): the master key, its check value, the
+/* Secrets at rest (DESIGN §Protection): the master key, its check value, the
  * XChaCha20-Poly1305 material of each version and the keyed fingerprint.
  *
  * The master key (32 bytes) comes from ENVCTL_MASTER_KEY (hex or base64)

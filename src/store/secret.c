@@ -1,6 +1,7 @@
-/* Secrets, their versions, bindings and access events (SPEC §2, §4).
- * Plaintext enters here only to be encrypted or fingerprinted and leaves
- * only through store_secret_resolve; SQLite never sees it. */
+/* Secrets, their versions, bindings and access events (DESIGN §Entities,
+ * §Configs and secrets). Plaintext enters here only to be encrypted or
+ * fingerprinted and leaves only through store_secret_resolve; SQLite
+ * never sees it. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
-/* store: the console's memory — SQLite tables of SPEC §2 and the secrets
- * kept in them, encrypted at rest (SPEC §4).
+/* store: the console's memory — the tables of DESIGN §Entities and the
+ * secrets kept in them, encrypted at rest (DESIGN §Protection).
  *
  * Nothing of SQLite shows through this header: a Store is an opaque handle
  * and every row is a plain C struct, so a PostgreSQL backend can sit behind
@@ -302,10 +302,10 @@ Status store_plan(Store *s, const char *name, char **out, Error *err);
  * (PRAGMA data_version, plus this handle's own commits): a view polls it
  * and refetches only when it moved. */
 Status store_change_counter(Store *s, int64_t *out, Error *err);
-/* The reuse lookup of SPEC §3: the environment's reuse_by_environment
- * leases that can be candidates — released or retained, or active (the
- * same run's may be resumed; other runs' show why they are skipped) —
- * most recently used first. Released/retained rows come through the
+/* The reuse lookup of DESIGN §Acquire and reuse: the environment's
+ * reuse_by_environment leases that can be candidates — released or
+ * retained, or active (the same run's may be resumed; other runs' show
+ * why they are skipped) — most recently used first. Released/retained rows come through the
  * partial index leases_reuse_candidates, so rows of any other status cost
  * nothing however many there are. */
 Status store_lease_reuse_candidates(Store *s, const char *environment_id, long limit,
@@ -406,7 +406,7 @@ Status store_secret_delete_orphans(Store *s, const char *environment_id, char **
 				   Error *err);
 void store_ids_free(char **ids);
 
-/* A resolution request (SPEC §4 Resolution). */
+/* A resolution request (DESIGN §Resolution). */
 typedef struct StoreResolve {
 	const char *secret_id;
 	const char *consumer;       /* "probe", "acquire", "release", ... */
@@ -425,7 +425,7 @@ Status store_secret_resolve(Store *s, const StoreResolve *req, char **value, siz
 			    Error *err);
 void store_secret_value_free(char *value, size_t len);
 
-/* Bindings (SPEC §2): exactly one per (target_type, target_id, path). */
+/* Bindings (DESIGN §Entities): exactly one per (target_type, target_id, path). */
 Status store_binding_set(Store *s, const char *secret_id, const char *target_type,
 			 const char *target_id, const char *config_path, Error *err);
 /* ST_OK also when there was nothing to remove. */
