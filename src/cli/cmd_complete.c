@@ -121,7 +121,7 @@ static void complete_usage_words(const CliCommand *cmd, const char *sub, bool wa
 		}
 		line = eol + 1;
 	}
-	buf_free(&seen);
+	buf_clear(&seen);
 }
 
 static bool complete_lease(const StoreLease *l, void *ud)
@@ -223,7 +223,7 @@ static int complete_run(App *app, int argc, char **argv)
 			return 0;
 		for (size_t i = 0; i < l.count; i++)
 			printf("%s\n", l.items[i].env.name);
-		store_env_list_free(&l);
+		store_env_list_clear(&l);
 		return 0;
 	}
 	if (strcmp(what, "leases") == 0) {
@@ -242,7 +242,7 @@ static int complete_run(App *app, int argc, char **argv)
 			return 0;
 		for (size_t i = 0; i < l.count; i++)
 			printf("%s\n", l.items[i].name);
-		store_secret_list_free(&l);
+		store_secret_list_clear(&l);
 		return 0;
 	}
 	return cli_usage_error(&cli_cmd_complete, "complete: unknown word list \"%s\"", what);

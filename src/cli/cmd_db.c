@@ -78,7 +78,7 @@ static int db_check(App *app, bool json)
 		} else {
 			cJSON_Delete(p);
 		}
-		store_check_report_free(&r);
+		store_check_report_clear(&r);
 		cli_print_json(o);
 		store_close(own);
 		return rc;
@@ -89,7 +89,7 @@ static int db_check(App *app, bool json)
 	       "%ld bindings, %ld activity rows; %zu problem%s\n",
 	       r.count ? "damaged" : "ok", store_path(s), store_schema_version(s), r.environments,
 	       r.leases, r.secrets, r.bindings, r.activity, r.count, r.count == 1 ? "" : "s");
-	store_check_report_free(&r);
+	store_check_report_clear(&r);
 	store_close(own);
 	return rc;
 }

@@ -58,7 +58,7 @@ typedef struct SchemaMap {
 bool schema_map_put(SchemaMap *m, const void *key, void *val);
 /* The value for key; *found (when not NULL) says whether it was present. */
 void *schema_map_get(const SchemaMap *m, const void *key, bool *found);
-void schema_map_free(SchemaMap *m);
+void schema_map_clear(SchemaMap *m);
 
 /* ------------------------------------------------------------ context */
 
@@ -106,7 +106,7 @@ Status schema_ctx_init(SchemaCtx *ctx, const cJSON *root, LintReport *collect,
 		       const char *prefix, Error *err);
 Status schema_ctx_init_opts(SchemaCtx *ctx, const cJSON *root, const SchemaOptions *opts,
 			    LintReport *collect, const char *prefix, Error *err);
-void schema_ctx_free(SchemaCtx *ctx);
+void schema_ctx_clear(SchemaCtx *ctx);
 /* Counts one unit of work; false (with err set) when the budget is spent. */
 bool schema_ctx_step(SchemaCtx *ctx, Error *err);
 /* The JSON Pointer of a checked schema node ("" root), or "?". */

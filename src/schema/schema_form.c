@@ -433,7 +433,7 @@ static bool form_choice_build(FormCtx *f, const SchemaField *obj, const cJSON *b
 	c->label = buf_take(&label);
 	return c->label != NULL;
 oom:
-	buf_free(&label);
+	buf_clear(&label);
 	return false;
 }
 
@@ -696,12 +696,12 @@ static void form_not_text(FormCtx *f, SchemaField *fld, const FormSet *set)
 		ok = buf_puts(&b, "must not match the schema under \"not\"");
 	}
 	if (!ok) {
-		buf_free(&b);
+		buf_clear(&b);
 		form_fail(f, ST_E_NOMEM, "", "");
 		return;
 	}
 	fld->not_text = b.len ? buf_take(&b) : NULL;
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 /* 1 the condition holds for value, 0 it does not, -1 it cannot be
@@ -718,7 +718,7 @@ static int form_cond_holds(const SchemaCond *c, const cJSON *value)
 	if (!value && !(value = empty = cJSON_CreateObject()))
 		return -1;
 	r = schema_validate(c->if_node, value, &issues, &err) != ST_OK ? -1 : issues.count == 0;
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	cJSON_Delete(empty);
 	return r;
 }
@@ -806,7 +806,7 @@ bool schema_map_key_check(const SchemaField *map, const char *key, char *why, si
 		if (bad)
 			snprintf(why, whylen, "the name \"%s\" is not allowed: %s", key,
 				 issues.count ? issues.items[0].message : "no name is");
-		schema_issues_free(&issues);
+		schema_issues_clear(&issues);
 		cJSON_Delete(name);
 		if (bad)
 			return false;
@@ -827,10 +827,10 @@ bool schema_map_key_check(const SchemaField *map, const char *key, char *why, si
 			snprintf(why, whylen, "the name \"%s\" must match %s", key, pats.data);
 		else
 			snprintf(why, whylen, "the name \"%s\" is not one this object allows", key);
-		buf_free(&pats);
+		buf_clear(&pats);
 		return false;
 	}
-	buf_free(&pats);
+	buf_clear(&pats);
 	return true;
 }
 
@@ -1152,7 +1152,7 @@ Status schema_form_load(const cJSON *schema, SchemaField **root_out, Error *err)
 	f.sctx = &sctx;
 	*root_out = form_build(&f, &seeds, NULL, "", NULL, NULL, 0);
 	free(f.anc);
-	schema_ctx_free(&sctx);
+	schema_ctx_clear(&sctx);
 	return f.st;
 }
 
@@ -1232,6 +1232,6 @@ const SchemaField *schema_field_find(const SchemaField *root, const char *pointe
 			next = f->additional;
 		f = next;
 	}
-	buf_free(&tok);
+	buf_clear(&tok);
 	return f;
 }

@@ -33,7 +33,7 @@ typedef struct Idna {
 	pcre2_match_data *md;
 } Idna;
 
-static void idna_free(Idna *x)
+static void idna_clear(Idna *x)
 {
 	pcre2_code_free(x->gc);
 	pcre2_code_free(x->script);
@@ -61,7 +61,7 @@ static bool idna_init(Idna *x)
 			       "(\\p{bc=NSM})");
 	x->md = pcre2_match_data_create(16, NULL);
 	if (!x->gc || !x->script || !x->bidi || !x->md) {
-		idna_free(x);
+		idna_clear(x);
 		return false;
 	}
 	return true;
@@ -510,6 +510,6 @@ bool schema_idna_hostname(const char *s, bool idn)
 	for (size_t i = 0; ok && any_rtl && i < nl; i++)
 		ok = idna_bidi_label(&x, labels[i].cps, labels[i].n);
 	free(labels);
-	idna_free(&x);
+	idna_clear(&x);
 	return ok;
 }

@@ -186,7 +186,7 @@ static bool rx_property(SchemaRx *rx, bool negated)
 		ok = ok && buf_append(&tmp, start, (size_t)(end - start));
 	ok = ok && buf_puts(&tmp, "}");
 	ok = ok ? rx_put(rx, tmp.data) : rx_put(rx, NULL);
-	buf_free(&tmp);
+	buf_clear(&tmp);
 	rx->p = end + 1;
 	return ok;
 }
@@ -342,7 +342,7 @@ static bool rx_class(SchemaRx *rx)
 			ok = ok && rx_put(rx, negated ? ")(?s:.))" : ")");
 		}
 	}
-	buf_free(&body);
+	buf_clear(&body);
 	return ok;
 }
 
@@ -605,19 +605,19 @@ SchemaRegex *schema_regex_compile(const char *pattern, char *msg, size_t msglen)
 		return NULL;
 	}
 	if (!rx_translate(&rx) || !rx_put(&rx, "")) {
-		buf_free(&rx.out);
+		buf_clear(&rx.out);
 		return NULL;
 	}
 	re = calloc(1, sizeof *re);
 	if (!re) {
-		buf_free(&rx.out);
+		buf_clear(&rx.out);
 		snprintf(msg, msglen, "out of memory");
 		return NULL;
 	}
 	re->code = pcre2_compile((PCRE2_SPTR)rx.out.data, rx.out.len,
 				 PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C,
 				 &code, &off, NULL);
-	buf_free(&rx.out);
+	buf_clear(&rx.out);
 	if (!re->code) {
 		PCRE2_UCHAR why[256];
 

@@ -389,10 +389,10 @@ char *schema_uri_resolve(const char *base, const char *ref)
 	if (ok && r.has_frag)
 		ok = buf_putc(&out, '#') && buf_append(&out, r.frag, r.frag_len);
 	ok = ok && buf_puts(&out, "");
-	buf_free(&path);
-	buf_free(&merged);
+	buf_clear(&path);
+	buf_clear(&merged);
 	if (!ok) {
-		buf_free(&out);
+		buf_clear(&out);
 		return NULL;
 	}
 	return buf_take(&out);
@@ -515,7 +515,7 @@ const cJSON *schema_ctx_resolve(const SchemaCtx *ctx, const cJSON *node, const c
 	} else {
 		t = schema_ctx_named(ctx, 'a', abs);
 	}
-	buf_free(&b);
+	buf_clear(&b);
 	free(res);
 	free(abs);
 	return t;
@@ -767,7 +767,7 @@ static bool schema_check_ref(SchemaCheck *c, const cJSON *node, const cJSON *ref
 			base = res ? schema_ctx_intern(ctx, res) : NULL;
 			ok = base && schema_frag_decode(hash ? hash + 1 : "", &b) &&
 			     schema_check_add(c, t, buf_take(&b), base) && schema_check_tree(c, t, 0);
-			buf_free(&b);
+			buf_clear(&b);
 			if (!ok && c->st == ST_OK)
 				schema_check_nomem(c);
 		}
@@ -923,10 +923,10 @@ Status schema_ctx_init_opts(SchemaCtx *ctx, const cJSON *root, const SchemaOptio
 	 * resolved (a stopped first pass leaves nothing worth searching). */
 	for (size_t i = 0; go && i < ctx->order_count; i++)
 		go = schema_check_cycles(&c, ctx->order[i], 0);
-	schema_map_free(&c.color);
+	schema_map_clear(&c.color);
 	ctx->clean = go && c.unsafe == 0;
 	if (c.st != ST_OK) {
-		schema_ctx_free(ctx);
+		schema_ctx_clear(ctx);
 		return c.st;
 	}
 	return ST_OK;
@@ -938,7 +938,7 @@ Status schema_ctx_init(SchemaCtx *ctx, const cJSON *root, LintReport *collect,
 	return schema_ctx_init_opts(ctx, root, NULL, collect, prefix, err);
 }
 
-void schema_ctx_free(SchemaCtx *ctx)
+void schema_ctx_clear(SchemaCtx *ctx)
 {
 	for (size_t i = 0; i < ctx->pointers.cap; i++)
 		if (ctx->pointers.keys && ctx->pointers.keys[i])
@@ -953,12 +953,12 @@ void schema_ctx_free(SchemaCtx *ctx)
 		free(ctx->strings[i]);
 	free(ctx->strings);
 	free(ctx->names);
-	schema_map_free(&ctx->pointers);
-	schema_map_free(&ctx->regexes);
-	schema_map_free(&ctx->refs);
-	schema_map_free(&ctx->dynrefs);
-	schema_map_free(&ctx->bases);
-	schema_map_free(&ctx->keywords);
+	schema_map_clear(&ctx->pointers);
+	schema_map_clear(&ctx->regexes);
+	schema_map_clear(&ctx->refs);
+	schema_map_clear(&ctx->dynrefs);
+	schema_map_clear(&ctx->bases);
+	schema_map_clear(&ctx->keywords);
 	free(ctx->order);
 	memset(ctx, 0, sizeof *ctx);
 }

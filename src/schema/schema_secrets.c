@@ -342,7 +342,7 @@ static bool sec_paths(SecCtx *s, const SecSet *set, const cJSON *value, Buf *ptr
 static Status sec_finish(SecCtx *s, SchemaCtx *sctx, char ***out)
 {
 	free(s->anc);
-	schema_ctx_free(sctx);
+	schema_ctx_clear(sctx);
 	if (s->st == ST_OK && !s->paths) {
 		s->paths = calloc(1, sizeof *s->paths);
 		if (!s->paths)
@@ -393,7 +393,7 @@ Status schema_secret_paths(const cJSON *schema, const cJSON *config, char ***out
 		sec_nomem(&s);
 	else if (sec_collect(&s, &root, schema))
 		sec_paths(&s, &root, config, &ptr, 0);
-	buf_free(&ptr);
+	buf_clear(&ptr);
 	free(root.items);
 	return sec_finish(&s, &sctx, out);
 }

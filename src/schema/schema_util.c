@@ -88,7 +88,7 @@ void *schema_map_get(const SchemaMap *m, const void *key, bool *found)
 	return NULL;
 }
 
-void schema_map_free(SchemaMap *m)
+void schema_map_clear(SchemaMap *m)
 {
 	free(m->keys);
 	free(m->vals);
@@ -231,7 +231,7 @@ char *schema_title_case(const char *key)
 			ok = buf_putc(&b, (char)(word_start ? toupper(c) : c));
 		word_start = false;
 		if (!ok) {
-			buf_free(&b);
+			buf_clear(&b);
 			return NULL;
 		}
 	}
@@ -421,11 +421,11 @@ bool schema_issues_move(SchemaIssues *dst, SchemaIssues *src)
 
 	for (size_t i = 0; i < src->count && ok; i++)
 		ok = schema_issues_add(dst, src->items[i].pointer, src->items[i].message);
-	schema_issues_free(src);
+	schema_issues_clear(src);
 	return ok;
 }
 
-void schema_issues_free(SchemaIssues *issues)
+void schema_issues_clear(SchemaIssues *issues)
 {
 	if (!issues)
 		return;
@@ -452,7 +452,7 @@ char *schema_issues_join(const SchemaIssues *issues, const char *sep)
 					it->message);
 	}
 	if (!ok) {
-		buf_free(&b);
+		buf_clear(&b);
 		return NULL;
 	}
 	return buf_take(&b);
@@ -517,7 +517,7 @@ bool schema_lint_add(LintReport *r, LintLevel level, const char *prefix, const c
 	return true;
 }
 
-void lint_report_free(LintReport *r)
+void lint_report_clear(LintReport *r)
 {
 	if (!r)
 		return;

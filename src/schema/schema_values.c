@@ -226,7 +226,7 @@ cJSON *schema_defaults(const cJSON *schema, Error *err)
 	}
 	free(set);
 	free(d.anc);
-	schema_ctx_free(&sctx);
+	schema_ctx_clear(&sctx);
 	return out;
 }
 
@@ -299,7 +299,7 @@ Status schema_apply_defaults(const cJSON *schema, cJSON *config, Error *err)
 		def_apply(&d, set, config, 0);
 	free(set);
 	free(d.anc);
-	schema_ctx_free(&sctx);
+	schema_ctx_clear(&sctx);
 	return d.st;
 }
 
@@ -381,12 +381,12 @@ static Status coerce_choice(const SchemaField *f, const char *text, const char *
 
 		buf_reset(&b);
 		if (!schema_render_value(&b, m)) {
-			buf_free(&b);
+			buf_clear(&b);
 			return error_set(err, ST_E_NOMEM, "out of memory");
 		}
 		match = strcmp(b.data ? b.data : "", cJSON_IsString(m) ? text : trimmed) == 0;
 		if (match) {
-			buf_free(&b);
+			buf_clear(&b);
 			*out = cJSON_Duplicate(m, 1);
 			return *out ? ST_OK : error_set(err, ST_E_NOMEM, "out of memory");
 		}
@@ -412,7 +412,7 @@ static Status coerce_choice(const SchemaField *f, const char *text, const char *
 		schema_render_value(&b, f->const_value);
 	}
 	st = coerce_fail(f, err, text, b.data ? b.data : "is not an allowed value");
-	buf_free(&b);
+	buf_clear(&b);
 	return st;
 }
 

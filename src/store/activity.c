@@ -18,7 +18,7 @@ void store_activity_clear(StoreActivity *a)
 	memset(a, 0, sizeof *a);
 }
 
-void store_activity_list_free(StoreActivityList *l)
+void store_activity_list_clear(StoreActivityList *l)
 {
 	STORE_LIST_CLEAR(l, store_activity_clear);
 }
@@ -86,9 +86,9 @@ static Status store_activity_row(DbStmt *st, void *elem, Error *err)
 	return ST_OK;
 }
 
-static void store_activity_list_free_cb(void *list)
+static void store_activity_list_clear_cb(void *list)
 {
-	store_activity_list_free(list);
+	store_activity_list_clear(list);
 }
 
 Status store_activity_list(Store *s, const char *entity_id, long limit, long offset,
@@ -108,7 +108,7 @@ Status store_activity_list(Store *s, const char *entity_id, long limit, long off
 	db_bind_limit(st, 2, limit);
 	db_bind_int64(st, 3, offset > 0 ? offset : 0);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items,
-			     store_activity_row, store_activity_list_free_cb, out, "reading activity",
+			     store_activity_row, store_activity_list_clear_cb, out, "reading activity",
 			     err);
 }
 
@@ -130,6 +130,6 @@ Status store_activity_list_action(Store *s, const char *entity_id, const char *a
 	db_bind_int64(st, 3, after_id > 0 ? after_id : 0);
 	db_bind_limit(st, 4, limit);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items,
-			     store_activity_row, store_activity_list_free_cb, out, "reading activity",
+			     store_activity_row, store_activity_list_clear_cb, out, "reading activity",
 			     err);
 }

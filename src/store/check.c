@@ -11,7 +11,7 @@
 #include "store/private.h"
 #include "util/lib.h"
 
-void store_check_report_free(StoreCheckReport *r)
+void store_check_report_clear(StoreCheckReport *r)
 {
 	if (!r)
 		return;
@@ -229,7 +229,7 @@ Status store_check(Store *s, StoreCheckReport *out, Error *err)
 		goto fail;
 	return ST_OK;
 fail:
-	store_check_report_free(out);
+	store_check_report_clear(out);
 	return err->status;
 }
 

@@ -119,11 +119,11 @@ static Status copy_table(Store *src, Store *dst, const CopyTable *t, long *rows,
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	from = store_stmt(src, sel, err);
 	if (!from) {
-		buf_free(&ins);
+		buf_clear(&ins);
 		return error_prefix(err, "reading %s from the source: ", t->name);
 	}
 	to = store_stmt(dst, ins.data, err);
-	buf_free(&ins);
+	buf_clear(&ins);
 	if (!to) {
 		store_stmt_done(src, from);
 		return error_prefix(err, "writing %s at the destination: ", t->name);
@@ -346,6 +346,6 @@ fail:
 done:
 	store_crypto_free(keys);
 	store_read_end(src);
-	buf_free(&held);
+	buf_clear(&held);
 	return res;
 }

@@ -215,7 +215,7 @@ Status store_env_delete(Store *s, const char *id, Error *err)
 	return ST_OK;
 }
 
-void store_env_list_free(StoreEnvList *l)
+void store_env_list_clear(StoreEnvList *l)
 {
 	if (!l)
 		return;
@@ -242,9 +242,9 @@ static Status store_env_row(DbStmt *st, void *elem, Error *err)
 	return oom ? error_set(err, ST_E_NOMEM, "out of memory listing environments") : ST_OK;
 }
 
-static void store_env_list_free_cb(void *list)
+static void store_env_list_clear_cb(void *list)
 {
-	store_env_list_free(list);
+	store_env_list_clear(list);
 }
 
 /* Last probe through probes_env_created, active leases through the
@@ -277,7 +277,7 @@ Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Erro
 	store_bind_text(st, 1, f ? f->status : NULL);
 	store_bind_text(st, 2, f ? f->provider : NULL);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items, store_env_row,
-			     store_env_list_free_cb, out, "listing environments", err);
+			     store_env_list_clear_cb, out, "listing environments", err);
 }
 
 /* Calls fn for one borrowed row at a time, freed after the call. */

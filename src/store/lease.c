@@ -272,11 +272,11 @@ Status store_lease_update(Store *s, const StoreLease *l, const char *expected_st
 			ok = buf_printf(&sql, "%s = ?%u, ", store_lease_set_cols[i], i + 3);
 	ok = ok && buf_puts(&sql, "updated_at = ?19 WHERE id = ?1 AND (?2 IS NULL OR status = ?2)");
 	if (!ok) {
-		buf_free(&sql);
+		buf_clear(&sql);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	st = store_stmt(s, sql.data, err);
-	buf_free(&sql);
+	buf_clear(&sql);
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, l->id);
@@ -476,7 +476,7 @@ static DbStmt *store_lease_prepare(Store *s, const StoreLeaseFilter *f, Buf *sql
 		error_set(err, ST_E_NOMEM, "out of memory");
 	else
 		st = store_stmt(s, sql->data, err);
-	buf_free(sql);
+	buf_clear(sql);
 	if (st)
 		store_lease_bind_filter(st, f, counting);
 	return st;
@@ -759,11 +759,11 @@ Status store_plan(Store *s, const char *name, char **out, Error *err)
 	if (!buf_puts(&sql, db_kind(s->db) == DB_KIND_PG ? "EXPLAIN " : "EXPLAIN QUERY PLAN "))
 		goto oom;
 	if (!store_lease_named_sql(name, &sql)) {
-		buf_free(&sql);
+		buf_clear(&sql);
 		return error_set(err, ST_E_USAGE, "no store query named \"%s\"", name);
 	}
 	rc = db_prepare(s->db, sql.data, false, &st);
-	buf_free(&sql);
+	buf_clear(&sql);
 	if (rc != DB_OK)
 		return store_sql_error(s, rc, err, "explaining a query");
 	while ((rc = db_step(st)) == DB_ROW) {
@@ -777,7 +777,7 @@ Status store_plan(Store *s, const char *name, char **out, Error *err)
 	}
 	db_finalize(st);
 	if (rc != DB_DONE) {
-		buf_free(&plan);
+		buf_clear(&plan);
 		return store_sql_error(s, rc, err, "explaining a query");
 	}
 	if (!plan.data && !buf_puts(&plan, ""))
@@ -785,8 +785,8 @@ Status store_plan(Store *s, const char *name, char **out, Error *err)
 	*out = plan.data;
 	return ST_OK;
 oom:
-	buf_free(&sql);
-	buf_free(&plan);
+	buf_clear(&sql);
+	buf_clear(&plan);
 	return error_set(err, ST_E_NOMEM, "out of memory");
 }
 

@@ -93,7 +93,7 @@ static char *store_migration_pg(const char *sql)
 		line = *end ? end + 1 : end;
 	}
 	if (!ok || (!out.data && !buf_puts(&out, ""))) {
-		buf_free(&out);
+		buf_clear(&out);
 		return NULL;
 	}
 	return buf_take(&out);

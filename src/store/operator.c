@@ -200,9 +200,9 @@ static Status op_row(DbStmt *st, void *elem, Error *err)
 	return ST_OK;
 }
 
-static void op_list_free_cb(void *list)
+static void op_list_clear_cb(void *list)
 {
-	store_operator_list_free(list);
+	store_operator_list_clear(list);
 }
 
 Status store_operator_list(Store *s, StoreOperatorList *out, Error *err)
@@ -216,7 +216,7 @@ Status store_operator_list(Store *s, StoreOperatorList *out, Error *err)
 	if (!st)
 		return err->status;
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items, op_row,
-			     op_list_free_cb, out, "reading the operators", err);
+			     op_list_clear_cb, out, "reading the operators", err);
 }
 
 static Status op_reseal(Store *s, const char *name, const unsigned char sealed[OP_SEALED_BYTES],
@@ -256,7 +256,7 @@ typedef struct OpVersionList {
 	size_t count;
 } OpVersionList;
 
-static void op_versions_free(void *list)
+static void op_versions_clear(void *list)
 {
 	OpVersionList *l = list;
 
@@ -298,7 +298,7 @@ static Status op_versions(Store *s, OpVersionList *out, Error *err)
 	if (!st)
 		return err->status;
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items, op_version_row,
-			     op_versions_free, out, "reading the secret versions", err);
+			     op_versions_clear, out, "reading the secret versions", err);
 }
 
 static Status op_version_update(Store *s, const OpVersion *v, const unsigned char *blob,
@@ -325,7 +325,7 @@ const char *store_operator_name(const Store *s)
 	return s->operator_name;
 }
 
-void store_operator_list_free(StoreOperatorList *l)
+void store_operator_list_clear(StoreOperatorList *l)
 {
 	if (!l)
 		return;
@@ -530,7 +530,7 @@ done:
 	if (data)
 		sodium_free(data);
 	store_opkey_free(k);
-	buf_free(&names);
+	buf_clear(&names);
 	free(name);
 	free(path);
 	return res;
@@ -786,7 +786,7 @@ static Status op_reencrypt(Store *s, const StoreKeys *next, long *done, Error *e
 		if (res == ST_OK)
 			(*done)++;
 	}
-	op_versions_free(&l);
+	op_versions_clear(&l);
 	return res;
 }
 
@@ -852,14 +852,14 @@ Status store_operator_remove(Store *s, const char *name, const StoreActivityNew 
 		op_set_name(s, NULL, err);
 	if (reencrypted)
 		*reencrypted = n;
-	store_operator_list_free(&ops);
-	buf_free(&names);
+	store_operator_list_clear(&ops);
+	buf_clear(&names);
 	return ST_OK;
 fail:
 	store_rollback(s);
 fail_done:
 	store_crypto_free(next);
-	store_operator_list_free(&ops);
-	buf_free(&names);
+	store_operator_list_clear(&ops);
+	buf_clear(&names);
 	return err->status;
 }

@@ -57,14 +57,14 @@ void store_stmt_done(Store *s, DbStmt *st);
  * corrupt file, constraint) naming what was being done. */
 Status store_sql_error(Store *s, int rc, Error *err, const char *what);
 /* Reads one row into a zeroed element; on failure err says why (the
- * element may hold part of the row: the list's free handles it). */
+ * element may hold part of the row: the list's clear handles it). */
 typedef Status (*StoreRowRead)(DbStmt *st, void *elem, Error *err);
 
 /* Steps st to its end, appending an element per row to the array at
  * items_ptr (a T **) counted by *count; the statement is done after. On
- * any failure free_list(list) frees what was read and err names `what`. */
+ * any failure clear_list(list) frees what was read and err names `what`. */
 Status store_collect(Store *s, DbStmt *st, void *items_ptr, size_t *count,
-		     size_t elem_size, StoreRowRead read, void (*free_list)(void *list), void *list,
+		     size_t elem_size, StoreRowRead read, void (*clear_list)(void *list), void *list,
 		     const char *what, Error *err);
 
 /* Runs SQL with no result rows. */

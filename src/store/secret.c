@@ -32,7 +32,7 @@ static void store_binding_clear(StoreBinding *b)
 	memset(b, 0, sizeof *b);
 }
 
-void store_binding_list_free(StoreBindingList *l)
+void store_binding_list_clear(StoreBindingList *l)
 {
 	STORE_LIST_CLEAR(l, store_binding_clear);
 }
@@ -52,11 +52,11 @@ void store_secret_clear(StoreSecret *sec)
 	free(sec->updated_at);
 	free(sec->last_resolved_at);
 	free(sec->last_rotated_at);
-	store_binding_list_free(&sec->bindings);
+	store_binding_list_clear(&sec->bindings);
 	memset(sec, 0, sizeof *sec);
 }
 
-void store_secret_list_free(StoreSecretList *l)
+void store_secret_list_clear(StoreSecretList *l)
 {
 	STORE_LIST_CLEAR(l, store_secret_clear);
 }
@@ -120,9 +120,9 @@ static Status store_binding_row(DbStmt *st, void *elem, Error *err)
 	return oom ? error_set(err, ST_E_NOMEM, "out of memory reading secret bindings") : ST_OK;
 }
 
-static void store_binding_list_free_cb(void *list)
+static void store_binding_list_clear_cb(void *list)
 {
-	store_binding_list_free(list);
+	store_binding_list_clear(list);
 }
 
 static Status store_bindings_query(Store *s, DbStmt *st, StoreBindingList *out,
@@ -130,7 +130,7 @@ static Status store_bindings_query(Store *s, DbStmt *st, StoreBindingList *out,
 {
 	memset(out, 0, sizeof *out);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items, store_binding_row,
-			     store_binding_list_free_cb, out, "reading secret bindings", err);
+			     store_binding_list_clear_cb, out, "reading secret bindings", err);
 }
 
 #define BINDING_SELECT                                                                    \
@@ -243,9 +243,9 @@ static Status store_secret_row(DbStmt *st, void *elem, Error *err)
 	return store_secret_read(st, elem, err);
 }
 
-static void store_secret_list_free_cb(void *list)
+static void store_secret_list_clear_cb(void *list)
 {
-	store_secret_list_free(list);
+	store_secret_list_clear(list);
 }
 
 Status store_secret_list(Store *s, bool include_deleted, StoreSecretList *out, Error *err)
@@ -260,12 +260,12 @@ Status store_secret_list(Store *s, bool include_deleted, StoreSecretList *out, E
 		return err->status;
 	db_bind_int(st, 1, include_deleted);
 	if (store_collect(s, st, &out->items, &out->count, sizeof *out->items, store_secret_row,
-			  store_secret_list_free_cb, out, "listing secrets", err) != ST_OK)
+			  store_secret_list_clear_cb, out, "listing secrets", err) != ST_OK)
 		return err->status;
 	for (size_t i = 0; i < out->count; i++) {
 		if (store_secret_bindings(s, out->items[i].id, &out->items[i].bindings, err) !=
 		    ST_OK) {
-			store_secret_list_free(out);
+			store_secret_list_clear(out);
 			return err->status;
 		}
 	}
@@ -1015,9 +1015,9 @@ static Status store_access_event_row(DbStmt *st, void *elem, Error *err)
 	return oom ? error_set(err, ST_E_NOMEM, "out of memory reading access events") : ST_OK;
 }
 
-static void store_access_event_list_free_cb(void *list)
+static void store_access_event_list_clear_cb(void *list)
 {
-	store_access_event_list_free(list);
+	store_access_event_list_clear(list);
 }
 
 Status store_access_event_list(Store *s, const char *secret_id, long limit,
@@ -1036,11 +1036,11 @@ Status store_access_event_list(Store *s, const char *secret_id, long limit,
 	store_bind_text(st, 1, secret_id);
 	db_bind_limit(st, 2, limit);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items,
-			     store_access_event_row, store_access_event_list_free_cb, out,
+			     store_access_event_row, store_access_event_list_clear_cb, out,
 			     "reading access events", err);
 }
 
-void store_access_event_list_free(StoreAccessEventList *l)
+void store_access_event_list_clear(StoreAccessEventList *l)
 {
 	if (!l)
 		return;

@@ -69,7 +69,7 @@ Status store_sql_error(Store *s, int rc, Error *err, const char *what)
 }
 
 Status store_collect(Store *s, DbStmt *st, void *items_ptr, size_t *count,
-		     size_t elem_size, StoreRowRead read, void (*free_list)(void *list), void *list,
+		     size_t elem_size, StoreRowRead read, void (*clear_list)(void *list), void *list,
 		     const char *what, Error *err)
 {
 	size_t cap = 0;
@@ -80,7 +80,7 @@ Status store_collect(Store *s, DbStmt *st, void *items_ptr, size_t *count,
 
 		if (!array_reserve(items_ptr, &cap, *count, elem_size)) {
 			store_stmt_done(s, st);
-			free_list(list);
+			clear_list(list);
 			return error_set(err, ST_E_NOMEM, "out of memory %s", what);
 		}
 		memcpy(&items, items_ptr, sizeof items);
@@ -88,13 +88,13 @@ Status store_collect(Store *s, DbStmt *st, void *items_ptr, size_t *count,
 		(*count)++;
 		if (read(st, items + (*count - 1) * elem_size, err) != ST_OK) {
 			store_stmt_done(s, st);
-			free_list(list);
+			clear_list(list);
 			return err->status;
 		}
 	}
 	store_stmt_done(s, st);
 	if (rc != DB_DONE) {
-		free_list(list);
+		clear_list(list);
 		return store_sql_error(s, rc, err, what);
 	}
 	return ST_OK;
@@ -199,7 +199,7 @@ int store_bind_json(DbStmt *st, int idx, const cJSON *v, const char *dflt)
 	/* cJSON_PrintUnformatted's text without its number round trips
 	 * (printf, then scanf) and buffer guesses: every row written has one. */
 	if (!json_print_compact(&text, v) || !text.data) {
-		buf_free(&text);
+		buf_clear(&text);
 		return DB_NOMEM;
 	}
 	return db_bind_text_owned(st, idx, buf_take(&text));
@@ -590,7 +590,7 @@ static int store_open_readonly(Store *s, const char *path)
 		return DB_NOMEM;
 	rc = db_sqlite_open(uri.data, DB_OPEN_READONLY | DB_OPEN_URI, STORE_BUSY_TIMEOUT_MS,
 			    &s->db);
-	buf_free(&uri);
+	buf_clear(&uri);
 	return rc;
 }
 

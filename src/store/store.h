@@ -174,7 +174,7 @@ typedef struct StoreEnvList {
 
 /* Ordered by name. */
 Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Error *err);
-void store_env_list_free(StoreEnvList *l);
+void store_env_list_clear(StoreEnvList *l);
 
 /* The environments view's window: only the rows on screen are read, so a
  * view over 10,000 environments costs what one over 60 does. */
@@ -358,8 +358,8 @@ typedef struct StoreSecretList {
 } StoreSecretList;
 
 void store_secret_clear(StoreSecret *sec);
-void store_secret_list_free(StoreSecretList *l);
-void store_binding_list_free(StoreBindingList *l);
+void store_secret_list_clear(StoreSecretList *l);
+void store_binding_list_clear(StoreBindingList *l);
 
 typedef struct StoreSecretNew {
 	const char *name;
@@ -461,7 +461,7 @@ typedef struct StoreAccessEventList {
 /* Newest first. */
 Status store_access_event_list(Store *s, const char *secret_id, long limit,
 			       StoreAccessEventList *out, Error *err);
-void store_access_event_list_free(StoreAccessEventList *l);
+void store_access_event_list_clear(StoreAccessEventList *l);
 
 /* ------------------------------------------------------------ probes */
 
@@ -482,7 +482,7 @@ typedef struct StoreProbeList {
 } StoreProbeList;
 
 void store_probe_clear(StoreProbe *p);
-void store_probe_list_free(StoreProbeList *l);
+void store_probe_list_clear(StoreProbeList *l);
 /* Empty id/created_at are filled in and written back. */
 Status store_probe_insert(Store *s, StoreProbe *p, Error *err);
 /* Newest first; environment_id NULL lists drafts. */
@@ -511,7 +511,7 @@ typedef struct StoreActivityList {
 } StoreActivityList;
 
 void store_activity_clear(StoreActivity *a);
-void store_activity_list_free(StoreActivityList *l);
+void store_activity_list_clear(StoreActivityList *l);
 
 typedef struct StoreActivityNew {
 	const char *actor;
@@ -595,7 +595,7 @@ typedef struct StoreOperatorList {
 const char *store_operator_name(const Store *s);
 /* Ordered by name. */
 Status store_operator_list(Store *s, StoreOperatorList *out, Error *err);
-void store_operator_list_free(StoreOperatorList *l);
+void store_operator_list_clear(StoreOperatorList *l);
 /* Seals this handle's data key to public_key under name. A taken name or
  * key is ST_E_CONFLICT naming who holds it. */
 Status store_operator_add(Store *s, const char *name, const char *public_key,
@@ -624,7 +624,7 @@ typedef struct StoreCheckReport {
  * path), secret ids in a config with no binding, destroyed versions that
  * still hold ciphertext, and a current version on every live secret. */
 Status store_check(Store *s, StoreCheckReport *out, Error *err);
-void store_check_report_free(StoreCheckReport *r);
+void store_check_report_clear(StoreCheckReport *r);
 
 /* `db copy`: every table of src (environments, secrets with all their
  * versions, bindings, leases, probes, access events, activity, operators

@@ -360,7 +360,7 @@ static Status ssh_probe(void *ctx, const cJSON *params, cJSON **result, Error *e
 		}
 		plugin_proc_result_free(&res);
 	}
-	buf_free(&cmd);
+	buf_clear(&cmd);
 	cJSON_AddStringToObject(d, "severity", ok ? "info" : "error");
 	cJSON_AddStringToObject(d, "message", msg);
 	cJSON_AddItemToArray(diags, d);
@@ -418,15 +418,15 @@ static Status ssh_acquire(void *ctx, const cJSON *params, cJSON **result, Error 
 	ws = ssh_workspace(&c, id);
 	if (!ws || !buf_puts(&cmd, "mkdir -p ") || !ssh_quote(&cmd, ws)) {
 		free(ws);
-		buf_free(&cmd);
+		buf_clear(&cmd);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	if (ssh_control(&c, "creating the workspace", cmd.data, &res, err) != ST_OK) {
 		free(ws);
-		buf_free(&cmd);
+		buf_clear(&cmd);
 		return err->status;
 	}
-	buf_free(&cmd);
+	buf_clear(&cmd);
 	if (res.exit_code != 0) {
 		ssh_tail(res.err, tail, sizeof tail);
 		error_set(err, ST_E_PROVIDER, "cannot create %s on %s: %s", ws, c.host, tail);
@@ -462,7 +462,7 @@ static Status ssh_resume(void *ctx, const cJSON *params, cJSON **result, Error *
 		plugin_proc_result_free(&res);
 		if (exists) {
 			free(ws);
-			buf_free(&cmd);
+			buf_clear(&cmd);
 			meta = ssh_metadata(config, &c, id);
 			json_set_bool(meta, "resumedLease", true);
 			*result = ssh_lease(&c, id, meta);
@@ -470,11 +470,11 @@ static Status ssh_resume(void *ctx, const cJSON *params, cJSON **result, Error *
 		}
 	} else if (err->status != ST_OK) {
 		free(ws);
-		buf_free(&cmd);
+		buf_clear(&cmd);
 		return err->status;
 	}
 	free(ws);
-	buf_free(&cmd);
+	buf_clear(&cmd);
 	*result = cJSON_CreateObject();
 	cJSON_AddNullToObject(*result, "providerLeaseId");
 	return ST_OK;
@@ -506,7 +506,7 @@ static Status ssh_end(const cJSON *params, bool destroy, Error *err)
 	ws = ssh_workspace(&c, id);
 	if (!ws || !buf_puts(&cmd, "rm -rf ") || !ssh_quote(&cmd, ws)) {
 		free(ws);
-		buf_free(&cmd);
+		buf_clear(&cmd);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	if (ssh_control(&c, "removing the workspace", cmd.data, &res, err) == ST_OK) {
@@ -520,7 +520,7 @@ static Status ssh_end(const cJSON *params, bool destroy, Error *err)
 		st = err->status;
 	}
 	free(ws);
-	buf_free(&cmd);
+	buf_clear(&cmd);
 	return st;
 }
 
@@ -579,7 +579,7 @@ static Status ssh_execute(void *ctx, const cJSON *params, cJSON **result, Error 
 				continue;
 			ok = buf_printf(&kv, "%s=%s", e->string, e->valuestring) && buf_putc(&cmd, ' ') &&
 			     ssh_quote(&cmd, kv.data);
-			buf_free(&kv);
+			buf_clear(&kv);
 		}
 		ok = ok && buf_putc(&cmd, ' ');
 	}
@@ -589,15 +589,15 @@ static Status ssh_execute(void *ctx, const cJSON *params, cJSON **result, Error 
 			ok = buf_putc(&cmd, ' ') && ssh_quote(&cmd, a->valuestring);
 	free(ws);
 	if (!ok) {
-		buf_free(&cmd);
+		buf_clear(&cmd);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	if (ssh_run(&c, cmd.data, false, json_get_string(params, "stdin"), timeout, &res, err) !=
 	    ST_OK) {
-		buf_free(&cmd);
+		buf_clear(&cmd);
 		return err->status;
 	}
-	buf_free(&cmd);
+	buf_clear(&cmd);
 	r = cJSON_CreateObject();
 	if (res.timed_out || res.term_signal)
 		cJSON_AddNullToObject(r, "exitCode");
@@ -640,15 +640,15 @@ static int ssh_shell(const cJSON *params, Error *err)
 	ok = ok && buf_puts(&cmd, " && exec \"${SHELL:-/bin/sh}\" -l");
 	free(ws);
 	if (!ok) {
-		buf_free(&cmd);
+		buf_clear(&cmd);
 		error_set(err, ST_E_NOMEM, "out of memory");
 		return 1;
 	}
 	if (ssh_run(&c, cmd.data, true, NULL, 0, &res, err) != ST_OK) {
-		buf_free(&cmd);
+		buf_clear(&cmd);
 		return 1;
 	}
-	buf_free(&cmd);
+	buf_clear(&cmd);
 	return res.term_signal ? 128 + res.term_signal : res.exit_code;
 }
 
