@@ -369,20 +369,19 @@ static const SchemaField *form_child(const SchemaField *obj, const char *key)
 	return NULL;
 }
 
-static bool form_keys_add(char ***keys, size_t *n, const char *key)
+/* Appends key to the NULL-terminated list *keys (n keys, room for *cap
+ * pointers) unless it is there already. */
+static bool form_keys_add(char ***keys, size_t *n, size_t *cap, const char *key)
 {
-	char **k;
-
 	for (size_t i = 0; i < *n; i++)
 		if (strcmp((*keys)[i], key) == 0)
 			return true;
-	k = realloc(*keys, (*n + 2) * sizeof *k);
-	if (!k)
+	/* room for the key and the NULL after it */
+	if (!array_reserve(keys, cap, *n + 1, sizeof **keys))
 		return false;
-	*keys = k;
-	if (!(k[*n] = strdup(key)))
+	if (!((*keys)[*n] = strdup(key)))
 		return false;
-	k[++*n] = NULL;
+	(*keys)[++*n] = NULL;
 	return true;
 }
 
@@ -396,7 +395,7 @@ static bool form_choice_build(FormCtx *f, const SchemaField *obj, const cJSON *b
 	const cJSON *props = cJSON_GetObjectItemCaseSensitive(node, "properties");
 	const cJSON *title = cJSON_GetObjectItemCaseSensitive(node, "title");
 	const cJSON *m;
-	size_t n = 0;
+	size_t n = 0, cap = 1; /* the calloc'd NULL below */
 	Buf label = BUF_INIT;
 
 	c->branch = node;
@@ -405,13 +404,13 @@ static bool form_choice_build(FormCtx *f, const SchemaField *obj, const cJSON *b
 	if (!c->sets || !c->keys)
 		return false;
 	cJSON_ArrayForEach(m, schema_json_array(req)) {
-		if (cJSON_IsString(m) && !form_keys_add(&c->keys, &n, m->valuestring))
+		if (cJSON_IsString(m) && !form_keys_add(&c->keys, &n, &cap, m->valuestring))
 			return false;
 	}
 	cJSON_ArrayForEach(m, schema_json_object(props)) {
 		const cJSON *cv = cJSON_GetObjectItemCaseSensitive(m, "const");
 
-		if (!form_keys_add(&c->keys, &n, m->string))
+		if (!form_keys_add(&c->keys, &n, &cap, m->string))
 			return false;
 		if (cv && !cJSON_AddItemToObject(c->sets, m->string, cJSON_Duplicate(cv, 1)))
 			return false;
@@ -567,7 +566,7 @@ static bool form_outcome_keys(FormCtx *f, const FormSet *set, const cJSON *node,
 {
 	const cJSON *t = cJSON_IsObject(node) ? schema_ref_target(f->sctx, node) : NULL;
 	const cJSON *nodes[2] = { node, t };
-	size_t nk = 0, nr = 0;
+	size_t nk = 0, nr = 0, kcap = 1, rcap = 1; /* the calloc'd NULLs below */
 
 	*keys = calloc(1, sizeof **keys);
 	*required = calloc(1, sizeof **required);
@@ -580,12 +579,12 @@ static bool form_outcome_keys(FormCtx *f, const FormSet *set, const cJSON *node,
 			continue;
 		cJSON_ArrayForEach(m, schema_json_object(
 					      cJSON_GetObjectItemCaseSensitive(nodes[i], "properties"))) {
-			if (!form_declared_plainly(set, m->string) && !form_keys_add(keys, &nk, m->string))
+			if (!form_declared_plainly(set, m->string) && !form_keys_add(keys, &nk, &kcap, m->string))
 				return false;
 		}
 		cJSON_ArrayForEach(m, schema_json_array(
 					      cJSON_GetObjectItemCaseSensitive(nodes[i], "required"))) {
-			if (cJSON_IsString(m) && !form_keys_add(required, &nr, m->valuestring))
+			if (cJSON_IsString(m) && !form_keys_add(required, &nr, &rcap, m->valuestring))
 				return false;
 		}
 	}

@@ -26,14 +26,12 @@ static bool store_problem(StoreCheckReport *r, const char *fmt, ...)
 
 static bool store_problem(StoreCheckReport *r, const char *fmt, ...)
 {
-	char **grown = realloc(r->problems, (r->count + 1) * sizeof *grown);
 	Buf b = BUF_INIT;
 	char line[1024];
 	va_list ap;
 
-	if (!grown)
+	if (!array_reserve(&r->problems, &r->cap, r->count, sizeof *r->problems))
 		return false;
-	r->problems = grown;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);

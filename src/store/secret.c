@@ -727,18 +727,16 @@ fail:
 	return err->status;
 }
 
-static bool store_ids_push(char ***ids, size_t *n, const char *id)
+static bool store_ids_push(char ***ids, size_t *n, size_t *cap, const char *id)
 {
-	char **grown = realloc(*ids, (*n + 2) * sizeof *grown);
-
-	if (!grown)
+	/* room for the id and the NULL after it */
+	if (!array_reserve(ids, cap, *n + 1, sizeof **ids))
 		return false;
-	*ids = grown;
-	grown[*n] = strdup(id);
-	if (!grown[*n])
+	(*ids)[*n] = strdup(id);
+	if (!(*ids)[*n])
 		return false;
 	(*n)++;
-	grown[*n] = NULL;
+	(*ids)[*n] = NULL;
 	return true;
 }
 
@@ -747,7 +745,7 @@ Status store_secret_delete_orphans(Store *s, const char *environment_id, char **
 {
 	DbStmt *st;
 	char **ids = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	int rc;
 
 	if (deleted)
@@ -762,7 +760,7 @@ Status store_secret_delete_orphans(Store *s, const char *environment_id, char **
 		return err->status;
 	store_bind_text(st, 1, environment_id);
 	while ((rc = db_step(st)) == DB_ROW) {
-		if (!store_ids_push(&ids, &n, store_col_text(st, 0))) {
+		if (!store_ids_push(&ids, &n, &cap, store_col_text(st, 0))) {
 			store_stmt_done(s, st);
 			store_ids_free(ids);
 			return error_set(err, ST_E_NOMEM, "out of memory");

@@ -615,6 +615,7 @@ Status store_operator_remove(Store *s, const char *name, const StoreActivityNew 
 typedef struct StoreCheckReport {
 	char **problems; /* one sentence each */
 	size_t count;
+	size_t cap; /* of problems, for the store's own growth */
 	long environments, leases, secrets, bindings, activity;
 } StoreCheckReport;
 
