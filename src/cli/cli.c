@@ -224,7 +224,7 @@ static ssize_t cli_term_write(void *cookie, const char *data, size_t size)
 	bool ok;
 
 	if (!buf_append(&in, t->pending, t->npending) || !buf_append(&in, data, size)) {
-		buf_free(&in);
+		buf_clear(&in);
 		errno = ENOMEM;
 		return -1;
 	}
@@ -232,8 +232,8 @@ static ssize_t cli_term_write(void *cookie, const char *data, size_t size)
 	t->npending = in.len - used < sizeof t->pending ? in.len - used : 0;
 	memcpy(t->pending, in.data + used, t->npending);
 	ok = !out.len || cli_write_fd(t->fd, out.data, out.len);
-	buf_free(&in);
-	buf_free(&out);
+	buf_clear(&in);
+	buf_clear(&out);
 	return ok ? (ssize_t)size : -1;
 }
 
@@ -245,7 +245,7 @@ static int cli_term_close(void *cookie)
 	term_escape(&out, t->pending, t->npending, false);
 	if (out.len)
 		cli_write_fd(t->fd, out.data, out.len);
-	buf_free(&out);
+	buf_clear(&out);
 	free(t);
 	return 0;
 }

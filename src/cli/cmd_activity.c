@@ -58,7 +58,7 @@ static int activity_run(App *app, int argc, char **argv)
 
 		for (size_t i = 0; arr && i < l.count; i++)
 			cJSON_AddItemToArray(arr, describe_activity(&l.items[i]));
-		store_activity_list_free(&l);
+		store_activity_list_clear(&l);
 		return cli_print_json(arr);
 	}
 	printf("%-24s %-16s %-22s %-24s %s\n", "TIME", "ACTOR", "ACTION", "ENTITY", "FIELDS");
@@ -82,7 +82,7 @@ static int activity_run(App *app, int argc, char **argv)
 		       a->entity_name ? a->entity_name : a->entity_id ? a->entity_id : "-",
 		       fields[0] ? fields : "-");
 	}
-	store_activity_list_free(&l);
+	store_activity_list_clear(&l);
 	return 0;
 }
 

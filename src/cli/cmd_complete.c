@@ -120,7 +120,7 @@ static int complete_run(App *app, int argc, char **argv)
 			return 0;
 		for (size_t i = 0; i < l.count; i++)
 			printf("%s\n", l.items[i].env.name);
-		store_env_list_free(&l);
+		store_env_list_clear(&l);
 		return 0;
 	}
 	if (strcmp(what, "leases") == 0) {
@@ -138,7 +138,7 @@ static int complete_run(App *app, int argc, char **argv)
 			return 0;
 		for (size_t i = 0; i < l.count; i++)
 			printf("%s\n", l.items[i].name);
-		store_secret_list_free(&l);
+		store_secret_list_clear(&l);
 		return 0;
 	}
 	return cli_usage_error(&cli_cmd_complete, "complete: unknown word list \"%s\"", what);

@@ -224,7 +224,7 @@ static int env_cmd_list(App *app, const char *status, const char *provider, bool
 		Status st = describe_env_list(app, &f, env_list_print, &out, &err);
 
 		env_list_flush(&out);
-		buf_free(&out.text);
+		buf_clear(&out.text);
 
 		/* A list that failed before its first element prints nothing. */
 		if (out.n || st == ST_OK)
@@ -253,7 +253,7 @@ static int env_cmd_list(App *app, const char *status, const char *provider, bool
 	}
 	if (l.count == 0)
 		printf("(no environments; create one with `envctl env create NAME --provider fake`)\n");
-	store_env_list_free(&l);
+	store_env_list_clear(&l);
 	return 0;
 }
 

@@ -395,8 +395,8 @@ static int lease_cmd_list(App *app, int argc, char **argv)
 	} else if (c.rows == 0) {
 		printf("(no leases match; acquire one with `envctl lease acquire ENV`)\n");
 	}
-	buf_free(&c.out);
-	store_env_list_free(&c.envs);
+	buf_clear(&c.out);
+	store_env_list_clear(&c.envs);
 	store_env_clear(&e);
 	return rc == 0 ? 0 : cli_fail(&err);
 }
@@ -657,7 +657,7 @@ static int lease_cmd_log(App *app, int argc, char **argv)
 				arr = NULL;
 			}
 		}
-		store_activity_list_free(&l);
+		store_activity_list_clear(&l);
 		if (!arr)
 			return status_exit_code(ST_E_NOMEM);
 		return cli_print_json(arr);
@@ -666,10 +666,10 @@ static int lease_cmd_log(App *app, int argc, char **argv)
 		printf("(no execs in lease %s yet; run one with `envctl lease exec %s -- CMD`)\n",
 		       pos[0], pos[0]);
 	if (!lease_log_print(&l, json, true, &last) || !follow) {
-		store_activity_list_free(&l);
+		store_activity_list_clear(&l);
 		return 0;
 	}
-	store_activity_list_free(&l);
+	store_activity_list_clear(&l);
 	/* Another process writes the rows: nothing to wait on but the store. */
 	for (;;) {
 		struct timespec nap = { 0, 250 * 1000 * 1000 };
@@ -678,10 +678,10 @@ static int lease_cmd_log(App *app, int argc, char **argv)
 		if (lease_exec_log(app, pos[0], last, &l, &err) != ST_OK)
 			return cli_fail(&err);
 		if (!lease_log_print(&l, json, true, &last)) {
-			store_activity_list_free(&l);
+			store_activity_list_clear(&l);
 			return 0; /* the reader went away (a pipe to head) */
 		}
-		store_activity_list_free(&l);
+		store_activity_list_clear(&l);
 	}
 }
 

@@ -75,7 +75,7 @@ static int operator_list(App *app, bool json)
 			cJSON_AddBoolToObject(j, "you", me && strcmp(me, o->name) == 0);
 			cJSON_AddItemToArray(arr, j);
 		}
-		store_operator_list_free(&l);
+		store_operator_list_clear(&l);
 		return cli_print_json(arr);
 	}
 	printf("%-20s %-20s %-25s %s\n", "NAME", "FINGERPRINT", "ADDED", "BY");
@@ -85,7 +85,7 @@ static int operator_list(App *app, bool json)
 		printf("%-20s %-20s %-25s %s%s\n", o->name, o->fingerprint, o->added_at,
 		       o->added_by, me && strcmp(me, o->name) == 0 ? "  (you)" : "");
 	}
-	store_operator_list_free(&l);
+	store_operator_list_clear(&l);
 	return 0;
 }
 

@@ -137,7 +137,7 @@ int cli_plugin_lint(App *app, int argc, char **argv)
 		return cli_fail(&err);
 	}
 	rc = lint_print(file, schema_is_manifest(doc) ? "manifest" : "schema", &report, json, strict);
-	lint_report_free(&report);
+	lint_report_clear(&report);
 	cJSON_Delete(doc);
 	return rc;
 }

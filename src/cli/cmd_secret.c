@@ -80,7 +80,7 @@ static int secret_list(App *app, bool all, bool json)
 
 		for (size_t i = 0; arr && i < l.count; i++)
 			cJSON_AddItemToArray(arr, describe_secret(&l.items[i]));
-		store_secret_list_free(&l);
+		store_secret_list_clear(&l);
 		return cli_print_json(arr);
 	}
 	int w = 4;
@@ -101,7 +101,7 @@ static int secret_list(App *app, bool all, bool json)
 	}
 	if (l.count == 0)
 		printf("(no secrets; create one with `envctl secret create NAME --value-file -`)\n");
-	store_secret_list_free(&l);
+	store_secret_list_clear(&l);
 	return 0;
 }
 

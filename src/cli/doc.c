@@ -91,7 +91,7 @@ static void doc_synopsis(Buf *b, const CliCommand *cmd, const CliSubDoc *s)
 		memmove(p, p + 1, strlen(p + 1) + 1);
 		b->len--;
 	}
-	buf_free(&opts);
+	buf_clear(&opts);
 }
 
 /* Prints words wrapped at DOC_WIDTH: the first line after lead, later ones
@@ -220,8 +220,8 @@ void cli_doc_option_line(FILE *out, const CliOptDoc *o, const char *scope)
 	if (scope)
 		buf_printf(&line, " [%s]", scope);
 	doc_wrap_hanging(out, head.data ? head.data : "", line.data ? line.data : "", 25);
-	buf_free(&head);
-	buf_free(&line);
+	buf_clear(&head);
+	buf_clear(&line);
 }
 
 void cli_doc_wrap(FILE *out, const char *text)
@@ -249,7 +249,7 @@ static void doc_usage_line(FILE *out, const CliCommand *cmd, const CliSubDoc *s,
 
 	doc_synopsis(&b, cmd, s);
 	doc_wrap_synopsis(out, lead, b.data ? b.data : cmd->name, indent);
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 void cli_help_usage_lines(FILE *out, const CliCommand *cmd, const char *sub)
@@ -339,7 +339,7 @@ void cli_help_print(FILE *out, const CliCommand *cmd, const char *sub)
 		doc_exit_codes(out, b.data ? b.data : "");
 		if (cmd->subs[1].name)
 			fprintf(out, "\n`envctl %s --help` lists every subcommand.\n", cmd->name);
-		buf_free(&b);
+		buf_clear(&b);
 		return;
 	}
 	cli_help_usage_lines(out, cmd, NULL);
@@ -361,7 +361,7 @@ void cli_help_print(FILE *out, const CliCommand *cmd, const char *sub)
 	buf_printf(&b, "Exit codes: %s.", cmd->exits ? cmd->exits : cli_exit_codes);
 	doc_exit_codes(out, b.data ? b.data : "");
 	fprintf(out, "\n`envctl %s SUBCOMMAND --help` shows one subcommand.\n", cmd->name);
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 /* ------------------------------------------------------------ roff */
@@ -462,7 +462,7 @@ void cli_doc_man(FILE *out)
 			doc_synopsis(&b, cmd, s);
 			fputs(".TP\n", out);
 			doc_roff_synopsis(out, b.data ? b.data : cmd->name);
-			buf_free(&b);
+			buf_clear(&b);
 			sentence = doc_sentence(s->summary);
 			doc_roff_text(out, sentence ? sentence : s->summary);
 			free(sentence);
@@ -594,7 +594,7 @@ void cli_doc_synopsis(FILE *out)
 
 			doc_synopsis(&b, cmd, &cmd->subs[i]);
 			fprintf(out, "envctl %s\n", b.data ? b.data : cmd->name);
-			buf_free(&b);
+			buf_clear(&b);
 		}
 	}
 	fprintf(out, "envctl %s\n", doc_help_synopsis);
@@ -638,7 +638,7 @@ void cli_doc_options(const CliCommand *cmd, const char *sub)
 		buf_printf(&seen, "%s ", o->name);
 		printf("%s\n", o->name);
 	}
-	buf_free(&seen);
+	buf_clear(&seen);
 }
 
 void cli_doc_print_values(const CliOptDoc *o)

@@ -33,7 +33,7 @@ Status dbadmin_check(App *app, DbCheck *out, Error *err)
 
 void dbadmin_check_clear(DbCheck *c)
 {
-	store_check_report_free(&c->report);
+	store_check_report_clear(&c->report);
 	free(c->path);
 	memset(c, 0, sizeof *c);
 }

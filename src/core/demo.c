@@ -91,13 +91,13 @@ Status demo_load(App *app, const char *demo_file, DemoReport *out, Error *err)
 	if (existing.count) {
 		size_t n = existing.count;
 
-		store_env_list_free(&existing);
+		store_env_list_clear(&existing);
 		return error_set(err, ST_E_CONFLICT,
 				 "the database %s already holds %zu environment%s; demo data goes into an "
 				 "empty one (use --db PATH for a new file)",
 				 app->db_path, n, n == 1 ? "" : "s");
 	}
-	store_env_list_free(&existing);
+	store_env_list_clear(&existing);
 	demo = json_parse_file(demo_file, err);
 	if (!demo)
 		return err->status;

@@ -124,7 +124,7 @@ Status describe_env_list(App *app, const StoreEnvFilter *f, DescribeEnvFn fn, vo
 	st = store_env_list_each(s, f, describe_env_row, &d, err);
 	if (st == ST_OK && d.failed)
 		st = err->status;
-	store_binding_list_free(&bindings);
+	store_binding_list_clear(&bindings);
 	store_read_end(s);
 	return st;
 }

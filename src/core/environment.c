@@ -199,11 +199,11 @@ static bool env_diff(const cJSON *a, const cJSON *b, const char *ptr, cJSON *out
 		bool ok;
 
 		if (!buf_printf(&name, "config%s", ptr)) {
-			buf_free(&name);
+			buf_clear(&name);
 			return false;
 		}
 		ok = env_field_add(out, name.data);
-		buf_free(&name);
+		buf_clear(&name);
 		return ok;
 	}
 }
@@ -343,12 +343,12 @@ static Status env_issues_error(const SchemaField *root, const SchemaIssues *issu
 		     buf_puts(&msg, issues->items[i].message) &&
 		     env_put_alternatives(&msg, root, &issues->items[i]);
 	if (!ok) {
-		buf_free(&msg);
+		buf_clear(&msg);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	error_set(err, ST_E_INVALID, "%s for provider %s is invalid: %s", what, provider,
 		  msg.data ? msg.data : "see the provider's schema");
-	buf_free(&msg);
+	buf_clear(&msg);
 	return ST_E_INVALID;
 }
 
@@ -429,7 +429,7 @@ static Status env_check_ref(Store *s, const SchemaField *root, const char *path,
 	Status st = ST_OK;
 
 	if (!env_put_label(&label, root, path)) {
-		buf_free(&label);
+		buf_clear(&label);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	error_clear(&lookup);
@@ -467,7 +467,7 @@ static Status env_check_ref(Store *s, const SchemaField *root, const char *path,
 				       label.data);
 		store_secret_clear(&sec);
 	}
-	buf_free(&label);
+	buf_clear(&label);
 	return st;
 }
 
@@ -527,12 +527,12 @@ static Status env_schema_check(Provider *p, const SchemaField *root, cJSON *conf
 
 	env_reattach_provider(config, prov);
 	if (st != ST_OK) {
-		schema_issues_free(&issues);
+		schema_issues_clear(&issues);
 		return error_prefix(err, "provider %s's configSchema: ", p->key);
 	}
 	if (issues.count > 0)
 		st = env_issues_error(root, &issues, what, p->key, err);
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	return st;
 }
 
@@ -627,7 +627,7 @@ static bool env_note_replaced(const SchemaField *root, const cJSON *given, const
 			free(text);
 		}
 		ok = ok && env_warn(report, w.data);
-		buf_free(&w);
+		buf_clear(&w);
 		free(sub);
 		if (!ok)
 			return false;
@@ -820,7 +820,7 @@ done:
 	free(typed);
 	schema_paths_free(typed_paths);
 	validate_result_clear(&vr);
-	buf_free(&msg);
+	buf_clear(&msg);
 	schema_field_free(root);
 	return st;
 }
@@ -1235,7 +1235,7 @@ Status env_save(App *app, const EnvSaveInput *in, StoreEnv *out, EnvSaveReport *
 	}
 	store_env_clear(&row);
 	store_env_clear(&old);
-	store_binding_list_free(&c.old);
+	store_binding_list_clear(&c.old);
 	cJSON_Delete(c.changed);
 	return st;
 oom:
@@ -1243,7 +1243,7 @@ oom:
 fail:
 	store_rollback(s);
 cleanup:
-	store_binding_list_free(&c.old);
+	store_binding_list_clear(&c.old);
 	cJSON_Delete(c.changed);
 	store_env_clear(&row);
 fail_early:
@@ -1432,7 +1432,7 @@ Status env_display_config(App *app, const StoreEnv *env, cJSON **out, Error *err
 	if (store_binding_list_target(s, "environment", env->id, &bl, err) != ST_OK)
 		return err->status;
 	st = env_display_config_bound(app, env, bl.items, bl.count, out, err);
-	store_binding_list_free(&bl);
+	store_binding_list_clear(&bl);
 	return st;
 }
 
@@ -1494,7 +1494,7 @@ static char *env_pattern_of(const char *pointer)
 		for (size_t i = 1; i < len; i++)
 			digits = digits && isdigit((unsigned char)p[i]);
 		if (!(digits ? buf_puts(&b, "/-") : buf_append(&b, p, len))) {
-			buf_free(&b);
+			buf_clear(&b);
 			return NULL;
 		}
 		p += len;
@@ -1658,7 +1658,7 @@ Status env_parse_set(App *app, const char *provider_key, const char *assignment,
 
 		if ((assignment[0] != '/' && !buf_putc(&b, '/')) ||
 		    !buf_append(&b, assignment, (size_t)(eq - assignment))) {
-			buf_free(&b);
+			buf_clear(&b);
 			return error_set(err, ST_E_NOMEM, "out of memory");
 		}
 		ptr = buf_take(&b);

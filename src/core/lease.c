@@ -1440,7 +1440,7 @@ static Status lease_env_secret(App *app, LeaseCtx *c, const StoreLease *l, const
 		error_prefix(err, "--env %s: ", var);
 	(void)app;
 done:
-	store_binding_list_free(&bl);
+	store_binding_list_clear(&bl);
 	store_secret_clear(&sec);
 	return st;
 }

@@ -276,7 +276,7 @@ bool lease_shell_filter(LeaseShellFilter *f, const char *data, size_t n, bool fl
 
 	if (mid.data)
 		sodium_memzero(mid.data, mid.len);
-	buf_free(&mid);
+	buf_clear(&mid);
 	return ok;
 }
 
@@ -384,7 +384,7 @@ Status lease_shell_pty(App *app, const char *lease_id, int in_fd, int out_fd, in
 			} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 				master_open = false; /* EIO: every holder of the slave is gone */
 			}
-			buf_free(&out);
+			buf_clear(&out);
 		}
 		if (in_open && !reaped && p[1].revents) {
 			n = read(in_fd, chunk, sizeof chunk);
@@ -399,7 +399,7 @@ Status lease_shell_pty(App *app, const char *lease_id, int in_fd, int out_fd, in
 
 		if (lease_shell_filter(&f, NULL, 0, true, &out) && out.len)
 			lease_shell_write(out_fd, out.data, out.len);
-		buf_free(&out);
+		buf_clear(&out);
 	}
 	if (tty)
 		tcsetattr(in_fd, TCSAFLUSH, &saved);

@@ -18,7 +18,7 @@ Status plugins_find(App *app, const char *key, const PluginManifest **out, Error
 			buf_printf(&known, "%s%s", known.len ? ", " : "", app->plugins.items[i]->id);
 	error_set(err, ST_E_NOT_FOUND, "unknown plugin \"%s\" (known plugins: %s)",
 		  key ? key : "", known.data ? known.data : "none");
-	buf_free(&known);
+	buf_clear(&known);
 	return ST_E_NOT_FOUND;
 }
 

@@ -78,7 +78,7 @@ char *probe_headline(const char *summary, const cJSON *details)
 		goto oom;
 	return buf_take(&b);
 oom:
-	buf_free(&b);
+	buf_clear(&b);
 	return NULL;
 }
 
@@ -433,7 +433,7 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 		free(c.pending);
 		free(out->items);
 		out->items = NULL;
-		store_env_list_free(&list);
+		store_env_list_clear(&list);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	out->total = list.count;
@@ -480,6 +480,6 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 		free(c.jobs[i].unresolved);
 	}
 	free(c.jobs);
-	store_env_list_free(&list);
+	store_env_list_clear(&list);
 	return st;
 }

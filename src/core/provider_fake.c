@@ -75,7 +75,7 @@ static Status fake_probe(Provider *p, const cJSON *config, const char *environme
 	if (!buf_printf(&summary, "Fake sandbox provider is ready for image %s.",
 			fake_image(config)) ||
 	    !(out->details = fake_metadata(config, false))) {
-		buf_free(&summary);
+		buf_clear(&summary);
 		probe_result_clear(out);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}

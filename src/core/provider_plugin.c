@@ -690,7 +690,7 @@ Status provider_plugins_register(Registry *r, const PluginCatalog *c, PluginHost
 							     "in %s; neither is used until one is removed "
 							     "or renamed",
 							     d->driver_key, dirs.data ? dirs.data : "?");
-					buf_free(&dirs);
+					buf_clear(&dirs);
 				}
 				continue;
 			}

@@ -100,6 +100,6 @@ Status registry_require(const Registry *r, const char *key, Provider **out, Erro
 		buf_printf(&known, "%s%s", i ? ", " : "", r->items[i]->key);
 	error_set(err, ST_E_NOT_FOUND, "unknown provider \"%s\" (known providers: %s)",
 		  key ? key : "", known.data ? known.data : "none");
-	buf_free(&known);
+	buf_clear(&known);
 	return ST_E_NOT_FOUND;
 }

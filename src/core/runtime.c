@@ -54,7 +54,7 @@ Status env_runtime_draft(App *app, Provider *p, const cJSON *config, EnvRuntime 
 		goto fail;
 	if (issues.count) {
 		env_schema_issues_error(p->config_schema, &issues, "draft config", p->key, err);
-		schema_issues_free(&issues);
+		schema_issues_clear(&issues);
 		goto fail;
 	}
 	if (!json_set_string(out->config, "provider", p->key)) {

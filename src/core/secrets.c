@@ -171,21 +171,21 @@ Status secrets_delete(App *app, const char *id_or_name, bool force, Error *err)
 		Status st;
 
 		if (!buf_printf(&field, "config%s", b->config_path)) {
-			buf_free(&field);
+			buf_clear(&field);
 			error_set(err, ST_E_NOMEM, "out of memory");
 			goto fail_all;
 		}
 		fields[0] = field.data;
 		st = store_activity_add(s, &a, err);
-		buf_free(&field);
+		buf_clear(&field);
 		if (st != ST_OK)
 			goto fail_all;
 	}
-	store_binding_list_free(&unbound);
+	store_binding_list_clear(&unbound);
 	store_secret_clear(&sec);
 	return store_commit(s, err);
 fail_all:
-	store_binding_list_free(&unbound);
+	store_binding_list_clear(&unbound);
 	store_secret_clear(&sec);
 fail:
 	store_rollback(s);

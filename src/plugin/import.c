@@ -200,10 +200,10 @@ static Status import_link(const char *real, const char *id, bool force, char **o
 		buf_putc(&name, (*p == '/' || *p == '@' || (*p == '.' && p == id)) ? '_' : *p);
 	if (!dir || !name.data || !(link = fs_join(dir, name.data))) {
 		free(dir);
-		buf_free(&name);
+		buf_clear(&name);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
-	buf_free(&name);
+	buf_clear(&name);
 	if (fs_mkdir_p(dir, 0700, err) != ST_OK) {
 		free(dir);
 		free(link);
@@ -325,7 +325,7 @@ Status plugin_import(const char *dir, const PluginImportOptions *o, PluginImport
 out:
 	if (st != ST_OK)
 		plugin_import_result_clear(out);
-	buf_free(&drivers);
+	buf_clear(&drivers);
 	plugin_manifest_free(check);
 	cJSON_Delete(pkg);
 	cJSON_Delete(m);

@@ -40,7 +40,7 @@ char *plugin_log_path(const char *dir, const char *plugin_id)
 	Buf b = BUF_INIT;
 
 	if (!buf_puts(&b, dir) || (b.len && b.data[b.len - 1] != '/' && !buf_putc(&b, '/'))) {
-		buf_free(&b);
+		buf_clear(&b);
 		return NULL;
 	}
 	/* Plugin ids come from manifests: keep the name inside dir. */
@@ -51,12 +51,12 @@ char *plugin_log_path(const char *dir, const char *plugin_id)
 		      c == '-' || c == '_' || (c == '.' && p != plugin_id)))
 			c = '_';
 		if (!buf_putc(&b, c)) {
-			buf_free(&b);
+			buf_clear(&b);
 			return NULL;
 		}
 	}
 	if (!buf_puts(&b, ".log")) {
-		buf_free(&b);
+		buf_clear(&b);
 		return NULL;
 	}
 	return buf_take(&b);
@@ -167,7 +167,7 @@ void plugin_log_write(PluginLog *log, const char *source, const char *text, size
 	}
 	pthread_mutex_unlock(&log->mu);
 out:
-	buf_free(&line);
+	buf_clear(&line);
 }
 
 void plugin_log_printf(PluginLog *log, const char *source, const char *fmt, ...)
@@ -222,7 +222,7 @@ char *plugin_log_tail(const char *dir, const char *plugin_id, size_t max_lines, 
 	if ((old && !plugin_log_append_tail(&out, old, old_len, max_lines - cur_lines)) ||
 	    (cur && !plugin_log_append_tail(&out, cur, cur_len, max_lines)) ||
 	    !buf_append(&out, "", 0)) {
-		buf_free(&out);
+		buf_clear(&out);
 		error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	free(cur);

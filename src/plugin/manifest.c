@@ -271,7 +271,7 @@ static void plugin_manifest_lint_schemas(PluginManifest *m)
 		else
 			plugin_manifest_warning(m, "%s: %s", f->pointer, f->message);
 	}
-	lint_report_free(&r);
+	lint_report_clear(&r);
 }
 
 static void plugin_manifest_check(PluginManifest *m)
@@ -424,7 +424,7 @@ char *plugin_manifest_errors_text(const PluginManifest *m)
 
 	for (size_t i = 0; i < m->error_count; i++)
 		if (!buf_printf(&b, "%s%s", i ? "; " : "", m->errors[i])) {
-			buf_free(&b);
+			buf_clear(&b);
 			return NULL;
 		}
 	return buf_take(&b);

@@ -296,8 +296,8 @@ Status plugin_proc_run(const PluginProcSpec *s, PluginProcResult *res, Error *er
 		proc_close(&errp[i]);
 	}
 	if (nomem || !buf_append(&ob, "", 0) || !buf_append(&eb, "", 0)) {
-		buf_free(&ob);
-		buf_free(&eb);
+		buf_clear(&ob);
+		buf_clear(&eb);
 		free(exe);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}

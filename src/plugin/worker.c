@@ -1209,7 +1209,7 @@ done:
 	free(chunk);
 	buf_wipe(&line);
 	plugin_finish(w, st, cause, eof, &errbuf, err_open);
-	buf_free(&errbuf);
+	buf_clear(&errbuf);
 	return NULL;
 }
 

@@ -1,5 +1,6 @@
-/* schema: the JSON Schema subset of SPEC §4 — form model, validation,
- * defaults, coercion, secret discovery and lint. No storage, no curses.
+/* schema: the JSON Schema subset of DESIGN §Schema-driven configs — form
+ * model, validation, defaults, coercion, secret discovery and lint. No
+ * storage, no curses.
  *
  * This header is the contract other layers code against; the engine
  * behind it lives in src/schema/ (one .c file per module). */
@@ -10,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 /* ------------------------------------------------------------ form model */
 
@@ -194,7 +195,7 @@ typedef struct SchemaIssues {
  * checked (valid or not: look at out->count); an error status only when
  * the schema itself is broken (bad $ref, bad regex), with err naming it.
  * out is overwritten (it need not be initialised); free it with
- * schema_issues_free whatever the result.
+ * schema_issues_clear whatever the result.
  *
  * Messages: "required" (at the missing property's pointer), "must be a
  * string" (an integer, a number, a boolean, an object, an array, null;
@@ -267,7 +268,7 @@ Status schema_compile(const cJSON *schema, const SchemaOptions *opts, SchemaComp
 Status schema_validate_compiled(SchemaCompiled *compiled, const cJSON *value, SchemaIssues *out,
 				Error *err);
 void schema_compiled_free(SchemaCompiled *compiled);
-void schema_issues_free(SchemaIssues *issues);
+void schema_issues_clear(SchemaIssues *issues);
 /* "/port: must be at most 65535; /apiKey: required" — caller frees. */
 char *schema_issues_join(const SchemaIssues *issues, const char *sep);
 
@@ -339,7 +340,7 @@ typedef struct LintReport {
 } LintReport;
 
 /* Lints a bare configSchema. out is overwritten; free it with
- * lint_report_free. Returns ST_OK when the schema was examined (look at
+ * lint_report_clear. Returns ST_OK when the schema was examined (look at
  * out->errors and out->warnings); an error status only when memory ran out.
  *
  * Errors: schema not an object, unknown or non-local $ref, a $ref cycle,
@@ -357,7 +358,7 @@ Status schema_lint(const cJSON *schema, LintReport *out, Error *err);
  * each driver's configSchema). A manifest is an object with an
  * "environmentDrivers" array; unknown top-level keys are accepted. */
 Status schema_lint_manifest(const cJSON *manifest, LintReport *out, Error *err);
-void lint_report_free(LintReport *r);
+void lint_report_clear(LintReport *r);
 
 /* Does a property name look like a credential (key, token, secret,
  * password, privateKey, ...)? */

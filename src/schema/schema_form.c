@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/schema_internal.h"
-#include "util/buf.h"
-#include "util/json.h"
-#include "util/jsonptr.h"
+#include "schema/private.h"
+#include "util/lib.h"
 
 typedef struct FormNode {
 	const cJSON *node;
@@ -57,15 +55,8 @@ static bool form_set_add(FormCtx *f, FormSet *set, const cJSON *node, bool branc
 			f->st = schema_merge_overflow(f->sctx, node, f->err);
 		return false;
 	}
-	if (set->count == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 8;
-		FormNode *items = realloc(set->items, cap * sizeof *items);
-
-		if (!items)
-			return form_fail(f, ST_E_NOMEM, "", "");
-		set->items = items;
-		set->cap = cap;
-	}
+	if (!array_reserve(&set->items, &set->cap, set->count, sizeof *set->items))
+		return form_fail(f, ST_E_NOMEM, "", "");
 	set->items[set->count].node = node;
 	set->items[set->count].branch = branch;
 	set->count++;
@@ -322,15 +313,8 @@ static bool form_is_required(FormCtx *f, const FormSet *set, const char *key)
 
 static bool form_anc_push(FormCtx *f, const FormSet *set)
 {
-	if (f->anc_count + set->count > f->anc_cap) {
-		size_t cap = (f->anc_count + set->count) * 2;
-		const cJSON **a = realloc(f->anc, cap * sizeof *a);
-
-		if (!a)
-			return form_fail(f, ST_E_NOMEM, "", "");
-		f->anc = a;
-		f->anc_cap = cap;
-	}
+	if (!array_reserve_n(&f->anc, &f->anc_cap, f->anc_count, set->count, sizeof *f->anc))
+		return form_fail(f, ST_E_NOMEM, "", "");
 	for (size_t i = 0; i < set->count; i++)
 		f->anc[f->anc_count++] = set->items[i].node;
 	return true;
@@ -385,20 +369,19 @@ static const SchemaField *form_child(const SchemaField *obj, const char *key)
 	return NULL;
 }
 
-static bool form_keys_add(char ***keys, size_t *n, const char *key)
+/* Appends key to the NULL-terminated list *keys (n keys, room for *cap
+ * pointers) unless it is there already. */
+static bool form_keys_add(char ***keys, size_t *n, size_t *cap, const char *key)
 {
-	char **k;
-
 	for (size_t i = 0; i < *n; i++)
 		if (strcmp((*keys)[i], key) == 0)
 			return true;
-	k = realloc(*keys, (*n + 2) * sizeof *k);
-	if (!k)
+	/* room for the key and the NULL after it */
+	if (!array_reserve(keys, cap, *n + 1, sizeof **keys))
 		return false;
-	*keys = k;
-	if (!(k[*n] = strdup(key)))
+	if (!((*keys)[*n] = strdup(key)))
 		return false;
-	k[++*n] = NULL;
+	(*keys)[++*n] = NULL;
 	return true;
 }
 
@@ -412,7 +395,7 @@ static bool form_choice_build(FormCtx *f, const SchemaField *obj, const cJSON *b
 	const cJSON *props = cJSON_GetObjectItemCaseSensitive(node, "properties");
 	const cJSON *title = cJSON_GetObjectItemCaseSensitive(node, "title");
 	const cJSON *m;
-	size_t n = 0;
+	size_t n = 0, cap = 1; /* the calloc'd NULL below */
 	Buf label = BUF_INIT;
 
 	c->branch = node;
@@ -421,13 +404,13 @@ static bool form_choice_build(FormCtx *f, const SchemaField *obj, const cJSON *b
 	if (!c->sets || !c->keys)
 		return false;
 	cJSON_ArrayForEach(m, schema_json_array(req)) {
-		if (cJSON_IsString(m) && !form_keys_add(&c->keys, &n, m->valuestring))
+		if (cJSON_IsString(m) && !form_keys_add(&c->keys, &n, &cap, m->valuestring))
 			return false;
 	}
 	cJSON_ArrayForEach(m, schema_json_object(props)) {
 		const cJSON *cv = cJSON_GetObjectItemCaseSensitive(m, "const");
 
-		if (!form_keys_add(&c->keys, &n, m->string))
+		if (!form_keys_add(&c->keys, &n, &cap, m->string))
 			return false;
 		if (cv && !cJSON_AddItemToObject(c->sets, m->string, cJSON_Duplicate(cv, 1)))
 			return false;
@@ -449,7 +432,7 @@ static bool form_choice_build(FormCtx *f, const SchemaField *obj, const cJSON *b
 	c->label = buf_take(&label);
 	return c->label != NULL;
 oom:
-	buf_free(&label);
+	buf_clear(&label);
 	return false;
 }
 
@@ -583,7 +566,7 @@ static bool form_outcome_keys(FormCtx *f, const FormSet *set, const cJSON *node,
 {
 	const cJSON *t = cJSON_IsObject(node) ? schema_ref_target(f->sctx, node) : NULL;
 	const cJSON *nodes[2] = { node, t };
-	size_t nk = 0, nr = 0;
+	size_t nk = 0, nr = 0, kcap = 1, rcap = 1; /* the calloc'd NULLs below */
 
 	*keys = calloc(1, sizeof **keys);
 	*required = calloc(1, sizeof **required);
@@ -596,12 +579,12 @@ static bool form_outcome_keys(FormCtx *f, const FormSet *set, const cJSON *node,
 			continue;
 		cJSON_ArrayForEach(m, schema_json_object(
 					      cJSON_GetObjectItemCaseSensitive(nodes[i], "properties"))) {
-			if (!form_declared_plainly(set, m->string) && !form_keys_add(keys, &nk, m->string))
+			if (!form_declared_plainly(set, m->string) && !form_keys_add(keys, &nk, &kcap, m->string))
 				return false;
 		}
 		cJSON_ArrayForEach(m, schema_json_array(
 					      cJSON_GetObjectItemCaseSensitive(nodes[i], "required"))) {
-			if (cJSON_IsString(m) && !form_keys_add(required, &nr, m->valuestring))
+			if (cJSON_IsString(m) && !form_keys_add(required, &nr, &rcap, m->valuestring))
 				return false;
 		}
 	}
@@ -712,12 +695,12 @@ static void form_not_text(FormCtx *f, SchemaField *fld, const FormSet *set)
 		ok = buf_puts(&b, "must not match the schema under \"not\"");
 	}
 	if (!ok) {
-		buf_free(&b);
+		buf_clear(&b);
 		form_fail(f, ST_E_NOMEM, "", "");
 		return;
 	}
 	fld->not_text = b.len ? buf_take(&b) : NULL;
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 /* 1 the condition holds for value, 0 it does not, -1 it cannot be
@@ -734,7 +717,7 @@ static int form_cond_holds(const SchemaCond *c, const cJSON *value)
 	if (!value && !(value = empty = cJSON_CreateObject()))
 		return -1;
 	r = schema_validate(c->if_node, value, &issues, &err) != ST_OK ? -1 : issues.count == 0;
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	cJSON_Delete(empty);
 	return r;
 }
@@ -822,7 +805,7 @@ bool schema_map_key_check(const SchemaField *map, const char *key, char *why, si
 		if (bad)
 			snprintf(why, whylen, "the name \"%s\" is not allowed: %s", key,
 				 issues.count ? issues.items[0].message : "no name is");
-		schema_issues_free(&issues);
+		schema_issues_clear(&issues);
 		cJSON_Delete(name);
 		if (bad)
 			return false;
@@ -843,10 +826,10 @@ bool schema_map_key_check(const SchemaField *map, const char *key, char *why, si
 			snprintf(why, whylen, "the name \"%s\" must match %s", key, pats.data);
 		else
 			snprintf(why, whylen, "the name \"%s\" is not one this object allows", key);
-		buf_free(&pats);
+		buf_clear(&pats);
 		return false;
 	}
-	buf_free(&pats);
+	buf_clear(&pats);
 	return true;
 }
 
@@ -911,14 +894,9 @@ static bool form_children(FormCtx *f, SchemaField *fld, const FormSet *set, size
 				seen = strcmp(keys[k], p->string) == 0;
 			if (seen)
 				continue;
-			if (nkeys == cap) {
-				const char **nk = realloc(keys, (cap = cap ? cap * 2 : 16) * sizeof *nk);
-
-				if (!nk) {
-					ok = form_fail(f, ST_E_NOMEM, "", "");
-					break;
-				}
-				keys = nk;
+			if (!array_reserve(&keys, &cap, nkeys, sizeof *keys)) {
+				ok = form_fail(f, ST_E_NOMEM, "", "");
+				break;
 			}
 			keys[nkeys++] = p->string;
 		}
@@ -1173,7 +1151,7 @@ Status schema_form_load(const cJSON *schema, SchemaField **root_out, Error *err)
 	f.sctx = &sctx;
 	*root_out = form_build(&f, &seeds, NULL, "", NULL, NULL, 0);
 	free(f.anc);
-	schema_ctx_free(&sctx);
+	schema_ctx_clear(&sctx);
 	return f.st;
 }
 
@@ -1253,6 +1231,6 @@ const SchemaField *schema_field_find(const SchemaField *root, const char *pointe
 			next = f->additional;
 		f = next;
 	}
-	buf_free(&tok);
+	buf_clear(&tok);
 	return f;
 }

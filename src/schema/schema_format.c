@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/schema_internal.h"
+#include "schema/private.h"
 
 static bool fm_digit(char c) { return c >= '0' && c <= '9'; }
 static bool fm_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/schema_internal.h"
+#include "schema/private.h"
 
 #define IDNA_MAX_CPS 256
 
@@ -33,7 +33,7 @@ typedef struct Idna {
 	pcre2_match_data *md;
 } Idna;
 
-static void idna_free(Idna *x)
+static void idna_clear(Idna *x)
 {
 	pcre2_code_free(x->gc);
 	pcre2_code_free(x->script);
@@ -61,7 +61,7 @@ static bool idna_init(Idna *x)
 			       "(\\p{bc=NSM})");
 	x->md = pcre2_match_data_create(16, NULL);
 	if (!x->gc || !x->script || !x->bidi || !x->md) {
-		idna_free(x);
+		idna_clear(x);
 		return false;
 	}
 	return true;
@@ -429,7 +429,7 @@ typedef struct IdnaLabel {
 bool schema_idna_hostname(const char *s, bool idn)
 {
 	IdnaLabel *labels = NULL;
-	size_t nl = 0, total = 0;
+	size_t nl = 0, labels_cap = 0, total = 0;
 	bool ok = true, any_rtl = false;
 	Idna x;
 
@@ -440,21 +440,18 @@ bool schema_idna_hostname(const char *s, bool idn)
 	for (const char *p = s; ok;) {
 		const char *e = p;
 		size_t dl = 0, len;
-		IdnaLabel *l, *grown;
+		IdnaLabel *l;
 		char enc[IDNA_MAX_CPS * 4 + 8];
 		bool ascii = true;
 
 		while (*e && !(dl = idna_dot(e, idn)))
 			e++;
 		len = (size_t)(e - p);
-		grown = realloc(labels, (nl + 1) * sizeof *labels);
-		if (!grown || !len || len > IDNA_MAX_CPS) {
-			if (grown)
-				labels = grown;
+		if (!array_reserve(&labels, &labels_cap, nl, sizeof *labels) || !len ||
+		    len > IDNA_MAX_CPS) {
 			ok = false;
 			break;
 		}
-		labels = grown;
 		l = &labels[nl++];
 		for (size_t i = 0; i < len; i++)
 			ascii &= (unsigned char)p[i] < 0x80;
@@ -513,6 +510,6 @@ bool schema_idna_hostname(const char *s, bool idn)
 	for (size_t i = 0; ok && any_rtl && i < nl; i++)
 		ok = idna_bidi_label(&x, labels[i].cps, labels[i].n);
 	free(labels);
-	idna_free(&x);
+	idna_clear(&x);
 	return ok;
 }

@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/schema_internal.h"
-#include "util/json.h"
-#include "util/jsonptr.h"
+#include "schema/private.h"
+#include "util/lib.h"
 
 #define LINT_MAX_DEPTH 512
 
@@ -423,10 +422,10 @@ static void lint_default(LintCtx *l, const cJSON *node, const char *ptr, bool se
 				 "the default %.60s%s does not fit the field's own schema: %s",
 				 shown.data, shown.len > 60 ? "..." : "", why.data);
 	}
-	buf_free(&why);
-	buf_free(&shown);
+	buf_clear(&why);
+	buf_clear(&shown);
 	free(dp);
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 }
 
 /* Per-property warnings, on the merged view of the property. */
@@ -736,7 +735,7 @@ static Status lint_document(const cJSON *schema, const char *prefix, LintReport 
 		return st;
 	if (cJSON_IsObject(schema))
 		lint_node(&l, schema, "", 0);
-	schema_ctx_free(&l.sctx);
+	schema_ctx_clear(&l.sctx);
 	return l.st;
 }
 
@@ -747,7 +746,7 @@ Status schema_lint(const cJSON *schema, LintReport *out, Error *err)
 	memset(out, 0, sizeof *out);
 	st = lint_document(schema, "", out, err);
 	if (st != ST_OK)
-		lint_report_free(out);
+		lint_report_clear(out);
 	return st;
 }
 
@@ -893,6 +892,6 @@ Status schema_lint_manifest(const cJSON *manifest, LintReport *out, Error *err)
 	if (st == ST_OK)
 		st = l.st;
 	if (st != ST_OK)
-		lint_report_free(out);
+		lint_report_clear(out);
 	return st;
 }

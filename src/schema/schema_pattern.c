@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/schema_internal.h"
+#include "schema/private.h"
 
 /* Each {n,m} count at most this (beyond it a pattern is a mistake). */
 #define SCHEMA_RX_MAX_COUNT 1000
@@ -83,24 +83,13 @@ static bool rx_putcp(SchemaRx *rx, unsigned long cp)
 	return rx_put(rx, tmp);
 }
 
-static int rx_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* n hex digits at p, or -1. */
 static long rx_hexn(const char *p, int n)
 {
 	long v = 0;
 
 	for (int i = 0; i < n; i++) {
-		int d = rx_hex(p[i]);
+		int d = schema_hex_digit(p[i]);
 
 		if (d < 0)
 			return -1;
@@ -121,8 +110,8 @@ static long rx_unicode_escape(SchemaRx *rx)
 		const char *q = p + 1;
 
 		cp = 0;
-		while (rx_hex(*q) >= 0 && cp <= 0x10FFFF)
-			cp = cp * 16 + rx_hex(*q++);
+		while (schema_hex_digit(*q) >= 0 && cp <= 0x10FFFF)
+			cp = cp * 16 + schema_hex_digit(*q++);
 		if (q == p + 1 || *q != '}' || cp > 0x10FFFF)
 			return -1;
 		rx->p = q + 1;
@@ -197,7 +186,7 @@ static bool rx_property(SchemaRx *rx, bool negated)
 		ok = ok && buf_append(&tmp, start, (size_t)(end - start));
 	ok = ok && buf_puts(&tmp, "}");
 	ok = ok ? rx_put(rx, tmp.data) : rx_put(rx, NULL);
-	buf_free(&tmp);
+	buf_clear(&tmp);
 	rx->p = end + 1;
 	return ok;
 }
@@ -353,7 +342,7 @@ static bool rx_class(SchemaRx *rx)
 			ok = ok && rx_put(rx, negated ? ")(?s:.))" : ")");
 		}
 	}
-	buf_free(&body);
+	buf_clear(&body);
 	return ok;
 }
 
@@ -616,19 +605,19 @@ SchemaRegex *schema_regex_compile(const char *pattern, char *msg, size_t msglen)
 		return NULL;
 	}
 	if (!rx_translate(&rx) || !rx_put(&rx, "")) {
-		buf_free(&rx.out);
+		buf_clear(&rx.out);
 		return NULL;
 	}
 	re = calloc(1, sizeof *re);
 	if (!re) {
-		buf_free(&rx.out);
+		buf_clear(&rx.out);
 		snprintf(msg, msglen, "out of memory");
 		return NULL;
 	}
 	re->code = pcre2_compile((PCRE2_SPTR)rx.out.data, rx.out.len,
 				 PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY | PCRE2_NEVER_BACKSLASH_C,
 				 &code, &off, NULL);
-	buf_free(&rx.out);
+	buf_clear(&rx.out);
 	if (!re->code) {
 		PCRE2_UCHAR why[256];
 

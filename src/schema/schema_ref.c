@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/schema_internal.h"
-#include "util/jsonptr.h"
+#include "schema/private.h"
+#include "util/lib.h"
 
 /* ------------------------------------------------------------ keywords */
 
@@ -233,17 +233,6 @@ static bool schema_kw_index(SchemaCtx *ctx, const cJSON *node)
 
 /* ------------------------------------------------------------ URIs */
 
-static int schema_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 typedef struct SchemaUri {
 	const char *scheme, *auth, *path, *query, *frag;
 	size_t scheme_len, auth_len, path_len, query_len, frag_len;
@@ -400,10 +389,10 @@ char *schema_uri_resolve(const char *base, const char *ref)
 	if (ok && r.has_frag)
 		ok = buf_putc(&out, '#') && buf_append(&out, r.frag, r.frag_len);
 	ok = ok && buf_puts(&out, "");
-	buf_free(&path);
-	buf_free(&merged);
+	buf_clear(&path);
+	buf_clear(&merged);
 	if (!ok) {
-		buf_free(&out);
+		buf_clear(&out);
 		return NULL;
 	}
 	return buf_take(&out);
@@ -418,7 +407,7 @@ static bool schema_frag_decode(const char *frag, Buf *out)
 	for (const char *p = frag; *p; p++) {
 		int hi, lo;
 
-		if (p[0] == '%' && (hi = schema_hexval(p[1])) >= 0 && (lo = schema_hexval(p[2])) >= 0) {
+		if (p[0] == '%' && (hi = schema_hex_digit(p[1])) >= 0 && (lo = schema_hex_digit(p[2])) >= 0) {
 			char c = (char)(hi * 16 + lo);
 
 			if (c == '\0' || !buf_putc(out, c))
@@ -444,16 +433,10 @@ static const char *schema_ctx_intern(SchemaCtx *ctx, char *s)
 {
 	if (!s)
 		return NULL;
-	if (ctx->strings_count == ctx->strings_cap) {
-		size_t cap = ctx->strings_cap ? ctx->strings_cap * 2 : 16;
-		char **n = realloc(ctx->strings, cap * sizeof *n);
-
-		if (!n) {
-			free(s);
-			return NULL;
-		}
-		ctx->strings = n;
-		ctx->strings_cap = cap;
+	if (!array_reserve(&ctx->strings, &ctx->strings_cap, ctx->strings_count,
+			   sizeof *ctx->strings)) {
+		free(s);
+		return NULL;
 	}
 	ctx->strings[ctx->strings_count++] = s;
 	return s;
@@ -466,15 +449,8 @@ static bool schema_ctx_name(SchemaCtx *ctx, char kind, const char *uri, const cJ
 	for (size_t i = 0; i < ctx->names_count; i++)
 		if (ctx->names[i].kind == kind && !strcmp(ctx->names[i].uri, uri))
 			return true; /* the first one found wins */
-	if (ctx->names_count == ctx->names_cap) {
-		size_t cap = ctx->names_cap ? ctx->names_cap * 2 : 16;
-		SchemaName *n = realloc(ctx->names, cap * sizeof *n);
-
-		if (!n)
-			return false;
-		ctx->names = n;
-		ctx->names_cap = cap;
-	}
+	if (!array_reserve(&ctx->names, &ctx->names_cap, ctx->names_count, sizeof *ctx->names))
+		return false;
 	ctx->names[ctx->names_count++] = (SchemaName){ kind, uri, node };
 	return true;
 }
@@ -539,7 +515,7 @@ const cJSON *schema_ctx_resolve(const SchemaCtx *ctx, const cJSON *node, const c
 	} else {
 		t = schema_ctx_named(ctx, 'a', abs);
 	}
-	buf_free(&b);
+	buf_clear(&b);
 	free(res);
 	free(abs);
 	return t;
@@ -602,15 +578,8 @@ static bool schema_check_add(SchemaCheck *c, const cJSON *node, char *pointer,
 		free(pointer);
 		return schema_check_nomem(c);
 	}
-	if (ctx->order_count == ctx->order_cap) {
-		size_t cap = ctx->order_cap ? ctx->order_cap * 2 : 64;
-		const cJSON **o = realloc(ctx->order, cap * sizeof *o);
-
-		if (!o)
-			return schema_check_nomem(c);
-		ctx->order = o;
-		ctx->order_cap = cap;
-	}
+	if (!array_reserve(&ctx->order, &ctx->order_cap, ctx->order_count, sizeof *ctx->order))
+		return schema_check_nomem(c);
 	ctx->order[ctx->order_count++] = node;
 	if (!cJSON_IsObject(node))
 		return true;
@@ -798,7 +767,7 @@ static bool schema_check_ref(SchemaCheck *c, const cJSON *node, const cJSON *ref
 			base = res ? schema_ctx_intern(ctx, res) : NULL;
 			ok = base && schema_frag_decode(hash ? hash + 1 : "", &b) &&
 			     schema_check_add(c, t, buf_take(&b), base) && schema_check_tree(c, t, 0);
-			buf_free(&b);
+			buf_clear(&b);
 			if (!ok && c->st == ST_OK)
 				schema_check_nomem(c);
 		}
@@ -954,10 +923,10 @@ Status schema_ctx_init_opts(SchemaCtx *ctx, const cJSON *root, const SchemaOptio
 	 * resolved (a stopped first pass leaves nothing worth searching). */
 	for (size_t i = 0; go && i < ctx->order_count; i++)
 		go = schema_check_cycles(&c, ctx->order[i], 0);
-	schema_map_free(&c.color);
+	schema_map_clear(&c.color);
 	ctx->clean = go && c.unsafe == 0;
 	if (c.st != ST_OK) {
-		schema_ctx_free(ctx);
+		schema_ctx_clear(ctx);
 		return c.st;
 	}
 	return ST_OK;
@@ -969,7 +938,7 @@ Status schema_ctx_init(SchemaCtx *ctx, const cJSON *root, LintReport *collect,
 	return schema_ctx_init_opts(ctx, root, NULL, collect, prefix, err);
 }
 
-void schema_ctx_free(SchemaCtx *ctx)
+void schema_ctx_clear(SchemaCtx *ctx)
 {
 	for (size_t i = 0; i < ctx->pointers.cap; i++)
 		if (ctx->pointers.keys && ctx->pointers.keys[i])
@@ -984,12 +953,12 @@ void schema_ctx_free(SchemaCtx *ctx)
 		free(ctx->strings[i]);
 	free(ctx->strings);
 	free(ctx->names);
-	schema_map_free(&ctx->pointers);
-	schema_map_free(&ctx->regexes);
-	schema_map_free(&ctx->refs);
-	schema_map_free(&ctx->dynrefs);
-	schema_map_free(&ctx->bases);
-	schema_map_free(&ctx->keywords);
+	schema_map_clear(&ctx->pointers);
+	schema_map_clear(&ctx->regexes);
+	schema_map_clear(&ctx->refs);
+	schema_map_clear(&ctx->dynrefs);
+	schema_map_clear(&ctx->bases);
+	schema_map_clear(&ctx->keywords);
 	free(ctx->order);
 	memset(ctx, 0, sizeof *ctx);
 }

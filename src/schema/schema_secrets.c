@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/schema_internal.h"
-#include "util/jsonptr.h"
+#include "schema/private.h"
+#include "util/lib.h"
 
 typedef struct SecSet {
 	const cJSON **items;
@@ -72,15 +72,8 @@ static bool sec_collect(SecCtx *s, SecSet *set, const cJSON *node)
 		s->st = schema_merge_overflow(s->sctx, node, s->err);
 		return false;
 	}
-	if (set->count == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 8;
-		const cJSON **items = realloc(set->items, cap * sizeof *items);
-
-		if (!items)
-			return sec_nomem(s);
-		set->items = items;
-		set->cap = cap;
-	}
+	if (!array_reserve(&set->items, &set->cap, set->count, sizeof *set->items))
+		return sec_nomem(s);
 	set->items[set->count++] = node;
 	return schema_each_inplace(s->sctx, node, sec_collect_visit, arg) && s->st == ST_OK;
 }
@@ -108,15 +101,9 @@ static bool sec_add(SecCtx *s, const char *pointer)
 					  "large to handle", SCHEMA_MAX_SECRETS);
 		return false;
 	}
-	if (s->count + 1 >= s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 8;
-		char **p = realloc(s->paths, cap * sizeof *p);
-
-		if (!p)
-			return sec_nomem(s);
-		s->paths = p;
-		s->cap = cap;
-	}
+	/* and one more for the NULL that ends the list */
+	if (!array_reserve(&s->paths, &s->cap, s->count + 1, sizeof *s->paths))
+		return sec_nomem(s);
 	s->paths[s->count] = strdup(pointer);
 	if (!s->paths[s->count])
 		return sec_nomem(s);
@@ -258,15 +245,8 @@ static bool sec_patterns(SecCtx *s, const SecSet *set, const char *pointer, size
 		return true;
 	if (sec_is_secret(set) && !sec_add(s, pointer))
 		return false;
-	if (s->anc_count + set->count > s->anc_cap) {
-		size_t cap = (s->anc_count + set->count) * 2;
-		const cJSON **a = realloc(s->anc, cap * sizeof *a);
-
-		if (!a)
-			return sec_nomem(s);
-		s->anc = a;
-		s->anc_cap = cap;
-	}
+	if (!array_reserve_n(&s->anc, &s->anc_cap, s->anc_count, set->count, sizeof *s->anc))
+		return sec_nomem(s);
 	for (size_t i = 0; i < set->count; i++)
 		s->anc[s->anc_count++] = set->items[i];
 	for (size_t i = 0; ok && i < set->count; i++) {
@@ -362,7 +342,7 @@ static bool sec_paths(SecCtx *s, const SecSet *set, const cJSON *value, Buf *ptr
 static Status sec_finish(SecCtx *s, SchemaCtx *sctx, char ***out)
 {
 	free(s->anc);
-	schema_ctx_free(sctx);
+	schema_ctx_clear(sctx);
 	if (s->st == ST_OK && !s->paths) {
 		s->paths = calloc(1, sizeof *s->paths);
 		if (!s->paths)
@@ -413,7 +393,7 @@ Status schema_secret_paths(const cJSON *schema, const cJSON *config, char ***out
 		sec_nomem(&s);
 	else if (sec_collect(&s, &root, schema))
 		sec_paths(&s, &root, config, &ptr, 0);
-	buf_free(&ptr);
+	buf_clear(&ptr);
 	free(root.items);
 	return sec_finish(&s, &sctx, out);
 }

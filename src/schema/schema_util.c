@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/schema_internal.h"
-#include "util/json.h"
+#include "schema/private.h"
+#include "util/lib.h"
 
 /* ------------------------------------------------------------ map */
 
@@ -88,11 +88,22 @@ void *schema_map_get(const SchemaMap *m, const void *key, bool *found)
 	return NULL;
 }
 
-void schema_map_free(SchemaMap *m)
+void schema_map_clear(SchemaMap *m)
 {
 	free(m->keys);
 	free(m->vals);
 	memset(m, 0, sizeof *m);
+}
+
+int schema_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 /* ------------------------------------------------------------ types */
@@ -117,11 +128,6 @@ SchemaType schema_type_from_name(const char *name, bool *known)
 		}
 	}
 	return SCHEMA_ANY;
-}
-
-const char *schema_type_name(SchemaType t)
-{
-	return t <= SCHEMA_NULL ? schema_type_names[t] : "any";
 }
 
 SchemaType schema_node_type(const cJSON *node, bool *nullable)
@@ -225,7 +231,7 @@ char *schema_title_case(const char *key)
 			ok = buf_putc(&b, (char)(word_start ? toupper(c) : c));
 		word_start = false;
 		if (!ok) {
-			buf_free(&b);
+			buf_clear(&b);
 			return NULL;
 		}
 	}
@@ -395,15 +401,8 @@ bool schema_issues_add(SchemaIssues *list, const char *pointer, const char *mess
 		if (strcmp(list->items[i].pointer, pointer) == 0 &&
 		    strcmp(list->items[i].message, message) == 0)
 			return true;
-	if (list->count == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 8;
-		SchemaIssue *items = realloc(list->items, cap * sizeof *items);
-
-		if (!items)
-			return false;
-		list->items = items;
-		list->cap = cap;
-	}
+	if (!array_reserve(&list->items, &list->cap, list->count, sizeof *list->items))
+		return false;
 	it = &list->items[list->count];
 	it->pointer = strdup(pointer);
 	it->message = strdup(message);
@@ -416,28 +415,17 @@ bool schema_issues_add(SchemaIssues *list, const char *pointer, const char *mess
 	return true;
 }
 
-bool schema_issues_addf(SchemaIssues *list, const char *pointer, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	return schema_issues_add(list, pointer, msg);
-}
-
 bool schema_issues_move(SchemaIssues *dst, SchemaIssues *src)
 {
 	bool ok = true;
 
 	for (size_t i = 0; i < src->count && ok; i++)
 		ok = schema_issues_add(dst, src->items[i].pointer, src->items[i].message);
-	schema_issues_free(src);
+	schema_issues_clear(src);
 	return ok;
 }
 
-void schema_issues_free(SchemaIssues *issues)
+void schema_issues_clear(SchemaIssues *issues)
 {
 	if (!issues)
 		return;
@@ -464,7 +452,7 @@ char *schema_issues_join(const SchemaIssues *issues, const char *sep)
 					it->message);
 	}
 	if (!ok) {
-		buf_free(&b);
+		buf_clear(&b);
 		return NULL;
 	}
 	return buf_take(&b);
@@ -507,15 +495,8 @@ bool schema_lint_add(LintReport *r, LintLevel level, const char *prefix, const c
 		    strcmp(f->message, msg) == 0)
 			return true;
 	}
-	if (r->count == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 8;
-		LintFinding *items = realloc(r->items, cap * sizeof *items);
-
-		if (!items)
-			return false;
-		r->items = items;
-		r->cap = cap;
-	}
+	if (!array_reserve(&r->items, &r->cap, r->count, sizeof *r->items))
+		return false;
 	f = &r->items[r->count];
 	f->level = level;
 	f->pointer = malloc(plen + qlen + 1);
@@ -536,7 +517,7 @@ bool schema_lint_add(LintReport *r, LintLevel level, const char *prefix, const c
 	return true;
 }
 
-void lint_report_free(LintReport *r)
+void lint_report_clear(LintReport *r)
 {
 	if (!r)
 		return;

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "schema/schema_internal.h"
-#include "util/json.h"
+#include "schema/private.h"
+#include "util/lib.h"
 
 /* A keyword of the node being applied (v->k is its index). */
 #define KW(name) (k[SKW_##name])
@@ -229,7 +229,7 @@ static bool schema_val_type(SchemaVal *v, const cJSON *node, const cJSON *value,
 			ok = buf_puts(&msg, schema_type_phrase(names[i]));
 	}
 	ok = ok && schema_val_issue(v, out, msg.data);
-	buf_free(&msg);
+	buf_clear(&msg);
 	v->hard++;
 	return ok || schema_val_nomem(v);
 }
@@ -308,7 +308,7 @@ static bool schema_val_content(SchemaVal *v, const cJSON *node, const char *s, S
 	bool ok = true;
 
 	if (enc && !strcmp(enc, "base64") && !schema_base64(s, &raw)) {
-		buf_free(&raw);
+		buf_clear(&raw);
 		return schema_val_issue(v, out, "must be base64 text");
 	}
 	if (media && !strcmp(media, "application/json")) {
@@ -319,7 +319,7 @@ static bool schema_val_content(SchemaVal *v, const cJSON *node, const char *s, S
 			ok = schema_val_issue(v, out, "must be a JSON document");
 		cJSON_Delete(doc);
 	}
-	buf_free(&raw);
+	buf_clear(&raw);
 	return ok;
 }
 
@@ -442,7 +442,7 @@ static bool schema_val_test(SchemaVal *v, const cJSON *sub, const cJSON *value, 
 	valid = v->fails == fails;
 	v->fails = fails;
 	v->hard = hard;
-	schema_issues_free(&tmp);
+	schema_issues_clear(&tmp);
 	return valid;
 }
 
@@ -680,7 +680,7 @@ static bool schema_val_object(SchemaVal *v, const cJSON *node, const cJSON *valu
 				ok = schema_val_issue(v, out, msg);
 			}
 			schema_val_pop(v, old);
-			schema_issues_free(&tmp);
+			schema_issues_clear(&tmp);
 			cJSON_Delete(key);
 			if (!ok)
 				return false;
@@ -791,7 +791,7 @@ static bool schema_val_branches(SchemaVal *v, const cJSON **list, size_t n, bool
 		}
 	}
 	for (size_t i = 0; i < done; i++)
-		schema_issues_free(&tries[i]);
+		schema_issues_clear(&tries[i]);
 	free(tries);
 	return ok;
 }
@@ -828,7 +828,7 @@ static bool schema_val_choices(SchemaVal *v, const cJSON *node, const cJSON *val
 		ok = buf_puts(&msg, "must equal ") && schema_render_value(&msg, cn) &&
 		     schema_val_issue(v, out, msg.data);
 	}
-	buf_free(&msg);
+	buf_clear(&msg);
 	return ok || schema_val_nomem(v);
 }
 
@@ -933,15 +933,8 @@ static bool schema_val_scope_push(SchemaVal *v, const char *base, bool *pushed)
 	if (v->scope_count && (v->scope[v->scope_count - 1] == base ||
 			       !strcmp(v->scope[v->scope_count - 1], base)))
 		return true;
-	if (v->scope_count == v->scope_cap) {
-		size_t cap = v->scope_cap ? v->scope_cap * 2 : 16;
-		const char **s = realloc(v->scope, cap * sizeof *s);
-
-		if (!s)
-			return schema_val_nomem(v);
-		v->scope = s;
-		v->scope_cap = cap;
-	}
+	if (!array_reserve(&v->scope, &v->scope_cap, v->scope_count, sizeof *v->scope))
+		return schema_val_nomem(v);
 	v->scope[v->scope_count++] = base;
 	*pushed = true;
 	return true;
@@ -984,7 +977,7 @@ static bool schema_val_inplace(SchemaVal *v, const cJSON *node, const cJSON *val
 			v->hard++;
 			ok = (schema_val_not_message(&msg, r.not_) && schema_val_issue(v, out, msg.data)) ||
 			     schema_val_nomem(v);
-			buf_free(&msg);
+			buf_clear(&msg);
 		}
 	}
 	if (ok && r.if_) {
@@ -1067,7 +1060,7 @@ static Status schema_val_run(SchemaCtx *ctx, const cJSON *node, const cJSON *val
 	if (!buf_puts(&v.ptr, pointer ? pointer : ""))
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	schema_val_node(&v, node, value, out, 0, NULL);
-	buf_free(&v.ptr);
+	buf_clear(&v.ptr);
 	free(v.scope);
 	return v.st;
 }
@@ -1115,7 +1108,7 @@ Status schema_validate_compiled(SchemaCompiled *c, const cJSON *value, SchemaIss
 	c->ctx.steps = 0; /* the budget is per validation */
 	st = schema_val_run(&c->ctx, c->ctx.root, value, "", out, err);
 	if (st != ST_OK)
-		schema_issues_free(out);
+		schema_issues_clear(out);
 	return st;
 }
 
@@ -1123,7 +1116,7 @@ void schema_compiled_free(SchemaCompiled *c)
 {
 	if (!c)
 		return;
-	schema_ctx_free(&c->ctx);
+	schema_ctx_clear(&c->ctx);
 	free(c);
 }
 

@@ -1,7 +1,7 @@
 /* Values: the initial form values from defaults, defaults filled into an
  * existing config, and form text coerced to each field's JSON type.
  *
- * Defaults rules (SPEC §4): a field's own "default" wins (a node's own
+ * Defaults rules (DESIGN §Schema-driven configs): a field's own "default" wins (a node's own
  * default over its $ref's); an object without one gets an object holding
  * its properties' defaults, recursively, when any exist; arrays only get
  * an explicit default. allOf members all contribute; of a oneOf/anyOf
@@ -17,8 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "schema/schema_internal.h"
-#include "util/json.h"
+#include "schema/private.h"
+#include "util/lib.h"
 
 typedef struct DefCtx {
 	SchemaCtx *sctx;
@@ -104,15 +104,8 @@ static bool def_on_path(const DefCtx *d, const DefSet *set)
 
 static bool def_push(DefCtx *d, const DefSet *set)
 {
-	if (d->anc_count + set->count > d->anc_cap) {
-		size_t cap = (d->anc_count + set->count) * 2;
-		const cJSON **a = realloc(d->anc, cap * sizeof *a);
-
-		if (!a)
-			return def_nomem(d);
-		d->anc = a;
-		d->anc_cap = cap;
-	}
+	if (!array_reserve_n(&d->anc, &d->anc_cap, d->anc_count, set->count, sizeof *d->anc))
+		return def_nomem(d);
 	for (size_t i = 0; i < set->count; i++)
 		d->anc[d->anc_count++] = set->items[i];
 	return true;
@@ -233,7 +226,7 @@ cJSON *schema_defaults(const cJSON *schema, Error *err)
 	}
 	free(set);
 	free(d.anc);
-	schema_ctx_free(&sctx);
+	schema_ctx_clear(&sctx);
 	return out;
 }
 
@@ -306,7 +299,7 @@ Status schema_apply_defaults(const cJSON *schema, cJSON *config, Error *err)
 		def_apply(&d, set, config, 0);
 	free(set);
 	free(d.anc);
-	schema_ctx_free(&sctx);
+	schema_ctx_clear(&sctx);
 	return d.st;
 }
 
@@ -388,12 +381,12 @@ static Status coerce_choice(const SchemaField *f, const char *text, const char *
 
 		buf_reset(&b);
 		if (!schema_render_value(&b, m)) {
-			buf_free(&b);
+			buf_clear(&b);
 			return error_set(err, ST_E_NOMEM, "out of memory");
 		}
 		match = strcmp(b.data ? b.data : "", cJSON_IsString(m) ? text : trimmed) == 0;
 		if (match) {
-			buf_free(&b);
+			buf_clear(&b);
 			*out = cJSON_Duplicate(m, 1);
 			return *out ? ST_OK : error_set(err, ST_E_NOMEM, "out of memory");
 		}
@@ -419,7 +412,7 @@ static Status coerce_choice(const SchemaField *f, const char *text, const char *
 		schema_render_value(&b, f->const_value);
 	}
 	st = coerce_fail(f, err, text, b.data ? b.data : "is not an allowed value");
-	buf_free(&b);
+	buf_clear(&b);
 	return st;
 }
 

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/internal.h"
+#include "store/private.h"
 
 void store_activity_clear(StoreActivity *a)
 {
@@ -18,14 +18,9 @@ void store_activity_clear(StoreActivity *a)
 	memset(a, 0, sizeof *a);
 }
 
-void store_activity_list_free(StoreActivityList *l)
+void store_activity_list_clear(StoreActivityList *l)
 {
-	if (!l)
-		return;
-	for (size_t i = 0; i < l->count; i++)
-		store_activity_clear(&l->items[i]);
-	free(l->items);
-	memset(l, 0, sizeof *l);
+	STORE_LIST_CLEAR(l, store_activity_clear);
 }
 
 Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
@@ -69,11 +64,7 @@ Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
 		store_stmt_done(s, st);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
-	rc = db_step(st);
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, "recording activity");
-	return ST_OK;
+	return store_step_done(s, st, err, "recording activity");
 }
 
 static Status store_activity_row(DbStmt *st, void *elem, Error *err)
@@ -95,9 +86,9 @@ static Status store_activity_row(DbStmt *st, void *elem, Error *err)
 	return ST_OK;
 }
 
-static void store_activity_list_free_cb(void *list)
+static void store_activity_list_clear_cb(void *list)
 {
-	store_activity_list_free(list);
+	store_activity_list_clear(list);
 }
 
 Status store_activity_list(Store *s, const char *entity_id, long limit, long offset,
@@ -117,7 +108,7 @@ Status store_activity_list(Store *s, const char *entity_id, long limit, long off
 	db_bind_limit(st, 2, limit);
 	db_bind_int64(st, 3, offset > 0 ? offset : 0);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items,
-			     store_activity_row, store_activity_list_free_cb, out, "reading activity",
+			     store_activity_row, store_activity_list_clear_cb, out, "reading activity",
 			     err);
 }
 
@@ -139,6 +130,6 @@ Status store_activity_list_action(Store *s, const char *entity_id, const char *a
 	db_bind_int64(st, 3, after_id > 0 ? after_id : 0);
 	db_bind_limit(st, 4, limit);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items,
-			     store_activity_row, store_activity_list_free_cb, out, "reading activity",
+			     store_activity_row, store_activity_list_clear_cb, out, "reading activity",
 			     err);
 }

@@ -8,11 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store/internal.h"
-#include "util/buf.h"
-#include "util/jsonptr.h"
+#include "store/private.h"
+#include "util/lib.h"
 
-void store_check_report_free(StoreCheckReport *r)
+void store_check_report_clear(StoreCheckReport *r)
 {
 	if (!r)
 		return;
@@ -27,14 +26,12 @@ static bool store_problem(StoreCheckReport *r, const char *fmt, ...)
 
 static bool store_problem(StoreCheckReport *r, const char *fmt, ...)
 {
-	char **grown = realloc(r->problems, (r->count + 1) * sizeof *grown);
 	Buf b = BUF_INIT;
 	char line[1024];
 	va_list ap;
 
-	if (!grown)
+	if (!array_reserve(&r->problems, &r->cap, r->count, sizeof *r->problems))
 		return false;
-	r->problems = grown;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
@@ -70,16 +67,10 @@ static Status store_check_rows(Store *s, StoreCheckReport *r, const char *prefix
 static Status store_count(Store *s, const char *sql, long *out, Error *err)
 {
 	DbStmt *st = store_stmt(s, sql, err);
-	int rc;
 
 	if (!st)
 		return err->status;
-	rc = db_step(st);
-	*out = rc == DB_ROW ? (long)db_col_int64(st, 0) : 0;
-	store_stmt_done(s, st);
-	if (rc != DB_ROW)
-		return store_sql_error(s, rc, err, "checking the database");
-	return ST_OK;
+	return store_step_count(s, st, out, err, "checking the database");
 }
 
 /* Bindings against configs: every binding's path must hold its secret id,
@@ -236,7 +227,7 @@ Status store_check(Store *s, StoreCheckReport *out, Error *err)
 		goto fail;
 	return ST_OK;
 fail:
-	store_check_report_free(out);
+	store_check_report_clear(out);
 	return err->status;
 }
 

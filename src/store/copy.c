@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/internal.h"
-#include "util/buf.h"
+#include "store/private.h"
+#include "util/lib.h"
 
 /* A table and its columns, each with its type: t text, i integer, b blob.
  * In foreign-key order; lease_counts is left out because the destination's
@@ -64,20 +64,13 @@ static Status copy_count(Store *s, const char *table, long *out, Error *err)
 {
 	char sql[128];
 	DbStmt *st;
-	int rc;
 
 	*out = 0;
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
 	st = store_stmt(s, sql, err);
 	if (!st)
 		return err->status;
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = (long)db_col_int64(st, 0);
-	store_stmt_done(s, st);
-	if (rc != DB_ROW)
-		return store_sql_error(s, rc, err, "counting rows");
-	return ST_OK;
+	return store_step_count(s, st, out, err, "counting rows");
 }
 
 /* Binds column i of the source row to the insert, by its declared type. */
@@ -126,11 +119,11 @@ static Status copy_table(Store *src, Store *dst, const CopyTable *t, long *rows,
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	from = store_stmt(src, sel, err);
 	if (!from) {
-		buf_free(&ins);
+		buf_clear(&ins);
 		return error_prefix(err, "reading %s from the source: ", t->name);
 	}
 	to = store_stmt(dst, ins.data, err);
-	buf_free(&ins);
+	buf_clear(&ins);
 	if (!to) {
 		store_stmt_done(src, from);
 		return error_prefix(err, "writing %s at the destination: ", t->name);
@@ -353,6 +346,6 @@ fail:
 done:
 	store_crypto_free(keys);
 	store_read_end(src);
-	buf_free(&held);
+	buf_clear(&held);
 	return res;
 }

@@ -1,4 +1,4 @@
-/* Secrets at rest (SPEC §4): the master key, its check value, the
+/* Secrets at rest (DESIGN §Protection): the master key, its check value, the
  * XChaCha20-Poly1305 material of each version and the keyed fingerprint.
  *
  * The master key (32 bytes) comes from ENVCTL_MASTER_KEY (hex or base64)
@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/internal.h"
-#include "util/fs.h"
+#include "store/private.h"
+#include "util/lib.h"
 
 #define STORE_KDF_CONTEXT "envctlk1"
 #define STORE_SUBKEY_ENC 1
@@ -149,16 +149,11 @@ static Status store_key_read_file(const char *path, unsigned char key[STORE_KEY_
 	return ST_OK;
 }
 
-/* Writes a new key through a private temporary file and link(2): link
- * fails if the key file appeared meanwhile (another console), so an
- * existing key is never overwritten and nobody reads a half-written one. */
-static Status store_key_generate(const char *path, unsigned char key[STORE_KEY_BYTES],
-				 bool *raced, Error *err)
+Status store_key_file_write(const char *path, const char *what, const char *text, size_t len,
+			    bool *raced, Error *err)
 {
-	char tmp[PATH_MAX], text[sodium_base64_ENCODED_LEN(STORE_KEY_BYTES,
-							  sodium_base64_VARIANT_ORIGINAL) + 1];
+	char tmp[PATH_MAX];
 	char *dir, *slash;
-	size_t len;
 	int fd;
 	Status st = ST_OK;
 
@@ -171,34 +166,44 @@ static Status store_key_generate(const char *path, unsigned char key[STORE_KEY_B
 		*slash = '\0';
 		if (!fs_is_dir(dir) && fs_mkdir_p(dir, 0700, err) != ST_OK) {
 			free(dir);
-			return error_prefix(err, "creating the master key directory: ");
+			return error_prefix(err, "creating the %s directory: ", what);
 		}
 	}
 	free(dir);
-	randombytes_buf(key, STORE_KEY_BYTES);
-	sodium_bin2base64(text, sizeof text, key, STORE_KEY_BYTES, sodium_base64_VARIANT_ORIGINAL);
-	len = strlen(text);
-	text[len++] = '\n';
 	snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%08x", path, (long)getpid(), randombytes_random());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		sodium_memzero(text, sizeof text);
-		return error_set(err, ST_E_CRYPTO, "cannot create master key file %s: %s", path,
+	if (fd < 0)
+		return error_set(err, ST_E_CRYPTO, "cannot create %s file %s: %s", what, path,
 				 strerror(errno));
-	}
 	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0)
-		st = error_set(err, ST_E_CRYPTO, "cannot write master key file %s: %s", path,
+		st = error_set(err, ST_E_CRYPTO, "cannot write %s file %s: %s", what, path,
 			       strerror(errno));
-	sodium_memzero(text, sizeof text);
 	close(fd);
 	if (st == ST_OK && link(tmp, path) != 0) {
 		if (errno == EEXIST)
 			*raced = true;
 		else
-			st = error_set(err, ST_E_CRYPTO, "cannot create master key file %s: %s",
-				       path, strerror(errno));
+			st = error_set(err, ST_E_CRYPTO, "cannot create %s file %s: %s", what, path,
+				       strerror(errno));
 	}
 	unlink(tmp);
+	return st;
+}
+
+/* A new random master key, written as base64. */
+static Status store_key_generate(const char *path, unsigned char key[STORE_KEY_BYTES],
+				 bool *raced, Error *err)
+{
+	char text[sodium_base64_ENCODED_LEN(STORE_KEY_BYTES, sodium_base64_VARIANT_ORIGINAL) + 1];
+	size_t len;
+	Status st;
+
+	randombytes_buf(key, STORE_KEY_BYTES);
+	sodium_bin2base64(text, sizeof text, key, STORE_KEY_BYTES, sodium_base64_VARIANT_ORIGINAL);
+	len = strlen(text);
+	text[len++] = '\n';
+	st = store_key_file_write(path, "master key", text, len, raced, err);
+	sodium_memzero(text, sizeof text);
 	if (st != ST_OK || *raced)
 		sodium_memzero(key, STORE_KEY_BYTES);
 	return st;

@@ -16,6 +16,7 @@
 
 #include "store/db_driver.h"
 #include "store/pq.h"
+#include "util/lib.h"
 
 /* Type OIDs from pg_type.h (server headers are not part of libpq-dev). */
 #define DBPG_BOOLOID 16
@@ -101,22 +102,16 @@ static void dbpg_park(DbPg *db)
 		return;
 	while ((r = db->pq.PQgetResult(db->conn)) != NULL) {
 		if (st->qhead + st->qlen == st->qcap) {
-			size_t cap = st->qcap ? st->qcap * 2 : 64;
-			PGresult **q;
-
 			if (st->qhead) {
-				memmove(st->queue, st->queue + st->qhead, st->qlen * sizeof *q);
+				memmove(st->queue, st->queue + st->qhead,
+					st->qlen * sizeof *st->queue);
 				st->qhead = 0;
 			}
-			q = st->qlen == st->qcap ? realloc(st->queue, cap * sizeof *q) : st->queue;
-			if (!q) {
+			if (!array_reserve(&st->queue, &st->qcap, st->qlen, sizeof *st->queue)) {
 				db->pq.PQclear(r);
 				st->lost = true;
 				continue;
 			}
-			st->queue = q;
-			if (st->qlen == st->qcap)
-				st->qcap = cap;
 		}
 		st->queue[st->qhead + st->qlen++] = r;
 	}

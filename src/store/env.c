@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/internal.h"
-#include "util/term.h"
+#include "store/private.h"
+#include "util/lib.h"
 
 #define ENV_COLS                                                                          \
 	"e.id, e.name, e.description, e.driver, e.status, e.provider, e.config, e.metadata, " \
@@ -85,6 +85,25 @@ static Status store_env_name_check(const StoreEnv *e, Error *err)
 	return ST_E_INVALID;
 }
 
+/* Binds ?1..?8 the same way for insert and update (the id, then the
+ * columns an operator edits, with the defaults a new row gets). Out of
+ * memory for the JSON texts, st is done and err says so. */
+static Status store_env_bind(Store *s, DbStmt *st, const StoreEnv *e, Error *err)
+{
+	store_bind_text(st, 1, e->id);
+	store_bind_text(st, 2, e->name ? e->name : "");
+	store_bind_text(st, 3, e->description ? e->description : "");
+	store_bind_text(st, 4, e->driver ? e->driver : "sandbox");
+	store_bind_text(st, 5, e->status ? e->status : env_status_text(ENV_ACTIVE));
+	store_bind_text(st, 6, e->provider ? e->provider : "");
+	if (store_bind_json(st, 7, e->config, "{}") != DB_OK ||
+	    store_bind_json(st, 8, e->metadata, "{}") != DB_OK) {
+		store_stmt_done(s, st);
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	}
+	return ST_OK;
+}
+
 Status store_env_insert(Store *s, StoreEnv *e, Error *err)
 {
 	DbStmt *st;
@@ -106,17 +125,8 @@ Status store_env_insert(Store *s, StoreEnv *e, Error *err)
 			err);
 	if (!st)
 		return err->status;
-	store_bind_text(st, 1, e->id);
-	store_bind_text(st, 2, e->name ? e->name : "");
-	store_bind_text(st, 3, e->description ? e->description : "");
-	store_bind_text(st, 4, e->driver ? e->driver : "sandbox");
-	store_bind_text(st, 5, e->status ? e->status : "active");
-	store_bind_text(st, 6, e->provider ? e->provider : "");
-	if (store_bind_json(st, 7, e->config, "{}") != DB_OK ||
-	    store_bind_json(st, 8, e->metadata, "{}") != DB_OK) {
-		store_stmt_done(s, st);
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	}
+	if (store_env_bind(s, st, e, err) != ST_OK)
+		return err->status;
 	store_bind_text(st, 9, e->created_at);
 	store_bind_text(st, 10, e->updated_at);
 	rc = db_step(st);
@@ -141,17 +151,8 @@ Status store_env_update(Store *s, StoreEnv *e, Error *err)
 			err);
 	if (!st)
 		return err->status;
-	store_bind_text(st, 1, e->id);
-	store_bind_text(st, 2, e->name ? e->name : "");
-	store_bind_text(st, 3, e->description ? e->description : "");
-	store_bind_text(st, 4, e->driver ? e->driver : "sandbox");
-	store_bind_text(st, 5, e->status ? e->status : "active");
-	store_bind_text(st, 6, e->provider ? e->provider : "");
-	if (store_bind_json(st, 7, e->config, "{}") != DB_OK ||
-	    store_bind_json(st, 8, e->metadata, "{}") != DB_OK) {
-		store_stmt_done(s, st);
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	}
+	if (store_env_bind(s, st, e, err) != ST_OK)
+		return err->status;
 	store_bind_text(st, 9, e->updated_at);
 	rc = db_step(st);
 	if (rc == DB_ROW) {
@@ -214,7 +215,7 @@ Status store_env_delete(Store *s, const char *id, Error *err)
 	return ST_OK;
 }
 
-void store_env_list_free(StoreEnvList *l)
+void store_env_list_clear(StoreEnvList *l)
 {
 	if (!l)
 		return;
@@ -241,9 +242,9 @@ static Status store_env_row(DbStmt *st, void *elem, Error *err)
 	return oom ? error_set(err, ST_E_NOMEM, "out of memory listing environments") : ST_OK;
 }
 
-static void store_env_list_free_cb(void *list)
+static void store_env_list_clear_cb(void *list)
 {
-	store_env_list_free(list);
+	store_env_list_clear(list);
 }
 
 /* Last probe through probes_env_created, active leases through the
@@ -276,7 +277,7 @@ Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Erro
 	store_bind_text(st, 1, f ? f->status : NULL);
 	store_bind_text(st, 2, f ? f->provider : NULL);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items, store_env_row,
-			     store_env_list_free_cb, out, "listing environments", err);
+			     store_env_list_clear_cb, out, "listing environments", err);
 }
 
 /* Calls fn for one borrowed row at a time, freed after the call. */
@@ -355,7 +356,6 @@ Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ct
 	char sql[2048], lower[512];
 	DbStmt *st;
 	int sort = w->sort >= 0 && w->sort < STORE_ENV_SORT_COUNT ? w->sort : STORE_ENV_SORT_NAME;
-	int rc;
 
 	/* The filter is matched case-insensitively, like the table's own. */
 	lower[0] = '\0';
@@ -376,12 +376,8 @@ Status store_env_each(Store *s, const StoreEnvWindow *w, StoreEnvFn fn, void *ct
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, lower[0] ? lower : NULL);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*total = (long)db_col_int64(st, 0);
-	store_stmt_done(s, st);
-	if (rc != DB_ROW)
-		return store_sql_error(s, rc, err, "counting environments");
+	if (store_step_count(s, st, total, err, "counting environments") != ST_OK)
+		return err->status;
 	/* Sorted by name (the usual case) the window walks the name index and
 	 * only its own rows look up their last probe and lease count (result
 	 * columns are computed after the offset is skipped). A filter or a

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/internal.h"
-#include "util/buf.h"
+#include "store/private.h"
+#include "util/lib.h"
 
 #define LEASE_COLS                                                                        \
 	"id, environment_id, heartbeat_run_id, issue_id, status, lease_policy, provider, "  \
@@ -126,8 +126,9 @@ static void store_lease_bind(DbStmt *st, const StoreLease *l, const char *now,
 
 	store_bind_text(st, 3, l->heartbeat_run_id);
 	store_bind_text(st, 4, l->issue_id);
-	store_bind_text(st, 5, l->status || !defaults ? l->status : "active");
-	store_bind_text(st, 6, l->lease_policy || !defaults ? l->lease_policy : "ephemeral");
+	store_bind_text(st, 5, l->status || !defaults ? l->status : lease_status_text(LEASE_ACTIVE));
+	store_bind_text(st, 6, l->lease_policy || !defaults ? l->lease_policy
+							    : lease_policy_text(POLICY_EPHEMERAL));
 	store_bind_text(st, 7, l->provider || !defaults ? l->provider : "");
 	store_bind_text(st, 8, l->provider_lease_id);
 	store_bind_text(st, 9, acquired);
@@ -271,11 +272,11 @@ Status store_lease_update(Store *s, const StoreLease *l, const char *expected_st
 			ok = buf_printf(&sql, "%s = ?%u, ", store_lease_set_cols[i], i + 3);
 	ok = ok && buf_puts(&sql, "updated_at = ?19 WHERE id = ?1 AND (?2 IS NULL OR status = ?2)");
 	if (!ok) {
-		buf_free(&sql);
+		buf_clear(&sql);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	st = store_stmt(s, sql.data, err);
-	buf_free(&sql);
+	buf_clear(&sql);
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, l->id);
@@ -306,17 +307,23 @@ Status store_lease_update(Store *s, const StoreLease *l, const char *expected_st
 			 l->id, current, expected_status);
 }
 
-/* The filter terms (?1..?5) every lease query shares. */
-static bool store_lease_where(const StoreLeaseFilter *f, Buf *sql)
+/* The terms ?1..?3, which the lease_counts table can answer too. */
+static bool store_lease_where_columns(const StoreLeaseFilter *f, Buf *sql, bool ok)
 {
-	bool ok = buf_puts(sql, " WHERE TRUE");
-
 	if (f && f->status)
 		ok = ok && buf_puts(sql, " AND status = ?1");
 	if (f && f->environment_id)
 		ok = ok && buf_puts(sql, " AND environment_id = ?2");
 	if (f && f->provider)
 		ok = ok && buf_puts(sql, " AND provider = ?3");
+	return ok;
+}
+
+/* The filter terms (?1..?5) every lease query shares. */
+static bool store_lease_where(const StoreLeaseFilter *f, Buf *sql)
+{
+	bool ok = store_lease_where_columns(f, sql, buf_puts(sql, " WHERE TRUE"));
+
 	if (f && f->expires_before)
 		ok = ok && buf_puts(sql, " AND status = 'active' AND expires_at < ?4");
 	if (f && f->cleanup_due_at)
@@ -469,7 +476,7 @@ static DbStmt *store_lease_prepare(Store *s, const StoreLeaseFilter *f, Buf *sql
 		error_set(err, ST_E_NOMEM, "out of memory");
 	else
 		st = store_stmt(s, sql->data, err);
-	buf_free(sql);
+	buf_clear(sql);
 	if (st)
 		store_lease_bind_filter(st, f, counting);
 	return st;
@@ -487,17 +494,18 @@ static Status store_lease_next(Store *s, const StoreLeaseFilter *f, const char *
 	if (f->sort == STORE_LEASE_SORT_STATUS) {
 		/* The schema's CHECK list in byte order: an empty status costs one
 		 * index seek, less than asking which statuses have rows. */
-		static const char *const statuses[] = { "active", "expired", "failed", "released",
-							"retained" };
+		static const LeaseStatus statuses[] = { LEASE_ACTIVE, LEASE_EXPIRED, LEASE_FAILED,
+							LEASE_RELEASED, LEASE_RETAINED };
 		const size_t n = sizeof statuses / sizeof statuses[0];
 
 		for (size_t i = 0; i < n; i++) {
-			const char *v = statuses[f->sort_desc ? n - 1 - i : i];
+			LeaseStatus e = statuses[f->sort_desc ? n - 1 - i : i];
+			const char *v = lease_status_text(e);
 			int c = after ? strcmp(v, after) : 0;
 
 			if (after && (f->sort_desc ? c >= 0 : c <= 0))
 				continue;
-			if (f->status && strcmp(v, f->status) != 0)
+			if (f->status && !lease_status_is(f->status, e))
 				continue;
 			snprintf(out, outsz, "%s", v);
 			break;
@@ -525,7 +533,6 @@ static Status store_lease_group_count(Store *s, const StoreLeaseFilter *f, const
 {
 	Buf sql = BUF_INIT;
 	DbStmt *st;
-	int rc;
 
 	*out = 0;
 	st = store_lease_prepare(s, f, &sql, store_lease_sql(f, LEASE_SQL_GROUP_COUNT, &sql), true, err);
@@ -536,13 +543,7 @@ static Status store_lease_group_count(Store *s, const StoreLeaseFilter *f, const
 		store_bind_text(st, 7, f->after_id);
 	}
 	store_bind_text(st, 10, value);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = (long)db_col_int64(st, 0);
-	store_stmt_done(s, st);
-	if (rc != DB_ROW)
-		return store_sql_error(s, rc, err, "counting leases");
-	return ST_OK;
+	return store_step_count(s, st, out, err, "counting leases");
 }
 
 /* A STATUS/PROVIDER order: one index seek per value of the column, from
@@ -625,32 +626,19 @@ static bool store_lease_count_sql(const StoreLeaseFilter *f, Buf *sql)
 	if (!store_lease_countable(f))
 		return store_lease_sql(f, LEASE_SQL_COUNT, sql);
 	ok = buf_puts(sql, "SELECT coalesce(sum(n), 0) FROM lease_counts WHERE TRUE");
-	if (f && f->status)
-		ok = ok && buf_puts(sql, " AND status = ?1");
-	if (f && f->environment_id)
-		ok = ok && buf_puts(sql, " AND environment_id = ?2");
-	if (f && f->provider)
-		ok = ok && buf_puts(sql, " AND provider = ?3");
-	return ok;
+	return store_lease_where_columns(f, sql, ok);
 }
 
 Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *err)
 {
 	Buf sql = BUF_INIT;
 	DbStmt *st;
-	int rc;
 
 	*out = 0;
 	st = store_lease_prepare(s, f, &sql, store_lease_count_sql(f, &sql), true, err);
 	if (!st)
 		return err->status;
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = (long)db_col_int64(st, 0);
-	store_stmt_done(s, st);
-	if (rc != DB_ROW)
-		return store_sql_error(s, rc, err, "counting leases");
-	return ST_OK;
+	return store_step_count(s, st, out, err, "counting leases");
 }
 
 /* Candidates through the partial index leases_reuse_candidates (released
@@ -700,19 +688,12 @@ Status store_lease_count_active(Store *s, const char *environment_id, long *out,
 				      "SELECT count(*) FROM leases WHERE environment_id = ?1 "
 				      "AND status = 'active'",
 				      err);
-	int rc;
 
 	*out = 0;
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, environment_id);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*out = (long)db_col_int64(st, 0);
-	store_stmt_done(s, st);
-	if (rc != DB_ROW)
-		return store_sql_error(s, rc, err, "counting active leases");
-	return ST_OK;
+	return store_step_count(s, st, out, err, "counting active leases");
 }
 
 /* The SQL of a named query (see store_plan), with a filter whose values
@@ -778,11 +759,11 @@ Status store_plan(Store *s, const char *name, char **out, Error *err)
 	if (!buf_puts(&sql, db_kind(s->db) == DB_KIND_PG ? "EXPLAIN " : "EXPLAIN QUERY PLAN "))
 		goto oom;
 	if (!store_lease_named_sql(name, &sql)) {
-		buf_free(&sql);
+		buf_clear(&sql);
 		return error_set(err, ST_E_USAGE, "no store query named \"%s\"", name);
 	}
 	rc = db_prepare(s->db, sql.data, false, &st);
-	buf_free(&sql);
+	buf_clear(&sql);
 	if (rc != DB_OK)
 		return store_sql_error(s, rc, err, "explaining a query");
 	while ((rc = db_step(st)) == DB_ROW) {
@@ -796,7 +777,7 @@ Status store_plan(Store *s, const char *name, char **out, Error *err)
 	}
 	db_finalize(st);
 	if (rc != DB_DONE) {
-		buf_free(&plan);
+		buf_clear(&plan);
 		return store_sql_error(s, rc, err, "explaining a query");
 	}
 	if (!plan.data && !buf_puts(&plan, ""))
@@ -804,8 +785,8 @@ Status store_plan(Store *s, const char *name, char **out, Error *err)
 	*out = plan.data;
 	return ST_OK;
 oom:
-	buf_free(&sql);
-	buf_free(&plan);
+	buf_clear(&sql);
+	buf_clear(&plan);
 	return error_set(err, ST_E_NOMEM, "out of memory");
 }
 

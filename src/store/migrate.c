@@ -14,9 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/internal.h"
-#include "util/buf.h"
-#include "util/ids.h"
+#include "store/private.h"
+#include "util/lib.h"
 
 typedef struct StoreMigration {
 	int version;
@@ -94,7 +93,7 @@ static char *store_migration_pg(const char *sql)
 		line = *end ? end + 1 : end;
 	}
 	if (!ok || (!out.data && !buf_puts(&out, ""))) {
-		buf_free(&out);
+		buf_clear(&out);
 		return NULL;
 	}
 	return buf_take(&out);
@@ -110,10 +109,19 @@ int store_schema_version_latest(void)
 	return store_migrations[STORE_MIGRATION_COUNT - 1].version;
 }
 
+/* One integer row (the version, or whether its table exists) into *out. */
+static Status store_version_step(Store *s, DbStmt *st, int *out, Error *err)
+{
+	long v;
+	Status res = store_step_count(s, st, &v, err, "reading the schema version");
+
+	*out = (int)v;
+	return res;
+}
+
 static Status store_user_version(Store *s, int *out, Error *err)
 {
 	DbStmt *st;
-	int rc;
 
 	if (store_is_pg(s)) {
 		/* No table yet: version 0. Read from pg_class under the statement's
@@ -126,11 +134,8 @@ static Status store_user_version(Store *s, int *out, Error *err)
 				err);
 		if (!st)
 			return err->status;
-		rc = db_step(st);
-		*out = rc == DB_ROW ? db_col_int(st, 0) : 0;
-		store_stmt_done(s, st);
-		if (rc != DB_ROW)
-			return store_sql_error(s, rc, err, "reading the schema version");
+		if (store_version_step(s, st, out, err) != ST_OK)
+			return err->status;
 		if (!*out)
 			return ST_OK;
 		st = store_stmt(s, "SELECT coalesce(max(version), 0) FROM schema_migrations", err);
@@ -139,12 +144,7 @@ static Status store_user_version(Store *s, int *out, Error *err)
 	}
 	if (!st)
 		return err->status;
-	rc = db_step(st);
-	*out = rc == DB_ROW ? db_col_int(st, 0) : 0;
-	store_stmt_done(s, st);
-	if (rc != DB_ROW)
-		return store_sql_error(s, rc, err, "reading the schema version");
-	return ST_OK;
+	return store_version_step(s, st, out, err);
 }
 
 static Status store_apply(Store *s, const StoreMigration *m, Error *err)

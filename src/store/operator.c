@@ -8,10 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/internal.h"
+#include "store/private.h"
 #include "store/opkey.h"
-#include "util/array.h"
-#include "util/buf.h"
+#include "util/lib.h"
 
 #define OP_SEALED_BYTES (STORE_KEY_BYTES + crypto_box_SEALBYTES)
 #define OP_WHY_MIGRATED "migrated from the master key"
@@ -43,17 +42,12 @@ static Status op_meta_set(Store *s, const char *key, const char *value, Error *e
 				      "INSERT INTO meta (key, value) VALUES (?1, ?2) "
 				      "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 				      err);
-	int rc;
 
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, key);
 	store_bind_text(st, 2, value);
-	rc = db_step(st);
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, "recording the data key check");
-	return ST_OK;
+	return store_step_done(s, st, err, "recording the data key check");
 }
 
 /* How many operators, and their names as "a, b" (names may be NULL). */
@@ -176,7 +170,6 @@ static Status op_insert(Store *s, const char *name, const char *public_key,
 				      "added_by) VALUES (?1, ?2, ?3, ?4, ?5)",
 				      err);
 	char now[TIME_STR_LEN];
-	int rc;
 
 	if (!st)
 		return err->status;
@@ -186,11 +179,7 @@ static Status op_insert(Store *s, const char *name, const char *public_key,
 	db_bind_blob(st, 3, sealed, OP_SEALED_BYTES);
 	store_bind_text(st, 4, now);
 	store_bind_text(st, 5, added_by);
-	rc = db_step(st);
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, "admitting an operator");
-	return ST_OK;
+	return store_step_done(s, st, err, "admitting an operator");
 }
 
 static Status op_row(DbStmt *st, void *elem, Error *err)
@@ -211,9 +200,9 @@ static Status op_row(DbStmt *st, void *elem, Error *err)
 	return ST_OK;
 }
 
-static void op_list_free_cb(void *list)
+static void op_list_clear_cb(void *list)
 {
-	store_operator_list_free(list);
+	store_operator_list_clear(list);
 }
 
 Status store_operator_list(Store *s, StoreOperatorList *out, Error *err)
@@ -227,7 +216,7 @@ Status store_operator_list(Store *s, StoreOperatorList *out, Error *err)
 	if (!st)
 		return err->status;
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items, op_row,
-			     op_list_free_cb, out, "reading the operators", err);
+			     op_list_clear_cb, out, "reading the operators", err);
 }
 
 static Status op_reseal(Store *s, const char *name, const unsigned char sealed[OP_SEALED_BYTES],
@@ -235,32 +224,22 @@ static Status op_reseal(Store *s, const char *name, const unsigned char sealed[O
 {
 	DbStmt *st = store_stmt(s, "UPDATE operators SET sealed_key = ?1 WHERE name = ?2",
 				      err);
-	int rc;
 
 	if (!st)
 		return err->status;
 	db_bind_blob(st, 1, sealed, OP_SEALED_BYTES);
 	store_bind_text(st, 2, name);
-	rc = db_step(st);
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, "sealing the new data key");
-	return ST_OK;
+	return store_step_done(s, st, err, "sealing the new data key");
 }
 
 static Status op_delete(Store *s, const char *name, Error *err)
 {
 	DbStmt *st = store_stmt(s, "DELETE FROM operators WHERE name = ?1", err);
-	int rc;
 
 	if (!st)
 		return err->status;
 	store_bind_text(st, 1, name);
-	rc = db_step(st);
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, "removing the operator");
-	return ST_OK;
+	return store_step_done(s, st, err, "removing the operator");
 }
 
 /* One stored secret version's ciphertext, read before rewriting them all. */
@@ -277,7 +256,7 @@ typedef struct OpVersionList {
 	size_t count;
 } OpVersionList;
 
-static void op_versions_free(void *list)
+static void op_versions_clear(void *list)
 {
 	OpVersionList *l = list;
 
@@ -319,7 +298,7 @@ static Status op_versions(Store *s, OpVersionList *out, Error *err)
 	if (!st)
 		return err->status;
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items, op_version_row,
-			     op_versions_free, out, "reading the secret versions", err);
+			     op_versions_clear, out, "reading the secret versions", err);
 }
 
 static Status op_version_update(Store *s, const OpVersion *v, const unsigned char *blob,
@@ -329,7 +308,6 @@ static Status op_version_update(Store *s, const OpVersion *v, const unsigned cha
 				      "UPDATE secret_versions SET material = ?1, fingerprint = ?2 "
 				      "WHERE secret_id = ?3 AND version = ?4",
 				      err);
-	int rc;
 
 	if (!st)
 		return err->status;
@@ -337,11 +315,7 @@ static Status op_version_update(Store *s, const OpVersion *v, const unsigned cha
 	db_bind_blob(st, 2, fp, STORE_FP_BYTES);
 	store_bind_text(st, 3, v->secret_id);
 	db_bind_int64(st, 4, v->version);
-	rc = db_step(st);
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, "re-encrypting a secret version");
-	return ST_OK;
+	return store_step_done(s, st, err, "re-encrypting a secret version");
 }
 
 /* ------------------------------------------------------------ keys */
@@ -351,7 +325,7 @@ const char *store_operator_name(const Store *s)
 	return s->operator_name;
 }
 
-void store_operator_list_free(StoreOperatorList *l)
+void store_operator_list_clear(StoreOperatorList *l)
 {
 	if (!l)
 		return;
@@ -556,7 +530,7 @@ done:
 	if (data)
 		sodium_free(data);
 	store_opkey_free(k);
-	buf_free(&names);
+	buf_clear(&names);
 	free(name);
 	free(path);
 	return res;
@@ -812,7 +786,7 @@ static Status op_reencrypt(Store *s, const StoreKeys *next, long *done, Error *e
 		if (res == ST_OK)
 			(*done)++;
 	}
-	op_versions_free(&l);
+	op_versions_clear(&l);
 	return res;
 }
 
@@ -878,14 +852,14 @@ Status store_operator_remove(Store *s, const char *name, const StoreActivityNew 
 		op_set_name(s, NULL, err);
 	if (reencrypted)
 		*reencrypted = n;
-	store_operator_list_free(&ops);
-	buf_free(&names);
+	store_operator_list_clear(&ops);
+	buf_clear(&names);
 	return ST_OK;
 fail:
 	store_rollback(s);
 fail_done:
 	store_crypto_free(next);
-	store_operator_list_free(&ops);
-	buf_free(&names);
+	store_operator_list_clear(&ops);
+	buf_clear(&names);
 	return err->status;
 }

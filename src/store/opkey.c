@@ -19,9 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/internal.h"
+#include "store/private.h"
 #include "store/opkey.h"
-#include "util/fs.h"
+#include "util/lib.h"
 
 #define OPKEY_FILE_MAX 1024
 #define OPKEY_B64 sodium_base64_VARIANT_URLSAFE_NO_PADDING
@@ -219,29 +219,15 @@ static const char *opkey_login(void)
 	return user && store_operator_name_valid(user) ? user : "operator";
 }
 
-/* Through a private temporary file and link(2), as the master key was:
- * link fails if the key file appeared meanwhile, so an existing key is
- * never overwritten and nobody reads a half-written one. */
+/* The key file, written the way the master key is (store_key_file_write):
+ * never over an existing one, never seen half-written. */
 static Status opkey_write(const char *path, const StoreOpKey *k, bool *raced, Error *err)
 {
-	char tmp[PATH_MAX];
-	char *dir = strdup(path), *slash, *text;
+	char *text;
 	size_t len;
-	Status res = ST_OK;
-	int fd;
+	Status res;
 
 	*raced = false;
-	if (!dir)
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (!fs_is_dir(dir) && fs_mkdir_p(dir, 0700, err) != ST_OK) {
-			free(dir);
-			return error_prefix(err, "creating the operator key directory: ");
-		}
-	}
-	free(dir);
 	text = sodium_malloc(OPKEY_FILE_MAX);
 	if (!text)
 		return error_set(err, ST_E_NOMEM, "out of memory for the operator key");
@@ -258,26 +244,8 @@ static Status opkey_write(const char *path, const StoreOpKey *k, bool *raced, Er
 				       k->name, b64);
 		sodium_memzero(b64, sizeof b64);
 	}
-	snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%08x", path, (long)getpid(), randombytes_random());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		sodium_free(text);
-		return error_set(err, ST_E_CRYPTO, "cannot create operator key file %s: %s", path,
-				 strerror(errno));
-	}
-	if (write(fd, text, len) != (ssize_t)len || fsync(fd) != 0)
-		res = error_set(err, ST_E_CRYPTO, "cannot write operator key file %s: %s", path,
-				strerror(errno));
+	res = store_key_file_write(path, "operator key", text, len, raced, err);
 	sodium_free(text);
-	close(fd);
-	if (res == ST_OK && link(tmp, path) != 0) {
-		if (errno == EEXIST)
-			*raced = true;
-		else
-			res = error_set(err, ST_E_CRYPTO, "cannot create operator key file %s: %s",
-					path, strerror(errno));
-	}
-	unlink(tmp);
 	return res;
 }
 
@@ -321,19 +289,26 @@ Status store_opkey_load_or_create(const char *path, const char *name, StoreOpKey
 	return ST_OK;
 }
 
+/* path, or when NULL the default key file's (allocated into *own, which
+ * the caller frees); NULL when that found no memory. */
+static const char *opkey_path(const char *path, char **own)
+{
+	*own = path ? NULL : store_operator_key_default_path();
+	return path ? path : *own;
+}
+
 Status store_operator_key_init(const char *path, const char *name, StoreOperatorKeyInfo *out,
 			       Error *err)
 {
-	char *own = path ? NULL : store_operator_key_default_path();
+	char *own;
 	StoreOpKey *k = NULL;
 	bool created = false;
 	Status res;
 
 	memset(out, 0, sizeof *out);
-	if (!path && !own)
-		return error_set(err, ST_E_NOMEM, "out of memory");
+	path = opkey_path(path, &own);
 	if (!path)
-		path = own;
+		return error_set(err, ST_E_NOMEM, "out of memory");
 	res = store_opkey_load_or_create(path, name, &k, &created, err);
 	if (res == ST_OK && !created && name && strcmp(name, k->name) != 0)
 		res = error_set(err, ST_E_CONFLICT,
@@ -352,15 +327,14 @@ Status store_operator_key_init(const char *path, const char *name, StoreOperator
 
 Status store_operator_key_info(const char *path, StoreOperatorKeyInfo *out, Error *err)
 {
-	char *own = path ? NULL : store_operator_key_default_path();
+	char *own;
 	StoreOpKey *k = NULL;
 	Status res;
 
 	memset(out, 0, sizeof *out);
-	if (!path && !own)
-		return error_set(err, ST_E_NOMEM, "out of memory");
+	path = opkey_path(path, &own);
 	if (!path)
-		path = own;
+		return error_set(err, ST_E_NOMEM, "out of memory");
 	res = store_opkey_load(path, &k, err);
 	if (res == ST_OK)
 		opkey_fill_info(k, path, out);

@@ -2,7 +2,7 @@
 #ifndef ENVCTL_STORE_OPKEY_H
 #define ENVCTL_STORE_OPKEY_H
 
-#include "store/internal.h"
+#include "store/private.h"
 
 /* One operator's key pair, in sodium_malloc'd memory; free with
  * store_opkey_free, which wipes it. */

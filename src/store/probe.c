@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/internal.h"
+#include "store/private.h"
 
 void store_probe_clear(StoreProbe *p)
 {
@@ -15,14 +15,9 @@ void store_probe_clear(StoreProbe *p)
 	memset(p, 0, sizeof *p);
 }
 
-void store_probe_list_free(StoreProbeList *l)
+void store_probe_list_clear(StoreProbeList *l)
 {
-	if (!l)
-		return;
-	for (size_t i = 0; i < l->count; i++)
-		store_probe_clear(&l->items[i]);
-	free(l->items);
-	memset(l, 0, sizeof *l);
+	STORE_LIST_CLEAR(l, store_probe_clear);
 }
 
 Status store_probe_insert(Store *s, StoreProbe *p, Error *err)
@@ -89,9 +84,9 @@ static Status store_probe_row(DbStmt *st, void *elem, Error *err)
 	return store_probe_read(st, elem, err);
 }
 
-static void store_probe_list_free_cb(void *list)
+static void store_probe_list_clear_cb(void *list)
 {
-	store_probe_list_free(list);
+	store_probe_list_clear(list);
 }
 
 Status store_probe_list(Store *s, const char *environment_id, long limit, StoreProbeList *out,
@@ -108,7 +103,7 @@ Status store_probe_list(Store *s, const char *environment_id, long limit, StoreP
 	store_bind_text(st, 1, environment_id);
 	db_bind_limit(st, 2, limit);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items, store_probe_row,
-			     store_probe_list_free_cb, out, "listing probes", err);
+			     store_probe_list_clear_cb, out, "listing probes", err);
 }
 
 Status store_probe_last(Store *s, const char *environment_id, StoreProbe *out, Error *err)
@@ -119,12 +114,12 @@ Status store_probe_last(Store *s, const char *environment_id, StoreProbe *out, E
 	if (store_probe_list(s, environment_id, 1, &l, err) != ST_OK)
 		return err->status;
 	if (l.count == 0) {
-		store_probe_list_free(&l);
+		store_probe_list_clear(&l);
 		return error_set(err, ST_E_NOT_FOUND, "environment %s was never probed",
 				 environment_id ? environment_id : "(draft)");
 	}
 	*out = l.items[0];
 	l.count = 0;
-	store_probe_list_free(&l);
+	store_probe_list_clear(&l);
 	return ST_OK;
 }

@@ -1,14 +1,14 @@
-/* Secrets, their versions, bindings and access events (SPEC §2, §4).
- * Plaintext enters here only to be encrypted or fingerprinted and leaves
- * only through store_secret_resolve; SQLite never sees it. */
+/* Secrets, their versions, bindings and access events (DESIGN §Entities,
+ * §Configs and secrets). Plaintext enters here only to be encrypted or
+ * fingerprinted and leaves only through store_secret_resolve; SQLite
+ * never sees it. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/internal.h"
-#include "util/jsonptr.h"
-#include "util/term.h"
+#include "store/private.h"
+#include "util/lib.h"
 
 #define STORE_VERIFY_MISSES 5
 #define STORE_VERIFY_WINDOW_MS 60000
@@ -32,14 +32,9 @@ static void store_binding_clear(StoreBinding *b)
 	memset(b, 0, sizeof *b);
 }
 
-void store_binding_list_free(StoreBindingList *l)
+void store_binding_list_clear(StoreBindingList *l)
 {
-	if (!l)
-		return;
-	for (size_t i = 0; i < l->count; i++)
-		store_binding_clear(&l->items[i]);
-	free(l->items);
-	memset(l, 0, sizeof *l);
+	STORE_LIST_CLEAR(l, store_binding_clear);
 }
 
 void store_secret_clear(StoreSecret *sec)
@@ -57,18 +52,13 @@ void store_secret_clear(StoreSecret *sec)
 	free(sec->updated_at);
 	free(sec->last_resolved_at);
 	free(sec->last_rotated_at);
-	store_binding_list_free(&sec->bindings);
+	store_binding_list_clear(&sec->bindings);
 	memset(sec, 0, sizeof *sec);
 }
 
-void store_secret_list_free(StoreSecretList *l)
+void store_secret_list_clear(StoreSecretList *l)
 {
-	if (!l)
-		return;
-	for (size_t i = 0; i < l->count; i++)
-		store_secret_clear(&l->items[i]);
-	free(l->items);
-	memset(l, 0, sizeof *l);
+	STORE_LIST_CLEAR(l, store_secret_clear);
 }
 
 void store_ids_free(char **ids)
@@ -130,9 +120,9 @@ static Status store_binding_row(DbStmt *st, void *elem, Error *err)
 	return oom ? error_set(err, ST_E_NOMEM, "out of memory reading secret bindings") : ST_OK;
 }
 
-static void store_binding_list_free_cb(void *list)
+static void store_binding_list_clear_cb(void *list)
 {
-	store_binding_list_free(list);
+	store_binding_list_clear(list);
 }
 
 static Status store_bindings_query(Store *s, DbStmt *st, StoreBindingList *out,
@@ -140,7 +130,7 @@ static Status store_bindings_query(Store *s, DbStmt *st, StoreBindingList *out,
 {
 	memset(out, 0, sizeof *out);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items, store_binding_row,
-			     store_binding_list_free_cb, out, "reading secret bindings", err);
+			     store_binding_list_clear_cb, out, "reading secret bindings", err);
 }
 
 #define BINDING_SELECT                                                                    \
@@ -224,7 +214,7 @@ static Status store_secret_find_live(Store *s, const char *id_or_name, StoreSecr
 {
 	if (store_secret_find(s, id_or_name, out, err) != ST_OK)
 		return err->status;
-	if (strcmp(out->status, "deleted") == 0) {
+	if (secret_status_is(out->status, SECRET_DELETED)) {
 		error_set(err, ST_E_NOT_FOUND, "secret %s (%s) was deleted", out->name, out->id);
 		store_secret_clear(out);
 		return ST_E_NOT_FOUND;
@@ -253,9 +243,9 @@ static Status store_secret_row(DbStmt *st, void *elem, Error *err)
 	return store_secret_read(st, elem, err);
 }
 
-static void store_secret_list_free_cb(void *list)
+static void store_secret_list_clear_cb(void *list)
 {
-	store_secret_list_free(list);
+	store_secret_list_clear(list);
 }
 
 Status store_secret_list(Store *s, bool include_deleted, StoreSecretList *out, Error *err)
@@ -270,12 +260,12 @@ Status store_secret_list(Store *s, bool include_deleted, StoreSecretList *out, E
 		return err->status;
 	db_bind_int(st, 1, include_deleted);
 	if (store_collect(s, st, &out->items, &out->count, sizeof *out->items, store_secret_row,
-			  store_secret_list_free_cb, out, "listing secrets", err) != ST_OK)
+			  store_secret_list_clear_cb, out, "listing secrets", err) != ST_OK)
 		return err->status;
 	for (size_t i = 0; i < out->count; i++) {
 		if (store_secret_bindings(s, out->items[i].id, &out->items[i].bindings, err) !=
 		    ST_OK) {
-			store_secret_list_free(out);
+			store_secret_list_clear(out);
 			return err->status;
 		}
 	}
@@ -292,7 +282,6 @@ static Status store_version_insert(Store *s, const char *secret_id, long version
 	unsigned char *blob = NULL;
 	size_t blob_len = 0;
 	DbStmt *st;
-	int rc;
 
 	if (store_keys_refresh(s, err) != ST_OK ||
 	    store_crypto_encrypt(s->keys, secret_id, version, value, len, &blob, &blob_len, err) !=
@@ -312,11 +301,7 @@ static Status store_version_insert(Store *s, const char *secret_id, long version
 	db_bind_blob_owned(st, 3, blob, blob_len);
 	db_bind_blob(st, 4, fp, sizeof fp);
 	store_bind_text(st, 5, now);
-	rc = db_step(st);
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, "storing the secret version");
-	return ST_OK;
+	return store_step_done(s, st, err, "storing the secret version");
 }
 
 static Status store_secret_value_check(const char *what, const unsigned char *value, size_t len,
@@ -404,16 +389,6 @@ Status store_secret_create(Store *s, const StoreSecretNew *in, StoreSecret *out,
 fail:
 	store_rollback(s);
 	return err->status;
-}
-
-static Status store_step_done(Store *s, DbStmt *st, Error *err, const char *what)
-{
-	int rc = db_step(st);
-
-	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_sql_error(s, rc, err, what);
-	return ST_OK;
 }
 
 Status store_secret_rotate(Store *s, const char *id_or_name, const unsigned char *value,
@@ -604,7 +579,7 @@ Status store_secret_set_status(Store *s, const char *id_or_name, const char *sta
 	DbStmt *st;
 	Status res;
 
-	if (strcmp(status, "active") != 0 && strcmp(status, "disabled") != 0)
+	if (!secret_status_is(status, SECRET_ACTIVE) && !secret_status_is(status, SECRET_DISABLED))
 		return error_set(err, ST_E_INVALID,
 				 "secret status must be active or disabled, not \"%s\"", status);
 	if (store_secret_find_live(s, id_or_name, &sec, err) != ST_OK)
@@ -752,18 +727,16 @@ fail:
 	return err->status;
 }
 
-static bool store_ids_push(char ***ids, size_t *n, const char *id)
+static bool store_ids_push(char ***ids, size_t *n, size_t *cap, const char *id)
 {
-	char **grown = realloc(*ids, (*n + 2) * sizeof *grown);
-
-	if (!grown)
+	/* room for the id and the NULL after it */
+	if (!array_reserve(ids, cap, *n + 1, sizeof **ids))
 		return false;
-	*ids = grown;
-	grown[*n] = strdup(id);
-	if (!grown[*n])
+	(*ids)[*n] = strdup(id);
+	if (!(*ids)[*n])
 		return false;
 	(*n)++;
-	grown[*n] = NULL;
+	(*ids)[*n] = NULL;
 	return true;
 }
 
@@ -772,7 +745,7 @@ Status store_secret_delete_orphans(Store *s, const char *environment_id, char **
 {
 	DbStmt *st;
 	char **ids = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	int rc;
 
 	if (deleted)
@@ -787,7 +760,7 @@ Status store_secret_delete_orphans(Store *s, const char *environment_id, char **
 		return err->status;
 	store_bind_text(st, 1, environment_id);
 	while ((rc = db_step(st)) == DB_ROW) {
-		if (!store_ids_push(&ids, &n, store_col_text(st, 0))) {
+		if (!store_ids_push(&ids, &n, &cap, store_col_text(st, 0))) {
 			store_stmt_done(s, st);
 			store_ids_free(ids);
 			return error_set(err, ST_E_NOMEM, "out of memory");
@@ -932,7 +905,7 @@ static Status store_resolve_inner(Store *s, const StoreResolve *req, long *versi
 				 req->config_path ? req->config_path : "the field");
 	if (store_keys_refresh(s, err) != ST_OK || store_secret_find(s, req->secret_id, &sec, err) != ST_OK)
 		return err->status;
-	if (strcmp(sec.status, "active") != 0) {
+	if (!secret_status_is(sec.status, SECRET_ACTIVE)) {
 		res = error_set(err, ST_E_CRYPTO,
 				"secret %s is %s; enable it or enter a new value for %s", sec.name,
 				sec.status, req->config_path ? req->config_path : "the field");
@@ -1040,9 +1013,9 @@ static Status store_access_event_row(DbStmt *st, void *elem, Error *err)
 	return oom ? error_set(err, ST_E_NOMEM, "out of memory reading access events") : ST_OK;
 }
 
-static void store_access_event_list_free_cb(void *list)
+static void store_access_event_list_clear_cb(void *list)
 {
-	store_access_event_list_free(list);
+	store_access_event_list_clear(list);
 }
 
 Status store_access_event_list(Store *s, const char *secret_id, long limit,
@@ -1061,11 +1034,11 @@ Status store_access_event_list(Store *s, const char *secret_id, long limit,
 	store_bind_text(st, 1, secret_id);
 	db_bind_limit(st, 2, limit);
 	return store_collect(s, st, &out->items, &out->count, sizeof *out->items,
-			     store_access_event_row, store_access_event_list_free_cb, out,
+			     store_access_event_row, store_access_event_list_clear_cb, out,
 			     "reading access events", err);
 }
 
-void store_access_event_list_free(StoreAccessEventList *l)
+void store_access_event_list_clear(StoreAccessEventList *l)
 {
 	if (!l)
 		return;

@@ -24,9 +24,12 @@
 	X(ENV_ACTIVE,   "active")             \
 	X(ENV_ARCHIVED, "archived")
 
+/* A deleted secret keeps its row (its versions are destroyed); only
+ * active and disabled are statuses an operator sets. */
 #define SECRET_STATUS_TABLE(X)                \
 	X(SECRET_ACTIVE,   "active")          \
-	X(SECRET_DISABLED, "disabled")
+	X(SECRET_DISABLED, "disabled")        \
+	X(SECRET_DELETED,  "deleted")
 
 /* A lease's cleanup, and any other outcome recorded as pending, success
  * or failed (a secret access's, a job's). */

@@ -11,11 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store/internal.h"
-#include "util/array.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/json.h"
+#include "store/private.h"
+#include "util/lib.h"
 
 /* The lock every PostgreSQL write transaction takes first (see
  * store_begin); the number is envctl's own, "envc" in ASCII. */
@@ -72,7 +69,7 @@ Status store_sql_error(Store *s, int rc, Error *err, const char *what)
 }
 
 Status store_collect(Store *s, DbStmt *st, void *items_ptr, size_t *count,
-		     size_t elem_size, StoreRowRead read, void (*free_list)(void *list), void *list,
+		     size_t elem_size, StoreRowRead read, void (*clear_list)(void *list), void *list,
 		     const char *what, Error *err)
 {
 	size_t cap = 0;
@@ -83,7 +80,7 @@ Status store_collect(Store *s, DbStmt *st, void *items_ptr, size_t *count,
 
 		if (!array_reserve(items_ptr, &cap, *count, elem_size)) {
 			store_stmt_done(s, st);
-			free_list(list);
+			clear_list(list);
 			return error_set(err, ST_E_NOMEM, "out of memory %s", what);
 		}
 		memcpy(&items, items_ptr, sizeof items);
@@ -91,15 +88,36 @@ Status store_collect(Store *s, DbStmt *st, void *items_ptr, size_t *count,
 		(*count)++;
 		if (read(st, items + (*count - 1) * elem_size, err) != ST_OK) {
 			store_stmt_done(s, st);
-			free_list(list);
+			clear_list(list);
 			return err->status;
 		}
 	}
 	store_stmt_done(s, st);
 	if (rc != DB_DONE) {
-		free_list(list);
+		clear_list(list);
 		return store_sql_error(s, rc, err, what);
 	}
+	return ST_OK;
+}
+
+Status store_step_done(Store *s, DbStmt *st, Error *err, const char *what)
+{
+	int rc = db_step(st);
+
+	store_stmt_done(s, st);
+	if (rc != DB_DONE)
+		return store_sql_error(s, rc, err, what);
+	return ST_OK;
+}
+
+Status store_step_count(Store *s, DbStmt *st, long *out, Error *err, const char *what)
+{
+	int rc = db_step(st);
+
+	*out = rc == DB_ROW ? (long)db_col_int64(st, 0) : 0;
+	store_stmt_done(s, st);
+	if (rc != DB_ROW)
+		return store_sql_error(s, rc, err, what);
 	return ST_OK;
 }
 
@@ -135,17 +153,10 @@ DbStmt *store_stmt(Store *s, const char *sql, Error *err)
 	}
 	if (slot)
 		return st; /* in use further up: a one-off copy, finalized when done */
-	if (s->stmt_count == s->stmt_cap) {
-		size_t cap = s->stmt_cap ? s->stmt_cap * 2 : 32;
-		StoreStmt *n = realloc(s->stmts, cap * sizeof *n);
-
-		if (!n) {
-			db_finalize(st);
-			error_set(err, ST_E_NOMEM, "out of memory");
-			return NULL;
-		}
-		s->stmts = n;
-		s->stmt_cap = cap;
+	if (!array_reserve(&s->stmts, &s->stmt_cap, s->stmt_count, sizeof *s->stmts)) {
+		db_finalize(st);
+		error_set(err, ST_E_NOMEM, "out of memory");
+		return NULL;
 	}
 	slot = &s->stmts[s->stmt_count];
 	slot->sql = strdup(sql);
@@ -188,7 +199,7 @@ int store_bind_json(DbStmt *st, int idx, const cJSON *v, const char *dflt)
 	/* cJSON_PrintUnformatted's text without its number round trips
 	 * (printf, then scanf) and buffer guesses: every row written has one. */
 	if (!json_print_compact(&text, v) || !text.data) {
-		buf_free(&text);
+		buf_clear(&text);
 		return DB_NOMEM;
 	}
 	return db_bind_text_owned(st, idx, buf_take(&text));
@@ -579,7 +590,7 @@ static int store_open_readonly(Store *s, const char *path)
 		return DB_NOMEM;
 	rc = db_sqlite_open(uri.data, DB_OPEN_READONLY | DB_OPEN_URI, STORE_BUSY_TIMEOUT_MS,
 			    &s->db);
-	buf_free(&uri);
+	buf_clear(&uri);
 	return rc;
 }
 

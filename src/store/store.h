@@ -1,5 +1,5 @@
-/* store: the console's memory — SQLite tables of SPEC §2 and the secrets
- * kept in them, encrypted at rest (SPEC §4).
+/* store: the console's memory — the tables of DESIGN §Entities and the
+ * secrets kept in them, encrypted at rest (DESIGN §Protection).
  *
  * Nothing of SQLite shows through this header: a Store is an opaque handle
  * and every row is a plain C struct, so a PostgreSQL backend can sit behind
@@ -21,8 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/ids.h"
-#include "util/status.h"
+#include "util/lib.h"
 
 typedef struct Store Store;
 
@@ -175,7 +174,7 @@ typedef struct StoreEnvList {
 
 /* Ordered by name. */
 Status store_env_list(Store *s, const StoreEnvFilter *f, StoreEnvList *out, Error *err);
-void store_env_list_free(StoreEnvList *l);
+void store_env_list_clear(StoreEnvList *l);
 
 /* The environments view's window: only the rows on screen are read, so a
  * view over 10,000 environments costs what one over 60 does. */
@@ -303,10 +302,10 @@ Status store_plan(Store *s, const char *name, char **out, Error *err);
  * (PRAGMA data_version, plus this handle's own commits): a view polls it
  * and refetches only when it moved. */
 Status store_change_counter(Store *s, int64_t *out, Error *err);
-/* The reuse lookup of SPEC §3: the environment's reuse_by_environment
- * leases that can be candidates — released or retained, or active (the
- * same run's may be resumed; other runs' show why they are skipped) —
- * most recently used first. Released/retained rows come through the
+/* The reuse lookup of DESIGN §Acquire and reuse: the environment's
+ * reuse_by_environment leases that can be candidates — released or
+ * retained, or active (the same run's may be resumed; other runs' show
+ * why they are skipped) — most recently used first. Released/retained rows come through the
  * partial index leases_reuse_candidates, so rows of any other status cost
  * nothing however many there are. */
 Status store_lease_reuse_candidates(Store *s, const char *environment_id, long limit,
@@ -359,8 +358,8 @@ typedef struct StoreSecretList {
 } StoreSecretList;
 
 void store_secret_clear(StoreSecret *sec);
-void store_secret_list_free(StoreSecretList *l);
-void store_binding_list_free(StoreBindingList *l);
+void store_secret_list_clear(StoreSecretList *l);
+void store_binding_list_clear(StoreBindingList *l);
 
 typedef struct StoreSecretNew {
 	const char *name;
@@ -407,7 +406,7 @@ Status store_secret_delete_orphans(Store *s, const char *environment_id, char **
 				   Error *err);
 void store_ids_free(char **ids);
 
-/* A resolution request (SPEC §4 Resolution). */
+/* A resolution request (DESIGN §Resolution). */
 typedef struct StoreResolve {
 	const char *secret_id;
 	const char *consumer;       /* "probe", "acquire", "release", ... */
@@ -426,7 +425,7 @@ Status store_secret_resolve(Store *s, const StoreResolve *req, char **value, siz
 			    Error *err);
 void store_secret_value_free(char *value, size_t len);
 
-/* Bindings (SPEC §2): exactly one per (target_type, target_id, path). */
+/* Bindings (DESIGN §Entities): exactly one per (target_type, target_id, path). */
 Status store_binding_set(Store *s, const char *secret_id, const char *target_type,
 			 const char *target_id, const char *config_path, Error *err);
 /* ST_OK also when there was nothing to remove. */
@@ -462,7 +461,7 @@ typedef struct StoreAccessEventList {
 /* Newest first. */
 Status store_access_event_list(Store *s, const char *secret_id, long limit,
 			       StoreAccessEventList *out, Error *err);
-void store_access_event_list_free(StoreAccessEventList *l);
+void store_access_event_list_clear(StoreAccessEventList *l);
 
 /* ------------------------------------------------------------ probes */
 
@@ -483,7 +482,7 @@ typedef struct StoreProbeList {
 } StoreProbeList;
 
 void store_probe_clear(StoreProbe *p);
-void store_probe_list_free(StoreProbeList *l);
+void store_probe_list_clear(StoreProbeList *l);
 /* Empty id/created_at are filled in and written back. */
 Status store_probe_insert(Store *s, StoreProbe *p, Error *err);
 /* Newest first; environment_id NULL lists drafts. */
@@ -512,7 +511,7 @@ typedef struct StoreActivityList {
 } StoreActivityList;
 
 void store_activity_clear(StoreActivity *a);
-void store_activity_list_free(StoreActivityList *l);
+void store_activity_list_clear(StoreActivityList *l);
 
 typedef struct StoreActivityNew {
 	const char *actor;
@@ -596,7 +595,7 @@ typedef struct StoreOperatorList {
 const char *store_operator_name(const Store *s);
 /* Ordered by name. */
 Status store_operator_list(Store *s, StoreOperatorList *out, Error *err);
-void store_operator_list_free(StoreOperatorList *l);
+void store_operator_list_clear(StoreOperatorList *l);
 /* Seals this handle's data key to public_key under name. A taken name or
  * key is ST_E_CONFLICT naming who holds it. */
 Status store_operator_add(Store *s, const char *name, const char *public_key,
@@ -616,6 +615,7 @@ Status store_operator_remove(Store *s, const char *name, const StoreActivityNew 
 typedef struct StoreCheckReport {
 	char **problems; /* one sentence each */
 	size_t count;
+	size_t cap; /* of problems, for the store's own growth */
 	long environments, leases, secrets, bindings, activity;
 } StoreCheckReport;
 
@@ -625,7 +625,7 @@ typedef struct StoreCheckReport {
  * path), secret ids in a config with no binding, destroyed versions that
  * still hold ciphertext, and a current version on every live secret. */
 Status store_check(Store *s, StoreCheckReport *out, Error *err);
-void store_check_report_free(StoreCheckReport *r);
+void store_check_report_clear(StoreCheckReport *r);
 
 /* `db copy`: every table of src (environments, secrets with all their
  * versions, bindings, leases, probes, access events, activity, operators

@@ -368,7 +368,7 @@ static int form_draw_summary(TuiForm *f, TuiScreen *s, int y, int x, int w)
 			}
 		tui_screen_text(s, y + lines++, x, w, TONE_ERROR, false, b.data);
 	}
-	buf_free(&b);
+	buf_clear(&b);
 	if (f->note[0])
 		tui_screen_text(s, y + lines++, x, w, f->note_tone, false, f->note);
 	return lines;
@@ -498,7 +498,7 @@ void tui_form_draw(TuiForm *f, TuiScreen *s, int y, int x, int h, int w, int *cu
 				if (ok && b.data)
 					tui_screen_text(s, ry, vx, vw,
 							focused ? TONE_SELECTED : TONE_INPUT, false, b.data);
-				buf_free(&b);
+				buf_clear(&b);
 			}
 			break;
 		case FR_ITEM:

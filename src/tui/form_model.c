@@ -44,7 +44,7 @@ void form_edit_reset(TuiForm *f)
 	if (f->edit_secret)
 		buf_wipe(&f->ed.buf);
 	else
-		buf_free(&f->ed.buf);
+		buf_clear(&f->ed.buf);
 	f->ed.cursor = 0;
 	f->edit_loaded = false;
 	f->edit_dirty = false;
@@ -567,7 +567,7 @@ void form_revalidate(TuiForm *f)
 	Error err;
 
 	for (int p = 0; p < f->part_count; p++) {
-		schema_issues_free(&f->parts[p].issues);
+		schema_issues_clear(&f->parts[p].issues);
 		if (schema_validate(f->parts[p].schema, f->parts[p].value, &f->parts[p].issues,
 				    &err) != ST_OK) {
 			/* A broken schema: say so once, at the top. */
@@ -743,12 +743,12 @@ void tui_form_free(TuiForm *f)
 		return;
 	form_edit_reset(f);
 	buf_wipe(&f->ed.buf);
-	buf_free(&f->touched);
+	buf_clear(&f->touched);
 	for (int p = 0; p < f->part_count; p++) {
 		form_wipe_tree_secrets(&f->parts[p]);
 		cJSON_Delete(f->parts[p].value);
 		schema_field_free(f->parts[p].root);
-		schema_issues_free(&f->parts[p].issues);
+		schema_issues_clear(&f->parts[p].issues);
 		free(f->parts[p].title);
 	}
 	for (int b = 0; b < f->button_count; b++)

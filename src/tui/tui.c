@@ -576,7 +576,7 @@ static void tui_messages(Tui *t)
 	error_clear(&err);
 	if (tui_text_pane(t, title, b.data ? b.data : "", true, &err) != ST_OK)
 		tui_flash_error(t, &err);
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 /* `:env NAME`, `:lease ID`, `:secret NAME`, `:provider KEY` (#15): the
@@ -729,7 +729,7 @@ void tui_command(Tui *t, const char *line)
 			buf_printf(&names, " :%s", tui_top_views[i]->name);
 		tui_flash(t, TUI_FLASH_ERROR, "unknown command \":%s\"; try%s :help :q", cmd,
 			  names.data ? names.data : "");
-		buf_free(&names);
+		buf_clear(&names);
 		return;
 	}
 	if (arg[0]) {

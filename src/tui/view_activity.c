@@ -36,7 +36,7 @@ static void activity_load(Tui *t, ActivityState *st)
 	Store *s;
 	Error err;
 
-	store_activity_list_free(&st->list);
+	store_activity_list_clear(&st->list);
 	memset(&st->list, 0, sizeof st->list);
 	tui_rows_clear(&st->all);
 	tui_table_invalidate(&st->table);
@@ -101,7 +101,7 @@ static void activity_close(Tui *t, TuiView *v)
 
 	tui_table_free(&st->table);
 	tui_rows_free(&st->all);
-	store_activity_list_free(&st->list);
+	store_activity_list_clear(&st->list);
 	free(st);
 }
 

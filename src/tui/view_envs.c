@@ -784,7 +784,7 @@ static void env_load(Tui *t, EnvState *st)
 				st->all.rows[st->all.count - 1].id = strdup(pid);
 			}
 		}
-		store_probe_list_free(&probes);
+		store_probe_list_clear(&probes);
 	}
 
 	tui_rows_line(&st->all, "Recent activity", NULL, TONE_NORMAL);
@@ -805,7 +805,7 @@ static void env_load(Tui *t, EnvState *st)
 			tui_rows_line(&st->all, age, buf, TONE_NORMAL);
 			free(fields);
 		}
-		store_activity_list_free(&acts);
+		store_activity_list_clear(&acts);
 	}
 	store_env_clear(&env);
 }
@@ -886,13 +886,13 @@ static void env_view_row(Tui *t, EnvState *st)
 				snprintf(title, sizeof title, "%s: probe %s", st->name, p->created_at);
 			}
 		}
-		store_probe_list_free(&probes);
+		store_probe_list_clear(&probes);
 	}
 	if (!b.data)
 		buf_puts(&b, row->cells[1]);
 	if (tui_text_pane(t, title, b.data ? b.data : "", false, &err) != ST_OK)
 		tui_flash_error(t, &err);
-	buf_free(&b);
+	buf_clear(&b);
 }
 
 static bool env_action(Tui *t, TuiView *v, int action)

@@ -558,7 +558,7 @@ static void conflict_keys(Buf *out, const char *prefix, const cJSON *opened, con
 						 : "changed here");
 		}
 	}
-	buf_free(&seen);
+	buf_clear(&seen);
 }
 
 static void conflict_reload(Tui *t, void *arg)
@@ -649,7 +649,7 @@ static void form_conflict(Tui *t, TuiView *v)
 	a = NULL;
 done:
 	free(a);
-	buf_free(&msg);
+	buf_clear(&msg);
 	cJSON_Delete(theirs_header);
 	json_wipe(theirs_config);
 	store_env_clear(&env);

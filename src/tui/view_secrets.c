@@ -101,7 +101,7 @@ static void secrets_load(Tui *t, SecretsState *st)
 		secrets_age(t, row, 5, s->last_rotated_at);
 		tui_row_set(row, 6, s->origin ? s->origin : "", TONE_DIM);
 	}
-	store_secret_list_free(&list);
+	store_secret_list_clear(&list);
 }
 
 static Status secrets_open(Tui *t, TuiView *v, const void *arg, Error *err)
@@ -245,7 +245,7 @@ static bool secrets_common(Tui *t, int action, const char *id)
 				 "Disable secret \"%s\"? It is used by %s; their probes, acquires "
 				 "and commands fail until it is enabled again (d).",
 				 sec.name, users.data ? users.data : "?");
-			buf_free(&users);
+			buf_clear(&users);
 			if (tui_confirm(t, &c, &err) != ST_OK)
 				tui_flash_error(t, &err);
 		} else {
@@ -423,7 +423,7 @@ static void secret_load(Tui *t, SecretState *st)
 			tui_rows_line(&st->all, age, buf,
 				      strcmp(e->outcome, "success") ? TONE_ERROR : TONE_NORMAL);
 		}
-		store_access_event_list_free(&ev);
+		store_access_event_list_clear(&ev);
 	} else {
 		tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
 	}
@@ -580,7 +580,7 @@ static void pick_load(Tui *t, PickState *st)
 			    bound && bound[0] ? TONE_NORMAL : TONE_DIM);
 		free(bound);
 	}
-	store_secret_list_free(&list);
+	store_secret_list_clear(&list);
 }
 
 static Status pick_open(Tui *t, TuiView *v, const void *arg, Error *err)

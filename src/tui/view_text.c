@@ -277,13 +277,13 @@ static Status lease_log_text(Tui *t, const char *lease_id, char **out, Error *er
 
 		if (!line || !buf_append(&b, line, strlen(line)) || !buf_append(&b, "\n", 1)) {
 			free(line);
-			buf_free(&b);
-			store_activity_list_free(&l);
+			buf_clear(&b);
+			store_activity_list_clear(&l);
 			return error_set(err, ST_E_NOMEM, "out of memory");
 		}
 		free(line);
 	}
-	store_activity_list_free(&l);
+	store_activity_list_clear(&l);
 	if (!(*out = buf_take(&b)))
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	return ST_OK;

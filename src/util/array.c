@@ -4,16 +4,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool array_reserve(void *items_ptr, size_t *cap, size_t count, size_t elem_size)
+bool array_reserve_n(void *items_ptr, size_t *cap, size_t count, size_t n, size_t elem_size)
 {
 	void *items, *grown;
-	size_t ncap;
+	size_t need, ncap;
 
-	if (count < *cap)
+	if (count > SIZE_MAX - n)
+		return false;
+	need = count + n;
+	if (need <= *cap)
 		return true;
-	ncap = *cap ? *cap * 2 : 8;
-	if (ncap <= count)
-		ncap = count + 1;
+	ncap = *cap > SIZE_MAX / 2 ? need : *cap ? *cap * 2 : 8;
+	if (ncap < need)
+		ncap = need;
 	if (ncap > SIZE_MAX / elem_size)
 		return false;
 	/* items_ptr points at a typed pointer; copy it out and back so no
@@ -27,4 +30,9 @@ bool array_reserve(void *items_ptr, size_t *cap, size_t count, size_t elem_size)
 	/* The caller's pointer now owns grown (copied in above). */
 	// cppcheck-suppress memleak
 	return true;
+}
+
+bool array_reserve(void *items_ptr, size_t *cap, size_t count, size_t elem_size)
+{
+	return array_reserve_n(items_ptr, cap, count, 1, elem_size);
 }

@@ -9,5 +9,8 @@
  * items_ptr (a T **, passed as void *) with capacity *cap, doubling as
  * needed. On failure the array is unchanged and false is returned. */
 bool array_reserve(void *items_ptr, size_t *cap, size_t count, size_t elem_size);
+/* The same for n elements after the first `count` (a whole set pushed at
+ * once): afterwards *cap >= count + n. n == 0 asks for nothing. */
+bool array_reserve_n(void *items_ptr, size_t *cap, size_t count, size_t n, size_t elem_size);
 
 #endif

@@ -84,7 +84,7 @@ void buf_reset(Buf *b)
 		b->data[0] = '\0';
 }
 
-void buf_free(Buf *b)
+void buf_clear(Buf *b)
 {
 	free(b->data);
 	b->data = NULL;
@@ -95,5 +95,5 @@ void buf_wipe(Buf *b)
 {
 	if (b->data)
 		sodium_memzero(b->data, b->cap);
-	buf_free(b);
+	buf_clear(b);
 }

@@ -21,7 +21,7 @@ bool buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Hands the string to the caller (never NULL on success; "" when empty). */
 char *buf_take(Buf *b);
 void buf_reset(Buf *b);
-void buf_free(Buf *b);
+void buf_clear(Buf *b);
 /* For buffers that held a secret: zeroes the whole capacity, then frees. */
 void buf_wipe(Buf *b);
 

@@ -32,7 +32,7 @@ char *fs_read_file(const char *path, size_t *len_out, Error *err)
 		if (!buf_append(&b, chunk, n)) {
 			if (f != stdin)
 				fclose(f);
-			buf_free(&b);
+			buf_clear(&b);
 			error_set(err, ST_E_NOMEM, "out of memory reading %s", path);
 			return NULL;
 		}
@@ -41,7 +41,7 @@ char *fs_read_file(const char *path, size_t *len_out, Error *err)
 		error_set(err, ST_E_IO, "cannot read %s: %s", path, strerror(errno));
 		if (f != stdin)
 			fclose(f);
-		buf_free(&b);
+		buf_clear(&b);
 		return NULL;
 	}
 	if (f != stdin)
@@ -95,7 +95,7 @@ char *fs_join(const char *a, const char *b)
 	if (!buf_puts(&out, a) ||
 	    (out.len && out.data[out.len - 1] != '/' && !buf_putc(&out, '/')) ||
 	    !buf_puts(&out, b)) {
-		buf_free(&out);
+		buf_clear(&out);
 		return NULL;
 	}
 	return buf_take(&out);

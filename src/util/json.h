@@ -10,7 +10,8 @@
 /* Structural equality: object key order is ignored, numbers compare by
  * value (1 == 1.0), arrays compare element by element. NULL equals only
  * NULL. Upstream compares JSON.stringify output, which makes {"a":1,"b":2}
- * differ from {"b":2,"a":1}; this is the deliberate fix (SPEC §3). */
+ * differ from {"b":2,"a":1}; this is the deliberate fix
+ * (DESIGN §Where envctl differs from Paperclip on purpose). */
 bool json_equal(const cJSON *a, const cJSON *b);
 
 /* Typed getters that tolerate a missing key or the wrong type. */

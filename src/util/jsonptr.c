@@ -62,7 +62,7 @@ cJSON *jsonptr_get(const cJSON *root, const char *pointer)
 		p = jsonptr_next(p, &tok);
 		node = jsonptr_child(node, tok.data);
 	}
-	buf_free(&tok);
+	buf_clear(&tok);
 	return (cJSON *)node;
 }
 
@@ -132,7 +132,7 @@ Status jsonptr_set(cJSON *root, const char *pointer, cJSON *value, Error *err)
 		node = child;
 	}
 	cJSON_Delete(value);
-	buf_free(&tok);
+	buf_clear(&tok);
 	return st;
 }
 
@@ -153,7 +153,7 @@ Status jsonptr_remove(cJSON *root, const char *pointer)
 	free(parent_ptr);
 	jsonptr_next(slash, &tok);
 	child = parent ? jsonptr_child(parent, tok.data) : NULL;
-	buf_free(&tok);
+	buf_clear(&tok);
 	if (!child)
 		return ST_E_NOT_FOUND;
 	cJSON_Delete(cJSON_DetachItemViaPointer(parent, child));
@@ -174,6 +174,6 @@ char *jsonptr_append(const char *pointer, const char *token)
 	}
 	return buf_take(&b);
 fail:
-	buf_free(&b);
+	buf_clear(&b);
 	return NULL;
 }

@@ -37,7 +37,7 @@ char *redact_string(char *s, const char *const *secrets)
 		buf_puts(&b, p);
 		if (!b.data) {
 			/* Out of memory: losing the text beats leaking the secret. */
-			buf_free(&b);
+			buf_clear(&b);
 			memset(s, 0, strlen(s));
 			return s;
 		}

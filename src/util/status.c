@@ -4,19 +4,13 @@
 #include <string.h>
 
 static const struct {
-	const char *name;
 	int exit_code;
 	const char *message;
 } status_table[] = {
-#define STATUS_ROW(name, code, msg) { #name, code, msg },
+#define STATUS_ROW(name, code, msg) { code, msg },
 	STATUS_TABLE(STATUS_ROW)
 #undef STATUS_ROW
 };
-
-const char *status_name(Status s)
-{
-	return (s >= 0 && s < ST__COUNT) ? status_table[s].name : "E_UNKNOWN";
-}
 
 const char *status_message(Status s)
 {

@@ -39,7 +39,6 @@ typedef struct Error {
 	char msg[1024];
 } Error;
 
-const char *status_name(Status s);
 const char *status_message(Status s);
 int status_exit_code(Status s);
 

@@ -82,7 +82,7 @@ char *term_escaped(const char *s)
 
 	term_escape(&b, s ? s : "", s ? strlen(s) : 0, false);
 	if (!buf_append(&b, "", 0)) {
-		buf_free(&b);
+		buf_clear(&b);
 		return NULL;
 	}
 	return buf_take(&b);

@@ -50,7 +50,7 @@ put tui/view_envs.c '#include "tui/tui.h"' '#include "core/lib.h"' '#include "ut
 	'	StoreLease l; // not store_lease_get(app)' \
 	'	core_lease_get(app, &l);' \
 	'	store_lease_clear(&l);' \
-	'	store_env_list_free (list);' \
+	'	store_env_list_clear (list);' \
 	'	app->store_hooks.store_reload(app);' \
 	'	ops.db_refresh(app);' \
 	'	restore_view();' \
@@ -63,7 +63,7 @@ put cli/cmd_db.c '#include "cli/cli.h"' '#include "cli.h"' \
 	'static int db_run(App *app, int argc, char **argv);' \
 	'int cmd_db(App *app) { return db_run(app, 0, 0); }' \
 	'static int db_run(App *app, int argc, char **argv)' \
-	'{' '	store_check_report_free(r);' '	return 0;' '}'
+	'{' '	store_check_report_clear(r);' '	return 0;' '}'
 put main.c '#include "cli/lib.h"' '#include <stdio.h>'
 put plugins/ssh/ssh.h '#include "util/lib.h"'
 put plugins/ssh/ssh.c '#include "ssh.h"' '#include "plugins/ssh/ssh.h"' '#include "util/lib.h"' \

@@ -123,7 +123,7 @@ static void fuzz_compiled(const cJSON *schema, const cJSON *value)
 	Error err;
 
 	if (schema_validate(schema, value, &once, &err) != ST_OK) {
-		schema_issues_free(&once);
+		schema_issues_clear(&once);
 		return;
 	}
 	if (schema_compile(schema, NULL, &c, &err) == ST_OK) {
@@ -135,15 +135,15 @@ static void fuzz_compiled(const cJSON *schema, const cJSON *value)
 			FUZZ_ASSERT(a.count == b.count);
 			FUZZ_ASSERT((a.count == 0) == (once.count == 0));
 		}
-		schema_issues_free(&a);
-		schema_issues_free(&b);
+		schema_issues_clear(&a);
+		schema_issues_clear(&b);
 	}
 	schema_compiled_free(c);
-	schema_issues_free(&once);
+	schema_issues_clear(&once);
 	for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
 		if (schema_validate_opts(schema, value, &variants[i], &a, &err) != ST_OK)
 			FUZZ_ASSERT(a.count == 0 && err.msg[0]);
-		schema_issues_free(&a);
+		schema_issues_clear(&a);
 	}
 }
 
@@ -201,7 +201,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		FUZZ_ASSERT(issues.count == 0 && err.msg[0]);
 	}
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 
 	d = schema_defaults(schema, &err);
 	if (d && schema_apply_defaults(schema, d, &err) == ST_OK) {
@@ -229,14 +229,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (schema_lint(schema, &report, &err) == ST_OK)
 		FUZZ_ASSERT(lint_counts_ok(&report));
-	lint_report_free(&report);
+	lint_report_clear(&report);
 	if (schema_lint_manifest(schema, &report, &err) == ST_OK)
 		FUZZ_ASSERT(lint_counts_ok(&report));
-	lint_report_free(&report);
+	lint_report_clear(&report);
 	/* The value may itself be a schema or a manifest. */
 	if (schema_lint(value, &report, &err) == ST_OK)
 		FUZZ_ASSERT(lint_counts_ok(&report));
-	lint_report_free(&report);
+	lint_report_clear(&report);
 out:
 	cJSON_Delete(schema);
 	cJSON_Delete(value);

@@ -155,8 +155,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t k = 0; k < rep.count; k++)
 		fprintf(stderr, "db check: %s\n", rep.problems[k]);
 	FUZZ_ASSERT(rep.count == 0);
-	store_check_report_free(&rep);
+	store_check_report_clear(&rep);
 	app_clear(&app);
-	buf_free(&script);
+	buf_clear(&script);
 	return 0;
 }

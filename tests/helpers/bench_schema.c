@@ -154,7 +154,7 @@ int main(int argc, char **argv)
 				issues.items[0].message);
 			return 1;
 		}
-		schema_issues_free(&issues);
+		schema_issues_clear(&issues);
 	}
 	printf("schema_validate, %d-field config: median %.1f us (schema checked on every call)\n",
 	       FIELDS, median(t, RUNS));
@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 		if (schema_validate_compiled(compiled, config, &issues, &err) != ST_OK)
 			goto fail;
 		t[i % RUNS] = now_us() - t0;
-		schema_issues_free(&issues);
+		schema_issues_clear(&issues);
 	}
 	printf("schema_validate_compiled, %d-field config: median %.1f us (target <= 50 us)\n",
 	       FIELDS, median(t, RUNS));
@@ -192,7 +192,7 @@ int main(int argc, char **argv)
 					issues.items[0].message);
 				return 1;
 			}
-			schema_issues_free(&issues);
+			schema_issues_clear(&issues);
 		}
 		first = t[0];
 		printf("validation of a %d-field config through the core path "
@@ -202,9 +202,9 @@ int main(int argc, char **argv)
 	}
 	cJSON_Delete(schema);
 	cJSON_Delete(config);
-	buf_free(&s);
-	buf_free(&c);
-	buf_free(&path);
+	buf_clear(&s);
+	buf_clear(&c);
+	buf_clear(&path);
 	free(t);
 	return 0;
 fail:

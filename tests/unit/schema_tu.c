@@ -21,7 +21,7 @@ char *stu_check(const char *schema, const char *value)
 		      err.msg);
 	joined = schema_issues_join(&issues, "; ");
 	ck_assert_ptr_nonnull(joined);
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	cJSON_Delete(s);
 	cJSON_Delete(v);
 	return joined;
@@ -38,7 +38,7 @@ char *stu_schema_error(const char *schema, const char *value)
 	st = schema_validate(s, v, &issues, &err);
 	ck_assert_msg(st != ST_OK, "expected a schema error for %s", schema);
 	ck_assert_uint_eq(issues.count, 0);
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	cJSON_Delete(s);
 	cJSON_Delete(v);
 	return strdup(err.msg);

@@ -34,6 +34,35 @@ START_TEST(refuses_overflow_unchanged)
 }
 END_TEST
 
+/* A set pushed at once gets room for all of it (#18: the schema walkers'
+ * ancestor stacks), n == 0 asks for nothing, and a count + n that does not
+ * fit a size_t is refused with the array untouched. */
+START_TEST(reserve_n_makes_room_for_a_set)
+{
+	int *items = NULL;
+	size_t cap = 0;
+
+	ck_assert(array_reserve_n(&items, &cap, 0, 0, sizeof *items));
+	ck_assert_ptr_null(items);
+	ck_assert_uint_eq(cap, 0);
+	ck_assert(array_reserve_n(&items, &cap, 0, 3, sizeof *items));
+	ck_assert_uint_ge(cap, 3);
+	for (int i = 0; i < 3; i++)
+		items[i] = i;
+	/* more than doubling asks for: exactly what is needed */
+	ck_assert(array_reserve_n(&items, &cap, 3, 100, sizeof *items));
+	ck_assert_uint_ge(cap, 103);
+	for (int i = 3; i < 103; i++)
+		items[i] = i;
+	for (int i = 0; i < 103; i++)
+		ck_assert_int_eq(items[i], i);
+	ck_assert(!array_reserve_n(&items, &cap, 2, SIZE_MAX - 1, sizeof *items));
+	ck_assert_uint_ge(cap, 103);
+	ck_assert_int_eq(items[102], 102);
+	free(items);
+}
+END_TEST
+
 TEST_SUITE(array)
 {
 	Suite *s = suite_create("array");
@@ -41,6 +70,7 @@ TEST_SUITE(array)
 
 	tcase_add_test(tc, grows_and_keeps_contents);
 	tcase_add_test(tc, refuses_overflow_unchanged);
+	tcase_add_test(tc, reserve_n_makes_room_for_a_set);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,7 +9,7 @@
 #include "core/describe.h"
 #include "core/environment.h"
 #include "core/secrets.h"
-#include "store/internal.h"
+#include "store/private.h"
 #include "storeutil.h"
 #include "testutil.h"
 #include "util/json.h"

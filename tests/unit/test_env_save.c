@@ -88,7 +88,7 @@ static void assert_clean(void)
 	ck_assert_int_eq(app_store(&app, &s, &err), ST_OK);
 	ck_assert_int_eq(store_check(s, &r, &err), ST_OK);
 	ck_assert_msg(r.count == 0, "db check: %s", r.count ? r.problems[0] : "");
-	store_check_report_free(&r);
+	store_check_report_clear(&r);
 }
 
 #define FULL_CONFIG                                                                         \
@@ -123,7 +123,7 @@ START_TEST(test_create_new_values_everywhere)
 	ck_assert_int_eq(app_store(&app, &s, &err), ST_OK);
 	ck_assert_int_eq(store_binding_list_target(s, "environment", e.id, &bl, &err), ST_OK);
 	ck_assert_uint_eq(bl.count, 4);
-	store_binding_list_free(&bl);
+	store_binding_list_clear(&bl);
 	ck_assert_int_eq(store_secret_get(s, id_at(&e, "/bridge/authToken"), &sec, &err), ST_OK);
 	ck_assert_msg(strncmp(sec.name, "environment-vault-test-prod-eu-bridge-authtoken-", 48) == 0,
 		      "%s", sec.name);

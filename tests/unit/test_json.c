@@ -256,7 +256,7 @@ START_TEST(pretty_matches_cjson_print)
 		free(want);
 		cJSON_Delete(j);
 	}
-	buf_free(&b);
+	buf_clear(&b);
 }
 END_TEST
 

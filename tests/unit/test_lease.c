@@ -12,7 +12,7 @@
 #include "core/environment.h"
 #include "core/lease.h"
 #include "core/probe.h"
-#include "store/internal.h"
+#include "store/private.h"
 #include "storeutil.h"
 #include "testutil.h"
 #include "util/buf.h"
@@ -924,7 +924,7 @@ START_TEST(lease_json_write_matches_lease_to_json)
 		ck_assert_str_eq(b.data, want);
 		free(want);
 		cJSON_Delete(o);
-		buf_free(&b);
+		buf_clear(&b);
 	}
 }
 END_TEST

@@ -85,7 +85,7 @@ START_TEST(test_held_prefix_is_released)
 	ck_assert(buf_append(&out, "", 0));
 	ck_assert_str_eq(out.data, "a hunting\nhun");
 	lease_shell_filter_clear(&f);
-	buf_free(&out);
+	buf_clear(&out);
 }
 END_TEST
 

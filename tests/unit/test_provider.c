@@ -260,12 +260,12 @@ START_TEST(schema_validate_compiled_once)
 	ck_assert_uint_eq(issues.count, 2);
 	ck_assert_str_eq(issues.items[0].pointer, "/port");
 	ck_assert_str_eq(issues.items[0].message, "must be at most 65535");
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	SchemaCompiled *first = p->schema_compiled;
 	ck_assert_int_eq(provider_schema_validate(p, good, &issues, &err), ST_OK);
 	ck_assert_ptr_eq(p->schema_compiled, first);
 	ck_assert_uint_eq(issues.count, 0);
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	provider_free(p);
 
 	p = provider_fake_new(cJSON_Parse("{\"properties\":{\"a\":{\"$ref\":\"#/$defs/none\"}}}"));
@@ -274,7 +274,7 @@ START_TEST(schema_validate_compiled_once)
 		ck_assert_int_ne(provider_schema_validate(p, good, &issues, &err), ST_OK);
 		ck_assert_ptr_nonnull(strstr(err.msg, "/$defs/none"));
 		ck_assert_ptr_null(p->schema_compiled);
-		schema_issues_free(&issues);
+		schema_issues_clear(&issues);
 	}
 	provider_free(p);
 	cJSON_Delete(bad);

@@ -28,7 +28,7 @@ static char *lint_text(const char *json, size_t *errors, size_t *warnings)
 	*errors = r.errors;
 	*warnings = r.warnings;
 	ck_assert_uint_eq(r.errors + r.warnings, r.count);
-	lint_report_free(&r);
+	lint_report_clear(&r);
 	cJSON_Delete(doc);
 	return text;
 }
@@ -46,7 +46,7 @@ START_TEST(clean_fixtures)
 
 		ck_assert_msg(r.count == 0, "%s:\n%s", names[i], text);
 		free(text);
-		lint_report_free(&r);
+		lint_report_clear(&r);
 		cJSON_Delete(doc);
 	}
 }
@@ -86,7 +86,7 @@ START_TEST(bad_manifest)
 	ck_assert_uint_eq(r.errors, 12);
 	ck_assert_uint_eq(r.warnings, 3);
 	free(t);
-	lint_report_free(&r);
+	lint_report_clear(&r);
 	ck_assert_uint_eq(r.count, 0);
 	cJSON_Delete(doc);
 }
@@ -121,7 +121,7 @@ START_TEST(warnings_schema)
 	lacks(t, "x-note");
 	ck_assert_uint_eq(r.warnings, 9);
 	free(t);
-	lint_report_free(&r);
+	lint_report_clear(&r);
 	cJSON_Delete(doc);
 }
 END_TEST
@@ -303,14 +303,14 @@ START_TEST(manifest_shapes)
 
 		ck_assert_int_eq(schema_lint_manifest(doc, &r, &err), ST_OK);
 		ck_assert_uint_eq(r.errors, 1);
-		lint_report_free(&r);
+		lint_report_clear(&r);
 		cJSON_Delete(doc);
 		doc = tu_json("{\"id\":\"x\"}");
 		ck_assert(!schema_is_manifest(doc));
 		ck_assert_int_eq(schema_lint_manifest(doc, &r, &err), ST_OK);
 		ck_assert_str_eq(r.items[0].pointer, "/environmentDrivers");
-		lint_report_free(&r);
-		lint_report_free(NULL);
+		lint_report_clear(&r);
+		lint_report_clear(NULL);
 		cJSON_Delete(doc);
 	}
 }

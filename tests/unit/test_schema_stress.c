@@ -34,7 +34,7 @@ static int run_all(const cJSON *schema, const cJSON *value, const char *want_err
 	EXPECT(schema_form_load(schema, &root, &err));
 	schema_field_free(root);
 	EXPECT(schema_validate(schema, value, &issues, &err));
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	EXPECT(schema_apply_defaults(schema, copy, &err));
 	EXPECT(schema_secret_patterns(schema, &paths, &err));
 	schema_paths_free(paths);
@@ -49,7 +49,7 @@ static int run_all(const cJSON *schema, const cJSON *value, const char *want_err
 		ck_assert_msg(strstr(err.msg, want_error), "defaults: %s", err.msg);
 	cJSON_Delete(d);
 	ck_assert_int_eq(schema_lint(schema, &r, &err), ST_OK);
-	lint_report_free(&r);
+	lint_report_clear(&r);
 	cJSON_Delete(copy);
 #undef EXPECT
 	return ok;
@@ -89,7 +89,7 @@ START_TEST(ten_levels_deep)
 	ck_assert_uint_eq(issues.count, 1);
 	ck_assert_str_eq(issues.items[0].pointer, ptr);
 	ck_assert_str_eq(issues.items[0].message, "must be at least 1");
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	d = schema_defaults(schema, &err);
 	ck_assert_ptr_nonnull(d);
 	ck_assert_int_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
@@ -100,8 +100,8 @@ START_TEST(ten_levels_deep)
 	cJSON_Delete(d);
 	cJSON_Delete(schema);
 	cJSON_Delete(value);
-	buf_free(&s);
-	buf_free(&v);
+	buf_clear(&s);
+	buf_clear(&v);
 }
 END_TEST
 
@@ -140,7 +140,7 @@ START_TEST(thousand_properties)
 	/* 500 missing, 450 wrong type (the odd integers), 50 odd... none:
 	 * every tenth is a string and even. */
 	ck_assert_uint_eq(issues.count, 500 + 500);
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	d = schema_defaults(schema, &err);
 	ck_assert_int_eq(cJSON_GetArraySize(d), 900);
 	cJSON_Delete(d);
@@ -151,7 +151,7 @@ START_TEST(thousand_properties)
 	schema_paths_free(paths);
 	ck_assert_int_eq(schema_lint(schema, &r, &err), ST_OK);
 	ck_assert_uint_eq(r.count, 0);
-	lint_report_free(&r);
+	lint_report_clear(&r);
 	cJSON_Delete(schema);
 	cJSON_Delete(value);
 }
@@ -184,13 +184,13 @@ START_TEST(one_mib_string_default)
 	ck_assert_uint_eq(issues.count, 1);
 	ck_assert_str_eq(issues.items[0].pointer, "/small");
 	ck_assert_str_eq(issues.items[0].message, "must be at most 10 characters");
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	/* Lint shows a shortened default. */
 	ck_assert_int_eq(schema_lint(schema, &r, &err), ST_OK);
 	ck_assert_uint_eq(r.errors, 1);
 	ck_assert_uint_lt(strlen(r.items[0].message), 300);
 	ck_assert_ptr_nonnull(strstr(r.items[0].message, "aaa..."));
-	lint_report_free(&r);
+	lint_report_clear(&r);
 	ck_assert_int_eq(run_all(schema, value, NULL), 6);
 	cJSON_Delete(d);
 	cJSON_Delete(value);
@@ -249,7 +249,7 @@ START_TEST(deep_and_recursive)
 	ck_assert_int_eq(schema_validate(schema, value, &issues, &err), ST_OK);
 	ck_assert_uint_eq(issues.count, 1);
 	ck_assert_uint_eq(strlen(issues.items[0].pointer), 200);
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	run_all(schema, value, NULL);
 	cJSON_Delete(schema);
 	cJSON_Delete(value);
@@ -266,11 +266,11 @@ START_TEST(deep_and_recursive)
 	ck_assert_int_eq(schema_validate(schema, value, &issues, &err), ST_OK);
 	ck_assert_uint_eq(issues.count, 1);
 	ck_assert_str_eq(issues.items[0].message, "nested too deeply to check (more than 512 levels)");
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	ck_assert_int_eq(run_all(schema, value, NULL), 6);
 	cJSON_Delete(schema);
 	cJSON_Delete(value);
-	buf_free(&s);
+	buf_clear(&s);
 }
 END_TEST
 
@@ -303,7 +303,7 @@ START_TEST(exponential_ref_dag)
 	}
 	cJSON_Delete(schema);
 	cJSON_Delete(value);
-	buf_free(&s);
+	buf_clear(&s);
 }
 END_TEST
 
@@ -337,10 +337,10 @@ START_TEST(hostile_patterns)
 	}
 	ck_assert_int_eq(schema_validate(schema, value, &issues, &err), ST_OK);
 	ck_assert_uint_eq(issues.count, 1);
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	cJSON_Delete(schema);
 	cJSON_Delete(value);
-	buf_free(&s);
+	buf_clear(&s);
 }
 END_TEST
 
@@ -375,7 +375,7 @@ START_TEST(caps_on_what_is_built)
 	ck_assert_int_eq(schema_validate(schema, value, &issues, &err), ST_OK);
 	ck_assert_uint_eq(issues.count, 0);
 	ck_assert_int_eq(schema_lint(schema, &r, &err), ST_OK);
-	lint_report_free(&r);
+	lint_report_clear(&r);
 	cJSON_Delete(value);
 	cJSON_Delete(schema);
 
@@ -390,7 +390,7 @@ START_TEST(caps_on_what_is_built)
 	ck_assert_str_eq(issues.items[1000].pointer, "");
 	ck_assert_str_eq(issues.items[1000].message,
 			 "more problems were found; only the first 1000 are listed");
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	cJSON_Delete(value);
 	cJSON_Delete(schema);
 
@@ -406,9 +406,9 @@ START_TEST(caps_on_what_is_built)
 	ck_assert_uint_eq(r.warnings, 1500);
 	ck_assert_uint_eq(r.errors, 1);
 	ck_assert_ptr_nonnull(strstr(r.items[1000].message, "more findings were left out"));
-	lint_report_free(&r);
+	lint_report_clear(&r);
 	cJSON_Delete(schema);
-	buf_free(&s);
+	buf_clear(&s);
 }
 END_TEST
 

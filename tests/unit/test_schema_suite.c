@@ -189,7 +189,7 @@ static long retime(const char *rel, const cJSON *schema, const cJSON *data)
 	t0 = now_ns();
 	if (schema_compile(schema, &opts, &c, &err) == ST_OK &&
 	    schema_validate_compiled(c, data, &issues, &err) == ST_OK)
-		schema_issues_free(&issues);
+		schema_issues_clear(&issues);
 	schema_compiled_free(c);
 	return now_ns() - t0;
 }
@@ -279,7 +279,7 @@ static void suite_run(const char *root, const SuiteList *files, SuiteRun *run, S
 				ck_assert_int_eq(schema_validate_compiled(c, data, &issues, &err), ST_OK);
 				dt = now_ns() - t0 + compile_ns;
 				run_push(run, issues.count == 0, dt);
-				schema_issues_free(&issues);
+				schema_issues_clear(&issues);
 			}
 			schema_compiled_free(c);
 		}
@@ -423,7 +423,7 @@ START_TEST(official_suite)
 	free(utf_run.verdicts);
 	free(c_run.ns);
 	free(utf_run.ns);
-	buf_free(&problems);
+	buf_clear(&problems);
 	free(root);
 }
 END_TEST

@@ -302,7 +302,7 @@ START_TEST(dialects)
 	CHECK(doc, "{\"p\":200}", "/p: must be at most 100");
 	ck_assert_int_eq(schema_validate_opts(schema, value, &strict, &issues, &err), ST_OK);
 	ck_assert_uint_eq(issues.count, 0);
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	cJSON_Delete(schema);
 	cJSON_Delete(value);
 }
@@ -525,7 +525,7 @@ START_TEST(all_violations_at_once)
 	ck_assert_str_eq(issues.items[0].pointer, "/apiKey");
 	ck_assert_str_eq(issues.items[0].message, "required");
 	free(joined);
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	ck_assert_uint_eq(issues.count, 0);
 	cJSON_Delete(bad);
 	cJSON_Delete(schema);
@@ -558,7 +558,7 @@ START_TEST(fixtures_accept_good_configs)
 		joined = schema_issues_join(&issues, "; ");
 		ck_assert_msg(issues.count == 0, "%s: %s", cases[i].schema, joined);
 		free(joined);
-		schema_issues_free(&issues);
+		schema_issues_clear(&issues);
 		cJSON_Delete(s);
 		cJSON_Delete(c);
 	}
@@ -580,7 +580,7 @@ START_TEST(api_edges)
 	j = schema_issues_join(NULL, NULL);
 	ck_assert_str_eq(j, "");
 	free(j);
-	schema_issues_free(NULL);
+	schema_issues_clear(NULL);
 	cJSON_Delete(s);
 }
 END_TEST

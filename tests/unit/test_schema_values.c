@@ -48,7 +48,7 @@ START_TEST(defaults_from_fixtures)
 	cJSON_AddStringToObject(d, "apiKey", "k");
 	ck_assert_int_eq(schema_validate(s, d, &issues, &err), ST_OK);
 	ck_assert_uint_eq(issues.count, 0);
-	schema_issues_free(&issues);
+	schema_issues_clear(&issues);
 	cJSON_Delete(d);
 	cJSON_Delete(s);
 
@@ -195,7 +195,7 @@ START_TEST(defaults_overflow_is_an_error)
 	ck_assert_ptr_null(d);
 	ck_assert_msg(strstr(err.msg, "more than 256 schemas apply to one value"), "%s", err.msg);
 	cJSON_Delete(schema);
-	buf_free(&b);
+	buf_clear(&b);
 }
 END_TEST
 

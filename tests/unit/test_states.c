@@ -22,6 +22,7 @@ START_TEST(each_value_round_trips)
 	ck_assert_str_eq(lease_policy_text(POLICY_REUSE), "reuse_by_environment");
 	ck_assert_str_eq(env_status_text(ENV_ARCHIVED), "archived");
 	ck_assert_str_eq(secret_status_text(SECRET_DISABLED), "disabled");
+	ck_assert_str_eq(secret_status_text(SECRET_DELETED), "deleted");
 	ck_assert_str_eq(cleanup_status_text(CLEANUP_SUCCESS), "success");
 }
 END_TEST

@@ -10,7 +10,7 @@
 
 #include <sqlite3.h>
 
-#include "store/internal.h"
+#include "store/private.h"
 #include "storeutil.h"
 #include "testutil.h"
 #include "util/fs.h"
@@ -389,13 +389,13 @@ START_TEST(test_transactions_nest_and_roll_back)
 	ck_assert(!store_in_transaction(s));
 	ck_assert_int_eq(store_activity_list(s, NULL, 0, 0, &l, &err), ST_OK);
 	ck_assert_uint_eq(l.count, 1);
-	store_activity_list_free(&l);
+	store_activity_list_clear(&l);
 	ck_assert_int_eq(store_begin(s, &err), ST_OK);
 	ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
 	store_rollback(s);
 	ck_assert_int_eq(store_activity_list(s, NULL, 0, 0, &l, &err), ST_OK);
 	ck_assert_uint_eq(l.count, 1);
-	store_activity_list_free(&l);
+	store_activity_list_clear(&l);
 	ck_assert_int_eq(store_commit(s, &err), ST_E_STORE);
 	store_close(s);
 	free(dir);
@@ -453,7 +453,7 @@ START_TEST(test_relaxed_commit_restores_full)
 	ck_assert(!s->unsynced);
 	ck_assert_int_eq(store_activity_list(s, NULL, 0, 0, &l, &err), ST_OK);
 	ck_assert_uint_eq(l.count, 3);
-	store_activity_list_free(&l);
+	store_activity_list_clear(&l);
 	store_close(s);
 	free(dir);
 }

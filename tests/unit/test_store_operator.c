@@ -184,13 +184,13 @@ START_TEST(test_admitted_operator_opens_and_is_named)
 	ck_assert_str_eq(l.items[1].name, "bob");
 	ck_assert_str_eq(l.items[1].added_by, "alice");
 	ck_assert_str_eq(l.items[1].public_key, t.bob.public_key);
-	store_operator_list_free(&l);
+	store_operator_list_clear(&l);
 	/* the access events name the operator whose console asked */
 	ck_assert_int_eq(store_secret_get(s, "one", &sec, &err), ST_OK);
 	ck_assert_int_eq(store_access_event_list(s, sec.id, 10, &ev, &err), ST_OK);
 	ck_assert_uint_ge(ev.count, 1);
 	ck_assert_str_eq(ev.items[0].operator_name, "bob");
-	store_access_event_list_free(&ev);
+	store_access_event_list_clear(&ev);
 	store_secret_clear(&sec);
 	store_close(s);
 	two_free(&t);
@@ -369,7 +369,7 @@ START_TEST(test_remove_rotates_and_locks_out)
 		for (size_t i = 0; i < r.count; i++)
 			seen = seen || strstr(r.problems[i], "sealed for bob is damaged (1 bytes") != NULL;
 		ck_assert_msg(seen, "db check missed the damaged sealed key (%zu problems)", r.count);
-		store_check_report_free(&r);
+		store_check_report_clear(&r);
 		store_close(s);
 	}
 	act = tu_sql_text(t.db, "SELECT action || ' ' || entity_name FROM activity ORDER BY id "

@@ -139,13 +139,13 @@ START_TEST(test_env_list_with_probe_and_leases)
 	ck_assert_int_eq(list.items[0].active_leases, 2);
 	ck_assert(!list.items[1].has_probe);
 	ck_assert_int_eq(list.items[1].active_leases, 0);
-	store_env_list_free(&list);
+	store_env_list_clear(&list);
 	free(b.status);
 	b.status = strdup("archived");
 	ck_assert_int_eq(store_env_update(s, &b, &err), ST_OK);
 	ck_assert_int_eq(store_env_list(s, &active, &list, &err), ST_OK);
 	ck_assert_uint_eq(list.count, 1);
-	store_env_list_free(&list);
+	store_env_list_clear(&list);
 	/* deleting the environment takes its leases and probes with it */
 	ck_assert_int_eq(store_env_delete(s, a.id, &err), ST_OK);
 	{
@@ -286,7 +286,7 @@ START_TEST(test_lease_walk_with_nested_calls)
 			walked += strcmp(acts.items[i].action, "walk") == 0;
 		ck_assert_uint_eq(walked, 43); /* rows 0, 7, ..., 294 */
 	}
-	store_activity_list_free(&acts);
+	store_activity_list_clear(&acts);
 	/* and a walk stopped early leaves the connection usable */
 	w = (Nested){ .s = s, .ok = true };
 	ck_assert_int_eq(store_lease_each(s, NULL, stop_after_one, &w, &err), ST_OK);
@@ -850,7 +850,7 @@ START_TEST(test_pg_reconnects_after_drop)
 	mk_env("before", &a);
 	store_env_clear(&a);
 	ck_assert_int_eq(store_env_list(s, NULL, &list, &err), ST_OK);
-	store_env_list_free(&list);
+	store_env_list_clear(&list);
 	n = tu_sql_text(path, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
 			      "WHERE pid <> pg_backend_pid() AND datname = current_database() "
 			      "AND backend_type = 'client backend'");
@@ -865,11 +865,11 @@ START_TEST(test_pg_reconnects_after_drop)
 			continue;
 		}
 		ck_assert_uint_eq(list.count, 1);
-		store_env_list_free(&list);
+		store_env_list_clear(&list);
 	}
 	ck_assert_int_le(fails, 1);
 	ck_assert_int_eq(store_env_list(s, NULL, &list, &err), ST_OK);
-	store_env_list_free(&list);
+	store_env_list_clear(&list);
 	mk_env("after", &a);
 	store_env_clear(&a);
 	/* the owner lock is this session's again: its intents stay alive */
@@ -961,7 +961,7 @@ START_TEST(test_probes_and_drafts)
 	ck_assert_int_eq(store_probe_list(s, NULL, 10, &l, &err), ST_OK);
 	ck_assert_uint_eq(l.count, 1);
 	ck_assert_str_eq(cJSON_GetObjectItem(l.items[0].details, "image")->valuestring, "x");
-	store_probe_list_free(&l);
+	store_probe_list_clear(&l);
 	store_probe_clear(&p);
 	for (int i = 0; i < 3; i++) {
 		memset(&p, 0, sizeof p);
@@ -979,7 +979,7 @@ START_TEST(test_probes_and_drafts)
 	store_probe_clear(&last);
 	ck_assert_int_eq(store_probe_list(s, e.id, 2, &l, &err), ST_OK);
 	ck_assert_uint_eq(l.count, 2);
-	store_probe_list_free(&l);
+	store_probe_list_clear(&l);
 	store_env_clear(&e);
 }
 END_TEST
@@ -1001,7 +1001,7 @@ START_TEST(test_activity)
 	ck_assert_int_eq(store_activity_list(s, NULL, 2, 0, &l, &err), ST_OK);
 	ck_assert_uint_eq(l.count, 2);
 	ck_assert_str_eq(l.items[0].entity_id, "id-2");
-	store_activity_list_free(&l);
+	store_activity_list_clear(&l);
 	ck_assert_int_eq(store_activity_list(s, "id-1", 0, 0, &l, &err), ST_OK);
 	ck_assert_uint_eq(l.count, 2);
 	ck_assert_str_eq(l.items[1].action, "environment.updated");
@@ -1009,7 +1009,7 @@ START_TEST(test_activity)
 	ck_assert_int_eq(cJSON_GetArraySize(l.items[1].changed_fields), 2);
 	ck_assert_str_eq(cJSON_GetArrayItem(l.items[1].changed_fields, 1)->valuestring,
 			 "config/image");
-	store_activity_list_free(&l);
+	store_activity_list_clear(&l);
 }
 END_TEST
 
@@ -1038,12 +1038,12 @@ START_TEST(test_activity_list_action)
 	ck_assert_str_eq(l.items[1].actor, "cli:bob");
 	ck_assert(l.items[0].id < l.items[1].id);
 	first = l.items[0].id;
-	store_activity_list_free(&l);
+	store_activity_list_clear(&l);
 	ck_assert_int_eq(store_activity_list_action(s, "lease-1", "environment.lease_exec", first,
 						    0, &l, &err), ST_OK);
 	ck_assert_uint_eq(l.count, 1);
 	ck_assert_str_eq(l.items[0].actor, "cli:bob");
-	store_activity_list_free(&l);
+	store_activity_list_clear(&l);
 }
 END_TEST
 
@@ -1057,7 +1057,7 @@ START_TEST(test_check_finds_problems)
 
 	ck_assert_int_eq(store_check(s, &r, &err), ST_OK);
 	ck_assert_uint_eq(r.count, 0);
-	store_check_report_free(&r);
+	store_check_report_clear(&r);
 	mk_env("e", &e);
 	in.created_by_environment_id = e.id;
 	in.created_by_path = "/k";
@@ -1065,13 +1065,13 @@ START_TEST(test_check_finds_problems)
 	ck_assert_int_eq(store_check(s, &r, &err), ST_OK);
 	ck_assert_uint_eq(r.count, 1);
 	ck_assert_msg(strstr(r.problems[0], "orphan secret: x") != NULL, "%s", r.problems[0]);
-	store_check_report_free(&r);
+	store_check_report_clear(&r);
 	/* bound, but the config does not hold the id */
 	ck_assert_int_eq(store_binding_set(s, sec.id, "environment", e.id, "/k", &err), ST_OK);
 	ck_assert_int_eq(store_check(s, &r, &err), ST_OK);
 	ck_assert_uint_eq(r.count, 1);
 	ck_assert_msg(strstr(r.problems[0], "dangling binding") != NULL, "%s", r.problems[0]);
-	store_check_report_free(&r);
+	store_check_report_clear(&r);
 	/* fix it: now clean */
 	snprintf(q, sizeof q, "UPDATE environments SET config = json_object('k', '%s')", sec.id);
 	tu_sql(path, q);
@@ -1080,7 +1080,7 @@ START_TEST(test_check_finds_problems)
 	ck_assert_int_eq(r.environments, 1);
 	ck_assert_int_eq(r.secrets, 1);
 	ck_assert_int_eq(r.bindings, 1);
-	store_check_report_free(&r);
+	store_check_report_clear(&r);
 	/* a binding whose environment vanished behind our back */
 	tu_sql(path, tu_pg() ? "DROP TRIGGER environments_unbind ON environments; "
 			       "DELETE FROM environments;"
@@ -1093,7 +1093,7 @@ START_TEST(test_check_finds_problems)
 			gone = gone || strstr(r.problems[i], "is gone") != NULL;
 		ck_assert(gone);
 	}
-	store_check_report_free(&r);
+	store_check_report_clear(&r);
 	store_secret_clear(&sec);
 	store_env_clear(&e);
 }

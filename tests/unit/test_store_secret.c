@@ -104,7 +104,7 @@ START_TEST(test_create_encrypts_and_resolves)
 	ck_assert_str_eq(ev.items[1].run_id, "run-1");
 	ck_assert_str_eq(ev.items[1].config_path, "/token");
 	ck_assert_str_eq(ev.items[2].outcome, "failure");
-	store_access_event_list_free(&ev);
+	store_access_event_list_clear(&ev);
 	store_secret_clear(&sec);
 	ck_assert_int_eq(store_secret_get(f.s, "api", &sec, &f.err), ST_OK);
 	ck_assert_ptr_nonnull(sec.last_resolved_at);
@@ -391,7 +391,7 @@ START_TEST(test_tamper_status_rollback)
 	ck_assert_int_eq(store_check(ro, &r, &f.err), ST_OK);
 	ck_assert_uint_ge(r.count, 1);
 	ck_assert_msg(strstr(r.problems[0], "rolled back secret: ") != NULL, "%s", r.problems[0]);
-	store_check_report_free(&r);
+	store_check_report_clear(&r);
 	store_close(ro);
 	store_secret_clear(&sec);
 	store_env_clear(&env);
@@ -435,7 +435,7 @@ START_TEST(test_check_decrypts_read_only)
 		ck_assert_msg(strstr(r.problems[0], "undecryptable secret: secret dmg version 1") !=
 				      NULL,
 			      "%s", r.problems[0]);
-		store_check_report_free(&r);
+		store_check_report_clear(&r);
 		store_close(ro);
 		store_secret_clear(&sec);
 		fx_close(&f);
@@ -448,7 +448,7 @@ START_TEST(test_check_decrypts_read_only)
 	ck_assert_uint_eq(r.count, 1);
 	ck_assert_msg(strstr(r.problems[0], "undecryptable secret: secret dmg version 1") != NULL,
 		      "%s", r.problems[0]);
-	store_check_report_free(&r);
+	store_check_report_clear(&r);
 	store_close(ro);
 	ck_assert_int_eq(stat(f.path, &after), 0);
 	ck_assert(before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
@@ -612,7 +612,7 @@ START_TEST(test_delete_rules)
 	ck_assert_int_eq(store_secret_delete(f.s, "t", true, &unbound, &f.err), ST_OK);
 	ck_assert_uint_eq(unbound.count, 1);
 	ck_assert_str_eq(unbound.items[0].config_path, "/k");
-	store_binding_list_free(&unbound);
+	store_binding_list_clear(&unbound);
 	/* the config no longer points at the dead id */
 	ck_assert_int_eq(store_env_get(f.s, env.id, &reread, &f.err), ST_OK);
 	ck_assert_ptr_null(cJSON_GetObjectItem(reread.config, "k"));
@@ -657,10 +657,10 @@ START_TEST(test_names_unique_and_list)
 	ck_assert_int_eq(store_secret_list(f.s, false, &l, &f.err), ST_OK);
 	ck_assert_uint_eq(l.count, 1);
 	ck_assert_str_eq(l.items[0].name, "alpha");
-	store_secret_list_free(&l);
+	store_secret_list_clear(&l);
 	ck_assert_int_eq(store_secret_list(f.s, true, &l, &f.err), ST_OK);
 	ck_assert_uint_eq(l.count, 2);
-	store_secret_list_free(&l);
+	store_secret_list_clear(&l);
 	store_secret_clear(&a), store_secret_clear(&b);
 	fx_close(&f);
 }

@@ -35,7 +35,7 @@ START_TEST(incomplete_sequence_left_for_the_next_chunk)
 	used = term_escape(&b, "\xe2\x9c", 2, false);
 	ck_assert_uint_eq(used, 2);
 	ck_assert_str_eq(b.data, "ok \\xe2\\x9c");
-	buf_free(&b);
+	buf_clear(&b);
 }
 END_TEST
 

@@ -357,7 +357,7 @@ static Status ssh_probe(void *ctx, const cJSON *params, cJSON **result, Error *e
 		}
 		plugin_proc_result_clear(&res);
 	}
-	buf_free(&cmd);
+	buf_clear(&cmd);
 	cJSON_AddStringToObject(d, "severity", ok ? "info" : "error");
 	cJSON_AddStringToObject(d, "message", msg);
 	cJSON_AddItemToArray(diags, d);
@@ -395,14 +395,14 @@ static Status ssh_workspace_run(const SshConfig *c, const char *id, const char *
 
 	*ws = ssh_workspace(c, id);
 	if (!*ws || !buf_puts(&cmd, verb) || !ssh_quote(&cmd, *ws)) {
-		buf_free(&cmd);
+		buf_clear(&cmd);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	if (ssh_control(c, what, cmd.data, &res, err) != ST_OK) {
-		buf_free(&cmd);
+		buf_clear(&cmd);
 		return err->status;
 	}
-	buf_free(&cmd);
+	buf_clear(&cmd);
 	if (res.exit_code != 0) {
 		ssh_tail(res.err, tail, sizeof tail);
 		st = error_set(err, ST_E_PROVIDER, "cannot %s %s on %s: %s", doing, *ws, c->host,
@@ -472,7 +472,7 @@ static Status ssh_resume(void *ctx, const cJSON *params, cJSON **result, Error *
 		plugin_proc_result_clear(&res);
 		if (exists) {
 			free(ws);
-			buf_free(&cmd);
+			buf_clear(&cmd);
 			meta = ssh_metadata(config, &c, id);
 			json_set_bool(meta, "resumedLease", true);
 			*result = ssh_lease(&c, id, meta);
@@ -480,11 +480,11 @@ static Status ssh_resume(void *ctx, const cJSON *params, cJSON **result, Error *
 		}
 	} else if (err->status != ST_OK) {
 		free(ws);
-		buf_free(&cmd);
+		buf_clear(&cmd);
 		return err->status;
 	}
 	free(ws);
-	buf_free(&cmd);
+	buf_clear(&cmd);
 	*result = cJSON_CreateObject();
 	cJSON_AddNullToObject(*result, "providerLeaseId");
 	return ST_OK;
@@ -570,7 +570,7 @@ static Status ssh_execute(void *ctx, const cJSON *params, cJSON **result, Error 
 				continue;
 			ok = buf_printf(&kv, "%s=%s", e->string, e->valuestring) && buf_putc(&cmd, ' ') &&
 			     ssh_quote(&cmd, kv.data);
-			buf_free(&kv);
+			buf_clear(&kv);
 		}
 		ok = ok && buf_putc(&cmd, ' ');
 	}
@@ -580,15 +580,15 @@ static Status ssh_execute(void *ctx, const cJSON *params, cJSON **result, Error 
 			ok = buf_putc(&cmd, ' ') && ssh_quote(&cmd, a->valuestring);
 	free(ws);
 	if (!ok) {
-		buf_free(&cmd);
+		buf_clear(&cmd);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	if (ssh_run(&c, cmd.data, false, json_get_string(params, "stdin"), timeout, &res, err) !=
 	    ST_OK) {
-		buf_free(&cmd);
+		buf_clear(&cmd);
 		return err->status;
 	}
-	buf_free(&cmd);
+	buf_clear(&cmd);
 	*result = plugin_serve_execute_result(&res);
 	plugin_proc_result_clear(&res);
 	return ST_OK;
@@ -620,15 +620,15 @@ static int ssh_shell(const cJSON *params, Error *err)
 	ok = ok && buf_puts(&cmd, " && exec \"${SHELL:-/bin/sh}\" -l");
 	free(ws);
 	if (!ok) {
-		buf_free(&cmd);
+		buf_clear(&cmd);
 		error_set(err, ST_E_NOMEM, "out of memory");
 		return 1;
 	}
 	if (ssh_run(&c, cmd.data, true, NULL, 0, &res, err) != ST_OK) {
-		buf_free(&cmd);
+		buf_clear(&cmd);
 		return 1;
 	}
-	buf_free(&cmd);
+	buf_clear(&cmd);
 	return res.term_signal ? 128 + res.term_signal : res.exit_code;
 }
 

@@ -9,16 +9,15 @@
  * value, and the schema-only walkers (form, defaults, secret patterns)
  * stop at an ancestor they are already expanding. A step budget bounds
  * the work a hostile schema can cause through a DAG of references. */
-#ifndef ENVCTL_SCHEMA_SCHEMA_INTERNAL_H
-#define ENVCTL_SCHEMA_SCHEMA_INTERNAL_H
+#ifndef ENVCTL_SCHEMA_PRIVATE_H
+#define ENVCTL_SCHEMA_PRIVATE_H
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "schema/schema.h"
-#include "util/buf.h"
-#include "util/status.h"
+#include "util/lib.h"
 
 /* Form fields nest at most this deep; deeper is a schema error. */
 #define SCHEMA_MAX_FORM_DEPTH 64
@@ -41,6 +40,10 @@
 #define SCHEMA_MAX_ISSUES 1000
 #define SCHEMA_MAX_FINDINGS 1000
 
+/* The value of one hex digit (either case), or -1: URI escapes and
+ * pattern escapes read them alike. */
+int schema_hex_digit(char c);
+
 /* ------------------------------------------------------------ pointer map */
 
 /* Open-addressing hash map keyed by address; values are borrowed or owned
@@ -55,7 +58,7 @@ typedef struct SchemaMap {
 bool schema_map_put(SchemaMap *m, const void *key, void *val);
 /* The value for key; *found (when not NULL) says whether it was present. */
 void *schema_map_get(const SchemaMap *m, const void *key, bool *found);
-void schema_map_free(SchemaMap *m);
+void schema_map_clear(SchemaMap *m);
 
 /* ------------------------------------------------------------ context */
 
@@ -103,7 +106,7 @@ Status schema_ctx_init(SchemaCtx *ctx, const cJSON *root, LintReport *collect,
 		       const char *prefix, Error *err);
 Status schema_ctx_init_opts(SchemaCtx *ctx, const cJSON *root, const SchemaOptions *opts,
 			    LintReport *collect, const char *prefix, Error *err);
-void schema_ctx_free(SchemaCtx *ctx);
+void schema_ctx_clear(SchemaCtx *ctx);
 /* Counts one unit of work; false (with err set) when the budget is spent. */
 bool schema_ctx_step(SchemaCtx *ctx, Error *err);
 /* The JSON Pointer of a checked schema node ("" root), or "?". */
@@ -274,7 +277,6 @@ static inline const cJSON *schema_json_object(const cJSON *x)
 
 /* "string" -> SCHEMA_STRING; SCHEMA_ANY for an unknown name (*known false). */
 SchemaType schema_type_from_name(const char *name, bool *known);
-const char *schema_type_name(SchemaType t);
 /* The declared type: the first non-null member of a type array. Sets
  * *nullable when the array names "null". SCHEMA_ANY when absent. */
 SchemaType schema_node_type(const cJSON *node, bool *nullable);
@@ -296,8 +298,6 @@ const char *schema_node_format(const cJSON *node);
 
 /* Issue lists. */
 bool schema_issues_add(SchemaIssues *list, const char *pointer, const char *message);
-bool schema_issues_addf(SchemaIssues *list, const char *pointer, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 /* Moves every issue of src to the end of dst (src is left empty). */
 bool schema_issues_move(SchemaIssues *dst, SchemaIssues *src);
 

@@ -1,9 +1,10 @@
 /* Shared by the store's own .c files only: the Store struct, the prepared
  * statement cache and the crypto helpers. Nothing above store/ includes it. */
-#ifndef ENVCTL_STORE_INTERNAL_H
-#define ENVCTL_STORE_INTERNAL_H
+#ifndef ENVCTL_STORE_PRIVATE_H
+#define ENVCTL_STORE_PRIVATE_H
 
 #include "store/db.h"
+#include "store/states.h"
 #include "store/store.h"
 
 #define STORE_KEY_BYTES 32
@@ -56,18 +57,36 @@ void store_stmt_done(Store *s, DbStmt *st);
  * corrupt file, constraint) naming what was being done. */
 Status store_sql_error(Store *s, int rc, Error *err, const char *what);
 /* Reads one row into a zeroed element; on failure err says why (the
- * element may hold part of the row: the list's free handles it). */
+ * element may hold part of the row: the list's clear handles it). */
 typedef Status (*StoreRowRead)(DbStmt *st, void *elem, Error *err);
 
 /* Steps st to its end, appending an element per row to the array at
  * items_ptr (a T **) counted by *count; the statement is done after. On
- * any failure free_list(list) frees what was read and err names `what`. */
+ * any failure clear_list(list) frees what was read and err names `what`. */
 Status store_collect(Store *s, DbStmt *st, void *items_ptr, size_t *count,
-		     size_t elem_size, StoreRowRead read, void (*free_list)(void *list), void *list,
+		     size_t elem_size, StoreRowRead read, void (*clear_list)(void *list), void *list,
 		     const char *what, Error *err);
 
 /* Runs SQL with no result rows. */
 Status store_exec(Store *s, const char *sql, Error *err);
+/* Steps a bound statement that returns no rows and finishes it; a step
+ * that does not complete is err naming `what`. */
+Status store_step_done(Store *s, DbStmt *st, Error *err, const char *what);
+/* Steps a bound statement for its one integer (a count) into *out (0
+ * without a row) and finishes it; no row is err naming `what`. */
+Status store_step_count(Store *s, DbStmt *st, long *out, Error *err, const char *what);
+
+/* The body of a row list's clear: each element's own clear, the array,
+ * and the list zeroed for reuse. */
+#define STORE_LIST_CLEAR(l, clear_elem)                        \
+	do {                                                   \
+		if (!(l))                                      \
+			break;                                 \
+		for (size_t i_ = 0; i_ < (l)->count; i_++)     \
+			clear_elem(&(l)->items[i_]);           \
+		free((l)->items);                              \
+		memset((l), 0, sizeof *(l));                   \
+	} while (0)
 
 /* Binding helpers: NULL binds SQL NULL. */
 int store_bind_text(DbStmt *st, int idx, const char *v);
@@ -97,6 +116,13 @@ bool store_crypto_key_decode(const char *text, size_t len, unsigned char key[STO
 Status store_crypto_from_data_key(const unsigned char data[STORE_KEY_BYTES], StoreKeys **out,
 				  Error *err);
 Status store_crypto_new_data_key(StoreKeys **out, Error *err);
+/* Writes a key file's text (mode 0600, its directory made 0700) through a
+ * private temporary file and link(2): link fails if the file appeared
+ * meanwhile (another console: *raced, not an error), so an existing key
+ * is never overwritten and nobody reads a half-written one. `what`
+ * ("master key") names the file in errors. */
+Status store_key_file_write(const char *path, const char *what, const char *text, size_t len,
+			    bool *raced, Error *err);
 
 /* Operators (operator.c): finds the data key at open — by the console's
  * operator key, ENVCTL_MASTER_KEY, or (a database from before operator
