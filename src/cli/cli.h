@@ -8,7 +8,7 @@
 #include <stdio.h>
 
 #include "core/app.h"
-#include "tui/tui.h"
+#include "tui/lib.h"
 
 #define ENVCTL_VERSION "0.1.0"
 

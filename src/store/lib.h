@@ -3,6 +3,7 @@
 #ifndef ENVCTL_STORE_LIB_H
 #define ENVCTL_STORE_LIB_H
 
+#include "store/states.h"
 #include "store/store.h"
 
 #endif

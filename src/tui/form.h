@@ -13,7 +13,7 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 
-#include "schema/schema.h"
+#include "schema/lib.h"
 #include "tui/screen.h"
 
 typedef struct TuiForm TuiForm;

@@ -8,9 +8,7 @@
 
 #include "tui/form_internal.h"
 #include "tui/input.h"
-#include "util/buf.h"
-#include "util/json.h"
-#include "util/jsonptr.h"
+#include "util/lib.h"
 
 /* ------------------------------------------------------------ helpers */
 

@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "tui/screen.h"
-#include "util/buf.h"
-#include "util/ids.h"
+#include "util/lib.h"
 
 typedef struct InputName {
 	const char *name;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 /* Key codes: a character is its code point; a curses function key
  * (KEY_UP, ...) is TUI_FN(KEY_UP), so the two ranges never meet. */

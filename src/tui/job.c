@@ -1,12 +1,12 @@
 /* Background jobs: long core calls run on a worker thread so the console
  * keeps drawing and Esc can stop the waiting (not the work). */
-#include "tui/tui.h"
+#include "tui/private.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/ids.h"
+#include "util/lib.h"
 
 static void *job_main(void *arg)
 {

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util/buf.h"
+#include "util/lib.h"
 
 typedef struct TuiLineEdit {
 	Buf buf;        /* the text (NUL-terminated once anything was typed) */

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 /* Colour classes: every drawn thing picks one, the theme maps it. */
 typedef enum TuiTone {

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "tui/screen.h"
-#include "util/status.h"
+#include "util/lib.h"
 
 #define TUI_TABLE_MAXCOLS 10
 

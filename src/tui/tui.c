@@ -1,4 +1,4 @@
-#include "tui/tui.h"
+#include "tui/private.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,11 +12,8 @@
 
 #include <sodium.h>
 
-#include "core/environment.h"
-#include "core/secrets.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/ids.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 /* The views `:` can open, in the order completion lists them. */
 static const TuiViewOps *const tui_top_views[] = {

@@ -4,10 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/describe.h"
-#include "tui/tui.h"
-#include "util/buf.h"
-#include "util/ids.h"
+#include "core/lib.h"
+#include "tui/private.h"
+#include "util/lib.h"
 
 #define ACTIVITY_WINDOW 2000
 

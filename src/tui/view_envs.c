@@ -6,15 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/env_plugin.h"
-#include "core/environment.h"
-#include "core/probe.h"
-#include "core/describe.h"
-#include "tui/tui.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
-#include "util/jsonptr.h"
+#include "core/lib.h"
+#include "tui/private.h"
+#include "util/lib.h"
 
 enum {
 	ENV_ACT_NEW = TUI_ACT_VIEW,

@@ -10,17 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/env_plugin.h"
+#include "core/lib.h"
 #include "tui/form.h"
-#include "tui/tui.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/json.h"
-#include "core/environment.h"
-#include "core/lease.h"
-#include "core/probe.h"
-#include "core/secrets.h"
-#include "util/ids.h"
+#include "tui/private.h"
+#include "util/lib.h"
 
 enum {
 	BTN_SAVE = TUI_FORM_BUTTON,

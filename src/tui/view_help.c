@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/tui.h"
+#include "tui/private.h"
 
 static const TuiColumn help_cols[] = {
 	{ "KEY", 14, 0, false, false },

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/tui.h"
-#include "util/ids.h"
+#include "tui/private.h"
+#include "util/lib.h"
 
 enum { JOBS_ACT_CANCEL = TUI_ACT_VIEW };
 

@@ -13,12 +13,9 @@
 #include <unistd.h>
 #include <strings.h>
 
-#include "core/lease.h"
-#include "core/lease_shell.h"
-#include "tui/tui.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
+#include "core/lib.h"
+#include "tui/private.h"
+#include "util/lib.h"
 
 #define LEASES_NAME_CACHE 1024
 

@@ -4,11 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/plugins.h"
-#include "core/describe.h"
-#include "tui/tui.h"
-#include "util/buf.h"
-#include "util/json.h"
+#include "core/lib.h"
+#include "tui/private.h"
+#include "util/lib.h"
 
 enum {
 	PROV_ACT_FORM = TUI_ACT_VIEW,

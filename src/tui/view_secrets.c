@@ -5,11 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/secrets.h"
-#include "core/describe.h"
-#include "tui/tui.h"
-#include "util/buf.h"
-#include "util/ids.h"
+#include "core/lib.h"
+#include "tui/private.h"
+#include "util/lib.h"
 
 enum {
 	SEC_ACT_NEW = TUI_ACT_VIEW,

@@ -6,10 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/lease.h"
-#include "core/plugins.h"
-#include "util/buf.h"
-#include "tui/tui.h"
+#include "core/lib.h"
+#include "util/lib.h"
+#include "tui/private.h"
 
 enum { TEXT_ACT_UP = TUI_ACT_VIEW, TEXT_ACT_DOWN, TEXT_ACT_PGUP, TEXT_ACT_PGDN, TEXT_ACT_HOME,
        TEXT_ACT_END, TEXT_ACT_FOLLOW, TEXT_ACT_WRAP };

@@ -3,8 +3,8 @@
  * main loop that never blocks on anything but input with a timeout, and
  * the shared chrome: header, flash line, `:` command mode, `/` filter,
  * `?` help, footer, the too-small screen. */
-#ifndef ENVCTL_TUI_TUI_H
-#define ENVCTL_TUI_TUI_H
+#ifndef ENVCTL_TUI_PRIVATE_H
+#define ENVCTL_TUI_PRIVATE_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -12,32 +12,14 @@
 
 #include <cjson/cJSON.h>
 
-#include "core/app.h"
-#include "core/runtime.h"
+#include "core/lib.h"
+#include "tui/lib.h"
 #include "tui/conf.h"
 #include "tui/input.h"
 #include "tui/keymap.h"
 #include "tui/lineedit.h"
 #include "tui/screen.h"
 #include "tui/table.h"
-
-typedef struct TuiOptions {
-	bool readonly;
-	bool no_color;
-	bool no_mouse;
-	bool ascii;
-	/* Test mode: a keystroke script (file, or inline text) runs the console
-	 * headless at width x height (default 80x24) and quits at its end. */
-	const char *script_path;
-	const char *script_text;
-	int width, height;
-	const char *config_path; /* NULL: $XDG_CONFIG_HOME/envctl/tui.conf */
-	const char *start_view;  /* open on this view (a `:` name) instead of environments */
-} TuiOptions;
-
-/* Runs the console until the operator quits. Returns ST_OK, or an error
- * when the console could not start (no terminal, bad script). */
-Status tui_run(App *app, const TuiOptions *opts, Error *err);
 
 /* ------------------------------------------------------------ views */
 
