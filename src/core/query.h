@@ -1,8 +1,45 @@
-/* The console's reads: what each screen shows, fetched in one place so
- * that a front end never calls the store itself (DESIGN §Layers). */
+/* The console's reads: what each screen shows, fetched through core so
+ * that a front end never calls the store itself (DESIGN §2). Each opens
+ * the App's store on first use, as every core action does; the results
+ * are the store's structs, freed with their store_*_clear / _free. */
 #ifndef ENVCTL_CORE_QUERY_H
 #define ENVCTL_CORE_QUERY_H
 
+#include <stdint.h>
+
 #include "core/app.h"
+
+/* The descriptor that turns readable when another process changes the
+ * database, or -1: no store open yet (none is opened for it) or SQLite,
+ * whose change counter is polled instead. */
+int query_change_fd(const App *app);
+/* The database's change counter; reading it also drains the descriptor. */
+Status query_change_counter(App *app, int64_t *out, Error *err);
+/* Closes the store this App opened (a worker thread's own handle). */
+void query_store_close(App *app);
+
+/* One lease by id. */
+Status query_lease(App *app, const char *id, StoreLease *out, Error *err);
+/* The leases matching f, in its order and window; fn borrows each row. */
+Status query_leases_each(App *app, const StoreLeaseFilter *f, StoreLeaseFn fn, void *ctx,
+			 Error *err);
+/* How many leases match f (its window ignored). */
+Status query_lease_count(App *app, const StoreLeaseFilter *f, long *out, Error *err);
+/* The environment's active leases (what deleting it destroys first). */
+Status query_env_active_leases(App *app, const char *environment_id, long *out, Error *err);
+
+/* The environments list's window: fn borrows each row, *total gets how
+ * many match the filter. */
+Status query_envs_each(App *app, const StoreEnvWindow *w, StoreEnvFn fn, void *ctx,
+		       long *total, Error *err);
+/* An environment's latest probes, newest first. */
+Status query_env_probes(App *app, const char *environment_id, long limit, StoreProbeList *out,
+			Error *err);
+/* The activity log, newest first: one entity's (entity_id) or all (NULL). */
+Status query_activity(App *app, const char *entity_id, long limit, long offset,
+		      StoreActivityList *out, Error *err);
+/* A secret's latest resolutions (who read it, never its value). */
+Status query_secret_access(App *app, const char *secret_id, long limit,
+			   StoreAccessEventList *out, Error *err);
 
 #endif

@@ -15,10 +15,7 @@ static void *job_main(void *arg)
 	runtime_cancel_bind(job->token);
 	job->run(job);
 	runtime_cancel_bind(NULL);
-	if (job->worker_app.store) {
-		store_close(job->worker_app.store);
-		job->worker_app.store = NULL;
-	}
+	query_store_close(&job->worker_app);
 	pthread_mutex_lock(&job->mu);
 	job->finished = true;
 	pthread_mutex_unlock(&job->mu);

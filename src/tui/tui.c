@@ -583,7 +583,6 @@ static void tui_jump(Tui *t, const TuiViewOps *list, const char *what)
 {
 	const TuiViewOps *detail = NULL;
 	char id[256] = "";
-	Store *s;
 	Error err;
 
 	error_clear(&err);
@@ -598,7 +597,7 @@ static void tui_jump(Tui *t, const TuiViewOps *list, const char *what)
 		StoreLease l = { 0 };
 
 		detail = &tui_view_lease;
-		if (app_store(t->app, &s, &err) == ST_OK && store_lease_get(s, what, &l, &err) == ST_OK)
+		if (query_lease(t->app, what, &l, &err) == ST_OK)
 			snprintf(id, sizeof id, "%s", l.id);
 		store_lease_clear(&l);
 	} else if (list == &tui_view_secrets) {
@@ -1185,18 +1184,17 @@ static void tui_paste(Tui *t, const TuiEvent *ev)
  * counter read drains it, so the descriptor is quiet until the next. */
 static bool tui_store_changed(Tui *t)
 {
-	Store *s = t->app->store;
 	struct pollfd p;
 	int64_t version;
 	Error err;
 
-	if (!s || store_change_fd(s) < 0)
+	if (query_change_fd(t->app) < 0)
 		return false;
-	p = (struct pollfd){ .fd = store_change_fd(s), .events = POLLIN };
+	p = (struct pollfd){ .fd = query_change_fd(t->app), .events = POLLIN };
 	if (poll(&p, 1, 0) != 1)
 		return false;
 	error_clear(&err);
-	store_change_counter(s, &version, &err);
+	query_change_counter(t->app, &version, &err);
 	return true;
 }
 
@@ -1354,7 +1352,7 @@ static void tui_loop(Tui *t)
 		/* A live store wakes every 100 ms: another console's change shows
 		 * within 200 ms. */
 		tui_input_next(&t->scr, t->scripted ? &t->script : NULL,
-			       t->job || (t->app->store && store_change_fd(t->app->store) >= 0) ? 100
+			       t->job || query_change_fd(t->app) >= 0 ? 100
 												  : 250,
 			       &ev);
 		switch (ev.kind) {

@@ -32,7 +32,6 @@ typedef struct ActivityState {
 static void activity_load(Tui *t, ActivityState *st)
 {
 	StoreActivityList list = { 0 };
-	Store *s;
 	Error err;
 
 	store_activity_list_free(&st->list);
@@ -40,8 +39,7 @@ static void activity_load(Tui *t, ActivityState *st)
 	tui_rows_clear(&st->all);
 	tui_table_invalidate(&st->table);
 	error_clear(&err);
-	if (app_store(t->app, &s, &err) != ST_OK ||
-	    store_activity_list(s, NULL, ACTIVITY_WINDOW, 0, &list, &err) != ST_OK) {
+	if (query_activity(t->app, NULL, ACTIVITY_WINDOW, 0, &list, &err) != ST_OK) {
 		snprintf(st->error, sizeof st->error, "%s", error_text(&err));
 		return;
 	}

@@ -110,12 +110,10 @@ static Status envs_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, size
 	EnvsFetch c = { st->t, out };
 	StoreEnvWindow w = { q->filter, q->sort_col < 0 ? STORE_ENV_SORT_NAME : q->sort_col,
 			     q->sort_desc, (long)q->offset, (long)q->limit };
-	Store *s;
 	long n = 0;
 
 	*total = 0;
-	if (app_store(st->t->app, &s, err) != ST_OK ||
-	    store_env_each(s, &w, envs_row, &c, &n, err) != ST_OK) {
+	if (query_envs_each(st->t->app, &w, envs_row, &c, &n, err) != ST_OK) {
 		snprintf(st->error, sizeof st->error, "%s", error_text(err));
 		return err->status;
 	}
@@ -485,7 +483,6 @@ static bool env_common_action(Tui *t, int action, const char *id)
 			char msg[800], leases[300] = "";
 			EnvAct *copy = malloc(sizeof *copy);
 			TuiConfirm c = { "Delete environment", msg, "Delete", env_delete_yes, copy, free };
-			Store *s;
 			long active = 0;
 
 			if (!copy) {
@@ -495,8 +492,7 @@ static bool env_common_action(Tui *t, int action, const char *id)
 			/* The console's own force path: the dialog says the live
 			 * leases' sandboxes are destroyed first, so Delete can do it
 			 * (env delete --force is the CLI's). */
-			if (app_store(t->app, &s, &err) == ST_OK)
-				store_lease_count_active(s, a.id, &active, &err);
+			query_env_active_leases(t->app, a.id, &active, &err);
 			a.flag = active > 0;
 			if (active)
 				snprintf(leases, sizeof leases,
@@ -695,7 +691,6 @@ static bool env_lease_row(const StoreLease *l, void *ctx)
 static void env_load(Tui *t, EnvState *st)
 {
 	StoreEnv env = { 0 };
-	Store *s;
 	Error err;
 	cJSON *shown = NULL;
 	char buf[600], age[16];
@@ -703,7 +698,7 @@ static void env_load(Tui *t, EnvState *st)
 	tui_rows_clear(&st->all);
 	tui_table_invalidate(&st->table);
 	error_clear(&err);
-	if (env_get(t->app, st->id, &env, &err) != ST_OK || app_store(t->app, &s, &err) != ST_OK) {
+	if (env_get(t->app, st->id, &env, &err) != ST_OK) {
 		tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
 		store_env_clear(&env);
 		return;
@@ -746,7 +741,7 @@ static void env_load(Tui *t, EnvState *st)
 
 		f.environment_id = env.id;
 		f.limit = 10;
-		if (store_lease_each(s, &f, env_lease_row, &c, &err) != ST_OK)
+		if (query_leases_each(t->app, &f, env_lease_row, &c, &err) != ST_OK)
 			tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
 		else if (!c.n)
 			tui_rows_line(&st->all, "", "(none)", TONE_DIM);
@@ -756,7 +751,7 @@ static void env_load(Tui *t, EnvState *st)
 	{
 		StoreProbeList probes = { 0 };
 
-		if (store_probe_list(s, env.id, 10, &probes, &err) != ST_OK)
+		if (query_env_probes(t->app, env.id, 10, &probes, &err) != ST_OK)
 			tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
 		else if (!probes.count)
 			tui_rows_line(&st->all, "", "(never probed)", TONE_DIM);
@@ -785,7 +780,7 @@ static void env_load(Tui *t, EnvState *st)
 	{
 		StoreActivityList acts = { 0 };
 
-		if (store_activity_list(s, env.id, 10, 0, &acts, &err) != ST_OK)
+		if (query_activity(t->app, env.id, 10, 0, &acts, &err) != ST_OK)
 			tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
 		for (size_t i = 0; i < acts.count; i++) {
 			const StoreActivity *a = &acts.items[i];
@@ -860,10 +855,8 @@ static void env_view_row(Tui *t, EnvState *st)
 								  : "value");
 	if (row->id && !strncmp(row->id, "probe:", 6)) {
 		StoreProbeList probes = { 0 };
-		Store *s;
 
-		if (app_store(t->app, &s, &err) == ST_OK &&
-		    store_probe_list(s, st->id, 10, &probes, &err) == ST_OK) {
+		if (query_env_probes(t->app, st->id, 10, &probes, &err) == ST_OK) {
 			for (size_t i = 0; i < probes.count; i++) {
 				const StoreProbe *p = &probes.items[i];
 				char *details;

@@ -694,13 +694,11 @@ static cJSON *form_load_own(Tui *t, const char *name, Error *err)
 static char *form_secret_label(void *ctx, const char *value)
 {
 	Tui *t = ctx;
-	Store *s;
 	StoreSecret sec = { 0 };
 	Error err;
 	char buf[300];
 
-	if (!id_is_uuid(value) || app_store(t->app, &s, &err) != ST_OK ||
-	    store_secret_get(s, value, &sec, &err) != ST_OK)
+	if (!id_is_uuid(value) || secrets_get(t->app, value, &sec, &err) != ST_OK)
 		return NULL;
 	snprintf(buf, sizeof buf, "%s v%ld", sec.name, sec.current_version);
 	store_secret_clear(&sec);

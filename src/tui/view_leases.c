@@ -193,7 +193,6 @@ static bool lease_common(Tui *t, int action, const char *id)
 {
 	LeaseAct a = { 0 };
 	StoreLease l = { 0 };
-	Store *s;
 	Error err;
 
 	error_clear(&err);
@@ -223,7 +222,7 @@ static bool lease_common(Tui *t, int action, const char *id)
 		tui_flash(t, TUI_FLASH_INFO, "no lease selected");
 		return true;
 	}
-	if (app_store(t->app, &s, &err) != ST_OK || store_lease_get(s, id, &l, &err) != ST_OK) {
+	if (query_lease(t->app, id, &l, &err) != ST_OK) {
 		tui_flash_error(t, &err);
 		return true;
 	}
@@ -265,7 +264,7 @@ static bool lease_common(Tui *t, int action, const char *id)
 			return true;
 		}
 		*copy = a;
-		if (store_env_get(s, l.environment_id, &env, &err) == ST_OK)
+		if (env_get(t->app, l.environment_id, &env, &err) == ST_OK)
 			snprintf(env_name, sizeof env_name, "%s", env.name);
 		store_env_clear(&env);
 		snprintf(msg, sizeof msg,
@@ -402,7 +401,7 @@ static void lease_batch_confirm(Tui *t, TuiView *v, int action)
 		snprintf(b->ids[i], sizeof b->ids[i], "%s", tb->marks[i]);
 		if (i >= 8)
 			continue;
-		if (store_lease_get(s, tb->marks[i], &l, &err) == ST_OK)
+		if (query_lease(t->app, tb->marks[i], &l, &err) == ST_OK)
 			buf_printf(&msg, "  %s (%s, %s)\n",
 				   l.provider_lease_id ? l.provider_lease_id : l.id, l.status, l.provider);
 		else
@@ -468,7 +467,7 @@ typedef struct LeasesState {
 	char filter_error[300];
 } LeasesState;
 
-static const char *leases_env_name(LeasesState *st, Store *s, const char *id)
+static const char *leases_env_name(LeasesState *st, const char *id)
 {
 	StoreEnv env = { 0 };
 	Error err;
@@ -482,7 +481,7 @@ static const char *leases_env_name(LeasesState *st, Store *s, const char *id)
 			free(st->names[i].name);
 		st->name_count = 0;
 	}
-	if (store_env_get(s, id, &env, &err) != ST_OK)
+	if (env_get(st->t->app, id, &env, &err) != ST_OK)
 		return id;
 	snprintf(st->names[st->name_count].id, UUID_STR_LEN, "%s", id);
 	st->names[st->name_count].name = strdup(env.name);
@@ -499,7 +498,7 @@ static void leases_env_title(LeasesState *st)
 
 	if (st->env_name[0] || app_store(st->t->app, &s, &err) != ST_OK)
 		return;
-	snprintf(st->env_name, sizeof st->env_name, "%s", leases_env_name(st, s, st->env_id));
+	snprintf(st->env_name, sizeof st->env_name, "%s", leases_env_name(st, st->env_id));
 }
 
 static bool leases_is_status(const char *w)
@@ -515,7 +514,7 @@ static bool leases_is_status(const char *w)
 
 /* Turns the `/` text into a store filter. Words: a status, a provider
  * key, an environment name, or key:value with status/env/provider. */
-static Status leases_parse_filter(LeasesState *st, Store *s, const char *text,
+static Status leases_parse_filter(LeasesState *st, const char *text,
 				  StoreLeaseFilter *f, char *status, char *env_id, char *provider,
 				  Error *err)
 {
@@ -552,7 +551,7 @@ static Status leases_parse_filter(LeasesState *st, Store *s, const char *text,
 		} else {
 			StoreEnv env = { 0 };
 
-			if (store_env_get(s, val, &env, err) != ST_OK)
+			if (env_get(st->t->app, val, &env, err) != ST_OK)
 				return error_set(err, ST_E_NOT_FOUND,
 						 "no environment named \"%s\" (filter words: a status, "
 						 "a provider, an environment, or status:/env:/provider:)",
@@ -567,7 +566,6 @@ static Status leases_parse_filter(LeasesState *st, Store *s, const char *text,
 
 typedef struct LeasesFetch {
 	LeasesState *st;
-	Store *s;
 	TuiRowSet *out;
 	/* The first and last rows seen, in the order the store gave them. */
 	size_t seen;
@@ -617,7 +615,7 @@ static bool leases_row(const StoreLease *l, void *ctx)
 	if (c->seen++ == 0)
 		leases_anchor_set(&c->head, l, c->sort);
 	leases_anchor_set(&c->tail, l, c->sort);
-	tui_row_set(row, 0, leases_env_name(c->st, c->s, l->environment_id), TONE_NORMAL);
+	tui_row_set(row, 0, leases_env_name(c->st, l->environment_id), TONE_NORMAL);
 	tui_row_set(row, 1, l->status, tone);
 	/* Short in the list; the detail spells the policy out. */
 	tui_row_set(row, 2,
@@ -663,7 +661,7 @@ static Status leases_stream(LeasesFetch *c, const StoreLeaseFilter *f, bool reve
 {
 	size_t from = c->out->count;
 
-	if (store_lease_each(c->s, f, leases_row, c, err) != ST_OK)
+	if (query_leases_each(c->st->t->app, f, leases_row, c, err) != ST_OK)
 		return err->status;
 	if (reversed) {
 		LeasesAnchor tmp = c->head;
@@ -696,7 +694,7 @@ static Status leases_seek_back(LeasesFetch *c, const StoreLeaseFilter *base, siz
 	f.limit = 1;
 	probe.out = &scratch;
 	probe.seen = 0;
-	st = store_lease_each(c->s, &f, leases_row, &probe, err);
+	st = query_leases_each(c->st->t->app, &f, leases_row, &probe, err);
 	*found = st == ST_OK && probe.seen == 1;
 	if (*found)
 		*key = probe.head;
@@ -710,16 +708,17 @@ static Status leases_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, si
 	LeasesState *st = ctx;
 	StoreLeaseFilter f = { 0 };
 	char status[16], env_id[UUID_STR_LEN], provider[128], sig[sizeof st->sig];
-	LeasesFetch c = { st, NULL, out, 0, { 0 }, { 0 }, STORE_LEASE_SORT_ACQUIRED };
+	LeasesFetch c = { st, out, 0, { 0 }, { 0 }, STORE_LEASE_SORT_ACQUIRED };
 	LeasesAnchor back;
+	Store *s;
 	int64_t version = 0;
 	size_t offset = q->offset, limit = q->limit, n;
 	bool reversed = false, found = false;
 
-	if (app_store(st->t->app, &c.s, err) != ST_OK)
+	if (app_store(st->t->app, &s, err) != ST_OK)
 		return err->status;
 	st->filter_error[0] = 0;
-	if (leases_parse_filter(st, c.s, q->filter, &f, status, env_id, provider, err) != ST_OK) {
+	if (leases_parse_filter(st, q->filter, &f, status, env_id, provider, err) != ST_OK) {
 		snprintf(st->filter_error, sizeof st->filter_error, "%s", error_text(err));
 		*total = 0;
 		st->anchored = st->counted = false;
@@ -742,14 +741,14 @@ static Status leases_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, si
 		snprintf(st->sig, sizeof st->sig, "%s", sig);
 		st->anchored = st->counted = false;
 	}
-	if (store_change_counter(c.s, &version, err) != ST_OK)
+	if (query_change_counter(st->t->app, &version, err) != ST_OK)
 		return err->status;
 	st->fetched_at = version;
 	st->fetched_ms = time_now_ms();
 	if (!st->counted || st->counted_at != version) {
 		long count = 0;
 
-		if (store_lease_count(c.s, &f, &count, err) != ST_OK)
+		if (query_lease_count(st->t->app, &f, &count, err) != ST_OK)
 			return err->status;
 		st->total = (size_t)count;
 		st->counted_at = version;
@@ -891,7 +890,6 @@ static void leases_reload(Tui *t, TuiView *v, bool live)
 	LeasesState *st = v->state;
 	const TuiRow *row;
 	char id[UUID_STR_LEN] = "";
-	Store *s;
 	Error err;
 	int64_t version;
 
@@ -899,8 +897,7 @@ static void leases_reload(Tui *t, TuiView *v, bool live)
 	 * fetch — except now and then, so the ages shown move on. */
 	error_clear(&err);
 	if (live && !st->table.stale && time_now_ms() - st->fetched_ms < LEASES_AGE_REFRESH_MS &&
-	    app_store(t->app, &s, &err) == ST_OK &&
-	    store_change_counter(s, &version, &err) == ST_OK && version == st->fetched_at)
+	    query_change_counter(t->app, &version, &err) == ST_OK && version == st->fetched_at)
 		return;
 	row = tui_table_selected(&st->table);
 	if (row && row->id)
@@ -915,11 +912,9 @@ static cJSON *leases_describe(Tui *t, TuiView *v, Error *err)
 {
 	const TuiRow *row = tui_table_selected(v->table);
 	StoreLease l = { 0 };
-	Store *s;
 	cJSON *o;
 
-	if (!row || !row->id || app_store(t->app, &s, err) != ST_OK ||
-	    store_lease_get(s, row->id, &l, err) != ST_OK)
+	if (!row || !row->id || query_lease(t->app, row->id, &l, err) != ST_OK)
 		return NULL;
 	o = lease_to_json(&l);
 	store_lease_clear(&l);
@@ -978,20 +973,19 @@ static void lease_load(Tui *t, LeaseState *st)
 {
 	StoreLease l = { 0 };
 	StoreEnv env = { 0 };
-	Store *s;
 	Error err;
 	char buf[64];
 
 	tui_rows_clear(&st->all);
 	tui_table_invalidate(&st->table);
 	error_clear(&err);
-	if (app_store(t->app, &s, &err) != ST_OK || store_lease_get(s, st->id, &l, &err) != ST_OK) {
+	if (query_lease(t->app, st->id, &l, &err) != ST_OK) {
 		tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
 		return;
 	}
 	tui_rows_line(&st->all, "Lease", NULL, TONE_NORMAL);
 	lease_line(st, "Id", l.id);
-	if (store_env_get(s, l.environment_id, &env, &err) == ST_OK)
+	if (env_get(t->app, l.environment_id, &env, &err) == ST_OK)
 		lease_line(st, "Environment", env.name);
 	else
 		lease_line(st, "Environment", l.environment_id);
@@ -1090,11 +1084,9 @@ static const char *lease_self_id(Tui *t, TuiView *v)
 static cJSON *lease_describe(Tui *t, TuiView *v, Error *err)
 {
 	StoreLease l = { 0 };
-	Store *s;
 	cJSON *o;
 
-	if (app_store(t->app, &s, err) != ST_OK ||
-	    store_lease_get(s, lease_self_id(t, v), &l, err) != ST_OK)
+	if (query_lease(t->app, lease_self_id(t, v), &l, err) != ST_OK)
 		return NULL;
 	o = lease_to_json(&l);
 	store_lease_clear(&l);

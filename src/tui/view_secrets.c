@@ -367,7 +367,6 @@ static void secret_load(Tui *t, SecretState *st)
 {
 	StoreSecret sec = { 0 };
 	StoreAccessEventList ev = { 0 };
-	Store *s;
 	Error err;
 	char buf[600], age[16];
 
@@ -405,8 +404,7 @@ static void secret_load(Tui *t, SecretState *st)
 		tui_rows_line(&st->all, b->target_type, buf, TONE_NORMAL);
 	}
 	tui_rows_line(&st->all, "Recent access", NULL, TONE_NORMAL);
-	if (app_store(t->app, &s, &err) == ST_OK &&
-	    store_access_event_list(s, sec.id, 20, &ev, &err) == ST_OK) {
+	if (query_secret_access(t->app, sec.id, 20, &ev, &err) == ST_OK) {
 		if (!ev.count)
 			tui_rows_line(&st->all, "", "(never resolved)", TONE_DIM);
 		for (size_t i = 0; i < ev.count; i++) {

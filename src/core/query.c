@@ -1,0 +1,91 @@
+/* The console's reads (query.h): the store's queries behind the App. */
+#include "core/query.h"
+
+#include "store/lib.h"
+
+int query_change_fd(const App *app)
+{
+	return app->store ? store_change_fd(app->store) : -1;
+}
+
+Status query_change_counter(App *app, int64_t *out, Error *err)
+{
+	Store *s;
+
+	return app_store(app, &s, err) != ST_OK ? err->status : store_change_counter(s, out, err);
+}
+
+void query_store_close(App *app)
+{
+	if (app->store) {
+		store_close(app->store);
+		app->store = NULL;
+	}
+}
+
+Status query_lease(App *app, const char *id, StoreLease *out, Error *err)
+{
+	Store *s;
+
+	return app_store(app, &s, err) != ST_OK ? err->status : store_lease_get(s, id, out, err);
+}
+
+Status query_leases_each(App *app, const StoreLeaseFilter *f, StoreLeaseFn fn, void *ctx,
+			 Error *err)
+{
+	Store *s;
+
+	return app_store(app, &s, err) != ST_OK ? err->status
+						   : store_lease_each(s, f, fn, ctx, err);
+}
+
+Status query_lease_count(App *app, const StoreLeaseFilter *f, long *out, Error *err)
+{
+	Store *s;
+
+	return app_store(app, &s, err) != ST_OK ? err->status : store_lease_count(s, f, out, err);
+}
+
+Status query_env_active_leases(App *app, const char *environment_id, long *out, Error *err)
+{
+	Store *s;
+
+	return app_store(app, &s, err) != ST_OK ? err->status
+						   : store_lease_count_active(s, environment_id, out, err);
+}
+
+Status query_envs_each(App *app, const StoreEnvWindow *w, StoreEnvFn fn, void *ctx,
+		       long *total, Error *err)
+{
+	Store *s;
+
+	return app_store(app, &s, err) != ST_OK ? err->status
+						   : store_env_each(s, w, fn, ctx, total, err);
+}
+
+Status query_env_probes(App *app, const char *environment_id, long limit, StoreProbeList *out,
+			Error *err)
+{
+	Store *s;
+
+	return app_store(app, &s, err) != ST_OK ? err->status
+						   : store_probe_list(s, environment_id, limit, out, err);
+}
+
+Status query_activity(App *app, const char *entity_id, long limit, long offset,
+		      StoreActivityList *out, Error *err)
+{
+	Store *s;
+
+	return app_store(app, &s, err) != ST_OK ? err->status
+						   : store_activity_list(s, entity_id, limit, offset, out, err);
+}
+
+Status query_secret_access(App *app, const char *secret_id, long limit,
+			   StoreAccessEventList *out, Error *err)
+{
+	Store *s;
+
+	return app_store(app, &s, err) != ST_OK ? err->status
+						   : store_access_event_list(s, secret_id, limit, out, err);
+}
