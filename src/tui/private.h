@@ -306,6 +306,101 @@ typedef struct TuiSecretPick {
 /* After a change, every open view reloads its data. */
 void tui_reload_all(Tui *t);
 
+/* ------------------------------------------------------------ list and detail
+ * What a list view and its detail view (one file each) share: the action
+ * ids of their key tables and the actions both offer on one item. */
+
+/* The environments list's and detail's actions (view_envs.c). */
+enum {
+	ENV_ACT_NEW = TUI_ACT_VIEW,
+	ENV_ACT_EDIT,
+	ENV_ACT_ARCHIVE,
+	ENV_ACT_DELETE,
+	ENV_ACT_PROBE,
+	ENV_ACT_PROBE_ALL,
+	ENV_ACT_ACQUIRE,
+	ENV_ACT_LEASES,
+	ENV_ACT_VIEW,
+	ENV_ACT_MARK,
+};
+
+/* The leases list's and detail's actions (view_leases.c). */
+enum {
+	LEASE_ACT_RELEASE = TUI_ACT_VIEW,
+	LEASE_ACT_RESUME,
+	LEASE_ACT_DESTROY,
+	LEASE_ACT_SWEEP,
+	LEASE_ACT_MARK,
+	LEASE_ACT_SHELL,
+	LEASE_ACT_LOG,
+};
+
+/* The providers list's and detail's actions (view_providers.c). */
+enum {
+	PROV_ACT_FORM = TUI_ACT_VIEW,
+	PROV_ACT_RESTART,
+	PROV_ACT_LOG,
+};
+
+/* The secrets list's and detail's actions (view_secrets.c). */
+enum {
+	SEC_ACT_NEW = TUI_ACT_VIEW,
+	SEC_ACT_ROTATE,
+	SEC_ACT_VERIFY,
+	SEC_ACT_DISABLE,
+	SEC_ACT_DELETE,
+};
+
+/* The actions both the list and the detail offer on one item (the id);
+ * true when the action was one of them. */
+bool tui_env_action(Tui *t, int action, const char *id);
+bool tui_lease_action(Tui *t, int action, const char *id);
+bool tui_secret_action(Tui *t, int action, const char *id);
+/* A provider's capabilities ("execute workspace"), its status line
+ * (allocated) and the tone that status is drawn in. */
+void tui_provider_caps(const Provider *p, char *out, size_t n);
+char *tui_provider_status(Provider *p);
+TuiTone tui_provider_status_tone(const char *status);
+
+/* ------------------------------------------------------------ text and log panes
+ * The log pane (view_log.c) is the text pane (view_text.c) re-read on
+ * every refresh: the same state, keys and drawing. */
+
+enum { TEXT_ACT_UP = TUI_ACT_VIEW, TEXT_ACT_DOWN, TEXT_ACT_PGUP, TEXT_ACT_PGDN, TEXT_ACT_HOME,
+       TEXT_ACT_END, TEXT_ACT_FOLLOW, TEXT_ACT_WRAP };
+
+typedef struct TextState {
+	char *title;
+	char *text;
+	int scroll;
+	int lines;   /* wrapped lines at the last draw */
+	int page;    /* lines shown at the last draw */
+	bool at_end; /* opened at the bottom (messages: the newest last) */
+	char pos[48];
+	/* the log pane */
+	char *log_key; /* the provider whose plugin log this is, or NULL */
+	char *lease_id; /* or the lease whose exec history this is */
+	bool follow;
+	bool nowrap;
+} TextState;
+
+/* The scrolling keys both panes' tables start with. */
+#define TUI_TEXT_SCROLL_KEYS \
+	{ 'k', TUI_FN(KEY_UP), TEXT_ACT_UP, 0, NULL, "Scroll up a line" }, \
+	{ 'j', TUI_FN(KEY_DOWN), TEXT_ACT_DOWN, 0, NULL, "Scroll down a line" }, \
+	{ TUI_FN(KEY_PPAGE), TUI_CTRL('b'), TEXT_ACT_PGUP, 0, NULL, "Page up" }, \
+	{ TUI_FN(KEY_NPAGE), ' ', TEXT_ACT_PGDN, 0, NULL, "Page down" }, \
+	{ 'g', TUI_FN(KEY_HOME), TEXT_ACT_HOME, 0, NULL, "Top" }, \
+	{ 'G', TUI_FN(KEY_END), TEXT_ACT_END, 0, NULL, "Bottom" },
+
+char *tui_text_prepare(const char *src, const char *filter);
+Status tui_text_open(Tui *t, TuiView *v, const void *arg, Error *err);
+void tui_text_close(Tui *t, TuiView *v);
+void tui_text_draw(Tui *t, TuiView *v, int y, int x, int h, int w);
+bool tui_text_action(Tui *t, TuiView *v, int action);
+bool tui_text_mouse(Tui *t, TuiView *v, const TuiEvent *ev);
+const char *tui_text_status(Tui *t, TuiView *v);
+
 /* The views (view_*.c). */
 extern const TuiViewOps tui_view_confirm;
 extern const TuiViewOps tui_view_envs;
