@@ -20,6 +20,7 @@
 #include "tui/lineedit.h"
 #include "tui/screen.h"
 #include "tui/table.h"
+#include "util/lib.h"
 
 /* ------------------------------------------------------------ views */
 
@@ -306,6 +307,32 @@ typedef struct TuiSecretPick {
 /* After a change, every open view reloads its data. */
 void tui_reload_all(Tui *t);
 
+/* ------------------------------------------------------------ batches
+ * Work over a list's marked rows (batch.c): one question naming them,
+ * then one job (run, over ids) that works through them in turn. */
+typedef struct TuiBatch {
+	int op;        /* which action, for a run that does several */
+	unsigned view; /* the list whose marks go once the work starts */
+	size_t count;
+	char (*ids)[UUID_STR_LEN];
+	TuiJobRun run;  /* job->arg is this batch */
+	char title[100]; /* the job's */
+} TuiBatch;
+
+/* The question: its first line, one line per marked row (the first
+ * eight; line appends it to msg), the last sentence, the buttons. */
+typedef struct TuiBatchAsk {
+	const char *title;    /* "Probe environments" */
+	const char *yes;      /* "Probe all" */
+	const char *question; /* "Probe these 3 environments?" */
+	void (*line)(Tui *t, const char *id, Buf *msg);
+	const char *closing;
+} TuiBatchAsk;
+
+/* spec gives op, run and title; ids, count and view come from v's marks. */
+void tui_batch_confirm(Tui *t, TuiView *v, const TuiBatch *spec, const TuiBatchAsk *ask);
+void tui_batch_free(void *arg);
+
 /* ------------------------------------------------------------ list and detail
  * What a list view and its detail view (one file each) share: the action
  * ids of their key tables and the actions both offer on one item. */
@@ -361,6 +388,10 @@ bool tui_secret_action(Tui *t, int action, const char *id);
 void tui_provider_caps(const Provider *p, char *out, size_t n);
 char *tui_provider_status(Provider *p);
 TuiTone tui_provider_status_tone(const char *status);
+/* The secrets list's and the picker's reload: empties the rows, reads the
+ * secrets; false, with error set, when that failed. */
+bool tui_secrets_fetch(Tui *t, TuiTable *table, TuiRowSet *all, StoreSecretList *list,
+		       char *error, size_t n);
 
 /* ------------------------------------------------------------ text and log panes
  * The log pane (view_log.c) is the text pane (view_text.c) re-read on
@@ -400,6 +431,11 @@ void tui_text_draw(Tui *t, TuiView *v, int y, int x, int h, int w);
 bool tui_text_action(Tui *t, TuiView *v, int action);
 bool tui_text_mouse(Tui *t, TuiView *v, const TuiEvent *ev);
 const char *tui_text_status(Tui *t, TuiView *v);
+/* Both panes' ops but for name, keys and reload. */
+#define TUI_TEXT_PANE_OPS                                                                      \
+	.min_w = 30, .min_h = 8, .open = tui_text_open, .close = tui_text_close,               \
+	.draw = tui_text_draw, .action = tui_text_action, .mouse = tui_text_mouse,             \
+	.status = tui_text_status
 
 /* The views (view_*.c). */
 extern const TuiViewOps tui_view_confirm;

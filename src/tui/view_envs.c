@@ -282,24 +282,9 @@ static void env_act_start(Tui *t, const EnvAct *in, const char *title)
 
 /* Probe every marked environment (#15): one question naming them, then
  * one job that probes each in turn through probe_environment. */
-typedef struct EnvBatch {
-	unsigned view; /* the list whose marks go once the work starts */
-	size_t count;
-	char (*ids)[UUID_STR_LEN];
-} EnvBatch;
-
-static void env_batch_free(void *arg)
-{
-	EnvBatch *b = arg;
-
-	if (b)
-		free(b->ids);
-	free(b);
-}
-
 static void env_batch_run(TuiJob *job)
 {
-	EnvBatch *b = job->arg;
+	TuiBatch *b = job->arg;
 	size_t ok = 0, done = 0;
 	char summary[400];
 	Error err;
@@ -331,73 +316,29 @@ static void env_batch_run(TuiJob *job)
 	tui_job_finish(job, ok < done ? ST_E_PROVIDER : ST_OK, &err, summary);
 }
 
-static void env_batch_start(Tui *t, void *arg)
+static void env_batch_line(Tui *t, const char *id, Buf *msg)
 {
-	EnvBatch *from = arg, *b = malloc(sizeof *b);
-	TuiView *v = tui_find_serial(t, from->view);
-	char title[100];
+	StoreEnv e = { 0 };
 	Error err;
 
-	if (!b) {
-		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-		return;
-	}
-	/* The dialog frees its arg after this: the job takes the ids over. */
-	*b = *from;
-	from->ids = NULL;
-	if (v && v->table)
-		tui_table_clear_marks(v->table);
-	snprintf(title, sizeof title, "probing %zu environments", b->count);
 	error_clear(&err);
-	if (tui_job_start(t, title, env_batch_run, NULL, b, env_batch_free, &err) != ST_OK)
-		tui_flash_error(t, &err);
+	if (env_get(t->app, id, &e, &err) == ST_OK)
+		buf_printf(msg, "  %s (%s)\n", e.name, e.provider);
+	else
+		buf_printf(msg, "  %s (%s)\n", id, error_text(&err));
+	store_env_clear(&e);
 }
 
 static void env_batch_confirm(Tui *t, TuiView *v)
 {
-	TuiTable *tb = v->table;
-	EnvBatch *b = calloc(1, sizeof *b);
-	Buf msg = BUF_INIT;
-	char *text;
-	Error err;
-	TuiConfirm c = { "Probe environments", NULL, "Probe all", env_batch_start, b,
-			 env_batch_free };
+	TuiBatch spec = { .run = env_batch_run };
+	char question[100];
+	TuiBatchAsk ask = { "Probe environments", "Probe all", question, env_batch_line,
+			    "Each result is kept in the environment's probe history." };
 
-	error_clear(&err);
-	if (!b || !(b->ids = calloc(tb->mark_count, sizeof *b->ids))) {
-		env_batch_free(b);
-		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-		return;
-	}
-	b->view = v->serial;
-	b->count = tb->mark_count;
-	buf_printf(&msg, "Probe these %zu environments?\n", tb->mark_count);
-	for (size_t i = 0; i < tb->mark_count; i++) {
-		StoreEnv e = { 0 };
-
-		snprintf(b->ids[i], sizeof b->ids[i], "%s", tb->marks[i]);
-		if (i >= 8)
-			continue;
-		if (env_get(t->app, tb->marks[i], &e, &err) == ST_OK)
-			buf_printf(&msg, "  %s (%s)\n", e.name, e.provider);
-		else
-			buf_printf(&msg, "  %s (%s)\n", tb->marks[i], error_text(&err));
-		store_env_clear(&e);
-		error_clear(&err);
-	}
-	if (tb->mark_count > 8)
-		buf_printf(&msg, "  and %zu more\n", tb->mark_count - 8);
-	buf_printf(&msg, "Each result is kept in the environment's probe history.");
-	text = buf_take(&msg);
-	if (!text) {
-		env_batch_free(b);
-		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-		return;
-	}
-	c.message = text;
-	if (tui_confirm(t, &c, &err) != ST_OK)
-		tui_flash_error(t, &err);
-	free(text);
+	snprintf(spec.title, sizeof spec.title, "probing %zu environments", v->table->mark_count);
+	snprintf(question, sizeof question, "Probe these %zu environments?", v->table->mark_count);
+	tui_batch_confirm(t, v, &spec, &ask);
 }
 
 static void env_delete_yes(Tui *t, void *arg)

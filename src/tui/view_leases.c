@@ -275,25 +275,9 @@ bool tui_lease_action(Tui *t, int action, const char *id)
 
 /* Release or destroy every marked lease (#15): one question naming them
  * all, then one job that calls the same core action for each in turn. */
-typedef struct LeaseBatch {
-	int op;
-	unsigned view; /* the list whose marks go once the work starts */
-	size_t count;
-	char (*ids)[UUID_STR_LEN];
-} LeaseBatch;
-
-static void lease_batch_free(void *arg)
-{
-	LeaseBatch *b = arg;
-
-	if (b)
-		free(b->ids);
-	free(b);
-}
-
 static void lease_batch_run(TuiJob *job)
 {
-	LeaseBatch *b = job->arg;
+	TuiBatch *b = job->arg;
 	const char *actor = app_actor(job->app);
 	const char *verb = b->op == LEASE_ACT_RELEASE ? "released" : "destroyed";
 	size_t done = 0, failed = 0;
@@ -334,88 +318,49 @@ static void lease_batch_run(TuiJob *job)
 	tui_job_finish(job, ST_OK, NULL, summary);
 }
 
-static void lease_batch_start(Tui *t, void *arg)
+static void lease_batch_line(Tui *t, const char *id, Buf *msg)
 {
-	LeaseBatch *from = arg, *b = malloc(sizeof *b);
-	TuiView *v = tui_find_serial(t, from->view);
-	char title[100];
+	StoreLease l = { 0 };
 	Error err;
 
-	if (!b) {
-		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-		return;
-	}
-	/* The dialog frees its arg after this: the job takes the ids over. */
-	*b = *from;
-	from->ids = NULL;
-	if (v && v->table)
-		tui_table_clear_marks(v->table);
-	snprintf(title, sizeof title, "%s %zu leases",
-		 b->op == LEASE_ACT_RELEASE ? "releasing" : "destroying", b->count);
 	error_clear(&err);
-	if (tui_job_start(t, title, lease_batch_run, NULL, b, lease_batch_free, &err) != ST_OK)
-		tui_flash_error(t, &err);
+	if (query_lease(t->app, id, &l, &err) == ST_OK)
+		buf_printf(msg, "  %s (%s, %s)\n", l.provider_lease_id ? l.provider_lease_id : l.id,
+			   l.status, l.provider);
+	else
+		buf_printf(msg, "  %s (%s)\n", id, error_text(&err));
+	store_lease_clear(&l);
 }
 
 static void lease_batch_confirm(Tui *t, TuiView *v, int action)
 {
-	TuiTable *tb = v->table;
-	LeaseBatch *b = calloc(1, sizeof *b);
-	Buf msg = BUF_INIT;
-	char *text;
+	TuiBatch spec = { .op = action, .run = lease_batch_run };
+	char question[100];
+	TuiBatchAsk ask = {
+		action == LEASE_ACT_RELEASE ? "Release leases" : "Destroy sandboxes",
+		action == LEASE_ACT_RELEASE ? "Release all" : "Destroy all",
+		question,
+		lease_batch_line,
+		action == LEASE_ACT_RELEASE
+			? "The provider destroys each sandbox the environment does not reuse, "
+			  "with its workspace; a run using one will fail."
+			: "The provider deletes each and whatever it holds; a run using one will "
+			  "fail.",
+	};
 	Store *s;
 	Error err;
-	TuiConfirm c = { action == LEASE_ACT_RELEASE ? "Release leases" : "Destroy sandboxes", NULL,
-			 action == LEASE_ACT_RELEASE ? "Release all" : "Destroy all", lease_batch_start,
-			 b, lease_batch_free };
 
 	error_clear(&err);
-	if (!b || !(b->ids = calloc(tb->mark_count, sizeof *b->ids))) {
-		lease_batch_free(b);
-		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-		return;
-	}
 	if (app_store(t->app, &s, &err) != ST_OK) {
-		lease_batch_free(b);
 		tui_flash_error(t, &err);
 		return;
 	}
-	b->op = action;
-	b->view = v->serial;
-	b->count = tb->mark_count;
-	buf_printf(&msg, "%s these %zu leases?\n",
-		   action == LEASE_ACT_RELEASE ? "Release" : "Destroy the sandboxes of", tb->mark_count);
-	for (size_t i = 0; i < tb->mark_count; i++) {
-		StoreLease l = { 0 };
-
-		snprintf(b->ids[i], sizeof b->ids[i], "%s", tb->marks[i]);
-		if (i >= 8)
-			continue;
-		if (query_lease(t->app, tb->marks[i], &l, &err) == ST_OK)
-			buf_printf(&msg, "  %s (%s, %s)\n",
-				   l.provider_lease_id ? l.provider_lease_id : l.id, l.status, l.provider);
-		else
-			buf_printf(&msg, "  %s (%s)\n", tb->marks[i], error_text(&err));
-		store_lease_clear(&l);
-		error_clear(&err);
-	}
-	if (tb->mark_count > 8)
-		buf_printf(&msg, "  and %zu more\n", tb->mark_count - 8);
-	buf_printf(&msg, action == LEASE_ACT_RELEASE
-				 ? "The provider destroys each sandbox the environment does not reuse, "
-				   "with its workspace; a run using one will fail."
-				 : "The provider deletes each and whatever it holds; a run using one will "
-				   "fail.");
-	text = buf_take(&msg);
-	if (!text) {
-		lease_batch_free(b);
-		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-		return;
-	}
-	c.message = text;
-	if (tui_confirm(t, &c, &err) != ST_OK)
-		tui_flash_error(t, &err);
-	free(text);
+	snprintf(spec.title, sizeof spec.title, "%s %zu leases",
+		 action == LEASE_ACT_RELEASE ? "releasing" : "destroying", v->table->mark_count);
+	snprintf(question, sizeof question, "%s these %zu leases?",
+		 action == LEASE_ACT_RELEASE ? "Release" : "Destroy the sandboxes of",
+		 v->table->mark_count);
+	tui_batch_confirm(t, v, &spec, &ask);
 }
 
 typedef struct NameCache {

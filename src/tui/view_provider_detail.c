@@ -38,35 +38,6 @@ static void provider_line(ProviderState *st, const char *field, const char *valu
 	tui_row_set(row, 1, value ? value : "", tone);
 }
 
-/* Long text as several rows, broken at spaces near width. */
-static void provider_wrapped(ProviderState *st, const char *field, const char *text, int width)
-{
-	const char *p = text ? text : "";
-	bool first = true;
-
-	do {
-		size_t len = strlen(p), cut = len;
-		char line[512];
-
-		if ((int)len > width) {
-			cut = (size_t)width;
-			while (cut > 0 && p[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = (size_t)width;
-		}
-		if (cut >= sizeof line)
-			cut = sizeof line - 1;
-		memcpy(line, p, cut);
-		line[cut] = 0;
-		provider_line(st, first ? field : "", line, TONE_NORMAL);
-		first = false;
-		p += cut;
-		while (*p == ' ')
-			p++;
-	} while (*p);
-}
-
 static const char *provider_type_name(const cJSON *prop)
 {
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(prop, "type");
@@ -115,7 +86,7 @@ static void provider_load(Tui *t, ProviderState *st)
 	provider_line(st, "Capabilities", caps, TONE_NORMAL);
 	if (p->caps & PROVIDER_CAP_TEST_ONLY)
 		provider_line(st, "", "test only: probes and demos, nothing can execute", TONE_WARN);
-	provider_wrapped(st, "Description", p->description, 60);
+	tui_rows_wrapped(&st->all, "Description", p->description, 60, TONE_NORMAL);
 	free(status);
 	if (p->source == PROVIDER_PLUGIN) {
 		const PluginManifest *m;

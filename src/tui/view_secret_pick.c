@@ -35,16 +35,9 @@ typedef struct PickState {
 static void pick_load(Tui *t, PickState *st)
 {
 	StoreSecretList list = { 0 };
-	Error err;
 
-	tui_rows_clear(&st->all);
-	tui_table_invalidate(&st->table);
-	error_clear(&err);
-	if (secrets_list(t->app, false, &list, &err) != ST_OK) {
-		snprintf(st->error, sizeof st->error, "%s", error_text(&err));
+	if (!tui_secrets_fetch(t, &st->table, &st->all, &list, st->error, sizeof st->error))
 		return;
-	}
-	st->error[0] = 0;
 	for (size_t i = 0; i < list.count; i++) {
 		const StoreSecret *s = &list.items[i];
 		TuiRow *row;

@@ -54,19 +54,30 @@ static void secrets_age(Tui *t, TuiRow *row, size_t col, const char *iso)
 	tui_row_set_key(row, col, iso);
 }
 
+/* Empties a secrets list's rows for a reload and reads the secrets (not
+ * the deleted) into list; false, with error set, when that failed. */
+bool tui_secrets_fetch(Tui *t, TuiTable *table, TuiRowSet *all, StoreSecretList *list,
+		       char *error, size_t n)
+{
+	Error err;
+
+	tui_rows_clear(all);
+	tui_table_invalidate(table);
+	error_clear(&err);
+	if (secrets_list(t->app, false, list, &err) != ST_OK) {
+		snprintf(error, n, "%s", error_text(&err));
+		return false;
+	}
+	error[0] = 0;
+	return true;
+}
+
 static void secrets_load(Tui *t, SecretsState *st)
 {
 	StoreSecretList list = { 0 };
-	Error err;
 
-	tui_rows_clear(&st->all);
-	tui_table_invalidate(&st->table);
-	error_clear(&err);
-	if (secrets_list(t->app, false, &list, &err) != ST_OK) {
-		snprintf(st->error, sizeof st->error, "%s", error_text(&err));
+	if (!tui_secrets_fetch(t, &st->table, &st->all, &list, st->error, sizeof st->error))
 		return;
-	}
-	st->error[0] = 0;
 	for (size_t i = 0; i < list.count; i++) {
 		const StoreSecret *s = &list.items[i];
 		TuiRow *row = tui_rows_add(&st->all, s->id);

@@ -210,12 +210,5 @@ const char *tui_text_status(Tui *t, TuiView *v)
 const TuiViewOps tui_view_text = {
 	.name = "text",
 	.keys = text_keys,
-	.min_w = 30,
-	.min_h = 8,
-	.open = tui_text_open,
-	.close = tui_text_close,
-	.draw = tui_text_draw,
-	.action = tui_text_action,
-	.mouse = tui_text_mouse,
-	.status = tui_text_status,
+	TUI_TEXT_PANE_OPS,
 };
