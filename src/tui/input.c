@@ -28,15 +28,8 @@ static const InputName input_names[] = {
 
 static bool script_push(TuiScript *s, TuiTok tok)
 {
-	if (s->count == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		TuiTok *t = realloc(s->toks, cap * sizeof *t);
-
-		if (!t)
-			return false;
-		s->toks = t;
-		s->cap = cap;
-	}
+	if (!array_reserve(&s->toks, &s->cap, s->count, sizeof *s->toks))
+		return false;
 	s->toks[s->count++] = tok;
 	return true;
 }

@@ -383,6 +383,10 @@ enum {
 bool tui_env_action(Tui *t, int action, const char *id);
 bool tui_lease_action(Tui *t, int action, const char *id);
 bool tui_secret_action(Tui *t, int action, const char *id);
+/* The item's JSON for `y`: the object `show --json` prints (secrets masked). */
+cJSON *tui_lease_json(Tui *t, const char *id, Error *err);
+cJSON *tui_env_json(Tui *t, const char *id, Error *err);
+cJSON *tui_secret_json(Tui *t, const char *id, Error *err);
 /* A provider's capabilities ("execute workspace"), its status line
  * (allocated) and the tone that status is drawn in. */
 void tui_provider_caps(const Provider *p, char *out, size_t n);

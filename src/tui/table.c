@@ -202,15 +202,8 @@ TuiRow *tui_rows_add(TuiRowSet *set, const char *id)
 {
 	TuiRow *row;
 
-	if (set->count == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 16;
-		TuiRow *rows = realloc(set->rows, cap * sizeof *rows);
-
-		if (!rows)
-			return NULL;
-		set->rows = rows;
-		set->cap = cap;
-	}
+	if (!array_reserve(&set->rows, &set->cap, set->count, sizeof *set->rows))
+		return NULL;
 	row = &set->rows[set->count];
 	memset(row, 0, sizeof *row);
 	if (id && !(row->id = strdup(id)))

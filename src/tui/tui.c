@@ -1278,15 +1278,8 @@ static void tui_wait_idle(Tui *t)
 
 static void tui_key_time(Tui *t, int64_t us)
 {
-	if (t->key_count == t->key_cap) {
-		size_t cap = t->key_cap ? t->key_cap * 2 : 256;
-		int64_t *k = realloc(t->key_us, cap * sizeof *k);
-
-		if (!k)
-			return;
-		t->key_us = k;
-		t->key_cap = cap;
-	}
+	if (!array_reserve(&t->key_us, &t->key_cap, t->key_count, sizeof *t->key_us))
+		return;
 	t->key_us[t->key_count++] = us;
 }
 

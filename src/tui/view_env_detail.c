@@ -321,14 +321,7 @@ static const char *env_self_id(Tui *t, TuiView *v)
 
 static cJSON *env_describe(Tui *t, TuiView *v, Error *err)
 {
-	StoreEnv e;
-	cJSON *o;
-
-	if (env_get(t->app, env_self_id(t, v), &e, err) != ST_OK)
-		return NULL;
-	o = describe_env(t->app, &e, err);
-	store_env_clear(&e);
-	return o;
+	return tui_env_json(t, env_self_id(t, v), err);
 }
 
 const TuiViewOps tui_view_env = {

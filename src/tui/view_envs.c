@@ -492,17 +492,24 @@ static void envs_reload(Tui *t, TuiView *v, bool live)
 		tui_table_select_id(&st->table, id);
 }
 
-static cJSON *envs_describe(Tui *t, TuiView *v, Error *err)
+/* The item's JSON for `y`, as `env show --json` prints it (list and detail). */
+cJSON *tui_env_json(Tui *t, const char *id, Error *err)
 {
-	const TuiRow *row = tui_table_selected(v->table);
 	StoreEnv e;
 	cJSON *o;
 
-	if (!row || !row->id || env_get(t->app, row->id, &e, err) != ST_OK)
+	if (env_get(t->app, id, &e, err) != ST_OK)
 		return NULL;
 	o = describe_env(t->app, &e, err);
 	store_env_clear(&e);
 	return o;
+}
+
+static cJSON *envs_describe(Tui *t, TuiView *v, Error *err)
+{
+	const TuiRow *row = tui_table_selected(v->table);
+
+	return row && row->id ? tui_env_json(t, row->id, err) : NULL;
 }
 
 const TuiViewOps tui_view_envs = {

@@ -152,14 +152,7 @@ static const char *lease_self_id(Tui *t, TuiView *v)
 
 static cJSON *lease_describe(Tui *t, TuiView *v, Error *err)
 {
-	StoreLease l = { 0 };
-	cJSON *o;
-
-	if (query_lease(t->app, lease_self_id(t, v), &l, err) != ST_OK)
-		return NULL;
-	o = lease_to_json(&l);
-	store_lease_clear(&l);
-	return o;
+	return tui_lease_json(t, lease_self_id(t, v), err);
 }
 
 const TuiViewOps tui_view_lease = {

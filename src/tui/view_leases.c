@@ -843,17 +843,24 @@ static void leases_reload(Tui *t, TuiView *v, bool live)
 		tui_table_select_id(&st->table, id);
 }
 
-static cJSON *leases_describe(Tui *t, TuiView *v, Error *err)
+/* The item's JSON for `y`, as `lease show --json` prints it (list and detail). */
+cJSON *tui_lease_json(Tui *t, const char *id, Error *err)
 {
-	const TuiRow *row = tui_table_selected(v->table);
 	StoreLease l = { 0 };
 	cJSON *o;
 
-	if (!row || !row->id || query_lease(t->app, row->id, &l, err) != ST_OK)
+	if (query_lease(t->app, id, &l, err) != ST_OK)
 		return NULL;
 	o = lease_to_json(&l);
 	store_lease_clear(&l);
 	return o;
+}
+
+static cJSON *leases_describe(Tui *t, TuiView *v, Error *err)
+{
+	const TuiRow *row = tui_table_selected(v->table);
+
+	return row && row->id ? tui_lease_json(t, row->id, err) : NULL;
 }
 
 const TuiViewOps tui_view_leases = {

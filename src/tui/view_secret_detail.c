@@ -157,14 +157,7 @@ static const char *secret_self_id(Tui *t, TuiView *v)
 
 static cJSON *secret_describe(Tui *t, TuiView *v, Error *err)
 {
-	StoreSecret sec;
-	cJSON *o;
-
-	if (secrets_get(t->app, secret_self_id(t, v), &sec, err) != ST_OK)
-		return NULL;
-	o = describe_secret(&sec);
-	store_secret_clear(&sec);
-	return o;
+	return tui_secret_json(t, secret_self_id(t, v), err);
 }
 
 const TuiViewOps tui_view_secret = {

@@ -310,17 +310,24 @@ static void secrets_reload(Tui *t, TuiView *v, bool live)
 	secrets_load(t, v->state);
 }
 
-static cJSON *secrets_describe(Tui *t, TuiView *v, Error *err)
+/* The item's JSON for `y`, as `secret show --json` prints it (list and detail). */
+cJSON *tui_secret_json(Tui *t, const char *id, Error *err)
 {
-	const TuiRow *row = tui_table_selected(v->table);
 	StoreSecret sec;
 	cJSON *o;
 
-	if (!row || !row->id || secrets_get(t->app, row->id, &sec, err) != ST_OK)
+	if (secrets_get(t->app, id, &sec, err) != ST_OK)
 		return NULL;
 	o = describe_secret(&sec);
 	store_secret_clear(&sec);
 	return o;
+}
+
+static cJSON *secrets_describe(Tui *t, TuiView *v, Error *err)
+{
+	const TuiRow *row = tui_table_selected(v->table);
+
+	return row && row->id ? tui_secret_json(t, row->id, err) : NULL;
 }
 
 const TuiViewOps tui_view_secrets = {
