@@ -93,8 +93,8 @@ static bool env_lease_row(const StoreLease *l, void *ctx)
 	snprintf(line, sizeof line, "%-8s %-20s %s", l->status, l->lease_policy,
 		 l->provider_lease_id ? l->provider_lease_id : "-");
 	tui_rows_line(&c->st->all, age, line,
-		      !strcmp(l->status, "active") ? TONE_OK
-		      : !strcmp(l->status, "failed") ? TONE_ERROR
+		      lease_status_is(l->status, LEASE_ACTIVE) ? TONE_OK
+		      : lease_status_is(l->status, LEASE_FAILED) ? TONE_ERROR
 						     : TONE_NORMAL);
 	c->n++;
 	return true;

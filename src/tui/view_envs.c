@@ -62,7 +62,7 @@ static bool envs_row(const StoreEnvSummary *e, void *ctx)
 		return false;
 	tui_row_set(row, 0, e->env.name, TONE_NORMAL);
 	tui_row_set(row, 1, e->env.provider, TONE_NORMAL);
-	tui_row_set(row, 2, e->env.status, strcmp(e->env.status, "active") ? TONE_DIM : TONE_NORMAL);
+	tui_row_set(row, 2, e->env.status, env_status_is(e->env.status, ENV_ACTIVE) ? TONE_NORMAL : TONE_DIM);
 	if (e->has_probe) {
 		time_age(e->probe_at, tui_now(c->t), age, sizeof age);
 		tui_row_set(row, 3, e->probe_ok ? "ok" : "FAILED", e->probe_ok ? TONE_OK : TONE_ERROR);
@@ -397,7 +397,7 @@ bool tui_env_action(Tui *t, int action, const char *id)
 		a.op = action;
 		snprintf(a.id, sizeof a.id, "%s", env.id);
 		snprintf(a.name, sizeof a.name, "%s", env.name);
-		a.flag = strcmp(env.status, "archived") != 0;
+		a.flag = !env_status_is(env.status, ENV_ARCHIVED);
 		store_env_clear(&env);
 		if (action == ENV_ACT_PROBE) {
 			char title[300];

@@ -78,7 +78,7 @@ static void lease_act_run(TuiJob *job)
 	case LEASE_ACT_RELEASE: {
 		char *lacks;
 
-		st = lease_release(job->app, a->id, "released", NULL, actor, &out, &err);
+		st = lease_release(job->app, a->id, lease_status_text(LEASE_RELEASED), NULL, actor, &out, &err);
 		lacks = st == ST_OK ? lease_cleanup_unsupported(&out) : NULL;
 		if (lacks)
 			snprintf(summary, sizeof summary,
@@ -238,8 +238,8 @@ bool tui_lease_action(Tui *t, int action, const char *id)
 			tui_flash_error(t, &err);
 		return true;
 	}
-	if (action == LEASE_ACT_RELEASE && !strcmp(l.status, "active") &&
-	    !(l.lease_policy && !strcmp(l.lease_policy, "reuse_by_environment"))) {
+	if (action == LEASE_ACT_RELEASE && lease_status_is(l.status, LEASE_ACTIVE) &&
+	    !lease_policy_is(l.lease_policy, POLICY_REUSE)) {
 		/* Releasing a live lease the environment does not reuse has the
 		 * provider delete its sandbox and workspace: that asks first,
 		 * naming it. (A reused sandbox is kept: nothing is lost.) */
@@ -262,7 +262,7 @@ bool tui_lease_action(Tui *t, int action, const char *id)
 			 "destroys the sandbox and deletes its workspace with whatever it holds; "
 			 "a run using it will fail.",
 			 a.label, env_name[0] ? env_name : l.environment_id, l.provider,
-			 l.lease_policy ? l.lease_policy : "ephemeral");
+			 l.lease_policy ? l.lease_policy : lease_policy_text(POLICY_EPHEMERAL));
 		store_lease_clear(&l);
 		if (tui_confirm(t, &c, &err) != ST_OK)
 			tui_flash_error(t, &err);
@@ -292,7 +292,7 @@ static void lease_batch_run(TuiJob *job)
 
 		error_clear(&err);
 		st = b->op == LEASE_ACT_RELEASE
-			     ? lease_release(job->app, b->ids[i], "released", NULL, actor, &out, &err)
+			     ? lease_release(job->app, b->ids[i], lease_status_text(LEASE_RELEASED), NULL, actor, &out, &err)
 			     : lease_destroy(job->app, b->ids[i], actor, &out, &err);
 		if (st == ST_OK) {
 			done++;
@@ -438,11 +438,9 @@ static void leases_env_title(LeasesState *st)
 
 static bool leases_is_status(const char *w)
 {
-	static const char *const statuses[] = { "active", "released", "expired", "failed",
-						"retained" };
-
-	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-		if (!strcasecmp(w, statuses[i]))
+	/* Any case: the filter is typed. */
+	for (int i = 0; i < LEASE_STATUS__COUNT; i++)
+		if (!strcasecmp(w, lease_status_text((LeaseStatus)i)))
 			return true;
 	return false;
 }
@@ -540,9 +538,9 @@ static bool leases_row(const StoreLease *l, void *ctx)
 	TuiRow *row = tui_rows_add(c->out, l->id);
 	int64_t now = tui_now(c->st->t);
 	char age[16];
-	TuiTone tone = !strcmp(l->status, "active")   ? TONE_OK
-		       : !strcmp(l->status, "failed") ? TONE_ERROR
-		       : !strcmp(l->status, "retained") ? TONE_WARN
+	TuiTone tone = lease_status_is(l->status, LEASE_ACTIVE)     ? TONE_OK
+		       : lease_status_is(l->status, LEASE_FAILED)   ? TONE_ERROR
+		       : lease_status_is(l->status, LEASE_RETAINED) ? TONE_WARN
 							: TONE_DIM;
 
 	if (!row)
@@ -554,8 +552,8 @@ static bool leases_row(const StoreLease *l, void *ctx)
 	tui_row_set(row, 1, l->status, tone);
 	/* Short in the list; the detail spells the policy out. */
 	tui_row_set(row, 2,
-		    !strcmp(l->lease_policy, "reuse_by_environment") ? "reuse"
-		    : !strcmp(l->lease_policy, "retain_on_failure") ? "retain"
+		    lease_policy_is(l->lease_policy, POLICY_REUSE) ? "reuse"
+		    : lease_policy_is(l->lease_policy, POLICY_RETAIN) ? "retain"
 								     : l->lease_policy,
 		    TONE_NORMAL);
 	tui_row_set(row, 3, l->provider, TONE_NORMAL);
@@ -578,7 +576,7 @@ static bool leases_row(const StoreLease *l, void *ctx)
 		} else {
 			time_age(l->expires_at, now, age, sizeof age);
 			snprintf(buf, sizeof buf, "%s ago", age);
-			tui_row_set(row, 6, buf, !strcmp(l->status, "active") ? TONE_WARN : TONE_DIM);
+			tui_row_set(row, 6, buf, lease_status_is(l->status, LEASE_ACTIVE) ? TONE_WARN : TONE_DIM);
 		}
 	} else {
 		tui_row_set(row, 6, "-", TONE_DIM);

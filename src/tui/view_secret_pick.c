@@ -46,7 +46,7 @@ static void pick_load(Tui *t, PickState *st)
 		char *bound;
 
 		/* Only a secret that resolves can be chosen. */
-		if (strcmp(s->status, "active") != 0 || !(row = tui_rows_add(&st->all, s->id)))
+		if (!secret_status_is(s->status, SECRET_ACTIVE) || !(row = tui_rows_add(&st->all, s->id)))
 			continue;
 		tui_row_set(row, 0, s->name, TONE_NORMAL);
 		snprintf(ver, sizeof ver, "%ld", s->current_version);

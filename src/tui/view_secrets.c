@@ -86,7 +86,7 @@ static void secrets_load(Tui *t, SecretsState *st)
 		if (!row)
 			break;
 		tui_row_set(row, 0, s->name, TONE_NORMAL);
-		tui_row_set(row, 1, s->status, strcmp(s->status, "active") ? TONE_WARN : TONE_NORMAL);
+		tui_row_set(row, 1, s->status, secret_status_is(s->status, SECRET_ACTIVE) ? TONE_NORMAL : TONE_WARN);
 		snprintf(buf, sizeof buf, "%ld", s->current_version);
 		tui_row_set(row, 2, buf, TONE_NORMAL);
 		if (!s->bindings.count) {
@@ -215,10 +215,13 @@ bool tui_secret_action(Tui *t, int action, const char *id)
 		a.op = action;
 		snprintf(a.id, sizeof a.id, "%s", sec.id);
 		snprintf(a.name, sizeof a.name, "%s", sec.name);
+		/* The status it toggles to. */
 		snprintf(a.status, sizeof a.status, "%s",
-			 strcmp(sec.status, "active") ? "active" : "disabled");
+			 secret_status_text(secret_status_is(sec.status, SECRET_ACTIVE)
+						    ? SECRET_DISABLED
+						    : SECRET_ACTIVE));
 		if (action == SEC_ACT_DISABLE &&
-		    (strcmp(sec.status, "active") || !sec.bindings.count)) {
+		    (!secret_status_is(sec.status, SECRET_ACTIVE) || !sec.bindings.count)) {
 			/* Enabling, or disabling what nothing uses: nothing breaks. */
 			sec_act_start(t, &a);
 		} else if (action == SEC_ACT_DISABLE) {
