@@ -1,6 +1,8 @@
 /* The console's reads (query.h): the store's queries behind the App. */
 #include "core/query.h"
 
+#include <stdlib.h>
+
 #include "store/lib.h"
 
 int query_change_fd(const App *app)
@@ -15,12 +17,22 @@ Status query_change_counter(App *app, int64_t *out, Error *err)
 	return app_store(app, &s, err) != ST_OK ? err->status : store_change_counter(s, out, err);
 }
 
-void query_store_close(App *app)
+Status query_worker_init(App *worker, const App *parent, const char *frontend, Error *err)
 {
-	if (app->store) {
-		store_close(app->store);
-		app->store = NULL;
+	*worker = *parent;
+	worker->store = NULL;
+	worker->actor = NULL;
+	return app_set_actor(worker, frontend, err);
+}
+
+void query_worker_clear(App *worker)
+{
+	if (worker->store) {
+		store_close(worker->store);
+		worker->store = NULL;
 	}
+	free(worker->actor);
+	worker->actor = NULL;
 }
 
 Status query_lease(App *app, const char *id, StoreLease *out, Error *err)

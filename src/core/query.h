@@ -15,8 +15,14 @@
 int query_change_fd(const App *app);
 /* The database's change counter; reading it also drains the descriptor. */
 Status query_change_counter(App *app, int64_t *out, Error *err);
-/* Closes the store this App opened (a worker thread's own handle). */
-void query_store_close(App *app);
+/* A worker thread's App (a console job): it reads the parent's registry,
+ * plugins, paths and key, never writes or frees them; it owns only its
+ * store handle (opened on first use: a handle belongs to the thread that
+ * opened it) and its actor string (frontend's, as app_set_actor makes
+ * it), which the store's opening rewrites in place on the parent's. */
+Status query_worker_init(App *worker, const App *parent, const char *frontend, Error *err);
+/* Closes the worker's store and frees its actor; the shared parts stay. */
+void query_worker_clear(App *worker);
 
 /* One lease by id. */
 Status query_lease(App *app, const char *id, StoreLease *out, Error *err);

@@ -102,9 +102,10 @@ struct TuiJob {
 	TuiJobDone done;
 	void *arg;
 	void (*free_arg)(void *arg);
-	/* The worker's own App: the console's, sharing its registry and
-	 * settings, but with its own store handle (a handle belongs to the
-	 * thread that opened it), closed when the work ends. */
+	/* The worker's own App (core/query.h: query_worker_init): it reads
+	 * the console's registry and settings, and owns only its store handle
+	 * (a handle belongs to the thread that opened it) and its actor,
+	 * both let go when the work ends. */
 	App *app;
 	App worker_app;
 	/* shared, under mu */
@@ -142,7 +143,6 @@ Status tui_job_start(Tui *t, const char *title, TuiJobRun run, TuiJobDone done, 
 void tui_job_progress(TuiJob *job, size_t count, size_t total, const char *line);
 void tui_job_finish(TuiJob *job, Status st, const Error *err, const char *summary);
 bool tui_job_cancelled(TuiJob *job);
-bool tui_job_busy(const Tui *t);
 /* `x` in :jobs: fires the running job's token and asks it to stop. */
 bool tui_job_cancel(Tui *t);
 /* UI side: collects a finished job (runs its done), draws the progress box. */
@@ -207,7 +207,9 @@ struct Tui {
 	int frames;          /* frames drawn (bench, tests) */
 	int64_t first_frame_ms;
 	/* $ENVCTL_TUI_STATS: what `make bench` reads — start to first frame,
-	 * and each key's time from arrival to its frame on screen. */
+	 * and each key's time from arrival to its frame on screen, kept only
+	 * when it is set (stats_path, else NULL). */
+	char *stats_path;
 	int64_t start_us;
 	int64_t first_frame_us;
 	int64_t *key_us;

@@ -1308,11 +1308,10 @@ static long tui_peak_rss_kb(void)
 
 static void tui_write_stats(Tui *t)
 {
-	const char *path = getenv("ENVCTL_TUI_STATS");
 	FILE *f;
 	double sum = 0;
 
-	if (!path || !path[0] || !(f = fopen(path, "w")))
+	if (!t->stats_path || !(f = fopen(t->stats_path, "w")))
 		return;
 	qsort(t->key_us, t->key_count, sizeof *t->key_us, tui_cmp_i64);
 	for (size_t i = 0; i < t->key_count; i++)
@@ -1339,7 +1338,8 @@ static void tui_loop(Tui *t)
 		tui_job_poll(t);
 		tui_draw(t);
 		if (key_at) {
-			tui_key_time(t, tui_mono_us() - key_at);
+			if (t->stats_path)
+				tui_key_time(t, tui_mono_us() - key_at);
 			key_at = 0;
 		}
 		/* A live store wakes every 100 ms: another console's change shows
@@ -1396,14 +1396,25 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	if (!t)
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	t->start_us = tui_mono_us();
+	{
+		const char *stats = getenv("ENVCTL_TUI_STATS");
+
+		/* A copy: the environment may change under a pointer into it. */
+		if (stats && stats[0] && !(t->stats_path = strdup(stats))) {
+			free(t);
+			return error_set(err, ST_E_NOMEM, "out of memory");
+		}
+	}
 	t->app = app;
 	t->readonly = opts->readonly || app->readonly;
 	if (tui_load_script(t, opts, err) != ST_OK) {
+		free(t->stats_path);
 		free(t);
 		return err->status;
 	}
 	if (!t->scripted && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
 		tui_script_free(&t->script);
+		free(t->stats_path);
 		free(t);
 		return error_set(err, ST_E_USAGE,
 				 "the console needs a terminal (standard input and output are not "
@@ -1443,6 +1454,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 		free(t->history_path);
 	free(t->conf_path);
 	tui_edit_free(&t->prompt_ed);
+		free(t->stats_path);
 		free(t);
 		return st;
 	}
@@ -1467,12 +1479,14 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 		free(t->history_path);
 	free(t->conf_path);
 	tui_edit_free(&t->prompt_ed);
+		free(t->stats_path);
 		free(t);
 		return err->status;
 	}
 	tui_loop(t);
 	tui_write_stats(t);
 	free(t->key_us);
+	free(t->stats_path);
 	tui_job_shutdown(t);
 	while (t->depth)
 		tui_pop(t);
