@@ -865,7 +865,7 @@ static void tui_history_move(Tui *t, int delta)
 		return;
 	t->history_pos = pos;
 	if (pos == t->history_count)
-		tui_edit_clear(&t->prompt_ed);
+		tui_edit_empty(&t->prompt_ed);
 	else
 		tui_edit_set(&t->prompt_ed, t->history[pos]);
 }
@@ -878,7 +878,7 @@ static void tui_prompt_key(Tui *t, int key)
 	t->completions[0] = 0;
 	if (key == TUI_KEY_ESC) {
 		if (t->prompt == TUI_PROMPT_FILTER && v) {
-			tui_edit_clear(&t->prompt_ed);
+			tui_edit_empty(&t->prompt_ed);
 			tui_filter_apply(t, v);
 		}
 		t->prompt = TUI_PROMPT_NONE;
@@ -948,7 +948,7 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 		break;
 	case TUI_ACT_BACK:
 		if (key == TUI_KEY_ESC && v && v->filter[0]) {
-			tui_edit_clear(&t->prompt_ed);
+			tui_edit_empty(&t->prompt_ed);
 			tui_filter_apply(t, v);
 			break;
 		}
@@ -962,7 +962,7 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 		break;
 	case TUI_ACT_COMMAND:
 		t->prompt = TUI_PROMPT_COMMAND;
-		tui_edit_clear(&t->prompt_ed);
+		tui_edit_empty(&t->prompt_ed);
 		t->prompt_ed.max = 255;
 		t->prompt_ed.multiline = false;
 		t->history_pos = t->history_count;
@@ -1413,7 +1413,7 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 		return err->status;
 	}
 	if (!t->scripted && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
-		tui_script_free(&t->script);
+		tui_script_clear(&t->script);
 		free(t->stats_path);
 		free(t);
 		return error_set(err, ST_E_USAGE,
@@ -1450,10 +1450,10 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	st = tui_screen_open(&t->scr, t->scripted, w, h, color, t->conf.mouse && !opts->no_mouse,
 			     t->conf.ascii || opts->ascii, t->conf.theme, err);
 	if (st != ST_OK) {
-		tui_script_free(&t->script);
+		tui_script_clear(&t->script);
 		free(t->history_path);
 	free(t->conf_path);
-	tui_edit_free(&t->prompt_ed);
+	tui_edit_clear(&t->prompt_ed);
 		free(t->stats_path);
 		free(t);
 		return st;
@@ -1475,10 +1475,10 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	}
 	if (st != ST_OK) {
 		tui_screen_close(&t->scr);
-		tui_script_free(&t->script);
+		tui_script_clear(&t->script);
 		free(t->history_path);
 	free(t->conf_path);
-	tui_edit_free(&t->prompt_ed);
+	tui_edit_clear(&t->prompt_ed);
 		free(t->stats_path);
 		free(t);
 		return err->status;
@@ -1491,10 +1491,10 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	while (t->depth)
 		tui_pop(t);
 	tui_screen_close(&t->scr);
-	tui_script_free(&t->script);
+	tui_script_clear(&t->script);
 	free(t->history_path);
 	free(t->conf_path);
-	tui_edit_free(&t->prompt_ed);
+	tui_edit_clear(&t->prompt_ed);
 	st = t->script_err.status;
 	if (st != ST_OK)
 		*err = t->script_err;

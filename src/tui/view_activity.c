@@ -36,7 +36,7 @@ static void activity_load(Tui *t, ActivityState *st)
 
 	store_activity_list_free(&st->list);
 	memset(&st->list, 0, sizeof st->list);
-	tui_rows_clear(&st->all);
+	tui_rows_empty(&st->all);
 	tui_table_invalidate(&st->table);
 	error_clear(&err);
 	if (query_activity(t->app, NULL, ACTIVITY_WINDOW, 0, &list, &err) != ST_OK) {
@@ -96,8 +96,8 @@ static void activity_close(Tui *t, TuiView *v)
 {
 	ActivityState *st = v->state;
 
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
+	tui_table_clear(&st->table);
+	tui_rows_clear(&st->all);
 	store_activity_list_free(&st->list);
 	free(st);
 }

@@ -107,7 +107,7 @@ static void env_load(Tui *t, EnvState *st)
 	cJSON *shown = NULL;
 	char buf[600], age[16];
 
-	tui_rows_clear(&st->all);
+	tui_rows_empty(&st->all);
 	tui_table_invalidate(&st->table);
 	error_clear(&err);
 	if (env_get(t->app, st->id, &env, &err) != ST_OK) {
@@ -233,8 +233,8 @@ static void env_close(Tui *t, TuiView *v)
 {
 	EnvState *st = v->state;
 
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
+	tui_table_clear(&st->table);
+	tui_rows_clear(&st->all);
 	free(st);
 }
 

@@ -128,7 +128,7 @@ static void envs_close(Tui *t, TuiView *v)
 {
 	EnvsState *st = v->state;
 
-	tui_table_free(&st->table);
+	tui_table_clear(&st->table);
 	free(st);
 }
 

@@ -907,7 +907,7 @@ static void form_view_close(Tui *t, TuiView *v)
 	cJSON_Delete(st->schema2);
 	cJSON_Delete(st->stored);
 	cJSON_Delete(st->opened_header);
-	tui_edit_free(&st->file_path);
+	tui_edit_clear(&st->file_path);
 	free(st);
 }
 
@@ -1138,7 +1138,7 @@ static bool form_host_action(Tui *t, TuiView *v, int action)
 	}
 	if (action == FORM_ACT_FILE && tui_form_focus_secret(st->form)) {
 		snprintf(st->file_field, sizeof st->file_field, "%s", tui_form_focus_secret(st->form));
-		tui_edit_clear(&st->file_path);
+		tui_edit_empty(&st->file_path);
 		st->file_path.max = PATH_MAX;
 		st->file_prompt = true;
 		return true;

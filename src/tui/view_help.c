@@ -115,8 +115,8 @@ static void help_close(Tui *t, TuiView *v)
 {
 	HelpState *st = v->state;
 
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
+	tui_table_clear(&st->table);
+	tui_rows_clear(&st->all);
 	free(st);
 }
 

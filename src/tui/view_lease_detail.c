@@ -45,7 +45,7 @@ static void lease_load(Tui *t, LeaseState *st)
 	Error err;
 	char buf[64];
 
-	tui_rows_clear(&st->all);
+	tui_rows_empty(&st->all);
 	tui_table_invalidate(&st->table);
 	error_clear(&err);
 	if (query_lease(t->app, st->id, &l, &err) != ST_OK) {
@@ -114,8 +114,8 @@ static void lease_close(Tui *t, TuiView *v)
 {
 	LeaseState *st = v->state;
 
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
+	tui_table_clear(&st->table);
+	tui_rows_clear(&st->all);
 	free(st);
 }
 

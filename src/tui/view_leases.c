@@ -631,7 +631,7 @@ static Status leases_seek_back(LeasesFetch *c, const StoreLeaseFilter *base, siz
 	*found = st == ST_OK && probe.seen == 1;
 	if (*found)
 		*key = probe.head;
-	tui_rows_free(&scratch);
+	tui_rows_clear(&scratch);
 	return st;
 }
 
@@ -764,7 +764,7 @@ static void leases_close(Tui *t, TuiView *v)
 
 	for (size_t i = 0; i < st->name_count; i++)
 		free(st->names[i].name);
-	tui_table_free(&st->table);
+	tui_table_clear(&st->table);
 	free(st);
 }
 

@@ -70,7 +70,7 @@ static void provider_load(Tui *t, ProviderState *st)
 	char caps[64], *status;
 	const cJSON *props, *prop;
 
-	tui_rows_clear(&st->all);
+	tui_rows_empty(&st->all);
 	tui_table_invalidate(&st->table);
 	if (!p) {
 		provider_line(st, "", "this provider is no longer in the registry", TONE_ERROR);
@@ -165,8 +165,8 @@ static void provider_close(Tui *t, TuiView *v)
 {
 	ProviderState *st = v->state;
 
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
+	tui_table_clear(&st->table);
+	tui_rows_clear(&st->all);
 	free(st);
 }
 

@@ -61,7 +61,7 @@ static void providers_load(Tui *t, ProvidersState *st)
 {
 	Registry *r = &t->app->registry;
 
-	tui_rows_clear(&st->all);
+	tui_rows_empty(&st->all);
 	for (size_t i = 0; i < r->count; i++) {
 		Provider *p = r->items[i];
 		TuiRow *row = tui_rows_add(&st->all, p->key);
@@ -104,8 +104,8 @@ static void providers_close(Tui *t, TuiView *v)
 {
 	ProvidersState *st = v->state;
 
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
+	tui_table_clear(&st->table);
+	tui_rows_clear(&st->all);
 	free(st);
 }
 

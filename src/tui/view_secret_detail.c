@@ -39,7 +39,7 @@ static void secret_load(Tui *t, SecretState *st)
 	Error err;
 	char buf[600], age[16];
 
-	tui_rows_clear(&st->all);
+	tui_rows_empty(&st->all);
 	tui_table_invalidate(&st->table);
 	error_clear(&err);
 	if (secrets_get(t->app, st->id, &sec, &err) != ST_OK) {
@@ -117,8 +117,8 @@ static void secret_close(Tui *t, TuiView *v)
 {
 	SecretState *st = v->state;
 
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
+	tui_table_clear(&st->table);
+	tui_rows_clear(&st->all);
 	free(st);
 }
 

@@ -90,8 +90,8 @@ static void pick_close(Tui *t, TuiView *v)
 {
 	PickState *st = v->state;
 
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
+	tui_table_clear(&st->table);
+	tui_rows_clear(&st->all);
 	free(st);
 }
 

@@ -61,7 +61,7 @@ bool tui_secrets_fetch(Tui *t, TuiTable *table, TuiRowSet *all, StoreSecretList 
 {
 	Error err;
 
-	tui_rows_clear(all);
+	tui_rows_empty(all);
 	tui_table_invalidate(table);
 	error_clear(&err);
 	if (secrets_list(t->app, false, list, &err) != ST_OK) {
@@ -125,8 +125,8 @@ static void secrets_close(Tui *t, TuiView *v)
 {
 	SecretsState *st = v->state;
 
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
+	tui_table_clear(&st->table);
+	tui_rows_clear(&st->all);
 	free(st);
 }
 
