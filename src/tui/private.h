@@ -1,4 +1,4 @@
-/* tui: the operators' console (SPEC §6). One App-owned state (Tui), a
+/* tui: the operators' console (DESIGN §1). One App-owned state (Tui), a
  * stack of views (tig's approach: each view is a TuiViewOps table), a
  * main loop that never blocks on anything but input with a timeout, and
  * the shared chrome: header, flash line, `:` command mode, `/` filter,
@@ -265,7 +265,7 @@ void tui_frame(Tui *t, TuiView *v, int y, int x, int h, int w, const char *title
 /* Refuses a changing action in --readonly with a flash; true when refused. */
 bool tui_readonly_refuse(Tui *t, const char *what);
 
-/* A destructive action's confirmation (SPEC §6): a dialog naming what
+/* A destructive action's confirmation (DESIGN §1): a dialog naming what
  * will be destroyed, with the focus on Cancel; only a deliberate move to
  * the action button and Enter runs on_yes. */
 typedef struct TuiConfirm {

@@ -1,5 +1,5 @@
 /* The activity view: who changed what, newest first — names and changed
- * field names, never values (SPEC §2). It holds the newest rows only. */
+ * field names, never values (DESIGN §3). It holds the newest rows only. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -744,7 +744,7 @@ static Status form_setup_env(Tui *t, TuiView *v, FormViewState *st, const char *
 		snprintf(st->heading, sizeof st->heading, "Edit %s", env.name);
 		snprintf(v->title, sizeof v->title, "edit %s", env.name);
 		st->stored = env.config ? cJSON_Duplicate(env.config, 1) : cJSON_CreateObject();
-		/* The stored config names its provider (SPEC §3); the form's
+		/* The stored config names its provider (DESIGN §3); the form's
 		 * header shows it, and the schema does not declare it. */
 		cJSON_DeleteItemFromObjectCaseSensitive(st->stored, "provider");
 		*header_init = cJSON_CreateObject();
