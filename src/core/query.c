@@ -2,8 +2,10 @@
 #include "core/query.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/lib.h"
+#include "util/lib.h"
 
 int query_change_fd(const App *app)
 {
@@ -100,4 +102,58 @@ Status query_secret_access(App *app, const char *secret_id, long limit,
 
 	return app_store(app, &s, err) != ST_OK ? err->status
 						   : store_access_event_list(s, secret_id, limit, out, err);
+}
+
+typedef struct DetailLeases {
+	QueryEnvDetail *d;
+	size_t cap;
+	Error *err;
+} DetailLeases;
+
+static bool detail_lease(const StoreLease *row, void *ctx)
+{
+	DetailLeases *c = ctx;
+	QueryEnvDetail *d = c->d;
+
+	if (!array_reserve(&d->leases, &c->cap, d->lease_count, sizeof *d->leases)) {
+		error_set(c->err, ST_E_NOMEM, "out of memory");
+		return false;
+	}
+	if (store_lease_copy(row, &d->leases[d->lease_count], c->err) != ST_OK)
+		return false;
+	d->lease_count++;
+	return true;
+}
+
+Status query_env_detail(App *app, const char *id_or_name, long limit, QueryEnvDetail *out,
+			Error *err)
+{
+	StoreLeaseFilter f = { 0 };
+	DetailLeases c = { out, 0, &out->leases_err };
+	Store *s;
+
+	memset(out, 0, sizeof *out);
+	error_clear(&out->leases_err);
+	error_clear(&out->probes_err);
+	error_clear(&out->activity_err);
+	if (app_store(app, &s, err) != ST_OK || store_env_get(s, id_or_name, &out->env, err) != ST_OK)
+		return err->status;
+	f.environment_id = out->env.id;
+	f.limit = limit;
+	/* A row the copy could not keep stops the walk with leases_err set. */
+	store_lease_each(s, &f, detail_lease, &c, &out->leases_err);
+	store_probe_list(s, out->env.id, limit, &out->probes, &out->probes_err);
+	store_activity_list(s, out->env.id, limit, 0, &out->activity, &out->activity_err);
+	return ST_OK;
+}
+
+void query_env_detail_clear(QueryEnvDetail *d)
+{
+	store_env_clear(&d->env);
+	for (size_t i = 0; i < d->lease_count; i++)
+		store_lease_clear(&d->leases[i]);
+	free(d->leases);
+	store_probe_list_free(&d->probes);
+	store_activity_list_free(&d->activity);
+	memset(d, 0, sizeof *d);
 }

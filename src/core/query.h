@@ -41,6 +41,27 @@ Status query_envs_each(App *app, const StoreEnvWindow *w, StoreEnvFn fn, void *c
 /* An environment's latest probes, newest first. */
 Status query_env_probes(App *app, const char *environment_id, long limit, StoreProbeList *out,
 			Error *err);
+/* What an environment's detail shows: the environment and its latest
+ * leases, probes and activity (limit each, newest first). Each part keeps
+ * its own outcome (its _err, ST_OK when read), so a part that failed
+ * shows as its error while the others still show. */
+typedef struct QueryEnvDetail {
+	StoreEnv env;
+	StoreLease *leases;
+	size_t lease_count;
+	Error leases_err;
+	StoreProbeList probes;
+	Error probes_err;
+	StoreActivityList activity;
+	Error activity_err;
+} QueryEnvDetail;
+
+/* Fails only when the environment itself cannot be read; out is filled
+ * (and to be cleared) either way. */
+Status query_env_detail(App *app, const char *id_or_name, long limit, QueryEnvDetail *out,
+			Error *err);
+void query_env_detail_clear(QueryEnvDetail *d);
+
 /* The activity log, newest first: one entity's (entity_id) or all (NULL). */
 Status query_activity(App *app, const char *entity_id, long limit, long offset,
 		      StoreActivityList *out, Error *err);

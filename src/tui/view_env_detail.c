@@ -93,16 +93,17 @@ static bool env_lease_row(const StoreLease *l, void *ctx)
 	snprintf(line, sizeof line, "%-8s %-20s %s", l->status, l->lease_policy,
 		 l->provider_lease_id ? l->provider_lease_id : "-");
 	tui_rows_line(&c->st->all, age, line,
-		      lease_status_is(l->status, LEASE_ACTIVE) ? TONE_OK
+		      lease_status_is(l->status, LEASE_ACTIVE)	 ? TONE_OK
 		      : lease_status_is(l->status, LEASE_FAILED) ? TONE_ERROR
-						     : TONE_NORMAL);
+								 : TONE_NORMAL);
 	c->n++;
 	return true;
 }
 
 static void env_load(Tui *t, EnvState *st)
 {
-	StoreEnv env = { 0 };
+	QueryEnvDetail d;
+	const StoreEnv *env = &d.env;
 	Error err;
 	cJSON *shown = NULL;
 	char buf[600], age[16];
@@ -110,35 +111,35 @@ static void env_load(Tui *t, EnvState *st)
 	tui_rows_empty(&st->all);
 	tui_table_invalidate(&st->table);
 	error_clear(&err);
-	if (env_get(t->app, st->id, &env, &err) != ST_OK) {
+	if (query_env_detail(t->app, st->id, 10, &d, &err) != ST_OK) {
 		tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
-		store_env_clear(&env);
+		query_env_detail_clear(&d);
 		return;
 	}
-	snprintf(st->name, sizeof st->name, "%s", env.name);
+	snprintf(st->name, sizeof st->name, "%s", env->name);
 	tui_rows_line(&st->all, "Environment", NULL, TONE_NORMAL);
-	tui_rows_line(&st->all, "Name", env.name, TONE_NORMAL);
-	tui_rows_line(&st->all, "Id", env.id, TONE_DIM);
+	tui_rows_line(&st->all, "Name", env->name, TONE_NORMAL);
+	tui_rows_line(&st->all, "Id", env->id, TONE_DIM);
 	{
-		Provider *p = registry_find(&t->app->registry, env.provider);
+		Provider *p = registry_find(&t->app->registry, env->provider);
 
 		char why[256];
 
-		if (env_provider_missing(t->app, &env, why, sizeof why))
-			snprintf(buf, sizeof buf, "%s — %s", env.provider, why);
+		if (env_provider_missing(t->app, env, why, sizeof why))
+			snprintf(buf, sizeof buf, "%s — %s", env->provider, why);
 		else
-			snprintf(buf, sizeof buf, "%s%s", env.provider,
+			snprintf(buf, sizeof buf, "%s%s", env->provider,
 				 (p->caps & PROVIDER_CAP_TEST_ONLY) ? " (test only)" : "");
 		tui_rows_line(&st->all, "Provider", buf, p ? TONE_NORMAL : TONE_ERROR);
 	}
-	tui_rows_line(&st->all, "Status", env.status, TONE_NORMAL);
-	if (env.description && env.description[0])
-		tui_rows_wrapped(&st->all, "Description", env.description, 60, TONE_NORMAL);
-	tui_rows_line(&st->all, "Created", env.created_at, TONE_DIM);
-	tui_rows_line(&st->all, "Updated", env.updated_at, TONE_DIM);
+	tui_rows_line(&st->all, "Status", env->status, TONE_NORMAL);
+	if (env->description && env->description[0])
+		tui_rows_wrapped(&st->all, "Description", env->description, 60, TONE_NORMAL);
+	tui_rows_line(&st->all, "Created", env->created_at, TONE_DIM);
+	tui_rows_line(&st->all, "Updated", env->updated_at, TONE_DIM);
 
 	tui_rows_line(&st->all, "Config", NULL, TONE_NORMAL);
-	if (env_display_config(t->app, &env, &shown, &err) != ST_OK)
+	if (env_display_config(t->app, env, &shown, &err) != ST_OK)
 		tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
 	else if (!shown || !shown->child)
 		tui_rows_line(&st->all, "", "(empty: every field at its default)", TONE_DIM);
@@ -148,23 +149,22 @@ static void env_load(Tui *t, EnvState *st)
 
 	tui_rows_line(&st->all, "Recent leases", NULL, TONE_NORMAL);
 	{
-		StoreLeaseFilter f = { 0 };
 		EnvLeaseCtx c = { t, st, 0 };
 
-		f.environment_id = env.id;
-		f.limit = 10;
-		if (query_leases_each(t->app, &f, env_lease_row, &c, &err) != ST_OK)
-			tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
+		for (size_t i = 0; i < d.lease_count; i++)
+			env_lease_row(&d.leases[i], &c);
+		if (d.leases_err.status != ST_OK)
+			tui_rows_line(&st->all, "", error_text(&d.leases_err), TONE_ERROR);
 		else if (!c.n)
 			tui_rows_line(&st->all, "", "(none)", TONE_DIM);
 	}
 
 	tui_rows_line(&st->all, "Recent probes", NULL, TONE_NORMAL);
 	{
-		StoreProbeList probes = { 0 };
+		const StoreProbeList probes = d.probes;
 
-		if (query_env_probes(t->app, env.id, 10, &probes, &err) != ST_OK)
-			tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
+		if (d.probes_err.status != ST_OK)
+			tui_rows_line(&st->all, "", error_text(&d.probes_err), TONE_ERROR);
 		else if (!probes.count)
 			tui_rows_line(&st->all, "", "(never probed)", TONE_DIM);
 		for (size_t i = 0; i < probes.count; i++) {
@@ -185,15 +185,14 @@ static void env_load(Tui *t, EnvState *st)
 				st->all.rows[st->all.count - 1].id = strdup(pid);
 			}
 		}
-		store_probe_list_free(&probes);
 	}
 
 	tui_rows_line(&st->all, "Recent activity", NULL, TONE_NORMAL);
 	{
-		StoreActivityList acts = { 0 };
+		const StoreActivityList acts = d.activity;
 
-		if (query_activity(t->app, env.id, 10, 0, &acts, &err) != ST_OK)
-			tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
+		if (d.activity_err.status != ST_OK)
+			tui_rows_line(&st->all, "", error_text(&d.activity_err), TONE_ERROR);
 		for (size_t i = 0; i < acts.count; i++) {
 			const StoreActivity *a = &acts.items[i];
 			char *fields = a->changed_fields && cJSON_GetArraySize(a->changed_fields)
@@ -206,9 +205,8 @@ static void env_load(Tui *t, EnvState *st)
 			tui_rows_line(&st->all, age, buf, TONE_NORMAL);
 			free(fields);
 		}
-		store_activity_list_free(&acts);
 	}
-	store_env_clear(&env);
+	query_env_detail_clear(&d);
 }
 
 static Status env_open(Tui *t, TuiView *v, const void *arg, Error *err)
