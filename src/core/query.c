@@ -7,6 +7,15 @@
 #include "store/lib.h"
 #include "util/lib.h"
 
+/* The App's store, opened on first use; NULL with err set when it cannot
+ * be. */
+static Store *query_store(App *app, Error *err)
+{
+	Store *s;
+
+	return app_store(app, &s, err) == ST_OK ? s : NULL;
+}
+
 int query_change_fd(const App *app)
 {
 	return app->store ? store_change_fd(app->store) : -1;
@@ -14,9 +23,9 @@ int query_change_fd(const App *app)
 
 Status query_change_counter(App *app, int64_t *out, Error *err)
 {
-	Store *s;
+	Store *s = query_store(app, err);
 
-	return app_store(app, &s, err) != ST_OK ? err->status : store_change_counter(s, out, err);
+	return s ? store_change_counter(s, out, err) : err->status;
 }
 
 Status query_worker_init(App *worker, const App *parent, const char *frontend, Error *err)
@@ -39,69 +48,63 @@ void query_worker_clear(App *worker)
 
 Status query_lease(App *app, const char *id, StoreLease *out, Error *err)
 {
-	Store *s;
+	Store *s = query_store(app, err);
 
-	return app_store(app, &s, err) != ST_OK ? err->status : store_lease_get(s, id, out, err);
+	return s ? store_lease_get(s, id, out, err) : err->status;
 }
 
 Status query_leases_each(App *app, const StoreLeaseFilter *f, StoreLeaseFn fn, void *ctx,
 			 Error *err)
 {
-	Store *s;
+	Store *s = query_store(app, err);
 
-	return app_store(app, &s, err) != ST_OK ? err->status
-						   : store_lease_each(s, f, fn, ctx, err);
+	return s ? store_lease_each(s, f, fn, ctx, err) : err->status;
 }
 
 Status query_lease_count(App *app, const StoreLeaseFilter *f, long *out, Error *err)
 {
-	Store *s;
+	Store *s = query_store(app, err);
 
-	return app_store(app, &s, err) != ST_OK ? err->status : store_lease_count(s, f, out, err);
+	return s ? store_lease_count(s, f, out, err) : err->status;
 }
 
 Status query_env_active_leases(App *app, const char *environment_id, long *out, Error *err)
 {
-	Store *s;
+	Store *s = query_store(app, err);
 
-	return app_store(app, &s, err) != ST_OK ? err->status
-						   : store_lease_count_active(s, environment_id, out, err);
+	return s ? store_lease_count_active(s, environment_id, out, err) : err->status;
 }
 
 Status query_envs_each(App *app, const StoreEnvWindow *w, StoreEnvFn fn, void *ctx,
 		       long *total, Error *err)
 {
-	Store *s;
+	Store *s = query_store(app, err);
 
-	return app_store(app, &s, err) != ST_OK ? err->status
-						   : store_env_each(s, w, fn, ctx, total, err);
+	return s ? store_env_each(s, w, fn, ctx, total, err) : err->status;
 }
 
 Status query_env_probes(App *app, const char *environment_id, long limit, StoreProbeList *out,
 			Error *err)
 {
-	Store *s;
+	Store *s = query_store(app, err);
 
-	return app_store(app, &s, err) != ST_OK ? err->status
-						   : store_probe_list(s, environment_id, limit, out, err);
+	return s ? store_probe_list(s, environment_id, limit, out, err) : err->status;
 }
 
 Status query_activity(App *app, const char *entity_id, long limit, long offset,
 		      StoreActivityList *out, Error *err)
 {
-	Store *s;
+	Store *s = query_store(app, err);
 
-	return app_store(app, &s, err) != ST_OK ? err->status
-						   : store_activity_list(s, entity_id, limit, offset, out, err);
+	return s ? store_activity_list(s, entity_id, limit, offset, out, err) : err->status;
 }
 
 Status query_secret_access(App *app, const char *secret_id, long limit,
 			   StoreAccessEventList *out, Error *err)
 {
-	Store *s;
+	Store *s = query_store(app, err);
 
-	return app_store(app, &s, err) != ST_OK ? err->status
-						   : store_access_event_list(s, secret_id, limit, out, err);
+	return s ? store_access_event_list(s, secret_id, limit, out, err) : err->status;
 }
 
 typedef struct DetailLeases {
@@ -136,7 +139,8 @@ Status query_env_detail(App *app, const char *id_or_name, long limit, QueryEnvDe
 	error_clear(&out->leases_err);
 	error_clear(&out->probes_err);
 	error_clear(&out->activity_err);
-	if (app_store(app, &s, err) != ST_OK || store_env_get(s, id_or_name, &out->env, err) != ST_OK)
+	if (app_store(app, &s, err) != ST_OK ||
+	    store_env_get(s, id_or_name, &out->env, err) != ST_OK)
 		return err->status;
 	f.environment_id = out->env.id;
 	f.limit = limit;

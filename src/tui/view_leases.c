@@ -78,7 +78,8 @@ static void lease_act_run(TuiJob *job)
 	case LEASE_ACT_RELEASE: {
 		char *lacks;
 
-		st = lease_release(job->app, a->id, lease_status_text(LEASE_RELEASED), NULL, actor, &out, &err);
+		st = lease_release(job->app, a->id, lease_status_text(LEASE_RELEASED), NULL, actor,
+				   &out, &err);
 		lacks = st == ST_OK ? lease_cleanup_unsupported(&out) : NULL;
 		if (lacks)
 			snprintf(summary, sizeof summary,
@@ -292,7 +293,8 @@ static void lease_batch_run(TuiJob *job)
 
 		error_clear(&err);
 		st = b->op == LEASE_ACT_RELEASE
-			     ? lease_release(job->app, b->ids[i], lease_status_text(LEASE_RELEASED), NULL, actor, &out, &err)
+			     ? lease_release(job->app, b->ids[i], lease_status_text(LEASE_RELEASED),
+					     NULL, actor, &out, &err)
 			     : lease_destroy(job->app, b->ids[i], actor, &out, &err);
 		if (st == ST_OK) {
 			done++;
