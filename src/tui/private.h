@@ -380,6 +380,18 @@ enum {
 	SEC_ACT_DELETE,
 };
 
+/* The key rows the leases list and a lease's detail both have. */
+#define TUI_LEASE_CHANGE_KEYS \
+	{ 'r', 0, LEASE_ACT_RELEASE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "release", \
+	  "Release the lease (the provider cleans up)" }, \
+	{ 'R', 0, LEASE_ACT_RESUME, TUI_KEY_CHANGES, "resume", \
+	  "Resume the lease: the provider confirms the sandbox still exists" }, \
+	{ 'D', TUI_FN(KEY_DC), LEASE_ACT_DESTROY, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "destroy", \
+	  "Destroy the sandbox at the provider (asks first)" },
+#define TUI_LEASE_SHELL_KEY \
+	{ 's', 0, LEASE_ACT_SHELL, TUI_KEY_CHANGES, "shell", \
+	  "Shell into the active lease: a PTY where the provider has one, else line mode" },
+
 /* The actions both the list and the detail offer on one item (the id);
  * true when the action was one of them. */
 bool tui_env_action(Tui *t, int action, const char *id);

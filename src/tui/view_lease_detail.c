@@ -15,14 +15,8 @@ static const TuiColumn lease_cols[] = {
 };
 
 static const TuiKey lease_keys[] = {
-	{ 'r', 0, LEASE_ACT_RELEASE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "release",
-	  "Release the lease (the provider cleans up)" },
-	{ 'R', 0, LEASE_ACT_RESUME, TUI_KEY_CHANGES, "resume",
-	  "Resume the lease: the provider confirms the sandbox still exists" },
-	{ 'D', TUI_FN(KEY_DC), LEASE_ACT_DESTROY, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "destroy",
-	  "Destroy the sandbox at the provider (asks first)" },
-	{ 's', 0, LEASE_ACT_SHELL, TUI_KEY_CHANGES, "shell",
-	  "Shell into the active lease: a PTY where the provider has one, else line mode" },
+	TUI_LEASE_CHANGE_KEYS
+	TUI_LEASE_SHELL_KEY
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 

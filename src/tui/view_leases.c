@@ -41,16 +41,10 @@ static const TuiColumn leases_cols[] = {
 
 static const TuiKey leases_keys[] = {
 	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, 0, "open", "Open the lease" },
-	{ 'r', 0, LEASE_ACT_RELEASE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "release",
-	  "Release the lease (the provider cleans up)" },
-	{ 'R', 0, LEASE_ACT_RESUME, TUI_KEY_CHANGES, "resume",
-	  "Resume the lease: the provider confirms the sandbox still exists" },
-	{ 'D', TUI_FN(KEY_DC), LEASE_ACT_DESTROY, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "destroy",
-	  "Destroy the sandbox at the provider (asks first)" },
+	TUI_LEASE_CHANGE_KEYS
 	{ 'w', 0, LEASE_ACT_SWEEP, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "sweep",
 	  "Sweep: expire overdue leases, finish interrupted ones, retry failed cleanups" },
-	{ 's', 0, LEASE_ACT_SHELL, TUI_KEY_CHANGES, "shell",
-	  "Shell into the active lease: a PTY where the provider has one, else line mode" },
+	TUI_LEASE_SHELL_KEY
 	{ 'l', 0, LEASE_ACT_LOG, 0, "log",
 	  "The lease's exec history, live: f follows, w wraps, / keeps matching lines" },
 	{ ' ', 0, LEASE_ACT_MARK, 0, NULL,
