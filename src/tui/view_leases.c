@@ -173,6 +173,24 @@ static void lease_shell(Tui *t, const char *id)
 	tui_reload_all(t);
 }
 
+/* Asks before an action that loses something; Yes runs a (copied). */
+static void lease_ask(Tui *t, const char *title, const char *yes, const char *msg,
+		      const LeaseAct *a)
+{
+	LeaseAct *copy = malloc(sizeof *copy);
+	TuiConfirm c = { title, msg, yes, lease_act_start, copy, free };
+	Error err;
+
+	if (!copy) {
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	*copy = *a;
+	error_clear(&err);
+	if (tui_confirm(t, &c, &err) != ST_OK)
+		tui_flash_error(t, &err);
+}
+
 /* The lease actions the list and the detail share. */
 bool tui_lease_action(Tui *t, int action, const char *id)
 {
@@ -215,22 +233,13 @@ bool tui_lease_action(Tui *t, int action, const char *id)
 	snprintf(a.label, sizeof a.label, "%s", l.provider_lease_id ? l.provider_lease_id : l.id);
 	if (action == LEASE_ACT_DESTROY) {
 		char msg[600];
-		LeaseAct *copy = malloc(sizeof *copy);
-		TuiConfirm c = { "Destroy sandbox", msg, "Destroy", lease_act_start, copy, free };
 
-		if (!copy) {
-			store_lease_clear(&l);
-			tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-			return true;
-		}
-		*copy = a;
 		snprintf(msg, sizeof msg,
 			 "Destroy the %s sandbox %s (lease %s, %s)? The provider deletes it and "
 			 "whatever it holds; a run using it will fail.",
 			 l.provider, a.label, l.id, l.status);
 		store_lease_clear(&l);
-		if (tui_confirm(t, &c, &err) != ST_OK)
-			tui_flash_error(t, &err);
+		lease_ask(t, "Destroy sandbox", "Destroy", msg, &a);
 		return true;
 	}
 	if (action == LEASE_ACT_RELEASE && lease_status_is(l.status, LEASE_ACTIVE) &&
@@ -240,15 +249,7 @@ bool tui_lease_action(Tui *t, int action, const char *id)
 		 * naming it. (A reused sandbox is kept: nothing is lost.) */
 		char msg[700], env_name[200] = "";
 		StoreEnv env = { 0 };
-		LeaseAct *copy = malloc(sizeof *copy);
-		TuiConfirm c = { "Release lease", msg, "Release", lease_act_start, copy, free };
 
-		if (!copy) {
-			store_lease_clear(&l);
-			tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-			return true;
-		}
-		*copy = a;
 		if (env_get(t->app, l.environment_id, &env, &err) == ST_OK)
 			snprintf(env_name, sizeof env_name, "%s", env.name);
 		store_env_clear(&env);
@@ -259,8 +260,7 @@ bool tui_lease_action(Tui *t, int action, const char *id)
 			 a.label, env_name[0] ? env_name : l.environment_id, l.provider,
 			 l.lease_policy ? l.lease_policy : lease_policy_text(POLICY_EPHEMERAL));
 		store_lease_clear(&l);
-		if (tui_confirm(t, &c, &err) != ST_OK)
-			tui_flash_error(t, &err);
+		lease_ask(t, "Release lease", "Release", msg, &a);
 		return true;
 	}
 	store_lease_clear(&l);
