@@ -132,10 +132,11 @@ Status query_env_detail(App *app, const char *id_or_name, long limit, QueryEnvDe
 			Error *err)
 {
 	StoreLeaseFilter f = { 0 };
-	DetailLeases c = { out, 0, &out->leases_err };
+	DetailLeases c;
 	Store *s;
 
 	memset(out, 0, sizeof *out);
+	c = (DetailLeases){ out, 0, &out->leases_err };
 	error_clear(&out->leases_err);
 	error_clear(&out->probes_err);
 	error_clear(&out->activity_err);
