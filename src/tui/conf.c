@@ -8,7 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "util/fs.h"
+#include "util/lib.h"
 
 static const char *const conf_tone_names[TONE__COUNT] = {
 	[TONE_NORMAL] = "normal", [TONE_HEADER] = "header", [TONE_FOOTER] = "footer",

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 
 #include "tui/screen.h"
-#include "util/status.h"
+#include "util/lib.h"
 
 #define TUI_CONF_COLUMNS_MAX 16
 

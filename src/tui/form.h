@@ -1,4 +1,4 @@
-/* form: the one form renderer (SPEC §4, §6). It draws any schema of our
+/* form: the one form renderer (DESIGN §5.1). It draws any schema of our
  * JSON Schema dialect from the schema engine's form tree (SchemaField):
  * every field type, `*` on required fields, defaults, descriptions,
  * inline errors plus a summary, enum pickers, boolean toggles,
@@ -13,7 +13,7 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 
-#include "schema/schema.h"
+#include "schema/lib.h"
 #include "tui/screen.h"
 
 typedef struct TuiForm TuiForm;

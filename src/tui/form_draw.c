@@ -6,8 +6,7 @@
 
 #include "tui/form_internal.h"
 #include "tui/input.h"
-#include "util/buf.h"
-#include "util/jsonptr.h"
+#include "util/lib.h"
 
 /* ------------------------------------------------------------ drawing */
 

@@ -7,10 +7,10 @@
 #ifndef ENVCTL_TUI_FORM_INTERNAL_H
 #define ENVCTL_TUI_FORM_INTERNAL_H
 
-#include "schema/schema.h"
+#include "schema/lib.h"
 #include "tui/form.h"
 #include "tui/lineedit.h"
-#include "util/buf.h"
+#include "util/lib.h"
 
 #define FORM_MAX_PARTS 4
 #define FORM_MAX_BUTTONS 6

@@ -6,9 +6,7 @@
 
 #include "tui/form_internal.h"
 #include "tui/input.h"
-#include "util/buf.h"
-#include "util/json.h"
-#include "util/jsonptr.h"
+#include "util/lib.h"
 
 /* ------------------------------------------------------------ editing */
 
@@ -119,7 +117,7 @@ int tui_form_replace_text(TuiForm *f, const char *text, size_t len)
 	if (!r || r->kind != FR_FIELD || !form_is_text(r->field) || r->field->read_only)
 		return TUI_FORM_IGNORED;
 	form_edit_load(f);
-	tui_edit_clear(&f->ed);
+	tui_edit_empty(&f->ed);
 	if (!form_insert_bytes(f, text, len)) {
 		snprintf(f->note, sizeof f->note, "%s: the value does not fit (a field holds 64 KiB)",
 			 r->label ? r->label : r->pointer);

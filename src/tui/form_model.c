@@ -8,9 +8,7 @@
 
 #include "tui/form_internal.h"
 #include "tui/input.h"
-#include "util/buf.h"
-#include "util/json.h"
-#include "util/jsonptr.h"
+#include "util/lib.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -185,15 +183,8 @@ static FormRow *form_row_add(TuiForm *f, FormRowKind kind, int part, const Schem
 {
 	FormRow *r;
 
-	if (f->row_count == f->row_cap) {
-		size_t cap = f->row_cap ? f->row_cap * 2 : 32;
-		FormRow *rows = realloc(f->rows, cap * sizeof *rows);
-
-		if (!rows)
-			return NULL;
-		f->rows = rows;
-		f->row_cap = cap;
-	}
+	if (!array_reserve(&f->rows, &f->row_cap, f->row_count, sizeof *f->rows))
+		return NULL;
 	r = &f->rows[f->row_count];
 	memset(r, 0, sizeof *r);
 	r->kind = kind;

@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "tui/screen.h"
-#include "util/buf.h"
-#include "util/ids.h"
+#include "util/lib.h"
 
 typedef struct InputName {
 	const char *name;
@@ -29,15 +28,8 @@ static const InputName input_names[] = {
 
 static bool script_push(TuiScript *s, TuiTok tok)
 {
-	if (s->count == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		TuiTok *t = realloc(s->toks, cap * sizeof *t);
-
-		if (!t)
-			return false;
-		s->toks = t;
-		s->cap = cap;
-	}
+	if (!array_reserve(&s->toks, &s->cap, s->count, sizeof *s->toks))
+		return false;
 	s->toks[s->count++] = tok;
 	return true;
 }
@@ -151,20 +143,20 @@ Status tui_script_parse(TuiScript *s, const char *text, Error *err)
 			size_t len;
 
 			if (!end || memchr(p, '\n', (size_t)(end - p))) {
-				tui_script_free(s);
+				tui_script_clear(s);
 				return error_set(err, ST_E_INVALID,
 						 "script: \"<\" without a closing \">\"; type '<' "
 						 "as <Lt>");
 			}
 			len = (size_t)(end - p - 1);
 			if (len >= sizeof d) {
-				tui_script_free(s);
+				tui_script_clear(s);
 				return error_set(err, ST_E_INVALID, "script: token too long");
 			}
 			memcpy(d, p + 1, len);
 			d[len] = 0;
 			if (script_directive(s, d, err) != ST_OK) {
-				tui_script_free(s);
+				tui_script_clear(s);
 				return err->status;
 			}
 			p = end + 1;
@@ -175,7 +167,7 @@ Status tui_script_parse(TuiScript *s, const char *text, Error *err)
 
 			tok.key = (int)tui_utf8_next(&p);
 			if (!script_push(s, tok)) {
-				tui_script_free(s);
+				tui_script_clear(s);
 				return error_set(err, ST_E_NOMEM, "out of memory");
 			}
 		}
@@ -183,7 +175,7 @@ Status tui_script_parse(TuiScript *s, const char *text, Error *err)
 	return ST_OK;
 }
 
-void tui_script_free(TuiScript *s)
+void tui_script_clear(TuiScript *s)
 {
 	for (size_t i = 0; i < s->count; i++)
 		free(s->toks[i].path);

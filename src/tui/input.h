@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 /* Key codes: a character is its code point; a curses function key
  * (KEY_UP, ...) is TUI_FN(KEY_UP), so the two ranges never meet. */
@@ -80,7 +80,7 @@ typedef struct TuiScript {
  * a special key or directive, anything else is typed literally (UTF-8).
  * "<Space>", "<Lt>" type a space and '<'. Errors name the token. */
 Status tui_script_parse(TuiScript *s, const char *text, Error *err);
-void tui_script_free(TuiScript *s);
+void tui_script_clear(TuiScript *s);
 
 /* The key name a help line or footer shows ("Enter", "^D", "PgDn", "x"). */
 void tui_key_name(int key, char *out, size_t n);

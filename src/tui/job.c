@@ -1,12 +1,12 @@
 /* Background jobs: long core calls run on a worker thread so the console
  * keeps drawing and Esc can stop the waiting (not the work). */
-#include "tui/tui.h"
+#include "tui/private.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/ids.h"
+#include "util/lib.h"
 
 static void *job_main(void *arg)
 {
@@ -15,10 +15,7 @@ static void *job_main(void *arg)
 	runtime_cancel_bind(job->token);
 	job->run(job);
 	runtime_cancel_bind(NULL);
-	if (job->worker_app.store) {
-		store_close(job->worker_app.store);
-		job->worker_app.store = NULL;
-	}
+	query_worker_clear(&job->worker_app);
 	pthread_mutex_lock(&job->mu);
 	job->finished = true;
 	pthread_mutex_unlock(&job->mu);
@@ -47,22 +44,26 @@ Status tui_job_start(Tui *t, const char *title, TuiJobRun run, TuiJobDone done, 
 	job->done = done;
 	job->arg = arg;
 	job->free_arg = free_arg;
-	job->worker_app = *t->app;
-	job->worker_app.store = NULL;
 	job->app = &job->worker_app;
 	job->waiting = true;
 	job->started_ms = time_now_ms();
 	error_clear(&job->err);
 	job->token = runtime_cancel_new();
-	if (!job->token) {
+	if (!job->token || query_worker_init(&job->worker_app, t->app, "tui", err) != ST_OK) {
+		Status st = job->token ? err->status : error_set(err, ST_E_NOMEM, "out of memory");
+
+		query_worker_clear(&job->worker_app);
+		if (job->token)
+			runtime_cancel_free(job->token);
 		if (free_arg)
 			free_arg(arg);
 		free(job);
-		return error_set(err, ST_E_NOMEM, "out of memory");
+		return st;
 	}
 	pthread_mutex_init(&job->mu, NULL);
 	if (pthread_create(&job->thread, NULL, job_main, job) != 0) {
 		pthread_mutex_destroy(&job->mu);
+		query_worker_clear(&job->worker_app);
 		runtime_cancel_free(job->token);
 		if (free_arg)
 			free_arg(arg);
@@ -106,11 +107,6 @@ bool tui_job_cancelled(TuiJob *job)
 	c = job->cancel;
 	pthread_mutex_unlock(&job->mu);
 	return c;
-}
-
-bool tui_job_busy(const Tui *t)
-{
-	return t->job != NULL;
 }
 
 bool tui_job_cancel(Tui *t)

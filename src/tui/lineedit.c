@@ -75,7 +75,7 @@ static void edit_delete(TuiLineEdit *e, size_t from, size_t to)
 		e->cursor = e->buf.len;
 }
 
-void tui_edit_clear(TuiLineEdit *e)
+void tui_edit_empty(TuiLineEdit *e)
 {
 	if (e->buf.len)
 		edit_delete(e, 0, e->buf.len);
@@ -84,11 +84,11 @@ void tui_edit_clear(TuiLineEdit *e)
 
 bool tui_edit_set(TuiLineEdit *e, const char *text)
 {
-	tui_edit_clear(e);
+	tui_edit_empty(e);
 	return tui_edit_insert(e, text, strlen(text));
 }
 
-void tui_edit_free(TuiLineEdit *e)
+void tui_edit_clear(TuiLineEdit *e)
 {
 	buf_wipe(&e->buf);
 	e->cursor = 0;
@@ -133,7 +133,7 @@ TuiEditResult tui_edit_key(TuiLineEdit *e, int key)
 	case TUI_CTRL('u'):
 		/* Changed even when empty: on a secret field (which starts empty)
 		 * it is how the stored value is cleared. */
-		tui_edit_clear(e);
+		tui_edit_empty(e);
 		return TUI_EDIT_CHANGED;
 	case TUI_KEY_ENTER:
 		if (!e->multiline)

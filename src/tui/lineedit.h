@@ -3,14 +3,14 @@
  * UTF-8 text with a cursor on a character boundary, Left/Right, Home/^A,
  * End/^E, Backspace, Delete, ^U, and Enter as a newline when multiline.
  * Every change rebuilds or zeroes in place, so a secret typed into it
- * leaves no stale copy in a freed block; tui_edit_clear wipes. */
+ * leaves no stale copy in a freed block; tui_edit_empty wipes. */
 #ifndef ENVCTL_TUI_LINEEDIT_H
 #define ENVCTL_TUI_LINEEDIT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util/buf.h"
+#include "util/lib.h"
 
 typedef struct TuiLineEdit {
 	Buf buf;        /* the text (NUL-terminated once anything was typed) */
@@ -36,9 +36,9 @@ bool tui_edit_set(TuiLineEdit *e, const char *text);
 /* The text ("" when none). */
 const char *tui_edit_text(const TuiLineEdit *e);
 size_t tui_edit_len(const TuiLineEdit *e);
-/* Empties it, zeroing what it held. */
+/* Empties it, zeroing what it held (the buffer is kept). */
+void tui_edit_empty(TuiLineEdit *e);
+/* Zeroes and frees what it holds; e is reusable. */
 void tui_edit_clear(TuiLineEdit *e);
-/* Zeroes and frees. */
-void tui_edit_free(TuiLineEdit *e);
 
 #endif

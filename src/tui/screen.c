@@ -257,13 +257,6 @@ static void screen_glyph_run(TuiScreen *s, int y, int x, int n, const char *glyp
 		mvaddnwstr(y, x + i, &wc, 1);
 }
 
-void tui_screen_hline(TuiScreen *s, int y, int x, int w)
-{
-	attrset(tui_screen_attr(s, TONE_BORDER));
-	screen_glyph_run(s, y, x, w, s->g->h);
-	attrset(A_NORMAL);
-}
-
 void tui_screen_box(TuiScreen *s, int y, int x, int h, int w, const char *title)
 {
 	if (h < 2 || w < 2)

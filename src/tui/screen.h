@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "util/status.h"
+#include "util/lib.h"
 
 /* Colour classes: every drawn thing picks one, the theme maps it. */
 typedef enum TuiTone {
@@ -82,7 +82,6 @@ int tui_screen_text(TuiScreen *s, int y, int x, int w, TuiTone tone, bool pad, c
 /* Like text, right-aligned in w columns. */
 void tui_screen_text_right(TuiScreen *s, int y, int x, int w, TuiTone tone, const char *text);
 void tui_screen_box(TuiScreen *s, int y, int x, int h, int w, const char *title);
-void tui_screen_hline(TuiScreen *s, int y, int x, int w);
 /* The display width of UTF-8 text (invalid bytes count one column). */
 int tui_screen_width(const TuiScreen *s, const char *text);
 

@@ -186,10 +186,10 @@ bool tui_table_toggle_mark(TuiTable *t)
 	return true;
 }
 
-void tui_table_free(TuiTable *t)
+void tui_table_clear(TuiTable *t)
 {
 	tui_table_clear_marks(t);
-	tui_rows_free(&t->cache);
+	tui_rows_clear(&t->cache);
 	memset(t, 0, sizeof *t);
 }
 
@@ -202,15 +202,8 @@ TuiRow *tui_rows_add(TuiRowSet *set, const char *id)
 {
 	TuiRow *row;
 
-	if (set->count == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 16;
-		TuiRow *rows = realloc(set->rows, cap * sizeof *rows);
-
-		if (!rows)
-			return NULL;
-		set->rows = rows;
-		set->cap = cap;
-	}
+	if (!array_reserve(&set->rows, &set->cap, set->count, sizeof *set->rows))
+		return NULL;
 	row = &set->rows[set->count];
 	memset(row, 0, sizeof *row);
 	if (id && !(row->id = strdup(id)))
@@ -315,7 +308,7 @@ void tui_rows_wrapped(TuiRowSet *set, const char *field, const char *text, int w
 	} while (*p);
 }
 
-static void table_row_free(TuiRow *row)
+static void table_row_clear(TuiRow *row)
 {
 	free(row->id);
 	for (size_t c = 0; c < TUI_TABLE_MAXCOLS; c++) {
@@ -325,16 +318,16 @@ static void table_row_free(TuiRow *row)
 	memset(row, 0, sizeof *row);
 }
 
-void tui_rows_clear(TuiRowSet *set)
+void tui_rows_empty(TuiRowSet *set)
 {
 	for (size_t i = 0; i < set->count; i++)
-		table_row_free(&set->rows[i]);
+		table_row_clear(&set->rows[i]);
 	set->count = 0;
 }
 
-void tui_rows_free(TuiRowSet *set)
+void tui_rows_clear(TuiRowSet *set)
 {
-	tui_rows_clear(set);
+	tui_rows_empty(set);
 	free(set->rows);
 	memset(set, 0, sizeof *set);
 }
@@ -463,12 +456,12 @@ static void table_ensure(TuiTable *t)
 		q.sort_desc = t->sort_desc;
 		q.offset = t->top > page ? t->top - page : 0;
 		q.limit = page * 3;
-		tui_rows_clear(&t->cache);
+		tui_rows_empty(&t->cache);
 		error_clear(&err);
 		t->fetches++;
 		if (t->fetch(t->ctx, &q, &t->cache, &total, &err) != ST_OK) {
 			snprintf(t->error, sizeof t->error, "%s", error_text(&err));
-			tui_rows_clear(&t->cache);
+			tui_rows_empty(&t->cache);
 			t->total = 0;
 			t->stale = false;
 			return;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "tui/screen.h"
-#include "util/status.h"
+#include "util/lib.h"
 
 #define TUI_TABLE_MAXCOLS 10
 
@@ -79,7 +79,7 @@ typedef struct TuiTable {
 
 void tui_table_init(TuiTable *t, const TuiColumn *cols, size_t ncols, TuiTableFetch fetch,
 		    void *ctx);
-void tui_table_free(TuiTable *t);
+void tui_table_clear(TuiTable *t);
 /* Marks the data out of date: the next draw asks the source again. */
 void tui_table_invalidate(TuiTable *t);
 /* Draws the heading and rows inside (y, x, h, w). */
@@ -125,8 +125,10 @@ bool tui_row_set_key(TuiRow *row, size_t col, const char *key);
 void tui_rows_line(TuiRowSet *set, const char *field, const char *value, TuiTone tone);
 void tui_rows_wrapped(TuiRowSet *set, const char *field, const char *text, int width,
 		      TuiTone tone);
+/* empty frees the rows but keeps their array for the next load; clear
+ * frees both and zeroes the set. */
+void tui_rows_empty(TuiRowSet *set);
 void tui_rows_clear(TuiRowSet *set);
-void tui_rows_free(TuiRowSet *set);
 
 /* An in-memory source for small lists (providers): ctx is a TuiRowSet
  * holding every row; filtering is a case-insensitive substring match on

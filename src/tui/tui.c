@@ -1,4 +1,4 @@
-#include "tui/tui.h"
+#include "tui/private.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,11 +12,8 @@
 
 #include <sodium.h>
 
-#include "core/environment.h"
-#include "core/secrets.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/ids.h"
+#include "core/lib.h"
+#include "util/lib.h"
 
 /* The views `:` can open, in the order completion lists them. */
 static const TuiViewOps *const tui_top_views[] = {
@@ -586,7 +583,6 @@ static void tui_jump(Tui *t, const TuiViewOps *list, const char *what)
 {
 	const TuiViewOps *detail = NULL;
 	char id[256] = "";
-	Store *s;
 	Error err;
 
 	error_clear(&err);
@@ -601,7 +597,7 @@ static void tui_jump(Tui *t, const TuiViewOps *list, const char *what)
 		StoreLease l = { 0 };
 
 		detail = &tui_view_lease;
-		if (app_store(t->app, &s, &err) == ST_OK && store_lease_get(s, what, &l, &err) == ST_OK)
+		if (query_lease(t->app, what, &l, &err) == ST_OK)
 			snprintf(id, sizeof id, "%s", l.id);
 		store_lease_clear(&l);
 	} else if (list == &tui_view_secrets) {
@@ -869,7 +865,7 @@ static void tui_history_move(Tui *t, int delta)
 		return;
 	t->history_pos = pos;
 	if (pos == t->history_count)
-		tui_edit_clear(&t->prompt_ed);
+		tui_edit_empty(&t->prompt_ed);
 	else
 		tui_edit_set(&t->prompt_ed, t->history[pos]);
 }
@@ -882,7 +878,7 @@ static void tui_prompt_key(Tui *t, int key)
 	t->completions[0] = 0;
 	if (key == TUI_KEY_ESC) {
 		if (t->prompt == TUI_PROMPT_FILTER && v) {
-			tui_edit_clear(&t->prompt_ed);
+			tui_edit_empty(&t->prompt_ed);
 			tui_filter_apply(t, v);
 		}
 		t->prompt = TUI_PROMPT_NONE;
@@ -952,7 +948,7 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 		break;
 	case TUI_ACT_BACK:
 		if (key == TUI_KEY_ESC && v && v->filter[0]) {
-			tui_edit_clear(&t->prompt_ed);
+			tui_edit_empty(&t->prompt_ed);
 			tui_filter_apply(t, v);
 			break;
 		}
@@ -966,7 +962,7 @@ static void tui_global_action(Tui *t, TuiView *v, int action, int key)
 		break;
 	case TUI_ACT_COMMAND:
 		t->prompt = TUI_PROMPT_COMMAND;
-		tui_edit_clear(&t->prompt_ed);
+		tui_edit_empty(&t->prompt_ed);
 		t->prompt_ed.max = 255;
 		t->prompt_ed.multiline = false;
 		t->history_pos = t->history_count;
@@ -1188,18 +1184,17 @@ static void tui_paste(Tui *t, const TuiEvent *ev)
  * counter read drains it, so the descriptor is quiet until the next. */
 static bool tui_store_changed(Tui *t)
 {
-	Store *s = t->app->store;
 	struct pollfd p;
 	int64_t version;
 	Error err;
 
-	if (!s || store_change_fd(s) < 0)
+	if (query_change_fd(t->app) < 0)
 		return false;
-	p = (struct pollfd){ .fd = store_change_fd(s), .events = POLLIN };
+	p = (struct pollfd){ .fd = query_change_fd(t->app), .events = POLLIN };
 	if (poll(&p, 1, 0) != 1)
 		return false;
 	error_clear(&err);
-	store_change_counter(s, &version, &err);
+	query_change_counter(t->app, &version, &err);
 	return true;
 }
 
@@ -1283,15 +1278,8 @@ static void tui_wait_idle(Tui *t)
 
 static void tui_key_time(Tui *t, int64_t us)
 {
-	if (t->key_count == t->key_cap) {
-		size_t cap = t->key_cap ? t->key_cap * 2 : 256;
-		int64_t *k = realloc(t->key_us, cap * sizeof *k);
-
-		if (!k)
-			return;
-		t->key_us = k;
-		t->key_cap = cap;
-	}
+	if (!array_reserve(&t->key_us, &t->key_cap, t->key_count, sizeof *t->key_us))
+		return;
 	t->key_us[t->key_count++] = us;
 }
 
@@ -1320,11 +1308,10 @@ static long tui_peak_rss_kb(void)
 
 static void tui_write_stats(Tui *t)
 {
-	const char *path = getenv("ENVCTL_TUI_STATS");
 	FILE *f;
 	double sum = 0;
 
-	if (!path || !path[0] || !(f = fopen(path, "w")))
+	if (!t->stats_path || !(f = fopen(t->stats_path, "w")))
 		return;
 	qsort(t->key_us, t->key_count, sizeof *t->key_us, tui_cmp_i64);
 	for (size_t i = 0; i < t->key_count; i++)
@@ -1351,13 +1338,14 @@ static void tui_loop(Tui *t)
 		tui_job_poll(t);
 		tui_draw(t);
 		if (key_at) {
-			tui_key_time(t, tui_mono_us() - key_at);
+			if (t->stats_path)
+				tui_key_time(t, tui_mono_us() - key_at);
 			key_at = 0;
 		}
 		/* A live store wakes every 100 ms: another console's change shows
 		 * within 200 ms. */
 		tui_input_next(&t->scr, t->scripted ? &t->script : NULL,
-			       t->job || (t->app->store && store_change_fd(t->app->store) >= 0) ? 100
+			       t->job || query_change_fd(t->app) >= 0 ? 100
 												  : 250,
 			       &ev);
 		switch (ev.kind) {
@@ -1408,14 +1396,25 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	if (!t)
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	t->start_us = tui_mono_us();
+	{
+		const char *stats = getenv("ENVCTL_TUI_STATS");
+
+		/* A copy: the environment may change under a pointer into it. */
+		if (stats && stats[0] && !(t->stats_path = strdup(stats))) {
+			free(t);
+			return error_set(err, ST_E_NOMEM, "out of memory");
+		}
+	}
 	t->app = app;
 	t->readonly = opts->readonly || app->readonly;
 	if (tui_load_script(t, opts, err) != ST_OK) {
+		free(t->stats_path);
 		free(t);
 		return err->status;
 	}
 	if (!t->scripted && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))) {
-		tui_script_free(&t->script);
+		tui_script_clear(&t->script);
+		free(t->stats_path);
 		free(t);
 		return error_set(err, ST_E_USAGE,
 				 "the console needs a terminal (standard input and output are not "
@@ -1451,10 +1450,11 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	st = tui_screen_open(&t->scr, t->scripted, w, h, color, t->conf.mouse && !opts->no_mouse,
 			     t->conf.ascii || opts->ascii, t->conf.theme, err);
 	if (st != ST_OK) {
-		tui_script_free(&t->script);
+		tui_script_clear(&t->script);
 		free(t->history_path);
 	free(t->conf_path);
-	tui_edit_free(&t->prompt_ed);
+	tui_edit_clear(&t->prompt_ed);
+		free(t->stats_path);
 		free(t);
 		return st;
 	}
@@ -1475,24 +1475,26 @@ Status tui_run(App *app, const TuiOptions *opts, Error *err)
 	}
 	if (st != ST_OK) {
 		tui_screen_close(&t->scr);
-		tui_script_free(&t->script);
+		tui_script_clear(&t->script);
 		free(t->history_path);
 	free(t->conf_path);
-	tui_edit_free(&t->prompt_ed);
+	tui_edit_clear(&t->prompt_ed);
+		free(t->stats_path);
 		free(t);
 		return err->status;
 	}
 	tui_loop(t);
 	tui_write_stats(t);
 	free(t->key_us);
+	free(t->stats_path);
 	tui_job_shutdown(t);
 	while (t->depth)
 		tui_pop(t);
 	tui_screen_close(&t->scr);
-	tui_script_free(&t->script);
+	tui_script_clear(&t->script);
 	free(t->history_path);
 	free(t->conf_path);
-	tui_edit_free(&t->prompt_ed);
+	tui_edit_clear(&t->prompt_ed);
 	st = t->script_err.status;
 	if (st != ST_OK)
 		*err = t->script_err;

@@ -1,13 +1,12 @@
 /* The activity view: who changed what, newest first — names and changed
- * field names, never values (SPEC §2). It holds the newest rows only. */
+ * field names, never values (DESIGN §3). It holds the newest rows only. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/describe.h"
-#include "tui/tui.h"
-#include "util/buf.h"
-#include "util/ids.h"
+#include "core/lib.h"
+#include "tui/private.h"
+#include "util/lib.h"
 
 #define ACTIVITY_WINDOW 2000
 
@@ -33,16 +32,14 @@ typedef struct ActivityState {
 static void activity_load(Tui *t, ActivityState *st)
 {
 	StoreActivityList list = { 0 };
-	Store *s;
 	Error err;
 
 	store_activity_list_clear(&st->list);
 	memset(&st->list, 0, sizeof st->list);
-	tui_rows_clear(&st->all);
+	tui_rows_empty(&st->all);
 	tui_table_invalidate(&st->table);
 	error_clear(&err);
-	if (app_store(t->app, &s, &err) != ST_OK ||
-	    store_activity_list(s, NULL, ACTIVITY_WINDOW, 0, &list, &err) != ST_OK) {
+	if (query_activity(t->app, NULL, ACTIVITY_WINDOW, 0, &list, &err) != ST_OK) {
 		snprintf(st->error, sizeof st->error, "%s", error_text(&err));
 		return;
 	}
@@ -99,8 +96,8 @@ static void activity_close(Tui *t, TuiView *v)
 {
 	ActivityState *st = v->state;
 
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
+	tui_table_clear(&st->table);
+	tui_rows_clear(&st->all);
 	store_activity_list_clear(&st->list);
 	free(st);
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/tui.h"
+#include "tui/private.h"
 
 typedef struct ConfirmState {
 	char title[128];

@@ -1,33 +1,13 @@
-/* The environments view (the console's first screen) and an
- * environment's detail: config with secrets masked, leases, probe
- * history, activity. */
+/* The environments view (the console's first screen) and the actions it
+ * shares with an environment's detail (view_env_detail.c). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/env_plugin.h"
-#include "core/environment.h"
-#include "core/probe.h"
-#include "core/describe.h"
-#include "tui/tui.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
-#include "util/jsonptr.h"
-
-enum {
-	ENV_ACT_NEW = TUI_ACT_VIEW,
-	ENV_ACT_EDIT,
-	ENV_ACT_ARCHIVE,
-	ENV_ACT_DELETE,
-	ENV_ACT_PROBE,
-	ENV_ACT_PROBE_ALL,
-	ENV_ACT_ACQUIRE,
-	ENV_ACT_LEASES,
-	ENV_ACT_VIEW,
-	ENV_ACT_MARK,
-};
+#include "core/lib.h"
+#include "tui/private.h"
+#include "util/lib.h"
 
 static const TuiKey envs_keys[] = {
 	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, 0, "open",
@@ -82,7 +62,7 @@ static bool envs_row(const StoreEnvSummary *e, void *ctx)
 		return false;
 	tui_row_set(row, 0, e->env.name, TONE_NORMAL);
 	tui_row_set(row, 1, e->env.provider, TONE_NORMAL);
-	tui_row_set(row, 2, e->env.status, strcmp(e->env.status, "active") ? TONE_DIM : TONE_NORMAL);
+	tui_row_set(row, 2, e->env.status, env_status_is(e->env.status, ENV_ACTIVE) ? TONE_NORMAL : TONE_DIM);
 	if (e->has_probe) {
 		time_age(e->probe_at, tui_now(c->t), age, sizeof age);
 		tui_row_set(row, 3, e->probe_ok ? "ok" : "FAILED", e->probe_ok ? TONE_OK : TONE_ERROR);
@@ -116,12 +96,10 @@ static Status envs_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, size
 	EnvsFetch c = { st->t, out };
 	StoreEnvWindow w = { q->filter, q->sort_col < 0 ? STORE_ENV_SORT_NAME : q->sort_col,
 			     q->sort_desc, (long)q->offset, (long)q->limit };
-	Store *s;
 	long n = 0;
 
 	*total = 0;
-	if (app_store(st->t->app, &s, err) != ST_OK ||
-	    store_env_each(s, &w, envs_row, &c, &n, err) != ST_OK) {
+	if (query_envs_each(st->t->app, &w, envs_row, &c, &n, err) != ST_OK) {
 		snprintf(st->error, sizeof st->error, "%s", error_text(err));
 		return err->status;
 	}
@@ -150,7 +128,7 @@ static void envs_close(Tui *t, TuiView *v)
 {
 	EnvsState *st = v->state;
 
-	tui_table_free(&st->table);
+	tui_table_clear(&st->table);
 	free(st);
 }
 
@@ -304,24 +282,9 @@ static void env_act_start(Tui *t, const EnvAct *in, const char *title)
 
 /* Probe every marked environment (#15): one question naming them, then
  * one job that probes each in turn through probe_environment. */
-typedef struct EnvBatch {
-	unsigned view; /* the list whose marks go once the work starts */
-	size_t count;
-	char (*ids)[UUID_STR_LEN];
-} EnvBatch;
-
-static void env_batch_free(void *arg)
-{
-	EnvBatch *b = arg;
-
-	if (b)
-		free(b->ids);
-	free(b);
-}
-
 static void env_batch_run(TuiJob *job)
 {
-	EnvBatch *b = job->arg;
+	TuiBatch *b = job->arg;
 	size_t ok = 0, done = 0;
 	char summary[400];
 	Error err;
@@ -353,73 +316,29 @@ static void env_batch_run(TuiJob *job)
 	tui_job_finish(job, ok < done ? ST_E_PROVIDER : ST_OK, &err, summary);
 }
 
-static void env_batch_start(Tui *t, void *arg)
+static void env_batch_line(Tui *t, const char *id, Buf *msg)
 {
-	EnvBatch *from = arg, *b = malloc(sizeof *b);
-	TuiView *v = tui_find_serial(t, from->view);
-	char title[100];
+	StoreEnv e = { 0 };
 	Error err;
 
-	if (!b) {
-		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-		return;
-	}
-	/* The dialog frees its arg after this: the job takes the ids over. */
-	*b = *from;
-	from->ids = NULL;
-	if (v && v->table)
-		tui_table_clear_marks(v->table);
-	snprintf(title, sizeof title, "probing %zu environments", b->count);
 	error_clear(&err);
-	if (tui_job_start(t, title, env_batch_run, NULL, b, env_batch_free, &err) != ST_OK)
-		tui_flash_error(t, &err);
+	if (env_get(t->app, id, &e, &err) == ST_OK)
+		buf_printf(msg, "  %s (%s)\n", e.name, e.provider);
+	else
+		buf_printf(msg, "  %s (%s)\n", id, error_text(&err));
+	store_env_clear(&e);
 }
 
 static void env_batch_confirm(Tui *t, TuiView *v)
 {
-	TuiTable *tb = v->table;
-	EnvBatch *b = calloc(1, sizeof *b);
-	Buf msg = BUF_INIT;
-	char *text;
-	Error err;
-	TuiConfirm c = { "Probe environments", NULL, "Probe all", env_batch_start, b,
-			 env_batch_free };
+	TuiBatch spec = { .run = env_batch_run };
+	char question[100];
+	TuiBatchAsk ask = { "Probe environments", "Probe all", question, env_batch_line,
+			    "Each result is kept in the environment's probe history." };
 
-	error_clear(&err);
-	if (!b || !(b->ids = calloc(tb->mark_count, sizeof *b->ids))) {
-		env_batch_free(b);
-		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-		return;
-	}
-	b->view = v->serial;
-	b->count = tb->mark_count;
-	buf_printf(&msg, "Probe these %zu environments?\n", tb->mark_count);
-	for (size_t i = 0; i < tb->mark_count; i++) {
-		StoreEnv e = { 0 };
-
-		snprintf(b->ids[i], sizeof b->ids[i], "%s", tb->marks[i]);
-		if (i >= 8)
-			continue;
-		if (env_get(t->app, tb->marks[i], &e, &err) == ST_OK)
-			buf_printf(&msg, "  %s (%s)\n", e.name, e.provider);
-		else
-			buf_printf(&msg, "  %s (%s)\n", tb->marks[i], error_text(&err));
-		store_env_clear(&e);
-		error_clear(&err);
-	}
-	if (tb->mark_count > 8)
-		buf_printf(&msg, "  and %zu more\n", tb->mark_count - 8);
-	buf_printf(&msg, "Each result is kept in the environment's probe history.");
-	text = buf_take(&msg);
-	if (!text) {
-		env_batch_free(b);
-		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-		return;
-	}
-	c.message = text;
-	if (tui_confirm(t, &c, &err) != ST_OK)
-		tui_flash_error(t, &err);
-	free(text);
+	snprintf(spec.title, sizeof spec.title, "probing %zu environments", v->table->mark_count);
+	snprintf(question, sizeof question, "Probe these %zu environments?", v->table->mark_count);
+	tui_batch_confirm(t, v, &spec, &ask);
 }
 
 static void env_delete_yes(Tui *t, void *arg)
@@ -428,7 +347,7 @@ static void env_delete_yes(Tui *t, void *arg)
 }
 
 /* The actions both the list and the detail offer, on one environment. */
-static bool env_common_action(Tui *t, int action, const char *id)
+bool tui_env_action(Tui *t, int action, const char *id)
 {
 	StoreEnv env = { 0 };
 	Error err;
@@ -478,7 +397,7 @@ static bool env_common_action(Tui *t, int action, const char *id)
 		a.op = action;
 		snprintf(a.id, sizeof a.id, "%s", env.id);
 		snprintf(a.name, sizeof a.name, "%s", env.name);
-		a.flag = strcmp(env.status, "archived") != 0;
+		a.flag = !env_status_is(env.status, ENV_ARCHIVED);
 		store_env_clear(&env);
 		if (action == ENV_ACT_PROBE) {
 			char title[300];
@@ -491,7 +410,6 @@ static bool env_common_action(Tui *t, int action, const char *id)
 			char msg[800], leases[300] = "";
 			EnvAct *copy = malloc(sizeof *copy);
 			TuiConfirm c = { "Delete environment", msg, "Delete", env_delete_yes, copy, free };
-			Store *s;
 			long active = 0;
 
 			if (!copy) {
@@ -501,8 +419,7 @@ static bool env_common_action(Tui *t, int action, const char *id)
 			/* The console's own force path: the dialog says the live
 			 * leases' sandboxes are destroyed first, so Delete can do it
 			 * (env delete --force is the CLI's). */
-			if (app_store(t->app, &s, &err) == ST_OK)
-				store_lease_count_active(s, a.id, &active, &err);
+			query_env_active_leases(t->app, a.id, &active, &err);
 			a.flag = active > 0;
 			if (active)
 				snprintf(leases, sizeof leases,
@@ -551,7 +468,7 @@ static bool envs_action(Tui *t, TuiView *v, int action)
 		tui_flash(t, TUI_FLASH_INFO, "no environment selected");
 		return true;
 	}
-	return env_common_action(t, action, row ? row->id : NULL);
+	return tui_env_action(t, action, row ? row->id : NULL);
 }
 
 static bool envs_enabled(Tui *t, TuiView *v, int action)
@@ -575,17 +492,24 @@ static void envs_reload(Tui *t, TuiView *v, bool live)
 		tui_table_select_id(&st->table, id);
 }
 
-static cJSON *envs_describe(Tui *t, TuiView *v, Error *err)
+/* The item's JSON for `y`, as `env show --json` prints it (list and detail). */
+cJSON *tui_env_json(Tui *t, const char *id, Error *err)
 {
-	const TuiRow *row = tui_table_selected(v->table);
 	StoreEnv e;
 	cJSON *o;
 
-	if (!row || !row->id || env_get(t->app, row->id, &e, err) != ST_OK)
+	if (env_get(t->app, id, &e, err) != ST_OK)
 		return NULL;
 	o = describe_env(t->app, &e, err);
 	store_env_clear(&e);
 	return o;
+}
+
+static cJSON *envs_describe(Tui *t, TuiView *v, Error *err)
+{
+	const TuiRow *row = tui_table_selected(v->table);
+
+	return row && row->id ? tui_env_json(t, row->id, err) : NULL;
 }
 
 const TuiViewOps tui_view_envs = {
@@ -603,346 +527,4 @@ const TuiViewOps tui_view_envs = {
 	.reload = envs_reload,
 	.enabled = envs_enabled,
 	.describe = envs_describe,
-};
-
-/* ------------------------------------------------------------ detail */
-
-static const TuiKey env_keys[] = {
-	{ 'e', 0, ENV_ACT_EDIT, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "edit", "Edit the environment" },
-	{ 'p', 0, ENV_ACT_PROBE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "probe",
-	  "Probe the environment (the result is kept in its history)" },
-	{ 'a', 0, ENV_ACT_ACQUIRE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "acquire",
-	  "Acquire a lease (run id and issue id are optional)" },
-	{ 'l', 0, ENV_ACT_LEASES, TUI_KEY_FOOTER, "leases", "The environment's leases, live" },
-	{ 'v', 0, ENV_ACT_VIEW, TUI_KEY_FOOTER, "view",
-	  "Read the row whole (Enter too): a probe's summary and details, a long value" },
-	{ 'A', 0, ENV_ACT_ARCHIVE, TUI_KEY_CHANGES, "archive",
-	  "Archive the environment (again: restore it)" },
-	{ 'D', TUI_FN(KEY_DC), ENV_ACT_DELETE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "delete",
-	  "Delete the environment and the secrets it made (asks first)" },
-	{ 0, 0, 0, 0, NULL, NULL },
-};
-
-static const TuiColumn env_cols[] = {
-	{ "FIELD", 18, 0, false, false },
-	{ "VALUE", 20, 1, false, false },
-};
-
-typedef struct EnvState {
-	TuiTable table;
-	TuiRowSet all;
-	char id[UUID_STR_LEN + 8];
-	char name[256];
-} EnvState;
-
-/* One row per leaf of the display config; secret references show as a
- * mask with the secret's name and version, never a value. */
-static void env_config_rows(Tui *t, EnvState *st, const cJSON *node, const char *ptr)
-{
-	const cJSON *it;
-
-	if (cJSON_IsObject(node) && json_get_string(node, "secretRef")) {
-		const cJSON *ver = cJSON_GetObjectItemCaseSensitive(node, "version");
-		char buf[400], mask[64] = "";
-		long vno;
-
-		for (int i = 0; i < 6; i++)
-			strcat(mask, t->scr.g->mask);
-		snprintf(buf, sizeof buf, "%s (secret %s v%d)", mask,
-			 json_get_string(node, "name") ? json_get_string(node, "name") : "?",
-			 json_number_to_long(ver, 0, INT_MAX, &vno) ? (int)vno : 0);
-		tui_rows_line(&st->all, ptr, buf, TONE_WARN);
-		return;
-	}
-	if ((cJSON_IsObject(node) || cJSON_IsArray(node)) && node->child) {
-		int i = 0;
-
-		cJSON_ArrayForEach(it, node) {
-			char idx[24], *cp;
-
-			snprintf(idx, sizeof idx, "%d", i++);
-			cp = jsonptr_append(ptr, cJSON_IsArray(node) ? idx : it->string);
-			if (cp)
-				env_config_rows(t, st, it, cp);
-			free(cp);
-		}
-		return;
-	}
-	{
-		char *text = cJSON_IsString(node) ? strdup(node->valuestring) : cJSON_PrintUnformatted(node);
-
-		tui_rows_line(&st->all, ptr[0] ? ptr : "/", text ? text : "", TONE_NORMAL);
-		free(text);
-	}
-}
-
-typedef struct EnvLeaseCtx {
-	Tui *t;
-	EnvState *st;
-	int n;
-} EnvLeaseCtx;
-
-static bool env_lease_row(const StoreLease *l, void *ctx)
-{
-	EnvLeaseCtx *c = ctx;
-	char age[16], line[600];
-
-	time_age(l->acquired_at, tui_now(c->t), age, sizeof age);
-	snprintf(line, sizeof line, "%-8s %-20s %s", l->status, l->lease_policy,
-		 l->provider_lease_id ? l->provider_lease_id : "-");
-	tui_rows_line(&c->st->all, age, line,
-		      !strcmp(l->status, "active") ? TONE_OK
-		      : !strcmp(l->status, "failed") ? TONE_ERROR
-						     : TONE_NORMAL);
-	c->n++;
-	return true;
-}
-
-static void env_load(Tui *t, EnvState *st)
-{
-	StoreEnv env = { 0 };
-	Store *s;
-	Error err;
-	cJSON *shown = NULL;
-	char buf[600], age[16];
-
-	tui_rows_clear(&st->all);
-	tui_table_invalidate(&st->table);
-	error_clear(&err);
-	if (env_get(t->app, st->id, &env, &err) != ST_OK || app_store(t->app, &s, &err) != ST_OK) {
-		tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
-		store_env_clear(&env);
-		return;
-	}
-	snprintf(st->name, sizeof st->name, "%s", env.name);
-	tui_rows_line(&st->all, "Environment", NULL, TONE_NORMAL);
-	tui_rows_line(&st->all, "Name", env.name, TONE_NORMAL);
-	tui_rows_line(&st->all, "Id", env.id, TONE_DIM);
-	{
-		Provider *p = registry_find(&t->app->registry, env.provider);
-
-		char why[256];
-
-		if (env_provider_missing(t->app, &env, why, sizeof why))
-			snprintf(buf, sizeof buf, "%s — %s", env.provider, why);
-		else
-			snprintf(buf, sizeof buf, "%s%s", env.provider,
-				 (p->caps & PROVIDER_CAP_TEST_ONLY) ? " (test only)" : "");
-		tui_rows_line(&st->all, "Provider", buf, p ? TONE_NORMAL : TONE_ERROR);
-	}
-	tui_rows_line(&st->all, "Status", env.status, TONE_NORMAL);
-	if (env.description && env.description[0])
-		tui_rows_wrapped(&st->all, "Description", env.description, 60, TONE_NORMAL);
-	tui_rows_line(&st->all, "Created", env.created_at, TONE_DIM);
-	tui_rows_line(&st->all, "Updated", env.updated_at, TONE_DIM);
-
-	tui_rows_line(&st->all, "Config", NULL, TONE_NORMAL);
-	if (env_display_config(t->app, &env, &shown, &err) != ST_OK)
-		tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
-	else if (!shown || !shown->child)
-		tui_rows_line(&st->all, "", "(empty: every field at its default)", TONE_DIM);
-	else
-		env_config_rows(t, st, shown, "");
-	cJSON_Delete(shown);
-
-	tui_rows_line(&st->all, "Recent leases", NULL, TONE_NORMAL);
-	{
-		StoreLeaseFilter f = { 0 };
-		EnvLeaseCtx c = { t, st, 0 };
-
-		f.environment_id = env.id;
-		f.limit = 10;
-		if (store_lease_each(s, &f, env_lease_row, &c, &err) != ST_OK)
-			tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
-		else if (!c.n)
-			tui_rows_line(&st->all, "", "(none)", TONE_DIM);
-	}
-
-	tui_rows_line(&st->all, "Recent probes", NULL, TONE_NORMAL);
-	{
-		StoreProbeList probes = { 0 };
-
-		if (store_probe_list(s, env.id, 10, &probes, &err) != ST_OK)
-			tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
-		else if (!probes.count)
-			tui_rows_line(&st->all, "", "(never probed)", TONE_DIM);
-		for (size_t i = 0; i < probes.count; i++) {
-			const StoreProbe *p = &probes.items[i];
-
-			char *line = probe_headline(p->summary, p->details);
-
-			time_age(p->created_at, tui_now(t), age, sizeof age);
-			snprintf(buf, sizeof buf, "%s %lldms %s", p->ok ? "ok    " : "FAILED",
-				 p->duration_ms, line ? line : (p->summary ? p->summary : ""));
-			free(line);
-			tui_rows_line(&st->all, age, buf, p->ok ? TONE_OK : TONE_ERROR);
-			/* Enter/v reads the whole probe: the row knows which. */
-			if (st->all.count && !st->all.rows[st->all.count - 1].id) {
-				char pid[UUID_STR_LEN + 8];
-
-				snprintf(pid, sizeof pid, "probe:%s", p->id);
-				st->all.rows[st->all.count - 1].id = strdup(pid);
-			}
-		}
-		store_probe_list_clear(&probes);
-	}
-
-	tui_rows_line(&st->all, "Recent activity", NULL, TONE_NORMAL);
-	{
-		StoreActivityList acts = { 0 };
-
-		if (store_activity_list(s, env.id, 10, 0, &acts, &err) != ST_OK)
-			tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
-		for (size_t i = 0; i < acts.count; i++) {
-			const StoreActivity *a = &acts.items[i];
-			char *fields = a->changed_fields && cJSON_GetArraySize(a->changed_fields)
-					       ? cJSON_PrintUnformatted(a->changed_fields)
-					       : NULL;
-
-			time_age(a->created_at, tui_now(t), age, sizeof age);
-			snprintf(buf, sizeof buf, "%s by %s%s%s", a->action, a->actor,
-				 fields ? " " : "", fields ? fields : "");
-			tui_rows_line(&st->all, age, buf, TONE_NORMAL);
-			free(fields);
-		}
-		store_activity_list_clear(&acts);
-	}
-	store_env_clear(&env);
-}
-
-static Status env_open(Tui *t, TuiView *v, const void *arg, Error *err)
-{
-	EnvState *st = calloc(1, sizeof *st);
-
-	if (!st)
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	snprintf(st->id, sizeof st->id, "%s", (const char *)arg);
-	tui_table_init(&st->table, env_cols, 2, tui_table_mem_fetch, &st->all);
-	st->table.sort_col = -1;
-	st->table.fixed_order = true;
-	st->table.filter = v->filter;
-	v->state = st;
-	v->table = &st->table;
-	env_load(t, st);
-	snprintf(v->title, sizeof v->title, "%s", st->name[0] ? st->name : st->id);
-	return ST_OK;
-}
-
-static void env_close(Tui *t, TuiView *v)
-{
-	EnvState *st = v->state;
-
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
-	free(st);
-}
-
-static void env_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
-{
-	EnvState *st = v->state;
-	char title[300];
-
-	snprintf(title, sizeof title, "Environment %s", st->name);
-	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
-	tui_frame(t, v, y, x, h, w, title);
-}
-
-/* Enter/v: the selected row whole in the text pane; a probe row shows
- * the probe's summary and its details as the provider gave them. */
-static void env_view_row(Tui *t, EnvState *st)
-{
-	const TuiRow *row = tui_table_selected(&st->table);
-	Buf b = BUF_INIT;
-	char title[400];
-	Error err;
-
-	if (!row || !row->cells[1] || !row->cells[1][0]) {
-		tui_flash(t, TUI_FLASH_INFO, "nothing to read on this row");
-		return;
-	}
-	error_clear(&err);
-	snprintf(title, sizeof title, "%s: %s", st->name, row->cells[0] && row->cells[0][0]
-								  ? row->cells[0]
-								  : "value");
-	if (row->id && !strncmp(row->id, "probe:", 6)) {
-		StoreProbeList probes = { 0 };
-		Store *s;
-
-		if (app_store(t->app, &s, &err) == ST_OK &&
-		    store_probe_list(s, st->id, 10, &probes, &err) == ST_OK) {
-			for (size_t i = 0; i < probes.count; i++) {
-				const StoreProbe *p = &probes.items[i];
-				char *details;
-
-				if (strcmp(p->id, row->id + 6))
-					continue;
-				details = p->details ? cJSON_Print(p->details) : NULL;
-				buf_printf(&b, "Probe %s: %s in %lld ms (%s)\n\nSummary:\n%s\n", p->created_at,
-					   p->ok ? "ok" : "FAILED", p->duration_ms, p->provider,
-					   p->summary ? p->summary : "");
-				if (details)
-					buf_printf(&b, "\nDetails:\n%s\n", details);
-				free(details);
-				snprintf(title, sizeof title, "%s: probe %s", st->name, p->created_at);
-			}
-		}
-		store_probe_list_clear(&probes);
-	}
-	if (!b.data)
-		buf_puts(&b, row->cells[1]);
-	if (tui_text_pane(t, title, b.data ? b.data : "", false, &err) != ST_OK)
-		tui_flash_error(t, &err);
-	buf_clear(&b);
-}
-
-static bool env_action(Tui *t, TuiView *v, int action)
-{
-	EnvState *st = v->state;
-
-	if (action == TUI_ACT_OPEN || action == ENV_ACT_VIEW) {
-		env_view_row(t, st);
-		return true;
-	}
-	return env_common_action(t, action, st->id);
-}
-
-static void env_reload(Tui *t, TuiView *v, bool live)
-{
-	EnvState *st = v->state;
-	size_t sel = st->table.sel;
-
-	env_load(t, st);
-	st->table.sel = sel;
-}
-
-static const char *env_self_id(Tui *t, TuiView *v)
-{
-	return ((EnvState *)v->state)->id;
-}
-
-static cJSON *env_describe(Tui *t, TuiView *v, Error *err)
-{
-	StoreEnv e;
-	cJSON *o;
-
-	if (env_get(t->app, env_self_id(t, v), &e, err) != ST_OK)
-		return NULL;
-	o = describe_env(t->app, &e, err);
-	store_env_clear(&e);
-	return o;
-}
-
-const TuiViewOps tui_view_env = {
-	.name = "environment",
-	.keys = env_keys,
-	.filterable = true,
-	.min_w = 60,
-	.min_h = 12,
-	.open = env_open,
-	.close = env_close,
-	.draw = env_draw,
-	.action = env_action,
-	.reload = env_reload,
-	.describe = env_describe,
-	.self_id = env_self_id,
 };

@@ -10,17 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/env_plugin.h"
+#include "core/lib.h"
 #include "tui/form.h"
-#include "tui/tui.h"
-#include "util/buf.h"
-#include "util/fs.h"
-#include "util/json.h"
-#include "core/environment.h"
-#include "core/lease.h"
-#include "core/probe.h"
-#include "core/secrets.h"
-#include "util/ids.h"
+#include "tui/private.h"
+#include "util/lib.h"
 
 enum {
 	BTN_SAVE = TUI_FORM_BUTTON,
@@ -701,13 +694,11 @@ static cJSON *form_load_own(Tui *t, const char *name, Error *err)
 static char *form_secret_label(void *ctx, const char *value)
 {
 	Tui *t = ctx;
-	Store *s;
 	StoreSecret sec = { 0 };
 	Error err;
 	char buf[300];
 
-	if (!id_is_uuid(value) || app_store(t->app, &s, &err) != ST_OK ||
-	    store_secret_get(s, value, &sec, &err) != ST_OK)
+	if (!id_is_uuid(value) || secrets_get(t->app, value, &sec, &err) != ST_OK)
 		return NULL;
 	snprintf(buf, sizeof buf, "%s v%ld", sec.name, sec.current_version);
 	store_secret_clear(&sec);
@@ -753,7 +744,7 @@ static Status form_setup_env(Tui *t, TuiView *v, FormViewState *st, const char *
 		snprintf(st->heading, sizeof st->heading, "Edit %s", env.name);
 		snprintf(v->title, sizeof v->title, "edit %s", env.name);
 		st->stored = env.config ? cJSON_Duplicate(env.config, 1) : cJSON_CreateObject();
-		/* The stored config names its provider (SPEC §3); the form's
+		/* The stored config names its provider (DESIGN §3); the form's
 		 * header shows it, and the schema does not declare it. */
 		cJSON_DeleteItemFromObjectCaseSensitive(st->stored, "provider");
 		*header_init = cJSON_CreateObject();
@@ -916,7 +907,7 @@ static void form_view_close(Tui *t, TuiView *v)
 	cJSON_Delete(st->schema2);
 	cJSON_Delete(st->stored);
 	cJSON_Delete(st->opened_header);
-	tui_edit_free(&st->file_path);
+	tui_edit_clear(&st->file_path);
 	free(st);
 }
 
@@ -1147,7 +1138,7 @@ static bool form_host_action(Tui *t, TuiView *v, int action)
 	}
 	if (action == FORM_ACT_FILE && tui_form_focus_secret(st->form)) {
 		snprintf(st->file_field, sizeof st->file_field, "%s", tui_form_focus_secret(st->form));
-		tui_edit_clear(&st->file_path);
+		tui_edit_empty(&st->file_path);
 		st->file_path.max = PATH_MAX;
 		st->file_prompt = true;
 		return true;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/tui.h"
+#include "tui/private.h"
 
 static const TuiColumn help_cols[] = {
 	{ "KEY", 14, 0, false, false },
@@ -115,8 +115,8 @@ static void help_close(Tui *t, TuiView *v)
 {
 	HelpState *st = v->state;
 
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
+	tui_table_clear(&st->table);
+	tui_rows_clear(&st->all);
 	free(st);
 }
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/tui.h"
-#include "util/ids.h"
+#include "tui/private.h"
+#include "util/lib.h"
 
 enum { JOBS_ACT_CANCEL = TUI_ACT_VIEW };
 
@@ -58,7 +58,7 @@ static void jobs_load(Tui *t, JobsState *st)
 	size_t kept = t->jobs_done_count < TUI_JOBS_KEPT ? t->jobs_done_count : TUI_JOBS_KEPT;
 	TuiRow *row;
 
-	tui_rows_clear(&st->all);
+	tui_rows_empty(&st->all);
 	tui_table_invalidate(&st->table);
 	if (t->job && (row = tui_rows_add(&st->all, "running"))) {
 		TuiJob *job = t->job;
@@ -124,8 +124,8 @@ static void jobs_close(Tui *t, TuiView *v)
 {
 	JobsState *st = v->state;
 
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
+	tui_table_clear(&st->table);
+	tui_rows_clear(&st->all);
 	free(st);
 }
 

@@ -13,12 +13,9 @@
 #include <unistd.h>
 #include <strings.h>
 
-#include "core/lease.h"
-#include "core/lease_shell.h"
-#include "tui/tui.h"
-#include "util/buf.h"
-#include "util/ids.h"
-#include "util/json.h"
+#include "core/lib.h"
+#include "tui/private.h"
+#include "util/lib.h"
 
 #define LEASES_NAME_CACHE 1024
 
@@ -42,28 +39,12 @@ static const TuiColumn leases_cols[] = {
 #define LEASES_COL_ID 7
 #define LEASES_COL_RUN 8
 
-enum {
-	LEASE_ACT_RELEASE = TUI_ACT_VIEW,
-	LEASE_ACT_RESUME,
-	LEASE_ACT_DESTROY,
-	LEASE_ACT_SWEEP,
-	LEASE_ACT_MARK,
-	LEASE_ACT_SHELL,
-	LEASE_ACT_LOG,
-};
-
 static const TuiKey leases_keys[] = {
 	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, 0, "open", "Open the lease" },
-	{ 'r', 0, LEASE_ACT_RELEASE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "release",
-	  "Release the lease (the provider cleans up)" },
-	{ 'R', 0, LEASE_ACT_RESUME, TUI_KEY_CHANGES, "resume",
-	  "Resume the lease: the provider confirms the sandbox still exists" },
-	{ 'D', TUI_FN(KEY_DC), LEASE_ACT_DESTROY, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "destroy",
-	  "Destroy the sandbox at the provider (asks first)" },
+	TUI_LEASE_CHANGE_KEYS
 	{ 'w', 0, LEASE_ACT_SWEEP, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "sweep",
 	  "Sweep: expire overdue leases, finish interrupted ones, retry failed cleanups" },
-	{ 's', 0, LEASE_ACT_SHELL, TUI_KEY_CHANGES, "shell",
-	  "Shell into the active lease: a PTY where the provider has one, else line mode" },
+	TUI_LEASE_SHELL_KEY
 	{ 'l', 0, LEASE_ACT_LOG, 0, "log",
 	  "The lease's exec history, live: f follows, w wraps, / keeps matching lines" },
 	{ ' ', 0, LEASE_ACT_MARK, 0, NULL,
@@ -91,7 +72,8 @@ static void lease_act_run(TuiJob *job)
 	case LEASE_ACT_RELEASE: {
 		char *lacks;
 
-		st = lease_release(job->app, a->id, "released", NULL, actor, &out, &err);
+		st = lease_release(job->app, a->id, lease_status_text(LEASE_RELEASED), NULL, actor,
+				   &out, &err);
 		lacks = st == ST_OK ? lease_cleanup_unsupported(&out) : NULL;
 		if (lacks)
 			snprintf(summary, sizeof summary,
@@ -191,12 +173,29 @@ static void lease_shell(Tui *t, const char *id)
 	tui_reload_all(t);
 }
 
+/* Asks before an action that loses something; Yes runs a (copied). */
+static void lease_ask(Tui *t, const char *title, const char *yes, const char *msg,
+		      const LeaseAct *a)
+{
+	LeaseAct *copy = malloc(sizeof *copy);
+	TuiConfirm c = { title, msg, yes, lease_act_start, copy, free };
+	Error err;
+
+	if (!copy) {
+		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
+		return;
+	}
+	*copy = *a;
+	error_clear(&err);
+	if (tui_confirm(t, &c, &err) != ST_OK)
+		tui_flash_error(t, &err);
+}
+
 /* The lease actions the list and the detail share. */
-static bool lease_common(Tui *t, int action, const char *id)
+bool tui_lease_action(Tui *t, int action, const char *id)
 {
 	LeaseAct a = { 0 };
 	StoreLease l = { 0 };
-	Store *s;
 	Error err;
 
 	error_clear(&err);
@@ -226,7 +225,7 @@ static bool lease_common(Tui *t, int action, const char *id)
 		tui_flash(t, TUI_FLASH_INFO, "no lease selected");
 		return true;
 	}
-	if (app_store(t->app, &s, &err) != ST_OK || store_lease_get(s, id, &l, &err) != ST_OK) {
+	if (query_lease(t->app, id, &l, &err) != ST_OK) {
 		tui_flash_error(t, &err);
 		return true;
 	}
@@ -234,41 +233,24 @@ static bool lease_common(Tui *t, int action, const char *id)
 	snprintf(a.label, sizeof a.label, "%s", l.provider_lease_id ? l.provider_lease_id : l.id);
 	if (action == LEASE_ACT_DESTROY) {
 		char msg[600];
-		LeaseAct *copy = malloc(sizeof *copy);
-		TuiConfirm c = { "Destroy sandbox", msg, "Destroy", lease_act_start, copy, free };
 
-		if (!copy) {
-			store_lease_clear(&l);
-			tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-			return true;
-		}
-		*copy = a;
 		snprintf(msg, sizeof msg,
 			 "Destroy the %s sandbox %s (lease %s, %s)? The provider deletes it and "
 			 "whatever it holds; a run using it will fail.",
 			 l.provider, a.label, l.id, l.status);
 		store_lease_clear(&l);
-		if (tui_confirm(t, &c, &err) != ST_OK)
-			tui_flash_error(t, &err);
+		lease_ask(t, "Destroy sandbox", "Destroy", msg, &a);
 		return true;
 	}
-	if (action == LEASE_ACT_RELEASE && !strcmp(l.status, "active") &&
-	    !(l.lease_policy && !strcmp(l.lease_policy, "reuse_by_environment"))) {
+	if (action == LEASE_ACT_RELEASE && lease_status_is(l.status, LEASE_ACTIVE) &&
+	    !lease_policy_is(l.lease_policy, POLICY_REUSE)) {
 		/* Releasing a live lease the environment does not reuse has the
 		 * provider delete its sandbox and workspace: that asks first,
 		 * naming it. (A reused sandbox is kept: nothing is lost.) */
 		char msg[700], env_name[200] = "";
 		StoreEnv env = { 0 };
-		LeaseAct *copy = malloc(sizeof *copy);
-		TuiConfirm c = { "Release lease", msg, "Release", lease_act_start, copy, free };
 
-		if (!copy) {
-			store_lease_clear(&l);
-			tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-			return true;
-		}
-		*copy = a;
-		if (store_env_get(s, l.environment_id, &env, &err) == ST_OK)
+		if (env_get(t->app, l.environment_id, &env, &err) == ST_OK)
 			snprintf(env_name, sizeof env_name, "%s", env.name);
 		store_env_clear(&env);
 		snprintf(msg, sizeof msg,
@@ -276,10 +258,9 @@ static bool lease_common(Tui *t, int action, const char *id)
 			 "destroys the sandbox and deletes its workspace with whatever it holds; "
 			 "a run using it will fail.",
 			 a.label, env_name[0] ? env_name : l.environment_id, l.provider,
-			 l.lease_policy ? l.lease_policy : "ephemeral");
+			 l.lease_policy ? l.lease_policy : lease_policy_text(POLICY_EPHEMERAL));
 		store_lease_clear(&l);
-		if (tui_confirm(t, &c, &err) != ST_OK)
-			tui_flash_error(t, &err);
+		lease_ask(t, "Release lease", "Release", msg, &a);
 		return true;
 	}
 	store_lease_clear(&l);
@@ -289,25 +270,9 @@ static bool lease_common(Tui *t, int action, const char *id)
 
 /* Release or destroy every marked lease (#15): one question naming them
  * all, then one job that calls the same core action for each in turn. */
-typedef struct LeaseBatch {
-	int op;
-	unsigned view; /* the list whose marks go once the work starts */
-	size_t count;
-	char (*ids)[UUID_STR_LEN];
-} LeaseBatch;
-
-static void lease_batch_free(void *arg)
-{
-	LeaseBatch *b = arg;
-
-	if (b)
-		free(b->ids);
-	free(b);
-}
-
 static void lease_batch_run(TuiJob *job)
 {
-	LeaseBatch *b = job->arg;
+	TuiBatch *b = job->arg;
 	const char *actor = app_actor(job->app);
 	const char *verb = b->op == LEASE_ACT_RELEASE ? "released" : "destroyed";
 	size_t done = 0, failed = 0;
@@ -322,7 +287,8 @@ static void lease_batch_run(TuiJob *job)
 
 		error_clear(&err);
 		st = b->op == LEASE_ACT_RELEASE
-			     ? lease_release(job->app, b->ids[i], "released", NULL, actor, &out, &err)
+			     ? lease_release(job->app, b->ids[i], lease_status_text(LEASE_RELEASED),
+					     NULL, actor, &out, &err)
 			     : lease_destroy(job->app, b->ids[i], actor, &out, &err);
 		if (st == ST_OK) {
 			done++;
@@ -348,88 +314,49 @@ static void lease_batch_run(TuiJob *job)
 	tui_job_finish(job, ST_OK, NULL, summary);
 }
 
-static void lease_batch_start(Tui *t, void *arg)
+static void lease_batch_line(Tui *t, const char *id, Buf *msg)
 {
-	LeaseBatch *from = arg, *b = malloc(sizeof *b);
-	TuiView *v = tui_find_serial(t, from->view);
-	char title[100];
+	StoreLease l = { 0 };
 	Error err;
 
-	if (!b) {
-		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-		return;
-	}
-	/* The dialog frees its arg after this: the job takes the ids over. */
-	*b = *from;
-	from->ids = NULL;
-	if (v && v->table)
-		tui_table_clear_marks(v->table);
-	snprintf(title, sizeof title, "%s %zu leases",
-		 b->op == LEASE_ACT_RELEASE ? "releasing" : "destroying", b->count);
 	error_clear(&err);
-	if (tui_job_start(t, title, lease_batch_run, NULL, b, lease_batch_free, &err) != ST_OK)
-		tui_flash_error(t, &err);
+	if (query_lease(t->app, id, &l, &err) == ST_OK)
+		buf_printf(msg, "  %s (%s, %s)\n", l.provider_lease_id ? l.provider_lease_id : l.id,
+			   l.status, l.provider);
+	else
+		buf_printf(msg, "  %s (%s)\n", id, error_text(&err));
+	store_lease_clear(&l);
 }
 
 static void lease_batch_confirm(Tui *t, TuiView *v, int action)
 {
-	TuiTable *tb = v->table;
-	LeaseBatch *b = calloc(1, sizeof *b);
-	Buf msg = BUF_INIT;
-	char *text;
+	TuiBatch spec = { .op = action, .run = lease_batch_run };
+	char question[100];
+	TuiBatchAsk ask = {
+		action == LEASE_ACT_RELEASE ? "Release leases" : "Destroy sandboxes",
+		action == LEASE_ACT_RELEASE ? "Release all" : "Destroy all",
+		question,
+		lease_batch_line,
+		action == LEASE_ACT_RELEASE
+			? "The provider destroys each sandbox the environment does not reuse, "
+			  "with its workspace; a run using one will fail."
+			: "The provider deletes each and whatever it holds; a run using one will "
+			  "fail.",
+	};
 	Store *s;
 	Error err;
-	TuiConfirm c = { action == LEASE_ACT_RELEASE ? "Release leases" : "Destroy sandboxes", NULL,
-			 action == LEASE_ACT_RELEASE ? "Release all" : "Destroy all", lease_batch_start,
-			 b, lease_batch_free };
 
 	error_clear(&err);
-	if (!b || !(b->ids = calloc(tb->mark_count, sizeof *b->ids))) {
-		lease_batch_free(b);
-		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-		return;
-	}
 	if (app_store(t->app, &s, &err) != ST_OK) {
-		lease_batch_free(b);
 		tui_flash_error(t, &err);
 		return;
 	}
-	b->op = action;
-	b->view = v->serial;
-	b->count = tb->mark_count;
-	buf_printf(&msg, "%s these %zu leases?\n",
-		   action == LEASE_ACT_RELEASE ? "Release" : "Destroy the sandboxes of", tb->mark_count);
-	for (size_t i = 0; i < tb->mark_count; i++) {
-		StoreLease l = { 0 };
-
-		snprintf(b->ids[i], sizeof b->ids[i], "%s", tb->marks[i]);
-		if (i >= 8)
-			continue;
-		if (store_lease_get(s, tb->marks[i], &l, &err) == ST_OK)
-			buf_printf(&msg, "  %s (%s, %s)\n",
-				   l.provider_lease_id ? l.provider_lease_id : l.id, l.status, l.provider);
-		else
-			buf_printf(&msg, "  %s (%s)\n", tb->marks[i], error_text(&err));
-		store_lease_clear(&l);
-		error_clear(&err);
-	}
-	if (tb->mark_count > 8)
-		buf_printf(&msg, "  and %zu more\n", tb->mark_count - 8);
-	buf_printf(&msg, action == LEASE_ACT_RELEASE
-				 ? "The provider destroys each sandbox the environment does not reuse, "
-				   "with its workspace; a run using one will fail."
-				 : "The provider deletes each and whatever it holds; a run using one will "
-				   "fail.");
-	text = buf_take(&msg);
-	if (!text) {
-		lease_batch_free(b);
-		tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-		return;
-	}
-	c.message = text;
-	if (tui_confirm(t, &c, &err) != ST_OK)
-		tui_flash_error(t, &err);
-	free(text);
+	snprintf(spec.title, sizeof spec.title, "%s %zu leases",
+		 action == LEASE_ACT_RELEASE ? "releasing" : "destroying", v->table->mark_count);
+	snprintf(question, sizeof question, "%s these %zu leases?",
+		 action == LEASE_ACT_RELEASE ? "Release" : "Destroy the sandboxes of",
+		 v->table->mark_count);
+	tui_batch_confirm(t, v, &spec, &ask);
 }
 
 typedef struct NameCache {
@@ -471,7 +398,7 @@ typedef struct LeasesState {
 	char filter_error[300];
 } LeasesState;
 
-static const char *leases_env_name(LeasesState *st, Store *s, const char *id)
+static const char *leases_env_name(LeasesState *st, const char *id)
 {
 	StoreEnv env = { 0 };
 	Error err;
@@ -485,7 +412,7 @@ static const char *leases_env_name(LeasesState *st, Store *s, const char *id)
 			free(st->names[i].name);
 		st->name_count = 0;
 	}
-	if (store_env_get(s, id, &env, &err) != ST_OK)
+	if (env_get(st->t->app, id, &env, &err) != ST_OK)
 		return id;
 	snprintf(st->names[st->name_count].id, UUID_STR_LEN, "%s", id);
 	st->names[st->name_count].name = strdup(env.name);
@@ -502,23 +429,21 @@ static void leases_env_title(LeasesState *st)
 
 	if (st->env_name[0] || app_store(st->t->app, &s, &err) != ST_OK)
 		return;
-	snprintf(st->env_name, sizeof st->env_name, "%s", leases_env_name(st, s, st->env_id));
+	snprintf(st->env_name, sizeof st->env_name, "%s", leases_env_name(st, st->env_id));
 }
 
 static bool leases_is_status(const char *w)
 {
-	static const char *const statuses[] = { "active", "released", "expired", "failed",
-						"retained" };
-
-	for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
-		if (!strcasecmp(w, statuses[i]))
+	/* Any case: the filter is typed. */
+	for (int i = 0; i < LEASE_STATUS__COUNT; i++)
+		if (!strcasecmp(w, lease_status_text((LeaseStatus)i)))
 			return true;
 	return false;
 }
 
 /* Turns the `/` text into a store filter. Words: a status, a provider
  * key, an environment name, or key:value with status/env/provider. */
-static Status leases_parse_filter(LeasesState *st, Store *s, const char *text,
+static Status leases_parse_filter(LeasesState *st, const char *text,
 				  StoreLeaseFilter *f, char *status, char *env_id, char *provider,
 				  Error *err)
 {
@@ -555,7 +480,7 @@ static Status leases_parse_filter(LeasesState *st, Store *s, const char *text,
 		} else {
 			StoreEnv env = { 0 };
 
-			if (store_env_get(s, val, &env, err) != ST_OK)
+			if (env_get(st->t->app, val, &env, err) != ST_OK)
 				return error_set(err, ST_E_NOT_FOUND,
 						 "no environment named \"%s\" (filter words: a status, "
 						 "a provider, an environment, or status:/env:/provider:)",
@@ -570,7 +495,6 @@ static Status leases_parse_filter(LeasesState *st, Store *s, const char *text,
 
 typedef struct LeasesFetch {
 	LeasesState *st;
-	Store *s;
 	TuiRowSet *out;
 	/* The first and last rows seen, in the order the store gave them. */
 	size_t seen;
@@ -610,9 +534,9 @@ static bool leases_row(const StoreLease *l, void *ctx)
 	TuiRow *row = tui_rows_add(c->out, l->id);
 	int64_t now = tui_now(c->st->t);
 	char age[16];
-	TuiTone tone = !strcmp(l->status, "active")   ? TONE_OK
-		       : !strcmp(l->status, "failed") ? TONE_ERROR
-		       : !strcmp(l->status, "retained") ? TONE_WARN
+	TuiTone tone = lease_status_is(l->status, LEASE_ACTIVE)     ? TONE_OK
+		       : lease_status_is(l->status, LEASE_FAILED)   ? TONE_ERROR
+		       : lease_status_is(l->status, LEASE_RETAINED) ? TONE_WARN
 							: TONE_DIM;
 
 	if (!row)
@@ -620,12 +544,12 @@ static bool leases_row(const StoreLease *l, void *ctx)
 	if (c->seen++ == 0)
 		leases_anchor_set(&c->head, l, c->sort);
 	leases_anchor_set(&c->tail, l, c->sort);
-	tui_row_set(row, 0, leases_env_name(c->st, c->s, l->environment_id), TONE_NORMAL);
+	tui_row_set(row, 0, leases_env_name(c->st, l->environment_id), TONE_NORMAL);
 	tui_row_set(row, 1, l->status, tone);
 	/* Short in the list; the detail spells the policy out. */
 	tui_row_set(row, 2,
-		    !strcmp(l->lease_policy, "reuse_by_environment") ? "reuse"
-		    : !strcmp(l->lease_policy, "retain_on_failure") ? "retain"
+		    lease_policy_is(l->lease_policy, POLICY_REUSE) ? "reuse"
+		    : lease_policy_is(l->lease_policy, POLICY_RETAIN) ? "retain"
 								     : l->lease_policy,
 		    TONE_NORMAL);
 	tui_row_set(row, 3, l->provider, TONE_NORMAL);
@@ -648,7 +572,7 @@ static bool leases_row(const StoreLease *l, void *ctx)
 		} else {
 			time_age(l->expires_at, now, age, sizeof age);
 			snprintf(buf, sizeof buf, "%s ago", age);
-			tui_row_set(row, 6, buf, !strcmp(l->status, "active") ? TONE_WARN : TONE_DIM);
+			tui_row_set(row, 6, buf, lease_status_is(l->status, LEASE_ACTIVE) ? TONE_WARN : TONE_DIM);
 		}
 	} else {
 		tui_row_set(row, 6, "-", TONE_DIM);
@@ -666,7 +590,7 @@ static Status leases_stream(LeasesFetch *c, const StoreLeaseFilter *f, bool reve
 {
 	size_t from = c->out->count;
 
-	if (store_lease_each(c->s, f, leases_row, c, err) != ST_OK)
+	if (query_leases_each(c->st->t->app, f, leases_row, c, err) != ST_OK)
 		return err->status;
 	if (reversed) {
 		LeasesAnchor tmp = c->head;
@@ -699,11 +623,11 @@ static Status leases_seek_back(LeasesFetch *c, const StoreLeaseFilter *base, siz
 	f.limit = 1;
 	probe.out = &scratch;
 	probe.seen = 0;
-	st = store_lease_each(c->s, &f, leases_row, &probe, err);
+	st = query_leases_each(c->st->t->app, &f, leases_row, &probe, err);
 	*found = st == ST_OK && probe.seen == 1;
 	if (*found)
 		*key = probe.head;
-	tui_rows_free(&scratch);
+	tui_rows_clear(&scratch);
 	return st;
 }
 
@@ -713,16 +637,17 @@ static Status leases_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, si
 	LeasesState *st = ctx;
 	StoreLeaseFilter f = { 0 };
 	char status[16], env_id[UUID_STR_LEN], provider[128], sig[sizeof st->sig];
-	LeasesFetch c = { st, NULL, out, 0, { 0 }, { 0 }, STORE_LEASE_SORT_ACQUIRED };
+	LeasesFetch c = { st, out, 0, { 0 }, { 0 }, STORE_LEASE_SORT_ACQUIRED };
 	LeasesAnchor back;
+	Store *s;
 	int64_t version = 0;
 	size_t offset = q->offset, limit = q->limit, n;
 	bool reversed = false, found = false;
 
-	if (app_store(st->t->app, &c.s, err) != ST_OK)
+	if (app_store(st->t->app, &s, err) != ST_OK)
 		return err->status;
 	st->filter_error[0] = 0;
-	if (leases_parse_filter(st, c.s, q->filter, &f, status, env_id, provider, err) != ST_OK) {
+	if (leases_parse_filter(st, q->filter, &f, status, env_id, provider, err) != ST_OK) {
 		snprintf(st->filter_error, sizeof st->filter_error, "%s", error_text(err));
 		*total = 0;
 		st->anchored = st->counted = false;
@@ -745,14 +670,14 @@ static Status leases_fetch(void *ctx, const TuiTableQuery *q, TuiRowSet *out, si
 		snprintf(st->sig, sizeof st->sig, "%s", sig);
 		st->anchored = st->counted = false;
 	}
-	if (store_change_counter(c.s, &version, err) != ST_OK)
+	if (query_change_counter(st->t->app, &version, err) != ST_OK)
 		return err->status;
 	st->fetched_at = version;
 	st->fetched_ms = time_now_ms();
 	if (!st->counted || st->counted_at != version) {
 		long count = 0;
 
-		if (store_lease_count(c.s, &f, &count, err) != ST_OK)
+		if (query_lease_count(st->t->app, &f, &count, err) != ST_OK)
 			return err->status;
 		st->total = (size_t)count;
 		st->counted_at = version;
@@ -835,7 +760,7 @@ static void leases_close(Tui *t, TuiView *v)
 
 	for (size_t i = 0; i < st->name_count; i++)
 		free(st->names[i].name);
-	tui_table_free(&st->table);
+	tui_table_clear(&st->table);
 	free(st);
 }
 
@@ -879,7 +804,7 @@ static bool leases_action(Tui *t, TuiView *v, int action)
 			tui_flash_error(t, &err);
 		return true;
 	}
-	return lease_common(t, action, row ? row->id : NULL);
+	return tui_lease_action(t, action, row ? row->id : NULL);
 }
 
 static bool leases_enabled(Tui *t, TuiView *v, int action)
@@ -894,7 +819,6 @@ static void leases_reload(Tui *t, TuiView *v, bool live)
 	LeasesState *st = v->state;
 	const TuiRow *row;
 	char id[UUID_STR_LEN] = "";
-	Store *s;
 	Error err;
 	int64_t version;
 
@@ -902,8 +826,7 @@ static void leases_reload(Tui *t, TuiView *v, bool live)
 	 * fetch — except now and then, so the ages shown move on. */
 	error_clear(&err);
 	if (live && !st->table.stale && time_now_ms() - st->fetched_ms < LEASES_AGE_REFRESH_MS &&
-	    app_store(t->app, &s, &err) == ST_OK &&
-	    store_change_counter(s, &version, &err) == ST_OK && version == st->fetched_at)
+	    query_change_counter(t->app, &version, &err) == ST_OK && version == st->fetched_at)
 		return;
 	row = tui_table_selected(&st->table);
 	if (row && row->id)
@@ -914,19 +837,24 @@ static void leases_reload(Tui *t, TuiView *v, bool live)
 		tui_table_select_id(&st->table, id);
 }
 
-static cJSON *leases_describe(Tui *t, TuiView *v, Error *err)
+/* The item's JSON for `y`, as `lease show --json` prints it (list and detail). */
+cJSON *tui_lease_json(Tui *t, const char *id, Error *err)
 {
-	const TuiRow *row = tui_table_selected(v->table);
 	StoreLease l = { 0 };
-	Store *s;
 	cJSON *o;
 
-	if (!row || !row->id || app_store(t->app, &s, err) != ST_OK ||
-	    store_lease_get(s, row->id, &l, err) != ST_OK)
+	if (query_lease(t->app, id, &l, err) != ST_OK)
 		return NULL;
 	o = lease_to_json(&l);
 	store_lease_clear(&l);
 	return o;
+}
+
+static cJSON *leases_describe(Tui *t, TuiView *v, Error *err)
+{
+	const TuiRow *row = tui_table_selected(v->table);
+
+	return row && row->id ? tui_lease_json(t, row->id, err) : NULL;
 }
 
 const TuiViewOps tui_view_leases = {
@@ -944,177 +872,4 @@ const TuiViewOps tui_view_leases = {
 	.reload = leases_reload,
 	.enabled = leases_enabled,
 	.describe = leases_describe,
-};
-
-/* ------------------------------------------------------------ detail */
-
-static const TuiColumn lease_cols[] = {
-	{ "FIELD", 18, 0, false, false },
-	{ "VALUE", 20, 1, false, false },
-};
-
-static const TuiKey lease_keys[] = {
-	{ 'r', 0, LEASE_ACT_RELEASE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "release",
-	  "Release the lease (the provider cleans up)" },
-	{ 'R', 0, LEASE_ACT_RESUME, TUI_KEY_CHANGES, "resume",
-	  "Resume the lease: the provider confirms the sandbox still exists" },
-	{ 'D', TUI_FN(KEY_DC), LEASE_ACT_DESTROY, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "destroy",
-	  "Destroy the sandbox at the provider (asks first)" },
-	{ 's', 0, LEASE_ACT_SHELL, TUI_KEY_CHANGES, "shell",
-	  "Shell into the active lease: a PTY where the provider has one, else line mode" },
-	{ 0, 0, 0, 0, NULL, NULL },
-};
-
-typedef struct LeaseState {
-	TuiTable table;
-	TuiRowSet all;
-	char id[UUID_STR_LEN + 8];
-} LeaseState;
-
-static void lease_line(LeaseState *st, const char *field, const char *value)
-{
-	tui_rows_line(&st->all, field, value && value[0] ? value : "-",
-		      value && value[0] ? TONE_NORMAL : TONE_DIM);
-}
-
-static void lease_load(Tui *t, LeaseState *st)
-{
-	StoreLease l = { 0 };
-	StoreEnv env = { 0 };
-	Store *s;
-	Error err;
-	char buf[64];
-
-	tui_rows_clear(&st->all);
-	tui_table_invalidate(&st->table);
-	error_clear(&err);
-	if (app_store(t->app, &s, &err) != ST_OK || store_lease_get(s, st->id, &l, &err) != ST_OK) {
-		tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
-		return;
-	}
-	tui_rows_line(&st->all, "Lease", NULL, TONE_NORMAL);
-	lease_line(st, "Id", l.id);
-	if (store_env_get(s, l.environment_id, &env, &err) == ST_OK)
-		lease_line(st, "Environment", env.name);
-	else
-		lease_line(st, "Environment", l.environment_id);
-	store_env_clear(&env);
-	lease_line(st, "Status", l.status);
-	lease_line(st, "Policy", l.lease_policy);
-	lease_line(st, "Provider", l.provider);
-	lease_line(st, "Provider lease id", l.provider_lease_id);
-	lease_line(st, "Run id", l.heartbeat_run_id);
-	lease_line(st, "Issue id", l.issue_id);
-	lease_line(st, "Acquired", l.acquired_at);
-	lease_line(st, "Last used", l.last_used_at);
-	lease_line(st, "Expires", l.expires_at);
-	lease_line(st, "Released", l.released_at);
-	lease_line(st, "Failure", l.failure_reason);
-	lease_line(st, "Cleanup", l.cleanup_status);
-	snprintf(buf, sizeof buf, "%ld", l.cleanup_attempts);
-	lease_line(st, "Cleanup attempts", buf);
-	lease_line(st, "In progress", l.phase);
-	tui_rows_line(&st->all, "Metadata", NULL, TONE_NORMAL);
-	{
-		cJSON *m = cJSON_Parse(l.metadata_json ? l.metadata_json : "{}");
-		const cJSON *it;
-
-		cJSON_ArrayForEach(it, m) {
-			char *v = cJSON_IsString(it) ? strdup(it->valuestring) : cJSON_PrintUnformatted(it);
-
-			tui_rows_line(&st->all, it->string, v ? v : "", TONE_NORMAL);
-			free(v);
-		}
-		if (!m || !m->child)
-			tui_rows_line(&st->all, "", "(none)", TONE_DIM);
-		cJSON_Delete(m);
-	}
-	store_lease_clear(&l);
-}
-
-static Status lease_open(Tui *t, TuiView *v, const void *arg, Error *err)
-{
-	LeaseState *st = calloc(1, sizeof *st);
-
-	if (!st)
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	snprintf(st->id, sizeof st->id, "%s", (const char *)arg);
-	tui_table_init(&st->table, lease_cols, 2, tui_table_mem_fetch, &st->all);
-	st->table.sort_col = -1;
-	st->table.fixed_order = true;
-	st->table.filter = v->filter;
-	v->state = st;
-	v->table = &st->table;
-	snprintf(v->title, sizeof v->title, "lease %.8s", st->id);
-	lease_load(t, st);
-	return ST_OK;
-}
-
-static void lease_close(Tui *t, TuiView *v)
-{
-	LeaseState *st = v->state;
-
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
-	free(st);
-}
-
-static void lease_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
-{
-	LeaseState *st = v->state;
-
-	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
-	tui_frame(t, v, y, x, h, w, "Lease");
-}
-
-static bool lease_action(Tui *t, TuiView *v, int action)
-{
-	LeaseState *st = v->state;
-
-	if (action == TUI_ACT_OPEN)
-		return true;
-	return lease_common(t, action, st->id);
-}
-
-static void lease_reload(Tui *t, TuiView *v, bool live)
-{
-	LeaseState *st = v->state;
-	size_t sel = st->table.sel;
-
-	lease_load(t, st);
-	st->table.sel = sel;
-}
-
-static const char *lease_self_id(Tui *t, TuiView *v)
-{
-	return ((LeaseState *)v->state)->id;
-}
-
-static cJSON *lease_describe(Tui *t, TuiView *v, Error *err)
-{
-	StoreLease l = { 0 };
-	Store *s;
-	cJSON *o;
-
-	if (app_store(t->app, &s, err) != ST_OK ||
-	    store_lease_get(s, lease_self_id(t, v), &l, err) != ST_OK)
-		return NULL;
-	o = lease_to_json(&l);
-	store_lease_clear(&l);
-	return o;
-}
-
-const TuiViewOps tui_view_lease = {
-	.name = "lease",
-	.keys = lease_keys,
-	.filterable = true,
-	.min_w = 60,
-	.min_h = 12,
-	.open = lease_open,
-	.close = lease_close,
-	.draw = lease_draw,
-	.action = lease_action,
-	.reload = lease_reload,
-	.describe = lease_describe,
-	.self_id = lease_self_id,
 };

@@ -1,20 +1,12 @@
 /* The providers view: the registry (built-in and plugin providers), their
- * health and capabilities, and a provider's detail with its config form. */
+ * health and capabilities (a provider's detail: view_provider_detail.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/plugins.h"
-#include "core/describe.h"
-#include "tui/tui.h"
-#include "util/buf.h"
-#include "util/json.h"
-
-enum {
-	PROV_ACT_FORM = TUI_ACT_VIEW,
-	PROV_ACT_RESTART,
-	PROV_ACT_LOG,
-};
+#include "core/lib.h"
+#include "tui/private.h"
+#include "util/lib.h"
 
 static const TuiKey providers_keys[] = {
 	{ TUI_KEY_ENTER, 0, TUI_ACT_OPEN, 0, "open", "Open the provider's detail" },
@@ -39,7 +31,7 @@ typedef struct ProvidersState {
 	bool pick; /* choosing the provider of a new environment */
 } ProvidersState;
 
-static void providers_caps(const Provider *p, char *out, size_t n)
+void tui_provider_caps(const Provider *p, char *out, size_t n)
 {
 	snprintf(out, n, "%s%s%s", (p->caps & PROVIDER_CAP_EXECUTE) ? "execute " : "",
 		 (p->caps & PROVIDER_CAP_REALIZE_WORKSPACE) ? "workspace " : "",
@@ -48,14 +40,14 @@ static void providers_caps(const Provider *p, char *out, size_t n)
 		snprintf(out, n, "-");
 }
 
-static char *providers_status(Provider *p)
+char *tui_provider_status(Provider *p)
 {
 	char *s = p->ops->describe_status ? p->ops->describe_status(p) : NULL;
 
 	return s ? s : strdup("ready");
 }
 
-static TuiTone providers_status_tone(const char *status)
+TuiTone tui_provider_status_tone(const char *status)
 {
 	if (strstr(status, "error") || strstr(status, "fail") || strstr(status, "down") ||
 	    strstr(status, "crash"))
@@ -69,21 +61,21 @@ static void providers_load(Tui *t, ProvidersState *st)
 {
 	Registry *r = &t->app->registry;
 
-	tui_rows_clear(&st->all);
+	tui_rows_empty(&st->all);
 	for (size_t i = 0; i < r->count; i++) {
 		Provider *p = r->items[i];
 		TuiRow *row = tui_rows_add(&st->all, p->key);
-		char caps[64], *status = providers_status(p);
+		char caps[64], *status = tui_provider_status(p);
 
 		if (!row || !status) {
 			free(status);
 			tui_flash(t, TUI_FLASH_ERROR, "out of memory");
 			return;
 		}
-		providers_caps(p, caps, sizeof caps);
+		tui_provider_caps(p, caps, sizeof caps);
 		tui_row_set(row, 0, p->key, TONE_NORMAL);
 		tui_row_set(row, 1, provider_source_name(p->source), TONE_NORMAL);
-		tui_row_set(row, 2, status, providers_status_tone(status));
+		tui_row_set(row, 2, status, tui_provider_status_tone(status));
 		tui_row_set(row, 3, caps, (p->caps & PROVIDER_CAP_TEST_ONLY) ? TONE_WARN : TONE_NORMAL);
 		tui_row_set(row, 4, p->display_name, TONE_NORMAL);
 		free(status);
@@ -112,8 +104,8 @@ static void providers_close(Tui *t, TuiView *v)
 {
 	ProvidersState *st = v->state;
 
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
+	tui_table_clear(&st->table);
+	tui_rows_clear(&st->all);
 	free(st);
 }
 
@@ -209,307 +201,4 @@ const TuiViewOps tui_view_providers = {
 	.action = providers_action,
 	.reload = providers_refresh,
 	.describe = providers_describe,
-};
-
-/* ------------------------------------------------------------ detail */
-
-static const TuiKey provider_keys[] = {
-	{ 'f', 0, PROV_ACT_FORM, TUI_KEY_FOOTER, "form",
-	  "Preview the provider's config form (nothing is saved)" },
-	{ 'R', 0, PROV_ACT_RESTART, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "restart",
-	  "Restart the plugin's worker process (calls in flight fail)" },
-	{ 'l', 0, PROV_ACT_LOG, TUI_KEY_FOOTER, "log",
-	  "The plugin's whole log, live: f follows, w wraps, / keeps matching lines" },
-	{ 0, 0, 0, 0, NULL, NULL },
-};
-
-static const TuiColumn provider_cols[] = {
-	{ "FIELD", 16, 0, false, false },
-	{ "VALUE", 20, 1, false, false },
-};
-
-typedef struct ProviderState {
-	TuiTable table;
-	TuiRowSet all;
-	char key[128];
-} ProviderState;
-
-static void provider_line(ProviderState *st, const char *field, const char *value, TuiTone tone)
-{
-	TuiRow *row = tui_rows_add(&st->all, NULL);
-
-	if (!row)
-		return;
-	tui_row_set(row, 0, field, field[0] && !value ? TONE_TITLE : TONE_DIM);
-	tui_row_set(row, 1, value ? value : "", tone);
-}
-
-/* Long text as several rows, broken at spaces near width. */
-static void provider_wrapped(ProviderState *st, const char *field, const char *text, int width)
-{
-	const char *p = text ? text : "";
-	bool first = true;
-
-	do {
-		size_t len = strlen(p), cut = len;
-		char line[512];
-
-		if ((int)len > width) {
-			cut = (size_t)width;
-			while (cut > 0 && p[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = (size_t)width;
-		}
-		if (cut >= sizeof line)
-			cut = sizeof line - 1;
-		memcpy(line, p, cut);
-		line[cut] = 0;
-		provider_line(st, first ? field : "", line, TONE_NORMAL);
-		first = false;
-		p += cut;
-		while (*p == ' ')
-			p++;
-	} while (*p);
-}
-
-static const char *provider_type_name(const cJSON *prop)
-{
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(prop, "type");
-
-	if (cJSON_IsString(type))
-		return type->valuestring;
-	if (cJSON_IsArray(type)) {
-		const cJSON *it;
-
-		cJSON_ArrayForEach(it, type)
-			if (cJSON_IsString(it) && strcmp(it->valuestring, "null"))
-				return it->valuestring;
-	}
-	return "any";
-}
-
-static bool provider_required(const cJSON *schema, const char *key)
-{
-	const cJSON *req = cJSON_GetObjectItemCaseSensitive(schema, "required"), *it;
-
-	cJSON_ArrayForEach(it, req)
-		if (cJSON_IsString(it) && !strcmp(it->valuestring, key))
-			return true;
-	return false;
-}
-
-static void provider_load(Tui *t, ProviderState *st)
-{
-	Provider *p = registry_find(&t->app->registry, st->key);
-	char caps[64], *status;
-	const cJSON *props, *prop;
-
-	tui_rows_clear(&st->all);
-	tui_table_invalidate(&st->table);
-	if (!p) {
-		provider_line(st, "", "this provider is no longer in the registry", TONE_ERROR);
-		return;
-	}
-	status = providers_status(p);
-	providers_caps(p, caps, sizeof caps);
-	provider_line(st, "Key", p->key, TONE_NORMAL);
-	provider_line(st, "Name", p->display_name, TONE_NORMAL);
-	provider_line(st, "Source", provider_source_name(p->source), TONE_NORMAL);
-	provider_line(st, "Origin", p->origin, TONE_NORMAL);
-	provider_line(st, "Status", status ? status : "?", status ? providers_status_tone(status) : TONE_ERROR);
-	provider_line(st, "Capabilities", caps, TONE_NORMAL);
-	if (p->caps & PROVIDER_CAP_TEST_ONLY)
-		provider_line(st, "", "test only: probes and demos, nothing can execute", TONE_WARN);
-	provider_wrapped(st, "Description", p->description, 60);
-	free(status);
-	if (p->source == PROVIDER_PLUGIN) {
-		const PluginManifest *m;
-		PluginView pv;
-		char buf[64], *log = NULL;
-		Error err;
-
-		error_clear(&err);
-		if (plugins_find(t->app, p->key, &m, &err) == ST_OK &&
-		    plugins_view(t->app, m, &pv, &err) == ST_OK) {
-			const PluginWorkerInfo *info = &pv.info;
-
-			provider_line(st, "", "", TONE_NORMAL);
-			provider_line(st, "Plugin worker", NULL, TONE_NORMAL);
-			provider_line(st, "Plugin", m->id ? m->id : "?", TONE_NORMAL);
-			provider_line(st, "State", pv.status ? pv.status : pv.state,
-				      info->last_error[0] ? TONE_WARN : TONE_NORMAL);
-			snprintf(buf, sizeof buf, "%ld", (long)info->pid);
-			provider_line(st, "Pid", info->pid ? buf : "-", TONE_NORMAL);
-			snprintf(buf, sizeof buf, "%d", info->restarts);
-			provider_line(st, "Restarts", buf, info->restarts ? TONE_WARN : TONE_NORMAL);
-			snprintf(buf, sizeof buf, "%lld", info->calls);
-			provider_line(st, "Calls answered", buf, TONE_NORMAL);
-			provider_line(st, "Last error", info->last_error[0] ? info->last_error : "-",
-				      info->last_error[0] ? TONE_ERROR : TONE_DIM);
-			plugins_view_clear(&pv);
-			/* The plugin's own log: its stderr and log notifications. */
-			provider_line(st, "", "", TONE_NORMAL);
-			provider_line(st, "Recent log", NULL, TONE_NORMAL);
-			plugins_log_tail(t->app, p->key, 20, &log, &err);
-			if (!log || !log[0]) {
-				provider_line(st, "", log ? "(empty)" : error_text(&err), TONE_DIM);
-			} else {
-				char *save = NULL;
-
-				for (char *ln = strtok_r(log, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save))
-					provider_line(st, "", ln, TONE_NORMAL);
-			}
-			free(log);
-		}
-	}
-	provider_line(st, "", "", TONE_NORMAL);
-	provider_line(st, "Config fields", NULL, TONE_NORMAL);
-	props = cJSON_GetObjectItemCaseSensitive(p->config_schema, "properties");
-	cJSON_ArrayForEach(prop, props) {
-		const char *fmt = json_get_string(prop, "format");
-		char value[256];
-
-		snprintf(value, sizeof value, "%s%s%s%s", provider_type_name(prop),
-			 provider_required(p->config_schema, prop->string) ? ", required" : "",
-			 fmt && !strcmp(fmt, "secret-ref") ? ", secret" : "",
-			 json_is_true(prop, "readOnly") ? ", read-only" : "");
-		provider_line(st, prop->string, value, TONE_NORMAL);
-	}
-}
-
-static Status provider_open(Tui *t, TuiView *v, const void *arg, Error *err)
-{
-	ProviderState *st = calloc(1, sizeof *st);
-
-	if (!st)
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	snprintf(st->key, sizeof st->key, "%s", (const char *)arg);
-	tui_table_init(&st->table, provider_cols, 2, tui_table_mem_fetch, &st->all);
-	st->table.sort_col = -1;
-	st->table.fixed_order = true;
-	st->table.filter = v->filter;
-	v->state = st;
-	v->table = &st->table;
-	snprintf(v->title, sizeof v->title, "%s", st->key);
-	provider_load(t, st);
-	return ST_OK;
-}
-
-static void provider_close(Tui *t, TuiView *v)
-{
-	ProviderState *st = v->state;
-
-	tui_table_free(&st->table);
-	tui_rows_free(&st->all);
-	free(st);
-}
-
-static void provider_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
-{
-	ProviderState *st = v->state;
-	char title[200];
-
-	snprintf(title, sizeof title, "Provider %s", st->key);
-	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
-	tui_frame(t, v, y, x, h, w, title);
-}
-
-typedef struct RestartArg {
-	char key[128];
-} RestartArg;
-
-static void provider_restart_run(TuiJob *job)
-{
-	RestartArg *a = job->arg;
-	Error err;
-	Status st;
-	char summary[300];
-
-	error_clear(&err);
-	st = plugins_restart(job->app, a->key, NULL, &err);
-	snprintf(summary, sizeof summary, "restarted the worker of %s", a->key);
-	tui_job_finish(job, st, &err, summary);
-}
-
-static bool provider_action(Tui *t, TuiView *v, int action)
-{
-	ProviderState *st = v->state;
-	Error err;
-	char arg[300];
-
-	if (action == PROV_ACT_RESTART) {
-		RestartArg *a = calloc(1, sizeof *a);
-
-		error_clear(&err);
-		if (!a) {
-			tui_flash(t, TUI_FLASH_ERROR, "out of memory");
-			return true;
-		}
-		snprintf(a->key, sizeof a->key, "%s", st->key);
-		if (tui_job_start(t, "restarting the worker", provider_restart_run, NULL, a, free,
-				  &err) != ST_OK)
-			tui_flash_error(t, &err);
-		return true;
-	}
-	if (action == PROV_ACT_LOG) {
-		error_clear(&err);
-		if (tui_log_pane(t, st->key, &err) != ST_OK)
-			tui_flash_error(t, &err);
-		return true;
-	}
-	if (action != PROV_ACT_FORM)
-		return false;
-	error_clear(&err);
-	snprintf(arg, sizeof arg, "provider:%s", st->key);
-	if (tui_push(t, &tui_view_form, arg, &err) != ST_OK)
-		tui_flash_error(t, &err);
-	return true;
-}
-
-static void provider_refresh(Tui *t, TuiView *v, bool live)
-{
-	provider_load(t, v->state);
-}
-
-static bool provider_enabled(Tui *t, TuiView *v, int action)
-{
-	ProviderState *st = v->state;
-	Provider *p = registry_find(&t->app->registry, st->key);
-
-	return (action != PROV_ACT_RESTART && action != PROV_ACT_LOG) ||
-	       (p && p->source == PROVIDER_PLUGIN);
-}
-
-static const char *provider_self_id(Tui *t, TuiView *v)
-{
-	return ((ProviderState *)v->state)->key;
-}
-
-static cJSON *provider_describe(Tui *t, TuiView *v, Error *err)
-{
-	Provider *p = registry_find(&t->app->registry, provider_self_id(t, v));
-
-	if (!p) {
-		error_set(err, ST_E_NOT_FOUND, "provider %s is no longer registered",
-			  provider_self_id(t, v));
-		return NULL;
-	}
-	return describe_provider(p, true);
-}
-
-const TuiViewOps tui_view_provider = {
-	.name = "provider",
-	.keys = provider_keys,
-	.filterable = true,
-	.min_w = 50,
-	.min_h = 12,
-	.open = provider_open,
-	.close = provider_close,
-	.draw = provider_draw,
-	.action = provider_action,
-	.reload = provider_refresh,
-	.enabled = provider_enabled,
-	.describe = provider_describe,
-	.self_id = provider_self_id,
 };

@@ -14,7 +14,7 @@
 #include "core/environment.h"
 #include "fuzz_util.h"
 #include "store/store.h"
-#include "tui/tui.h"
+#include "tui/lib.h"
 #include "util/buf.h"
 #include "util/fs.h"
 

@@ -42,7 +42,7 @@ START_TEST(edits_by_character)
 	ck_assert_int_eq(tui_edit_key(&e, TUI_CTRL('u')), TUI_EDIT_CHANGED);
 	ck_assert_str_eq(tui_edit_text(&e), "");
 	ck_assert_int_eq(tui_edit_key(&e, TUI_CTRL('u')), TUI_EDIT_CHANGED);
-	tui_edit_free(&e);
+	tui_edit_clear(&e);
 }
 END_TEST
 
@@ -59,7 +59,7 @@ START_TEST(limit_and_multiline)
 	ck_assert_int_eq(tui_edit_key(&e, TUI_KEY_ENTER), TUI_EDIT_CHANGED);
 	keys(&e, "c");
 	ck_assert_str_eq(tui_edit_text(&e), "ab\nc");
-	tui_edit_free(&e);
+	tui_edit_clear(&e);
 	ck_assert_str_eq(tui_edit_text(&e), "");
 }
 END_TEST

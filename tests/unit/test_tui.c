@@ -54,7 +54,7 @@ START_TEST(script_tokens)
 	ck_assert_int_eq(s.toks[16].kind, TOK_IDLE);
 	ck_assert_int_eq(s.toks[17].kind, TOK_DUMP);
 	ck_assert_str_eq(s.toks[17].path, "out.txt");
-	tui_script_free(&s);
+	tui_script_clear(&s);
 }
 END_TEST
 
@@ -319,7 +319,7 @@ START_TEST(table_fetches_a_window)
 	tui_table_draw(&t, &s, 0, 0, 21, 60);
 	ck_assert_uint_eq(t.sel, 99999 - 50 * 20);
 	ck_assert_str_eq(tui_table_selected(&t)->cells[0], "row 98999");
-	tui_table_free(&t);
+	tui_table_clear(&t);
 	tui_screen_close(&s);
 }
 END_TEST
@@ -358,7 +358,7 @@ START_TEST(table_columns_choose_and_keep)
 	ck_assert(tui_table_set_columns(&t, "default", why, sizeof why));
 	tui_table_columns_text(&t, text, sizeof text);
 	ck_assert_str_eq(text, "name,status");
-	tui_table_free(&t);
+	tui_table_clear(&t);
 
 	path = fs_join(dir, "tui.conf");
 	{
@@ -399,12 +399,12 @@ START_TEST(detail_rows_split_newlines)
 	ck_assert_str_eq(set.rows[0].cells[0], "Known hosts");
 	ck_assert_str_eq(set.rows[0].cells[1], "host1 ssh-ed25519 AAAA");
 	ck_assert_str_eq(set.rows[1].cells[1], "host2 ssh-rsa BBBB");
-	tui_rows_free(&set);
+	tui_rows_clear(&set);
 	ck_assert_int_eq(tui_script_parse(&sc, "<PasteBegin> a <PasteEnd>", &err), ST_OK);
 	ck_assert_uint_eq(sc.count, 3);
 	ck_assert_int_eq(sc.toks[0].key, TUI_FN(TUI_KEY_PASTE_BEGIN));
 	ck_assert_int_eq(sc.toks[2].key, TUI_FN(TUI_KEY_PASTE_END));
-	tui_script_free(&sc);
+	tui_script_clear(&sc);
 }
 END_TEST
 
@@ -439,8 +439,8 @@ START_TEST(table_mem_filter_and_sort)
 	tui_table_invalidate(&t);
 	tui_table_draw(&t, &s, 0, 0, 10, 60);
 	ck_assert_uint_eq(t.total, 2);
-	tui_table_free(&t);
-	tui_rows_free(&all);
+	tui_table_clear(&t);
+	tui_rows_clear(&all);
 	tui_screen_close(&s);
 }
 END_TEST

@@ -1,10 +1,10 @@
-/* tui: the operators' console (SPEC §6). One App-owned state (Tui), a
+/* tui: the operators' console (DESIGN §1). One App-owned state (Tui), a
  * stack of views (tig's approach: each view is a TuiViewOps table), a
  * main loop that never blocks on anything but input with a timeout, and
  * the shared chrome: header, flash line, `:` command mode, `/` filter,
  * `?` help, footer, the too-small screen. */
-#ifndef ENVCTL_TUI_TUI_H
-#define ENVCTL_TUI_TUI_H
+#ifndef ENVCTL_TUI_PRIVATE_H
+#define ENVCTL_TUI_PRIVATE_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -12,32 +12,15 @@
 
 #include <cjson/cJSON.h>
 
-#include "core/app.h"
-#include "core/runtime.h"
+#include "core/lib.h"
+#include "tui/lib.h"
 #include "tui/conf.h"
 #include "tui/input.h"
 #include "tui/keymap.h"
 #include "tui/lineedit.h"
 #include "tui/screen.h"
 #include "tui/table.h"
-
-typedef struct TuiOptions {
-	bool readonly;
-	bool no_color;
-	bool no_mouse;
-	bool ascii;
-	/* Test mode: a keystroke script (file, or inline text) runs the console
-	 * headless at width x height (default 80x24) and quits at its end. */
-	const char *script_path;
-	const char *script_text;
-	int width, height;
-	const char *config_path; /* NULL: $XDG_CONFIG_HOME/envctl/tui.conf */
-	const char *start_view;  /* open on this view (a `:` name) instead of environments */
-} TuiOptions;
-
-/* Runs the console until the operator quits. Returns ST_OK, or an error
- * when the console could not start (no terminal, bad script). */
-Status tui_run(App *app, const TuiOptions *opts, Error *err);
+#include "util/lib.h"
 
 /* ------------------------------------------------------------ views */
 
@@ -119,9 +102,10 @@ struct TuiJob {
 	TuiJobDone done;
 	void *arg;
 	void (*free_arg)(void *arg);
-	/* The worker's own App: the console's, sharing its registry and
-	 * settings, but with its own store handle (a handle belongs to the
-	 * thread that opened it), closed when the work ends. */
+	/* The worker's own App (core/query.h: query_worker_init): it reads
+	 * the console's registry and settings, and owns only its store handle
+	 * (a handle belongs to the thread that opened it) and its actor,
+	 * both let go when the work ends. */
 	App *app;
 	App worker_app;
 	/* shared, under mu */
@@ -159,7 +143,6 @@ Status tui_job_start(Tui *t, const char *title, TuiJobRun run, TuiJobDone done, 
 void tui_job_progress(TuiJob *job, size_t count, size_t total, const char *line);
 void tui_job_finish(TuiJob *job, Status st, const Error *err, const char *summary);
 bool tui_job_cancelled(TuiJob *job);
-bool tui_job_busy(const Tui *t);
 /* `x` in :jobs: fires the running job's token and asks it to stop. */
 bool tui_job_cancel(Tui *t);
 /* UI side: collects a finished job (runs its done), draws the progress box. */
@@ -224,7 +207,9 @@ struct Tui {
 	int frames;          /* frames drawn (bench, tests) */
 	int64_t first_frame_ms;
 	/* $ENVCTL_TUI_STATS: what `make bench` reads — start to first frame,
-	 * and each key's time from arrival to its frame on screen. */
+	 * and each key's time from arrival to its frame on screen, kept only
+	 * when it is set (stats_path, else NULL). */
+	char *stats_path;
 	int64_t start_us;
 	int64_t first_frame_us;
 	int64_t *key_us;
@@ -280,7 +265,7 @@ void tui_frame(Tui *t, TuiView *v, int y, int x, int h, int w, const char *title
 /* Refuses a changing action in --readonly with a flash; true when refused. */
 bool tui_readonly_refuse(Tui *t, const char *what);
 
-/* A destructive action's confirmation (SPEC §6): a dialog naming what
+/* A destructive action's confirmation (DESIGN §1): a dialog naming what
  * will be destroyed, with the focus on Cancel; only a deliberate move to
  * the action button and Enter runs on_yes. */
 typedef struct TuiConfirm {
@@ -323,6 +308,152 @@ typedef struct TuiSecretPick {
 
 /* After a change, every open view reloads its data. */
 void tui_reload_all(Tui *t);
+
+/* ------------------------------------------------------------ batches
+ * Work over a list's marked rows (batch.c): one question naming them,
+ * then one job (run, over ids) that works through them in turn. */
+typedef struct TuiBatch {
+	int op;        /* which action, for a run that does several */
+	unsigned view; /* the list whose marks go once the work starts */
+	size_t count;
+	char (*ids)[UUID_STR_LEN];
+	TuiJobRun run;  /* job->arg is this batch */
+	char title[100]; /* the job's */
+} TuiBatch;
+
+/* The question: its first line, one line per marked row (the first
+ * eight; line appends it to msg), the last sentence, the buttons. */
+typedef struct TuiBatchAsk {
+	const char *title;    /* "Probe environments" */
+	const char *yes;      /* "Probe all" */
+	const char *question; /* "Probe these 3 environments?" */
+	void (*line)(Tui *t, const char *id, Buf *msg);
+	const char *closing;
+} TuiBatchAsk;
+
+/* spec gives op, run and title; ids, count and view come from v's marks. */
+void tui_batch_confirm(Tui *t, TuiView *v, const TuiBatch *spec, const TuiBatchAsk *ask);
+void tui_batch_free(void *arg);
+
+/* ------------------------------------------------------------ list and detail
+ * What a list view and its detail view (one file each) share: the action
+ * ids of their key tables and the actions both offer on one item. */
+
+/* The environments list's and detail's actions (view_envs.c). */
+enum {
+	ENV_ACT_NEW = TUI_ACT_VIEW,
+	ENV_ACT_EDIT,
+	ENV_ACT_ARCHIVE,
+	ENV_ACT_DELETE,
+	ENV_ACT_PROBE,
+	ENV_ACT_PROBE_ALL,
+	ENV_ACT_ACQUIRE,
+	ENV_ACT_LEASES,
+	ENV_ACT_VIEW,
+	ENV_ACT_MARK,
+};
+
+/* The leases list's and detail's actions (view_leases.c). */
+enum {
+	LEASE_ACT_RELEASE = TUI_ACT_VIEW,
+	LEASE_ACT_RESUME,
+	LEASE_ACT_DESTROY,
+	LEASE_ACT_SWEEP,
+	LEASE_ACT_MARK,
+	LEASE_ACT_SHELL,
+	LEASE_ACT_LOG,
+};
+
+/* The providers list's and detail's actions (view_providers.c). */
+enum {
+	PROV_ACT_FORM = TUI_ACT_VIEW,
+	PROV_ACT_RESTART,
+	PROV_ACT_LOG,
+};
+
+/* The secrets list's and detail's actions (view_secrets.c). */
+enum {
+	SEC_ACT_NEW = TUI_ACT_VIEW,
+	SEC_ACT_ROTATE,
+	SEC_ACT_VERIFY,
+	SEC_ACT_DISABLE,
+	SEC_ACT_DELETE,
+};
+
+/* The key rows the leases list and a lease's detail both have. */
+#define TUI_LEASE_CHANGE_KEYS \
+	{ 'r', 0, LEASE_ACT_RELEASE, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "release", \
+	  "Release the lease (the provider cleans up)" }, \
+	{ 'R', 0, LEASE_ACT_RESUME, TUI_KEY_CHANGES, "resume", \
+	  "Resume the lease: the provider confirms the sandbox still exists" }, \
+	{ 'D', TUI_FN(KEY_DC), LEASE_ACT_DESTROY, TUI_KEY_FOOTER | TUI_KEY_CHANGES, "destroy", \
+	  "Destroy the sandbox at the provider (asks first)" },
+#define TUI_LEASE_SHELL_KEY \
+	{ 's', 0, LEASE_ACT_SHELL, TUI_KEY_CHANGES, "shell", \
+	  "Shell into the active lease: a PTY where the provider has one, else line mode" },
+
+/* The actions both the list and the detail offer on one item (the id);
+ * true when the action was one of them. */
+bool tui_env_action(Tui *t, int action, const char *id);
+bool tui_lease_action(Tui *t, int action, const char *id);
+bool tui_secret_action(Tui *t, int action, const char *id);
+/* The item's JSON for `y`: the object `show --json` prints (secrets masked). */
+cJSON *tui_lease_json(Tui *t, const char *id, Error *err);
+cJSON *tui_env_json(Tui *t, const char *id, Error *err);
+cJSON *tui_secret_json(Tui *t, const char *id, Error *err);
+/* A provider's capabilities ("execute workspace"), its status line
+ * (allocated) and the tone that status is drawn in. */
+void tui_provider_caps(const Provider *p, char *out, size_t n);
+char *tui_provider_status(Provider *p);
+TuiTone tui_provider_status_tone(const char *status);
+/* The secrets list's and the picker's reload: empties the rows, reads the
+ * secrets; false, with error set, when that failed. */
+bool tui_secrets_fetch(Tui *t, TuiTable *table, TuiRowSet *all, StoreSecretList *list,
+		       char *error, size_t n);
+
+/* ------------------------------------------------------------ text and log panes
+ * The log pane (view_log.c) is the text pane (view_text.c) re-read on
+ * every refresh: the same state, keys and drawing. */
+
+enum { TEXT_ACT_UP = TUI_ACT_VIEW, TEXT_ACT_DOWN, TEXT_ACT_PGUP, TEXT_ACT_PGDN, TEXT_ACT_HOME,
+       TEXT_ACT_END, TEXT_ACT_FOLLOW, TEXT_ACT_WRAP };
+
+typedef struct TextState {
+	char *title;
+	char *text;
+	int scroll;
+	int lines;   /* wrapped lines at the last draw */
+	int page;    /* lines shown at the last draw */
+	bool at_end; /* opened at the bottom (messages: the newest last) */
+	char pos[48];
+	/* the log pane */
+	char *log_key; /* the provider whose plugin log this is, or NULL */
+	char *lease_id; /* or the lease whose exec history this is */
+	bool follow;
+	bool nowrap;
+} TextState;
+
+/* The scrolling keys both panes' tables start with. */
+#define TUI_TEXT_SCROLL_KEYS \
+	{ 'k', TUI_FN(KEY_UP), TEXT_ACT_UP, 0, NULL, "Scroll up a line" }, \
+	{ 'j', TUI_FN(KEY_DOWN), TEXT_ACT_DOWN, 0, NULL, "Scroll down a line" }, \
+	{ TUI_FN(KEY_PPAGE), TUI_CTRL('b'), TEXT_ACT_PGUP, 0, NULL, "Page up" }, \
+	{ TUI_FN(KEY_NPAGE), ' ', TEXT_ACT_PGDN, 0, NULL, "Page down" }, \
+	{ 'g', TUI_FN(KEY_HOME), TEXT_ACT_HOME, 0, NULL, "Top" }, \
+	{ 'G', TUI_FN(KEY_END), TEXT_ACT_END, 0, NULL, "Bottom" },
+
+char *tui_text_prepare(const char *src, const char *filter);
+Status tui_text_open(Tui *t, TuiView *v, const void *arg, Error *err);
+void tui_text_close(Tui *t, TuiView *v);
+void tui_text_draw(Tui *t, TuiView *v, int y, int x, int h, int w);
+bool tui_text_action(Tui *t, TuiView *v, int action);
+bool tui_text_mouse(Tui *t, TuiView *v, const TuiEvent *ev);
+const char *tui_text_status(Tui *t, TuiView *v);
+/* Both panes' ops but for name, keys and reload. */
+#define TUI_TEXT_PANE_OPS                                                                      \
+	.min_w = 30, .min_h = 8, .open = tui_text_open, .close = tui_text_close,               \
+	.draw = tui_text_draw, .action = tui_text_action, .mouse = tui_text_mouse,             \
+	.status = tui_text_status
 
 /* The views (view_*.c). */
 extern const TuiViewOps tui_view_confirm;
