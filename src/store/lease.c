@@ -704,7 +704,7 @@ static bool store_lease_named_sql(const char *name, Buf *sql)
 
 	if (!strcmp(name, "reuse"))
 		return buf_puts(sql, STORE_LEASE_REUSE_SQL);
-	if (!strcmp(name, "active"))
+	if (!strcmp(name, "active_of_env"))
 		return buf_puts(sql, STORE_LEASE_ACTIVE_SQL);
 	memset(&f, 0, sizeof f);
 	if (!strncmp(name, "count", 5) || !strncmp(name, "list", 4) || !strncmp(name, "next", 4) ||

@@ -289,7 +289,7 @@ Status store_lease_count(Store *s, const StoreLeaseFilter *f, long *out, Error *
 
 /* The query plan (EXPLAIN QUERY PLAN, one detail per line) of a named
  * store query, so tests can hold the indexes to the queries without SQL
- * leaving the store. Names: "reuse", "active", "count", and "list" with
+ * leaving the store. Names: "reuse", "active_of_env", "count", and "list" with
  * any of the suffixes ":status", ":env", ":provider", ":after" (keyset),
  * ":oldest", ":by-status"/":by-provider" (ordered by that column: the
  * query of one of its values), ":desc" (e.g. "list:status:provider:after");

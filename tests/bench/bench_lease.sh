@@ -60,7 +60,7 @@ row "4 processes: speed-up over 1 process" "$(ratio "$q1" "$q4")x" "$(ratio "$p1
 # ---------------------------------------------------------------- query plans
 # Every list query and the reuse lookup, as the store runs them (the unit
 # test store_rows/test_lease_query_plans asserts the same).
-names="reuse active count count:status count:env count:provider"
+names="reuse active_of_env count count:status count:env count:provider"
 for f in "" :status :env :provider :status:provider :env:status :env:provider; do
 	for t in "" :after :oldest :oldest:after; do names="$names list$f$t"; done
 done

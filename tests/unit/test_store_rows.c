@@ -530,7 +530,7 @@ START_TEST(test_lease_query_plans)
 	/* the two arms are merged in order, the released/retained one unsorted */
 	ck_assert_msg(strstr(plan, "MERGE") != NULL, "%s", plan);
 	free(plan);
-	assert_plan("active", "leases_active_env");
+	assert_plan("active_of_env", "leases_active_env");
 	/* the leases view: every filter, both orders, keyset windows */
 	static const char *const filters[][2] = {
 		{ "", "leases_acquired" },
