@@ -902,7 +902,7 @@ static Status env_secret_field(EnvSaveCtx *c, cJSON *config, const char *path, E
 		bool mine = strcmp(sec.origin, "environment") == 0 &&
 			    sec.created_by_environment_id &&
 			    strcmp(sec.created_by_environment_id, c->env->id) == 0 &&
-			    strcmp(sec.status, "deleted") != 0;
+			    !secret_status_is(sec.status, SECRET_DELETED);
 
 		if (mine) {
 			bool same = false;

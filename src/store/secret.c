@@ -471,7 +471,7 @@ static void store_verify_record(Store *s, const StoreSecret *sec, bool ok, const
 	store_bind_text(st, 1, sec->id);
 	if (sec->current_version > 0)
 		db_bind_int64(st, 2, sec->current_version);
-	store_bind_text(st, 3, ok ? "success" : "failure");
+	store_bind_text(st, 3, access_outcome_text(ok ? ACCESS_SUCCESS : ACCESS_FAILURE));
 	store_bind_text(st, 4, error);
 	store_bind_text(st, 5, now);
 	store_bind_text(st, 6, s->operator_name);
@@ -875,7 +875,7 @@ static void store_access_record(Store *s, const StoreResolve *req, long version,
 	store_bind_text(st, 5, req->config_path);
 	store_bind_text(st, 6, req->lease_id);
 	store_bind_text(st, 7, req->run_id);
-	store_bind_text(st, 8, ok ? "success" : "failure");
+	store_bind_text(st, 8, access_outcome_text(ok ? ACCESS_SUCCESS : ACCESS_FAILURE));
 	store_bind_text(st, 9, error);
 	store_bind_text(st, 10, now);
 	store_bind_text(st, 11, s->operator_name);

@@ -31,12 +31,16 @@
 	X(SECRET_DISABLED, "disabled")        \
 	X(SECRET_DELETED,  "deleted")
 
-/* A lease's cleanup, and any other outcome recorded as pending, success
- * or failed (a secret access's, a job's). */
+/* A lease's cleanup after release or destroy. */
 #define CLEANUP_STATUS_TABLE(X)               \
 	X(CLEANUP_PENDING, "pending")         \
 	X(CLEANUP_SUCCESS, "success")         \
 	X(CLEANUP_FAILED,  "failed")
+
+/* The outcome a secret access event records. */
+#define ACCESS_OUTCOME_TABLE(X)               \
+	X(ACCESS_SUCCESS, "success")          \
+	X(ACCESS_FAILURE, "failure")
 
 #define STATES_ENUM(name, text) name,
 /* Each type's _UNKNOWN is what text outside its table (or NULL) reads as. */
@@ -60,6 +64,10 @@ typedef enum CleanupStatus {
 	CLEANUP_STATUS_UNKNOWN = -1,
 	CLEANUP_STATUS_TABLE(STATES_ENUM) CLEANUP_STATUS__COUNT
 } CleanupStatus;
+typedef enum AccessOutcome {
+	ACCESS_OUTCOME_UNKNOWN = -1,
+	ACCESS_OUTCOME_TABLE(STATES_ENUM) ACCESS_OUTCOME__COUNT
+} AccessOutcome;
 #undef STATES_ENUM
 
 /* type_text(value): the stored text; "" for _UNKNOWN.
@@ -74,6 +82,7 @@ STATES_DECLARE(LeasePolicy, lease_policy)
 STATES_DECLARE(EnvStatus, env_status)
 STATES_DECLARE(SecretStatus, secret_status)
 STATES_DECLARE(CleanupStatus, cleanup_status)
+STATES_DECLARE(AccessOutcome, access_outcome)
 #undef STATES_DECLARE
 
 #endif

@@ -86,7 +86,7 @@ static void secret_load(Tui *t, SecretState *st)
 				 e->operator_name ? " by " : "",
 				 e->operator_name ? e->operator_name : "");
 			tui_rows_line(&st->all, age, buf,
-				      cleanup_status_is(e->outcome, CLEANUP_SUCCESS) ? TONE_NORMAL : TONE_ERROR);
+				      access_outcome_is(e->outcome, ACCESS_SUCCESS) ? TONE_NORMAL : TONE_ERROR);
 		}
 		store_access_event_list_clear(&ev);
 	} else {

@@ -18,6 +18,9 @@ START_TEST(each_value_round_trips)
 		ck_assert_int_eq(secret_status_of(secret_status_text((SecretStatus)i)), i);
 	for (int i = 0; i < CLEANUP_STATUS__COUNT; i++)
 		ck_assert_int_eq(cleanup_status_of(cleanup_status_text((CleanupStatus)i)), i);
+	for (int i = 0; i < ACCESS_OUTCOME__COUNT; i++)
+		ck_assert_int_eq(access_outcome_of(access_outcome_text((AccessOutcome)i)), i);
+	ck_assert_str_eq(access_outcome_text(ACCESS_FAILURE), "failure");
 	ck_assert_str_eq(lease_status_text(LEASE_RETAINED), "retained");
 	ck_assert_str_eq(lease_policy_text(POLICY_REUSE), "reuse_by_environment");
 	ck_assert_str_eq(env_status_text(ENV_ARCHIVED), "archived");
