@@ -107,8 +107,11 @@ static int complete_run(App *app, int argc, char **argv)
 			printf("%s\n", app->registry.items[i]->key);
 		return 0;
 	}
-	/* Completion never creates a database as a side effect. */
-	if (!fs_is_file(app->db_path))
+	/* Completion never creates or migrates a database as a side effect:
+	 * a file must exist, and a PostgreSQL registry is read read-only. */
+	if (app_db_is_server(app))
+		app->readonly = true;
+	else if (!fs_is_file(app->db_path))
 		return strcmp(what, "envs") == 0 || strcmp(what, "leases") == 0 ||
 				       strcmp(what, "secrets") == 0
 			       ? 0

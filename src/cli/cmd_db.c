@@ -35,8 +35,9 @@ static const CliOptDoc db_opts[] = {
 	{ NULL, NULL, NULL, NULL, NULL, NULL, false },
 };
 
-/* An existing database is checked read-only; a missing one is created as
- * any command would, then checked (dbadmin_check). */
+/* An existing database (a file, or any database on a server) is checked
+ * read-only; a missing file is created as any command would, then
+ * checked (dbadmin_check). */
 static int cmd_db_check(App *app, bool json)
 {
 	DbCheck c;

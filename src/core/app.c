@@ -200,3 +200,8 @@ Status app_check_writable(const App *app, const char *what, Error *err)
 				 what, store_path(app->store));
 	return ST_OK;
 }
+
+bool app_db_is_server(const App *app)
+{
+	return store_path_is_server(app->db_path);
+}

@@ -45,5 +45,7 @@ Status app_set_actor(App *app, const char *frontend, Error *err);
 const char *app_actor(App *app);
 /* ST_OK unless the console runs read-only; what names the refused action. */
 Status app_check_writable(const App *app, const char *what, Error *err);
+/* The database is a server (team mode), not a file. */
+bool app_db_is_server(const App *app);
 
 #endif

@@ -12,7 +12,9 @@ Status dbadmin_check(App *app, DbCheck *out, Error *err)
 	Store *own = NULL, *s;
 
 	memset(out, 0, sizeof *out);
-	if (access(app->db_path, F_OK) == 0) {
+	/* A server's database exists whether or not envctl made it: checked
+	 * as it is, never migrated (an empty one says it has no schema). */
+	if (app_db_is_server(app) || access(app->db_path, F_OK) == 0) {
 		if (store_open_ex(app->db_path, &opts, &own, err) != ST_OK)
 			return err->status;
 		s = own;

@@ -245,7 +245,8 @@ Status store_check_version(Store *s, Error *err)
 	if (s->version == 0)
 		return error_set(err, ST_E_STORE,
 				 "database %s has no envctl schema (version 0): not an envctl "
-				 "database, or never opened by envctl",
+				 "database, or never opened by envctl; any command without "
+				 "--readonly creates the schema",
 				 s->path);
 	if (s->version != latest)
 		return error_set(err, ST_E_STORE,

@@ -252,6 +252,11 @@ const char *store_path(const Store *s)
 	return s->path;
 }
 
+bool store_path_is_server(const char *path)
+{
+	return db_is_pg_url(path);
+}
+
 char *store_path_shown(const char *path)
 {
 	return db_is_pg_url(path) ? db_url_redact(path) : strdup(path);
@@ -771,7 +776,9 @@ static Status store_open_pg(const char *url, const StoreOptions *opts, Store **o
 		 STORE_BUSY_TIMEOUT_MS,
 		 readonly || check ? "SET default_transaction_read_only = on;" : "");
 	if (store_exec(s, sql, err) != ST_OK ||
-	    (check ? store_check_version(s, err) : store_migrate(s, err)) != ST_OK ||
+	    /* Read-only never migrates (as with SQLite): an older or empty
+	     * database says so instead of failing on its first CREATE. */
+	    (check || readonly ? store_check_version(s, err) : store_migrate(s, err)) != ST_OK ||
 	    store_check_key(s, opts, err) != ST_OK ||
 	    (!readonly && !check && store_take_owner_lock(s, err) != ST_OK) ||
 	    store_pg_writable(s, err) != ST_OK) {

@@ -64,6 +64,8 @@ const char *store_path(const Store *s);
  * its password (never printed anywhere), a file path as it is. Malloc'd;
  * NULL when out of memory. */
 char *store_path_shown(const char *path);
+/* path names a database server (postgresql:// or postgres://), not a file. */
+bool store_path_is_server(const char *path);
 
 /* Who owns an intent (a lease's phase), across machines. On PostgreSQL
  * each handle holds a session-level advisory lock for as long as it is

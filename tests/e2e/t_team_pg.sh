@@ -56,6 +56,23 @@ contains "$out" "postgresql://envctl@/envctl"
 expect_rc 0 envctl db check
 contains "$out" "0 problems"
 
+# Completion reads names from the server too, and neither it, `db check`
+# nor --readonly creates a schema in an empty database.
+out=$(envctl complete envs) || fail "complete envs"
+contains "$out" "shared"
+contains "$out" "from-b"
+empty=$(pg_new_db empty) || fail "createdb"
+expect_rc 0 envctl --db "$empty" complete envs
+[ -z "$out" ] || fail "completion on an empty database printed: $out"
+expect_rc 7 envctl --db "$empty" db check
+contains "$errout" "has no envctl schema (version 0)"
+contains "$errout" "without --readonly creates the schema"
+expect_rc 7 envctl --db "$empty" --readonly env list
+contains "$errout" "has no envctl schema (version 0)"
+n=$("$PG_BIN_DIR/psql" -X -At -h "$PG_DIR" -U envctl -d empty -c \
+	"SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+[ "$n" = 0 ] || fail "an empty database got $n tables from completion, db check or --readonly"
+
 # Two releases of one lease, from two processes (one per console): one
 # winner, the other exits 5.
 for i in $(seq 1 6); do
