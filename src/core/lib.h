@@ -26,15 +26,7 @@
 #include "core/provider.h"
 #include "core/registry.h"
 #include "core/runtime.h"
-#include "core/secrets.h"
-#include "core/describe.h"
-#include "core/env_plugin.h"
-#include "core/lease.h"
-#include "core/lease_shell.h"
-#include "core/plugins.h"
-#include "core/probe.h"
 #include "core/query.h"
-#include "core/runtime.h"
-#include "store/lib.h"
+#include "core/secrets.h"
 
 #endif

@@ -46,21 +46,6 @@ void query_worker_clear(App *worker)
 	worker->actor = NULL;
 }
 
-Status query_lease(App *app, const char *id, StoreLease *out, Error *err)
-{
-	Store *s = query_store(app, err);
-
-	return s ? store_lease_get(s, id, out, err) : err->status;
-}
-
-Status query_leases_each(App *app, const StoreLeaseFilter *f, StoreLeaseFn fn, void *ctx,
-			 Error *err)
-{
-	Store *s = query_store(app, err);
-
-	return s ? store_lease_each(s, f, fn, ctx, err) : err->status;
-}
-
 Status query_lease_count(App *app, const StoreLeaseFilter *f, long *out, Error *err)
 {
 	Store *s = query_store(app, err);
@@ -89,14 +74,6 @@ Status query_env_probes(App *app, const char *environment_id, long limit, StoreP
 	Store *s = query_store(app, err);
 
 	return s ? store_probe_list(s, environment_id, limit, out, err) : err->status;
-}
-
-Status query_activity(App *app, const char *entity_id, long limit, long offset,
-		      StoreActivityList *out, Error *err)
-{
-	Store *s = query_store(app, err);
-
-	return s ? store_activity_list(s, entity_id, limit, offset, out, err) : err->status;
 }
 
 Status query_secret_access(App *app, const char *secret_id, long limit,

@@ -24,11 +24,8 @@ Status query_worker_init(App *worker, const App *parent, const char *frontend, E
 /* Closes the worker's store and frees its actor; the shared parts stay. */
 void query_worker_clear(App *worker);
 
-/* One lease by id. */
-Status query_lease(App *app, const char *id, StoreLease *out, Error *err);
-/* The leases matching f, in its order and window; fn borrows each row. */
-Status query_leases_each(App *app, const StoreLeaseFilter *f, StoreLeaseFn fn, void *ctx,
-			 Error *err);
+/* One lease by id, and the leases matching a filter: lease_get and
+ * lease_each (core/lease.h), which the CLI reads with too. */
 /* How many leases match f (its window ignored). */
 Status query_lease_count(App *app, const StoreLeaseFilter *f, long *out, Error *err);
 /* The environment's active leases (what deleting it destroys first). */
@@ -62,9 +59,7 @@ Status query_env_detail(App *app, const char *id_or_name, long limit, QueryEnvDe
 			Error *err);
 void query_env_detail_clear(QueryEnvDetail *d);
 
-/* The activity log, newest first: one entity's (entity_id) or all (NULL). */
-Status query_activity(App *app, const char *entity_id, long limit, long offset,
-		      StoreActivityList *out, Error *err);
+/* The activity log: activity_list (core/activity.h), as for the CLI. */
 /* A secret's latest resolutions (who read it, never its value). */
 Status query_secret_access(App *app, const char *secret_id, long limit,
 			   StoreAccessEventList *out, Error *err);

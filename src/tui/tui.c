@@ -597,7 +597,7 @@ static void tui_jump(Tui *t, const TuiViewOps *list, const char *what)
 		StoreLease l = { 0 };
 
 		detail = &tui_view_lease;
-		if (query_lease(t->app, what, &l, &err) == ST_OK)
+		if (lease_get(t->app, what, &l, &err) == ST_OK)
 			snprintf(id, sizeof id, "%s", l.id);
 		store_lease_clear(&l);
 	} else if (list == &tui_view_secrets) {

@@ -39,7 +39,7 @@ static void activity_load(Tui *t, ActivityState *st)
 	tui_rows_empty(&st->all);
 	tui_table_invalidate(&st->table);
 	error_clear(&err);
-	if (query_activity(t->app, NULL, ACTIVITY_WINDOW, 0, &list, &err) != ST_OK) {
+	if (activity_list(t->app, NULL, ACTIVITY_WINDOW, 0, &list, &err) != ST_OK) {
 		snprintf(st->error, sizeof st->error, "%s", error_text(&err));
 		return;
 	}

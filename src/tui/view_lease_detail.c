@@ -42,7 +42,7 @@ static void lease_load(Tui *t, LeaseState *st)
 	tui_rows_empty(&st->all);
 	tui_table_invalidate(&st->table);
 	error_clear(&err);
-	if (query_lease(t->app, st->id, &l, &err) != ST_OK) {
+	if (lease_get(t->app, st->id, &l, &err) != ST_OK) {
 		tui_rows_line(&st->all, "", error_text(&err), TONE_ERROR);
 		return;
 	}

@@ -225,7 +225,7 @@ bool tui_lease_action(Tui *t, int action, const char *id)
 		tui_flash(t, TUI_FLASH_INFO, "no lease selected");
 		return true;
 	}
-	if (query_lease(t->app, id, &l, &err) != ST_OK) {
+	if (lease_get(t->app, id, &l, &err) != ST_OK) {
 		tui_flash_error(t, &err);
 		return true;
 	}
@@ -320,7 +320,7 @@ static void lease_batch_line(Tui *t, const char *id, Buf *msg)
 	Error err;
 
 	error_clear(&err);
-	if (query_lease(t->app, id, &l, &err) == ST_OK)
+	if (lease_get(t->app, id, &l, &err) == ST_OK)
 		buf_printf(msg, "  %s (%s, %s)\n", l.provider_lease_id ? l.provider_lease_id : l.id,
 			   l.status, l.provider);
 	else
@@ -590,7 +590,7 @@ static Status leases_stream(LeasesFetch *c, const StoreLeaseFilter *f, bool reve
 {
 	size_t from = c->out->count;
 
-	if (query_leases_each(c->st->t->app, f, leases_row, c, err) != ST_OK)
+	if (lease_each(c->st->t->app, f, leases_row, c, err) != ST_OK)
 		return err->status;
 	if (reversed) {
 		LeasesAnchor tmp = c->head;
@@ -623,7 +623,7 @@ static Status leases_seek_back(LeasesFetch *c, const StoreLeaseFilter *base, siz
 	f.limit = 1;
 	probe.out = &scratch;
 	probe.seen = 0;
-	st = query_leases_each(c->st->t->app, &f, leases_row, &probe, err);
+	st = lease_each(c->st->t->app, &f, leases_row, &probe, err);
 	*found = st == ST_OK && probe.seen == 1;
 	if (*found)
 		*key = probe.head;
@@ -843,7 +843,7 @@ cJSON *tui_lease_json(Tui *t, const char *id, Error *err)
 	StoreLease l = { 0 };
 	cJSON *o;
 
-	if (query_lease(t->app, id, &l, err) != ST_OK)
+	if (lease_get(t->app, id, &l, err) != ST_OK)
 		return NULL;
 	o = lease_to_json(&l);
 	store_lease_clear(&l);
