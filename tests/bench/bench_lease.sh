@@ -23,17 +23,8 @@ db="$PWD/writes.db"
 # reuseLease false: the fake names a reuse sandbox after its environment,
 # and four processes may not hold one sandbox at once.
 mkdb "$db" false
-bl "$db" cycle 50 >/dev/null
-bf "$db" pairs 50 2 >/dev/null
 PAIRS=200
-: >f2 && : >f4 && : >ev
-for _ in $(seq "$ROUNDS"); do
-	bf "$db" pairs $PAIRS 2 >>f2
-	BENCH_MS=1 bl "$db" cycle $PAIRS >>ev
-	bf "$db" pairs $PAIRS 4 >>f4
-done
-f2=$(median <f2) f4=$(median <f4) ev=$(median <ev)
-rate() { awk -v n=$PAIRS -v t="$1" 'BEGIN { printf "%.0f/s", n * 1000 / t }'; }
+pairs_bench "$db"
 echo "acquire+release, fake provider, core API, $PAIRS pairs x $ROUNDS (median ms: floor2 $f2, floor4 $f4, envctl $ev):"
 row "acquire+release pairs/s vs 2-transaction floor" "$(rate "$f2")" "$(rate "$ev")" "$(ratio "$ev" "$f2")" "<= 1.30"
 row "acquire+release pairs/s vs 4-transaction floor (intent+outcome)" "$(rate "$f4")" "$(rate "$ev")" "$(ratio "$ev" "$f4")" "<= 1.30"

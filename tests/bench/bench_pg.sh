@@ -9,22 +9,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../helpers/pg.sh"
 pg_start
 trap pg_stop EXIT
-bl() { "$BUILD_DIR/tests/helpers/bench_lease" "$@"; }
 bf() { "$BUILD_DIR/tests/helpers/bench_floor_pg" "$@"; }
 ROUNDS=${BENCH_ROUNDS:-5}
 db=$PG_URL
 ENVCTL_DB="$db" "$ENVCTL_BIN" env create bench --provider fake --set reuseLease=false >/dev/null
-bl "$db" cycle 50 >/dev/null
-bf "$db" pairs 50 2 >/dev/null
 PAIRS=200
-: >f2 && : >f4 && : >ev
-for _ in $(seq "$ROUNDS"); do
-	bf "$db" pairs $PAIRS 2 >>f2
-	BENCH_MS=1 bl "$db" cycle $PAIRS >>ev
-	bf "$db" pairs $PAIRS 4 >>f4
-done
-f2=$(median <f2) f4=$(median <f4) ev=$(median <ev)
-rate() { awk -v n=$PAIRS -v t="$1" 'BEGIN { printf "%.0f/s", n * 1000 / t }'; }
+pairs_bench "$db"
 echo "PostgreSQL acquire+release, fake provider, core API, $PAIRS pairs x $ROUNDS (median ms: floor2 $f2, floor4 $f4, envctl $ev):"
 # The floor is the 4-transaction one: bare libpq issuing the same
 # statements envctl does (intent and outcome of each action, as on

@@ -29,3 +29,20 @@ COMMIT;
 PRAGMA journal_mode = WAL;
 SQL
 }
+# pairs_bench DB: warms up, then ROUNDS rounds of PAIRS acquire+release
+# pairs through the core API (bench_lease) interleaved with the floor
+# program bf (defined by the caller: bare SQLite or bare libpq) at 2 and
+# 4 transactions per pair; sets f2, f4, ev (median ms of each).
+pairs_bench() {
+	"$BUILD_DIR/tests/helpers/bench_lease" "$1" cycle 50 >/dev/null
+	bf "$1" pairs 50 2 >/dev/null
+	: >f2 && : >f4 && : >ev
+	for _ in $(seq "$ROUNDS"); do
+		bf "$1" pairs "$PAIRS" 2 >>f2
+		BENCH_MS=1 "$BUILD_DIR/tests/helpers/bench_lease" "$1" cycle "$PAIRS" >>ev
+		bf "$1" pairs "$PAIRS" 4 >>f4
+	done
+	f2=$(median <f2) f4=$(median <f4) ev=$(median <ev)
+}
+# rate MS: PAIRS pairs in MS milliseconds, as pairs per second.
+rate() { awk -v n="$PAIRS" -v t="$1" 'BEGIN { printf "%.0f/s", n * 1000 / t }'; }

@@ -19,6 +19,21 @@ flb() { HOME="$TMPDIR/b" XDG_CONFIG_HOME="$TMPDIR/b/config" XDG_DATA_HOME="$TMPD
 mkdir -p "$TMPDIR/b"
 pg_operators "$TMPDIR/b" || fail "cannot admit console B's operator key"
 psql_() { "$PG_BIN_DIR/psql" -X -q -At -h "$PG_DIR" -U envctl -d envctl -c "$1"; }
+# hold_lock KEY: a separate psql session takes the advisory lock KEY and
+# keeps it (a live console elsewhere) until fd 3 is closed; returns once
+# the server shows it granted.
+mkfifo hold
+hold_lock() {
+	local deadline
+	"$PG_BIN_DIR/psql" -X -q -h "$PG_DIR" -U envctl -d envctl <hold >/dev/null & holder=$!
+	exec 3>hold
+	echo "SELECT pg_advisory_lock($1);" >&3
+	deadline=$(( $(date +%s) + 10 ))
+	until [ "$(psql_ "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND
+		((classid::bigint << 32) | objid::bigint) = $1")" = 1 ]; do
+		[ "$(date +%s)" -lt "$deadline" ] || fail "the holder did not take lock $1"
+	done
+}
 
 printf '{"token":"t"}' > cfg.json
 expect_rc 0 fl env create c --provider flaky --config-file cfg.json
@@ -58,15 +73,7 @@ sweep_until 1
 # ...and one naming a dead pid but a lock a live session holds is not.
 expect_rc 0 fl lease acquire c --json
 id=$(json_get "$out" j.id)
-mkfifo hold
-"$PG_BIN_DIR/psql" -X -q -h "$PG_DIR" -U envctl -d envctl <hold >/dev/null & holder=$!
-exec 3>hold
-echo "SELECT pg_advisory_lock(4343434343);" >&3
-deadline=$(( $(date +%s) + 10 ))
-until [ "$(psql_ "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND
-	((classid::bigint << 32) | objid::bigint) = 4343434343")" = 1 ]; do
-	[ "$(date +%s)" -lt "$deadline" ] || fail "the holder did not take its lock"
-done
+hold_lock 4343434343
 dead=999999; while kill -0 $dead 2>/dev/null; do dead=$((dead - 1)); done
 psql_ "UPDATE leases SET phase = 'releasing pid=$dead owner=pg:4343434343' WHERE id = '$id'"
 expect_rc 0 flb lease sweep --json
@@ -83,14 +90,7 @@ sweep_until 1
 expect_rc 0 fl lease acquire c --json
 id=$(json_get "$out" j.id)
 psql_ "UPDATE leases SET phase = 'releasing pid=$$ owner=pg:4444444444' WHERE id = '$id'"
-"$PG_BIN_DIR/psql" -X -q -h "$PG_DIR" -U envctl -d envctl <hold >/dev/null & holder=$!
-exec 3>hold
-echo "SELECT pg_advisory_lock(1701737060);" >&3
-deadline=$(( $(date +%s) + 10 ))
-until [ "$(psql_ "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND
-	((classid::bigint << 32) | objid::bigint) = 1701737060")" = 1 ]; do
-	[ "$(date +%s)" -lt "$deadline" ] || fail "the holder did not take the sweep lock"
-done
+hold_lock 1701737060
 expect_rc 0 flb lease sweep --json
 [ "$(json_get "$out" j.reconciled)" = 0 ] || fail "a second sweeper ran"
 exec 3>&-

@@ -19,13 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "util/lib.h"
 
 static void die(sqlite3 *db, const char *what)
 {
@@ -48,25 +42,6 @@ static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
 	return st;
 }
 
-/* Ids like envctl's: random UUIDv4 text (random ids land all over the
- * primary key's B-tree, which is part of what a row costs). */
-static void uuid4(char out[37])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char b[16];
-
-	sqlite3_randomness(sizeof b, b);
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	for (int i = 0, o = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 15];
-	}
-	out[36] = '\0';
-}
-
 static void run(sqlite3 *db, sqlite3_stmt *st, const char *a, const char *b)
 {
 	sqlite3_reset(st);
@@ -87,18 +62,6 @@ static void run3(sqlite3 *db, sqlite3_stmt *st, const char *a, const char *b, co
 	sqlite3_bind_text(st, 3, c, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		die(db, "step");
-}
-
-static void now_iso(char out[32])
-{
-	struct timespec ts;
-	struct tm tm;
-	size_t n;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
 /* The active environments' (id, name), in name order. */
@@ -179,7 +142,7 @@ int main(int argc, char **argv)
 			  "'{\"ok\":true,\"durationMs\":0}')");
 	if (!strcmp(argv[2], "probes"))
 		envs_load(db, &envs, &n_envs);
-	t0 = now_ms();
+	t0 = time_now_ms();
 	if (!strcmp(argv[2], "probes")) {
 		exec(db, "BEGIN IMMEDIATE");
 		for (long i = 0; i < n; i++) {
@@ -187,15 +150,15 @@ int main(int argc, char **argv)
 
 			char **e = envs[i % n_envs];
 
-			uuid4(id);
-			now_iso(at);
+			id_new(id);
+			time_now_iso(at);
 			run3(db, probe, id, e[0], at);
 			run3(db, probed, e[1], e[0], at);
 		}
 		exec(db, "COMMIT");
 	} else {
 		for (long i = 0; i < n; i++) {
-			uuid4(id);
+			id_new(id);
 			exec(db, "BEGIN IMMEDIATE");
 			run(db, ins, id, env_id);
 			if (tx == 4) {
@@ -216,7 +179,7 @@ int main(int argc, char **argv)
 			exec(db, "COMMIT");
 		}
 	}
-	printf("%lld\n", now_ms() - t0);
+	printf("%lld\n", time_now_ms() - t0);
 	sqlite3_finalize(ins);
 	sqlite3_finalize(upd);
 	sqlite3_finalize(act);

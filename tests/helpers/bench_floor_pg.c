@@ -13,13 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "util/lib.h"
 
 static void die(PGconn *c, const char *what)
 {
@@ -45,46 +39,17 @@ static void prep(PGconn *c, const char *name, const char *sql, int n)
 	PQclear(r);
 }
 
-static void now_iso(char out[32])
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-}
-
 static void run(PGconn *c, const char *name, const char *a, const char *b)
 {
 	char now[32];
 	const char *v[3] = { a, b, now };
 	PGresult *r;
 
-	now_iso(now);
+	time_now_iso(now);
 	r = PQexecPrepared(c, name, 3, v, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		die(c, name);
 	PQclear(r);
-}
-
-static void uuid4(char out[37])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char b[16];
-
-	for (int i = 0; i < 16; i++)
-		b[i] = (unsigned char)(rand() & 0xff);
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	for (int i = 0, o = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[b[i] >> 4];
-		out[o++] = hex[b[i] & 15];
-	}
-	out[36] = '\0';
 }
 
 int main(int argc, char **argv)
@@ -101,7 +66,6 @@ int main(int argc, char **argv)
 	}
 	n = atol(argv[3]);
 	tx = argc > 4 ? atol(argv[4]) : 2;
-	srand((unsigned)now_ms());
 	c = PQconnectdb(argv[1]);
 	if (PQstatus(c) != CONNECTION_OK)
 		die(c, "connect");
@@ -123,9 +87,9 @@ int main(int argc, char **argv)
 	     "INSERT INTO activity (created_at, actor, action, entity_type, entity_id, details) "
 	     "VALUES ($3, 'bench', $2, 'lease', $1, '{\"status\":\"active\",\"provider\":\"fake\"}')",
 	     3);
-	t0 = now_ms();
+	t0 = time_now_ms();
 	for (long i = 0; i < n; i++) {
-		uuid4(id);
+		id_new(id);
 		exec(c, "BEGIN");
 		run(c, "ins", id, env_id);
 		if (tx == 4) {
@@ -145,7 +109,7 @@ int main(int argc, char **argv)
 		run(c, "act", id, "environment.lease_released");
 		exec(c, "COMMIT");
 	}
-	printf("%lld\n", now_ms() - t0);
+	printf("%lld\n", time_now_ms() - t0);
 	PQfinish(c);
 	return 0;
 }

@@ -132,6 +132,21 @@ void tu_sql(const char *db_path, const char *sql)
 	sqlite3_close(db);
 }
 
+void tu_downgrade_to_master_key(const char *db_path, const char *key_path, const char *key_hex)
+{
+	FILE *f;
+
+	tu_sql(db_path, "DROP TABLE operators; ALTER TABLE secret_access_events DROP COLUMN "
+			"operator_name; DELETE FROM schema_migrations WHERE version = 3; "
+			"PRAGMA user_version = 2");
+	f = fopen(key_path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(key_hex, f);
+	fputc('\n', f);
+	fclose(f);
+	ck_assert_int_eq(chmod(key_path, 0600), 0);
+}
+
 char *tu_sql_text(const char *db_path, const char *sql)
 {
 	sqlite3 *db = NULL;

@@ -25,6 +25,10 @@ Store *tu_store_open(const char *dir);
 void tu_sql(const char *db_path, const char *sql);
 /* The first column of the first row as text (or "" when none); caller frees. */
 char *tu_sql_text(const char *db_path, const char *sql);
+/* Turns an SQLite database back into schema version 2 (before operator
+ * keys, migration 0003) kept by a master key: writes key_hex to key_path
+ * (0600), as envctl before #17 did. Fails the test on error. */
+void tu_downgrade_to_master_key(const char *db_path, const char *key_path, const char *key_hex);
 /* EXPLAIN QUERY PLAN details joined with ';'; caller frees. */
 char *tu_sql_plan(const char *db_path, const char *sql);
 /* Does the file contain the bytes of needle? For a PostgreSQL URL: does

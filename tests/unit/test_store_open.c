@@ -233,7 +233,6 @@ static void make_legacy(const char *dir, const char *path)
 	char *key = tu_path(dir, "config/envctl/master.key");
 	char *opkey = tu_path(dir, "config/envctl/operator.key");
 	Store *s;
-	FILE *f;
 
 	setenv("ENVCTL_MASTER_KEY", KEY_A, 1);
 	s = tu_store_open(dir);
@@ -245,13 +244,7 @@ static void make_legacy(const char *dir, const char *path)
 	store_close(s);
 	unsetenv("ENVCTL_MASTER_KEY");
 	unlink(opkey);
-	tu_sql(path, "DROP TABLE operators; ALTER TABLE secret_access_events DROP COLUMN operator_name; "
-		     "DELETE FROM schema_migrations WHERE version = 3; PRAGMA user_version = 2");
-	f = fopen(key, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(KEY_A "\n", f);
-	fclose(f);
-	chmod(key, 0600);
+	tu_downgrade_to_master_key(path, key, KEY_A);
 	free(key);
 	free(opkey);
 }

@@ -423,7 +423,6 @@ START_TEST(test_master_key_database_migrates)
 	char *mat_before, *mat_after, *check_before, *check_after, *ops, *act, *ver;
 	StoreOptions ro = { .readonly = true };
 	Store *s;
-	FILE *f;
 	Error err;
 
 	setenv("ENVCTL_MASTER_KEY", KEY_A, 1);
@@ -434,13 +433,7 @@ START_TEST(test_master_key_database_migrates)
 	store_close(s);
 	unsetenv("ENVCTL_MASTER_KEY");
 	unlink(opkey);
-	tu_sql(db, "DROP TABLE operators; ALTER TABLE secret_access_events DROP COLUMN operator_name; "
-		   "DELETE FROM schema_migrations WHERE version = 3; PRAGMA user_version = 2");
-	f = fopen(mkey, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(KEY_A "\n", f);
-	fclose(f);
-	chmod(mkey, 0600);
+	tu_downgrade_to_master_key(db, mkey, KEY_A);
 	mat_before = tu_sql_text(db, "SELECT hex(material) FROM secret_versions");
 	check_before = tu_sql_text(db, "SELECT value FROM meta WHERE key = 'key_check'");
 	/* a read-only open cannot migrate: it says so */
