@@ -288,6 +288,14 @@ void cli_write_raw(int fd, const char *text, size_t n)
 	(void)cli_write_fd(fd, text, n);
 }
 
+void cli_write_buf(Buf *b, size_t at_least)
+{
+	if (b->len == 0 || b->len < at_least)
+		return;
+	cli_write_raw(STDOUT_FILENO, b->data, b->len);
+	buf_reset(b);
+}
+
 int cli_print_json(cJSON *json)
 {
 	char *text = json ? cJSON_Print(json) : NULL;

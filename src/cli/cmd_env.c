@@ -185,15 +185,6 @@ typedef struct EnvListOut {
 
 /* Printed an element at a time: 10,000 environments never become one tree
  * and one 4 MB string. */
-#define ENV_LIST_FLUSH (64 * 1024)
-
-static void env_list_flush(EnvListOut *out)
-{
-	if (out->text.len)
-		cli_write_raw(STDOUT_FILENO, out->text.data, out->text.len);
-	buf_reset(&out->text);
-}
-
 static bool env_list_print(const cJSON *env, void *ctx)
 {
 	EnvListOut *out = ctx;
@@ -203,11 +194,10 @@ static bool env_list_print(const cJSON *env, void *ctx)
 		out->oom = true;
 		return false;
 	}
-	/* JSON goes out raw (its printer escapes every control byte) and in
-	 * blocks: through the terminal-safe stdout it cost a tenth of the
-	 * run at 10k environments. */
-	if (out->text.len >= ENV_LIST_FLUSH)
-		env_list_flush(out);
+	/* JSON goes out raw, as all JSON does (its printer escapes every
+	 * control byte): through the terminal-safe stdout it cost a tenth of
+	 * the run at 10k environments. */
+	cli_write_buf(&out->text, CLI_JSON_BLOCK);
 	return true;
 }
 
@@ -223,7 +213,7 @@ static int env_cmd_list(App *app, const char *status, const char *provider, bool
 		EnvListOut out = { 0, false, BUF_INIT };
 		Status st = describe_env_list(app, &f, env_list_print, &out, &err);
 
-		env_list_flush(&out);
+		cli_write_buf(&out.text, 0);
 		buf_clear(&out.text);
 
 		/* A list that failed before its first element prints nothing. */

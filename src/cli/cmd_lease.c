@@ -274,19 +274,9 @@ typedef struct LeaseListCtx {
 	bool first;
 	long rows;
 	StoreEnvList envs; /* sorted by id, for names in the human table */
-	/* JSON goes out in blocks: two write(2)s per lease were an eighth of
-	 * `lease list --json` over 100k leases. */
-	Buf out;
+	Buf out; /* JSON waiting for its block (CLI_JSON_BLOCK) */
 } LeaseListCtx;
 
-#define LEASE_LIST_FLUSH (64 * 1024)
-
-static void lease_list_flush(LeaseListCtx *c)
-{
-	if (c->out.len)
-		cli_write_raw(STDOUT_FILENO, c->out.data, c->out.len);
-	buf_reset(&c->out);
-}
 
 static int lease_env_cmp(const void *a, const void *b)
 {
@@ -311,8 +301,7 @@ static bool lease_list_row(const StoreLease *l, void *ud)
 	if (c->json) {
 		if (!buf_puts(&c->out, c->first ? "\n" : ",\n") || !lease_json_write(&c->out, l))
 			return false;
-		if (c->out.len >= LEASE_LIST_FLUSH)
-			lease_list_flush(c);
+		cli_write_buf(&c->out, CLI_JSON_BLOCK);
 	} else {
 		const char *plid = l->provider_lease_id ? l->provider_lease_id : "-";
 		size_t n = strlen(plid);
@@ -390,7 +379,7 @@ static int lease_cmd_list(App *app, int argc, char **argv)
 	}
 	rc = lease_each(app, &f, lease_list_row, &c, &err) == ST_OK ? 0 : -1;
 	if (json) {
-		lease_list_flush(&c);
+		cli_write_buf(&c.out, 0);
 		cli_write_raw(STDOUT_FILENO, c.first ? "]\n" : "\n]\n", c.first ? 2 : 3);
 	} else if (c.rows == 0) {
 		printf("(no leases match; acquire one with `envctl lease acquire ENV`)\n");

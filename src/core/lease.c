@@ -1778,6 +1778,16 @@ done:
 
 /* ------------------------------------------------------------ JSON */
 
+/* A lease's JSON fields in their order: lease_to_json and
+ * lease_json_write print the same object from this one list. */
+#define LEASE_JSON_FIELDS(X)                                                        \
+	X("id", id) X("environmentId", environment_id) X("heartbeatRunId", heartbeat_run_id) \
+	X("issueId", issue_id) X("status", status) X("leasePolicy", lease_policy)            \
+	X("provider", provider) X("providerLeaseId", provider_lease_id)                      \
+	X("acquiredAt", acquired_at) X("lastUsedAt", last_used_at) X("expiresAt", expires_at) \
+	X("releasedAt", released_at) X("failureReason", failure_reason)                      \
+	X("cleanupStatus", cleanup_status) X("phase", phase)
+
 static void lease_json_str(cJSON *o, const char *key, const char *v)
 {
 	if (v)
@@ -1793,21 +1803,9 @@ cJSON *lease_to_json(const StoreLease *l)
 
 	if (!o)
 		return NULL;
-	lease_json_str(o, "id", l->id);
-	lease_json_str(o, "environmentId", l->environment_id);
-	lease_json_str(o, "heartbeatRunId", l->heartbeat_run_id);
-	lease_json_str(o, "issueId", l->issue_id);
-	lease_json_str(o, "status", l->status);
-	lease_json_str(o, "leasePolicy", l->lease_policy);
-	lease_json_str(o, "provider", l->provider);
-	lease_json_str(o, "providerLeaseId", l->provider_lease_id);
-	lease_json_str(o, "acquiredAt", l->acquired_at);
-	lease_json_str(o, "lastUsedAt", l->last_used_at);
-	lease_json_str(o, "expiresAt", l->expires_at);
-	lease_json_str(o, "releasedAt", l->released_at);
-	lease_json_str(o, "failureReason", l->failure_reason);
-	lease_json_str(o, "cleanupStatus", l->cleanup_status);
-	lease_json_str(o, "phase", l->phase);
+#define LEASE_JSON_ADD(key, field) lease_json_str(o, key, l->field);
+	LEASE_JSON_FIELDS(LEASE_JSON_ADD)
+#undef LEASE_JSON_ADD
 	meta = l->metadata_json ? cJSON_Parse(l->metadata_json) : NULL;
 	cJSON_AddItemToObject(o, "metadata", meta ? meta : cJSON_CreateObject());
 	return o;
@@ -1815,31 +1813,15 @@ cJSON *lease_to_json(const StoreLease *l)
 
 bool lease_json_write(Buf *b, const StoreLease *l)
 {
-	const struct {
-		const char *key; /* with its quotes, colon and the comma before it */
-		const char *value;
-	} f[] = {
-		{ "{\"id\":", l->id },
-		{ ",\"environmentId\":", l->environment_id },
-		{ ",\"heartbeatRunId\":", l->heartbeat_run_id },
-		{ ",\"issueId\":", l->issue_id },
-		{ ",\"status\":", l->status },
-		{ ",\"leasePolicy\":", l->lease_policy },
-		{ ",\"provider\":", l->provider },
-		{ ",\"providerLeaseId\":", l->provider_lease_id },
-		{ ",\"acquiredAt\":", l->acquired_at },
-		{ ",\"lastUsedAt\":", l->last_used_at },
-		{ ",\"expiresAt\":", l->expires_at },
-		{ ",\"releasedAt\":", l->released_at },
-		{ ",\"failureReason\":", l->failure_reason },
-		{ ",\"cleanupStatus\":", l->cleanup_status },
-		{ ",\"phase\":", l->phase },
-	};
 	cJSON *meta;
-	bool ok = true;
+	bool ok = buf_putc(b, '{');
+	const char *sep = "\"";
 
-	for (size_t i = 0; ok && i < sizeof f / sizeof *f; i++)
-		ok = buf_puts(b, f[i].key) && json_print_string(b, f[i].value);
+#define LEASE_JSON_PUT(key, field)                                                        \
+	ok = ok && buf_puts(b, sep) && buf_puts(b, key "\":") && json_print_string(b, l->field); \
+	sep = ",\"";
+	LEASE_JSON_FIELDS(LEASE_JSON_PUT)
+#undef LEASE_JSON_PUT
 	if (!ok || !buf_puts(b, ",\"metadata\":"))
 		return false;
 	/* Parsed and printed again, as lease_to_json does: the column's own
