@@ -1738,33 +1738,27 @@ done:
 
 /* ------------------------------------------------------------ resolution */
 
-Status env_resolve_runtime_config(App *app, const StoreEnv *env, const EnvResolveCtx *ctx,
-				  cJSON **out, Error *err)
+Status env_resolve_config_in_place(App *app, const StoreEnv *env, cJSON *config,
+				   const EnvResolveCtx *ctx, char ***paths, Error *err)
 {
-	char **paths = NULL;
 	Provider *p;
-	cJSON *config;
 	Store *s;
 	Status st = ST_OK;
 
-	*out = NULL;
+	*paths = NULL;
 	if (app_store(app, &s, err) != ST_OK ||
 	    env_provider_require(app, env, "resolve its config", &p, err) != ST_OK)
 		return err->status;
-	config = cJSON_Duplicate(env->config, 1);
-	if (!config)
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	if (env_secret_paths_of(p, config, &paths, err) != ST_OK) {
-		cJSON_Delete(config);
+	if (env_secret_paths_of(p, config, paths, err) != ST_OK)
 		return err->status;
-	}
-	for (size_t i = 0; st == ST_OK && paths[i]; i++) {
-		const cJSON *v = jsonptr_get(config, paths[i]);
+	for (size_t i = 0; st == ST_OK && (*paths)[i]; i++) {
+		const char *path = (*paths)[i];
+		const cJSON *v = jsonptr_get(config, path);
 		StoreResolve req = {
 			.secret_id = cJSON_IsString(v) ? v->valuestring : NULL,
 			.consumer = ctx && ctx->consumer ? ctx->consumer : "unknown",
 			.environment_id = env->id,
-			.config_path = paths[i],
+			.config_path = path,
 			.lease_id = ctx ? ctx->lease_id : NULL,
 			.run_id = ctx ? ctx->run_id : NULL,
 		};
@@ -1783,13 +1777,29 @@ Status env_resolve_runtime_config(App *app, const StoreEnv *env, const EnvResolv
 			st = error_set(err, ST_E_NOMEM, "out of memory");
 			break;
 		}
-		st = jsonptr_set(config, paths[i], item, err);
+		st = jsonptr_set(config, path, item, err);
+	}
+	if (st != ST_OK) {
+		schema_paths_free(*paths);
+		*paths = NULL;
+	}
+	return st;
+}
+
+Status env_resolve_runtime_config(App *app, const StoreEnv *env, const EnvResolveCtx *ctx,
+				  cJSON **out, Error *err)
+{
+	cJSON *config = cJSON_Duplicate(env->config, 1);
+	char **paths = NULL;
+
+	*out = NULL;
+	if (!config)
+		return error_set(err, ST_E_NOMEM, "out of memory");
+	if (env_resolve_config_in_place(app, env, config, ctx, &paths, err) != ST_OK) {
+		env_config_wipe(config);
+		return err->status;
 	}
 	schema_paths_free(paths);
-	if (st != ST_OK) {
-		json_wipe(config);
-		return st;
-	}
 	*out = config;
 	return ST_OK;
 }

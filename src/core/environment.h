@@ -116,6 +116,12 @@ typedef struct EnvResolveCtx {
  * done. Call it outside a store transaction so failed attempts are kept. */
 Status env_resolve_runtime_config(App *app, const StoreEnv *env, const EnvResolveCtx *ctx,
 				  cJSON **out, Error *err);
+/* The same in place: config (env's own tree or a copy) has its secret ids
+ * replaced, and *paths gets the secret fields' pointers (free with
+ * schema_paths_free). config stays the caller's either way: wipe it after
+ * a failure too (some fields may hold plaintext already). */
+Status env_resolve_config_in_place(App *app, const StoreEnv *env, cJSON *config,
+				   const EnvResolveCtx *ctx, char ***paths, Error *err);
 /* Zeroes every string of a resolved config, then frees it. */
 void env_config_wipe(cJSON *config);
 

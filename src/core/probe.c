@@ -43,15 +43,24 @@ static const char *probe_cause(const cJSON *details)
 	return json_get_string(e, "message");
 }
 
-char *probe_headline(const char *summary, const cJSON *details)
+/* The cause the headline adds to summary: NULL when there is none or the
+ * summary already says it. */
+static const char *probe_cause_unsaid(const char *summary, const cJSON *details)
 {
 	const char *cause = probe_cause(details);
+
+	return cause && cause[0] && !strstr(summary, cause) ? cause : NULL;
+}
+
+char *probe_headline(const char *summary, const cJSON *details)
+{
+	const char *cause;
 	Buf b = BUF_INIT;
 	size_t n = 0;
 
 	if (!summary)
 		summary = "";
-	if (!cause || !cause[0] || strstr(summary, cause))
+	if (!(cause = probe_cause_unsaid(summary, details)))
 		return strdup(summary);
 	if (!buf_printf(&b, "%s (cause: ", summary))
 		goto oom;
@@ -118,14 +127,22 @@ static Status probe_store(Store *s, StoreProbe *row, const char *actor, const St
 	Status st = store_probe_insert(s, row, err);
 
 	if (st == ST_OK && env) {
-		cJSON *details = cJSON_CreateObject();
+		/* Two fields, one per probe of a probe --all: printed, no tree. */
+		char details[64];
+		StoreActivityNew a = {
+			.actor = actor ? actor : "envctl",
+			.action = "environment.probed",
+			.entity_type = "environment",
+			.entity_id = env->id,
+			.entity_name = env->name,
+			.details_json = details,
+			.created_at = row->created_at, /* the probe's own time */
+		};
+		Error ignored;
 
-		if (details) {
-			cJSON_AddBoolToObject(details, "ok", row->ok);
-			cJSON_AddNumberToObject(details, "durationMs", (double)row->duration_ms);
-		}
-		activity_note(s, actor ? actor : "envctl", "environment.probed", "environment",
-			      env->id, env->name, details);
+		snprintf(details, sizeof details, "{\"ok\":%s,\"durationMs\":%lld}",
+			 row->ok ? "true" : "false", row->duration_ms);
+		store_activity_add(s, &a, &ignored);
 	}
 	return st;
 }
@@ -146,7 +163,7 @@ Status probe_environment(App *app, const char *env_ref, const char *actor, Store
 		return err->status;
 	if ((st = env_provider_require(app, &env, "probe it", &p, err)) != ST_OK)
 		goto done;
-	if ((st = env_runtime_resolve(app, &env, "probe it", NULL, NULL, &rt, err)) != ST_OK)
+	if ((st = env_runtime_resolve_take(app, &env, "probe it", NULL, NULL, &rt, err)) != ST_OK)
 		goto done;
 	probe_run_provider(p, rt.config, env.id, rt.secrets, out);
 	env_runtime_clear(&rt);
@@ -198,10 +215,12 @@ Status probe_draft(App *app, const char *provider_key, const cJSON *config, cons
 /* ------------------------------------------------------------ probe all */
 
 typedef struct ProbeJob {
-	StoreEnv env;
+	StoreEnv *env; /* the list's, read bare: config parsed when resolved */
+	const char *config_json;
 	Provider *provider;
 	EnvRuntime rt;
-	StoreProbe row;
+	StoreProbe row; /* its environment_id and provider are env's */
+	ProbeAllItem *item; /* once reported: owns row.summary from then on */
 	bool resolved;
 	/* Why it could not be resolved (an Error here made each of 10,000
 	 * jobs a kilobyte larger, all of it zeroed memory to fault in). */
@@ -231,6 +250,16 @@ typedef struct ProbeAllCtx {
 	bool stop;
 } ProbeAllCtx;
 
+/* Clears a job's row, leaving what it borrows to its owners. */
+static void probe_job_row_clear(ProbeJob *j)
+{
+	j->row.environment_id = NULL;
+	j->row.provider = NULL;
+	if (j->item)
+		j->row.summary = NULL;
+	store_probe_clear(&j->row);
+}
+
 static void probe_all_run(size_t i, void *ud)
 {
 	ProbeAllCtx *c = ud;
@@ -242,7 +271,7 @@ static void probe_all_run(size_t i, void *ud)
 		j->unresolved = NULL;
 		return;
 	}
-	probe_run_provider(j->provider, j->rt.config, j->env.id, j->rt.secrets, &j->row);
+	probe_run_provider(j->provider, j->rt.config, j->env->id, j->rt.secrets, &j->row);
 }
 
 /* Stores the pending rows in one transaction. A row that cannot be stored
@@ -278,7 +307,7 @@ static void probe_all_flush(ProbeAllCtx *c, bool last)
 	for (size_t k = 0; k < c->pending_count; k++) {
 		ProbeJob *j = &c->jobs[c->pending[k]];
 
-		if (probe_store(c->store, &j->row, c->actor, &j->env, &err) != ST_OK && batched) {
+		if (probe_store(c->store, &j->row, c->actor, j->env, &err) != ST_OK && batched) {
 			store_rollback(c->store);
 			batched = false;
 			for (size_t r = 0; r < c->pending_count; r++) {
@@ -286,7 +315,7 @@ static void probe_all_flush(ProbeAllCtx *c, bool last)
 
 				o->row.id[0] = '\0';
 				o->row.created_at[0] = '\0';
-				probe_store(c->store, &o->row, c->actor, &o->env, &err);
+				probe_store(c->store, &o->row, c->actor, o->env, &err);
 			}
 			break;
 		}
@@ -294,7 +323,7 @@ static void probe_all_flush(ProbeAllCtx *c, bool last)
 	if (batched && store_commit(c->store, &err) != ST_OK)
 		store_rollback(c->store);
 	for (size_t k = 0; k < c->pending_count; k++)
-		store_probe_clear(&c->jobs[c->pending[k]].row);
+		probe_job_row_clear(&c->jobs[c->pending[k]]);
 	c->pending_count = 0;
 }
 
@@ -314,25 +343,31 @@ static void probe_all_done(size_t i, void *ud)
 	bool keep = false;
 
 	env_runtime_clear(&j->rt);
-	j->row.environment_id = strdup(j->env.id);
-	j->row.provider = strdup(j->env.provider);
-	if (j->row.summary && j->row.environment_id && j->row.provider && !c->app->readonly) {
+	/* No copies per result: the row borrows the environment's id and
+	 * provider, the report item the row's summary (its own from when the
+	 * row is cleared) and the name (given to it when the run is over). */
+	j->row.environment_id = j->env->id;
+	j->row.provider = j->env->provider;
+	if (j->row.summary && !c->app->readonly) {
 		if (c->pending_count == 0)
 			c->pending_since = time_now_ms();
 		c->pending[c->pending_count++] = i;
 		keep = true;
 	}
-	memcpy(item->env_id, j->env.id, sizeof item->env_id);
-	item->env_name = strdup(j->env.name);
+	j->item = item;
+	memcpy(item->env_id, j->env->id, sizeof item->env_id);
+	item->env_name = j->env->name;
 	item->ok = j->row.ok;
-	item->summary = j->row.summary ? strdup(j->row.summary) : NULL;
-	item->headline = j->row.summary ? probe_headline(j->row.summary, j->row.details) : NULL;
+	item->summary = j->row.summary;
+	item->headline = j->row.summary && probe_cause_unsaid(j->row.summary, j->row.details)
+				 ? probe_headline(j->row.summary, j->row.details)
+				 : NULL;
 	item->duration_ms = j->row.duration_ms;
 	c->report->count++;
 	if (item->ok)
 		c->report->ok++;
 	if (!keep)
-		store_probe_clear(&j->row);
+		probe_job_row_clear(j);
 	if (c->pending_count >= c->batch_max ||
 	    (c->pending_count > 0 && time_now_ms() - c->pending_since >= c->batch_ms))
 		probe_all_flush(c, false);
@@ -348,16 +383,46 @@ static void probe_all_resolve(App *app, ProbeJob *j)
 
 	if (j->provider) {
 		error_clear(&e);
-		if (env_runtime_resolve(app, &j->env, "probe it", NULL, NULL, &j->rt, &e) == ST_OK)
+		/* Parsed only now, resolved in place, not copied: the run needs
+		 * the resolved config only (the row and the record take the id
+		 * and name), and 10,000 parsed configs need not wait. */
+		j->env->config = cJSON_Parse(j->config_json);
+		if (!j->env->config)
+			error_set(&e, ST_E_STORE,
+				  "environment \"%s\": its stored config is not JSON; the database "
+				  "may be damaged (envctl db check)",
+				  j->env->name);
+		if (j->env->config && env_runtime_resolve_take(app, j->env, "probe it", NULL, NULL,
+								&j->rt, &e) == ST_OK)
 			j->resolved = true;
 		else
 			j->unresolved = strdup(error_text(&e)); /* NULL on OOM: no row, still reported */
 	}
-	/* The run needs the resolved copy only (the row and the record take
-	 * the id and name): 10,000 parsed configs need not wait. */
-	cJSON_Delete(j->env.config);
-	cJSON_Delete(j->env.metadata);
-	j->env.config = j->env.metadata = NULL;
+	cJSON_Delete(j->env->config);
+	j->env->config = NULL;
+}
+
+/* Why env, read bare, cannot be probed here: the message names the
+ * plugin the environment was made with, which its metadata records and
+ * the bare row leaves out, so the row is read again whole (rarely: only
+ * for a provider this console lacks). NULL on OOM: no row, still
+ * reported. */
+static char *probe_all_unprobeable(App *app, Store *s, const StoreEnv *env, Error *e)
+{
+	StoreEnv whole;
+	Provider *p;
+	Error again;
+	char *why;
+
+	memset(&whole, 0, sizeof whole);
+	error_clear(&again);
+	if (store_env_get(s, env->id, &whole, &again) == ST_OK &&
+	    env_provider_require(app, &whole, "probe it", &p, &again) != ST_OK)
+		why = strdup(error_text(&again));
+	else
+		why = strdup(error_text(e));
+	store_env_clear(&whole);
+	return why;
 }
 
 static bool probe_all_cancelled(void *ud)
@@ -440,10 +505,10 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 	for (size_t i = 0; i < list.count; i++) {
 		ProbeJob *j = &c.jobs[i];
 
-		j->env = list.items[i].env;
-		memset(&list.items[i].env, 0, sizeof list.items[i].env);
-		if (env_provider_require(app, &j->env, "probe it", &j->provider, &e) != ST_OK) {
-			j->unresolved = strdup(error_text(&e)); /* NULL on OOM: no row, still reported */
+		j->env = &list.items[i].env;
+		j->config_json = list.items[i].config_json;
+		if (env_provider_require(app, j->env, "probe it", &j->provider, &e) != ST_OK) {
+			j->unresolved = probe_all_unprobeable(app, s, j->env, &e);
 			error_clear(&e);
 		} else if (!j->provider->ops->probe_inline) {
 			inline_all = false;
@@ -474,10 +539,13 @@ Status probe_all(App *app, size_t parallel, const char *actor, ProbeProgressFn p
 	out->cancelled = out->count < list.count;
 	out->elapsed_ms = time_now_ms() - t0;
 	for (size_t i = 0; i < list.count; i++) {
-		env_runtime_clear(&c.jobs[i].rt);
-		store_probe_clear(&c.jobs[i].row);
-		store_env_clear(&c.jobs[i].env);
-		free(c.jobs[i].unresolved);
+		ProbeJob *j = &c.jobs[i];
+
+		env_runtime_clear(&j->rt);
+		probe_job_row_clear(j);
+		if (j->item)
+			j->env->name = NULL; /* the report's now */
+		free(j->unresolved);
 	}
 	free(c.jobs);
 	store_env_list_clear(&list);

@@ -72,8 +72,10 @@ static Status fake_probe(Provider *p, const cJSON *config, const char *environme
 	memset(out, 0, sizeof *out);
 	if (fake_check_config(config, err) != ST_OK)
 		return err->status;
-	if (!buf_printf(&summary, "Fake sandbox provider is ready for image %s.",
-			fake_image(config)) ||
+	/* Once per environment of a probe --all: one allocation, no printf. */
+	if (!buf_reserve(&summary, strlen(fake_image(config)) + 48) ||
+	    !buf_puts(&summary, "Fake sandbox provider is ready for image ") ||
+	    !buf_puts(&summary, fake_image(config)) || !buf_putc(&summary, '.') ||
 	    !(out->details = fake_metadata(config, false))) {
 		buf_clear(&summary);
 		probe_result_clear(out);

@@ -14,6 +14,11 @@ typedef struct EnvRuntime {
 /* For a saved environment: DESIGN §5.3 resolution with access events. */
 Status env_runtime_resolve(App *app, const StoreEnv *env, const char *consumer,
 			   const char *lease_id, const char *run_id, EnvRuntime *out, Error *err);
+/* The same, resolving env's own config instead of a copy: env->config
+ * moves to out (NULL in env afterwards, whatever the outcome). */
+Status env_runtime_resolve_take(App *app, StoreEnv *env, const char *consumer,
+				const char *lease_id, const char *run_id, EnvRuntime *out,
+				Error *err);
 /* For an unsaved form: defaults applied, validated against the provider's
  * schema; secret fields hold what was typed (plaintext). */
 Status env_runtime_draft(App *app, Provider *p, const cJSON *config, EnvRuntime *out,

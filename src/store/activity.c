@@ -26,6 +26,7 @@ void store_activity_list_clear(StoreActivityList *l)
 Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
 {
 	char now[TIME_STR_LEN];
+	const char *at = now;
 	/* Most records change no named fields: no array to build and print. */
 	cJSON *fields = a->changed_fields && a->changed_fields[0] ? cJSON_CreateArray() : NULL;
 	DbStmt *st;
@@ -42,7 +43,10 @@ Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
 			return error_set(err, ST_E_NOMEM, "out of memory");
 		}
 	}
-	time_now_iso(now);
+	if (a->created_at && a->created_at[0])
+		at = a->created_at;
+	else
+		time_now_iso(now);
 	st = store_stmt(s,
 			"INSERT INTO activity (created_at, actor, action, entity_type, entity_id, "
 			"entity_name, changed_fields, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -52,7 +56,7 @@ Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
 		return err->status;
 	}
 	/* The record's strings outlive the step: bound without copies. */
-	db_bind_text_ref(st, 1, now);
+	db_bind_text_ref(st, 1, at);
 	db_bind_text_ref(st, 2, a->actor ? a->actor : "unknown");
 	db_bind_text_ref(st, 3, a->action);
 	db_bind_text_ref(st, 4, a->entity_type);
@@ -60,7 +64,11 @@ Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
 	db_bind_text_ref(st, 6, a->entity_name);
 	rc = store_bind_json(st, 7, fields, "[]");
 	cJSON_Delete(fields);
-	if (rc != DB_OK || store_bind_json(st, 8, a->details, "{}") != DB_OK) {
+	if (rc == DB_OK && !a->details && a->details_json)
+		rc = db_bind_text_ref(st, 8, a->details_json);
+	else if (rc == DB_OK)
+		rc = store_bind_json(st, 8, a->details, "{}");
+	if (rc != DB_OK) {
 		store_stmt_done(s, st);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}

@@ -304,6 +304,11 @@ int db_sqlite_open(const char *path, int flags, int busy_timeout_ms, Db **out)
 	 * migration rewriting every row). Only takes before SQLite's first use
 	 * in the process; later calls fail harmlessly. */
 	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, DB_SQLITE_STMT_SPILL);
+	if (getenv("PCX")) {
+		int hdr = 0;
+		sqlite3_config(SQLITE_CONFIG_PCACHE_HDRSZ, &hdr);
+		sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 4096 + hdr, -2048);
+	}
 	rc = sqlite3_open_v2(path, &db->h, f, NULL);
 	*out = &db->base;
 	if (!db->h) {

@@ -155,7 +155,10 @@ Status store_env_delete(Store *s, const char *id, Error *err);
 typedef struct StoreEnvFilter {
 	const char *status;   /* NULL: any */
 	const char *provider; /* NULL: any */
-	bool bare;            /* the environments only: no last probe, no lease count */
+	/* What probing each one needs: id, name, provider and the config's
+	 * text (config_json) only, the other fields NULL or empty, no last
+	 * probe, no lease count. */
+	bool bare;
 } StoreEnvFilter;
 
 /* One row of the environments view: the environment with its last probe and
@@ -167,6 +170,9 @@ typedef struct StoreEnvSummary {
 	char probe_at[TIME_STR_LEN];
 	char *probe_summary;
 	long active_leases;
+	/* Bare rows: the config as stored, env.config NULL (parse it when its
+	 * turn comes: one parsed config alive at a time, not 10,000). */
+	char *config_json;
 } StoreEnvSummary;
 
 typedef struct StoreEnvList {
@@ -523,6 +529,8 @@ typedef struct StoreActivityNew {
 	const char *entity_name;
 	const char *const *changed_fields; /* NULL-terminated, may be NULL */
 	const cJSON *details;              /* may be NULL */
+	const char *details_json;          /* or the details as JSON text */
+	const char *created_at;            /* NULL: now */
 } StoreActivityNew;
 
 Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err);

@@ -43,6 +43,11 @@ contains "$errout" "cannot edit it"
 expect_rc 10 envctl env edit far --description "changed"
 expect_rc 10 envctl env probe far
 contains "$errout" "$msg"
+# probe --all reads environments bare (no metadata): the message still
+# names the plugin, and the other environment is probed
+expect_rc 1 envctl env probe --all
+contains "$out" "$msg"
+contains "$out" "1 ok, 1 failed"
 expect_rc 10 envctl lease acquire far
 contains "$errout" "$msg"
 [ "$(envctl env show far --json)" = "$before" ] || fail "the environment changed"

@@ -850,6 +850,64 @@ END_TEST
 
 /* A run's batches commit relaxed while it goes on (no fsync each) and
  * its last batch durably, which syncs the others' frames with it. */
+/* probe --all reads environments bare and resolves each config in place:
+ * a secret still reaches the provider and stays out of the rows, and a
+ * config the database mangled fails that environment alone. */
+START_TEST(probe_all_resolves_in_place_and_survives_a_bad_config)
+{
+	/* SQLite's CHECK keeps such text out, a damaged file need not;
+	 * PostgreSQL's jsonb cannot hold it at all. */
+	bool bad = !tu_pg();
+	ProbeAllReport r;
+	char *rows;
+	bool bad_seen = false, flaky_seen = false;
+
+	make_env("a-secret", FLAKY_KEY, "{\"token\":\"tok-ALL-PLAIN\"}");
+	if (bad) {
+		make_env("b-bad", "fake", "{}");
+		tu_sql(path, "PRAGMA ignore_check_constraints = ON; "
+			     "UPDATE environments SET config = '{not json' WHERE name = 'b-bad'");
+	}
+	make_env("c-fine", "fake", "{}");
+	setenv("FLAKY_PROBE", "echo", 1);
+	ck_assert_int_eq(probe_all(&app, 2, "t", NULL, NULL, &r, &err), ST_OK);
+	unsetenv("FLAKY_PROBE");
+	ck_assert_int_eq(r.count, bad ? 3 : 2);
+	ck_assert_int_eq(r.ok, 2);
+	for (size_t i = 0; i < r.count; i++) {
+		const ProbeAllItem *it = &r.items[i];
+
+		if (strcmp(it->env_name, "b-bad") == 0) {
+			ck_assert(!it->ok);
+			ck_assert_msg(strstr(it->summary, "stored config is not JSON"), "%s",
+				      it->summary);
+			bad_seen = true;
+		} else if (strcmp(it->env_name, "a-secret") == 0) {
+			ck_assert_str_eq(it->summary, "flaky ready ([redacted])");
+			flaky_seen = true;
+		}
+		/* no cause beyond the summary: no second copy of it */
+		ck_assert_ptr_null(it->headline);
+	}
+	ck_assert(bad_seen == bad && flaky_seen);
+	probe_all_report_clear(&r);
+	rows = tu_sql_text(path, "SELECT count(*) FROM probes p JOIN environments e ON "
+				 "e.id = p.environment_id WHERE p.ok = CASE e.name WHEN 'b-bad' "
+				 "THEN 0 ELSE 1 END");
+	ck_assert_str_eq(rows, bad ? "3" : "2");
+	free(rows);
+	/* each record: the probe's outcome, at the probe's own time */
+	rows = tu_sql_text(path, "SELECT count(*) FROM activity a JOIN probes p ON "
+				 "p.environment_id = a.entity_id WHERE a.action = "
+				 "'environment.probed' AND a.created_at = p.created_at AND "
+				 "(p.ok = 1) = (CAST(a.details AS TEXT) LIKE '%true%') AND "
+				 "CAST(a.details AS TEXT) LIKE '%durationMs%'");
+	ck_assert_str_eq(rows, bad ? "3" : "2");
+	free(rows);
+	ck_assert(!tu_file_contains(path, "tok-ALL-PLAIN"));
+}
+END_TEST
+
 START_TEST(probe_all_batches_relaxed_last_durable)
 {
 	ProbeAllReport r;
@@ -958,6 +1016,7 @@ TEST_SUITE(lease)
 	tcase_add_test(tc, probe_all_inline_same_as_pool);
 	tcase_add_test(tc, lease_json_write_matches_lease_to_json);
 	tcase_add_test(tc, probe_all_batches_relaxed_last_durable);
+	tcase_add_test(tc, probe_all_resolves_in_place_and_survives_a_bad_config);
 	tcase_add_test(tc, delete_force_destroys_sandboxes_first);
 	suite_add_tcase(s, tc);
 	return s;
