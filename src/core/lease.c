@@ -256,10 +256,22 @@ static void lease_scrub_error(const LeaseCtx *c, Error *err)
 	free(msg);
 }
 
-static void lease_activity(Store *s, const char *actor, const char *action, const StoreLease *l,
-			   const char *env_name, const char *note)
+/* Records the outcome in l and commits the transaction that holds it:
+ * the record goes with the outcome, one commit for both (and on
+ * PostgreSQL one round trip). */
+static Status lease_activity_commit(Store *s, const char *actor, const char *action,
+				    const StoreLease *l, const char *env_name, const char *note,
+				    Error *err)
 {
 	cJSON *details = cJSON_CreateObject();
+	StoreActivityNew a = {
+		.actor = actor ? actor : "envctl",
+		.action = action,
+		.entity_type = "lease",
+		.entity_id = l->id,
+		.entity_name = env_name,
+	};
+	Status st;
 
 	if (details) {
 		cJSON_AddStringToObject(details, "environmentId", l->environment_id);
@@ -271,8 +283,13 @@ static void lease_activity(Store *s, const char *actor, const char *action, cons
 			cJSON_AddStringToObject(details, "note", note);
 	}
 	/* Activity is a record, not a precondition: a failure to write it
-	 * must not undo a lease the provider already acted on. */
-	activity_note(s, actor ? actor : "envctl", action, "lease", l->id, env_name, details);
+	 * must not undo a lease the provider already acted on (on SQLite; on
+	 * PostgreSQL it ends the transaction, and the intent it leaves is
+	 * finished by the sweep, as after a crash). */
+	a.details = details;
+	st = store_activity_add_commit(s, &a, err);
+	cJSON_Delete(details);
+	return st;
 }
 
 /* An outcome and the activity row that records it, in one transaction:
@@ -291,8 +308,7 @@ static Status lease_record(Store *s, const StoreLease *l, const char *expected_s
 		store_rollback(s);
 		return st;
 	}
-	lease_activity(s, actor, action, l, env_name, note);
-	return store_commit(s, err);
+	return lease_activity_commit(s, actor, action, l, env_name, note, err);
 }
 
 typedef struct SweepList {
@@ -607,9 +623,7 @@ static Status lease_finish_acquire(Store *s, StoreLease *l, const char *run_id,
 	if ((st = store_lease_update(s, l, expected_status, err)) != ST_OK)
 		goto fail;
 	lease_hand_over(s, l);
-	/* The record goes with the outcome: one commit for both. */
-	lease_activity(s, actor, action, l, env_name, note);
-	return store_commit(s, err);
+	return lease_activity_commit(s, actor, action, l, env_name, note, err);
 fail:
 	store_rollback(s);
 	return st;

@@ -23,24 +23,29 @@ void store_activity_list_clear(StoreActivityList *l)
 	STORE_LIST_CLEAR(l, store_activity_clear);
 }
 
-Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
+/* The activity insert with a's record bound, or NULL (err says why).
+ * The strings are bound without copies: a's and now (the time, when a
+ * has none) must outlive the step. */
+static DbStmt *store_activity_bind(Store *s, const StoreActivityNew *a, char *now, Error *err)
 {
-	char now[TIME_STR_LEN];
 	const char *at = now;
 	/* Most records change no named fields: no array to build and print. */
 	cJSON *fields = a->changed_fields && a->changed_fields[0] ? cJSON_CreateArray() : NULL;
 	DbStmt *st;
 	int rc;
 
-	if (!fields && a->changed_fields && a->changed_fields[0])
-		return error_set(err, ST_E_NOMEM, "out of memory");
+	if (!fields && a->changed_fields && a->changed_fields[0]) {
+		error_set(err, ST_E_NOMEM, "out of memory");
+		return NULL;
+	}
 	for (size_t i = 0; a->changed_fields && a->changed_fields[i]; i++) {
 		cJSON *f = cJSON_CreateString(a->changed_fields[i]);
 
 		if (!f || !cJSON_AddItemToArray(fields, f)) {
 			cJSON_Delete(f);
 			cJSON_Delete(fields);
-			return error_set(err, ST_E_NOMEM, "out of memory");
+			error_set(err, ST_E_NOMEM, "out of memory");
+			return NULL;
 		}
 	}
 	if (a->created_at && a->created_at[0])
@@ -53,9 +58,8 @@ Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
 			err);
 	if (!st) {
 		cJSON_Delete(fields);
-		return err->status;
+		return NULL;
 	}
-	/* The record's strings outlive the step: bound without copies. */
 	db_bind_text_ref(st, 1, at);
 	db_bind_text_ref(st, 2, a->actor ? a->actor : "unknown");
 	db_bind_text_ref(st, 3, a->action);
@@ -70,9 +74,32 @@ Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
 		rc = store_bind_json(st, 8, a->details, "{}");
 	if (rc != DB_OK) {
 		store_stmt_done(s, st);
-		return error_set(err, ST_E_NOMEM, "out of memory");
+		error_set(err, ST_E_NOMEM, "out of memory");
+		return NULL;
 	}
+	return st;
+}
+
+Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err)
+{
+	char now[TIME_STR_LEN];
+	DbStmt *st = store_activity_bind(s, a, now, err);
+
+	if (!st)
+		return err->status;
 	return store_step_done(s, st, err, "recording activity");
+}
+
+Status store_activity_add_commit(Store *s, const StoreActivityNew *a, Error *err)
+{
+	char now[TIME_STR_LEN];
+	Error ignored;
+	DbStmt *st = store_activity_bind(s, a, now, &ignored);
+
+	/* A record: one that cannot be made leaves the change to be saved. */
+	if (!st)
+		return store_commit(s, err);
+	return store_commit_with(s, st, err);
 }
 
 static Status store_activity_row(DbStmt *st, void *elem, Error *err)

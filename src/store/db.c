@@ -140,6 +140,14 @@ int db_step(DbStmt *st)
 	return st->db->ops->step(st);
 }
 
+int db_step_pair(DbStmt *first, DbStmt *last, int *first_rc)
+{
+	if (first->db->ops->step_pair)
+		return first->db->ops->step_pair(first, last, first_rc);
+	*first_rc = db_step(first);
+	return db_step(last);
+}
+
 bool db_col_null(DbStmt *st, int col)
 {
 	return st->db->ops->col_null(st, col);

@@ -142,6 +142,11 @@ int db_bind_limit(DbStmt *st, int idx, int64_t n);
 
 /* DB_ROW, DB_DONE or an error code. */
 int db_step(DbStmt *st);
+/* Steps first, then last, both statements that return no rows; a driver
+ * may send them together (PostgreSQL: one round trip). *first_rc is
+ * first's result, the return value last's; where the driver runs last
+ * only after first succeeded, a skipped last reports first's failure. */
+int db_step_pair(DbStmt *first, DbStmt *last, int *first_rc);
 
 /* Column readers for the current row; pointers stay valid until the next
  * step, reset or finalize. */

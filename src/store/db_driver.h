@@ -35,6 +35,7 @@ typedef struct DbOps {
 	void (*sync_log)(Db *db);
 	int (*bind_text_ref)(DbStmt *st, int idx, const char *v);
 	void (*trace)(Db *db, DbTraceFn fn, void *ctx);
+	int (*step_pair)(DbStmt *first, DbStmt *last, int *first_rc);
 } DbOps;
 
 struct Db {

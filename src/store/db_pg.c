@@ -80,6 +80,11 @@ typedef struct DbPgStmt {
 } DbPgStmt;
 
 static int dbpg_flush_begin(DbPg *db, const char *sql, bool *done);
+static int dbpg_step(DbStmt *s);
+
+/* The most parameters a statement of db_step_pair has (an activity record
+ * has 8). */
+#define DBPG_PAIR_PARAMS 16
 
 static DbPg *dbpg(const Db *db)
 {
@@ -658,12 +663,10 @@ static int dbpg_flush_begin(DbPg *db, const char *sql, bool *done)
 	return rc;
 }
 
-static int dbpg_run(DbPgStmt *st, Oid *types, const char **values, int *lens, int *formats)
+/* st's bound parameters as libpq takes them. */
+static void dbpg_fill(DbPgStmt *st, Oid *types, const char **values, int *lens, int *formats)
 {
-	DbPg *db = dbpg(st->base.db);
-	int n = st->nparams, rc;
-
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < st->nparams; i++) {
 		values[i] = st->params[i].value;
 		lens[i] = st->params[i].len;
 		formats[i] = st->params[i].format;
@@ -671,8 +674,16 @@ static int dbpg_run(DbPgStmt *st, Oid *types, const char **values, int *lens, in
 				   ? DBPG_TEXTOID
 				   : st->params[i].type;
 	}
-	if (st->prepared && st->session != db->session)
+	if (st->prepared && st->session != dbpg(st->base.db)->session)
 		st->prepared = false; /* made in a session that is gone */
+}
+
+static int dbpg_run(DbPgStmt *st, Oid *types, const char **values, int *lens, int *formats)
+{
+	DbPg *db = dbpg(st->base.db);
+	int n = st->nparams, rc;
+
+	dbpg_fill(st, types, values, lens, formats);
 	if (db->begin_sql[0])
 		return dbpg_run_pipelined(db, st, types, values, lens, formats);
 	if (st->persistent && !st->prepared) {
@@ -697,6 +708,18 @@ static int dbpg_run(DbPgStmt *st, Oid *types, const char **values, int *lens, in
 	return dbpg_result(db, st->res);
 }
 
+/* COMMIT answers ROLLBACK, not an error, when the transaction had failed
+ * before it: what was to be saved was not. */
+static int dbpg_commit_result(DbPg *db, const DbPgStmt *st, PGresult *res, int rc)
+{
+	if (rc == DB_OK && !strcmp(st->sql, "COMMIT") && res &&
+	    !strcmp(db->pq.PQcmdStatus(res), "ROLLBACK")) {
+		dbpg_set_msg(db, "the transaction was rolled back: a statement in it had failed");
+		return DB_ERROR;
+	}
+	return rc;
+}
+
 static int dbpg_execute(DbPgStmt *st)
 {
 	DbPg *db = dbpg(st->base.db);
@@ -719,7 +742,7 @@ static int dbpg_execute(DbPgStmt *st)
 	dbpg_park(db);
 	rc = dbpg_alive(db);
 	if (rc == DB_OK)
-		rc = dbpg_run(st, types, values, lens, formats);
+		rc = dbpg_commit_result(db, st, st->res, dbpg_run(st, types, values, lens, formats));
 	/* Outside a transaction only: inside, the failure has aborted it. */
 	if (rc != DB_OK && !st->untyped_text && !st->prepared && !strcmp(db->last_state, "42P18") &&
 	    db->pq.PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
@@ -742,6 +765,102 @@ static int dbpg_execute(DbPgStmt *st)
 	free(formats);
 	free(types);
 	return rc;
+}
+
+/* What each result of a pipeline answers: a statement's PREPARE or the
+ * statement itself. */
+typedef struct DbPgSent {
+	DbPgStmt *st;
+	bool prepare;
+} DbPgSent;
+
+/* Queues st in the pipeline, its PREPARE first when needed, noting each
+ * result to come in sent[*n]; false when libpq refuses. */
+static bool dbpg_send(DbPg *db, DbPgStmt *st, DbPgSent *sent, int *n)
+{
+	const char *values[DBPG_PAIR_PARAMS];
+	int lens[DBPG_PAIR_PARAMS], formats[DBPG_PAIR_PARAMS];
+	Oid types[DBPG_PAIR_PARAMS];
+
+	dbpg_fill(st, types, values, lens, formats);
+	if (db->trace)
+		db->trace(db->trace_ctx, st->sql);
+	if (st->persistent && !st->prepared) {
+		if (!db->pq.PQsendPrepare(db->conn, st->name, st->sql, st->nparams, types))
+			return false;
+		sent[(*n)++] = (DbPgSent){ st, true };
+	}
+	sent[(*n)++] = (DbPgSent){ st, false };
+	return st->persistent ? db->pq.PQsendQueryPrepared(db->conn, st->name, st->nparams, values,
+							  lens, formats, 0)
+			      : db->pq.PQsendQueryParams(db->conn, st->sql, st->nparams, types,
+							values, lens, formats, 0);
+}
+
+/* Two statements that return no rows, first then last, pipelined: one
+ * round trip (an activity record and the COMMIT that saves it with the
+ * change it records). The server skips what follows a failure: last then
+ * fails too, and the first failure is what both report. */
+static int dbpg_step_pair(DbStmt *first_s, DbStmt *last_s, int *first_rc)
+{
+	DbPgStmt *first = dbpg_st(first_s), *last = dbpg_st(last_s);
+	DbPg *db = dbpg(first_s->db);
+	DbPgSent sent[4];
+	int n = 0, rc_first = DB_DONE, rc_last = DB_DONE, failed = DB_OK;
+	PGresult *res;
+
+	dbpg_park(db);
+	if (db->begin_sql[0] || first->nparams > DBPG_PAIR_PARAMS ||
+	    last->nparams > DBPG_PAIR_PARAMS || dbpg_alive(db) != DB_OK) {
+		/* a transaction that has sent nothing yet, or a lost connection:
+		 * one at a time, as ever */
+		*first_rc = dbpg_step(first_s);
+		return dbpg_step(last_s);
+	}
+	if (!db->pq.PQenterPipelineMode(db->conn) || !dbpg_send(db, first, sent, &n) ||
+	    !dbpg_send(db, last, sent, &n) || !db->pq.PQpipelineSync(db->conn)) {
+		dbpg_set_msg(db, db->pq.PQerrorMessage(db->conn));
+		db->pq.PQexitPipelineMode(db->conn);
+		*first_rc = DB_IO;
+		return DB_IO;
+	}
+	for (int k = 0; k < n; k++) {
+		int rc;
+
+		/* each query: its result, then NULL */
+		if (!(res = db->pq.PQgetResult(db->conn))) {
+			failed = failed ? failed : DB_IO;
+			break;
+		}
+		if (db->pq.PQresultStatus(res) == PGRES_PIPELINE_ABORTED)
+			rc = DB_ERROR; /* skipped: failed says why */
+		else
+			rc = dbpg_commit_result(db, sent[k].st, res, dbpg_result(db, res));
+		db->pq.PQclear(res);
+		while ((res = db->pq.PQgetResult(db->conn)) != NULL)
+			db->pq.PQclear(res);
+		if (rc != DB_OK && failed == DB_OK)
+			failed = rc;
+		if (sent[k].prepare && rc == DB_OK) {
+			sent[k].st->prepared = true;
+			sent[k].st->session = db->session;
+		}
+		if (rc != DB_OK)
+			*(sent[k].st == first ? &rc_first : &rc_last) = failed;
+	}
+	while ((res = db->pq.PQgetResult(db->conn)) != NULL) {
+		ExecStatusType status = db->pq.PQresultStatus(res);
+
+		db->pq.PQclear(res);
+		if (status == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	db->pq.PQexitPipelineMode(db->conn);
+	first->done = last->done = true;
+	if (failed != DB_OK && rc_last == DB_DONE)
+		rc_last = failed; /* the results stopped short */
+	*first_rc = rc_first;
+	return rc_last;
 }
 
 static void dbpg_trace(Db *d, DbTraceFn fn, void *ctx)
@@ -888,6 +1007,7 @@ static const DbOps dbpg_ops = {
 	.bind_blob = dbpg_bind_blob,
 	.bind_limit = dbpg_bind_limit,
 	.step = dbpg_step,
+	.step_pair = dbpg_step_pair,
 	.trace = dbpg_trace,
 	.col_null = dbpg_col_null,
 	.col_text = dbpg_col_text,

@@ -52,6 +52,10 @@ struct Store {
  * callback calling back into the store). Pair with store_stmt_done. */
 DbStmt *store_stmt(Store *s, const char *sql, Error *err);
 void store_stmt_done(Store *s, DbStmt *st);
+/* Steps last, a write that ends the transaction (its failure alone does
+ * not stop the commit on SQLite), then commits, as store_commit:
+ * PostgreSQL sends both at once. last is done when it returns. */
+Status store_commit_with(Store *s, DbStmt *last, Error *err);
 
 /* Maps a driver result (DB_*) to a Status and one sentence (busy, full disk,
  * corrupt file, constraint) naming what was being done. */

@@ -367,6 +367,14 @@ Status store_begin_relaxed(Store *s, Error *err)
 	return st;
 }
 
+static void store_committed(Store *s)
+{
+	s->tx_depth--;
+	if (s->tx_depth == 0)
+		s->unsynced = s->relaxed; /* a FULL commit syncs all before it */
+	store_durable_again(s);
+}
+
 Status store_commit(Store *s, Error *err)
 {
 	char sql[64];
@@ -381,10 +389,34 @@ Status store_commit(Store *s, Error *err)
 		store_rollback(s);
 		return error_prefix(err, "saving the change: ");
 	}
-	s->tx_depth--;
-	if (s->tx_depth == 0)
-		s->unsynced = s->relaxed; /* a FULL commit syncs all before it */
-	store_durable_again(s);
+	store_committed(s);
+	return ST_OK;
+}
+
+Status store_commit_with(Store *s, DbStmt *last, Error *err)
+{
+	DbStmt *commit;
+	int rc, last_rc;
+
+	if (s->tx_depth != 1 || db_kind(s->db) != DB_KIND_PG) {
+		db_step(last); /* a record: its failure is not the change's */
+		store_stmt_done(s, last);
+		return store_commit(s, err);
+	}
+	if (!(commit = store_stmt(s, "COMMIT", err))) {
+		store_stmt_done(s, last);
+		store_rollback(s);
+		return err->status;
+	}
+	rc = db_step_pair(last, commit, &last_rc);
+	store_stmt_done(s, last);
+	store_stmt_done(s, commit);
+	if (rc != DB_DONE) {
+		store_sql_error(s, rc, err, "database command failed");
+		store_rollback(s);
+		return error_prefix(err, "saving the change: ");
+	}
+	store_committed(s);
 	return ST_OK;
 }
 

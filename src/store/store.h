@@ -534,6 +534,11 @@ typedef struct StoreActivityNew {
 } StoreActivityNew;
 
 Status store_activity_add(Store *s, const StoreActivityNew *a, Error *err);
+/* Records a as the last write of the transaction and commits it
+ * (store_commit's result): a record that cannot be written leaves the
+ * change to be saved on SQLite; on PostgreSQL, where a failed statement
+ * ends its transaction, the commit fails. One round trip there. */
+Status store_activity_add_commit(Store *s, const StoreActivityNew *a, Error *err);
 /* Newest first. entity_id NULL: all. */
 Status store_activity_list(Store *s, const char *entity_id, long limit, long offset,
 			   StoreActivityList *out, Error *err);

@@ -1013,6 +1013,71 @@ START_TEST(test_activity)
 }
 END_TEST
 
+static long activity_count(const char *entity_id)
+{
+	StoreActivityList l;
+	long n;
+
+	ck_assert_int_eq(store_activity_list(s, entity_id, 0, 0, &l, &err), ST_OK);
+	n = (long)l.count;
+	store_activity_list_clear(&l);
+	return n;
+}
+
+/* The record that ends an outcome's transaction is written with its
+ * commit (one round trip on PostgreSQL). A transaction a failed statement
+ * has ended is not reported saved: PostgreSQL answers its COMMIT with
+ * ROLLBACK, which passed for success and lost the writes without a word;
+ * SQLite keeps the transaction and saves the rest. */
+START_TEST(test_activity_commit_and_failed_transaction)
+{
+	StoreActivityNew a = { .actor = "t", .action = "lease.released", .entity_type = "lease",
+			       .entity_id = "id-c", .entity_name = "e" };
+	StoreEnv e, dup;
+	Status st;
+
+	mk_env("first", &e);
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	ck_assert_int_eq(store_activity_add_commit(s, &a, &err), ST_OK);
+	ck_assert_int_eq(activity_count("id-c"), 1);
+	/* nested: the record, then the outer commit */
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	ck_assert_int_eq(store_activity_add_commit(s, &a, &err), ST_OK);
+	ck_assert_int_eq(store_commit(s, &err), ST_OK);
+	ck_assert_int_eq(activity_count("id-c"), 2);
+
+	for (int with_record = 0; with_record < 2; with_record++) {
+		a.entity_id = with_record ? "id-r" : "id-d";
+		ck_assert_int_eq(store_begin(s, &err), ST_OK);
+		ck_assert_int_eq(store_activity_add(s, &a, &err), ST_OK);
+		memset(&dup, 0, sizeof dup);
+		dup.name = strdup("first");
+		dup.provider = strdup("fake");
+		dup.config = tu_json("{\"provider\":\"fake\"}");
+		ck_assert_int_eq(store_env_insert(s, &dup, &err), ST_E_CONFLICT);
+		store_env_clear(&dup);
+		error_clear(&err);
+		st = with_record ? store_activity_add_commit(s, &a, &err) : store_commit(s, &err);
+		if (tu_pg()) {
+			ck_assert_int_ne(st, ST_OK);
+			ck_assert_msg(strstr(err.msg, "rolled back") || strstr(err.msg, "aborted"), "%s",
+				      err.msg);
+			ck_assert_int_eq(activity_count(a.entity_id), 0);
+		} else {
+			ck_assert_int_eq(st, ST_OK);
+			ck_assert_int_eq(activity_count(a.entity_id), with_record ? 2 : 1);
+		}
+	}
+	/* and the store is usable afterwards */
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	a.entity_id = "id-after";
+	ck_assert_int_eq(store_activity_add_commit(s, &a, &err), ST_OK);
+	ck_assert_int_eq(activity_count("id-after"), 1);
+	store_env_clear(&e);
+}
+END_TEST
+
 /* A lease's exec history: only its rows of the one action, oldest first,
  * and after_id resumes a follower past what it printed. */
 START_TEST(test_activity_list_action)
@@ -1220,6 +1285,7 @@ TEST_SUITE(store_rows)
 	tcase_add_test(tc, test_probes_and_drafts);
 	tcase_add_test(tc, test_activity);
 	tcase_add_test(tc, test_activity_list_action);
+	tcase_add_test(tc, test_activity_commit_and_failed_transaction);
 	tcase_add_test(tc, test_check_finds_problems);
 	tcase_add_test(tc, tu_pg() ? test_backup_pg_refused : test_backup);
 	tcase_add_test(tc, test_two_processes_write);
