@@ -689,9 +689,10 @@ static Status lease_acquire_intent(LeaseCtx *c, const LeaseAcquireRequest *req,
 		st = error_set(err, ST_E_NOMEM, "out of memory");
 		goto fail;
 	}
-	if ((st = store_lease_insert(c->store, l, err)) != ST_OK)
-		goto fail;
-	return store_commit(c->store, err);
+	/* the insert and its commit: one round trip on PostgreSQL */
+	if ((st = store_lease_insert_commit(c->store, l, err)) != ST_OK)
+		store_lease_clear(l);
+	return st;
 fail:
 	store_rollback(c->store);
 	store_lease_clear(l);
@@ -974,9 +975,9 @@ static Status lease_claim(Store *s, const char *lease_id, const char *phase, boo
 		st = error_set(err, ST_E_NOMEM, "out of memory");
 		goto fail;
 	}
-	if ((st = store_lease_update(s, l, l->status, err)) != ST_OK)
-		goto fail;
-	return store_commit(s, err);
+	if ((st = store_lease_update_commit(s, l, l->status, err)) != ST_OK)
+		store_lease_clear(l);
+	return st;
 fail:
 	store_rollback(s);
 	store_lease_clear(l);

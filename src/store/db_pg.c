@@ -82,9 +82,9 @@ typedef struct DbPgStmt {
 static int dbpg_flush_begin(DbPg *db, const char *sql, bool *done);
 static int dbpg_step(DbStmt *s);
 
-/* The most parameters a statement of db_step_pair has (an activity record
- * has 8). */
-#define DBPG_PAIR_PARAMS 16
+/* The most parameters a statement of db_step_pair may have, on the stack
+ * (a lease row has 19, an activity record 8); more go one at a time. */
+#define DBPG_PAIR_PARAMS 32
 
 static DbPg *dbpg(const Db *db)
 {
@@ -805,20 +805,31 @@ static int dbpg_step_pair(DbStmt *first_s, DbStmt *last_s, int *first_rc)
 {
 	DbPgStmt *first = dbpg_st(first_s), *last = dbpg_st(last_s);
 	DbPg *db = dbpg(first_s->db);
-	DbPgSent sent[4];
+	DbPgSent sent[6];
 	int n = 0, rc_first = DB_DONE, rc_last = DB_DONE, failed = DB_OK;
+	char lock_sql[sizeof db->begin_sql];
+	bool begin = db->begin_sql[0] != '\0';
 	PGresult *res;
 
 	dbpg_park(db);
-	if (db->begin_sql[0] || first->nparams > DBPG_PAIR_PARAMS ||
-	    last->nparams > DBPG_PAIR_PARAMS || dbpg_alive(db) != DB_OK) {
-		/* a transaction that has sent nothing yet, or a lost connection:
-		 * one at a time, as ever */
+	if (first->nparams > DBPG_PAIR_PARAMS || last->nparams > DBPG_PAIR_PARAMS ||
+	    dbpg_alive(db) != DB_OK) {
+		/* a lost connection: one at a time, as ever */
 		*first_rc = dbpg_step(first_s);
 		return dbpg_step(last_s);
 	}
-	if (!db->pq.PQenterPipelineMode(db->conn) || !dbpg_send(db, first, sent, &n) ||
-	    !dbpg_send(db, last, sent, &n) || !db->pq.PQpipelineSync(db->conn)) {
+	/* A transaction that has sent nothing yet: its BEGIN and lock lead. */
+	memcpy(lock_sql, db->begin_sql, sizeof lock_sql);
+	db->begin_sql[0] = '\0';
+	if (begin) {
+		sent[n++] = (DbPgSent){ NULL, false };
+		sent[n++] = (DbPgSent){ NULL, false };
+	}
+	if (!db->pq.PQenterPipelineMode(db->conn) ||
+	    (begin && (!db->pq.PQsendQueryParams(db->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) ||
+		       !db->pq.PQsendQueryParams(db->conn, lock_sql, 0, NULL, NULL, NULL, NULL, 0))) ||
+	    !dbpg_send(db, first, sent, &n) || !dbpg_send(db, last, sent, &n) ||
+	    !db->pq.PQpipelineSync(db->conn)) {
 		dbpg_set_msg(db, db->pq.PQerrorMessage(db->conn));
 		db->pq.PQexitPipelineMode(db->conn);
 		*first_rc = DB_IO;
@@ -834,6 +845,8 @@ static int dbpg_step_pair(DbStmt *first_s, DbStmt *last_s, int *first_rc)
 		}
 		if (db->pq.PQresultStatus(res) == PGRES_PIPELINE_ABORTED)
 			rc = DB_ERROR; /* skipped: failed says why */
+		else if (!sent[k].st)
+			rc = dbpg_result(db, res); /* the BEGIN or its lock */
 		else
 			rc = dbpg_commit_result(db, sent[k].st, res, dbpg_result(db, res));
 		db->pq.PQclear(res);
@@ -845,9 +858,11 @@ static int dbpg_step_pair(DbStmt *first_s, DbStmt *last_s, int *first_rc)
 			sent[k].st->prepared = true;
 			sent[k].st->session = db->session;
 		}
-		if (rc != DB_OK)
+		if (rc != DB_OK && sent[k].st)
 			*(sent[k].st == first ? &rc_first : &rc_last) = failed;
 	}
+	if (failed != DB_OK && rc_first == DB_DONE && begin)
+		rc_first = failed; /* the BEGIN or the lock failed: first never ran */
 	while ((res = db->pq.PQgetResult(db->conn)) != NULL) {
 		ExecStatusType status = db->pq.PQresultStatus(res);
 

@@ -144,9 +144,12 @@ static void store_lease_bind(DbStmt *st, const StoreLease *l, const char *now,
 	store_bind_text(st, 19, now);
 }
 
-Status store_lease_insert(Store *s, StoreLease *l, Error *err)
+/* Inserts l and, with commit, commits the transaction it ends (one
+ * round trip on PostgreSQL; rolled back when the insert fails). */
+static Status store_lease_insert_tx(Store *s, StoreLease *l, bool commit, Error *err)
 {
 	char now[TIME_STR_LEN];
+	Status committed = ST_OK;
 	DbStmt *st;
 	int rc;
 
@@ -157,16 +160,34 @@ Status store_lease_insert(Store *s, StoreLease *l, Error *err)
 			"INSERT INTO leases (" LEASE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
 			"?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
 			err);
-	if (!st)
+	if (!st) {
+		if (commit)
+			store_rollback(s);
 		return err->status;
+	}
 	store_bind_text(st, 1, l->id);
 	store_bind_text(st, 2, l->environment_id);
 	store_lease_bind(st, l, now, true);
-	rc = db_step(st);
+	rc = commit ? store_step_commit(s, st, &committed, err) : db_step(st);
+	if (rc != DB_DONE) {
+		committed = store_lease_check(s, rc, err, "recording the lease");
+		store_stmt_done(s, st);
+		if (commit)
+			store_rollback(s);
+		return committed;
+	}
 	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_lease_check(s, rc, err, "recording the lease");
-	return ST_OK;
+	return committed;
+}
+
+Status store_lease_insert(Store *s, StoreLease *l, Error *err)
+{
+	return store_lease_insert_tx(s, l, false, err);
+}
+
+Status store_lease_insert_commit(Store *s, StoreLease *l, Error *err)
+{
+	return store_lease_insert_tx(s, l, true, err);
 }
 
 Status store_lease_get(Store *s, const char *id, StoreLease *out, Error *err)
@@ -251,10 +272,11 @@ static unsigned store_lease_changed(Store *s, const StoreLease *l, Error *err)
 	return mask;
 }
 
-Status store_lease_update(Store *s, const StoreLease *l, const char *expected_status,
-			  Error *err)
+static Status store_lease_update_tx(Store *s, const StoreLease *l, const char *expected_status,
+				    bool commit, Error *err)
 {
 	char now[TIME_STR_LEN], current[32];
+	Status committed = ST_OK;
 	DbStmt *st;
 	Buf sql = BUF_INIT;
 	unsigned mask;
@@ -273,19 +295,33 @@ Status store_lease_update(Store *s, const StoreLease *l, const char *expected_st
 	ok = ok && buf_puts(&sql, "updated_at = ?19 WHERE id = ?1 AND (?2 IS NULL OR status = ?2)");
 	if (!ok) {
 		buf_clear(&sql);
+		if (commit)
+			store_rollback(s);
 		return error_set(err, ST_E_NOMEM, "out of memory");
 	}
 	st = store_stmt(s, sql.data, err);
 	buf_clear(&sql);
-	if (!st)
+	if (!st) {
+		if (commit)
+			store_rollback(s);
 		return err->status;
+	}
 	store_bind_text(st, 1, l->id);
 	store_bind_text(st, 2, expected_status);
 	store_lease_bind(st, l, now, false);
-	rc = db_step(st);
+	rc = commit ? store_step_commit(s, st, &committed, err) : db_step(st);
+	if (rc != DB_DONE) {
+		committed = store_lease_check(s, rc, err, "updating the lease");
+		store_stmt_done(s, st);
+		if (commit)
+			store_rollback(s);
+		return committed;
+	}
 	store_stmt_done(s, st);
-	if (rc != DB_DONE)
-		return store_lease_check(s, rc, err, "updating the lease");
+	if (committed != ST_OK)
+		return committed;
+	/* Committed with nothing changed is nothing saved: the checks below
+	 * say why, the same after the commit as before it. */
 	if (db_changes(s->db) > 0)
 		return ST_OK;
 	/* Nothing changed: gone, or someone else moved it on first. */
@@ -305,6 +341,18 @@ Status store_lease_update(Store *s, const StoreLease *l, const char *expected_st
 			 "lease %s is already %s (another console changed it first; expected "
 			 "%s)",
 			 l->id, current, expected_status);
+}
+
+Status store_lease_update(Store *s, const StoreLease *l, const char *expected_status,
+			  Error *err)
+{
+	return store_lease_update_tx(s, l, expected_status, false, err);
+}
+
+Status store_lease_update_commit(Store *s, const StoreLease *l, const char *expected_status,
+				 Error *err)
+{
+	return store_lease_update_tx(s, l, expected_status, true, err);
 }
 
 /* The terms ?1..?3, which the lease_counts table can answer too. */

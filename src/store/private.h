@@ -52,9 +52,16 @@ struct Store {
  * callback calling back into the store). Pair with store_stmt_done. */
 DbStmt *store_stmt(Store *s, const char *sql, Error *err);
 void store_stmt_done(Store *s, DbStmt *st);
-/* Steps last, a write that ends the transaction (its failure alone does
- * not stop the commit on SQLite), then commits, as store_commit:
- * PostgreSQL sends both at once. last is done when it returns. */
+/* Steps last, the transaction's last write (no rows), and when it went
+ * through commits as store_commit would, with *committed its result;
+ * PostgreSQL sends both, and a BEGIN not sent yet, in one round trip.
+ * Returns last's result: on a failure the caller reads the error, then
+ * rolls back (the transaction is open on SQLite, over on PostgreSQL).
+ * The caller finishes last (store_stmt_done). */
+int store_step_commit(Store *s, DbStmt *last, Status *committed, Error *err);
+/* The same for a record (an activity row): one that fails leaves the
+ * change to be saved on SQLite; on PostgreSQL the commit fails. last is
+ * done when it returns. */
 Status store_commit_with(Store *s, DbStmt *last, Error *err);
 
 /* Maps a driver result (DB_*) to a Status and one sentence (busy, full disk,

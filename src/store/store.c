@@ -393,31 +393,42 @@ Status store_commit(Store *s, Error *err)
 	return ST_OK;
 }
 
-Status store_commit_with(Store *s, DbStmt *last, Error *err)
+int store_step_commit(Store *s, DbStmt *last, Status *committed, Error *err)
 {
 	DbStmt *commit;
 	int rc, last_rc;
 
+	*committed = ST_OK;
 	if (s->tx_depth != 1 || db_kind(s->db) != DB_KIND_PG) {
-		db_step(last); /* a record: its failure is not the change's */
-		store_stmt_done(s, last);
-		return store_commit(s, err);
+		if ((last_rc = db_step(last)) == DB_DONE)
+			*committed = store_commit(s, err);
+		return last_rc;
 	}
-	if (!(commit = store_stmt(s, "COMMIT", err))) {
-		store_stmt_done(s, last);
-		store_rollback(s);
-		return err->status;
-	}
+	if (!(commit = store_stmt(s, "COMMIT", err)))
+		return DB_NOMEM;
 	rc = db_step_pair(last, commit, &last_rc);
-	store_stmt_done(s, last);
 	store_stmt_done(s, commit);
+	if (last_rc != DB_DONE)
+		return last_rc;
 	if (rc != DB_DONE) {
 		store_sql_error(s, rc, err, "database command failed");
 		store_rollback(s);
-		return error_prefix(err, "saving the change: ");
+		*committed = error_prefix(err, "saving the change: ");
+		return DB_DONE;
 	}
 	store_committed(s);
-	return ST_OK;
+	return DB_DONE;
+}
+
+Status store_commit_with(Store *s, DbStmt *last, Error *err)
+{
+	Status committed;
+	int rc = store_step_commit(s, last, &committed, err);
+
+	store_stmt_done(s, last);
+	/* A record that failed: SQLite saves the change without it; on
+	 * PostgreSQL the transaction is over, and its COMMIT says so. */
+	return rc == DB_DONE ? committed : store_commit(s, err);
 }
 
 Status store_read_begin(Store *s, Error *err)

@@ -246,6 +246,9 @@ Status store_lease_copy(const StoreLease *src, StoreLease *dst, Error *err);
 /* Inserts l. Empty id → new UUID; NULL acquired_at/last_used_at → now;
  * NULL metadata_json → "{}". The id is written back. */
 Status store_lease_insert(Store *s, StoreLease *l, Error *err);
+/* Inserts l as the last write of the transaction and commits it (one
+ * round trip on PostgreSQL); a failed insert rolls it back. */
+Status store_lease_insert_commit(Store *s, StoreLease *l, Error *err);
 Status store_lease_get(Store *s, const char *id, StoreLease *out, Error *err);
 /* Rewrites every mutable column of the row l->id — but only while its
  * status is still expected_status (NULL: whatever it is). When another
@@ -253,6 +256,11 @@ Status store_lease_get(Store *s, const char *id, StoreLease *out, Error *err);
  * One statement, so it is atomic with or without a transaction. */
 Status store_lease_update(Store *s, const StoreLease *l, const char *expected_status,
 			  Error *err);
+/* The same as the last write of the transaction, then its commit (one
+ * round trip on PostgreSQL). A row that was not there to change commits
+ * nothing and is the same ST_E_CONFLICT or ST_E_NOT_FOUND. */
+Status store_lease_update_commit(Store *s, const StoreLease *l, const char *expected_status,
+				 Error *err);
 
 /* The column a lease list is ordered by. STATUS and PROVIDER order by
  * that column first (sort_desc: descending) and, within one value, by
