@@ -942,6 +942,47 @@ START_TEST(test_lease_needs_environment)
 
 	snprintf(l.environment_id, sizeof l.environment_id, "00000000-0000-4000-8000-000000000000");
 	ck_assert_int_eq(store_lease_insert(s, &l, &err), ST_E_NOT_FOUND);
+	/* sent with its commit (one round trip on PostgreSQL): the same
+	 * error, the transaction rolled back, the store usable */
+	l.id[0] = '\0';
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	ck_assert_int_eq(store_lease_insert_commit(s, &l, &err), ST_E_NOT_FOUND);
+	ck_assert_msg(strstr(err.msg, "environment"), "%s", err.msg);
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	ck_assert_int_eq(store_commit(s, &err), ST_OK);
+}
+END_TEST
+
+/* An update sent with its commit: saved when the row is as expected, and
+ * otherwise nothing saved and the same conflict as without the commit. */
+START_TEST(test_lease_update_commit)
+{
+	StoreEnv e;
+	StoreLease l, got;
+
+	mk_env("uc", &e);
+	mk_lease(e.id, "active", "ephemeral", "2026-01-01T00:00:00.000Z",
+		 "2026-01-01T00:00:00.000Z", &l);
+	ck_assert_int_eq(store_lease_get(s, l.id, &got, &err), ST_OK);
+	free(got.phase);
+	got.phase = strdup("releasing");
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	ck_assert_int_eq(store_lease_update_commit(s, &got, "active", &err), ST_OK);
+	store_lease_clear(&got);
+	ck_assert_int_eq(store_lease_get(s, l.id, &got, &err), ST_OK);
+	ck_assert_str_eq(got.phase, "releasing");
+	free(got.phase);
+	got.phase = strdup("destroying");
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	ck_assert_int_eq(store_lease_update_commit(s, &got, "released", &err), ST_E_CONFLICT);
+	ck_assert_msg(strstr(err.msg, "already active"), "%s", err.msg);
+	store_lease_clear(&got);
+	ck_assert_int_eq(store_lease_get(s, l.id, &got, &err), ST_OK);
+	ck_assert_str_eq(got.phase, "releasing");
+	store_lease_clear(&got);
+	ck_assert_int_eq(store_begin(s, &err), ST_OK);
+	ck_assert_int_eq(store_commit(s, &err), ST_OK);
+	store_env_clear(&e);
 }
 END_TEST
 
@@ -1282,6 +1323,7 @@ TEST_SUITE(store_rows)
 		tcase_add_test(tc, test_pg_schema_from_shared_migrations);
 	}
 	tcase_add_test(tc, test_lease_needs_environment);
+	tcase_add_test(tc, test_lease_update_commit);
 	tcase_add_test(tc, test_probes_and_drafts);
 	tcase_add_test(tc, test_activity);
 	tcase_add_test(tc, test_activity_list_action);
