@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 pg_start
 trap pg_stop EXIT
 bf() { "$BUILD_DIR/tests/helpers/bench_floor_pg" "$@"; }
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_ROUNDS:-9}
 db=$PG_URL
 ENVCTL_DB="$db" "$ENVCTL_BIN" env create bench --provider fake --set reuseLease=false >/dev/null
 PAIRS=200
@@ -20,8 +20,8 @@ echo "PostgreSQL acquire+release, fake provider, core API, $PAIRS pairs x $ROUND
 # statements envctl does (intent and outcome of each action, as on
 # SQLite). The 2-transaction row drops the intents, so it is shown for
 # reference, not as a target.
-row "PostgreSQL acquire+release pairs/s vs 2-transaction libpq floor" "$(rate "$f2")" "$(rate "$ev")" "$(ratio "$ev" "$f2")" "reference"
-row "PostgreSQL acquire+release pairs/s vs 4-transaction libpq floor" "$(rate "$f4")" "$(rate "$ev")" "$(ratio "$ev" "$f4")" "<= 1.50"
+row "PostgreSQL acquire+release pairs/s vs 2-transaction libpq floor" "$(rate "$f2")" "$(rate "$ev")" "$(printf %.2f "$r2")" "reference"
+row "PostgreSQL acquire+release pairs/s vs 4-transaction libpq floor" "$(rate "$f4")" "$(rate "$ev")" "$(printf %.2f "$r4")" "<= 1.50"
 
 # ---------------------------------------------------------------- list
 # `lease list --json` over 100,000 leases against psql --csv running the

@@ -32,17 +32,24 @@ SQL
 # pairs_bench DB: warms up, then ROUNDS rounds of PAIRS acquire+release
 # pairs through the core API (bench_lease) interleaved with the floor
 # program bf (defined by the caller: bare SQLite or bare libpq) at 2 and
-# 4 transactions per pair; sets f2, f4, ev (median ms of each).
+# 4 transactions per pair; sets f2, f4, ev (median ms of each) and r2, r4
+# (median of each round's envctl/floor ratio: a round's three runs share
+# the machine's load of the moment, which moves a lot on a shared disk).
 pairs_bench() {
+	local a b c
 	"$BUILD_DIR/tests/helpers/bench_lease" "$1" cycle 50 >/dev/null
 	bf "$1" pairs 50 2 >/dev/null
-	: >f2 && : >f4 && : >ev
+	: >f2 && : >f4 && : >ev && : >r2 && : >r4
 	for _ in $(seq "$ROUNDS"); do
-		bf "$1" pairs "$PAIRS" 2 >>f2
-		BENCH_MS=1 "$BUILD_DIR/tests/helpers/bench_lease" "$1" cycle "$PAIRS" >>ev
-		bf "$1" pairs "$PAIRS" 4 >>f4
+		a=$(bf "$1" pairs "$PAIRS" 2)
+		b=$(BENCH_MS=1 "$BUILD_DIR/tests/helpers/bench_lease" "$1" cycle "$PAIRS")
+		c=$(bf "$1" pairs "$PAIRS" 4)
+		echo "$a" >>f2 && echo "$b" >>ev && echo "$c" >>f4
+		ratio "$b" "$a" >>r2 && echo >>r2
+		ratio "$b" "$c" >>r4 && echo >>r4
 	done
 	f2=$(median <f2) f4=$(median <f4) ev=$(median <ev)
+	r2=$(median <r2) r4=$(median <r4)
 }
 # rate MS: PAIRS pairs in MS milliseconds, as pairs per second.
 rate() { awk -v n="$PAIRS" -v t="$1" 'BEGIN { printf "%.0f/s", n * 1000 / t }'; }
