@@ -559,6 +559,22 @@ static int dbpg_bind_limit(DbStmt *st, int idx, int64_t n)
  * column), one not in the text as text. Should the server still fail to
  * type one (42P18) outside a transaction, the statement is retried once
  * with the untyped ones as text, and remembers to. */
+/* Reads a pipeline's results up to its sync's own, and leaves pipeline
+ * mode. */
+static void dbpg_end_pipeline(DbPg *db)
+{
+	PGresult *res;
+
+	while ((res = db->pq.PQgetResult(db->conn)) != NULL) {
+		ExecStatusType status = db->pq.PQresultStatus(res);
+
+		db->pq.PQclear(res);
+		if (status == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	db->pq.PQexitPipelineMode(db->conn);
+}
+
 /* The deferred BEGIN, its lock statement, a PREPARE when needed and the
  * statement, pipelined: one round trip. The first failure is the result
  * (the server skips what follows it until the sync). */
@@ -605,15 +621,7 @@ static int dbpg_run_pipelined(DbPg *db, DbPgStmt *st, Oid *types, const char **v
 		while ((res = db->pq.PQgetResult(db->conn)) != NULL)
 			db->pq.PQclear(res);
 	}
-	/* the sync's own result */
-	while ((res = db->pq.PQgetResult(db->conn)) != NULL) {
-		ExecStatusType s = db->pq.PQresultStatus(res);
-
-		db->pq.PQclear(res);
-		if (s == PGRES_PIPELINE_SYNC)
-			break;
-	}
-	db->pq.PQexitPipelineMode(db->conn);
+	dbpg_end_pipeline(db);
 	if (bad) {
 		rc = dbpg_result(db, bad);
 		db->pq.PQclear(bad);
@@ -863,14 +871,7 @@ static int dbpg_step_pair(DbStmt *first_s, DbStmt *last_s, int *first_rc)
 	}
 	if (failed != DB_OK && rc_first == DB_DONE && begin)
 		rc_first = failed; /* the BEGIN or the lock failed: first never ran */
-	while ((res = db->pq.PQgetResult(db->conn)) != NULL) {
-		ExecStatusType status = db->pq.PQresultStatus(res);
-
-		db->pq.PQclear(res);
-		if (status == PGRES_PIPELINE_SYNC)
-			break;
-	}
-	db->pq.PQexitPipelineMode(db->conn);
+	dbpg_end_pipeline(db);
 	first->done = last->done = true;
 	if (failed != DB_OK && rc_last == DB_DONE)
 		rc_last = failed; /* the results stopped short */

@@ -144,14 +144,36 @@ static void store_lease_bind(DbStmt *st, const StoreLease *l, const char *now,
 	store_bind_text(st, 19, now);
 }
 
+/* Steps the lease write st, with commit the transaction's commit too
+ * (store_step_commit): ST_OK when the write went through, *committed the
+ * commit's status; else the write's error, the transaction rolled back
+ * when it was to end here. st is done either way. */
+static Status store_lease_write(Store *s, DbStmt *st, bool commit, const char *what,
+				Status *committed, Error *err)
+{
+	int rc;
+	Status failed;
+
+	*committed = ST_OK;
+	rc = commit ? store_step_commit(s, st, committed, err) : db_step(st);
+	if (rc == DB_DONE) {
+		store_stmt_done(s, st);
+		return ST_OK;
+	}
+	failed = store_lease_check(s, rc, err, what);
+	store_stmt_done(s, st);
+	if (commit)
+		store_rollback(s);
+	return failed;
+}
+
 /* Inserts l and, with commit, commits the transaction it ends (one
  * round trip on PostgreSQL; rolled back when the insert fails). */
 static Status store_lease_insert_tx(Store *s, StoreLease *l, bool commit, Error *err)
 {
 	char now[TIME_STR_LEN];
-	Status committed = ST_OK;
+	Status committed = ST_OK, res;
 	DbStmt *st;
-	int rc;
 
 	if (!l->id[0])
 		id_new(l->id);
@@ -168,15 +190,9 @@ static Status store_lease_insert_tx(Store *s, StoreLease *l, bool commit, Error 
 	store_bind_text(st, 1, l->id);
 	store_bind_text(st, 2, l->environment_id);
 	store_lease_bind(st, l, now, true);
-	rc = commit ? store_step_commit(s, st, &committed, err) : db_step(st);
-	if (rc != DB_DONE) {
-		committed = store_lease_check(s, rc, err, "recording the lease");
-		store_stmt_done(s, st);
-		if (commit)
-			store_rollback(s);
-		return committed;
-	}
-	store_stmt_done(s, st);
+	if ((res = store_lease_write(s, st, commit, "recording the lease", &committed, err)) !=
+	    ST_OK)
+		return res;
 	return committed;
 }
 
@@ -276,7 +292,7 @@ static Status store_lease_update_tx(Store *s, const StoreLease *l, const char *e
 				    bool commit, Error *err)
 {
 	char now[TIME_STR_LEN], current[32];
-	Status committed = ST_OK;
+	Status committed = ST_OK, res;
 	DbStmt *st;
 	Buf sql = BUF_INIT;
 	unsigned mask;
@@ -309,15 +325,8 @@ static Status store_lease_update_tx(Store *s, const StoreLease *l, const char *e
 	store_bind_text(st, 1, l->id);
 	store_bind_text(st, 2, expected_status);
 	store_lease_bind(st, l, now, false);
-	rc = commit ? store_step_commit(s, st, &committed, err) : db_step(st);
-	if (rc != DB_DONE) {
-		committed = store_lease_check(s, rc, err, "updating the lease");
-		store_stmt_done(s, st);
-		if (commit)
-			store_rollback(s);
-		return committed;
-	}
-	store_stmt_done(s, st);
+	if ((res = store_lease_write(s, st, commit, "updating the lease", &committed, err)) != ST_OK)
+		return res;
 	if (committed != ST_OK)
 		return committed;
 	/* Committed with nothing changed is nothing saved: the checks below
