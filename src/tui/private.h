@@ -262,6 +262,26 @@ int64_t tui_now(const Tui *t);
  * filter, and the position on the bottom edge. The inside is
  * (y+1, x+1, h-2, w-2). */
 void tui_frame(Tui *t, TuiView *v, int y, int x, int h, int w, const char *title);
+/* The one-object views (detail.c): an environment, a lease, a provider or
+ * a secret as a fixed FIELD | VALUE table whose rows load fills (again on
+ * a reload, keeping the selection). The view's state is the TuiDetail. */
+typedef struct TuiDetail TuiDetail;
+typedef void (*TuiDetailLoad)(Tui *t, TuiDetail *d);
+struct TuiDetail {
+	TuiTable table;
+	TuiRowSet all;
+	char id[256];   /* what it shows: an id, or a provider's key */
+	char name[256]; /* for the frame's title once loaded ("" for none) */
+	TuiDetailLoad load;
+};
+Status tui_detail_open(Tui *t, TuiView *v, const TuiColumn *cols, const char *id,
+		       TuiDetailLoad load, Error *err);
+void tui_detail_close(Tui *t, TuiView *v);
+/* The frame's title is kind and the name ("Environment prod-eu"). */
+void tui_detail_draw(Tui *t, TuiView *v, const char *kind, int y, int x, int h, int w);
+void tui_detail_reload(Tui *t, TuiView *v, bool live);
+const char *tui_detail_self_id(Tui *t, TuiView *v);
+
 /* Refuses a changing action in --readonly with a flash; true when refused. */
 bool tui_readonly_refuse(Tui *t, const char *what);
 

@@ -30,16 +30,9 @@ static const TuiColumn env_cols[] = {
 	{ "VALUE", 20, 1, false, false },
 };
 
-typedef struct EnvState {
-	TuiTable table;
-	TuiRowSet all;
-	char id[UUID_STR_LEN + 8];
-	char name[256];
-} EnvState;
-
 /* One row per leaf of the display config; secret references show as a
  * mask with the secret's name and version, never a value. */
-static void env_config_rows(Tui *t, EnvState *st, const cJSON *node, const char *ptr)
+static void env_config_rows(Tui *t, TuiDetail *st, const cJSON *node, const char *ptr)
 {
 	const cJSON *it;
 
@@ -80,7 +73,7 @@ static void env_config_rows(Tui *t, EnvState *st, const cJSON *node, const char 
 
 typedef struct EnvLeaseCtx {
 	Tui *t;
-	EnvState *st;
+	TuiDetail *st;
 	int n;
 } EnvLeaseCtx;
 
@@ -100,7 +93,7 @@ static bool env_lease_row(const StoreLease *l, void *ctx)
 	return true;
 }
 
-static void env_load(Tui *t, EnvState *st)
+static void env_load(Tui *t, TuiDetail *st)
 {
 	QueryEnvDetail d;
 	const StoreEnv *env = &d.env;
@@ -211,44 +204,23 @@ static void env_load(Tui *t, EnvState *st)
 
 static Status env_open(Tui *t, TuiView *v, const void *arg, Error *err)
 {
-	EnvState *st = calloc(1, sizeof *st);
+	TuiDetail *st;
 
-	if (!st)
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	snprintf(st->id, sizeof st->id, "%s", (const char *)arg);
-	tui_table_init(&st->table, env_cols, 2, tui_table_mem_fetch, &st->all);
-	st->table.sort_col = -1;
-	st->table.fixed_order = true;
-	st->table.filter = v->filter;
-	v->state = st;
-	v->table = &st->table;
-	env_load(t, st);
+	if (tui_detail_open(t, v, env_cols, arg, env_load, err) != ST_OK)
+		return err->status;
+	st = v->state;
 	snprintf(v->title, sizeof v->title, "%s", st->name[0] ? st->name : st->id);
 	return ST_OK;
 }
 
-static void env_close(Tui *t, TuiView *v)
-{
-	EnvState *st = v->state;
-
-	tui_table_clear(&st->table);
-	tui_rows_clear(&st->all);
-	free(st);
-}
-
 static void env_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 {
-	EnvState *st = v->state;
-	char title[300];
-
-	snprintf(title, sizeof title, "Environment %s", st->name);
-	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
-	tui_frame(t, v, y, x, h, w, title);
+	tui_detail_draw(t, v, "Environment", y, x, h, w);
 }
 
 /* Enter/v: the selected row whole in the text pane; a probe row shows
  * the probe's summary and its details as the provider gave them. */
-static void env_view_row(Tui *t, EnvState *st)
+static void env_view_row(Tui *t, TuiDetail *st)
 {
 	const TuiRow *row = tui_table_selected(&st->table);
 	Buf b = BUF_INIT;
@@ -294,7 +266,7 @@ static void env_view_row(Tui *t, EnvState *st)
 
 static bool env_action(Tui *t, TuiView *v, int action)
 {
-	EnvState *st = v->state;
+	TuiDetail *st = v->state;
 
 	if (action == TUI_ACT_OPEN || action == ENV_ACT_VIEW) {
 		env_view_row(t, st);
@@ -303,23 +275,9 @@ static bool env_action(Tui *t, TuiView *v, int action)
 	return tui_env_action(t, action, st->id);
 }
 
-static void env_reload(Tui *t, TuiView *v, bool live)
-{
-	EnvState *st = v->state;
-	size_t sel = st->table.sel;
-
-	env_load(t, st);
-	st->table.sel = sel;
-}
-
-static const char *env_self_id(Tui *t, TuiView *v)
-{
-	return ((EnvState *)v->state)->id;
-}
-
 static cJSON *env_describe(Tui *t, TuiView *v, Error *err)
 {
-	return tui_env_json(t, env_self_id(t, v), err);
+	return tui_env_json(t, tui_detail_self_id(t, v), err);
 }
 
 const TuiViewOps tui_view_env = {
@@ -329,10 +287,10 @@ const TuiViewOps tui_view_env = {
 	.min_w = 60,
 	.min_h = 12,
 	.open = env_open,
-	.close = env_close,
+	.close = tui_detail_close,
 	.draw = env_draw,
 	.action = env_action,
-	.reload = env_reload,
+	.reload = tui_detail_reload,
 	.describe = env_describe,
-	.self_id = env_self_id,
+	.self_id = tui_detail_self_id,
 };

@@ -20,19 +20,13 @@ static const TuiKey lease_keys[] = {
 	{ 0, 0, 0, 0, NULL, NULL },
 };
 
-typedef struct LeaseState {
-	TuiTable table;
-	TuiRowSet all;
-	char id[UUID_STR_LEN + 8];
-} LeaseState;
-
-static void lease_line(LeaseState *st, const char *field, const char *value)
+static void lease_line(TuiDetail *st, const char *field, const char *value)
 {
 	tui_rows_line(&st->all, field, value && value[0] ? value : "-",
 		      value && value[0] ? TONE_NORMAL : TONE_DIM);
 }
 
-static void lease_load(Tui *t, LeaseState *st)
+static void lease_load(Tui *t, TuiDetail *st)
 {
 	StoreLease l = { 0 };
 	StoreEnv env = { 0 };
@@ -88,65 +82,29 @@ static void lease_load(Tui *t, LeaseState *st)
 
 static Status lease_open(Tui *t, TuiView *v, const void *arg, Error *err)
 {
-	LeaseState *st = calloc(1, sizeof *st);
-
-	if (!st)
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	snprintf(st->id, sizeof st->id, "%s", (const char *)arg);
-	tui_table_init(&st->table, lease_cols, 2, tui_table_mem_fetch, &st->all);
-	st->table.sort_col = -1;
-	st->table.fixed_order = true;
-	st->table.filter = v->filter;
-	v->state = st;
-	v->table = &st->table;
-	snprintf(v->title, sizeof v->title, "lease %.8s", st->id);
-	lease_load(t, st);
+	if (tui_detail_open(t, v, lease_cols, arg, lease_load, err) != ST_OK)
+		return err->status;
+	snprintf(v->title, sizeof v->title, "lease %.8s", (const char *)arg);
 	return ST_OK;
-}
-
-static void lease_close(Tui *t, TuiView *v)
-{
-	LeaseState *st = v->state;
-
-	tui_table_clear(&st->table);
-	tui_rows_clear(&st->all);
-	free(st);
 }
 
 static void lease_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 {
-	LeaseState *st = v->state;
-
-	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
-	tui_frame(t, v, y, x, h, w, "Lease");
+	tui_detail_draw(t, v, "Lease", y, x, h, w);
 }
 
 static bool lease_action(Tui *t, TuiView *v, int action)
 {
-	LeaseState *st = v->state;
+	TuiDetail *st = v->state;
 
 	if (action == TUI_ACT_OPEN)
 		return true;
 	return tui_lease_action(t, action, st->id);
 }
 
-static void lease_reload(Tui *t, TuiView *v, bool live)
-{
-	LeaseState *st = v->state;
-	size_t sel = st->table.sel;
-
-	lease_load(t, st);
-	st->table.sel = sel;
-}
-
-static const char *lease_self_id(Tui *t, TuiView *v)
-{
-	return ((LeaseState *)v->state)->id;
-}
-
 static cJSON *lease_describe(Tui *t, TuiView *v, Error *err)
 {
-	return tui_lease_json(t, lease_self_id(t, v), err);
+	return tui_lease_json(t, tui_detail_self_id(t, v), err);
 }
 
 const TuiViewOps tui_view_lease = {
@@ -156,10 +114,10 @@ const TuiViewOps tui_view_lease = {
 	.min_w = 60,
 	.min_h = 12,
 	.open = lease_open,
-	.close = lease_close,
+	.close = tui_detail_close,
 	.draw = lease_draw,
 	.action = lease_action,
-	.reload = lease_reload,
+	.reload = tui_detail_reload,
 	.describe = lease_describe,
-	.self_id = lease_self_id,
+	.self_id = tui_detail_self_id,
 };

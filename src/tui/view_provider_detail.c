@@ -22,13 +22,7 @@ static const TuiColumn provider_cols[] = {
 	{ "VALUE", 20, 1, false, false },
 };
 
-typedef struct ProviderState {
-	TuiTable table;
-	TuiRowSet all;
-	char key[128];
-} ProviderState;
-
-static void provider_line(ProviderState *st, const char *field, const char *value, TuiTone tone)
+static void provider_line(TuiDetail *st, const char *field, const char *value, TuiTone tone)
 {
 	TuiRow *row = tui_rows_add(&st->all, NULL);
 
@@ -64,9 +58,9 @@ static bool provider_required(const cJSON *schema, const char *key)
 	return false;
 }
 
-static void provider_load(Tui *t, ProviderState *st)
+static void provider_load(Tui *t, TuiDetail *st)
 {
-	Provider *p = registry_find(&t->app->registry, st->key);
+	Provider *p = registry_find(&t->app->registry, st->id);
 	char caps[64], *status;
 	const cJSON *props, *prop;
 
@@ -145,39 +139,19 @@ static void provider_load(Tui *t, ProviderState *st)
 
 static Status provider_open(Tui *t, TuiView *v, const void *arg, Error *err)
 {
-	ProviderState *st = calloc(1, sizeof *st);
+	TuiDetail *st;
 
-	if (!st)
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	snprintf(st->key, sizeof st->key, "%s", (const char *)arg);
-	tui_table_init(&st->table, provider_cols, 2, tui_table_mem_fetch, &st->all);
-	st->table.sort_col = -1;
-	st->table.fixed_order = true;
-	st->table.filter = v->filter;
-	v->state = st;
-	v->table = &st->table;
-	snprintf(v->title, sizeof v->title, "%s", st->key);
-	provider_load(t, st);
+	if (tui_detail_open(t, v, provider_cols, arg, provider_load, err) != ST_OK)
+		return err->status;
+	st = v->state;
+	snprintf(st->name, sizeof st->name, "%s", st->id); /* the title's: its key */
+	snprintf(v->title, sizeof v->title, "%s", st->id);
 	return ST_OK;
-}
-
-static void provider_close(Tui *t, TuiView *v)
-{
-	ProviderState *st = v->state;
-
-	tui_table_clear(&st->table);
-	tui_rows_clear(&st->all);
-	free(st);
 }
 
 static void provider_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 {
-	ProviderState *st = v->state;
-	char title[200];
-
-	snprintf(title, sizeof title, "Provider %s", st->key);
-	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
-	tui_frame(t, v, y, x, h, w, title);
+	tui_detail_draw(t, v, "Provider", y, x, h, w);
 }
 
 typedef struct RestartArg {
@@ -199,7 +173,7 @@ static void provider_restart_run(TuiJob *job)
 
 static bool provider_action(Tui *t, TuiView *v, int action)
 {
-	ProviderState *st = v->state;
+	TuiDetail *st = v->state;
 	Error err;
 	char arg[300];
 
@@ -211,7 +185,7 @@ static bool provider_action(Tui *t, TuiView *v, int action)
 			tui_flash(t, TUI_FLASH_ERROR, "out of memory");
 			return true;
 		}
-		snprintf(a->key, sizeof a->key, "%s", st->key);
+		snprintf(a->key, sizeof a->key, "%s", st->id);
 		if (tui_job_start(t, "restarting the worker", provider_restart_run, NULL, a, free,
 				  &err) != ST_OK)
 			tui_flash_error(t, &err);
@@ -219,45 +193,35 @@ static bool provider_action(Tui *t, TuiView *v, int action)
 	}
 	if (action == PROV_ACT_LOG) {
 		error_clear(&err);
-		if (tui_log_pane(t, st->key, &err) != ST_OK)
+		if (tui_log_pane(t, st->id, &err) != ST_OK)
 			tui_flash_error(t, &err);
 		return true;
 	}
 	if (action != PROV_ACT_FORM)
 		return false;
 	error_clear(&err);
-	snprintf(arg, sizeof arg, "provider:%s", st->key);
+	snprintf(arg, sizeof arg, "provider:%s", st->id);
 	if (tui_push(t, &tui_view_form, arg, &err) != ST_OK)
 		tui_flash_error(t, &err);
 	return true;
 }
 
-static void provider_refresh(Tui *t, TuiView *v, bool live)
-{
-	provider_load(t, v->state);
-}
-
 static bool provider_enabled(Tui *t, TuiView *v, int action)
 {
-	ProviderState *st = v->state;
-	Provider *p = registry_find(&t->app->registry, st->key);
+	TuiDetail *st = v->state;
+	Provider *p = registry_find(&t->app->registry, st->id);
 
 	return (action != PROV_ACT_RESTART && action != PROV_ACT_LOG) ||
 	       (p && p->source == PROVIDER_PLUGIN);
 }
 
-static const char *provider_self_id(Tui *t, TuiView *v)
-{
-	return ((ProviderState *)v->state)->key;
-}
-
 static cJSON *provider_describe(Tui *t, TuiView *v, Error *err)
 {
-	Provider *p = registry_find(&t->app->registry, provider_self_id(t, v));
+	Provider *p = registry_find(&t->app->registry, tui_detail_self_id(t, v));
 
 	if (!p) {
 		error_set(err, ST_E_NOT_FOUND, "provider %s is no longer registered",
-			  provider_self_id(t, v));
+			  tui_detail_self_id(t, v));
 		return NULL;
 	}
 	return describe_provider(p, true);
@@ -270,11 +234,11 @@ const TuiViewOps tui_view_provider = {
 	.min_w = 50,
 	.min_h = 12,
 	.open = provider_open,
-	.close = provider_close,
+	.close = tui_detail_close,
 	.draw = provider_draw,
 	.action = provider_action,
-	.reload = provider_refresh,
+	.reload = tui_detail_reload,
 	.enabled = provider_enabled,
 	.describe = provider_describe,
-	.self_id = provider_self_id,
+	.self_id = tui_detail_self_id,
 };

@@ -25,14 +25,7 @@ static const TuiColumn secret_cols[] = {
 	{ "VALUE", 20, 1, false, false },
 };
 
-typedef struct SecretState {
-	TuiTable table;
-	TuiRowSet all;
-	char id[UUID_STR_LEN + 8];
-	char name[256];
-} SecretState;
-
-static void secret_load(Tui *t, SecretState *st)
+static void secret_load(Tui *t, TuiDetail *st)
 {
 	StoreSecret sec = { 0 };
 	StoreAccessEventList ev = { 0 };
@@ -97,67 +90,32 @@ static void secret_load(Tui *t, SecretState *st)
 
 static Status secret_open(Tui *t, TuiView *v, const void *arg, Error *err)
 {
-	SecretState *st = calloc(1, sizeof *st);
+	TuiDetail *st;
 
-	if (!st)
-		return error_set(err, ST_E_NOMEM, "out of memory");
-	snprintf(st->id, sizeof st->id, "%s", (const char *)arg);
-	tui_table_init(&st->table, secret_cols, 2, tui_table_mem_fetch, &st->all);
-	st->table.sort_col = -1;
-	st->table.fixed_order = true;
-	st->table.filter = v->filter;
-	v->state = st;
-	v->table = &st->table;
-	secret_load(t, st);
+	if (tui_detail_open(t, v, secret_cols, arg, secret_load, err) != ST_OK)
+		return err->status;
+	st = v->state;
 	snprintf(v->title, sizeof v->title, "%s", st->name[0] ? st->name : st->id);
 	return ST_OK;
 }
 
-static void secret_close(Tui *t, TuiView *v)
-{
-	SecretState *st = v->state;
-
-	tui_table_clear(&st->table);
-	tui_rows_clear(&st->all);
-	free(st);
-}
-
 static void secret_draw(Tui *t, TuiView *v, int y, int x, int h, int w)
 {
-	SecretState *st = v->state;
-	char title[300];
-
-	snprintf(title, sizeof title, "Secret %s", st->name);
-	tui_table_draw(&st->table, &t->scr, y + 1, x + 1, h - 2, w - 2);
-	tui_frame(t, v, y, x, h, w, title);
+	tui_detail_draw(t, v, "Secret", y, x, h, w);
 }
 
 static bool secret_action(Tui *t, TuiView *v, int action)
 {
-	SecretState *st = v->state;
+	TuiDetail *st = v->state;
 
 	if (action == TUI_ACT_OPEN)
 		return true;
 	return tui_secret_action(t, action, st->id);
 }
 
-static void secret_reload(Tui *t, TuiView *v, bool live)
-{
-	SecretState *st = v->state;
-	size_t sel = st->table.sel;
-
-	secret_load(t, st);
-	st->table.sel = sel;
-}
-
-static const char *secret_self_id(Tui *t, TuiView *v)
-{
-	return ((SecretState *)v->state)->id;
-}
-
 static cJSON *secret_describe(Tui *t, TuiView *v, Error *err)
 {
-	return tui_secret_json(t, secret_self_id(t, v), err);
+	return tui_secret_json(t, tui_detail_self_id(t, v), err);
 }
 
 const TuiViewOps tui_view_secret = {
@@ -167,10 +125,10 @@ const TuiViewOps tui_view_secret = {
 	.min_w = 60,
 	.min_h = 12,
 	.open = secret_open,
-	.close = secret_close,
+	.close = tui_detail_close,
 	.draw = secret_draw,
 	.action = secret_action,
-	.reload = secret_reload,
+	.reload = tui_detail_reload,
 	.describe = secret_describe,
-	.self_id = secret_self_id,
+	.self_id = tui_detail_self_id,
 };
